@@ -1,0 +1,1111 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The one HTTP client of gst-pollen (DESIGN.md §3). Nothing outside this
+ * file knows about libsoup.
+ *
+ * Every call is blocking; libsoup ≥ 3.2 allows the sync API from any thread,
+ * so elements call it from their streaming or worker threads and interrupt
+ * it with a GCancellable. The client itself holds no lock: its settings are
+ * fixed before the first request. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "pollenclient.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (pollen_client_debug);
+#define GST_CAT_DEFAULT pollen_client_debug
+
+#define MAX_ERROR_BODY (64 * 1024)
+#define READ_CHUNK (64 * 1024)
+#define BACKOFF_BASE_MS 500
+#define BACKOFF_MAX_MS 30000
+#define RETRY_AFTER_MAX_S 300
+
+struct _PollenClient
+{
+  GObject parent;
+
+  SoupSession *session;
+  gchar *base_url;
+  gchar *api_key;
+  guint retries;
+  GstObject *log_object;        /* weak: the element that owns the client */
+};
+
+G_DEFINE_TYPE (PollenClient, pollen_client, G_TYPE_OBJECT);
+
+/* ---- errors ---- */
+
+typedef struct
+{
+  guint http_status;
+  gchar *api_code;
+  gchar *api_message;
+  gchar *request_id;
+} PollenClientErrorPrivate;
+
+static void
+pollen_client_error_private_init (PollenClientErrorPrivate * priv)
+{
+}
+
+static void
+pollen_client_error_private_copy (const PollenClientErrorPrivate * src,
+    PollenClientErrorPrivate * dest)
+{
+  dest->http_status = src->http_status;
+  dest->api_code = g_strdup (src->api_code);
+  dest->api_message = g_strdup (src->api_message);
+  dest->request_id = g_strdup (src->request_id);
+}
+
+static void
+pollen_client_error_private_clear (PollenClientErrorPrivate * priv)
+{
+  g_free (priv->api_code);
+  g_free (priv->api_message);
+  g_free (priv->request_id);
+}
+
+G_DEFINE_EXTENDED_ERROR (PollenClientError, pollen_client_error);
+
+static const PollenClientErrorPrivate *
+error_private (const GError * error)
+{
+  if (!error || error->domain != POLLEN_CLIENT_ERROR)
+    return NULL;
+  return pollen_client_error_get_private (error);
+}
+
+guint
+pollen_client_error_get_http_status (const GError * error)
+{
+  const PollenClientErrorPrivate *priv = error_private (error);
+
+  return priv ? priv->http_status : 0;
+}
+
+const gchar *
+pollen_client_error_get_api_code (const GError * error)
+{
+  const PollenClientErrorPrivate *priv = error_private (error);
+
+  return priv ? priv->api_code : NULL;
+}
+
+const gchar *
+pollen_client_error_get_api_message (const GError * error)
+{
+  const PollenClientErrorPrivate *priv = error_private (error);
+
+  return priv ? priv->api_message : NULL;
+}
+
+const gchar *
+pollen_client_error_get_request_id (const GError * error)
+{
+  const PollenClientErrorPrivate *priv = error_private (error);
+
+  return priv ? priv->request_id : NULL;
+}
+
+/* ---- requests ---- */
+
+typedef struct
+{
+  gchar *name;
+  gchar *filename;              /* NULL for a plain field */
+  gchar *content_type;
+  GBytes *data;
+} FormPart;
+
+struct _PollenRequest
+{
+  gchar *method;
+  GString *path;                /* escaped */
+  GPtrArray *query;             /* name, value, name, value … (unescaped) */
+  JsonObject *json;
+  GPtrArray *form;              /* FormPart */
+};
+
+static void
+form_part_free (FormPart * part)
+{
+  g_free (part->name);
+  g_free (part->filename);
+  g_free (part->content_type);
+  g_bytes_unref (part->data);
+  g_free (part);
+}
+
+/**
+ * pollen_request_new:
+ * @method: "GET" or "POST"
+ * @path: the fixed part of the path, already valid in a URL ("/image")
+ */
+PollenRequest *
+pollen_request_new (const gchar * method, const gchar * path)
+{
+  PollenRequest *request = g_new0 (PollenRequest, 1);
+
+  request->method = g_strdup (method);
+  request->path = g_string_new (path);
+  request->query = g_ptr_array_new_with_free_func (g_free);
+  return request;
+}
+
+void
+pollen_request_free (PollenRequest * request)
+{
+  if (!request)
+    return;
+  g_free (request->method);
+  g_string_free (request->path, TRUE);
+  g_ptr_array_unref (request->query);
+  g_clear_pointer (&request->json, json_object_unref);
+  g_clear_pointer (&request->form, g_ptr_array_unref);
+  g_free (request);
+}
+
+/* Appends "/" and @text escaped so that every byte of it (including / ? # %
+ * + and non-ASCII) reaches the server unchanged. */
+void
+pollen_request_append_path_segment (PollenRequest * request,
+    const gchar * text)
+{
+  g_autofree gchar *escaped = g_uri_escape_string (text, NULL, FALSE);
+
+  g_string_append_c (request->path, '/');
+  g_string_append (request->path, escaped);
+}
+
+/* Sets query parameter @name, replacing an earlier value of it. */
+void
+pollen_request_add_query (PollenRequest * request, const gchar * name,
+    const gchar * value)
+{
+  guint i;
+
+  for (i = 0; i + 1 < request->query->len; i += 2) {
+    if (g_str_equal (request->query->pdata[i], name)) {
+      g_free (request->query->pdata[i + 1]);
+      request->query->pdata[i + 1] = g_strdup (value);
+      return;
+    }
+  }
+  g_ptr_array_add (request->query, g_strdup (name));
+  g_ptr_array_add (request->query, g_strdup (value));
+}
+
+/* Sends @object (a reference is taken) as an application/json body. */
+void
+pollen_request_set_json (PollenRequest * request, JsonObject * object)
+{
+  g_clear_pointer (&request->json, json_object_unref);
+  request->json = json_object_ref (object);
+}
+
+static void
+pollen_request_add_form_part (PollenRequest * request, FormPart * part)
+{
+  if (!request->form)
+    request->form = g_ptr_array_new_with_free_func ((GDestroyNotify)
+        form_part_free);
+  g_ptr_array_add (request->form, part);
+}
+
+void
+pollen_request_add_form_field (PollenRequest * request, const gchar * name,
+    const gchar * value)
+{
+  FormPart *part = g_new0 (FormPart, 1);
+
+  part->name = g_strdup (name);
+  part->data = g_bytes_new (value, strlen (value));
+  pollen_request_add_form_part (request, part);
+}
+
+void
+pollen_request_add_form_file (PollenRequest * request, const gchar * name,
+    const gchar * filename, const gchar * content_type, GBytes * data)
+{
+  FormPart *part = g_new0 (FormPart, 1);
+
+  part->name = g_strdup (name);
+  part->filename = g_strdup (filename);
+  part->content_type = g_strdup (content_type);
+  part->data = g_bytes_ref (data);
+  pollen_request_add_form_part (request, part);
+}
+
+/* The text form of a GValue as sent in a query or form field: booleans as
+ * true/false, numbers in C locale. */
+static gchar *
+value_to_text (const GValue * value)
+{
+  if (G_VALUE_HOLDS_STRING (value))
+    return g_value_dup_string (value);
+  if (G_VALUE_HOLDS_BOOLEAN (value))
+    return g_strdup (g_value_get_boolean (value) ? "true" : "false");
+  if (G_VALUE_HOLDS_DOUBLE (value) || G_VALUE_HOLDS_FLOAT (value)) {
+    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+    gdouble d = G_VALUE_HOLDS_DOUBLE (value) ? g_value_get_double (value) :
+        g_value_get_float (value);
+
+    return g_strdup (g_ascii_dtostr (buf, sizeof (buf), d));
+  }
+  if (g_value_type_transformable (G_VALUE_TYPE (value), G_TYPE_STRING)) {
+    GValue text = G_VALUE_INIT;
+    gchar *result;
+
+    g_value_init (&text, G_TYPE_STRING);
+    g_value_transform (value, &text);
+    result = g_value_dup_string (&text);
+    g_value_unset (&text);
+    return result;
+  }
+  return gst_value_serialize (value);
+}
+
+static JsonNode *
+value_to_json (const GValue * value)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  if (G_VALUE_HOLDS_BOOLEAN (value)) {
+    json_node_set_boolean (node, g_value_get_boolean (value));
+  } else if (G_VALUE_HOLDS_INT (value)) {
+    json_node_set_int (node, g_value_get_int (value));
+  } else if (G_VALUE_HOLDS_UINT (value)) {
+    json_node_set_int (node, g_value_get_uint (value));
+  } else if (G_VALUE_HOLDS_INT64 (value)) {
+    json_node_set_int (node, g_value_get_int64 (value));
+  } else if (G_VALUE_HOLDS_DOUBLE (value)) {
+    json_node_set_double (node, g_value_get_double (value));
+  } else {
+    g_autofree gchar *text = value_to_text (value);
+
+    json_node_set_string (node, text);
+  }
+  return node;
+}
+
+static gboolean
+add_extra_param (GQuark field, const GValue * value, gpointer user_data)
+{
+  PollenRequest *request = user_data;
+  const gchar *name = g_quark_to_string (field);
+
+  if (request->json) {
+    json_object_set_member (request->json, name, value_to_json (value));
+  } else {
+    g_autofree gchar *text = value_to_text (value);
+
+    if (request->form)
+      pollen_request_add_form_field (request, name, text);
+    else
+      pollen_request_add_query (request, name, text);
+  }
+  return TRUE;
+}
+
+/**
+ * pollen_request_add_extra_params:
+ * @extra: (nullable): fields sent as they are
+ *
+ * Adds the fields of the extra-params property: as JSON members when the
+ * request has a JSON body, as form fields when it has a form, else as query
+ * parameters. Call it last: its fields override the element's own.
+ */
+void
+pollen_request_add_extra_params (PollenRequest * request,
+    const GstStructure * extra)
+{
+  if (extra)
+    gst_structure_foreach (extra, add_extra_param, request);
+}
+
+static gchar *
+pollen_request_build_url (const PollenRequest * request, const gchar * base)
+{
+  GString *url = g_string_new (base);
+  guint i;
+
+  while (url->len > 0 && url->str[url->len - 1] == '/')
+    g_string_truncate (url, url->len - 1);
+  g_string_append (url, request->path->str);
+  for (i = 0; i + 1 < request->query->len; i += 2) {
+    g_autofree gchar *name =
+        g_uri_escape_string (request->query->pdata[i], NULL, FALSE);
+    g_autofree gchar *value =
+        g_uri_escape_string (request->query->pdata[i + 1], NULL, FALSE);
+
+    g_string_append_printf (url, "%c%s=%s", i == 0 ? '?' : '&', name, value);
+  }
+  return g_string_free (url, FALSE);
+}
+
+/* "GET /image/…" for log lines and error details (no key is ever in it). */
+gchar *
+pollen_request_describe (const PollenRequest * request)
+{
+  return g_strdup_printf ("%s %s", request->method, request->path->str);
+}
+
+static void
+pollen_request_attach_body (const PollenRequest * request, SoupMessage * msg)
+{
+  if (request->json) {
+    g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+    g_autoptr (JsonGenerator) generator = json_generator_new ();
+    g_autoptr (GBytes) body = NULL;
+    gsize size;
+    gchar *data;
+
+    json_node_set_object (root, request->json);
+    json_generator_set_root (generator, root);
+    data = json_generator_to_data (generator, &size);
+    body = g_bytes_new_take (data, size);
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  } else if (request->form) {
+    SoupMultipart *multipart = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+    SoupMessageHeaders *headers =
+        soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
+    g_autoptr (GBytes) body = NULL;
+    guint i;
+
+    for (i = 0; i < request->form->len; i++) {
+      FormPart *part = request->form->pdata[i];
+
+      if (part->filename)
+        soup_multipart_append_form_file (multipart, part->name,
+            part->filename, part->content_type, part->data);
+      else
+        soup_multipart_append_form_string (multipart, part->name,
+            g_bytes_get_data (part->data, NULL));
+    }
+    soup_multipart_to_message (multipart, headers, &body);
+    soup_message_set_request_body_from_bytes (msg,
+        soup_message_headers_get_one (headers, "Content-Type"), body);
+    soup_message_headers_unref (headers);
+    soup_multipart_free (multipart);
+  }
+}
+
+/* ---- the client ---- */
+
+static void
+pollen_client_finalize (GObject * object)
+{
+  PollenClient *self = POLLEN_CLIENT (object);
+
+  g_object_unref (self->session);
+  g_free (self->base_url);
+  g_free (self->api_key);
+  g_clear_weak_pointer (&self->log_object);
+
+  G_OBJECT_CLASS (pollen_client_parent_class)->finalize (object);
+}
+
+static void
+pollen_client_class_init (PollenClientClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = pollen_client_finalize;
+
+  GST_DEBUG_CATEGORY_INIT (pollen_client_debug, "pollenclient", 0,
+      "gst-pollen HTTP client (TRACE logs the wire, key redacted)");
+}
+
+static void
+pollen_client_init (PollenClient * self)
+{
+}
+
+/* SoupLogger prints one line at a time; the key never reaches the log. */
+static void
+wire_log_printer (SoupLogger * logger, SoupLoggerLogLevel level,
+    char direction, const char *data, gpointer user_data)
+{
+  PollenClient *self = user_data;
+
+  if (g_ascii_strncasecmp (data, "Authorization:", 14) == 0)
+    data = "Authorization: Bearer [REDACTED]";
+  GST_CAT_TRACE_OBJECT (pollen_client_debug, self->log_object, "%c %s",
+      direction, data);
+}
+
+static void
+pollen_client_add_wire_log (PollenClient * self)
+{
+  SoupLogger *logger;
+
+  if (gst_debug_category_get_threshold (pollen_client_debug) < GST_LEVEL_TRACE)
+    return;
+  logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
+  soup_logger_set_printer (logger, wire_log_printer, self, NULL);
+  soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
+  g_object_unref (logger);
+}
+
+/**
+ * pollen_client_new:
+ * @base_url: e.g. "https://gen.pollinations.ai"
+ * @api_key: (nullable): sent as "Authorization: Bearer" when set
+ */
+PollenClient *
+pollen_client_new (const gchar * base_url, const gchar * api_key)
+{
+  PollenClient *self = g_object_new (POLLEN_TYPE_CLIENT, NULL);
+
+  self->base_url = g_strdup (base_url);
+  self->api_key = api_key && *api_key ? g_strdup (api_key) : NULL;
+  /* several filters keep more than two requests in flight */
+  self->session = soup_session_new_with_options ("user-agent",
+      "gst-pollen/" PACKAGE_VERSION, "max-conns-per-host", 16, "max-conns",
+      32, NULL);
+  pollen_client_add_wire_log (self);
+  return self;
+}
+
+/* Seconds to wait for the server while connecting, sending or waiting for
+ * data; 0 waits for ever. */
+void
+pollen_client_set_timeout (PollenClient * client, guint seconds)
+{
+  soup_session_set_timeout (client->session, seconds);
+}
+
+void
+pollen_client_set_retries (PollenClient * client, guint retries)
+{
+  client->retries = retries;
+}
+
+/* The element that debug lines are logged against. */
+void
+pollen_client_set_log_object (PollenClient * client, GstObject * object)
+{
+  g_set_weak_pointer (&client->log_object, object);
+}
+
+/* The key must never show in an error message, even if a server echoes it. */
+static gchar *
+pollen_client_redact (PollenClient * self, const gchar * text)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (!text)
+    return NULL;
+  if (!self->api_key || !strstr (text, self->api_key))
+    return g_strdup (text);
+  parts = g_strsplit (text, self->api_key, -1);
+  return g_strjoinv ("[REDACTED]", parts);
+}
+
+static GError *
+pollen_client_new_error (PollenClientError code, guint http_status,
+    const gchar * api_code, const gchar * api_message,
+    const gchar * request_id, const gchar * message)
+{
+  GError *error = g_error_new_literal (POLLEN_CLIENT_ERROR, code, message);
+  PollenClientErrorPrivate *priv = pollen_client_error_get_private (error);
+
+  priv->http_status = http_status;
+  priv->api_code = g_strdup (api_code);
+  priv->api_message = g_strdup (api_message);
+  priv->request_id = g_strdup (request_id);
+  return error;
+}
+
+/* Maps a GIO/TLS/resolver error to a client error. Cancellation is passed
+ * through unchanged so callers can tell it from a failure. */
+static GError *
+pollen_client_transport_error (const GError * cause, const gchar * url_host,
+    const gchar * request_id)
+{
+  PollenClientError code = POLLEN_CLIENT_ERROR_NETWORK;
+  const gchar *what = "network error";
+  g_autofree gchar *message = NULL;
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (cause);
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+    code = POLLEN_CLIENT_ERROR_TIMEOUT;
+    what = "timed out";
+  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)) {
+    code = POLLEN_CLIENT_ERROR_CONNECT;
+    what = "cannot connect";
+  } else if (cause->domain == G_RESOLVER_ERROR) {
+    code = POLLEN_CLIENT_ERROR_CONNECT;
+    what = "cannot resolve host";
+  } else if (cause->domain == G_TLS_ERROR) {
+    code = POLLEN_CLIENT_ERROR_TLS;
+    what = "TLS error";
+  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)) {
+    what = "connection closed before the whole body arrived";
+  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
+    what = "connection lost";
+  }
+
+  message = g_strdup_printf ("%s (%s): %s", what, url_host, cause->message);
+  return pollen_client_new_error (code, 0, NULL, NULL, request_id, message);
+}
+
+/* ---- error bodies ---- */
+
+/* Appends the validation details ("width: Expected number") the gateway
+ * puts in error.details.fieldErrors. */
+static void
+append_field_errors (GString * out, JsonObject * details)
+{
+  JsonObject *fields;
+  GList *members, *l;
+
+  if (!details || !json_object_has_member (details, "fieldErrors"))
+    return;
+  fields = json_object_get_object_member (details, "fieldErrors");
+  if (!fields)
+    return;
+  members = json_object_get_members (fields);
+  for (l = members; l; l = l->next) {
+    JsonNode *node = json_object_get_member (fields, l->data);
+    JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ?
+        json_node_get_array (node) : NULL;
+
+    if (array && json_array_get_length (array) > 0 &&
+        JSON_NODE_HOLDS_VALUE (json_array_get_element (array, 0)))
+      g_string_append_printf (out, "; %s: %s", (gchar *) l->data,
+          json_array_get_string_element (array, 0));
+  }
+  g_list_free (members);
+}
+
+static const gchar *
+object_get_string (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+typedef struct
+{
+  gchar *code;
+  gchar *message;
+  gchar *request_id;
+  gint64 retry_after_s;
+} ApiError;
+
+static void
+api_error_clear (ApiError * api)
+{
+  g_free (api->code);
+  g_free (api->message);
+  g_free (api->request_id);
+}
+
+/* Reads the three error shapes of server-notes.md: the envelope
+ * {error:{code,message,requestId,details}}, and the two 429 bodies
+ * {error:"…",message:"…",retryAfterSeconds:N}. Anything else: the body's
+ * first line as text. */
+static void
+api_error_parse (ApiError * api, GBytes * body)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gsize size;
+  const gchar *data = g_bytes_get_data (body, &size);
+  JsonObject *root, *inner = NULL;
+  JsonNode *error_node;
+
+  api->retry_after_s = -1;
+  if (size == 0)
+    return;
+
+  if (!json_parser_load_from_data (parser, data, size, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_autofree gchar *text = g_strndup (data, MIN (size, 300));
+
+    g_strdelimit (text, "\r\n", ' ');
+    api->message = g_utf8_make_valid (g_strstrip (text), -1);
+    return;
+  }
+
+  root = json_node_get_object (json_parser_get_root (parser));
+  error_node = json_object_get_member (root, "error");
+  if (error_node && JSON_NODE_HOLDS_OBJECT (error_node))
+    inner = json_node_get_object (error_node);
+
+  if (inner) {
+    GString *message = g_string_new (object_get_string (inner, "message"));
+    JsonNode *details = json_object_get_member (inner, "details");
+
+    if (details && JSON_NODE_HOLDS_OBJECT (details))
+      append_field_errors (message, json_node_get_object (details));
+    api->code = g_strdup (object_get_string (inner, "code"));
+    api->request_id = g_strdup (object_get_string (inner, "requestId"));
+    api->message = g_string_free (message, message->len == 0);
+  } else {
+    api->code = g_strdup (object_get_string (root, "error"));
+    api->message = g_strdup (object_get_string (root, "message"));
+    if (json_object_has_member (root, "retryAfterSeconds"))
+      api->retry_after_s = json_object_get_int_member (root,
+          "retryAfterSeconds");
+  }
+  if (!api->message)
+    api->message = g_strdup (object_get_string (root, "message"));
+}
+
+/* ---- one attempt ---- */
+
+typedef struct
+{
+  GError *error;
+  gboolean retryable;
+  guint delay_ms;               /* from Retry-After, 0 = use back-off */
+} Failure;
+
+static gboolean
+status_is_retryable (guint status)
+{
+  switch (status) {
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+    case 524:                  /* the CDN gave up on a long generation */
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+static gint64
+parse_retry_after (SoupMessage * msg, gint64 from_body)
+{
+  const gchar *header =
+      soup_message_headers_get_one (soup_message_get_response_headers (msg),
+      "Retry-After");
+  guint64 seconds;
+
+  if (header) {
+    g_autoptr (GDateTime) date = NULL;
+
+    if (g_ascii_string_to_unsigned (header, 10, 0, G_MAXINT, &seconds, NULL))
+      return seconds;
+    date = soup_date_time_new_from_http_string (header);
+    if (date) {
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+      return MAX (0, g_date_time_difference (date, now) / G_TIME_SPAN_SECOND);
+    }
+  }
+  return from_body;
+}
+
+static GBytes *
+read_error_body (GInputStream * stream, GCancellable * cancellable)
+{
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  guint8 buf[4096];
+  gssize n;
+
+  while (data->len < MAX_ERROR_BODY &&
+      (n = g_input_stream_read (stream, buf, sizeof (buf), cancellable,
+              NULL)) > 0)
+    g_byte_array_append (data, buf, n);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+static const gchar *
+response_request_id (SoupMessage * msg)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers
+      (msg), "X-Request-Id");
+}
+
+/* Turns an error status into a Failure that names the status, the API's
+ * code and message, and the request id. */
+static void
+pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
+    GInputStream * stream, GCancellable * cancellable, Failure * failure)
+{
+  g_autoptr (GBytes) body = read_error_body (stream, cancellable);
+  guint status = soup_message_get_status (msg);
+  const gchar *reason = soup_message_get_reason_phrase (msg);
+  ApiError api = { 0, };
+  g_autofree gchar *api_message = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *request_id;
+  gint64 retry_after;
+
+  api_error_parse (&api, body);
+  api_message = pollen_client_redact (self, api.message);
+  request_id = response_request_id (msg);
+  if (!request_id)
+    request_id = api.request_id;
+  if (!reason || !*reason)
+    reason = soup_status_get_phrase (status);
+
+  text = g_strdup_printf ("%u %s%s%s", status, reason ? reason : "",
+      api_message ? ": " : "", api_message ? api_message : "");
+  failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
+      api.code, api_message, request_id, text);
+  failure->retryable = status_is_retryable (status);
+  retry_after = parse_retry_after (msg, api.retry_after_s);
+  if (retry_after >= 0)
+    failure->delay_ms = MIN (retry_after, RETRY_AFTER_MAX_S) * 1000;
+  api_error_clear (&api);
+}
+
+static gboolean
+transport_error_is_retryable (const GError * error, gboolean is_get)
+{
+  if (error->domain != POLLEN_CLIENT_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case POLLEN_CLIENT_ERROR_CONNECT:
+    case POLLEN_CLIENT_ERROR_NETWORK:
+      return TRUE;
+    case POLLEN_CLIENT_ERROR_TIMEOUT:
+      /* the same GET is idempotent on this API (server-notes.md); a POST
+       * that timed out may already be running */
+      return is_get;
+    default:
+      return FALSE;
+  }
+}
+
+static gchar *
+url_host (SoupMessage * msg)
+{
+  GUri *uri = soup_message_get_uri (msg);
+
+  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+}
+
+/* Sends once. On success returns the body stream and keeps @msg for the
+ * caller; on failure fills @failure. */
+static GInputStream *
+pollen_client_attempt (PollenClient * self, SoupMessage * msg,
+    GCancellable * cancellable, Failure * failure)
+{
+  g_autoptr (GError) error = NULL;
+  GInputStream *stream;
+  gboolean is_get = g_str_equal (soup_message_get_method (msg), "GET");
+
+  stream = soup_session_send (self->session, msg, cancellable, &error);
+  if (!stream) {
+    g_autofree gchar *host = url_host (msg);
+    const gchar *sent_id =
+        soup_message_headers_get_one (soup_message_get_request_headers (msg),
+        "X-Request-Id");
+
+    failure->error = pollen_client_transport_error (error, host, sent_id);
+    failure->retryable = transport_error_is_retryable (failure->error, is_get);
+    return NULL;
+  }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
+    pollen_client_http_failure (self, msg, stream, cancellable, failure);
+    g_object_unref (stream);
+    return NULL;
+  }
+  return stream;
+}
+
+/* Sleeps @ms, waking at once when @cancellable fires. */
+static gboolean
+pollen_client_sleep (guint ms, GCancellable * cancellable, GError ** error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  GPollFD pollfd;
+  gboolean pollable;
+
+  pollable = cancellable && g_cancellable_make_pollfd (cancellable, &pollfd);
+  while (!g_cancellable_is_cancelled (cancellable)) {
+    gint64 left = deadline - g_get_monotonic_time ();
+
+    if (left <= 0)
+      break;
+    if (pollable)
+      g_poll (&pollfd, 1, (left + 999) / 1000);
+    else
+      g_usleep (left);
+  }
+  if (pollable)
+    g_cancellable_release_fd (cancellable);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* Exponential back-off with ±25 % jitter, so that many clients do not
+ * retry in step. */
+static guint
+backoff_ms (guint attempt)
+{
+  guint ms = MIN (BACKOFF_MAX_MS, BACKOFF_BASE_MS << MIN (attempt, 10));
+
+  return ms * g_random_double_range (0.75, 1.25);
+}
+
+static SoupMessage *
+pollen_client_build_message (PollenClient * self,
+    const PollenRequest * request, GError ** error)
+{
+  g_autofree gchar *url = pollen_request_build_url (request, self->base_url);
+  g_autofree gchar *request_id = g_uuid_string_random ();
+  g_autoptr (GError) parse_error = NULL;
+  g_autoptr (GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &parse_error);
+  SoupMessageHeaders *headers;
+  SoupMessage *msg;
+
+  if (!uri || !g_uri_get_host (uri) ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+          g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_CONNECT,
+        "base-url '%s' is not an http:// or https:// URL", self->base_url);
+    return NULL;
+  }
+
+  msg = soup_message_new_from_uri (request->method, uri);
+  headers = soup_message_get_request_headers (msg);
+  if (self->api_key) {
+    g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", self->api_key);
+
+    soup_message_headers_replace (headers, "Authorization", bearer);
+  }
+  soup_message_headers_replace (headers, "X-Request-Id", request_id);
+  pollen_request_attach_body (request, msg);
+  return msg;
+}
+
+static PollenResponse *
+pollen_response_new (SoupMessage * msg, GInputStream * stream)
+{
+  PollenResponse *response = g_new0 (PollenResponse, 1);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+
+  response->status = soup_message_get_status (msg);
+  response->content_type =
+      g_strdup (soup_message_headers_get_content_type (headers, NULL));
+  response->content_length = soup_message_headers_get_content_length (headers);
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    response->content_length = -1;
+  response->request_id = g_strdup (response_request_id (msg));
+  response->model_used =
+      g_strdup (soup_message_headers_get_one (headers, "x-model-used"));
+  response->stream = stream;
+  response->message = msg;
+  return response;
+}
+
+void
+pollen_response_free (PollenResponse * response)
+{
+  if (!response)
+    return;
+  g_free (response->content_type);
+  g_free (response->request_id);
+  g_free (response->model_used);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_clear_object (&response->stream);
+  g_clear_object (&response->message);
+  g_free (response);
+}
+
+/**
+ * pollen_response_read:
+ * @max_size: read at most this many bytes
+ *
+ * Reads the next bytes of a streamed body as they arrive.
+ *
+ * Returns: (transfer full): the bytes, empty at the end of the body, or
+ * %NULL with @error set.
+ */
+GBytes *
+pollen_response_read (PollenResponse * response, gsize max_size,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GError) cause = NULL;
+  GBytes *bytes;
+
+  bytes = g_input_stream_read_bytes (response->stream, max_size, cancellable,
+      &cause);
+  if (!bytes) {
+    g_autofree gchar *host = url_host (response->message);
+
+    g_propagate_error (error, pollen_client_transport_error (cause, host,
+            response->request_id));
+  }
+  return bytes;
+}
+
+static void
+pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
+    const Failure * failure, guint attempt, guint delay_ms)
+{
+  g_autofree gchar *what = pollen_request_describe (request);
+
+  GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
+      "%s failed (attempt %u of %u): %s; retrying in %u ms", what,
+      attempt + 1, self->retries + 1, failure->error->message, delay_ms);
+}
+
+/**
+ * pollen_client_send:
+ *
+ * Sends @request and waits for the response headers, retrying what is safe
+ * to retry (429, 5xx, refused or lost connections, and timeouts of GET
+ * requests) up to the configured number of times.
+ *
+ * Returns: (transfer full): the response, whose body is read with
+ * pollen_response_read(), or %NULL with @error set.
+ */
+PollenResponse *
+pollen_client_send (PollenClient * client, const PollenRequest * request,
+    GCancellable * cancellable, GError ** error)
+{
+  guint attempt;
+
+  for (attempt = 0;; attempt++) {
+    Failure failure = { NULL, FALSE, 0 };
+    SoupMessage *msg;
+    GInputStream *stream;
+    guint delay_ms;
+
+    msg = pollen_client_build_message (client, request, error);
+    if (!msg)
+      return NULL;
+    stream = pollen_client_attempt (client, msg, cancellable, &failure);
+    if (stream)
+      return pollen_response_new (msg, stream);
+    g_object_unref (msg);
+
+    if (!failure.retryable || attempt >= client->retries ||
+        g_cancellable_is_cancelled (cancellable)) {
+      g_propagate_error (error, failure.error);
+      return NULL;
+    }
+    delay_ms = failure.delay_ms ? failure.delay_ms : backoff_ms (attempt);
+    pollen_client_log_failure (client, request, &failure, attempt, delay_ms);
+    g_error_free (failure.error);
+    if (!pollen_client_sleep (delay_ms, cancellable, error))
+      return NULL;
+  }
+}
+
+static GBytes *
+read_whole_body (PollenResponse * response, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+
+  for (;;) {
+    g_autoptr (GBytes) chunk = pollen_response_read (response, READ_CHUNK,
+        cancellable, error);
+    gsize size;
+    gconstpointer bytes;
+
+    if (!chunk)
+      return NULL;
+    bytes = g_bytes_get_data (chunk, &size);
+    if (size == 0)
+      break;
+    g_byte_array_append (data, bytes, size);
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+/**
+ * pollen_client_fetch:
+ *
+ * Like pollen_client_send(), then reads the whole body into
+ * @response->body. A GET whose body is cut short is tried again (the API
+ * answers an identical GET from its cache).
+ */
+PollenResponse *
+pollen_client_fetch (PollenClient * client, const PollenRequest * request,
+    GCancellable * cancellable, GError ** error)
+{
+  gboolean is_get = g_str_equal (request->method, "GET");
+  guint attempt;
+
+  for (attempt = 0;; attempt++) {
+    g_autoptr (PollenResponse) response = NULL;
+    Failure failure = { NULL, FALSE, 0 };
+    guint delay_ms;
+
+    response = pollen_client_send (client, request, cancellable, error);
+    if (!response)
+      return NULL;
+    response->body = read_whole_body (response, cancellable, &failure.error);
+    if (response->body)
+      return g_steal_pointer (&response);
+
+    failure.retryable = is_get &&
+        transport_error_is_retryable (failure.error, is_get);
+    if (!failure.retryable || attempt >= client->retries ||
+        g_cancellable_is_cancelled (cancellable)) {
+      g_propagate_error (error, failure.error);
+      return NULL;
+    }
+    delay_ms = backoff_ms (attempt);
+    pollen_client_log_failure (client, request, &failure, attempt, delay_ms);
+    g_error_free (failure.error);
+    if (!pollen_client_sleep (delay_ms, cancellable, error))
+      return NULL;
+  }
+}
+
+/**
+ * pollen_client_fetch_json:
+ *
+ * Returns: (transfer full): the parsed body of a successful answer, or
+ * %NULL with @error set (%POLLEN_CLIENT_ERROR_BAD_RESPONSE when the body is
+ * not JSON).
+ */
+JsonNode *
+pollen_client_fetch_json (PollenClient * client,
+    const PollenRequest * request, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  gsize size;
+  const gchar *data;
+
+  response = pollen_client_fetch (client, request, cancellable, error);
+  if (!response)
+    return NULL;
+  data = g_bytes_get_data (response->body, &size);
+  if (!json_parser_load_from_data (parser, data, size, &parse_error)) {
+    g_autofree gchar *message =
+        g_strdup_printf ("the server's answer is not JSON: %s",
+        parse_error->message);
+
+    g_propagate_error (error,
+        pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+            response->status, NULL, NULL, response->request_id, message));
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}

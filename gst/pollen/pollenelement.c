@@ -1,0 +1,333 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* What every gst-pollen element shares: the common properties (api-key,
+ * base-url, model, timeout, retries, extra-params), the client made from
+ * them, and the mapping of client errors to GStreamer error messages. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "pollenelement.h"
+
+GST_DEBUG_CATEGORY_STATIC (pollen_element_debug);
+#define GST_CAT_DEFAULT pollen_element_debug
+
+void
+pollen_element_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized)) {
+    GST_DEBUG_CATEGORY_INIT (pollen_element_debug, "pollen", 0,
+        "gst-pollen shared element code");
+    g_type_ensure (POLLEN_TYPE_CLIENT);
+    g_once_init_leave (&initialized, 1);
+  }
+}
+
+void
+pollen_settings_install_properties (GObjectClass * klass,
+    const gchar * default_model, const gchar * model_blurb,
+    guint default_timeout)
+{
+  g_object_class_install_property (klass, POLLEN_PROP_API_KEY,
+      g_param_spec_string ("api-key", "API Key",
+          "Pollinations API key (sk_… or pk_…), sent only as "
+          "'Authorization: Bearer'. Write-only; when unset, the "
+          POLLEN_API_KEY_ENV " environment variable is used",
+          NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_BASE_URL,
+      g_param_spec_string ("base-url", "Base URL",
+          "Server every request goes to (base-url + path); when unset, the "
+          POLLEN_BASE_URL_ENV " environment variable or "
+          POLLEN_DEFAULT_BASE_URL, POLLEN_DEFAULT_BASE_URL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_MODEL,
+      g_param_spec_string ("model", "Model", model_blurb, default_model,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+          "Seconds to wait for the server on one request (0 = wait for ever)",
+          0, 24 * 3600, default_timeout,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_RETRIES,
+      g_param_spec_uint ("retries", "Retries",
+          "How many times a request that failed with 429, 5xx, a lost "
+          "connection or a timeout is tried again, with exponential back-off "
+          "and Retry-After honoured", 0, 20, POLLEN_DEFAULT_RETRIES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_EXTRA_PARAMS,
+      g_param_spec_boxed ("extra-params", "Extra Parameters",
+          "Extra API parameters sent as they are (query parameters, JSON "
+          "members or form fields), e.g. \"params, private=true\"; they "
+          "override the element's own", GST_TYPE_STRUCTURE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+}
+
+void
+pollen_settings_init (PollenSettings * settings, const gchar * default_model,
+    guint default_timeout)
+{
+  const gchar *base_url = g_getenv (POLLEN_BASE_URL_ENV);
+
+  settings->api_key = g_strdup (g_getenv (POLLEN_API_KEY_ENV));
+  settings->base_url = g_strdup (base_url && *base_url ? base_url :
+      POLLEN_DEFAULT_BASE_URL);
+  settings->model = g_strdup (default_model);
+  settings->timeout = default_timeout;
+  settings->retries = POLLEN_DEFAULT_RETRIES;
+  settings->extra_params = NULL;
+}
+
+void
+pollen_settings_clear (PollenSettings * settings)
+{
+  g_clear_pointer (&settings->api_key, g_free);
+  g_clear_pointer (&settings->base_url, g_free);
+  g_clear_pointer (&settings->model, g_free);
+  g_clear_pointer (&settings->extra_params, gst_structure_free);
+}
+
+/* Returns TRUE when @prop_id is a common property (and sets it). */
+gboolean
+pollen_settings_set_property (GObject * object, PollenSettings * settings,
+    guint prop_id, const GValue * value)
+{
+  if (prop_id == POLLEN_PROP_0 || prop_id >= POLLEN_PROP_LAST)
+    return FALSE;
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case POLLEN_PROP_API_KEY:
+      g_free (settings->api_key);
+      settings->api_key = g_value_dup_string (value);
+      break;
+    case POLLEN_PROP_BASE_URL:
+      g_free (settings->base_url);
+      settings->base_url = g_value_dup_string (value);
+      if (!settings->base_url)
+        settings->base_url = g_strdup (POLLEN_DEFAULT_BASE_URL);
+      break;
+    case POLLEN_PROP_MODEL:
+      g_free (settings->model);
+      settings->model = g_value_dup_string (value);
+      break;
+    case POLLEN_PROP_TIMEOUT:
+      settings->timeout = g_value_get_uint (value);
+      break;
+    case POLLEN_PROP_RETRIES:
+      settings->retries = g_value_get_uint (value);
+      break;
+    case POLLEN_PROP_EXTRA_PARAMS:
+      g_clear_pointer (&settings->extra_params, gst_structure_free);
+      if (gst_value_get_structure (value))
+        settings->extra_params =
+            gst_structure_copy (gst_value_get_structure (value));
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
+}
+
+gboolean
+pollen_settings_get_property (GObject * object, PollenSettings * settings,
+    guint prop_id, GValue * value)
+{
+  if (prop_id == POLLEN_PROP_0 || prop_id >= POLLEN_PROP_LAST ||
+      prop_id == POLLEN_PROP_API_KEY)
+    return FALSE;
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case POLLEN_PROP_BASE_URL:
+      g_value_set_string (value, settings->base_url);
+      break;
+    case POLLEN_PROP_MODEL:
+      g_value_set_string (value, settings->model);
+      break;
+    case POLLEN_PROP_TIMEOUT:
+      g_value_set_uint (value, settings->timeout);
+      break;
+    case POLLEN_PROP_RETRIES:
+      g_value_set_uint (value, settings->retries);
+      break;
+    case POLLEN_PROP_EXTRA_PARAMS:
+      gst_value_set_structure (value, settings->extra_params);
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
+}
+
+/* A client configured from a snapshot of the settings; call it in start(). */
+PollenClient *
+pollen_settings_create_client (GstElement * element,
+    PollenSettings * settings)
+{
+  PollenClient *client;
+
+  GST_OBJECT_LOCK (element);
+  client = pollen_client_new (settings->base_url, settings->api_key);
+  pollen_client_set_timeout (client, settings->timeout);
+  pollen_client_set_retries (client, settings->retries);
+  if (!settings->api_key || !*settings->api_key)
+    GST_WARNING_OBJECT (element, "no api-key set and " POLLEN_API_KEY_ENV
+        " is empty: requests go out without a key");
+  GST_OBJECT_UNLOCK (element);
+
+  pollen_client_set_log_object (client, GST_OBJECT (element));
+  return client;
+}
+
+GstStructure *
+pollen_settings_dup_extra_params (GstElement * element,
+    PollenSettings * settings)
+{
+  GstStructure *extra = NULL;
+
+  GST_OBJECT_LOCK (element);
+  if (settings->extra_params)
+    extra = gst_structure_copy (settings->extra_params);
+  GST_OBJECT_UNLOCK (element);
+  return extra;
+}
+
+gchar *
+pollen_settings_dup_model (GstElement * element, PollenSettings * settings)
+{
+  gchar *model;
+
+  GST_OBJECT_LOCK (element);
+  model = g_strdup (settings->model);
+  GST_OBJECT_UNLOCK (element);
+  return model;
+}
+
+/* ---- errors ---- */
+
+static GstResourceError
+resource_error_for (const GError * error)
+{
+  if (error->domain != POLLEN_CLIENT_ERROR)
+    return GST_RESOURCE_ERROR_FAILED;
+
+  switch (error->code) {
+    case POLLEN_CLIENT_ERROR_HTTP:
+      switch (pollen_client_error_get_http_status (error)) {
+        case 401:
+        case 402:
+        case 403:
+          return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+        case 404:
+          return GST_RESOURCE_ERROR_NOT_FOUND;
+        case 400:
+        case 413:
+        case 422:
+          return GST_RESOURCE_ERROR_SETTINGS;
+        default:
+          return GST_RESOURCE_ERROR_READ;
+      }
+    case POLLEN_CLIENT_ERROR_CONNECT:
+    case POLLEN_CLIENT_ERROR_TLS:
+      return GST_RESOURCE_ERROR_OPEN_READ;
+    case POLLEN_CLIENT_ERROR_TIMEOUT:
+    case POLLEN_CLIENT_ERROR_NETWORK:
+      return GST_RESOURCE_ERROR_READ;
+    default:
+      return GST_RESOURCE_ERROR_FAILED;
+  }
+}
+
+/* What a person can do about it. */
+static const gchar *
+hint_for (const GError * error)
+{
+  if (error->domain != POLLEN_CLIENT_ERROR)
+    return NULL;
+
+  switch (error->code) {
+    case POLLEN_CLIENT_ERROR_HTTP:
+      switch (pollen_client_error_get_http_status (error)) {
+        case 401:
+          return "Set the api-key property or the " POLLEN_API_KEY_ENV
+              " environment variable to a valid key "
+              "(keys: https://enter.pollinations.ai).";
+        case 402:
+          return "Top up the pollen balance or raise the key's budget.";
+        case 403:
+          return "The key may not use this model or resource: pick another "
+              "model or key.";
+        case 404:
+          return "Check base-url and model.";
+        case 400:
+          return "Check the element's properties against the API reference.";
+        case 422:
+          return "The request was refused by the content policy: change the "
+              "prompt.";
+        case 429:
+          return "Rate limited: send fewer requests or raise retries.";
+        default:
+          return "The service failed; try again later or raise retries.";
+      }
+    case POLLEN_CLIENT_ERROR_CONNECT:
+      return "Check the network connection and base-url.";
+    case POLLEN_CLIENT_ERROR_TIMEOUT:
+      return "Raise the timeout property, or retries.";
+    case POLLEN_CLIENT_ERROR_TLS:
+      return "Check the system's CA certificates and base-url.";
+    case POLLEN_CLIENT_ERROR_NETWORK:
+      return "The connection broke; raise retries or check the network.";
+    default:
+      return NULL;
+  }
+}
+
+/**
+ * pollen_element_post_error:
+ * @type: %GST_MESSAGE_ERROR or %GST_MESSAGE_WARNING
+ * @action: what failed, for the message ("Generating the picture")
+ * @error: the client's error
+ *
+ * Posts @error as a GST_RESOURCE_ERROR message whose text names the HTTP
+ * status and the server's message and says what to do, with the details
+ * http-status-code, api-error-code and request-id.
+ */
+void
+pollen_element_post_error (GstElement * element, GstMessageType type,
+    const gchar * action, const GError * error)
+{
+  const gchar *hint = hint_for (error);
+  const gchar *api_code = pollen_client_error_get_api_code (error);
+  const gchar *request_id = pollen_client_error_get_request_id (error);
+  GstStructure *details;
+  gchar *text, *debug;
+
+  /* the server's message may already end a sentence */
+  text = g_strdup_printf ("%s failed: %s%s%s%s", action, error->message,
+      g_str_has_suffix (error->message, ".") ? "" : ".", hint ? " " : "",
+      hint ? hint : "");
+  debug = g_strdup_printf ("api-error-code: %s, request-id: %s",
+      api_code ? api_code : "(none)", request_id ? request_id : "(none)");
+  details = gst_make_element_message_details ("http-status-code", G_TYPE_UINT,
+      pollen_client_error_get_http_status (error),
+      "api-error-code", G_TYPE_STRING, api_code ? api_code : "",
+      "request-id", G_TYPE_STRING, request_id ? request_id : "", NULL);
+
+  gst_element_message_full_with_details (element, type, GST_RESOURCE_ERROR,
+      resource_error_for (error), text, debug, __FILE__, GST_FUNCTION,
+      __LINE__, details);
+}

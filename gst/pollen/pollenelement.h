@@ -1,0 +1,78 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+#include "pollenclient.h"
+
+G_BEGIN_DECLS
+
+#define POLLEN_DEFAULT_BASE_URL "https://gen.pollinations.ai"
+#define POLLEN_API_KEY_ENV "POLLINATIONS_API_KEY"
+#define POLLEN_BASE_URL_ENV "POLLINATIONS_BASE_URL"
+#define POLLEN_DEFAULT_RETRIES 3
+
+/* The properties every element has. An element numbers its own properties
+ * from POLLEN_PROP_LAST on. */
+enum
+{
+  POLLEN_PROP_0,
+  POLLEN_PROP_API_KEY,
+  POLLEN_PROP_BASE_URL,
+  POLLEN_PROP_MODEL,
+  POLLEN_PROP_TIMEOUT,
+  POLLEN_PROP_RETRIES,
+  POLLEN_PROP_EXTRA_PARAMS,
+  POLLEN_PROP_LAST
+};
+
+/**
+ * PollenSettings:
+ *
+ * The values of the common properties. An element embeds one in its
+ * instance struct; it is read and written under the element's object lock.
+ */
+typedef struct
+{
+  gchar *api_key;
+  gchar *base_url;
+  gchar *model;
+  guint timeout;
+  guint retries;
+  GstStructure *extra_params;
+} PollenSettings;
+
+void pollen_element_init (void);
+
+void     pollen_settings_install_properties (GObjectClass * klass,
+                                             const gchar * default_model,
+                                             const gchar * model_blurb,
+                                             guint default_timeout);
+void     pollen_settings_init (PollenSettings * settings,
+                               const gchar * default_model,
+                               guint default_timeout);
+void     pollen_settings_clear (PollenSettings * settings);
+gboolean pollen_settings_set_property (GObject * object,
+                                       PollenSettings * settings,
+                                       guint prop_id, const GValue * value);
+gboolean pollen_settings_get_property (GObject * object,
+                                       PollenSettings * settings,
+                                       guint prop_id, GValue * value);
+PollenClient * pollen_settings_create_client (GstElement * element,
+                                              PollenSettings * settings);
+GstStructure * pollen_settings_dup_extra_params (GstElement * element,
+                                                 PollenSettings * settings);
+gchar *  pollen_settings_dup_model (GstElement * element,
+                                    PollenSettings * settings);
+
+void pollen_element_post_error (GstElement * element, GstMessageType type,
+                                const gchar * action, const GError * error);
+
+G_END_DECLS

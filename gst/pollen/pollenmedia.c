@@ -1,0 +1,126 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Caps for a generated body. The server's Content-Type is only a hint:
+ * some models answer WAV whatever was asked, "flac" may be raw PCM, and
+ * images come back as JPEG, PNG or SVG (server-notes.md). So the bytes are
+ * typefound first and the Content-Type only fills in where typefinding is
+ * unsure. */
+
+#include "pollenmedia.h"
+
+#include <gst/base/gsttypefindhelper.h>
+
+GST_DEBUG_CATEGORY_STATIC (pollen_media_debug);
+#define GST_CAT_DEFAULT pollen_media_debug
+
+typedef struct
+{
+  const gchar *content_type;
+  const gchar *caps;
+} ContentTypeCaps;
+
+static const ContentTypeCaps content_type_caps[] = {
+  {"image/jpeg", "image/jpeg"},
+  {"image/png", "image/png"},
+  {"image/webp", "image/webp"},
+  {"image/svg+xml", "image/svg+xml"},
+  {"image/gif", "image/gif"},
+  {"video/mp4", "video/quicktime, variant=(string)iso"},
+  {"video/quicktime", "video/quicktime"},
+  {"video/webm", "video/webm"},
+  {"audio/mpeg", "audio/mpeg, mpegversion=(int)1"},
+  {"audio/mp3", "audio/mpeg, mpegversion=(int)1"},
+  {"audio/wav", "audio/x-wav"},
+  {"audio/x-wav", "audio/x-wav"},
+  {"audio/wave", "audio/x-wav"},
+  {"audio/ogg", "audio/ogg"},
+  {"audio/opus", "audio/ogg"},
+  {"audio/flac", "audio/x-flac"},
+  {"audio/x-flac", "audio/x-flac"},
+  {"audio/aac", "audio/mpeg, mpegversion=(int)4, stream-format=(string)adts"},
+  {"audio/mp4", "audio/x-m4a"},
+  {"audio/x-m4a", "audio/x-m4a"},
+  {"audio/webm", "audio/webm"},
+};
+
+static void
+pollen_media_init_debug (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized)) {
+    GST_DEBUG_CATEGORY_INIT (pollen_media_debug, "pollenmedia", 0,
+        "gst-pollen media type detection");
+    g_once_init_leave (&initialized, 1);
+  }
+}
+
+/**
+ * pollen_media_caps_from_content_type:
+ * @pcm_rate: sample rate to assume for raw PCM ("audio/pcm": 16-bit mono)
+ *
+ * Returns: (transfer full) (nullable): caps for a known media type.
+ */
+GstCaps *
+pollen_media_caps_from_content_type (const gchar * content_type,
+    guint pcm_rate)
+{
+  guint i;
+
+  if (!content_type)
+    return NULL;
+  if (g_ascii_strcasecmp (content_type, "audio/pcm") == 0 ||
+      g_ascii_strcasecmp (content_type, "audio/L16") == 0)
+    return gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
+        "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
+        G_TYPE_INT, 1, "rate", G_TYPE_INT, pcm_rate, NULL);
+
+  for (i = 0; i < G_N_ELEMENTS (content_type_caps); i++) {
+    if (g_ascii_strcasecmp (content_type, content_type_caps[i].content_type)
+        == 0)
+      return gst_caps_from_string (content_type_caps[i].caps);
+  }
+  return NULL;
+}
+
+/**
+ * pollen_media_detect_caps:
+ * @object: (nullable): for log lines
+ * @data: the body, or its first bytes
+ * @content_type: (nullable): the server's Content-Type
+ *
+ * Returns: (transfer full) (nullable): the caps of @data, or %NULL when
+ * neither the bytes nor the Content-Type say what it is.
+ */
+GstCaps *
+pollen_media_detect_caps (GstObject * object, GBytes * data,
+    const gchar * content_type, guint pcm_rate)
+{
+  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
+  g_autoptr (GstCaps) hinted = NULL;
+  g_autoptr (GstCaps) found = NULL;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (data, &size);
+
+  pollen_media_init_debug ();
+  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate);
+  if (size > 0)
+    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
+
+  if (found && probability >= GST_TYPE_FIND_LIKELY) {
+    if (hinted && !gst_caps_can_intersect (found, hinted))
+      GST_INFO_OBJECT (object, "server said %s but the bytes are %"
+          GST_PTR_FORMAT ": trusting the bytes", content_type, found);
+    return g_steal_pointer (&found);
+  }
+  if (hinted)
+    return g_steal_pointer (&hinted);
+  return g_steal_pointer (&found);
+}

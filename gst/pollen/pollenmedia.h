@@ -1,0 +1,22 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+GstCaps * pollen_media_caps_from_content_type (const gchar * content_type,
+                                               guint pcm_rate);
+GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
+                                    const gchar * content_type,
+                                    guint pcm_rate);
+
+G_END_DECLS

@@ -1,0 +1,908 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Placeholder media: pictures and clips from videotestsrc, speech and music
+ * as plain tones, encoded by the stock GStreamer elements. Every pipeline
+ * runs on its own bus without a main loop, so any thread may call in. The
+ * few muxer fields that would change from run to run (Ogg serial numbers,
+ * MP4 timestamps) are overwritten to keep the output deterministic. */
+
+#include "emumedia.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define EMU_FNV_PRIME G_GUINT64_CONSTANT (0x100000001b3)
+
+#define EMU_MAX_SIDE 8192
+#define EMU_FPS 10
+#define EMU_VIDEO_LONG_SIDE 640
+#define EMU_VIDEO_SHORT_SIDE 360
+#define EMU_VIDEO_SCROLL 4      /* pixels a frame, so that frames differ */
+#define EMU_OVERLAY_MAX_CHARS 120
+
+#define EMU_AMPLITUDE 8231.0    /* -12 dBFS of 32767 */
+#define EMU_LETTER_MS 60
+#define EMU_WORD_MIN_MS 120
+#define EMU_WORD_MAX_LETTERS 50 /* 3 s: a pathological token stays short */
+#define EMU_WORD_GAP_MS 80
+#define EMU_SENTENCE_GAP_MS 400
+#define EMU_SPEECH_FADE_MS 20
+#define EMU_EMPTY_SPEECH_MS 200
+#define EMU_NOTE_MS 250
+#define EMU_NOTE_FADE_MS 10
+#define EMU_SEMITONE 1.0594630943592953 /* 2^(1/12) */
+
+#define EMU_OGG_SERIAL 0x706f6c6cu  /* "poll" */
+#define EMU_PIPELINE_TIMEOUT (120 * GST_SECOND)
+
+/* ---- hashing ---- */
+
+/* 64-bit FNV-1a of @text followed by the little-endian bytes of @seed. */
+static guint64
+emu_hash (const gchar * text, gint64 seed)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+  guint64 s = (guint64) seed;
+  const guchar *p;
+  guint i;
+
+  for (p = (const guchar *) text; *p; p++)
+    h = (h ^ *p) * EMU_FNV_PRIME;
+  for (i = 0; i < 8; i++)
+    h = (h ^ ((s >> (8 * i)) & 0xff)) * EMU_FNV_PRIME;
+  return h;
+}
+
+/* splitmix64: independent values (pattern, colours, notes) from one hash. */
+static guint64
+emu_mix (guint64 h, guint64 salt)
+{
+  guint64 z = h + (salt + 1) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/* ---- tones (pure C) ---- */
+
+static gsize
+emu_ms_to_samples (guint ms, guint rate)
+{
+  return (gsize) ((guint64) ms * rate / 1000);
+}
+
+/* sin and cos of @x from their Taylor series: the emulator is not linked
+ * with libm, and a tone needs them only once. Exact to double precision
+ * for |x| <= 2π. */
+static void
+emu_sin_cos (gdouble x, gdouble * s, gdouble * c)
+{
+  gdouble ts = x, tc = 1.0;
+  guint k;
+
+  *s = *c = 0.0;
+  for (k = 1; k < 40; k += 2) {
+    *s += ts;
+    *c += tc;
+    ts *= -x * x / ((k + 1) * (k + 2));
+    tc *= -x * x / (k * (k + 1));
+  }
+}
+
+static void
+emu_append_silence (GArray * samples, gsize n)
+{
+  /* the array clears what it grows by */
+  g_array_set_size (samples, samples->len + n);
+}
+
+/* Appends @n samples of a sine at @freq, with linear fades of @fade samples
+ * so that bursts start and stop without clicks. The sine comes from a
+ * rotating phasor, exact enough over the few seconds of a tone. */
+static void
+emu_append_tone (GArray * samples, gdouble freq, guint rate, gsize n,
+    gsize fade)
+{
+  gsize start = samples->len, i;
+  gdouble s = 0.0, c = 1.0, ds, dc;
+
+  emu_sin_cos (2.0 * G_PI * freq / rate, &ds, &dc);
+  fade = MIN (fade, n / 2);
+  g_array_set_size (samples, start + n);
+  for (i = 0; i < n; i++) {
+    gdouble gain = 1.0, v, next_s;
+
+    if (i < fade)
+      gain = (gdouble) i / fade;
+    else if (n - i <= fade)
+      gain = (gdouble) (n - 1 - i) / fade;
+    v = EMU_AMPLITUDE * gain * s;
+    g_array_index (samples, gint16, start + i) =
+        GINT16_TO_LE ((gint16) (v < 0 ? v - 0.5 : v + 0.5));
+
+    next_s = s * dc + c * ds;
+    c = c * dc - s * ds;
+    s = next_s;
+  }
+}
+
+static GArray *
+emu_samples_new (void)
+{
+  return g_array_new (FALSE, TRUE, sizeof (gint16));
+}
+
+static GBytes *
+emu_samples_free_to_bytes (GArray * samples)
+{
+  gsize size = samples->len * sizeof (gint16);
+
+  return g_bytes_new_take (g_array_free (samples, FALSE), size);
+}
+
+/* Counts the letters and digits of @word and tells whether it ends a
+ * sentence: a . ! or ? after its last letter or digit. */
+static guint
+emu_word_letters (const gchar * word, gboolean * sentence_end)
+{
+  const gchar *p;
+  guint letters = 0;
+
+  *sentence_end = FALSE;
+  for (p = word; *p; p = g_utf8_next_char (p)) {
+    gunichar ch = g_utf8_get_char (p);
+
+    if (g_unichar_isalnum (ch)) {
+      letters++;
+      *sentence_end = FALSE;
+    } else if (ch == '.' || ch == '!' || ch == '?') {
+      *sentence_end = TRUE;
+    }
+  }
+  return letters;
+}
+
+static void
+emu_append_word (GArray * samples, const gchar * word, guint letters,
+    guint rate)
+{
+  guint ms = MIN (letters, EMU_WORD_MAX_LETTERS) * EMU_LETTER_MS;
+  gdouble freq = 200 + emu_hash (word, 0) % 601;
+
+  ms = MAX (ms, EMU_WORD_MIN_MS);
+  emu_append_tone (samples, freq, rate, emu_ms_to_samples (ms, rate),
+      emu_ms_to_samples (EMU_SPEECH_FADE_MS, rate));
+}
+
+GBytes *
+emu_media_speech_pcm (const gchar * text, guint rate)
+{
+  GArray *samples;
+  gchar *valid;
+  gchar **words;
+  guint i, gap_ms = 0;
+  gboolean spoke = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (rate > 0, NULL);
+
+  samples = emu_samples_new ();
+  valid = g_utf8_make_valid (text, -1);
+  words = g_strsplit_set (valid, " \t\n\r\f\v", -1);
+  for (i = 0; words[i]; i++) {
+    gboolean sentence_end;
+    guint letters = emu_word_letters (words[i], &sentence_end);
+
+    if (letters > 0) {
+      emu_append_silence (samples, emu_ms_to_samples (gap_ms, rate));
+      emu_append_word (samples, words[i], letters, rate);
+      gap_ms = EMU_WORD_GAP_MS;
+      spoke = TRUE;
+    }
+    if (sentence_end && spoke)
+      gap_ms = EMU_SENTENCE_GAP_MS;
+  }
+  g_strfreev (words);
+  g_free (valid);
+
+  if (!spoke)
+    emu_append_silence (samples, emu_ms_to_samples (EMU_EMPTY_SPEECH_MS,
+            rate));
+  else if (gap_ms == EMU_SENTENCE_GAP_MS)
+    emu_append_silence (samples, emu_ms_to_samples (gap_ms, rate));
+  return emu_samples_free_to_bytes (samples);
+}
+
+static gdouble
+emu_semitones (guint count)
+{
+  gdouble factor = 1.0;
+
+  while (count--)
+    factor *= EMU_SEMITONE;
+  return factor;
+}
+
+GBytes *
+emu_media_music_pcm (const gchar * prompt, gint64 seed, guint duration_s,
+    guint rate)
+{
+  /* major pentatonic over two octaves: no note sounds wrong */
+  static const guint scale[] = { 0, 2, 4, 7, 9, 12, 14, 16, 19, 21 };
+  const gint top = G_N_ELEMENTS (scale) - 1;
+  GArray *samples;
+  guint64 h;
+  gsize total, note, fade;
+  gdouble root;
+  gint degree;
+  guint i;
+
+  g_return_val_if_fail (prompt != NULL, NULL);
+  g_return_val_if_fail (rate > 0, NULL);
+
+  h = emu_hash (prompt, seed);
+  root = 220.0 * emu_semitones (h % 12);
+  degree = 2 + (h >> 8) % 5;
+  total = (gsize) duration_s * rate;
+  note = MAX (emu_ms_to_samples (EMU_NOTE_MS, rate), 1);
+  fade = emu_ms_to_samples (EMU_NOTE_FADE_MS, rate);
+
+  samples = emu_samples_new ();
+  for (i = 0; samples->len < total; i++) {
+    /* a random walk on the scale sounds more like a tune than jumps */
+    degree = CLAMP (degree + (gint) (emu_mix (h, i) % 5) - 2, 0, top);
+    emu_append_tone (samples, root * emu_semitones (scale[degree]), rate,
+        MIN (note, total - samples->len), fade);
+  }
+  return emu_samples_free_to_bytes (samples);
+}
+
+GBytes *
+emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels)
+{
+  const guint8 *data;
+  guint8 *wav;
+  gsize size;
+
+  g_return_val_if_fail (pcm != NULL, NULL);
+  g_return_val_if_fail (rate > 0 && channels > 0, NULL);
+
+  data = g_bytes_get_data (pcm, &size);
+  g_return_val_if_fail (size <= G_MAXUINT32 - 36, NULL);
+
+  wav = g_malloc (44 + size);
+  memcpy (wav, "RIFF", 4);
+  GST_WRITE_UINT32_LE (wav + 4, 36 + size);
+  memcpy (wav + 8, "WAVEfmt ", 8);
+  GST_WRITE_UINT32_LE (wav + 16, 16);
+  GST_WRITE_UINT16_LE (wav + 20, 1);    /* WAVE_FORMAT_PCM */
+  GST_WRITE_UINT16_LE (wav + 22, channels);
+  GST_WRITE_UINT32_LE (wav + 24, rate);
+  GST_WRITE_UINT32_LE (wav + 28, rate * channels * 2);
+  GST_WRITE_UINT16_LE (wav + 32, channels * 2);
+  GST_WRITE_UINT16_LE (wav + 34, 16);
+  memcpy (wav + 36, "data", 4);
+  GST_WRITE_UINT32_LE (wav + 40, size);
+  if (size > 0)
+    memcpy (wav + 44, data, size);
+  return g_bytes_new_take (wav, 44 + size);
+}
+
+/* ---- running pipelines ---- */
+
+/* Where a pipeline's "sink" puts its output: an appsink fills @data from
+ * the streaming thread, a filesink writes the temporary file @path. */
+typedef struct
+{
+  GByteArray *data;
+  gchar *path;
+} EmuOutput;
+
+static gboolean
+emu_have_element (const gchar * name)
+{
+  GstElementFactory *factory = gst_element_factory_find (name);
+
+  if (!factory)
+    return FALSE;
+  gst_object_unref (factory);
+  return TRUE;
+}
+
+static GstFlowReturn
+emu_output_new_sample (GstElement * appsink, gpointer user_data)
+{
+  GByteArray *data = user_data;
+  GstSample *sample = NULL;
+  GstBuffer *buffer;
+  GstMapInfo map;
+
+  g_signal_emit_by_name (appsink, "pull-sample", &sample);
+  if (!sample)
+    return GST_FLOW_EOS;
+  buffer = gst_sample_get_buffer (sample);
+  if (buffer && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    g_byte_array_append (data, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+/* The appsink is driven through its signals, so that the emulator needs no
+ * link to libgstapp. */
+static gboolean
+emu_output_attach (EmuOutput * out, GstElement * sink, GError ** error)
+{
+  gint fd;
+
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "location")) {
+    out->data = g_byte_array_new ();
+    g_object_set (sink, "emit-signals", TRUE, "sync", FALSE, NULL);
+    g_signal_connect (sink, "new-sample",
+        G_CALLBACK (emu_output_new_sample), out->data);
+    return TRUE;
+  }
+
+  fd = g_file_open_tmp ("emumedia-XXXXXX", &out->path, error);
+  if (fd < 0)
+    return FALSE;
+  g_close (fd, NULL);
+  g_object_set (sink, "location", out->path, NULL);
+  return TRUE;
+}
+
+/* Call once the pipeline is stopped. */
+static GBytes *
+emu_output_take (EmuOutput * out, GError ** error)
+{
+  GBytes *bytes;
+  gchar *contents;
+  gsize size;
+
+  if (out->data) {
+    bytes = g_byte_array_free_to_bytes (out->data);
+    out->data = NULL;
+    return bytes;
+  }
+  if (!g_file_get_contents (out->path, &contents, &size, error))
+    return NULL;
+  return g_bytes_new_take (contents, size);
+}
+
+static void
+emu_output_clear (EmuOutput * out)
+{
+  if (out->data)
+    g_byte_array_unref (out->data);
+  if (out->path) {
+    g_unlink (out->path);
+    g_free (out->path);
+  }
+}
+
+/* Waits for the end of the stream or the first error. */
+static gboolean
+emu_pipeline_wait (GstElement * pipeline, GstClockTime timeout,
+    GError ** error)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  msg = gst_bus_timed_pop_filtered (bus, timeout,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_object_unref (bus);
+
+  if (!msg) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+        timeout ? "pipeline did not finish in time" :
+        "pipeline did not start");
+    return FALSE;
+  }
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+    gst_message_unref (msg);
+    return TRUE;
+  }
+  gst_message_parse_error (msg, &err, NULL);
+  g_prefix_error (&err, "%s: ", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)));
+  g_propagate_error (error, err);
+  gst_message_unref (msg);
+  return FALSE;
+}
+
+/* Plays @pipeline to its end, feeding @input (if any) to the appsrc @src. */
+static gboolean
+emu_pipeline_play (GstElement * pipeline, GstElement * src,
+    GstBuffer * input, GError ** error)
+{
+  GstStateChangeReturn ret;
+  GstFlowReturn flow;
+
+  ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return emu_pipeline_wait (pipeline, 0, error);
+
+  if (src && input)
+    g_signal_emit_by_name (src, "push-buffer", input, &flow);
+  if (src)
+    g_signal_emit_by_name (src, "end-of-stream", &flow);
+  return emu_pipeline_wait (pipeline, EMU_PIPELINE_TIMEOUT, error);
+}
+
+static GstElement *
+emu_pipeline_new (const gchar * desc, GError ** error)
+{
+  GST_DEBUG ("emumedia pipeline: %s", desc);
+  return gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+      error);
+}
+
+/* Runs @pipeline (transfer full) to its end and returns what its element
+ * "sink" (an appsink or a filesink) received. An appsrc named "src", if
+ * any, gets @input (transfer full, may be %NULL) and then end-of-stream. */
+static GBytes *
+emu_pipeline_run (GstElement * pipeline, GstBuffer * input, GError ** error)
+{
+  EmuOutput out = { NULL, NULL };
+  GstElement *sink, *src;
+  GBytes *bytes = NULL;
+  gboolean ok;
+
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_assert (sink != NULL);
+
+  ok = emu_output_attach (&out, sink, error) &&
+      emu_pipeline_play (pipeline, src, input, error);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (ok)
+    bytes = emu_output_take (&out, error);
+
+  emu_output_clear (&out);
+  gst_clear_buffer (&input);
+  gst_clear_object (&src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return bytes;
+}
+
+/* ---- making container output deterministic ---- */
+
+typedef void (*EmuFixFunc) (guint8 * data, gsize size);
+
+static GBytes *
+emu_bytes_fix (GBytes * bytes, EmuFixFunc fix)
+{
+  gsize size;
+  guint8 *data = g_bytes_unref_to_data (bytes, &size);
+
+  fix (data, size);
+  return g_bytes_new_take (data, size);
+}
+
+/* The Ogg page checksum: CRC-32 with polynomial 0x04c11db7, not reflected,
+ * over the page with its checksum field zeroed. */
+static guint32
+emu_ogg_crc (const guint8 * data, gsize size)
+{
+  guint32 crc = 0;
+  gsize i;
+  guint bit;
+
+  for (i = 0; i < size; i++) {
+    crc ^= (guint32) data[i] << 24;
+    for (bit = 0; bit < 8; bit++)
+      crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04c11db7u : crc << 1;
+  }
+  return crc;
+}
+
+/* oggmux draws the stream serial number at random and has no property for
+ * it (a requested pad name does not work for audio_%u pads), so give every
+ * page of our single stream a fixed one and redo the checksum. */
+static void
+emu_ogg_fix_serials (guint8 * data, gsize size)
+{
+  gsize pos = 0;
+
+  while (size - pos >= 27 && memcmp (data + pos, "OggS", 4) == 0) {
+    guint segments = data[pos + 26];
+    gsize page = 27 + segments;
+    guint i;
+
+    if (page > size - pos)
+      return;
+    for (i = 0; i < segments; i++)
+      page += data[pos + 27 + i];
+    if (page > size - pos)
+      return;
+
+    GST_WRITE_UINT32_LE (data + pos + 14, EMU_OGG_SERIAL);
+    GST_WRITE_UINT32_LE (data + pos + 22, 0);
+    GST_WRITE_UINT32_LE (data + pos + 22, emu_ogg_crc (data + pos, page));
+    pos += page;
+  }
+}
+
+static gboolean
+emu_box_is (const guint8 * type, const gchar * fourcc)
+{
+  return memcmp (type, fourcc, 4) == 0;
+}
+
+/* @body is a full box: version, flags, then the two times, 64 bits each in
+ * version 1 and 32 bits in version 0. */
+static void
+emu_mp4_clear_header_times (guint8 * body, gsize size)
+{
+  gsize len = (size > 0 && body[0] == 1) ? 16 : 8;
+
+  if (size >= 4 + len)
+    memset (body + 4, 0, len);
+}
+
+/* qtmux stamps the creation and modification times of the movie, track and
+ * media headers with the wall clock and has no property to set them; zero
+ * them ("unknown") so that the same clip gives the same bytes. */
+static void
+emu_mp4_clear_times (guint8 * data, gsize size)
+{
+  gsize pos = 0;
+
+  while (size - pos >= 8) {
+    guint64 box = GST_READ_UINT32_BE (data + pos);
+    const guint8 *type = data + pos + 4;
+    gsize header = 8;
+
+    if (box == 1 && size - pos >= 16) {
+      box = GST_READ_UINT64_BE (data + pos + 8);
+      header = 16;
+    } else if (box == 0) {
+      box = size - pos;
+    }
+    if (box < header || box > size - pos)
+      return;
+
+    if (emu_box_is (type, "moov") || emu_box_is (type, "trak") ||
+        emu_box_is (type, "mdia"))
+      emu_mp4_clear_times (data + pos + header, box - header);
+    else if (emu_box_is (type, "mvhd") || emu_box_is (type, "tkhd") ||
+        emu_box_is (type, "mdhd"))
+      emu_mp4_clear_header_times (data + pos + header, box - header);
+    pos += box;
+  }
+}
+
+/* ---- pictures and clips ---- */
+
+/* Patterns that paint with the foreground and background colours. */
+static const gchar *const emu_patterns[] = {
+  "gradient", "ball", "pinwheel", "spokes", "bar", "circular", "solid-color",
+};
+
+static gboolean
+emu_check_size (guint width, guint height, GError ** error)
+{
+  if (width > 0 && height > 0 && width <= EMU_MAX_SIDE &&
+      height <= EMU_MAX_SIDE)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      "invalid picture size %ux%u", width, height);
+  return FALSE;
+}
+
+/* The prompt as textoverlay markup, cut to a length that fits a picture. */
+static gchar *
+emu_overlay_text (const gchar * prompt)
+{
+  gchar *valid = g_utf8_make_valid (prompt, -1);
+  gchar *markup;
+
+  if (g_utf8_strlen (valid, -1) > EMU_OVERLAY_MAX_CHARS) {
+    gchar *cut = g_utf8_substring (valid, 0, EMU_OVERLAY_MAX_CHARS);
+
+    g_free (valid);
+    valid = g_strconcat (cut, "…", NULL);
+    g_free (cut);
+  }
+  markup = g_markup_escape_text (valid, -1);
+  g_free (valid);
+  return markup;
+}
+
+/* Dresses "vsrc" and "overlay" for @prompt and @seed: a dark background
+ * and a bright foreground, so that the white text stays readable. */
+static void
+emu_picture_style (GstElement * pipeline, const gchar * prompt, gint64 seed)
+{
+  guint64 h = emu_hash (prompt, seed);
+  const gchar *pattern =
+      emu_patterns[emu_mix (h, 0) % G_N_ELEMENTS (emu_patterns)];
+  GstElement *vsrc, *overlay;
+
+  vsrc = gst_bin_get_by_name (GST_BIN (pipeline), "vsrc");
+  gst_util_set_object_arg (G_OBJECT (vsrc), "pattern", pattern);
+  g_object_set (vsrc,
+      "foreground-color", (guint) (0xff808080u | (emu_mix (h, 1) & 0xffffff)),
+      "background-color", (guint) (0xff000000u | (emu_mix (h, 2) & 0x7f7f7f)),
+      NULL);
+  gst_object_unref (vsrc);
+
+  overlay = gst_bin_get_by_name (GST_BIN (pipeline), "overlay");
+  if (overlay) {
+    gchar *text = emu_overlay_text (prompt);
+
+    g_object_set (overlay, "text", text, NULL);
+    g_free (text);
+    gst_object_unref (overlay);
+  }
+}
+
+/* Renders @frames frames of @prompt at @width x @height through @tail (the
+ * encoder, muxer and "sink"). The text is optional: plugins-base ships
+ * textoverlay only when built with pango. */
+static GBytes *
+emu_picture_render (const gchar * prompt, gint64 seed, guint width,
+    guint height, guint frames, gint scroll, const gchar * tail,
+    GError ** error)
+{
+  GstElement *pipeline;
+  gchar *desc;
+
+  desc = g_strdup_printf ("videotestsrc name=vsrc num-buffers=%u "
+      "horizontal-speed=%d ! video/x-raw,width=%u,height=%u,framerate=%u/1,"
+      "pixel-aspect-ratio=1/1 ! %s videoconvert ! %s", frames, scroll, width,
+      height, EMU_FPS, emu_have_element ("textoverlay") ?
+      "textoverlay name=overlay valignment=center shaded-background=true ! "
+      : "", tail);
+  pipeline = emu_pipeline_new (desc, error);
+  g_free (desc);
+  if (!pipeline)
+    return NULL;
+
+  emu_picture_style (pipeline, prompt, seed);
+  return emu_pipeline_run (pipeline, NULL, error);
+}
+
+GBytes *
+emu_media_image (const gchar * prompt, gint64 seed, guint width,
+    guint height, const gchar * format, GError ** error)
+{
+  const gchar *tail;
+  GBytes *image;
+
+  g_return_val_if_fail (prompt != NULL, NULL);
+  g_return_val_if_fail (format != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!emu_check_size (width, height, error))
+    return NULL;
+  if (g_str_equal (format, "jpeg") || g_str_equal (format, "jpg")) {
+    tail = "jpegenc ! appsink name=sink";
+  } else if (g_str_equal (format, "png")) {
+    tail = "pngenc ! appsink name=sink";
+  } else {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "unknown image format \"%s\"", format);
+    return NULL;
+  }
+
+  image = emu_picture_render (prompt, seed, width, height, 1, 0, tail, error);
+  if (!image)
+    g_prefix_error (error, "cannot render %s image: ", format);
+  return image;
+}
+
+/* Shrinks @width x @height, keeping the aspect ratio, until the long side
+ * fits EMU_VIDEO_LONG_SIDE and the short side EMU_VIDEO_SHORT_SIDE. */
+static void
+emu_video_fit (guint * width, guint * height)
+{
+  gdouble scale = MIN ((gdouble) EMU_VIDEO_LONG_SIDE / MAX (*width, *height),
+      (gdouble) EMU_VIDEO_SHORT_SIDE / MIN (*width, *height));
+
+  if (scale >= 1.0)
+    return;
+  /* even sizes suit the 4:2:0 JPEG frames */
+  *width = MAX ((guint) (*width * scale) & ~1u, 2);
+  *height = MAX ((guint) (*height * scale) & ~1u, 2);
+}
+
+GBytes *
+emu_media_video (const gchar * prompt, gint64 seed, guint width,
+    guint height, guint duration_s, GError ** error)
+{
+  GBytes *clip;
+
+  g_return_val_if_fail (prompt != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!emu_check_size (width, height, error))
+    return NULL;
+  emu_video_fit (&width, &height);
+
+  /* moov first, so that a client can also play it while downloading */
+  clip = emu_picture_render (prompt, seed, width, height,
+      MAX (duration_s * EMU_FPS, 1), EMU_VIDEO_SCROLL,
+      "jpegenc ! mp4mux faststart=true ! filesink name=sink", error);
+  if (!clip) {
+    g_prefix_error (error, "cannot render video: ");
+    return NULL;
+  }
+  return emu_bytes_fix (clip, emu_mp4_clear_times);
+}
+
+/* ---- audio encoding ---- */
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *content_type;
+  const gchar *convert;         /* raw audio steps before the encoder */
+  const gchar *const *encoders; /* alternatives; the first installed wins */
+  const gchar *tail;            /* after the encoder: muxer and "sink" */
+  EmuFixFunc fix;
+} EmuAudioFormat;
+
+/* CBR, so that clients can estimate the duration from the size */
+static const gchar *const emu_mp3_encoders[] = {
+  "lamemp3enc target=bitrate cbr=true bitrate=64", NULL
+};
+static const gchar *const emu_opus_encoders[] = { "opusenc", NULL };
+static const gchar *const emu_flac_encoders[] = { "flacenc", NULL };
+static const gchar *const emu_aac_encoders[] = { "voaacenc", "avenc_aac",
+  NULL
+};
+
+static const EmuAudioFormat emu_audio_formats[] = {
+  {"wav", "audio/wav", NULL, NULL, NULL, NULL},
+  {"pcm", "audio/pcm", NULL, NULL, NULL, NULL},
+  {"mp3", "audio/mpeg", "audioconvert ! audioresample", emu_mp3_encoders,
+      "appsink name=sink", NULL},
+  {"opus", "audio/opus",
+        "audioconvert ! audioresample ! audio/x-raw,rate=48000",
+      emu_opus_encoders, "oggmux ! appsink name=sink", emu_ogg_fix_serials},
+  {"flac", "audio/flac", "audioconvert", emu_flac_encoders,
+      "appsink name=sink", NULL},
+  /* mp4mux writes its index at the end: it needs a seekable sink */
+  {"aac", "audio/aac", "audioconvert ! audioresample", emu_aac_encoders,
+      "mp4mux faststart=true ! filesink name=sink", emu_mp4_clear_times},
+};
+
+static const EmuAudioFormat *
+emu_audio_format_find (const gchar * name)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (emu_audio_formats); i++) {
+    if (g_str_equal (emu_audio_formats[i].name, name))
+      return &emu_audio_formats[i];
+  }
+  return NULL;
+}
+
+/* The first of @format's encoders that is installed, else NULL with an
+ * error naming them all. */
+static const gchar *
+emu_audio_pick_encoder (const EmuAudioFormat * format, GError ** error)
+{
+  const gchar *const *encoder;
+  GString *missing = g_string_new (NULL);
+
+  for (encoder = format->encoders; *encoder; encoder++) {
+    /* an entry is the element name, maybe followed by properties */
+    gchar *name = g_strndup (*encoder, strcspn (*encoder, " "));
+    gboolean found = emu_have_element (name);
+
+    if (!found)
+      g_string_append_printf (missing, "%s%s", missing->len ? " or " : "",
+          name);
+    g_free (name);
+    if (found) {
+      g_string_free (missing, TRUE);
+      return *encoder;
+    }
+  }
+
+  g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+      "element %s is not installed", missing->str);
+  g_string_free (missing, TRUE);
+  return NULL;
+}
+
+/* @pcm as one buffer, stamped so that encoders and muxers get a clean
+ * timeline from zero. */
+static GstBuffer *
+emu_pcm_buffer (GBytes * pcm, guint rate)
+{
+  GstBuffer *buffer;
+  gsize size = g_bytes_get_size (pcm);
+
+  if (size == 0)
+    return NULL;
+  buffer = gst_buffer_new_wrapped_bytes (pcm);
+  GST_BUFFER_PTS (buffer) = 0;
+  GST_BUFFER_DURATION (buffer) =
+      gst_util_uint64_scale (size / sizeof (gint16), GST_SECOND, rate);
+  return buffer;
+}
+
+static GBytes *
+emu_audio_encode (const EmuAudioFormat * format, GBytes * pcm, guint rate,
+    GError ** error)
+{
+  const gchar *encoder;
+  GstElement *pipeline;
+  GBytes *out;
+  gchar *desc;
+
+  encoder = emu_audio_pick_encoder (format, error);
+  if (!encoder)
+    return NULL;
+
+  desc = g_strdup_printf ("appsrc name=src format=time "
+      "caps=\"audio/x-raw,format=S16LE,layout=interleaved,channels=1,"
+      "rate=%u\" ! %s ! %s ! %s", rate, format->convert, encoder,
+      format->tail);
+  pipeline = emu_pipeline_new (desc, error);
+  g_free (desc);
+  if (!pipeline)
+    return NULL;
+
+  out = emu_pipeline_run (pipeline, emu_pcm_buffer (pcm, rate), error);
+  if (out && format->fix)
+    out = emu_bytes_fix (out, format->fix);
+  return out;
+}
+
+GBytes *
+emu_media_encode_audio (GBytes * pcm, guint rate, const gchar * format,
+    const gchar ** content_type, GError ** error)
+{
+  const EmuAudioFormat *fmt;
+  GBytes *out;
+
+  g_return_val_if_fail (pcm != NULL, NULL);
+  g_return_val_if_fail (rate > 0, NULL);
+  g_return_val_if_fail (format != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (content_type)
+    *content_type = NULL;
+  fmt = emu_audio_format_find (format);
+  if (!fmt) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "unknown audio format \"%s\"", format);
+    return NULL;
+  }
+  if (g_bytes_get_size (pcm) % sizeof (gint16) != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "S16LE PCM of odd size %" G_GSIZE_FORMAT, g_bytes_get_size (pcm));
+    return NULL;
+  }
+
+  if (g_str_equal (fmt->name, "wav"))
+    out = emu_media_wrap_wav (pcm, rate, 1);
+  else if (g_str_equal (fmt->name, "pcm"))
+    out = g_bytes_ref (pcm);
+  else
+    out = emu_audio_encode (fmt, pcm, rate, error);
+
+  if (!out) {
+    g_prefix_error (error, "cannot encode %s: ", format);
+    return NULL;
+  }
+  if (content_type)
+    *content_type = fmt->content_type;
+  return out;
+}

@@ -1,0 +1,59 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Placeholder media for the emulator's default handlers. Everything is
+ * deterministic: the same arguments give the same bytes, so tests can
+ * compare bodies. All functions may be called from any thread at once;
+ * gst_init() must have been called. */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* A still picture of @prompt in @format ("jpeg" or "png"): a videotestsrc
+ * pattern and colours chosen from a hash of @prompt and @seed, with the
+ * prompt written over it when the textoverlay element is installed.
+ * @width and @height must be 1 … 8192. */
+GBytes *emu_media_image (const gchar * prompt, gint64 seed, guint width,
+    guint height, const gchar * format, GError ** error);
+
+/* An MP4 clip of @duration_s seconds (at least one frame) at 10 fps, JPEG
+ * frames so that plugins-good alone decodes it, moov first. It looks like
+ * emu_media_image() but is scaled down, keeping the aspect ratio, to fit
+ * 640x360 (or 360x640 when portrait). */
+GBytes *emu_media_video (const gchar * prompt, gint64 seed, guint width,
+    guint height, guint duration_s, GError ** error);
+
+/* "Speech" for @text as S16LE mono PCM at @rate: one tone burst per word
+ * (60 ms per letter or digit, at least 120 ms, pitch 200 … 800 Hz from a
+ * hash of the word, -12 dBFS, 20 ms fades), 80 ms of silence between words
+ * and 400 ms after a word ending a sentence (. ! ?). Text without words
+ * gives 200 ms of silence. */
+GBytes *emu_media_speech_pcm (const gchar * text, guint rate);
+
+/* A melody of 250 ms notes chosen from a hash of @prompt and @seed, as
+ * S16LE mono PCM at @rate, exactly @duration_s seconds long. */
+GBytes *emu_media_music_pcm (const gchar * prompt, gint64 seed,
+    guint duration_s, guint rate);
+
+/* @pcm (S16LE) behind a canonical 44-byte RIFF/WAVE header. */
+GBytes *emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels);
+
+/* S16LE mono @pcm at @rate encoded as @format: "wav", "pcm" (as is), "mp3",
+ * "opus" (Ogg, 48 kHz), "flac" or "aac" (in an M4A container, as OpenAI
+ * returns it). On success *@content_type is set to a static MIME type
+ * (audio/wav, audio/pcm, audio/mpeg, audio/opus, audio/flac, audio/aac),
+ * on failure to %NULL. A missing encoder is a %GST_CORE_ERROR_MISSING_PLUGIN
+ * error naming the element. */
+GBytes *emu_media_encode_audio (GBytes * pcm, guint rate,
+    const gchar * format, const gchar ** content_type, GError ** error);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Private to the emulator: what the default endpoint handlers share with
+ * the server core. Handlers run in the emulator's thread. */
+
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+#include "pollenemulator.h"
+
+G_BEGIN_DECLS
+
+/* Answers a request no script answered. */
+typedef void (*EmuHandler) (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+
+void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorResponse * response);
+void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * content_type, GBytes * body);
+void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * code, const gchar * message);
+gboolean emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+gboolean emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * name, guint min, guint max,
+    guint default_value, guint * value);
+gint64 emu_query_seed (PollenEmulatorRequest * request);
+
+/* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
+ * the rate the real server uses for @model. */
+GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
+    gint64 seed, guint duration_s, const gchar * format,
+    const gchar ** content_type, GError ** error);
+guint emu_speech_rate_for_model (const gchar * model);
+gboolean emu_model_is_music (const gchar * model);
+
+/* Default handlers. */
+void emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+
+G_END_DECLS

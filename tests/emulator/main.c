@@ -1,0 +1,68 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* pollen-emulator: the local API emulator as a program. Prints its URL on
+ * the first line of standard output, then serves until SIGINT or SIGTERM. */
+
+#include <gst/gst.h>
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "pollenemulator.h"
+
+static gboolean
+on_signal (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint port = 0;
+  GOptionEntry entries[] = {
+    {"port", 'p', 0, G_OPTION_ARG_INT, &port,
+        "TCP port on 127.0.0.1 to listen on (default: any free port)", "PORT"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) options =
+      g_option_context_new ("- local emulator of the Pollinations API");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  PollenEmulator *emulator;
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_add_group (options, gst_init_get_option_group ());
+  if (!g_option_context_parse (options, &argc, &argv, &error)) {
+    g_printerr ("pollen-emulator: %s\n", error->message);
+    return 2;
+  }
+  if (port < 0 || port > 65535) {
+    g_printerr ("pollen-emulator: --port must be between 0 and 65535\n");
+    return 2;
+  }
+
+  emulator = pollen_emulator_new (port, &error);
+  if (!emulator) {
+    g_printerr ("pollen-emulator: cannot listen on 127.0.0.1:%d: %s\n", port,
+        error->message);
+    return 1;
+  }
+  g_print ("%s\n", pollen_emulator_get_url (emulator));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+
+  pollen_emulator_free (emulator);
+  return 0;
+}

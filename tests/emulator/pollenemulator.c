@@ -1,0 +1,763 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The emulator's core: a SoupServer in its own thread and main context,
+ * a script of canned answers per path prefix, a record of every request,
+ * and the routing of unscripted requests to the default handlers.
+ *
+ * Lock order: emulator->lock only; it is never held while libsoup runs. */
+
+#include "emuserver.h"
+
+#include <string.h>
+
+typedef struct
+{
+  gchar *prefix;
+  PollenEmulatorResponse *response;
+} ScriptEntry;
+
+struct _PollenEmulator
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *server;
+  guint port;
+  gchar *url;
+  GError *start_error;
+
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  GQueue script;                /* ScriptEntry, under lock */
+  GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
+};
+
+typedef struct
+{
+  const gchar *method;
+  const gchar *prefix;
+  gboolean exact;
+  EmuHandler handler;
+} Route;
+
+static const Route routes[] = {
+  {"GET", "/image/models", TRUE, emu_handle_models},
+  {"GET", "/audio/models", TRUE, emu_handle_models},
+  {"GET", "/v1/models", TRUE, emu_handle_models},
+  {"GET", "/text/models", TRUE, emu_handle_models},
+  {"GET", "/image/", FALSE, emu_handle_image},
+  {"GET", "/audio/", FALSE, emu_handle_audio},
+};
+
+/* ---- scripted responses ---- */
+
+PollenEmulatorResponse *
+pollen_emulator_response_new (guint status, const gchar * content_type,
+    gconstpointer body, gssize size)
+{
+  PollenEmulatorResponse *response = g_new0 (PollenEmulatorResponse, 1);
+
+  response->status = status;
+  response->drop_after = -1;
+  response->headers = g_ptr_array_new_with_free_func (g_free);
+  if (body) {
+    if (size < 0)
+      size = strlen (body);
+    response->body = g_bytes_new (body, size);
+  }
+  if (content_type)
+    pollen_emulator_response_add_header (response, "Content-Type",
+        content_type);
+  return response;
+}
+
+PollenEmulatorResponse *
+pollen_emulator_response_new_json (guint status, const gchar * json)
+{
+  return pollen_emulator_response_new (status, "application/json", json, -1);
+}
+
+/* The envelope the real gateway wraps its errors in (server-notes.md). */
+static gchar *
+emu_error_envelope (guint status, const gchar * code, const gchar * message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree gchar *timestamp = g_date_time_format_iso8601 (now);
+  g_autofree gchar *request_id = g_uuid_string_random ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, status);
+  json_builder_set_member_name (builder, "success");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_string_value (builder, timestamp);
+  json_builder_set_member_name (builder, "requestId");
+  json_builder_add_string_value (builder, request_id);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+PollenEmulatorResponse *
+pollen_emulator_response_new_error (guint status, const gchar * code,
+    const gchar * message)
+{
+  g_autofree gchar *json = emu_error_envelope (status, code, message);
+
+  return pollen_emulator_response_new_json (status, json);
+}
+
+void
+pollen_emulator_response_add_header (PollenEmulatorResponse * response,
+    const gchar * name, const gchar * value)
+{
+  g_ptr_array_add (response->headers, g_strdup (name));
+  g_ptr_array_add (response->headers, g_strdup (value));
+}
+
+void
+pollen_emulator_response_free (PollenEmulatorResponse * response)
+{
+  if (!response)
+    return;
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_ptr_array_unref (response->headers);
+  g_free (response);
+}
+
+static void
+script_entry_free (ScriptEntry * entry)
+{
+  g_free (entry->prefix);
+  pollen_emulator_response_free (entry->response);
+  g_free (entry);
+}
+
+void
+pollen_emulator_push (PollenEmulator * emulator, const gchar * path_prefix,
+    PollenEmulatorResponse * response)
+{
+  ScriptEntry *entry = g_new0 (ScriptEntry, 1);
+
+  entry->prefix = g_strdup (path_prefix);
+  entry->response = response;
+  g_mutex_lock (&emulator->lock);
+  g_queue_push_tail (&emulator->script, entry);
+  g_mutex_unlock (&emulator->lock);
+}
+
+void
+pollen_emulator_clear_script (PollenEmulator * emulator)
+{
+  g_mutex_lock (&emulator->lock);
+  g_queue_clear_full (&emulator->script, (GDestroyNotify) script_entry_free);
+  g_mutex_unlock (&emulator->lock);
+}
+
+/* Takes the first scripted answer whose prefix matches @path. */
+static PollenEmulatorResponse *
+emu_take_scripted (PollenEmulator * emulator, const gchar * path)
+{
+  PollenEmulatorResponse *response = NULL;
+  GList *l;
+
+  g_mutex_lock (&emulator->lock);
+  for (l = emulator->script.head; l; l = l->next) {
+    ScriptEntry *entry = l->data;
+
+    if (g_str_has_prefix (path, entry->prefix)) {
+      response = g_steal_pointer (&entry->response);
+      g_queue_delete_link (&emulator->script, l);
+      script_entry_free (entry);
+      break;
+    }
+  }
+  g_mutex_unlock (&emulator->lock);
+  return response;
+}
+
+/* ---- recorded requests ---- */
+
+PollenEmulatorRequest *
+pollen_emulator_request_ref (PollenEmulatorRequest * request)
+{
+  g_atomic_int_inc (&request->refcount);
+  return request;
+}
+
+void
+pollen_emulator_request_unref (PollenEmulatorRequest * request)
+{
+  if (!request || !g_atomic_int_dec_and_test (&request->refcount))
+    return;
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->raw_path);
+  g_free (request->raw_query);
+  g_hash_table_unref (request->query);
+  g_hash_table_unref (request->headers);
+  g_bytes_unref (request->body);
+  g_free (request);
+}
+
+const gchar *
+pollen_emulator_request_get_header (PollenEmulatorRequest * request,
+    const gchar * name)
+{
+  g_autofree gchar *lower = g_ascii_strdown (name, -1);
+
+  return g_hash_table_lookup (request->headers, lower);
+}
+
+const gchar *
+pollen_emulator_request_get_query (PollenEmulatorRequest * request,
+    const gchar * name)
+{
+  return g_hash_table_lookup (request->query, name);
+}
+
+static void
+collect_header (const char *name, const char *value, gpointer user_data)
+{
+  g_hash_table_insert (user_data, g_ascii_strdown (name, -1),
+      g_strdup (value));
+}
+
+static PollenEmulatorRequest *
+emu_request_new (SoupServerMessage * msg)
+{
+  PollenEmulatorRequest *request = g_new0 (PollenEmulatorRequest, 1);
+  GUri *uri = soup_server_message_get_uri (msg);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  GBytes *flat = soup_message_body_flatten (body);
+  const gchar *raw_query = g_uri_get_query (uri);
+
+  request->refcount = 1;
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->raw_path = g_strdup (g_uri_get_path (uri));
+  request->path = g_uri_unescape_string (request->raw_path, NULL);
+  if (!request->path)           /* not valid escaping: keep it as it came */
+    request->path = g_strdup (request->raw_path);
+  request->raw_query = g_strdup (raw_query);
+  /* Like the real server (URLSearchParams), '+' in a query means a space. */
+  request->query = raw_query ?
+      g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL) :
+      NULL;
+  if (!request->query)
+    request->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        g_free);
+  request->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg),
+      collect_header, request->headers);
+  request->body = flat;
+  return request;
+}
+
+static void
+emu_record (PollenEmulator * emulator, PollenEmulatorRequest * request)
+{
+  g_mutex_lock (&emulator->lock);
+  g_ptr_array_add (emulator->requests, pollen_emulator_request_ref (request));
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+}
+
+guint
+pollen_emulator_get_request_count (PollenEmulator * emulator)
+{
+  guint count;
+
+  g_mutex_lock (&emulator->lock);
+  count = emulator->requests->len;
+  g_mutex_unlock (&emulator->lock);
+  return count;
+}
+
+/**
+ * pollen_emulator_wait_request:
+ * @index: 0 for the first request the emulator received, 1 for the next …
+ *
+ * Returns: (transfer full) (nullable): the request, or %NULL when it did not
+ * arrive within @timeout_ms.
+ */
+PollenEmulatorRequest *
+pollen_emulator_wait_request (PollenEmulator * emulator, guint index,
+    guint timeout_ms)
+{
+  PollenEmulatorRequest *request = NULL;
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&emulator->lock);
+  while (emulator->requests->len <= index) {
+    if (!g_cond_wait_until (&emulator->cond, &emulator->lock, deadline))
+      break;
+  }
+  if (emulator->requests->len > index)
+    request = pollen_emulator_request_ref (emulator->requests->pdata[index]);
+  g_mutex_unlock (&emulator->lock);
+  return request;
+}
+
+/* ---- sending answers ---- */
+
+typedef struct
+{
+  PollenEmulator *emulator;
+  SoupServerMessage *msg;
+  PollenEmulatorResponse *response;
+  gsize sent;
+  gboolean finished;
+} Reply;
+
+static void
+reply_free (Reply * reply)
+{
+  g_signal_handlers_disconnect_by_data (reply->msg, reply);
+  pollen_emulator_response_free (reply->response);
+  g_object_unref (reply->msg);
+  g_free (reply);
+}
+
+static void
+reply_on_finished (SoupServerMessage * msg, Reply * reply)
+{
+  reply->finished = TRUE;
+}
+
+static void
+emu_set_headers (SoupServerMessage * msg, PollenEmulatorResponse * response)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  guint i;
+
+  for (i = 0; i + 1 < response->headers->len; i += 2)
+    soup_message_headers_replace (headers, response->headers->pdata[i],
+        response->headers->pdata[i + 1]);
+}
+
+/* Writes a response by hand on the stolen connection and closes it after
+ * drop_after body bytes, as a server that dies mid-body would. */
+static void
+emu_send_truncated (SoupServerMessage * msg, PollenEmulatorResponse * response)
+{
+  g_autoptr (GIOStream) io = soup_server_message_steal_connection (msg);
+  g_autoptr (GString) head = g_string_new (NULL);
+  GOutputStream *out = g_io_stream_get_output_stream (io);
+  gsize body_size = response->body ? g_bytes_get_size (response->body) : 0;
+  gsize cut = MIN ((gsize) response->drop_after, body_size);
+  guint i;
+
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", response->status,
+      soup_status_get_phrase (response->status));
+  for (i = 0; i + 1 < response->headers->len; i += 2)
+    g_string_append_printf (head, "%s: %s\r\n",
+        (gchar *) response->headers->pdata[i],
+        (gchar *) response->headers->pdata[i + 1]);
+  g_string_append_printf (head, "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+      "Connection: close\r\n\r\n", body_size);
+
+  g_output_stream_write_all (out, head->str, head->len, NULL, NULL, NULL);
+  if (cut > 0)
+    g_output_stream_write_all (out, g_bytes_get_data (response->body, NULL),
+        cut, NULL, NULL, NULL);
+  g_io_stream_close (io, NULL, NULL);
+}
+
+static gboolean
+reply_send_next_chunk (gpointer user_data)
+{
+  Reply *reply = user_data;
+  SoupMessageBody *body;
+  gsize size = g_bytes_get_size (reply->response->body);
+  gsize n = MIN (reply->response->chunk_size, size - reply->sent);
+
+  if (reply->finished)
+    return G_SOURCE_REMOVE;
+
+  body = soup_server_message_get_response_body (reply->msg);
+  if (n > 0) {
+    GBytes *chunk = g_bytes_new_from_bytes (reply->response->body,
+        reply->sent, n);
+
+    soup_message_body_append_bytes (body, chunk);
+    g_bytes_unref (chunk);
+    reply->sent += n;
+  }
+  if (reply->sent >= size)
+    soup_message_body_complete (body);
+  soup_server_message_unpause (reply->msg);
+  return reply->sent < size ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Starts a chunked answer. Returns TRUE when a timer now owns @reply to
+ * drip the rest of the body. */
+static gboolean
+emu_send_chunked (Reply * reply)
+{
+  SoupServerMessage *msg = reply->msg;
+  GSource *source;
+
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers
+      (msg), SOUP_ENCODING_CHUNKED);
+  soup_server_message_set_status (msg, reply->response->status, NULL);
+  if (!reply->response->body)
+    reply->response->body = g_bytes_new (NULL, 0);
+
+  if (reply_send_next_chunk (reply) == G_SOURCE_REMOVE)
+    return FALSE;
+
+  source = g_timeout_source_new (reply->response->chunk_interval_ms);
+  g_source_set_callback (source, reply_send_next_chunk, reply,
+      (GDestroyNotify) reply_free);
+  g_source_attach (source, reply->emulator->context);
+  g_source_unref (source);
+  return TRUE;
+}
+
+/* Sends @reply now: status, headers, and the body all at once, chunked, or
+ * cut short. Takes ownership of @reply. */
+static void
+reply_send_now (Reply * reply)
+{
+  SoupServerMessage *msg = reply->msg;
+  PollenEmulatorResponse *response = reply->response;
+
+  if (reply->finished) {
+    reply_free (reply);
+    return;
+  }
+
+  if (response->drop_after >= 0) {
+    emu_send_truncated (msg, response);
+    reply_free (reply);
+    return;
+  }
+
+  emu_set_headers (msg, response);
+  if (response->chunk_size > 0) {
+    if (!emu_send_chunked (reply))
+      reply_free (reply);
+    return;
+  }
+
+  soup_server_message_set_status (msg, response->status, NULL);
+  if (response->body)
+    soup_message_body_append_bytes (soup_server_message_get_response_body
+        (msg), response->body);
+  soup_message_body_complete (soup_server_message_get_response_body (msg));
+  soup_server_message_unpause (msg);
+  reply_free (reply);
+}
+
+static gboolean
+reply_send_delayed (gpointer user_data)
+{
+  reply_send_now (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * emu_send:
+ *
+ * Answers @msg with @response (taking ownership of it), honouring its
+ * delay, chunking, truncation or hang. Runs in the emulator thread.
+ */
+void
+emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorResponse * response)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  reply->emulator = emulator;
+  reply->msg = g_object_ref (msg);
+  reply->response = response;
+  g_signal_connect (msg, "finished", G_CALLBACK (reply_on_finished), reply);
+
+  soup_server_message_pause (msg);
+  if (response->hang) {
+    /* Kept paused until the client goes away or the emulator stops. */
+    reply_free (reply);
+    return;
+  }
+  if (response->delay_ms > 0) {
+    GSource *source = g_timeout_source_new (response->delay_ms);
+
+    g_source_set_callback (source, reply_send_delayed, reply, NULL);
+    g_source_attach (source, emulator->context);
+    g_source_unref (source);
+    return;
+  }
+  reply_send_now (reply);
+}
+
+void
+emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * content_type, GBytes * body)
+{
+  PollenEmulatorResponse *response =
+      pollen_emulator_response_new (status, content_type, NULL, 0);
+
+  response->body = body ? g_bytes_ref (body) : NULL;
+  emu_send (emulator, msg, response);
+}
+
+void
+emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * code, const gchar * message)
+{
+  emu_send (emulator, msg,
+      pollen_emulator_response_new_error (status, code, message));
+}
+
+/* ---- helpers for the default handlers ---- */
+
+/* The real gateway takes the key as a Bearer token, X-API-Key or ?key=.
+ * Keys look like sk_… or pk_…; anything else is refused as invalid. */
+gboolean
+emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request)
+{
+  const gchar *auth = pollen_emulator_request_get_header (request,
+      "Authorization");
+  const gchar *key = pollen_emulator_request_get_header (request, "X-API-Key");
+
+  if (auth && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    key = auth + 7;
+  if (!key)
+    key = pollen_emulator_request_get_query (request, "key");
+
+  if (!key || !*key) {
+    emu_send_error (emulator, msg, 401, "UNAUTHORIZED",
+        "Authentication required. Please provide an API key via "
+        "Authorization header (Bearer token) or ?key= query parameter.");
+    return FALSE;
+  }
+  if (!g_str_has_prefix (key, "sk_") && !g_str_has_prefix (key, "pk_")) {
+    emu_send_error (emulator, msg, 401, "UNAUTHORIZED", "Invalid API key");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Reads an integer query parameter; answers 400 in the validation shape and
+ * returns FALSE when it is not a number within [min, max]. */
+gboolean
+emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * name, guint min, guint max,
+    guint default_value, guint * value)
+{
+  const gchar *text = pollen_emulator_request_get_query (request, name);
+  guint64 number;
+
+  if (!text) {
+    *value = default_value;
+    return TRUE;
+  }
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &number, NULL)) {
+    g_autofree gchar *message =
+        g_strdup_printf ("%s: Expected a number between %u and %u, got '%s'",
+        name, min, max, text);
+
+    emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
+    return FALSE;
+  }
+  *value = number;
+  return TRUE;
+}
+
+gint64
+emu_query_seed (PollenEmulatorRequest * request)
+{
+  const gchar *text = pollen_emulator_request_get_query (request, "seed");
+
+  return text ? g_ascii_strtoll (text, NULL, 10) : 0;
+}
+
+/* ---- routing ---- */
+
+static const Route *
+emu_find_route (PollenEmulatorRequest * request)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (routes); i++) {
+    const Route *route = &routes[i];
+
+    if (g_strcmp0 (route->method, request->method) != 0)
+      continue;
+    if (route->exact ? g_str_equal (request->path, route->prefix) :
+        g_str_has_prefix (request->path, route->prefix))
+      return route;
+  }
+  return NULL;
+}
+
+static void
+emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  PollenEmulator *emulator = user_data;
+  PollenEmulatorRequest *request = emu_request_new (msg);
+  PollenEmulatorResponse *scripted;
+  const Route *route;
+
+  emu_record (emulator, request);
+
+  scripted = emu_take_scripted (emulator, request->path);
+  if (scripted) {
+    emu_send (emulator, msg, scripted);
+  } else if ((route = emu_find_route (request))) {
+    route->handler (emulator, msg, request);
+  } else {
+    g_autofree gchar *message = g_strdup_printf ("No route for %s %s",
+        request->method, request->path);
+
+    emu_send_error (emulator, msg, 404, "NOT_FOUND", message);
+  }
+  pollen_emulator_request_unref (request);
+}
+
+/* ---- lifecycle ---- */
+
+static gboolean
+emu_listen (PollenEmulator * emulator, guint port)
+{
+  g_autoptr (GSList) uris = NULL;
+  g_autoptr (GInetAddress) loopback =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address =
+      g_inet_socket_address_new (loopback, port);
+
+  emulator->server = soup_server_new ("server-header", "pollen-emulator ",
+      NULL);
+  soup_server_add_handler (emulator->server, NULL, emu_handle, emulator,
+      NULL);
+  if (!soup_server_listen (emulator->server, address, 0,
+          &emulator->start_error))
+    return FALSE;
+
+  uris = soup_server_get_uris (emulator->server);
+  emulator->port = g_uri_get_port (uris->data);
+  emulator->url = g_strdup_printf ("http://127.0.0.1:%u", emulator->port);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+static gpointer
+emu_thread (gpointer user_data)
+{
+  PollenEmulator *emulator = user_data;
+  gboolean listening;
+
+  g_main_context_push_thread_default (emulator->context);
+  listening = emu_listen (emulator, emulator->port);
+
+  g_mutex_lock (&emulator->lock);
+  emulator->ready = TRUE;
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+
+  if (listening)
+    g_main_loop_run (emulator->loop);
+
+  if (emulator->server)
+    soup_server_disconnect (emulator->server);
+  g_clear_object (&emulator->server);
+  /* let libsoup finish closing connections */
+  while (g_main_context_iteration (emulator->context, FALSE));
+  g_main_context_pop_thread_default (emulator->context);
+  return NULL;
+}
+
+/**
+ * pollen_emulator_new:
+ * @port: TCP port on 127.0.0.1, or 0 for any free one
+ *
+ * Starts the emulator in a thread of its own.
+ */
+PollenEmulator *
+pollen_emulator_new (guint port, GError ** error)
+{
+  PollenEmulator *emulator = g_new0 (PollenEmulator, 1);
+
+  g_mutex_init (&emulator->lock);
+  g_cond_init (&emulator->cond);
+  g_queue_init (&emulator->script);
+  emulator->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      pollen_emulator_request_unref);
+  emulator->context = g_main_context_new ();
+  emulator->loop = g_main_loop_new (emulator->context, FALSE);
+  emulator->port = port;
+  emulator->thread = g_thread_new ("pollen-emulator", emu_thread, emulator);
+
+  g_mutex_lock (&emulator->lock);
+  while (!emulator->ready)
+    g_cond_wait (&emulator->cond, &emulator->lock);
+  g_mutex_unlock (&emulator->lock);
+
+  if (emulator->start_error) {
+    g_propagate_error (error, g_steal_pointer (&emulator->start_error));
+    pollen_emulator_free (emulator);
+    return NULL;
+  }
+  return emulator;
+}
+
+static gboolean
+emu_quit (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pollen_emulator_free (PollenEmulator * emulator)
+{
+  if (!emulator)
+    return;
+  g_main_context_invoke (emulator->context, emu_quit, emulator->loop);
+  g_thread_join (emulator->thread);
+  g_main_loop_unref (emulator->loop);
+  g_main_context_unref (emulator->context);
+  g_queue_clear_full (&emulator->script, (GDestroyNotify) script_entry_free);
+  g_ptr_array_unref (emulator->requests);
+  g_clear_error (&emulator->start_error);
+  g_mutex_clear (&emulator->lock);
+  g_cond_clear (&emulator->cond);
+  g_free (emulator->url);
+  g_free (emulator);
+}
+
+const gchar *
+pollen_emulator_get_url (PollenEmulator * emulator)
+{
+  return emulator->url;
+}
+
+guint
+pollen_emulator_get_port (PollenEmulator * emulator)
+{
+  return emulator->port;
+}

@@ -1,0 +1,117 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * PollenEmulator:
+ *
+ * A local implementation of the Pollinations API on a SoupServer bound to
+ * 127.0.0.1, served from its own thread. Tests script responses per path
+ * prefix and read back every request; anything not scripted is answered by
+ * the default handlers with placeholder media, like the real API would.
+ */
+typedef struct _PollenEmulator PollenEmulator;
+
+/**
+ * PollenEmulatorResponse:
+ * @status: HTTP status
+ * @body: body bytes, or %NULL
+ * @delay_ms: wait this long before answering
+ * @chunk_size: when > 0, send the body chunked, this many bytes a chunk
+ * @chunk_interval_ms: pause between two chunks
+ * @drop_after: when >= 0, announce the whole body in Content-Length but
+ *   close the connection after this many body bytes
+ * @hang: never answer (the connection stays open until the emulator stops)
+ *
+ * A scripted answer, queued with pollen_emulator_push().
+ */
+typedef struct
+{
+  guint status;
+  GBytes *body;
+  guint delay_ms;
+  gsize chunk_size;
+  guint chunk_interval_ms;
+  gssize drop_after;
+  gboolean hang;
+
+  /*< private >*/
+  GPtrArray *headers;           /* name, value, name, value … */
+} PollenEmulatorResponse;
+
+/**
+ * PollenEmulatorRequest:
+ * @method: "GET", "POST" …
+ * @path: the decoded path, byte for byte as the client meant it
+ * @raw_path: the path as it was on the wire (percent-encoded)
+ * @raw_query: the query as it was on the wire, or %NULL
+ * @query: decoded query parameters, name → value
+ * @headers: request headers, lower-case name → value
+ * @body: request body (may be empty)
+ *
+ * A request as the emulator received it.
+ */
+typedef struct
+{
+  gchar *method;
+  gchar *path;
+  gchar *raw_path;
+  gchar *raw_query;
+  GHashTable *query;
+  GHashTable *headers;
+  GBytes *body;
+
+  /*< private >*/
+  gint refcount;
+} PollenEmulatorRequest;
+
+PollenEmulator * pollen_emulator_new (guint port, GError ** error);
+void             pollen_emulator_free (PollenEmulator * emulator);
+const gchar *    pollen_emulator_get_url (PollenEmulator * emulator);
+guint            pollen_emulator_get_port (PollenEmulator * emulator);
+
+PollenEmulatorResponse * pollen_emulator_response_new (guint status,
+                                                       const gchar * content_type,
+                                                       gconstpointer body,
+                                                       gssize size);
+PollenEmulatorResponse * pollen_emulator_response_new_json (guint status,
+                                                            const gchar * json);
+PollenEmulatorResponse * pollen_emulator_response_new_error (guint status,
+                                                             const gchar * code,
+                                                             const gchar * message);
+void pollen_emulator_response_add_header (PollenEmulatorResponse * response,
+                                          const gchar * name,
+                                          const gchar * value);
+void pollen_emulator_response_free (PollenEmulatorResponse * response);
+
+void pollen_emulator_push (PollenEmulator * emulator,
+                           const gchar * path_prefix,
+                           PollenEmulatorResponse * response);
+void pollen_emulator_clear_script (PollenEmulator * emulator);
+
+guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
+PollenEmulatorRequest * pollen_emulator_wait_request (PollenEmulator * emulator,
+                                                      guint index,
+                                                      guint timeout_ms);
+PollenEmulatorRequest * pollen_emulator_request_ref (PollenEmulatorRequest * request);
+void                    pollen_emulator_request_unref (PollenEmulatorRequest * request);
+const gchar *           pollen_emulator_request_get_header (PollenEmulatorRequest * request,
+                                                            const gchar * name);
+const gchar *           pollen_emulator_request_get_query (PollenEmulatorRequest * request,
+                                                           const gchar * name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenEmulatorRequest, pollen_emulator_request_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenEmulatorResponse, pollen_emulator_response_free)
+
+G_END_DECLS
