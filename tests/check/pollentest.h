@@ -1,0 +1,34 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Helpers shared by the gst-check tests: the emulator, elements pointed at
+ * it, running a pipeline to its end, and checking error messages. */
+
+#pragma once
+
+#include <gst/check/gstcheck.h>
+#include "pollenemulator.h"
+
+G_BEGIN_DECLS
+
+#define POLLEN_TEST_KEY "sk_test_0123456789secret"
+
+PollenEmulator * pollen_test_emulator_new (void);
+GstElement *     pollen_test_element_new (const gchar * factory,
+                                          PollenEmulator * emulator);
+GstMessage *     pollen_test_run (GstElement * pipeline,
+                                  GstClockTime timeout);
+void             pollen_test_assert_error (GstMessage * message,
+                                           GstResourceError code,
+                                           guint http_status,
+                                           const gchar * api_code,
+                                           const gchar * text_part);
+gchar *          pollen_test_unused_url (void);
+
+G_END_DECLS
