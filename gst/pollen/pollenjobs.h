@@ -1,0 +1,56 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * PollenJobs:
+ *
+ * Jobs (requests) run in worker threads, up to max-in-flight at once, with
+ * their output handed to one consumer strictly in submission order. A job
+ * emits output pieces while it runs, so the consumer gets the head job's
+ * output as it is produced and a later job's output as soon as it becomes
+ * the head.
+ */
+typedef struct _PollenJobs PollenJobs;
+typedef struct _PollenJob PollenJob;
+
+typedef gboolean (*PollenJobFunc) (PollenJob * job, gpointer data,
+                                   gpointer user_data,
+                                   GCancellable * cancellable,
+                                   GError ** error);
+
+typedef enum
+{
+  POLLEN_JOBS_ITEM,
+  POLLEN_JOBS_JOB_DONE,
+  POLLEN_JOBS_JOB_FAILED,
+  POLLEN_JOBS_EMPTY,
+  POLLEN_JOBS_FLUSHING,
+} PollenJobsNext;
+
+PollenJobs *   pollen_jobs_new (guint max_in_flight, PollenJobFunc func,
+                                gpointer user_data, GDestroyNotify data_free,
+                                GDestroyNotify item_free);
+void           pollen_jobs_free (PollenJobs * jobs);
+gboolean       pollen_jobs_submit (PollenJobs * jobs, gpointer data);
+PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gboolean wait_if_empty,
+                                 gpointer * data, gpointer * item,
+                                 GError ** error);
+void           pollen_jobs_set_flushing (PollenJobs * jobs,
+                                         gboolean flushing);
+guint          pollen_jobs_get_pending (PollenJobs * jobs);
+
+void           pollen_job_emit (PollenJob * job, gpointer item);
+
+G_END_DECLS
