@@ -214,7 +214,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (RAW_CAPS "; audio/mpeg; audio/ogg; application/ogg; "
         "audio/x-opus; audio/x-flac; audio/x-m4a; "
-        "video/quicktime, variant = (string) iso; audio/webm"));
+        "video/quicktime; audio/webm"));
 
 /* ---- enums ---- */
 
@@ -1166,8 +1166,8 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
       g_bytes_new_from_bytes (data, 0, keep) : g_bytes_ref (data));
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = end - pts;
-  if (self->speech_discont || !GST_CLOCK_TIME_IS_VALID (self->position) ||
-      pts != self->position)
+  /* each answer is audio of its own: its first buffer is a discont */
+  if (self->speech_discont)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
   self->speech_discont = FALSE;
   self->position = time_max (self->position, end);
@@ -1324,6 +1324,8 @@ gst_pollen_tts_handle_failure (GstPollenTts * self, TtsEntry * entry,
   action = g_strdup_printf ("Speaking the text at %" GST_TIME_FORMAT
       " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
   if (!skip) {
+    /* upstream sees the failure as soon as the message is out */
+    gst_pollen_tts_set_srcresult (self, GST_FLOW_ERROR);
     pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_ERROR, action,
         error);
     return GST_FLOW_ERROR;

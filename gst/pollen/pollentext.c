@@ -30,6 +30,10 @@ pollen_text_from_bytes (const guint8 * data, gsize size, gboolean * repaired)
   const gchar *text = (const gchar *) data;
   gboolean valid;
 
+  if (repaired)
+    *repaired = FALSE;
+  if (!data || size == 0)       /* an empty buffer maps to NULL */
+    return g_strdup ("");
   while (size > 0 && text[size - 1] == '\0')
     size--;
   /* g_utf8_validate_len() stops at a NUL: a NUL inside counts as invalid */
@@ -119,8 +123,10 @@ pollen_text_strip_markup (const gchar * markup)
     gsize len;
 
     if (*p == '<' && (len = tag_length (p)) > 0) {
-      /* a tag may separate words ("line<br/>next") */
-      g_string_append_c (text, ' ');
+      /* a tag may style part of a word ("<b>un</b>done"); only a line
+       * break separates words */
+      if (g_ascii_strncasecmp (p, "<br", 3) == 0)
+        g_string_append_c (text, ' ');
       p += len;
     } else if (*p == '&' && (len = decode_entity (p, &ch)) > 0) {
       g_string_append_unichar (text, ch);
