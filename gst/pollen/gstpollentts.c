@@ -1162,8 +1162,10 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
   end = self->speech_start + gst_util_uint64_scale (self->speech_samples -
       (size - keep) / bpf, GST_SECOND, rate);
 
-  buffer = gst_buffer_new_wrapped_bytes (keep < size ?
-      g_bytes_new_from_bytes (data, 0, keep) : g_bytes_ref (data));
+  /* wrapping takes a reference of its own */
+  buffer = gst_buffer_new_wrapped_bytes (data);
+  if (keep < size)
+    gst_buffer_resize (buffer, 0, keep);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = end - pts;
   /* each answer is audio of its own: its first buffer is a discont */
@@ -1182,7 +1184,7 @@ static GstFlowReturn
 gst_pollen_tts_push_encoded (GstPollenTts * self, TtsEntry * entry,
     GBytes * data)
 {
-  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (g_bytes_ref (data));
+  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (data);
 
   if (self->speech_discont) {
     if (!entry->continues) {
