@@ -185,6 +185,7 @@ struct _GstPollenTts
   GstCaps *caps;                /* the output caps */
   GstAudioInfo info;            /* of @caps when raw */
   gboolean raw;
+  gboolean sent_audio;          /* a buffer went out since activation */
   GstClockTime position;        /* end of what went out, audio or gap */
   GstClockTime text_end;        /* end of the latest text */
   GstClockTime group_end;       /* end of the text being spoken */
@@ -1019,6 +1020,12 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
       return ret;
   }
 
+  /* a GAP before any data makes a parser (GstBaseParse) settle for
+   * default caps (mpegaudioparse: layer 1) that the real stream then
+   * contradicts; the first buffer's timestamp says as much */
+  if (!self->raw && !self->sent_audio)
+    return GST_FLOW_OK;
+
   GST_LOG_OBJECT (self, "filling %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
       GST_TIME_ARGS (from), GST_TIME_ARGS (until));
   if (self->raw)
@@ -1173,6 +1180,7 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
   self->speech_discont = FALSE;
   self->position = time_max (self->position, end);
+  self->sent_audio = TRUE;
   return gst_pad_push (self->srcpad, buffer);
 }
 
@@ -1194,6 +1202,7 @@ gst_pollen_tts_push_encoded (GstPollenTts * self, TtsEntry * entry,
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
     self->speech_discont = FALSE;
   }
+  self->sent_audio = TRUE;
   return gst_pad_push (self->srcpad, buffer);
 }
 
@@ -1526,6 +1535,7 @@ gst_pollen_tts_src_activate_mode (GstPad * pad, GstObject * parent,
     gst_segment_init (&self->segment, GST_FORMAT_TIME);
     gst_clear_caps (&self->caps);
     self->segment_pending = FALSE;
+    self->sent_audio = FALSE;
     gst_pollen_tts_set_srcresult (self, GST_FLOW_OK);
     pollen_jobs_set_flushing (self->jobs, FALSE);
     return gst_pad_start_task (pad, gst_pollen_tts_loop, self, NULL);

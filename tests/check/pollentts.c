@@ -1275,6 +1275,54 @@ GST_START_TEST (test_encoded_formats_pass_through)
 
 GST_END_TEST;
 
+/* mp3 answers decode through decodebin, each at its text's time. A GAP
+ * before the first mp3 buffer used to make mpegaudioparse fix on layer 1
+ * caps, and decodebin then plugged an MP1 decoder that refused the
+ * stream (not-negotiated). */
+GST_START_TEST (test_mp3_through_decodebin)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstMessage) end = NULL;
+  GstElement *pipeline, *sink;
+  GstPad *pad;
+  Recorder *rec;
+  GstBuffer *decoded = NULL;
+  guint i;
+
+  path = g_build_filename (g_get_tmp_dir (), "pollentts-mp3.srt", NULL);
+  fail_unless (g_file_set_contents (path, "1\n00:00:01,000 --> 00:00:02,000\n"
+          "One.\n\n2\n00:00:04,000 --> 00:00:05,000\nTwo.\n", -1, NULL));
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! pollentts "
+      "response-format=mp3 base-url=%s api-key=" POLLEN_TEST_KEY " ! decodebin "
+      "! audioconvert ! fakesink name=sink sync=false", path,
+      pollen_emulator_get_url (emulator));
+  pipeline = gst_parse_launch (desc, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  rec = recorder_new (pad);
+
+  end = pollen_test_run (pipeline, WAIT);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  for (i = 0; i < rec->items->len && !decoded; i++)
+    if (GST_IS_BUFFER (rec->items->pdata[i]))
+      decoded = rec->items->pdata[i];
+  fail_unless (decoded != NULL, "nothing decoded");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (decoded), GST_SECOND);
+
+  recorder_free (rec);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+  g_unlink (path);
+}
+
+GST_END_TEST;
+
 /* ---- failures ---- */
 
 static GstMessage *
@@ -1769,6 +1817,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_wav_answer_to_mp3_request);
   tcase_add_test (tc, test_pcm_at_pcm_rate);
   tcase_add_test (tc, test_encoded_formats_pass_through);
+  tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
   tcase_add_test (tc, test_missing_key_is_an_error);
   tcase_add_test (tc, test_server_error_is_an_error);
