@@ -1000,12 +1000,28 @@ gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
  * a GAP event for encoded audio. Before the first speech the caps are only
  * guessed, so that is done only when @now_or_never (live pipelines, EOS);
  * otherwise the fill waits for the first speech's real caps. */
+/* Where filling starts when nothing went out yet: the segment start, or in
+ * a live pipeline the stream time of now, since the past is late anyway. */
+static GstClockTime
+gst_pollen_tts_fill_origin (GstPollenTts * self)
+{
+  GstClockTime now, stream_now;
+
+  if (!self->upstream_live)
+    return self->segment.start;
+  now = gst_element_get_current_running_time (GST_ELEMENT (self));
+  stream_now = GST_CLOCK_TIME_IS_VALID (now) ?
+      gst_segment_position_from_running_time (&self->segment,
+      GST_FORMAT_TIME, now) : GST_CLOCK_TIME_NONE;
+  return time_max (self->segment.start, stream_now);
+}
+
 static GstFlowReturn
 gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
     gboolean now_or_never)
 {
   GstClockTime from = GST_CLOCK_TIME_IS_VALID (self->position) ?
-      self->position : self->segment.start;
+      self->position : gst_pollen_tts_fill_origin (self);
   GstFlowReturn ret;
 
   if (!GST_CLOCK_TIME_IS_VALID (until) || until <= from)
@@ -1085,6 +1101,9 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
           self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT) &&
       GST_CLOCK_TIME_IS_VALID (self->position) && start < self->position)
     start = self->position;
+  /* a later piece when nothing at all went out before it */
+  if (!GST_CLOCK_TIME_IS_VALID (start))
+    start = self->segment.start;
 
   self->speech_start = start;
   self->speech_samples = 0;

@@ -921,6 +921,35 @@ GST_START_TEST (test_live_gap_filled_while_waiting)
 
 GST_END_TEST;
 
+/* A live pipeline does not get the past filled: that silence would only be
+ * late. Filling starts at the running time of now. */
+GST_START_TEST (test_live_fill_starts_now)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Now.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  GstClock *clock;
+
+  gst_harness_set_live (t.h, TRUE);
+  clock = gst_element_get_clock (t.element);
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
+  gst_object_unref (clock);
+  push_text (&t, "Now.", 12 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 12 * GST_SECOND);
+  /* silence from 10 s, not from 0 s, up to the end of the text */
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec,
+          10 * GST_SECOND), 13 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec), 3 * GST_SECOND -
+      pcm_duration (pcm, RATE));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* Encoded output cannot carry silence: GAP events fill the time. */
 GST_START_TEST (test_gap_events_with_encoded_output)
 {
@@ -1418,6 +1447,36 @@ GST_START_TEST (test_skip_failed_fills_the_text)
 
 GST_END_TEST;
 
+/* The first piece of a split text without timestamps fails: the next
+ * piece still starts at a real time (the segment start). */
+GST_START_TEST (test_skip_failed_first_piece)
+{
+  Tts t = tts_new ("skip-failed", TRUE, "max-in-flight", 1, NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GBytes) second_part = expected_pcm ("second part.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  guint i;
+
+  for (i = 0; text->len < 15000; i++)
+    g_string_append_printf (text, "Sentence number %u is here. ", i);
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_error (503, "SERVICE_UNAVAILABLE",
+          "try later"));
+  pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("second part.",
+          RATE));
+  push_text (&t, text->str, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  push_eos_and_wait (&t);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 2);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 0);
+  assert_speech_is (speech_at (speeches, 0), second_part);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_answer_that_is_not_audio)
 {
   Tts t = tts_new (NULL);
@@ -1806,6 +1865,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_state_change_during_hung_request);
   tcase_add_test (tc, test_empty_text_makes_no_request);
   tcase_add_test (tc, test_live_gap_filled_while_waiting);
+  tcase_add_test (tc, test_live_fill_starts_now);
   tcase_add_test (tc, test_gap_events_with_encoded_output);
   tcase_add_test (tc, test_markup_stripped);
   tcase_add_test (tc, test_plain_text_keeps_angle_brackets);
@@ -1822,6 +1882,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_missing_key_is_an_error);
   tcase_add_test (tc, test_server_error_is_an_error);
   tcase_add_test (tc, test_skip_failed_fills_the_text);
+  tcase_add_test (tc, test_skip_failed_first_piece);
   tcase_add_test (tc, test_answer_that_is_not_audio);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
