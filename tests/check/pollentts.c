@@ -1477,6 +1477,26 @@ GST_START_TEST (test_skip_failed_first_piece)
 
 GST_END_TEST;
 
+/* The connection breaks off mid-body: what arrived went out, and the loss
+ * of the rest is an error, not silence. */
+GST_START_TEST (test_body_cut_short)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *response = wav_response ("one two three four.",
+      RATE);
+  g_autoptr (GstMessage) error = NULL;
+
+  response->drop_after = 44 + 9600;     /* header and 200 ms of samples */
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  error = run_until_message (&t, "one two three four.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 0, NULL,
+      "Speaking the text at 0:00:00.000000000 (\"one two three four.\")");
+  fail_unless (recorder_wait_speech (t.rec, 1));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_answer_that_is_not_audio)
 {
   Tts t = tts_new (NULL);
@@ -1883,6 +1903,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_server_error_is_an_error);
   tcase_add_test (tc, test_skip_failed_fills_the_text);
   tcase_add_test (tc, test_skip_failed_first_piece);
+  tcase_add_test (tc, test_body_cut_short);
   tcase_add_test (tc, test_answer_that_is_not_audio);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
