@@ -1173,11 +1173,29 @@ uri_param_to_property (const gchar * name)
   return g_strdelimit (g_strdup (name), "_", '-');
 }
 
+/* Parses @text as a value of @pspec; FALSE when it is not one or is out of
+ * range (rather than the GLib warning g_object_set() would give). */
+static gboolean
+uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
+{
+  g_value_init (value, pspec->value_type);
+  if (pspec->value_type == G_TYPE_STRING) {
+    g_value_set_string (value, text);
+    return TRUE;
+  }
+  if (gst_value_deserialize_with_pspec (value, text, pspec) &&
+      !g_param_value_validate (pspec, value))
+    return TRUE;
+  g_value_unset (value);
+  return FALSE;
+}
+
 static gboolean
 gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
     const gchar * value, GError ** error)
 {
   g_autofree gchar *property = uri_param_to_property (name);
+  GValue parsed = G_VALUE_INIT;
   GParamSpec *pspec =
       g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
 
@@ -1188,7 +1206,14 @@ gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;
   }
-  gst_util_set_object_arg (G_OBJECT (self), property, value);
+  if (!uri_param_to_value (pspec, value, &parsed)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "'%s' is not a valid %s (%s)", value, name,
+        g_param_spec_get_blurb (pspec));
+    return FALSE;
+  }
+  g_object_set_property (G_OBJECT (self), property, &parsed);
+  g_value_unset (&parsed);
   return TRUE;
 }
 
