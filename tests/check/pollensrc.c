@@ -714,7 +714,8 @@ GST_START_TEST (test_interval_mode)
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   g_autoptr (GstQuery) latency = gst_query_new_latency ();
-  GHashTable *seeds = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *seeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   GstClockTime min_latency, max_latency;
   gboolean live;
   guint i, count;
@@ -839,9 +840,17 @@ GST_START_TEST (test_uri_handler)
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "pollen://image/",
           &error));
   g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "pollen://image",
+          &error));
+  g_clear_error (&error);
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?colour=red", &error));
   fail_unless (strstr (error->message, "colour"));
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?width=0", &error));
+  fail_unless (strstr (error->message, "'0' is not a valid width"), "%s",
+      error->message);
   gst_object_unref (src);
   pollen_emulator_free (emulator);
 }

@@ -489,6 +489,27 @@ emu_ogg_crc (const guint8 * data, gsize size)
   return crc;
 }
 
+/* Ogg pages and MP4 boxes sit at any offset: no unaligned loads or stores. */
+static void
+emu_write_le32 (guint8 * p, guint32 value)
+{
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    p[i] = value >> (8 * i);
+}
+
+static guint64
+emu_read_be (const guint8 * p, guint bytes)
+{
+  guint64 value = 0;
+  guint i;
+
+  for (i = 0; i < bytes; i++)
+    value = (value << 8) | p[i];
+  return value;
+}
+
 /* oggmux draws the stream serial number at random and has no property for
  * it (a requested pad name does not work for audio_%u pads), so give every
  * page of our single stream a fixed one and redo the checksum. */
@@ -509,9 +530,9 @@ emu_ogg_fix_serials (guint8 * data, gsize size)
     if (page > size - pos)
       return;
 
-    GST_WRITE_UINT32_LE (data + pos + 14, EMU_OGG_SERIAL);
-    GST_WRITE_UINT32_LE (data + pos + 22, 0);
-    GST_WRITE_UINT32_LE (data + pos + 22, emu_ogg_crc (data + pos, page));
+    emu_write_le32 (data + pos + 14, EMU_OGG_SERIAL);
+    emu_write_le32 (data + pos + 22, 0);
+    emu_write_le32 (data + pos + 22, emu_ogg_crc (data + pos, page));
     pos += page;
   }
 }
@@ -531,18 +552,6 @@ emu_mp4_clear_header_times (guint8 * body, gsize size)
 
   if (size >= 4 + len)
     memset (body + 4, 0, len);
-}
-
-/* Box headers sit at any offset: read them without unaligned loads. */
-static guint64
-emu_read_be (const guint8 * p, guint bytes)
-{
-  guint64 value = 0;
-  guint i;
-
-  for (i = 0; i < bytes; i++)
-    value = (value << 8) | p[i];
-  return value;
 }
 
 /* qtmux stamps the creation and modification times of the movie, track and
