@@ -142,6 +142,7 @@ struct _GstPollenSrc
   GError *generator_error;      /* under lock */
   gboolean stopping;            /* under lock */
   gboolean flushing;            /* under lock */
+  GstClockID slot_wait;         /* under lock */
 };
 
 static void gst_pollen_src_uri_handler_init (gpointer g_iface,
@@ -707,6 +708,40 @@ gst_pollen_src_next_slot (GstPollenSrc * self, GstClockTime interval)
   return slot;
 }
 
+/* Waits on the pipeline clock until @slot starts, so a slot's buffer never
+ * leaves before its time and nothing is generated faster than the interval
+ * asks, whatever the sink does. */
+static GstFlowReturn
+gst_pollen_src_wait_for_slot (GstPollenSrc * self, GstClockTime start)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockReturn ret;
+  GstClockID id;
+
+  if (!clock)
+    return GST_FLOW_OK;
+  id = gst_clock_new_single_shot_id (clock,
+      gst_element_get_base_time (GST_ELEMENT (self)) + start);
+  gst_object_unref (clock);
+
+  g_mutex_lock (&self->lock);
+  if (self->flushing) {
+    g_mutex_unlock (&self->lock);
+    gst_clock_id_unref (id);
+    return GST_FLOW_FLUSHING;
+  }
+  self->slot_wait = id;
+  g_mutex_unlock (&self->lock);
+
+  ret = gst_clock_id_wait (id, NULL);
+
+  g_mutex_lock (&self->lock);
+  self->slot_wait = NULL;
+  g_mutex_unlock (&self->lock);
+  gst_clock_id_unref (id);
+  return ret == GST_CLOCK_UNSCHEDULED ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 {
@@ -745,6 +780,8 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   g_mutex_unlock (&self->lock);
 
   slot = gst_pollen_src_next_slot (self, interval);
+  if (gst_pollen_src_wait_for_slot (self, slot * interval) != GST_FLOW_OK)
+    return GST_FLOW_FLUSHING;
   gst_pollen_src_update_caps (self, generation->caps);
   buffer = gst_buffer_new_wrapped_bytes (g_bytes_ref (generation->body));
   GST_BUFFER_PTS (buffer) = slot * interval;
@@ -815,6 +852,8 @@ gst_pollen_src_unlock (GstBaseSrc * basesrc)
   g_cancellable_cancel (self->cancellable);
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
+  if (self->slot_wait)
+    gst_clock_id_unschedule (self->slot_wait);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -847,17 +886,6 @@ gst_pollen_src_get_size (GstBaseSrc * basesrc, guint64 * size)
     return FALSE;
   *size = g_bytes_get_size (self->once->body);
   return TRUE;
-}
-
-static void
-gst_pollen_src_get_times (GstBaseSrc * basesrc, GstBuffer * buffer,
-    GstClockTime * start, GstClockTime * end)
-{
-  /* live mode: sync each slot to the clock */
-  if (gst_base_src_is_live (basesrc)) {
-    *start = GST_BUFFER_PTS (buffer);
-    *end = *start + GST_BUFFER_DURATION (buffer);
-  }
 }
 
 static gboolean
@@ -1376,7 +1404,6 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
   basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_pollen_src_unlock_stop);
   basesrc_class->is_seekable = GST_DEBUG_FUNCPTR (gst_pollen_src_is_seekable);
   basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_pollen_src_get_size);
-  basesrc_class->get_times = GST_DEBUG_FUNCPTR (gst_pollen_src_get_times);
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_pollen_src_query);
   basesrc_class->create = GST_DEBUG_FUNCPTR (gst_pollen_src_create);
 

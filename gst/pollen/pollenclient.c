@@ -736,6 +736,34 @@ read_error_body (GInputStream * stream, GCancellable * cancellable)
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
+/* HTTP/2 has no reason phrase and libsoup knows no phrase for some codes
+ * this API uses. */
+static const gchar *
+status_phrase (SoupMessage * msg)
+{
+  static const struct
+  {
+    guint status;
+    const gchar *phrase;
+  } phrases[] = {
+    {402, "Payment Required"},
+    {422, "Unprocessable Content"},
+    {429, "Too Many Requests"},
+    {524, "A Timeout Occurred"},
+  };
+  guint status = soup_message_get_status (msg);
+  const gchar *reason = soup_message_get_reason_phrase (msg);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (phrases); i++) {
+    if (phrases[i].status == status)
+      return phrases[i].phrase;
+  }
+  if (reason && *reason)
+    return reason;
+  return soup_status_get_phrase (status);
+}
+
 static const gchar *
 response_request_id (SoupMessage * msg)
 {
@@ -751,7 +779,7 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
 {
   g_autoptr (GBytes) body = read_error_body (stream, cancellable);
   guint status = soup_message_get_status (msg);
-  const gchar *reason = soup_message_get_reason_phrase (msg);
+  const gchar *reason = status_phrase (msg);
   ApiError api = { 0, };
   g_autofree gchar *api_message = NULL;
   g_autofree gchar *text = NULL;
@@ -763,10 +791,7 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
   request_id = response_request_id (msg);
   if (!request_id)
     request_id = api.request_id;
-  if (!reason || !*reason)
-    reason = soup_status_get_phrase (status);
-
-  text = g_strdup_printf ("%u %s%s%s", status, reason ? reason : "",
+  text = g_strdup_printf ("%u %s%s%s", status, reason,
       api_message ? ": " : "", api_message ? api_message : "");
   failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
       api.code, api_message, request_id, text);
@@ -945,17 +970,28 @@ pollen_response_read (PollenResponse * response, gsize max_size,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GError) cause = NULL;
+  g_autofree gchar *host = NULL;
   GBytes *bytes;
 
   bytes = g_input_stream_read_bytes (response->stream, max_size, cancellable,
       &cause);
-  if (!bytes) {
-    g_autofree gchar *host = url_host (response->message);
+  if (bytes) {
+    gsize size = g_bytes_get_size (bytes);
 
-    g_propagate_error (error, pollen_client_transport_error (cause, host,
-            response->request_id));
+    response->received += size;
+    /* a server that closes early is not always reported by libsoup */
+    if (size > 0 || response->content_length < 0 ||
+        response->received >= (guint64) response->content_length)
+      return bytes;
+    g_bytes_unref (bytes);
+    g_set_error (&cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+        "got %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes",
+        response->received, response->content_length);
   }
-  return bytes;
+  host = url_host (response->message);
+  g_propagate_error (error, pollen_client_transport_error (cause, host,
+          response->request_id));
+  return NULL;
 }
 
 static void

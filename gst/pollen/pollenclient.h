@@ -105,6 +105,7 @@ struct _PollenResponse
   /*< private >*/
   GInputStream *stream;
   gpointer message;
+  guint64 received;
 };
 
 void     pollen_response_free (PollenResponse * response);

@@ -107,3 +107,88 @@ pollen_test_unused_url (void)
   return g_strdup_printf ("http://127.0.0.1:%u",
       g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 }
+
+struct _PollenTestRawServer
+{
+  GSocket *socket;
+  gchar *url;
+  gchar *response;
+  GThread *thread;
+  GString *head;                /* complete once the thread ends */
+};
+
+static gpointer
+raw_server_serve (gpointer user_data)
+{
+  PollenTestRawServer *server = user_data;
+  g_autoptr (GSocket) connection = g_socket_accept (server->socket, NULL,
+      NULL);
+  gchar buf[4096];
+  gssize n;
+
+  if (!connection)
+    return NULL;
+  g_socket_set_timeout (connection, 10);
+  while (!strstr (server->head->str, "\r\n\r\n") &&
+      (n = g_socket_receive (connection, buf, sizeof (buf), NULL, NULL)) > 0)
+    g_string_append_len (server->head, buf, n);
+  g_socket_send (connection, server->response, strlen (server->response),
+      NULL, NULL);
+  g_socket_close (connection, NULL);
+  return NULL;
+}
+
+/* Answers the first connection with @response (a whole HTTP response). */
+PollenTestRawServer *
+pollen_test_raw_server_new (const gchar * response)
+{
+  PollenTestRawServer *server = g_new0 (PollenTestRawServer, 1);
+  g_autoptr (GInetAddress) loopback =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  server->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  g_socket_set_timeout (server->socket, 10);
+  fail_unless (g_socket_bind (server->socket, any, TRUE, NULL));
+  fail_unless (g_socket_listen (server->socket, NULL));
+  bound = g_socket_get_local_address (server->socket, NULL);
+  server->url = g_strdup_printf ("http://127.0.0.1:%u",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  server->response = g_strdup (response);
+  server->head = g_string_new (NULL);
+  server->thread = g_thread_new ("raw-server", raw_server_serve, server);
+  return server;
+}
+
+const gchar *
+pollen_test_raw_server_get_url (PollenTestRawServer * server)
+{
+  return server->url;
+}
+
+/* Waits for the request and returns its first line, as sent. */
+gchar *
+pollen_test_raw_server_get_request_line (PollenTestRawServer * server)
+{
+  const gchar *end;
+
+  if (server->thread)
+    g_thread_join (g_steal_pointer (&server->thread));
+  end = strstr (server->head->str, "\r\n");
+  fail_unless (end != NULL, "no request arrived");
+  return g_strndup (server->head->str, end - server->head->str);
+}
+
+void
+pollen_test_raw_server_free (PollenTestRawServer * server)
+{
+  if (server->thread)
+    g_thread_join (server->thread);
+  g_object_unref (server->socket);
+  g_string_free (server->head, TRUE);
+  g_free (server->response);
+  g_free (server->url);
+  g_free (server);
+}

@@ -31,4 +31,13 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
 
+/* A one-connection HTTP server that records the request head exactly as it
+ * came over the socket, for checking bytes on the wire. */
+typedef struct _PollenTestRawServer PollenTestRawServer;
+
+PollenTestRawServer * pollen_test_raw_server_new (const gchar * response);
+const gchar *         pollen_test_raw_server_get_url (PollenTestRawServer * server);
+gchar *               pollen_test_raw_server_get_request_line (PollenTestRawServer * server);
+void                  pollen_test_raw_server_free (PollenTestRawServer * server);
+
 G_END_DECLS

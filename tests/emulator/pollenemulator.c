@@ -214,7 +214,6 @@ pollen_emulator_request_unref (PollenEmulatorRequest * request)
     return;
   g_free (request->method);
   g_free (request->path);
-  g_free (request->raw_path);
   g_free (request->raw_query);
   g_hash_table_unref (request->query);
   g_hash_table_unref (request->headers);
@@ -256,10 +255,7 @@ emu_request_new (SoupServerMessage * msg)
 
   request->refcount = 1;
   request->method = g_strdup (soup_server_message_get_method (msg));
-  request->raw_path = g_strdup (g_uri_get_path (uri));
-  request->path = g_uri_unescape_string (request->raw_path, NULL);
-  if (!request->path)           /* not valid escaping: keep it as it came */
-    request->path = g_strdup (request->raw_path);
+  request->path = g_strdup (g_uri_get_path (uri));
   request->raw_query = g_strdup (raw_query);
   /* Like the real server (URLSearchParams), '+' in a query means a space. */
   request->query = raw_query ?

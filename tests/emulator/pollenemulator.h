@@ -53,8 +53,8 @@ typedef struct
 /**
  * PollenEmulatorRequest:
  * @method: "GET", "POST" …
- * @path: the decoded path, byte for byte as the client meant it
- * @raw_path: the path as it was on the wire (percent-encoded)
+ * @path: the decoded path, byte for byte as the client meant it (libsoup
+ *   decodes it; see pollen_test_raw_server_new() for the bytes on the wire)
  * @raw_query: the query as it was on the wire, or %NULL
  * @query: decoded query parameters, name → value
  * @headers: request headers, lower-case name → value
@@ -66,7 +66,6 @@ typedef struct
 {
   gchar *method;
   gchar *path;
-  gchar *raw_path;
   gchar *raw_query;
   GHashTable *query;
   GHashTable *headers;

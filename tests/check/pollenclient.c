@@ -1,0 +1,620 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* pollenclient against the emulator: what goes on the wire, how every
+ * failure class comes back, what is retried, and how fast a cancel is. */
+
+#include "pollentest.h"
+#include "pollenclient.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+static const gchar nasty_prompt[] =
+    "a/b?c#d%e&f+g \"q\" \xc3\xbcn\xc3\xaf \xf0\x9f\x8c\x85\nnext line";
+
+static PollenClient *
+client_for (PollenEmulator * emulator, guint retries)
+{
+  PollenClient *client = pollen_client_new (pollen_emulator_get_url
+      (emulator), POLLEN_TEST_KEY);
+
+  pollen_client_set_retries (client, retries);
+  pollen_client_set_timeout (client, 10);
+  return client;
+}
+
+static PollenRequest *
+image_request (const gchar * prompt)
+{
+  PollenRequest *request = pollen_request_new ("GET", "/image");
+
+  pollen_request_append_path_segment (request, prompt);
+  return request;
+}
+
+/* Runs a GET and returns its error (the test expects one). */
+static GError *
+fetch_error (PollenClient * client, const gchar * prompt)
+{
+  g_autoptr (PollenRequest) request = image_request (prompt);
+  g_autoptr (PollenResponse) response = NULL;
+  GError *error = NULL;
+
+  response = pollen_client_fetch (client, request, NULL, &error);
+  fail_unless (response == NULL);
+  fail_unless (error != NULL);
+  return error;
+}
+
+static void
+push_status (PollenEmulator * emulator, guint status)
+{
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_error (status, "SOME_CODE",
+          "scripted failure"));
+}
+
+static void
+push_ok (PollenEmulator * emulator, const gchar * body)
+{
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new (200, "image/jpeg", body, -1));
+}
+
+GST_START_TEST (test_prompt_reaches_server_byte_for_byte)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenRequest) request = image_request (nasty_prompt);
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (PollenEmulatorRequest) seen = NULL;
+  g_autofree gchar *expected = g_strconcat ("/image/", nasty_prompt, NULL);
+  GError *error = NULL;
+
+  push_ok (emulator, "jpeg");
+  pollen_request_add_query (request, "negative_prompt", "a+b&c=d é #x");
+  response = pollen_client_fetch (client, request, NULL, &error);
+  fail_unless (response != NULL, "%s", error ? error->message : "");
+
+  seen = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (seen->method, "GET");
+  fail_unless_equals_string (seen->path, expected);
+  fail_unless_equals_string (pollen_emulator_request_get_query (seen,
+          "negative_prompt"), "a+b&c=d é #x");
+  fail_unless_equals_int (g_hash_table_size (seen->query), 1);
+
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The request line as the socket saw it: every reserved byte of the prompt
+ * and of a query value percent-encoded, '+' included (URLSearchParams on the
+ * server would read a bare '+' as a space). */
+GST_START_TEST (test_request_line_on_the_wire)
+{
+  PollenTestRawServer *server = pollen_test_raw_server_new ("HTTP/1.1 200 OK"
+      "\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\n\r\nok");
+  g_autoptr (PollenClient) client =
+      pollen_client_new (pollen_test_raw_server_get_url (server),
+      POLLEN_TEST_KEY);
+  g_autoptr (PollenRequest) request = image_request (nasty_prompt);
+  g_autoptr (PollenResponse) response = NULL;
+  g_autofree gchar *line = NULL;
+
+  pollen_request_add_query (request, "negative_prompt", "a+b&c=d é");
+  response = pollen_client_fetch (client, request, NULL, NULL);
+  fail_unless (response != NULL);
+  line = pollen_test_raw_server_get_request_line (server);
+  fail_unless_equals_string (line, "GET /image/"
+      "a%2Fb%3Fc%23d%25e%26f%2Bg%20%22q%22%20%C3%BCn%C3%AF%20%F0%9F%8C%85"
+      "%0Anext%20line?negative_prompt=a%2Bb%26c%3Dd%20%C3%A9 HTTP/1.1");
+  pollen_test_raw_server_free (server);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_key_only_in_bearer_header)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenClient) anonymous =
+      pollen_client_new (pollen_emulator_get_url (emulator), "");
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (PollenResponse) response2 = NULL;
+  g_autoptr (PollenEmulatorRequest) seen = NULL;
+  g_autoptr (PollenEmulatorRequest) seen2 = NULL;
+
+  push_ok (emulator, "a");
+  push_ok (emulator, "b");
+  response = pollen_client_fetch (client, request, NULL, NULL);
+  response2 = pollen_client_fetch (anonymous, request, NULL, NULL);
+  fail_unless (response && response2);
+
+  seen = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (pollen_emulator_request_get_header (seen,
+          "Authorization"), "Bearer " POLLEN_TEST_KEY);
+  fail_unless (g_str_has_prefix (pollen_emulator_request_get_header (seen,
+              "User-Agent"), "gst-pollen/"));
+  fail_unless (pollen_emulator_request_get_header (seen, "X-Request-Id"));
+  fail_if (seen->raw_query && strstr (seen->raw_query, "key"));
+
+  seen2 = pollen_emulator_wait_request (emulator, 1, 1000);
+  fail_if (pollen_emulator_request_get_header (seen2, "Authorization"));
+
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_json_and_form_bodies)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenRequest) json_request =
+      pollen_request_new ("POST", "/v1/audio/speech");
+  g_autoptr (PollenRequest) form_request =
+      pollen_request_new ("POST", "/v1/audio/transcriptions");
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (GstStructure) extra =
+      gst_structure_from_string ("p, voice=nova, speed=(double)1.5, "
+      "flag=true", NULL);
+  g_autoptr (GBytes) file = g_bytes_new_static ("RIFFdata", 8);
+  g_autoptr (PollenEmulatorRequest) seen = NULL;
+  g_autoptr (PollenEmulatorRequest) seen_form = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GBytes *part_body;
+  SoupMessageHeaders *headers;
+  SoupMultipart *multipart;
+  SoupMessageHeaders *part_headers;
+  JsonObject *sent;
+
+  json_object_set_string_member (object, "input", "héllo");
+  json_object_set_string_member (object, "voice", "alloy");
+  pollen_request_set_json (json_request, object);
+  pollen_request_add_extra_params (json_request, extra);
+  pollen_emulator_push (emulator, "/v1/audio/speech",
+      pollen_emulator_response_new (200, "audio/wav", "x", 1));
+  pollen_response_free (pollen_client_fetch (client, json_request, NULL,
+          NULL));
+
+  seen = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (pollen_emulator_request_get_header (seen,
+          "Content-Type"), "application/json");
+  fail_unless (json_parser_load_from_data (parser,
+          g_bytes_get_data (seen->body, NULL), g_bytes_get_size (seen->body),
+          NULL));
+  sent = json_node_get_object (json_parser_get_root (parser));
+  fail_unless_equals_string (json_object_get_string_member (sent, "input"),
+      "héllo");
+  /* extra-params override and add, with their JSON types */
+  fail_unless_equals_string (json_object_get_string_member (sent, "voice"),
+      "nova");
+  fail_unless_equals_float (json_object_get_double_member (sent, "speed"),
+      1.5);
+  fail_unless (json_object_get_boolean_member (sent, "flag"));
+
+  pollen_request_add_form_field (form_request, "model", "whisper-large-v3");
+  pollen_request_add_form_file (form_request, "file", "chunk.wav",
+      "audio/wav", file);
+  pollen_emulator_push (emulator, "/v1/audio/transcriptions",
+      pollen_emulator_response_new_json (200, "{\"text\":\"hi\"}"));
+  {
+    g_autoptr (JsonNode) answer =
+        pollen_client_fetch_json (client, form_request, NULL, NULL);
+
+    fail_unless (answer != NULL);
+  }
+
+  seen_form = pollen_emulator_wait_request (emulator, 1, 1000);
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  soup_message_headers_replace (headers, "Content-Type",
+      pollen_emulator_request_get_header (seen_form, "Content-Type"));
+  multipart = soup_multipart_new_from_message (headers, seen_form->body);
+  fail_unless (multipart != NULL);
+  fail_unless_equals_int (soup_multipart_get_length (multipart), 2);
+  fail_unless (soup_multipart_get_part (multipart, 1, &part_headers,
+          &part_body));
+  fail_unless_equals_int (g_bytes_get_size (part_body), 8);
+  fail_unless (g_bytes_equal (part_body, file));
+  soup_multipart_free (multipart);
+  soup_message_headers_unref (headers);
+
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_error_envelope)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 3);
+  PollenEmulatorResponse *answer =
+      pollen_emulator_response_new_json (400, "{\"status\":400,"
+      "\"success\":false,\"error\":{\"code\":\"BAD_REQUEST\",\"message\":"
+      "\"Invalid query\",\"requestId\":\"body-id\",\"details\":{"
+      "\"formErrors\":[],\"fieldErrors\":{\"width\":[\"Expected number\"]}}}}");
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_response_add_header (answer, "X-Request-Id", "header-id");
+  pollen_emulator_push (emulator, "/image/", answer);
+  error = fetch_error (client, "cat");
+
+  fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_HTTP));
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 400);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "BAD_REQUEST");
+  fail_unless_equals_string (pollen_client_error_get_request_id (error),
+      "header-id");
+  fail_unless_equals_string (error->message,
+      "400 Bad Request: Invalid query; width: Expected number");
+  /* a 400 is never retried */
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 1);
+
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_client_errors_not_retried)
+{
+  static const guint statuses[] = { 400, 401, 402, 403, 404, 422 };
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 3);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (statuses); i++) {
+    g_autoptr (GError) error = NULL;
+
+    push_status (emulator, statuses[i]);
+    error = fetch_error (client, "cat");
+    fail_unless_equals_int (pollen_client_error_get_http_status (error),
+        statuses[i]);
+    fail_unless_equals_string (pollen_client_error_get_api_code (error),
+        "SOME_CODE");
+    fail_unless_equals_string (pollen_client_error_get_api_message (error),
+        "scripted failure");
+    fail_unless_equals_int (pollen_emulator_get_request_count (emulator),
+        i + 1);
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_server_errors_retried)
+{
+  static const guint statuses[] = { 500, 502, 503, 504 };
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (statuses); i++) {
+    g_autoptr (PollenRequest) request = image_request ("cat");
+    g_autoptr (PollenResponse) response = NULL;
+
+    push_status (emulator, statuses[i]);
+    push_ok (emulator, "picture");
+    response = pollen_client_fetch (client, request, NULL, NULL);
+    fail_unless (response != NULL, "%u was not retried", statuses[i]);
+    fail_unless_equals_int (g_bytes_get_size (response->body), 7);
+    fail_unless_equals_int (pollen_emulator_get_request_count (emulator),
+        2 * (i + 1));
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The three 429 bodies of server-notes.md, each with Retry-After: 1. */
+static const gchar *const rate_limit_bodies[] = {
+  "{\"status\":429,\"success\":false,\"error\":{\"code\":\"RATE_LIMITED\","
+      "\"message\":\"Too many requests\"}}",
+  "{\"error\":\"Rate limit exceeded\",\"message\":\"Slow down\","
+      "\"retryAfterSeconds\":1}",
+  "{\"error\":\"concurrency_limit_exceeded\",\"message\":\"One at a time\"}",
+};
+
+static const gchar *const rate_limit_codes[] = {
+  "RATE_LIMITED", "Rate limit exceeded", "concurrency_limit_exceeded"
+};
+
+static const gchar *const rate_limit_messages[] = {
+  "429 Too Many Requests: Too many requests",
+  "429 Too Many Requests: Slow down",
+  "429 Too Many Requests: One at a time",
+};
+
+static void
+push_rate_limit (PollenEmulator * emulator, guint shape)
+{
+  PollenEmulatorResponse *answer =
+      pollen_emulator_response_new_json (429, rate_limit_bodies[shape]);
+
+  pollen_emulator_response_add_header (answer, "Retry-After", "1");
+  pollen_emulator_push (emulator, "/image/", answer);
+}
+
+GST_START_TEST (test_rate_limit_shapes)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) no_retry = client_for (emulator, 0);
+  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  guint shape;
+
+  for (shape = 0; shape < G_N_ELEMENTS (rate_limit_bodies); shape++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (PollenRequest) request = image_request ("cat");
+    g_autoptr (PollenResponse) response = NULL;
+    gint64 start;
+
+    push_rate_limit (emulator, shape);
+    error = fetch_error (no_retry, "cat");
+    fail_unless_equals_int (pollen_client_error_get_http_status (error), 429);
+    fail_unless_equals_string (pollen_client_error_get_api_code (error),
+        rate_limit_codes[shape]);
+    fail_unless_equals_string (error->message, rate_limit_messages[shape]);
+
+    /* retried after the Retry-After second */
+    push_rate_limit (emulator, shape);
+    push_ok (emulator, "ok");
+    start = g_get_monotonic_time ();
+    response = pollen_client_fetch (client, request, NULL, NULL);
+    fail_unless (response != NULL);
+    fail_unless (g_get_monotonic_time () - start >= 950 * 1000,
+        "Retry-After was not honoured");
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_non_json_error_body)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new (524, "text/html",
+          "<html>A timeout occurred</html>\n", -1));
+  error = fetch_error (client, "cat");
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 524);
+  fail_unless (strstr (error->message, "A timeout occurred"), "%s",
+      error->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_key_redacted_from_server_message)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_error (401, "UNAUTHORIZED",
+          "Invalid API key " POLLEN_TEST_KEY));
+  error = fetch_error (client, "cat");
+  fail_if (strstr (error->message, POLLEN_TEST_KEY));
+  fail_unless (strstr (error->message, "[REDACTED]"));
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_connection_refused)
+{
+  g_autofree gchar *url = pollen_test_unused_url ();
+  g_autoptr (PollenClient) client = pollen_client_new (url, POLLEN_TEST_KEY);
+  g_autoptr (GError) error = NULL;
+
+  error = fetch_error (client, "cat");
+  fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_CONNECT), "%s", error->message);
+  fail_unless (strstr (error->message, "cannot connect"), "%s",
+      error->message);
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 0);
+}
+
+GST_END_TEST;
+
+static void
+push_truncated (PollenEmulator * emulator)
+{
+  PollenEmulatorResponse *answer =
+      pollen_emulator_response_new (200, "image/jpeg", "0123456789", 10);
+
+  answer->drop_after = 4;
+  pollen_emulator_push (emulator, "/image/", answer);
+}
+
+GST_START_TEST (test_reset_mid_body)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) no_retry = client_for (emulator, 0);
+  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GError) error = NULL;
+
+  push_truncated (emulator);
+  error = fetch_error (no_retry, "cat");
+  fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_NETWORK), "%s", error->message);
+
+  push_truncated (emulator);
+  push_ok (emulator, "0123456789");
+  response = pollen_client_fetch (client, request, NULL, NULL);
+  fail_unless (response != NULL);
+  fail_unless_equals_int (g_bytes_get_size (response->body), 10);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 3);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stall_past_timeout)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  PollenEmulatorResponse *answer = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  answer->hang = TRUE;
+  pollen_emulator_push (emulator, "/image/", answer);
+  pollen_client_set_timeout (client, 1);
+  error = fetch_error (client, "cat");
+  fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_TIMEOUT), "%s", error->message);
+  fail_unless (g_get_monotonic_time () - start < 5 * G_TIME_SPAN_SECOND);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static gboolean
+cancel_later (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Dispatches the one cancel timer attached to @context. */
+static gpointer
+run_timer (gpointer context)
+{
+  g_main_context_iteration (context, TRUE);
+  return NULL;
+}
+
+/* Fetches in this thread while a timer cancels after 200 ms; returns how
+ * long the fetch took to give up, in ms. */
+static gint64
+fetch_and_cancel (PollenClient * client)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (GError) error = NULL;
+  GSource *timer = g_timeout_source_new (200);
+  GThread *thread;
+  gint64 start;
+
+  /* the timer runs in a thread of its own while this one blocks */
+  g_source_set_callback (timer, cancel_later, cancellable, NULL);
+  g_source_attach (timer, context);
+  thread = g_thread_new ("canceller", run_timer, context);
+
+  start = g_get_monotonic_time ();
+  fail_if (pollen_client_fetch (client, request, cancellable, &error));
+  fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED),
+      "%s", error->message);
+  g_thread_join (thread);
+  g_source_destroy (timer);
+  g_source_unref (timer);
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+GST_START_TEST (test_cancel_hung_request)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 3);
+  PollenEmulatorResponse *answer = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  gint64 took;
+
+  answer->hang = TRUE;
+  pollen_emulator_push (emulator, "/image/", answer);
+  took = fetch_and_cancel (client);
+  fail_unless (took < 700, "cancel took %" G_GINT64_FORMAT " ms", took);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cancel_backoff)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 3);
+  PollenEmulatorResponse *answer =
+      pollen_emulator_response_new_error (503, "SERVICE_UNAVAILABLE", "busy");
+  gint64 took;
+
+  pollen_emulator_response_add_header (answer, "Retry-After", "30");
+  pollen_emulator_push (emulator, "/image/", answer);
+  took = fetch_and_cancel (client);
+  fail_unless (took < 700, "cancel took %" G_GINT64_FORMAT " ms", took);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 1);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_streamed_body_read_as_it_arrives)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GBytes) head_chunk = NULL;
+  PollenEmulatorResponse *answer =
+      pollen_emulator_response_new (200, "audio/wav", "AAAABBBBCCCC", 12);
+  gint64 start;
+
+  answer->chunk_size = 4;
+  answer->chunk_interval_ms = 400;
+  pollen_emulator_push (emulator, "/image/", answer);
+
+  start = g_get_monotonic_time ();
+  response = pollen_client_send (client, request, NULL, NULL);
+  fail_unless (response != NULL);
+  fail_unless_equals_int (response->content_length, -1);
+  head_chunk = pollen_response_read (response, 1024, NULL, NULL);
+  fail_unless_equals_int (g_bytes_get_size (head_chunk), 4);
+  /* the first chunk came before the rest of the body was sent */
+  fail_unless (g_get_monotonic_time () - start < 350 * 1000);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static Suite *
+pollenclient_suite (void)
+{
+  Suite *s = suite_create ("pollenclient");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_prompt_reaches_server_byte_for_byte);
+  tcase_add_test (tc, test_request_line_on_the_wire);
+  tcase_add_test (tc, test_key_only_in_bearer_header);
+  tcase_add_test (tc, test_json_and_form_bodies);
+  tcase_add_test (tc, test_error_envelope);
+  tcase_add_test (tc, test_client_errors_not_retried);
+  tcase_add_test (tc, test_server_errors_retried);
+  tcase_add_test (tc, test_rate_limit_shapes);
+  tcase_add_test (tc, test_non_json_error_body);
+  tcase_add_test (tc, test_key_redacted_from_server_message);
+  tcase_add_test (tc, test_connection_refused);
+  tcase_add_test (tc, test_reset_mid_body);
+  tcase_add_test (tc, test_stall_past_timeout);
+  tcase_add_test (tc, test_cancel_hung_request);
+  tcase_add_test (tc, test_cancel_backoff);
+  tcase_add_test (tc, test_streamed_body_read_as_it_arrives);
+  return s;
+}
+
+GST_CHECK_MAIN (pollenclient);
