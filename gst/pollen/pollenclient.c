@@ -233,7 +233,8 @@ pollen_request_add_form_field (PollenRequest * request, const gchar * name,
   FormPart *part = g_new0 (FormPart, 1);
 
   part->name = g_strdup (name);
-  part->data = g_bytes_new (value, strlen (value));
+  /* NUL-terminated behind its size: libsoup takes form fields as C strings */
+  part->data = g_bytes_new_take (g_strdup (value), strlen (value));
   pollen_request_add_form_part (request, part);
 }
 
