@@ -906,7 +906,7 @@ seconds_to_time (gdouble seconds, GstClockTime limit)
     return 0;
   if (seconds * GST_SECOND >= limit)
     return limit;
-  return (GstClockTime) (seconds * GST_SECOND);
+  return (GstClockTime) (seconds * GST_SECOND + 0.5);
 }
 
 static gdouble
@@ -1290,9 +1290,11 @@ gst_pollen_stt_push_event (GstPollenStt * self, GstEvent * event)
 
     gst_event_parse_segment (event, &segment);
     gst_segment_copy_into (segment, &self->out_segment);
-    self->out_position = GST_CLOCK_TIME_NONE;
     /* data flows from now on: upstream knows whether it is live */
     gst_pollen_stt_check_live (self);
+    /* live, GAPs may start at once; else from the first chunk, which may
+     * start before the segment does */
+    self->out_position = self->live ? segment->start : GST_CLOCK_TIME_NONE;
   }
   if (type == GST_EVENT_EOS)
     GST_DEBUG_OBJECT (self, "every result is out: EOS");
@@ -1440,10 +1442,16 @@ gst_pollen_stt_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     GstClockTime min, max, own = gst_pollen_stt_own_latency (self);
     gboolean live;
 
-    /* answered from the properties alone, so it works before any data */
-    if (!gst_pad_peer_query (self->sinkpad, query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
+    /* Live audio sources cannot answer before they have caps; what this
+     * element adds comes from its properties alone, so say that much
+     * already, in PAUSED before any data flows. */
+    if (gst_pad_peer_query (self->sinkpad, query)) {
+      gst_query_parse_latency (query, &live, &min, &max);
+    } else {
+      live = TRUE;
+      min = 0;
+      max = GST_CLOCK_TIME_NONE;
+    }
     if (live) {
       min += own;
       if (GST_CLOCK_TIME_IS_VALID (max))
