@@ -1164,9 +1164,9 @@ gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
   GParamSpec *pspec =
       g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
 
-  if (!pspec || g_str_equal (property, "prompt") ||
-      g_str_equal (property, "media") ||
-      !(pspec->flags & G_PARAM_WRITABLE)) {
+  /* only this element's own settings, not GstObject's or GstBaseSrc's */
+  if (!pspec || pspec->owner_type != GST_TYPE_POLLEN_SRC ||
+      g_str_equal (property, "prompt") || g_str_equal (property, "media")) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;

@@ -126,7 +126,8 @@ pollen_client_error_get_request_id (const GError * error)
 typedef struct
 {
   gchar *name;
-  gchar *filename;              /* NULL for a plain field */
+  gchar *value;                 /* a plain field */
+  gchar *filename;              /* a file */
   gchar *content_type;
   GBytes *data;
 } FormPart;
@@ -144,9 +145,10 @@ static void
 form_part_free (FormPart * part)
 {
   g_free (part->name);
+  g_free (part->value);
   g_free (part->filename);
   g_free (part->content_type);
-  g_bytes_unref (part->data);
+  g_clear_pointer (&part->data, g_bytes_unref);
   g_free (part);
 }
 
@@ -233,8 +235,7 @@ pollen_request_add_form_field (PollenRequest * request, const gchar * name,
   FormPart *part = g_new0 (FormPart, 1);
 
   part->name = g_strdup (name);
-  /* NUL-terminated behind its size: libsoup takes form fields as C strings */
-  part->data = g_bytes_new_take (g_strdup (value), strlen (value));
+  part->value = g_strdup (value);
   pollen_request_add_form_part (request, part);
 }
 
@@ -395,7 +396,7 @@ pollen_request_attach_body (const PollenRequest * request, SoupMessage * msg)
             part->filename, part->content_type, part->data);
       else
         soup_multipart_append_form_string (multipart, part->name,
-            g_bytes_get_data (part->data, NULL));
+            part->value);
     }
     soup_multipart_to_message (multipart, headers, &body);
     soup_message_set_request_body_from_bytes (msg,

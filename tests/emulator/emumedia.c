@@ -14,6 +14,7 @@
  * MP4 timestamps) are overwritten to keep the output deterministic. */
 
 #include "emumedia.h"
+#include "pollenwav.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -25,6 +26,7 @@
 #define EMU_FPS 10
 #define EMU_VIDEO_LONG_SIDE 640
 #define EMU_VIDEO_SHORT_SIDE 360
+#define EMU_VIDEO_MIN_SIDE 16
 #define EMU_VIDEO_SCROLL 4      /* pixels a frame, so that frames differ */
 #define EMU_OVERLAY_MAX_CHARS 120
 
@@ -41,6 +43,7 @@
 #define EMU_SEMITONE 1.0594630943592953 /* 2^(1/12) */
 
 #define EMU_OGG_SERIAL 0x706f6c6cu  /* "poll" */
+/* a stuck pipeline must not block the emulator's thread for ever */
 #define EMU_PIPELINE_TIMEOUT (120 * GST_SECOND)
 
 /* ---- hashing ---- */
@@ -269,38 +272,17 @@ emu_media_music_pcm (const gchar * prompt, gint64 seed, guint duration_s,
 GBytes *
 emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels)
 {
-  const guint8 *data;
-  guint8 *wav;
   gsize size;
+  const guint8 *data = g_bytes_get_data (pcm, &size);
 
-  g_return_val_if_fail (pcm != NULL, NULL);
-  g_return_val_if_fail (rate > 0 && channels > 0, NULL);
-
-  data = g_bytes_get_data (pcm, &size);
-  g_return_val_if_fail (size <= G_MAXUINT32 - 36, NULL);
-
-  wav = g_malloc (44 + size);
-  memcpy (wav, "RIFF", 4);
-  GST_WRITE_UINT32_LE (wav + 4, 36 + size);
-  memcpy (wav + 8, "WAVEfmt ", 8);
-  GST_WRITE_UINT32_LE (wav + 16, 16);
-  GST_WRITE_UINT16_LE (wav + 20, 1);    /* WAVE_FORMAT_PCM */
-  GST_WRITE_UINT16_LE (wav + 22, channels);
-  GST_WRITE_UINT32_LE (wav + 24, rate);
-  GST_WRITE_UINT32_LE (wav + 28, rate * channels * 2);
-  GST_WRITE_UINT16_LE (wav + 32, channels * 2);
-  GST_WRITE_UINT16_LE (wav + 34, 16);
-  memcpy (wav + 36, "data", 4);
-  GST_WRITE_UINT32_LE (wav + 40, size);
-  if (size > 0)
-    memcpy (wav + 44, data, size);
-  return g_bytes_new_take (wav, 44 + size);
+  return pollen_wav_wrap (data, size, rate, channels);
 }
 
 /* ---- running pipelines ---- */
 
 /* Where a pipeline's "sink" puts its output: an appsink fills @data from
- * the streaming thread, a filesink writes the temporary file @path. */
+ * the streaming thread, a filesink (told apart by its "location") writes
+ * the temporary file @path. */
 typedef struct
 {
   GByteArray *data;
@@ -507,6 +489,27 @@ emu_ogg_crc (const guint8 * data, gsize size)
   return crc;
 }
 
+/* Ogg pages and MP4 boxes sit at any offset: no unaligned loads or stores. */
+static void
+emu_write_le32 (guint8 * p, guint32 value)
+{
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    p[i] = value >> (8 * i);
+}
+
+static guint64
+emu_read_be (const guint8 * p, guint bytes)
+{
+  guint64 value = 0;
+  guint i;
+
+  for (i = 0; i < bytes; i++)
+    value = (value << 8) | p[i];
+  return value;
+}
+
 /* oggmux draws the stream serial number at random and has no property for
  * it (a requested pad name does not work for audio_%u pads), so give every
  * page of our single stream a fixed one and redo the checksum. */
@@ -527,9 +530,9 @@ emu_ogg_fix_serials (guint8 * data, gsize size)
     if (page > size - pos)
       return;
 
-    GST_WRITE_UINT32_LE (data + pos + 14, EMU_OGG_SERIAL);
-    GST_WRITE_UINT32_LE (data + pos + 22, 0);
-    GST_WRITE_UINT32_LE (data + pos + 22, emu_ogg_crc (data + pos, page));
+    emu_write_le32 (data + pos + 14, EMU_OGG_SERIAL);
+    emu_write_le32 (data + pos + 22, 0);
+    emu_write_le32 (data + pos + 22, emu_ogg_crc (data + pos, page));
     pos += page;
   }
 }
@@ -560,12 +563,12 @@ emu_mp4_clear_times (guint8 * data, gsize size)
   gsize pos = 0;
 
   while (size - pos >= 8) {
-    guint64 box = GST_READ_UINT32_BE (data + pos);
+    guint64 box = emu_read_be (data + pos, 4);
     const guint8 *type = data + pos + 4;
     gsize header = 8;
 
     if (box == 1 && size - pos >= 16) {
-      box = GST_READ_UINT64_BE (data + pos + 8);
+      box = emu_read_be (data + pos + 8, 8);
       header = 16;
     } else if (box == 0) {
       box = size - pos;
@@ -663,8 +666,8 @@ emu_picture_render (const gchar * prompt, gint64 seed, guint width,
       "horizontal-speed=%d ! video/x-raw,width=%u,height=%u,framerate=%u/1,"
       "pixel-aspect-ratio=1/1 ! %s videoconvert ! %s", frames, scroll, width,
       height, EMU_FPS, emu_have_element ("textoverlay") ?
-      "textoverlay name=overlay valignment=center shaded-background=true ! "
-      : "", tail);
+      "textoverlay name=overlay font-desc=\"Sans 24\" valignment=center "
+      "shaded-background=true ! " : "", tail);
   pipeline = emu_pipeline_new (desc, error);
   g_free (desc);
   if (!pipeline)
@@ -704,18 +707,21 @@ emu_media_image (const gchar * prompt, gint64 seed, guint width,
 }
 
 /* Shrinks @width x @height, keeping the aspect ratio, until the long side
- * fits EMU_VIDEO_LONG_SIDE and the short side EMU_VIDEO_SHORT_SIDE. */
+ * fits EMU_VIDEO_LONG_SIDE and the short side EMU_VIDEO_SHORT_SIDE; then
+ * grows either side to the 16 pixels that qtmux wants at least. */
 static void
 emu_video_fit (guint * width, guint * height)
 {
   gdouble scale = MIN ((gdouble) EMU_VIDEO_LONG_SIDE / MAX (*width, *height),
       (gdouble) EMU_VIDEO_SHORT_SIDE / MIN (*width, *height));
 
-  if (scale >= 1.0)
-    return;
-  /* even sizes suit the 4:2:0 JPEG frames */
-  *width = MAX ((guint) (*width * scale) & ~1u, 2);
-  *height = MAX ((guint) (*height * scale) & ~1u, 2);
+  if (scale < 1.0) {
+    /* even sizes suit the 4:2:0 JPEG frames */
+    *width = (guint) (*width * scale) & ~1u;
+    *height = (guint) (*height * scale) & ~1u;
+  }
+  *width = MAX (*width, EMU_VIDEO_MIN_SIDE);
+  *height = MAX (*height, EMU_VIDEO_MIN_SIDE);
 }
 
 GBytes *
@@ -731,10 +737,13 @@ emu_media_video (const gchar * prompt, gint64 seed, guint width,
     return NULL;
   emu_video_fit (&width, &height);
 
-  /* moov first, so that a client can also play it while downloading */
+  /* mp4mux of GStreamer 1.22 takes no JPEG, so this is the QuickTime flavour
+   * of the same muxer (qtdemux reads both). Moov first, so that a client
+   * can also play it while downloading. */
   clip = emu_picture_render (prompt, seed, width, height,
       MAX (duration_s * EMU_FPS, 1), EMU_VIDEO_SCROLL,
-      "jpegenc ! mp4mux faststart=true ! filesink name=sink", error);
+      "jpegenc quality=50 ! qtmux faststart=true ! filesink name=sink",
+      error);
   if (!clip) {
     g_prefix_error (error, "cannot render video: ");
     return NULL;
@@ -748,7 +757,7 @@ typedef struct
 {
   const gchar *name;
   const gchar *content_type;
-  const gchar *convert;         /* raw audio steps before the encoder */
+  const gchar *convert;         /* steps after audioconvert, each with " !" */
   const gchar *const *encoders; /* alternatives; the first installed wins */
   const gchar *tail;            /* after the encoder: muxer and "sink" */
   EmuFixFunc fix;
@@ -759,23 +768,27 @@ static const gchar *const emu_mp3_encoders[] = {
   "lamemp3enc target=bitrate cbr=true bitrate=64", NULL
 };
 static const gchar *const emu_opus_encoders[] = { "opusenc", NULL };
-static const gchar *const emu_flac_encoders[] = { "flacenc", NULL };
-static const gchar *const emu_aac_encoders[] = { "voaacenc", "avenc_aac",
-  NULL
+/* flacenc warns (fatal under gst-check) when the whole stream fits in one
+ * block; the shortest speech, 120 ms, is longer than 576 samples at any
+ * rate from 4800 Hz up */
+static const gchar *const emu_flac_encoders[] = {
+  "flacenc blocksize=576", NULL
+};
+static const gchar *const emu_aac_encoders[] = {
+  "voaacenc", "avenc_aac", NULL
 };
 
 static const EmuAudioFormat emu_audio_formats[] = {
   {"wav", "audio/wav", NULL, NULL, NULL, NULL},
   {"pcm", "audio/pcm", NULL, NULL, NULL, NULL},
-  {"mp3", "audio/mpeg", "audioconvert ! audioresample", emu_mp3_encoders,
+  {"mp3", "audio/mpeg", "audioresample !", emu_mp3_encoders,
       "appsink name=sink", NULL},
-  {"opus", "audio/opus",
-        "audioconvert ! audioresample ! audio/x-raw,rate=48000",
+  {"opus", "audio/opus", "audioresample ! audio/x-raw,rate=48000 !",
       emu_opus_encoders, "oggmux ! appsink name=sink", emu_ogg_fix_serials},
-  {"flac", "audio/flac", "audioconvert", emu_flac_encoders,
-      "appsink name=sink", NULL},
-  /* mp4mux writes its index at the end: it needs a seekable sink */
-  {"aac", "audio/aac", "audioconvert ! audioresample", emu_aac_encoders,
+  /* flacenc and mp4mux seek back to finish their headers (the FLAC sample
+   * count and MD5, the MP4 index): they need a seekable sink */
+  {"flac", "audio/flac", "", emu_flac_encoders, "filesink name=sink", NULL},
+  {"aac", "audio/aac", "audioresample !", emu_aac_encoders,
       "mp4mux faststart=true ! filesink name=sink", emu_mp4_clear_times},
 };
 
@@ -828,8 +841,6 @@ emu_pcm_buffer (GBytes * pcm, guint rate)
   GstBuffer *buffer;
   gsize size = g_bytes_get_size (pcm);
 
-  if (size == 0)
-    return NULL;
   buffer = gst_buffer_new_wrapped_bytes (pcm);
   GST_BUFFER_PTS (buffer) = 0;
   GST_BUFFER_DURATION (buffer) =
@@ -852,8 +863,8 @@ emu_audio_encode (const EmuAudioFormat * format, GBytes * pcm, guint rate,
 
   desc = g_strdup_printf ("appsrc name=src format=time "
       "caps=\"audio/x-raw,format=S16LE,layout=interleaved,channels=1,"
-      "rate=%u\" ! %s ! %s ! %s", rate, format->convert, encoder,
-      format->tail);
+      "rate=%u\" ! audioconvert ! %s %s ! %s", rate, format->convert,
+      encoder, format->tail);
   pipeline = emu_pipeline_new (desc, error);
   g_free (desc);
   if (!pipeline)
@@ -891,12 +902,18 @@ emu_media_encode_audio (GBytes * pcm, guint rate, const gchar * format,
     return NULL;
   }
 
-  if (g_str_equal (fmt->name, "wav"))
+  if (g_str_equal (fmt->name, "wav")) {
     out = emu_media_wrap_wav (pcm, rate, 1);
-  else if (g_str_equal (fmt->name, "pcm"))
+  } else if (g_str_equal (fmt->name, "pcm")) {
     out = g_bytes_ref (pcm);
-  else
+  } else if (g_bytes_get_size (pcm) == 0) {
+    /* encoders and muxers make nothing sensible of an empty stream */
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "no samples");
+    out = NULL;
+  } else {
     out = emu_audio_encode (fmt, pcm, rate, error);
+  }
 
   if (!out) {
     g_prefix_error (error, "cannot encode %s: ", format);

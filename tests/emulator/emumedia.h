@@ -25,15 +25,16 @@ G_BEGIN_DECLS
 GBytes *emu_media_image (const gchar * prompt, gint64 seed, guint width,
     guint height, const gchar * format, GError ** error);
 
-/* An MP4 clip of @duration_s seconds (at least one frame) at 10 fps, JPEG
- * frames so that plugins-good alone decodes it, moov first. It looks like
+/* A clip of @duration_s seconds (at least one frame) at 10 fps: JPEG frames
+ * in a QuickTime/MP4 file (qtmux: the mp4mux of GStreamer 1.22 takes no
+ * JPEG), moov first, so that plugins-good alone plays it. It looks like
  * emu_media_image() but is scaled down, keeping the aspect ratio, to fit
- * 640x360 (or 360x640 when portrait). */
+ * 640x360 (or 360x640 when portrait), and is at least 16x16. */
 GBytes *emu_media_video (const gchar * prompt, gint64 seed, guint width,
     guint height, guint duration_s, GError ** error);
 
 /* "Speech" for @text as S16LE mono PCM at @rate: one tone burst per word
- * (60 ms per letter or digit, at least 120 ms, pitch 200 … 800 Hz from a
+ * (60 ms per letter or digit, 120 ms … 3 s, pitch 200 … 800 Hz from a
  * hash of the word, -12 dBFS, 20 ms fades), 80 ms of silence between words
  * and 400 ms after a word ending a sentence (. ! ?). Text without words
  * gives 200 ms of silence. */
@@ -52,7 +53,7 @@ GBytes *emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels);
  * returns it). On success *@content_type is set to a static MIME type
  * (audio/wav, audio/pcm, audio/mpeg, audio/opus, audio/flac, audio/aac),
  * on failure to %NULL. A missing encoder is a %GST_CORE_ERROR_MISSING_PLUGIN
- * error naming the element. */
+ * error naming the element; empty @pcm is an error except for wav and pcm. */
 GBytes *emu_media_encode_audio (GBytes * pcm, guint rate,
     const gchar * format, const gchar ** content_type, GError ** error);
 
