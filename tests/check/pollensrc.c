@@ -714,7 +714,8 @@ GST_START_TEST (test_interval_mode)
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   g_autoptr (GstQuery) latency = gst_query_new_latency ();
-  GHashTable *seeds = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *seeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   GstClockTime min_latency, max_latency;
   gboolean live;
   guint i, count;
