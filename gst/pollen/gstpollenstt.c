@@ -214,7 +214,6 @@ struct _GstPollenStt
   Chunker chunker;
   GstClockTime next_ts;         /* where the next input sample belongs */
   guint64 chunk_count;
-  gboolean caps_sent;
   gboolean segment_sent;
 
   /* source pad task */
@@ -643,6 +642,16 @@ out:
   return ret;
 }
 
+/* Stream-start and the (fixed) output caps are not tied to a time: stored
+ * on the source pad at once, they go out before whatever it pushes next,
+ * and a flush cannot drop them. Takes @event. */
+static void
+gst_pollen_stt_store_sticky (GstPollenStt * self, GstEvent * event)
+{
+  gst_pad_store_sticky_event (self->srcpad, event);
+  gst_event_unref (event);
+}
+
 static gboolean
 gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
 {
@@ -661,12 +670,10 @@ gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
         GST_AUDIO_INFO_RATE (&info));
     self->next_ts = GST_CLOCK_TIME_NONE;
   }
-  if (self->caps_sent)
-    return TRUE;
-  self->caps_sent = TRUE;
-  return gst_pollen_stt_submit_event (self,
-      gst_event_new_caps (gst_static_pad_template_get_caps (&src_template)))
-      == GST_FLOW_OK;
+  if (!gst_pad_has_current_caps (self->srcpad))
+    gst_pollen_stt_store_sticky (self,
+        gst_event_new_caps (gst_static_pad_template_get_caps (&src_template)));
+  return TRUE;
 }
 
 static gboolean
@@ -762,6 +769,9 @@ gst_pollen_stt_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return ok;
     }
+    case GST_EVENT_STREAM_START:
+      gst_pollen_stt_store_sticky (self, event);
+      return TRUE;
     case GST_EVENT_SEGMENT:
       return gst_pollen_stt_sink_segment (self, event);
     case GST_EVENT_GAP:
@@ -1493,7 +1503,6 @@ gst_pollen_stt_start (GstPollenStt * self)
   self->chunker.rate = 0;
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->chunk_count = 0;
-  self->caps_sent = FALSE;
   self->segment_sent = FALSE;
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->context, g_free);
