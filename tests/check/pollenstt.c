@@ -624,24 +624,32 @@ GST_START_TEST (test_eos_drains_every_result)
 
 GST_END_TEST;
 
+/* Pushes one 1 s chunk whose request the emulator never answers, and waits
+ * until that request is in. */
+static void
+start_hung_request (Fixture * f)
+{
+  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+
+  hang->hang = TRUE;
+  pollen_emulator_push (f->emulator, PATH, hang);
+  push_tone (f->h, 0, 1000);
+  request = pollen_emulator_wait_request (f->emulator, 0, WAIT_MS);
+  fail_unless (request != NULL);
+}
+
 /* FLUSH_START cancels a hung request at once; its text never comes out and
  * the element works again after FLUSH_STOP. */
 GST_START_TEST (test_flush_cancels_in_flight_requests)
 {
   Fixture f = fixture_new ("chunk-duration", 1000, "timeout", 30, NULL);
-  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
-      NULL, 0);
-  g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (GArray) texts = NULL;
   GstSegment segment;
   gint64 started;
 
-  hang->hang = TRUE;
-  pollen_emulator_push (f.emulator, PATH, hang);
-  push_tone (f.h, 0, 1000);
-  request = pollen_emulator_wait_request (f.emulator, 0, WAIT_MS);
-  fail_unless (request != NULL);
-
+  start_hung_request (&f);
   started = g_get_monotonic_time ();
   fail_unless (gst_harness_push_event (f.h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (f.h, gst_event_new_flush_stop (TRUE)));
@@ -665,17 +673,9 @@ GST_END_TEST;
 GST_START_TEST (test_stop_during_hung_request)
 {
   Fixture f = fixture_new ("chunk-duration", 1000, "timeout", 30, NULL);
-  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
-      NULL, 0);
-  g_autoptr (PollenEmulatorRequest) request = NULL;
   gint64 started;
 
-  hang->hang = TRUE;
-  pollen_emulator_push (f.emulator, PATH, hang);
-  push_tone (f.h, 0, 1000);
-  request = pollen_emulator_wait_request (f.emulator, 0, WAIT_MS);
-  fail_unless (request != NULL);
-
+  start_hung_request (&f);
   started = g_get_monotonic_time ();
   fail_unless_equals_int (gst_element_set_state (f.h->element,
           GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
