@@ -670,9 +670,12 @@ gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
         GST_AUDIO_INFO_RATE (&info));
     self->next_ts = GST_CLOCK_TIME_NONE;
   }
-  if (!gst_pad_has_current_caps (self->srcpad))
-    gst_pollen_stt_store_sticky (self,
-        gst_event_new_caps (gst_static_pad_template_get_caps (&src_template)));
+  if (!gst_pad_has_current_caps (self->srcpad)) {
+    g_autoptr (GstCaps) text_caps =
+        gst_static_pad_template_get_caps (&src_template);
+
+    gst_pollen_stt_store_sticky (self, gst_event_new_caps (text_caps));
+  }
   return TRUE;
 }
 
