@@ -536,6 +536,7 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
     GstBuffer ** buf)
 {
   GstFlowReturn ret = gst_pollen_src_ensure_body (self);
+  GBytes *range;
   gsize size;
   GstBuffer *buffer;
 
@@ -550,8 +551,9 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pollen_src_update_caps (self, self->once->caps);
 
-  buffer = gst_buffer_new_wrapped_bytes (g_bytes_new_from_bytes
-      (self->once->body, offset, length));
+  range = g_bytes_new_from_bytes (self->once->body, offset, length);
+  buffer = gst_buffer_new_wrapped_bytes (range);
+  g_bytes_unref (range);
   GST_BUFFER_OFFSET (buffer) = offset;
   GST_BUFFER_OFFSET_END (buffer) = offset + length;
   *buf = buffer;
@@ -783,7 +785,7 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   if (gst_pollen_src_wait_for_slot (self, slot * interval) != GST_FLOW_OK)
     return GST_FLOW_FLUSHING;
   gst_pollen_src_update_caps (self, generation->caps);
-  buffer = gst_buffer_new_wrapped_bytes (g_bytes_ref (generation->body));
+  buffer = gst_buffer_new_wrapped_bytes (generation->body);
   GST_BUFFER_PTS (buffer) = slot * interval;
   GST_BUFFER_DURATION (buffer) = interval;
   GST_BUFFER_OFFSET (buffer) = slot;

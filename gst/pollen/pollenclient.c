@@ -20,6 +20,7 @@
 #endif
 
 #include "pollenclient.h"
+#include "pollenclient-private.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -571,33 +572,6 @@ pollen_client_transport_error (const GError * cause, const gchar * url_host,
 
 /* ---- error bodies ---- */
 
-/* Appends the validation details ("width: Expected number") the gateway
- * puts in error.details.fieldErrors. */
-static void
-append_field_errors (GString * out, JsonObject * details)
-{
-  JsonObject *fields;
-  GList *members, *l;
-
-  if (!details || !json_object_has_member (details, "fieldErrors"))
-    return;
-  fields = json_object_get_object_member (details, "fieldErrors");
-  if (!fields)
-    return;
-  members = json_object_get_members (fields);
-  for (l = members; l; l = l->next) {
-    JsonNode *node = json_object_get_member (fields, l->data);
-    JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ?
-        json_node_get_array (node) : NULL;
-
-    if (array && json_array_get_length (array) > 0 &&
-        JSON_NODE_HOLDS_VALUE (json_array_get_element (array, 0)))
-      g_string_append_printf (out, "; %s: %s", (gchar *) l->data,
-          json_array_get_string_element (array, 0));
-  }
-  g_list_free (members);
-}
-
 static const gchar *
 object_get_string (JsonObject * object, const gchar * name)
 {
@@ -609,16 +583,58 @@ object_get_string (JsonObject * object, const gchar * name)
   return json_node_get_string (node);
 }
 
-typedef struct
+static JsonObject *
+object_get_object (JsonObject * object, const gchar * name)
 {
-  gchar *code;
-  gchar *message;
-  gchar *request_id;
-  gint64 retry_after_s;
-} ApiError;
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
 
+  return node && JSON_NODE_HOLDS_OBJECT (node) ?
+      json_node_get_object (node) : NULL;
+}
+
+/* A number member, or -1. */
+static gint64
+object_get_count (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node))
+    return -1;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return MAX (-1, json_node_get_int (node));
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return MAX (-1, (gint64) CLAMP (json_node_get_double (node), -1, G_MAXINT));
+  return -1;
+}
+
+/* Appends the validation details ("width: Expected number") the gateway
+ * puts in error.details.fieldErrors. */
 static void
-api_error_clear (ApiError * api)
+append_field_errors (GString * out, JsonObject * details)
+{
+  JsonObject *fields = object_get_object (details, "fieldErrors");
+  GList *members, *l;
+
+  if (!fields)
+    return;
+  members = json_object_get_members (fields);
+  for (l = members; l; l = l->next) {
+    JsonNode *node = json_object_get_member (fields, l->data);
+    JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ?
+        json_node_get_array (node) : NULL;
+    JsonNode *first = array && json_array_get_length (array) > 0 ?
+        json_array_get_element (array, 0) : NULL;
+
+    if (first && JSON_NODE_HOLDS_VALUE (first) &&
+        json_node_get_value_type (first) == G_TYPE_STRING)
+      g_string_append_printf (out, "; %s: %s", (gchar *) l->data,
+          json_node_get_string (first));
+  }
+  g_list_free (members);
+}
+
+void
+pollen_api_error_clear (PollenApiError * api)
 {
   g_free (api->code);
   g_free (api->message);
@@ -629,8 +645,8 @@ api_error_clear (ApiError * api)
  * {error:{code,message,requestId,details}}, and the two 429 bodies
  * {error:"…",message:"…",retryAfterSeconds:N}. Anything else: the body's
  * first line as text. */
-static void
-api_error_parse (ApiError * api, GBytes * body)
+void
+pollen_api_error_parse (PollenApiError * api, GBytes * body)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   gsize size;
@@ -658,19 +674,15 @@ api_error_parse (ApiError * api, GBytes * body)
 
   if (inner) {
     GString *message = g_string_new (object_get_string (inner, "message"));
-    JsonNode *details = json_object_get_member (inner, "details");
 
-    if (details && JSON_NODE_HOLDS_OBJECT (details))
-      append_field_errors (message, json_node_get_object (details));
+    append_field_errors (message, object_get_object (inner, "details"));
     api->code = g_strdup (object_get_string (inner, "code"));
     api->request_id = g_strdup (object_get_string (inner, "requestId"));
     api->message = g_string_free (message, message->len == 0);
   } else {
     api->code = g_strdup (object_get_string (root, "error"));
     api->message = g_strdup (object_get_string (root, "message"));
-    if (json_object_has_member (root, "retryAfterSeconds"))
-      api->retry_after_s = json_object_get_int_member (root,
-          "retryAfterSeconds");
+    api->retry_after_s = object_get_count (root, "retryAfterSeconds");
   }
   if (!api->message)
     api->message = g_strdup (object_get_string (root, "message"));
@@ -782,13 +794,13 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
   g_autoptr (GBytes) body = read_error_body (stream, cancellable);
   guint status = soup_message_get_status (msg);
   const gchar *reason = status_phrase (msg);
-  ApiError api = { 0, };
+  PollenApiError api = { 0, };
   g_autofree gchar *api_message = NULL;
   g_autofree gchar *text = NULL;
   const gchar *request_id;
   gint64 retry_after;
 
-  api_error_parse (&api, body);
+  pollen_api_error_parse (&api, body);
   api_message = pollen_client_redact (self, api.message);
   request_id = response_request_id (msg);
   if (!request_id)
@@ -801,7 +813,7 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
   retry_after = parse_retry_after (msg, api.retry_after_s);
   if (retry_after >= 0)
     failure->delay_ms = MIN (retry_after, RETRY_AFTER_MAX_S) * 1000;
-  api_error_clear (&api);
+  pollen_api_error_clear (&api);
 }
 
 static gboolean

@@ -641,7 +641,8 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
 static gboolean
 emu_listen (PollenEmulator * emulator, guint port)
 {
-  g_autoptr (GSList) uris = NULL;
+  g_autoptr (GSList) listeners = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GInetAddress) loopback =
       g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address =
@@ -655,10 +656,12 @@ emu_listen (PollenEmulator * emulator, guint port)
           &emulator->start_error))
     return FALSE;
 
-  uris = soup_server_get_uris (emulator->server);
-  emulator->port = g_uri_get_port (uris->data);
+  /* the port, from the socket (soup_server_get_uris() leaks in 3.2) */
+  listeners = soup_server_get_listeners (emulator->server);
+  bound = g_socket_get_local_address (listeners->data, NULL);
+  emulator->port =
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   emulator->url = g_strdup_printf ("http://127.0.0.1:%u", emulator->port);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
   return TRUE;
 }
 
