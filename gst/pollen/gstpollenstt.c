@@ -93,6 +93,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
 #define FRAMES_PER_SECOND 100   /* energy gate: 10 ms frames */
 #define MIN_UPLOAD_MS 100       /* whisper refuses shorter audio */
+#define MAX_UPLOAD_BYTES (25 * 1000 * 1000)     /* whisper's file limit */
+#define WAV_HEADER_BYTES 44
 #define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
 #define DISCONT_TOLERANCE (40 * GST_MSECOND)
 #define LIVE_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
@@ -389,6 +391,9 @@ chunker_configure (Chunker * c, const Config * config, guint rate)
 
   c->rate = rate;
   c->max_samples = MAX ((guint64) rate * config->chunk_ms / 1000, 1);
+  /* long chunks at high rates would pass the upload limit */
+  c->max_samples = MIN (c->max_samples, (MAX_UPLOAD_BYTES - WAV_HEADER_BYTES)
+      / sizeof (gint16));
   c->min_silence_samples = (guint64) rate * config->min_silence_ms / 1000;
   c->frame_len = MAX (rate / FRAMES_PER_SECOND, 1);
   c->silent_energy = amplitude * amplitude;
@@ -1698,8 +1703,9 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
           "it", -1.0, 1.0, DEFAULT_TEMPERATURE, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_CHUNK_DURATION,
       g_param_spec_uint ("chunk-duration", "Chunk Duration",
-          "Longest audio chunk sent in one request, in milliseconds; chunks "
-          "are cut earlier at a pause when there is one (default 5000)",
+          "Longest audio chunk sent in one request, in milliseconds (and at "
+          "most 25 MB of WAV); chunks are cut earlier at a pause when there "
+          "is one (default 5000)",
           500, 600000, DEFAULT_CHUNK_DURATION, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_SILENCE_THRESHOLD,
       g_param_spec_double ("silence-threshold", "Silence Threshold",
