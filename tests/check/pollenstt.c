@@ -16,6 +16,7 @@
 
 #include "pollentest.h"
 #include "emuserver.h"
+#include "pollenclient.h"
 #include "pollenwav.h"
 
 #include <gst/check/gstharness.h>
@@ -1170,6 +1171,179 @@ GST_START_TEST (test_non_time_segment_refused)
 
 GST_END_TEST;
 
+/* ---- the emulator's endpoint, through the real client ---- */
+
+/* A form like pollenstt's: 1 s of 16 kHz audio with one burst, plus
+ * @first_field, value, … (NULL-terminated). */
+static PollenRequest *
+emulator_request (GBytes * file, const gchar * first_field, ...)
+{
+  PollenRequest *request = pollen_request_new ("POST", PATH);
+  const gchar *name;
+  va_list args;
+
+  if (file)
+    pollen_request_add_form_file (request, "file", "test.wav", "audio/wav",
+        file);
+  va_start (args, first_field);
+  for (name = first_field; name; name = va_arg (args, const gchar *))
+    pollen_request_add_form_field (request, name, va_arg (args,
+            const gchar *));
+  va_end (args);
+  return request;
+}
+
+static GBytes *
+burst_wav (void)
+{
+  Part parts[] = { {250, FALSE}, {500, TRUE}, {250, FALSE} };
+  g_autoptr (GBytes) pcm = audio_new (RATE, parts, G_N_ELEMENTS (parts));
+  gsize size;
+  const guint8 *data = g_bytes_get_data (pcm, &size);
+
+  return pollen_wav_wrap (data, size, RATE, 1);
+}
+
+static PollenClient *
+emulator_client (PollenEmulator * emulator)
+{
+  PollenClient *client = pollen_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY);
+
+  pollen_client_set_retries (client, 0);
+  return client;
+}
+
+GST_START_TEST (test_emulator_answers_each_format)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = emulator_client (emulator);
+  g_autoptr (GBytes) wav = burst_wav ();
+  g_autoptr (PollenRequest) verbose = emulator_request (wav, "model",
+      "whisper-large-v3", "response_format", "verbose_json", "language", "en",
+      NULL);
+  g_autoptr (PollenRequest) json = emulator_request (wav, "response_format",
+      "json", NULL);
+  g_autoptr (PollenRequest) text = emulator_request (wav, "response_format",
+      "text", NULL);
+  g_autoptr (PollenRequest) scribe = emulator_request (wav, "model", "scribe",
+      "response_format", "verbose_json", NULL);
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) plain = NULL;
+  g_autoptr (JsonNode) whole = NULL;
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *o, *segment, *word;
+  const gchar *expected =
+      "Placeholder transcript, segment 1: word1 (the emulator has no "
+      "recognizer).";
+
+  /* verbose_json: segment and word times inside the upload, where the
+   * burst is */
+  root = pollen_client_fetch_json (client, verbose, NULL, &error);
+  fail_unless (root != NULL, "%s", error ? error->message : "");
+  o = json_node_get_object (root);
+  fail_unless_equals_string (json_object_get_string_member (o, "text"),
+      expected);
+  fail_unless_equals_string (json_object_get_string_member (o, "language"),
+      "en");
+  fail_unless (fabs (json_object_get_double_member (o, "duration") - 1.0) <
+      1e-9);
+  fail_unless_equals_int (json_array_get_length (json_object_get_array_member
+          (o, "segments")), 1);
+  segment = json_array_get_object_element (json_object_get_array_member (o,
+          "segments"), 0);
+  fail_unless (fabs (json_object_get_double_member (segment, "start") -
+          0.25) < 1e-9);
+  fail_unless (fabs (json_object_get_double_member (segment, "end") -
+          0.75) < 1e-9);
+  word = json_array_get_object_element (json_object_get_array_member (o,
+          "words"), 0);
+  fail_unless_equals_string (json_object_get_string_member (word, "word"),
+      "word1");
+  fail_unless (fabs (json_object_get_double_member (word, "start") - 0.25) <
+      1e-9);
+
+  /* json: the text only */
+  plain = pollen_client_fetch_json (client, json, NULL, NULL);
+  fail_unless (plain != NULL);
+  o = json_node_get_object (plain);
+  fail_unless_equals_int (json_object_get_size (o), 1);
+  fail_unless_equals_string (json_object_get_string_member (o, "text"),
+      expected);
+
+  /* text */
+  response = pollen_client_fetch (client, text, NULL, NULL);
+  fail_unless (response != NULL);
+  fail_unless_equals_string (response->content_type, "text/plain");
+  fail_unless (g_bytes_get_size (response->body) == strlen (expected));
+  fail_unless (memcmp (g_bytes_get_data (response->body, NULL), expected,
+          strlen (expected)) == 0);
+
+  /* a provider without segments: one over the whole file */
+  whole = pollen_client_fetch_json (client, scribe, NULL, NULL);
+  fail_unless (whole != NULL);
+  segment = json_array_get_object_element (json_object_get_array_member
+      (json_node_get_object (whole), "segments"), 0);
+  fail_unless (fabs (json_object_get_double_member (segment, "start")) <
+      1e-9);
+  fail_unless (fabs (json_object_get_double_member (segment, "end") - 1.0) <
+      1e-9);
+
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static void
+assert_refused (PollenClient * client, PollenRequest * request,
+    const gchar * message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PollenResponse) response =
+      pollen_client_fetch (client, request, NULL, &error);
+
+  fail_unless (response == NULL);
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 400);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "BAD_REQUEST");
+  fail_unless (g_str_has_prefix (pollen_client_error_get_api_message (error),
+          message), "'%s' does not start with '%s'",
+      pollen_client_error_get_api_message (error), message);
+  pollen_request_free (request);
+}
+
+GST_START_TEST (test_emulator_refuses_bad_uploads)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = emulator_client (emulator);
+  g_autoptr (GBytes) wav = burst_wav ();
+  g_autoptr (GBytes) not_wav = g_bytes_new_static ("ID3 not a wav", 13);
+  g_autoptr (GBytes) cut = g_bytes_new_from_bytes (wav, 0,
+      g_bytes_get_size (wav) - 100);
+
+  assert_refused (client, emulator_request (wav, "response_format", "srt",
+          NULL), "Unsupported response_format for whisper-large-v3: srt. "
+      "Supported: json, text, verbose_json");
+  assert_refused (client, emulator_request (wav, "model",
+          "gpt-4o-mini-transcribe", "response_format", "verbose_json", NULL),
+      "Unsupported response_format for gpt-4o-mini-transcribe: verbose_json. "
+      "Supported: json, text");
+  assert_refused (client, emulator_request (NULL, "model", "whisper-1",
+          NULL), "file: Required");
+  assert_refused (client, emulator_request (not_wav, NULL),
+      "file: could not decode the audio");
+  assert_refused (client, emulator_request (cut, NULL),
+      "file: the WAV data chunk announces 32000 bytes but 31900 are present");
+  assert_refused (client, emulator_request (wav, "temperature", "1.5", NULL),
+      "temperature: Expected a number between 0 and 1");
+  assert_refused (client, emulator_request (wav, "model", "dall-e", NULL),
+      "Model 'dall-e' is not a transcription model");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenstt_suite (void)
 {
@@ -1198,6 +1372,11 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_non_time_segment_refused);
+
+  tc = tcase_create ("emulator");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_emulator_answers_each_format);
+  tcase_add_test (tc, test_emulator_refuses_bad_uploads);
   return s;
 }
 
