@@ -1103,28 +1103,33 @@ gst_pollen_stt_fall_back_to_json (GstPollenStt * self, const GError * error)
             "chunk.", self->config.model, error->message), (NULL));
 }
 
+/* One request for @piece, asking for @format. */
+static PollenResponse *
+gst_pollen_stt_fetch (GstPollenStt * self, Piece * piece,
+    const gchar * format, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (PollenRequest) request =
+      gst_pollen_stt_build_request (self, piece, format);
+
+  g_free (piece->response_format);
+  piece->response_format = g_strdup (format);
+  return pollen_client_fetch (self->client, request, cancellable, error);
+}
+
 static gboolean
 gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
     GCancellable * cancellable, GError ** error)
 {
+  gboolean json_only = gst_pollen_stt_use_json_only (self);
   g_autoptr (PollenResponse) response = NULL;
-  g_autoptr (PollenRequest) request = NULL;
   g_autoptr (GError) refusal = NULL;
 
-  piece->response_format = g_strdup (gst_pollen_stt_use_json_only (self) ?
-      "json" : "verbose_json");
-  request = gst_pollen_stt_build_request (self, piece, piece->response_format);
-  response = pollen_client_fetch (self->client, request, cancellable,
-      &refusal);
-  if (!response && g_str_equal (piece->response_format, "verbose_json") &&
-      is_format_refusal (refusal)) {
+  response = gst_pollen_stt_fetch (self, piece, json_only ? "json" :
+      "verbose_json", cancellable, &refusal);
+  if (!response && !json_only && is_format_refusal (refusal)) {
     gst_pollen_stt_fall_back_to_json (self, refusal);
-    g_free (piece->response_format);
-    piece->response_format = g_strdup ("json");
-    g_clear_pointer (&request, pollen_request_free);
-    request = gst_pollen_stt_build_request (self, piece, "json");
     g_clear_error (&refusal);
-    response = pollen_client_fetch (self->client, request, cancellable,
+    response = gst_pollen_stt_fetch (self, piece, "json", cancellable,
         &refusal);
   }
   if (!response) {
@@ -1165,7 +1170,8 @@ gst_pollen_stt_check_live (GstPollenStt * self)
   if (gst_pad_peer_query (self->sinkpad, query))
     gst_query_parse_latency (query, &self->live, &upstream_min, NULL);
   gst_query_unref (query);
-  self->deadline = upstream_min + gst_pollen_stt_own_latency (self);
+  self->deadline = upstream_min + (GstClockTime) (self->config.chunk_ms +
+      self->config.latency_ms) * GST_MSECOND;
   GST_DEBUG_OBJECT (self, "upstream is %slive, deadline %" GST_TIME_FORMAT,
       self->live ? "" : "not ", GST_TIME_ARGS (self->deadline));
 }
