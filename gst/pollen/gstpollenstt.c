@@ -69,6 +69,7 @@
 #include "gstpollenelements.h"
 #include "pollenelement.h"
 #include "pollenjobs.h"
+#include "pollentranscript.h"
 #include "pollenwav.h"
 
 #include <gst/audio/audio.h>
@@ -158,14 +159,6 @@ typedef enum
   PIECE_EVENT,                  /* a serialized event, forwarded in order */
 } PieceKind;
 
-/* One text out: times relative to its chunk. */
-typedef struct
-{
-  GstClockTime start;
-  GstClockTime end;
-  gchar *text;
-} Cue;
-
 /* What goes through the job queue, in stream order. */
 typedef struct
 {
@@ -179,10 +172,9 @@ typedef struct
   gboolean has_speech;
 
   /* the result, written by the worker before the job finishes */
-  GPtrArray *cues;              /* Cue, sorted by start */
+  PollenTranscript *transcript;
   gchar *response_format;
   gchar *raw;
-  gchar *text;
   gchar *request_id;
 } Piece;
 
@@ -269,22 +261,14 @@ gst_pollen_stt_granularity_get_type (void)
 /* ---- pieces ---- */
 
 static void
-cue_free (Cue * cue)
-{
-  g_free (cue->text);
-  g_free (cue);
-}
-
-static void
 piece_free (Piece * piece)
 {
   if (piece->event)
     gst_event_unref (piece->event);
   g_clear_pointer (&piece->pcm, g_bytes_unref);
-  g_clear_pointer (&piece->cues, g_ptr_array_unref);
+  g_clear_pointer (&piece->transcript, pollen_transcript_free);
   g_free (piece->response_format);
   g_free (piece->raw);
-  g_free (piece->text);
   g_free (piece->request_id);
   g_free (piece);
 }
@@ -837,15 +821,16 @@ gst_pollen_stt_compose_prompt (GstPollenStt * self, const Piece * piece)
 }
 
 static void
-gst_pollen_stt_remember_context (GstPollenStt * self, const Piece * piece)
+gst_pollen_stt_remember_context (GstPollenStt * self, guint64 index,
+    const gchar * text)
 {
-  if (!self->config.carry_context || !piece->text || !*piece->text)
+  if (!self->config.carry_context || !*text)
     return;
   g_mutex_lock (&self->lock);
-  if (piece->index > self->context_index) {
+  if (index > self->context_index) {
     g_free (self->context);
-    self->context = context_tail (piece->text);
-    self->context_index = piece->index;
+    self->context = context_tail (text);
+    self->context_index = index;
   }
   g_mutex_unlock (&self->lock);
 }
@@ -917,161 +902,20 @@ is_format_refusal (const GError * error)
           "verbose_json"));
 }
 
-static GstClockTime
-seconds_to_time (gdouble seconds, GstClockTime limit)
-{
-  if (!(seconds > 0))           /* also NaN */
-    return 0;
-  if (seconds * GST_SECOND >= limit)
-    return limit;
-  return (GstClockTime) (seconds * GST_SECOND + 0.5);
-}
-
-static gdouble
-member_seconds (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  switch (json_node_get_value_type (node)) {
-    case G_TYPE_DOUBLE:
-    case G_TYPE_INT64:
-      return json_node_get_double (node);
-    default:
-      return 0;
-  }
-}
-
-static const gchar *
-member_string (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonArray *
-member_array (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) :
-      NULL;
-}
-
-/* Adds a cue unless its text is empty; times clamped into the chunk. */
-static void
-piece_add_cue (Piece * piece, const gchar * text, gdouble start_s,
-    gdouble end_s)
-{
-  g_autofree gchar *clean = NULL;
-  Cue *cue;
-
-  if (!text)
-    return;
-  clean = g_strstrip (g_utf8_make_valid (text, -1));
-  if (!*clean)
-    return;
-  cue = g_new0 (Cue, 1);
-  cue->start = seconds_to_time (start_s, piece->duration);
-  cue->end = MAX (cue->start, seconds_to_time (end_s, piece->duration));
-  cue->text = g_steal_pointer (&clean);
-  g_ptr_array_add (piece->cues, cue);
-}
-
-/* Cues from the objects of @array ({start, end, @text_member}). */
-static guint
-piece_add_timed (Piece * piece, JsonArray * array, const gchar * text_member)
-{
-  guint i, before = piece->cues->len;
-
-  for (i = 0; array && i < json_array_get_length (array); i++) {
-    JsonNode *node = json_array_get_element (array, i);
-    JsonObject *object;
-
-    if (!JSON_NODE_HOLDS_OBJECT (node))
-      continue;
-    object = json_node_get_object (node);
-    piece_add_cue (piece, member_string (object, text_member),
-        member_seconds (object, "start"), member_seconds (object, "end"));
-  }
-  return piece->cues->len - before;
-}
-
-/* Word cues from the top-level "words", else from each segment's. */
-static guint
-piece_add_words (Piece * piece, JsonObject * root, JsonArray * segments)
-{
-  guint i, added = piece_add_timed (piece, member_array (root, "words"),
-      "word");
-
-  for (i = 0; !added && segments && i < json_array_get_length (segments);
-      i++) {
-    JsonNode *node = json_array_get_element (segments, i);
-
-    if (JSON_NODE_HOLDS_OBJECT (node))
-      piece_add_timed (piece, member_array (json_node_get_object (node),
-              "words"), "word");
-  }
-  return piece->cues->len;
-}
-
-static gint
-cue_compare (gconstpointer a, gconstpointer b)
-{
-  const Cue *x = *(const Cue **) a;
-  const Cue *y = *(const Cue **) b;
-
-  return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Turns the answer into cues: segments or words when the answer has times,
- * else one cue spanning the chunk. */
+/* Keeps the answer and what it says. */
 static gboolean
-gst_pollen_stt_parse_result (GstPollenStt * self, Piece * piece,
+gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
     const PollenResponse * response, GError ** error)
 {
   gsize size;
   const gchar *body = g_bytes_get_data (response->body, &size);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *root;
-  JsonArray *segments;
-  gboolean is_json = g_strcmp0 (response->content_type,
-      "application/json") == 0 || (size > 0 && body[0] == '{');
 
   piece->raw = g_utf8_make_valid (body, size);
   piece->request_id = g_strdup (response->request_id);
-  piece->cues = g_ptr_array_new_with_free_func ((GDestroyNotify) cue_free);
-
-  if (!is_json) {
-    /* a plain-text answer: the text without times */
-    piece->text = g_strstrip (g_strdup (piece->raw));
-    piece_add_cue (piece, piece->text, 0, G_MAXDOUBLE);
-    return TRUE;
-  }
-  if (!json_parser_load_from_data (parser, body, size, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-        "the transcription is not a JSON object: %.80s", piece->raw);
-    return FALSE;
-  }
-  root = json_node_get_object (json_parser_get_root (parser));
-  piece->text = g_strstrip (g_strdup (member_string (root, "text") ?
-          member_string (root, "text") : ""));
-  segments = member_array (root, "segments");
-
-  if (self->config.granularity == GST_POLLEN_STT_GRANULARITY_WORD &&
-      piece_add_words (piece, root, segments) > 0) {
-    /* words it is */
-  } else if (piece_add_timed (piece, segments, "text") == 0) {
-    piece_add_cue (piece, piece->text, 0, G_MAXDOUBLE);
-  }
-  g_ptr_array_sort (piece->cues, cue_compare);
-  return TRUE;
+  piece->transcript = pollen_transcript_parse (body, size,
+      response->content_type, piece->duration,
+      self->config.granularity == GST_POLLEN_STT_GRANULARITY_WORD, error);
+  return piece->transcript != NULL;
 }
 
 static gboolean
@@ -1136,11 +980,12 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
     g_propagate_error (error, g_steal_pointer (&refusal));
     return FALSE;
   }
-  if (!gst_pollen_stt_parse_result (self, piece, response, error))
+  if (!gst_pollen_stt_take_result (self, piece, response, error))
     return FALSE;
-  gst_pollen_stt_remember_context (self, piece);
+  gst_pollen_stt_remember_context (self, piece->index,
+      piece->transcript->text);
   GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT ": %u text(s): %s",
-      piece->index, piece->cues->len, piece->text);
+      piece->index, piece->transcript->cues->len, piece->transcript->text);
   return TRUE;
 }
 
@@ -1251,7 +1096,7 @@ gst_pollen_stt_post_result (GstPollenStt * self, const Piece * piece)
       "chunk-duration", G_TYPE_UINT64, piece->duration,
       "response-format", G_TYPE_STRING, piece->response_format,
       "result", G_TYPE_STRING, piece->raw,
-      "text", G_TYPE_STRING, piece->text,
+      "text", G_TYPE_STRING, piece->transcript->text,
       "request-id", G_TYPE_STRING, piece->request_id ? piece->request_id : "",
       NULL);
 
@@ -1268,13 +1113,13 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
   GstClockTime late_by = 0;
   guint i;
 
-  if (piece->raw)
+  if (piece->transcript)
     gst_pollen_stt_post_result (self, piece);
   if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
     self->out_position = piece->start;
 
-  for (i = 0; piece->cues && i < piece->cues->len; i++) {
-    Cue *cue = piece->cues->pdata[i];
+  for (i = 0; piece->transcript && i < piece->transcript->cues->len; i++) {
+    PollenTranscriptCue *cue = piece->transcript->cues->pdata[i];
     GstClockTime pts = piece->start + cue->start;
     GstClockTime earliest = self->out_position;
     GstClockTime horizon = gst_pollen_stt_live_horizon (self);
