@@ -193,7 +193,8 @@ pollen_transcript_parse (const gchar * body, gsize size,
   if (!json_parser_load_from_data (parser, body, size, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_autofree gchar *valid = g_utf8_make_valid (body, MIN (size, 400));
-    g_autofree gchar *start = g_utf8_substring (valid, 0, 80);
+    g_autofree gchar *start = g_utf8_substring (valid, 0,
+        MIN (g_utf8_strlen (valid, -1), 80));
 
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
         "the transcription is not a JSON object: %s", start);
