@@ -364,56 +364,69 @@ gst_pollen_src_pcm_rate (GstPollenSrc * self)
 
 /* ---- progress messages ---- */
 
+/* What the clock thread's callback needs; freed by the clock entry, since
+ * the callback may still run while progress_stop() unschedules it. */
 typedef struct
 {
   GstElement *element;
-  GstClockID clock_id;
   GstClockTime started;
-} ProgressTicker;
+} ProgressTick;
+
+static void
+progress_tick_free (gpointer data)
+{
+  ProgressTick *tick = data;
+
+  gst_object_unref (tick->element);
+  g_free (tick);
+}
 
 static gboolean
 progress_tick (GstClock * clock, GstClockTime time, GstClockID id,
     gpointer user_data)
 {
-  ProgressTicker *ticker = user_data;
+  ProgressTick *tick = user_data;
   g_autofree gchar *text = g_strdup_printf ("Still generating (%"
-      G_GUINT64_FORMAT " s)", (time - ticker->started) / GST_SECOND);
+      G_GUINT64_FORMAT " s)", (time - tick->started) / GST_SECOND);
 
-  gst_element_post_message (ticker->element,
-      gst_message_new_progress (GST_OBJECT (ticker->element),
+  gst_element_post_message (tick->element,
+      gst_message_new_progress (GST_OBJECT (tick->element),
           GST_PROGRESS_TYPE_CONTINUE, "generate", text));
   return TRUE;
 }
 
 /* Posts GstProgress START now and CONTINUE every PROGRESS_PERIOD from the
- * system clock's thread while the caller blocks in a request. */
-static void
-progress_start (ProgressTicker * ticker, GstElement * element,
-    const gchar * action)
+ * system clock's thread while the caller blocks in a request. Returns the
+ * clock entry for progress_stop(). */
+static GstClockID
+progress_start (GstElement * element, const gchar * action)
 {
   GstClock *clock = gst_system_clock_obtain ();
+  ProgressTick *tick = g_new0 (ProgressTick, 1);
   g_autofree gchar *text = g_strdup_printf ("%s…", action);
+  GstClockID id;
 
-  ticker->element = element;
-  ticker->started = gst_clock_get_time (clock);
+  tick->element = gst_object_ref (element);
+  tick->started = gst_clock_get_time (clock);
   gst_element_post_message (element,
       gst_message_new_progress (GST_OBJECT (element), GST_PROGRESS_TYPE_START,
           "generate", text));
-  ticker->clock_id = gst_clock_new_periodic_id (clock,
-      ticker->started + PROGRESS_PERIOD, PROGRESS_PERIOD);
-  gst_clock_id_wait_async (ticker->clock_id, progress_tick, ticker, NULL);
+  id = gst_clock_new_periodic_id (clock, tick->started + PROGRESS_PERIOD,
+      PROGRESS_PERIOD);
+  gst_clock_id_wait_async (id, progress_tick, tick, progress_tick_free);
   gst_object_unref (clock);
+  return id;
 }
 
 static void
-progress_stop (ProgressTicker * ticker, GstProgressType type,
+progress_stop (GstElement * element, GstClockID id, GstProgressType type,
     const gchar * text)
 {
-  gst_clock_id_unschedule (ticker->clock_id);
-  gst_clock_id_unref (ticker->clock_id);
-  gst_element_post_message (ticker->element,
-      gst_message_new_progress (GST_OBJECT (ticker->element), type,
-          "generate", text));
+  gst_clock_id_unschedule (id);
+  gst_clock_id_unref (id);
+  gst_element_post_message (element,
+      gst_message_new_progress (GST_OBJECT (element), type, "generate",
+          text));
 }
 
 /* ---- one generation ---- */
@@ -427,7 +440,7 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   g_autoptr (PollenRequest) request = NULL;
   g_autoptr (PollenResponse) response = NULL;
   g_autofree gchar *what = NULL;
-  ProgressTicker ticker;
+  GstClockID ticker;
   Generation *generation;
   GstCaps *caps;
   GstPollenSrcMedia media;
@@ -441,17 +454,19 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   what = pollen_request_describe (request);
   GST_DEBUG_OBJECT (self, "requesting %s", what);
 
-  progress_start (&ticker, GST_ELEMENT (self), media_action (media));
+  ticker = progress_start (GST_ELEMENT (self), media_action (media));
   response = pollen_client_fetch (client, request, cancellable, error);
   if (!response) {
     gboolean cancelled = g_error_matches (*error, G_IO_ERROR,
         G_IO_ERROR_CANCELLED);
 
-    progress_stop (&ticker, cancelled ? GST_PROGRESS_TYPE_CANCELED :
+    progress_stop (GST_ELEMENT (self), ticker, cancelled ?
+        GST_PROGRESS_TYPE_CANCELED :
         GST_PROGRESS_TYPE_ERROR, (*error)->message);
     return NULL;
   }
-  progress_stop (&ticker, GST_PROGRESS_TYPE_COMPLETE, "Generated");
+  progress_stop (GST_ELEMENT (self), ticker, GST_PROGRESS_TYPE_COMPLETE,
+      "Generated");
 
   caps = pollen_media_detect_caps (GST_OBJECT (self), response->body,
       response->content_type, gst_pollen_src_pcm_rate (self));
@@ -1158,11 +1173,29 @@ uri_param_to_property (const gchar * name)
   return g_strdelimit (g_strdup (name), "_", '-');
 }
 
+/* Parses @text as a value of @pspec; FALSE when it is not one or is out of
+ * range (rather than the GLib warning g_object_set() would give). */
+static gboolean
+uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
+{
+  g_value_init (value, pspec->value_type);
+  if (pspec->value_type == G_TYPE_STRING) {
+    g_value_set_string (value, text);
+    return TRUE;
+  }
+  if (gst_value_deserialize_with_pspec (value, text, pspec) &&
+      !g_param_value_validate (pspec, value))
+    return TRUE;
+  g_value_unset (value);
+  return FALSE;
+}
+
 static gboolean
 gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
     const gchar * value, GError ** error)
 {
   g_autofree gchar *property = uri_param_to_property (name);
+  GValue parsed = G_VALUE_INIT;
   GParamSpec *pspec =
       g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
 
@@ -1173,7 +1206,14 @@ gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;
   }
-  gst_util_set_object_arg (G_OBJECT (self), property, value);
+  if (!uri_param_to_value (pspec, value, &parsed)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "'%s' is not a valid %s (%s)", value, name,
+        g_param_spec_get_blurb (pspec));
+    return FALSE;
+  }
+  g_object_set_property (G_OBJECT (self), property, &parsed);
+  g_value_unset (&parsed);
   return TRUE;
 }
 

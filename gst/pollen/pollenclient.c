@@ -659,6 +659,7 @@ pollen_api_error_parse (PollenApiError * api, GBytes * body)
     return;
 
   if (!json_parser_load_from_data (parser, data, size, NULL) ||
+      !json_parser_get_root (parser) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_autofree gchar *text = g_strndup (data, MIN (size, 300));
 

@@ -591,6 +591,44 @@ GST_START_TEST (test_streamed_body_read_as_it_arrives)
 
 GST_END_TEST;
 
+static void
+capture_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  g_string_append_printf (user_data, "%s\n",
+      gst_debug_message_get (message));
+}
+
+GST_START_TEST (test_trace_logs_wire_without_key)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GString *log = g_string_new (NULL);
+  g_autoptr (PollenClient) client = NULL;
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (PollenResponse) response = NULL;
+
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("pollenclient", GST_LEVEL_TRACE);
+  gst_debug_add_log_function (capture_log, log, NULL);
+  client = client_for (emulator, 0);
+  push_ok (emulator, "picture");
+  response = pollen_client_fetch (client, request, NULL, NULL);
+  fail_unless (response != NULL);
+  /* the response is logged once the message is done with */
+  g_clear_pointer (&response, pollen_response_free);
+  gst_debug_remove_log_function (capture_log);
+
+  fail_unless (strstr (log->str, "> GET /image/cat"), "%s", log->str);
+  fail_unless (strstr (log->str, "> Authorization: Bearer [REDACTED]"));
+  fail_unless (strstr (log->str, "< HTTP/1.1 200 OK"));
+  fail_if (strstr (log->str, POLLEN_TEST_KEY));
+  g_string_free (log, TRUE);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenclient_suite (void)
 {
@@ -614,6 +652,7 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_cancel_hung_request);
   tcase_add_test (tc, test_cancel_backoff);
   tcase_add_test (tc, test_streamed_body_read_as_it_arrives);
+  tcase_add_test (tc, test_trace_logs_wire_without_key);
   return s;
 }
 

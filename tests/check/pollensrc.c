@@ -843,6 +843,11 @@ GST_START_TEST (test_uri_handler)
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?colour=red", &error));
   fail_unless (strstr (error->message, "colour"));
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?width=0", &error));
+  fail_unless (strstr (error->message, "'0' is not a valid width"), "%s",
+      error->message);
   gst_object_unref (src);
   pollen_emulator_free (emulator);
 }

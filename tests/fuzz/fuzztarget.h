@@ -15,3 +15,4 @@
 #include <stddef.h>
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
+int LLVMFuzzerInitialize (int *argc, char ***argv);

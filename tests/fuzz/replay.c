@@ -75,6 +75,7 @@ main (int argc, char **argv)
   guint files = 0;
   int i;
 
+  LLVMFuzzerInitialize (&argc, &argv);
   for (i = 1; i < argc; i++) {
     g_autoptr (GDir) dir = g_dir_open (argv[i], 0, NULL);
     const gchar *name;
