@@ -910,6 +910,8 @@ gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
   gsize size;
   const gchar *body = g_bytes_get_data (response->body, &size);
 
+  if (!body)                    /* an empty body */
+    body = "";
   piece->raw = g_utf8_make_valid (body, size);
   piece->request_id = g_strdup (response->request_id);
   piece->transcript = pollen_transcript_parse (body, size,

@@ -185,19 +185,24 @@ pollen_transcript_parse (const gchar * body, gsize size,
   JsonArray *segments;
 
   t->cues = g_ptr_array_new_with_free_func ((GDestroyNotify) cue_free);
+  if (size == 0)                /* an empty GBytes may hold no pointer */
+    body = "";
   if (!looks_like_json (body, size, content_type)) {
     t->text = g_strstrip (g_utf8_make_valid (body, size));
     add_cue (t, duration, t->text, 0, G_MAXDOUBLE);
     return g_steal_pointer (&t);
   }
+  /* an empty or all-whitespace body parses, to no root at all */
   if (!json_parser_load_from_data (parser, body, size, NULL) ||
+      !json_parser_get_root (parser) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_autofree gchar *valid = g_utf8_make_valid (body, MIN (size, 400));
     g_autofree gchar *start = g_utf8_substring (valid, 0,
         MIN (g_utf8_strlen (valid, -1), 80));
 
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-        "the transcription is not a JSON object: %s", start);
+        "the transcription is not a JSON object: %s", *start ? start :
+        "the body is empty");
     return NULL;
   }
   root = json_node_get_object (json_parser_get_root (parser));

@@ -1152,6 +1152,26 @@ GST_START_TEST (test_skip_failed)
 
 GST_END_TEST;
 
+/* 200 with nothing in it: an error that says so (BAD_RESPONSE), not a
+ * crash and not silence. */
+GST_START_TEST (test_empty_answer_is_an_error)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, NULL);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (f.emulator, PATH,
+      pollen_emulator_response_new (200, "application/json", NULL, 0));
+  push_tone (f.h, 0, 1000);
+  message = pop_message (&f, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "the transcription is not a JSON "
+          "object") != NULL, "%s", error->message);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_non_time_segment_refused)
 {
   Fixture f = fixture_new (NULL);
@@ -1372,6 +1392,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_non_time_segment_refused);
+  tcase_add_test (tc, test_empty_answer_is_an_error);
 
   tc = tcase_create ("emulator");
   suite_add_tcase (s, tc);
