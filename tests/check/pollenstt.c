@@ -402,6 +402,30 @@ GST_START_TEST (test_defaults_on_the_wire)
 
 GST_END_TEST;
 
+/* extra-params reach the form and replace the element's own fields. */
+GST_START_TEST (test_extra_params_on_the_wire)
+{
+  g_autoptr (GstStructure) extra =
+      gst_structure_from_string ("params, temperature=(double)0.5, "
+      "diarize=(boolean)true, model=(string)openai/whisper-large-v3", NULL);
+  Fixture f = fixture_new ("chunk-duration", 1000, "temperature", 0.25,
+      "extra-params", extra, NULL);
+  g_autoptr (EmuForm) form = NULL;
+
+  push_tone (f.h, 0, 1000);
+  finish (&f);
+
+  form = upload_form (f.emulator, 0);
+  fail_unless_equals_string (emu_form_get (form, "temperature"), "0.5");
+  fail_unless_equals_string (emu_form_get (form, "diarize"), "true");
+  fail_unless_equals_string (emu_form_get (form, "model"),
+      "openai/whisper-large-v3");
+  fail_unless_equals_int (gst_harness_buffers_received (f.h), 1);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* Tone bursts of 800 ms with 400 ms pauses, 2 s chunks: every cut falls in
  * the middle of a pause, and each segment's PTS is chunk start + segment
  * start, which is where its burst is. */
@@ -1373,6 +1397,7 @@ pollenstt_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_form_and_wav_on_the_wire);
   tcase_add_test (tc, test_defaults_on_the_wire);
+  tcase_add_test (tc, test_extra_params_on_the_wire);
   tcase_add_test (tc, test_cuts_at_pauses);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
   tcase_add_test (tc, test_silent_chunks_make_no_request);
