@@ -526,6 +526,39 @@ GST_START_TEST (test_silent_chunks_make_no_request)
 
 GST_END_TEST;
 
+/* A tone at -50 dBFS is silence for the default gate (-40 dB) and speech
+ * for silence-threshold=-60. */
+GST_START_TEST (test_silence_threshold)
+{
+  const gdouble thresholds[] = { -40.0, -60.0 };
+  const guint expected_requests[] = { 0, 1 };
+  guint t;
+
+  for (t = 0; t < G_N_ELEMENTS (thresholds); t++) {
+    Fixture f = fixture_new ("chunk-duration", 1000, "silence-threshold",
+        thresholds[t], NULL);
+    Part part = { 1000, TRUE };
+    g_autoptr (GBytes) loud = audio_new (RATE, &part, 1);
+    gsize i, size;
+    const gint16 *samples = g_bytes_get_data (loud, &size);
+    gint16 *quiet = g_new (gint16, size / 2);
+    g_autoptr (GBytes) audio = NULL;
+
+    /* -12 dBFS down to -50 dBFS */
+    for (i = 0; i < size / 2; i++)
+      quiet[i] = GINT16_TO_LE ((gint16) (GINT16_FROM_LE (samples[i]) *
+              pow (10.0, -38.0 / 20.0)));
+    audio = g_bytes_new_take (quiet, size);
+    push_audio_at (f.h, audio, RATE, 0);
+    finish (&f);
+    fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator),
+        expected_requests[t]);
+    fixture_free (&f);
+  }
+}
+
+GST_END_TEST;
+
 /* Three 300 ms bursts 100 ms apart make one segment of three words. */
 GST_START_TEST (test_word_granularity)
 {
@@ -1401,6 +1434,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_cuts_at_pauses);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
   tcase_add_test (tc, test_silent_chunks_make_no_request);
+  tcase_add_test (tc, test_silence_threshold);
   tcase_add_test (tc, test_word_granularity);
   tcase_add_test (tc, test_later_chunk_finishing_first);
   tcase_add_test (tc, test_eos_drains_every_result);
