@@ -1237,6 +1237,7 @@ gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
   g_autoptr (GUri) parsed = NULL;
   g_autoptr (GHashTable) params = NULL;
   g_autofree gchar *prompt = NULL;
+  const gchar *path;
   GstPollenSrcMedia media;
   GHashTableIter iter;
   gpointer name, value;
@@ -1249,7 +1250,8 @@ gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
         "'%s' is not a pollen://image|video|speech|music/<prompt> URI", uri);
     return FALSE;
   }
-  prompt = g_uri_unescape_string (g_uri_get_path (parsed) + 1, NULL);
+  path = g_uri_get_path (parsed);
+  prompt = g_uri_unescape_string (path[0] == '/' ? path + 1 : path, NULL);
   if (!prompt || !*prompt) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "'%s' has no prompt after the media type", uri);

@@ -840,6 +840,9 @@ GST_START_TEST (test_uri_handler)
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "pollen://image/",
           &error));
   g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), "pollen://image",
+          &error));
+  g_clear_error (&error);
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?colour=red", &error));
   fail_unless (strstr (error->message, "colour"));
