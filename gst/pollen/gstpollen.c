@@ -20,6 +20,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (pollensrc, plugin);
   ret |= GST_ELEMENT_REGISTER (pollentts, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
 
   return ret;
 }

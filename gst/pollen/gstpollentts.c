@@ -1416,6 +1416,8 @@ gst_pollen_tts_loop (gpointer user_data)
       ret = gst_pollen_tts_handle_failure (self, data, error);
       break;
     case POLLEN_JOBS_EMPTY:
+    case POLLEN_JOBS_TIMEOUT:
+      /* neither comes from a wait without end */
       break;
     case POLLEN_JOBS_FLUSHING:
       ret = GST_FLOW_FLUSHING;

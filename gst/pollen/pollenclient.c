@@ -253,6 +253,24 @@ pollen_request_add_form_file (PollenRequest * request, const gchar * name,
   pollen_request_add_form_part (request, part);
 }
 
+/* Drops the plain fields called @name (an extra parameter replaces them,
+ * as it replaces a query parameter). */
+static void
+pollen_request_remove_form_fields (PollenRequest * request,
+    const gchar * name)
+{
+  guint i = 0;
+
+  while (i < request->form->len) {
+    FormPart *part = request->form->pdata[i];
+
+    if (!part->filename && g_str_equal (part->name, name))
+      g_ptr_array_remove_index (request->form, i);
+    else
+      i++;
+  }
+}
+
 /* The text form of a GValue as sent in a query or form field: booleans as
  * true/false, numbers in C locale. */
 static gchar *
@@ -316,9 +334,10 @@ add_extra_param (GQuark field, const GValue * value, gpointer user_data)
   } else {
     g_autofree gchar *text = value_to_text (value);
 
-    if (request->form)
+    if (request->form) {
+      pollen_request_remove_form_fields (request, name);
       pollen_request_add_form_field (request, name, text);
-    else
+    } else
       pollen_request_add_query (request, name, text);
   }
   return TRUE;

@@ -186,6 +186,44 @@ pollen_job_emit (PollenJob * job, gpointer item)
   g_mutex_unlock (&jobs->lock);
 }
 
+/* With jobs->lock. @end_time is a g_get_monotonic_time() value, or -1 to
+ * wait for as long as it takes. */
+static PollenJobsNext
+pollen_jobs_next_locked (PollenJobs * jobs, gboolean wait_if_empty,
+    gint64 end_time, gpointer * data, gpointer * item, GError ** error)
+{
+  gboolean timed_out = FALSE;
+
+  g_clear_pointer (&jobs->lent, pollen_job_unref);
+  for (;;) {
+    PollenJob *head = g_queue_peek_head (&jobs->queue);
+
+    if (jobs->flushing)
+      return POLLEN_JOBS_FLUSHING;
+    if (!head && !wait_if_empty)
+      return POLLEN_JOBS_EMPTY;
+    if (head && !g_queue_is_empty (&head->items)) {
+      *data = head->data;
+      *item = g_queue_pop_head (&head->items);
+      return POLLEN_JOBS_ITEM;
+    }
+    if (head && head->finished) {
+      jobs->lent = g_queue_pop_head (&jobs->queue);
+      *data = head->data;
+      if (head->error)
+        g_propagate_error (error, g_error_copy (head->error));
+      g_cond_broadcast (&jobs->cond);   /* room for pollen_jobs_submit() */
+      return head->error ? POLLEN_JOBS_JOB_FAILED : POLLEN_JOBS_JOB_DONE;
+    }
+    if (timed_out)
+      return POLLEN_JOBS_TIMEOUT;
+    if (end_time < 0)
+      g_cond_wait (&jobs->cond, &jobs->lock);
+    else
+      timed_out = !g_cond_wait_until (&jobs->cond, &jobs->lock, end_time);
+  }
+}
+
 /**
  * pollen_jobs_next:
  * @wait_if_empty: block until a job is submitted when none is pending
@@ -204,35 +242,28 @@ pollen_jobs_next (PollenJobs * jobs, gboolean wait_if_empty, gpointer * data,
   PollenJobsNext next;
 
   g_mutex_lock (&jobs->lock);
-  g_clear_pointer (&jobs->lent, pollen_job_unref);
-  for (;;) {
-    PollenJob *head = g_queue_peek_head (&jobs->queue);
+  next = pollen_jobs_next_locked (jobs, wait_if_empty, -1, data, item, error);
+  g_mutex_unlock (&jobs->lock);
+  return next;
+}
 
-    if (jobs->flushing) {
-      next = POLLEN_JOBS_FLUSHING;
-      break;
-    }
-    if (!head && !wait_if_empty) {
-      next = POLLEN_JOBS_EMPTY;
-      break;
-    }
-    if (head && !g_queue_is_empty (&head->items)) {
-      *data = head->data;
-      *item = g_queue_pop_head (&head->items);
-      next = POLLEN_JOBS_ITEM;
-      break;
-    }
-    if (head && head->finished) {
-      jobs->lent = g_queue_pop_head (&jobs->queue);
-      *data = head->data;
-      next = head->error ? POLLEN_JOBS_JOB_FAILED : POLLEN_JOBS_JOB_DONE;
-      if (head->error)
-        g_propagate_error (error, g_error_copy (head->error));
-      g_cond_broadcast (&jobs->cond);   /* room for pollen_jobs_submit() */
-      break;
-    }
-    g_cond_wait (&jobs->cond, &jobs->lock);
-  }
+/**
+ * pollen_jobs_next_until:
+ * @end_time: g_get_monotonic_time() at which to give up waiting
+ *
+ * Like pollen_jobs_next() with @wait_if_empty, but returns
+ * %POLLEN_JOBS_TIMEOUT when nothing came by @end_time, so a live consumer
+ * can do something else (send a GAP event) while a request is running.
+ */
+PollenJobsNext
+pollen_jobs_next_until (PollenJobs * jobs, gint64 end_time, gpointer * data,
+    gpointer * item, GError ** error)
+{
+  PollenJobsNext next;
+
+  g_mutex_lock (&jobs->lock);
+  next = pollen_jobs_next_locked (jobs, TRUE, MAX (end_time, 0), data, item,
+      error);
   g_mutex_unlock (&jobs->lock);
   return next;
 }

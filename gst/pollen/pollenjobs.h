@@ -37,6 +37,7 @@ typedef enum
   POLLEN_JOBS_JOB_FAILED,
   POLLEN_JOBS_EMPTY,
   POLLEN_JOBS_FLUSHING,
+  POLLEN_JOBS_TIMEOUT,
 } PollenJobsNext;
 
 PollenJobs *   pollen_jobs_new (guint max_in_flight, PollenJobFunc func,
@@ -47,6 +48,9 @@ gboolean       pollen_jobs_submit (PollenJobs * jobs, gpointer data);
 PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gboolean wait_if_empty,
                                  gpointer * data, gpointer * item,
                                  GError ** error);
+PollenJobsNext pollen_jobs_next_until (PollenJobs * jobs, gint64 end_time,
+                                       gpointer * data, gpointer * item,
+                                       GError ** error);
 void           pollen_jobs_set_flushing (PollenJobs * jobs,
                                          gboolean flushing);
 guint          pollen_jobs_get_pending (PollenJobs * jobs);

@@ -59,5 +59,23 @@ void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
+void emu_handle_transcriptions (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+
+/* A multipart/form-data body: fields by name (repeated names joined with
+ * ","), and the one part that has a filename. */
+typedef struct
+{
+  GHashTable *fields;
+  gchar *file_field;
+  gchar *file_name;
+  gchar *file_type;
+  GBytes *file;
+} EmuForm;
+
+EmuForm *emu_form_parse (PollenEmulatorRequest * request, GError ** error);
+const gchar *emu_form_get (EmuForm * form, const gchar * name);
+void emu_form_free (EmuForm * form);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuForm, emu_form_free)
 
 G_END_DECLS

@@ -56,6 +56,7 @@ static const Route routes[] = {
   {"GET", "/image/", FALSE, emu_handle_image},
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
+  {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
 };
 
 /* ---- scripted responses ---- */

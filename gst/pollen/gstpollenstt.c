@@ -1,0 +1,1654 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-pollenstt
+ * @title: pollenstt
+ *
+ * Transcribes raw mono audio into timed text with the Pollinations API
+ * (`POST /v1/audio/transcriptions`, OpenAI compatible).
+ *
+ * The audio is cut into chunks of at most #GstPollenStt:chunk-duration,
+ * preferably in the middle of a pause found by a simple energy gate
+ * (#GstPollenStt:silence-threshold, #GstPollenStt:min-silence) so that words
+ * are not cut in half. Each chunk with speech in it is uploaded as an
+ * in-memory WAV in a multipart form; chunks that are all silence make no
+ * request and become a GAP event.
+ *
+ * The element asks for `verbose_json` and pushes one buffer per segment
+ * (or per word, see #GstPollenStt:granularity) with PTS = chunk start +
+ * segment start and the segment's duration. Where the server only answers
+ * `json` it falls back to one buffer per chunk, spanning the chunk. Output
+ * is always in time order; holes between texts are filled with GAP events.
+ * Each chunk's raw answer is also posted as an element message named
+ * `pollenstt-result` (fields `chunk-start`, `chunk-duration`,
+ * `response-format`, `result`, `text`, `request-id`).
+ *
+ * With #GstPollenStt:carry-context the end of the previous transcript is
+ * sent as `prompt` (after #GstPollenStt:prompt) so that sentences split
+ * across chunks read well.
+ *
+ * Live: the LATENCY query adds #GstPollenStt:chunk-duration +
+ * #GstPollenStt:latency to upstream's minimum; GAP events keep downstream
+ * going while a request runs, and a result that comes too late is shifted
+ * to the earliest time still possible, with a warning to raise latency.
+ * Recorded: up to #GstPollenStt:max-in-flight chunks are transcribed at
+ * once, results go out in time order, and EOS waits for the last one.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample \
+ *     ! pollenstt language-code=en-US ! fakesink dump=true
+ * gst-launch-1.0 filesrc location=meeting.ogg ! decodebin ! audioconvert \
+ *     ! audioresample ! pollenstt max-in-flight=4 ! fakesink dump=true
+ * gst-launch-1.0 videotestsrc is-live=true ! textoverlay name=ov ! autovideosink \
+ *     pulsesrc ! audioconvert ! audioresample ! pollenstt chunk-duration=4000 \
+ *     latency=2000 ! ov.text_sink
+ * ]|
+ */
+
+/* Threads: the sink pad's streaming thread cuts chunks and submits them to
+ * a PollenJobs queue; worker threads upload them; the source pad's task
+ * takes the results in submission order and pushes them.
+ *
+ * Lock order: GST_OBJECT_LOCK (properties) and self->lock (state shared
+ * with the workers) are never held together; neither is held while calling
+ * into PollenJobs or pushing. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstpollenstt.h"
+#include "gstpollenelements.h"
+#include "pollenelement.h"
+#include "pollenjobs.h"
+#include "pollentranscript.h"
+#include "pollenwav.h"
+
+#include <gst/audio/audio.h>
+#include <math.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
+#define GST_CAT_DEFAULT gst_pollen_stt_debug
+
+#define DEFAULT_MODEL "whisper-large-v3"
+#define DEFAULT_TIMEOUT 60
+#define DEFAULT_TEMPERATURE -1.0
+#define DEFAULT_CHUNK_DURATION 5000
+#define DEFAULT_SILENCE_THRESHOLD -40.0
+#define DEFAULT_MIN_SILENCE 300
+#define DEFAULT_GRANULARITY GST_POLLEN_STT_GRANULARITY_SEGMENT
+#define DEFAULT_CARRY_CONTEXT TRUE
+#define DEFAULT_LATENCY 3000
+#define DEFAULT_MAX_IN_FLIGHT 4
+#define DEFAULT_SKIP_FAILED FALSE
+
+#define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
+#define FRAMES_PER_SECOND 100   /* energy gate: 10 ms frames */
+#define MIN_UPLOAD_MS 100       /* whisper refuses shorter audio */
+#define MAX_UPLOAD_BYTES (25 * 1000 * 1000)     /* whisper's file limit */
+#define WAV_HEADER_BYTES 44
+#define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
+#define DISCONT_TOLERANCE (40 * GST_MSECOND)
+#define LIVE_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
+
+enum
+{
+  PROP_LANGUAGE_CODE = POLLEN_PROP_LAST,
+  PROP_PROMPT,
+  PROP_TEMPERATURE,
+  PROP_CHUNK_DURATION,
+  PROP_SILENCE_THRESHOLD,
+  PROP_MIN_SILENCE,
+  PROP_GRANULARITY,
+  PROP_CARRY_CONTEXT,
+  PROP_LATENCY,
+  PROP_MAX_IN_FLIGHT,
+  PROP_SKIP_FAILED,
+};
+
+/* The settings a run uses, copied from the properties in READY→PAUSED and
+ * read-only while streaming, so every thread may read them unlocked. */
+typedef struct
+{
+  gchar *model;
+  gchar *language;              /* ISO-639-1 part only, or NULL */
+  gchar *prompt;
+  gdouble temperature;          /* < 0: not sent */
+  GstStructure *extra_params;
+  GstPollenSttGranularity granularity;
+  gboolean carry_context;
+  gboolean skip_failed;
+  guint chunk_ms;
+  guint min_silence_ms;
+  guint latency_ms;
+  guint max_in_flight;
+  gdouble silence_threshold;
+} Config;
+
+/* The chunk being filled, with its energy gate. Sink streaming thread only. */
+typedef struct
+{
+  guint rate;
+  GByteArray *pcm;              /* S16LE mono */
+  GstClockTime start;           /* time of its first sample */
+  gsize max_samples;
+  gsize min_silence_samples;
+  gdouble silent_energy;        /* mean square below which a frame is silent */
+  guint frame_len;
+  guint frame_fill;
+  gdouble frame_energy;
+  gboolean in_silence;
+  gsize silence_start;
+  gssize cut;                   /* middle of the latest long pause, or -1 */
+  gssize first_voiced;          /* start of the first voiced frame, or -1 */
+} Chunker;
+
+typedef enum
+{
+  PIECE_CHUNK,                  /* audio to transcribe (or silence) */
+  PIECE_GAP,                    /* a GAP from upstream */
+  PIECE_EVENT,                  /* a serialized event, forwarded in order */
+} PieceKind;
+
+/* What goes through the job queue, in stream order. */
+typedef struct
+{
+  PieceKind kind;
+  GstEvent *event;
+  guint64 index;                /* chunks only: 1, 2, 3 … */
+  GstClockTime start;
+  GstClockTime duration;
+  guint rate;
+  GBytes *pcm;
+  gboolean has_speech;
+
+  /* the result, written by the worker before the job finishes */
+  PollenTranscript *transcript;
+  gchar *response_format;
+  gchar *raw;
+  gchar *request_id;
+} Piece;
+
+struct _GstPollenStt
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under GST_OBJECT_LOCK */
+  PollenSettings settings;
+  gchar *language_code;
+  gchar *prompt;
+  gdouble temperature;
+  guint chunk_duration;
+  gdouble silence_threshold;
+  guint min_silence;
+  GstPollenSttGranularity granularity;
+  gboolean carry_context;
+  guint latency;
+  guint max_in_flight;
+  gboolean skip_failed;
+
+  /* streaming state, READY→PAUSED until PAUSED→READY */
+  Config config;
+  PollenClient *client;
+  PollenJobs *jobs;
+
+  /* sink pad streaming thread */
+  Chunker chunker;
+  GstClockTime next_ts;         /* where the next input sample belongs */
+  guint64 chunk_count;
+  gboolean segment_sent;
+
+  /* source pad task */
+  GstSegment out_segment;
+  GstClockTime out_position;    /* downstream was told everything before */
+  gboolean live;
+  GstClockTime deadline;        /* how late text may reach the sink */
+
+  /* shared with the workers and the sink thread, under self->lock */
+  GMutex lock;
+  GstFlowReturn srcresult;
+  gchar *context;               /* the end of the latest transcript */
+  guint64 context_index;        /* the chunk it came from */
+  gboolean json_only;           /* the server refused verbose_json */
+  GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
+};
+
+#define gst_pollen_stt_parent_class parent_class
+G_DEFINE_TYPE (GstPollenStt, gst_pollen_stt, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollenstt, "pollenstt",
+    GST_RANK_NONE, GST_TYPE_POLLEN_STT, pollen_element_init ());
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format = (string) S16LE, "
+        "layout = (string) interleaved, channels = (int) 1, "
+        "rate = (int) [ 8000, 48000 ]"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
+
+#define GST_TYPE_POLLEN_STT_GRANULARITY (gst_pollen_stt_granularity_get_type ())
+static GType
+gst_pollen_stt_granularity_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_POLLEN_STT_GRANULARITY_SEGMENT, "One buffer per segment "
+          "(phrase or sentence)", "segment"},
+    {GST_POLLEN_STT_GRANULARITY_WORD, "One buffer per word", "word"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstPollenSttGranularity", values));
+  return type;
+}
+
+/* ---- pieces ---- */
+
+static void
+piece_free (Piece * piece)
+{
+  if (piece->event)
+    gst_event_unref (piece->event);
+  g_clear_pointer (&piece->pcm, g_bytes_unref);
+  g_clear_pointer (&piece->transcript, pollen_transcript_free);
+  g_free (piece->response_format);
+  g_free (piece->raw);
+  g_free (piece->request_id);
+  g_free (piece);
+}
+
+static Piece *
+piece_new (PieceKind kind)
+{
+  Piece *piece = g_new0 (Piece, 1);
+
+  piece->kind = kind;
+  piece->start = GST_CLOCK_TIME_NONE;
+  piece->duration = GST_CLOCK_TIME_NONE;
+  return piece;
+}
+
+/* ---- settings ---- */
+
+/* "en-US", "en_GB", "EN" → "en": the API takes ISO-639-1. */
+static gchar *
+language_from_code (const gchar * code)
+{
+  gsize len;
+
+  if (!code || !*code)
+    return NULL;
+  len = strcspn (code, "-_");
+  return len ? g_ascii_strdown (code, len) : NULL;
+}
+
+static void
+config_clear (Config * config)
+{
+  g_clear_pointer (&config->model, g_free);
+  g_clear_pointer (&config->language, g_free);
+  g_clear_pointer (&config->prompt, g_free);
+  g_clear_pointer (&config->extra_params, gst_structure_free);
+}
+
+static void
+gst_pollen_stt_snapshot_config (GstPollenStt * self)
+{
+  Config *config = &self->config;
+
+  config_clear (config);
+  config->model = pollen_settings_dup_model (GST_ELEMENT (self),
+      &self->settings);
+  if (!config->model || !*config->model) {
+    g_free (config->model);
+    config->model = g_strdup (DEFAULT_MODEL);
+  }
+  config->extra_params = pollen_settings_dup_extra_params (GST_ELEMENT (self),
+      &self->settings);
+
+  GST_OBJECT_LOCK (self);
+  config->language = language_from_code (self->language_code);
+  config->prompt = self->prompt && *self->prompt ? g_strdup (self->prompt) :
+      NULL;
+  config->temperature = self->temperature;
+  config->granularity = self->granularity;
+  config->carry_context = self->carry_context;
+  config->skip_failed = self->skip_failed;
+  config->chunk_ms = self->chunk_duration;
+  config->min_silence_ms = self->min_silence;
+  config->latency_ms = self->latency;
+  config->max_in_flight = self->max_in_flight;
+  config->silence_threshold = self->silence_threshold;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* What the element adds to upstream's latency: a whole chunk is gathered,
+ * then the server gets `latency` to answer. */
+static GstClockTime
+gst_pollen_stt_own_latency (GstPollenStt * self)
+{
+  GstClockTime latency;
+
+  GST_OBJECT_LOCK (self);
+  latency = (GstClockTime) (self->chunk_duration + self->latency) *
+      GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  return latency;
+}
+
+/* ---- the chunker (sink streaming thread) ---- */
+
+static void
+chunker_reset (Chunker * c)
+{
+  if (c->pcm)
+    g_byte_array_set_size (c->pcm, 0);
+  c->start = GST_CLOCK_TIME_NONE;
+  c->frame_fill = 0;
+  c->frame_energy = 0;
+  c->in_silence = FALSE;
+  c->silence_start = 0;
+  c->cut = -1;
+  c->first_voiced = -1;
+}
+
+static void
+chunker_configure (Chunker * c, const Config * config, guint rate)
+{
+  gdouble amplitude = 32768.0 * pow (10.0, config->silence_threshold / 20.0);
+
+  c->rate = rate;
+  c->max_samples = MAX ((guint64) rate * config->chunk_ms / 1000, 1);
+  /* long chunks at high rates would pass the upload limit */
+  c->max_samples = MIN (c->max_samples, (MAX_UPLOAD_BYTES - WAV_HEADER_BYTES)
+      / sizeof (gint16));
+  c->min_silence_samples = (guint64) rate * config->min_silence_ms / 1000;
+  c->frame_len = MAX (rate / FRAMES_PER_SECOND, 1);
+  c->silent_energy = amplitude * amplitude;
+  if (!c->pcm)
+    c->pcm = g_byte_array_new ();
+  chunker_reset (c);
+}
+
+static gsize
+chunker_samples (const Chunker * c)
+{
+  return c->pcm ? c->pcm->len / sizeof (gint16) : 0;
+}
+
+/* One 10 ms frame has ended at sample @end: remember where speech starts
+ * and where the latest pause of at least min-silence has its middle. */
+static void
+chunker_end_frame (Chunker * c, gsize end)
+{
+  gsize frame_start = end - c->frame_len;
+  gboolean silent = c->frame_energy / c->frame_len < c->silent_energy;
+
+  if (!silent) {
+    c->in_silence = FALSE;
+    if (c->first_voiced < 0)
+      c->first_voiced = frame_start;
+    return;
+  }
+  if (!c->in_silence) {
+    c->in_silence = TRUE;
+    c->silence_start = frame_start;
+  }
+  if (end - c->silence_start >= c->min_silence_samples)
+    c->cut = c->silence_start + (end - c->silence_start) / 2;
+}
+
+static void
+chunker_append (Chunker * c, const gint16 * samples, gsize n)
+{
+  gsize first = chunker_samples (c);
+  gsize i;
+
+  g_byte_array_append (c->pcm, (const guint8 *) samples, n * sizeof (gint16));
+  for (i = 0; i < n; i++) {
+    gdouble s = GINT16_FROM_LE (samples[i]);
+
+    c->frame_energy += s * s;
+    if (++c->frame_fill == c->frame_len) {
+      chunker_end_frame (c, first + i + 1);
+      c->frame_fill = 0;
+      c->frame_energy = 0;
+    }
+  }
+}
+
+static GstClockTime
+chunker_time_of (const Chunker * c, gsize samples)
+{
+  return gst_util_uint64_scale_int (samples, GST_SECOND, c->rate);
+}
+
+/* Takes the chunk out: all of it when @whole, else up to the middle of the
+ * latest pause (or all of it when there is no pause or no speech). What is
+ * after the cut stays as the start of the next chunk. */
+static Piece *
+chunker_take (Chunker * c, gboolean whole)
+{
+  gsize total = chunker_samples (c);
+  gsize cut = total;
+  Piece *piece;
+  g_autoptr (GByteArray) rest = NULL;
+  GstClockTime rest_start;
+
+  if (total == 0)
+    return NULL;
+  if (!whole && c->first_voiced >= 0 && c->cut > 0)
+    cut = c->cut;
+
+  piece = piece_new (PIECE_CHUNK);
+  piece->start = c->start;
+  piece->duration = chunker_time_of (c, cut);
+  piece->rate = c->rate;
+  piece->has_speech = c->first_voiced >= 0 && (gsize) c->first_voiced < cut;
+  piece->pcm = g_bytes_new (c->pcm->data, cut * sizeof (gint16));
+
+  if (cut < total) {
+    rest = g_byte_array_new ();
+    g_byte_array_append (rest, c->pcm->data + cut * sizeof (gint16),
+        (total - cut) * sizeof (gint16));
+  }
+  rest_start = c->start + piece->duration;
+  chunker_reset (c);
+  c->start = rest_start;
+  if (rest)
+    chunker_append (c, (const gint16 *) rest->data,
+        rest->len / sizeof (gint16));
+  return piece;
+}
+
+/* ---- submitting (sink streaming thread) ---- */
+
+static GstFlowReturn
+gst_pollen_stt_get_srcresult (GstPollenStt * self)
+{
+  GstFlowReturn ret;
+
+  g_mutex_lock (&self->lock);
+  ret = self->srcresult;
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
+static void
+gst_pollen_stt_set_srcresult (GstPollenStt * self, GstFlowReturn ret)
+{
+  g_mutex_lock (&self->lock);
+  self->srcresult = ret;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Queues @piece (taking it) behind everything before it; blocks while
+ * max-in-flight chunks are pending. */
+static GstFlowReturn
+gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
+{
+  if (piece->kind == PIECE_CHUNK) {
+    piece->index = ++self->chunk_count;
+    GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT
+        ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
+        GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
+        " (silence)");
+  }
+  if (!pollen_jobs_submit (self->jobs, piece))
+    return GST_FLOW_FLUSHING;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_stt_submit_event (GstPollenStt * self, GstEvent * event)
+{
+  Piece *piece = piece_new (PIECE_EVENT);
+
+  piece->event = event;
+  return gst_pollen_stt_submit (self, piece);
+}
+
+/* Ends the chunk being filled (DISCONT, caps change, segment, gap, EOS). */
+static GstFlowReturn
+gst_pollen_stt_finish_chunk (GstPollenStt * self)
+{
+  Piece *piece = chunker_take (&self->chunker, TRUE);
+
+  return piece ? gst_pollen_stt_submit (self, piece) : GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_stt_feed (GstPollenStt * self, const gint16 * samples, gsize n)
+{
+  Chunker *c = &self->chunker;
+
+  while (n > 0) {
+    gsize take = MIN (n, c->max_samples - chunker_samples (c));
+
+    chunker_append (c, samples, take);
+    samples += take;
+    n -= take;
+    if (chunker_samples (c) >= c->max_samples) {
+      GstFlowReturn ret = gst_pollen_stt_submit (self, chunker_take (c,
+              FALSE));
+
+      if (ret != GST_FLOW_OK)
+        return ret;
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+/* Where @buffer's samples belong; a jump in time or a DISCONT flag ends the
+ * current chunk, so a chunk is always continuous audio. */
+static GstFlowReturn
+gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  Chunker *c = &self->chunker;
+  gboolean jump = FALSE;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->next_ts))
+    jump = pts > self->next_ts + DISCONT_TOLERANCE ||
+        pts + DISCONT_TOLERANCE < self->next_ts;
+  if (jump || GST_BUFFER_IS_DISCONT (buffer)) {
+    if (jump)
+      GST_DEBUG_OBJECT (self, "timestamp jump %" GST_TIME_FORMAT " → %"
+          GST_TIME_FORMAT ": ending the chunk", GST_TIME_ARGS (self->next_ts),
+          GST_TIME_ARGS (pts));
+    ret = gst_pollen_stt_finish_chunk (self);
+  }
+  if (chunker_samples (c) == 0) {
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      c->start = pts;
+    else if (GST_CLOCK_TIME_IS_VALID (self->next_ts))
+      c->start = self->next_ts;
+    else
+      c->start = 0;
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_pollen_stt_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstPollenStt *self = GST_POLLEN_STT (parent);
+  GstFlowReturn ret = gst_pollen_stt_get_srcresult (self);
+  GstMapInfo map;
+  gsize n;
+
+  if (ret != GST_FLOW_OK)
+    goto out;
+  if (self->chunker.rate == 0) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("audio arrived before caps"));
+    ret = GST_FLOW_NOT_NEGOTIATED;
+    goto out;
+  }
+  if (!self->segment_sent) {
+    /* upstream sent no segment: say what the timestamps mean ourselves */
+    GstSegment segment;
+
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    self->segment_sent = TRUE;
+    ret = gst_pollen_stt_submit_event (self, gst_event_new_segment (&segment));
+    if (ret != GST_FLOW_OK)
+      goto out;
+  }
+
+  ret = gst_pollen_stt_place_buffer (self, buffer);
+  if (ret != GST_FLOW_OK)
+    goto out;
+
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  n = map.size / sizeof (gint16);
+  if (map.size % sizeof (gint16))
+    GST_WARNING_OBJECT (self, "dropping a stray byte at the end of a buffer");
+  ret = gst_pollen_stt_feed (self, (const gint16 *) map.data, n);
+  gst_buffer_unmap (buffer, &map);
+
+  self->next_ts = self->chunker.start +
+      chunker_time_of (&self->chunker, chunker_samples (&self->chunker));
+out:
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
+/* Stream-start and the (fixed) output caps are not tied to a time: stored
+ * on the source pad at once, they go out before whatever it pushes next,
+ * and a flush cannot drop them. Takes @event. */
+static void
+gst_pollen_stt_store_sticky (GstPollenStt * self, GstEvent * event)
+{
+  gst_pad_store_sticky_event (self->srcpad, event);
+  gst_event_unref (event);
+}
+
+static gboolean
+gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
+{
+  GstAudioInfo info;
+
+  if (!gst_audio_info_from_caps (&info, caps)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("invalid caps %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+  if (GST_AUDIO_INFO_RATE (&info) != (gint) self->chunker.rate) {
+    /* a chunk is sent at one rate */
+    if (gst_pollen_stt_finish_chunk (self) != GST_FLOW_OK)
+      return FALSE;
+    chunker_configure (&self->chunker, &self->config,
+        GST_AUDIO_INFO_RATE (&info));
+    self->next_ts = GST_CLOCK_TIME_NONE;
+  }
+  if (!gst_pad_has_current_caps (self->srcpad)) {
+    g_autoptr (GstCaps) text_caps =
+        gst_static_pad_template_get_caps (&src_template);
+
+    gst_pollen_stt_store_sticky (self, gst_event_new_caps (text_caps));
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_pollen_stt_sink_segment (GstPollenStt * self, GstEvent * event)
+{
+  const GstSegment *segment;
+
+  gst_event_parse_segment (event, &segment);
+  if (segment->format != GST_FORMAT_TIME) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("pollenstt needs audio with "
+            "TIME segments, got a %s segment.",
+            gst_format_get_name (segment->format)), (NULL));
+    gst_event_unref (event);
+    return FALSE;
+  }
+  gst_pollen_stt_finish_chunk (self);
+  self->next_ts = GST_CLOCK_TIME_NONE;
+  self->segment_sent = TRUE;
+  return gst_pollen_stt_submit_event (self, event) == GST_FLOW_OK;
+}
+
+static gboolean
+gst_pollen_stt_sink_gap (GstPollenStt * self, GstEvent * event)
+{
+  GstClockTime timestamp, duration;
+  Piece *piece;
+
+  gst_event_parse_gap (event, &timestamp, &duration);
+  gst_event_unref (event);
+  gst_pollen_stt_finish_chunk (self);
+
+  piece = piece_new (PIECE_GAP);
+  piece->start = timestamp;
+  piece->duration = duration;
+  if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
+      GST_CLOCK_TIME_IS_VALID (duration))
+    self->next_ts = timestamp + duration;
+  return gst_pollen_stt_submit (self, piece) == GST_FLOW_OK;
+}
+
+static void
+gst_pollen_stt_flush_start (GstPollenStt * self)
+{
+  pollen_jobs_set_flushing (self->jobs, TRUE);
+  gst_pollen_stt_set_srcresult (self, GST_FLOW_FLUSHING);
+}
+
+/* Source task state, reset whenever the task is not running. */
+static void
+gst_pollen_stt_reset_output (GstPollenStt * self)
+{
+  gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
+  self->out_position = GST_CLOCK_TIME_NONE;
+  self->live = FALSE;
+  self->deadline = 0;
+}
+
+static void gst_pollen_stt_loop (GstPollenStt * self);
+
+static gboolean
+gst_pollen_stt_start_task (GstPollenStt * self)
+{
+  pollen_jobs_set_flushing (self->jobs, FALSE);
+  gst_pollen_stt_reset_output (self);
+  gst_pollen_stt_set_srcresult (self, GST_FLOW_OK);
+  return gst_pad_start_task (self->srcpad,
+      (GstTaskFunction) gst_pollen_stt_loop, self, NULL);
+}
+
+static gboolean
+gst_pollen_stt_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstPollenStt *self = GST_POLLEN_STT (parent);
+
+  GST_LOG_OBJECT (self, "sink event %" GST_PTR_FORMAT, event);
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      gst_pollen_stt_flush_start (self);
+      gst_pad_push_event (self->srcpad, event);
+      gst_pad_pause_task (self->srcpad);
+      return TRUE;
+    case GST_EVENT_FLUSH_STOP:
+      chunker_reset (&self->chunker);
+      self->next_ts = GST_CLOCK_TIME_NONE;
+      gst_pad_push_event (self->srcpad, event);
+      return gst_pollen_stt_start_task (self);
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ok;
+
+      gst_event_parse_caps (event, &caps);
+      ok = gst_pollen_stt_set_caps (self, caps);
+      gst_event_unref (event);
+      return ok;
+    }
+    case GST_EVENT_STREAM_START:
+      gst_pollen_stt_store_sticky (self, event);
+      return TRUE;
+    case GST_EVENT_SEGMENT:
+      return gst_pollen_stt_sink_segment (self, event);
+    case GST_EVENT_GAP:
+      return gst_pollen_stt_sink_gap (self, event);
+    case GST_EVENT_EOS:
+      /* the last partial chunk, then EOS once every result is out */
+      gst_pollen_stt_finish_chunk (self);
+      gst_pollen_stt_submit_event (self, event);
+      return TRUE;
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return gst_pollen_stt_submit_event (self, event) == GST_FLOW_OK;
+      return gst_pad_event_default (pad, parent, event);
+  }
+}
+
+/* ---- the request (worker threads) ---- */
+
+/* The end of @text, at most CONTEXT_MAX_CHARS characters, from a word
+ * start. */
+static gchar *
+context_tail (const gchar * text)
+{
+  glong chars = g_utf8_strlen (text, -1);
+  const gchar *tail = text;
+  const gchar *space;
+
+  if (chars <= CONTEXT_MAX_CHARS)
+    return g_strstrip (g_strdup (text));
+  tail = g_utf8_offset_to_pointer (text, chars - CONTEXT_MAX_CHARS);
+  space = strchr (tail, ' ');
+  if (space && space[1])
+    tail = space + 1;
+  return g_strstrip (g_strdup (tail));
+}
+
+/* The user's prompt, then the end of the latest earlier transcript. */
+static gchar *
+gst_pollen_stt_compose_prompt (GstPollenStt * self, const Piece * piece)
+{
+  const Config *config = &self->config;
+  g_autofree gchar *context = NULL;
+
+  if (config->carry_context) {
+    g_mutex_lock (&self->lock);
+    if (self->context && self->context_index < piece->index)
+      context = g_strdup (self->context);
+    g_mutex_unlock (&self->lock);
+  }
+  if (config->prompt && context)
+    return g_strconcat (config->prompt, " ", context, NULL);
+  if (context)
+    return g_steal_pointer (&context);
+  return g_strdup (config->prompt);
+}
+
+static void
+gst_pollen_stt_remember_context (GstPollenStt * self, guint64 index,
+    const gchar * text)
+{
+  if (!self->config.carry_context || !*text)
+    return;
+  g_mutex_lock (&self->lock);
+  if (index > self->context_index) {
+    g_free (self->context);
+    self->context = context_tail (text);
+    self->context_index = index;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* The chunk as a WAV file; audio shorter than whisper accepts is padded
+ * with silence (the times the server returns stay valid). */
+static GBytes *
+piece_to_wav (const Piece * piece)
+{
+  gsize size;
+  const guint8 *pcm = g_bytes_get_data (piece->pcm, &size);
+  gsize min_size = (gsize) piece->rate * MIN_UPLOAD_MS / 1000 *
+      sizeof (gint16);
+  g_autofree guint8 *padded = NULL;
+
+  if (size >= min_size)
+    return pollen_wav_wrap (pcm, size, piece->rate, 1);
+  padded = g_malloc0 (min_size);
+  memcpy (padded, pcm, size);
+  return pollen_wav_wrap (padded, min_size, piece->rate, 1);
+}
+
+static PollenRequest *
+gst_pollen_stt_build_request (GstPollenStt * self, const Piece * piece,
+    const gchar * response_format)
+{
+  const Config *config = &self->config;
+  PollenRequest *request = pollen_request_new ("POST", TRANSCRIPTIONS_PATH);
+  g_autoptr (GBytes) wav = piece_to_wav (piece);
+  g_autofree gchar *prompt = gst_pollen_stt_compose_prompt (self, piece);
+
+  pollen_request_add_form_file (request, "file", "chunk.wav", "audio/wav",
+      wav);
+  /* sent explicitly: the reference and the server disagree on defaults */
+  pollen_request_add_form_field (request, "model", config->model);
+  if (config->language)
+    pollen_request_add_form_field (request, "language", config->language);
+  if (prompt && *prompt)
+    pollen_request_add_form_field (request, "prompt", prompt);
+  if (config->temperature >= 0) {
+    gchar text[G_ASCII_DTOSTR_BUF_SIZE];
+
+    pollen_request_add_form_field (request, "temperature",
+        g_ascii_formatd (text, sizeof (text), "%g", config->temperature));
+  }
+  pollen_request_add_form_field (request, "response_format", response_format);
+  if (config->granularity == GST_POLLEN_STT_GRANULARITY_WORD &&
+      g_str_equal (response_format, "verbose_json")) {
+    /* OpenAI-style servers only time words when asked to */
+    pollen_request_add_form_field (request, "timestamp_granularities[]",
+        "word");
+    pollen_request_add_form_field (request, "timestamp_granularities[]",
+        "segment");
+  }
+  pollen_request_add_extra_params (request, config->extra_params);
+  return request;
+}
+
+/* A 400 whose message is about response_format: the model does not do
+ * verbose_json ("Unsupported response_format for …: verbose_json.
+ * Supported: json, text"). */
+static gboolean
+is_format_refusal (const GError * error)
+{
+  const gchar *message = pollen_client_error_get_api_message (error);
+
+  return pollen_client_error_get_http_status (error) == 400 && message &&
+      (strstr (message, "response_format") || strstr (message,
+          "verbose_json"));
+}
+
+/* Keeps the answer and what it says. */
+static gboolean
+gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
+    const PollenResponse * response, GError ** error)
+{
+  gsize size;
+  const gchar *body = g_bytes_get_data (response->body, &size);
+
+  if (!body)                    /* an empty body */
+    body = "";
+  piece->raw = g_utf8_make_valid (body, size);
+  piece->request_id = g_strdup (response->request_id);
+  piece->transcript = pollen_transcript_parse (body, size,
+      response->content_type, piece->duration,
+      self->config.granularity == GST_POLLEN_STT_GRANULARITY_WORD, error);
+  return piece->transcript != NULL;
+}
+
+static gboolean
+gst_pollen_stt_use_json_only (GstPollenStt * self)
+{
+  gboolean json_only;
+
+  g_mutex_lock (&self->lock);
+  json_only = self->json_only;
+  g_mutex_unlock (&self->lock);
+  return json_only;
+}
+
+/* The server said verbose_json is not for this model: say so once and ask
+ * for plain json from now on. */
+static void
+gst_pollen_stt_fall_back_to_json (GstPollenStt * self, const GError * error)
+{
+  gboolean first;
+
+  g_mutex_lock (&self->lock);
+  first = !self->json_only;
+  self->json_only = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (first)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("The server does not answer verbose_json for model '%s' (%s); "
+            "falling back to json: one text per chunk, timed to the whole "
+            "chunk.", self->config.model, error->message), (NULL));
+}
+
+/* One request for @piece, asking for @format. */
+static PollenResponse *
+gst_pollen_stt_fetch (GstPollenStt * self, Piece * piece,
+    const gchar * format, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (PollenRequest) request =
+      gst_pollen_stt_build_request (self, piece, format);
+
+  g_free (piece->response_format);
+  piece->response_format = g_strdup (format);
+  return pollen_client_fetch (self->client, request, cancellable, error);
+}
+
+static gboolean
+gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
+    GCancellable * cancellable, GError ** error)
+{
+  gboolean json_only = gst_pollen_stt_use_json_only (self);
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GError) refusal = NULL;
+
+  response = gst_pollen_stt_fetch (self, piece, json_only ? "json" :
+      "verbose_json", cancellable, &refusal);
+  if (!response && !json_only && is_format_refusal (refusal)) {
+    gst_pollen_stt_fall_back_to_json (self, refusal);
+    g_clear_error (&refusal);
+    response = gst_pollen_stt_fetch (self, piece, "json", cancellable,
+        &refusal);
+  }
+  if (!response) {
+    g_propagate_error (error, g_steal_pointer (&refusal));
+    return FALSE;
+  }
+  if (!gst_pollen_stt_take_result (self, piece, response, error))
+    return FALSE;
+  gst_pollen_stt_remember_context (self, piece->index,
+      piece->transcript->text);
+  GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT ": %u text(s): %s",
+      piece->index, piece->transcript->cues->len, piece->transcript->text);
+  return TRUE;
+}
+
+/* PollenJobFunc: runs in a worker thread. */
+static gboolean
+gst_pollen_stt_run_job (PollenJob * job, gpointer data, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
+{
+  Piece *piece = data;
+
+  if (piece->kind != PIECE_CHUNK || !piece->has_speech)
+    return TRUE;
+  return gst_pollen_stt_transcribe (user_data, piece, cancellable, error);
+}
+
+/* ---- output (source pad task) ---- */
+
+/* Whether upstream is live, and so how late text may reach the sink: the
+ * pipeline's latency once the LATENCY event came, else what we report. */
+static void
+gst_pollen_stt_check_live (GstPollenStt * self)
+{
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime upstream_min = 0;
+
+  self->live = FALSE;
+  if (gst_pad_peer_query (self->sinkpad, query))
+    gst_query_parse_latency (query, &self->live, &upstream_min, NULL);
+  gst_query_unref (query);
+  self->deadline = upstream_min + (GstClockTime) (self->config.chunk_ms +
+      self->config.latency_ms) * GST_MSECOND;
+  GST_DEBUG_OBJECT (self, "upstream is %slive, deadline %" GST_TIME_FORMAT,
+      self->live ? "" : "not ", GST_TIME_ARGS (self->deadline));
+}
+
+static GstClockTime
+gst_pollen_stt_deadline (GstPollenStt * self)
+{
+  GstClockTime latency;
+
+  g_mutex_lock (&self->lock);
+  latency = self->pipeline_latency;
+  g_mutex_unlock (&self->lock);
+  return GST_CLOCK_TIME_IS_VALID (latency) ? MAX (latency, self->deadline) :
+      self->deadline;
+}
+
+/* In live mode, the stream time whose text must be out by now, or NONE. */
+static GstClockTime
+gst_pollen_stt_live_horizon (GstPollenStt * self)
+{
+  GstClock *clock;
+  GstClockTime now, deadline;
+
+  if (!self->live)
+    return GST_CLOCK_TIME_NONE;
+  clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  now -= MIN (now, gst_element_get_base_time (GST_ELEMENT (self)));
+  deadline = gst_pollen_stt_deadline (self);
+  if (now <= deadline)
+    return GST_CLOCK_TIME_NONE;
+  return gst_segment_position_from_running_time (&self->out_segment,
+      GST_FORMAT_TIME, now - deadline);
+}
+
+/* Tells downstream that nothing comes before @until. */
+static void
+gst_pollen_stt_push_gap_until (GstPollenStt * self, GstClockTime until)
+{
+  GstClockTime from = self->out_position;
+
+  if (!GST_CLOCK_TIME_IS_VALID (until))
+    return;
+  if (!GST_CLOCK_TIME_IS_VALID (from) || until <= from) {
+    if (!GST_CLOCK_TIME_IS_VALID (from))
+      self->out_position = until;
+    return;
+  }
+  GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (from), GST_TIME_ARGS (until));
+  gst_pad_push_event (self->srcpad, gst_event_new_gap (from, until - from));
+  self->out_position = until;
+}
+
+static GstFlowReturn
+gst_pollen_stt_push_text (GstPollenStt * self, GstClockTime pts,
+    GstClockTime duration, const gchar * text)
+{
+  GstBuffer *buffer = gst_buffer_new_memdup (text, strlen (text));
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = duration;
+  GST_DEBUG_OBJECT (self, "text at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT
+      ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (duration), text);
+  self->out_position = MAX (self->out_position, pts + duration);
+  return gst_pad_push (self->srcpad, buffer);
+}
+
+static void
+gst_pollen_stt_post_result (GstPollenStt * self, const Piece * piece)
+{
+  GstStructure *s = gst_structure_new ("pollenstt-result",
+      "chunk-start", G_TYPE_UINT64, piece->start,
+      "chunk-duration", G_TYPE_UINT64, piece->duration,
+      "response-format", G_TYPE_STRING, piece->response_format,
+      "result", G_TYPE_STRING, piece->raw,
+      "text", G_TYPE_STRING, piece->transcript->text,
+      "request-id", G_TYPE_STRING, piece->request_id ? piece->request_id : "",
+      NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Pushes a chunk's texts at chunk start + their offsets, in time order. In
+ * live mode a text whose time downstream has already passed is shifted to
+ * the earliest time still possible, with a warning. */
+static GstFlowReturn
+gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
+{
+  GstClockTime late_by = 0;
+  guint i;
+
+  if (piece->transcript)
+    gst_pollen_stt_post_result (self, piece);
+  if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
+    self->out_position = piece->start;
+
+  for (i = 0; piece->transcript && i < piece->transcript->cues->len; i++) {
+    PollenTranscriptCue *cue = piece->transcript->cues->pdata[i];
+    GstClockTime pts = piece->start + cue->start;
+    GstClockTime earliest = self->out_position;
+    GstClockTime horizon = gst_pollen_stt_live_horizon (self);
+    GstFlowReturn ret;
+
+    if (GST_CLOCK_TIME_IS_VALID (horizon))
+      earliest = MAX (earliest, horizon);
+    if (pts < earliest) {
+      if (self->live)
+        late_by = MAX (late_by, earliest - pts);
+      pts = earliest;
+    }
+    gst_pollen_stt_push_gap_until (self, pts);
+    ret = gst_pollen_stt_push_text (self, pts, cue->end - cue->start,
+        cue->text);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+  if (late_by > 0)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The transcript of the audio at %" GST_TIME_FORMAT " came %"
+            G_GUINT64_FORMAT " ms too late and was shifted; raise the latency "
+            "property (now %u ms) or lower chunk-duration.",
+            GST_TIME_ARGS (piece->start), late_by / GST_MSECOND,
+            self->config.latency_ms), (NULL));
+  gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_stt_push_event (GstPollenStt * self, GstEvent * event)
+{
+  GstEventType type = GST_EVENT_TYPE (event);
+
+  if (type == GST_EVENT_SEGMENT) {
+    const GstSegment *segment;
+
+    gst_event_parse_segment (event, &segment);
+    gst_segment_copy_into (segment, &self->out_segment);
+    /* data flows from now on: upstream knows whether it is live */
+    gst_pollen_stt_check_live (self);
+    /* live, GAPs may start at once; else from the first chunk, which may
+     * start before the segment does */
+    self->out_position = self->live ? segment->start : GST_CLOCK_TIME_NONE;
+  }
+  if (type == GST_EVENT_EOS)
+    GST_DEBUG_OBJECT (self, "every result is out: EOS");
+  gst_pad_push_event (self->srcpad, gst_event_ref (event));
+  return type == GST_EVENT_EOS ? GST_FLOW_EOS : GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_stt_output (GstPollenStt * self, Piece * piece)
+{
+  switch (piece->kind) {
+    case PIECE_EVENT:
+      return gst_pollen_stt_push_event (self, piece->event);
+    case PIECE_GAP:
+      if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
+        self->out_position = piece->start;
+      if (GST_CLOCK_TIME_IS_VALID (piece->duration))
+        gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
+      return GST_FLOW_OK;
+    case PIECE_CHUNK:
+    default:
+      return gst_pollen_stt_push_chunk (self, piece);
+  }
+}
+
+/* 429 and 5xx, lost connections and timeouts may pass; other 4xx will
+ * fail the same way for every chunk. */
+static gboolean
+is_transient (const GError * error)
+{
+  guint status = pollen_client_error_get_http_status (error);
+
+  if (error->domain == POLLEN_CLIENT_ERROR &&
+      error->code == POLLEN_CLIENT_ERROR_HTTP)
+    return status == 408 || status == 429 || status >= 500;
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_pollen_stt_handle_failure (GstPollenStt * self, Piece * piece,
+    const GError * error)
+{
+  g_autofree gchar *action = NULL;
+  gboolean skip = self->config.skip_failed && is_transient (error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return GST_FLOW_FLUSHING;
+
+  action = g_strdup_printf ("Transcribing the audio at %" GST_TIME_FORMAT
+      " (%" G_GUINT64_FORMAT " ms%s)", GST_TIME_ARGS (piece->start),
+      piece->duration / GST_MSECOND, skip ? ", skipped as skip-failed is set" :
+      "");
+  pollen_element_post_error (GST_ELEMENT (self), skip ? GST_MESSAGE_WARNING :
+      GST_MESSAGE_ERROR, action, error);
+  if (!skip)
+    return GST_FLOW_ERROR;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
+    self->out_position = piece->start;
+  gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
+  return GST_FLOW_OK;
+}
+
+/* Live, while a request runs: nothing can come any more for what is past
+ * the deadline, so tell downstream. */
+static void
+gst_pollen_stt_push_live_gap (GstPollenStt * self)
+{
+  GstClockTime horizon = gst_pollen_stt_live_horizon (self);
+
+  if (GST_CLOCK_TIME_IS_VALID (horizon) &&
+      GST_CLOCK_TIME_IS_VALID (self->out_position))
+    gst_pollen_stt_push_gap_until (self, horizon);
+}
+
+static void
+gst_pollen_stt_loop (GstPollenStt * self)
+{
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL, item = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  PollenJobsNext next;
+
+  if (self->live)
+    next = pollen_jobs_next_until (self->jobs, g_get_monotonic_time () +
+        LIVE_TICK_US, &data, &item, &error);
+  else
+    next = pollen_jobs_next (self->jobs, TRUE, &data, &item, &error);
+
+  switch (next) {
+    case POLLEN_JOBS_JOB_DONE:
+      ret = gst_pollen_stt_output (self, data);
+      break;
+    case POLLEN_JOBS_JOB_FAILED:
+      ret = gst_pollen_stt_handle_failure (self, data, error);
+      break;
+    case POLLEN_JOBS_TIMEOUT:
+      gst_pollen_stt_push_live_gap (self);
+      break;
+    case POLLEN_JOBS_ITEM:     /* jobs here emit nothing */
+      g_assert_not_reached ();
+      break;
+    case POLLEN_JOBS_EMPTY:
+    case POLLEN_JOBS_FLUSHING:
+    default:
+      ret = GST_FLOW_FLUSHING;
+      break;
+  }
+  if (ret == GST_FLOW_OK)
+    return;
+
+  GST_DEBUG_OBJECT (self, "pausing: %s", gst_flow_get_name (ret));
+  gst_pollen_stt_set_srcresult (self, ret);
+  gst_pad_pause_task (self->srcpad);
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    if (ret != GST_FLOW_ERROR)  /* a failed request was reported already */
+      GST_ELEMENT_FLOW_ERROR (self, ret);
+    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+  }
+}
+
+/* ---- pads, queries, states ---- */
+
+static gboolean
+gst_pollen_stt_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstPollenStt *self = GST_POLLEN_STT (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active)
+    return gst_pollen_stt_start_task (self);
+
+  gst_pollen_stt_flush_start (self);
+  return gst_pad_stop_task (pad);
+}
+
+static gboolean
+gst_pollen_stt_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstPollenStt *self = GST_POLLEN_STT (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    GstClockTime min, max, own = gst_pollen_stt_own_latency (self);
+    gboolean live;
+
+    /* Live audio sources cannot answer before they have caps; what this
+     * element adds comes from its properties alone, so say that much
+     * already, in PAUSED before any data flows. */
+    if (gst_pad_peer_query (self->sinkpad, query)) {
+      gst_query_parse_latency (query, &live, &min, &max);
+    } else {
+      live = TRUE;
+      min = 0;
+      max = GST_CLOCK_TIME_NONE;
+    }
+    if (live) {
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
+    }
+    GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
+        ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
+        GST_TIME_ARGS (max));
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_pollen_stt_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstPollenStt *self = GST_POLLEN_STT (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    GstClockTime latency;
+
+    gst_event_parse_latency (event, &latency);
+    g_mutex_lock (&self->lock);
+    self->pipeline_latency = latency;
+    g_mutex_unlock (&self->lock);
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static void
+gst_pollen_stt_start (GstPollenStt * self)
+{
+  gst_pollen_stt_snapshot_config (self);
+  self->client = pollen_settings_create_client (GST_ELEMENT (self),
+      &self->settings);
+  self->jobs = pollen_jobs_new (self->config.max_in_flight,
+      gst_pollen_stt_run_job, self, (GDestroyNotify) piece_free, NULL);
+  self->chunker.rate = 0;
+  self->next_ts = GST_CLOCK_TIME_NONE;
+  self->chunk_count = 0;
+  self->segment_sent = FALSE;
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->context, g_free);
+  self->context_index = 0;
+  self->json_only = FALSE;
+  self->pipeline_latency = GST_CLOCK_TIME_NONE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_pollen_stt_stop (GstPollenStt * self)
+{
+  g_clear_pointer (&self->jobs, pollen_jobs_free);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->chunker.pcm, g_byte_array_unref);
+  self->chunker.rate = 0;
+  config_clear (&self->config);
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->context, g_free);
+  g_mutex_unlock (&self->lock);
+}
+
+static GstStateChangeReturn
+gst_pollen_stt_change_state (GstElement * element, GstStateChange transition)
+{
+  GstPollenStt *self = GST_POLLEN_STT (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_pollen_stt_start (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_pollen_stt_flush_start (self);  /* unblocks a chain in submit */
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      gst_pollen_stt_stop (self);
+    return ret;
+  }
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_pollen_stt_stop (self);
+  return ret;
+}
+
+/* ---- properties ---- */
+
+static void
+gst_pollen_stt_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstPollenStt *self = GST_POLLEN_STT (object);
+
+  if (pollen_settings_set_property (object, &self->settings, prop_id, value))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LANGUAGE_CODE:
+      g_free (self->language_code);
+      self->language_code = g_value_dup_string (value);
+      break;
+    case PROP_PROMPT:
+      g_free (self->prompt);
+      self->prompt = g_value_dup_string (value);
+      break;
+    case PROP_TEMPERATURE:
+      self->temperature = g_value_get_double (value);
+      break;
+    case PROP_CHUNK_DURATION:
+      self->chunk_duration = g_value_get_uint (value);
+      break;
+    case PROP_SILENCE_THRESHOLD:
+      self->silence_threshold = g_value_get_double (value);
+      break;
+    case PROP_MIN_SILENCE:
+      self->min_silence = g_value_get_uint (value);
+      break;
+    case PROP_GRANULARITY:
+      self->granularity = g_value_get_enum (value);
+      break;
+    case PROP_CARRY_CONTEXT:
+      self->carry_context = g_value_get_boolean (value);
+      break;
+    case PROP_LATENCY:
+      self->latency = g_value_get_uint (value);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      self->max_in_flight = g_value_get_uint (value);
+      break;
+    case PROP_SKIP_FAILED:
+      self->skip_failed = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pollen_stt_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstPollenStt *self = GST_POLLEN_STT (object);
+
+  if (pollen_settings_get_property (object, &self->settings, prop_id, value))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LANGUAGE_CODE:
+      g_value_set_string (value, self->language_code);
+      break;
+    case PROP_PROMPT:
+      g_value_set_string (value, self->prompt);
+      break;
+    case PROP_TEMPERATURE:
+      g_value_set_double (value, self->temperature);
+      break;
+    case PROP_CHUNK_DURATION:
+      g_value_set_uint (value, self->chunk_duration);
+      break;
+    case PROP_SILENCE_THRESHOLD:
+      g_value_set_double (value, self->silence_threshold);
+      break;
+    case PROP_MIN_SILENCE:
+      g_value_set_uint (value, self->min_silence);
+      break;
+    case PROP_GRANULARITY:
+      g_value_set_enum (value, self->granularity);
+      break;
+    case PROP_CARRY_CONTEXT:
+      g_value_set_boolean (value, self->carry_context);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, self->latency);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      g_value_set_uint (value, self->max_in_flight);
+      break;
+    case PROP_SKIP_FAILED:
+      g_value_set_boolean (value, self->skip_failed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pollen_stt_finalize (GObject * object)
+{
+  GstPollenStt *self = GST_POLLEN_STT (object);
+
+  pollen_settings_clear (&self->settings);
+  g_free (self->language_code);
+  g_free (self->prompt);
+  config_clear (&self->config);
+  g_free (self->context);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+#define PARAM_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_READY)
+
+static void
+gst_pollen_stt_install_properties (GObjectClass * gobject_class)
+{
+  pollen_settings_install_properties (gobject_class, DEFAULT_MODEL,
+      "Transcription model, sent as the 'model' field: whisper-large-v3, "
+      "whisper-1, scribe … (default " DEFAULT_MODEL ")", DEFAULT_TIMEOUT);
+
+  g_object_class_install_property (gobject_class, PROP_LANGUAGE_CODE,
+      g_param_spec_string ("language-code", "Language Code",
+          "Language of the speech, as ISO-639-1 (\"en\") or BCP-47 "
+          "(\"en-US\", only \"en\" is sent); unset (default) lets the server "
+          "detect it", NULL, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+          "Text that guides the model's style and spelling (names, jargon), "
+          "sent as 'prompt' before the carried context; unset by default",
+          NULL, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_TEMPERATURE,
+      g_param_spec_double ("temperature", "Temperature",
+          "Sampling temperature between 0 and 1; -1 (default) does not send "
+          "it", -1.0, 1.0, DEFAULT_TEMPERATURE, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_CHUNK_DURATION,
+      g_param_spec_uint ("chunk-duration", "Chunk Duration",
+          "Longest audio chunk sent in one request, in milliseconds (and at "
+          "most 25 MB of WAV); chunks are cut earlier at a pause when there "
+          "is one (default 5000)",
+          500, 600000, DEFAULT_CHUNK_DURATION, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SILENCE_THRESHOLD,
+      g_param_spec_double ("silence-threshold", "Silence Threshold",
+          "Level in dBFS (RMS over 10 ms) below which audio counts as "
+          "silence (default -40)", -96.0, 0.0, DEFAULT_SILENCE_THRESHOLD,
+          PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MIN_SILENCE,
+      g_param_spec_uint ("min-silence", "Minimum Silence",
+          "Shortest silence, in milliseconds, that counts as a pause where a "
+          "chunk may be cut (default 300)", 10, 10000, DEFAULT_MIN_SILENCE,
+          PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_GRANULARITY,
+      g_param_spec_enum ("granularity", "Granularity",
+          "One output buffer per segment or per word (default segment)",
+          GST_TYPE_POLLEN_STT_GRANULARITY, DEFAULT_GRANULARITY, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_CARRY_CONTEXT,
+      g_param_spec_boolean ("carry-context", "Carry Context",
+          "Send the end of the previous transcript as 'prompt' so that "
+          "sentences split across chunks read well (default true)",
+          DEFAULT_CARRY_CONTEXT, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Time the server gets to answer, in milliseconds; live, the element "
+          "reports upstream latency + chunk-duration + latency (default 3000)",
+          0, 600000, DEFAULT_LATENCY, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max In Flight",
+          "How many chunks are transcribed at once; results still go out in "
+          "time order (default 4)", 1, 32, DEFAULT_MAX_IN_FLIGHT,
+          PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SKIP_FAILED,
+      g_param_spec_boolean ("skip-failed", "Skip Failed",
+          "When a chunk still fails after the retries with 429, 5xx or a "
+          "network error, post a warning and a GAP over it instead of an "
+          "error; other 4xx are always errors (default false)",
+          DEFAULT_SKIP_FAILED, PARAM_FLAGS));
+}
+
+static void
+gst_pollen_stt_class_init (GstPollenSttClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_pollen_stt_set_property;
+  gobject_class->get_property = gst_pollen_stt_get_property;
+  gobject_class->finalize = gst_pollen_stt_finalize;
+  gst_pollen_stt_install_properties (gobject_class);
+
+  element_class->change_state = gst_pollen_stt_change_state;
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Pollinations speech to text", "Filter/Audio/Text",
+      "Transcribes audio into timed text with the Pollinations API "
+      "(/v1/audio/transcriptions)", "gst-pollen contributors");
+
+  GST_DEBUG_CATEGORY_INIT (gst_pollen_stt_debug, "pollenstt", 0,
+      "Pollinations speech to text");
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_STT_GRANULARITY, 0);
+}
+
+static void
+gst_pollen_stt_init (GstPollenStt * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad, gst_pollen_stt_chain);
+  gst_pad_set_event_function (self->sinkpad, gst_pollen_stt_sink_event);
+  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_activatemode_function (self->srcpad,
+      gst_pollen_stt_src_activate_mode);
+  gst_pad_set_query_function (self->srcpad, gst_pollen_stt_src_query);
+  gst_pad_set_event_function (self->srcpad, gst_pollen_stt_src_event);
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  pollen_settings_init (&self->settings, DEFAULT_MODEL, DEFAULT_TIMEOUT);
+  self->temperature = DEFAULT_TEMPERATURE;
+  self->chunk_duration = DEFAULT_CHUNK_DURATION;
+  self->silence_threshold = DEFAULT_SILENCE_THRESHOLD;
+  self->min_silence = DEFAULT_MIN_SILENCE;
+  self->granularity = DEFAULT_GRANULARITY;
+  self->carry_context = DEFAULT_CARRY_CONTEXT;
+  self->latency = DEFAULT_LATENCY;
+  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  self->skip_failed = DEFAULT_SKIP_FAILED;
+  self->srcresult = GST_FLOW_FLUSHING;
+  self->pipeline_latency = GST_CLOCK_TIME_NONE;
+  g_mutex_init (&self->lock);
+}

@@ -1,0 +1,25 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_POLLEN_STT (gst_pollen_stt_get_type ())
+G_DECLARE_FINAL_TYPE (GstPollenStt, gst_pollen_stt, GST, POLLEN_STT, GstElement)
+
+typedef enum
+{
+  GST_POLLEN_STT_GRANULARITY_SEGMENT,
+  GST_POLLEN_STT_GRANULARITY_WORD,
+} GstPollenSttGranularity;
+
+G_END_DECLS

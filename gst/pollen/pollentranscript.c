@@ -1,0 +1,218 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Transcription answers: verbose_json ({text, segments:[{start, end, text}],
+ * words:[{word, start, end}]}, times in seconds from the start of the
+ * upload), plain json ({text}) or text, turned into timed cues. Lenient, as
+ * server-notes.md asks: unknown members are ignored and members of the
+ * wrong type count as missing. */
+
+#include "pollentranscript.h"
+#include "pollenclient.h"
+
+#include <json-glib/json-glib.h>
+
+static void
+cue_free (PollenTranscriptCue * cue)
+{
+  g_free (cue->text);
+  g_free (cue);
+}
+
+void
+pollen_transcript_free (PollenTranscript * transcript)
+{
+  if (!transcript)
+    return;
+  g_free (transcript->text);
+  g_ptr_array_unref (transcript->cues);
+  g_free (transcript);
+}
+
+/* Seconds into a time within [0, @limit]; NaN and negatives are 0. */
+static GstClockTime
+seconds_to_time (gdouble seconds, GstClockTime limit)
+{
+  if (!(seconds > 0))
+    return 0;
+  if (seconds * GST_SECOND >= limit)
+    return limit;
+  return (GstClockTime) (seconds * GST_SECOND + 0.5);
+}
+
+static gdouble
+member_seconds (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  switch (json_node_get_value_type (node)) {
+    case G_TYPE_DOUBLE:
+    case G_TYPE_INT64:
+      return json_node_get_double (node);
+    default:
+      return 0;
+  }
+}
+
+static const gchar *
+member_string (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static JsonArray *
+member_array (JsonObject * object, const gchar * name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) :
+      NULL;
+}
+
+/* Adds a cue unless its text is empty; times clamped into the audio. */
+static void
+add_cue (PollenTranscript * t, GstClockTime duration, const gchar * text,
+    gdouble start_s, gdouble end_s)
+{
+  g_autofree gchar *clean = NULL;
+  PollenTranscriptCue *cue;
+
+  if (!text)
+    return;
+  clean = g_strstrip (g_utf8_make_valid (text, -1));
+  if (!*clean)
+    return;
+  cue = g_new0 (PollenTranscriptCue, 1);
+  cue->start = seconds_to_time (start_s, duration);
+  cue->end = MAX (cue->start, seconds_to_time (end_s, duration));
+  cue->text = g_steal_pointer (&clean);
+  g_ptr_array_add (t->cues, cue);
+}
+
+/* Cues from the objects of @array ({start, end, @text_member}). */
+static guint
+add_timed (PollenTranscript * t, GstClockTime duration, JsonArray * array,
+    const gchar * text_member)
+{
+  guint i, before = t->cues->len;
+
+  for (i = 0; array && i < json_array_get_length (array); i++) {
+    JsonNode *node = json_array_get_element (array, i);
+    JsonObject *object;
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      continue;
+    object = json_node_get_object (node);
+    add_cue (t, duration, member_string (object, text_member),
+        member_seconds (object, "start"), member_seconds (object, "end"));
+  }
+  return t->cues->len - before;
+}
+
+/* Word cues from the top-level "words", else from each segment's. */
+static guint
+add_words (PollenTranscript * t, GstClockTime duration, JsonObject * root,
+    JsonArray * segments)
+{
+  guint i;
+
+  if (add_timed (t, duration, member_array (root, "words"), "word") > 0)
+    return t->cues->len;
+  for (i = 0; segments && i < json_array_get_length (segments); i++) {
+    JsonNode *node = json_array_get_element (segments, i);
+
+    if (JSON_NODE_HOLDS_OBJECT (node))
+      add_timed (t, duration, member_array (json_node_get_object (node),
+              "words"), "word");
+  }
+  return t->cues->len;
+}
+
+static gint
+cue_compare (gconstpointer a, gconstpointer b)
+{
+  const PollenTranscriptCue *x = *(const PollenTranscriptCue **) a;
+  const PollenTranscriptCue *y = *(const PollenTranscriptCue **) b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static gboolean
+looks_like_json (const gchar * body, gsize size, const gchar * content_type)
+{
+  gsize i;
+
+  if (g_strcmp0 (content_type, "application/json") == 0)
+    return TRUE;
+  for (i = 0; i < size && g_ascii_isspace (body[i]); i++);
+  return i < size && body[i] == '{';
+}
+
+/**
+ * pollen_transcript_parse:
+ * @body: (array length=size): the answer's body
+ * @content_type: (nullable): its media type, without parameters
+ * @duration: how long the transcribed audio is; cues are clamped into it
+ * @words: one cue per word when the answer has word times
+ *
+ * Turns an answer into cues: its segments (or words), else — an answer
+ * without times, plain json or text — one cue spanning the whole audio.
+ *
+ * Returns: (transfer full): the transcript, or %NULL with @error set
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when a JSON answer is not an object.
+ */
+PollenTranscript *
+pollen_transcript_parse (const gchar * body, gsize size,
+    const gchar * content_type, GstClockTime duration, gboolean words,
+    GError ** error)
+{
+  g_autoptr (PollenTranscript) t = g_new0 (PollenTranscript, 1);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonArray *segments;
+
+  t->cues = g_ptr_array_new_with_free_func ((GDestroyNotify) cue_free);
+  if (size == 0)                /* an empty GBytes may hold no pointer */
+    body = "";
+  if (!looks_like_json (body, size, content_type)) {
+    t->text = g_strstrip (g_utf8_make_valid (body, size));
+    add_cue (t, duration, t->text, 0, G_MAXDOUBLE);
+    return g_steal_pointer (&t);
+  }
+  /* an empty or all-whitespace body parses, to no root at all */
+  if (!json_parser_load_from_data (parser, body, size, NULL) ||
+      !json_parser_get_root (parser) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_autofree gchar *valid = g_utf8_make_valid (body, MIN (size, 400));
+    g_autofree gchar *start = g_utf8_substring (valid, 0,
+        MIN (g_utf8_strlen (valid, -1), 80));
+
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+        "the transcription is not a JSON object: %s", *start ? start :
+        "the body is empty");
+    return NULL;
+  }
+  root = json_node_get_object (json_parser_get_root (parser));
+  t->text = g_strstrip (g_utf8_make_valid (member_string (root, "text") ?
+          member_string (root, "text") : "", -1));
+  segments = member_array (root, "segments");
+
+  if (!(words && add_words (t, duration, root, segments) > 0) &&
+      add_timed (t, duration, segments, "text") == 0)
+    add_cue (t, duration, t->text, 0, G_MAXDOUBLE);
+  g_ptr_array_sort (t->cues, cue_compare);
+  return g_steal_pointer (&t);
+}
