@@ -19,6 +19,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (pollensrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollentts, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
 
   return ret;

@@ -124,3 +124,16 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
     return g_steal_pointer (&hinted);
   return g_steal_pointer (&found);
 }
+
+/**
+ * pollen_media_speech_rate:
+ * @model: (nullable): the speech model asked for
+ *
+ * Returns: the sample rate of raw speech from @model: 44100 Hz for the
+ * ElevenLabs models, 24000 Hz for the others (server-notes.md).
+ */
+guint
+pollen_media_speech_rate (const gchar * model)
+{
+  return model && g_str_has_prefix (model, "eleven") ? 44100 : 24000;
+}

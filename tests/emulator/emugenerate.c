@@ -78,7 +78,7 @@ emu_speech_rate_for_model (const gchar * model)
 }
 
 /* Headers the real server sends with generated media. */
-static void
+void
 emu_add_media_headers (PollenEmulatorResponse * response,
     PollenEmulatorRequest * request, const gchar * model,
     const gchar * extension)
@@ -206,9 +206,6 @@ emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
   const gchar *model = pollen_emulator_request_get_query (request, "model");
   const gchar *format = pollen_emulator_request_get_query (request,
       "response_format");
-  const gchar *content_type = NULL;
-  GError *error = NULL;
-  GBytes *body;
   guint duration;
 
   if (!emu_check_key (emulator, msg, request))
@@ -234,8 +231,6 @@ emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
           &duration))
     return;
 
-  body = emu_audio_for_text (text, model, emu_query_seed (request), duration,
-      format, &content_type, &error);
-  emu_send_media (emulator, msg, request, model, content_type, format, body,
-      error);
+  emu_send_audio (emulator, msg, request, text, model, format, duration,
+      emu_query_seed (request));
 }

@@ -42,6 +42,13 @@ GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
     const gchar ** content_type, GError ** error);
 guint emu_speech_rate_for_model (const gchar * model);
 gboolean emu_model_is_music (const gchar * model);
+void emu_add_media_headers (PollenEmulatorResponse * response,
+    PollenEmulatorRequest * request, const gchar * model,
+    const gchar * extension);
+/* Speech (or music) of @text answered as the real server streams it. */
+void emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * text, const gchar * model,
+    const gchar * format, guint duration_s, gint64 seed);
 
 /* Default handlers. */
 void emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -49,6 +56,8 @@ void emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
 void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);

@@ -55,6 +55,7 @@ static const Route routes[] = {
   {"GET", "/text/models", TRUE, emu_handle_models},
   {"GET", "/image/", FALSE, emu_handle_image},
   {"GET", "/audio/", FALSE, emu_handle_audio},
+  {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
 };
 

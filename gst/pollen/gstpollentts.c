@@ -1,0 +1,1856 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-pollentts
+ * @title: pollentts
+ *
+ * Speaks a timed text stream with the Pollinations API
+ * (`POST /v1/audio/speech`): each text buffer becomes speech that starts at
+ * the buffer's timestamp, so subtitles, transcripts and translations are
+ * voiced in sync.
+ *
+ * By default it asks for WAV and outputs raw audio (audio/x-raw, S16LE)
+ * parsed while the answer streams in, with the rate and channels of the
+ * WAV header; a later answer at another rate renegotiates the caps. With
+ * #GstPollenTts:response-format mp3, opus, aac or flac it passes the encoded
+ * audio through with caps found from the bytes; `pcm` is raw audio at
+ * #GstPollenTts:pcm-rate. Whatever was asked, the bytes decide: a WAV answer
+ * to an mp3 request still comes out as raw audio.
+ *
+ * Up to #GstPollenTts:max-in-flight requests run at once; their audio goes
+ * out strictly in input order, and the audio of the oldest one goes
+ * downstream as its bytes arrive.
+ *
+ * Timing: speech starts at its text's PTS (or right after the previous
+ * speech when the text has none). #GstPollenTts:overflow says what happens
+ * when speech is longer than its text's duration. Between texts the element
+ * fills the timeline, so live mixers and sinks keep running and file
+ * writers get the pauses: with raw output as GAP-flagged silence, with
+ * encoded output as GAP events. In a live pipeline #GstPollenTts:latency is
+ * added to the latency, and speech that comes after its deadline is shifted
+ * later with a warning that says to raise it.
+ *
+ * Text in pango markup (what subparse outputs) is reduced to its words;
+ * empty text makes no request; invalid UTF-8 is repaired with a warning;
+ * text over the server's limit of 10000 characters is split at sentence
+ * ends into several requests whose audio is joined in order.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 filesrc location=talk.srt ! subparse ! pollentts voice=nova \
+ *     ! audioconvert ! audioresample ! wavenc ! filesink location=talk.wav
+ * gst-launch-1.0 filesrc location=talk.srt ! subparse ! pollentts voice=alloy \
+ *     response-format=mp3 ! decodebin ! audioconvert ! autoaudiosink
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! pollenstt \
+ *     ! pollenchat system="Translate into French." \
+ *     ! pollentts voice=nova latency=3000 ! audioconvert ! autoaudiosink
+ * ]|
+ */
+
+/* Threads: the sink pad's streaming thread turns text into jobs (it blocks
+ * while max-in-flight jobs are pending), PollenJobs' workers make the
+ * requests and turn the streamed bytes into audio chunks, and the src pad's
+ * task takes those chunks in input order, timestamps them and pushes them.
+ *
+ * Lock order: GST_OBJECT_LOCK (properties) and self->lock (srcresult) are
+ * leaves: neither is held while taking the other, nor while calling into
+ * PollenJobs or pushing downstream. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstpollentts.h"
+#include "gstpollenelements.h"
+#include "pollenelement.h"
+#include "pollenjobs.h"
+#include "pollenmedia.h"
+#include "pollentext.h"
+#include "pollenwav.h"
+
+#include <gst/audio/audio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
+#define GST_CAT_DEFAULT gst_pollen_tts_debug
+
+#define DEFAULT_MODEL "tts-1"
+#define DEFAULT_VOICE "alloy"
+#define DEFAULT_RESPONSE_FORMAT GST_POLLEN_TTS_FORMAT_WAV
+#define DEFAULT_PCM_RATE 0
+#define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
+#define DEFAULT_LATENCY_MS 2000
+#define DEFAULT_MAX_IN_FLIGHT 3
+#define DEFAULT_SKIP_FAILED FALSE
+#define DEFAULT_TIMEOUT 120
+
+/* The server's limit on "input", in UTF-16 code units (server-notes.md). */
+#define MAX_INPUT_UNITS 10000
+#define SPEECH_PATH "/v1/audio/speech"
+#define READ_SIZE (16 * 1024)
+/* Bytes to see before typefinding an answer that is not WAV. */
+#define DETECT_SIZE 4096
+#define SILENCE_CHUNK (GST_SECOND / 10)
+#define PREVIEW_CHARS 40
+
+enum
+{
+  PROP_VOICE = POLLEN_PROP_LAST,
+  PROP_RESPONSE_FORMAT,
+  PROP_PCM_RATE,
+  PROP_INSTRUCTIONS,
+  PROP_OVERFLOW,
+  PROP_LATENCY,
+  PROP_MAX_IN_FLIGHT,
+  PROP_SKIP_FAILED,
+};
+
+/* What a job is for: a text to speak, a text with nothing to say (its
+ * time is filled), or a serialized event that must keep its place among
+ * the audio. */
+typedef enum
+{
+  ENTRY_SPEECH,
+  ENTRY_SILENCE,
+  ENTRY_EVENT,
+} EntryKind;
+
+/* One job's data. The sink thread fills it; workers read request, model
+ * and pcm_rate; the src task reads the rest. */
+typedef struct
+{
+  EntryKind kind;
+  PollenRequest *request;
+  guint pcm_rate;
+  gchar *preview;               /* the text's start, for messages */
+  GstEvent *event;
+  GstClockTime pts;
+  GstClockTime duration;
+  gboolean continues;           /* a later piece of a split text */
+} TtsEntry;
+
+typedef enum
+{
+  ITEM_BEGIN,                   /* the request is on its way */
+  ITEM_AUDIO,
+} ItemKind;
+
+/* One piece of a job's output. */
+typedef struct
+{
+  ItemKind kind;
+  GstCaps *caps;                /* ITEM_AUDIO: what @data is */
+  GBytes *data;
+} TtsItem;
+
+struct _GstPollenTts
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under GST_OBJECT_LOCK */
+  PollenSettings settings;
+  gchar *voice;
+  GstPollenTtsFormat response_format;
+  guint pcm_rate;
+  gchar *instructions;
+  GstPollenTtsOverflow overflow;
+  guint latency_ms;
+  guint max_in_flight;
+  gboolean skip_failed;
+
+  /* made in READY→PAUSED, kept until PAUSED→READY */
+  PollenClient *client;
+  PollenJobs *jobs;
+
+  /* sink streaming thread */
+  gboolean input_is_markup;
+
+  /* under self->lock: how the src task is doing, for the sink thread */
+  GMutex lock;
+  GstFlowReturn srcresult;
+
+  /* src task (or with the task stopped) */
+  GstSegment segment;           /* the output segment */
+  gboolean segment_pending;     /* it waits for the first caps */
+  GstCaps *caps;                /* the output caps */
+  GstAudioInfo info;            /* of @caps when raw */
+  gboolean raw;
+  gboolean sent_audio;          /* a buffer went out since activation */
+  GstClockTime position;        /* end of what went out, audio or gap */
+  GstClockTime text_end;        /* end of the latest text */
+  GstClockTime group_end;       /* end of the text being spoken */
+  GstPollenTtsOverflow speech_overflow;
+  GstClockTime speech_start;    /* where the current rate's samples start */
+  guint64 speech_samples;
+  gboolean speech_has_audio;
+  gboolean speech_discont;
+  gboolean upstream_live;
+  GstClockTime upstream_min;
+};
+
+#define gst_pollen_tts_parent_class parent_class
+G_DEFINE_TYPE (GstPollenTts, gst_pollen_tts, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollentts, "pollentts",
+    GST_RANK_NONE, GST_TYPE_POLLEN_TTS, pollen_element_init ());
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
+
+#define RAW_CAPS "audio/x-raw, format = (string) { S16LE, U8, S24LE, S32LE, " \
+    "F32LE, F64LE }, layout = (string) interleaved, " \
+    "rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ]"
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (RAW_CAPS "; audio/mpeg; audio/ogg; application/ogg; "
+        "audio/x-opus; audio/x-flac; audio/x-m4a; "
+        "video/quicktime; audio/webm"));
+
+/* ---- enums ---- */
+
+#define GST_TYPE_POLLEN_TTS_OVERFLOW (gst_pollen_tts_overflow_get_type ())
+static GType
+gst_pollen_tts_overflow_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_POLLEN_TTS_OVERFLOW_CLIP, "Cut the speech at the end of its text",
+        "clip"},
+    {GST_POLLEN_TTS_OVERFLOW_OVERLAP, "Start each speech at its text's time "
+          "even while the previous one runs (buffers overlap)", "overlap"},
+    {GST_POLLEN_TTS_OVERFLOW_SHIFT, "Start a speech after the previous one "
+          "ended, later than its text if need be", "shift"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsOverflow",
+            values));
+  return type;
+}
+
+#define GST_TYPE_POLLEN_TTS_FORMAT (gst_pollen_tts_format_get_type ())
+static GType
+gst_pollen_tts_format_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_POLLEN_TTS_FORMAT_WAV, "WAV, output as raw audio", "wav"},
+    {GST_POLLEN_TTS_FORMAT_PCM, "Raw 16-bit mono PCM at pcm-rate", "pcm"},
+    {GST_POLLEN_TTS_FORMAT_MP3, "MP3, passed through", "mp3"},
+    {GST_POLLEN_TTS_FORMAT_OPUS, "Opus in Ogg, passed through", "opus"},
+    {GST_POLLEN_TTS_FORMAT_AAC, "AAC (often in M4A), passed through", "aac"},
+    {GST_POLLEN_TTS_FORMAT_FLAC, "FLAC, passed through", "flac"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsFormat",
+            values));
+  return type;
+}
+
+static const gchar *
+format_nick (GstPollenTtsFormat format)
+{
+  GEnumClass *klass = g_type_class_peek (GST_TYPE_POLLEN_TTS_FORMAT);
+  GEnumValue *value = g_enum_get_value (klass, format);
+
+  return value ? value->value_nick : "wav";
+}
+
+/* ---- entries and items ---- */
+
+static TtsEntry *
+tts_entry_new (EntryKind kind, GstClockTime pts, GstClockTime duration)
+{
+  TtsEntry *entry = g_new0 (TtsEntry, 1);
+
+  entry->kind = kind;
+  entry->pts = pts;
+  entry->duration = duration;
+  return entry;
+}
+
+static void
+tts_entry_free (TtsEntry * entry)
+{
+  pollen_request_free (entry->request);
+  g_free (entry->preview);
+  gst_clear_event (&entry->event);
+  g_free (entry);
+}
+
+static TtsItem *
+tts_item_new (ItemKind kind, GstCaps * caps, GBytes * data)
+{
+  TtsItem *item = g_new0 (TtsItem, 1);
+
+  item->kind = kind;
+  item->caps = caps ? gst_caps_ref (caps) : NULL;
+  item->data = data;
+  return item;
+}
+
+static void
+tts_item_free (TtsItem * item)
+{
+  gst_clear_caps (&item->caps);
+  g_clear_pointer (&item->data, g_bytes_unref);
+  g_free (item);
+}
+
+/* ---- small helpers ---- */
+
+static GstFlowReturn
+gst_pollen_tts_get_srcresult (GstPollenTts * self)
+{
+  GstFlowReturn ret;
+
+  g_mutex_lock (&self->lock);
+  ret = self->srcresult;
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
+static void
+gst_pollen_tts_set_srcresult (GstPollenTts * self, GstFlowReturn ret)
+{
+  g_mutex_lock (&self->lock);
+  self->srcresult = ret;
+  g_mutex_unlock (&self->lock);
+}
+
+static GstClockTime
+time_max (GstClockTime a, GstClockTime b)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (a))
+    return b;
+  if (!GST_CLOCK_TIME_IS_VALID (b))
+    return a;
+  return MAX (a, b);
+}
+
+/* The first words of @text, for messages. */
+static gchar *
+text_preview (const gchar * text)
+{
+  if (g_utf8_strlen (text, -1) <= PREVIEW_CHARS)
+    return g_strdup (text);
+  return g_strdup_printf ("%.*s…", (gint) (g_utf8_offset_to_pointer (text,
+              PREVIEW_CHARS) - text), text);
+}
+
+/* The rate raw PCM is assumed to have: pcm-rate, or the model's. With the
+ * object lock. */
+static guint
+gst_pollen_tts_pcm_rate_locked (GstPollenTts * self)
+{
+  if (self->pcm_rate > 0)
+    return self->pcm_rate;
+  return pollen_media_speech_rate (self->settings.model ?
+      self->settings.model : DEFAULT_MODEL);
+}
+
+/* ---- text in: the sink side ---- */
+
+/* The words of @buffer, ready to send; "" when there are none. */
+static gchar *
+gst_pollen_tts_text_from_buffer (GstPollenTts * self, GstBuffer * buffer)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *plain = NULL;
+  gboolean repaired = FALSE;
+  GstMapInfo map;
+
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) ||
+      !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return g_strdup ("");
+  text = pollen_text_from_bytes (map.data, map.size, &repaired);
+  gst_buffer_unmap (buffer, &map);
+
+  if (repaired)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The text at %" GST_TIME_FORMAT " is not valid UTF-8; the invalid "
+            "bytes were replaced by U+FFFD. Convert the text to UTF-8 (for "
+            "subtitles, set subparse's subtitle-encoding).",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer))), (NULL));
+
+  if (self->input_is_markup)
+    plain = pollen_text_strip_markup (text);
+  return pollen_text_normalize_space (plain ? plain : text);
+}
+
+/* The request that speaks @input, from a snapshot of the properties. */
+static PollenRequest *
+gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
+    guint * pcm_rate)
+{
+  PollenRequest *request = pollen_request_new ("POST", SPEECH_PATH);
+  g_autoptr (JsonObject) body = json_object_new ();
+
+  GST_OBJECT_LOCK (self);
+  json_object_set_string_member (body, "model", self->settings.model ?
+      self->settings.model : DEFAULT_MODEL);
+  json_object_set_string_member (body, "input", input);
+  json_object_set_string_member (body, "voice", self->voice ? self->voice :
+      DEFAULT_VOICE);
+  json_object_set_string_member (body, "response_format",
+      format_nick (self->response_format));
+  if (self->instructions && *self->instructions)
+    json_object_set_string_member (body, "instructions", self->instructions);
+  pollen_request_set_json (request, body);
+  pollen_request_add_extra_params (request, self->settings.extra_params);
+  *pcm_rate = gst_pollen_tts_pcm_rate_locked (self);
+  GST_OBJECT_UNLOCK (self);
+  return request;
+}
+
+/* Queues @entry, blocking while max-in-flight jobs are pending. */
+static GstFlowReturn
+gst_pollen_tts_submit (GstPollenTts * self, TtsEntry * entry)
+{
+  GstFlowReturn ret = gst_pollen_tts_get_srcresult (self);
+
+  if (ret != GST_FLOW_OK) {
+    tts_entry_free (entry);
+    return ret;
+  }
+  if (!pollen_jobs_submit (self->jobs, entry)) {
+    ret = gst_pollen_tts_get_srcresult (self);
+    return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
+  }
+  return GST_FLOW_OK;
+}
+
+/* One job per piece the server accepts; the pieces after the first carry
+ * no timestamp of their own: they follow the piece before. */
+static GstFlowReturn
+gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
+    GstClockTime pts, GstClockTime duration)
+{
+  g_autoptr (GPtrArray) pieces = pollen_text_split (text, MAX_INPUT_UNITS);
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  if (pieces->len > 1)
+    GST_INFO_OBJECT (self, "text at %" GST_TIME_FORMAT " is over %u "
+        "characters: sent as %u requests", GST_TIME_ARGS (pts),
+        MAX_INPUT_UNITS, pieces->len);
+
+  for (i = 0; i < pieces->len && ret == GST_FLOW_OK; i++) {
+    const gchar *piece = pieces->pdata[i];
+    TtsEntry *entry = tts_entry_new (ENTRY_SPEECH, pts, duration);
+
+    entry->continues = i > 0;
+    entry->preview = text_preview (piece);
+    entry->request = gst_pollen_tts_build_request (self, piece,
+        &entry->pcm_rate);
+    GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
+        GST_TIME_ARGS (pts), entry->preview);
+    ret = gst_pollen_tts_submit (self, entry);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_pollen_tts_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (parent);
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  GstClockTime duration = GST_BUFFER_DURATION (buffer);
+  g_autofree gchar *text = NULL;
+  GstFlowReturn ret = gst_pollen_tts_get_srcresult (self);
+
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+
+  text = gst_pollen_tts_text_from_buffer (self, buffer);
+  gst_buffer_unref (buffer);
+
+  if (*text)
+    return gst_pollen_tts_submit_text (self, text, pts, duration);
+
+  GST_DEBUG_OBJECT (self, "nothing to say at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (pts));
+  return gst_pollen_tts_submit (self, tts_entry_new (ENTRY_SILENCE, pts,
+          duration));
+}
+
+/* ---- bytes in, audio chunks out: the workers ---- */
+
+typedef enum
+{
+  STAGE_DETECT,                 /* what is it? */
+  STAGE_WAV_HEADER,
+  STAGE_WAV_DATA,
+  STAGE_WAV_TAIL,               /* chunks after the data, or another WAV */
+  STAGE_PASS,                   /* raw PCM or encoded audio, as it comes */
+} DecodeStage;
+
+typedef enum
+{
+  STEP_AGAIN,
+  STEP_NEED_MORE,
+  STEP_FAILED,
+} DecodeStep;
+
+/* Turns the body of one answer into audio chunks, whatever it turns out to
+ * be: a WAV (or several in a row) becomes raw audio, headerless PCM is raw
+ * audio at the assumed rate, anything else is passed on encoded with the
+ * caps its bytes have. */
+typedef struct
+{
+  GstPollenTts *self;
+  PollenJob *job;
+  const gchar *content_type;
+  const gchar *request_id;
+  guint pcm_rate;
+
+  DecodeStage stage;
+  GByteArray *pending;
+  gboolean at_end;
+  GstCaps *caps;
+  guint bpf;                    /* bytes per frame when raw, else 0 */
+  guint64 data_left;            /* of the current WAV's samples */
+  guint64 skip_left;            /* of a chunk after them */
+  gsize emitted;
+} SpeechDecoder;
+
+static void
+speech_decoder_init (SpeechDecoder * dec, GstPollenTts * self, PollenJob * job,
+    const PollenResponse * response, guint pcm_rate)
+{
+  memset (dec, 0, sizeof (*dec));
+  dec->self = self;
+  dec->job = job;
+  dec->content_type = response->content_type;
+  dec->request_id = response->request_id;
+  dec->pcm_rate = pcm_rate;
+  dec->stage = STAGE_DETECT;
+  dec->pending = g_byte_array_new ();
+}
+
+static void
+speech_decoder_clear (SpeechDecoder * dec)
+{
+  g_byte_array_unref (dec->pending);
+  gst_clear_caps (&dec->caps);
+}
+
+static DecodeStep
+speech_decoder_fail (SpeechDecoder * dec, GError ** error,
+    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
+
+static DecodeStep
+speech_decoder_fail (SpeechDecoder * dec, GError ** error,
+    const gchar * format, ...)
+{
+  g_autofree gchar *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      "the server's answer (Content-Type %s, request id %s) %s",
+      dec->content_type ? dec->content_type : "none",
+      dec->request_id ? dec->request_id : "none", what);
+  return STEP_FAILED;
+}
+
+static void
+speech_decoder_drop (SpeechDecoder * dec, gsize size)
+{
+  g_byte_array_remove_range (dec->pending, 0, size);
+}
+
+static void
+speech_decoder_emit (SpeechDecoder * dec, gsize size)
+{
+  GBytes *data = g_bytes_new (dec->pending->data, size);
+
+  speech_decoder_drop (dec, size);
+  dec->emitted += size;
+  pollen_job_emit (dec->job, tts_item_new (ITEM_AUDIO, dec->caps, data));
+}
+
+static void
+speech_decoder_set_raw_caps (SpeechDecoder * dec, const GstAudioInfo * info)
+{
+  gst_clear_caps (&dec->caps);
+  dec->caps = gst_audio_info_to_caps (info);
+  dec->bpf = GST_AUDIO_INFO_BPF (info);
+}
+
+static GstAudioFormat
+wav_audio_format (const PollenWavInfo * wav)
+{
+  if (wav->format == POLLEN_WAV_FORMAT_PCM)
+    switch (wav->bits) {
+      case 8:
+        return GST_AUDIO_FORMAT_U8;
+      case 16:
+        return GST_AUDIO_FORMAT_S16LE;
+      case 24:
+        return GST_AUDIO_FORMAT_S24LE;
+      case 32:
+        return GST_AUDIO_FORMAT_S32LE;
+      default:
+        break;
+    }
+  if (wav->format == POLLEN_WAV_FORMAT_FLOAT)
+    switch (wav->bits) {
+      case 32:
+        return GST_AUDIO_FORMAT_F32LE;
+      case 64:
+        return GST_AUDIO_FORMAT_F64LE;
+      default:
+        break;
+    }
+  return GST_AUDIO_FORMAT_UNKNOWN;
+}
+
+static DecodeStep
+speech_decoder_wav_header (SpeechDecoder * dec, GError ** error)
+{
+  g_autoptr (GError) cause = NULL;
+  PollenWavInfo wav = { 0, };
+  GstAudioFormat format;
+  GstAudioInfo info;
+
+  switch (pollen_wav_parse_header (dec->pending->data, dec->pending->len,
+          &wav, &cause)) {
+    case POLLEN_WAV_NEED_MORE:
+      if (dec->at_end)
+        return speech_decoder_fail (dec, error, "ended inside its WAV "
+            "header (%u bytes)", dec->pending->len);
+      return STEP_NEED_MORE;
+    case POLLEN_WAV_INVALID:
+      return speech_decoder_fail (dec, error, "is %s", cause->message);
+    case POLLEN_WAV_OK:
+      break;
+  }
+
+  format = wav_audio_format (&wav);
+  if (format == GST_AUDIO_FORMAT_UNKNOWN || wav.channels > 64 ||
+      wav.rate > 768000)
+    return speech_decoder_fail (dec, error, "is a WAV of format 0x%04x, %u "
+        "bits, %u channels at %u Hz, which is not PCM this element outputs; "
+        "pick another response-format", wav.format, wav.bits, wav.channels,
+        wav.rate);
+
+  gst_audio_info_set_format (&info, format, wav.rate, wav.channels, NULL);
+  speech_decoder_set_raw_caps (dec, &info);
+  GST_DEBUG_OBJECT (dec->self, "WAV: %" GST_PTR_FORMAT ", %s bytes of "
+      "samples", dec->caps, wav.data_size == POLLEN_WAV_SIZE_UNKNOWN ?
+      "unknown" : "known");
+  speech_decoder_drop (dec, wav.data_offset);
+  dec->data_left = wav.data_size;
+  dec->stage = STAGE_WAV_DATA;
+  return STEP_AGAIN;
+}
+
+static DecodeStep
+speech_decoder_wav_data (SpeechDecoder * dec)
+{
+  guint64 avail = dec->pending->len;
+  gsize size;
+
+  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
+    avail = MIN (avail, dec->data_left);
+  size = avail - avail % dec->bpf;
+
+  if (size > 0) {
+    speech_decoder_emit (dec, size);
+    if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
+      dec->data_left -= size;
+  } else if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
+      dec->data_left < dec->bpf && avail == dec->data_left) {
+    /* a data size that is not a whole number of frames */
+    speech_decoder_drop (dec, avail);
+    dec->data_left = 0;
+  }
+
+  if (dec->data_left == 0) {
+    dec->stage = STAGE_WAV_TAIL;
+    return STEP_AGAIN;
+  }
+  return size > 0 ? STEP_AGAIN : STEP_NEED_MORE;
+}
+
+/* After a WAV's samples: skip the chunks that follow (LIST …), and start
+ * over when another whole WAV follows, maybe at another rate. */
+static DecodeStep
+speech_decoder_wav_tail (SpeechDecoder * dec)
+{
+  guint32 chunk_size;
+
+  if (dec->skip_left > 0) {
+    gsize size = MIN (dec->skip_left, dec->pending->len);
+
+    if (size == 0)
+      return STEP_NEED_MORE;
+    speech_decoder_drop (dec, size);
+    dec->skip_left -= size;
+    return STEP_AGAIN;
+  }
+  if (dec->pending->len < 8)
+    return STEP_NEED_MORE;
+  if (memcmp (dec->pending->data, "RIFF", 4) == 0) {
+    GST_DEBUG_OBJECT (dec->self, "another WAV follows in the same answer");
+    dec->stage = STAGE_WAV_HEADER;
+    return STEP_AGAIN;
+  }
+  chunk_size = GST_READ_UINT32_LE (dec->pending->data + 4);
+  dec->skip_left = 8 + (guint64) chunk_size + (chunk_size & 1);
+  return STEP_AGAIN;
+}
+
+static gboolean
+caps_are_audio (GstCaps * caps)
+{
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+
+  return g_str_has_prefix (name, "audio/") ||
+      g_str_equal (name, "application/ogg") ||
+      g_str_equal (name, "video/quicktime");
+}
+
+static DecodeStep
+speech_decoder_detect (SpeechDecoder * dec, GError ** error)
+{
+  const guint8 *data = dec->pending->data;
+  gsize size = dec->pending->len;
+  g_autoptr (GBytes) head = NULL;
+  GstCaps *caps;
+  GstAudioInfo info;
+
+  if (size < 12 && !dec->at_end)
+    return STEP_NEED_MORE;
+  if (size >= 12 && memcmp (data, "RIFF", 4) == 0 &&
+      memcmp (data + 8, "WAVE", 4) == 0) {
+    dec->stage = STAGE_WAV_HEADER;
+    return STEP_AGAIN;
+  }
+  if (size < DETECT_SIZE && !dec->at_end)
+    return STEP_NEED_MORE;
+  if (size == 0)
+    return speech_decoder_fail (dec, error, "is empty");
+
+  head = g_bytes_new (data, size);
+  caps = pollen_media_detect_caps (GST_OBJECT (dec->self), head,
+      dec->content_type, dec->pcm_rate);
+  if (!caps || !caps_are_audio (caps)) {
+    g_autofree gchar *start = g_strndup ((const gchar *) data, MIN (size,
+            120));
+    g_autofree gchar *printable = g_utf8_make_valid (start, -1);
+
+    gst_clear_caps (&caps);
+    return speech_decoder_fail (dec, error, "is not audio (%" G_GSIZE_FORMAT
+        " bytes starting \"%s\")", size, g_strdelimit (printable, "\r\n",
+            ' '));
+  }
+
+  dec->caps = caps;
+  dec->bpf = 0;
+  if (gst_structure_has_name (gst_caps_get_structure (caps, 0), "audio/x-raw")
+      && gst_audio_info_from_caps (&info, caps))
+    dec->bpf = GST_AUDIO_INFO_BPF (&info);
+  GST_DEBUG_OBJECT (dec->self, "answer is %" GST_PTR_FORMAT, caps);
+  dec->stage = STAGE_PASS;
+  return STEP_AGAIN;
+}
+
+static DecodeStep
+speech_decoder_pass (SpeechDecoder * dec)
+{
+  gsize size = dec->pending->len;
+
+  if (dec->bpf > 0)
+    size -= size % dec->bpf;
+  if (size == 0)
+    return STEP_NEED_MORE;
+  speech_decoder_emit (dec, size);
+  return STEP_AGAIN;
+}
+
+static DecodeStep
+speech_decoder_step (SpeechDecoder * dec, GError ** error)
+{
+  switch (dec->stage) {
+    case STAGE_DETECT:
+      return speech_decoder_detect (dec, error);
+    case STAGE_WAV_HEADER:
+      return speech_decoder_wav_header (dec, error);
+    case STAGE_WAV_DATA:
+      return speech_decoder_wav_data (dec);
+    case STAGE_WAV_TAIL:
+      return speech_decoder_wav_tail (dec);
+    case STAGE_PASS:
+      return speech_decoder_pass (dec);
+  }
+  g_assert_not_reached ();
+  return STEP_FAILED;
+}
+
+static gboolean
+speech_decoder_run (SpeechDecoder * dec, GError ** error)
+{
+  DecodeStep step;
+
+  while ((step = speech_decoder_step (dec, error)) == STEP_AGAIN);
+  return step != STEP_FAILED;
+}
+
+static gboolean
+speech_decoder_push (SpeechDecoder * dec, GBytes * bytes, GError ** error)
+{
+  gsize size;
+  gconstpointer data = g_bytes_get_data (bytes, &size);
+
+  g_byte_array_append (dec->pending, data, size);
+  return speech_decoder_run (dec, error);
+}
+
+static gboolean
+speech_decoder_finish (SpeechDecoder * dec, GError ** error)
+{
+  dec->at_end = TRUE;
+  if (!speech_decoder_run (dec, error))
+    return FALSE;
+  if (dec->pending->len > 0 && dec->stage != STAGE_WAV_TAIL)
+    GST_DEBUG_OBJECT (dec->self, "dropping %u bytes at the end of the answer "
+        "(not a whole frame)", dec->pending->len);
+  return TRUE;
+}
+
+/* Makes the request of @entry and emits its audio as it streams in. */
+static gboolean
+gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
+    TtsEntry * entry, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (PollenResponse) response = NULL;
+  SpeechDecoder dec;
+  gboolean ok = TRUE;
+  gint64 started = g_get_monotonic_time ();
+
+  response = pollen_client_send (self->client, entry->request, cancellable,
+      error);
+  if (!response)
+    return FALSE;
+  GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
+      "(request id %s, model %s)", entry->preview, response->content_type,
+      (g_get_monotonic_time () - started) / 1000, response->request_id,
+      response->model_used);
+
+  speech_decoder_init (&dec, self, job, response, entry->pcm_rate);
+  while (ok) {
+    g_autoptr (GBytes) bytes = pollen_response_read (response, READ_SIZE,
+        cancellable, error);
+
+    if (!bytes)
+      ok = FALSE;
+    else if (g_bytes_get_size (bytes) == 0)
+      break;
+    else
+      ok = speech_decoder_push (&dec, bytes, error);
+  }
+  if (ok)
+    ok = speech_decoder_finish (&dec, error);
+  GST_DEBUG_OBJECT (self, "\"%s\": %" G_GSIZE_FORMAT " bytes of audio in %"
+      G_GINT64_FORMAT " ms", entry->preview, dec.emitted,
+      (g_get_monotonic_time () - started) / 1000);
+  speech_decoder_clear (&dec);
+  return ok;
+}
+
+static gboolean
+gst_pollen_tts_run_job (PollenJob * job, gpointer data, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
+{
+  TtsEntry *entry = data;
+
+  if (entry->kind != ENTRY_SPEECH)
+    return TRUE;
+  /* lets the src task fill the time up to this speech while it waits */
+  pollen_job_emit (job, tts_item_new (ITEM_BEGIN, NULL, NULL));
+  return gst_pollen_tts_fetch_speech (user_data, job, entry, cancellable,
+      error);
+}
+
+/* ---- audio out: the src task ---- */
+
+static void
+gst_pollen_tts_reset_output (GstPollenTts * self)
+{
+  self->position = GST_CLOCK_TIME_NONE;
+  self->text_end = GST_CLOCK_TIME_NONE;
+  self->group_end = GST_CLOCK_TIME_NONE;
+  self->speech_start = GST_CLOCK_TIME_NONE;
+  self->speech_samples = 0;
+  self->speech_has_audio = FALSE;
+}
+
+static GstFlowReturn
+gst_pollen_tts_push_event (GstPollenTts * self, GstEvent * event)
+{
+  if (gst_pad_push_event (self->srcpad, event))
+    return GST_FLOW_OK;
+  return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+      GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_tts_push_segment (GstPollenTts * self)
+{
+  self->segment_pending = FALSE;
+  return gst_pollen_tts_push_event (self, gst_event_new_segment
+      (&self->segment));
+}
+
+/* Sends @caps downstream when they differ from the current ones; the
+ * segment that waited for them follows. */
+static GstFlowReturn
+gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * caps)
+{
+  if (self->caps && gst_caps_is_equal (self->caps, caps))
+    return GST_FLOW_OK;
+
+  GST_INFO_OBJECT (self, "output caps %" GST_PTR_FORMAT, caps);
+  if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps)))
+    return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_NOT_NEGOTIATED;
+  gst_caps_replace (&self->caps, caps);
+  self->raw = gst_structure_has_name (gst_caps_get_structure (caps, 0),
+      "audio/x-raw") && gst_audio_info_from_caps (&self->info, caps);
+
+  if (self->segment_pending)
+    return gst_pollen_tts_push_segment (self);
+  return GST_FLOW_OK;
+}
+
+/* Raw caps to fill time with before any speech said what the audio is:
+ * what a WAV or PCM answer most likely has. NULL for encoded formats. */
+static GstCaps *
+gst_pollen_tts_guess_caps (GstPollenTts * self)
+{
+  GstAudioInfo info;
+  gboolean raw;
+  guint rate;
+
+  GST_OBJECT_LOCK (self);
+  raw = self->response_format == GST_POLLEN_TTS_FORMAT_WAV ||
+      self->response_format == GST_POLLEN_TTS_FORMAT_PCM;
+  rate = gst_pollen_tts_pcm_rate_locked (self);
+  GST_OBJECT_UNLOCK (self);
+  if (!raw)
+    return NULL;
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, rate, 1, NULL);
+  return gst_audio_info_to_caps (&info);
+}
+
+static GstFlowReturn
+gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
+    GstClockTime until)
+{
+  guint rate = GST_AUDIO_INFO_RATE (&self->info);
+  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  guint64 total = gst_util_uint64_scale_round (until - from, rate, GST_SECOND);
+  guint64 chunk = MAX (1, gst_util_uint64_scale (SILENCE_CHUNK, rate,
+          GST_SECOND));
+  guint64 done = 0;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  while (done < total && ret == GST_FLOW_OK) {
+    guint64 n = MIN (chunk, total - done);
+    GstBuffer *buffer = gst_buffer_new_allocate (NULL, n * bpf, NULL);
+    GstMapInfo map;
+
+    gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+    gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+    GST_BUFFER_PTS (buffer) = from + gst_util_uint64_scale (done, GST_SECOND,
+        rate);
+    GST_BUFFER_DURATION (buffer) = from + gst_util_uint64_scale (done + n,
+        GST_SECOND, rate) - GST_BUFFER_PTS (buffer);
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
+    done += n;
+    ret = gst_pad_push (self->srcpad, buffer);
+  }
+  return ret;
+}
+
+/* Fills the time from what went out last up to @until, so downstream keeps
+ * going and file writers get the pause: GAP-flagged silence for raw audio,
+ * a GAP event for encoded audio. Before the first speech the caps are only
+ * guessed, so that is done only when @now_or_never (live pipelines, EOS);
+ * otherwise the fill waits for the first speech's real caps. */
+/* Where filling starts when nothing went out yet: the segment start, or in
+ * a live pipeline the stream time of now, since the past is late anyway. */
+static GstClockTime
+gst_pollen_tts_fill_origin (GstPollenTts * self)
+{
+  GstClockTime now, stream_now;
+
+  if (!self->upstream_live)
+    return self->segment.start;
+  now = gst_element_get_current_running_time (GST_ELEMENT (self));
+  stream_now = GST_CLOCK_TIME_IS_VALID (now) ?
+      gst_segment_position_from_running_time (&self->segment,
+      GST_FORMAT_TIME, now) : GST_CLOCK_TIME_NONE;
+  return time_max (self->segment.start, stream_now);
+}
+
+static GstFlowReturn
+gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
+    gboolean now_or_never)
+{
+  GstClockTime from = GST_CLOCK_TIME_IS_VALID (self->position) ?
+      self->position : gst_pollen_tts_fill_origin (self);
+  GstFlowReturn ret;
+
+  if (!GST_CLOCK_TIME_IS_VALID (until) || until <= from)
+    return GST_FLOW_OK;
+
+  if (!self->caps) {
+    g_autoptr (GstCaps) guess = NULL;
+
+    if (!now_or_never || !(guess = gst_pollen_tts_guess_caps (self)))
+      return GST_FLOW_OK;
+    if ((ret = gst_pollen_tts_set_caps (self, guess)) != GST_FLOW_OK)
+      return ret;
+  }
+
+  /* a GAP before any data makes a parser (GstBaseParse) settle for
+   * default caps (mpegaudioparse: layer 1) that the real stream then
+   * contradicts; the first buffer's timestamp says as much */
+  if (!self->raw && !self->sent_audio)
+    return GST_FLOW_OK;
+
+  GST_LOG_OBJECT (self, "filling %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (from), GST_TIME_ARGS (until));
+  if (self->raw)
+    ret = gst_pollen_tts_push_silence (self, from, until);
+  else
+    ret = gst_pollen_tts_push_event (self, gst_event_new_gap (from,
+            until - from));
+  if (ret == GST_FLOW_OK)
+    self->position = until;
+  return ret;
+}
+
+/* Asks upstream whether it is live and with what latency; the deadline of
+ * a speech depends on it. */
+static void
+gst_pollen_tts_query_upstream (GstPollenTts * self)
+{
+  GstQuery *query = gst_query_new_latency ();
+
+  self->upstream_live = FALSE;
+  self->upstream_min = 0;
+  if (gst_pad_peer_query (self->sinkpad, query))
+    gst_query_parse_latency (query, &self->upstream_live,
+        &self->upstream_min, NULL);
+  gst_query_unref (query);
+}
+
+static GstPollenTtsOverflow
+gst_pollen_tts_get_overflow (GstPollenTts * self)
+{
+  GstPollenTtsOverflow overflow;
+
+  GST_OBJECT_LOCK (self);
+  overflow = self->overflow;
+  GST_OBJECT_UNLOCK (self);
+  return overflow;
+}
+
+/* A speech's request went out: work out where it starts and fill the time
+ * up to there. */
+static GstFlowReturn
+gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
+{
+  GstClockTime start;
+
+  self->speech_overflow = gst_pollen_tts_get_overflow (self);
+  if (entry->continues) {
+    start = self->position;
+  } else {
+    start = GST_CLOCK_TIME_IS_VALID (entry->pts) ? entry->pts :
+        time_max (self->position, self->segment.start);
+    self->group_end = GST_CLOCK_TIME_IS_VALID (entry->duration) ?
+        start + entry->duration : GST_CLOCK_TIME_NONE;
+    self->text_end = time_max (self->text_end, self->group_end);
+  }
+  if ((entry->continues ||
+          self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT) &&
+      GST_CLOCK_TIME_IS_VALID (self->position) && start < self->position)
+    start = self->position;
+  /* a later piece when nothing at all went out before it */
+  if (!GST_CLOCK_TIME_IS_VALID (start))
+    start = self->segment.start;
+
+  self->speech_start = start;
+  self->speech_samples = 0;
+  self->speech_has_audio = FALSE;
+  gst_pollen_tts_query_upstream (self);
+  GST_DEBUG_OBJECT (self, "\"%s\" to start at %" GST_TIME_FORMAT,
+      entry->preview, GST_TIME_ARGS (start));
+  return gst_pollen_tts_fill (self, start, self->upstream_live);
+}
+
+/* In a live pipeline, speech that comes after its deadline would be
+ * dropped by the sink: move it to now. */
+static void
+gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
+{
+  GstClockTime now, running, deadline;
+  guint latency_ms;
+
+  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
+    return;
+  now = gst_element_get_current_running_time (GST_ELEMENT (self));
+  running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+      self->speech_start);
+  if (!GST_CLOCK_TIME_IS_VALID (now) || !GST_CLOCK_TIME_IS_VALID (running))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  latency_ms = self->latency_ms;
+  GST_OBJECT_UNLOCK (self);
+  deadline = running + self->upstream_min + latency_ms * GST_MSECOND;
+  if (now <= deadline)
+    return;
+
+  GST_ELEMENT_WARNING (self, CORE, CLOCK,
+      ("The speech for the text at %" GST_TIME_FORMAT " came %" G_GUINT64_FORMAT
+          " ms after its deadline and was shifted that much later. Raise the "
+          "latency property (now %u ms).", GST_TIME_ARGS (self->speech_start),
+          (now - deadline) / GST_MSECOND, latency_ms),
+      ("text \"%s\", running time %" GST_TIME_FORMAT ", now %" GST_TIME_FORMAT,
+          entry->preview, GST_TIME_ARGS (running), GST_TIME_ARGS (now)));
+  self->speech_start += now - deadline;
+}
+
+/* The part of @size bytes of samples at @pts that lies before the end of
+ * the text, in clip mode. */
+static gsize
+gst_pollen_tts_clip (GstPollenTts * self, GstClockTime pts, gsize size)
+{
+  guint rate = GST_AUDIO_INFO_RATE (&self->info);
+  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  guint64 room;
+
+  if (self->speech_overflow != GST_POLLEN_TTS_OVERFLOW_CLIP ||
+      !GST_CLOCK_TIME_IS_VALID (self->group_end))
+    return size;
+  if (pts >= self->group_end)
+    return 0;
+  room = gst_util_uint64_scale (self->group_end - pts, rate, GST_SECOND);
+  return MIN (size, room * bpf);
+}
+
+static GstFlowReturn
+gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
+{
+  guint rate = GST_AUDIO_INFO_RATE (&self->info);
+  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  gsize size = g_bytes_get_size (data);
+  guint64 samples = size / bpf;
+  GstClockTime pts, end;
+  GstBuffer *buffer;
+  gsize keep;
+
+  pts = self->speech_start + gst_util_uint64_scale (self->speech_samples,
+      GST_SECOND, rate);
+  self->speech_samples += samples;
+  keep = gst_pollen_tts_clip (self, pts, size);
+  if (keep == 0) {
+    GST_LOG_OBJECT (self, "clipped %" G_GSIZE_FORMAT " bytes after the end "
+        "of the text", size);
+    return GST_FLOW_OK;
+  }
+  end = self->speech_start + gst_util_uint64_scale (self->speech_samples -
+      (size - keep) / bpf, GST_SECOND, rate);
+
+  /* wrapping takes a reference of its own */
+  buffer = gst_buffer_new_wrapped_bytes (data);
+  if (keep < size)
+    gst_buffer_resize (buffer, 0, keep);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = end - pts;
+  /* each answer is audio of its own: its first buffer is a discont */
+  if (self->speech_discont)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  self->speech_discont = FALSE;
+  self->position = time_max (self->position, end);
+  self->sent_audio = TRUE;
+  return gst_pad_push (self->srcpad, buffer);
+}
+
+/* Encoded audio: only where a speech starts is known, so its first buffer
+ * carries the time and DISCONT (each answer is a stream of its own) and the
+ * rest follow untimed. A later piece of a split text follows the piece
+ * before, untimed. */
+static GstFlowReturn
+gst_pollen_tts_push_encoded (GstPollenTts * self, TtsEntry * entry,
+    GBytes * data)
+{
+  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (data);
+
+  if (self->speech_discont) {
+    if (!entry->continues) {
+      GST_BUFFER_PTS (buffer) = self->speech_start;
+      self->position = time_max (self->position, self->speech_start);
+    }
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    self->speech_discont = FALSE;
+  }
+  self->sent_audio = TRUE;
+  return gst_pad_push (self->srcpad, buffer);
+}
+
+static GstFlowReturn
+gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
+    TtsItem * item)
+{
+  GstFlowReturn ret;
+
+  if (!self->speech_has_audio) {
+    self->speech_has_audio = TRUE;
+    self->speech_discont = TRUE;
+    gst_pollen_tts_check_deadline (self, entry);
+    /* with the real caps now known, a fill that waited for them */
+    if ((ret = gst_pollen_tts_set_caps (self, item->caps)) != GST_FLOW_OK)
+      return ret;
+    if ((ret = gst_pollen_tts_fill (self, self->speech_start, TRUE)) !=
+        GST_FLOW_OK)
+      return ret;
+  }
+
+  if (!gst_caps_is_equal (self->caps, item->caps)) {
+    /* another WAV at another rate within the answer: its samples count
+     * from where the ones before ended */
+    if (self->raw)
+      self->speech_start += gst_util_uint64_scale (self->speech_samples,
+          GST_SECOND, GST_AUDIO_INFO_RATE (&self->info));
+    self->speech_samples = 0;
+    self->speech_discont = TRUE;
+    if ((ret = gst_pollen_tts_set_caps (self, item->caps)) != GST_FLOW_OK)
+      return ret;
+  }
+
+  if (self->raw)
+    return gst_pollen_tts_push_raw (self, item->data);
+  return gst_pollen_tts_push_encoded (self, entry, item->data);
+}
+
+static GstFlowReturn
+gst_pollen_tts_handle_item (GstPollenTts * self, TtsEntry * entry,
+    TtsItem * item)
+{
+  if (item->kind == ITEM_BEGIN)
+    return gst_pollen_tts_begin_speech (self, entry);
+  return gst_pollen_tts_push_audio (self, entry, item);
+}
+
+/* A text with nothing to say: its time is filled. */
+static GstFlowReturn
+gst_pollen_tts_handle_silence (GstPollenTts * self, TtsEntry * entry)
+{
+  GstClockTime start = GST_CLOCK_TIME_IS_VALID (entry->pts) ? entry->pts :
+      time_max (self->position, self->segment.start);
+
+  if (!GST_CLOCK_TIME_IS_VALID (entry->duration))
+    return GST_FLOW_OK;
+  gst_pollen_tts_query_upstream (self);
+  self->text_end = time_max (self->text_end, start + entry->duration);
+  return gst_pollen_tts_fill (self, start + entry->duration,
+      self->upstream_live);
+}
+
+static GstFlowReturn
+gst_pollen_tts_handle_gap (GstPollenTts * self, GstEvent * event)
+{
+  GstClockTime pts, duration;
+
+  gst_event_parse_gap (event, &pts, &duration);
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    pts += duration;
+  self->text_end = time_max (self->text_end, pts);
+  return gst_pollen_tts_fill (self, pts, TRUE);
+}
+
+static GstFlowReturn
+gst_pollen_tts_handle_event (GstPollenTts * self, GstEvent * event)
+{
+  GstFlowReturn ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      gst_event_copy_segment (event, &self->segment);
+      gst_pollen_tts_reset_output (self);
+      self->segment_pending = TRUE;
+      if (self->caps)
+        return gst_pollen_tts_push_segment (self);
+      return GST_FLOW_OK;
+    case GST_EVENT_GAP:
+      return gst_pollen_tts_handle_gap (self, event);
+    case GST_EVENT_EOS:
+      /* the file ends where the last text ends */
+      if ((ret = gst_pollen_tts_fill (self, self->text_end, TRUE)) !=
+          GST_FLOW_OK)
+        return ret;
+      if (self->segment_pending &&
+          (ret = gst_pollen_tts_push_segment (self)) != GST_FLOW_OK)
+        return ret;
+      break;
+    default:
+      break;
+  }
+  return gst_pollen_tts_push_event (self, gst_event_ref (event));
+}
+
+static gboolean
+error_is_client_error (const GError * error)
+{
+  guint status = pollen_client_error_get_http_status (error);
+
+  return status >= 400 && status < 500 && status != 429;
+}
+
+/* A request failed after its retries. 4xx answers mean the settings are
+ * wrong, which no later text fixes: always an error. Other failures are an
+ * error too unless skip-failed, which fills the text's time instead. */
+static GstFlowReturn
+gst_pollen_tts_handle_failure (GstPollenTts * self, TtsEntry * entry,
+    const GError * error)
+{
+  g_autofree gchar *action = NULL;
+  gboolean skip;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return GST_FLOW_FLUSHING;
+
+  GST_OBJECT_LOCK (self);
+  skip = self->skip_failed && !error_is_client_error (error);
+  GST_OBJECT_UNLOCK (self);
+
+  action = g_strdup_printf ("Speaking the text at %" GST_TIME_FORMAT
+      " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
+  if (!skip) {
+    /* upstream sees the failure as soon as the message is out */
+    gst_pollen_tts_set_srcresult (self, GST_FLOW_ERROR);
+    pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_ERROR, action,
+        error);
+    return GST_FLOW_ERROR;
+  }
+  pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_WARNING, action,
+      error);
+  return gst_pollen_tts_fill (self, self->group_end, TRUE);
+}
+
+static GstFlowReturn
+gst_pollen_tts_handle_done (GstPollenTts * self, TtsEntry * entry)
+{
+  switch (entry->kind) {
+    case ENTRY_SPEECH:
+      /* encoded speech has no known length: assume it fit its text */
+      if (self->caps && !self->raw)
+        self->position = time_max (self->position, self->group_end);
+      return GST_FLOW_OK;
+    case ENTRY_SILENCE:
+      return gst_pollen_tts_handle_silence (self, entry);
+    case ENTRY_EVENT:
+      return gst_pollen_tts_handle_event (self, entry->event);
+  }
+  return GST_FLOW_OK;
+}
+
+/* The task stops; the sink side learns why from srcresult. */
+static void
+gst_pollen_tts_pause (GstPollenTts * self, GstFlowReturn ret)
+{
+  GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
+  gst_pollen_tts_set_srcresult (self, ret);
+  if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_NOT_NEGOTIATED)
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+  /* a chain function waiting for room must not wait for ever */
+  if (ret != GST_FLOW_FLUSHING)
+    pollen_jobs_set_flushing (self->jobs, TRUE);
+  gst_pad_pause_task (self->srcpad);
+}
+
+static void
+gst_pollen_tts_loop (gpointer user_data)
+{
+  GstPollenTts *self = user_data;
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL, item = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  switch (pollen_jobs_next (self->jobs, TRUE, &data, &item, &error)) {
+    case POLLEN_JOBS_ITEM:
+      ret = gst_pollen_tts_handle_item (self, data, item);
+      tts_item_free (item);
+      break;
+    case POLLEN_JOBS_JOB_DONE:
+      ret = gst_pollen_tts_handle_done (self, data);
+      break;
+    case POLLEN_JOBS_JOB_FAILED:
+      ret = gst_pollen_tts_handle_failure (self, data, error);
+      break;
+    case POLLEN_JOBS_EMPTY:
+    case POLLEN_JOBS_TIMEOUT:
+      /* neither comes from a wait without end */
+      break;
+    case POLLEN_JOBS_FLUSHING:
+      ret = GST_FLOW_FLUSHING;
+      break;
+  }
+  if (ret != GST_FLOW_OK)
+    gst_pollen_tts_pause (self, ret);
+}
+
+/* ---- pads ---- */
+
+static void
+gst_pollen_tts_parse_input_caps (GstPollenTts * self, GstCaps * caps)
+{
+  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps,
+          0), "format");
+
+  self->input_is_markup = g_strcmp0 (format, "pango-markup") == 0;
+  GST_DEBUG_OBJECT (self, "input is %s", self->input_is_markup ?
+      "pango markup" : "plain text");
+}
+
+static gboolean
+gst_pollen_tts_flush_start (GstPollenTts * self, GstEvent * event)
+{
+  gboolean ret;
+
+  gst_pollen_tts_set_srcresult (self, GST_FLOW_FLUSHING);
+  pollen_jobs_set_flushing (self->jobs, TRUE);
+  ret = gst_pad_push_event (self->srcpad, event);
+  gst_pad_pause_task (self->srcpad);
+  GST_DEBUG_OBJECT (self, "flushed: requests in flight cancelled");
+  return ret;
+}
+
+static gboolean
+gst_pollen_tts_flush_stop (GstPollenTts * self, GstEvent * event)
+{
+  gboolean ret = gst_pad_push_event (self->srcpad, event);
+
+  gst_pollen_tts_reset_output (self);
+  gst_pollen_tts_set_srcresult (self, GST_FLOW_OK);
+  pollen_jobs_set_flushing (self->jobs, FALSE);
+  gst_pad_start_task (self->srcpad, gst_pollen_tts_loop, self, NULL);
+  return ret;
+}
+
+/* Serialized events keep their place among the speech: they go through
+ * the job queue. */
+static gboolean
+gst_pollen_tts_queue_event (GstPollenTts * self, GstEvent * event)
+{
+  TtsEntry *entry = tts_entry_new (ENTRY_EVENT, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+
+  entry->event = event;
+  return gst_pollen_tts_submit (self, entry) == GST_FLOW_OK;
+}
+
+static gboolean
+gst_pollen_tts_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      return gst_pollen_tts_flush_start (self, event);
+    case GST_EVENT_FLUSH_STOP:
+      return gst_pollen_tts_flush_stop (self, event);
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+
+      gst_event_parse_caps (event, &caps);
+      gst_pollen_tts_parse_input_caps (self, caps);
+      gst_event_unref (event);
+      return TRUE;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME) {
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("pollentts needs timed text (a TIME segment), got a %s segment.",
+                gst_format_get_name (segment->format)), (NULL));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      return gst_pollen_tts_queue_event (self, event);
+    }
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return gst_pollen_tts_queue_event (self, event);
+      return gst_pad_event_default (pad, parent, event);
+  }
+}
+
+static gboolean
+gst_pollen_tts_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    GstClockTime min, max, own;
+    gboolean live;
+
+    if (!gst_pad_peer_query (self->sinkpad, query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    if (live) {
+      GST_OBJECT_LOCK (self);
+      own = self->latency_ms * GST_MSECOND;
+      GST_OBJECT_UNLOCK (self);
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
+      GST_DEBUG_OBJECT (self, "live: latency %" GST_TIME_FORMAT " - %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+    }
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_pollen_tts_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    gst_pollen_tts_reset_output (self);
+    gst_segment_init (&self->segment, GST_FORMAT_TIME);
+    gst_clear_caps (&self->caps);
+    self->segment_pending = FALSE;
+    self->sent_audio = FALSE;
+    gst_pollen_tts_set_srcresult (self, GST_FLOW_OK);
+    pollen_jobs_set_flushing (self->jobs, FALSE);
+    return gst_pad_start_task (pad, gst_pollen_tts_loop, self, NULL);
+  }
+  gst_pollen_tts_set_srcresult (self, GST_FLOW_FLUSHING);
+  pollen_jobs_set_flushing (self->jobs, TRUE);
+  return gst_pad_stop_task (pad);
+}
+
+/* ---- GstElement ---- */
+
+static gboolean
+gst_pollen_tts_start (GstPollenTts * self)
+{
+  guint max_in_flight;
+
+  GST_OBJECT_LOCK (self);
+  max_in_flight = self->max_in_flight;
+  GST_OBJECT_UNLOCK (self);
+
+  self->client = pollen_settings_create_client (GST_ELEMENT (self),
+      &self->settings);
+  self->jobs = pollen_jobs_new (max_in_flight, gst_pollen_tts_run_job, self,
+      (GDestroyNotify) tts_entry_free, (GDestroyNotify) tts_item_free);
+  self->input_is_markup = FALSE;
+  return TRUE;
+}
+
+static void
+gst_pollen_tts_stop (GstPollenTts * self)
+{
+  /* waits for the workers: nothing uses the client after this */
+  g_clear_pointer (&self->jobs, pollen_jobs_free);
+  g_clear_object (&self->client);
+  gst_clear_caps (&self->caps);
+}
+
+static GstStateChangeReturn
+gst_pollen_tts_change_state (GstElement * element, GstStateChange transition)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+      !gst_pollen_tts_start (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY ||
+      (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+          ret == GST_STATE_CHANGE_FAILURE))
+    gst_pollen_tts_stop (self);
+  return ret;
+}
+
+/* ---- properties ---- */
+
+static void
+replace_string (GObject * object, gchar ** field, const GValue * value)
+{
+  GST_OBJECT_LOCK (object);
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+gst_pollen_tts_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (object);
+
+  if (pollen_settings_set_property (object, &self->settings, prop_id, value))
+    return;
+
+  switch (prop_id) {
+    case PROP_VOICE:
+      replace_string (object, &self->voice, value);
+      return;
+    case PROP_INSTRUCTIONS:
+      replace_string (object, &self->instructions, value);
+      return;
+    case PROP_LATENCY:
+      GST_OBJECT_LOCK (self);
+      self->latency_ms = g_value_get_uint (value);
+      GST_OBJECT_UNLOCK (self);
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_latency (GST_OBJECT (self)));
+      return;
+    default:
+      break;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_RESPONSE_FORMAT:
+      self->response_format = g_value_get_enum (value);
+      break;
+    case PROP_PCM_RATE:
+      self->pcm_rate = g_value_get_uint (value);
+      break;
+    case PROP_OVERFLOW:
+      self->overflow = g_value_get_enum (value);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      self->max_in_flight = g_value_get_uint (value);
+      break;
+    case PROP_SKIP_FAILED:
+      self->skip_failed = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pollen_tts_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (object);
+
+  if (pollen_settings_get_property (object, &self->settings, prop_id, value))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_VOICE:
+      g_value_set_string (value, self->voice);
+      break;
+    case PROP_RESPONSE_FORMAT:
+      g_value_set_enum (value, self->response_format);
+      break;
+    case PROP_PCM_RATE:
+      g_value_set_uint (value, self->pcm_rate);
+      break;
+    case PROP_INSTRUCTIONS:
+      g_value_set_string (value, self->instructions);
+      break;
+    case PROP_OVERFLOW:
+      g_value_set_enum (value, self->overflow);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, self->latency_ms);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      g_value_set_uint (value, self->max_in_flight);
+      break;
+    case PROP_SKIP_FAILED:
+      g_value_set_boolean (value, self->skip_failed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_pollen_tts_finalize (GObject * object)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (object);
+
+  pollen_settings_clear (&self->settings);
+  g_free (self->voice);
+  g_free (self->instructions);
+  gst_clear_caps (&self->caps);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_pollen_tts_init (GstPollenTts * self)
+{
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+
+  self->sinkpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "sink"), "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_tts_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_tts_sink_event));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "src"), "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_tts_src_query));
+  gst_pad_set_activatemode_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_tts_src_activate_mode));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  pollen_settings_init (&self->settings, DEFAULT_MODEL, DEFAULT_TIMEOUT);
+  self->voice = g_strdup (DEFAULT_VOICE);
+  self->response_format = DEFAULT_RESPONSE_FORMAT;
+  self->pcm_rate = DEFAULT_PCM_RATE;
+  self->overflow = DEFAULT_OVERFLOW;
+  self->latency_ms = DEFAULT_LATENCY_MS;
+  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  self->skip_failed = DEFAULT_SKIP_FAILED;
+  g_mutex_init (&self->lock);
+  self->srcresult = GST_FLOW_FLUSHING;
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  gst_pollen_tts_reset_output (self);
+}
+
+#define PARAM_FLAGS_PLAYING (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_PLAYING)
+
+static void
+gst_pollen_tts_install_properties (GObjectClass * klass)
+{
+  g_object_class_install_property (klass, PROP_VOICE,
+      g_param_spec_string ("voice", "Voice",
+          "Voice (JSON 'voice'), default alloy. Documented: alloy, echo, "
+          "fable, onyx, nova, shimmer, ash, ballad, coral, sage, verse "
+          "(OpenAI models); rachel, domi, bella, elli, charlotte, dorothy, "
+          "sarah, emily, lily, matilda, adam, antoni, arnold, josh, sam, "
+          "daniel, charlie, james, fin, callum, liam, george, brian, bill "
+          "(ElevenLabs models). Used from the next text on",
+          DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
+      g_param_spec_enum ("response-format", "Response Format",
+          "Audio format to ask for (JSON 'response_format'), default wav: "
+          "wav and pcm come out as raw audio, the others encoded; what "
+          "actually arrives decides the caps", GST_TYPE_POLLEN_TTS_FORMAT,
+          DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_PCM_RATE,
+      g_param_spec_uint ("pcm-rate", "PCM Rate",
+          "Sample rate in Hz of headerless 16-bit mono PCM answers "
+          "(response-format=pcm); 0 (default) uses the model's: 44100 for "
+          "ElevenLabs models, 24000 for the others", 0, 768000,
+          DEFAULT_PCM_RATE, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_INSTRUCTIONS,
+      g_param_spec_string ("instructions", "Instructions",
+          "How to speak, e.g. \"calm, slow\" (JSON 'instructions', sent only "
+          "when set; only some models take it, the others answer 400). "
+          "Default unset", NULL, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_OVERFLOW,
+      g_param_spec_enum ("overflow", "Overflow",
+          "What to do when speech is longer than its text's duration "
+          "(raw output), default shift", GST_TYPE_POLLEN_TTS_OVERFLOW,
+          DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Milliseconds added to the pipeline latency when upstream is live "
+          "(default 2000): the time a request may take; speech that comes "
+          "later is shifted with a warning", 0, 600000, DEFAULT_LATENCY_MS,
+          PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max In Flight",
+          "How many requests may run at once (default 3); the audio still "
+          "goes out in input order", 1, 16, DEFAULT_MAX_IN_FLIGHT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, PROP_SKIP_FAILED,
+      g_param_spec_boolean ("skip-failed", "Skip Failed",
+          "When a request still fails after its retries (5xx, 429, network): "
+          "FALSE (default) posts an error; TRUE posts a warning and fills "
+          "that text's time with silence. 4xx answers are always errors",
+          DEFAULT_SKIP_FAILED, PARAM_FLAGS_PLAYING));
+}
+
+static void
+gst_pollen_tts_class_init (GstPollenTtsClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_pollen_tts_set_property;
+  gobject_class->get_property = gst_pollen_tts_get_property;
+  gobject_class->finalize = gst_pollen_tts_finalize;
+
+  pollen_settings_install_properties (gobject_class, DEFAULT_MODEL,
+      "Speech model (JSON 'model'), default tts-1: tts-1 and the other "
+      "OpenAI models answer 24 kHz, elevenlabs 44.1 kHz", DEFAULT_TIMEOUT);
+  gst_pollen_tts_install_properties (gobject_class);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
+      "Speaks timed text with the Pollinations API, in sync with the text's "
+      "timestamps", "gst-pollen contributors");
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_pollen_tts_change_state);
+
+  GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
+      "Pollinations text to speech");
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_OVERFLOW, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_FORMAT, 0);
+}

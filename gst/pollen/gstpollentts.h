@@ -1,0 +1,51 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_POLLEN_TTS (gst_pollen_tts_get_type ())
+G_DECLARE_FINAL_TYPE (GstPollenTts, gst_pollen_tts, GST, POLLEN_TTS, GstElement)
+
+/**
+ * GstPollenTtsOverflow:
+ * @GST_POLLEN_TTS_OVERFLOW_CLIP: cut the speech at the end of its text
+ * @GST_POLLEN_TTS_OVERFLOW_OVERLAP: start each speech at its text's time,
+ *   even while the previous one is still running
+ * @GST_POLLEN_TTS_OVERFLOW_SHIFT: start a speech only after the previous
+ *   one ended, later than its text if need be
+ *
+ * What to do when speech runs longer than its text's duration.
+ */
+typedef enum
+{
+  GST_POLLEN_TTS_OVERFLOW_CLIP,
+  GST_POLLEN_TTS_OVERFLOW_OVERLAP,
+  GST_POLLEN_TTS_OVERFLOW_SHIFT,
+} GstPollenTtsOverflow;
+
+/**
+ * GstPollenTtsFormat:
+ *
+ * The audio format asked of the server (JSON "response_format").
+ */
+typedef enum
+{
+  GST_POLLEN_TTS_FORMAT_WAV,
+  GST_POLLEN_TTS_FORMAT_PCM,
+  GST_POLLEN_TTS_FORMAT_MP3,
+  GST_POLLEN_TTS_FORMAT_OPUS,
+  GST_POLLEN_TTS_FORMAT_AAC,
+  GST_POLLEN_TTS_FORMAT_FLAC,
+} GstPollenTtsFormat;
+
+G_END_DECLS

@@ -1,0 +1,1917 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* pollentts against the emulator: the JSON on the wire, caps and
+ * timestamps of the speech, the overflow modes, ordering with several
+ * requests in flight, streaming, flush and EOS, gaps, the text clean-up
+ * (markup, UTF-8, splitting), failures, latency, a subtitle file through
+ * subparse, and the emulator's /v1/audio/speech itself.
+ *
+ * The emulator speaks a text as tones (emu_media_speech_pcm()), so the
+ * samples each text must give are known exactly. */
+
+#include "pollentest.h"
+#include "emumedia.h"
+#include "pollenclient.h"
+#include "pollentext.h"
+#include "pollenwav.h"
+
+#include <gst/audio/audio.h>
+#include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define SPEECH_PATH "/v1/audio/speech"
+#define RATE 24000
+#define BPF 2                   /* S16LE mono */
+
+/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER, so that
+ * the same tests hold under valgrind (run it with a multiplier of 10). */
+static guint
+time_scale (void)
+{
+  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint64 scale = 1;
+
+  if (multiplier)
+    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
+  return scale;
+}
+
+#define MS(ms) ((ms) * time_scale ())
+#define WAIT (MS (10) * GST_SECOND)
+#define ELAPSED_MS(since) ((g_get_monotonic_time () - (since)) / 1000)
+
+/* ---- recording what comes out, in order ---- */
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *items;             /* GstBuffer and GstEvent, in order */
+  gboolean eos;
+} Recorder;
+
+static GstPadProbeReturn
+recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Recorder *rec = user_data;
+  GstMiniObject *obj = GST_PAD_PROBE_INFO_DATA (info);
+
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_add (rec->items, gst_mini_object_ref (obj));
+  if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_EOS)
+    rec->eos = TRUE;
+  g_cond_broadcast (&rec->cond);
+  g_mutex_unlock (&rec->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static Recorder *
+recorder_new (GstPad * pad)
+{
+  Recorder *rec = g_new0 (Recorder, 1);
+
+  g_mutex_init (&rec->lock);
+  g_cond_init (&rec->cond);
+  rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_mini_object_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
+  return rec;
+}
+
+static void
+recorder_free (Recorder * rec)
+{
+  g_ptr_array_unref (rec->items);
+  g_mutex_clear (&rec->lock);
+  g_cond_clear (&rec->cond);
+  g_free (rec);
+}
+
+static void
+recorder_clear (Recorder * rec)
+{
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_set_size (rec->items, 0);
+  rec->eos = FALSE;
+  g_mutex_unlock (&rec->lock);
+}
+
+static void
+recorder_wait_eos (Recorder * rec)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT / GST_USECOND;
+
+  g_mutex_lock (&rec->lock);
+  while (!rec->eos && g_cond_wait_until (&rec->cond, &rec->lock, deadline));
+  fail_unless (rec->eos, "no EOS came out");
+  g_mutex_unlock (&rec->lock);
+}
+
+static gboolean
+is_speech (GstMiniObject * obj)
+{
+  return GST_IS_BUFFER (obj) &&
+      !GST_BUFFER_FLAG_IS_SET (GST_BUFFER_CAST (obj), GST_BUFFER_FLAG_GAP);
+}
+
+/* Waits until @count buffers of speech came out; returns the monotonic
+ * time when the first of them was seen, -1 when they did not come. */
+static gboolean
+recorder_wait_speech (Recorder * rec, guint count)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT / GST_USECOND;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&rec->lock);
+  for (;;) {
+    guint i, n = 0;
+
+    for (i = 0; i < rec->items->len; i++)
+      n += is_speech (rec->items->pdata[i]);
+    if ((found = n >= count))
+      break;
+    if (!g_cond_wait_until (&rec->cond, &rec->lock, deadline))
+      break;
+  }
+  g_mutex_unlock (&rec->lock);
+  return found;
+}
+
+/* One speech as it came out: buffers from one with DISCONT (each speech
+ * starts with one) up to the next. */
+typedef struct
+{
+  GstClockTime pts;
+  GstClockTime end;
+  GByteArray *data;
+  GstCaps *caps;
+  gboolean discont_only_first;
+} Speech;
+
+static void
+speech_clear (gpointer data)
+{
+  Speech *speech = data;
+
+  g_byte_array_unref (speech->data);
+  gst_clear_caps (&speech->caps);
+}
+
+/* The speeches in what came out, and the caps they came with. Call after
+ * EOS. */
+static GArray *
+recorder_speeches (Recorder * rec)
+{
+  GArray *speeches = g_array_new (FALSE, TRUE, sizeof (Speech));
+  GstCaps *caps = NULL;
+  Speech *current = NULL;
+  guint i;
+
+  g_array_set_clear_func (speeches, speech_clear);
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+    GstBuffer *buffer;
+    GstMapInfo map;
+
+    if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_CAPS) {
+      gst_event_parse_caps (GST_EVENT_CAST (obj), &caps);
+      continue;
+    }
+    if (!is_speech (obj)) {
+      if (GST_IS_BUFFER (obj))
+        current = NULL;
+      continue;
+    }
+    buffer = GST_BUFFER_CAST (obj);
+    if (!current || GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)) {
+      Speech s = { 0, };
+
+      s.pts = GST_BUFFER_PTS (buffer);
+      s.data = g_byte_array_new ();
+      s.caps = caps ? gst_caps_ref (caps) : NULL;
+      g_array_append_val (speeches, s);
+      current = &g_array_index (speeches, Speech, speeches->len - 1);
+    }
+    gst_buffer_map (buffer, &map, GST_MAP_READ);
+    g_byte_array_append (current->data, map.data, map.size);
+    gst_buffer_unmap (buffer, &map);
+    if (GST_BUFFER_DURATION_IS_VALID (buffer))
+      current->end = GST_BUFFER_PTS (buffer) + GST_BUFFER_DURATION (buffer);
+  }
+  return speeches;
+}
+
+#define speech_at(speeches, i) (&g_array_index ((speeches), Speech, (i)))
+
+/* Raw buffers, speech and silence, follow each other without a hole from
+ * @from on; returns where they end. */
+static GstClockTime
+recorder_assert_contiguous (Recorder * rec, GstClockTime from)
+{
+  GstClockTime next = from;
+  guint i;
+
+  for (i = 0; i < rec->items->len; i++) {
+    GstBuffer *buffer = rec->items->pdata[i];
+
+    if (!GST_IS_BUFFER (buffer))
+      continue;
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), next);
+    fail_unless (GST_BUFFER_DURATION_IS_VALID (buffer));
+    next += GST_BUFFER_DURATION (buffer);
+  }
+  return next;
+}
+
+/* The silence (GAP-flagged buffers) that came out, and that it is all
+ * zeros. */
+static GstClockTime
+recorder_silence (Recorder * rec)
+{
+  GstClockTime total = 0;
+  guint i;
+
+  for (i = 0; i < rec->items->len; i++) {
+    GstBuffer *buffer = rec->items->pdata[i];
+    GstMapInfo map;
+    gsize j;
+
+    if (!GST_IS_BUFFER (buffer) || is_speech (rec->items->pdata[i]))
+      continue;
+    gst_buffer_map (buffer, &map, GST_MAP_READ);
+    for (j = 0; j < map.size; j++)
+      fail_unless_equals_int (map.data[j], 0);
+    gst_buffer_unmap (buffer, &map);
+    total += GST_BUFFER_DURATION (buffer);
+  }
+  return total;
+}
+
+static guint
+recorder_count_events (Recorder * rec, GstEventType type)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+
+    n += GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == type;
+  }
+  return n;
+}
+
+/* ---- pollentts in a harness ---- */
+
+typedef struct
+{
+  PollenEmulator *emulator;
+  GstElement *element;
+  GstHarness *h;
+  Recorder *rec;
+  GstBus *bus;
+} Tts;
+
+/* pollentts (pointed at a fresh emulator, no retries) with @first_property
+ * … set, in a harness fed non-live plain text. */
+static Tts
+tts_new (const gchar * first_property, ...)
+{
+  Tts t;
+  va_list args;
+
+  t.emulator = pollen_test_emulator_new ();
+  t.element = gst_object_ref_sink (pollen_test_element_new ("pollentts",
+          t.emulator));
+  va_start (args, first_property);
+  if (first_property)
+    g_object_set_valist (G_OBJECT (t.element), first_property, args);
+  va_end (args);
+  t.bus = gst_bus_new ();
+  gst_element_set_bus (t.element, t.bus);
+
+  t.h = gst_harness_new_with_element (t.element, "sink", "src");
+  gst_harness_set_live (t.h, FALSE);
+  t.rec = recorder_new (t.h->sinkpad);
+  gst_harness_set_src_caps_str (t.h, "text/x-raw, format=utf8");
+  return t;
+}
+
+static void
+tts_free (Tts * t)
+{
+  gst_harness_teardown (t->h);
+  gst_element_set_bus (t->element, NULL);
+  gst_object_unref (t->element);
+  gst_object_unref (t->bus);
+  recorder_free (t->rec);
+  pollen_emulator_free (t->emulator);
+}
+
+static void
+push_text (Tts * t, const gchar * text, GstClockTime pts,
+    GstClockTime duration)
+{
+  GstBuffer *buffer = *text ? gst_buffer_new_memdup (text, strlen (text)) :
+      gst_buffer_new ();
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = duration;
+  fail_unless_equals_int (gst_harness_push (t->h, buffer), GST_FLOW_OK);
+}
+
+static void
+push_eos_and_wait (Tts * t)
+{
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
+  recorder_wait_eos (t->rec);
+}
+
+/* The first message of @type on the element's bus, or NULL. */
+static GstMessage *
+tts_pop_message (Tts * t, GstMessageType type)
+{
+  return gst_bus_pop_filtered (t->bus, type);
+}
+
+/* What the emulator's default handler speaks for @text, as S16LE. */
+static GBytes *
+expected_pcm (const gchar * text, guint rate)
+{
+  return emu_media_speech_pcm (text, rate);
+}
+
+/* The same, encoded as the emulator answers @format. */
+static GBytes *
+expected_encoded (const gchar * text, const gchar * format,
+    const gchar ** content_type)
+{
+  g_autoptr (GBytes) pcm = expected_pcm (text, RATE);
+  g_autoptr (GError) error = NULL;
+  GBytes *encoded = emu_media_encode_audio (pcm, RATE, format, content_type,
+      &error);
+
+  fail_unless (encoded != NULL, "%s", error ? error->message : "");
+  return encoded;
+}
+
+static GstClockTime
+pcm_duration (GBytes * pcm, guint rate)
+{
+  return gst_util_uint64_scale (g_bytes_get_size (pcm) / BPF, GST_SECOND,
+      rate);
+}
+
+static void
+assert_speech_is (Speech * speech, GBytes * pcm)
+{
+  fail_unless_equals_int (speech->data->len, g_bytes_get_size (pcm));
+  fail_unless (memcmp (speech->data->data, g_bytes_get_data (pcm, NULL),
+          speech->data->len) == 0, "speech samples differ");
+}
+
+static void
+assert_raw_caps (GstCaps * caps, gint rate, gint channels)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint value;
+
+  fail_unless (gst_structure_has_name (s, "audio/x-raw"), "%" GST_PTR_FORMAT,
+      caps);
+  fail_unless_equals_string (gst_structure_get_string (s, "format"), "S16LE");
+  fail_unless_equals_string (gst_structure_get_string (s, "layout"),
+      "interleaved");
+  fail_unless (gst_structure_get_int (s, "rate", &value));
+  fail_unless_equals_int (value, rate);
+  fail_unless (gst_structure_get_int (s, "channels", &value));
+  fail_unless_equals_int (value, channels);
+}
+
+static JsonObject *
+request_json (PollenEmulatorRequest * request, JsonParser * parser)
+{
+  gsize size;
+  const gchar *data = g_bytes_get_data (request->body, &size);
+
+  fail_unless (json_parser_load_from_data (parser, data, size, NULL));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static gchar *
+request_input (PollenEmulator * emulator, guint index)
+{
+  g_autoptr (PollenEmulatorRequest) request =
+      pollen_emulator_wait_request (emulator, index, MS (5000));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  fail_unless (request != NULL, "request %u never came", index);
+  return g_strdup (json_object_get_string_member (request_json (request,
+              parser), "input"));
+}
+
+/* A scripted WAV answer speaking @text at @rate. */
+static PollenEmulatorResponse *
+wav_response (const gchar * text, guint rate)
+{
+  g_autoptr (GBytes) pcm = expected_pcm (text, rate);
+  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, rate, 1);
+  gsize size;
+  gconstpointer data = g_bytes_get_data (wav, &size);
+
+  return pollen_emulator_response_new (200, "audio/wav", data, size);
+}
+
+/* ---- the request ---- */
+
+GST_START_TEST (test_request_on_the_wire)
+{
+  g_autoptr (GstStructure) extra =
+      gst_structure_from_string ("params, speed=(double)1.25, seed=(int)7",
+      NULL);
+  Tts t = tts_new ("voice", "nova", "model", "gpt-4o-mini-tts",
+      "instructions", "calm, slow", "extra-params", extra, NULL);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *body;
+
+  push_text (&t, "Hello world.", 0, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
+  fail_unless_equals_string (request->method, "POST");
+  fail_unless_equals_string (request->path, SPEECH_PATH);
+  fail_unless_equals_string (pollen_emulator_request_get_header (request,
+          "Authorization"), "Bearer " POLLEN_TEST_KEY);
+  fail_unless (g_str_has_prefix (pollen_emulator_request_get_header (request,
+              "Content-Type"), "application/json"));
+  body = request_json (request, parser);
+  fail_unless_equals_int (json_object_get_size (body), 7);
+  fail_unless_equals_string (json_object_get_string_member (body, "model"),
+      "gpt-4o-mini-tts");
+  fail_unless_equals_string (json_object_get_string_member (body, "input"),
+      "Hello world.");
+  fail_unless_equals_string (json_object_get_string_member (body, "voice"),
+      "nova");
+  fail_unless_equals_string (json_object_get_string_member (body,
+          "response_format"), "wav");
+  fail_unless_equals_string (json_object_get_string_member (body,
+          "instructions"), "calm, slow");
+  fail_unless_equals_float (json_object_get_double_member (body, "speed"),
+      1.25);
+  fail_unless_equals_int (json_object_get_int_member (body, "seed"), 7);
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 1);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_request_defaults)
+{
+  Tts t = tts_new ("response-format", 2 /* mp3 */ , NULL);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *body;
+
+  push_text (&t, "Hi.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
+  body = request_json (request, parser);
+  fail_unless_equals_int (json_object_get_size (body), 4);
+  fail_unless_equals_string (json_object_get_string_member (body, "model"),
+      "tts-1");
+  fail_unless_equals_string (json_object_get_string_member (body, "voice"),
+      "alloy");
+  fail_unless_equals_string (json_object_get_string_member (body,
+          "response_format"), "mp3");
+  fail_if (json_object_has_member (body, "instructions"));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *tts = gst_element_factory_make ("pollentts", NULL);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (tts),
+      "api-key");
+  g_autofree gchar *voice = NULL, *model = NULL;
+  guint latency, max_in_flight, pcm_rate;
+  gboolean skip_failed;
+  gint overflow, format;
+
+  fail_unless (pspec != NULL);
+  fail_if (pspec->flags & G_PARAM_READABLE, "api-key must be write-only");
+  g_object_get (tts, "voice", &voice, "model", &model, "latency", &latency,
+      "max-in-flight", &max_in_flight, "pcm-rate", &pcm_rate, "skip-failed",
+      &skip_failed, "overflow", &overflow, "response-format", &format, NULL);
+  fail_unless_equals_string (voice, "alloy");
+  fail_unless_equals_string (model, "tts-1");
+  fail_unless_equals_int (latency, 2000);
+  fail_unless_equals_int (max_in_flight, 3);
+  fail_unless_equals_int (pcm_rate, 0);
+  fail_unless (!skip_failed);
+  fail_unless_equals_int (overflow, 2);   /* shift */
+  fail_unless_equals_int (format, 0);     /* wav */
+  gst_util_set_object_arg (G_OBJECT (tts), "overflow", "clip");
+  gst_util_set_object_arg (G_OBJECT (tts), "response-format", "opus");
+  g_object_get (tts, "overflow", &overflow, "response-format", &format, NULL);
+  fail_unless_equals_int (overflow, 0);
+  fail_unless_equals_int (format, 3);
+  gst_object_unref (tts);
+}
+
+GST_END_TEST;
+
+/* ---- caps and timestamps ---- */
+
+static void
+check_text_at_five_seconds (const gchar * model, guint rate)
+{
+  Tts t = tts_new ("model", model, NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Hello world.", rate);
+  g_autoptr (GArray) speeches = NULL;
+  Speech *speech;
+
+  push_text (&t, "Hello world.", 5 * GST_SECOND, 3 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  speech = speech_at (speeches, 0);
+  assert_raw_caps (speech->caps, rate, 1);
+  fail_unless_equals_uint64 (speech->pts, 5 * GST_SECOND);
+  assert_speech_is (speech, pcm);
+  fail_unless_equals_uint64 (speech->end, 5 * GST_SECOND +
+      pcm_duration (pcm, rate));
+  /* silence before it, and after it up to the end of the text */
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      8 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec),
+      8 * GST_SECOND - pcm_duration (pcm, rate));
+  tts_free (&t);
+}
+
+GST_START_TEST (test_caps_and_first_pts)
+{
+  check_text_at_five_seconds ("tts-1", 24000);
+  check_text_at_five_seconds ("elevenlabs", 44100);
+}
+
+GST_END_TEST;
+
+/* A text without PTS follows the speech before it. */
+GST_START_TEST (test_text_without_pts_follows)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GBytes) first_pcm = expected_pcm ("One.", RATE);
+  g_autoptr (GBytes) second_pcm = expected_pcm ("Two.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+
+  push_text (&t, "One.", GST_SECOND, GST_CLOCK_TIME_NONE);
+  push_text (&t, "Two.", GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 2);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      GST_SECOND + pcm_duration (first_pcm, RATE));
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- overflow ---- */
+
+#define LONG_TEXT "one two three four five."
+#define SHORT_TEXT "six."
+
+static GArray *
+run_overflow (const gchar * mode, Recorder ** rec_out, Tts * t)
+{
+  *t = tts_new (NULL);
+  gst_util_set_object_arg (G_OBJECT (t->element), "overflow", mode);
+  /* speech of about 1.9 s for 200 ms of text, then a text at 1.5 s */
+  push_text (t, LONG_TEXT, GST_SECOND, 200 * GST_MSECOND);
+  push_text (t, SHORT_TEXT, 1500 * GST_MSECOND, GST_SECOND);
+  push_eos_and_wait (t);
+  *rec_out = t->rec;
+  return recorder_speeches (t->rec);
+}
+
+GST_START_TEST (test_overflow_shift)
+{
+  g_autoptr (GBytes) first_pcm = expected_pcm (LONG_TEXT, RATE);
+  g_autoptr (GBytes) second_pcm = expected_pcm (SHORT_TEXT, RATE);
+  g_autoptr (GArray) speeches = NULL;
+  Recorder *rec;
+  Tts t;
+
+  speeches = run_overflow ("shift", &rec, &t);
+  fail_unless_equals_int (speeches->len, 2);
+  assert_speech_is (speech_at (speeches, 0), first_pcm);
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  /* the second waits for the first to end */
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      GST_SECOND + pcm_duration (first_pcm, RATE));
+  recorder_assert_contiguous (rec, 0);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_overflow_overlap)
+{
+  g_autoptr (GBytes) first_pcm = expected_pcm (LONG_TEXT, RATE);
+  g_autoptr (GBytes) second_pcm = expected_pcm (SHORT_TEXT, RATE);
+  g_autoptr (GArray) speeches = NULL;
+  Recorder *rec;
+  Tts t;
+
+  speeches = run_overflow ("overlap", &rec, &t);
+  fail_unless_equals_int (speeches->len, 2);
+  assert_speech_is (speech_at (speeches, 0), first_pcm);
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  /* each at its text's time: they overlap */
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      1500 * GST_MSECOND);
+  fail_unless (speech_at (speeches, 0)->end > speech_at (speeches, 1)->pts);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_overflow_clip)
+{
+  g_autoptr (GBytes) first_pcm = expected_pcm (LONG_TEXT, RATE);
+  g_autoptr (GBytes) second_pcm = expected_pcm (SHORT_TEXT, RATE);
+  g_autoptr (GBytes) clipped = g_bytes_new_from_bytes (first_pcm, 0,
+      RATE / 5 * BPF);
+  g_autoptr (GArray) speeches = NULL;
+  Recorder *rec;
+  Tts t;
+
+  speeches = run_overflow ("clip", &rec, &t);
+  fail_unless_equals_int (speeches->len, 2);
+  /* cut at the end of its 200 ms */
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+  assert_speech_is (speech_at (speeches, 0), clipped);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->end,
+      1200 * GST_MSECOND);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      1500 * GST_MSECOND);
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (rec, 0),
+      2500 * GST_MSECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- several requests in flight ---- */
+
+GST_START_TEST (test_order_with_later_finishing_first)
+{
+  const gchar *texts[] = { "alpha.", "bravo.", "charlie." };
+  Tts t = tts_new ("max-in-flight", 3, NULL);
+  g_autoptr (GArray) speeches = NULL;
+  gint64 started = g_get_monotonic_time (), all_sent;
+  guint i;
+
+  /* the first answer comes last: 800 ms late */
+  for (i = 0; i < 3; i++) {
+    PollenEmulatorResponse *response = wav_response (texts[i], RATE);
+    g_autoptr (PollenEmulatorRequest) request = NULL;
+
+    response->delay_ms = i == 0 ? MS (800) : 0;
+    pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+    push_text (&t, texts[i], i * 2 * GST_SECOND, GST_SECOND);
+    request = pollen_emulator_wait_request (t.emulator, i, MS (2000));
+    fail_unless (request != NULL);
+  }
+  all_sent = g_get_monotonic_time ();
+  /* all three were in flight together */
+  fail_unless ((all_sent - started) / 1000 < MS (600));
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 3);
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GBytes) pcm = expected_pcm (texts[i], RATE);
+
+    assert_speech_is (speech_at (speeches, i), pcm);
+    fail_unless_equals_uint64 (speech_at (speeches, i)->pts,
+        i * 2 * GST_SECOND);
+  }
+  recorder_assert_contiguous (t.rec, 0);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The head request's audio goes out while its body still streams in: the
+ * time to first audio is bounded by the server's first bytes. */
+GST_START_TEST (test_first_audio_before_body_complete)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *response = wav_response ("one two three four "
+      "five six seven eight.", RATE);
+  gint64 pushed, first_audio, body_time;
+  gsize body_size = g_bytes_get_size (response->body);
+
+  /* 100 ms of audio every 100 ms: the body takes almost 3 s to arrive */
+  response->chunk_size = RATE / 10 * BPF;
+  response->chunk_interval_ms = MS (100);
+  body_time = (body_size / response->chunk_size) * MS (100);
+  fail_unless (body_time > MS (2500));
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+
+  pushed = g_get_monotonic_time ();
+  push_text (&t, "one two three four five six seven eight.", 0, GST_SECOND);
+  fail_unless (recorder_wait_speech (t.rec, 1));
+  first_audio = g_get_monotonic_time ();
+  g_print ("pollentts: time to first audio %" G_GINT64_FORMAT " ms; the "
+      "body takes %" G_GINT64_FORMAT " ms to stream\n",
+      (first_audio - pushed) / 1000, body_time);
+  fail_unless ((first_audio - pushed) / 1000 < MS (500),
+      "first audio after %" G_GINT64_FORMAT " ms",
+      (first_audio - pushed) / 1000);
+  /* and stopping in the middle of the body is prompt */
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- flush and EOS ---- */
+
+GST_START_TEST (test_flush_cancels_requests)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *slow = wav_response ("one two three four five.",
+      RATE);
+  g_autoptr (GBytes) pcm = expected_pcm ("Fresh.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  GstSegment segment;
+  gint64 before;
+
+  /* a slow drip: some audio is out when the flush comes */
+  slow->chunk_size = 2400;
+  slow->chunk_interval_ms = MS (100);
+  pollen_emulator_push (t.emulator, SPEECH_PATH, slow);
+  push_text (&t, "one two three four five.", 0, GST_SECOND);
+  fail_unless (recorder_wait_speech (t.rec, 1));
+
+  before = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (ELAPSED_MS (before) < MS (500));
+  recorder_clear (t.rec);
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  push_text (&t, "Fresh.", 3 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  /* nothing of the flushed speech, the new one at its time */
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 3 * GST_SECOND);
+  recorder_assert_contiguous (t.rec, 0);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_eos_drains)
+{
+  const gchar *texts[] = { "first.", "second.", "third." };
+  Tts t = tts_new ("max-in-flight", 4, NULL);
+  gint64 before;
+  guint i, last_speech = 0;
+  g_autoptr (GArray) speeches = NULL;
+
+  for (i = 0; i < 3; i++) {
+    PollenEmulatorResponse *response = wav_response (texts[i], RATE);
+
+    response->delay_ms = MS (300);
+    pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  }
+  before = g_get_monotonic_time ();
+  for (i = 0; i < 3; i++)
+    push_text (&t, texts[i], i * GST_SECOND, GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  /* EOS was taken at once but goes out only after the speech */
+  fail_unless (ELAPSED_MS (before) < MS (300));
+  recorder_wait_eos (t.rec);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 3);
+  for (i = 0; i < t.rec->items->len; i++)
+    if (is_speech (t.rec->items->pdata[i]))
+      last_speech = i;
+  fail_unless (GST_IS_EVENT (t.rec->items->pdata[t.rec->items->len - 1]));
+  fail_unless (last_speech < t.rec->items->len - 1);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_state_change_during_hung_request)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  gint64 before;
+
+  hang->hang = TRUE;
+  pollen_emulator_push (t.emulator, SPEECH_PATH, hang);
+  push_text (&t, "Never answered.", 0, GST_SECOND);
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (2000));
+  fail_unless (request != NULL);
+
+  before = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (t.element, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (ELAPSED_MS (before) < MS (1000));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- gaps ---- */
+
+GST_START_TEST (test_empty_text_makes_no_request)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Hi.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+
+  push_text (&t, "   \n\t ", GST_SECOND, GST_SECOND);
+  push_text (&t, "", 2 * GST_SECOND, GST_SECOND);
+  push_text (&t, "Hi.", 4 * GST_SECOND, GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_gap (6 * GST_SECOND,
+              GST_SECOND)));
+  push_eos_and_wait (&t);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 1);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 4 * GST_SECOND);
+  /* silence up to the speech, and up to the end of the upstream gap */
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      7 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec),
+      7 * GST_SECOND - pcm_duration (pcm, RATE));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* In a live pipeline the time up to a speech is filled before its answer
+ * comes, so live sinks and mixers keep running. */
+GST_START_TEST (test_live_gap_filled_while_waiting)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *response = wav_response ("Later.", RATE);
+  gint64 before;
+
+  gst_harness_set_live (t.h, TRUE);
+  response->delay_ms = MS (1500);
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  before = g_get_monotonic_time ();
+  push_text (&t, "Later.", 2 * GST_SECOND, GST_SECOND);
+
+  /* 2 s of silence, long before the answer */
+  for (;;) {
+    GstClockTime end;
+
+    g_mutex_lock (&t.rec->lock);
+    end = t.rec->items->len ? 0 : GST_CLOCK_TIME_NONE;
+    if (t.rec->items->len) {
+      GstMiniObject *last = t.rec->items->pdata[t.rec->items->len - 1];
+
+      if (GST_IS_BUFFER (last))
+        end = GST_BUFFER_PTS (last) + GST_BUFFER_DURATION (last);
+    }
+    g_mutex_unlock (&t.rec->lock);
+    if (end == 2 * GST_SECOND)
+      break;
+    fail_unless (ELAPSED_MS (before) < MS (1000),
+        "no silence before the answer came");
+    g_usleep (10000);
+  }
+  fail_unless_equals_uint64 (recorder_silence (t.rec), 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A live pipeline does not get the past filled: that silence would only be
+ * late. Filling starts at the running time of now. */
+GST_START_TEST (test_live_fill_starts_now)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Now.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  GstClock *clock;
+
+  gst_harness_set_live (t.h, TRUE);
+  clock = gst_element_get_clock (t.element);
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
+  gst_object_unref (clock);
+  push_text (&t, "Now.", 12 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 12 * GST_SECOND);
+  /* silence from 10 s, not from 0 s, up to the end of the text */
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec,
+          10 * GST_SECOND), 13 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec), 3 * GST_SECOND -
+      pcm_duration (pcm, RATE));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Encoded output cannot carry silence: GAP events fill the time. */
+GST_START_TEST (test_gap_events_with_encoded_output)
+{
+  Tts t = tts_new ("response-format", 2 /* mp3 */ , NULL);
+  g_autoptr (GArray) speeches = NULL;
+  GstClockTime gap_end = 0;
+  guint i;
+
+  push_text (&t, "One.", GST_SECOND, GST_SECOND);
+  push_text (&t, "Two.", 5 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 2);
+  fail_unless (gst_structure_has_name (gst_caps_get_structure
+          (speech_at (speeches, 0)->caps, 0), "audio/mpeg"));
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts, 5 * GST_SECOND);
+  fail_unless (recorder_count_events (t.rec, GST_EVENT_GAP) >= 1);
+  /* a GAP ends where the second speech starts, before it */
+  for (i = 0; i < t.rec->items->len; i++) {
+    GstMiniObject *obj = t.rec->items->pdata[i];
+
+    if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_GAP) {
+      GstClockTime pts, duration;
+
+      gst_event_parse_gap (GST_EVENT_CAST (obj), &pts, &duration);
+      gap_end = pts + duration;
+    }
+    if (is_speech (obj) && GST_BUFFER_PTS (GST_BUFFER_CAST (obj)) ==
+        5 * GST_SECOND)
+      break;
+  }
+  fail_unless_equals_uint64 (gap_end, 5 * GST_SECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- the text ---- */
+
+GST_START_TEST (test_markup_stripped)
+{
+  Tts t = tts_new (NULL);
+  g_autofree gchar *input = NULL;
+
+  gst_harness_set_src_caps_str (t.h, "text/x-raw, format=pango-markup");
+  push_text (&t, "<i>Hello</i> &amp; <b>good&#32;bye</b>\n"
+      "<span foreground=\"red\">a &lt; b</span>", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+  input = request_input (t.emulator, 0);
+  fail_unless_equals_string (input, "Hello & good bye a < b");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_plain_text_keeps_angle_brackets)
+{
+  Tts t = tts_new (NULL);
+  g_autofree gchar *input = NULL;
+
+  push_text (&t, "  if <i> &amp;\n  then ", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+  input = request_input (t.emulator, 0);
+  fail_unless_equals_string (input, "if <i> &amp; then");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_utf8_repaired)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *input = NULL;
+
+  push_text (&t, "Caf\xe9 ok\xff.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+  input = request_input (t.emulator, 0);
+  fail_unless_equals_string (input, "Caf\xef\xbf\xbd ok\xef\xbf\xbd.");
+
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no warning about the invalid UTF-8");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "not valid UTF-8") != NULL, "%s",
+      error->message);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ~25000 characters of sentences: three requests, cut at sentence ends,
+ * their audio joined in order without a hole. */
+GST_START_TEST (test_long_text_split)
+{
+  Tts t = tts_new ("max-in-flight", 1, NULL);
+  const gchar *parts[] = { "first part.", "second part.", "third part." };
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GString) joined = g_string_new (NULL);
+  g_autoptr (GArray) speeches = NULL;
+  GstClockTime next = 2 * GST_SECOND;
+  guint i;
+
+  for (i = 0; text->len < 25000; i++)
+    g_string_append_printf (text, "Sentence number %u is here. ", i);
+  for (i = 0; i < 3; i++)
+    pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response (parts[i],
+            RATE));
+
+  push_text (&t, text->str, 2 * GST_SECOND, 5 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 3);
+  for (i = 0; i < 3; i++) {
+    g_autofree gchar *input = request_input (t.emulator, i);
+
+    fail_unless (strlen (input) <= 10000);
+    fail_unless (g_str_has_suffix (input, "is here."), "cut inside a "
+        "sentence: ...%s", input + strlen (input) - 20);
+    g_string_append_printf (joined, "%s%s", i ? " " : "", input);
+  }
+  g_strstrip (text->str);
+  fail_unless_equals_string (joined->str, text->str);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 3);
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GBytes) pcm = expected_pcm (parts[i], RATE);
+
+    assert_speech_is (speech_at (speeches, i), pcm);
+    fail_unless_equals_uint64 (speech_at (speeches, i)->pts, next);
+    next = speech_at (speeches, i)->end;
+  }
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_text_split_rules)
+{
+  g_autoptr (GPtrArray) sentences = NULL;
+  g_autoptr (GPtrArray) words = NULL;
+  g_autoptr (GPtrArray) nothing = NULL;
+  g_autoptr (GPtrArray) emoji = NULL;
+  g_autoptr (GPtrArray) cjk = NULL;
+  g_autoptr (GPtrArray) quoted = NULL;
+
+  sentences = pollen_text_split ("One two. Three four. Five six.", 20);
+  fail_unless_equals_int (sentences->len, 2);
+  fail_unless_equals_string (sentences->pdata[0], "One two. Three four.");
+  fail_unless_equals_string (sentences->pdata[1], "Five six.");
+
+  /* no sentence end that fits: at a space */
+  words = pollen_text_split ("alpha beta gamma delta", 12);
+  fail_unless_equals_int (words->len, 2);
+  fail_unless_equals_string (words->pdata[0], "alpha beta");
+  fail_unless_equals_string (words->pdata[1], "gamma delta");
+
+  /* no space either: anywhere, on a character */
+  nothing = pollen_text_split ("abcdefghij", 4);
+  fail_unless_equals_int (nothing->len, 3);
+  fail_unless_equals_string (nothing->pdata[2], "ij");
+
+  /* the server counts UTF-16 units: an emoji is two */
+  fail_unless_equals_int (pollen_text_utf16_length ("a\xf0\x9f\x98\x80"), 3);
+  emoji = pollen_text_split ("\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+      5);
+  fail_unless_equals_int (emoji->len, 2);
+  fail_unless_equals_string (emoji->pdata[0],
+      "\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+
+  /* 。 ends a sentence without a space */
+  cjk = pollen_text_split ("\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82\xe5\x86\x8d"
+      "\xe8\xa7\x81\xe3\x80\x82", 4);
+  fail_unless_equals_int (cjk->len, 2);
+  fail_unless_equals_string (cjk->pdata[0], "\xe4\xbd\xa0\xe5\xa5\xbd"
+      "\xe3\x80\x82");
+
+  /* closing quotes stay with their sentence */
+  quoted = pollen_text_split ("He said \"stop.\" Then left.", 18);
+  fail_unless_equals_string (quoted->pdata[0], "He said \"stop.\"");
+  fail_unless_equals_string (quoted->pdata[1], "Then left.");
+}
+
+GST_END_TEST;
+
+/* ---- what the server answers ---- */
+
+GST_START_TEST (test_rate_change_renegotiates)
+{
+  Tts t = tts_new ("max-in-flight", 1, NULL);
+  g_autoptr (GBytes) first_pcm = expected_pcm ("low.", 24000);
+  g_autoptr (GBytes) second_pcm = expected_pcm ("high.", 44100);
+  g_autoptr (GArray) speeches = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("low.",
+          24000));
+  pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("high.",
+          44100));
+  push_text (&t, "low.", 0, 2 * GST_SECOND);
+  push_text (&t, "high.", 2 * GST_SECOND, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 2);
+  assert_raw_caps (speech_at (speeches, 0)->caps, 24000, 1);
+  assert_raw_caps (speech_at (speeches, 1)->caps, 44100, 1);
+  assert_speech_is (speech_at (speeches, 0), first_pcm);
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      4 * GST_SECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Some servers stream a WAV per sentence in one body. */
+GST_START_TEST (test_wavs_in_one_body)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GBytes) first_pcm = expected_pcm ("one.", 24000);
+  g_autoptr (GBytes) second_pcm = expected_pcm ("two.", 16000);
+  g_autoptr (GBytes) wav1 = emu_media_wrap_wav (first_pcm, 24000, 1);
+  g_autoptr (GBytes) wav2 = emu_media_wrap_wav (second_pcm, 16000, 1);
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  g_autoptr (GArray) speeches = NULL;
+  static const guint8 list_chunk[] = { 'L', 'I', 'S', 'T', 3, 0, 0, 0,
+    'a', 'b', 'c', 0
+  };
+  PollenEmulatorResponse *response;
+
+  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
+      g_bytes_get_size (wav1));
+  g_byte_array_append (body, list_chunk, sizeof (list_chunk));
+  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
+      g_bytes_get_size (wav2));
+  response = pollen_emulator_response_new (200, "audio/wav", body->data,
+      body->len);
+  response->chunk_size = 1001;  /* odd cuts through headers and samples */
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  push_text (&t, "one. two.", GST_SECOND, 3 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 2);
+  assert_raw_caps (speech_at (speeches, 0)->caps, 24000, 1);
+  assert_raw_caps (speech_at (speeches, 1)->caps, 16000, 1);
+  assert_speech_is (speech_at (speeches, 0), first_pcm);
+  assert_speech_is (speech_at (speeches, 1), second_pcm);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      speech_at (speeches, 0)->end);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      4 * GST_SECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Whatever was asked, the bytes decide. */
+GST_START_TEST (test_wav_answer_to_mp3_request)
+{
+  Tts t = tts_new ("response-format", 2 /* mp3 */ , NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Surprise.", RATE);
+  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, RATE, 1);
+  g_autoptr (GArray) speeches = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new (200, "audio/mpeg", g_bytes_get_data (wav,
+              NULL), g_bytes_get_size (wav)));
+  push_text (&t, "Surprise.", GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  assert_raw_caps (speech_at (speeches, 0)->caps, RATE, 1);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pcm_at_pcm_rate)
+{
+  Tts t = tts_new ("response-format", 1 /* pcm */ , "pcm-rate", 16000, NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Raw samples here.", 16000);
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  /* "flac" may come back as raw PCM, too (server-notes.md) */
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
+              NULL), g_bytes_get_size (pcm)));
+  push_text (&t, "Raw samples here.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
+  fail_unless_equals_string (json_object_get_string_member (request_json
+          (request, parser), "response_format"), "pcm");
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  assert_raw_caps (speech_at (speeches, 0)->caps, 16000, 1);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* mp3, opus, aac and flac pass through as the server made them. */
+GST_START_TEST (test_encoded_formats_pass_through)
+{
+  const struct
+  {
+    const gchar *format;
+    const gchar *caps;
+  } formats[] = {
+    {"mp3", "audio/mpeg, mpegversion=(int)1"},
+    {"opus", "audio/ogg"},
+    {"aac", "video/quicktime"},
+    {"flac", "audio/x-flac"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    Tts t = tts_new (NULL);
+    g_autoptr (GArray) speeches = NULL;
+    g_autoptr (GBytes) expected = NULL;
+    g_autoptr (GstCaps) want = gst_caps_from_string (formats[i].caps);
+    const gchar *content_type;
+
+    gst_util_set_object_arg (G_OBJECT (t.element), "response-format",
+        formats[i].format);
+    push_text (&t, "Encoded speech.", 2 * GST_SECOND, GST_SECOND);
+    push_eos_and_wait (&t);
+
+    expected = expected_encoded ("Encoded speech.", formats[i].format,
+        &content_type);
+    speeches = recorder_speeches (t.rec);
+    fail_unless_equals_int (speeches->len, 1);
+    fail_unless (gst_caps_is_subset (speech_at (speeches, 0)->caps, want),
+        "%s gave %" GST_PTR_FORMAT, formats[i].format,
+        speech_at (speeches, 0)->caps);
+    fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 2 * GST_SECOND);
+    assert_speech_is (speech_at (speeches, 0), expected);
+    tts_free (&t);
+  }
+}
+
+GST_END_TEST;
+
+/* mp3 answers decode through decodebin, each at its text's time. A GAP
+ * before the first mp3 buffer used to make mpegaudioparse fix on layer 1
+ * caps, and decodebin then plugged an MP1 decoder that refused the
+ * stream (not-negotiated). */
+GST_START_TEST (test_mp3_through_decodebin)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstMessage) end = NULL;
+  GstElement *pipeline, *sink;
+  GstPad *pad;
+  Recorder *rec;
+  GstBuffer *decoded = NULL;
+  guint i;
+
+  path = g_build_filename (g_get_tmp_dir (), "pollentts-mp3.srt", NULL);
+  fail_unless (g_file_set_contents (path, "1\n00:00:01,000 --> 00:00:02,000\n"
+          "One.\n\n2\n00:00:04,000 --> 00:00:05,000\nTwo.\n", -1, NULL));
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! pollentts "
+      "response-format=mp3 base-url=%s api-key=" POLLEN_TEST_KEY " ! decodebin "
+      "! audioconvert ! fakesink name=sink sync=false", path,
+      pollen_emulator_get_url (emulator));
+  pipeline = gst_parse_launch (desc, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  rec = recorder_new (pad);
+
+  end = pollen_test_run (pipeline, WAIT);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  for (i = 0; i < rec->items->len && !decoded; i++)
+    if (GST_IS_BUFFER (rec->items->pdata[i]))
+      decoded = rec->items->pdata[i];
+  fail_unless (decoded != NULL, "nothing decoded");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (decoded), GST_SECOND);
+
+  recorder_free (rec);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+  g_unlink (path);
+}
+
+GST_END_TEST;
+
+/* ---- failures ---- */
+
+static GstMessage *
+run_until_message (Tts * t, const gchar * text, GstMessageType type)
+{
+  GstMessage *message;
+
+  push_text (t, text, 0, GST_SECOND);
+  message = gst_bus_timed_pop_filtered (t->bus, WAIT, type);
+  fail_unless (message != NULL, "no %s message",
+      gst_message_type_get_name (type));
+  return message;
+}
+
+GST_START_TEST (test_instructions_refused_is_an_error)
+{
+  Tts t = tts_new ("model", "elevenlabs", "instructions", "whisper", NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  g_object_set (t.element, "skip-failed", TRUE, NULL);
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  /* 4xx is an error even with skip-failed */
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "instructions: not supported by model 'elevenlabs'");
+  fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
+      GST_FLOW_ERROR);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_key_is_an_error)
+{
+  Tts t = tts_new ("api-key", "", NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_NOT_AUTHORIZED, 401,
+      "UNAUTHORIZED", "Set the api-key property");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_server_error_is_an_error)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_error (502, "BAD_GATEWAY",
+          "upstream provider failed"));
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502,
+      "BAD_GATEWAY", "502 Bad Gateway: upstream provider failed");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_skip_failed_fills_the_text)
+{
+  Tts t = tts_new ("skip-failed", TRUE, "max-in-flight", 1, NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Still here.", RATE);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) speeches = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_error (503, "SERVICE_UNAVAILABLE",
+          "try later"));
+  push_text (&t, "Lost.", GST_SECOND, 2 * GST_SECOND);
+  push_text (&t, "Still here.", 4 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "503 Service Unavailable: try later"),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "Lost.") != NULL);
+  fail_if (tts_pop_message (&t, GST_MESSAGE_ERROR));
+
+  /* the failed text's time is silence; the next one is spoken */
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 4 * GST_SECOND);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      4 * GST_SECOND + pcm_duration (pcm, RATE));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The first piece of a split text without timestamps fails: the next
+ * piece still starts at a real time (the segment start). */
+GST_START_TEST (test_skip_failed_first_piece)
+{
+  Tts t = tts_new ("skip-failed", TRUE, "max-in-flight", 1, NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GBytes) second_part = expected_pcm ("second part.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  guint i;
+
+  for (i = 0; text->len < 15000; i++)
+    g_string_append_printf (text, "Sentence number %u is here. ", i);
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_error (503, "SERVICE_UNAVAILABLE",
+          "try later"));
+  pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("second part.",
+          RATE));
+  push_text (&t, text->str, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+  push_eos_and_wait (&t);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 2);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 0);
+  assert_speech_is (speech_at (speeches, 0), second_part);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The connection breaks off mid-body: what arrived went out, and the loss
+ * of the rest is an error, not silence. */
+GST_START_TEST (test_body_cut_short)
+{
+  Tts t = tts_new (NULL);
+  PollenEmulatorResponse *response = wav_response ("one two three four.",
+      RATE);
+  g_autoptr (GstMessage) error = NULL;
+
+  response->drop_after = 44 + 9600;     /* header and 200 ms of samples */
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  error = run_until_message (&t, "one two three four.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 0, NULL,
+      "Speaking the text at 0:00:00.000000000 (\"one two three four.\")");
+  fail_unless (recorder_wait_speech (t.rec, 1));
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_answer_that_is_not_audio)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_json (200, "{\"message\":\"queued\"}"));
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_FAILED, 0, NULL,
+      "is not audio");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- latency ---- */
+
+GST_START_TEST (test_latency_query)
+{
+  Tts t = tts_new ("latency", 500, NULL);
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  gst_harness_set_live (t.h, TRUE);
+  gst_harness_set_upstream_latency (t.h, 100 * GST_MSECOND);
+  fail_unless (gst_pad_peer_query (t.h->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, 600 * GST_MSECOND);
+  gst_query_unref (query);
+
+  gst_harness_set_live (t.h, FALSE);
+  query = gst_query_new_latency ();
+  fail_unless (gst_pad_peer_query (t.h->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_if (live);
+  fail_unless_equals_uint64 (min, 100 * GST_MSECOND);
+  gst_query_unref (query);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Live: speech that comes after its deadline (text running time + upstream
+ * latency + latency) is shifted to now, with a warning. */
+GST_START_TEST (test_late_speech_shifted)
+{
+  Tts t = tts_new ("latency", 200, NULL);
+  GstClock *clock;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) speeches = NULL;
+
+  gst_harness_set_live (t.h, TRUE);
+  clock = gst_element_get_clock (t.element);
+  fail_unless (GST_IS_TEST_CLOCK (clock));
+  /* the answer is here when the clock already says 1 s */
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), GST_SECOND);
+  gst_object_unref (clock);
+  push_text (&t, "Late.", 0, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_uint64 (speech_at (speeches, 0)->pts,
+      800 * GST_MSECOND);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "800 ms after its deadline"), "%s",
+      error->message);
+  fail_unless (strstr (error->message, "Raise the latency property (now "
+          "200 ms)"), "%s", error->message);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- a subtitle file ---- */
+
+static const gchar srt[] =
+    "1\n00:00:01,000 --> 00:00:02,500\nHello there.\n\n"
+    "2\n00:00:04,000 --> 00:00:05,500\n<i>This is a test</i>\nof speech.\n\n"
+    "3\n00:00:07,250 --> 00:00:09,000\nGood bye &amp; thanks!\n";
+static const GstClockTime srt_starts[] = {
+  1 * GST_SECOND, 4 * GST_SECOND, 7250 * GST_MSECOND
+};
+
+static gchar *
+write_srt (void)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = NULL;
+  gint fd = g_file_open_tmp ("pollentts-XXXXXX.srt", &path, &error);
+
+  fail_unless (fd >= 0, "%s", error ? error->message : "");
+  close (fd);
+  fail_unless (g_file_set_contents (path, srt, -1, NULL));
+  return path;
+}
+
+static GstElement *
+subtitle_pipeline (PollenEmulator * emulator, const gchar * srt_path,
+    const gchar * tail)
+{
+  g_autofree gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "subparse ! pollentts name=tts voice=nova base-url=%s api-key="
+      POLLEN_TEST_KEY " ! %s", srt_path, pollen_emulator_get_url (emulator),
+      tail);
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  return pipeline;
+}
+
+GST_START_TEST (test_subtitles_through_subparse)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt ();
+  GstElement *pipeline = subtitle_pipeline (emulator, path,
+      "fakesink sync=false");
+  GstElement *tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
+  GstPad *src = gst_element_get_static_pad (tts, "src");
+  Recorder *rec = recorder_new (src);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GArray) speeches = NULL;
+  guint i;
+
+  end = pollen_test_run (pipeline, WAIT);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  speeches = recorder_speeches (rec);
+  fail_unless_equals_int (speeches->len, 3);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_uint64 (speech_at (speeches, i)->pts, srt_starts[i]);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (rec, 0),
+      9 * GST_SECOND);
+  /* subparse's markup did not reach the server */
+  for (i = 0; i < 3; i++) {
+    g_autofree gchar *input = request_input (emulator, i);
+
+    if (g_str_equal (input, "This is a test of speech."))
+      break;
+  }
+  fail_unless (i < 3, "the second subtitle was not sent as plain text");
+
+  recorder_free (rec);
+  gst_object_unref (src);
+  gst_object_unref (tts);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+  g_unlink (path);
+}
+
+GST_END_TEST;
+
+/* Where the sound starts again after at least 100 ms of silence. */
+static GArray *
+find_onsets (const gint16 * samples, gsize count, guint rate)
+{
+  GArray *onsets = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  gsize i, quiet = rate;        /* the start counts as after silence */
+
+  for (i = 0; i < count; i++) {
+    if (samples[i] == 0) {
+      quiet++;
+      continue;
+    }
+    if (quiet >= rate / 10) {
+      GstClockTime t = gst_util_uint64_scale (i, GST_SECOND, rate);
+
+      g_array_append_val (onsets, t);
+    }
+    quiet = 0;
+  }
+  return onsets;
+}
+
+/* The issue's pipeline, as a user runs it: a WAV file whose speech starts
+ * at each subtitle's time. */
+GST_START_TEST (test_subtitles_to_wav_file)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt ();
+  g_autofree gchar *wav_path = g_strdup_printf ("%s.wav", path);
+  g_autofree gchar *tail = g_strdup_printf ("audioconvert ! audioresample ! "
+      "wavenc ! filesink location=\"%s\"", wav_path);
+  GstElement *pipeline = subtitle_pipeline (emulator, path, tail);
+  g_autoptr (GstMessage) end = NULL;
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GArray) onsets = NULL;
+  PollenWavInfo info;
+  gsize size;
+  guint i;
+
+  end = pollen_test_run (pipeline, WAIT);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  gst_object_unref (pipeline);
+
+  fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
+  fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
+          &info, NULL), POLLEN_WAV_OK);
+  fail_unless_equals_int (info.rate, 24000);
+  fail_unless_equals_int (info.channels, 1);
+  /* the file covers the whole subtitle timeline */
+  fail_unless_equals_uint64 (info.data_size, 9 * 24000 * BPF);
+  onsets = find_onsets ((const gint16 *) (contents + info.data_offset),
+      info.data_size / BPF, info.rate);
+  fail_unless (onsets->len >= 3);
+  for (i = 0; i < 3; i++) {
+    GstClockTime want = srt_starts[i];
+    GstClockTime onset = 0;
+    guint j;
+
+    /* the first onset at or after the subtitle's start, within 20 ms */
+    for (j = 0; j < onsets->len; j++) {
+      onset = g_array_index (onsets, GstClockTime, j);
+      if (onset + 20 * GST_MSECOND >= want)
+        break;
+    }
+    fail_unless (onset >= want && onset - want < 20 * GST_MSECOND,
+        "subtitle %u at %" GST_TIME_FORMAT ", speech at %" GST_TIME_FORMAT,
+        i + 1, GST_TIME_ARGS (want), GST_TIME_ARGS (onset));
+  }
+  g_unlink (wav_path);
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- the emulator's /v1/audio/speech ---- */
+
+static PollenResponse *
+emulator_speech (PollenEmulator * emulator, const gchar * json,
+    GError ** error)
+{
+  g_autoptr (PollenClient) client =
+      pollen_client_new (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+  g_autoptr (PollenRequest) request = pollen_request_new ("POST",
+      SPEECH_PATH);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
+  pollen_request_set_json (request, json_node_get_object
+      (json_parser_get_root (parser)));
+  return pollen_client_fetch (client, request, NULL, error);
+}
+
+static void
+assert_emulator_refuses (PollenEmulator * emulator, const gchar * json,
+    const gchar * message_part)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PollenResponse) response = emulator_speech (emulator, json,
+      &error);
+
+  fail_unless (response == NULL);
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 400);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "BAD_REQUEST");
+  fail_unless (strstr (error->message, message_part) != NULL, "%s",
+      error->message);
+}
+
+GST_START_TEST (test_emulator_speech_validation)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GString) long_input = g_string_new ("{\"input\":\"");
+  guint i;
+
+  assert_emulator_refuses (emulator, "{\"input\":\"\"}",
+      "at least 1 character");
+  assert_emulator_refuses (emulator, "{\"model\":\"tts-1\"}",
+      "input: Required");
+  for (i = 0; i < 10001; i++)
+    g_string_append_c (long_input, 'a');
+  g_string_append (long_input, "\"}");
+  assert_emulator_refuses (emulator, long_input->str,
+      "at most 10000 character");
+  assert_emulator_refuses (emulator, "{\"input\":\"hi\","
+      "\"response_format\":\"ogg\"}", "received 'ogg'");
+  assert_emulator_refuses (emulator, "{\"input\":\"hi\",\"model\":"
+      "\"elevenlabs\",\"instructions\":\"warm\"}",
+      "instructions: not supported");
+  assert_emulator_refuses (emulator, "{\"input\":42}", "input: Expected "
+      "string");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static void
+check_emulator_wav (PollenEmulator * emulator, const gchar * model,
+    guint rate, gboolean streamed)
+{
+  g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hello there.\","
+      "\"model\":\"%s\",\"response_format\":\"wav\"}", model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PollenResponse) response = emulator_speech (emulator, json,
+      &error);
+  g_autoptr (GBytes) pcm = expected_pcm ("Hello there.", rate);
+  PollenWavInfo info;
+  gsize size;
+  const guint8 *data;
+
+  fail_unless (response != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_string (response->content_type, "audio/wav");
+  data = g_bytes_get_data (response->body, &size);
+  fail_unless_equals_int (pollen_wav_parse_header (data, size, &info, NULL),
+      POLLEN_WAV_OK);
+  fail_unless_equals_int (info.rate, rate);
+  fail_unless_equals_int (size - info.data_offset, g_bytes_get_size (pcm));
+  if (streamed) {
+    /* chunked, and the header does not know the length */
+    fail_unless_equals_int (response->content_length, -1);
+    fail_unless_equals_uint64 (info.data_size, POLLEN_WAV_SIZE_UNKNOWN);
+  } else {
+    fail_unless_equals_int (response->content_length, size);
+    fail_unless_equals_uint64 (info.data_size, g_bytes_get_size (pcm));
+  }
+}
+
+GST_START_TEST (test_emulator_speech_audio)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_client_new (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+  g_autoptr (PollenRequest) get = pollen_request_new ("GET", "/audio");
+  g_autoptr (PollenResponse) got = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *formats[] = { "mp3", "opus", "aac", "flac", "pcm" };
+  guint i;
+
+  check_emulator_wav (emulator, "tts-1", 24000, TRUE);
+  check_emulator_wav (emulator, "elevenlabs", 44100, FALSE);
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hi.\","
+        "\"response_format\":\"%s\"}", formats[i]);
+    g_autoptr (PollenResponse) response = emulator_speech (emulator, json,
+        &error);
+    const gchar *content_type;
+    g_autoptr (GBytes) expected = expected_encoded ("Hi.", formats[i],
+        &content_type);
+
+    fail_unless (response != NULL, "%s", error ? error->message : "");
+    fail_unless_equals_string (response->content_type, content_type);
+    fail_unless (g_bytes_equal (response->body, expected));
+  }
+
+  /* GET /audio/{text} streams the same way */
+  pollen_request_append_path_segment (get, "Hello there.");
+  pollen_request_add_query (get, "model", "tts-1");
+  pollen_request_add_query (get, "response_format", "wav");
+  got = pollen_client_fetch (client, get, NULL, &error);
+  fail_unless (got != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (got->content_length, -1);
+  fail_unless (g_str_has_prefix (g_bytes_get_data (got->body, NULL), "RIFF"));
+  fail_unless_equals_int (GST_READ_UINT32_LE ((guint8 *) g_bytes_get_data
+          (got->body, NULL) + 24), 24000);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static Suite *
+pollentts_suite (void)
+{
+  Suite *s = suite_create ("pollentts");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_request_on_the_wire);
+  tcase_add_test (tc, test_request_defaults);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_caps_and_first_pts);
+  tcase_add_test (tc, test_text_without_pts_follows);
+  tcase_add_test (tc, test_overflow_shift);
+  tcase_add_test (tc, test_overflow_overlap);
+  tcase_add_test (tc, test_overflow_clip);
+  tcase_add_test (tc, test_order_with_later_finishing_first);
+  tcase_add_test (tc, test_first_audio_before_body_complete);
+  tcase_add_test (tc, test_flush_cancels_requests);
+  tcase_add_test (tc, test_eos_drains);
+  tcase_add_test (tc, test_state_change_during_hung_request);
+  tcase_add_test (tc, test_empty_text_makes_no_request);
+  tcase_add_test (tc, test_live_gap_filled_while_waiting);
+  tcase_add_test (tc, test_live_fill_starts_now);
+  tcase_add_test (tc, test_gap_events_with_encoded_output);
+  tcase_add_test (tc, test_markup_stripped);
+  tcase_add_test (tc, test_plain_text_keeps_angle_brackets);
+  tcase_add_test (tc, test_invalid_utf8_repaired);
+  tcase_add_test (tc, test_long_text_split);
+  tcase_add_test (tc, test_text_split_rules);
+  tcase_add_test (tc, test_rate_change_renegotiates);
+  tcase_add_test (tc, test_wavs_in_one_body);
+  tcase_add_test (tc, test_wav_answer_to_mp3_request);
+  tcase_add_test (tc, test_pcm_at_pcm_rate);
+  tcase_add_test (tc, test_encoded_formats_pass_through);
+  tcase_add_test (tc, test_mp3_through_decodebin);
+  tcase_add_test (tc, test_instructions_refused_is_an_error);
+  tcase_add_test (tc, test_missing_key_is_an_error);
+  tcase_add_test (tc, test_server_error_is_an_error);
+  tcase_add_test (tc, test_skip_failed_fills_the_text);
+  tcase_add_test (tc, test_skip_failed_first_piece);
+  tcase_add_test (tc, test_body_cut_short);
+  tcase_add_test (tc, test_answer_that_is_not_audio);
+  tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_late_speech_shifted);
+  tcase_add_test (tc, test_subtitles_through_subparse);
+  tcase_add_test (tc, test_subtitles_to_wav_file);
+  tcase_add_test (tc, test_emulator_speech_validation);
+  tcase_add_test (tc, test_emulator_speech_audio);
+  return s;
+}
+
+GST_CHECK_MAIN (pollentts);

@@ -1,0 +1,239 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The default handler of POST /v1/audio/speech, and the streamed audio
+ * answer it shares with GET /audio/{text}. Like the real server it checks
+ * the JSON body (input 1–10000 characters, response_format, instructions
+ * only for the models that take them) and streams TTS audio chunked, WAV
+ * with the "unknown" sizes a streamed WAV carries; WAV from the ElevenLabs
+ * models comes whole, with Content-Length (server-notes.md). */
+
+#include "emuserver.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+#define EMU_SPEECH_DEFAULT_MODEL "tts-1"
+#define EMU_SPEECH_DEFAULT_FORMAT "mp3"
+#define EMU_SPEECH_MAX_INPUT 10000
+#define EMU_MUSIC_DEFAULT_S 10
+/* Faster than real time, as the real server streams: 100 ms of 24 kHz
+ * mono every 5 ms. */
+#define EMU_SPEECH_CHUNK 4800
+#define EMU_SPEECH_CHUNK_MS 5
+
+static const gchar *const speech_formats[] = {
+  "mp3", "opus", "aac", "flac", "wav", "pcm", NULL
+};
+
+/* Only the OpenAI-style models take "instructions"; the ElevenLabs ones
+ * answer 400 (server-notes.md). */
+static gboolean
+emu_model_takes_instructions (const gchar * model)
+{
+  return !g_str_has_prefix (model, "eleven");
+}
+
+/* The length the server's validation sees: UTF-16 code units. */
+static glong
+emu_utf16_length (const gchar * text)
+{
+  glong units = 0;
+  const gchar *p;
+
+  for (p = text; *p; p = g_utf8_next_char (p))
+    units += g_utf8_get_char (p) > 0xFFFF ? 2 : 1;
+  return units;
+}
+
+/* A streamed WAV's header goes out before its length is known: RIFF and
+ * data sizes of 0xFFFFFFFF. */
+static GBytes *
+emu_wav_unsized (GBytes * wav)
+{
+  gsize size;
+  guint8 *data = g_bytes_unref_to_data (wav, &size);
+
+  if (size >= 44) {
+    GST_WRITE_UINT32_LE (data + 4, G_MAXUINT32);
+    GST_WRITE_UINT32_LE (data + 40, G_MAXUINT32);
+  }
+  return g_bytes_new_take (data, size);
+}
+
+/**
+ * emu_send_audio:
+ * @format: one of mp3, opus, aac, flac, wav, pcm
+ *
+ * Answers with speech of @text (or music, for a music model) in @format,
+ * streamed the way the real server streams it.
+ */
+void
+emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * text, const gchar * model,
+    const gchar * format, guint duration_s, gint64 seed)
+{
+  const gchar *content_type = NULL;
+  g_autoptr (GError) error = NULL;
+  PollenEmulatorResponse *response;
+  gboolean wav = g_str_equal (format, "wav");
+  GBytes *body;
+
+  body = emu_audio_for_text (text, model, seed, duration_s, format,
+      &content_type, &error);
+  if (!body) {
+    emu_send_error (emulator, msg, 500, "INTERNAL_ERROR", error->message);
+    return;
+  }
+
+  response = pollen_emulator_response_new (200, content_type, NULL, 0);
+  emu_add_media_headers (response, request, model, format);
+  if (wav && g_str_has_prefix (model, "eleven")) {
+    response->body = body;
+  } else {
+    response->body = wav ? emu_wav_unsized (body) : body;
+    response->chunk_size = EMU_SPEECH_CHUNK;
+    response->chunk_interval_ms = EMU_SPEECH_CHUNK_MS;
+  }
+  emu_send (emulator, msg, response);
+}
+
+static gboolean
+emu_bad_request (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+emu_bad_request (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
+  return FALSE;
+}
+
+/* Reads an optional string member; answers 400 when it is not a string. */
+static gboolean
+emu_json_string (PollenEmulator * emulator, SoupServerMessage * msg,
+    JsonObject * body, const gchar * name, const gchar ** value)
+{
+  JsonNode *node = json_object_get_member (body, name);
+
+  if (!node || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return emu_bad_request (emulator, msg, "%s: Expected string", name);
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
+static JsonObject *
+emu_parse_body (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, JsonParser * parser)
+{
+  gsize size;
+  const gchar *data = g_bytes_get_data (request->body, &size);
+
+  if (!json_parser_load_from_data (parser, data, size, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    emu_bad_request (emulator, msg, "Invalid JSON body: expected an object "
+        "with input, model, voice, response_format");
+    return NULL;
+  }
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static gboolean
+emu_check_input (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * input)
+{
+  glong length;
+
+  if (!input)
+    return emu_bad_request (emulator, msg, "input: Required");
+  length = emu_utf16_length (input);
+  if (length < 1)
+    return emu_bad_request (emulator, msg,
+        "input: String must contain at least 1 character(s)");
+  if (length > EMU_SPEECH_MAX_INPUT)
+    return emu_bad_request (emulator, msg,
+        "input: String must contain at most %d character(s)",
+        EMU_SPEECH_MAX_INPUT);
+  return TRUE;
+}
+
+static gboolean
+emu_check_format (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * format)
+{
+  if (g_strv_contains (speech_formats, format))
+    return TRUE;
+  return emu_bad_request (emulator, msg, "response_format: Invalid enum "
+      "value. Expected 'mp3' | 'opus' | 'aac' | 'flac' | 'wav' | 'pcm', "
+      "received '%s'", format);
+}
+
+static gboolean
+emu_music_duration (PollenEmulator * emulator, SoupServerMessage * msg,
+    JsonObject * body, guint * duration_s)
+{
+  JsonNode *node = json_object_get_member (body, "duration");
+  gint64 value;
+
+  *duration_s = EMU_MUSIC_DEFAULT_S;
+  if (!node)
+    return TRUE;
+  value = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_int (node) : -1;
+  if (value < 3 || value > 300)
+    return emu_bad_request (emulator, msg,
+        "duration: Expected a number between 3 and 300");
+  *duration_s = value;
+  return TRUE;
+}
+
+void
+emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  const gchar *input = NULL, *model = EMU_SPEECH_DEFAULT_MODEL;
+  const gchar *voice = "alloy", *format = EMU_SPEECH_DEFAULT_FORMAT;
+  const gchar *instructions = NULL;
+  guint duration_s = 0;
+  JsonObject *body;
+
+  if (!emu_check_key (emulator, msg, request))
+    return;
+  if (!(body = emu_parse_body (emulator, msg, request, parser)))
+    return;
+  if (!emu_json_string (emulator, msg, body, "input", &input) ||
+      !emu_json_string (emulator, msg, body, "model", &model) ||
+      !emu_json_string (emulator, msg, body, "voice", &voice) ||
+      !emu_json_string (emulator, msg, body, "response_format", &format) ||
+      !emu_json_string (emulator, msg, body, "instructions", &instructions) ||
+      !emu_check_input (emulator, msg, input) ||
+      !emu_check_format (emulator, msg, format))
+    return;
+  if (instructions && !emu_model_takes_instructions (model)) {
+    emu_bad_request (emulator, msg, "instructions: not supported by model "
+        "'%s'", model);
+    return;
+  }
+  if (emu_model_is_music (model) &&
+      !emu_music_duration (emulator, msg, body, &duration_s))
+    return;
+
+  emu_send_audio (emulator, msg, request, input, model, format, duration_s,
+      0);
+}
