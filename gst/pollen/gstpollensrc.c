@@ -352,14 +352,17 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
   return request;
 }
 
-/* The sample rate raw PCM comes in (server-notes.md). */
+/* The sample rate raw PCM comes in, which depends on the model. */
 static guint
 gst_pollen_src_pcm_rate (GstPollenSrc * self)
 {
-  g_autofree gchar *model = pollen_settings_dup_model (GST_ELEMENT (self),
-      &self->settings);
+  guint rate;
 
-  return model && g_str_has_prefix (model, "eleven") ? 44100 : 24000;
+  GST_OBJECT_LOCK (self);
+  rate = pollen_media_speech_rate (self->settings.model ?
+      self->settings.model : default_model_for (self->media));
+  GST_OBJECT_UNLOCK (self);
+  return rate;
 }
 
 /* ---- progress messages ---- */

@@ -15,10 +15,8 @@ G_BEGIN_DECLS
 
 GstCaps * pollen_media_caps_from_content_type (const gchar * content_type,
                                                guint pcm_rate);
-guint     pollen_media_speech_rate (const gchar * model);
 GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);
-guint     pollen_media_speech_rate (const gchar * model);
 
 G_END_DECLS
