@@ -19,4 +19,6 @@ GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);
 
+guint     pollen_media_speech_rate (const gchar * model);
+
 G_END_DECLS
