@@ -67,6 +67,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_TIMEOUT 600     /* video takes minutes (server-notes.md) */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
+#define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 
 enum
 {
@@ -122,7 +123,7 @@ struct _GstPollenSrc
   gchar *response_format;
   gboolean instrumental;
   gdouble interval;
-  guint prompt_cookie;          /* bumped on every prompt change */
+  gint prompt_cookie;           /* atomic: bumped on every prompt change */
   gchar *uri;
 
   /* streaming state */
@@ -347,7 +348,7 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
 
   pollen_request_add_extra_params (request, self->settings.extra_params);
   if (cookie)
-    *cookie = self->prompt_cookie;
+    *cookie = g_atomic_int_get (&self->prompt_cookie);
   GST_OBJECT_UNLOCK (self);
   return request;
 }
@@ -594,10 +595,7 @@ gst_pollen_src_wait_for_room (GstPollenSrc * self)
   running = !self->stopping;
   g_mutex_unlock (&self->lock);
 
-  GST_OBJECT_LOCK (self);
-  cookie = self->prompt_cookie;
-  GST_OBJECT_UNLOCK (self);
-
+  cookie = g_atomic_int_get (&self->prompt_cookie);
   g_mutex_lock (&self->lock);
   self->generator_cookie = cookie;
   g_mutex_unlock (&self->lock);
@@ -618,6 +616,8 @@ gst_pollen_src_drop_stale (GstPollenSrc * self, guint cookie)
       GST_DEBUG_OBJECT (self, "dropping a picture made for an old prompt");
       generation_free (generation);
       g_queue_delete_link (&self->ready, l);
+      /* room for the generator, which may be waiting for it */
+      g_cond_broadcast (&self->cond);
     }
     l = next;
   }
@@ -667,29 +667,46 @@ gst_pollen_src_generator (gpointer user_data)
 static void
 gst_pollen_src_start_generator (GstPollenSrc * self)
 {
+  g_mutex_lock (&self->lock);
   self->stopping = FALSE;
   self->flushing = FALSE;
   self->generator_cancellable = g_cancellable_new ();
   self->generator = g_thread_new ("pollensrc-generator",
       gst_pollen_src_generator, self);
+  g_mutex_unlock (&self->lock);
 }
 
 static void
 gst_pollen_src_stop_generator (GstPollenSrc * self)
 {
-  if (!self->generator)
-    return;
+  GCancellable *cancellable;
+  GThread *generator;
+  GQueue ready;
+  GError *error;
+
   g_mutex_lock (&self->lock);
+  generator = g_steal_pointer (&self->generator);
   self->stopping = TRUE;
-  g_cancellable_cancel (self->generator_cancellable);
+  if (self->generator_cancellable)
+    g_cancellable_cancel (self->generator_cancellable);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  if (!generator)
+    return;
 
-  g_thread_join (self->generator);
-  self->generator = NULL;
-  g_clear_object (&self->generator_cancellable);
-  g_queue_clear_full (&self->ready, (GDestroyNotify) generation_free);
-  g_clear_error (&self->generator_error);
+  g_thread_join (generator);
+
+  /* a prompt change may look at these meanwhile: take them under the lock */
+  g_mutex_lock (&self->lock);
+  cancellable = g_steal_pointer (&self->generator_cancellable);
+  ready = self->ready;
+  g_queue_init (&self->ready);
+  error = g_steal_pointer (&self->generator_error);
+  g_mutex_unlock (&self->lock);
+
+  g_object_unref (cancellable);
+  g_queue_clear_full (&ready, (GDestroyNotify) generation_free);
+  g_clear_error (&error);
 }
 
 /* The running time now, or GST_CLOCK_TIME_NONE without a clock. */
@@ -777,9 +794,7 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 
   g_mutex_lock (&self->lock);
   for (;;) {
-    GST_OBJECT_LOCK (self);
-    cookie = self->prompt_cookie;
-    GST_OBJECT_UNLOCK (self);
+    cookie = g_atomic_int_get (&self->prompt_cookie);
     gst_pollen_src_drop_stale (self, cookie);
     if (self->flushing || !g_queue_is_empty (&self->ready) ||
         self->generator_error)
@@ -791,8 +806,10 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
     return GST_FLOW_FLUSHING;
   }
   if (g_queue_is_empty (&self->ready)) {
+    g_autoptr (GError) error = g_error_copy (self->generator_error);
+
     g_mutex_unlock (&self->lock);
-    gst_pollen_src_post_failure (self, self->generator_error);
+    gst_pollen_src_post_failure (self, error);
     return GST_FLOW_ERROR;
   }
   generation = g_queue_pop_head (&self->ready);
@@ -815,6 +832,12 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 /* ---- GstBaseSrc ---- */
 
 static gboolean
+is_blank (const gchar * text)
+{
+  return !text || strspn (text, " \t\r\n") == strlen (text);
+}
+
+static gboolean
 gst_pollen_src_is_live_mode (GstPollenSrc * self)
 {
   gboolean live;
@@ -826,14 +849,29 @@ gst_pollen_src_is_live_mode (GstPollenSrc * self)
 }
 
 static gboolean
+gst_pollen_src_check_interval (GstPollenSrc * self)
+{
+  gdouble interval;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->interval;
+  GST_OBJECT_UNLOCK (self);
+  if (interval == 0 || interval >= MIN_INTERVAL)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("The interval is %g s: use 0 to generate once, or at least %g s.",
+          interval, MIN_INTERVAL), (NULL));
+  return FALSE;
+}
+
+static gboolean
 gst_pollen_src_start (GstBaseSrc * basesrc)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (basesrc);
   gboolean empty;
 
   GST_OBJECT_LOCK (self);
-  empty = !self->prompt || strspn (self->prompt, " \t\r\n") ==
-      strlen (self->prompt);
+  empty = is_blank (self->prompt);
   GST_OBJECT_UNLOCK (self);
   if (empty) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -841,6 +879,8 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
             "URI) to what should be generated."), (NULL));
     return FALSE;
   }
+  if (!gst_pollen_src_check_interval (self))
+    return FALSE;
 
   self->client = pollen_settings_create_client (GST_ELEMENT (self),
       &self->settings);
@@ -991,10 +1031,17 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_PROMPT:
+      if (is_blank (g_value_get_string (value)) &&
+          GST_OBJECT_FLAG_IS_SET (self, GST_BASE_SRC_FLAG_STARTED)) {
+        GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+            ("Ignoring an empty prompt while running: the previous prompt "
+                "stays."), (NULL));
+        break;
+      }
       GST_OBJECT_LOCK (self);
       g_free (self->prompt);
       self->prompt = g_value_dup_string (value);
-      cookie = ++self->prompt_cookie;
+      cookie = g_atomic_int_add (&self->prompt_cookie, 1) + 1;
       GST_OBJECT_UNLOCK (self);
       gst_pollen_src_prompt_changed (self, cookie);
       break;
@@ -1166,14 +1213,35 @@ gst_pollen_src_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-/* The property a query parameter of a pollen:// URI sets: the API's name
- * with '-' for '_' ("negative_prompt" → negative-prompt). */
-static gchar *
+/* The API query parameters a pollen:// URI may carry, and the property
+ * each sets. Nothing else: a URI must not redirect requests (base-url) or
+ * carry the key, since URIs show up in logs and playbin's current-uri. */
+static const struct
+{
+  const gchar *param;
+  const gchar *property;
+} uri_params[] = {
+  {"model", "model"}, {"width", "width"}, {"height", "height"},
+  {"seed", "seed"}, {"enhance", "enhance"},
+  {"negative_prompt", "negative-prompt"}, {"safe", "safe"},
+  {"quality", "quality"}, {"image", "image"},
+  {"transparent", "transparent"}, {"duration", "duration"},
+  {"aspect_ratio", "aspect-ratio"}, {"aspectRatio", "aspect-ratio"},
+  {"audio", "audio"}, {"voice", "voice"},
+  {"response_format", "response-format"}, {"instrumental", "instrumental"},
+};
+
+static const gchar *
 uri_param_to_property (const gchar * name)
 {
-  if (g_str_equal (name, "aspectRatio"))
-    return g_strdup ("aspect-ratio");
-  return g_strdelimit (g_strdup (name), "_", '-');
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (uri_params); i++) {
+    if (g_str_equal (name, uri_params[i].param) ||
+        g_str_equal (name, uri_params[i].property))
+      return uri_params[i].property;
+  }
+  return NULL;
 }
 
 /* Parses @text as a value of @pspec; FALSE when it is not one or is out of
@@ -1197,18 +1265,22 @@ static gboolean
 gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
     const gchar * value, GError ** error)
 {
-  g_autofree gchar *property = uri_param_to_property (name);
+  const gchar *property = uri_param_to_property (name);
   GValue parsed = G_VALUE_INIT;
-  GParamSpec *pspec =
-      g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
+  GParamSpec *pspec;
 
-  /* only this element's own settings, not GstObject's or GstBaseSrc's */
-  if (!pspec || pspec->owner_type != GST_TYPE_POLLEN_SRC ||
-      g_str_equal (property, "prompt") || g_str_equal (property, "media")) {
+  if (g_str_equal (name, "key") || g_str_equal (name, "api-key")) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "a pollen:// URI must not carry the API key: set the api-key "
+        "property or " POLLEN_API_KEY_ENV);
+    return FALSE;
+  }
+  if (!property) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;
   }
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
   if (!uri_param_to_value (pspec, value, &parsed)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "'%s' is not a valid %s (%s)", value, name,
@@ -1418,7 +1490,8 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_INTERVAL,
       g_param_spec_double ("interval", "Interval",
           "Seconds between generations; 0 generates once then sends EOS, "
-          "> 0 makes a live source with one buffer per interval", 0, 86400, 0,
+          "0.01 or more makes a live source with one buffer per interval", 0,
+          86400, 0,
           PARAM_FLAGS));
 }
 

@@ -526,14 +526,33 @@ pollen_client_set_log_object (PollenClient * client, GstObject * object)
 static gchar *
 pollen_client_redact (PollenClient * self, const gchar * text)
 {
+  static GRegex *bearer = NULL;
   g_auto (GStrv) parts = NULL;
+  g_autofree gchar *joined = NULL;
 
-  if (!text)
-    return NULL;
-  if (!self->api_key || !strstr (text, self->api_key))
-    return g_strdup (text);
-  parts = g_strsplit (text, self->api_key, -1);
-  return g_strjoinv ("[REDACTED]", parts);
+  if (g_once_init_enter (&bearer))
+    g_once_init_leave (&bearer, g_regex_new ("Bearer\\s+[^\\s\"',;<>]+",
+            G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
+  if (self->api_key && strstr (text, self->api_key)) {
+    parts = g_strsplit (text, self->api_key, -1);
+    joined = g_strjoinv ("[REDACTED]", parts);
+    text = joined;
+  }
+  /* any token a proxy echoes back, even a key cut short */
+  return g_regex_replace_literal (bearer, text, -1, 0, "Bearer [REDACTED]",
+      0, NULL);
+}
+
+/* The body with the key taken out, before anything quotes or cuts it. */
+static GBytes *
+pollen_client_redact_body (PollenClient * self, GBytes * body)
+{
+  gsize size;
+  const gchar *data = g_bytes_get_data (body, &size);
+  g_autofree gchar *text = g_strndup (data, size);
+  gchar *redacted = pollen_client_redact (self, text);
+
+  return g_bytes_new_take (redacted, strlen (redacted));
 }
 
 static GError *
@@ -811,24 +830,23 @@ static void
 pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
     GInputStream * stream, GCancellable * cancellable, Failure * failure)
 {
-  g_autoptr (GBytes) body = read_error_body (stream, cancellable);
+  g_autoptr (GBytes) raw = read_error_body (stream, cancellable);
+  g_autoptr (GBytes) body = pollen_client_redact_body (self, raw);
   guint status = soup_message_get_status (msg);
   const gchar *reason = status_phrase (msg);
   PollenApiError api = { 0, };
-  g_autofree gchar *api_message = NULL;
   g_autofree gchar *text = NULL;
   const gchar *request_id;
   gint64 retry_after;
 
   pollen_api_error_parse (&api, body);
-  api_message = pollen_client_redact (self, api.message);
   request_id = response_request_id (msg);
   if (!request_id)
     request_id = api.request_id;
   text = g_strdup_printf ("%u %s%s%s", status, reason,
-      api_message ? ": " : "", api_message ? api_message : "");
+      api.message ? ": " : "", api.message ? api.message : "");
   failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
-      api.code, api_message, request_id, text);
+      api.code, api.message, request_id, text);
   failure->retryable = status_is_retryable (status);
   retry_after = parse_retry_after (msg, api.retry_after_s);
   if (retry_after >= 0)
@@ -837,18 +855,15 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
 }
 
 static gboolean
-transport_error_is_retryable (const GError * error, gboolean is_get)
+transport_error_is_retryable (const GError * error)
 {
   if (error->domain != POLLEN_CLIENT_ERROR)
     return FALSE;
   switch (error->code) {
     case POLLEN_CLIENT_ERROR_CONNECT:
     case POLLEN_CLIENT_ERROR_NETWORK:
-      return TRUE;
     case POLLEN_CLIENT_ERROR_TIMEOUT:
-      /* the same GET is idempotent on this API (server-notes.md); a POST
-       * that timed out may already be running */
-      return is_get;
+      return TRUE;
     default:
       return FALSE;
   }
@@ -870,7 +885,6 @@ pollen_client_attempt (PollenClient * self, SoupMessage * msg,
 {
   g_autoptr (GError) error = NULL;
   GInputStream *stream;
-  gboolean is_get = g_str_equal (soup_message_get_method (msg), "GET");
 
   stream = soup_session_send (self->session, msg, cancellable, &error);
   if (!stream) {
@@ -880,7 +894,9 @@ pollen_client_attempt (PollenClient * self, SoupMessage * msg,
         "X-Request-Id");
 
     failure->error = pollen_client_transport_error (error, host, sent_id);
-    failure->retryable = transport_error_is_retryable (failure->error, is_get);
+    /* no answer has begun: safe to send again, POST included
+     * (server-notes.md) */
+    failure->retryable = transport_error_is_retryable (failure->error);
     return NULL;
   }
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
@@ -1039,12 +1055,57 @@ pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
       attempt + 1, self->retries + 1, failure->error->message, delay_ms);
 }
 
+/* After a failed attempt: either the failure is final (FALSE, @error set)
+ * or the back-off has been slept and the caller tries again (TRUE). */
+static gboolean
+pollen_client_retry_or_fail (PollenClient * self,
+    const PollenRequest * request, Failure * failure, guint attempt,
+    GCancellable * cancellable, GError ** error)
+{
+  guint delay_ms;
+
+  if (!failure->retryable || attempt >= self->retries ||
+      g_cancellable_is_cancelled (cancellable)) {
+    g_propagate_error (error, failure->error);
+    return FALSE;
+  }
+  delay_ms = failure->delay_ms ? failure->delay_ms : backoff_ms (attempt);
+  pollen_client_log_failure (self, request, failure, attempt, delay_ms);
+  g_error_free (failure->error);
+  return pollen_client_sleep (delay_ms, cancellable, error);
+}
+
+/* Sends until the headers of a successful answer arrive, counting attempts
+ * in *@attempt so that a caller's own retries share the same budget. */
+static PollenResponse *
+pollen_client_send_counted (PollenClient * self,
+    const PollenRequest * request, guint * attempt,
+    GCancellable * cancellable, GError ** error)
+{
+  for (;; (*attempt)++) {
+    Failure failure = { NULL, FALSE, 0 };
+    SoupMessage *msg;
+    GInputStream *stream;
+
+    msg = pollen_client_build_message (self, request, error);
+    if (!msg)
+      return NULL;
+    stream = pollen_client_attempt (self, msg, cancellable, &failure);
+    if (stream)
+      return pollen_response_new (msg, stream);
+    g_object_unref (msg);
+    if (!pollen_client_retry_or_fail (self, request, &failure, *attempt,
+            cancellable, error))
+      return NULL;
+  }
+}
+
 /**
  * pollen_client_send:
  *
  * Sends @request and waits for the response headers, retrying what is safe
- * to retry (429, 5xx, refused or lost connections, and timeouts of GET
- * requests) up to the configured number of times.
+ * to retry (429, 5xx, and refused, lost or timed-out connections before an
+ * answer began) up to the configured number of times.
  *
  * Returns: (transfer full): the response, whose body is read with
  * pollen_response_read(), or %NULL with @error set.
@@ -1053,33 +1114,10 @@ PollenResponse *
 pollen_client_send (PollenClient * client, const PollenRequest * request,
     GCancellable * cancellable, GError ** error)
 {
-  guint attempt;
+  guint attempt = 0;
 
-  for (attempt = 0;; attempt++) {
-    Failure failure = { NULL, FALSE, 0 };
-    SoupMessage *msg;
-    GInputStream *stream;
-    guint delay_ms;
-
-    msg = pollen_client_build_message (client, request, error);
-    if (!msg)
-      return NULL;
-    stream = pollen_client_attempt (client, msg, cancellable, &failure);
-    if (stream)
-      return pollen_response_new (msg, stream);
-    g_object_unref (msg);
-
-    if (!failure.retryable || attempt >= client->retries ||
-        g_cancellable_is_cancelled (cancellable)) {
-      g_propagate_error (error, failure.error);
-      return NULL;
-    }
-    delay_ms = failure.delay_ms ? failure.delay_ms : backoff_ms (attempt);
-    pollen_client_log_failure (client, request, &failure, attempt, delay_ms);
-    g_error_free (failure.error);
-    if (!pollen_client_sleep (delay_ms, cancellable, error))
-      return NULL;
-  }
+  return pollen_client_send_counted (client, request, &attempt, cancellable,
+      error);
 }
 
 static GBytes *
@@ -1121,26 +1159,19 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
   for (attempt = 0;; attempt++) {
     g_autoptr (PollenResponse) response = NULL;
     Failure failure = { NULL, FALSE, 0 };
-    guint delay_ms;
 
-    response = pollen_client_send (client, request, cancellable, error);
+    response = pollen_client_send_counted (client, request, &attempt,
+        cancellable, error);
     if (!response)
       return NULL;
     response->body = read_whole_body (response, cancellable, &failure.error);
     if (response->body)
       return g_steal_pointer (&response);
 
-    failure.retryable = is_get &&
-        transport_error_is_retryable (failure.error, is_get);
-    if (!failure.retryable || attempt >= client->retries ||
-        g_cancellable_is_cancelled (cancellable)) {
-      g_propagate_error (error, failure.error);
-      return NULL;
-    }
-    delay_ms = backoff_ms (attempt);
-    pollen_client_log_failure (client, request, &failure, attempt, delay_ms);
-    g_error_free (failure.error);
-    if (!pollen_client_sleep (delay_ms, cancellable, error))
+    /* part of the answer came: only a GET may be sent again */
+    failure.retryable = is_get && transport_error_is_retryable (failure.error);
+    if (!pollen_client_retry_or_fail (client, request, &failure, attempt,
+            cancellable, error))
       return NULL;
   }
 }

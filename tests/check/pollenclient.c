@@ -629,6 +629,76 @@ GST_START_TEST (test_trace_logs_wire_without_key)
 
 GST_END_TEST;
 
+GST_START_TEST (test_post_timeout_retried)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  g_autoptr (PollenRequest) request =
+      pollen_request_new ("POST", "/v1/audio/speech");
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (PollenResponse) response = NULL;
+  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+
+  /* no answer began: sending the POST again is safe (server-notes.md) */
+  hang->hang = TRUE;
+  pollen_emulator_push (emulator, "/v1/audio/speech", hang);
+  pollen_emulator_push (emulator, "/v1/audio/speech",
+      pollen_emulator_response_new (200, "audio/wav", "RIFF", 4));
+  json_object_set_string_member (object, "input", "hi");
+  pollen_request_set_json (request, object);
+  pollen_client_set_timeout (client, 1);
+  response = pollen_client_fetch (client, request, NULL, NULL);
+  fail_unless (response != NULL);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retries_are_one_budget)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  g_autoptr (GError) error = NULL;
+
+  /* a 503, then a cut-short body: two attempts are all retries=1 allows */
+  push_status (emulator, 503);
+  push_truncated (emulator);
+  push_ok (emulator, "never asked for");
+  error = fetch_error (client, "cat");
+  fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_NETWORK), "%s", error->message);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_echoed_token_redacted)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (GString) page = g_string_new ("<html>");
+  g_autoptr (GError) error = NULL;
+
+  /* a proxy page that quotes the header, cut where the key straddles the
+   * 300 characters an error message keeps */
+  while (page->len < 250)
+    g_string_append (page, "padding ");
+  g_string_append (page, "you sent Authorization: Bearer " POLLEN_TEST_KEY
+      "</html>");
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new (400, "text/html", page->str, -1));
+  error = fetch_error (client, "cat");
+  fail_if (strstr (error->message, "sk_test"), "%s", error->message);
+  fail_unless (strstr (error->message, "Bearer [REDACTED]"), "%s",
+      error->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenclient_suite (void)
 {
@@ -653,6 +723,9 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_cancel_backoff);
   tcase_add_test (tc, test_streamed_body_read_as_it_arrives);
   tcase_add_test (tc, test_trace_logs_wire_without_key);
+  tcase_add_test (tc, test_post_timeout_retried);
+  tcase_add_test (tc, test_retries_are_one_budget);
+  tcase_add_test (tc, test_echoed_token_redacted);
   return s;
 }
 

@@ -654,6 +654,78 @@ GST_START_TEST (test_empty_prompt_refused)
 
 GST_END_TEST;
 
+static void
+push_jpegs (PollenEmulator * emulator, const gchar * prompt, guint count,
+    GBytes * jpeg)
+{
+  g_autofree gchar *prefix = g_strdup_printf ("/image/%s", prompt);
+  guint i;
+
+  for (i = 0; i < count; i++)
+    push_body (emulator, prefix, "image/jpeg", jpeg);
+}
+
+GST_START_TEST (test_tiny_interval_refused)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  GstBus *bus = gst_element_get_bus (p.pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (p.src, "prompt", "x", "interval", 1e-10, NULL);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  fail_unless (strstr (error->message, "interval"), "%s", error->message);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 0);
+  gst_object_unref (bus);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_blank_prompt_ignored_while_running)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("A");
+  g_autofree gchar *prompt = NULL;
+  guint i, count;
+
+  push_jpegs (emulator, "A", 20, jpeg);
+  g_object_set (p.src, "prompt", "A", "interval", 0.2, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 4; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 5 * GST_SECOND);
+
+    fail_unless (sample != NULL);
+    if (i == 1)
+      g_object_set (p.src, "prompt", NULL, NULL);
+  }
+  g_object_get (p.src, "prompt", &prompt, NULL);
+  fail_unless_equals_string (prompt, "A");
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  count = pollen_emulator_get_request_count (emulator);
+  for (i = 0; i < count; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    fail_unless_equals_string (request->path, "/image/A");
+  }
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_progress_messages)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -695,17 +767,6 @@ GST_START_TEST (test_progress_messages)
 }
 
 GST_END_TEST;
-
-static void
-push_jpegs (PollenEmulator * emulator, const gchar * prompt, guint count,
-    GBytes * jpeg)
-{
-  g_autofree gchar *prefix = g_strdup_printf ("/image/%s", prompt);
-  guint i;
-
-  for (i = 0; i < count; i++)
-    push_body (emulator, prefix, "image/jpeg", jpeg);
-}
 
 GST_START_TEST (test_interval_mode)
 {
@@ -851,6 +912,15 @@ GST_START_TEST (test_uri_handler)
           "pollen://image/x?width=0", &error));
   fail_unless (strstr (error->message, "'0' is not a valid width"), "%s",
       error->message);
+  g_clear_error (&error);
+  /* a URI may neither redirect requests nor carry the key */
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?base-url=http://127.0.0.1:9", &error));
+  fail_unless (strstr (error->message, "unknown pollen:// parameter"));
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?key=sk_abc", &error));
+  fail_unless (strstr (error->message, "must not carry the API key"));
   gst_object_unref (src);
   pollen_emulator_free (emulator);
 }
@@ -893,6 +963,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_transport_errors);
   tcase_add_test (tc, test_stop_during_hung_request);
   tcase_add_test (tc, test_empty_prompt_refused);
+  tcase_add_test (tc, test_tiny_interval_refused);
+  tcase_add_test (tc, test_blank_prompt_ignored_while_running);
   tcase_add_test (tc, test_progress_messages);
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_uri_handler);
