@@ -499,10 +499,18 @@ gst_pollen_stt_set_srcresult (GstPollenStt * self, GstFlowReturn ret)
 }
 
 /* Queues @piece (taking it) behind everything before it; blocks while
- * max-in-flight chunks are pending. */
+ * max-in-flight chunks are pending. Once the output task has stopped (an
+ * error, not-linked) nothing would take it, so it is dropped instead of
+ * blocking upstream. */
 static GstFlowReturn
 gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
 {
+  GstFlowReturn ret = gst_pollen_stt_get_srcresult (self);
+
+  if (ret != GST_FLOW_OK) {
+    piece_free (piece);
+    return ret;
+  }
   if (piece->kind == PIECE_CHUNK) {
     piece->index = ++self->chunk_count;
     GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT
@@ -1193,23 +1201,13 @@ gst_pollen_stt_output (GstPollenStt * self, Piece * piece)
 
 /* 429 and 5xx, lost connections and timeouts may pass; other 4xx will
  * fail the same way for every chunk. */
-static gboolean
-is_transient (const GError * error)
-{
-  guint status = pollen_client_error_get_http_status (error);
-
-  if (error->domain == POLLEN_CLIENT_ERROR &&
-      error->code == POLLEN_CLIENT_ERROR_HTTP)
-    return status == 408 || status == 429 || status >= 500;
-  return TRUE;
-}
-
 static GstFlowReturn
 gst_pollen_stt_handle_failure (GstPollenStt * self, Piece * piece,
     const GError * error)
 {
   g_autofree gchar *action = NULL;
-  gboolean skip = self->config.skip_failed && is_transient (error);
+  gboolean skip = self->config.skip_failed &&
+      pollen_client_error_is_transient (error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return GST_FLOW_FLUSHING;

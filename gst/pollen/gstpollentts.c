@@ -1326,17 +1326,10 @@ gst_pollen_tts_handle_event (GstPollenTts * self, GstEvent * event)
   return gst_pollen_tts_push_event (self, gst_event_ref (event));
 }
 
-static gboolean
-error_is_client_error (const GError * error)
-{
-  guint status = pollen_client_error_get_http_status (error);
-
-  return status >= 400 && status < 500 && status != 429;
-}
-
 /* A request failed after its retries. 4xx answers mean the settings are
- * wrong, which no later text fixes: always an error. Other failures are an
- * error too unless skip-failed, which fills the text's time instead. */
+ * wrong, which no later text fixes: always an error. Transient failures
+ * (429, 5xx, network) are an error too unless skip-failed, which fills the
+ * text's time instead. */
 static GstFlowReturn
 gst_pollen_tts_handle_failure (GstPollenTts * self, TtsEntry * entry,
     const GError * error)
@@ -1348,7 +1341,7 @@ gst_pollen_tts_handle_failure (GstPollenTts * self, TtsEntry * entry,
     return GST_FLOW_FLUSHING;
 
   GST_OBJECT_LOCK (self);
-  skip = self->skip_failed && !error_is_client_error (error);
+  skip = self->skip_failed && pollen_client_error_is_transient (error);
   GST_OBJECT_UNLOCK (self);
 
   action = g_strdup_printf ("Speaking the text at %" GST_TIME_FORMAT

@@ -122,6 +122,32 @@ pollen_client_error_get_request_id (const GError * error)
   return priv ? priv->request_id : NULL;
 }
 
+/**
+ * pollen_client_error_is_transient:
+ *
+ * Returns: %TRUE for a failure a later request may not meet: 429, 5xx, or
+ * a refused, lost or timed-out connection. 4xx answers (the settings are
+ * wrong), TLS failures and answers that cannot be understood are not.
+ */
+gboolean
+pollen_client_error_is_transient (const GError * error)
+{
+  guint status = pollen_client_error_get_http_status (error);
+
+  if (error->domain != POLLEN_CLIENT_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case POLLEN_CLIENT_ERROR_HTTP:
+      return status == 429 || status >= 500;
+    case POLLEN_CLIENT_ERROR_CONNECT:
+    case POLLEN_CLIENT_ERROR_NETWORK:
+    case POLLEN_CLIENT_ERROR_TIMEOUT:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 /* ---- requests ---- */
 
 typedef struct

@@ -47,6 +47,7 @@ guint         pollen_client_error_get_http_status (const GError * error);
 const gchar * pollen_client_error_get_api_code    (const GError * error);
 const gchar * pollen_client_error_get_api_message (const GError * error);
 const gchar * pollen_client_error_get_request_id  (const GError * error);
+gboolean      pollen_client_error_is_transient    (const GError * error);
 
 /**
  * PollenRequest:

@@ -78,15 +78,22 @@ pollen_settings_install_properties (GObjectClass * klass,
           GST_PARAM_MUTABLE_READY));
 }
 
+/* $POLLINATIONS_BASE_URL when set, else the public server. */
+static gchar *
+default_base_url (void)
+{
+  const gchar *base_url = g_getenv (POLLEN_BASE_URL_ENV);
+
+  return g_strdup (base_url && *base_url ? base_url :
+      POLLEN_DEFAULT_BASE_URL);
+}
+
 void
 pollen_settings_init (PollenSettings * settings, const gchar * default_model,
     guint default_timeout)
 {
-  const gchar *base_url = g_getenv (POLLEN_BASE_URL_ENV);
-
   settings->api_key = g_strdup (g_getenv (POLLEN_API_KEY_ENV));
-  settings->base_url = g_strdup (base_url && *base_url ? base_url :
-      POLLEN_DEFAULT_BASE_URL);
+  settings->base_url = default_base_url ();
   settings->model = g_strdup (default_model);
   settings->timeout = default_timeout;
   settings->retries = POLLEN_DEFAULT_RETRIES;
@@ -120,7 +127,7 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
       g_free (settings->base_url);
       settings->base_url = g_value_dup_string (value);
       if (!settings->base_url)
-        settings->base_url = g_strdup (POLLEN_DEFAULT_BASE_URL);
+        settings->base_url = default_base_url ();
       break;
     case POLLEN_PROP_MODEL:
       g_free (settings->model);

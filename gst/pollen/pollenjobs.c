@@ -277,18 +277,24 @@ pollen_jobs_next_until (PollenJobs * jobs, gint64 end_time, gpointer * data,
 void
 pollen_jobs_set_flushing (PollenJobs * jobs, gboolean flushing)
 {
+  GQueue dropped = G_QUEUE_INIT;
   PollenJob *job;
 
   g_mutex_lock (&jobs->lock);
   jobs->flushing = flushing;
   if (flushing) {
-    while ((job = g_queue_pop_head (&jobs->queue))) {
-      g_cancellable_cancel (job->cancellable);
-      pollen_job_unref (job);
-    }
+    dropped = jobs->queue;
+    g_queue_init (&jobs->queue);
   }
   g_cond_broadcast (&jobs->cond);
   g_mutex_unlock (&jobs->lock);
+
+  /* outside the lock: cancelling runs libsoup's handlers and freeing runs
+   * the element's data_free, either of which may call back in here */
+  while ((job = g_queue_pop_head (&dropped))) {
+    g_cancellable_cancel (job->cancellable);
+    pollen_job_unref (job);
+  }
 }
 
 /* Jobs submitted and not yet fully consumed. */
