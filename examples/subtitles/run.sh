@@ -12,23 +12,8 @@ wav=$(realpath -m "${2:-$PWD/talk.wav}")
 cd "$here/../.."
 ./tools/setup.sh
 
-export GST_PLUGIN_PATH="$PWD/build/gst/pollen${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
-emulator_pid=""
-cleanup() { [ -z "$emulator_pid" ] || kill "$emulator_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-
-if [ -z "${POLLINATIONS_API_KEY:-}" ]; then
-  url_file=$(mktemp)
-  build/tests/emulator/pollen-emulator > "$url_file" &
-  emulator_pid=$!
-  for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
-  POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")
-  rm -f "$url_file"
-  export POLLINATIONS_BASE_URL POLLINATIONS_API_KEY=sk_emulator
-  echo "gst-pollen: POLLINATIONS_API_KEY is not set, so this runs against the"
-  echo "bundled emulator at $POLLINATIONS_BASE_URL (tones instead of a voice)."
-  echo "Set POLLINATIONS_API_KEY (https://enter.pollinations.ai) for the real API."
-fi
+emulator_makes="tones instead of a voice"
+. ./tools/pollen-env.sh
 
 gst-launch-1.0 -q filesrc location="$srt" ! subparse ! pollentts voice=nova \
   ! audioconvert ! audioresample ! wavenc ! filesink location="$wav"

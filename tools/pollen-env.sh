@@ -1,0 +1,22 @@
+# Sourced (from the top of the tree, after tools/setup.sh) by the scripts
+# that run a pipeline: puts the built plugin on GST_PLUGIN_PATH and, when
+# POLLINATIONS_API_KEY is not set, starts the bundled emulator, says so, and
+# stops it again on exit. $emulator_makes says what the emulator makes
+# instead of the real thing.
+export GST_PLUGIN_PATH="$PWD/build/gst/pollen${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+emulator_pid=""
+stop_emulator() { [ -z "$emulator_pid" ] || kill "$emulator_pid" 2>/dev/null || true; }
+trap stop_emulator EXIT
+
+if [ -z "${POLLINATIONS_API_KEY:-}" ]; then
+  url_file=$(mktemp)
+  build/tests/emulator/pollen-emulator > "$url_file" &
+  emulator_pid=$!
+  for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
+  POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")
+  rm -f "$url_file"
+  export POLLINATIONS_BASE_URL POLLINATIONS_API_KEY=sk_emulator
+  echo "gst-pollen: POLLINATIONS_API_KEY is not set, so this runs against the"
+  echo "bundled emulator at $POLLINATIONS_BASE_URL ($emulator_makes)."
+  echo "Set POLLINATIONS_API_KEY (https://enter.pollinations.ai) for the real API."
+fi
