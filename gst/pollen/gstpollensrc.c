@@ -255,6 +255,21 @@ media_action (GstPollenSrcMedia media)
   }
 }
 
+/* What the answer must be: "image", "video" or "audio" media. */
+static const gchar *
+media_kind (GstPollenSrcMedia media)
+{
+  switch (media) {
+    case GST_POLLEN_SRC_MEDIA_VIDEO:
+      return "video";
+    case GST_POLLEN_SRC_MEDIA_SPEECH:
+    case GST_POLLEN_SRC_MEDIA_MUSIC:
+      return "audio";
+    default:
+      return "image";
+  }
+}
+
 static void
 add_query_bool (PollenRequest * request, const gchar * name, gboolean value)
 {
@@ -472,20 +487,15 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   progress_stop (GST_ELEMENT (self), ticker, GST_PROGRESS_TYPE_COMPLETE,
       "Generated");
 
-  caps = pollen_media_detect_caps (GST_OBJECT (self), response->body,
-      response->content_type, gst_pollen_src_pcm_rate (self));
+  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
+      response->content_type, gst_pollen_src_pcm_rate (self),
+      media_kind (media), error);
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
       "%s, model %s), caps %" GST_PTR_FORMAT, what,
       g_bytes_get_size (response->body), response->content_type,
       response->request_id, response->model_used, caps);
-  if (!caps) {
-    g_set_error (error, POLLEN_CLIENT_ERROR,
-        POLLEN_CLIENT_ERROR_BAD_RESPONSE, "the server answered %"
-        G_GSIZE_FORMAT " bytes of unrecognised media (Content-Type %s)",
-        g_bytes_get_size (response->body), response->content_type ?
-        response->content_type : "none");
+  if (!caps)
     return NULL;
-  }
 
   generation = g_new0 (Generation, 1);
   generation->cookie = cookie;

@@ -21,6 +21,7 @@
 
 #include "pollenclient.h"
 #include "pollenclient-private.h"
+#include "pollenjson.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -122,23 +123,42 @@ pollen_client_error_get_request_id (const GError * error)
   return priv ? priv->request_id : NULL;
 }
 
+/* Statuses that say "not now" rather than "not like this". */
+static gboolean
+status_is_transient (guint status)
+{
+  switch (status) {
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+    case 524:                  /* the CDN gave up on a long generation */
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 /**
  * pollen_client_error_is_transient:
  *
- * Returns: %TRUE for a failure a later request may not meet: 429, 5xx, or
- * a refused, lost or timed-out connection. 4xx answers (the settings are
- * wrong), TLS failures and answers that cannot be understood are not.
+ * The one rule for what may be tried again, by the client's retries and by
+ * an element's skip-failed policy alike.
+ *
+ * Returns: %TRUE for a failure a later request may not meet: 429, 500,
+ * 502, 503, 504, 524, or a refused, lost or timed-out connection. Other
+ * 4xx/5xx answers (the settings are wrong), TLS failures and answers that
+ * cannot be understood are not.
  */
 gboolean
 pollen_client_error_is_transient (const GError * error)
 {
-  guint status = pollen_client_error_get_http_status (error);
-
   if (error->domain != POLLEN_CLIENT_ERROR)
     return FALSE;
   switch (error->code) {
     case POLLEN_CLIENT_ERROR_HTTP:
-      return status == 429 || status >= 500;
+      return status_is_transient (pollen_client_error_get_http_status (error));
     case POLLEN_CLIENT_ERROR_CONNECT:
     case POLLEN_CLIENT_ERROR_NETWORK:
     case POLLEN_CLIENT_ERROR_TIMEOUT:
@@ -569,13 +589,15 @@ pollen_client_redact (PollenClient * self, const gchar * text)
       0, NULL);
 }
 
-/* The body with the key taken out, before anything quotes or cuts it. */
+/* The body as valid UTF-8 (NUL bytes too become U+FFFD) with the key
+ * taken out, before anything quotes or cuts it. */
 static GBytes *
 pollen_client_redact_body (PollenClient * self, GBytes * body)
 {
   gsize size;
   const gchar *data = g_bytes_get_data (body, &size);
-  g_autofree gchar *text = g_strndup (data, size);
+  /* an empty GBytes may hold no pointer at all */
+  g_autofree gchar *text = g_utf8_make_valid (size ? data : "", size);
   gchar *redacted = pollen_client_redact (self, text);
 
   return g_bytes_new_take (redacted, strlen (redacted));
@@ -636,39 +658,15 @@ pollen_client_transport_error (const GError * cause, const gchar * url_host,
 
 /* ---- error bodies ---- */
 
-static const gchar *
-object_get_string (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-object_get_object (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ?
-      json_node_get_object (node) : NULL;
-}
-
-/* A number member, or -1. */
+/* A count member, or -1. */
 static gint64
 object_get_count (JsonObject * object, const gchar * name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  gdouble number;
 
-  if (!node || !JSON_NODE_HOLDS_VALUE (node))
+  if (!pollen_json_get_number (object, name, &number))
     return -1;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return MAX (-1, json_node_get_int (node));
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return MAX (-1, (gint64) CLAMP (json_node_get_double (node), -1, G_MAXINT));
-  return -1;
+  return (gint64) CLAMP (number, -1, G_MAXINT);
 }
 
 /* Appends the validation details ("width: Expected number") the gateway
@@ -676,16 +674,14 @@ object_get_count (JsonObject * object, const gchar * name)
 static void
 append_field_errors (GString * out, JsonObject * details)
 {
-  JsonObject *fields = object_get_object (details, "fieldErrors");
+  JsonObject *fields = pollen_json_get_object (details, "fieldErrors");
   GList *members, *l;
 
   if (!fields)
     return;
   members = json_object_get_members (fields);
   for (l = members; l; l = l->next) {
-    JsonNode *node = json_object_get_member (fields, l->data);
-    JsonArray *array = JSON_NODE_HOLDS_ARRAY (node) ?
-        json_node_get_array (node) : NULL;
+    JsonArray *array = pollen_json_get_array (fields, l->data);
     JsonNode *first = array && json_array_get_length (array) > 0 ?
         json_array_get_element (array, 0) : NULL;
 
@@ -712,45 +708,35 @@ pollen_api_error_clear (PollenApiError * api)
 void
 pollen_api_error_parse (PollenApiError * api, GBytes * body)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
   gsize size;
   const gchar *data = g_bytes_get_data (body, &size);
-  JsonObject *root, *inner = NULL;
-  JsonNode *error_node;
+  g_autoptr (JsonNode) root_node = pollen_json_parse (data, size, NULL);
+  JsonObject *root, *inner;
 
   api->retry_after_s = -1;
-  if (size == 0)
-    return;
+  if (!root_node || !JSON_NODE_HOLDS_OBJECT (root_node)) {
+    g_autofree gchar *text = pollen_body_quote (data, size, 300);
 
-  if (!json_parser_load_from_data (parser, data, size, NULL) ||
-      !json_parser_get_root (parser) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    g_autofree gchar *text = g_strndup (data, MIN (size, 300));
-
-    g_strdelimit (text, "\r\n", ' ');
-    api->message = g_utf8_make_valid (g_strstrip (text), -1);
+    api->message = *text ? g_steal_pointer (&text) : NULL;
     return;
   }
 
-  root = json_node_get_object (json_parser_get_root (parser));
-  error_node = json_object_get_member (root, "error");
-  if (error_node && JSON_NODE_HOLDS_OBJECT (error_node))
-    inner = json_node_get_object (error_node);
-
+  root = json_node_get_object (root_node);
+  inner = pollen_json_get_object (root, "error");
   if (inner) {
-    GString *message = g_string_new (object_get_string (inner, "message"));
+    GString *message = g_string_new (pollen_json_get_string (inner,
+            "message"));
 
-    append_field_errors (message, object_get_object (inner, "details"));
-    api->code = g_strdup (object_get_string (inner, "code"));
-    api->request_id = g_strdup (object_get_string (inner, "requestId"));
+    append_field_errors (message, pollen_json_get_object (inner, "details"));
+    api->code = g_strdup (pollen_json_get_string (inner, "code"));
+    api->request_id = g_strdup (pollen_json_get_string (inner, "requestId"));
     api->message = g_string_free (message, message->len == 0);
   } else {
-    api->code = g_strdup (object_get_string (root, "error"));
-    api->message = g_strdup (object_get_string (root, "message"));
+    api->code = g_strdup (pollen_json_get_string (root, "error"));
     api->retry_after_s = object_get_count (root, "retryAfterSeconds");
   }
   if (!api->message)
-    api->message = g_strdup (object_get_string (root, "message"));
+    api->message = g_strdup (pollen_json_get_string (root, "message"));
 }
 
 /* ---- one attempt ---- */
@@ -761,22 +747,6 @@ typedef struct
   gboolean retryable;
   guint delay_ms;               /* from Retry-After, 0 = use back-off */
 } Failure;
-
-static gboolean
-status_is_retryable (guint status)
-{
-  switch (status) {
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-    case 524:                  /* the CDN gave up on a long generation */
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
 
 static gint64
 parse_retry_after (SoupMessage * msg, gint64 from_body)
@@ -873,26 +843,11 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
       api.message ? ": " : "", api.message ? api.message : "");
   failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
       api.code, api.message, request_id, text);
-  failure->retryable = status_is_retryable (status);
+  failure->retryable = pollen_client_error_is_transient (failure->error);
   retry_after = parse_retry_after (msg, api.retry_after_s);
   if (retry_after >= 0)
     failure->delay_ms = MIN (retry_after, RETRY_AFTER_MAX_S) * 1000;
   pollen_api_error_clear (&api);
-}
-
-static gboolean
-transport_error_is_retryable (const GError * error)
-{
-  if (error->domain != POLLEN_CLIENT_ERROR)
-    return FALSE;
-  switch (error->code) {
-    case POLLEN_CLIENT_ERROR_CONNECT:
-    case POLLEN_CLIENT_ERROR_NETWORK:
-    case POLLEN_CLIENT_ERROR_TIMEOUT:
-      return TRUE;
-    default:
-      return FALSE;
-  }
 }
 
 static gchar *
@@ -922,7 +877,7 @@ pollen_client_attempt (PollenClient * self, SoupMessage * msg,
     failure->error = pollen_client_transport_error (error, host, sent_id);
     /* no answer has begun: safe to send again, POST included
      * (server-notes.md) */
-    failure->retryable = transport_error_is_retryable (failure->error);
+    failure->retryable = pollen_client_error_is_transient (failure->error);
     return NULL;
   }
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
@@ -1168,12 +1123,26 @@ read_whole_body (PollenResponse * response, GCancellable * cancellable,
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
+/* A success status with nothing behind it is no success. */
+static void
+pollen_client_empty_body_error (PollenResponse * response, GError ** error)
+{
+  g_autofree gchar *message =
+      g_strdup_printf ("the server answered %u %s with an empty body",
+      response->status, soup_message_get_reason_phrase (response->message));
+
+  g_propagate_error (error,
+      pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+          response->status, NULL, NULL, response->request_id, message));
+}
+
 /**
  * pollen_client_fetch:
  *
  * Like pollen_client_send(), then reads the whole body into
  * @response->body. A GET whose body is cut short is tried again (the API
- * answers an identical GET from its cache).
+ * answers an identical GET from its cache). An empty body is an error
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE): no call of this API answers nothing.
  */
 PollenResponse *
 pollen_client_fetch (PollenClient * client, const PollenRequest * request,
@@ -1191,11 +1160,16 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
     if (!response)
       return NULL;
     response->body = read_whole_body (response, cancellable, &failure.error);
-    if (response->body)
+    if (response->body && g_bytes_get_size (response->body) > 0)
       return g_steal_pointer (&response);
+    if (response->body) {
+      pollen_client_empty_body_error (response, error);
+      return NULL;
+    }
 
     /* part of the answer came: only a GET may be sent again */
-    failure.retryable = is_get && transport_error_is_retryable (failure.error);
+    failure.retryable = is_get &&
+        pollen_client_error_is_transient (failure.error);
     if (!pollen_client_retry_or_fail (client, request, &failure, attempt,
             cancellable, error))
       return NULL;
@@ -1215,8 +1189,8 @@ pollen_client_fetch_json (PollenClient * client,
     GError ** error)
 {
   g_autoptr (PollenResponse) response = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) parse_error = NULL;
+  JsonNode *root;
   gsize size;
   const gchar *data;
 
@@ -1224,15 +1198,11 @@ pollen_client_fetch_json (PollenClient * client,
   if (!response)
     return NULL;
   data = g_bytes_get_data (response->body, &size);
-  if (!json_parser_load_from_data (parser, data, size, &parse_error)) {
-    g_autofree gchar *message =
-        g_strdup_printf ("the server's answer is not JSON: %s",
-        parse_error->message);
-
+  root = pollen_json_parse (data, size, &parse_error);
+  if (!root)
     g_propagate_error (error,
         pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-            response->status, NULL, NULL, response->request_id, message));
-    return NULL;
-  }
-  return json_parser_steal_root (parser);
+            response->status, NULL, NULL, response->request_id,
+            parse_error->message));
+  return root;
 }

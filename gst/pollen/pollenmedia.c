@@ -14,6 +14,8 @@
  * unsure. */
 
 #include "pollenmedia.h"
+#include "pollenclient.h"
+#include "pollenjson.h"
 
 #include <gst/base/gsttypefindhelper.h>
 
@@ -90,6 +92,24 @@ pollen_media_caps_from_content_type (const gchar * content_type,
   return NULL;
 }
 
+/* An error body sent with a success status starts like JSON, and no media
+ * format does. Raw PCM may start with any byte, so it is not judged. */
+static gboolean
+looks_like_json (const guint8 * bytes, gsize size)
+{
+  gsize i;
+
+  for (i = 0; i < size && g_ascii_isspace (bytes[i]); i++);
+  return i < size && (bytes[i] == '{' || bytes[i] == '[');
+}
+
+static gboolean
+is_raw_audio (GstCaps * caps)
+{
+  return gst_structure_has_name (gst_caps_get_structure (caps, 0),
+      "audio/x-raw");
+}
+
 /**
  * pollen_media_detect_caps:
  * @object: (nullable): for log lines
@@ -120,9 +140,54 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
           GST_PTR_FORMAT ": trusting the bytes", content_type, found);
     return g_steal_pointer (&found);
   }
-  if (hinted)
+  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted)))
     return g_steal_pointer (&hinted);
   return g_steal_pointer (&found);
+}
+
+static gboolean
+is_media (const gchar * caps_name)
+{
+  return g_str_has_prefix (caps_name, "image/") ||
+      g_str_has_prefix (caps_name, "video/") ||
+      g_str_has_prefix (caps_name, "audio/");
+}
+
+/**
+ * pollen_media_expect_caps:
+ * @kind: the media kind asked for, "image", "video" or "audio", for the
+ *   message
+ *
+ * Like pollen_media_detect_caps(), for a body that must be media. The kind
+ * is not enforced: an MP4 container typefinds as video/quicktime whether
+ * it holds a clip or only speech.
+ *
+ * Returns: (transfer full): the caps, or %NULL with @error set
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, quoting the start of the body) when
+ * the body is something else: an HTML page, a JSON error, unknown bytes.
+ */
+GstCaps *
+pollen_media_expect_caps (GstObject * object, GBytes * data,
+    const gchar * content_type, guint pcm_rate, const gchar * kind,
+    GError ** error)
+{
+  g_autoptr (GstCaps) caps = pollen_media_detect_caps (object, data,
+      content_type, pcm_rate);
+  const gchar *name = caps ?
+      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : NULL;
+  g_autofree gchar *start = NULL;
+  gsize size;
+  const gchar *bytes = g_bytes_get_data (data, &size);
+
+  if (name && is_media (name))
+    return g_steal_pointer (&caps);
+
+  start = pollen_body_quote (bytes, size, 120);
+  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      "the server answered %" G_GSIZE_FORMAT " bytes of %s (Content-Type "
+      "%s), not %s: %s", size, name ? name : "unrecognised media",
+      content_type ? content_type : "none", kind, start);
+  return NULL;
 }
 
 /**

@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 
 GstCaps * pollen_media_caps_from_content_type (const gchar * content_type,
                                                guint pcm_rate);
+GstCaps * pollen_media_expect_caps (GstObject * object, GBytes * data,
+                                    const gchar * content_type,
+                                    guint pcm_rate, const gchar * kind,
+                                    GError ** error);
 GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);

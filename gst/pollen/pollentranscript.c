@@ -15,8 +15,7 @@
 
 #include "pollentranscript.h"
 #include "pollenclient.h"
-
-#include <json-glib/json-glib.h>
+#include "pollenjson.h"
 
 static void
 cue_free (PollenTranscriptCue * cue)
@@ -49,37 +48,10 @@ seconds_to_time (gdouble seconds, GstClockTime limit)
 static gdouble
 member_seconds (JsonObject * object, const gchar * name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  gdouble seconds = 0;
 
-  if (!node || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  switch (json_node_get_value_type (node)) {
-    case G_TYPE_DOUBLE:
-    case G_TYPE_INT64:
-      return json_node_get_double (node);
-    default:
-      return 0;
-  }
-}
-
-static const gchar *
-member_string (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonArray *
-member_array (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) :
-      NULL;
+  pollen_json_get_number (object, name, &seconds);
+  return seconds;
 }
 
 /* Adds a cue unless its text is empty; times clamped into the audio. */
@@ -116,7 +88,7 @@ add_timed (PollenTranscript * t, GstClockTime duration, JsonArray * array,
     if (!JSON_NODE_HOLDS_OBJECT (node))
       continue;
     object = json_node_get_object (node);
-    add_cue (t, duration, member_string (object, text_member),
+    add_cue (t, duration, pollen_json_get_string (object, text_member),
         member_seconds (object, "start"), member_seconds (object, "end"));
   }
   return t->cues->len - before;
@@ -129,14 +101,16 @@ add_words (PollenTranscript * t, GstClockTime duration, JsonObject * root,
 {
   guint i;
 
-  if (add_timed (t, duration, member_array (root, "words"), "word") > 0)
+  if (add_timed (t, duration, pollen_json_get_array (root, "words"),
+          "word") > 0)
     return t->cues->len;
   for (i = 0; segments && i < json_array_get_length (segments); i++) {
     JsonNode *node = json_array_get_element (segments, i);
 
     if (JSON_NODE_HOLDS_OBJECT (node))
-      add_timed (t, duration, member_array (json_node_get_object (node),
-              "words"), "word");
+      add_timed (t, duration,
+          pollen_json_get_array (json_node_get_object (node), "words"),
+          "word");
   }
   return t->cues->len;
 }
@@ -180,9 +154,10 @@ pollen_transcript_parse (const gchar * body, gsize size,
     GError ** error)
 {
   g_autoptr (PollenTranscript) t = g_new0 (PollenTranscript, 1);
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root_node = NULL;
   JsonObject *root;
   JsonArray *segments;
+  const gchar *text;
 
   t->cues = g_ptr_array_new_with_free_func ((GDestroyNotify) cue_free);
   if (size == 0)                /* an empty GBytes may hold no pointer */
@@ -192,23 +167,20 @@ pollen_transcript_parse (const gchar * body, gsize size,
     add_cue (t, duration, t->text, 0, G_MAXDOUBLE);
     return g_steal_pointer (&t);
   }
-  /* an empty or all-whitespace body parses, to no root at all */
-  if (!json_parser_load_from_data (parser, body, size, NULL) ||
-      !json_parser_get_root (parser) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    g_autofree gchar *valid = g_utf8_make_valid (body, MIN (size, 400));
-    g_autofree gchar *start = g_utf8_substring (valid, 0,
-        MIN (g_utf8_strlen (valid, -1), 80));
+  root_node = pollen_json_parse (body, size, error);
+  if (!root_node)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root_node)) {
+    g_autofree gchar *start = pollen_body_quote (body, size, 80);
 
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-        "the transcription is not a JSON object: %s", *start ? start :
-        "the body is empty");
+        "the transcription is not a JSON object: %s", start);
     return NULL;
   }
-  root = json_node_get_object (json_parser_get_root (parser));
-  t->text = g_strstrip (g_utf8_make_valid (member_string (root, "text") ?
-          member_string (root, "text") : "", -1));
-  segments = member_array (root, "segments");
+  root = json_node_get_object (root_node);
+  text = pollen_json_get_string (root, "text");
+  t->text = g_strstrip (g_utf8_make_valid (text ? text : "", -1));
+  segments = pollen_json_get_array (root, "segments");
 
   if (!(words && add_words (t, duration, root, segments) > 0) &&
       add_timed (t, duration, segments, "text") == 0)

@@ -699,6 +699,102 @@ GST_START_TEST (test_echoed_token_redacted)
 
 GST_END_TEST;
 
+/* A bare status from a proxy, no body at all, on every status the API
+ * uses: an error naming the status, never a crash (it once was SIGSEGV). */
+GST_START_TEST (test_empty_error_bodies)
+{
+  static const guint statuses[] = { 307, 400, 401, 402, 403, 404, 413, 414,
+    422, 429, 431, 500, 502, 503, 504, 524
+  };
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (statuses); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *start = g_strdup_printf ("%u ", statuses[i]);
+
+    pollen_emulator_push (emulator, "/image/",
+        pollen_emulator_response_new (statuses[i], NULL, NULL, 0));
+    error = fetch_error (client, "cat");
+    fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
+            POLLEN_CLIENT_ERROR_HTTP), "%s", error->message);
+    fail_unless_equals_int (pollen_client_error_get_http_status (error),
+        statuses[i]);
+    fail_unless (g_str_has_prefix (error->message, start), "%s",
+        error->message);
+    fail_unless (pollen_client_error_get_api_message (error) == NULL);
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Error bodies no parser should choke on: nesting past any stack, NUL
+ * bytes, invalid UTF-8. The message stays one line of valid UTF-8. */
+GST_START_TEST (test_hostile_error_bodies)
+{
+  static const gchar binary[] = "bad\0gate\xffway\r\nsecond line";
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autofree gchar *nested = g_strnfill (100 * 1024, '[');
+  g_autoptr (GError) deep = NULL;
+  g_autoptr (GError) mixed = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new (500, "application/json", nested, -1));
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new (502, "text/plain", binary,
+          sizeof (binary) - 1));
+  deep = fetch_error (client, "cat");
+  fail_unless_equals_int (pollen_client_error_get_http_status (deep), 500);
+  fail_unless (strstr (deep->message, "500 Internal Server Error: [[[["),
+      "%s", deep->message);
+  fail_unless (g_utf8_strlen (deep->message, -1) < 400);
+
+  mixed = fetch_error (client, "cat");
+  fail_unless (g_utf8_validate (mixed->message, -1, NULL));
+  fail_unless (strstr (mixed->message, "502 Bad Gateway: bad\xef\xbf\xbdgate"
+          "\xef\xbf\xbdway  second line"), "%s", mixed->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A success status is not success when the body is empty or is not the
+ * JSON it should be. */
+GST_START_TEST (test_empty_or_nested_success_is_an_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenRequest) request = pollen_request_new ("GET",
+      "/image/models");
+  g_autofree gchar *nested = g_strnfill (100 * 1024, '{');
+  g_autoptr (GError) empty = NULL;
+  g_autoptr (GError) deep = NULL;
+  JsonNode *root;
+
+  push_ok (emulator, "");
+  empty = fetch_error (client, "cat");
+  fail_unless (g_error_matches (empty, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_BAD_RESPONSE), "%s", empty->message);
+  fail_unless_equals_string (empty->message,
+      "the server answered 200 OK with an empty body");
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 1);
+
+  pollen_emulator_push (emulator, "/image/models",
+      pollen_emulator_response_new (200, "application/json", nested, -1));
+  root = pollen_client_fetch_json (client, request, NULL, &deep);
+  fail_unless (root == NULL);
+  fail_unless (g_error_matches (deep, POLLEN_CLIENT_ERROR,
+          POLLEN_CLIENT_ERROR_BAD_RESPONSE), "%s", deep->message);
+  fail_unless (g_str_has_prefix (deep->message, "the server's answer is "
+          "JSON nested deeper than 64 levels: {{{{"), "%s", deep->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenclient_suite (void)
 {
@@ -726,6 +822,9 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_post_timeout_retried);
   tcase_add_test (tc, test_retries_are_one_budget);
   tcase_add_test (tc, test_echoed_token_redacted);
+  tcase_add_test (tc, test_empty_error_bodies);
+  tcase_add_test (tc, test_hostile_error_bodies);
+  tcase_add_test (tc, test_empty_or_nested_success_is_an_error);
   return s;
 }
 

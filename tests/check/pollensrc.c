@@ -364,6 +364,45 @@ GST_START_TEST (test_unrecognised_body_is_an_error)
 
 GST_END_TEST;
 
+/* Runs a one-shot picture against @answer and returns the error text. */
+static gchar *
+error_for_answer (const gchar * content_type, const gchar * body)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+
+  push_body (emulator, "/image/", content_type, bytes);
+  g_object_set (p.src, "prompt", "x", NULL);
+  end = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_ERROR);
+  gst_message_parse_error (end, &error, NULL);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+  return g_strdup (error->message);
+}
+
+/* What is not a picture must not pass for one, whatever its label: the
+ * error quotes the start of what came. Nothing at all is an error too. */
+GST_START_TEST (test_answer_of_the_wrong_kind_is_an_error)
+{
+  g_autofree gchar *html = error_for_answer ("image/png",
+      "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>");
+  g_autofree gchar *json = error_for_answer ("image/png",
+      "{\"error\":{\"code\":\"X\",\"message\":\"quota\"}}");
+  g_autofree gchar *empty = error_for_answer ("image/jpeg", "");
+
+  fail_unless (strstr (html, "of text/html (Content-Type image/png), not "
+          "image: <!DOCTYPE html><html><body>502 Bad Gateway"), "%s", html);
+  fail_unless (strstr (json, "unrecognised media (Content-Type image/png), "
+          "not image: {\"error\":{\"code\":\"X\""), "%s", json);
+  fail_unless (strstr (empty, "200 OK with an empty body"), "%s", empty);
+}
+
+GST_END_TEST;
+
 static void
 link_demuxed (GstElement * demux, GstPad * pad, GstElement * sink)
 {
@@ -956,6 +995,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_caps_for_each_media_type);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
+  tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
   tcase_add_test (tc, test_transient_errors_retried);

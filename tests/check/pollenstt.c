@@ -1224,8 +1224,29 @@ GST_START_TEST (test_empty_answer_is_an_error)
   push_tone (f.h, 0, 1000);
   message = pop_message (&f, GST_MESSAGE_ERROR);
   gst_message_parse_error (message, &error, NULL);
-  fail_unless (strstr (error->message, "the transcription is not a JSON "
-          "object") != NULL, "%s", error->message);
+  fail_unless (strstr (error->message, "200 OK with an empty body") != NULL,
+      "%s", error->message);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* json-glib recurses once per level: 100 KB of '[' once crashed the
+ * process. Now it is a clear error that quotes the start of the answer. */
+GST_START_TEST (test_deeply_nested_answer_is_an_error)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, NULL);
+  g_autofree gchar *nested = g_strnfill (100 * 1024, '[');
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (f.emulator, PATH,
+      pollen_emulator_response_new (200, "application/json", nested, -1));
+  push_tone (f.h, 0, 1000);
+  message = pop_message (&f, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "nested deeper than 64 levels: [[[")
+      != NULL, "%s", error->message);
   fixture_free (&f);
 }
 
@@ -1454,6 +1475,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_non_time_segment_refused);
   tcase_add_test (tc, test_empty_answer_is_an_error);
+  tcase_add_test (tc, test_deeply_nested_answer_is_an_error);
 
   tc = tcase_create ("emulator");
   suite_add_tcase (s, tc);

@@ -461,7 +461,7 @@ reply_send_now (Reply * reply)
   }
 
   soup_server_message_set_status (msg, response->status, NULL);
-  if (response->body)
+  if (response->body && g_bytes_get_size (response->body) > 0)
     soup_message_body_append_bytes (soup_server_message_get_response_body
         (msg), response->body);
   soup_message_body_complete (soup_server_message_get_response_body (msg));
