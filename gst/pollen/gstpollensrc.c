@@ -153,8 +153,10 @@ static void gst_pollen_src_uri_handler_init (gpointer g_iface,
 G_DEFINE_TYPE_WITH_CODE (GstPollenSrc, gst_pollen_src, GST_TYPE_BASE_SRC,
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
         gst_pollen_src_uri_handler_init));
+/* Rank none: a source that needs a prompt must never be auto-plugged by
+ * autovideosrc or autoaudiosrc; pollen:// URIs find it without a rank. */
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollensrc, "pollensrc",
-    GST_RANK_PRIMARY, GST_TYPE_POLLEN_SRC, pollen_element_init ());
+    GST_RANK_NONE, GST_TYPE_POLLEN_SRC, pollen_element_init ());
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -1524,7 +1526,7 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations generator source", "Source/Video/Audio/Network",
+      "Pollinations generator source", "Source/Network",
       "Generates a picture, video clip, speech or music from a prompt with "
       "the Pollinations API", "gst-pollen contributors");
 

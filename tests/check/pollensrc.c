@@ -982,6 +982,62 @@ GST_START_TEST (test_api_key_is_write_only)
 
 GST_END_TEST;
 
+static gboolean
+list_has_pollensrc (GList * factories)
+{
+  GList *l;
+
+  for (l = factories; l; l = l->next) {
+    if (g_str_equal (GST_OBJECT_NAME (l->data), "pollensrc"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* autovideosrc/autoaudiosrc take any source of their kind ranked marginal
+ * or more: a prompt-driven source must not be one of them. */
+GST_START_TEST (test_never_autoplugged_as_a_capture_source)
+{
+  GList *video = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_SRC | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
+      GST_RANK_MARGINAL);
+  GList *audio = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_SRC | GST_ELEMENT_FACTORY_TYPE_MEDIA_AUDIO,
+      GST_RANK_MARGINAL);
+  GstElement *auto_src = gst_element_factory_make ("autovideosrc", NULL);
+  GstElement *uri_src = gst_element_make_from_uri (GST_URI_SRC,
+      "pollen://image/cat", NULL, NULL);
+  GstIterator *children;
+  GValue child = G_VALUE_INIT;
+
+  fail_if (list_has_pollensrc (video));
+  fail_if (list_has_pollensrc (audio));
+  /* the URI still finds it */
+  fail_unless (uri_src != NULL);
+  fail_unless_equals_string (GST_OBJECT_NAME (gst_element_get_factory
+          (uri_src)), "pollensrc");
+
+  fail_unless (auto_src != NULL);
+  gst_element_set_state (auto_src, GST_STATE_READY);
+  children = gst_bin_iterate_elements (GST_BIN (auto_src));
+  while (gst_iterator_next (children, &child) == GST_ITERATOR_OK) {
+    GstElement *picked = g_value_get_object (&child);
+
+    fail_if (g_str_equal (GST_OBJECT_NAME (gst_element_get_factory (picked)),
+            "pollensrc"));
+    g_value_reset (&child);
+  }
+  g_value_unset (&child);
+  gst_iterator_free (children);
+  gst_element_set_state (auto_src, GST_STATE_NULL);
+  gst_object_unref (auto_src);
+  gst_object_unref (uri_src);
+  gst_plugin_feature_list_free (video);
+  gst_plugin_feature_list_free (audio);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollensrc_suite (void)
 {
@@ -1009,6 +1065,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_api_key_is_write_only);
+  tcase_add_test (tc, test_never_autoplugged_as_a_capture_source);
   return s;
 }
 
