@@ -22,6 +22,7 @@
 #include "pollenclient.h"
 #include "pollenclient-private.h"
 #include "pollenjson.h"
+#include "pollenlimiter.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -43,6 +44,8 @@ struct _PollenClient
   gchar *base_url;
   gchar *api_key;
   guint retries;
+  guint timeout;
+  PollenLimiter *limiter;       /* shared with every client of the account */
   GstObject *log_object;        /* weak: the element that owns the client */
 };
 
@@ -482,6 +485,7 @@ pollen_client_finalize (GObject * object)
   g_object_unref (self->session);
   g_free (self->base_url);
   g_free (self->api_key);
+  pollen_limiter_unref (self->limiter);
   g_clear_weak_pointer (&self->log_object);
 
   G_OBJECT_CLASS (pollen_client_parent_class)->finalize (object);
@@ -539,6 +543,7 @@ pollen_client_new (const gchar * base_url, const gchar * api_key)
 
   self->base_url = g_strdup (base_url);
   self->api_key = api_key && *api_key ? g_strdup (api_key) : NULL;
+  self->limiter = pollen_limiter_get (base_url, self->api_key);
   /* several filters keep more than two requests in flight */
   self->session = soup_session_new_with_options ("user-agent",
       "gst-pollen/" PACKAGE_VERSION, "max-conns-per-host", 16, "max-conns",
@@ -552,6 +557,7 @@ pollen_client_new (const gchar * base_url, const gchar * api_key)
 void
 pollen_client_set_timeout (PollenClient * client, guint seconds)
 {
+  client->timeout = seconds;
   soup_session_set_timeout (client->session, seconds);
 }
 
@@ -566,6 +572,14 @@ void
 pollen_client_set_log_object (PollenClient * client, GstObject * object)
 {
   g_set_weak_pointer (&client->log_object, object);
+}
+
+/* How many requests the account may run at once, as learned from the
+ * server's refusals (G_MAXUINT: no limit seen). */
+guint
+pollen_client_get_concurrency_limit (PollenClient * client)
+{
+  return pollen_limiter_get_limit (client->limiter);
 }
 
 /* The key must never show in an error message, even if a server echoes it. */
@@ -953,8 +967,11 @@ pollen_client_build_message (PollenClient * self,
   return msg;
 }
 
+/* The response holds the account's slot taken for it until it is freed:
+ * the server counts a generation as running until its body has gone. */
 static PollenResponse *
-pollen_response_new (SoupMessage * msg, GInputStream * stream)
+pollen_response_new (SoupMessage * msg, GInputStream * stream,
+    PollenLimiter * limiter)
 {
   PollenResponse *response = g_new0 (PollenResponse, 1);
   SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
@@ -970,6 +987,7 @@ pollen_response_new (SoupMessage * msg, GInputStream * stream)
       g_strdup (soup_message_headers_get_one (headers, "x-model-used"));
   response->stream = stream;
   response->message = msg;
+  response->limiter = pollen_limiter_ref (limiter);
   return response;
 }
 
@@ -984,6 +1002,10 @@ pollen_response_free (PollenResponse * response)
   g_clear_pointer (&response->body, g_bytes_unref);
   g_clear_object (&response->stream);
   g_clear_object (&response->message);
+  if (response->limiter) {
+    pollen_limiter_release (response->limiter, POLLEN_LIMITER_DONE);
+    pollen_limiter_unref (response->limiter);
+  }
   g_free (response);
 }
 
@@ -1056,6 +1078,53 @@ pollen_client_retry_or_fail (PollenClient * self,
   return pollen_client_sleep (delay_ms, cancellable, error);
 }
 
+static gboolean
+is_concurrency_refusal (const GError * error)
+{
+  return pollen_client_error_get_http_status (error) == 429 &&
+      g_strcmp0 (pollen_client_error_get_api_code (error),
+      "concurrency_limit_exceeded") == 0;
+}
+
+/* One attempt inside the account's concurrency limit. Returns the stream
+ * of a successful answer, holding the slot; otherwise the slot is given
+ * back and @failure filled. */
+static GInputStream *
+pollen_client_attempt_limited (PollenClient * self, SoupMessage * msg,
+    gint64 end_time, GCancellable * cancellable, Failure * failure)
+{
+  GInputStream *stream;
+
+  if (!pollen_limiter_acquire (self->limiter, end_time, cancellable,
+          &failure->error))
+    return NULL;
+  stream = pollen_client_attempt (self, msg, cancellable, failure);
+  if (!stream)
+    pollen_limiter_release (self->limiter,
+        is_concurrency_refusal (failure->error) ? POLLEN_LIMITER_REFUSED :
+        POLLEN_LIMITER_DONE);
+  return stream;
+}
+
+/* A refusal for running too much at once is not a failure of this
+ * request: it waits its turn (the limiter has learned the limit) and does
+ * not spend a retry. */
+static gboolean
+pollen_client_wait_turn (PollenClient * self, Failure * failure,
+    gint64 end_time, GCancellable * cancellable)
+{
+  guint delay_ms = MAX (failure->delay_ms, BACKOFF_BASE_MS);
+
+  if (!is_concurrency_refusal (failure->error) ||
+      (end_time && g_get_monotonic_time () + delay_ms * 1000 > end_time))
+    return FALSE;
+  GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
+      "the account runs %u request(s) at a time: waiting for a turn",
+      pollen_limiter_get_limit (self->limiter));
+  g_clear_error (&failure->error);
+  return pollen_client_sleep (delay_ms, cancellable, &failure->error);
+}
+
 /* Sends until the headers of a successful answer arrive, counting attempts
  * in *@attempt so that a caller's own retries share the same budget. */
 static PollenResponse *
@@ -1063,7 +1132,10 @@ pollen_client_send_counted (PollenClient * self,
     const PollenRequest * request, guint * attempt,
     GCancellable * cancellable, GError ** error)
 {
-  for (;; (*attempt)++) {
+  gint64 end_time = self->timeout ?
+      g_get_monotonic_time () + self->timeout * G_TIME_SPAN_SECOND : 0;
+
+  for (;;) {
     Failure failure = { NULL, FALSE, 0 };
     SoupMessage *msg;
     GInputStream *stream;
@@ -1071,13 +1143,17 @@ pollen_client_send_counted (PollenClient * self,
     msg = pollen_client_build_message (self, request, error);
     if (!msg)
       return NULL;
-    stream = pollen_client_attempt (self, msg, cancellable, &failure);
+    stream = pollen_client_attempt_limited (self, msg, end_time, cancellable,
+        &failure);
     if (stream)
-      return pollen_response_new (msg, stream);
+      return pollen_response_new (msg, stream, self->limiter);
     g_object_unref (msg);
+    if (pollen_client_wait_turn (self, &failure, end_time, cancellable))
+      continue;
     if (!pollen_client_retry_or_fail (self, request, &failure, *attempt,
             cancellable, error))
       return NULL;
+    (*attempt)++;
   }
 }
 

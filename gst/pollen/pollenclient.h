@@ -107,6 +107,7 @@ struct _PollenResponse
   GInputStream *stream;
   gpointer message;
   guint64 received;
+  gpointer limiter;
 };
 
 void     pollen_response_free (PollenResponse * response);
@@ -123,6 +124,7 @@ void             pollen_client_set_retries (PollenClient * client,
                                             guint retries);
 void             pollen_client_set_log_object (PollenClient * client,
                                                GstObject * object);
+guint            pollen_client_get_concurrency_limit (PollenClient * client);
 
 PollenResponse * pollen_client_send (PollenClient * client,
                                      const PollenRequest * request,

@@ -351,6 +351,9 @@ GST_START_TEST (test_rate_limit_shapes)
   g_autoptr (PollenClient) client = client_for (emulator, 1);
   guint shape;
 
+  /* a concurrency refusal waits its turn within the timeout, so only a
+   * timeout shorter than Retry-After makes it the answer */
+  pollen_client_set_timeout (no_retry, 1);
   for (shape = 0; shape < G_N_ELEMENTS (rate_limit_bodies); shape++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (PollenRequest) request = image_request ("cat");
@@ -373,6 +376,38 @@ GST_START_TEST (test_rate_limit_shapes)
     fail_unless (g_get_monotonic_time () - start >= 950 * 1000,
         "Retry-After was not honoured");
   }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* "One generation at a time": the request waits its turn (Retry-After)
+ * without spending a retry, and every client of the account learns the
+ * limit. */
+GST_START_TEST (test_concurrency_refusal_waits_its_turn)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenClient) sibling = client_for (emulator, 0);
+  g_autoptr (PollenClient) other_key = pollen_client_new
+      (pollen_emulator_get_url (emulator), "sk_another_account");
+  g_autoptr (PollenRequest) request = image_request ("cat");
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  push_rate_limit (emulator, 2);
+  push_rate_limit (emulator, 2);
+  push_ok (emulator, "picture");
+  response = pollen_client_fetch (client, request, NULL, &error);
+  fail_unless (response != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 3);
+  fail_unless (g_get_monotonic_time () - start >= 1900 * 1000,
+      "Retry-After was not honoured");
+  fail_unless_equals_int (pollen_client_get_concurrency_limit (client), 1);
+  fail_unless_equals_int (pollen_client_get_concurrency_limit (sibling), 1);
+  fail_unless_equals_int (pollen_client_get_concurrency_limit (other_key),
+      G_MAXUINT);
   pollen_emulator_free (emulator);
 }
 
@@ -810,6 +845,7 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_client_errors_not_retried);
   tcase_add_test (tc, test_server_errors_retried);
   tcase_add_test (tc, test_rate_limit_shapes);
+  tcase_add_test (tc, test_concurrency_refusal_waits_its_turn);
   tcase_add_test (tc, test_non_json_error_body);
   tcase_add_test (tc, test_key_redacted_from_server_message);
   tcase_add_test (tc, test_connection_refused);

@@ -574,7 +574,8 @@ GST_START_TEST (test_rate_limit_without_retries_is_an_error)
 
   push_rate_limit (emulator, "{\"error\":\"concurrency_limit_exceeded\","
       "\"message\":\"One at a time\"}");
-  g_object_set (p.src, "prompt", "x", NULL);
+  /* shorter than Retry-After: no time to wait for a turn */
+  g_object_set (p.src, "prompt", "x", "timeout", 1, NULL);
   end = run_to_end (&p);
   pollen_test_assert_error (end, GST_RESOURCE_ERROR_READ, 429,
       "concurrency_limit_exceeded", "One at a time");
