@@ -50,6 +50,18 @@ void emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * text, const gchar * model,
     const gchar * format, guint duration_s, gint64 seed);
 
+/* The account limits (emulimits.c). */
+typedef struct _EmuLimits EmuLimits;
+
+EmuLimits *emu_limits_new (void);
+void emu_limits_free (EmuLimits * limits);
+void emu_limits_set_concurrency (EmuLimits * limits, guint concurrency);
+void emu_limits_set_rate (EmuLimits * limits, guint requests,
+    guint window_ms);
+guint emu_limits_get_refusals (EmuLimits * limits);
+gboolean emu_limits_admit (EmuLimits * limits, PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+
 /* Default handlers. */
 void emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);

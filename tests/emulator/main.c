@@ -26,10 +26,20 @@ on_signal (gpointer loop)
 int
 main (int argc, char **argv)
 {
-  gint port = 0;
+  gint port = 0, generation_ms = 0, rate_limit = 0;
+  gboolean free_account = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "TCP port on 127.0.0.1 to listen on (default: any free port)", "PORT"},
+    {"free-account", 0, 0, G_OPTION_ARG_NONE, &free_account,
+          "Behave as for an account that never bought pollen: one "
+          "generation at a time, more refused with 429 "
+          "concurrency_limit_exceeded", NULL},
+    {"generation-ms", 0, 0, G_OPTION_ARG_INT, &generation_ms,
+        "Take this long to answer each generation (default: 0)", "MS"},
+    {"rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+          "Refuse more than N requests per 10 s with the per-IP 429 "
+          "(default: no limit)", "N"},
     {NULL}
   };
   g_autoptr (GOptionContext) options =
@@ -55,6 +65,9 @@ main (int argc, char **argv)
         error->message);
     return 1;
   }
+  pollen_emulator_set_free_account (emulator, free_account);
+  pollen_emulator_set_generation_time (emulator, MAX (0, generation_ms));
+  pollen_emulator_set_rate_limit (emulator, MAX (0, rate_limit), 10000);
   g_print ("%s\n", pollen_emulator_get_url (emulator));
   fflush (stdout);
 

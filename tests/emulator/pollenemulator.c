@@ -38,6 +38,9 @@ struct _PollenEmulator
   gboolean ready;
   GQueue script;                /* ScriptEntry, under lock */
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
+  guint generation_ms;          /* under lock */
+
+  EmuLimits *limits;
 };
 
 typedef struct
@@ -612,16 +615,13 @@ emu_find_route (PollenEmulatorRequest * request)
   return NULL;
 }
 
+/* Answers @request: the script first, then the default handlers. */
 static void
-emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer user_data)
+emu_dispatch (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request)
 {
-  PollenEmulator *emulator = user_data;
-  PollenEmulatorRequest *request = emu_request_new (msg);
   PollenEmulatorResponse *scripted;
   const Route *route;
-
-  emu_record (emulator, request);
 
   scripted = emu_take_scripted (emulator, request->path);
   if (scripted) {
@@ -634,7 +634,109 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
 
     emu_send_error (emulator, msg, 404, "NOT_FOUND", message);
   }
+}
+
+typedef struct
+{
+  PollenEmulator *emulator;
+  SoupServerMessage *msg;
+  PollenEmulatorRequest *request;
+} Deferred;
+
+static gboolean
+emu_dispatch_deferred (gpointer user_data)
+{
+  Deferred *deferred = user_data;
+
+  soup_server_message_unpause (deferred->msg);
+  emu_dispatch (deferred->emulator, deferred->msg, deferred->request);
+  g_object_unref (deferred->msg);
+  pollen_emulator_request_unref (deferred->request);
+  g_free (deferred);
+  return G_SOURCE_REMOVE;
+}
+
+/* Generating takes time on the real server: long enough for clients to
+ * overlap, so that the account limits can be met for real. */
+static void
+emu_dispatch_after (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, guint delay_ms)
+{
+  Deferred *deferred = g_new0 (Deferred, 1);
+  GSource *source = g_timeout_source_new (delay_ms);
+
+  deferred->emulator = emulator;
+  deferred->msg = g_object_ref (msg);
+  deferred->request = pollen_emulator_request_ref (request);
+  soup_server_message_pause (msg);
+  g_source_set_callback (source, emu_dispatch_deferred, deferred, NULL);
+  g_source_attach (source, emulator->context);
+  g_source_unref (source);
+}
+
+static void
+emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  PollenEmulator *emulator = user_data;
+  PollenEmulatorRequest *request = emu_request_new (msg);
+  guint generation_ms;
+
+  emu_record (emulator, request);
+  g_mutex_lock (&emulator->lock);
+  generation_ms = emulator->generation_ms;
+  g_mutex_unlock (&emulator->lock);
+
+  if (emu_limits_admit (emulator->limits, emulator, msg, request)) {
+    if (generation_ms && !g_str_has_suffix (request->path, "/models"))
+      emu_dispatch_after (emulator, msg, request, generation_ms);
+    else
+      emu_dispatch (emulator, msg, request);
+  }
   pollen_emulator_request_unref (request);
+}
+
+/**
+ * pollen_emulator_set_free_account:
+ *
+ * Behaves like today's server for an account that never bought pollen:
+ * one generation at a time, more refused with 429
+ * concurrency_limit_exceeded and Retry-After: 1.
+ */
+void
+pollen_emulator_set_free_account (PollenEmulator * emulator,
+    gboolean free_account)
+{
+  emu_limits_set_concurrency (emulator->limits, free_account ? 1 : 0);
+}
+
+/**
+ * pollen_emulator_set_rate_limit:
+ * @requests: how many requests a window may hold (0 = no limit)
+ *
+ * The per-IP limit: past it, 429 RATE_LIMITED with no Retry-After.
+ */
+void
+pollen_emulator_set_rate_limit (PollenEmulator * emulator, guint requests,
+    guint window_ms)
+{
+  emu_limits_set_rate (emulator->limits, requests, window_ms);
+}
+
+/* How many requests the free-account limit refused. */
+guint
+pollen_emulator_get_refusal_count (PollenEmulator * emulator)
+{
+  return emu_limits_get_refusals (emulator->limits);
+}
+
+/* Every generation (not model lists) takes @ms before it is answered. */
+void
+pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->generation_ms = ms;
+  g_mutex_unlock (&emulator->lock);
 }
 
 /* ---- lifecycle ---- */
@@ -708,6 +810,7 @@ pollen_emulator_new (guint port, GError ** error)
   g_queue_init (&emulator->script);
   emulator->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)
       pollen_emulator_request_unref);
+  emulator->limits = emu_limits_new ();
   emulator->context = g_main_context_new ();
   emulator->loop = g_main_loop_new (emulator->context, FALSE);
   emulator->port = port;
@@ -744,6 +847,7 @@ pollen_emulator_free (PollenEmulator * emulator)
   g_main_context_unref (emulator->context);
   g_queue_clear_full (&emulator->script, (GDestroyNotify) script_entry_free);
   g_ptr_array_unref (emulator->requests);
+  emu_limits_free (emulator->limits);
   g_clear_error (&emulator->start_error);
   g_mutex_clear (&emulator->lock);
   g_cond_clear (&emulator->cond);

@@ -99,6 +99,14 @@ void pollen_emulator_push (PollenEmulator * emulator,
                            PollenEmulatorResponse * response);
 void pollen_emulator_clear_script (PollenEmulator * emulator);
 
+void  pollen_emulator_set_free_account (PollenEmulator * emulator,
+                                       gboolean free_account);
+void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
+                                     guint requests, guint window_ms);
+void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
+                                          guint ms);
+guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
+
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
 PollenEmulatorRequest * pollen_emulator_wait_request (PollenEmulator * emulator,
                                                       guint index,

@@ -1,0 +1,158 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The account limits of today's server, as real conditions rather than
+ * scripts: a free account (never bought pollen) runs one generation at a
+ * time and is refused more with 429 concurrency_limit_exceeded and
+ * Retry-After: 1; every client is limited to so many requests per window
+ * per IP, refused with an enveloped 429 that has no Retry-After.
+ *
+ * The settings are written by any thread under limits->lock; everything
+ * else runs in the emulator's thread. */
+
+#include "emuserver.h"
+
+struct _EmuLimits
+{
+  GMutex lock;
+  guint concurrency;            /* under lock; 0 = unlimited */
+  guint rate_requests;          /* under lock; 0 = unlimited */
+  guint rate_window_ms;         /* under lock */
+  guint refusals;               /* under lock */
+
+  guint running;                /* generations being answered */
+  GQueue recent;                /* monotonic µs of recent requests */
+};
+
+EmuLimits *
+emu_limits_new (void)
+{
+  EmuLimits *limits = g_new0 (EmuLimits, 1);
+
+  g_mutex_init (&limits->lock);
+  g_queue_init (&limits->recent);
+  return limits;
+}
+
+void
+emu_limits_free (EmuLimits * limits)
+{
+  g_queue_clear_full (&limits->recent, g_free);
+  g_mutex_clear (&limits->lock);
+  g_free (limits);
+}
+
+void
+emu_limits_set_concurrency (EmuLimits * limits, guint concurrency)
+{
+  g_mutex_lock (&limits->lock);
+  limits->concurrency = concurrency;
+  g_mutex_unlock (&limits->lock);
+}
+
+void
+emu_limits_set_rate (EmuLimits * limits, guint requests, guint window_ms)
+{
+  g_mutex_lock (&limits->lock);
+  limits->rate_requests = requests;
+  limits->rate_window_ms = window_ms;
+  g_mutex_unlock (&limits->lock);
+}
+
+guint
+emu_limits_get_refusals (EmuLimits * limits)
+{
+  guint refusals;
+
+  g_mutex_lock (&limits->lock);
+  refusals = limits->refusals;
+  g_mutex_unlock (&limits->lock);
+  return refusals;
+}
+
+/* Model lists and account pages are not generations. */
+static gboolean
+is_generation (PollenEmulatorRequest * request)
+{
+  return !g_str_has_suffix (request->path, "/models") &&
+      !g_str_has_prefix (request->path, "/account");
+}
+
+/* Counts this request in the window; TRUE when it is one too many. */
+static gboolean
+over_rate (EmuLimits * limits, guint requests, guint window_ms)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 *stamp;
+
+  if (requests == 0)
+    return FALSE;
+  while ((stamp = g_queue_peek_head (&limits->recent)) &&
+      now - *stamp > (gint64) window_ms * 1000)
+    g_free (g_queue_pop_head (&limits->recent));
+  if (g_queue_get_length (&limits->recent) >= requests)
+    return TRUE;
+  g_queue_push_tail (&limits->recent, g_memdup2 (&now, sizeof (now)));
+  return FALSE;
+}
+
+static void
+refuse_concurrency (PollenEmulator * emulator, SoupServerMessage * msg)
+{
+  PollenEmulatorResponse *answer = pollen_emulator_response_new_json (429,
+      "{\"error\":\"concurrency_limit_exceeded\",\"message\":\"Free accounts "
+      "can run one generation at a time. Buy pollen to run more in "
+      "parallel.\"}");
+
+  pollen_emulator_response_add_header (answer, "Retry-After", "1");
+  emu_send (emulator, msg, answer);
+}
+
+static void
+generation_finished (SoupServerMessage * msg, EmuLimits * limits)
+{
+  limits->running--;
+}
+
+/**
+ * emu_limits_admit:
+ *
+ * Returns: %TRUE when @request may be answered; otherwise it has been
+ * refused with the server's 429.
+ */
+gboolean
+emu_limits_admit (EmuLimits * limits, PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request)
+{
+  guint concurrency, rate_requests, rate_window_ms;
+
+  g_mutex_lock (&limits->lock);
+  concurrency = limits->concurrency;
+  rate_requests = limits->rate_requests;
+  rate_window_ms = limits->rate_window_ms;
+  g_mutex_unlock (&limits->lock);
+
+  if (over_rate (limits, rate_requests, rate_window_ms)) {
+    emu_send_error (emulator, msg, 429, "RATE_LIMITED",
+        "Too many requests from this IP, please try again later.");
+    return FALSE;
+  }
+  if (!is_generation (request))
+    return TRUE;
+  if (concurrency && limits->running >= concurrency) {
+    g_mutex_lock (&limits->lock);
+    limits->refusals++;
+    g_mutex_unlock (&limits->lock);
+    refuse_concurrency (emulator, msg);
+    return FALSE;
+  }
+  limits->running++;
+  g_signal_connect (msg, "finished", G_CALLBACK (generation_finished), limits);
+  return TRUE;
+}
