@@ -442,7 +442,7 @@ static JsonNode *
 model_list_filter (JsonNode * node, ModelKind kind)
 {
   JsonArray *entries = model_list_entries (node);
-  JsonArray *kept = json_array_new ();
+  g_autoptr (JsonArray) kept = json_array_new ();
   guint i;
 
   for (i = 0; entries && i < json_array_get_length (entries); i++) {
