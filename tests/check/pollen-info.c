@@ -136,7 +136,7 @@ GST_START_TEST (test_models_video_durations)
 
   fail_unless_equals_int (run.status, 0);
   assert_contains (run.out, "veo");
-  assert_contains (run.out, "4 to 8 s; only 4, 6, 8 s");
+  assert_contains (run.out, "4 to 8 s; only 4, 6, 8 s; default 4 s");
   fail_if (strstr (run.out, "flux") != NULL, "an image model in:\n%s",
       run.out);
   pollen_emulator_free (emulator);

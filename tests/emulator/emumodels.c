@@ -7,13 +7,15 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* The model lists, in today's server shapes (shared/registry on the server,
- * server-notes.md): /image/models and /audio/models are lists of rich
- * entries (name, aliases, pricing as decimal strings plus currency, voices
- * for speech, duration limits for video and music); /text/models is a list
- * of the same kind; /v1/models is the OpenAI shape {object, data: [{id,
- * object, created (milliseconds), input_modalities, output_modalities}]}
- * made from the three lists. No key is needed. */
+/* The model lists, in today's server shapes (shared/registry/model-info.ts
+ * on the server, server-notes.md): /image/models, /audio/models and
+ * /text/models are lists of rich entries — name, aliases, category, brand,
+ * title, description, modalities, capabilities, pricing as decimal strings
+ * plus currency, voices for speech, min/max/default/allowed durations for
+ * video and music, context_length for text, paid_only (fields the server
+ * leaves undefined are absent); /v1/models is the OpenAI shape {object,
+ * data: [{id, object, created (milliseconds), owned_by, input_modalities,
+ * output_modalities}]} made from the three lists. No key is needed. */
 
 #include "emuserver.h"
 
@@ -22,19 +24,19 @@
 static const gchar image_models_json[] = "["
     "{\"name\":\"flux\",\"aliases\":[],\"title\":\"Flux Schnell\","
     "\"description\":\"Flux Schnell (emulated)\",\"category\":\"image\","
-    "\"publisher\":\"black-forest-labs\",\"community\":false,"
+    "\"brand\":\"black-forest-labs\","
     "\"capabilities\":[],\"input_modalities\":[\"text\"],"
     "\"output_modalities\":[\"image\"],\"paid_only\":false,"
     "\"pricing\":{\"completionImageTokens\":\"0.00012\",\"currency\":\"pollen\"}},"
     "{\"name\":\"zimage\",\"aliases\":[\"z-image\",\"z-image-turbo\"],"
     "\"title\":\"Z-Image Turbo\",\"description\":\"Z-Image Turbo (emulated)\","
-    "\"category\":\"image\",\"publisher\":\"tongyi\",\"community\":false,"
+    "\"category\":\"image\",\"brand\":\"tongyi\","
     "\"capabilities\":[],\"input_modalities\":[\"text\"],"
     "\"output_modalities\":[\"image\"],\"paid_only\":false,"
     "\"pricing\":{\"completionImageTokens\":\"0.0002\",\"currency\":\"pollen\"}},"
     "{\"name\":\"gptimage\",\"aliases\":[\"gpt-image\",\"openai/gpt-image-1-mini\"],"
     "\"title\":\"GPT Image 1 Mini\",\"description\":\"GPT Image (emulated)\","
-    "\"category\":\"image\",\"publisher\":\"openai\",\"community\":false,"
+    "\"category\":\"image\",\"brand\":\"openai\","
     "\"capabilities\":[],\"input_modalities\":[\"text\",\"image\"],"
     "\"output_modalities\":[\"image\"],\"paid_only\":true,"
     "\"pricing\":{\"promptTextTokens\":\"0.0000025\","
@@ -42,17 +44,17 @@ static const gchar image_models_json[] = "["
     "\"currency\":\"pollen\"}},"
     "{\"name\":\"veo\",\"aliases\":[\"video\",\"google/veo-3.1-fast\"],"
     "\"title\":\"Veo 3.1 Fast\",\"description\":\"Veo 3.1 Fast (emulated)\","
-    "\"category\":\"video\",\"publisher\":\"google\",\"community\":false,"
+    "\"category\":\"video\",\"brand\":\"google\","
     "\"capabilities\":[],\"input_modalities\":[\"text\",\"image\"],"
     "\"output_modalities\":[\"video\"],\"paid_only\":true,"
-    "\"min_duration\":4,\"max_duration\":8,\"allowed_durations\":[4,6,8],"
+    "\"min_duration\":4,\"max_duration\":8,\"default_duration\":4,\"allowed_durations\":[4,6,8],"
     "\"pricing\":{\"completionVideoSeconds\":\"0.15\",\"currency\":\"pollen\"}},"
     "{\"name\":\"seedance\",\"aliases\":[\"bytedance/seedance-pro-fast\"],"
     "\"title\":\"Seedance Pro Fast\",\"description\":\"Seedance (emulated)\","
-    "\"category\":\"video\",\"publisher\":\"bytedance\",\"community\":false,"
+    "\"category\":\"video\",\"brand\":\"bytedance\","
     "\"capabilities\":[],\"input_modalities\":[\"text\",\"image\"],"
     "\"output_modalities\":[\"video\"],\"paid_only\":true,"
-    "\"min_duration\":2,\"max_duration\":10,"
+    "\"min_duration\":2,\"max_duration\":10,\"default_duration\":5,\"duration_step\":1,"
     "\"pricing\":{\"completionVideoTokens\":\"0.0000018\",\"currency\":\"pollen\"}}"
     "]";
 
@@ -60,7 +62,7 @@ static const gchar audio_models_json[] = "["
     "{\"name\":\"elevenlabs\",\"aliases\":[\"tts\",\"text-to-speech\",\"eleven\","
     "\"tts-1\",\"tts-1-hd\"],\"title\":\"ElevenLabs v3\","
     "\"description\":\"ElevenLabs text to speech (emulated)\","
-    "\"category\":\"speech\",\"publisher\":\"elevenlabs\",\"community\":false,"
+    "\"category\":\"speech\",\"brand\":\"elevenlabs\","
     "\"capabilities\":[],\"input_modalities\":[\"text\"],"
     "\"output_modalities\":[\"audio\"],\"paid_only\":true,"
     "\"voices\":[\"alloy\",\"echo\",\"fable\",\"onyx\",\"nova\",\"shimmer\","
@@ -71,7 +73,7 @@ static const gchar audio_models_json[] = "["
     "\"pricing\":{\"completionAudioTokens\":\"0.00018\",\"currency\":\"pollen\"}},"
     "{\"name\":\"openai-audio\",\"aliases\":[\"gpt-4o-mini-tts\"],"
     "\"title\":\"GPT-4o mini TTS\",\"description\":\"OpenAI speech (emulated)\","
-    "\"category\":\"speech\",\"publisher\":\"openai\",\"community\":false,"
+    "\"category\":\"speech\",\"brand\":\"openai\","
     "\"capabilities\":[],\"input_modalities\":[\"text\"],"
     "\"output_modalities\":[\"audio\"],\"paid_only\":true,"
     "\"voices\":[\"alloy\",\"echo\",\"fable\",\"onyx\",\"nova\",\"shimmer\","
@@ -80,7 +82,7 @@ static const gchar audio_models_json[] = "["
     "\"completionAudioTokens\":\"0.000012\",\"currency\":\"pollen\"}},"
     "{\"name\":\"elevenmusic\",\"aliases\":[\"music\",\"elevenlabs/music\"],"
     "\"title\":\"Eleven Music\",\"description\":\"ElevenLabs music (emulated)\","
-    "\"category\":\"music\",\"publisher\":\"elevenlabs\",\"community\":false,"
+    "\"category\":\"music\",\"brand\":\"elevenlabs\","
     "\"capabilities\":[],\"input_modalities\":[\"text\"],"
     "\"output_modalities\":[\"audio\"],\"paid_only\":true,"
     "\"min_duration\":3,\"max_duration\":300,"
@@ -88,14 +90,14 @@ static const gchar audio_models_json[] = "["
     "{\"name\":\"whisper\",\"aliases\":[\"whisper-1\",\"whisper-large-v3\","
     "\"openai/whisper-large-v3\"],\"title\":\"Whisper Large v3\","
     "\"description\":\"Speech to text (emulated)\",\"category\":\"transcription\","
-    "\"publisher\":\"openai\",\"community\":false,\"capabilities\":[],"
+    "\"brand\":\"openai\",\"capabilities\":[],"
     "\"input_modalities\":[\"audio\"],\"output_modalities\":[\"text\"],"
     "\"paid_only\":false,"
     "\"pricing\":{\"promptAudioSeconds\":\"0.0000308\",\"currency\":\"pollen\"}},"
     "{\"name\":\"scribe\",\"aliases\":[\"scribe-v2\",\"elevenlabs/scribe-v2\"],"
     "\"title\":\"Scribe v2\",\"description\":\"ElevenLabs speech to text (emulated)\","
-    "\"category\":\"transcription\",\"publisher\":\"elevenlabs\","
-    "\"community\":false,\"capabilities\":[],\"input_modalities\":[\"audio\"],"
+    "\"category\":\"transcription\",\"brand\":\"elevenlabs\","
+    "\"capabilities\":[],\"input_modalities\":[\"audio\"],"
     "\"output_modalities\":[\"text\"],\"paid_only\":true,"
     "\"pricing\":{\"promptAudioSeconds\":\"0.0001\",\"currency\":\"pollen\"}}"
     "]";
@@ -103,27 +105,28 @@ static const gchar audio_models_json[] = "["
 static const gchar text_models_json[] = "["
     "{\"name\":\"openai\",\"aliases\":[\"gpt-5-nano\",\"openai/gpt-5-nano\"],"
     "\"title\":\"GPT-5 Nano\",\"description\":\"OpenAI GPT-5 Nano (emulated)\","
-    "\"category\":\"text\",\"publisher\":\"openai\",\"community\":false,"
-    "\"capabilities\":[\"tool_calling\"],\"input_modalities\":[\"text\",\"image\"],"
-    "\"output_modalities\":[\"text\"],\"context_window\":400000,"
+    "\"category\":\"text\",\"brand\":\"openai\","
+    "\"capabilities\":[\"tool_calling\",\"reasoning\"],\"tools\":true,"
+    "\"reasoning\":true,\"input_modalities\":[\"text\",\"image\"],"
+    "\"output_modalities\":[\"text\"],\"context_length\":400000,"
     "\"paid_only\":false,"
     "\"pricing\":{\"promptTextTokens\":\"0.00000005\","
     "\"promptCachedTokens\":\"0.000000005\",\"completionTextTokens\":\"0.0000004\","
     "\"currency\":\"pollen\"}},"
     "{\"name\":\"mistral\",\"aliases\":[\"mistral-small\"],"
     "\"title\":\"Mistral Small 3.2\",\"description\":\"Mistral Small (emulated)\","
-    "\"category\":\"text\",\"publisher\":\"mistralai\",\"community\":false,"
-    "\"capabilities\":[\"tool_calling\"],\"input_modalities\":[\"text\"],"
-    "\"output_modalities\":[\"text\"],\"context_window\":128000,"
+    "\"category\":\"text\",\"brand\":\"mistralai\","
+    "\"capabilities\":[\"tool_calling\"],\"tools\":true,\"input_modalities\":[\"text\"],"
+    "\"output_modalities\":[\"text\"],\"context_length\":128000,"
     "\"paid_only\":false,"
     "\"pricing\":{\"promptTextTokens\":\"0.0000001\","
     "\"completionTextTokens\":\"0.0000003\",\"currency\":\"pollen\"}},"
     "{\"name\":\"openai-audio\",\"aliases\":[\"gpt-4o-mini-audio\"],"
     "\"title\":\"GPT-4o mini Audio\",\"description\":\"Text and audio in and out (emulated)\","
-    "\"category\":\"text\",\"publisher\":\"openai\",\"community\":false,"
+    "\"category\":\"text\",\"brand\":\"openai\","
     "\"capabilities\":[\"tool_calling\"],"
     "\"input_modalities\":[\"text\",\"image\",\"audio\"],"
-    "\"output_modalities\":[\"audio\",\"text\"],\"context_window\":128000,"
+    "\"output_modalities\":[\"audio\",\"text\"],\"context_length\":128000,"
     "\"paid_only\":true,"
     "\"voices\":[\"alloy\",\"echo\",\"fable\",\"onyx\",\"nova\",\"shimmer\"],"
     "\"pricing\":{\"promptTextTokens\":\"0.00000015\","
@@ -161,7 +164,7 @@ emu_models_add_openai_entry (JsonArray * array, guint index,
   json_builder_add_int_value (builder, EMU_MODELS_CREATED_MS);
   json_builder_set_member_name (builder, "owned_by");
   json_builder_add_string_value (builder,
-      json_object_get_string_member (model, "publisher"));
+      json_object_get_string_member (model, "brand"));
   for (i = 0; i < G_N_ELEMENTS (modalities); i++) {
     json_builder_set_member_name (builder, modalities[i]);
     json_builder_add_value (builder,

@@ -365,6 +365,8 @@ print_model_durations (JsonObject * model)
   g_autoptr (GString) line = g_string_new (NULL);
   guint i;
 
+  g_autofree gchar *fallback = member_text (model, "default_duration");
+
   if (min || max)
     g_string_append_printf (line, "%s to %s s", min ? min : "?",
         max ? max : "?");
@@ -377,6 +379,9 @@ print_model_durations (JsonObject * model)
   }
   if (allowed && json_array_get_length (allowed) > 0)
     g_string_append (line, " s");
+  if (fallback)
+    g_string_append_printf (line, "%sdefault %s s", line->len ? "; " : "",
+        fallback);
   if (line->len)
     g_print ("  duration: %s\n", line->str);
 }
@@ -394,6 +399,9 @@ print_model (JsonObject * model)
   g_autofree gchar *out =
       array_join (member_array (model, "output_modalities"), " + ");
   g_autofree gchar *voices = array_join (member_array (model, "voices"), ", ");
+  g_autofree gchar *can = array_join (member_array (model, "capabilities"),
+      ", ");
+  g_autofree gchar *context = member_text (model, "context_length");
 
   if (!name)
     name = member_text (model, "id");
@@ -407,6 +415,10 @@ print_model (JsonObject * model)
     g_print ("  in/out:   %s -> %s\n", in ? in : "?", out ? out : "?");
   if (voices)
     print_wrapped ("  voices:   ", voices);
+  if (can)
+    g_print ("  can:      %s\n", can);
+  if (context)
+    g_print ("  context:  %s tokens\n", context);
   print_model_durations (model);
   print_model_prices (model);
   if (member_true (model, "paid_only") || member_true (model, "paidOnly"))
