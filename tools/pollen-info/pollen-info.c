@@ -908,6 +908,9 @@ main (int argc, char **argv)
   if ((problem = check_command_options (&options, argv[1])))
     return usage_error (problem);
 
+  /* GStreamer only for the client's debug log (GST_DEBUG=pollenclient:6
+   * shows the wire, key redacted): no plugin is needed, so no registry */
+  g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);
   gst_init (NULL, NULL);
   info.base_url = g_strdup (options.base_url ? options.base_url :
       default_base_url ());
