@@ -7,54 +7,14 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Default handlers of the GET generation endpoints and the model lists:
- * placeholder media made deterministically from the prompt and seed. */
+/* Default handlers of the GET generation endpoints (the model lists are in
+ * emumodels.c): placeholder media made deterministically from the prompt
+ * and seed. */
 
 #include "emuserver.h"
 #include "emumedia.h"
 
 #include <string.h>
-
-static const gchar image_models_json[] =
-    "[{\"name\":\"flux\",\"aliases\":[],\"description\":\"Flux (emulated)\","
-    "\"output_modalities\":[\"image\"],\"pricing\":{\"completionImageTokens\":\"0.00012\"}},"
-    "{\"name\":\"zimage\",\"aliases\":[],\"output_modalities\":[\"image\"]},"
-    "{\"name\":\"turbo\",\"aliases\":[],\"output_modalities\":[\"image\"]},"
-    "{\"name\":\"gptimage\",\"aliases\":[\"gpt-image\"],\"output_modalities\":[\"image\"]},"
-    "{\"name\":\"veo\",\"aliases\":[\"google/veo-3.1-fast\"],\"output_modalities\":[\"video\"],"
-    "\"duration\":{\"min\":4,\"max\":8}},"
-    "{\"name\":\"seedance\",\"aliases\":[],\"output_modalities\":[\"video\"],"
-    "\"duration\":{\"min\":2,\"max\":10}}]";
-
-static const gchar audio_models_json[] =
-    "[{\"name\":\"openai-audio\",\"aliases\":[\"tts-1\"],\"output_modalities\":[\"audio\"],"
-    "\"voices\":[\"alloy\",\"echo\",\"fable\",\"onyx\",\"nova\",\"shimmer\"]},"
-    "{\"name\":\"elevenlabs\",\"aliases\":[],\"output_modalities\":[\"audio\"],"
-    "\"voices\":[\"rachel\",\"adam\",\"bella\"]},"
-    "{\"name\":\"elevenmusic\",\"aliases\":[\"music\"],\"output_modalities\":[\"audio\"]},"
-    "{\"name\":\"whisper-large-v3\",\"aliases\":[\"openai/whisper-large-v3\"],"
-    "\"input_modalities\":[\"audio\"],\"output_modalities\":[\"text\"]}]";
-
-static const gchar text_models_json[] =
-    "{\"object\":\"list\",\"data\":[{\"id\":\"openai\",\"object\":\"model\","
-    "\"created\":1735689600000,\"input_modalities\":[\"text\",\"image\"],"
-    "\"output_modalities\":[\"text\"]}]}";
-
-void
-emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
-    PollenEmulatorRequest * request)
-{
-  const gchar *json = text_models_json;
-  g_autoptr (GBytes) body = NULL;
-
-  if (g_str_equal (request->path, "/image/models"))
-    json = image_models_json;
-  else if (g_str_equal (request->path, "/audio/models"))
-    json = audio_models_json;
-
-  body = g_bytes_new_static (json, strlen (json));
-  emu_send_bytes (emulator, msg, 200, "application/json", body);
-}
 
 static gboolean
 emu_model_is_video (const gchar * model)

@@ -63,6 +63,7 @@ gboolean emu_limits_admit (EmuLimits * limits, PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
 
 /* Default handlers. */
+/* emumodels.c */
 void emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -72,6 +73,17 @@ void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
 void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+/* emuaccount.c */
+void emu_handle_account_key (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_account_profile (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_account_balance (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_account_usage (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_account_usage_daily (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
 
 /* A multipart/form-data body: fields by name (repeated names joined with

@@ -60,6 +60,11 @@ static const Route routes[] = {
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
+  {"GET", "/account/key", TRUE, emu_handle_account_key},
+  {"GET", "/account/profile", TRUE, emu_handle_account_profile},
+  {"GET", "/account/balance", TRUE, emu_handle_account_balance},
+  {"GET", "/account/usage", TRUE, emu_handle_account_usage},
+  {"GET", "/account/usage/daily", TRUE, emu_handle_account_usage_daily},
 };
 
 /* ---- scripted responses ---- */
