@@ -35,6 +35,7 @@ GST_DEBUG_CATEGORY_STATIC (pollen_client_debug);
 #define BACKOFF_BASE_MS 500
 #define BACKOFF_MAX_MS 30000
 #define RETRY_AFTER_MAX_S 300
+#define WIRE_LOG_BODY_BYTES 1024
 
 struct _PollenClient
 {
@@ -505,19 +506,65 @@ pollen_client_init (PollenClient * self)
 {
 }
 
+/* The key must never show in a message or a log line, even where a server
+ * or a proxy echoes it: as it is, JSON-escaped, or URL-escaped. Only the
+ * key goes: the text around it ("Bearer token") stays as it was. */
+static gchar *
+pollen_client_redact (PollenClient * self, const gchar * text)
+{
+  g_autofree gchar *json = NULL;
+  g_autofree gchar *url = NULL;
+  const gchar *forms[3];
+  gchar *redacted = g_strdup (text);
+  guint i;
+
+  if (!self->api_key)
+    return redacted;
+  json = g_strescape (self->api_key, NULL);
+  url = g_uri_escape_string (self->api_key, NULL, FALSE);
+  forms[0] = self->api_key;
+  forms[1] = json;
+  forms[2] = url;
+  for (i = 0; i < G_N_ELEMENTS (forms); i++) {
+    g_auto (GStrv) parts = NULL;
+
+    if (!strstr (redacted, forms[i]))
+      continue;
+    parts = g_strsplit (redacted, forms[i], -1);
+    g_free (redacted);
+    redacted = g_strjoinv ("[REDACTED]", parts);
+  }
+  return redacted;
+}
+
+/* A body line as a person can read it: text as it is, anything else
+ * (audio, pictures) as its size. */
+static gchar *
+wire_log_line (const gchar * data)
+{
+  gsize length = strlen (data);
+
+  if (g_utf8_validate (data, length, NULL))
+    return g_strdup (data);
+  return g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of binary data]",
+      length);
+}
+
 /* SoupLogger prints one line at a time; the key never reaches the log. */
 static void
 wire_log_printer (SoupLogger * logger, SoupLoggerLogLevel level,
     char direction, const char *data, gpointer user_data)
 {
   PollenClient *self = user_data;
+  g_autofree gchar *line = wire_log_line (data);
+  g_autofree gchar *redacted = pollen_client_redact (self, line);
 
-  if (g_ascii_strncasecmp (data, "Authorization:", 14) == 0)
-    data = "Authorization: Bearer [REDACTED]";
   GST_CAT_TRACE_OBJECT (pollen_client_debug, self->log_object, "%c %s",
-      direction, data);
+      direction, redacted);
 }
 
+/* At TRACE: request and response headers, and the start of each body
+ * (JSON and form fields as text, media bytes summarised). */
 static void
 pollen_client_add_wire_log (PollenClient * self)
 {
@@ -525,7 +572,8 @@ pollen_client_add_wire_log (PollenClient * self)
 
   if (gst_debug_category_get_threshold (pollen_client_debug) < GST_LEVEL_TRACE)
     return;
-  logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
+  logger = soup_logger_new (SOUP_LOGGER_LOG_BODY);
+  soup_logger_set_max_body_size (logger, WIRE_LOG_BODY_BYTES);
   soup_logger_set_printer (logger, wire_log_printer, self, NULL);
   soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (logger));
   g_object_unref (logger);
@@ -580,27 +628,6 @@ guint
 pollen_client_get_concurrency_limit (PollenClient * client)
 {
   return pollen_limiter_get_limit (client->limiter);
-}
-
-/* The key must never show in an error message, even if a server echoes it. */
-static gchar *
-pollen_client_redact (PollenClient * self, const gchar * text)
-{
-  static GRegex *bearer = NULL;
-  g_auto (GStrv) parts = NULL;
-  g_autofree gchar *joined = NULL;
-
-  if (g_once_init_enter (&bearer))
-    g_once_init_leave (&bearer, g_regex_new ("Bearer\\s+[^\\s\"',;<>]+",
-            G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
-  if (self->api_key && strstr (text, self->api_key)) {
-    parts = g_strsplit (text, self->api_key, -1);
-    joined = g_strjoinv ("[REDACTED]", parts);
-    text = joined;
-  }
-  /* any token a proxy echoes back, even a key cut short */
-  return g_regex_replace_literal (bearer, text, -1, 0, "Bearer [REDACTED]",
-      0, NULL);
 }
 
 /* The body as valid UTF-8 (NUL bytes too become U+FFFD) with the key

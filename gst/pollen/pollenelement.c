@@ -110,6 +110,13 @@ pollen_settings_clear (PollenSettings * settings)
 }
 
 /* Returns TRUE when @prop_id is a common property (and sets it). */
+static gboolean
+carries_key (const GstStructure * extra)
+{
+  return extra && (gst_structure_has_field (extra, "key") ||
+      gst_structure_has_field (extra, "api-key"));
+}
+
 gboolean
 pollen_settings_set_property (GObject * object, PollenSettings * settings,
     guint prop_id, const GValue * value)
@@ -140,6 +147,12 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
       settings->retries = g_value_get_uint (value);
       break;
     case POLLEN_PROP_EXTRA_PARAMS:
+      if (carries_key (gst_value_get_structure (value))) {
+        g_warning ("%s: extra-params must not carry the API key (it would "
+            "travel in the URL); set the api-key property or "
+            POLLEN_API_KEY_ENV " instead", GST_OBJECT_NAME (object));
+        break;
+      }
       g_clear_pointer (&settings->extra_params, gst_structure_free);
       if (gst_value_get_structure (value))
         settings->extra_params =

@@ -664,6 +664,52 @@ GST_START_TEST (test_trace_logs_wire_without_key)
 
 GST_END_TEST;
 
+/* At TRACE the wire shows bodies too (JSON as text, media as a size) and
+ * the key is gone wherever the server echoes it; nothing else is cut. */
+GST_START_TEST (test_trace_logs_bodies_and_redacts_only_the_key)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GString *log = g_string_new (NULL);
+  g_autoptr (PollenClient) client = NULL;
+  g_autoptr (PollenClient) keyless = NULL;
+  g_autoptr (PollenRequest) request = pollen_request_new ("POST",
+      "/v1/audio/speech");
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) missing = NULL;
+  PollenEmulatorResponse *echo = pollen_emulator_response_new_json (400,
+      "{\"error\":{\"code\":\"BAD_REQUEST\",\"message\":\"send it as "
+      "(Bearer token), not \\\"" POLLEN_TEST_KEY "\\\"\"}}");
+
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("pollenclient", GST_LEVEL_TRACE);
+  gst_debug_add_log_function (capture_log, log, NULL);
+  client = client_for (emulator, 0);
+  pollen_emulator_response_add_header (echo, "X-Echo", POLLEN_TEST_KEY);
+  pollen_emulator_push (emulator, "/v1/audio/speech", echo);
+  json_object_set_string_member (object, "input", "hello wire");
+  pollen_request_set_json (request, object);
+  fail_if (pollen_client_fetch (client, request, NULL, &error));
+  keyless = pollen_client_new (pollen_emulator_get_url (emulator), NULL);
+  g_clear_pointer (&request, pollen_request_free);
+  request = image_request ("cat");
+  fail_if (pollen_client_fetch (keyless, request, NULL, &missing));
+  gst_debug_remove_log_function (capture_log);
+
+  fail_unless (strstr (log->str, "\"input\":\"hello wire\""), "%s", log->str);
+  fail_unless (strstr (log->str, "< X-Echo: [REDACTED]"), "%s", log->str);
+  fail_unless (strstr (log->str, "(Bearer token), not"), "%s", log->str);
+  fail_if (strstr (log->str, POLLEN_TEST_KEY), "%s", log->str);
+  fail_unless (strstr (error->message, "send it as (Bearer token), not "
+          "\"[REDACTED]\""), "%s", error->message);
+  fail_unless (strstr (missing->message, "Authorization header (Bearer "
+          "token)"), "%s", missing->message);
+  g_string_free (log, TRUE);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_post_timeout_retried)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -855,6 +901,7 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_cancel_backoff);
   tcase_add_test (tc, test_streamed_body_read_as_it_arrives);
   tcase_add_test (tc, test_trace_logs_wire_without_key);
+  tcase_add_test (tc, test_trace_logs_bodies_and_redacts_only_the_key);
   tcase_add_test (tc, test_post_timeout_retried);
   tcase_add_test (tc, test_retries_are_one_budget);
   tcase_add_test (tc, test_echoed_token_redacted);

@@ -983,6 +983,29 @@ GST_START_TEST (test_api_key_is_write_only)
 
 GST_END_TEST;
 
+/* The key goes only in the Authorization header: extra-params, which may
+ * become query parameters, refuses it and keeps what it had. */
+GST_START_TEST (test_extra_params_refuse_the_key)
+{
+  GstElement *src = gst_element_factory_make ("pollensrc", NULL);
+  GstStructure *with_key = gst_structure_from_string ("params, key=sk_x, "
+      "private=true", NULL);
+  GstStructure *plain = gst_structure_from_string ("params, private=true",
+      NULL);
+  GstStructure *now = NULL;
+
+  g_object_set (src, "extra-params", plain, NULL);
+  ASSERT_WARNING (g_object_set (src, "extra-params", with_key, NULL));
+  g_object_get (src, "extra-params", &now, NULL);
+  fail_unless (gst_structure_is_equal (now, plain));
+  gst_structure_free (now);
+  gst_structure_free (with_key);
+  gst_structure_free (plain);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
 static gboolean
 list_has_pollensrc (GList * factories)
 {
@@ -1067,6 +1090,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_api_key_is_write_only);
   tcase_add_test (tc, test_never_autoplugged_as_a_capture_source);
+  tcase_add_test (tc, test_extra_params_refuse_the_key);
   return s;
 }
 
