@@ -106,9 +106,9 @@ static void
 refuse_concurrency (PollenEmulator * emulator, SoupServerMessage * msg)
 {
   PollenEmulatorResponse *answer = pollen_emulator_response_new_json (429,
-      "{\"error\":\"concurrency_limit_exceeded\",\"message\":\"Free accounts "
-      "can run one generation at a time. Buy pollen to run more in "
-      "parallel.\"}");
+      "{\"error\":\"concurrency_limit_exceeded\",\"message\":\"Another "
+      "generation is still running on this account. Add credits for "
+      "concurrent requests, or retry when it finishes.\"}");
 
   pollen_emulator_response_add_header (answer, "Retry-After", "1");
   emu_send (emulator, msg, answer);
@@ -140,7 +140,7 @@ emu_limits_admit (EmuLimits * limits, PollenEmulator * emulator,
 
   if (over_rate (limits, rate_requests, rate_window_ms)) {
     emu_send_error (emulator, msg, 429, "RATE_LIMITED",
-        "Too many requests from this IP, please try again later.");
+        "Too many requests from this IP. Please slow down.");
     return FALSE;
   }
   if (!is_generation (request))
