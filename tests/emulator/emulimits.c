@@ -11,12 +11,16 @@
  * scripts: a free account (never bought pollen) runs one generation at a
  * time and is refused more with 429 concurrency_limit_exceeded and
  * Retry-After: 1; every client is limited to so many requests per window
- * per IP, refused with an enveloped 429 that has no Retry-After.
+ * per IP, refused with an enveloped 429 that has no Retry-After; and a
+ * publishable key (pk_…) gets one request per PK_INTERVAL_MS, refused
+ * with the third shape, {error, message, retryAfterSeconds}.
  *
  * The settings are written by any thread under limits->lock; everything
  * else runs in the emulator's thread. */
 
 #include "emuserver.h"
+
+#define PK_INTERVAL_MS 1250
 
 struct _EmuLimits
 {
@@ -27,6 +31,7 @@ struct _EmuLimits
   guint refusals;               /* under lock */
 
   guint running;                /* generations being answered */
+  gint64 last_pk_request;       /* monotonic µs */
   GQueue recent;                /* monotonic µs of recent requests */
 };
 
@@ -102,6 +107,43 @@ over_rate (EmuLimits * limits, guint requests, guint window_ms)
   return FALSE;
 }
 
+static gboolean
+is_publishable_key (PollenEmulatorRequest * request)
+{
+  const gchar *auth = pollen_emulator_request_get_header (request,
+      "Authorization");
+
+  return auth && g_str_has_prefix (auth, "Bearer pk_");
+}
+
+/* The frontend-key limit: its own body shape, a fractional
+ * retryAfterSeconds and a Retry-After of its ceiling. */
+static gboolean
+refuse_publishable_key (EmuLimits * limits, PollenEmulator * emulator,
+    SoupServerMessage * msg)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait_us = limits->last_pk_request + PK_INTERVAL_MS * 1000 - now;
+  g_autofree gchar *body = NULL;
+  g_autofree gchar *ceiling = NULL;
+  gchar seconds[G_ASCII_DTOSTR_BUF_SIZE];
+  PollenEmulatorResponse *answer;
+
+  if (limits->last_pk_request == 0 || wait_us <= 0) {
+    limits->last_pk_request = now;
+    return FALSE;
+  }
+  g_ascii_formatd (seconds, sizeof (seconds), "%.2f", wait_us / 1e6);
+  body = g_strdup_printf ("{\"error\":\"Rate limit exceeded\",\"message\":"
+      "\"Rate limit exceeded. Retry after %ss. Use secret keys (sk_*) for "
+      "unlimited requests.\",\"retryAfterSeconds\":%s}", seconds, seconds);
+  ceiling = g_strdup_printf ("%" G_GINT64_FORMAT, (wait_us + 999999) / 1000000);
+  answer = pollen_emulator_response_new_json (429, body);
+  pollen_emulator_response_add_header (answer, "Retry-After", ceiling);
+  emu_send (emulator, msg, answer);
+  return TRUE;
+}
+
 static void
 refuse_concurrency (PollenEmulator * emulator, SoupServerMessage * msg)
 {
@@ -145,6 +187,9 @@ emu_limits_admit (EmuLimits * limits, PollenEmulator * emulator,
   }
   if (!is_generation (request))
     return TRUE;
+  if (is_publishable_key (request) &&
+      refuse_publishable_key (limits, emulator, msg))
+    return FALSE;
   if (concurrency && limits->running >= concurrency) {
     g_mutex_lock (&limits->lock);
     limits->refusals++;

@@ -7,11 +7,12 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* A chain of elements on an account that never bought pollen: the server
- * runs one generation at a time and refuses the rest. The elements share
- * what they learn of that limit and queue instead of failing. */
+/* The limits of today's server, met for real rather than scripted: an
+ * account that never bought pollen runs one generation at a time, a
+ * publishable key is rate limited, and so is an IP. */
 
 #include "pollentest.h"
+#include "pollenclient.h"
 
 #include <string.h>
 
@@ -81,15 +82,85 @@ GST_START_TEST (test_chain_on_a_free_account)
 
 GST_END_TEST;
 
-static Suite *
-freeaccount_suite (void)
+static GError *
+fetch_picture (PollenClient * client)
 {
-  Suite *s = suite_create ("freeaccount");
+  g_autoptr (PollenRequest) request = pollen_request_new ("GET", "/image");
+  g_autoptr (PollenResponse) response = NULL;
+  GError *error = NULL;
+
+  pollen_request_append_path_segment (request, "cat");
+  pollen_request_add_query (request, "width", "16");
+  pollen_request_add_query (request, "height", "16");
+  response = pollen_client_fetch (client, request, NULL, &error);
+  fail_unless ((response != NULL) == (error == NULL));
+  return error;
+}
+
+/* A publishable key: the second request at once is refused with
+ * retryAfterSeconds, and the client's retry waits that long. */
+GST_START_TEST (test_publishable_key_rate_limit)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = pollen_client_new
+      (pollen_emulator_get_url (emulator), "pk_browser_key");
+  g_autoptr (GError) earlier = NULL;
+  g_autoptr (GError) later = NULL;
+  gint64 start;
+
+  pollen_client_set_retries (client, 1);
+  earlier = fetch_picture (client);
+  fail_unless (earlier == NULL, "%s", earlier->message);
+  start = g_get_monotonic_time ();
+  later = fetch_picture (client);
+  fail_unless (later == NULL, "%s", later->message);
+  fail_unless (g_get_monotonic_time () - start >= 1000 * 1000);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 3);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The per-IP limit has no Retry-After: without retries it is an error that
+ * says so. */
+GST_START_TEST (test_per_ip_rate_limit)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = pollen_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+  g_autoptr (GError) error = NULL;
+  guint i;
+
+  pollen_client_set_retries (client, 0);
+  pollen_emulator_set_rate_limit (emulator, 3, 10000);
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GError) ok = fetch_picture (client);
+
+    fail_unless (ok == NULL, "%s", ok->message);
+  }
+  error = fetch_picture (client);
+  fail_unless (error != NULL);
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 429);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "RATE_LIMITED");
+  fail_unless (strstr (error->message, "Too many requests from this IP"),
+      "%s", error->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static Suite *
+accountlimits_suite (void)
+{
+  Suite *s = suite_create ("accountlimits");
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_chain_on_a_free_account);
+  tcase_add_test (tc, test_publishable_key_rate_limit);
+  tcase_add_test (tc, test_per_ip_rate_limit);
   return s;
 }
 
-GST_CHECK_MAIN (freeaccount);
+GST_CHECK_MAIN (accountlimits);
