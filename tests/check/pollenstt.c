@@ -1333,7 +1333,7 @@ GST_START_TEST (test_emulator_answers_each_format)
   g_autoptr (JsonNode) whole = NULL;
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GError) error = NULL;
-  JsonObject *o, *segment, *word;
+  JsonObject *o, *segment, *word, *usage;
   const gchar *expected =
       "Placeholder transcript, segment 1: word1 (the emulator has no "
       "recognizer).";
@@ -1364,13 +1364,16 @@ GST_START_TEST (test_emulator_answers_each_format)
   fail_unless (fabs (json_object_get_double_member (word, "start") - 0.25) <
       1e-9);
 
-  /* json: the text only */
+  /* json: the text and the usage (seconds of audio, as a float) */
   plain = pollen_client_fetch_json (client, json, NULL, NULL);
   fail_unless (plain != NULL);
   o = json_node_get_object (plain);
-  fail_unless_equals_int (json_object_get_size (o), 1);
+  fail_unless_equals_int (json_object_get_size (o), 2);
   fail_unless_equals_string (json_object_get_string_member (o, "text"),
       expected);
+  usage = json_object_get_object_member (o, "usage");
+  fail_unless (fabs (json_object_get_double_member (usage, "seconds") - 1.0)
+      < 1e-9);
 
   /* text */
   response = pollen_client_fetch (client, text, NULL, NULL);

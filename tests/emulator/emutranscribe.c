@@ -339,7 +339,9 @@ emu_transcribe (GArray * voiced, gdouble duration, const gchar * language,
   json_builder_set_member_name (builder, "task");
   json_builder_add_string_value (builder, "transcribe");
   json_builder_set_member_name (builder, "language");
-  json_builder_add_string_value (builder, language ? language : "en");
+  /* no detector here: what the client named, else "unknown" as the
+   * server says when detection fails */
+  json_builder_add_string_value (builder, language ? language : "unknown");
   json_builder_set_member_name (builder, "duration");
   json_builder_add_double_value (builder, duration);
   json_builder_set_member_name (builder, "words");
@@ -351,7 +353,7 @@ emu_transcribe (GArray * voiced, gdouble duration, const gchar * language,
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, "duration");
   json_builder_set_member_name (builder, "seconds");
-  json_builder_add_int_value (builder, (gint64) ceil (duration));
+  json_builder_add_double_value (builder, duration);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -389,14 +391,14 @@ emu_format_answer (JsonNode * verbose, const gchar * format,
   if (g_str_equal (format, "verbose_json"))
     return emu_node_to_bytes (verbose);
   {
-    g_autoptr (JsonBuilder) builder = json_builder_new ();
-    g_autoptr (JsonNode) json = NULL;
+    /* json: the text and the usage, as today's server answers it */
+    g_autoptr (JsonNode) json = json_node_new (JSON_NODE_OBJECT);
+    JsonObject *object = json_object_new ();
 
-    json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "text");
-    json_builder_add_string_value (builder, text);
-    json_builder_end_object (builder);
-    json = json_builder_get_root (builder);
+    json_object_set_string_member (object, "text", text);
+    json_object_set_member (object, "usage",
+        json_node_copy (json_object_get_member (root, "usage")));
+    json_node_take_object (json, object);
     return emu_node_to_bytes (json);
   }
 }
