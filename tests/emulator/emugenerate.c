@@ -43,14 +43,9 @@ emu_add_media_headers (PollenEmulatorResponse * response,
     PollenEmulatorRequest * request, const gchar * model,
     const gchar * extension)
 {
-  const gchar *request_id = pollen_emulator_request_get_header (request,
-      "X-Request-Id");
-  g_autofree gchar *generated_id = g_uuid_string_random ();
   g_autofree gchar *disposition =
       g_strdup_printf ("inline; filename=\"generated.%s\"", extension);
 
-  pollen_emulator_response_add_header (response, "X-Request-Id",
-      request_id ? request_id : generated_id);
   pollen_emulator_response_add_header (response, "x-model-used", model);
   pollen_emulator_response_add_header (response, "X-Cache", "MISS");
   pollen_emulator_response_add_header (response, "Content-Disposition",

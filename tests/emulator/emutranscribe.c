@@ -508,13 +508,8 @@ emu_send_transcript (PollenEmulator * emulator, SoupServerMessage * msg,
 {
   PollenEmulatorResponse *response =
       pollen_emulator_response_new (200, content_type, NULL, 0);
-  const gchar *request_id = pollen_emulator_request_get_header (request,
-      "X-Request-Id");
-  g_autofree gchar *generated_id = g_uuid_string_random ();
 
   response->body = body;
-  pollen_emulator_response_add_header (response, "X-Request-Id",
-      request_id ? request_id : generated_id);
   pollen_emulator_response_add_header (response, "x-model-used", model->name);
   emu_send (emulator, msg, response);
 }

@@ -95,16 +95,17 @@ pollen_emulator_response_new_json (guint status, const gchar * json)
   return pollen_emulator_response_new (status, "application/json", json, -1);
 }
 
-/* The envelope the real gateway wraps its errors in (server-notes.md). */
+/* The envelope the real gateway wraps its errors in (shared/error.ts in
+ * the server's source), with @details (taken) when there are some. */
 static gchar *
-emu_error_envelope (guint status, const gchar * code, const gchar * message)
+emu_error_envelope (guint status, const gchar * code, const gchar * message,
+    JsonNode * details)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree gchar *timestamp = g_date_time_format_iso8601 (now);
-  g_autofree gchar *request_id = g_uuid_string_random ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
@@ -119,8 +120,10 @@ emu_error_envelope (guint status, const gchar * code, const gchar * message)
   json_builder_add_string_value (builder, message);
   json_builder_set_member_name (builder, "timestamp");
   json_builder_add_string_value (builder, timestamp);
-  json_builder_set_member_name (builder, "requestId");
-  json_builder_add_string_value (builder, request_id);
+  if (details) {
+    json_builder_set_member_name (builder, "details");
+    json_builder_add_value (builder, details);
+  }
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -133,9 +136,36 @@ PollenEmulatorResponse *
 pollen_emulator_response_new_error (guint status, const gchar * code,
     const gchar * message)
 {
-  g_autofree gchar *json = emu_error_envelope (status, code, message);
+  g_autofree gchar *json = emu_error_envelope (status, code, message, NULL);
 
   return pollen_emulator_response_new_json (status, json);
+}
+
+/* A validation failure as the server's validator reports it: one
+ * message for the request, the problem per field in details. */
+static PollenEmulatorResponse *
+emu_validation_error_new (const gchar * field, const gchar * problem)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree gchar *json = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "ValidationError");
+  json_builder_set_member_name (builder, "formErrors");
+  json_builder_begin_array (builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "fieldErrors");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, field);
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, problem);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json = emu_error_envelope (400, "BAD_REQUEST",
+      "Query parameter validation failed", json_builder_get_root (builder));
+  return pollen_emulator_response_new_json (400, json);
 }
 
 void
@@ -356,8 +386,16 @@ static void
 emu_set_headers (SoupServerMessage * msg, PollenEmulatorResponse * response)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const gchar *request_id =
+      soup_message_headers_get_one (soup_server_message_get_request_headers
+      (msg), "X-Request-Id");
+  g_autofree gchar *generated_id = g_uuid_string_random ();
   guint i;
 
+  /* like the server's requestId middleware: every answer, errors too,
+   * echoes the client's id or makes one; the error body carries none */
+  soup_message_headers_replace (headers, "X-Request-Id",
+      request_id ? request_id : generated_id);
   for (i = 0; i + 1 < response->headers->len; i += 2)
     soup_message_headers_replace (headers, response->headers->pdata[i],
         response->headers->pdata[i + 1]);
@@ -567,26 +605,32 @@ emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
   return TRUE;
 }
 
-/* Reads an integer query parameter; answers 400 in the validation shape and
- * returns FALSE when it is not a number within [min, max]. */
+/* Reads an integer query parameter; answers 400 in the validation shape,
+ * with the validator's wording, and returns FALSE when it is not a number
+ * within [min, max]. */
 gboolean
 emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * name, guint min, guint max,
     guint default_value, guint * value)
 {
   const gchar *text = pollen_emulator_request_get_query (request, name);
-  guint64 number;
+  g_autofree gchar *problem = NULL;
+  gchar *end = NULL;
+  gint64 number;
 
   if (!text) {
     *value = default_value;
     return TRUE;
   }
-  if (!g_ascii_string_to_unsigned (text, 10, min, max, &number, NULL)) {
-    g_autofree gchar *message =
-        g_strdup_printf ("%s: Expected a number between %u and %u, got '%s'",
-        name, min, max, text);
-
-    emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
+  number = g_ascii_strtoll (text, &end, 10);
+  if (end == text || *end)
+    problem = g_strdup ("Invalid input: expected number, received NaN");
+  else if (number > max)
+    problem = g_strdup_printf ("Too big: expected number to be <=%u", max);
+  else if (number < min)
+    problem = g_strdup_printf ("Too small: expected number to be >=%u", min);
+  if (problem) {
+    emu_send (emulator, msg, emu_validation_error_new (name, problem));
     return FALSE;
   }
   *value = number;
