@@ -61,6 +61,10 @@ void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_chat (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+void emu_handle_text (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
 
 /* A multipart/form-data body: fields by name (repeated names joined with
  * ","), and the one part that has a filename. */

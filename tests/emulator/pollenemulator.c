@@ -57,6 +57,8 @@ static const Route routes[] = {
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
+  {"POST", "/v1/chat/completions", TRUE, emu_handle_chat},
+  {"GET", "/text/", FALSE, emu_handle_text},
 };
 
 /* ---- scripted responses ---- */
