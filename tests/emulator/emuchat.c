@@ -485,9 +485,23 @@ emu_chat_json_body (const EmuChat * chat, GPtrArray * words, gboolean cut)
   return g_bytes_new_take (json, strlen (json));
 }
 
+/* The gateway echoes the client's X-Request-Id (or makes one). */
+static void
+emu_chat_headers (PollenEmulatorResponse * response,
+    PollenEmulatorRequest * request, const gchar * model)
+{
+  const gchar *request_id = pollen_emulator_request_get_header (request,
+      "X-Request-Id");
+  g_autofree gchar *generated_id = g_uuid_string_random ();
+
+  pollen_emulator_response_add_header (response, "X-Request-Id",
+      request_id ? request_id : generated_id);
+  pollen_emulator_response_add_header (response, "x-model-used", model);
+}
+
 static void
 emu_chat_answer (PollenEmulator * emulator, SoupServerMessage * msg,
-    const EmuChat * chat)
+    PollenEmulatorRequest * request, const EmuChat * chat)
 {
   gboolean cut;
   g_autoptr (GPtrArray) words = emu_chat_reply_words (chat, &cut);
@@ -496,7 +510,7 @@ emu_chat_answer (PollenEmulator * emulator, SoupServerMessage * msg,
   PollenEmulatorResponse *response = pollen_emulator_response_new (200,
       sse ? "text/event-stream; charset=utf-8" : "application/json", NULL, 0);
 
-  pollen_emulator_response_add_header (response, "x-model-used", chat->model);
+  emu_chat_headers (response, request, chat->model);
   if (sse) {
     pollen_emulator_response_add_header (response, "Cache-Control",
         "no-cache");
@@ -528,7 +542,7 @@ emu_handle_chat (PollenEmulator * emulator, SoupServerMessage * msg,
     emu_send_error (emulator, msg, 400, "BAD_REQUEST", error->message);
     return;
   }
-  emu_chat_answer (emulator, msg, &chat);
+  emu_chat_answer (emulator, msg, request, &chat);
 }
 
 /* Reads the query of GET /text/{prompt} into @chat. */
