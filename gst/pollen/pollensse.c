@@ -357,6 +357,14 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
       message, stream->request_id, text);
 }
 
+/* An error object or text; "error": null is no error. */
+static gboolean
+has_error (JsonObject * object)
+{
+  return pollen_json_get_object (object, "error") ||
+      pollen_json_get_string (object, "error");
+}
+
 static void
 pollen_chat_stream_add_text (PollenChatStream * stream, const gchar * delta)
 {
@@ -434,7 +442,7 @@ pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return;
   object = json_node_get_object (root);
-  if (json_object_has_member (object, "error"))
+  if (has_error (object))
     pollen_chat_stream_set_error (stream,
         pollen_chat_stream_error_object (stream, object));
   else
@@ -501,7 +509,7 @@ pollen_chat_stream_read_body (PollenChatStream * stream)
     return;
   }
   object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (object && json_object_has_member (object, "error"))
+  if (object && has_error (object))
     pollen_chat_stream_set_error (stream,
         pollen_chat_stream_error_object (stream, object));
   else if (object)
