@@ -39,6 +39,7 @@ sse_events (const guint8 * data, size_t size, size_t cut, gboolean * ok)
     g_string_append_len (out, event->data, event->data_size);
     pollen_sse_event_free (event);
   }
+  pollen_sse_parser_free (parser);
   return g_string_free (out, FALSE);
 }
 
