@@ -265,7 +265,8 @@ pollen_chat_stream_new (const gchar * content_type, const gchar * request_id,
 {
   PollenChatStream *stream = g_new0 (PollenChatStream, 1);
 
-  stream->is_sse = g_strcmp0 (content_type, "text/event-stream") == 0;
+  stream->is_sse = content_type &&
+      g_ascii_strcasecmp (content_type, "text/event-stream") == 0;
   if (stream->is_sse)
     stream->parser = pollen_sse_parser_new (POLLEN_SSE_MAX_EVENT);
   else
