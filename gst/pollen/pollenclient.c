@@ -127,6 +127,29 @@ pollen_client_error_get_request_id (const GError * error)
   return priv ? priv->request_id : NULL;
 }
 
+static GError *pollen_client_new_error (PollenClientError code,
+    guint http_status, const gchar * api_code, const gchar * api_message,
+    const gchar * request_id, const gchar * message);
+
+/**
+ * pollen_client_error_new:
+ * @http_status: 0 when no status applies
+ * @api_code: (nullable): the API's error code
+ * @api_message: (nullable): the API's error message
+ * @request_id: (nullable): the X-Request-Id of the answer
+ *
+ * For the parsers of answers the client streams to its caller (SSE): an
+ * error in the client's domain carrying the same facts as its own.
+ */
+GError *
+pollen_client_error_new (PollenClientError code, guint http_status,
+    const gchar * api_code, const gchar * api_message,
+    const gchar * request_id, const gchar * message)
+{
+  return pollen_client_new_error (code, http_status, api_code, api_message,
+      request_id, message);
+}
+
 /* Statuses that say "not now" rather than "not like this". */
 static gboolean
 status_is_transient (guint status)

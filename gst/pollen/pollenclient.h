@@ -48,6 +48,12 @@ const gchar * pollen_client_error_get_api_code    (const GError * error);
 const gchar * pollen_client_error_get_api_message (const GError * error);
 const gchar * pollen_client_error_get_request_id  (const GError * error);
 gboolean      pollen_client_error_is_transient    (const GError * error);
+GError *      pollen_client_error_new (PollenClientError code,
+                                       guint http_status,
+                                       const gchar * api_code,
+                                       const gchar * api_message,
+                                       const gchar * request_id,
+                                       const gchar * message);
 
 /**
  * PollenRequest:

@@ -923,3 +923,118 @@ emu_media_encode_audio (GBytes * pcm, guint rate, const gchar * format,
     *content_type = fmt->content_type;
   return out;
 }
+
+/* ---- reading pictures (vision requests) ---- */
+
+/* The frame size from a JPEG's SOF marker, found by walking the marker
+ * segments (SOF0 … SOF15, except DHT C4, JPG C8 and DAC CC). */
+static gboolean
+emu_jpeg_size (const guint8 * data, gsize size, guint * width,
+    guint * height)
+{
+  gsize pos = 2;
+
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
+    return FALSE;
+  while (pos + 4 <= size && data[pos] == 0xFF) {
+    guint8 marker = data[pos + 1];
+    guint length = emu_read_be (data + pos + 2, 2);
+
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 &&
+        marker != 0xC8 && marker != 0xCC) {
+      if (pos + 9 > size)
+        return FALSE;
+      *height = emu_read_be (data + pos + 5, 2);
+      *width = emu_read_be (data + pos + 7, 2);
+      return *width > 0 && *height > 0;
+    }
+    pos += 2 + length;
+  }
+  return FALSE;
+}
+
+static const gchar *
+emu_colour_name (const guint rgb[3])
+{
+  static const struct
+  {
+    const gchar *name;
+    guint r, g, b;
+  } colours[] = {
+    {"black", 0, 0, 0}, {"white", 255, 255, 255}, {"grey", 128, 128, 128},
+    {"red", 255, 0, 0}, {"green", 0, 255, 0}, {"blue", 0, 0, 255},
+    {"yellow", 255, 255, 0}, {"cyan", 0, 255, 255}, {"magenta", 255, 0, 255},
+  };
+  guint i, best = 0, best_distance = G_MAXUINT;
+
+  for (i = 0; i < G_N_ELEMENTS (colours); i++) {
+    gint dr = (gint) rgb[0] - colours[i].r, dg = (gint) rgb[1] - colours[i].g,
+        db = (gint) rgb[2] - colours[i].b;
+    guint distance = dr * dr + dg * dg + db * db;
+
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = i;
+    }
+  }
+  return colours[best].name;
+}
+
+/* Decodes @jpeg scaled to 8x8 RGB and averages it. */
+static gboolean
+emu_jpeg_average (GBytes * jpeg, guint rgb[3], GError ** error)
+{
+  GstElement *pipeline;
+  g_autoptr (GBytes) pixels = NULL;
+  const guint8 *p;
+  guint i;
+
+  pipeline = emu_pipeline_new ("appsrc name=src caps=image/jpeg ! jpegdec "
+      "! videoconvert ! videoscale ! video/x-raw,format=RGB,width=8,height=8 "
+      "! appsink name=sink", error);
+  if (!pipeline)
+    return FALSE;
+  pixels = emu_pipeline_run (pipeline, gst_buffer_new_wrapped_bytes (jpeg),
+      error);
+  if (!pixels)
+    return FALSE;
+  if (g_bytes_get_size (pixels) < 8 * 8 * 3) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "jpegdec gave no picture");
+    return FALSE;
+  }
+  p = g_bytes_get_data (pixels, NULL);
+  rgb[0] = rgb[1] = rgb[2] = 0;
+  for (i = 0; i < 8 * 8 * 3; i++)
+    rgb[i % 3] += p[i];
+  for (i = 0; i < 3; i++)
+    rgb[i] /= 8 * 8;
+  return TRUE;
+}
+
+/**
+ * emu_media_describe_image:
+ *
+ * Reads a JPEG the way a vision model would for the tests: its size from
+ * the header, its dominant colour (the nearest of nine named colours to
+ * the average, decoded with jpegdec and scaled to 8x8).
+ *
+ * Returns: (transfer full): "WIDTHxHEIGHT COLOUR", or %NULL with @error set
+ * when @jpeg is not a JPEG that decodes.
+ */
+gchar *
+emu_media_describe_image (GBytes * jpeg, GError ** error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (jpeg, &size);
+  guint width, height, rgb[3];
+
+  if (!emu_jpeg_size (data, size, &width, &height)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+        "not a JPEG picture");
+    return NULL;
+  }
+  if (!emu_jpeg_average (jpeg, rgb, error))
+    return NULL;
+  return g_strdup_printf ("%ux%u %s", width, height, emu_colour_name (rgb));
+}

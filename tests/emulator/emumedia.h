@@ -57,4 +57,9 @@ GBytes *emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels);
 GBytes *emu_media_encode_audio (GBytes * pcm, guint rate,
     const gchar * format, const gchar ** content_type, GError ** error);
 
+/* "WIDTHxHEIGHT COLOUR" of a JPEG picture: its size and the nearest of
+ * black, white, grey, red, green, blue, yellow, cyan, magenta to its
+ * average colour. */
+gchar *emu_media_describe_image (GBytes * jpeg, GError ** error);
+
 G_END_DECLS

@@ -65,6 +65,8 @@ static const Route routes[] = {
   {"GET", "/account/balance", TRUE, emu_handle_account_balance},
   {"GET", "/account/usage", TRUE, emu_handle_account_usage},
   {"GET", "/account/usage/daily", TRUE, emu_handle_account_usage_daily},
+  {"POST", "/v1/chat/completions", TRUE, emu_handle_chat},
+  {"GET", "/text/", FALSE, emu_handle_text},
 };
 
 /* ---- scripted responses ---- */

@@ -20,6 +20,17 @@ G_BEGIN_DECLS
  * 127.0.0.1, served from its own thread. Tests script responses per path
  * prefix and read back every request; anything not scripted is answered by
  * the default handlers with placeholder media, like the real API would.
+ *
+ * Chat (POST /v1/chat/completions, GET /text/{prompt}) answers a
+ * placeholder reply of several sentences that repeat the system prompt,
+ * the number of earlier exchanges and the last one, the input, and for an
+ * image_url part (a base64 JPEG data: URI) the picture's "WxH" and dominant
+ * colour; max_tokens counts words. Streamed replies drip in small chunks.
+ * Special chat models:
+ * - "emu-json-only": one JSON chat.completion even for stream: true
+ * - "emu-stream-error": two words, then an in-stream error event
+ *   ({"error":{"message","type":"server_error","code":502}}), no [DONE]
+ * - "emu-empty-stream": a stream with no text at all, then [DONE]
  */
 typedef struct _PollenEmulator PollenEmulator;
 
