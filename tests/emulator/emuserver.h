@@ -74,7 +74,6 @@ void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
-<<<<<<< HEAD
 /* emuaccount.c */
 void emu_handle_account_key (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
@@ -86,12 +85,10 @@ void emu_handle_account_usage (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
 void emu_handle_account_usage_daily (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
-=======
 void emu_handle_chat (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_text (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
->>>>>>> chat
 
 /* A multipart/form-data body: fields by name (repeated names joined with
  * ","), and the one part that has a filename. */
