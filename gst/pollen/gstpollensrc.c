@@ -1046,12 +1046,14 @@ gst_pollen_src_query (GstBaseSrc * basesrc, GstQuery * query)
 
       if (!gst_pollen_src_is_live_mode (self))
         break;
-      /* a slot's picture is generated within the slot before it */
+      /* A slot's generation may come until the slot ends: a sink needs
+       * one interval to show every slot on time (min). Held up for more
+       * than two, the stream falls behind and skips slots (max). */
       GST_OBJECT_LOCK (self);
       interval = self->interval;
       GST_OBJECT_UNLOCK (self);
       gst_query_set_latency (query, TRUE, interval * GST_SECOND,
-          interval * GST_SECOND);
+          2 * interval * GST_SECOND);
       return TRUE;
     }
     default:
