@@ -26,8 +26,8 @@
  * slot whose generation is late, or failed and #GstPollenSrc:skip-failed
  * is set, shows the last picture again (a GAP event for speech and music)
  * with a warning, so the stream rides out a slow or unreachable server.
- * It reports a latency of one interval: a slot's generation may come until
- * the slot ends.
+ * Its latency is one interval, since a slot's generation may come until
+ * the slot ends, and at most two.
  *
  * It also handles `pollen://` URIs: `pollen://image/<prompt>?width=…`,
  * `pollen://video/<prompt>?duration=…`, `pollen://speech/<text>?voice=…`,
@@ -47,8 +47,8 @@
 
 /* Lock order: GST_OBJECT_LOCK (properties) is never held while taking
  * self->lock, nor the other way round. self->lock is held around
- * pollen_jobs_* calls, so it comes before the PollenJobs' own lock; the
- * jobs' workers never take self->lock. */
+ * pollen_jobs_submit() and pollen_jobs_set_flushing(), so it comes before
+ * the PollenJobs' own lock; the jobs' workers never take self->lock. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -151,7 +151,8 @@ struct _GstPollenSrc
 
   /* interval mode: one generation in flight, a slot ahead */
   GMutex lock;
-  PollenJobs *jobs;             /* under lock; set in start(), freed in stop() */
+  PollenJobs *jobs;             /* set in start(), freed in stop(), under lock;
+                                 * create() reads it without: it runs between */
   gboolean flushing;            /* under lock: between unlock and unlock_stop */
   GstClockID slot_wait;         /* under lock */
 };
@@ -674,7 +675,7 @@ gst_pollen_src_next_generation (GstPollenSrc * self, gint64 end_time,
         if (!gst_pollen_src_restart_jobs (self))
           return GST_FLOW_FLUSHING;
         break;
-      default:                 /* TIMEOUT; a job emits no items */
+      default:                 /* TIMEOUT: still generating */
         return GST_FLOW_OK;
     }
   }
@@ -829,15 +830,19 @@ gst_pollen_src_fill_slot (GstPollenSrc * self, guint64 slot,
   return GST_FLOW_OK;
 }
 
-/* An audio slot with nothing to play: a GAP event keeps live mixers and
- * sinks going; there is none before the first clip (no caps yet). */
+/* A slot with nothing to show: a GAP event keeps live mixers and sinks
+ * going, once a first buffer took caps and a segment downstream. */
 static void
 gst_pollen_src_push_gap (GstPollenSrc * self, guint64 slot,
     GstClockTime interval)
 {
-  if (self->last && gst_pollen_src_is_audio (self))
-    gst_pad_push_event (GST_BASE_SRC_PAD (self),
-        gst_event_new_gap (slot * interval, interval));
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstEvent *segment = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  if (!segment)
+    return;
+  gst_event_unref (segment);
+  gst_pad_push_event (pad, gst_event_new_gap (slot * interval, interval));
 }
 
 static GstClockTime
