@@ -21,8 +21,13 @@
  *
  * With #GstPollenSrc:interval > 0 it is a live source: a new generation
  * every interval, each buffer timestamped at its slot, the next one
- * requested ahead of time, a fresh seed per slot unless #GstPollenSrc:seed
- * is set, and a #GstPollenSrc:prompt change used from the next slot on.
+ * requested a slot ahead, a fresh seed per slot unless #GstPollenSrc:seed
+ * is set, and a #GstPollenSrc:prompt change used from the next slot on. A
+ * slot whose generation is late, or failed and #GstPollenSrc:skip-failed
+ * is set, shows the last picture again (a GAP event for speech and music)
+ * with a warning, so the stream rides out a slow or unreachable server.
+ * Its latency is one interval, since a slot's generation may come until
+ * the slot ends, and at most two.
  *
  * It also handles `pollen://` URIs: `pollen://image/<prompt>?width=…`,
  * `pollen://video/<prompt>?duration=…`, `pollen://speech/<text>?voice=…`,
@@ -35,13 +40,15 @@
  * gst-launch-1.0 playbin uri="pollen://video/waves%20on%20a%20beach?duration=6"
  * gst-launch-1.0 pollensrc media=speech prompt="Hello from GStreamer" voice=nova \
  *     ! decodebin ! audioconvert ! autoaudiosink
- * gst-launch-1.0 pollensrc prompt="a city skyline at night" interval=10 \
+ * gst-launch-1.0 pollensrc prompt="a city skyline at night" interval=10 skip-failed=true \
  *     ! decodebin ! videoconvert ! videorate ! video/x-raw,framerate=25/1 ! autovideosink
  * ]|
  */
 
 /* Lock order: GST_OBJECT_LOCK (properties) is never held while taking
- * self->lock (the generator queue), nor the other way round. */
+ * self->lock, nor the other way round. self->lock is held around
+ * pollen_jobs_submit() and pollen_jobs_set_flushing(), so it comes before
+ * the PollenJobs' own lock; the jobs' workers never take self->lock. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -50,6 +57,7 @@
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
 #include "pollenelement.h"
+#include "pollenjobs.h"
 #include "pollenmedia.h"
 
 #include <string.h>
@@ -68,6 +76,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
+#define DEFAULT_SKIP_FAILED FALSE
 
 enum
 {
@@ -89,6 +98,7 @@ enum
   PROP_RESPONSE_FORMAT,
   PROP_INSTRUMENTAL,
   PROP_INTERVAL,
+  PROP_SKIP_FAILED,
 };
 
 /* One generated body, ready to go out. */
@@ -96,8 +106,13 @@ typedef struct
 {
   GBytes *body;
   GstCaps *caps;
-  guint cookie;                 /* prompt generation it was made for */
 } Generation;
+
+/* Interval mode: one slot's job for PollenJobs; the worker fills it in. */
+typedef struct
+{
+  Generation *generation;
+} SlotJob;
 
 struct _GstPollenSrc
 {
@@ -123,7 +138,7 @@ struct _GstPollenSrc
   gchar *response_format;
   gboolean instrumental;
   gdouble interval;
-  gint prompt_cookie;           /* atomic: bumped on every prompt change */
+  gboolean skip_failed;
   gchar *uri;
 
   /* streaming state */
@@ -131,18 +146,14 @@ struct _GstPollenSrc
   GCancellable *cancellable;    /* the request create() waits for */
   Generation *once;             /* one-shot: the downloaded body */
   GstCaps *last_caps;
+  Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
 
-  /* interval mode: a generator thread keeps one generation ready ahead */
+  /* interval mode: one generation in flight, a slot ahead */
   GMutex lock;
-  GCond cond;
-  GThread *generator;
-  GCancellable *generator_cancellable;  /* under lock */
-  guint generator_cookie;       /* under lock: prompt it is working on */
-  GQueue ready;                 /* Generation, under lock */
-  GError *generator_error;      /* under lock */
-  gboolean stopping;            /* under lock */
-  gboolean flushing;            /* under lock */
+  PollenJobs *jobs;             /* set in start(), freed in stop(), under lock;
+                                 * create() reads it without: it runs between */
+  gboolean flushing;            /* under lock: between unlock and unlock_stop */
   GstClockID slot_wait;         /* under lock */
 };
 
@@ -341,8 +352,7 @@ gst_pollen_src_add_audio_query (GstPollenSrc * self, PollenRequest * request)
 /* Builds the request for one generation from a snapshot of the properties.
  * @seed is the seed to send, or -1 for none. */
 static PollenRequest *
-gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
-    guint * cookie)
+gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed)
 {
   gboolean is_audio;
   PollenRequest *request;
@@ -364,8 +374,6 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
     add_query_uint (request, "seed", seed);
 
   pollen_request_add_extra_params (request, self->settings.extra_params);
-  if (cookie)
-    *cookie = g_atomic_int_get (&self->prompt_cookie);
   GST_OBJECT_UNLOCK (self);
   return request;
 }
@@ -465,13 +473,12 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   Generation *generation;
   GstCaps *caps;
   GstPollenSrcMedia media;
-  guint cookie;
 
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
 
-  request = gst_pollen_src_build_request (self, seed, &cookie);
+  request = gst_pollen_src_build_request (self, seed);
   what = pollen_request_describe (request);
   GST_DEBUG_OBJECT (self, "requesting %s", what);
 
@@ -500,7 +507,6 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
     return NULL;
 
   generation = g_new0 (Generation, 1);
-  generation->cookie = cookie;
   generation->body = g_bytes_ref (response->body);
   generation->caps = caps;
   return generation;
@@ -593,46 +599,17 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
 
 /* ---- interval mode ---- */
 
-/* Waits until the ready queue has room; then notes which prompt the next
- * generation is for. Returns FALSE when the generator must stop. */
-static gboolean
-gst_pollen_src_wait_for_room (GstPollenSrc * self)
-{
-  gboolean running;
-  guint cookie;
+/* Interval mode runs one generation at a time on PollenJobs, a slot ahead:
+ * as soon as create() takes a slot's generation it submits the next one.
+ * Only the streaming thread submits, and only once the queue is empty, so
+ * a submit never blocks. A prompt change or unlock() flushes the jobs;
+ * create() then starts over with a fresh submit. */
 
-  g_mutex_lock (&self->lock);
-  while (!self->stopping && g_queue_get_length (&self->ready) > 0)
-    g_cond_wait (&self->cond, &self->lock);
-  running = !self->stopping;
-  g_mutex_unlock (&self->lock);
-
-  cookie = g_atomic_int_get (&self->prompt_cookie);
-  g_mutex_lock (&self->lock);
-  self->generator_cookie = cookie;
-  g_mutex_unlock (&self->lock);
-  return running;
-}
-
-/* Drops ready generations made for an older prompt. With self->lock. */
 static void
-gst_pollen_src_drop_stale (GstPollenSrc * self, guint cookie)
+slot_job_free (SlotJob * job)
 {
-  GList *l = self->ready.head;
-
-  while (l) {
-    GList *next = l->next;
-    Generation *generation = l->data;
-
-    if (generation->cookie != cookie) {
-      GST_DEBUG_OBJECT (self, "dropping a picture made for an old prompt");
-      generation_free (generation);
-      g_queue_delete_link (&self->ready, l);
-      /* room for the generator, which may be waiting for it */
-      g_cond_broadcast (&self->cond);
-    }
-    l = next;
-  }
+  g_clear_pointer (&job->generation, generation_free);
+  g_free (job);
 }
 
 static gint64
@@ -646,79 +623,74 @@ gst_pollen_src_slot_seed (GstPollenSrc * self)
   return seed >= 0 ? seed : g_random_int_range (0, G_MAXINT32);
 }
 
-/* The generator thread: keeps one generation ready ahead of the slot being
- * played, so a slot is not missed while the next one is generated. */
-static gpointer
-gst_pollen_src_generator (gpointer user_data)
+/* A PollenJobFunc, in a worker thread: one slot's generation, with the
+ * properties (the prompt in particular) as they are now. */
+static gboolean
+gst_pollen_src_run_job (PollenJob * job, gpointer data, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
 {
   GstPollenSrc *self = user_data;
+  SlotJob *slot_job = data;
 
-  while (gst_pollen_src_wait_for_room (self)) {
-    g_autoptr (GError) error = NULL;
-    Generation *generation;
+  slot_job->generation = gst_pollen_src_generate (self, self->client,
+      gst_pollen_src_slot_seed (self), cancellable, error);
+  return slot_job->generation != NULL;
+}
 
-    generation = gst_pollen_src_generate (self, self->client,
-        gst_pollen_src_slot_seed (self), self->generator_cancellable, &error);
+/* With self->lock. */
+static void
+gst_pollen_src_submit (GstPollenSrc * self)
+{
+  pollen_jobs_submit (self->jobs, g_new0 (SlotJob, 1));
+}
 
-    g_mutex_lock (&self->lock);
-    if (generation) {
-      g_queue_push_tail (&self->ready, generation);
-    } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      /* a prompt change or a stop: start over with the new settings */
-      g_cancellable_reset (self->generator_cancellable);
-    } else {
-      self->generator_error = g_steal_pointer (&error);
-      self->stopping = TRUE;
-    }
-    g_cond_broadcast (&self->cond);
-    g_mutex_unlock (&self->lock);
+/* The jobs said FLUSHING: either the element is flushing, or a prompt
+ * change dropped the pending generation; then a new one is submitted.
+ * Returns FALSE when the element is flushing. */
+static gboolean
+gst_pollen_src_restart_jobs (GstPollenSrc * self)
+{
+  gboolean flushing;
+
+  g_mutex_lock (&self->lock);
+  flushing = self->flushing;
+  if (!flushing) {
+    pollen_jobs_set_flushing (self->jobs, FALSE);
+    gst_pollen_src_submit (self);
   }
-  return NULL;
+  g_mutex_unlock (&self->lock);
+  return !flushing;
 }
 
-static void
-gst_pollen_src_start_generator (GstPollenSrc * self)
+/* Waits until @end_time (monotonic) for the next generation, and submits
+ * the one after it as soon as it is here. GST_FLOW_OK with *@generation
+ * NULL means none came: *@error says why, or is NULL when it is still
+ * being generated. */
+static GstFlowReturn
+gst_pollen_src_next_generation (GstPollenSrc * self, gint64 end_time,
+    Generation ** generation, GError ** error)
 {
-  g_mutex_lock (&self->lock);
-  self->stopping = FALSE;
-  self->flushing = FALSE;
-  self->generator_cancellable = g_cancellable_new ();
-  self->generator = g_thread_new ("pollensrc-generator",
-      gst_pollen_src_generator, self);
-  g_mutex_unlock (&self->lock);
-}
+  gpointer data, item;
 
-static void
-gst_pollen_src_stop_generator (GstPollenSrc * self)
-{
-  GCancellable *cancellable;
-  GThread *generator;
-  GQueue ready;
-  GError *error;
-
-  g_mutex_lock (&self->lock);
-  generator = g_steal_pointer (&self->generator);
-  self->stopping = TRUE;
-  if (self->generator_cancellable)
-    g_cancellable_cancel (self->generator_cancellable);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  if (!generator)
-    return;
-
-  g_thread_join (generator);
-
-  /* a prompt change may look at these meanwhile: take them under the lock */
-  g_mutex_lock (&self->lock);
-  cancellable = g_steal_pointer (&self->generator_cancellable);
-  ready = self->ready;
-  g_queue_init (&self->ready);
-  error = g_steal_pointer (&self->generator_error);
-  g_mutex_unlock (&self->lock);
-
-  g_object_unref (cancellable);
-  g_queue_clear_full (&ready, (GDestroyNotify) generation_free);
-  g_clear_error (&error);
+  for (;;) {
+    switch (pollen_jobs_next_until (self->jobs, end_time, &data, &item,
+            error)) {
+      case POLLEN_JOBS_JOB_DONE:
+        *generation = g_steal_pointer (&((SlotJob *) data)->generation);
+        /* fall through */
+      case POLLEN_JOBS_JOB_FAILED:
+        g_mutex_lock (&self->lock);
+        gst_pollen_src_submit (self);
+        g_mutex_unlock (&self->lock);
+        return GST_FLOW_OK;
+      case POLLEN_JOBS_FLUSHING:
+        if (!gst_pollen_src_restart_jobs (self))
+          return GST_FLOW_FLUSHING;
+        break;
+      default:                 /* TIMEOUT: still generating */
+        return GST_FLOW_OK;
+    }
+  }
 }
 
 /* The running time now, or GST_CLOCK_TIME_NONE without a clock. */
@@ -736,8 +708,22 @@ gst_pollen_src_running_time (GstPollenSrc * self)
   return now;
 }
 
-/* The slot the next buffer goes in: the next one, unless the generation
- * came so late that the slot has passed; then the slot playing now. */
+/* When @slot ends, as a g_get_monotonic_time() value. */
+static gint64
+gst_pollen_src_slot_end (GstPollenSrc * self, guint64 slot,
+    GstClockTime interval)
+{
+  GstClockTime now = gst_pollen_src_running_time (self);
+  GstClockTimeDiff left = interval;
+
+  if (GST_CLOCK_TIME_IS_VALID (now))
+    left = GST_CLOCK_DIFF (now, (slot + 1) * interval);
+  return g_get_monotonic_time () + MAX (left, 0) / GST_USECOND;
+}
+
+/* The slot the next buffer goes in: the next one, unless the stream fell
+ * so far behind (a slow downstream) that it has passed; then the slot
+ * playing now. */
 static guint64
 gst_pollen_src_next_slot (GstPollenSrc * self, GstClockTime interval)
 {
@@ -748,13 +734,41 @@ gst_pollen_src_next_slot (GstPollenSrc * self, GstClockTime interval)
     guint64 current = now / interval;
 
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("Generating took longer than the interval: skipped %" G_GUINT64_FORMAT
-            " slot(s). Raise the interval or use a faster model.",
-            current - slot), (NULL));
+        ("The stream fell behind the clock: skipped %" G_GUINT64_FORMAT
+            " slot(s). Is something downstream blocking?", current - slot),
+        (NULL));
     slot = current;
   }
   self->next_slot = slot + 1;
   return slot;
+}
+
+/* Says why @slot has nothing new: a warning, or an error (then returns
+ * FALSE) for a failure skip-failed does not cover. */
+static gboolean
+gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
+    const GError * error)
+{
+  g_autofree gchar *action = NULL;
+  GstPollenSrcMedia media;
+  gboolean skip;
+
+  if (!error) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("Nothing new for the slot "
+            "at %" GST_TIME_FORMAT ": generating takes longer than the "
+            "interval. Raise the interval or use a faster model.",
+            GST_TIME_ARGS (start)), (NULL));
+    return TRUE;
+  }
+  GST_OBJECT_LOCK (self);
+  skip = self->skip_failed && pollen_client_error_is_transient (error);
+  media = self->media;
+  GST_OBJECT_UNLOCK (self);
+  action = g_strdup_printf ("%s for the slot at %" GST_TIME_FORMAT,
+      media_action (media), GST_TIME_ARGS (start));
+  pollen_element_post_error (GST_ELEMENT (self), skip ? GST_MESSAGE_WARNING
+      : GST_MESSAGE_ERROR, action, error);
+  return skip;
 }
 
 /* Waits on the pipeline clock until @slot starts, so a slot's buffer never
@@ -791,54 +805,119 @@ gst_pollen_src_wait_for_slot (GstPollenSrc * self, GstClockTime start)
   return ret == GST_CLOCK_UNSCHEDULED ? GST_FLOW_FLUSHING : GST_FLOW_OK;
 }
 
-static GstFlowReturn
-gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
+static gboolean
+gst_pollen_src_is_audio (GstPollenSrc * self)
 {
-  g_autoptr (Generation) generation = NULL;
+  gboolean audio;
+
+  GST_OBJECT_LOCK (self);
+  audio = self->media == GST_POLLEN_SRC_MEDIA_SPEECH ||
+      self->media == GST_POLLEN_SRC_MEDIA_MUSIC;
+  GST_OBJECT_UNLOCK (self);
+  return audio;
+}
+
+/* What @slot shows: its new generation, or else the last one again;
+ * NULL for audio (a repeated clip is no filler) or before the first. */
+static GstFlowReturn
+gst_pollen_src_fill_slot (GstPollenSrc * self, guint64 slot,
+    GstClockTime interval, Generation ** shown)
+{
+  g_autoptr (GError) error = NULL;
+  Generation *generation = NULL;
+  GstFlowReturn ret;
+
+  ret = gst_pollen_src_next_generation (self,
+      gst_pollen_src_slot_end (self, slot, interval), &generation, &error);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (generation) {
+    g_clear_pointer (&self->last, generation_free);
+    *shown = self->last = generation;
+    return GST_FLOW_OK;
+  }
+  if (!gst_pollen_src_missed_slot (self, slot * interval, error))
+    return GST_FLOW_ERROR;
+  *shown = gst_pollen_src_is_audio (self) ? NULL : self->last;
+  return GST_FLOW_OK;
+}
+
+/* A slot with nothing to show: a GAP event keeps live mixers and sinks
+ * going, once a first buffer took caps and a segment downstream. */
+static void
+gst_pollen_src_push_gap (GstPollenSrc * self, guint64 slot,
+    GstClockTime interval)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstEvent *segment = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+
+  if (!segment)
+    return;
+  gst_event_unref (segment);
+  gst_pad_push_event (pad, gst_event_new_gap (slot * interval, interval));
+}
+
+static GstClockTime
+gst_pollen_src_get_interval (GstPollenSrc * self)
+{
   GstClockTime interval;
-  GstBuffer *buffer;
-  guint cookie;
-  guint64 slot;
 
   GST_OBJECT_LOCK (self);
   interval = self->interval * GST_SECOND;
   GST_OBJECT_UNLOCK (self);
+  return interval;
+}
+
+static GstFlowReturn
+gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
+{
+  GstClockTime interval = gst_pollen_src_get_interval (self);
+  Generation *shown = NULL;
+  GstFlowReturn ret;
+  guint64 slot;
+
+  do {
+    slot = gst_pollen_src_next_slot (self, interval);
+    ret = gst_pollen_src_fill_slot (self, slot, interval, &shown);
+    if (ret == GST_FLOW_OK)
+      ret = gst_pollen_src_wait_for_slot (self, slot * interval);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!shown)
+      gst_pollen_src_push_gap (self, slot, interval);
+  } while (!shown);
+
+  gst_pollen_src_update_caps (self, shown->caps);
+  *buf = gst_buffer_new_wrapped_bytes (shown->body);
+  GST_BUFFER_PTS (*buf) = slot * interval;
+  GST_BUFFER_DURATION (*buf) = interval;
+  GST_BUFFER_OFFSET (*buf) = slot;
+  GST_BUFFER_OFFSET_END (*buf) = slot + 1;
+  return GST_FLOW_OK;
+}
+
+static void
+gst_pollen_src_start_jobs (GstPollenSrc * self)
+{
+  g_mutex_lock (&self->lock);
+  self->flushing = FALSE;
+  self->jobs = pollen_jobs_new (1, gst_pollen_src_run_job, self,
+      (GDestroyNotify) slot_job_free, NULL);
+  gst_pollen_src_submit (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Cancels the generation in flight and waits for its worker. */
+static void
+gst_pollen_src_stop_jobs (GstPollenSrc * self)
+{
+  PollenJobs *jobs;
 
   g_mutex_lock (&self->lock);
-  for (;;) {
-    cookie = g_atomic_int_get (&self->prompt_cookie);
-    gst_pollen_src_drop_stale (self, cookie);
-    if (self->flushing || !g_queue_is_empty (&self->ready) ||
-        self->generator_error)
-      break;
-    g_cond_wait (&self->cond, &self->lock);
-  }
-  if (self->flushing) {
-    g_mutex_unlock (&self->lock);
-    return GST_FLOW_FLUSHING;
-  }
-  if (g_queue_is_empty (&self->ready)) {
-    g_autoptr (GError) error = g_error_copy (self->generator_error);
-
-    g_mutex_unlock (&self->lock);
-    gst_pollen_src_post_failure (self, error);
-    return GST_FLOW_ERROR;
-  }
-  generation = g_queue_pop_head (&self->ready);
-  g_cond_broadcast (&self->cond);
+  jobs = g_steal_pointer (&self->jobs);
   g_mutex_unlock (&self->lock);
-
-  slot = gst_pollen_src_next_slot (self, interval);
-  if (gst_pollen_src_wait_for_slot (self, slot * interval) != GST_FLOW_OK)
-    return GST_FLOW_FLUSHING;
-  gst_pollen_src_update_caps (self, generation->caps);
-  buffer = gst_buffer_new_wrapped_bytes (generation->body);
-  GST_BUFFER_PTS (buffer) = slot * interval;
-  GST_BUFFER_DURATION (buffer) = interval;
-  GST_BUFFER_OFFSET (buffer) = slot;
-  GST_BUFFER_OFFSET_END (buffer) = slot + 1;
-  *buf = buffer;
-  return GST_FLOW_OK;
+  pollen_jobs_free (jobs);
+  g_clear_pointer (&self->last, generation_free);
 }
 
 /* ---- GstBaseSrc ---- */
@@ -899,7 +978,7 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
   self->cancellable = g_cancellable_new ();
   self->next_slot = 0;
   if (gst_pollen_src_is_live_mode (self))
-    gst_pollen_src_start_generator (self);
+    gst_pollen_src_start_jobs (self);
   return TRUE;
 }
 
@@ -908,7 +987,7 @@ gst_pollen_src_stop (GstBaseSrc * basesrc)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (basesrc);
 
-  gst_pollen_src_stop_generator (self);
+  gst_pollen_src_stop_jobs (self);
   g_clear_pointer (&self->once, generation_free);
   gst_clear_caps (&self->last_caps);
   g_clear_object (&self->cancellable);
@@ -924,9 +1003,10 @@ gst_pollen_src_unlock (GstBaseSrc * basesrc)
   g_cancellable_cancel (self->cancellable);
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
+  if (self->jobs)
+    pollen_jobs_set_flushing (self->jobs, TRUE);
   if (self->slot_wait)
     gst_clock_id_unschedule (self->slot_wait);
-  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -937,6 +1017,7 @@ gst_pollen_src_unlock_stop (GstBaseSrc * basesrc)
   GstPollenSrc *self = GST_POLLEN_SRC (basesrc);
 
   g_cancellable_reset (self->cancellable);
+  /* the jobs stay flushed: create() starts them over */
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
   g_mutex_unlock (&self->lock);
@@ -982,12 +1063,14 @@ gst_pollen_src_query (GstBaseSrc * basesrc, GstQuery * query)
 
       if (!gst_pollen_src_is_live_mode (self))
         break;
-      /* a slot's picture is generated within the slot before it */
+      /* A slot's generation may come until the slot ends: a sink needs
+       * one interval to show every slot on time (min). Held up for more
+       * than two, the stream falls behind and skips slots (max). */
       GST_OBJECT_LOCK (self);
       interval = self->interval;
       GST_OBJECT_UNLOCK (self);
       gst_query_set_latency (query, TRUE, interval * GST_SECOND,
-          interval * GST_SECOND);
+          2 * interval * GST_SECOND);
       return TRUE;
     }
     default:
@@ -1009,16 +1092,15 @@ gst_pollen_src_create (GstBaseSrc * basesrc, guint64 offset, guint length,
 
 /* ---- properties ---- */
 
-/* A prompt change while PLAYING: drop what was made for the old prompt and
- * interrupt a generation of it, so the next slot uses the new one. */
+/* A prompt change while PLAYING: flush the generation in flight, made for
+ * the old prompt; create() submits a new one, so the next slot that is not
+ * already waiting for its time uses the new prompt. */
 static void
-gst_pollen_src_prompt_changed (GstPollenSrc * self, guint cookie)
+gst_pollen_src_prompt_changed (GstPollenSrc * self)
 {
   g_mutex_lock (&self->lock);
-  gst_pollen_src_drop_stale (self, cookie);
-  if (self->generator && self->generator_cookie != cookie)
-    g_cancellable_cancel (self->generator_cancellable);
-  g_cond_broadcast (&self->cond);
+  if (self->jobs)
+    pollen_jobs_set_flushing (self->jobs, TRUE);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1036,7 +1118,6 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (object);
-  guint cookie;
 
   if (pollen_settings_set_property (object, &self->settings, prop_id, value))
     return;
@@ -1053,9 +1134,8 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
       GST_OBJECT_LOCK (self);
       g_free (self->prompt);
       self->prompt = g_value_dup_string (value);
-      cookie = g_atomic_int_add (&self->prompt_cookie, 1) + 1;
       GST_OBJECT_UNLOCK (self);
-      gst_pollen_src_prompt_changed (self, cookie);
+      gst_pollen_src_prompt_changed (self);
       break;
     case PROP_NEGATIVE_PROMPT:
       replace_string (object, &self->negative_prompt, value);
@@ -1115,6 +1195,9 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
           break;
         case PROP_INSTRUMENTAL:
           self->instrumental = g_value_get_boolean (value);
+          break;
+        case PROP_SKIP_FAILED:
+          self->skip_failed = g_value_get_boolean (value);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1189,6 +1272,9 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_INTERVAL:
       g_value_set_double (value, self->interval);
+      break;
+    case PROP_SKIP_FAILED:
+      g_value_set_boolean (value, self->skip_failed);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1396,7 +1482,6 @@ gst_pollen_src_finalize (GObject * object)
   g_free (self->response_format);
   g_free (self->uri);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1412,9 +1497,8 @@ gst_pollen_src_init (GstPollenSrc * self)
   self->quality = DEFAULT_QUALITY;
   self->voice = g_strdup (DEFAULT_VOICE);
   self->response_format = g_strdup (DEFAULT_RESPONSE_FORMAT);
+  self->skip_failed = DEFAULT_SKIP_FAILED;
   g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  g_queue_init (&self->ready);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
 }
 
@@ -1505,6 +1589,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "0.01 or more makes a live source with one buffer per interval", 0,
           86400, 0,
           PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_SKIP_FAILED,
+      g_param_spec_boolean ("skip-failed", "Skip Failed",
+          "Interval mode, when a generation still fails after its retries "
+          "(5xx, 429, network): FALSE (default) posts an error; TRUE posts a "
+          "warning and shows the last picture again in that slot (a gap for "
+          "speech and music). 4xx answers are always errors",
+          DEFAULT_SKIP_FAILED, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 }
 
 static void

@@ -9,7 +9,8 @@
 
 /* pollensrc against the emulator: the request each property makes, the caps
  * of what comes back, pull mode, every failure class as a GStreamer error,
- * stopping during a hung request, interval mode and pollen:// URIs. */
+ * stopping during a hung request, interval mode (through an outage, with
+ * the latency a synchronised sink can meet) and pollen:// URIs. */
 
 #include "pollentest.h"
 #include "emumedia.h"
@@ -885,6 +886,421 @@ GST_START_TEST (test_interval_mode)
 
 GST_END_TEST;
 
+/* ---- interval mode through an outage ---- */
+
+/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER (as in
+ * pollentts.c), so that the same tests hold under valgrind. */
+static guint
+time_scale (void)
+{
+  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint64 scale = 1;
+
+  if (multiplier)
+    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
+  return scale;
+}
+
+/* What pollensrc pushes, in order: buffers and GAP events. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *items;
+} Recorder;
+
+static GstPadProbeReturn
+recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Recorder *recorder = user_data;
+  GstMiniObject *object = GST_PAD_PROBE_INFO_DATA (info);
+
+  if (GST_IS_EVENT (object) && GST_EVENT_TYPE (object) != GST_EVENT_GAP)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&recorder->lock);
+  g_ptr_array_add (recorder->items, gst_mini_object_ref (object));
+  g_cond_broadcast (&recorder->cond);
+  g_mutex_unlock (&recorder->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static Recorder *
+recorder_new (GstElement * src)
+{
+  Recorder *recorder = g_new0 (Recorder, 1);
+  GstPad *pad = gst_element_get_static_pad (src, "src");
+
+  g_mutex_init (&recorder->lock);
+  g_cond_init (&recorder->cond);
+  recorder->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_mini_object_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, recorder, NULL);
+  gst_object_unref (pad);
+  return recorder;
+}
+
+/* Waits until @count items went out. */
+static void
+recorder_wait (Recorder * recorder, guint count)
+{
+  gint64 end = g_get_monotonic_time () + 10 * time_scale () *
+      G_TIME_SPAN_SECOND;
+  gboolean in_time = TRUE;
+  guint len;
+
+  g_mutex_lock (&recorder->lock);
+  while (in_time && recorder->items->len < count)
+    in_time = g_cond_wait_until (&recorder->cond, &recorder->lock, end);
+  len = recorder->items->len;
+  g_mutex_unlock (&recorder->lock);
+  fail_unless (len >= count, "%u of %u slots came out", len, count);
+}
+
+/* After the pipeline stopped. */
+static void
+recorder_free (Recorder * recorder)
+{
+  g_ptr_array_unref (recorder->items);
+  g_mutex_clear (&recorder->lock);
+  g_cond_clear (&recorder->cond);
+  g_free (recorder);
+}
+
+/* Item @index, which stays alive until recorder_free(). */
+static GstMiniObject *
+recorder_get (Recorder * recorder, guint index)
+{
+  GstMiniObject *object;
+
+  g_mutex_lock (&recorder->lock);
+  object = g_ptr_array_index (recorder->items, index);
+  g_mutex_unlock (&recorder->lock);
+  return object;
+}
+
+static gboolean
+item_is (Recorder * recorder, guint index, GBytes * body)
+{
+  GstMiniObject *object = recorder_get (recorder, index);
+  gsize size;
+  gconstpointer data = g_bytes_get_data (body, &size);
+
+  return GST_IS_BUFFER (object) &&
+      gst_buffer_get_size (GST_BUFFER_CAST (object)) == size &&
+      gst_buffer_memcmp (GST_BUFFER_CAST (object), 0, data, size) == 0;
+}
+
+static gboolean
+item_is_gap (Recorder * recorder, guint index, GstClockTime duration)
+{
+  GstMiniObject *object = recorder_get (recorder, index);
+  GstClockTime timestamp, gap_duration;
+
+  if (!GST_IS_EVENT (object))
+    return FALSE;
+  gst_event_parse_gap (GST_EVENT_CAST (object), &timestamp, &gap_duration);
+  return gap_duration == duration;
+}
+
+static GstClockTime
+item_time (Recorder * recorder, guint index)
+{
+  GstMiniObject *object = recorder_get (recorder, index);
+  GstClockTime timestamp, duration;
+
+  if (GST_IS_BUFFER (object))
+    return GST_BUFFER_PTS (object);
+  gst_event_parse_gap (GST_EVENT_CAST (object), &timestamp, &duration);
+  return timestamp;
+}
+
+/* Waits until @body goes out as item @from or one of the @max after it,
+ * and returns its index. Every item is one slot after the one before: the
+ * stream never skips a slot. How many slots a generation needs depends on
+ * the machine's load, which is why the tests do not say. */
+static guint
+recorder_wait_for (Recorder * recorder, GBytes * body, guint from, guint max,
+    GstClockTime interval)
+{
+  guint i;
+
+  for (i = from; i <= from + max; i++) {
+    recorder_wait (recorder, i + 1);
+    if (i > 0)
+      fail_unless_equals_uint64 (item_time (recorder, i),
+          item_time (recorder, i - 1) + interval);
+    if (item_is (recorder, i, body))
+      return i;
+  }
+  fail ("the expected content did not come out in %u slots", max + 1);
+  return 0;
+}
+
+/* The warnings posted so far, one a line; fails on an error. */
+static gchar *
+pop_warnings (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GString *texts = g_string_new (NULL);
+  GstMessage *message;
+
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR))) {
+    g_autoptr (GError) error = NULL;
+
+    fail_if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR);
+    gst_message_parse_warning (message, &error, NULL);
+    g_string_append_printf (texts, "%s\n", error->message);
+    gst_message_unref (message);
+  }
+  gst_object_unref (bus);
+  return g_string_free (texts, FALSE);
+}
+
+static guint
+count_lines_with (const gchar * texts, const gchar * part)
+{
+  g_auto (GStrv) lines = g_strsplit (texts, "\n", -1);
+  guint i, count = 0;
+
+  for (i = 0; lines[i]; i++)
+    count += *lines[i] && strstr (lines[i], part) != NULL;
+  return count;
+}
+
+static void
+push_error (PollenEmulator * emulator, const gchar * prefix, guint status)
+{
+  pollen_emulator_push (emulator, prefix,
+      pollen_emulator_response_new_error (status, "SCRIPTED", "down"));
+}
+
+GST_START_TEST (test_skip_failed_repeats_the_last_picture)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
+  g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
+  g_autofree gchar *warnings = NULL;
+  Recorder *recorder = recorder_new (p.src);
+  guint i, b;
+
+  push_body (emulator, "/image/", "image/jpeg", jpeg_a);
+  push_error (emulator, "/image/", 503);
+  push_error (emulator, "/image/", 503);
+  push_body (emulator, "/image/", "image/jpeg", jpeg_b);
+  g_object_set (p.src, "prompt", "x", "skip-failed", TRUE, "interval",
+      (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  b = recorder_wait_for (recorder, jpeg_b, 0, 8, interval);
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  /* the server is down for two slots, which show the last picture again */
+  fail_unless (b >= 3, "B came out as item %u", b);
+  for (i = 0; i < b; i++)
+    fail_unless (item_is (recorder, i, jpeg_a), "item %u is not A", i);
+  /* a warning per missed slot, naming the error */
+  fail_unless_equals_int (count_lines_with (warnings, "503"), 2);
+  fail_unless_equals_int (count_lines_with (warnings, "failed"), 2);
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_skip_failed_gaps_for_audio)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  g_autoptr (GBytes) pcm = emu_media_speech_pcm ("hello", 24000);
+  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, 24000, 1);
+  g_autofree gchar *warnings = NULL;
+  Recorder *recorder = recorder_new (p.src);
+  guint i, next_clip;
+
+  push_body (emulator, "/audio/", "audio/wav", wav);
+  push_error (emulator, "/audio/", 503);
+  push_body (emulator, "/audio/", "audio/wav", wav);
+  g_object_set (p.src, "prompt", "hello", "response-format", "wav",
+      "skip-failed", TRUE, "interval", (gdouble) interval / GST_SECOND,
+      NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  fail_unless_equals_int (recorder_wait_for (recorder, wav, 0, 0, interval),
+      0);
+  next_clip = recorder_wait_for (recorder, wav, 1, 8, interval);
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  /* a repeated clip is no filler: the missed slot is a gap */
+  fail_unless (next_clip >= 2, "no gap between the clips");
+  for (i = 1; i < next_clip; i++)
+    fail_unless (item_is_gap (recorder, i, interval), "item %u is no gap", i);
+  fail_unless_equals_int (count_lines_with (warnings, "503"), 1);
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Without skip-failed a failed slot is an error, as in one-shot mode; with
+ * it, answers no later request fixes (4xx) still are. */
+GST_START_TEST (test_failed_slot_is_an_error)
+{
+  static const struct
+  {
+    gboolean skip_failed;
+    guint status;
+    GstResourceError code;
+  } cases[] = {
+    {FALSE, 503, GST_RESOURCE_ERROR_READ},
+    {TRUE, 401, GST_RESOURCE_ERROR_NOT_AUTHORIZED},
+  };
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) jpeg = make_jpeg ("A");
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Pipeline p = pipeline_new_to_end (emulator);
+    Recorder *recorder = recorder_new (p.src);
+    g_autoptr (GstMessage) end = NULL;
+
+    push_body (emulator, "/image/", "image/jpeg", jpeg);
+    push_error (emulator, "/image/", cases[i].status);
+    g_object_set (p.src, "prompt", "x", "interval", 0.2, "skip-failed",
+        cases[i].skip_failed, NULL);
+    end = run_to_end (&p);
+    pollen_test_assert_error (end, cases[i].code, cases[i].status,
+        "SCRIPTED", "for the slot at");
+    fail_unless_equals_int (recorder->items->len, 1);
+    recorder_free (recorder);
+    pipeline_free (&p);
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_late_generation_repeats_the_last_picture)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
+  g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
+  PollenEmulatorResponse *slow = pollen_emulator_response_new (200,
+      "image/jpeg", NULL, 0);
+  g_autofree gchar *warnings = NULL;
+  Recorder *recorder = recorder_new (p.src);
+  guint i, b;
+
+  /* takes longer than two slots */
+  slow->body = g_bytes_ref (jpeg_b);
+  slow->delay_ms = 2.5 * interval / GST_MSECOND;
+  push_body (emulator, "/image/", "image/jpeg", jpeg_a);
+  pollen_emulator_push (emulator, "/image/", slow);
+  g_object_set (p.src, "prompt", "x", "interval",
+      (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  b = recorder_wait_for (recorder, jpeg_b, 0, 8, interval);
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  /* the slot it missed shows A again, with a warning */
+  fail_unless (b >= 2, "B came out as item %u", b);
+  for (i = 0; i < b; i++)
+    fail_unless (item_is (recorder, i, jpeg_a), "item %u is not A", i);
+  fail_unless (count_lines_with (warnings, "Nothing new") >= b - 1);
+  fail_unless_equals_int (count_lines_with (warnings, ""),
+      count_lines_with (warnings, "Nothing new"));
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A prompt change flushes the generation in flight, even one the server
+ * never answers, and a generation for the new prompt follows. */
+GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
+  g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
+  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  g_autoptr (PollenEmulatorRequest) hung = NULL;
+  Recorder *recorder = recorder_new (p.src);
+
+  hang->hang = TRUE;
+  push_jpegs (emulator, "A", 1, jpeg_a);
+  pollen_emulator_push (emulator, "/image/A", hang);
+  push_jpegs (emulator, "B", 1, jpeg_b);
+  g_object_set (p.src, "prompt", "A", "interval",
+      (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  fail_unless_equals_int (recorder_wait_for (recorder, jpeg_a, 0, 0,
+          interval), 0);
+  hung = pollen_emulator_wait_request (emulator, 1, 5000 * time_scale ());
+  fail_unless (hung != NULL);
+  g_object_set (p.src, "prompt", "B", NULL);
+  recorder_wait_for (recorder, jpeg_b, 1, 4, interval);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A synchronised sink can meet the latency pollensrc reports: no "please
+ * add queues" warning (nor any other) over a few slots. */
+GST_START_TEST (test_interval_latency)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("A");
+  g_autoptr (GstQuery) latency = gst_query_new_latency ();
+  g_autofree gchar *warnings = NULL;
+  Recorder *recorder = recorder_new (p.src);
+  GstClockTime min_latency, max_latency;
+  gboolean live;
+
+  push_jpegs (emulator, "A", 10, jpeg);
+  g_object_set (p.src, "prompt", "A", "interval", 1.0, NULL);
+  g_object_set (p.sink, "sync", TRUE, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  recorder_wait (recorder, 3);
+  warnings = pop_warnings (p.pipeline);
+  fail_unless_equals_string (warnings, "");
+
+  /* a slot may come until it ends; more than two held up skips slots */
+  fail_unless (gst_element_query (p.src, latency));
+  gst_query_parse_latency (latency, &live, &min_latency, &max_latency);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min_latency, GST_SECOND);
+  fail_unless_equals_uint64 (max_latency, 2 * GST_SECOND);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1087,6 +1503,12 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_blank_prompt_ignored_while_running);
   tcase_add_test (tc, test_progress_messages);
   tcase_add_test (tc, test_interval_mode);
+  tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
+  tcase_add_test (tc, test_skip_failed_gaps_for_audio);
+  tcase_add_test (tc, test_failed_slot_is_an_error);
+  tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
+  tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
+  tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_api_key_is_write_only);
   tcase_add_test (tc, test_never_autoplugged_as_a_capture_source);
