@@ -345,3 +345,20 @@ pollen_chat_complete (PollenClient * client, const PollenRequest * request,
     return NULL;
   return pollen_chat_result_new (stream, response);
 }
+
+GType
+pollen_chat_output_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {POLLEN_CHAT_OUTPUT_REPLY, "One buffer with the whole reply", "reply"},
+    {POLLEN_CHAT_OUTPUT_SENTENCE, "Each sentence as soon as it is complete "
+          "(speech can start before the reply is finished)", "sentence"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstPollenChatOutput",
+            values));
+  return type;
+}

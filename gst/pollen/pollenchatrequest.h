@@ -19,6 +19,23 @@ G_BEGIN_DECLS
 #define POLLEN_CHAT_DEFAULT_MODEL "openai"
 
 /**
+ * PollenChatOutput:
+ * @POLLEN_CHAT_OUTPUT_REPLY: one buffer with the whole reply
+ * @POLLEN_CHAT_OUTPUT_SENTENCE: each sentence as soon as it is complete
+ *
+ * How an element that asks a chat model (pollenchat, pollenvision) pushes
+ * the reply: the `output` property of both.
+ */
+typedef enum
+{
+  POLLEN_CHAT_OUTPUT_REPLY,
+  POLLEN_CHAT_OUTPUT_SENTENCE,
+} PollenChatOutput;
+
+#define POLLEN_TYPE_CHAT_OUTPUT (pollen_chat_output_get_type ())
+GType pollen_chat_output_get_type (void);
+
+/**
  * PollenChatSettings:
  * @model: (nullable): %NULL for %POLLEN_CHAT_DEFAULT_MODEL
  * @system: (nullable): the system prompt; %NULL or "" sends none

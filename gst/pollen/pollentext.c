@@ -314,3 +314,78 @@ pollen_text_split (const gchar * text, gsize max_units)
   add_piece (pieces, rest, rest + strlen (rest));
   return pieces;
 }
+
+/* Only the sentence being completed is kept, so scanning it again at each
+ * piece stays cheap. */
+struct _PollenSentences
+{
+  GString *pending;             /* text not yet handed out */
+};
+
+PollenSentences *
+pollen_sentences_new (void)
+{
+  PollenSentences *sentences = g_new0 (PollenSentences, 1);
+
+  sentences->pending = g_string_new (NULL);
+  return sentences;
+}
+
+void
+pollen_sentences_free (PollenSentences * sentences)
+{
+  if (!sentences)
+    return;
+  g_string_free (sentences->pending, TRUE);
+  g_free (sentences);
+}
+
+/**
+ * pollen_sentences_feed:
+ * @delta: the next piece of a text arriving in pieces (valid UTF-8)
+ *
+ * Returns: (transfer full) (element-type utf8): the sentences @delta
+ * completed, in order, stripped, none empty. A sentence counts as complete
+ * once what follows its end is seen ("Mr." + "Smith" is not cut, nor
+ * "3." + "14"), so the last one waits for the next piece or
+ * pollen_sentences_finish().
+ */
+GPtrArray *
+pollen_sentences_feed (PollenSentences * sentences, const gchar * delta)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  const gchar *start, *p;
+
+  g_string_append (sentences->pending, delta);
+  start = p = sentences->pending->str;
+  while (*p) {
+    const gchar *after = sentence_end_after (p);
+
+    if (after && *after) {
+      add_piece (out, start, after);
+      start = p = after;
+    } else {
+      p = g_utf8_next_char (p);
+    }
+  }
+  g_string_erase (sentences->pending, 0, start - sentences->pending->str);
+  return out;
+}
+
+/**
+ * pollen_sentences_finish:
+ *
+ * Returns: (transfer full) (nullable): what is left, stripped, or %NULL
+ * when nothing is; the splitter is empty after.
+ */
+gchar *
+pollen_sentences_finish (PollenSentences * sentences)
+{
+  gchar *rest = g_strstrip (g_string_free (sentences->pending, FALSE));
+
+  sentences->pending = g_string_new (NULL);
+  if (*rest)
+    return rest;
+  g_free (rest);
+  return NULL;
+}

@@ -20,4 +20,16 @@ gchar *     pollen_text_normalize_space (const gchar * text);
 gsize       pollen_text_utf16_length (const gchar * text);
 GPtrArray * pollen_text_split (const gchar * text, gsize max_units);
 
+/* Cuts a text that arrives in pieces (a streamed reply) into sentences as
+ * soon as each is complete. */
+typedef struct _PollenSentences PollenSentences;
+
+PollenSentences * pollen_sentences_new (void);
+void              pollen_sentences_free (PollenSentences * sentences);
+GPtrArray *       pollen_sentences_feed (PollenSentences * sentences,
+                                         const gchar * delta);
+gchar *           pollen_sentences_finish (PollenSentences * sentences);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenSentences, pollen_sentences_free)
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "pollenchatrequest.h"
 #include "pollenjson.h"
 #include "pollensse.h"
+#include "pollentext.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -715,6 +716,43 @@ GST_START_TEST (test_text_endpoint)
 
 GST_END_TEST;
 
+static void
+assert_sentences (GPtrArray * got, const gchar * const *expected)
+{
+  guint i;
+
+  for (i = 0; expected[i]; i++) {
+    fail_unless (i < got->len, "missing '%s'", expected[i]);
+    fail_unless_equals_string (g_ptr_array_index (got, i), expected[i]);
+  }
+  fail_unless_equals_int (got->len, i);
+  g_ptr_array_unref (got);
+}
+
+/* A streamed reply cut into sentences as soon as each is complete: a
+ * terminator counts once what follows it is seen. */
+GST_START_TEST (test_sentences_from_pieces)
+{
+  g_autoptr (PollenSentences) s = pollen_sentences_new ();
+  static const gchar *const none[] = { NULL };
+  static const gchar *const hello[] = { "Hello world.", NULL };
+  static const gchar *const pi[] = { "It is 3.14 now!", NULL };
+  static const gchar *const quoted[] = { "He said \"hi.\"", NULL };
+  g_autofree gchar *rest = NULL;
+
+  assert_sentences (pollen_sentences_feed (s, "Hello wor"), none);
+  assert_sentences (pollen_sentences_feed (s, "ld."), none);
+  assert_sentences (pollen_sentences_feed (s, " It is 3."), hello);
+  assert_sentences (pollen_sentences_feed (s, "14 now! He said \"hi."),
+      pi);
+  assert_sentences (pollen_sentences_feed (s, "\" Fine"), quoted);
+  rest = pollen_sentences_finish (s);
+  fail_unless_equals_string (rest, "Fine");
+  fail_unless (pollen_sentences_finish (s) == NULL);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollensse_suite (void)
 {
@@ -723,6 +761,7 @@ pollensse_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_sse_line_ends);
+  tcase_add_test (tc, test_sentences_from_pieces);
   tcase_add_test (tc, test_sse_fields);
   tcase_add_test (tc, test_sse_split_at_every_offset);
   tcase_add_test (tc, test_sse_end_without_blank_line);
