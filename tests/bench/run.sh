@@ -4,9 +4,10 @@
 # ratios against references measured in the same run and the machine it ran
 # on, and draws the max-in-flight plot from the run's own numbers.
 #
-#   tests/bench/run.sh [--quick] [--out DIR]
+#   tests/bench/run.sh [--quick] [--out DIR] [--only LETTERS]
 #
 # --quick: a smoke run of under a minute (fewer and smaller of everything).
+# --only LETTERS: only these of the benchmarks (a)…(g), e.g. --only bf.
 # --out DIR: where table.md, max-in-flight.dat and max-in-flight.png go
 #   (default build/bench-results).
 # Installs gnuplot-nox from Debian's packages when it is missing, the way
@@ -15,12 +16,14 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 quick=""
+only=abcdefg
 out=build/bench-results
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=--quick ;;
     --out) out="$2"; shift ;;
-    *) echo "usage: $0 [--quick] [--out DIR]" >&2; exit 2 ;;
+    --only) only="$2"; shift ;;
+    *) echo "usage: $0 [--quick] [--out DIR] [--only LETTERS]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -45,16 +48,17 @@ ninja -C build tests/bench/bench-pollen tests/bench/bench-first-audio \
 
 mkdir -p "$out"
 GST_PLUGIN_PATH="$PWD/build/gst/pollen" build/tests/bench/bench-pollen \
-  $quick --out "$out" | tee "$out/run.log"
+  $quick --only "$only" --out "$out" | tee "$out/run.log"
 # the table and the machine line, for docs/performance.md
 sed -n '/^| figure/,$p' "$out/run.log" > "$out/table.md"
 
-gnuplot <<PLOT
+[ -f "$out/max-in-flight.dat" ] && gnuplot <<PLOT
 set terminal pngcairo size 960,420 font "sans,10"
 set output "$out/max-in-flight.png"
 set multiplot layout 1,2 title "gst-pollen against max-in-flight ($(nproc) cores, emulator on 127.0.0.1)"
 set logscale x 2
 set xtics (1, 2, 4, 8)
+set xrange [0.8:10]
 set xlabel "max-in-flight"
 set key top right
 set grid
