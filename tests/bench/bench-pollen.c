@@ -146,6 +146,43 @@ median (gdouble * values, guint n)
   return sorted[n / 2];
 }
 
+/* Run by run ratios of @a to @b (measured in turn): returns the median,
+ * the smallest in *@lo and the largest in *@hi. */
+static gdouble
+pair_ratio (const gdouble * a, const gdouble * b, guint n, gdouble * lo,
+    gdouble * hi)
+{
+  gdouble ratios[MAX_RUNS];
+  guint i;
+
+  for (i = 0; i < n; i++)
+    ratios[i] = a[i] / b[i];
+  qsort (ratios, n, sizeof (gdouble), compare_doubles);
+  *lo = ratios[0];
+  *hi = ratios[n - 1];
+  return ratios[n / 2];
+}
+
+/* Adds a row whose ratio is the median of the run by run ratios of @a to
+ * @b, with their range; the verdict is taken on that median. */
+static void
+add_pair_row (const gchar * figure, gchar * subject, gchar * reference,
+    const gdouble * a, const gdouble * b, guint n, const gchar * target,
+    gdouble limit)
+{
+  gdouble lo, hi, ratio = pair_ratio (a, b, n, &lo, &hi);
+  gchar *verdict = isnan (limit) ? g_strdup ("(information)") :
+      verdict_at_most (ratio, limit, NULL);
+  Row *row;
+
+  add_row (figure, subject, reference, ratio, target, verdict);
+  row = rows->pdata[rows->len - 1];
+  if (n > 1) {
+    g_free (row->ratio);
+    row->ratio = g_strdup_printf ("%.2f (%.2f-%.2f)", ratio, lo, hi);
+  }
+}
+
 static gdouble
 cpu_ms (const struct rusage *usage)
 {
@@ -385,20 +422,18 @@ bench_fetch (Config * config, PollenEmulator * emulator)
   }
   figure = g_strdup_printf ("(a) %.0f MB picture x%u, wall",
       g_bytes_get_size (png) / MB, config->fetches);
-  add_row (figure, g_strdup_printf ("%.0f ms", m_wall[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]),
-      m_wall[0] / m_wall[1], "<= 1.00", verdict_at_most (m_wall[0] / m_wall[1],
-          1.0, NULL));
-  add_row ("(a) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]),
-      m_cpu[0] / m_cpu[1], "<= 1.00", verdict_at_most (m_cpu[0] / m_cpu[1],
-          1.0, NULL));
-  add_row ("(a) same, wall vs curl", g_strdup_printf ("%.0f ms", m_wall[0]),
-      g_strdup_printf ("curl %.0f ms", m_wall[2]), m_wall[0] / m_wall[2],
-      "-", g_strdup ("(information)"));
-  add_row ("(a) same, CPU vs curl", g_strdup_printf ("%.0f ms", m_cpu[0]),
-      g_strdup_printf ("curl %.0f ms", m_cpu[2]), m_cpu[0] / m_cpu[2],
-      "-", g_strdup ("(information)"));
+  add_pair_row (figure, g_strdup_printf ("%.0f ms", m_wall[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]), wall[0], wall[1],
+      config->runs, "<= 1.00", 1.0);
+  add_pair_row ("(a) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), cpu[0], cpu[1],
+      config->runs, "<= 1.00", 1.0);
+  add_pair_row ("(a) same, wall vs curl", g_strdup_printf ("%.0f ms",
+          m_wall[0]), g_strdup_printf ("curl %.0f ms", m_wall[2]), wall[0],
+      wall[2], config->runs, "-", NAN);
+  add_pair_row ("(a) same, CPU vs curl", g_strdup_printf ("%.0f ms",
+          m_cpu[0]), g_strdup_printf ("curl %.0f ms", m_cpu[2]), cpu[0],
+      cpu[2], config->runs, "-", NAN);
 }
 
 /* ---- (b) a 200 MB answer ---- */
@@ -447,13 +482,12 @@ bench_big (Config * config, PollenEmulator * emulator)
   add_row (figure, g_strdup_printf ("%.0f MB", m_rss[0]),
       g_strdup_printf ("souphttpsrc %.0f MB", m_rss[1]), m_rss[0] / m_rss[1],
       "<= ref + 32 MB", verdict_at_most (m_rss[0], m_rss[1] + 32, "MB"));
-  add_row ("(b) same, wall", g_strdup_printf ("%.0f ms", m_wall[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]),
-      m_wall[0] / m_wall[1], "<= 1.20", verdict_at_most (m_wall[0] / m_wall[1],
-          1.2, NULL));
-  add_row ("(b) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), m_cpu[0] / m_cpu[1],
-      "-", g_strdup ("(information)"));
+  add_pair_row ("(b) same, wall", g_strdup_printf ("%.0f ms", m_wall[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]), wall[0], wall[1],
+      config->runs, "<= 1.20", 1.2);
+  add_pair_row ("(b) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), cpu[0], cpu[1],
+      config->runs, "-", NAN);
 }
 
 /* ---- (c) pollentts first audio: bench-first-audio ---- */
