@@ -12,12 +12,15 @@
  * in the same run (runs interleaved, medians), with the machine it ran on.
  * tests/bench/run.sh builds it, runs it and plots what it writes.
  *
- *   bench-pollen [--quick] [--out DIR]
+ *   bench-pollen [--quick] [--only LETTERS] [--out DIR]
  *
  * Elements that are compared with another program (souphttpsrc, curl) run
  * in child processes — this program again, as `bench-pollen child COUNT
- * PIPELINE` — so that the kernel's accounting of each (wait4: CPU, peak
- * RSS) holds that program alone and not the emulator. The others run here.
+ * PIPELINE` — so that the figures of each (its CPU time, its peak RSS)
+ * hold that program alone and not the emulator serving it. pollenstt's
+ * 10 hours run in one too (`child-stt-rss`), because the emulator keeps
+ * every request it was sent. The others run here. Method, targets and
+ * results: docs/performance.md.
  *
  * Lock order: none; the handoff counters are only read after EOS. */
 
