@@ -15,10 +15,11 @@
  * audio / whole answer well below 1 mean the element speaks as the first
  * bytes arrive instead of waiting for the body.
  *
- *   meson compile -C build bench-first-audio && build/tests/bench/bench-first-audio [RUNS]
+ *   meson compile -C build bench-first-audio
+ *   build/tests/bench/bench-first-audio [RUNS]
  *
- * RUNS (1 … 9, default 5): how many times each is measured; tests/bench/run.sh
- * passes 1 in its quick mode.
+ * RUNS (1 … 9, default 5): how many times each is measured; bench-pollen
+ * (tests/bench/run.sh) passes 1 in its quick mode.
  */
 
 #include <gst/gst.h>

@@ -1030,7 +1030,8 @@ child_stt_rss (const gchar * url, guint minutes, guint every)
     if (push_second (src, pcm, second) != GST_FLOW_OK || !drain_bus (bus))
       return 1;
     if ((second + 1) % (every * 60) == 0)
-      g_print ("%" G_GUINT64_FORMAT " %.1f\n", (second + 1) / 60, status_mb ("VmRSS:"));
+      g_print ("%" G_GUINT64_FORMAT " %.1f\n", (second + 1) / 60,
+          status_mb ("VmRSS:"));
   }
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   if (!run_to_eos (pipeline, GST_STATE_NULL, NULL))
