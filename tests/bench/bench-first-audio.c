@@ -15,7 +15,11 @@
  * audio / whole answer well below 1 mean the element speaks as the first
  * bytes arrive instead of waiting for the body.
  *
- *   meson compile -C build bench-first-audio && build/tests/bench/bench-first-audio
+ *   meson compile -C build bench-first-audio
+ *   build/tests/bench/bench-first-audio [RUNS]
+ *
+ * RUNS (1 … 9, default 5): how many times each is measured; bench-pollen
+ * (tests/bench/run.sh) passes 1 in its quick mode.
  */
 
 #include <gst/gst.h>
@@ -26,10 +30,12 @@
 #include "pollenemulator.h"
 #include "emumedia.h"
 
-#define RUNS 5
+#define MAX_RUNS 9
 #define RATE 24000
 #define TEXT "one two three four five six seven eight."
 #define KEY "sk_bench"
+
+static guint runs = 5;
 
 static PollenEmulatorResponse *
 dripped_answer (void)
@@ -126,27 +132,29 @@ compare (gconstpointer a, gconstpointer b)
 static gdouble
 median (gdouble * values)
 {
-  qsort (values, RUNS, sizeof (gdouble), compare);
-  return values[RUNS / 2];
+  qsort (values, runs, sizeof (gdouble), compare);
+  return values[runs / 2];
 }
 
 int
 main (int argc, char **argv)
 {
   PollenEmulator *emulator;
-  gdouble first_bytes[RUNS], whole[RUNS], subject[RUNS];
+  gdouble first_bytes[MAX_RUNS], whole[MAX_RUNS], subject[MAX_RUNS];
   guint i;
 
   gst_init (&argc, &argv);
+  if (argc > 1)
+    runs = CLAMP (g_ascii_strtoull (argv[1], NULL, 10), 1, MAX_RUNS);
   emulator = pollen_emulator_new (0, NULL);
   g_assert (emulator != NULL);
-  for (i = 0; i < RUNS; i++) {
+  for (i = 0; i < runs; i++) {
     first_bytes[i] = -1;
     client_ms (emulator, &first_bytes[i], &whole[i]);
     subject[i] = first_audio_ms (emulator);
   }
   g_print ("first bytes (reference):  %6.0f ms, median of %d\n",
-      median (first_bytes), RUNS);
+      median (first_bytes), runs);
   g_print ("whole answer (reference): %6.0f ms\n", median (whole));
   g_print ("pollentts first audio:    %6.0f ms\n", median (subject));
   g_print ("first audio / first bytes:  %.2f\n",

@@ -1,0 +1,1181 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* bench-pollen: every benchmark of issue 13 against the in-process
+ * emulator, printed as one table of ratios against an alternative measured
+ * in the same run (runs interleaved, medians), with the machine it ran on.
+ * tests/bench/run.sh builds it, runs it and plots what it writes.
+ *
+ *   bench-pollen [--quick] [--only LETTERS] [--out DIR]
+ *
+ * Elements that are compared with another program (souphttpsrc, curl) run
+ * in child processes — this program again, as `bench-pollen child COUNT
+ * PIPELINE` — so that the figures of each (its CPU time, its peak RSS)
+ * hold that program alone and not the emulator serving it. pollenstt's
+ * 10 hours run in one too (`child-stt-rss`), because the emulator keeps
+ * every request it was sent. The others run here. Method, targets and
+ * results: docs/performance.md.
+ *
+ * Lock order: none; the handoff counters are only read after EOS. */
+
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <libsoup/soup.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pollenclient.h"
+#include "pollenemulator.h"
+#include "emumedia.h"
+
+#define KEY "sk_bench"
+#define STT_RATE 16000
+#define MAX_RUNS 9
+#define MB (1024.0 * 1024.0)
+
+typedef struct
+{
+  gboolean quick;
+  guint runs;                   /* repetitions of the short measurements */
+  guint fetches;                /* (a) pictures per run */
+  guint fetch_runs;             /* (a) runs: its wall time is the noisiest */
+  gsize big_size;               /* (b) bytes of the big answer */
+  guint generation_ms;          /* (d) and the pollentts curve */
+  guint speech_s;               /* (d) seconds of speech */
+  guint tts_texts;              /* pollentts curve: texts queued at once */
+  guint slots;                  /* (e) */
+  guint rss_minutes;            /* (f) minutes of audio */
+  guint rss_every;              /* (f) an RSS figure every … minutes */
+  guint wait_s;                 /* (g) */
+  gchar *out_dir;
+} Config;
+
+typedef struct
+{
+  gchar *figure;
+  gchar *subject;
+  gchar *reference;
+  gchar *ratio;
+  gchar *target;
+  gchar *verdict;
+} Row;
+
+typedef struct
+{
+  GPid pid;
+  gint out_fd;
+  gint64 start;
+  gdouble wall_ms;              /* spawn to exit */
+  gdouble cpu_ms;               /* user + system, whole process */
+  gchar *output;
+} Process;
+
+static const guint in_flight[] = { 1, 2, 4, 8 };
+
+static GPtrArray *rows;
+static gchar *self_exe;
+
+/* ---- figures ---- */
+
+static void
+row_free (Row * row)
+{
+  g_free (row->figure);
+  g_free (row->subject);
+  g_free (row->reference);
+  g_free (row->ratio);
+  g_free (row->target);
+  g_free (row->verdict);
+  g_free (row);
+}
+
+/* Adds a line to the table; takes @subject, @reference and @verdict. */
+static void
+add_row (const gchar * figure, gchar * subject, gchar * reference,
+    gdouble ratio, const gchar * target, gchar * verdict)
+{
+  Row *row = g_new0 (Row, 1);
+
+  row->figure = g_strdup (figure);
+  row->subject = subject;
+  row->reference = reference;
+  row->ratio = isnan (ratio) ? g_strdup ("-") : g_strdup_printf ("%.2f",
+      ratio);
+  row->target = g_strdup (target);
+  row->verdict = verdict;
+  g_ptr_array_add (rows, row);
+  g_print ("  %s: %s | %s | %s | %s | %s\n", row->figure, row->subject,
+      row->reference, row->ratio, row->target, row->verdict);
+}
+
+/* "met", or by how much @value is over @limit (in @unit, or in % when
+ * @unit is NULL). */
+static gchar *
+verdict_at_most (gdouble value, gdouble limit, const gchar * unit)
+{
+  if (value <= limit)
+    return g_strdup ("met");
+  if (unit)
+    return g_strdup_printf ("missed by %.1f %s", value - limit, unit);
+  return g_strdup_printf ("missed by %.1f%%", (value / limit - 1) * 100);
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
+static gdouble
+median (gdouble * values, guint n)
+{
+  gdouble sorted[MAX_RUNS];
+
+  memcpy (sorted, values, n * sizeof (gdouble));
+  qsort (sorted, n, sizeof (gdouble), compare_doubles);
+  return sorted[n / 2];
+}
+
+/* Run by run ratios of @a to @b (measured in turn): returns the median,
+ * the smallest in *@lo and the largest in *@hi. */
+static gdouble
+pair_ratio (const gdouble * a, const gdouble * b, guint n, gdouble * lo,
+    gdouble * hi)
+{
+  gdouble ratios[MAX_RUNS];
+  guint i;
+
+  for (i = 0; i < n; i++)
+    ratios[i] = a[i] / b[i];
+  qsort (ratios, n, sizeof (gdouble), compare_doubles);
+  *lo = ratios[0];
+  *hi = ratios[n - 1];
+  return ratios[n / 2];
+}
+
+/* Adds a row whose ratio is the median of the run by run ratios of @a to
+ * @b, with their range; the verdict is taken on that median. */
+static void
+add_pair_row (const gchar * figure, gchar * subject, gchar * reference,
+    const gdouble * a, const gdouble * b, guint n, const gchar * target,
+    gdouble limit)
+{
+  gdouble lo, hi, ratio = pair_ratio (a, b, n, &lo, &hi);
+  gchar *verdict = isnan (limit) ? g_strdup ("(information)") :
+      verdict_at_most (ratio, limit, NULL);
+  Row *row;
+
+  add_row (figure, subject, reference, ratio, target, verdict);
+  row = rows->pdata[rows->len - 1];
+  if (n > 1) {
+    g_free (row->ratio);
+    row->ratio = g_strdup_printf ("%.2f (%.2f-%.2f)", ratio, lo, hi);
+  }
+}
+
+static gdouble
+cpu_ms (const struct rusage *usage)
+{
+  return usage->ru_utime.tv_sec * 1000.0 + usage->ru_utime.tv_usec / 1000.0 +
+      usage->ru_stime.tv_sec * 1000.0 + usage->ru_stime.tv_usec / 1000.0;
+}
+
+static gdouble
+since_ms (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+/* A figure of /proc/self/status in MB: "VmRSS:" now, "VmHWM:" the peak. */
+static gdouble
+status_mb (const gchar * field)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, field);
+  return line ? g_ascii_strtod (line + strlen (field), NULL) / 1024.0 : 0;
+}
+
+/* ---- child processes ---- */
+
+static gboolean
+process_spawn (gchar ** argv, Process * process)
+{
+  g_autoptr (GError) error = NULL;
+
+  memset (process, 0, sizeof (Process));
+  process->start = g_get_monotonic_time ();
+  if (!g_spawn_async_with_pipes (NULL, argv, NULL,
+          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+          &process->pid, NULL, &process->out_fd, NULL, &error)) {
+    g_printerr ("bench-pollen: cannot start %s: %s\n", argv[0],
+        error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Reads what @process prints until it exits, then takes its figures. */
+static gboolean
+process_wait (Process * process)
+{
+  GString *output = g_string_new (NULL);
+  struct rusage usage;
+  gchar buffer[4096];
+  gssize n;
+  int status;
+
+  while ((n = read (process->out_fd, buffer, sizeof (buffer))) > 0)
+    g_string_append_len (output, buffer, n);
+  close (process->out_fd);
+  if (wait4 (process->pid, &status, 0, &usage) < 0)
+    status = -1;
+  process->wall_ms = since_ms (process->start);
+  process->cpu_ms = cpu_ms (&usage);
+  process->output = g_string_free (output, FALSE);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+    g_printerr ("bench-pollen: a child failed (status %d)\n", status);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+process_run (gchar ** argv, Process * process)
+{
+  return process_spawn (argv, process) && process_wait (process);
+}
+
+/* Runs `bench-pollen child COUNT PIPELINE`; *@run_cpu_ms and *@run_wall_ms
+ * get what the child measured around its runs (without its start-up),
+ * *@peak_mb its peak RSS. (Not wait4's ru_maxrss: Linux carries the
+ * parent's RSS at spawn time into it, and this parent holds big bodies.) */
+static gboolean
+child_pipeline (guint count, const gchar * description, Process * process,
+    gdouble * run_cpu_ms, gdouble * run_wall_ms, gdouble * peak_mb)
+{
+  g_autofree gchar *count_text = g_strdup_printf ("%u", count);
+  gchar *argv[] = { self_exe, (gchar *) "child", count_text,
+    (gchar *) description, NULL
+  };
+  gboolean ok = process_run (argv, process);
+
+  if (ok && sscanf (process->output, "%lf %lf %lf", run_cpu_ms, run_wall_ms,
+          peak_mb) != 3)
+    ok = FALSE;
+  g_free (process->output);
+  return ok;
+}
+
+/* ---- pipelines ---- */
+
+/* Sets @pipeline PLAYING and waits for EOS; then sets it to @after.
+ * Counts WARNING messages into *@warnings when not NULL. */
+static gboolean
+run_to_eos (GstElement * pipeline, GstState after, guint * warnings)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  gboolean ok = FALSE;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (;;) {
+    g_autoptr (GstMessage) message = gst_bus_timed_pop_filtered (bus,
+        30 * 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    g_autoptr (GError) error = NULL;
+
+    if (!message)
+      break;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
+      ok = TRUE;
+      break;
+    }
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+      gst_message_parse_error (message, &error, NULL);
+      g_printerr ("bench-pollen: %s\n", error->message);
+      break;
+    }
+    gst_message_parse_warning (message, &error, NULL);
+    g_printerr ("bench-pollen: warning from %s: %s\n",
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message);
+    if (warnings)
+      (*warnings)++;
+  }
+  gst_element_set_state (pipeline, after);
+  return ok;
+}
+
+static GstElement *
+pipeline_get (GstElement * pipeline, const gchar * name)
+{
+  return gst_bin_get_by_name (GST_BIN (pipeline), name);
+}
+
+/* A @width × @height PNG of noise, stored: it does not compress, so its
+ * size is about 3 × width × height bytes. */
+static GBytes *
+noise_png (guint width, guint height)
+{
+  g_autofree gchar *description = g_strdup_printf ("videotestsrc "
+      "pattern=snow num-buffers=1 ! video/x-raw,format=RGB,width=%u,"
+      "height=%u ! pngenc compression-level=0 ! appsink name=out", width,
+      height);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GstElement) sink = pipeline_get (pipeline, "out");
+  g_autoptr (GstSample) sample = NULL;
+  GstMapInfo map;
+  GBytes *png;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
+  g_assert (sample != NULL);
+  gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+  png = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return png;
+}
+
+/* Queues @count answers of @body at @prefix, each after @delay_ms. */
+static void
+script_answers (PollenEmulator * emulator, const gchar * prefix,
+    const gchar * content_type, GBytes * body, guint count, guint delay_ms)
+{
+  guint i;
+
+  for (i = 0; i < count; i++) {
+    PollenEmulatorResponse *answer =
+        pollen_emulator_response_new (200, content_type, NULL, 0);
+
+    answer->body = g_bytes_ref (body);
+    answer->delay_ms = delay_ms;
+    pollen_emulator_push (emulator, prefix, answer);
+  }
+}
+
+/* ---- (a) a 2 MB picture ×N ---- */
+
+static void
+bench_fetch (Config * config, PollenEmulator * emulator)
+{
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_autoptr (GBytes) png = noise_png (816, 856);
+  g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
+      "api-key=" KEY " prompt=bench seed=1 ! fakesink", url);
+  g_autofree gchar *soup = g_strdup_printf ("souphttpsrc "
+      "location=%s/image/bench?seed=1 ! fakesink", url);
+  g_autofree gchar *figure = NULL;
+  GPtrArray *curl = g_ptr_array_new_with_free_func (g_free);
+  gdouble wall[3][MAX_RUNS], cpu[3][MAX_RUNS], run_cpu, run_wall, peak;
+  gdouble m_wall[3], m_cpu[3];
+  Process process;
+  guint run, i;
+
+  g_ptr_array_add (curl, g_strdup ("curl"));
+  g_ptr_array_add (curl, g_strdup ("-sSf"));
+  for (i = 0; i < config->fetches; i++) {
+    g_ptr_array_add (curl, g_strdup ("-o"));
+    g_ptr_array_add (curl, g_strdup ("/dev/null"));
+    g_ptr_array_add (curl, g_strdup_printf ("%s/image/bench?seed=1", url));
+  }
+  g_ptr_array_add (curl, NULL);
+
+  g_print ("(a) a %.1f MB picture x%u: pollensrc, souphttpsrc, curl "
+      "(%u runs)\n", g_bytes_get_size (png) / MB, config->fetches,
+      config->fetch_runs);
+  for (run = 0; run < config->fetch_runs; run++) {
+    script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
+    g_assert (child_pipeline (config->fetches, pollen, &process, &run_cpu,
+            &run_wall, &peak));
+    cpu[0][run] = run_cpu;
+    wall[0][run] = run_wall;
+    script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
+    g_assert (child_pipeline (config->fetches, soup, &process, &run_cpu,
+            &run_wall, &peak));
+    cpu[1][run] = run_cpu;
+    wall[1][run] = run_wall;
+    script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
+    g_assert (process_run ((gchar **) curl->pdata, &process));
+    g_free (process.output);
+    cpu[2][run] = process.cpu_ms;
+    wall[2][run] = process.wall_ms;
+  }
+  g_ptr_array_unref (curl);
+  pollen_emulator_clear_script (emulator);
+
+  for (i = 0; i < 3; i++) {
+    m_wall[i] = median (wall[i], config->fetch_runs);
+    m_cpu[i] = median (cpu[i], config->fetch_runs);
+  }
+  figure = g_strdup_printf ("(a) %.0f MB picture x%u, wall",
+      g_bytes_get_size (png) / MB, config->fetches);
+  add_pair_row (figure, g_strdup_printf ("%.0f ms", m_wall[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]), wall[0], wall[1],
+      config->fetch_runs, "<= 1.00", 1.0);
+  add_pair_row ("(a) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), cpu[0], cpu[1],
+      config->fetch_runs, "<= 1.00", 1.0);
+  add_pair_row ("(a) same, wall vs curl", g_strdup_printf ("%.0f ms",
+          m_wall[0]), g_strdup_printf ("curl %.0f ms", m_wall[2]), wall[0],
+      wall[2], config->fetch_runs, "-", NAN);
+  add_pair_row ("(a) same, CPU vs curl", g_strdup_printf ("%.0f ms",
+          m_cpu[0]), g_strdup_printf ("curl %.0f ms", m_cpu[2]), cpu[0],
+      cpu[2], config->fetch_runs, "-", NAN);
+}
+
+/* ---- (b) a 200 MB answer ---- */
+
+static void
+bench_big (Config * config, PollenEmulator * emulator)
+{
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_autoptr (GBytes) silence = g_bytes_new_take (g_malloc0 (config->big_size),
+      config->big_size);
+  g_autoptr (GBytes) wav = emu_media_wrap_wav (silence, 24000, 1);
+  g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
+      "api-key=" KEY " media=music response-format=wav prompt=bench "
+      "! fakesink", url);
+  g_autofree gchar *soup = g_strdup_printf ("souphttpsrc "
+      "location=%s/audio/bench ! fakesink", url);
+  g_autofree gchar *figure = NULL;
+  gdouble wall[2][MAX_RUNS], rss[2][MAX_RUNS], cpu[2][MAX_RUNS];
+  gdouble m_wall[2], m_rss[2], m_cpu[2], run_cpu, run_wall, peak;
+  Process process;
+  guint run, i;
+
+  g_print ("(b) a %.0f MB answer: pollensrc, souphttpsrc (%u runs)\n",
+      g_bytes_get_size (wav) / MB, config->runs);
+  for (run = 0; run < config->runs; run++) {
+    script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
+    g_assert (child_pipeline (1, pollen, &process, &run_cpu, &run_wall,
+            &peak));
+    wall[0][run] = run_wall;
+    cpu[0][run] = run_cpu;
+    rss[0][run] = peak;
+    script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
+    g_assert (child_pipeline (1, soup, &process, &run_cpu, &run_wall,
+            &peak));
+    wall[1][run] = run_wall;
+    cpu[1][run] = run_cpu;
+    rss[1][run] = peak;
+  }
+  for (i = 0; i < 2; i++) {
+    m_wall[i] = median (wall[i], config->runs);
+    m_rss[i] = median (rss[i], config->runs);
+    m_cpu[i] = median (cpu[i], config->runs);
+  }
+  figure = g_strdup_printf ("(b) %.0f MB answer, peak RSS",
+      g_bytes_get_size (wav) / MB);
+  add_row (figure, g_strdup_printf ("%.0f MB", m_rss[0]),
+      g_strdup_printf ("souphttpsrc %.0f MB", m_rss[1]), m_rss[0] / m_rss[1],
+      "<= ref + 32 MB", verdict_at_most (m_rss[0], m_rss[1] + 32, "MB"));
+  add_pair_row ("(b) same, wall", g_strdup_printf ("%.0f ms", m_wall[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]), wall[0], wall[1],
+      config->runs, "<= 1.20", 1.2);
+  add_pair_row ("(b) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
+      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), cpu[0], cpu[1],
+      config->runs, "-", NAN);
+}
+
+/* ---- (c) pollentts first audio: bench-first-audio ---- */
+
+static gdouble
+output_ms (const gchar * output, const gchar * label)
+{
+  const gchar *line = strstr (output, label);
+
+  return line ? g_ascii_strtod (line + strlen (label), NULL) : NAN;
+}
+
+static void
+bench_first_audio (Config * config)
+{
+  g_autofree gchar *dir = g_path_get_dirname (self_exe);
+  g_autofree gchar *program = g_build_filename (dir, "bench-first-audio",
+      NULL);
+  g_autofree gchar *runs = g_strdup_printf ("%u", config->runs);
+  gchar *argv[] = { program, runs, NULL };
+  gdouble first_bytes, whole, first_audio;
+  Process process;
+
+  g_print ("(c) pollentts first audio (bench-first-audio, %u runs)\n",
+      config->runs);
+  g_assert (process_run (argv, &process));
+  first_bytes = output_ms (process.output, "first bytes (reference):");
+  whole = output_ms (process.output, "whole answer (reference):");
+  first_audio = output_ms (process.output, "pollentts first audio:");
+  g_free (process.output);
+
+  add_row ("(c) first audio - first bytes",
+      g_strdup_printf ("%.0f ms", first_audio - first_bytes),
+      g_strdup_printf ("first bytes %.0f ms", first_bytes),
+      first_audio / first_bytes, "< 20 ms",
+      verdict_at_most (first_audio - first_bytes, 19.999, "ms"));
+  add_row ("(c) first audio / whole body",
+      g_strdup_printf ("%.0f ms", first_audio),
+      g_strdup_printf ("whole body %.0f ms", whole), first_audio / whole,
+      "< 0.10", verdict_at_most (first_audio / whole, 0.0999, NULL));
+}
+
+/* ---- references: one request through pollenclient alone ---- */
+
+/* The median time of @runs requests on one warm connection. */
+static gdouble
+client_request_ms (PollenEmulator * emulator, PollenRequest * request,
+    guint runs)
+{
+  g_autoptr (PollenClient) client =
+      pollen_client_new (pollen_emulator_get_url (emulator), KEY);
+  gdouble times[MAX_RUNS + 1];
+  guint i;
+
+  for (i = 0; i <= runs; i++) {
+    g_autoptr (PollenResponse) response = NULL;
+    g_autoptr (GError) error = NULL;
+    gint64 start = g_get_monotonic_time ();
+
+    response = pollen_client_fetch (client, request, NULL, &error);
+    if (!response)
+      g_error ("reference request failed: %s", error->message);
+    times[i] = since_ms (start);
+  }
+  /* the first one opened the connection */
+  return median (times + 1, runs);
+}
+
+static gdouble
+speech_request_ms (PollenEmulator * emulator, guint runs)
+{
+  g_autoptr (PollenRequest) request =
+      pollen_request_new ("POST", "/v1/audio/speech");
+  g_autoptr (JsonObject) body = json_object_new ();
+
+  json_object_set_string_member (body, "input", "Sentence number one.");
+  json_object_set_string_member (body, "response_format", "wav");
+  pollen_request_set_json (request, body);
+  return client_request_ms (emulator, request, runs);
+}
+
+static gdouble
+transcription_request_ms (PollenEmulator * emulator, GBytes * pcm,
+    guint runs)
+{
+  g_autoptr (PollenRequest) request =
+      pollen_request_new ("POST", "/v1/audio/transcriptions");
+  g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (pcm, 0,
+      MIN (g_bytes_get_size (pcm), 10 * STT_RATE * 2));
+  g_autoptr (GBytes) wav = emu_media_wrap_wav (chunk, STT_RATE, 1);
+
+  pollen_request_add_form_file (request, "file", "chunk.wav", "audio/wav",
+      wav);
+  pollen_request_add_form_field (request, "model", "whisper-large-v3");
+  pollen_request_add_form_field (request, "response_format", "verbose_json");
+  return client_request_ms (emulator, request, runs);
+}
+
+/* ---- the pollentts curve: texts queued at once ---- */
+
+/* Mean time from queueing @texts texts to the first audio of each. */
+static gdouble
+tts_mean_first_audio_ms (PollenEmulator * emulator, guint texts,
+    guint max_in_flight)
+{
+  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=text "
+      "format=time caps=text/x-raw,format=utf8 ! pollentts name=tts "
+      "! appsink name=out sync=false", NULL);
+  g_autoptr (GstElement) src = pipeline_get (pipeline, "text");
+  g_autoptr (GstElement) tts = pipeline_get (pipeline, "tts");
+  g_autoptr (GstElement) sink = pipeline_get (pipeline, "out");
+  gdouble first[64], sum = 0;
+  gint64 start;
+  guint i;
+
+  g_object_set (tts, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", KEY, "max-in-flight", max_in_flight, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  start = g_get_monotonic_time ();
+  for (i = 0; i < texts; i++) {
+    g_autofree gchar *text = g_strdup_printf ("Sentence number %u.", i + 1);
+    GstBuffer *buffer = gst_buffer_new_memdup (text, strlen (text));
+
+    GST_BUFFER_PTS (buffer) = i * 5 * GST_SECOND;
+    GST_BUFFER_DURATION (buffer) = 5 * GST_SECOND;
+    gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
+    first[i] = -1;
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+
+  for (;;) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 60 * GST_SECOND);
+    GstBuffer *buffer;
+    guint k;
+
+    if (!sample)
+      break;
+    buffer = gst_sample_get_buffer (sample);
+    k = GST_BUFFER_PTS (buffer) / (5 * GST_SECOND);
+    if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) && k < texts &&
+        first[k] < 0)
+      first[k] = since_ms (start);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  for (i = 0; i < texts; i++) {
+    g_assert (first[i] >= 0);
+    sum += first[i];
+  }
+  return sum / texts;
+}
+
+/* What the mean would be if each text waited only for the requests before
+ * it: text k is answered after ceil((k + 1) / max_in_flight) requests. */
+static gdouble
+tts_ideal_ms (guint texts, guint max_in_flight, gdouble request_ms)
+{
+  gdouble sum = 0;
+  guint k;
+
+  for (k = 0; k < texts; k++)
+    sum += ((k + max_in_flight) / max_in_flight) * request_ms;
+  return sum / texts;
+}
+
+/* ---- (d) pollenstt on recorded speech ---- */
+
+/* About @seconds of "speech" at STT_RATE, sentences with pauses. */
+static GBytes *
+speech_pcm (guint seconds)
+{
+  GString *text = g_string_new (NULL);
+  g_autoptr (GBytes) once = NULL;
+  GByteArray *pcm = g_byte_array_new ();
+  gsize want = (gsize) seconds * STT_RATE * 2;
+  guint i;
+
+  for (i = 0; i < 40; i++)
+    g_string_append_printf (text, "This is sentence %u of the benchmark, "
+        "spoken slowly and clearly. ", i + 1);
+  once = emu_media_speech_pcm (text->str, STT_RATE);
+  g_string_free (text, TRUE);
+  while (pcm->len < want)
+    g_byte_array_append (pcm, g_bytes_get_data (once, NULL),
+        MIN (g_bytes_get_size (once), want - pcm->len));
+  return g_byte_array_free_to_bytes (pcm);
+}
+
+static GstElement *
+stt_pipeline (const gchar * url, guint max_in_flight,
+    const gchar * chunk_duration)
+{
+  g_autofree gchar *description = g_strdup_printf ("appsrc name=audio "
+      "format=time block=true max-bytes=%u caps=audio/x-raw,format=S16LE,"
+      "layout=interleaved,channels=1,rate=%u ! pollenstt name=stt "
+      "%s ! fakesink", STT_RATE * 4, STT_RATE, chunk_duration);
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GstElement) stt = pipeline_get (pipeline, "stt");
+
+  g_object_set (stt, "base-url", url, "api-key", KEY, "max-in-flight",
+      max_in_flight, NULL);
+  return pipeline;
+}
+
+/* Pushes second @second of @pcm (looped) into @src. */
+static GstFlowReturn
+push_second (GstElement * src, GBytes * pcm, guint64 second)
+{
+  gsize seconds = g_bytes_get_size (pcm) / (STT_RATE * 2);
+  GBytes *slice = g_bytes_new_from_bytes (pcm,
+      (second % seconds) * STT_RATE * 2, STT_RATE * 2);
+  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (slice);
+
+  g_bytes_unref (slice);
+  GST_BUFFER_PTS (buffer) = second * GST_SECOND;
+  GST_BUFFER_DURATION (buffer) = GST_SECOND;
+  return gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
+}
+
+static gdouble
+stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint max_in_flight,
+    guint * requests)
+{
+  g_autoptr (GstElement) pipeline = stt_pipeline (pollen_emulator_get_url
+      (emulator), max_in_flight, "chunk-duration=10000");
+  g_autoptr (GstElement) src = pipeline_get (pipeline, "audio");
+  guint before = pollen_emulator_get_request_count (emulator);
+  guint64 second, seconds = g_bytes_get_size (pcm) / (STT_RATE * 2);
+  gint64 start;
+  gboolean ok;
+
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  start = g_get_monotonic_time ();
+  /* PLAYING first: appsrc blocks once it holds max-bytes */
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (second = 0; second < seconds; second++)
+    push_second (src, pcm, second);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  ok = run_to_eos (pipeline, GST_STATE_NULL, NULL);
+  g_assert (ok);
+  *requests = pollen_emulator_get_request_count (emulator) - before;
+  return since_ms (start);
+}
+
+/* pollentts and pollenstt against max-in-flight; writes the curve for the
+ * plot into OUT/max-in-flight.dat. */
+static void
+bench_in_flight (Config * config)
+{
+  g_autoptr (GBytes) pcm = speech_pcm (config->speech_s);
+  g_autofree gchar *path = g_build_filename (config->out_dir,
+      "max-in-flight.dat", NULL);
+  GString *curve = g_string_new ("# max-in-flight, pollentts mean first "
+      "audio (s), its ideal, pollenstt wall (s), its ideal\n");
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  guint i, requests, runs = MAX (3, config->runs);
+  gdouble tts_ref, stt_ref, tts_ms, stt_ms;
+
+  g_assert (emulator != NULL);
+  pollen_emulator_set_generation_time (emulator, config->generation_ms);
+  tts_ref = speech_request_ms (emulator, runs);
+  stt_ref = transcription_request_ms (emulator, pcm, runs);
+  g_print ("(d) pollenstt, %u s of speech, %u ms a request (one request "
+      "alone: %.0f ms); pollentts, %u texts at once (one alone: %.0f ms)\n",
+      config->speech_s, config->generation_ms, stt_ref,
+      config->tts_texts, tts_ref);
+
+  for (i = 0; i < G_N_ELEMENTS (in_flight); i++) {
+    guint m = in_flight[i];
+    gdouble stt_ideal, tts_ideal;
+    g_autofree gchar *figure = NULL;
+
+    stt_ms = stt_wall_ms (emulator, pcm, m, &requests);
+    stt_ideal = (gdouble) requests / m * stt_ref;
+    tts_ms = tts_mean_first_audio_ms (emulator, config->tts_texts, m);
+    tts_ideal = tts_ideal_ms (config->tts_texts, m,
+        tts_ref);
+    figure = g_strdup_printf ("(d) pollenstt max-in-flight=%u, wall", m);
+    add_row (figure, g_strdup_printf ("%.1f s (%u req)", stt_ms / 1000,
+            requests), g_strdup_printf ("req/%u x %.0f ms = %.1f s", m,
+            stt_ref, stt_ideal / 1000),
+        stt_ms / stt_ideal, "<= 1.20", verdict_at_most (stt_ms / stt_ideal,
+            1.2, NULL));
+    g_free (figure);
+    figure = g_strdup_printf ("pollentts max-in-flight=%u, mean first "
+        "audio", m);
+    add_row (figure, g_strdup_printf ("%.2f s", tts_ms / 1000),
+        g_strdup_printf ("ideal %.2f s", tts_ideal / 1000),
+        tts_ms / tts_ideal, "- (plot)", g_strdup ("(information)"));
+    g_string_append_printf (curve, "%u %.3f %.3f %.3f %.3f\n", m,
+        tts_ms / 1000, tts_ideal / 1000, stt_ms / 1000, stt_ideal / 1000);
+  }
+  if (!g_file_set_contents (path, curve->str, -1, NULL))
+    g_printerr ("bench-pollen: cannot write %s\n", path);
+  g_string_free (curve, TRUE);
+  pollen_emulator_free (emulator);
+}
+
+/* ---- (e) pollensrc interval=1 against an 800 ms server ---- */
+
+typedef struct
+{
+  GstClockTime latency;
+  guint buffers;
+  guint late;                   /* rendered more than 20 ms after its time */
+  GstClockTimeDiff max_late;
+  guint64 slots_seen;           /* bit k: a buffer for slot k (k < 64) */
+  guint off_slot;               /* PTS not on a slot of its own */
+} Slots;
+
+static void
+on_handoff (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    gpointer user_data)
+{
+  Slots *slots = user_data;
+  g_autoptr (GstClock) clock = gst_element_get_clock (sink);
+  GstClockTime now = gst_clock_get_time (clock);
+  GstClockTimeDiff late = GST_CLOCK_DIFF (gst_element_get_base_time (sink) +
+      GST_BUFFER_PTS (buffer) + slots->latency, now);
+  guint64 k = GST_BUFFER_PTS (buffer) / GST_SECOND;
+
+  slots->buffers++;
+  slots->max_late = MAX (slots->max_late, late);
+  if (late > 20 * GST_MSECOND)
+    slots->late++;
+  if (GST_BUFFER_PTS (buffer) % GST_SECOND != 0 || k >= 64 ||
+      (slots->slots_seen & (G_GUINT64_CONSTANT (1) << k)))
+    slots->off_slot++;
+  else
+    slots->slots_seen |= G_GUINT64_CONSTANT (1) << k;
+}
+
+static void
+bench_slots (Config * config)
+{
+  g_autofree gchar *description = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  Slots slots = { GST_SECOND, 0, 0, 0, 0, 0 };
+  guint warnings = 0, missed;
+  gboolean ok;
+
+  g_assert (emulator != NULL);
+  pollen_emulator_set_generation_time (emulator, 800);
+  description = g_strdup_printf ("pollensrc base-url=%s api-key=" KEY
+      " prompt=slot width=320 height=240 interval=1 num-buffers=%u "
+      "! fakesink name=sink sync=true signal-handoffs=true",
+      pollen_emulator_get_url (emulator), config->slots);
+  pipeline = gst_parse_launch (description, NULL);
+  sink = pipeline_get (pipeline, "sink");
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &slots);
+
+  g_print ("(e) pollensrc interval=1, 800 ms a picture, %u slots\n",
+      config->slots);
+  ok = run_to_eos (pipeline, GST_STATE_NULL, &warnings);
+  missed = config->slots - MIN (config->slots,
+      (guint) __builtin_popcountll (slots.slots_seen));
+  add_row ("(e) interval=1, slots missed",
+      g_strdup_printf ("%u of %u%s", missed, config->slots,
+          ok ? "" : " (no EOS)"), g_strdup_printf ("%u buffers, %u late "
+          "> 20 ms, worst %+.0f ms", slots.buffers, slots.late,
+          slots.max_late / 1e6), NAN, "0", ok && missed == 0 &&
+      slots.off_slot == 0 ? g_strdup ("met") : g_strdup_printf ("missed "
+          "by %u slots", missed + slots.off_slot));
+  add_row ("(e) same, WARNING messages", g_strdup_printf ("%u", warnings),
+      g_strdup ("fakesink sync=true"), NAN, "0", warnings == 0 ?
+      g_strdup ("met") : g_strdup_printf ("missed by %u", warnings));
+  pollen_emulator_free (emulator);
+}
+
+/* ---- (f) pollenstt RSS over hours of audio ---- */
+
+static void
+bench_rss (Config * config, PollenEmulator * emulator)
+{
+  g_autofree gchar *minutes = g_strdup_printf ("%u", config->rss_minutes);
+  g_autofree gchar *every = g_strdup_printf ("%u", config->rss_every);
+  gchar *argv[] = { self_exe, (gchar *) "child-stt-rss",
+    (gchar *) pollen_emulator_get_url (emulator), minutes, every, NULL
+  };
+  g_auto (GStrv) lines = NULL;
+  GString *series = g_string_new (NULL);
+  gdouble first = 0, last = 0, minute, mb;
+  guint i, before = pollen_emulator_get_request_count (emulator);
+  Process process;
+
+  g_print ("(f) pollenstt, %u min of speech as fast as it goes\n",
+      config->rss_minutes);
+  g_assert (process_run (argv, &process));
+  g_print ("  %u requests in %.0f s\n",
+      pollen_emulator_get_request_count (emulator) - before,
+      process.wall_ms / 1000);
+  lines = g_strsplit (process.output, "\n", -1);
+  g_free (process.output);
+  for (i = 0; lines[i]; i++) {
+    if (sscanf (lines[i], "%lf %lf", &minute, &mb) != 2)
+      continue;
+    if (first == 0)
+      first = mb;
+    last = mb;
+    g_string_append_printf (series, "%s%.0f min %.1f",
+        series->len ? ", " : "", minute, mb);
+  }
+  g_print ("  RSS (MB) by minutes of audio: %s\n", series->str);
+  add_row (config->quick ? "(f) pollenstt RSS, end vs first figure" :
+      "(f) pollenstt RSS, 10 h vs 1 h of audio",
+      g_strdup_printf ("%.1f MB", last), g_strdup_printf ("%.1f MB "
+          "(%.0f s to run)", first, process.wall_ms / 1000), last / first,
+      "<= 1.05", verdict_at_most (last / first, 1.05, NULL));
+  g_string_free (series, TRUE);
+}
+
+/* ---- (g) CPU while waiting for one answer ---- */
+
+/* Runs both children side by side, each waiting @delay_ms for its answer;
+ * their CPU and wall milliseconds go into @cpu and @wall. */
+static void
+wait_side_by_side (PollenEmulator * emulator, GBytes * png, guint delay_ms,
+    gchar ** argvs[2], gdouble cpu[2], gdouble wall[2])
+{
+  Process children[2];
+  gdouble peak;
+  guint i;
+
+  script_answers (emulator, "/image/", "image/png", png, 2, delay_ms);
+  for (i = 0; i < 2; i++)
+    g_assert (process_spawn (argvs[i], &children[i]));
+  for (i = 0; i < 2; i++) {
+    g_assert (process_wait (&children[i]));
+    g_assert (sscanf (children[i].output, "%lf %lf %lf", &cpu[i], &wall[i],
+            &peak) == 3);
+    g_free (children[i].output);
+  }
+}
+
+/* The CPU of a run that waits, less that of the same run without the wait,
+ * is what waiting costs; the whole run is an upper bound. */
+static void
+bench_wait (Config * config, PollenEmulator * emulator)
+{
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_autoptr (GBytes) png = noise_png (32, 32);
+  g_autofree gchar *count = g_strdup ("1");
+  g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
+      "api-key=" KEY " prompt=wait ! fakesink", url);
+  g_autofree gchar *soup = g_strdup_printf ("souphttpsrc timeout=0 "
+      "location=%s/image/wait ! fakesink", url);
+  gchar *pollen_argv[] = { self_exe, (gchar *) "child", count, pollen, NULL };
+  gchar *soup_argv[] = { self_exe, (gchar *) "child", count, soup, NULL };
+  gchar **argvs[2] = { pollen_argv, soup_argv };
+  g_autofree gchar *figure = NULL;
+  gdouble cpu[2], wall[2], base_cpu[2], base_wall[2], waiting[2];
+
+  g_print ("(g) CPU while waiting %u s for one answer: pollensrc and "
+      "souphttpsrc side by side, then the same without the wait\n",
+      config->wait_s);
+  wait_side_by_side (emulator, png, config->wait_s * 1000, argvs, cpu, wall);
+  wait_side_by_side (emulator, png, 0, argvs, base_cpu, base_wall);
+  waiting[0] = MAX (0, cpu[0] - base_cpu[0]);
+  waiting[1] = MAX (0, cpu[1] - base_cpu[1]);
+
+  figure = g_strdup_printf ("(g) CPU while waiting %u s", config->wait_s);
+  add_row (figure, g_strdup_printf ("%.1f ms (%.1f - %.1f without wait)",
+          waiting[0], cpu[0], base_cpu[0]), g_strdup_printf ("souphttpsrc "
+          "%.1f ms", waiting[1]), waiting[1] > 0 ? waiting[0] / waiting[1] :
+      NAN, "< 50 ms", verdict_at_most (waiting[0], 49.999, "ms"));
+  add_row ("(g) same, whole run (start, wait, fetch)",
+      g_strdup_printf ("%.1f ms (wall %.1f s)", cpu[0], wall[0] / 1000),
+      g_strdup_printf ("souphttpsrc %.1f ms", cpu[1]), cpu[0] / cpu[1],
+      "< 50 ms", verdict_at_most (cpu[0], 49.999, "ms"));
+}
+
+/* ---- child modes ---- */
+
+/* bench-pollen child COUNT PIPELINE: runs PIPELINE to EOS COUNT times
+ * (READY between runs, so elements keep what they keep across runs), then
+ * prints the CPU and wall milliseconds of those runs. */
+static int
+child_run (guint count, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
+  struct rusage before, after;
+  gint64 start;
+  guint i;
+
+  if (!pipeline) {
+    g_printerr ("bench-pollen: %s\n", error->message);
+    return 1;
+  }
+  getrusage (RUSAGE_SELF, &before);
+  start = g_get_monotonic_time ();
+  for (i = 0; i < count; i++)
+    if (!run_to_eos (pipeline, GST_STATE_READY, NULL))
+      return 1;
+  getrusage (RUSAGE_SELF, &after);
+  g_print ("%.2f %.2f %.1f\n", cpu_ms (&after) - cpu_ms (&before),
+      since_ms (start), status_mb ("VmHWM:"));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return 0;
+}
+
+/* Drops what waits on @bus, as an application's bus watch would; FALSE
+ * on an error. */
+static gboolean
+drain_bus (GstBus * bus)
+{
+  gboolean ok = TRUE;
+
+  for (;;) {
+    g_autoptr (GstMessage) message = gst_bus_pop (bus);
+
+    if (!message)
+      return ok;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+      ok = FALSE;
+  }
+}
+
+/* bench-pollen child-stt-rss URL MINUTES EVERY: MINUTES of speech through
+ * pollenstt (default settings) as fast as it goes; prints "minute RSS-MB"
+ * every EVERY minutes of audio pushed and at the end. The bus is drained
+ * as it goes: pollenstt posts a message per chunk. */
+static int
+child_stt_rss (const gchar * url, guint minutes, guint every)
+{
+  g_autoptr (GstElement) pipeline = stt_pipeline (url, 4, "");
+  g_autoptr (GstElement) src = pipeline_get (pipeline, "audio");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GBytes) pcm = speech_pcm (60);
+  guint64 second;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (second = 0; second < minutes * 60; second++) {
+    if (push_second (src, pcm, second) != GST_FLOW_OK || !drain_bus (bus))
+      return 1;
+    if ((second + 1) % (every * 60) == 0)
+      g_print ("%" G_GUINT64_FORMAT " %.1f\n", (second + 1) / 60,
+          status_mb ("VmRSS:"));
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  if (!run_to_eos (pipeline, GST_STATE_NULL, NULL))
+    return 1;
+  g_print ("%u %.1f\n", minutes, status_mb ("VmRSS:"));
+  return 0;
+}
+
+/* ---- the machine ---- */
+
+static gchar *
+proc_field (const gchar * file, const gchar * name)
+{
+  g_autofree gchar *contents = NULL;
+  const gchar *line;
+
+  if (!g_file_get_contents (file, &contents, NULL, NULL) ||
+      !(line = strstr (contents, name)))
+    return g_strdup ("?");
+  line = strchr (line, ':');
+  line = line ? line + 1 : "?";
+  while (*line == ' ' || *line == '\t')
+    line++;
+  return g_strndup (line, strcspn (line, "\n"));
+}
+
+static void
+print_machine (void)
+{
+  g_autofree gchar *model = proc_field ("/proc/cpuinfo", "model name");
+  g_autofree gchar *memory = proc_field ("/proc/meminfo", "MemTotal");
+  g_autofree gchar *gst = gst_version_string ();
+  g_autofree gchar *load = NULL;
+
+  g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
+  g_print ("machine: %u processors (nproc), %s, memory %s, %s, libsoup "
+      "%u.%u.%u, load average %.14s\n", g_get_num_processors (), model,
+      memory, gst, soup_get_major_version (), soup_get_minor_version (),
+      soup_get_micro_version (), load ? load : "?");
+}
+
+static void
+print_table (void)
+{
+  const gchar *head[] = { "figure", "gst-pollen", "reference (same run)",
+    "ratio", "target", "verdict"
+  };
+  guint i, j;
+
+  g_print ("\n| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n",
+      head[0], head[1], head[2], head[3], head[4], head[5]);
+  for (i = 0; i < rows->len; i++) {
+    Row *row = rows->pdata[i];
+    const gchar *cells[] = { row->figure, row->subject, row->reference,
+      row->ratio, row->target, row->verdict
+    };
+
+    for (j = 0; j < G_N_ELEMENTS (cells); j++)
+      g_print ("| %s ", cells[j]);
+    g_print ("|\n");
+  }
+}
+
+static void
+config_init (Config * config, gboolean quick, const gchar * out_dir)
+{
+  config->quick = quick;
+  config->runs = quick ? 1 : 5;
+  config->fetches = quick ? 20 : 100;
+  config->fetch_runs = quick ? 1 : MAX_RUNS;
+  config->big_size = (quick ? 20 : 200) * 1024 * 1024;
+  config->generation_ms = quick ? 300 : 1000;
+  config->speech_s = quick ? 120 : 600;
+  config->tts_texts = 8;
+  config->slots = quick ? 5 : 60;
+  config->rss_minutes = quick ? 20 : 600;
+  config->rss_every = quick ? 5 : 60;
+  config->wait_s = quick ? 3 : 30;
+  config->out_dir = g_strdup (out_dir ? out_dir : ".");
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean quick = FALSE;
+  g_autofree gchar *out_dir = NULL;
+  g_autofree gchar *only = NULL;
+  GOptionEntry entries[] = {
+    {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
+        "Smoke run: fewer and smaller of everything (under a minute)", NULL},
+    {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
+        "Write max-in-flight.dat for the plot here (default: .)", "DIR"},
+    {"only", 0, 0, G_OPTION_ARG_STRING, &only,
+        "Run only these benchmarks, e.g. \"bf\" (default: abcdefg)", "LETTERS"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) options = NULL;
+  g_autoptr (GError) error = NULL;
+  PollenEmulator *emulator;
+  Config config;
+
+  gst_init (&argc, &argv);
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (argc == 4 && g_str_equal (argv[1], "child"))
+    return child_run (g_ascii_strtoull (argv[2], NULL, 10), argv[3]);
+  if (argc == 5 && g_str_equal (argv[1], "child-stt-rss"))
+    return child_stt_rss (argv[2], g_ascii_strtoull (argv[3], NULL, 10),
+        g_ascii_strtoull (argv[4], NULL, 10));
+
+  options = g_option_context_new ("- gst-pollen benchmarks against the "
+      "emulator");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error)) {
+    g_printerr ("bench-pollen: %s\n", error->message);
+    return 2;
+  }
+  config_init (&config, quick, out_dir);
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  print_machine ();
+
+  emulator = pollen_emulator_new (0, NULL);
+  g_assert (emulator != NULL);
+  if (!only)
+    only = g_strdup ("abcdefg");
+  if (strchr (only, 'a'))
+    bench_fetch (&config, emulator);
+  if (strchr (only, 'b'))
+    bench_big (&config, emulator);
+  if (strchr (only, 'c'))
+    bench_first_audio (&config);
+  if (strchr (only, 'd'))
+    bench_in_flight (&config);
+  if (strchr (only, 'e'))
+    bench_slots (&config);
+  if (strchr (only, 'g'))
+    bench_wait (&config, emulator);
+  if (strchr (only, 'f'))
+    bench_rss (&config, emulator);
+  pollen_emulator_free (emulator);
+
+  print_table ();
+  print_machine ();
+  g_ptr_array_unref (rows);
+  g_free (config.out_dir);
+  g_free (self_exe);
+  return 0;
+}
