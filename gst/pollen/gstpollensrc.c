@@ -57,6 +57,7 @@
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
 #include "pollenelement.h"
+#include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
 
@@ -71,7 +72,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_SEED -1
 #define DEFAULT_QUALITY GST_POLLEN_SRC_QUALITY_MEDIUM
 #define DEFAULT_VOICE "alloy"
-#define DEFAULT_RESPONSE_FORMAT "mp3"
+#define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_MP3
 #define DEFAULT_TIMEOUT 600     /* video takes minutes (server-notes.md) */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
@@ -127,7 +128,7 @@ struct _GstPollenSrc
   gint seed;
   gboolean enhance;
   gchar *negative_prompt;
-  gboolean safe;
+  gchar *safe;
   GstPollenSrcQuality quality;
   gchar *image;
   gboolean transparent;
@@ -135,7 +136,7 @@ struct _GstPollenSrc
   gchar *aspect_ratio;
   gboolean audio;
   gchar *voice;
-  gchar *response_format;
+  PollenAudioFormat response_format;
   gboolean instrumental;
   gdouble interval;
   gboolean skip_failed;
@@ -313,7 +314,6 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
   add_query_uint (request, "height", self->height);
   add_query_bool (request, "enhance", self->enhance);
   add_query_if_set (request, "negative_prompt", self->negative_prompt);
-  add_query_bool (request, "safe", self->safe);
   add_query_if_set (request, "image", self->image);
 
   if (self->media == GST_POLLEN_SRC_MEDIA_IMAGE) {
@@ -336,14 +336,12 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
 static void
 gst_pollen_src_add_audio_query (GstPollenSrc * self, PollenRequest * request)
 {
+  pollen_request_add_query (request, "response_format",
+      pollen_audio_format_nick (self->response_format));
   if (self->media == GST_POLLEN_SRC_MEDIA_SPEECH) {
     pollen_request_add_query (request, "voice", self->voice);
-    pollen_request_add_query (request, "response_format",
-        self->response_format);
     return;
   }
-  pollen_request_add_query (request, "response_format",
-      self->response_format);
   if (self->duration > 0)
     add_query_uint (request, "duration", self->duration);
   add_query_bool (request, "instrumental", self->instrumental);
@@ -372,6 +370,8 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed)
     gst_pollen_src_add_image_query (self, request);
   if (seed >= 0)
     add_query_uint (request, "seed", seed);
+  /* every endpoint reads it; unset leaves the server's default (off) */
+  add_query_if_set (request, "safe", self->safe);
 
   pollen_request_add_extra_params (request, self->settings.extra_params);
   GST_OBJECT_UNLOCK (self);
@@ -1143,14 +1143,14 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
     case PROP_IMAGE:
       replace_string (object, &self->image, value);
       break;
+    case PROP_SAFE:
+      replace_string (object, &self->safe, value);
+      break;
     case PROP_ASPECT_RATIO:
       replace_string (object, &self->aspect_ratio, value);
       break;
     case PROP_VOICE:
       replace_string (object, &self->voice, value);
-      break;
-    case PROP_RESPONSE_FORMAT:
-      replace_string (object, &self->response_format, value);
       break;
     case PROP_INTERVAL:
       GST_OBJECT_LOCK (self);
@@ -1178,11 +1178,11 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
         case PROP_ENHANCE:
           self->enhance = g_value_get_boolean (value);
           break;
-        case PROP_SAFE:
-          self->safe = g_value_get_boolean (value);
-          break;
         case PROP_QUALITY:
           self->quality = g_value_get_enum (value);
+          break;
+        case PROP_RESPONSE_FORMAT:
+          self->response_format = g_value_get_enum (value);
           break;
         case PROP_TRANSPARENT:
           self->transparent = g_value_get_boolean (value);
@@ -1241,7 +1241,7 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->negative_prompt);
       break;
     case PROP_SAFE:
-      g_value_set_boolean (value, self->safe);
+      g_value_set_string (value, self->safe);
       break;
     case PROP_QUALITY:
       g_value_set_enum (value, self->quality);
@@ -1265,7 +1265,7 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->voice);
       break;
     case PROP_RESPONSE_FORMAT:
-      g_value_set_string (value, self->response_format);
+      g_value_set_enum (value, self->response_format);
       break;
     case PROP_INSTRUMENTAL:
       g_value_set_boolean (value, self->instrumental);
@@ -1311,35 +1311,45 @@ gst_pollen_src_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-/* The API query parameters a pollen:// URI may carry, and the property
- * each sets. Nothing else: a URI must not redirect requests (base-url) or
- * carry the key, since URIs show up in logs and playbin's current-uri. */
+/* API query names that differ from the property they set. Any other
+ * pollensrc property is set by its own name. */
 static const struct
 {
   const gchar *param;
   const gchar *property;
-} uri_params[] = {
-  {"model", "model"}, {"width", "width"}, {"height", "height"},
-  {"seed", "seed"}, {"enhance", "enhance"},
-  {"negative_prompt", "negative-prompt"}, {"safe", "safe"},
-  {"quality", "quality"}, {"image", "image"},
-  {"transparent", "transparent"}, {"duration", "duration"},
+} uri_aliases[] = {
+  {"negative_prompt", "negative-prompt"},
   {"aspect_ratio", "aspect-ratio"}, {"aspectRatio", "aspect-ratio"},
-  {"audio", "audio"}, {"voice", "voice"},
-  {"response_format", "response-format"}, {"instrumental", "instrumental"},
+  {"response_format", "response-format"}, {"json", "json-mode"},
+  {"skip_failed", "skip-failed"}, {"frame_rate", "frame-rate"},
+  {"extra_params", "extra-params"},
 };
 
-static const gchar *
-uri_param_to_property (const gchar * name)
+/* What a URI must not set: the path already says prompt and media, and a
+ * URI must neither redirect requests (base-url) nor carry the key, since
+ * URIs show up in logs and playbin's current-uri. */
+static const gchar *const uri_refused[] = {
+  "prompt", "media", "base-url", "base_url", "api-key", "key", NULL
+};
+
+/* The writable pollensrc property @name sets, or NULL. */
+static GParamSpec *
+uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
 {
+  GParamSpec *pspec;
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (uri_params); i++) {
-    if (g_str_equal (name, uri_params[i].param) ||
-        g_str_equal (name, uri_params[i].property))
-      return uri_params[i].property;
+  if (g_strv_contains (uri_refused, name))
+    return NULL;
+  for (i = 0; i < G_N_ELEMENTS (uri_aliases); i++) {
+    if (g_str_equal (name, uri_aliases[i].param))
+      name = uri_aliases[i].property;
   }
-  return NULL;
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), name);
+  if (!pspec || pspec->owner_type != GST_TYPE_POLLEN_SRC ||
+      !(pspec->flags & G_PARAM_WRITABLE))
+    return NULL;
+  return pspec;
 }
 
 /* Parses @text as a value of @pspec; FALSE when it is not one or is out of
@@ -1359,13 +1369,25 @@ uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
   return FALSE;
 }
 
+/* extra-params would send a key in it out in the request's URL */
+static gboolean
+uri_value_carries_key (const GValue * value)
+{
+  const GstStructure *extra;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return FALSE;
+  extra = gst_value_get_structure (value);
+  return extra && (gst_structure_has_field (extra, "key") ||
+      gst_structure_has_field (extra, "api-key"));
+}
+
 static gboolean
 gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
     const gchar * value, GError ** error)
 {
-  const gchar *property = uri_param_to_property (name);
+  GParamSpec *pspec = uri_param_to_pspec (self, name);
   GValue parsed = G_VALUE_INIT;
-  GParamSpec *pspec;
 
   if (g_str_equal (name, "key") || g_str_equal (name, "api-key")) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
@@ -1373,19 +1395,25 @@ gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
         "property or " POLLEN_API_KEY_ENV);
     return FALSE;
   }
-  if (!property) {
+  if (!pspec) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;
   }
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
   if (!uri_param_to_value (pspec, value, &parsed)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "'%s' is not a valid %s (%s)", value, name,
         g_param_spec_get_blurb (pspec));
     return FALSE;
   }
-  g_object_set_property (G_OBJECT (self), property, &parsed);
+  if (uri_value_carries_key (&parsed)) {
+    g_value_unset (&parsed);
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "a pollen:// URI must not carry the API key: set the api-key "
+        "property or " POLLEN_API_KEY_ENV);
+    return FALSE;
+  }
+  g_object_set_property (G_OBJECT (self), pspec->name, &parsed);
   g_value_unset (&parsed);
   return TRUE;
 }
@@ -1477,9 +1505,9 @@ gst_pollen_src_finalize (GObject * object)
   g_free (self->prompt);
   g_free (self->negative_prompt);
   g_free (self->image);
+  g_free (self->safe);
   g_free (self->aspect_ratio);
   g_free (self->voice);
-  g_free (self->response_format);
   g_free (self->uri);
   g_mutex_clear (&self->lock);
 
@@ -1496,7 +1524,7 @@ gst_pollen_src_init (GstPollenSrc * self)
   self->seed = DEFAULT_SEED;
   self->quality = DEFAULT_QUALITY;
   self->voice = g_strdup (DEFAULT_VOICE);
-  self->response_format = g_strdup (DEFAULT_RESPONSE_FORMAT);
+  self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->skip_failed = DEFAULT_SKIP_FAILED;
   g_mutex_init (&self->lock);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
@@ -1538,12 +1566,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_NEGATIVE_PROMPT,
       g_param_spec_string ("negative-prompt", "Negative Prompt",
-          "What to avoid in the picture (query 'negative_prompt'); unset "
-          "uses the server's default", NULL, PARAM_FLAGS));
+          "What to avoid in the picture, flux and zimage only (query "
+          "'negative_prompt'); unset sends none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_SAFE,
-      g_param_spec_boolean ("safe", "Safe",
-          "Enable the safety content filters (query 'safe')", FALSE,
-          PARAM_FLAGS));
+      g_param_spec_string ("safe", "Safety Filters",
+          "Safety filters run over the prompt, a comma-separated list of "
+          "privacy, secrets, sexual, violence, shield, or nsfw (= sexual,"
+          "violence), true (= privacy,secrets), false (query 'safe'); unset "
+          "sends none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_QUALITY,
       g_param_spec_enum ("quality", "Quality",
           "Picture quality, gptimage only (query 'quality')",
@@ -1572,14 +1602,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "always sent)", FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Speech voice (query 'voice'): alloy, echo, fable, onyx, nova, "
-          "shimmer, ash, ballad, coral, sage, verse, rachel, adam, bella …",
+          "Speech voice (query 'voice'); `pollen-info models audio` lists "
+          "the voices each model has",
           DEFAULT_VOICE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
-      g_param_spec_string ("response-format", "Response Format",
-          "Audio format to ask for (query 'response_format'): mp3, opus, "
-          "aac, flac, wav or pcm; the caps follow what actually arrives",
-          DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS));
+      g_param_spec_enum ("response-format", "Response Format",
+          "Audio format to ask for, speech and music (query "
+          "'response_format'); the caps follow what actually arrives",
+          POLLEN_TYPE_AUDIO_FORMAT, DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_INSTRUMENTAL,
       g_param_spec_boolean ("instrumental", "Instrumental",
           "Music without vocals (query 'instrumental')", FALSE, PARAM_FLAGS));
@@ -1592,9 +1622,9 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_SKIP_FAILED,
       g_param_spec_boolean ("skip-failed", "Skip Failed",
           "Interval mode, when a generation still fails after its retries "
-          "(5xx, 429, network): FALSE (default) posts an error; TRUE posts a "
-          "warning and shows the last picture again in that slot (a gap for "
-          "speech and music). 4xx answers are always errors",
+          "(5xx, 429, network): post a warning and show the last picture "
+          "again in that slot (a gap for speech and music) instead of an "
+          "error; 4xx answers are always errors",
           DEFAULT_SKIP_FAILED, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 }
@@ -1635,4 +1665,5 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
       "Pollinations generator source");
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_MEDIA, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_QUALITY, 0);
+  gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);
 }

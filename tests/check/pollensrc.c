@@ -139,7 +139,7 @@ GST_START_TEST (test_image_properties_on_the_wire)
   push_body (emulator, "/image/", "image/png", png);
   g_object_set (p.src, "prompt", "a lighthouse at dusk, oil painting",
       "model", "gptimage", "width", 1280, "height", 720, "seed", 42,
-      "enhance", TRUE, "negative-prompt", "blurry, text", "safe", TRUE,
+      "enhance", TRUE, "negative-prompt", "blurry, text", "safe", "nsfw,privacy",
       "image", "https://a.example/x.jpg|https://b.example/y.png",
       "transparent", TRUE, "extra-params", extra, NULL);
   gst_util_set_object_arg (G_OBJECT (p.src), "quality", "high");
@@ -157,7 +157,7 @@ GST_START_TEST (test_image_properties_on_the_wire)
   assert_query (request, "seed", "42");
   assert_query (request, "enhance", "true");
   assert_query (request, "negative_prompt", "blurry, text");
-  assert_query (request, "safe", "true");
+  assert_query (request, "safe", "nsfw,privacy");
   assert_query (request, "quality", "high");
   assert_query (request, "image",
       "https://a.example/x.jpg|https://b.example/y.png");
@@ -192,11 +192,11 @@ GST_START_TEST (test_image_defaults_on_the_wire)
   assert_query (request, "width", "1024");
   assert_query (request, "height", "1024");
   assert_query (request, "enhance", "false");
-  assert_query (request, "safe", "false");
   assert_query (request, "quality", "medium");
   assert_query (request, "transparent", "false");
-  /* no seed: the server's default applies */
+  /* no seed, no safety filters: the server's defaults apply */
   fail_if (pollen_emulator_request_get_query (request, "seed"));
+  fail_if (pollen_emulator_request_get_query (request, "safe"));
   fail_if (pollen_emulator_request_get_query (request, "key"));
 
   pipeline_free (&p);
@@ -246,7 +246,8 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
   g_autoptr (PollenEmulatorRequest) music_request = NULL;
 
   g_object_set (speech.src, "prompt", "Hello from GStreamer", "voice", "nova",
-      "response-format", "wav", NULL);
+      "safe", "true", NULL);
+  gst_util_set_object_arg (G_OBJECT (speech.src), "response-format", "wav");
   gst_util_set_object_arg (G_OBJECT (speech.src), "media", "speech");
   speech_caps = run_for_caps (&speech);
   fail_unless (gst_structure_has_name (gst_caps_get_structure (speech_caps,
@@ -264,6 +265,8 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
   assert_query (speech_request, "model", "tts-1");
   assert_query (speech_request, "voice", "nova");
   assert_query (speech_request, "response_format", "wav");
+  /* the reference's boolean still goes out as it was */
+  assert_query (speech_request, "safe", "true");
   music_request = pollen_emulator_wait_request (emulator, 1, 1000);
   fail_unless_equals_string (music_request->path, "/audio/calm piano");
   assert_query (music_request, "model", "elevenmusic");
@@ -1127,8 +1130,8 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
   push_body (emulator, "/audio/", "audio/wav", wav);
   push_error (emulator, "/audio/", 503);
   push_body (emulator, "/audio/", "audio/wav", wav);
-  g_object_set (p.src, "prompt", "hello", "response-format", "wav",
-      "skip-failed", TRUE, "interval", (gdouble) interval / GST_SECOND,
+  gst_util_set_object_arg (G_OBJECT (p.src), "response-format", "wav");
+  g_object_set (p.src, "prompt", "hello", "skip-failed", TRUE, "interval", (gdouble) interval / GST_SECOND,
       NULL);
   gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
@@ -1383,6 +1386,131 @@ GST_START_TEST (test_uri_handler)
 
 GST_END_TEST;
 
+/* A value of @pspec's type other than its default, as URI text. */
+static gchar *
+non_default_text (GParamSpec * pspec)
+{
+  GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
+
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup (G_PARAM_SPEC_BOOLEAN (pspec)->default_value ?
+        "false" : "true");
+  if (type == G_TYPE_UINT)
+    return g_strdup_printf ("%u", G_PARAM_SPEC_UINT (pspec)->default_value
+        + 1);
+  if (type == G_TYPE_INT)
+    return g_strdup_printf ("%d", G_PARAM_SPEC_INT (pspec)->default_value
+        + 1);
+  if (type == G_TYPE_DOUBLE)
+    return g_strdup_printf ("%g", G_PARAM_SPEC_DOUBLE (pspec)->default_value
+        + 1);
+  if (G_TYPE_IS_ENUM (type)) {
+    GParamSpecEnum *spec = G_PARAM_SPEC_ENUM (pspec);
+    GEnumValue *values = spec->enum_class->values;
+
+    return g_strdup (values[values[0].value == spec->default_value ?
+            1 : 0].value_nick);
+  }
+  if (type == G_TYPE_STRING)
+    return g_strdup ("set by uri");
+  if (type == GST_TYPE_STRUCTURE)
+    return g_strdup ("params, private=true");
+  if (type == GST_TYPE_FRACTION)
+    return g_strdup ("25/1");
+  fail ("no test value for %s", pspec->name);
+  return NULL;
+}
+
+/* Sets @pspec to a non-default value through a pollen:// URI and checks
+ * the property took it. */
+static void
+check_property_through_uri (GstElement * src, GParamSpec * pspec)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = non_default_text (pspec);
+  g_autofree gchar *escaped = g_uri_escape_string (text, NULL, FALSE);
+  g_autofree gchar *uri = g_strdup_printf ("pollen://image/x?%s=%s",
+      pspec->name, escaped);
+  GValue want = G_VALUE_INIT, got = G_VALUE_INIT;
+
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src), uri, &error),
+      "%s: %s", uri, error ? error->message : "");
+  g_value_init (&want, pspec->value_type);
+  g_value_init (&got, pspec->value_type);
+  fail_unless (gst_value_deserialize_with_pspec (&want, text, pspec));
+  g_object_get_property (G_OBJECT (src), pspec->name, &got);
+  fail_unless (gst_value_compare (&want, &got) == GST_VALUE_EQUAL,
+      "%s did not take %s", pspec->name, text);
+  g_value_unset (&want);
+  g_value_unset (&got);
+}
+
+/* Every writable pollensrc property but the four a URI must not set can
+ * be set through a URI, by its own name. */
+GST_START_TEST (test_every_property_through_uri)
+{
+  static const gchar *const refused[] = { "prompt", "media", "base-url",
+    "api-key", NULL
+  };
+  GstElement *src = gst_element_factory_make ("pollensrc", NULL);
+  g_autofree GParamSpec **pspecs = NULL;
+  guint i, n, checked = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (src), &n);
+  for (i = 0; i < n; i++) {
+    g_autofree gchar *uri = NULL;
+    g_autoptr (GError) error = NULL;
+
+    if (pspecs[i]->owner_type != G_OBJECT_TYPE (src) ||
+        !(pspecs[i]->flags & G_PARAM_WRITABLE))
+      continue;
+    if (!g_strv_contains (refused, pspecs[i]->name)) {
+      check_property_through_uri (src, pspecs[i]);
+      checked++;
+      continue;
+    }
+    uri = g_strdup_printf ("pollen://image/x?%s=y", pspecs[i]->name);
+    fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), uri, &error));
+  }
+  fail_unless (checked >= 20, "only %u properties", checked);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* gst-inspect shows the documented base-url; the environment variable
+ * still decides where requests go. */
+GST_START_TEST (test_base_url_default_is_the_documented_one)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src, *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  g_autoptr (GstMessage) end = NULL;
+  g_autofree gchar *base_url = NULL;
+
+  g_setenv ("POLLINATIONS_BASE_URL", pollen_emulator_get_url (emulator),
+      TRUE);
+  src = gst_element_factory_make ("pollensrc", NULL);
+  g_object_get (src, "base-url", &base_url, NULL);
+  fail_unless_equals_string (base_url, "https://gen.pollinations.ai");
+
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (src, "prompt", "x", "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  g_setenv ("POLLINATIONS_BASE_URL", "", TRUE);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 1);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_api_key_is_write_only)
 {
   GstElement *src = gst_element_factory_make ("pollensrc", NULL);
@@ -1510,6 +1638,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
+  tcase_add_test (tc, test_every_property_through_uri);
+  tcase_add_test (tc, test_base_url_default_is_the_documented_one);
   tcase_add_test (tc, test_api_key_is_write_only);
   tcase_add_test (tc, test_never_autoplugged_as_a_capture_source);
   tcase_add_test (tc, test_extra_params_refuse_the_key);
