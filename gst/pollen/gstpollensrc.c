@@ -11,9 +11,10 @@
  * SECTION:element-pollensrc
  * @title: pollensrc
  *
- * Generates a picture, a video clip, speech or music from a prompt with the
- * Pollinations API (`GET /image/{prompt}`, `GET /audio/{text}`) and outputs
- * the encoded media, with caps found from the bytes.
+ * Generates a picture, a video clip, speech, music or text from a prompt
+ * with the Pollinations API (`GET /image/{prompt}`, `GET /audio/{text}`,
+ * `GET /text/{prompt}`) and outputs the encoded media, with caps found from
+ * the bytes, or the text as one text/x-raw buffer.
  *
  * By default it generates once, then sends EOS. The whole body is
  * downloaded first and then served with known size and random access, so
@@ -31,7 +32,8 @@
  *
  * It also handles `pollen://` URIs: `pollen://image/<prompt>?width=…`,
  * `pollen://video/<prompt>?duration=…`, `pollen://speech/<text>?voice=…`,
- * `pollen://music/<text>?duration=…`; query names are the API's.
+ * `pollen://music/<text>?duration=…`, `pollen://text/<prompt>?system=…`;
+ * every property can be set there by name, query names are the API's.
  *
  * ## Example launch lines
  * |[
@@ -60,6 +62,7 @@
 #include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollentext.h"
 
 #include <string.h>
 
@@ -78,6 +81,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define PROGRESS_PERIOD (2 * GST_SECOND)
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 #define DEFAULT_SKIP_FAILED FALSE
+#define DEFAULT_TEMPERATURE -1.0        /* not sent */
 
 enum
 {
@@ -100,6 +104,9 @@ enum
   PROP_INSTRUMENTAL,
   PROP_INTERVAL,
   PROP_SKIP_FAILED,
+  PROP_SYSTEM,
+  PROP_TEMPERATURE,
+  PROP_JSON_MODE,
 };
 
 /* One generated body, ready to go out. */
@@ -140,6 +147,9 @@ struct _GstPollenSrc
   gboolean instrumental;
   gdouble interval;
   gboolean skip_failed;
+  gchar *system;
+  gdouble temperature;
+  gboolean json_mode;
   gchar *uri;
 
   /* streaming state */
@@ -188,6 +198,8 @@ gst_pollen_src_media_get_type (void)
         "speech"},
     {GST_POLLEN_SRC_MEDIA_MUSIC, "Music described by the prompt (GET "
           "/audio/{text} with a music model)", "music"},
+    {GST_POLLEN_SRC_MEDIA_TEXT, "Text answering the prompt, as one UTF-8 "
+          "text buffer (GET /text/{prompt})", "text"},
     {0, NULL, NULL}
   };
 
@@ -249,6 +261,8 @@ default_model_for (GstPollenSrcMedia media)
       return "tts-1";
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "elevenmusic";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "openai";
     default:
       return "flux";
   }
@@ -264,12 +278,14 @@ media_action (GstPollenSrcMedia media)
       return "Generating the speech";
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "Generating the music";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "Generating the text";
     default:
       return "Generating the picture";
   }
 }
 
-/* What the answer must be: "image", "video" or "audio" media. */
+/* What the answer must be: "image", "video", "audio" or "text". */
 static const gchar *
 media_kind (GstPollenSrcMedia media)
 {
@@ -279,8 +295,25 @@ media_kind (GstPollenSrcMedia media)
     case GST_POLLEN_SRC_MEDIA_SPEECH:
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "audio";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "text";
     default:
       return "image";
+  }
+}
+
+/* The path a media's request goes to. */
+static const gchar *
+media_endpoint (GstPollenSrcMedia media)
+{
+  switch (media) {
+    case GST_POLLEN_SRC_MEDIA_SPEECH:
+    case GST_POLLEN_SRC_MEDIA_MUSIC:
+      return "/audio";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "/text";
+    default:
+      return "/image";
   }
 }
 
@@ -347,24 +380,39 @@ gst_pollen_src_add_audio_query (GstPollenSrc * self, PollenRequest * request)
   add_query_bool (request, "instrumental", self->instrumental);
 }
 
+/* GET /text/{prompt}. With the object lock. */
+static void
+gst_pollen_src_add_text_query (GstPollenSrc * self, PollenRequest * request)
+{
+  gchar temperature[G_ASCII_DTOSTR_BUF_SIZE];
+
+  add_query_if_set (request, "system", self->system);
+  /* with a dot whatever the locale */
+  if (self->temperature >= 0)
+    pollen_request_add_query (request, "temperature",
+        g_ascii_formatd (temperature, sizeof temperature, "%g",
+            self->temperature));
+  /* the server's name for the JSON switch (the SDK's var_json is dropped) */
+  add_query_bool (request, "json", self->json_mode);
+}
+
 /* Builds the request for one generation from a snapshot of the properties.
  * @seed is the seed to send, or -1 for none. */
 static PollenRequest *
 gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed)
 {
-  gboolean is_audio;
   PollenRequest *request;
 
   GST_OBJECT_LOCK (self);
-  is_audio = self->media == GST_POLLEN_SRC_MEDIA_SPEECH ||
-      self->media == GST_POLLEN_SRC_MEDIA_MUSIC;
-  request = pollen_request_new ("GET", is_audio ? "/audio" : "/image");
+  request = pollen_request_new ("GET", media_endpoint (self->media));
   pollen_request_append_path_segment (request, self->prompt);
 
   /* Always sent: the reference and the server disagree on the default. */
   pollen_request_add_query (request, "model", self->settings.model ?
       self->settings.model : default_model_for (self->media));
-  if (is_audio)
+  if (self->media == GST_POLLEN_SRC_MEDIA_TEXT)
+    gst_pollen_src_add_text_query (self, request);
+  else if (g_str_equal (media_endpoint (self->media), "/audio"))
     gst_pollen_src_add_audio_query (self, request);
   else
     gst_pollen_src_add_image_query (self, request);
@@ -460,6 +508,50 @@ progress_stop (GstElement * element, GstClockID id, GstProgressType type,
 
 /* ---- one generation ---- */
 
+/* A text answer as one UTF-8 text buffer: bytes that are not UTF-8 are
+ * repaired with a warning rather than failing a ticker over one glyph. */
+static Generation *
+gst_pollen_src_text_generation (GstPollenSrc * self, GBytes * body)
+{
+  Generation *generation = g_new0 (Generation, 1);
+  gboolean repaired;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (body, &size);
+  gchar *text = pollen_text_from_bytes (data, size, &repaired);
+
+  if (repaired)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The generated text is not "
+            "valid UTF-8: the invalid bytes were replaced with U+FFFD."),
+        (NULL));
+  generation->body = g_bytes_new_take (text, strlen (text));
+  generation->caps = gst_caps_new_simple ("text/x-raw", "format",
+      G_TYPE_STRING, "utf8", NULL);
+  return generation;
+}
+
+/* The answer as what goes out: text, or media with caps from its bytes.
+ * NULL with @error set when the body is not what @media asked for. */
+static Generation *
+gst_pollen_src_to_generation (GstPollenSrc * self, PollenResponse * response,
+    GstPollenSrcMedia media, GError ** error)
+{
+  Generation *generation;
+  GstCaps *caps;
+
+  if (media == GST_POLLEN_SRC_MEDIA_TEXT)
+    return gst_pollen_src_text_generation (self, response->body);
+
+  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
+      response->content_type, gst_pollen_src_pcm_rate (self),
+      media_kind (media), error);
+  if (!caps)
+    return NULL;
+  generation = g_new0 (Generation, 1);
+  generation->body = g_bytes_ref (response->body);
+  generation->caps = caps;
+  return generation;
+}
+
 /* Generates once, blocking until the whole body is here. Returns NULL with
  * @error set (G_IO_ERROR_CANCELLED when interrupted). */
 static Generation *
@@ -470,8 +562,6 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   g_autoptr (PollenResponse) response = NULL;
   g_autofree gchar *what = NULL;
   GstClockID ticker;
-  Generation *generation;
-  GstCaps *caps;
   GstPollenSrcMedia media;
 
   GST_OBJECT_LOCK (self);
@@ -496,20 +586,10 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   progress_stop (GST_ELEMENT (self), ticker, GST_PROGRESS_TYPE_COMPLETE,
       "Generated");
 
-  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
-      response->content_type, gst_pollen_src_pcm_rate (self),
-      media_kind (media), error);
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
-      "%s, model %s), caps %" GST_PTR_FORMAT, what,
-      g_bytes_get_size (response->body), response->content_type,
-      response->request_id, response->model_used, caps);
-  if (!caps)
-    return NULL;
-
-  generation = g_new0 (Generation, 1);
-  generation->body = g_bytes_ref (response->body);
-  generation->caps = caps;
-  return generation;
+      "%s, model %s)", what, g_bytes_get_size (response->body),
+      response->content_type, response->request_id, response->model_used);
+  return gst_pollen_src_to_generation (self, response, media, error);
 }
 
 static void
@@ -568,6 +648,17 @@ gst_pollen_src_ensure_body (GstPollenSrc * self)
   return GST_FLOW_OK;
 }
 
+static gboolean
+gst_pollen_src_is_text (GstPollenSrc * self)
+{
+  gboolean text;
+
+  GST_OBJECT_LOCK (self);
+  text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  return text;
+}
+
 static GstFlowReturn
 gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
     GstBuffer ** buf)
@@ -584,6 +675,9 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
   if (offset >= size)
     return GST_FLOW_EOS;
   length = MIN (length, size - offset);
+  /* a text buffer must hold whole characters: it goes out in one */
+  if (gst_pollen_src_is_text (self))
+    length = size - offset;
 
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pollen_src_update_caps (self, self->once->caps);
@@ -1146,6 +1240,9 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
     case PROP_SAFE:
       replace_string (object, &self->safe, value);
       break;
+    case PROP_SYSTEM:
+      replace_string (object, &self->system, value);
+      break;
     case PROP_ASPECT_RATIO:
       replace_string (object, &self->aspect_ratio, value);
       break;
@@ -1198,6 +1295,12 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
           break;
         case PROP_SKIP_FAILED:
           self->skip_failed = g_value_get_boolean (value);
+          break;
+        case PROP_TEMPERATURE:
+          self->temperature = g_value_get_double (value);
+          break;
+        case PROP_JSON_MODE:
+          self->json_mode = g_value_get_boolean (value);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1275,6 +1378,15 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SKIP_FAILED:
       g_value_set_boolean (value, self->skip_failed);
+      break;
+    case PROP_SYSTEM:
+      g_value_set_string (value, self->system);
+      break;
+    case PROP_TEMPERATURE:
+      g_value_set_double (value, self->temperature);
+      break;
+    case PROP_JSON_MODE:
+      g_value_set_boolean (value, self->json_mode);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1448,7 +1560,7 @@ gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
   if (!parsed || g_strcmp0 (g_uri_get_scheme (parsed), "pollen") != 0 ||
       !gst_pollen_src_parse_media (g_uri_get_host (parsed), &media)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "'%s' is not a pollen://image|video|speech|music/<prompt> URI", uri);
+        "'%s' is not a pollen://image|video|speech|music|text/<prompt> URI", uri);
     return FALSE;
   }
   path = g_uri_get_path (parsed);
@@ -1506,6 +1618,7 @@ gst_pollen_src_finalize (GObject * object)
   g_free (self->negative_prompt);
   g_free (self->image);
   g_free (self->safe);
+  g_free (self->system);
   g_free (self->aspect_ratio);
   g_free (self->voice);
   g_free (self->uri);
@@ -1526,6 +1639,7 @@ gst_pollen_src_init (GstPollenSrc * self)
   self->voice = g_strdup (DEFAULT_VOICE);
   self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->skip_failed = DEFAULT_SKIP_FAILED;
+  self->temperature = DEFAULT_TEMPERATURE;
   g_mutex_init (&self->lock);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
 }
@@ -1627,6 +1741,19 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "error; 4xx answers are always errors",
           DEFAULT_SKIP_FAILED, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (klass, PROP_SYSTEM,
+      g_param_spec_string ("system", "System Prompt",
+          "How the model should answer, text only (query 'system'), e.g. "
+          "\"One headline of at most ten words.\"", NULL, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_TEMPERATURE,
+      g_param_spec_double ("temperature", "Temperature",
+          "Sampling randomness from 0 to 2, text only (query "
+          "'temperature'); a negative value sends none", -1, 2,
+          DEFAULT_TEMPERATURE, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_JSON_MODE,
+      g_param_spec_boolean ("json-mode", "JSON Mode",
+          "Ask for the text as JSON, text only (query 'json')", FALSE,
+          PARAM_FLAGS));
 }
 
 static void
@@ -1642,15 +1769,16 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   pollen_settings_install_properties (gobject_class, NULL,
       "Model (sent as 'model'); unset uses the media's default: flux "
-      "(image), veo (video), tts-1 (speech), elevenmusic (music)",
+      "(image), veo (video), tts-1 (speech), elevenmusic (music), openai "
+      "(text)",
       DEFAULT_TIMEOUT);
   gst_pollen_src_install_properties (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Pollinations generator source", "Source/Network",
-      "Generates a picture, video clip, speech or music from a prompt with "
-      "the Pollinations API", "gst-pollen contributors");
+      "Generates a picture, video clip, speech, music or text from a prompt "
+      "with the Pollinations API", "gst-pollen contributors");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_pollen_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_pollen_src_stop);

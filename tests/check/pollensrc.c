@@ -281,6 +281,100 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
 
 GST_END_TEST;
 
+static gchar *pop_warnings (GstElement * pipeline);
+
+/* Pulls the one text buffer a one-shot text pipeline makes, then EOS. */
+static gchar *
+pull_text (Pipeline * p)
+{
+  g_autoptr (GstSample) sample = NULL;
+  GstStructure *caps;
+  GstBuffer *buffer;
+  GstMapInfo map;
+  gchar *text;
+
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
+      20 * GST_SECOND);
+  fail_unless (sample != NULL, "no text");
+  caps = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+  fail_unless (gst_structure_has_name (caps, "text/x-raw"));
+  fail_unless_equals_string (gst_structure_get_string (caps, "format"),
+      "utf8");
+  buffer = gst_sample_get_buffer (sample);
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
+          5 * GST_SECOND) == NULL, "more than one text buffer");
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (p->sink)));
+  return text;
+}
+
+GST_START_TEST (test_text_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  Pipeline defaults = pipeline_new (emulator);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (PollenEmulatorRequest) default_request = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *default_text = NULL;
+
+  g_object_set (p.src, "prompt", "a headline about bees", "system",
+      "One line.", "temperature", 0.5, "json-mode", TRUE, "seed", 3,
+      "safe", "nsfw", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  text = pull_text (&p);
+  fail_unless (*text && g_utf8_validate (text, -1, NULL));
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (request->path, "/text/a headline about bees");
+  assert_query (request, "model", "openai");
+  assert_query (request, "system", "One line.");
+  assert_query (request, "temperature", "0.5");
+  assert_query (request, "json", "true");
+  assert_query (request, "seed", "3");
+  assert_query (request, "safe", "nsfw");
+  fail_unless_equals_int (g_hash_table_size (request->query), 6);
+
+  g_object_set (defaults.src, "prompt", "bees", NULL);
+  gst_util_set_object_arg (G_OBJECT (defaults.src), "media", "text");
+  default_text = pull_text (&defaults);
+  default_request = pollen_emulator_wait_request (emulator, 1, 1000);
+  assert_query (default_request, "model", "openai");
+  assert_query (default_request, "json", "false");
+  fail_unless_equals_int (g_hash_table_size (default_request->query), 2);
+
+  pipeline_free (&p);
+  pipeline_free (&defaults);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_text_not_utf8_is_repaired)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GBytes) latin1 = g_bytes_new_static ("caf\xe9 ouvert", 11);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *warnings = NULL;
+
+  push_body (emulator, "/text/", "text/plain", latin1);
+  g_object_set (p.src, "prompt", "x", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  text = pull_text (&p);
+  fail_unless_equals_string (text, "caf\xef\xbf\xbd ouvert");
+  warnings = pop_warnings (p.pipeline);
+  fail_unless (strstr (warnings, "not valid UTF-8"), "%s", warnings);
+
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Caps come from the bytes; the Content-Type only fills in. */
 static void
 check_caps_for (PollenEmulator * emulator, GBytes * body,
@@ -1304,6 +1398,57 @@ GST_START_TEST (test_interval_latency)
 
 GST_END_TEST;
 
+/* A ticker: pollen://text/ with interval, a new text per slot. */
+GST_START_TEST (test_text_per_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *sink = gst_element_factory_make ("appsink", NULL);
+  GstElement *src;
+  guint i, count;
+
+  src = gst_element_make_from_uri (GST_URI_SRC, "pollen://text/news%20of"
+      "%20the%20day?interval=0.3&system=One%20line.&skip-failed=true",
+      NULL, &error);
+  fail_unless (src != NULL, "%s", error ? error->message : "");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+    GstBuffer *buffer;
+
+    fail_unless (sample != NULL);
+    fail_unless (gst_structure_has_name (gst_caps_get_structure
+            (gst_sample_get_caps (sample), 0), "text/x-raw"));
+    buffer = gst_sample_get_buffer (sample);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), i * 300 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+        300 * GST_MSECOND);
+    fail_unless (gst_buffer_get_size (buffer) > 0);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  count = pollen_emulator_get_request_count (emulator);
+  for (i = 0; i < count; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    fail_unless_equals_string (request->path, "/text/news of the day");
+    assert_query (request, "system", "One line.");
+    fail_unless (pollen_emulator_request_get_query (request, "seed"));
+  }
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1617,6 +1762,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_image_defaults_on_the_wire);
   tcase_add_test (tc, test_video_properties_on_the_wire);
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
+  tcase_add_test (tc, test_text_on_the_wire);
+  tcase_add_test (tc, test_text_not_utf8_is_repaired);
   tcase_add_test (tc, test_caps_for_each_media_type);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
@@ -1638,6 +1785,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
+  tcase_add_test (tc, test_text_per_slot);
   tcase_add_test (tc, test_every_property_through_uri);
   tcase_add_test (tc, test_base_url_default_is_the_documented_one);
   tcase_add_test (tc, test_api_key_is_write_only);
