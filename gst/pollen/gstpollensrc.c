@@ -109,11 +109,16 @@ enum
   PROP_JSON_MODE,
 };
 
+/* Custom tags: what makes a generation reproducible and traceable. */
+#define POLLEN_TAG_SEED "pollen-seed"
+#define POLLEN_TAG_REQUEST_ID "pollen-request-id"
+
 /* One generated body, ready to go out. */
 typedef struct
 {
   GBytes *body;
   GstCaps *caps;
+  GstTagList *tags;             /* NULL once sent: one tag event each */
 } Generation;
 
 /* Interval mode: one slot's job for PollenJobs; the worker fills it in. */
@@ -244,6 +249,8 @@ generation_free (Generation * generation)
 {
   g_bytes_unref (generation->body);
   gst_caps_unref (generation->caps);
+  if (generation->tags)
+    gst_tag_list_unref (generation->tags);
   g_free (generation);
 }
 
@@ -396,20 +403,38 @@ gst_pollen_src_add_text_query (GstPollenSrc * self, PollenRequest * request)
   add_query_bool (request, "json", self->json_mode);
 }
 
-/* Builds the request for one generation from a snapshot of the properties.
- * @seed is the seed to send, or -1 for none. */
+/* What a generation was asked with, as tags. With the object lock. */
+static GstTagList *
+gst_pollen_src_request_tags (GstPollenSrc * self, const gchar * model,
+    gint64 seed)
+{
+  GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, self->prompt,
+      GST_TAG_ENCODER, model, NULL);
+
+  if (seed >= 0)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, POLLEN_TAG_SEED,
+        (guint) seed, NULL);
+  return tags;
+}
+
+/* Builds the request for one generation from a snapshot of the properties,
+ * and its tags (*@tags). @seed is the seed to send, or -1 for none. */
 static PollenRequest *
-gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed)
+gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
+    GstTagList ** tags)
 {
   PollenRequest *request;
+  const gchar *model;
 
   GST_OBJECT_LOCK (self);
   request = pollen_request_new ("GET", media_endpoint (self->media));
   pollen_request_append_path_segment (request, self->prompt);
 
   /* Always sent: the reference and the server disagree on the default. */
-  pollen_request_add_query (request, "model", self->settings.model ?
-      self->settings.model : default_model_for (self->media));
+  model = self->settings.model ? self->settings.model :
+      default_model_for (self->media);
+  pollen_request_add_query (request, "model", model);
+  *tags = gst_pollen_src_request_tags (self, model, seed);
   if (self->media == GST_POLLEN_SRC_MEDIA_TEXT)
     gst_pollen_src_add_text_query (self, request);
   else if (g_str_equal (media_endpoint (self->media), "/audio"))
@@ -508,6 +533,66 @@ progress_stop (GstElement * element, GstClockID id, GstProgressType type,
 
 /* ---- one generation ---- */
 
+/* Adds what the server said (the model that answered, the request id) to
+ * the request's @tags, and a summary a person reads in gst-discoverer. */
+static GstTagList *
+gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
+{
+  const gchar *prompt = NULL, *model = NULL;
+  guint seed;
+  g_autoptr (GString) comment = g_string_new (NULL);
+
+  if (response->model_used && *response->model_used)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_ENCODER,
+        response->model_used, NULL);
+  if (response->request_id && *response->request_id)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, POLLEN_TAG_REQUEST_ID,
+        response->request_id, NULL);
+
+  gst_tag_list_peek_string_index (tags, GST_TAG_TITLE, 0, &prompt);
+  gst_tag_list_peek_string_index (tags, GST_TAG_ENCODER, 0, &model);
+  g_string_printf (comment, "Generated with Pollinations by %s from \"%s\"",
+      model, prompt);
+  if (gst_tag_list_get_uint (tags, POLLEN_TAG_SEED, &seed))
+    g_string_append_printf (comment, ", seed %u", seed);
+  if (response->request_id && *response->request_id)
+    g_string_append_printf (comment, ", request id %s", response->request_id);
+  gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_COMMENT,
+      comment->str, NULL);
+  return tags;
+}
+
+/* Sends @generation's tags downstream with its first buffer, and only
+ * then: a slot that shows the last picture again is the same generation.
+ * Through send_event, GstBaseSrc puts them after caps and segment. In pull
+ * mode no event goes out from here (typefind or a demuxer drives the
+ * stream), so they go on the bus, where gst-discoverer reads them. */
+static void
+gst_pollen_src_send_tags (GstPollenSrc * self, Generation * generation)
+{
+  GstTagList *tags = g_steal_pointer (&generation->tags);
+
+  if (!tags)
+    return;
+  if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL) {
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_tag (GST_OBJECT (self), tags));
+    return;
+  }
+  gst_element_send_event (GST_ELEMENT (self), gst_event_new_tag (tags));
+}
+
+static void
+gst_pollen_src_register_tags (void)
+{
+  gst_tag_register_static (POLLEN_TAG_SEED, GST_TAG_FLAG_META, G_TYPE_UINT,
+      "pollen seed", "seed the Pollinations generation used; the same "
+      "prompt, model and seed give the same result", NULL);
+  gst_tag_register_static (POLLEN_TAG_REQUEST_ID, GST_TAG_FLAG_META,
+      G_TYPE_STRING, "pollen request id", "X-Request-Id of the Pollinations "
+      "answer, for support requests", NULL);
+}
+
 /* A text answer as one UTF-8 text buffer: bytes that are not UTF-8 are
  * repaired with a warning rather than failing a ticker over one glyph. */
 static Generation *
@@ -560,15 +645,17 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
 {
   g_autoptr (PollenRequest) request = NULL;
   g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GstTagList) tags = NULL;
   g_autofree gchar *what = NULL;
   GstClockID ticker;
   GstPollenSrcMedia media;
+  Generation *generation;
 
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
 
-  request = gst_pollen_src_build_request (self, seed);
+  request = gst_pollen_src_build_request (self, seed, &tags);
   what = pollen_request_describe (request);
   GST_DEBUG_OBJECT (self, "requesting %s", what);
 
@@ -589,7 +676,11 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
       "%s, model %s)", what, g_bytes_get_size (response->body),
       response->content_type, response->request_id, response->model_used);
-  return gst_pollen_src_to_generation (self, response, media, error);
+  generation = gst_pollen_src_to_generation (self, response, media, error);
+  if (generation)
+    generation->tags = gst_pollen_src_answer_tags (g_steal_pointer (&tags),
+        response);
+  return generation;
 }
 
 static void
@@ -681,6 +772,7 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
 
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pollen_src_update_caps (self, self->once->caps);
+  gst_pollen_src_send_tags (self, self->once);
 
   range = g_bytes_new_from_bytes (self->once->body, offset, length);
   buffer = gst_buffer_new_wrapped_bytes (range);
@@ -982,6 +1074,7 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   } while (!shown);
 
   gst_pollen_src_update_caps (self, shown->caps);
+  gst_pollen_src_send_tags (self, shown);
   *buf = gst_buffer_new_wrapped_bytes (shown->body);
   GST_BUFFER_PTS (*buf) = slot * interval;
   GST_BUFFER_DURATION (*buf) = interval;
@@ -1791,6 +1884,7 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_src_debug, "pollensrc", 0,
       "Pollinations generator source");
+  gst_pollen_src_register_tags ();
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_MEDIA, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_QUALITY, 0);
   gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);

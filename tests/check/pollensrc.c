@@ -375,6 +375,144 @@ GST_START_TEST (test_text_not_utf8_is_repaired)
 
 GST_END_TEST;
 
+/* ---- tags ---- */
+
+/* What reaches the sink: "T" per tag event, "B" per buffer, and the tag
+ * lists. Read once the pipeline stopped. */
+typedef struct
+{
+  GString *order;
+  GPtrArray *tags;
+} TagLog;
+
+static GstPadProbeReturn
+tag_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  TagLog *log = user_data;
+  GstTagList *tags;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append_c (log->order, 'B');
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+      GST_EVENT_TAG) {
+    gst_event_parse_tag (GST_PAD_PROBE_INFO_EVENT (info), &tags);
+    g_string_append_c (log->order, 'T');
+    g_ptr_array_add (log->tags, gst_tag_list_ref (tags));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+tag_log_attach (TagLog * log, GstElement * sink)
+{
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+  log->order = g_string_new (NULL);
+  log->tags = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_tag_list_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, tag_log_probe, log, NULL);
+  gst_object_unref (pad);
+}
+
+static void
+tag_log_clear (TagLog * log)
+{
+  g_string_free (log->order, TRUE);
+  g_ptr_array_unref (log->tags);
+}
+
+static void
+assert_tag_string (GstTagList * tags, const gchar * tag, const gchar * want)
+{
+  g_autofree gchar *value = NULL;
+
+  fail_unless (gst_tag_list_get_string (tags, tag, &value), "no %s", tag);
+  if (want) {
+    fail_unless_equals_string (value, want);
+  } else {
+    fail_unless (*value);
+  }
+}
+
+GST_START_TEST (test_tags_one_shot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("kite");
+  g_autoptr (GstMessage) end = NULL;
+  g_autofree gchar *comment = NULL;
+  TagLog log;
+  GstTagList *tags;
+  guint seed;
+
+  tag_log_attach (&log, p.sink);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "a red kite", "seed", 42, "model", "zimage",
+      NULL);
+  end = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  fail_unless_equals_string (log.order->str, "TB");
+  tags = g_ptr_array_index (log.tags, 0);
+  assert_tag_string (tags, GST_TAG_TITLE, "a red kite");
+  assert_tag_string (tags, GST_TAG_ENCODER, "zimage");
+  assert_tag_string (tags, "pollen-request-id", NULL);
+  fail_unless (gst_tag_list_get_uint (tags, "pollen-seed", &seed));
+  fail_unless_equals_int (seed, 42);
+  fail_unless (gst_tag_list_get_string (tags, GST_TAG_COMMENT, &comment));
+  fail_unless (strstr (comment, "\"a red kite\"") &&
+      strstr (comment, "seed 42"), "%s", comment);
+
+  tag_log_clear (&log);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* One tag event per generation, right before its buffer; a repeated slot
+ * sends none. */
+GST_START_TEST (test_tags_per_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GHashTable) seeds = g_hash_table_new (NULL, NULL);
+  TagLog log;
+  guint i;
+
+  tag_log_attach (&log, p.sink);
+  g_object_set (p.src, "prompt", "tick", "interval", 0.3, NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 4; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 5 * GST_SECOND);
+
+    fail_unless (sample != NULL);
+  }
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  fail_unless (g_str_has_prefix (log.order->str, "TB"), "%s",
+      log.order->str);
+  fail_if (strstr (log.order->str, "TT"), "%s", log.order->str);
+  fail_unless (log.tags->len >= 2, "%s", log.order->str);
+  for (i = 0; i < log.tags->len; i++) {
+    guint seed;
+
+    fail_unless (gst_tag_list_get_uint (g_ptr_array_index (log.tags, i),
+            "pollen-seed", &seed));
+    g_hash_table_add (seeds, GUINT_TO_POINTER (seed));
+  }
+  fail_unless_equals_int (g_hash_table_size (seeds), log.tags->len);
+
+  tag_log_clear (&log);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Caps come from the bytes; the Content-Type only fills in. */
 static void
 check_caps_for (PollenEmulator * emulator, GBytes * body,
@@ -1764,6 +1902,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_text_on_the_wire);
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
+  tcase_add_test (tc, test_tags_one_shot);
+  tcase_add_test (tc, test_tags_per_slot);
   tcase_add_test (tc, test_caps_for_each_media_type);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
