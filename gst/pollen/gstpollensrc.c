@@ -28,7 +28,9 @@
  * is set, shows the last picture again (a GAP event for speech and music)
  * with a warning, so the stream rides out a slow or unreachable server.
  * Its latency is one interval, since a slot's generation may come until
- * the slot ends, and at most two.
+ * the slot ends, and at most two. With #GstPollenSrc:frame-rate the slot's
+ * picture is repeated at that rate, so the stream is live video whose
+ * picture changes exactly at each slot.
  *
  * It also handles `pollen://` URIs: `pollen://image/<prompt>?width=…`,
  * `pollen://video/<prompt>?duration=…`, `pollen://speech/<text>?voice=…`,
@@ -42,8 +44,9 @@
  * gst-launch-1.0 playbin uri="pollen://video/waves%20on%20a%20beach?duration=6"
  * gst-launch-1.0 pollensrc media=speech prompt="Hello from GStreamer" voice=nova \
  *     ! decodebin ! audioconvert ! autoaudiosink
- * gst-launch-1.0 pollensrc prompt="a city skyline at night" interval=10 skip-failed=true \
- *     ! decodebin ! videoconvert ! videorate ! video/x-raw,framerate=25/1 ! autovideosink
+ * gst-launch-1.0 -e pollensrc prompt="a city skyline at night" interval=10 frame-rate=25/1 \
+ *     skip-failed=true ! jpegdec ! videoconvert ! autovideosink
+ * gst-launch-1.0 pollensrc media=text prompt="a haiku about rain" ! fdsink
  * ]|
  */
 
@@ -107,6 +110,7 @@ enum
   PROP_SYSTEM,
   PROP_TEMPERATURE,
   PROP_JSON_MODE,
+  PROP_FRAME_RATE,
 };
 
 /* Custom tags: what makes a generation reproducible and traceable. */
@@ -155,6 +159,7 @@ struct _GstPollenSrc
   gchar *system;
   gdouble temperature;
   gboolean json_mode;
+  gint fps_n, fps_d;
   gchar *uri;
 
   /* streaming state */
@@ -164,6 +169,10 @@ struct _GstPollenSrc
   GstCaps *last_caps;
   Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
+  /* frame-rate mode, snapshot in start() */
+  gint frame_n, frame_d;
+  guint64 next_frame;
+  guint64 frame_slot;           /* the slot self->last is shown in */
 
   /* interval mode: one generation in flight, a slot ahead */
   GMutex lock;
@@ -1054,6 +1063,9 @@ gst_pollen_src_get_interval (GstPollenSrc * self)
   return interval;
 }
 
+static GstFlowReturn gst_pollen_src_create_frame (GstPollenSrc * self,
+    GstBuffer ** buf);
+
 static GstFlowReturn
 gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 {
@@ -1061,6 +1073,9 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   Generation *shown = NULL;
   GstFlowReturn ret;
   guint64 slot;
+
+  if (self->frame_n > 0)
+    return gst_pollen_src_create_frame (self, buf);
 
   do {
     slot = gst_pollen_src_next_slot (self, interval);
@@ -1081,6 +1096,105 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   GST_BUFFER_OFFSET (*buf) = slot;
   GST_BUFFER_OFFSET_END (*buf) = slot + 1;
   return GST_FLOW_OK;
+}
+
+/* ---- frame-rate mode ---- */
+
+/* With frame-rate set, interval mode repeats the slot's picture as one
+ * buffer per frame with exact timestamps: a steady stream for decoders,
+ * encoders and muxers that changes picture exactly at the slot boundary
+ * (videorate would switch half an interval early, at the nearest
+ * timestamp). Each buffer is the whole encoded picture, shared, not
+ * copied. */
+
+static GstClockTime
+gst_pollen_src_frame_time (GstPollenSrc * self, guint64 frame)
+{
+  return gst_util_uint64_scale (frame, self->frame_d * GST_SECOND,
+      self->frame_n);
+}
+
+/* Makes sure the slot of the next frame has its picture: its first frame
+ * waits for the slot's generation (or the last picture again). A slot with
+ * nothing to show, before the first picture, gets a GAP and its frames are
+ * skipped. Returns the next frame's time in *@pts. */
+static GstFlowReturn
+gst_pollen_src_enter_frame_slot (GstPollenSrc * self, GstClockTime interval,
+    GstClockTime * pts)
+{
+  Generation *shown = NULL;
+  GstFlowReturn ret;
+  guint64 slot;
+
+  for (;;) {
+    *pts = gst_pollen_src_frame_time (self, self->next_frame);
+    slot = *pts / interval;
+    if (slot == self->frame_slot)
+      return GST_FLOW_OK;
+    ret = gst_pollen_src_fill_slot (self, slot, interval, &shown);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (shown) {
+      self->frame_slot = slot;
+      return GST_FLOW_OK;
+    }
+    ret = gst_pollen_src_wait_for_slot (self, slot * interval);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    gst_pollen_src_push_gap (self, slot, interval);
+    self->next_frame = gst_util_uint64_scale_ceil ((slot + 1) * interval,
+        self->frame_n, self->frame_d * GST_SECOND);
+  }
+}
+
+static GstFlowReturn
+gst_pollen_src_create_frame (GstPollenSrc * self, GstBuffer ** buf)
+{
+  GstClockTime interval = gst_pollen_src_get_interval (self);
+  g_autoptr (GstCaps) caps = NULL;
+  GstClockTime pts;
+  GstFlowReturn ret;
+
+  ret = gst_pollen_src_enter_frame_slot (self, interval, &pts);
+  if (ret == GST_FLOW_OK)
+    ret = gst_pollen_src_wait_for_slot (self, pts);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  /* the rate in the caps carries over to the decoded video */
+  caps = gst_caps_copy (self->last->caps);
+  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, self->frame_n,
+      self->frame_d, NULL);
+  gst_pollen_src_update_caps (self, caps);
+  gst_pollen_src_send_tags (self, self->last);
+  *buf = gst_buffer_new_wrapped_bytes (self->last->body);
+  GST_BUFFER_PTS (*buf) = pts;
+  GST_BUFFER_DURATION (*buf) =
+      gst_pollen_src_frame_time (self, self->next_frame + 1) - pts;
+  GST_BUFFER_OFFSET (*buf) = self->next_frame;
+  GST_BUFFER_OFFSET_END (*buf) = ++self->next_frame;
+  return GST_FLOW_OK;
+}
+
+/* frame-rate needs pictures, and slots to repeat them in. */
+static gboolean
+gst_pollen_src_check_frame_rate (GstPollenSrc * self)
+{
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  self->frame_n = self->fps_n;
+  self->frame_d = self->fps_d;
+  ok = self->frame_n == 0 || (self->interval > 0 &&
+      self->media == GST_POLLEN_SRC_MEDIA_IMAGE);
+  GST_OBJECT_UNLOCK (self);
+  self->next_frame = 0;
+  self->frame_slot = G_MAXUINT64;
+  if (!ok)
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("frame-rate repeats "
+            "pictures between generations: it needs interval > 0 and "
+            "media=image. Set frame-rate=0/1 otherwise."), (NULL));
+  return ok;
 }
 
 static void
@@ -1157,7 +1271,8 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
             "URI) to what should be generated."), (NULL));
     return FALSE;
   }
-  if (!gst_pollen_src_check_interval (self))
+  if (!gst_pollen_src_check_interval (self) ||
+      !gst_pollen_src_check_frame_rate (self))
     return FALSE;
 
   self->client = pollen_settings_create_client (GST_ELEMENT (self),
@@ -1395,6 +1510,10 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
         case PROP_JSON_MODE:
           self->json_mode = g_value_get_boolean (value);
           break;
+        case PROP_FRAME_RATE:
+          self->fps_n = gst_value_get_fraction_numerator (value);
+          self->fps_d = gst_value_get_fraction_denominator (value);
+          break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
           break;
@@ -1480,6 +1599,9 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_JSON_MODE:
       g_value_set_boolean (value, self->json_mode);
+      break;
+    case PROP_FRAME_RATE:
+      gst_value_set_fraction (value, self->fps_n, self->fps_d);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1733,6 +1855,7 @@ gst_pollen_src_init (GstPollenSrc * self)
   self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->skip_failed = DEFAULT_SKIP_FAILED;
   self->temperature = DEFAULT_TEMPERATURE;
+  self->fps_d = 1;
   g_mutex_init (&self->lock);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
 }
@@ -1847,6 +1970,12 @@ gst_pollen_src_install_properties (GObjectClass * klass)
       g_param_spec_boolean ("json-mode", "JSON Mode",
           "Ask for the text as JSON, text only (query 'json')", FALSE,
           PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_FRAME_RATE,
+      gst_param_spec_fraction ("frame-rate", "Frame Rate",
+          "Interval mode, pictures only: repeat the slot's picture at this "
+          "rate in frames per second, with exact timestamps, so it changes "
+          "exactly at each slot (a live video stream); 0/1 sends one buffer "
+          "per slot", 0, 1, 1000, 1, 0, 1, PARAM_FLAGS));
 }
 
 static void

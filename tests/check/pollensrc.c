@@ -16,6 +16,7 @@
 #include "emumedia.h"
 
 #include <gst/app/gstappsink.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* A 1x1 lossless WebP */
@@ -1587,6 +1588,182 @@ GST_START_TEST (test_text_per_slot)
 
 GST_END_TEST;
 
+/* ---- frame-rate: a live video stream ---- */
+
+/* The documented recipe's pipeline, pointed at @emulator. */
+static GstElement *
+frame_rate_pipeline (PollenEmulator * emulator, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstElement *src;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_object_unref (src);
+  return pipeline;
+}
+
+static gchar *
+sample_checksum (GstSample * sample)
+{
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+  GstMapInfo map;
+  gchar *sum;
+
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_MD5, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return sum;
+}
+
+/* Sends EOS as gst-launch -e does on Ctrl-C and waits for it to come out;
+ * @appsink (or NULL) is drained, since it holds EOS back until then. */
+static void
+assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+  GstSample *sample;
+
+  fail_unless (gst_element_send_event (pipeline, gst_event_new_eos ()));
+  while (appsink && (sample = gst_app_sink_try_pull_sample (GST_APP_SINK
+              (appsink), 5 * GST_SECOND)))
+    gst_sample_unref (sample);
+  end = gst_bus_timed_pop_filtered (bus, 10 * time_scale () * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (end != NULL, "no EOS");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  gst_object_unref (bus);
+}
+
+/* 10 frames a second, a new picture every 0.4 s: decoded frames have exact
+ * timestamps and the picture changes only at the first frame of a slot;
+ * EOS ends the stream. */
+GST_START_TEST (test_frame_rate_switches_on_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = frame_rate_pipeline (emulator,
+      "pollensrc name=src prompt=city width=64 height=48 interval=0.4 "
+      "frame-rate=10/1 skip-failed=true ! jpegdec ! videoconvert "
+      "! video/x-raw,format=I420 ! appsink name=sink sync=true");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_autofree gchar *previous = NULL;
+  guint i, changes = 0;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 16; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+    gchar *sum;
+    GstBuffer *buffer;
+
+    fail_unless (sample != NULL, "frame %u did not come", i);
+    buffer = gst_sample_get_buffer (sample);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), i * 100 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+        100 * GST_MSECOND);
+    sum = sample_checksum (sample);
+    if (previous && !g_str_equal (sum, previous)) {
+      fail_unless (i % 4 == 0, "the picture changed at frame %u", i);
+      changes++;
+    }
+    g_free (previous);
+    previous = sum;
+  }
+  /* a fresh seed per slot gives a new picture (unless the machine is so
+   * slow that every generation was late) */
+  fail_unless (changes >= 1);
+  assert_stops_on_eos (pipeline, sink);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (sink)));
+
+  gst_object_unref (sink);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static const gchar *
+h264_encoder (void)
+{
+  static const gchar *const encoders[] = {
+    "x264enc key-int-max=5", "openh264enc gop-size=5", NULL
+  };
+  guint i;
+
+  for (i = 0; encoders[i]; i++) {
+    g_autofree gchar *name = g_strndup (encoders[i],
+        strcspn (encoders[i], " "));
+    GstElementFactory *factory = gst_element_factory_find (name);
+
+    if (factory) {
+      gst_object_unref (factory);
+      return encoders[i];
+    }
+  }
+  return NULL;
+}
+
+static void
+remove_dir (const gchar * dir)
+{
+  GDir *listing = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (listing && (name = g_dir_read_name (listing))) {
+    g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+    g_remove (path);
+  }
+  if (listing)
+    g_dir_close (listing);
+  g_rmdir (dir);
+}
+
+/* The HLS recipe: segments and a playlist that ends on EOS. */
+GST_START_TEST (test_frame_rate_into_hls)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *dir = g_dir_make_tmp ("pollensrc-hls-XXXXXX", NULL);
+  g_autofree gchar *playlist = g_build_filename (dir, "live.m3u8", NULL);
+  g_autofree gchar *segment = g_build_filename (dir, "seg00000.ts", NULL);
+  g_autofree gchar *description = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *encoder = h264_encoder ();
+  GstElement *pipeline;
+  GStatBuf st;
+
+  if (!encoder) {
+    GST_WARNING ("no H.264 encoder (x264enc, openh264enc): skipped");
+    pollen_emulator_free (emulator);
+    return;
+  }
+  description = g_strdup_printf ("pollensrc name=src prompt=city width=64 "
+      "height=48 interval=0.5 frame-rate=10/1 skip-failed=true ! jpegdec "
+      "! videoconvert ! %s ! h264parse ! hlssink2 target-duration=1 "
+      "location=%s/seg%%05d.ts playlist-location=%s", encoder, dir, playlist);
+  pipeline = frame_rate_pipeline (emulator, description);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_usleep (2 * G_USEC_PER_SEC);
+  assert_stops_on_eos (pipeline, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  fail_unless (g_file_get_contents (playlist, &text, NULL, NULL));
+  fail_unless (strstr (text, "seg00000.ts") && strstr (text,
+          "#EXT-X-ENDLIST"), "%s", text);
+  fail_unless (g_stat (segment, &st) == 0 && st.st_size > 0);
+
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+  remove_dir (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1926,6 +2103,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_text_per_slot);
+  tcase_add_test (tc, test_frame_rate_switches_on_slot);
+  tcase_add_test (tc, test_frame_rate_into_hls);
   tcase_add_test (tc, test_every_property_through_uri);
   tcase_add_test (tc, test_base_url_default_is_the_documented_one);
   tcase_add_test (tc, test_api_key_is_write_only);
