@@ -942,6 +942,49 @@ push_jpegs (PollenEmulator * emulator, const gchar * prompt, guint count,
     push_body (emulator, prefix, "image/jpeg", jpeg);
 }
 
+/* Sets @src up as @settings say and checks that starting is refused with
+ * a SETTINGS error naming @what, before any request. */
+static void
+assert_refused_at_start (const gchar * settings, const gchar * what)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  GstBus *bus = gst_element_get_bus (p.pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gchar **pairs = g_strsplit (settings, " ", -1);
+  guint i;
+
+  for (i = 0; pairs[i]; i++) {
+    gchar **pair = g_strsplit (pairs[i], "=", 2);
+
+    gst_util_set_object_arg (G_OBJECT (p.src), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (pairs);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  fail_unless (strstr (error->message, what), "%s", error->message);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 0);
+  gst_object_unref (bus);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_START_TEST (test_frame_rate_needs_pictures_and_slots)
+{
+  assert_refused_at_start ("prompt=x frame-rate=25/1", "frame-rate");
+  assert_refused_at_start ("prompt=x interval=1 media=speech frame-rate=25/1",
+      "frame-rate");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_tiny_interval_refused)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2105,6 +2148,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_text_per_slot);
   tcase_add_test (tc, test_frame_rate_switches_on_slot);
   tcase_add_test (tc, test_frame_rate_into_hls);
+  tcase_add_test (tc, test_frame_rate_needs_pictures_and_slots);
   tcase_add_test (tc, test_every_property_through_uri);
   tcase_add_test (tc, test_base_url_default_is_the_documented_one);
   tcase_add_test (tc, test_api_key_is_write_only);
