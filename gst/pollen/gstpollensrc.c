@@ -1869,8 +1869,9 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_PROMPT,
       g_param_spec_string ("prompt", "Prompt",
           "What to generate: the picture or video description, the text to "
-          "speak, or the music description. Required; may change while "
-          "PLAYING in interval mode (used from the next slot on)", NULL,
+          "speak, the music description, or what to write. Required; may "
+          "change while PLAYING in interval mode (used from the next slot "
+          "on)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, PROP_MEDIA,

@@ -1875,6 +1875,14 @@ GST_START_TEST (test_uri_handler)
   fail_unless (strstr (error->message, "'0' is not a valid width"), "%s",
       error->message);
   g_clear_error (&error);
+  /* an enum refuses a typo before any request */
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://speech/x?response_format=mp4", &error));
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?extra-params=p,key=sk_abc", &error));
+  fail_unless (strstr (error->message, "must not carry the API key"));
+  g_clear_error (&error);
   /* a URI may neither redirect requests nor carry the key */
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?base-url=http://127.0.0.1:9", &error));
