@@ -1063,41 +1063,6 @@ gst_pollen_src_get_interval (GstPollenSrc * self)
   return interval;
 }
 
-static GstFlowReturn gst_pollen_src_create_frame (GstPollenSrc * self,
-    GstBuffer ** buf);
-
-static GstFlowReturn
-gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
-{
-  GstClockTime interval = gst_pollen_src_get_interval (self);
-  Generation *shown = NULL;
-  GstFlowReturn ret;
-  guint64 slot;
-
-  if (self->frame_n > 0)
-    return gst_pollen_src_create_frame (self, buf);
-
-  do {
-    slot = gst_pollen_src_next_slot (self, interval);
-    ret = gst_pollen_src_fill_slot (self, slot, interval, &shown);
-    if (ret == GST_FLOW_OK)
-      ret = gst_pollen_src_wait_for_slot (self, slot * interval);
-    if (ret != GST_FLOW_OK)
-      return ret;
-    if (!shown)
-      gst_pollen_src_push_gap (self, slot, interval);
-  } while (!shown);
-
-  gst_pollen_src_update_caps (self, shown->caps);
-  gst_pollen_src_send_tags (self, shown);
-  *buf = gst_buffer_new_wrapped_bytes (shown->body);
-  GST_BUFFER_PTS (*buf) = slot * interval;
-  GST_BUFFER_DURATION (*buf) = interval;
-  GST_BUFFER_OFFSET (*buf) = slot;
-  GST_BUFFER_OFFSET_END (*buf) = slot + 1;
-  return GST_FLOW_OK;
-}
-
 /* ---- frame-rate mode ---- */
 
 /* With frame-rate set, interval mode repeats the slot's picture as one
@@ -1195,6 +1160,40 @@ gst_pollen_src_check_frame_rate (GstPollenSrc * self)
             "pictures between generations: it needs interval > 0 and "
             "media=image. Set frame-rate=0/1 otherwise."), (NULL));
   return ok;
+}
+
+/* ---- live create() ---- */
+
+static GstFlowReturn
+gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
+{
+  GstClockTime interval = gst_pollen_src_get_interval (self);
+  Generation *shown = NULL;
+  GstFlowReturn ret;
+  guint64 slot;
+
+  if (self->frame_n > 0)
+    return gst_pollen_src_create_frame (self, buf);
+
+  do {
+    slot = gst_pollen_src_next_slot (self, interval);
+    ret = gst_pollen_src_fill_slot (self, slot, interval, &shown);
+    if (ret == GST_FLOW_OK)
+      ret = gst_pollen_src_wait_for_slot (self, slot * interval);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!shown)
+      gst_pollen_src_push_gap (self, slot, interval);
+  } while (!shown);
+
+  gst_pollen_src_update_caps (self, shown->caps);
+  gst_pollen_src_send_tags (self, shown);
+  *buf = gst_buffer_new_wrapped_bytes (shown->body);
+  GST_BUFFER_PTS (*buf) = slot * interval;
+  GST_BUFFER_DURATION (*buf) = interval;
+  GST_BUFFER_OFFSET (*buf) = slot;
+  GST_BUFFER_OFFSET_END (*buf) = slot + 1;
+  return GST_FLOW_OK;
 }
 
 static void
