@@ -73,6 +73,23 @@ pipeline_free (Pipeline * p)
   gst_object_unref (p->pipeline);
 }
 
+/* A gst-launch description whose pollensrc is named src, pointed at
+ * @emulator. */
+static GstElement *
+launch_pipeline (PollenEmulator * emulator, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstElement *src;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_object_unref (src);
+  return pipeline;
+}
+
 /* Runs to EOS and returns the caps of what came out. */
 static GstCaps *
 run_for_caps (Pipeline * p)
@@ -467,6 +484,40 @@ GST_START_TEST (test_tags_one_shot)
 
   tag_log_clear (&log);
   pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* In pull mode (typefind, as in gst-discoverer) the tags go on the bus. */
+GST_START_TEST (test_tags_pull_mode)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = launch_pipeline (emulator,
+      "pollensrc name=src prompt=kite seed=9 ! typefind ! fakesink");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstTagList *tags = NULL;
+  GstMessage *message;
+  gboolean ended = FALSE;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (!ended && (message = gst_bus_timed_pop_filtered (bus,
+              20 * GST_SECOND, GST_MESSAGE_TAG | GST_MESSAGE_EOS |
+              GST_MESSAGE_ERROR))) {
+    fail_if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR);
+    ended = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_TAG && !tags)
+      gst_message_parse_tag (message, &tags);
+    gst_message_unref (message);
+  }
+  fail_unless (ended && tags != NULL);
+  assert_tag_string (tags, GST_TAG_TITLE, "kite");
+  assert_tag_string (tags, "pollen-request-id", NULL);
+
+  gst_tag_list_unref (tags);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
   pollen_emulator_free (emulator);
 }
 
@@ -1633,22 +1684,6 @@ GST_END_TEST;
 
 /* ---- frame-rate: a live video stream ---- */
 
-/* The documented recipe's pipeline, pointed at @emulator. */
-static GstElement *
-frame_rate_pipeline (PollenEmulator * emulator, const gchar * description)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  GstElement *src;
-
-  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_object_unref (src);
-  return pipeline;
-}
-
 static gchar *
 sample_checksum (GstSample * sample)
 {
@@ -1690,7 +1725,7 @@ assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
 GST_START_TEST (test_frame_rate_switches_on_slot)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  GstElement *pipeline = frame_rate_pipeline (emulator,
+  GstElement *pipeline = launch_pipeline (emulator,
       "pollensrc name=src prompt=city width=64 height=48 interval=0.4 "
       "frame-rate=10/1 skip-failed=true ! jpegdec ! videoconvert "
       "! video/x-raw,format=I420 ! appsink name=sink sync=true");
@@ -1797,7 +1832,7 @@ GST_START_TEST (test_frame_rate_into_hls)
       "height=48 interval=0.5 frame-rate=10/1 skip-failed=true ! jpegdec "
       "! videoconvert ! %s ! h264parse ! hlssink2 target-duration=1 "
       "location=%s/seg%%05d.ts playlist-location=%s", encoder, dir, playlist);
-  pipeline = frame_rate_pipeline (emulator, description);
+  pipeline = launch_pipeline (emulator, description);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   g_usleep (2 * G_USEC_PER_SEC);
   assert_stops_on_eos (pipeline, NULL);
@@ -2140,6 +2175,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
   tcase_add_test (tc, test_tags_one_shot);
   tcase_add_test (tc, test_tags_per_slot);
+  tcase_add_test (tc, test_tags_pull_mode);
   tcase_add_test (tc, test_caps_for_each_media_type);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
