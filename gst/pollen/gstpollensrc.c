@@ -573,9 +573,12 @@ gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
 
 /* Sends @generation's tags downstream with its first buffer, and only
  * then: a slot that shows the last picture again is the same generation.
- * Through send_event, GstBaseSrc puts them after caps and segment. In pull
- * mode no event goes out from here (typefind or a demuxer drives the
- * stream), so they go on the bus, where gst-discoverer reads them. */
+ * GstBaseSrc's send_event queues them to go after caps and segment; it is
+ * called directly, since gst_element_send_event() takes the state lock,
+ * which an EOS or a state change holds while waiting for this streaming
+ * thread. In pull mode no event goes out from here (typefind or a demuxer
+ * drives the stream), so they go on the bus, where gst-discoverer reads
+ * them. */
 static void
 gst_pollen_src_send_tags (GstPollenSrc * self, Generation * generation)
 {
@@ -588,7 +591,8 @@ gst_pollen_src_send_tags (GstPollenSrc * self, Generation * generation)
         gst_message_new_tag (GST_OBJECT (self), tags));
     return;
   }
-  gst_element_send_event (GST_ELEMENT (self), gst_event_new_tag (tags));
+  GST_ELEMENT_CLASS (parent_class)->send_event (GST_ELEMENT (self),
+      gst_event_new_tag (tags));
 }
 
 static void
