@@ -11,9 +11,10 @@
  * SECTION:element-pollensrc
  * @title: pollensrc
  *
- * Generates a picture, a video clip, speech or music from a prompt with the
- * Pollinations API (`GET /image/{prompt}`, `GET /audio/{text}`) and outputs
- * the encoded media, with caps found from the bytes.
+ * Generates a picture, a video clip, speech, music or text from a prompt
+ * with the Pollinations API (`GET /image/{prompt}`, `GET /audio/{text}`,
+ * `GET /text/{prompt}`) and outputs the encoded media, with caps found from
+ * the bytes, or the text as one text/x-raw buffer.
  *
  * By default it generates once, then sends EOS. The whole body is
  * downloaded first and then served with known size and random access, so
@@ -27,11 +28,14 @@
  * is set, shows the last picture again (a GAP event for speech and music)
  * with a warning, so the stream rides out a slow or unreachable server.
  * Its latency is one interval, since a slot's generation may come until
- * the slot ends, and at most two.
+ * the slot ends, and at most two. With #GstPollenSrc:frame-rate the slot's
+ * picture is repeated at that rate, so the stream is live video whose
+ * picture changes exactly at each slot.
  *
  * It also handles `pollen://` URIs: `pollen://image/<prompt>?width=…`,
  * `pollen://video/<prompt>?duration=…`, `pollen://speech/<text>?voice=…`,
- * `pollen://music/<text>?duration=…`; query names are the API's.
+ * `pollen://music/<text>?duration=…`, `pollen://text/<prompt>?system=…`;
+ * every property can be set there by name, query names are the API's.
  *
  * ## Example launch lines
  * |[
@@ -40,8 +44,9 @@
  * gst-launch-1.0 playbin uri="pollen://video/waves%20on%20a%20beach?duration=6"
  * gst-launch-1.0 pollensrc media=speech prompt="Hello from GStreamer" voice=nova \
  *     ! decodebin ! audioconvert ! autoaudiosink
- * gst-launch-1.0 pollensrc prompt="a city skyline at night" interval=10 skip-failed=true \
- *     ! decodebin ! videoconvert ! videorate ! video/x-raw,framerate=25/1 ! autovideosink
+ * gst-launch-1.0 -e pollensrc prompt="a city skyline at night" interval=10 frame-rate=25/1 \
+ *     skip-failed=true ! jpegdec ! videoconvert ! autovideosink
+ * gst-launch-1.0 pollensrc media=text prompt="a haiku about rain" ! fdsink
  * ]|
  */
 
@@ -57,8 +62,10 @@
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
 #include "pollenelement.h"
+#include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollentext.h"
 
 #include <string.h>
 
@@ -71,12 +78,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_SEED -1
 #define DEFAULT_QUALITY GST_POLLEN_SRC_QUALITY_MEDIUM
 #define DEFAULT_VOICE "alloy"
-#define DEFAULT_RESPONSE_FORMAT "mp3"
+#define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_MP3
 #define DEFAULT_TIMEOUT 600     /* video takes minutes (server-notes.md) */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 #define DEFAULT_SKIP_FAILED FALSE
+#define DEFAULT_TEMPERATURE -1.0        /* not sent */
 
 enum
 {
@@ -99,13 +107,22 @@ enum
   PROP_INSTRUMENTAL,
   PROP_INTERVAL,
   PROP_SKIP_FAILED,
+  PROP_SYSTEM,
+  PROP_TEMPERATURE,
+  PROP_JSON_MODE,
+  PROP_FRAME_RATE,
 };
+
+/* Custom tags: what makes a generation reproducible and traceable. */
+#define POLLEN_TAG_SEED "pollen-seed"
+#define POLLEN_TAG_REQUEST_ID "pollen-request-id"
 
 /* One generated body, ready to go out. */
 typedef struct
 {
   GBytes *body;
   GstCaps *caps;
+  GstTagList *tags;             /* NULL once sent: one tag event each */
 } Generation;
 
 /* Interval mode: one slot's job for PollenJobs; the worker fills it in. */
@@ -127,7 +144,7 @@ struct _GstPollenSrc
   gint seed;
   gboolean enhance;
   gchar *negative_prompt;
-  gboolean safe;
+  gchar *safe;
   GstPollenSrcQuality quality;
   gchar *image;
   gboolean transparent;
@@ -135,10 +152,14 @@ struct _GstPollenSrc
   gchar *aspect_ratio;
   gboolean audio;
   gchar *voice;
-  gchar *response_format;
+  PollenAudioFormat response_format;
   gboolean instrumental;
   gdouble interval;
   gboolean skip_failed;
+  gchar *system;
+  gdouble temperature;
+  gboolean json_mode;
+  gint fps_n, fps_d;
   gchar *uri;
 
   /* streaming state */
@@ -148,6 +169,10 @@ struct _GstPollenSrc
   GstCaps *last_caps;
   Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
+  /* frame-rate mode, snapshot in start() */
+  gint frame_n, frame_d;
+  guint64 next_frame;
+  guint64 frame_slot;           /* the slot self->last is shown in */
 
   /* interval mode: one generation in flight, a slot ahead */
   GMutex lock;
@@ -187,6 +212,8 @@ gst_pollen_src_media_get_type (void)
         "speech"},
     {GST_POLLEN_SRC_MEDIA_MUSIC, "Music described by the prompt (GET "
           "/audio/{text} with a music model)", "music"},
+    {GST_POLLEN_SRC_MEDIA_TEXT, "Text answering the prompt, as one UTF-8 "
+          "text buffer (GET /text/{prompt})", "text"},
     {0, NULL, NULL}
   };
 
@@ -231,6 +258,8 @@ generation_free (Generation * generation)
 {
   g_bytes_unref (generation->body);
   gst_caps_unref (generation->caps);
+  if (generation->tags)
+    gst_tag_list_unref (generation->tags);
   g_free (generation);
 }
 
@@ -248,6 +277,8 @@ default_model_for (GstPollenSrcMedia media)
       return "tts-1";
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "elevenmusic";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "openai";
     default:
       return "flux";
   }
@@ -263,12 +294,14 @@ media_action (GstPollenSrcMedia media)
       return "Generating the speech";
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "Generating the music";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "Generating the text";
     default:
       return "Generating the picture";
   }
 }
 
-/* What the answer must be: "image", "video" or "audio" media. */
+/* What the answer must be: "image", "video", "audio" or "text". */
 static const gchar *
 media_kind (GstPollenSrcMedia media)
 {
@@ -278,8 +311,25 @@ media_kind (GstPollenSrcMedia media)
     case GST_POLLEN_SRC_MEDIA_SPEECH:
     case GST_POLLEN_SRC_MEDIA_MUSIC:
       return "audio";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "text";
     default:
       return "image";
+  }
+}
+
+/* The path a media's request goes to. */
+static const gchar *
+media_endpoint (GstPollenSrcMedia media)
+{
+  switch (media) {
+    case GST_POLLEN_SRC_MEDIA_SPEECH:
+    case GST_POLLEN_SRC_MEDIA_MUSIC:
+      return "/audio";
+    case GST_POLLEN_SRC_MEDIA_TEXT:
+      return "/text";
+    default:
+      return "/image";
   }
 }
 
@@ -313,7 +363,6 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
   add_query_uint (request, "height", self->height);
   add_query_bool (request, "enhance", self->enhance);
   add_query_if_set (request, "negative_prompt", self->negative_prompt);
-  add_query_bool (request, "safe", self->safe);
   add_query_if_set (request, "image", self->image);
 
   if (self->media == GST_POLLEN_SRC_MEDIA_IMAGE) {
@@ -336,42 +385,75 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
 static void
 gst_pollen_src_add_audio_query (GstPollenSrc * self, PollenRequest * request)
 {
+  pollen_request_add_query (request, "response_format",
+      pollen_audio_format_nick (self->response_format));
   if (self->media == GST_POLLEN_SRC_MEDIA_SPEECH) {
     pollen_request_add_query (request, "voice", self->voice);
-    pollen_request_add_query (request, "response_format",
-        self->response_format);
     return;
   }
-  pollen_request_add_query (request, "response_format",
-      self->response_format);
   if (self->duration > 0)
     add_query_uint (request, "duration", self->duration);
   add_query_bool (request, "instrumental", self->instrumental);
 }
 
-/* Builds the request for one generation from a snapshot of the properties.
- * @seed is the seed to send, or -1 for none. */
-static PollenRequest *
-gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed)
+/* GET /text/{prompt}. With the object lock. */
+static void
+gst_pollen_src_add_text_query (GstPollenSrc * self, PollenRequest * request)
 {
-  gboolean is_audio;
+  gchar temperature[G_ASCII_DTOSTR_BUF_SIZE];
+
+  add_query_if_set (request, "system", self->system);
+  /* with a dot whatever the locale */
+  if (self->temperature >= 0)
+    pollen_request_add_query (request, "temperature",
+        g_ascii_formatd (temperature, sizeof temperature, "%g",
+            self->temperature));
+  /* the server's name for the JSON switch (the SDK's var_json is dropped) */
+  add_query_bool (request, "json", self->json_mode);
+}
+
+/* What a generation was asked with, as tags. With the object lock. */
+static GstTagList *
+gst_pollen_src_request_tags (GstPollenSrc * self, const gchar * model,
+    gint64 seed)
+{
+  GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, self->prompt,
+      GST_TAG_ENCODER, model, NULL);
+
+  if (seed >= 0)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, POLLEN_TAG_SEED,
+        (guint) seed, NULL);
+  return tags;
+}
+
+/* Builds the request for one generation from a snapshot of the properties,
+ * and its tags (*@tags). @seed is the seed to send, or -1 for none. */
+static PollenRequest *
+gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
+    GstTagList ** tags)
+{
   PollenRequest *request;
+  const gchar *model;
 
   GST_OBJECT_LOCK (self);
-  is_audio = self->media == GST_POLLEN_SRC_MEDIA_SPEECH ||
-      self->media == GST_POLLEN_SRC_MEDIA_MUSIC;
-  request = pollen_request_new ("GET", is_audio ? "/audio" : "/image");
+  request = pollen_request_new ("GET", media_endpoint (self->media));
   pollen_request_append_path_segment (request, self->prompt);
 
   /* Always sent: the reference and the server disagree on the default. */
-  pollen_request_add_query (request, "model", self->settings.model ?
-      self->settings.model : default_model_for (self->media));
-  if (is_audio)
+  model = self->settings.model ? self->settings.model :
+      default_model_for (self->media);
+  pollen_request_add_query (request, "model", model);
+  *tags = gst_pollen_src_request_tags (self, model, seed);
+  if (self->media == GST_POLLEN_SRC_MEDIA_TEXT)
+    gst_pollen_src_add_text_query (self, request);
+  else if (g_str_equal (media_endpoint (self->media), "/audio"))
     gst_pollen_src_add_audio_query (self, request);
   else
     gst_pollen_src_add_image_query (self, request);
   if (seed >= 0)
     add_query_uint (request, "seed", seed);
+  /* every endpoint reads it; unset leaves the server's default (off) */
+  add_query_if_set (request, "safe", self->safe);
 
   pollen_request_add_extra_params (request, self->settings.extra_params);
   GST_OBJECT_UNLOCK (self);
@@ -460,6 +542,114 @@ progress_stop (GstElement * element, GstClockID id, GstProgressType type,
 
 /* ---- one generation ---- */
 
+/* Adds what the server said (the model that answered, the request id) to
+ * the request's @tags, and a summary a person reads in gst-discoverer. */
+static GstTagList *
+gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
+{
+  const gchar *prompt = NULL, *model = NULL;
+  guint seed;
+  g_autoptr (GString) comment = g_string_new (NULL);
+
+  if (response->model_used && *response->model_used)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_ENCODER,
+        response->model_used, NULL);
+  if (response->request_id && *response->request_id)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, POLLEN_TAG_REQUEST_ID,
+        response->request_id, NULL);
+
+  gst_tag_list_peek_string_index (tags, GST_TAG_TITLE, 0, &prompt);
+  gst_tag_list_peek_string_index (tags, GST_TAG_ENCODER, 0, &model);
+  g_string_printf (comment, "Generated with Pollinations by %s from \"%s\"",
+      model, prompt);
+  if (gst_tag_list_get_uint (tags, POLLEN_TAG_SEED, &seed))
+    g_string_append_printf (comment, ", seed %u", seed);
+  if (response->request_id && *response->request_id)
+    g_string_append_printf (comment, ", request id %s", response->request_id);
+  gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_COMMENT,
+      comment->str, NULL);
+  return tags;
+}
+
+/* Sends @generation's tags downstream with its first buffer, and only
+ * then: a slot that shows the last picture again is the same generation.
+ * GstBaseSrc's send_event queues them to go after caps and segment; it is
+ * called directly, since gst_element_send_event() takes the state lock,
+ * which an EOS or a state change holds while waiting for this streaming
+ * thread. In pull mode no event goes out from here (typefind or a demuxer
+ * drives the stream), so they go on the bus, where gst-discoverer reads
+ * them. */
+static void
+gst_pollen_src_send_tags (GstPollenSrc * self, Generation * generation)
+{
+  GstTagList *tags = g_steal_pointer (&generation->tags);
+
+  if (!tags)
+    return;
+  if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL) {
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_tag (GST_OBJECT (self), tags));
+    return;
+  }
+  GST_ELEMENT_CLASS (parent_class)->send_event (GST_ELEMENT (self),
+      gst_event_new_tag (tags));
+}
+
+static void
+gst_pollen_src_register_tags (void)
+{
+  gst_tag_register_static (POLLEN_TAG_SEED, GST_TAG_FLAG_META, G_TYPE_UINT,
+      "pollen seed", "seed the Pollinations generation used; the same "
+      "prompt, model and seed give the same result", NULL);
+  gst_tag_register_static (POLLEN_TAG_REQUEST_ID, GST_TAG_FLAG_META,
+      G_TYPE_STRING, "pollen request id", "X-Request-Id of the Pollinations "
+      "answer, for support requests", NULL);
+}
+
+/* A text answer as one UTF-8 text buffer: bytes that are not UTF-8 are
+ * repaired with a warning rather than failing a ticker over one glyph. */
+static Generation *
+gst_pollen_src_text_generation (GstPollenSrc * self, GBytes * body)
+{
+  Generation *generation = g_new0 (Generation, 1);
+  gboolean repaired;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (body, &size);
+  gchar *text = pollen_text_from_bytes (data, size, &repaired);
+
+  if (repaired)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The generated text is not "
+            "valid UTF-8: the invalid bytes were replaced with U+FFFD."),
+        (NULL));
+  generation->body = g_bytes_new_take (text, strlen (text));
+  generation->caps = gst_caps_new_simple ("text/x-raw", "format",
+      G_TYPE_STRING, "utf8", NULL);
+  return generation;
+}
+
+/* The answer as what goes out: text, or media with caps from its bytes.
+ * NULL with @error set when the body is not what @media asked for. */
+static Generation *
+gst_pollen_src_to_generation (GstPollenSrc * self, PollenResponse * response,
+    GstPollenSrcMedia media, GError ** error)
+{
+  Generation *generation;
+  GstCaps *caps;
+
+  if (media == GST_POLLEN_SRC_MEDIA_TEXT)
+    return gst_pollen_src_text_generation (self, response->body);
+
+  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
+      response->content_type, gst_pollen_src_pcm_rate (self),
+      media_kind (media), error);
+  if (!caps)
+    return NULL;
+  generation = g_new0 (Generation, 1);
+  generation->body = g_bytes_ref (response->body);
+  generation->caps = caps;
+  return generation;
+}
+
 /* Generates once, blocking until the whole body is here. Returns NULL with
  * @error set (G_IO_ERROR_CANCELLED when interrupted). */
 static Generation *
@@ -468,17 +658,17 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
 {
   g_autoptr (PollenRequest) request = NULL;
   g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (GstTagList) tags = NULL;
   g_autofree gchar *what = NULL;
   GstClockID ticker;
-  Generation *generation;
-  GstCaps *caps;
   GstPollenSrcMedia media;
+  Generation *generation;
 
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
 
-  request = gst_pollen_src_build_request (self, seed);
+  request = gst_pollen_src_build_request (self, seed, &tags);
   what = pollen_request_describe (request);
   GST_DEBUG_OBJECT (self, "requesting %s", what);
 
@@ -496,19 +686,13 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   progress_stop (GST_ELEMENT (self), ticker, GST_PROGRESS_TYPE_COMPLETE,
       "Generated");
 
-  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
-      response->content_type, gst_pollen_src_pcm_rate (self),
-      media_kind (media), error);
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
-      "%s, model %s), caps %" GST_PTR_FORMAT, what,
-      g_bytes_get_size (response->body), response->content_type,
-      response->request_id, response->model_used, caps);
-  if (!caps)
-    return NULL;
-
-  generation = g_new0 (Generation, 1);
-  generation->body = g_bytes_ref (response->body);
-  generation->caps = caps;
+      "%s, model %s)", what, g_bytes_get_size (response->body),
+      response->content_type, response->request_id, response->model_used);
+  generation = gst_pollen_src_to_generation (self, response, media, error);
+  if (generation)
+    generation->tags = gst_pollen_src_answer_tags (g_steal_pointer (&tags),
+        response);
   return generation;
 }
 
@@ -568,6 +752,17 @@ gst_pollen_src_ensure_body (GstPollenSrc * self)
   return GST_FLOW_OK;
 }
 
+static gboolean
+gst_pollen_src_is_text (GstPollenSrc * self)
+{
+  gboolean text;
+
+  GST_OBJECT_LOCK (self);
+  text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  return text;
+}
+
 static GstFlowReturn
 gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
     GstBuffer ** buf)
@@ -584,9 +779,13 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
   if (offset >= size)
     return GST_FLOW_EOS;
   length = MIN (length, size - offset);
+  /* a text buffer must hold whole characters: it goes out in one */
+  if (gst_pollen_src_is_text (self))
+    length = size - offset;
 
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pollen_src_update_caps (self, self->once->caps);
+  gst_pollen_src_send_tags (self, self->once);
 
   range = g_bytes_new_from_bytes (self->once->body, offset, length);
   buffer = gst_buffer_new_wrapped_bytes (range);
@@ -868,6 +1067,107 @@ gst_pollen_src_get_interval (GstPollenSrc * self)
   return interval;
 }
 
+/* ---- frame-rate mode ---- */
+
+/* With frame-rate set, interval mode repeats the slot's picture as one
+ * buffer per frame with exact timestamps: a steady stream for decoders,
+ * encoders and muxers that changes picture exactly at the slot boundary
+ * (videorate would switch half an interval early, at the nearest
+ * timestamp). Each buffer is the whole encoded picture, shared, not
+ * copied. */
+
+static GstClockTime
+gst_pollen_src_frame_time (GstPollenSrc * self, guint64 frame)
+{
+  return gst_util_uint64_scale (frame, self->frame_d * GST_SECOND,
+      self->frame_n);
+}
+
+/* Makes sure the slot of the next frame has its picture: its first frame
+ * waits for the slot's generation (or the last picture again). A slot with
+ * nothing to show, before the first picture, gets a GAP and its frames are
+ * skipped. Returns the next frame's time in *@pts. */
+static GstFlowReturn
+gst_pollen_src_enter_frame_slot (GstPollenSrc * self, GstClockTime interval,
+    GstClockTime * pts)
+{
+  Generation *shown = NULL;
+  GstFlowReturn ret;
+  guint64 slot;
+
+  for (;;) {
+    *pts = gst_pollen_src_frame_time (self, self->next_frame);
+    slot = *pts / interval;
+    if (slot == self->frame_slot)
+      return GST_FLOW_OK;
+    ret = gst_pollen_src_fill_slot (self, slot, interval, &shown);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (shown) {
+      self->frame_slot = slot;
+      return GST_FLOW_OK;
+    }
+    ret = gst_pollen_src_wait_for_slot (self, slot * interval);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    gst_pollen_src_push_gap (self, slot, interval);
+    self->next_frame = gst_util_uint64_scale_ceil ((slot + 1) * interval,
+        self->frame_n, self->frame_d * GST_SECOND);
+  }
+}
+
+static GstFlowReturn
+gst_pollen_src_create_frame (GstPollenSrc * self, GstBuffer ** buf)
+{
+  GstClockTime interval = gst_pollen_src_get_interval (self);
+  g_autoptr (GstCaps) caps = NULL;
+  GstClockTime pts;
+  GstFlowReturn ret;
+
+  ret = gst_pollen_src_enter_frame_slot (self, interval, &pts);
+  if (ret == GST_FLOW_OK)
+    ret = gst_pollen_src_wait_for_slot (self, pts);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  /* the rate in the caps carries over to the decoded video */
+  caps = gst_caps_copy (self->last->caps);
+  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, self->frame_n,
+      self->frame_d, NULL);
+  gst_pollen_src_update_caps (self, caps);
+  gst_pollen_src_send_tags (self, self->last);
+  *buf = gst_buffer_new_wrapped_bytes (self->last->body);
+  GST_BUFFER_PTS (*buf) = pts;
+  GST_BUFFER_DURATION (*buf) =
+      gst_pollen_src_frame_time (self, self->next_frame + 1) - pts;
+  GST_BUFFER_OFFSET (*buf) = self->next_frame;
+  GST_BUFFER_OFFSET_END (*buf) = ++self->next_frame;
+  return GST_FLOW_OK;
+}
+
+/* frame-rate needs pictures, and slots to repeat them in. */
+static gboolean
+gst_pollen_src_check_frame_rate (GstPollenSrc * self)
+{
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  self->frame_n = self->fps_n;
+  self->frame_d = self->fps_d;
+  ok = self->frame_n == 0 || (self->interval > 0 &&
+      self->media == GST_POLLEN_SRC_MEDIA_IMAGE);
+  GST_OBJECT_UNLOCK (self);
+  self->next_frame = 0;
+  self->frame_slot = G_MAXUINT64;
+  if (!ok)
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("frame-rate repeats "
+            "pictures between generations: it needs interval > 0 and "
+            "media=image. Set frame-rate=0/1 otherwise."), (NULL));
+  return ok;
+}
+
+/* ---- live create() ---- */
+
 static GstFlowReturn
 gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 {
@@ -875,6 +1175,9 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   Generation *shown = NULL;
   GstFlowReturn ret;
   guint64 slot;
+
+  if (self->frame_n > 0)
+    return gst_pollen_src_create_frame (self, buf);
 
   do {
     slot = gst_pollen_src_next_slot (self, interval);
@@ -888,6 +1191,7 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   } while (!shown);
 
   gst_pollen_src_update_caps (self, shown->caps);
+  gst_pollen_src_send_tags (self, shown);
   *buf = gst_buffer_new_wrapped_bytes (shown->body);
   GST_BUFFER_PTS (*buf) = slot * interval;
   GST_BUFFER_DURATION (*buf) = interval;
@@ -970,7 +1274,8 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
             "URI) to what should be generated."), (NULL));
     return FALSE;
   }
-  if (!gst_pollen_src_check_interval (self))
+  if (!gst_pollen_src_check_interval (self) ||
+      !gst_pollen_src_check_frame_rate (self))
     return FALSE;
 
   self->client = pollen_settings_create_client (GST_ELEMENT (self),
@@ -1143,14 +1448,17 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
     case PROP_IMAGE:
       replace_string (object, &self->image, value);
       break;
+    case PROP_SAFE:
+      replace_string (object, &self->safe, value);
+      break;
+    case PROP_SYSTEM:
+      replace_string (object, &self->system, value);
+      break;
     case PROP_ASPECT_RATIO:
       replace_string (object, &self->aspect_ratio, value);
       break;
     case PROP_VOICE:
       replace_string (object, &self->voice, value);
-      break;
-    case PROP_RESPONSE_FORMAT:
-      replace_string (object, &self->response_format, value);
       break;
     case PROP_INTERVAL:
       GST_OBJECT_LOCK (self);
@@ -1178,11 +1486,11 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
         case PROP_ENHANCE:
           self->enhance = g_value_get_boolean (value);
           break;
-        case PROP_SAFE:
-          self->safe = g_value_get_boolean (value);
-          break;
         case PROP_QUALITY:
           self->quality = g_value_get_enum (value);
+          break;
+        case PROP_RESPONSE_FORMAT:
+          self->response_format = g_value_get_enum (value);
           break;
         case PROP_TRANSPARENT:
           self->transparent = g_value_get_boolean (value);
@@ -1198,6 +1506,16 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
           break;
         case PROP_SKIP_FAILED:
           self->skip_failed = g_value_get_boolean (value);
+          break;
+        case PROP_TEMPERATURE:
+          self->temperature = g_value_get_double (value);
+          break;
+        case PROP_JSON_MODE:
+          self->json_mode = g_value_get_boolean (value);
+          break;
+        case PROP_FRAME_RATE:
+          self->fps_n = gst_value_get_fraction_numerator (value);
+          self->fps_d = gst_value_get_fraction_denominator (value);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1241,7 +1559,7 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->negative_prompt);
       break;
     case PROP_SAFE:
-      g_value_set_boolean (value, self->safe);
+      g_value_set_string (value, self->safe);
       break;
     case PROP_QUALITY:
       g_value_set_enum (value, self->quality);
@@ -1265,7 +1583,7 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->voice);
       break;
     case PROP_RESPONSE_FORMAT:
-      g_value_set_string (value, self->response_format);
+      g_value_set_enum (value, self->response_format);
       break;
     case PROP_INSTRUMENTAL:
       g_value_set_boolean (value, self->instrumental);
@@ -1275,6 +1593,18 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SKIP_FAILED:
       g_value_set_boolean (value, self->skip_failed);
+      break;
+    case PROP_SYSTEM:
+      g_value_set_string (value, self->system);
+      break;
+    case PROP_TEMPERATURE:
+      g_value_set_double (value, self->temperature);
+      break;
+    case PROP_JSON_MODE:
+      g_value_set_boolean (value, self->json_mode);
+      break;
+    case PROP_FRAME_RATE:
+      gst_value_set_fraction (value, self->fps_n, self->fps_d);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1311,35 +1641,45 @@ gst_pollen_src_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-/* The API query parameters a pollen:// URI may carry, and the property
- * each sets. Nothing else: a URI must not redirect requests (base-url) or
- * carry the key, since URIs show up in logs and playbin's current-uri. */
+/* API query names that differ from the property they set. Any other
+ * pollensrc property is set by its own name. */
 static const struct
 {
   const gchar *param;
   const gchar *property;
-} uri_params[] = {
-  {"model", "model"}, {"width", "width"}, {"height", "height"},
-  {"seed", "seed"}, {"enhance", "enhance"},
-  {"negative_prompt", "negative-prompt"}, {"safe", "safe"},
-  {"quality", "quality"}, {"image", "image"},
-  {"transparent", "transparent"}, {"duration", "duration"},
+} uri_aliases[] = {
+  {"negative_prompt", "negative-prompt"},
   {"aspect_ratio", "aspect-ratio"}, {"aspectRatio", "aspect-ratio"},
-  {"audio", "audio"}, {"voice", "voice"},
-  {"response_format", "response-format"}, {"instrumental", "instrumental"},
+  {"response_format", "response-format"}, {"json", "json-mode"},
+  {"skip_failed", "skip-failed"}, {"frame_rate", "frame-rate"},
+  {"extra_params", "extra-params"},
 };
 
-static const gchar *
-uri_param_to_property (const gchar * name)
+/* What a URI must not set: the path already says prompt and media, and a
+ * URI must neither redirect requests (base-url) nor carry the key, since
+ * URIs show up in logs and playbin's current-uri. */
+static const gchar *const uri_refused[] = {
+  "prompt", "media", "base-url", "base_url", "api-key", "key", NULL
+};
+
+/* The writable pollensrc property @name sets, or NULL. */
+static GParamSpec *
+uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
 {
+  GParamSpec *pspec;
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (uri_params); i++) {
-    if (g_str_equal (name, uri_params[i].param) ||
-        g_str_equal (name, uri_params[i].property))
-      return uri_params[i].property;
+  if (g_strv_contains (uri_refused, name))
+    return NULL;
+  for (i = 0; i < G_N_ELEMENTS (uri_aliases); i++) {
+    if (g_str_equal (name, uri_aliases[i].param))
+      name = uri_aliases[i].property;
   }
-  return NULL;
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), name);
+  if (!pspec || pspec->owner_type != GST_TYPE_POLLEN_SRC ||
+      !(pspec->flags & G_PARAM_WRITABLE))
+    return NULL;
+  return pspec;
 }
 
 /* Parses @text as a value of @pspec; FALSE when it is not one or is out of
@@ -1359,13 +1699,25 @@ uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
   return FALSE;
 }
 
+/* extra-params would send a key in it out in the request's URL */
+static gboolean
+uri_value_carries_key (const GValue * value)
+{
+  const GstStructure *extra;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return FALSE;
+  extra = gst_value_get_structure (value);
+  return extra && (gst_structure_has_field (extra, "key") ||
+      gst_structure_has_field (extra, "api-key"));
+}
+
 static gboolean
 gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
     const gchar * value, GError ** error)
 {
-  const gchar *property = uri_param_to_property (name);
+  GParamSpec *pspec = uri_param_to_pspec (self, name);
   GValue parsed = G_VALUE_INIT;
-  GParamSpec *pspec;
 
   if (g_str_equal (name, "key") || g_str_equal (name, "api-key")) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
@@ -1373,19 +1725,25 @@ gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
         "property or " POLLEN_API_KEY_ENV);
     return FALSE;
   }
-  if (!property) {
+  if (!pspec) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "unknown pollen:// parameter '%s'", name);
     return FALSE;
   }
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), property);
   if (!uri_param_to_value (pspec, value, &parsed)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
         "'%s' is not a valid %s (%s)", value, name,
         g_param_spec_get_blurb (pspec));
     return FALSE;
   }
-  g_object_set_property (G_OBJECT (self), property, &parsed);
+  if (uri_value_carries_key (&parsed)) {
+    g_value_unset (&parsed);
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "a pollen:// URI must not carry the API key: set the api-key "
+        "property or " POLLEN_API_KEY_ENV);
+    return FALSE;
+  }
+  g_object_set_property (G_OBJECT (self), pspec->name, &parsed);
   g_value_unset (&parsed);
   return TRUE;
 }
@@ -1420,7 +1778,7 @@ gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
   if (!parsed || g_strcmp0 (g_uri_get_scheme (parsed), "pollen") != 0 ||
       !gst_pollen_src_parse_media (g_uri_get_host (parsed), &media)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "'%s' is not a pollen://image|video|speech|music/<prompt> URI", uri);
+        "'%s' is not a pollen://image|video|speech|music|text/<prompt> URI", uri);
     return FALSE;
   }
   path = g_uri_get_path (parsed);
@@ -1477,9 +1835,10 @@ gst_pollen_src_finalize (GObject * object)
   g_free (self->prompt);
   g_free (self->negative_prompt);
   g_free (self->image);
+  g_free (self->safe);
+  g_free (self->system);
   g_free (self->aspect_ratio);
   g_free (self->voice);
-  g_free (self->response_format);
   g_free (self->uri);
   g_mutex_clear (&self->lock);
 
@@ -1496,8 +1855,10 @@ gst_pollen_src_init (GstPollenSrc * self)
   self->seed = DEFAULT_SEED;
   self->quality = DEFAULT_QUALITY;
   self->voice = g_strdup (DEFAULT_VOICE);
-  self->response_format = g_strdup (DEFAULT_RESPONSE_FORMAT);
+  self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->skip_failed = DEFAULT_SKIP_FAILED;
+  self->temperature = DEFAULT_TEMPERATURE;
+  self->fps_d = 1;
   g_mutex_init (&self->lock);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
 }
@@ -1511,8 +1872,9 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_PROMPT,
       g_param_spec_string ("prompt", "Prompt",
           "What to generate: the picture or video description, the text to "
-          "speak, or the music description. Required; may change while "
-          "PLAYING in interval mode (used from the next slot on)", NULL,
+          "speak, the music description, or what to write. Required; may "
+          "change while PLAYING in interval mode (used from the next slot "
+          "on)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (klass, PROP_MEDIA,
@@ -1538,12 +1900,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_NEGATIVE_PROMPT,
       g_param_spec_string ("negative-prompt", "Negative Prompt",
-          "What to avoid in the picture (query 'negative_prompt'); unset "
-          "uses the server's default", NULL, PARAM_FLAGS));
+          "What to avoid in the picture, flux and zimage only (query "
+          "'negative_prompt'); unset sends none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_SAFE,
-      g_param_spec_boolean ("safe", "Safe",
-          "Enable the safety content filters (query 'safe')", FALSE,
-          PARAM_FLAGS));
+      g_param_spec_string ("safe", "Safety Filters",
+          "Safety filters run over the prompt, a comma-separated list of "
+          "privacy, secrets, sexual, violence, shield, or nsfw (= sexual,"
+          "violence), true (= privacy,secrets), false (query 'safe'); unset "
+          "sends none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_QUALITY,
       g_param_spec_enum ("quality", "Quality",
           "Picture quality, gptimage only (query 'quality')",
@@ -1572,14 +1936,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "always sent)", FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Speech voice (query 'voice'): alloy, echo, fable, onyx, nova, "
-          "shimmer, ash, ballad, coral, sage, verse, rachel, adam, bella …",
+          "Speech voice (query 'voice'); `pollen-info models audio` lists "
+          "the voices each model has",
           DEFAULT_VOICE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
-      g_param_spec_string ("response-format", "Response Format",
-          "Audio format to ask for (query 'response_format'): mp3, opus, "
-          "aac, flac, wav or pcm; the caps follow what actually arrives",
-          DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS));
+      g_param_spec_enum ("response-format", "Response Format",
+          "Audio format to ask for, speech and music (query "
+          "'response_format'); the caps follow what actually arrives",
+          POLLEN_TYPE_AUDIO_FORMAT, DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_INSTRUMENTAL,
       g_param_spec_boolean ("instrumental", "Instrumental",
           "Music without vocals (query 'instrumental')", FALSE, PARAM_FLAGS));
@@ -1592,11 +1956,30 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_SKIP_FAILED,
       g_param_spec_boolean ("skip-failed", "Skip Failed",
           "Interval mode, when a generation still fails after its retries "
-          "(5xx, 429, network): FALSE (default) posts an error; TRUE posts a "
-          "warning and shows the last picture again in that slot (a gap for "
-          "speech and music). 4xx answers are always errors",
+          "(5xx, 429, network): post a warning and show the last picture "
+          "again in that slot (a gap for speech and music) instead of an "
+          "error; 4xx answers are always errors",
           DEFAULT_SKIP_FAILED, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (klass, PROP_SYSTEM,
+      g_param_spec_string ("system", "System Prompt",
+          "How the model should answer, text only (query 'system'), e.g. "
+          "\"One headline of at most ten words.\"", NULL, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_TEMPERATURE,
+      g_param_spec_double ("temperature", "Temperature",
+          "Sampling randomness from 0 to 2, text only (query "
+          "'temperature'); a negative value sends none", -1, 2,
+          DEFAULT_TEMPERATURE, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_JSON_MODE,
+      g_param_spec_boolean ("json-mode", "JSON Mode",
+          "Ask for the text as JSON, text only (query 'json')", FALSE,
+          PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_FRAME_RATE,
+      gst_param_spec_fraction ("frame-rate", "Frame Rate",
+          "Interval mode, pictures only: repeat the slot's picture at this "
+          "rate in frames per second, with exact timestamps, so it changes "
+          "exactly at each slot (a live video stream); 0/1 sends one buffer "
+          "per slot", 0, 1, 1000, 1, 0, 1, PARAM_FLAGS));
 }
 
 static void
@@ -1612,15 +1995,16 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   pollen_settings_install_properties (gobject_class, NULL,
       "Model (sent as 'model'); unset uses the media's default: flux "
-      "(image), veo (video), tts-1 (speech), elevenmusic (music)",
+      "(image), veo (video), tts-1 (speech), elevenmusic (music), openai "
+      "(text)",
       DEFAULT_TIMEOUT);
   gst_pollen_src_install_properties (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Pollinations generator source", "Source/Network",
-      "Generates a picture, video clip, speech or music from a prompt with "
-      "the Pollinations API", "gst-pollen contributors");
+      "Generates a picture, video clip, speech, music or text from a prompt "
+      "with the Pollinations API", "gst-pollen contributors");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_pollen_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_pollen_src_stop);
@@ -1633,6 +2017,8 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_src_debug, "pollensrc", 0,
       "Pollinations generator source");
+  gst_pollen_src_register_tags ();
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_MEDIA, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_QUALITY, 0);
+  gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);
 }

@@ -93,7 +93,9 @@ pollen_settings_init (PollenSettings * settings, const gchar * default_model,
     guint default_timeout)
 {
   settings->api_key = g_strdup (g_getenv (POLLEN_API_KEY_ENV));
-  settings->base_url = default_base_url ();
+  /* NULL until set: gst-inspect reads an instance and must show the
+   * documented default, not this process's environment */
+  settings->base_url = NULL;
   settings->model = g_strdup (default_model);
   settings->timeout = default_timeout;
   settings->retries = POLLEN_DEFAULT_RETRIES;
@@ -133,8 +135,6 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
     case POLLEN_PROP_BASE_URL:
       g_free (settings->base_url);
       settings->base_url = g_value_dup_string (value);
-      if (!settings->base_url)
-        settings->base_url = default_base_url ();
       break;
     case POLLEN_PROP_MODEL:
       g_free (settings->model);
@@ -174,7 +174,8 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
   GST_OBJECT_LOCK (object);
   switch (prop_id) {
     case POLLEN_PROP_BASE_URL:
-      g_value_set_string (value, settings->base_url);
+      g_value_set_string (value, settings->base_url ? settings->base_url :
+          POLLEN_DEFAULT_BASE_URL);
       break;
     case POLLEN_PROP_MODEL:
       g_value_set_string (value, settings->model);
@@ -198,10 +199,12 @@ PollenClient *
 pollen_settings_create_client (GstElement * element,
     PollenSettings * settings)
 {
+  g_autofree gchar *fallback = default_base_url ();
   PollenClient *client;
 
   GST_OBJECT_LOCK (element);
-  client = pollen_client_new (settings->base_url, settings->api_key);
+  client = pollen_client_new (settings->base_url && *settings->base_url ?
+      settings->base_url : fallback, settings->api_key);
   pollen_client_set_timeout (client, settings->timeout);
   pollen_client_set_retries (client, settings->retries);
   if (!settings->api_key || !*settings->api_key)

@@ -16,6 +16,7 @@
 #include "emumedia.h"
 
 #include <gst/app/gstappsink.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* A 1x1 lossless WebP */
@@ -70,6 +71,23 @@ pipeline_free (Pipeline * p)
 {
   gst_element_set_state (p->pipeline, GST_STATE_NULL);
   gst_object_unref (p->pipeline);
+}
+
+/* A gst-launch description whose pollensrc is named src, pointed at
+ * @emulator. */
+static GstElement *
+launch_pipeline (PollenEmulator * emulator, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstElement *src;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_object_unref (src);
+  return pipeline;
 }
 
 /* Runs to EOS and returns the caps of what came out. */
@@ -139,7 +157,7 @@ GST_START_TEST (test_image_properties_on_the_wire)
   push_body (emulator, "/image/", "image/png", png);
   g_object_set (p.src, "prompt", "a lighthouse at dusk, oil painting",
       "model", "gptimage", "width", 1280, "height", 720, "seed", 42,
-      "enhance", TRUE, "negative-prompt", "blurry, text", "safe", TRUE,
+      "enhance", TRUE, "negative-prompt", "blurry, text", "safe", "nsfw,privacy",
       "image", "https://a.example/x.jpg|https://b.example/y.png",
       "transparent", TRUE, "extra-params", extra, NULL);
   gst_util_set_object_arg (G_OBJECT (p.src), "quality", "high");
@@ -157,7 +175,7 @@ GST_START_TEST (test_image_properties_on_the_wire)
   assert_query (request, "seed", "42");
   assert_query (request, "enhance", "true");
   assert_query (request, "negative_prompt", "blurry, text");
-  assert_query (request, "safe", "true");
+  assert_query (request, "safe", "nsfw,privacy");
   assert_query (request, "quality", "high");
   assert_query (request, "image",
       "https://a.example/x.jpg|https://b.example/y.png");
@@ -192,11 +210,11 @@ GST_START_TEST (test_image_defaults_on_the_wire)
   assert_query (request, "width", "1024");
   assert_query (request, "height", "1024");
   assert_query (request, "enhance", "false");
-  assert_query (request, "safe", "false");
   assert_query (request, "quality", "medium");
   assert_query (request, "transparent", "false");
-  /* no seed: the server's default applies */
+  /* no seed, no safety filters: the server's defaults apply */
   fail_if (pollen_emulator_request_get_query (request, "seed"));
+  fail_if (pollen_emulator_request_get_query (request, "safe"));
   fail_if (pollen_emulator_request_get_query (request, "key"));
 
   pipeline_free (&p);
@@ -246,7 +264,8 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
   g_autoptr (PollenEmulatorRequest) music_request = NULL;
 
   g_object_set (speech.src, "prompt", "Hello from GStreamer", "voice", "nova",
-      "response-format", "wav", NULL);
+      "safe", "true", NULL);
+  gst_util_set_object_arg (G_OBJECT (speech.src), "response-format", "wav");
   gst_util_set_object_arg (G_OBJECT (speech.src), "media", "speech");
   speech_caps = run_for_caps (&speech);
   fail_unless (gst_structure_has_name (gst_caps_get_structure (speech_caps,
@@ -264,6 +283,8 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
   assert_query (speech_request, "model", "tts-1");
   assert_query (speech_request, "voice", "nova");
   assert_query (speech_request, "response_format", "wav");
+  /* the reference's boolean still goes out as it was */
+  assert_query (speech_request, "safe", "true");
   music_request = pollen_emulator_wait_request (emulator, 1, 1000);
   fail_unless_equals_string (music_request->path, "/audio/calm piano");
   assert_query (music_request, "model", "elevenmusic");
@@ -273,6 +294,272 @@ GST_START_TEST (test_speech_and_music_on_the_wire)
 
   pipeline_free (&speech);
   pipeline_free (&music);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static gchar *pop_warnings (GstElement * pipeline);
+
+/* Pulls the one text buffer a one-shot text pipeline makes, then EOS. */
+static gchar *
+pull_text (Pipeline * p)
+{
+  g_autoptr (GstSample) sample = NULL;
+  GstStructure *caps;
+  GstBuffer *buffer;
+  GstMapInfo map;
+  gchar *text;
+
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
+      20 * GST_SECOND);
+  fail_unless (sample != NULL, "no text");
+  caps = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+  fail_unless (gst_structure_has_name (caps, "text/x-raw"));
+  fail_unless_equals_string (gst_structure_get_string (caps, "format"),
+      "utf8");
+  buffer = gst_sample_get_buffer (sample);
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
+          5 * GST_SECOND) == NULL, "more than one text buffer");
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (p->sink)));
+  return text;
+}
+
+GST_START_TEST (test_text_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  Pipeline defaults = pipeline_new (emulator);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (PollenEmulatorRequest) default_request = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *default_text = NULL;
+
+  g_object_set (p.src, "prompt", "a headline about bees", "system",
+      "One line.", "temperature", 0.5, "json-mode", TRUE, "seed", 3,
+      "safe", "nsfw", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  text = pull_text (&p);
+  fail_unless (*text && g_utf8_validate (text, -1, NULL));
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (request->path, "/text/a headline about bees");
+  assert_query (request, "model", "openai");
+  assert_query (request, "system", "One line.");
+  assert_query (request, "temperature", "0.5");
+  assert_query (request, "json", "true");
+  assert_query (request, "seed", "3");
+  assert_query (request, "safe", "nsfw");
+  fail_unless_equals_int (g_hash_table_size (request->query), 6);
+
+  g_object_set (defaults.src, "prompt", "bees", NULL);
+  gst_util_set_object_arg (G_OBJECT (defaults.src), "media", "text");
+  default_text = pull_text (&defaults);
+  default_request = pollen_emulator_wait_request (emulator, 1, 1000);
+  assert_query (default_request, "model", "openai");
+  assert_query (default_request, "json", "false");
+  fail_unless_equals_int (g_hash_table_size (default_request->query), 2);
+
+  pipeline_free (&p);
+  pipeline_free (&defaults);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_text_not_utf8_is_repaired)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GBytes) latin1 = g_bytes_new_static ("caf\xe9 ouvert", 11);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *warnings = NULL;
+
+  push_body (emulator, "/text/", "text/plain", latin1);
+  g_object_set (p.src, "prompt", "x", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  text = pull_text (&p);
+  fail_unless_equals_string (text, "caf\xef\xbf\xbd ouvert");
+  warnings = pop_warnings (p.pipeline);
+  fail_unless (strstr (warnings, "not valid UTF-8"), "%s", warnings);
+
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- tags ---- */
+
+/* What reaches the sink: "T" per tag event, "B" per buffer, and the tag
+ * lists. Read once the pipeline stopped. */
+typedef struct
+{
+  GString *order;
+  GPtrArray *tags;
+} TagLog;
+
+static GstPadProbeReturn
+tag_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  TagLog *log = user_data;
+  GstTagList *tags;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append_c (log->order, 'B');
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+      GST_EVENT_TAG) {
+    gst_event_parse_tag (GST_PAD_PROBE_INFO_EVENT (info), &tags);
+    g_string_append_c (log->order, 'T');
+    g_ptr_array_add (log->tags, gst_tag_list_ref (tags));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+tag_log_attach (TagLog * log, GstElement * sink)
+{
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+  log->order = g_string_new (NULL);
+  log->tags = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_tag_list_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, tag_log_probe, log, NULL);
+  gst_object_unref (pad);
+}
+
+static void
+tag_log_clear (TagLog * log)
+{
+  g_string_free (log->order, TRUE);
+  g_ptr_array_unref (log->tags);
+}
+
+static void
+assert_tag_string (GstTagList * tags, const gchar * tag, const gchar * want)
+{
+  g_autofree gchar *value = NULL;
+
+  fail_unless (gst_tag_list_get_string (tags, tag, &value), "no %s", tag);
+  if (want) {
+    fail_unless_equals_string (value, want);
+  } else {
+    fail_unless (*value);
+  }
+}
+
+GST_START_TEST (test_tags_one_shot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("kite");
+  g_autoptr (GstMessage) end = NULL;
+  g_autofree gchar *comment = NULL;
+  TagLog log;
+  GstTagList *tags;
+  guint seed;
+
+  tag_log_attach (&log, p.sink);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "a red kite", "seed", 42, "model", "zimage",
+      NULL);
+  end = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  fail_unless_equals_string (log.order->str, "TB");
+  tags = g_ptr_array_index (log.tags, 0);
+  assert_tag_string (tags, GST_TAG_TITLE, "a red kite");
+  assert_tag_string (tags, GST_TAG_ENCODER, "zimage");
+  assert_tag_string (tags, "pollen-request-id", NULL);
+  fail_unless (gst_tag_list_get_uint (tags, "pollen-seed", &seed));
+  fail_unless_equals_int (seed, 42);
+  fail_unless (gst_tag_list_get_string (tags, GST_TAG_COMMENT, &comment));
+  fail_unless (strstr (comment, "\"a red kite\"") &&
+      strstr (comment, "seed 42"), "%s", comment);
+
+  tag_log_clear (&log);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* In pull mode (typefind, as in gst-discoverer) the tags go on the bus. */
+GST_START_TEST (test_tags_pull_mode)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = launch_pipeline (emulator,
+      "pollensrc name=src prompt=kite seed=9 ! typefind ! fakesink");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstTagList *tags = NULL;
+  GstMessage *message;
+  gboolean ended = FALSE;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (!ended && (message = gst_bus_timed_pop_filtered (bus,
+              20 * GST_SECOND, GST_MESSAGE_TAG | GST_MESSAGE_EOS |
+              GST_MESSAGE_ERROR))) {
+    fail_if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR);
+    ended = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_TAG && !tags)
+      gst_message_parse_tag (message, &tags);
+    gst_message_unref (message);
+  }
+  fail_unless (ended && tags != NULL);
+  assert_tag_string (tags, GST_TAG_TITLE, "kite");
+  assert_tag_string (tags, "pollen-request-id", NULL);
+
+  gst_tag_list_unref (tags);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* One tag event per generation, right before its buffer; a repeated slot
+ * sends none. */
+GST_START_TEST (test_tags_per_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GHashTable) seeds = g_hash_table_new (NULL, NULL);
+  TagLog log;
+  guint i;
+
+  tag_log_attach (&log, p.sink);
+  g_object_set (p.src, "prompt", "tick", "interval", 0.3, NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 4; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink), 5 * GST_SECOND);
+
+    fail_unless (sample != NULL);
+  }
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  fail_unless (g_str_has_prefix (log.order->str, "TB"), "%s",
+      log.order->str);
+  fail_if (strstr (log.order->str, "TT"), "%s", log.order->str);
+  fail_unless (log.tags->len >= 2, "%s", log.order->str);
+  for (i = 0; i < log.tags->len; i++) {
+    guint seed;
+
+    fail_unless (gst_tag_list_get_uint (g_ptr_array_index (log.tags, i),
+            "pollen-seed", &seed));
+    g_hash_table_add (seeds, GUINT_TO_POINTER (seed));
+  }
+  fail_unless_equals_int (g_hash_table_size (seeds), log.tags->len);
+
+  tag_log_clear (&log);
+  pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
 
@@ -706,6 +993,49 @@ push_jpegs (PollenEmulator * emulator, const gchar * prompt, guint count,
     push_body (emulator, prefix, "image/jpeg", jpeg);
 }
 
+/* Sets @src up as @settings say and checks that starting is refused with
+ * a SETTINGS error naming @what, before any request. */
+static void
+assert_refused_at_start (const gchar * settings, const gchar * what)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  GstBus *bus = gst_element_get_bus (p.pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gchar **pairs = g_strsplit (settings, " ", -1);
+  guint i;
+
+  for (i = 0; pairs[i]; i++) {
+    gchar **pair = g_strsplit (pairs[i], "=", 2);
+
+    gst_util_set_object_arg (G_OBJECT (p.src), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (pairs);
+  fail_unless_equals_int (gst_element_set_state (p.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  fail_unless (strstr (error->message, what), "%s", error->message);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 0);
+  gst_object_unref (bus);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_START_TEST (test_frame_rate_needs_pictures_and_slots)
+{
+  assert_refused_at_start ("prompt=x frame-rate=25/1", "frame-rate");
+  assert_refused_at_start ("prompt=x interval=1 media=speech frame-rate=25/1",
+      "frame-rate");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_tiny_interval_refused)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1127,8 +1457,8 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
   push_body (emulator, "/audio/", "audio/wav", wav);
   push_error (emulator, "/audio/", 503);
   push_body (emulator, "/audio/", "audio/wav", wav);
-  g_object_set (p.src, "prompt", "hello", "response-format", "wav",
-      "skip-failed", TRUE, "interval", (gdouble) interval / GST_SECOND,
+  gst_util_set_object_arg (G_OBJECT (p.src), "response-format", "wav");
+  g_object_set (p.src, "prompt", "hello", "skip-failed", TRUE, "interval", (gdouble) interval / GST_SECOND,
       NULL);
   gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
@@ -1301,6 +1631,225 @@ GST_START_TEST (test_interval_latency)
 
 GST_END_TEST;
 
+/* A ticker: pollen://text/ with interval, a new text per slot. */
+GST_START_TEST (test_text_per_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *sink = gst_element_factory_make ("appsink", NULL);
+  GstElement *src;
+  guint i, count;
+
+  src = gst_element_make_from_uri (GST_URI_SRC, "pollen://text/news%20of"
+      "%20the%20day?interval=0.3&system=One%20line.&skip-failed=true",
+      NULL, &error);
+  fail_unless (src != NULL, "%s", error ? error->message : "");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+    GstBuffer *buffer;
+
+    fail_unless (sample != NULL);
+    fail_unless (gst_structure_has_name (gst_caps_get_structure
+            (gst_sample_get_caps (sample), 0), "text/x-raw"));
+    buffer = gst_sample_get_buffer (sample);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), i * 300 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+        300 * GST_MSECOND);
+    fail_unless (gst_buffer_get_size (buffer) > 0);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  count = pollen_emulator_get_request_count (emulator);
+  for (i = 0; i < count; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    fail_unless_equals_string (request->path, "/text/news of the day");
+    assert_query (request, "system", "One line.");
+    fail_unless (pollen_emulator_request_get_query (request, "seed"));
+  }
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- frame-rate: a live video stream ---- */
+
+static gchar *
+sample_checksum (GstSample * sample)
+{
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+  GstMapInfo map;
+  gchar *sum;
+
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_MD5, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return sum;
+}
+
+/* Sends EOS as gst-launch -e does on Ctrl-C and waits for it to come out;
+ * @appsink (or NULL) is drained, since it holds EOS back until then. */
+static void
+assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+  GstSample *sample;
+
+  fail_unless (gst_element_send_event (pipeline, gst_event_new_eos ()));
+  while (appsink && (sample = gst_app_sink_try_pull_sample (GST_APP_SINK
+              (appsink), 5 * GST_SECOND)))
+    gst_sample_unref (sample);
+  end = gst_bus_timed_pop_filtered (bus, 10 * time_scale () * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (end != NULL, "no EOS");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  gst_object_unref (bus);
+}
+
+/* 10 frames a second, a new picture every 0.4 s: decoded frames have exact
+ * timestamps and the picture changes only at the first frame of a slot;
+ * EOS ends the stream. On a slow machine the first picture may miss the
+ * first slots, whose frames are skipped: the stream then starts at a later
+ * slot. */
+GST_START_TEST (test_frame_rate_switches_on_slot)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = launch_pipeline (emulator,
+      "pollensrc name=src prompt=city width=64 height=48 interval=0.4 "
+      "frame-rate=10/1 skip-failed=true ! jpegdec ! videoconvert "
+      "! video/x-raw,format=I420 ! appsink name=sink sync=true");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_autofree gchar *previous = NULL;
+  GstClockTime start = GST_CLOCK_TIME_NONE;
+  guint i, changes = 0;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  for (i = 0; i < 16; i++) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 5 * GST_SECOND);
+    gchar *sum;
+    GstBuffer *buffer;
+
+    fail_unless (sample != NULL, "frame %u did not come", i);
+    buffer = gst_sample_get_buffer (sample);
+    if (i == 0) {
+      start = GST_BUFFER_PTS (buffer);
+      fail_unless (start % (400 * GST_MSECOND) == 0);
+    }
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer),
+        start + i * 100 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+        100 * GST_MSECOND);
+    sum = sample_checksum (sample);
+    if (previous && !g_str_equal (sum, previous)) {
+      fail_unless (i % 4 == 0, "the picture changed at frame %u", i);
+      changes++;
+    }
+    g_free (previous);
+    previous = sum;
+  }
+  /* a fresh seed per slot gives a new picture (unless the machine is so
+   * slow that every generation was late) */
+  fail_unless (changes >= 1);
+  assert_stops_on_eos (pipeline, sink);
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (sink)));
+
+  gst_object_unref (sink);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static const gchar *
+h264_encoder (void)
+{
+  static const gchar *const encoders[] = {
+    "x264enc key-int-max=5", "openh264enc gop-size=5", NULL
+  };
+  guint i;
+
+  for (i = 0; encoders[i]; i++) {
+    g_autofree gchar *name = g_strndup (encoders[i],
+        strcspn (encoders[i], " "));
+    GstElementFactory *factory = gst_element_factory_find (name);
+
+    if (factory) {
+      gst_object_unref (factory);
+      return encoders[i];
+    }
+  }
+  return NULL;
+}
+
+static void
+remove_dir (const gchar * dir)
+{
+  GDir *listing = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (listing && (name = g_dir_read_name (listing))) {
+    g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+    g_remove (path);
+  }
+  if (listing)
+    g_dir_close (listing);
+  g_rmdir (dir);
+}
+
+/* The HLS recipe: segments and a playlist that ends on EOS. */
+GST_START_TEST (test_frame_rate_into_hls)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *dir = g_dir_make_tmp ("pollensrc-hls-XXXXXX", NULL);
+  g_autofree gchar *playlist = g_build_filename (dir, "live.m3u8", NULL);
+  g_autofree gchar *segment = g_build_filename (dir, "seg00000.ts", NULL);
+  g_autofree gchar *description = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *encoder = h264_encoder ();
+  GstElement *pipeline;
+  GStatBuf st;
+
+  if (!encoder) {
+    GST_WARNING ("no H.264 encoder (x264enc, openh264enc): skipped");
+    pollen_emulator_free (emulator);
+    return;
+  }
+  description = g_strdup_printf ("pollensrc name=src prompt=city width=64 "
+      "height=48 interval=0.5 frame-rate=10/1 skip-failed=true ! jpegdec "
+      "! videoconvert ! %s ! h264parse ! hlssink2 target-duration=1 "
+      "location=%s/seg%%05d.ts playlist-location=%s", encoder, dir, playlist);
+  pipeline = launch_pipeline (emulator, description);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_usleep (2 * G_USEC_PER_SEC);
+  assert_stops_on_eos (pipeline, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  fail_unless (g_file_get_contents (playlist, &text, NULL, NULL));
+  fail_unless (strstr (text, "seg00000.ts") && strstr (text,
+          "#EXT-X-ENDLIST"), "%s", text);
+  fail_unless (g_stat (segment, &st) == 0 && st.st_size > 0);
+
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+  remove_dir (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_uri_handler)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1369,6 +1918,14 @@ GST_START_TEST (test_uri_handler)
   fail_unless (strstr (error->message, "'0' is not a valid width"), "%s",
       error->message);
   g_clear_error (&error);
+  /* an enum refuses a typo before any request */
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://speech/x?response_format=mp4", &error));
+  g_clear_error (&error);
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/x?extra-params=p,key=sk_abc", &error));
+  fail_unless (strstr (error->message, "must not carry the API key"));
+  g_clear_error (&error);
   /* a URI may neither redirect requests nor carry the key */
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?base-url=http://127.0.0.1:9", &error));
@@ -1378,6 +1935,131 @@ GST_START_TEST (test_uri_handler)
           "pollen://image/x?key=sk_abc", &error));
   fail_unless (strstr (error->message, "must not carry the API key"));
   gst_object_unref (src);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A value of @pspec's type other than its default, as URI text. */
+static gchar *
+non_default_text (GParamSpec * pspec)
+{
+  GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
+
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup (G_PARAM_SPEC_BOOLEAN (pspec)->default_value ?
+        "false" : "true");
+  if (type == G_TYPE_UINT)
+    return g_strdup_printf ("%u", G_PARAM_SPEC_UINT (pspec)->default_value
+        + 1);
+  if (type == G_TYPE_INT)
+    return g_strdup_printf ("%d", G_PARAM_SPEC_INT (pspec)->default_value
+        + 1);
+  if (type == G_TYPE_DOUBLE)
+    return g_strdup_printf ("%g", G_PARAM_SPEC_DOUBLE (pspec)->default_value
+        + 1);
+  if (G_TYPE_IS_ENUM (type)) {
+    GParamSpecEnum *spec = G_PARAM_SPEC_ENUM (pspec);
+    GEnumValue *values = spec->enum_class->values;
+
+    return g_strdup (values[values[0].value == spec->default_value ?
+            1 : 0].value_nick);
+  }
+  if (type == G_TYPE_STRING)
+    return g_strdup ("set by uri");
+  if (type == GST_TYPE_STRUCTURE)
+    return g_strdup ("params, private=true");
+  if (type == GST_TYPE_FRACTION)
+    return g_strdup ("25/1");
+  fail ("no test value for %s", pspec->name);
+  return NULL;
+}
+
+/* Sets @pspec to a non-default value through a pollen:// URI and checks
+ * the property took it. */
+static void
+check_property_through_uri (GstElement * src, GParamSpec * pspec)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = non_default_text (pspec);
+  g_autofree gchar *escaped = g_uri_escape_string (text, NULL, FALSE);
+  g_autofree gchar *uri = g_strdup_printf ("pollen://image/x?%s=%s",
+      pspec->name, escaped);
+  GValue want = G_VALUE_INIT, got = G_VALUE_INIT;
+
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src), uri, &error),
+      "%s: %s", uri, error ? error->message : "");
+  g_value_init (&want, pspec->value_type);
+  g_value_init (&got, pspec->value_type);
+  fail_unless (gst_value_deserialize_with_pspec (&want, text, pspec));
+  g_object_get_property (G_OBJECT (src), pspec->name, &got);
+  fail_unless (gst_value_compare (&want, &got) == GST_VALUE_EQUAL,
+      "%s did not take %s", pspec->name, text);
+  g_value_unset (&want);
+  g_value_unset (&got);
+}
+
+/* Every writable pollensrc property but the four a URI must not set can
+ * be set through a URI, by its own name. */
+GST_START_TEST (test_every_property_through_uri)
+{
+  static const gchar *const refused[] = { "prompt", "media", "base-url",
+    "api-key", NULL
+  };
+  GstElement *src = gst_element_factory_make ("pollensrc", NULL);
+  g_autofree GParamSpec **pspecs = NULL;
+  guint i, n, checked = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (src), &n);
+  for (i = 0; i < n; i++) {
+    g_autofree gchar *uri = NULL;
+    g_autoptr (GError) error = NULL;
+
+    if (pspecs[i]->owner_type != G_OBJECT_TYPE (src) ||
+        !(pspecs[i]->flags & G_PARAM_WRITABLE))
+      continue;
+    if (!g_strv_contains (refused, pspecs[i]->name)) {
+      check_property_through_uri (src, pspecs[i]);
+      checked++;
+      continue;
+    }
+    uri = g_strdup_printf ("pollen://image/x?%s=y", pspecs[i]->name);
+    fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src), uri, &error));
+  }
+  fail_unless (checked >= 20, "only %u properties", checked);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* gst-inspect shows the documented base-url; the environment variable
+ * still decides where requests go. */
+GST_START_TEST (test_base_url_default_is_the_documented_one)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src, *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  g_autoptr (GstMessage) end = NULL;
+  g_autofree gchar *base_url = NULL;
+
+  g_setenv ("POLLINATIONS_BASE_URL", pollen_emulator_get_url (emulator),
+      TRUE);
+  src = gst_element_factory_make ("pollensrc", NULL);
+  g_object_get (src, "base-url", &base_url, NULL);
+  fail_unless_equals_string (base_url, "https://gen.pollinations.ai");
+
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (src, "prompt", "x", "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  g_setenv ("POLLINATIONS_BASE_URL", "", TRUE);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 1);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
   pollen_emulator_free (emulator);
 }
 
@@ -1489,6 +2171,11 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_image_defaults_on_the_wire);
   tcase_add_test (tc, test_video_properties_on_the_wire);
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
+  tcase_add_test (tc, test_text_on_the_wire);
+  tcase_add_test (tc, test_text_not_utf8_is_repaired);
+  tcase_add_test (tc, test_tags_one_shot);
+  tcase_add_test (tc, test_tags_per_slot);
+  tcase_add_test (tc, test_tags_pull_mode);
   tcase_add_test (tc, test_caps_for_each_media_type);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
@@ -1510,6 +2197,12 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
+  tcase_add_test (tc, test_text_per_slot);
+  tcase_add_test (tc, test_frame_rate_switches_on_slot);
+  tcase_add_test (tc, test_frame_rate_into_hls);
+  tcase_add_test (tc, test_frame_rate_needs_pictures_and_slots);
+  tcase_add_test (tc, test_every_property_through_uri);
+  tcase_add_test (tc, test_base_url_default_is_the_documented_one);
   tcase_add_test (tc, test_api_key_is_write_only);
   tcase_add_test (tc, test_never_autoplugged_as_a_capture_source);
   tcase_add_test (tc, test_extra_params_refuse_the_key);
