@@ -67,7 +67,7 @@
 
 #include "gstpollenstt.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
+#include "pollensettings.h"
 #include "pollenjobs.h"
 #include "pollentranscript.h"
 #include "pollenwav.h"
@@ -1247,11 +1247,8 @@ gst_pollen_stt_loop (GstPollenStt * self)
   GstFlowReturn ret = GST_FLOW_OK;
   PollenJobsNext next;
 
-  if (self->live)
-    next = pollen_jobs_next_until (self->jobs, g_get_monotonic_time () +
-        LIVE_TICK_US, &data, &item, &error);
-  else
-    next = pollen_jobs_next (self->jobs, TRUE, &data, &item, &error);
+  next = pollen_jobs_next (self->jobs, self->live ? g_get_monotonic_time () +
+      LIVE_TICK_US : -1, &data, &item, &error);
 
   switch (next) {
     case POLLEN_JOBS_JOB_DONE:
@@ -1266,7 +1263,6 @@ gst_pollen_stt_loop (GstPollenStt * self)
     case POLLEN_JOBS_ITEM:     /* jobs here emit nothing */
       g_assert_not_reached ();
       break;
-    case POLLEN_JOBS_EMPTY:
     case POLLEN_JOBS_FLUSHING:
     default:
       ret = GST_FLOW_FLUSHING;

@@ -69,7 +69,7 @@
 
 #include "gstpollentts.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
+#include "pollensettings.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
 #include "pollentext.h"
@@ -1397,7 +1397,7 @@ gst_pollen_tts_loop (gpointer user_data)
   gpointer data = NULL, item = NULL;
   GstFlowReturn ret = GST_FLOW_OK;
 
-  switch (pollen_jobs_next (self->jobs, TRUE, &data, &item, &error)) {
+  switch (pollen_jobs_next (self->jobs, -1, &data, &item, &error)) {
     case POLLEN_JOBS_ITEM:
       ret = gst_pollen_tts_handle_item (self, data, item);
       tts_item_free (item);
@@ -1408,7 +1408,6 @@ gst_pollen_tts_loop (gpointer user_data)
     case POLLEN_JOBS_JOB_FAILED:
       ret = gst_pollen_tts_handle_failure (self, data, error);
       break;
-    case POLLEN_JOBS_EMPTY:
     case POLLEN_JOBS_TIMEOUT:
       /* neither comes from a wait without end */
       break;
