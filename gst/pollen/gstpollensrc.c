@@ -49,7 +49,7 @@
 
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
+#include "pollensettings.h"
 #include "pollenmedia.h"
 
 #include <string.h>

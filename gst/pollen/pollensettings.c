@@ -15,7 +15,7 @@
 #include "config.h"
 #endif
 
-#include "pollenelement.h"
+#include "pollensettings.h"
 
 GST_DEBUG_CATEGORY_STATIC (pollen_element_debug);
 #define GST_CAT_DEFAULT pollen_element_debug
