@@ -72,8 +72,8 @@
 #include "pollensettings.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollenspeech.h"
 #include "pollentext.h"
-#include "pollenwav.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -95,8 +95,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define MAX_INPUT_UNITS 10000
 #define SPEECH_PATH "/v1/audio/speech"
 #define READ_SIZE (16 * 1024)
-/* Bytes to see before typefinding an answer that is not WAV. */
-#define DETECT_SIZE 4096
 #define SILENCE_CHUNK (GST_SECOND / 10)
 #define PREVIEW_CHARS 40
 
@@ -492,351 +490,10 @@ gst_pollen_tts_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 
 /* ---- bytes in, audio chunks out: the workers ---- */
 
-typedef enum
-{
-  STAGE_DETECT,                 /* what is it? */
-  STAGE_WAV_HEADER,
-  STAGE_WAV_DATA,
-  STAGE_WAV_TAIL,               /* chunks after the data, or another WAV */
-  STAGE_PASS,                   /* raw PCM or encoded audio, as it comes */
-} DecodeStage;
-
-typedef enum
-{
-  STEP_AGAIN,
-  STEP_NEED_MORE,
-  STEP_FAILED,
-} DecodeStep;
-
-/* Turns the body of one answer into audio chunks, whatever it turns out to
- * be: a WAV (or several in a row) becomes raw audio, headerless PCM is raw
- * audio at the assumed rate, anything else is passed on encoded with the
- * caps its bytes have. */
-typedef struct
-{
-  GstPollenTts *self;
-  PollenJob *job;
-  const gchar *content_type;
-  const gchar *request_id;
-  guint pcm_rate;
-
-  DecodeStage stage;
-  GByteArray *pending;
-  gboolean at_end;
-  GstCaps *caps;
-  guint bpf;                    /* bytes per frame when raw, else 0 */
-  guint64 data_left;            /* of the current WAV's samples */
-  guint64 skip_left;            /* of a chunk after them */
-  gsize emitted;
-} SpeechDecoder;
-
 static void
-speech_decoder_init (SpeechDecoder * dec, GstPollenTts * self, PollenJob * job,
-    const PollenResponse * response, guint pcm_rate)
+gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer job)
 {
-  memset (dec, 0, sizeof (*dec));
-  dec->self = self;
-  dec->job = job;
-  dec->content_type = response->content_type;
-  dec->request_id = response->request_id;
-  dec->pcm_rate = pcm_rate;
-  dec->stage = STAGE_DETECT;
-  dec->pending = g_byte_array_new ();
-}
-
-static void
-speech_decoder_clear (SpeechDecoder * dec)
-{
-  g_byte_array_unref (dec->pending);
-  gst_clear_caps (&dec->caps);
-}
-
-static DecodeStep
-speech_decoder_fail (SpeechDecoder * dec, GError ** error,
-    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
-
-static DecodeStep
-speech_decoder_fail (SpeechDecoder * dec, GError ** error,
-    const gchar * format, ...)
-{
-  g_autofree gchar *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-      "the server's answer (Content-Type %s, request id %s) %s",
-      dec->content_type ? dec->content_type : "none",
-      dec->request_id ? dec->request_id : "none", what);
-  return STEP_FAILED;
-}
-
-static void
-speech_decoder_drop (SpeechDecoder * dec, gsize size)
-{
-  g_byte_array_remove_range (dec->pending, 0, size);
-}
-
-static void
-speech_decoder_emit (SpeechDecoder * dec, gsize size)
-{
-  GBytes *data = g_bytes_new (dec->pending->data, size);
-
-  speech_decoder_drop (dec, size);
-  dec->emitted += size;
-  pollen_job_emit (dec->job, tts_item_new (ITEM_AUDIO, dec->caps, data));
-}
-
-static void
-speech_decoder_set_raw_caps (SpeechDecoder * dec, const GstAudioInfo * info)
-{
-  gst_clear_caps (&dec->caps);
-  dec->caps = gst_audio_info_to_caps (info);
-  dec->bpf = GST_AUDIO_INFO_BPF (info);
-}
-
-static GstAudioFormat
-wav_audio_format (const PollenWavInfo * wav)
-{
-  if (wav->format == POLLEN_WAV_FORMAT_PCM)
-    switch (wav->bits) {
-      case 8:
-        return GST_AUDIO_FORMAT_U8;
-      case 16:
-        return GST_AUDIO_FORMAT_S16LE;
-      case 24:
-        return GST_AUDIO_FORMAT_S24LE;
-      case 32:
-        return GST_AUDIO_FORMAT_S32LE;
-      default:
-        break;
-    }
-  if (wav->format == POLLEN_WAV_FORMAT_FLOAT)
-    switch (wav->bits) {
-      case 32:
-        return GST_AUDIO_FORMAT_F32LE;
-      case 64:
-        return GST_AUDIO_FORMAT_F64LE;
-      default:
-        break;
-    }
-  return GST_AUDIO_FORMAT_UNKNOWN;
-}
-
-static DecodeStep
-speech_decoder_wav_header (SpeechDecoder * dec, GError ** error)
-{
-  g_autoptr (GError) cause = NULL;
-  PollenWavInfo wav = { 0, };
-  GstAudioFormat format;
-  GstAudioInfo info;
-
-  switch (pollen_wav_parse_header (dec->pending->data, dec->pending->len,
-          &wav, &cause)) {
-    case POLLEN_WAV_NEED_MORE:
-      if (dec->at_end)
-        return speech_decoder_fail (dec, error, "ended inside its WAV "
-            "header (%u bytes)", dec->pending->len);
-      return STEP_NEED_MORE;
-    case POLLEN_WAV_INVALID:
-      return speech_decoder_fail (dec, error, "is %s", cause->message);
-    case POLLEN_WAV_OK:
-      break;
-  }
-
-  format = wav_audio_format (&wav);
-  if (format == GST_AUDIO_FORMAT_UNKNOWN || wav.channels > 64 ||
-      wav.rate > 768000)
-    return speech_decoder_fail (dec, error, "is a WAV of format 0x%04x, %u "
-        "bits, %u channels at %u Hz, which is not PCM this element outputs; "
-        "pick another response-format", wav.format, wav.bits, wav.channels,
-        wav.rate);
-
-  gst_audio_info_set_format (&info, format, wav.rate, wav.channels, NULL);
-  speech_decoder_set_raw_caps (dec, &info);
-  GST_DEBUG_OBJECT (dec->self, "WAV: %" GST_PTR_FORMAT ", %s bytes of "
-      "samples", dec->caps, wav.data_size == POLLEN_WAV_SIZE_UNKNOWN ?
-      "unknown" : "known");
-  speech_decoder_drop (dec, wav.data_offset);
-  dec->data_left = wav.data_size;
-  dec->stage = STAGE_WAV_DATA;
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_wav_data (SpeechDecoder * dec)
-{
-  guint64 avail = dec->pending->len;
-  gsize size;
-
-  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-    avail = MIN (avail, dec->data_left);
-  size = avail - avail % dec->bpf;
-
-  if (size > 0) {
-    speech_decoder_emit (dec, size);
-    if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-      dec->data_left -= size;
-  } else if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
-      dec->data_left < dec->bpf && avail == dec->data_left) {
-    /* a data size that is not a whole number of frames */
-    speech_decoder_drop (dec, avail);
-    dec->data_left = 0;
-  }
-
-  if (dec->data_left == 0) {
-    dec->stage = STAGE_WAV_TAIL;
-    return STEP_AGAIN;
-  }
-  return size > 0 ? STEP_AGAIN : STEP_NEED_MORE;
-}
-
-/* After a WAV's samples: skip the chunks that follow (LIST …), and start
- * over when another whole WAV follows, maybe at another rate. */
-static DecodeStep
-speech_decoder_wav_tail (SpeechDecoder * dec)
-{
-  guint32 chunk_size;
-
-  if (dec->skip_left > 0) {
-    gsize size = MIN (dec->skip_left, dec->pending->len);
-
-    if (size == 0)
-      return STEP_NEED_MORE;
-    speech_decoder_drop (dec, size);
-    dec->skip_left -= size;
-    return STEP_AGAIN;
-  }
-  if (dec->pending->len < 8)
-    return STEP_NEED_MORE;
-  if (memcmp (dec->pending->data, "RIFF", 4) == 0) {
-    GST_DEBUG_OBJECT (dec->self, "another WAV follows in the same answer");
-    dec->stage = STAGE_WAV_HEADER;
-    return STEP_AGAIN;
-  }
-  chunk_size = GST_READ_UINT32_LE (dec->pending->data + 4);
-  dec->skip_left = 8 + (guint64) chunk_size + (chunk_size & 1);
-  return STEP_AGAIN;
-}
-
-static gboolean
-caps_are_audio (GstCaps * caps)
-{
-  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
-          0));
-
-  return g_str_has_prefix (name, "audio/") ||
-      g_str_equal (name, "application/ogg") ||
-      g_str_equal (name, "video/quicktime");
-}
-
-static DecodeStep
-speech_decoder_detect (SpeechDecoder * dec, GError ** error)
-{
-  const guint8 *data = dec->pending->data;
-  gsize size = dec->pending->len;
-  g_autoptr (GBytes) head = NULL;
-  GstCaps *caps;
-  GstAudioInfo info;
-
-  if (size < 12 && !dec->at_end)
-    return STEP_NEED_MORE;
-  if (size >= 12 && memcmp (data, "RIFF", 4) == 0 &&
-      memcmp (data + 8, "WAVE", 4) == 0) {
-    dec->stage = STAGE_WAV_HEADER;
-    return STEP_AGAIN;
-  }
-  if (size < DETECT_SIZE && !dec->at_end)
-    return STEP_NEED_MORE;
-  if (size == 0)
-    return speech_decoder_fail (dec, error, "is empty");
-
-  head = g_bytes_new (data, size);
-  caps = pollen_media_detect_caps (GST_OBJECT (dec->self), head,
-      dec->content_type, dec->pcm_rate);
-  if (!caps || !caps_are_audio (caps)) {
-    g_autofree gchar *start = g_strndup ((const gchar *) data, MIN (size,
-            120));
-    g_autofree gchar *printable = g_utf8_make_valid (start, -1);
-
-    gst_clear_caps (&caps);
-    return speech_decoder_fail (dec, error, "is not audio (%" G_GSIZE_FORMAT
-        " bytes starting \"%s\")", size, g_strdelimit (printable, "\r\n",
-            ' '));
-  }
-
-  dec->caps = caps;
-  dec->bpf = 0;
-  if (gst_structure_has_name (gst_caps_get_structure (caps, 0), "audio/x-raw")
-      && gst_audio_info_from_caps (&info, caps))
-    dec->bpf = GST_AUDIO_INFO_BPF (&info);
-  GST_DEBUG_OBJECT (dec->self, "answer is %" GST_PTR_FORMAT, caps);
-  dec->stage = STAGE_PASS;
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_pass (SpeechDecoder * dec)
-{
-  gsize size = dec->pending->len;
-
-  if (dec->bpf > 0)
-    size -= size % dec->bpf;
-  if (size == 0)
-    return STEP_NEED_MORE;
-  speech_decoder_emit (dec, size);
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_step (SpeechDecoder * dec, GError ** error)
-{
-  switch (dec->stage) {
-    case STAGE_DETECT:
-      return speech_decoder_detect (dec, error);
-    case STAGE_WAV_HEADER:
-      return speech_decoder_wav_header (dec, error);
-    case STAGE_WAV_DATA:
-      return speech_decoder_wav_data (dec);
-    case STAGE_WAV_TAIL:
-      return speech_decoder_wav_tail (dec);
-    case STAGE_PASS:
-      return speech_decoder_pass (dec);
-  }
-  g_assert_not_reached ();
-  return STEP_FAILED;
-}
-
-static gboolean
-speech_decoder_run (SpeechDecoder * dec, GError ** error)
-{
-  DecodeStep step;
-
-  while ((step = speech_decoder_step (dec, error)) == STEP_AGAIN);
-  return step != STEP_FAILED;
-}
-
-static gboolean
-speech_decoder_push (SpeechDecoder * dec, GBytes * bytes, GError ** error)
-{
-  gsize size;
-  gconstpointer data = g_bytes_get_data (bytes, &size);
-
-  g_byte_array_append (dec->pending, data, size);
-  return speech_decoder_run (dec, error);
-}
-
-static gboolean
-speech_decoder_finish (SpeechDecoder * dec, GError ** error)
-{
-  dec->at_end = TRUE;
-  if (!speech_decoder_run (dec, error))
-    return FALSE;
-  if (dec->pending->len > 0 && dec->stage != STAGE_WAV_TAIL)
-    GST_DEBUG_OBJECT (dec->self, "dropping %u bytes at the end of the answer "
-        "(not a whole frame)", dec->pending->len);
-  return TRUE;
+  pollen_job_emit (job, tts_item_new (ITEM_AUDIO, caps, data));
 }
 
 /* Makes the request of @entry and emits its audio as it streams in. */
@@ -845,7 +502,7 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     TtsEntry * entry, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (PollenResponse) response = NULL;
-  SpeechDecoder dec;
+  g_autoptr (PollenSpeech) speech = NULL;
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
@@ -858,7 +515,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
       (g_get_monotonic_time () - started) / 1000, response->request_id,
       response->model_used);
 
-  speech_decoder_init (&dec, self, job, response, entry->pcm_rate);
+  speech = pollen_speech_new (GST_OBJECT (self), response->content_type,
+      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio, job);
   while (ok) {
     g_autoptr (GBytes) bytes = pollen_response_read (response, READ_SIZE,
         cancellable, error);
@@ -868,14 +526,15 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     else if (g_bytes_get_size (bytes) == 0)
       break;
     else
-      ok = speech_decoder_push (&dec, bytes, error);
+      ok = pollen_speech_push (speech, g_bytes_get_data (bytes, NULL),
+          g_bytes_get_size (bytes), error);
   }
   if (ok)
-    ok = speech_decoder_finish (&dec, error);
+    ok = pollen_speech_finish (speech, error);
   GST_DEBUG_OBJECT (self, "\"%s\": %" G_GSIZE_FORMAT " bytes of audio in %"
-      G_GINT64_FORMAT " ms", entry->preview, dec.emitted,
+      G_GINT64_FORMAT " ms", entry->preview,
+      pollen_speech_get_emitted (speech),
       (g_get_monotonic_time () - started) / 1000);
-  speech_decoder_clear (&dec);
   return ok;
 }
 
