@@ -833,14 +833,9 @@ intern_printf (const gchar * format, ...)
   return g_intern_string (text);
 }
 
-/**
- * gst_pollen_filter_class_install_properties:
- *
- * Installs the common properties and max-in-flight, latency and
- * skip-failed, with the defaults the subclass set in @klass. Call at the
- * end of class_init.
- */
-void
+/* The common properties and max-in-flight, latency and skip-failed, with
+ * the defaults the subclass set in @klass. */
+static void
 gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
@@ -872,6 +867,30 @@ gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
           "always errors. May change while PLAYING", FALSE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+}
+
+/**
+ * gst_pollen_filter_class_setup:
+ * @sink: (transfer none): the "sink" pad template
+ * @src: (transfer none): the "src" pad template
+ *
+ * Call in class_init once the class fields (defaults, hints, free
+ * functions) are set: adds the pad templates and the element metadata and
+ * installs the base's properties.
+ */
+void
+gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
+    GstStaticPadTemplate * sink, GstStaticPadTemplate * src,
+    const gchar * longname, const gchar * classification,
+    const gchar * description)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gst_element_class_add_static_pad_template (element_class, sink);
+  gst_element_class_add_static_pad_template (element_class, src);
+  gst_element_class_set_static_metadata (element_class, longname,
+      classification, description, "gst-pollen contributors");
+  gst_pollen_filter_class_install_properties (klass);
 }
 
 /* ---- GObject ---- */

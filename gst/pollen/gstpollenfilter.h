@@ -81,7 +81,7 @@ struct _GstPollenFilterClass
 {
   GstElementClass parent_class;
 
-  /* set in class_init, before gst_pollen_filter_class_install_properties() */
+  /* set in class_init, before gst_pollen_filter_class_setup() */
   const gchar *default_model;
   const gchar *model_blurb;
   guint default_timeout;
@@ -188,7 +188,12 @@ struct _GstPollenFilterClass
   gchar *(*describe) (GstPollenFilter * filter, gpointer data);
 };
 
-void               gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass);
+void               gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
+                                                  GstStaticPadTemplate * sink,
+                                                  GstStaticPadTemplate * src,
+                                                  const gchar * longname,
+                                                  const gchar * classification,
+                                                  const gchar * description);
 
 GstPad *           gst_pollen_filter_get_sinkpad (GstPollenFilter * filter);
 GstPad *           gst_pollen_filter_get_srcpad (GstPollenFilter * filter);

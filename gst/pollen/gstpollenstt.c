@@ -1113,11 +1113,6 @@ gst_pollen_stt_set_property (GObject * object, guint prop_id,
       pollen_property_replace_string (object, &self->prompt, value);
       return;
     default:
-      if (prop_id < PROP_LANGUAGE_CODE) {
-        G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
-            pspec);
-        return;
-      }
       break;
   }
 
@@ -1142,8 +1137,11 @@ gst_pollen_stt_set_property (GObject * object, guint prop_id,
       self->carry_context = g_value_get_boolean (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      /* the base's, or not a property at all: the base says which */
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1153,12 +1151,6 @@ gst_pollen_stt_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstPollenStt *self = GST_POLLEN_STT (object);
-
-  if (prop_id < PROP_LANGUAGE_CODE) {
-    G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
-        pspec);
-    return;
-  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -1187,8 +1179,11 @@ gst_pollen_stt_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->carry_context);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      /* the base's, or not a property at all: the base says which */
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1292,23 +1287,17 @@ static void
 gst_pollen_stt_class_init (GstPollenSttClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstPollenFilterClass *filter_class = GST_POLLEN_FILTER_CLASS (klass);
 
   gobject_class->set_property = gst_pollen_stt_set_property;
   gobject_class->get_property = gst_pollen_stt_get_property;
   gobject_class->finalize = gst_pollen_stt_finalize;
 
-  gst_pollen_stt_class_init_filter (filter_class);
-  gst_pollen_filter_class_install_properties (filter_class);
+  gst_pollen_stt_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
+  gst_pollen_filter_class_setup (GST_POLLEN_FILTER_CLASS (klass),
+      &sink_template, &src_template, "Pollinations speech to text",
+      "Filter/Audio/Text", "Transcribes audio into timed text with the "
+      "Pollinations API (/v1/audio/transcriptions)");
   gst_pollen_stt_install_properties (gobject_class);
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Pollinations speech to text", "Filter/Audio/Text",
-      "Transcribes audio into timed text with the Pollinations API "
-      "(/v1/audio/transcriptions)", "gst-pollen contributors");
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_stt_debug, "pollenstt", 0,
       "Pollinations speech to text");

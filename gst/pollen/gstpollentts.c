@@ -1132,23 +1132,17 @@ static void
 gst_pollen_tts_class_init (GstPollenTtsClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstPollenFilterClass *filter_class = GST_POLLEN_FILTER_CLASS (klass);
 
   gobject_class->set_property = gst_pollen_tts_set_property;
   gobject_class->get_property = gst_pollen_tts_get_property;
   gobject_class->finalize = gst_pollen_tts_finalize;
 
-  gst_pollen_tts_class_init_filter (filter_class);
-  gst_pollen_filter_class_install_properties (filter_class);
+  gst_pollen_tts_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
+  gst_pollen_filter_class_setup (GST_POLLEN_FILTER_CLASS (klass),
+      &sink_template, &src_template, "Pollinations text to speech",
+      "Filter/Converter/Text/Audio/Network", "Speaks timed text with the "
+      "Pollinations API, in sync with the text's timestamps");
   gst_pollen_tts_install_properties (gobject_class);
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
-      "Speaks timed text with the Pollinations API, in sync with the text's "
-      "timestamps", "gst-pollen contributors");
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
       "Pollinations text to speech");
