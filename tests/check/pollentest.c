@@ -90,6 +90,163 @@ pollen_test_assert_error (GstMessage * message, GstResourceError code,
   fail_if (debug && strstr (debug, POLLEN_TEST_KEY) != NULL);
 }
 
+guint
+pollen_test_time_scale (void)
+{
+  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint64 scale = 1;
+
+  if (multiplier)
+    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
+  return scale;
+}
+
+/* ---- the recorder ---- */
+
+static GstPadProbeReturn
+recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  PollenTestRecorder *rec = user_data;
+  GstMiniObject *obj = GST_PAD_PROBE_INFO_DATA (info);
+
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_add (rec->items, gst_mini_object_ref (obj));
+  if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_EOS)
+    rec->eos = TRUE;
+  g_cond_broadcast (&rec->cond);
+  g_mutex_unlock (&rec->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+PollenTestRecorder *
+pollen_test_recorder_new (GstPad * pad)
+{
+  PollenTestRecorder *rec = g_new0 (PollenTestRecorder, 1);
+
+  g_mutex_init (&rec->lock);
+  g_cond_init (&rec->cond);
+  rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_mini_object_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
+  return rec;
+}
+
+void
+pollen_test_recorder_free (PollenTestRecorder * rec)
+{
+  g_ptr_array_unref (rec->items);
+  g_mutex_clear (&rec->lock);
+  g_cond_clear (&rec->cond);
+  g_free (rec);
+}
+
+void
+pollen_test_recorder_clear (PollenTestRecorder * rec)
+{
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_set_size (rec->items, 0);
+  rec->eos = FALSE;
+  g_mutex_unlock (&rec->lock);
+}
+
+/* Fails the test when no EOS came out within POLLEN_TEST_WAIT. */
+void
+pollen_test_recorder_wait_eos (PollenTestRecorder * rec)
+{
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_WAIT / GST_USECOND;
+
+  g_mutex_lock (&rec->lock);
+  while (!rec->eos && g_cond_wait_until (&rec->cond, &rec->lock, deadline));
+  fail_unless (rec->eos, "no EOS came out");
+  g_mutex_unlock (&rec->lock);
+}
+
+guint
+pollen_test_recorder_count_events (PollenTestRecorder * rec,
+    GstEventType type)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+
+    n += GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == type;
+  }
+  g_mutex_unlock (&rec->lock);
+  return n;
+}
+
+/* ---- an element in a harness ---- */
+
+/**
+ * pollen_test_harness_new_valist:
+ * @src_caps: the caps the harness feeds
+ *
+ * @factory pointed at a fresh emulator, with @first_property … set before
+ * it starts. The harness answers LATENCY queries as live until told
+ * otherwise (gst_harness_set_live()).
+ */
+PollenTestHarness
+pollen_test_harness_new_valist (const gchar * factory,
+    const gchar * src_caps, const gchar * first_property, va_list args)
+{
+  PollenTestHarness t;
+
+  t.emulator = pollen_test_emulator_new ();
+  t.element = gst_object_ref_sink (pollen_test_element_new (factory,
+          t.emulator));
+  if (first_property)
+    g_object_set_valist (G_OBJECT (t.element), first_property, args);
+  t.bus = gst_bus_new ();
+  gst_element_set_bus (t.element, t.bus);
+
+  t.h = gst_harness_new_with_element (t.element, "sink", "src");
+  t.rec = pollen_test_recorder_new (t.h->sinkpad);
+  gst_harness_set_src_caps_str (t.h, src_caps);
+  return t;
+}
+
+void
+pollen_test_harness_free (PollenTestHarness * t)
+{
+  gst_harness_teardown (t->h);
+  gst_element_set_bus (t->element, NULL);
+  gst_bus_set_flushing (t->bus, TRUE);
+  gst_object_unref (t->element);
+  gst_object_unref (t->bus);
+  pollen_test_recorder_free (t->rec);
+  pollen_emulator_free (t->emulator);
+}
+
+/* The next message of @type on @bus; fails the test when none comes within
+ * 5 s (scaled). */
+GstMessage *
+pollen_test_pop_message (GstBus * bus, GstMessageType type)
+{
+  GstMessage *message = gst_bus_timed_pop_filtered (bus,
+      POLLEN_TEST_MS (5) * GST_SECOND, type);
+
+  fail_unless (message != NULL, "no %s message", gst_message_type_get_name
+      (type));
+  return message;
+}
+
+/* Pops the messages on @bus and counts those of @type. */
+guint
+pollen_test_count_messages (GstBus * bus, GstMessageType type)
+{
+  GstMessage *message;
+  guint n = 0;
+
+  while ((message = gst_bus_pop (bus))) {
+    n += (GST_MESSAGE_TYPE (message) & type) != 0;
+    gst_message_unref (message);
+  }
+  return n;
+}
+
 /* A URL on 127.0.0.1 where nothing listens. */
 gchar *
 pollen_test_unused_url (void)

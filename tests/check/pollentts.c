@@ -32,90 +32,18 @@
 #define RATE 24000
 #define BPF 2                   /* S16LE mono */
 
-/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER, so that
- * the same tests hold under valgrind (run it with a multiplier of 10). */
-static guint
-time_scale (void)
-{
-  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
-  guint64 scale = 1;
-
-  if (multiplier)
-    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
-  return scale;
-}
-
-#define MS(ms) ((ms) * time_scale ())
-#define WAIT (MS (10) * GST_SECOND)
+#define MS(ms) POLLEN_TEST_MS (ms)
+#define WAIT POLLEN_TEST_WAIT
 #define ELAPSED_MS(since) ((g_get_monotonic_time () - (since)) / 1000)
 
-/* ---- recording what comes out, in order ---- */
+/* ---- recording what comes out, in order (pollentest's recorder) ---- */
 
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  GPtrArray *items;             /* GstBuffer and GstEvent, in order */
-  gboolean eos;
-} Recorder;
-
-static GstPadProbeReturn
-recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Recorder *rec = user_data;
-  GstMiniObject *obj = GST_PAD_PROBE_INFO_DATA (info);
-
-  g_mutex_lock (&rec->lock);
-  g_ptr_array_add (rec->items, gst_mini_object_ref (obj));
-  if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_EOS)
-    rec->eos = TRUE;
-  g_cond_broadcast (&rec->cond);
-  g_mutex_unlock (&rec->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static Recorder *
-recorder_new (GstPad * pad)
-{
-  Recorder *rec = g_new0 (Recorder, 1);
-
-  g_mutex_init (&rec->lock);
-  g_cond_init (&rec->cond);
-  rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_mini_object_unref);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
-  return rec;
-}
-
-static void
-recorder_free (Recorder * rec)
-{
-  g_ptr_array_unref (rec->items);
-  g_mutex_clear (&rec->lock);
-  g_cond_clear (&rec->cond);
-  g_free (rec);
-}
-
-static void
-recorder_clear (Recorder * rec)
-{
-  g_mutex_lock (&rec->lock);
-  g_ptr_array_set_size (rec->items, 0);
-  rec->eos = FALSE;
-  g_mutex_unlock (&rec->lock);
-}
-
-static void
-recorder_wait_eos (Recorder * rec)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT / GST_USECOND;
-
-  g_mutex_lock (&rec->lock);
-  while (!rec->eos && g_cond_wait_until (&rec->cond, &rec->lock, deadline));
-  fail_unless (rec->eos, "no EOS came out");
-  g_mutex_unlock (&rec->lock);
-}
+typedef PollenTestRecorder Recorder;
+#define recorder_new pollen_test_recorder_new
+#define recorder_free pollen_test_recorder_free
+#define recorder_clear pollen_test_recorder_clear
+#define recorder_wait_eos pollen_test_recorder_wait_eos
+#define recorder_count_events pollen_test_recorder_count_events
 
 static gboolean
 is_speech (GstMiniObject * obj)
@@ -257,29 +185,9 @@ recorder_silence (Recorder * rec)
   return total;
 }
 
-static guint
-recorder_count_events (Recorder * rec, GstEventType type)
-{
-  guint i, n = 0;
-
-  for (i = 0; i < rec->items->len; i++) {
-    GstMiniObject *obj = rec->items->pdata[i];
-
-    n += GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == type;
-  }
-  return n;
-}
-
 /* ---- pollentts in a harness ---- */
 
-typedef struct
-{
-  PollenEmulator *emulator;
-  GstElement *element;
-  GstHarness *h;
-  Recorder *rec;
-  GstBus *bus;
-} Tts;
+typedef PollenTestHarness Tts;
 
 /* pollentts (pointed at a fresh emulator, no retries) with @first_property
  * … set, in a harness fed non-live plain text. */
@@ -289,33 +197,15 @@ tts_new (const gchar * first_property, ...)
   Tts t;
   va_list args;
 
-  t.emulator = pollen_test_emulator_new ();
-  t.element = gst_object_ref_sink (pollen_test_element_new ("pollentts",
-          t.emulator));
   va_start (args, first_property);
-  if (first_property)
-    g_object_set_valist (G_OBJECT (t.element), first_property, args);
+  t = pollen_test_harness_new_valist ("pollentts", "text/x-raw, format=utf8",
+      first_property, args);
   va_end (args);
-  t.bus = gst_bus_new ();
-  gst_element_set_bus (t.element, t.bus);
-
-  t.h = gst_harness_new_with_element (t.element, "sink", "src");
   gst_harness_set_live (t.h, FALSE);
-  t.rec = recorder_new (t.h->sinkpad);
-  gst_harness_set_src_caps_str (t.h, "text/x-raw, format=utf8");
   return t;
 }
 
-static void
-tts_free (Tts * t)
-{
-  gst_harness_teardown (t->h);
-  gst_element_set_bus (t->element, NULL);
-  gst_object_unref (t->element);
-  gst_object_unref (t->bus);
-  recorder_free (t->rec);
-  pollen_emulator_free (t->emulator);
-}
+#define tts_free pollen_test_harness_free
 
 static void
 push_text (Tts * t, const gchar * text, GstClockTime pts,
