@@ -41,7 +41,7 @@ pollen_test_element_new (const gchar * factory, PollenEmulator * emulator)
  * Sets @pipeline to PLAYING and waits for EOS or an error.
  *
  * Returns: (transfer full): the EOS or ERROR message; fails the test when
- * neither came within @timeout. The pipeline is left in NULL.
+ * neither came within @timeout (scaled). The pipeline is left in NULL.
  */
 GstMessage *
 pollen_test_run (GstElement * pipeline, GstClockTime timeout)
@@ -50,7 +50,8 @@ pollen_test_run (GstElement * pipeline, GstClockTime timeout)
   GstMessage *message;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  message = gst_bus_timed_pop_filtered (bus, timeout,
+  message = gst_bus_timed_pop_filtered (bus, timeout *
+      pollen_test_time_scale (),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (message != NULL, "pipeline neither ended nor failed in time");
   gst_element_set_state (pipeline, GST_STATE_NULL);
