@@ -1753,6 +1753,123 @@ GST_START_TEST (test_emulator_speech_audio)
 
 GST_END_TEST;
 
+/* ---- the policies every GstPollenFilter shares ---- */
+
+/* Untimed text (filesrc or fdsrc without subparse: a BYTES segment): one
+ * error that says what to put in front, and the pipeline stops cleanly. */
+GST_START_TEST (test_untimed_text_one_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt ();
+  g_autofree gchar *wav_path = g_strdup_printf ("%s.wav", path);
+  g_autofree gchar *desc = g_strdup_printf ("filesrc location=\"%s\" "
+      "blocksize=16 ! text/x-raw,format=utf8 ! pollentts name=tts "
+      "base-url=%s api-key=" POLLEN_TEST_KEY " ! wavenc ! filesink "
+      "location=\"%s\"", path, pollen_emulator_get_url (emulator), wav_path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  GstMessage *more;
+  guint errors = 0;
+  gint64 before;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, WAIT, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  fail_unless (GST_MESSAGE_SRC (message) == GST_OBJECT (tts));
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "subparse") != NULL, "%s",
+      error->message);
+  g_usleep (MS (300) * 1000);
+  while ((more = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR))) {
+    errors += GST_MESSAGE_SRC (more) == GST_OBJECT (tts);
+    gst_message_unref (more);
+  }
+  fail_unless_equals_int (errors, 0);
+
+  before = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (ELAPSED_MS (before) < MS (1000));
+  gst_object_unref (bus);
+  gst_object_unref (tts);
+  gst_object_unref (pipeline);
+  g_unlink (wav_path);
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A fatal error is followed by EOS downstream, and upstream is refused. */
+GST_START_TEST (test_error_then_eos)
+{
+  Tts t = tts_new (NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new_error (502, "BAD_GATEWAY",
+          "upstream provider failed"));
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  recorder_wait_eos (t.rec);
+  fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
+      GST_FLOW_ERROR);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* In PAUSED, before any data and with nothing upstream that answers, the
+ * LATENCY query says what pollentts adds, as live. */
+GST_START_TEST (test_latency_before_data)
+{
+  GstElement *tts = gst_element_factory_make ("pollentts", NULL);
+  GstPad *src = gst_element_get_static_pad (tts, "src");
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  g_object_set (tts, "latency", 500, NULL);
+  fail_unless_equals_int (gst_element_set_state (tts, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_pad_query (src, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, 500 * GST_MSECOND);
+  gst_query_unref (query);
+  gst_element_set_state (tts, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (tts);
+}
+
+GST_END_TEST;
+
+/* The common settings are a snapshot taken at READY→PAUSED; voice may
+ * change while PLAYING and is used from the next text on. */
+GST_START_TEST (test_settings_snapshot)
+{
+  Tts t = tts_new ("model", "tts-1", NULL);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *body;
+
+  g_object_set (t.element, "model", "elevenlabs", "voice", "nova", NULL);
+  push_text (&t, "Hello.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (5000));
+  fail_unless (request != NULL);
+  body = request_json (request, parser);
+  fail_unless_equals_string (json_object_get_string_member (body, "model"),
+      "tts-1");
+  fail_unless_equals_string (json_object_get_string_member (body, "voice"),
+      "nova");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollentts_suite (void)
 {
@@ -1801,6 +1918,10 @@ pollentts_suite (void)
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_emulator_speech_validation);
   tcase_add_test (tc, test_emulator_speech_audio);
+  tcase_add_test (tc, test_untimed_text_one_error);
+  tcase_add_test (tc, test_error_then_eos);
+  tcase_add_test (tc, test_latency_before_data);
+  tcase_add_test (tc, test_settings_snapshot);
   return s;
 }
 
