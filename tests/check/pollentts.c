@@ -1133,7 +1133,7 @@ GST_START_TEST (test_pcm_at_pcm_rate)
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
 
-  /* "flac" may come back as raw PCM, too (server-notes.md) */
+  /* the real server may answer "flac" with raw PCM, too */
   pollen_emulator_push (t.emulator, SPEECH_PATH,
       pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
               NULL), g_bytes_get_size (pcm)));

@@ -87,7 +87,7 @@ pollen_emulator_response_new_json (guint status, const gchar * json)
   return pollen_emulator_response_new (status, "application/json", json, -1);
 }
 
-/* The envelope the real gateway wraps its errors in (server-notes.md). */
+/* The envelope the real gateway wraps its errors in. */
 static gchar *
 emu_error_envelope (guint status, const gchar * code, const gchar * message)
 {
