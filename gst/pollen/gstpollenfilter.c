@@ -904,18 +904,16 @@ gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
 
 /* ---- GObject ---- */
 
+/* The pads, from the subclass's templates: the class is only complete
+ * here, not in the base's instance init. */
 static void
-gst_pollen_filter_constructed (GObject * object)
+gst_pollen_filter_add_pads (GstPollenFilter * self)
 {
-  GstPollenFilter *self = GST_POLLEN_FILTER (object);
   GstPollenFilterPrivate *priv = PRIV (self);
-  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  G_OBJECT_CLASS (gst_pollen_filter_parent_class)->constructed (object);
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
 
   priv->sinkpad = gst_pad_new_from_template
-      (gst_element_class_get_pad_template (element_class, "sink"), "sink");
+      (gst_element_class_get_pad_template (klass, "sink"), "sink");
   gst_pad_set_chain_function (priv->sinkpad,
       GST_DEBUG_FUNCPTR (gst_pollen_filter_chain));
   gst_pad_set_event_function (priv->sinkpad,
@@ -924,7 +922,7 @@ gst_pollen_filter_constructed (GObject * object)
   gst_element_add_pad (GST_ELEMENT (self), priv->sinkpad);
 
   priv->srcpad = gst_pad_new_from_template
-      (gst_element_class_get_pad_template (element_class, "src"), "src");
+      (gst_element_class_get_pad_template (klass, "src"), "src");
   gst_pad_set_activatemode_function (priv->srcpad,
       GST_DEBUG_FUNCPTR (gst_pollen_filter_src_activate_mode));
   gst_pad_set_query_function (priv->srcpad,
@@ -933,7 +931,18 @@ gst_pollen_filter_constructed (GObject * object)
       GST_DEBUG_FUNCPTR (gst_pollen_filter_src_event));
   gst_pad_use_fixed_caps (priv->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), priv->srcpad);
+}
 
+static void
+gst_pollen_filter_constructed (GObject * object)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (object);
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  G_OBJECT_CLASS (gst_pollen_filter_parent_class)->constructed (object);
+
+  gst_pollen_filter_add_pads (self);
   pollen_settings_init (&priv->settings, klass->default_model,
       klass->default_timeout);
   priv->max_in_flight = klass->default_max_in_flight;

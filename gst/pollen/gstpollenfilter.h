@@ -45,9 +45,14 @@ enum
  * sink_event and chain, and blocks in gst_pollen_filter_submit() while
  * max-in-flight jobs are pending; PollenJobs' workers run run_job; the src
  * pad's task ("src task") runs handle_item, handle_done, src_event, fill,
- * idle and describe, one call at a time, in submission order. None of the
- * vfuncs is called with a lock of the base held; the sink vfuncs hold the
- * sink pad's stream lock, the src vfuncs the src pad's.
+ * idle and describe, one call at a time, in submission order; start and
+ * stop run in the application thread, with the element's state lock.
+ *
+ * Locks: no vfunc is called with the object lock or a lock of the base
+ * or of PollenJobs held; the sink vfuncs run with the sink pad's stream
+ * lock, the src vfuncs with the src pad's, run_job with none. A vfunc may
+ * take the object lock to read properties, as long as it calls nothing
+ * else while holding it.
  *
  * Settings: the common properties and max-in-flight are copied at
  * READY→PAUSED (gst_pollen_filter_get_settings()); latency and skip-failed
