@@ -698,7 +698,7 @@ gst_pollen_filter_start (GstPollenFilter * self)
 
   GST_OBJECT_LOCK (self);
   pollen_settings_copy (&priv->run_settings, &priv->settings);
-  max_in_flight = priv->max_in_flight;
+  max_in_flight = klass->serial ? 1 : priv->max_in_flight;
   GST_OBJECT_UNLOCK (self);
 
   priv->client = pollen_settings_create_client (GST_ELEMENT (self),

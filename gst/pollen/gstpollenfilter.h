@@ -94,6 +94,9 @@ struct _GstPollenFilterClass
   guint default_latency_ms;
   const gchar *latency_blurb;   /* what the latency is for, one sentence */
   const gchar *untimed_hint;    /* what to put in front of untimed input */
+  gboolean serial;              /* one job at a time, each after the one
+                                 * before finished: for a job that needs the
+                                 * previous result (a chat's history) */
   GDestroyNotify data_free;     /* frees what chain submits */
   GDestroyNotify item_free;     /* frees what run_job emits */
 
@@ -140,9 +143,10 @@ struct _GstPollenFilterClass
    * @data, emitting output with pollen_job_emit() while it runs (sentences
    * from a stream, audio as it arrives) or storing the result in @data
    * for handle_done. Blocking calls take @cancellable, cancelled by flush
-   * and PAUSED→READY. A job that needs the previous job's result waits for
-   * it itself (or the subclass sets max-in-flight 1). Returns %FALSE with
-   * @error set when the job failed.
+   * and PAUSED→READY. Jobs run concurrently (max-in-flight) unless the
+   * class is @serial: then a job starts only once the one before finished,
+   * so it may read what that one left (a chat's history). Returns %FALSE
+   * with @error set when the job failed.
    */
   gboolean (*run_job) (GstPollenFilter * filter, PollenJob * job,
       gpointer data, GCancellable * cancellable, GError ** error);

@@ -186,6 +186,26 @@ test_filter_init (TestFilter * self)
 {
 }
 
+/* The same with serial jobs, as a sibling type. */
+static void
+test_serial_filter_class_init (gpointer klass, gpointer data)
+{
+  test_filter_class_init (klass);
+  GST_POLLEN_FILTER_CLASS (klass)->serial = TRUE;
+}
+
+static GType
+test_serial_filter_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_type_register_static_simple
+        (GST_TYPE_POLLEN_FILTER, "TestSerialFilter", sizeof (TestFilterClass),
+            test_serial_filter_class_init, sizeof (TestFilter), NULL, 0));
+  return type;
+}
+
 /* ---- helpers ---- */
 
 static PollenTestHarness
@@ -315,6 +335,40 @@ GST_START_TEST (test_flush_during_job)
   words = words_out (t.rec);
   fail_unless_equals_string (words, "fresh");
   pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* A serial subclass runs one job at a time whatever max-in-flight says;
+ * the others run together. */
+static gint64
+time_three_jobs (const gchar * factory)
+{
+  PollenTestHarness t;
+  gint64 before;
+
+  t = pollen_test_harness_new (factory, "text/x-raw", "max-in-flight", 3,
+      NULL);
+  gst_harness_set_live (t.h, FALSE);
+  before = g_get_monotonic_time ();
+  push_job (&t, "200 ok a", 0);
+  push_job (&t, "200 ok b", GST_SECOND);
+  push_job (&t, "200 ok c", 2 * GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  before = g_get_monotonic_time () - before;
+  pollen_test_harness_free (&t);
+  return before / 1000;
+}
+
+GST_START_TEST (test_serial_jobs)
+{
+  gint64 serial = time_three_jobs ("testserialfilter");
+  gint64 concurrent = time_three_jobs ("testfilter");
+
+  fail_unless (serial >= 600, "%" G_GINT64_FORMAT " ms", serial);
+  fail_unless (concurrent + 200 < serial, "%" G_GINT64_FORMAT " ms, serial %"
+      G_GINT64_FORMAT " ms", concurrent, serial);
 }
 
 GST_END_TEST;
@@ -483,10 +537,13 @@ pollenfilter_suite (void)
   TCase *tc = tcase_create ("general");
 
   gst_element_register (NULL, "testfilter", GST_RANK_NONE, TEST_TYPE_FILTER);
+  gst_element_register (NULL, "testserialfilter", GST_RANK_NONE,
+      test_serial_filter_get_type ());
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_order_with_jobs_in_flight);
   tcase_add_test (tc, test_eos_drains);
   tcase_add_test (tc, test_flush_during_job);
+  tcase_add_test (tc, test_serial_jobs);
   tcase_add_test (tc, test_failure_is_an_error_then_eos);
   tcase_add_test (tc, test_skip_failed_fills);
   tcase_add_test (tc, test_untimed_input_one_error);

@@ -209,6 +209,20 @@ pollen_test_harness_new_valist (const gchar * factory,
   return t;
 }
 
+PollenTestHarness
+pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
+    const gchar * first_property, ...)
+{
+  PollenTestHarness t;
+  va_list args;
+
+  va_start (args, first_property);
+  t = pollen_test_harness_new_valist (factory, src_caps, first_property,
+      args);
+  va_end (args);
+  return t;
+}
+
 void
 pollen_test_harness_free (PollenTestHarness * t)
 {

@@ -68,6 +68,9 @@ typedef struct
   GstBus *bus;
 } PollenTestHarness;
 
+PollenTestHarness pollen_test_harness_new (const gchar * factory,
+                                           const gchar * src_caps,
+                                           const gchar * first_property, ...);
 PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
                                                   const gchar * src_caps,
                                                   const gchar * first_property,
