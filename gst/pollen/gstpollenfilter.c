@@ -871,23 +871,17 @@ gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
 
 /**
  * gst_pollen_filter_class_setup:
- * @sink: (transfer none): the "sink" pad template
- * @src: (transfer none): the "src" pad template
  *
  * Call in class_init once the class fields (defaults, hints, free
- * functions) are set: adds the pad templates and the element metadata and
- * installs the base's properties. A subclass with properties of its own
- * sets set_property and get_property first and chains up to the base's
- * for the others.
+ * functions) are set: installs the base's properties with those defaults.
+ * The subclass adds its "sink" and "src" pad templates and its metadata
+ * itself. A subclass with properties of its own sets set_property and
+ * get_property first and chains up to the base's for the others.
  */
 void
-gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
-    GstStaticPadTemplate * sink, GstStaticPadTemplate * src,
-    const gchar * longname, const gchar * classification,
-    const gchar * description)
+gst_pollen_filter_class_setup (GstPollenFilterClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   /* GObject does not inherit these, and the properties are the subclass's:
    * one without properties of its own gets the base's */
@@ -895,10 +889,6 @@ gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
     gobject_class->set_property = gst_pollen_filter_set_property;
     gobject_class->get_property = gst_pollen_filter_get_property;
   }
-  gst_element_class_add_static_pad_template (element_class, sink);
-  gst_element_class_add_static_pad_template (element_class, src);
-  gst_element_class_set_static_metadata (element_class, longname,
-      classification, description, "gst-pollen contributors");
   gst_pollen_filter_class_install_properties (klass);
 }
 

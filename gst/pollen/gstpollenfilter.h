@@ -197,12 +197,7 @@ struct _GstPollenFilterClass
   gchar *(*describe) (GstPollenFilter * filter, gpointer data);
 };
 
-void               gst_pollen_filter_class_setup (GstPollenFilterClass * klass,
-                                                  GstStaticPadTemplate * sink,
-                                                  GstStaticPadTemplate * src,
-                                                  const gchar * longname,
-                                                  const gchar * classification,
-                                                  const gchar * description);
+void               gst_pollen_filter_class_setup (GstPollenFilterClass * klass);
 
 GstPad *           gst_pollen_filter_get_sinkpad (GstPollenFilter * filter);
 GstPad *           gst_pollen_filter_get_srcpad (GstPollenFilter * filter);

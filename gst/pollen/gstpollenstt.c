@@ -1281,23 +1281,27 @@ gst_pollen_stt_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->idle = GST_DEBUG_FUNCPTR (gst_pollen_stt_idle);
   filter_class->get_latency = GST_DEBUG_FUNCPTR (gst_pollen_stt_get_latency);
   filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_stt_describe);
+  gst_pollen_filter_class_setup (filter_class);
 }
 
 static void
 gst_pollen_stt_class_init (GstPollenSttClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   gobject_class->set_property = gst_pollen_stt_set_property;
   gobject_class->get_property = gst_pollen_stt_get_property;
   gobject_class->finalize = gst_pollen_stt_finalize;
 
   gst_pollen_stt_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
-  gst_pollen_filter_class_setup (GST_POLLEN_FILTER_CLASS (klass),
-      &sink_template, &src_template, "Pollinations speech to text",
-      "Filter/Audio/Text", "Transcribes audio into timed text with the "
-      "Pollinations API (/v1/audio/transcriptions)");
   gst_pollen_stt_install_properties (gobject_class);
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Pollinations speech to text", "Filter/Audio/Text",
+      "Transcribes audio into timed text with the Pollinations API "
+      "(/v1/audio/transcriptions)", "gst-pollen contributors");
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_stt_debug, "pollenstt", 0,
       "Pollinations speech to text");

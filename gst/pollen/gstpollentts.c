@@ -1126,23 +1126,27 @@ gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_tts_src_event);
   filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_tts_fill_failed);
   filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_tts_describe);
+  gst_pollen_filter_class_setup (filter_class);
 }
 
 static void
 gst_pollen_tts_class_init (GstPollenTtsClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   gobject_class->set_property = gst_pollen_tts_set_property;
   gobject_class->get_property = gst_pollen_tts_get_property;
   gobject_class->finalize = gst_pollen_tts_finalize;
 
   gst_pollen_tts_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
-  gst_pollen_filter_class_setup (GST_POLLEN_FILTER_CLASS (klass),
-      &sink_template, &src_template, "Pollinations text to speech",
-      "Filter/Converter/Text/Audio/Network", "Speaks timed text with the "
-      "Pollinations API, in sync with the text's timestamps");
   gst_pollen_tts_install_properties (gobject_class);
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
+      "Speaks timed text with the Pollinations API, in sync with the text's "
+      "timestamps", "gst-pollen contributors");
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
       "Pollinations text to speech");

@@ -177,8 +177,13 @@ test_filter_class_init (TestFilterClass * klass)
   filter_class->fill = test_filter_fill;
   filter_class->describe = test_filter_describe;
   filter_class->get_latency = test_filter_get_latency;
-  gst_pollen_filter_class_setup (filter_class, &sink_template, &src_template,
-      "Test filter", "Filter", "Jobs without requests");
+  gst_pollen_filter_class_setup (filter_class);
+  gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
+      &sink_template);
+  gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
+      &src_template);
+  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
+      "Test filter", "Filter", "Jobs without requests", "tests");
 }
 
 static void
