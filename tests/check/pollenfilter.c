@@ -460,28 +460,9 @@ GST_END_TEST;
 GST_START_TEST (test_untimed_input_one_error)
 {
   PollenTestHarness t = filter_new (NULL);
-  g_autoptr (GstMessage) message = NULL;
-  g_autoptr (GError) error = NULL;
-  GstSegment segment;
-  guint i;
 
-  gst_segment_init (&segment, GST_FORMAT_BYTES);
-  /* refused, though a sticky event counts as sent once stored */
-  gst_harness_push_event (t.h, gst_event_new_segment (&segment));
-  message = pollen_test_pop_message (t.bus, GST_MESSAGE_ERROR);
-  gst_message_parse_error (message, &error, NULL);
-  fail_unless (g_error_matches (error, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_FORMAT));
-  fail_unless (strstr (error->message, "Put a timed source in front") !=
-      NULL, "%s", error->message);
-  pollen_test_recorder_wait_eos (t.rec);
-  for (i = 0; i < 5; i++)
-    fail_unless_equals_int (gst_harness_push (t.h,
-            gst_buffer_new_memdup ("0 ok x", 6)), GST_FLOW_ERROR);
-  /* another untimed segment: still no second error */
-  gst_harness_push_event (t.h, gst_event_new_segment (&segment));
-  fail_unless_equals_int (pollen_test_count_messages (t.bus,
-          GST_MESSAGE_ERROR), 0);
+  pollen_test_assert_untimed_refused (&t, gst_buffer_new_memdup ("0 ok x",
+          6), "Put a timed source in front");
   pollen_test_harness_free (&t);
 }
 
@@ -493,17 +474,9 @@ GST_END_TEST;
 GST_START_TEST (test_latency_live_upstream)
 {
   PollenTestHarness t = filter_new ("latency", 300, NULL);
-  GstQuery *query = gst_query_new_latency ();
-  GstClockTime min, max;
-  gboolean live;
 
-  gst_harness_set_live (t.h, TRUE);
-  gst_harness_set_upstream_latency (t.h, 100 * GST_MSECOND);
-  fail_unless (gst_pad_peer_query (t.h->sinkpad, query));
-  gst_query_parse_latency (query, &live, &min, &max);
-  fail_unless (live);
-  fail_unless_equals_uint64 (min, 400 * GST_MSECOND + OWN_LATENCY);
-  gst_query_unref (query);
+  fail_unless_equals_uint64 (pollen_test_query_live_latency (&t,
+          100 * GST_MSECOND), 400 * GST_MSECOND + OWN_LATENCY);
   pollen_test_harness_free (&t);
 }
 
@@ -513,24 +486,8 @@ GST_END_TEST;
  * element says what it adds, as live. */
 GST_START_TEST (test_latency_in_paused_without_upstream)
 {
-  GstElement *filter = gst_element_factory_make ("testfilter", NULL);
-  GstPad *srcpad = gst_element_get_static_pad (filter, "src");
-  GstQuery *query = gst_query_new_latency ();
-  GstClockTime min, max;
-  gboolean live;
-
-  g_object_set (filter, "latency", 200, NULL);
-  fail_unless_equals_int (gst_element_set_state (filter, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_SUCCESS);
-  fail_unless (gst_pad_query (srcpad, query));
-  gst_query_parse_latency (query, &live, &min, &max);
-  fail_unless (live);
-  fail_unless_equals_uint64 (min, 200 * GST_MSECOND + OWN_LATENCY);
-  fail_if (GST_CLOCK_TIME_IS_VALID (max));
-  gst_query_unref (query);
-  gst_element_set_state (filter, GST_STATE_NULL);
-  gst_object_unref (srcpad);
-  gst_object_unref (filter);
+  pollen_test_assert_latency_before_data ("testfilter", 200,
+      200 * GST_MSECOND + OWN_LATENCY);
 }
 
 GST_END_TEST;

@@ -262,6 +262,94 @@ pollen_test_count_messages (GstBus * bus, GstMessageType type)
   return n;
 }
 
+/* ---- the policies of GstPollenFilter ---- */
+
+/**
+ * pollen_test_assert_latency_before_data:
+ *
+ * In PAUSED, before any data and with nothing upstream that answers, the
+ * LATENCY query of @factory (with @latency_ms) answers live with
+ * @expected_min and no maximum.
+ */
+void
+pollen_test_assert_latency_before_data (const gchar * factory,
+    guint latency_ms, GstClockTime expected_min)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (element, "src");
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  g_object_set (element, "latency", latency_ms, NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_pad_query (srcpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, expected_min);
+  fail_if (GST_CLOCK_TIME_IS_VALID (max));
+  gst_query_unref (query);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (element);
+}
+
+/* Behind a live upstream with @upstream latency: the minimum the element
+ * answers (it must answer live). */
+GstClockTime
+pollen_test_query_live_latency (PollenTestHarness * t, GstClockTime upstream)
+{
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  gst_harness_set_live (t->h, TRUE);
+  gst_harness_set_upstream_latency (t->h, upstream);
+  fail_unless (gst_pad_peer_query (t->h->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  gst_query_unref (query);
+  return min;
+}
+
+/**
+ * pollen_test_assert_untimed_refused:
+ * @buffer: (transfer full): input pushed (copies of it) after the segment
+ * @hint: a part of the error's text: what to put in front
+ *
+ * Input without time (a BYTES segment): one STREAM FORMAT error that says
+ * what to do, EOS out, and every later buffer refused with
+ * %GST_FLOW_ERROR, without a second error.
+ */
+void
+pollen_test_assert_untimed_refused (PollenTestHarness * t,
+    GstBuffer * buffer, const gchar * hint)
+{
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  GstSegment segment;
+  guint i;
+
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  /* refused, though a sticky event counts as sent once stored */
+  gst_harness_push_event (t->h, gst_event_new_segment (&segment));
+  message = pollen_test_pop_message (t->bus, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FORMAT));
+  fail_unless (strstr (error->message, hint) != NULL, "%s", error->message);
+  pollen_test_recorder_wait_eos (t->rec);
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (t->h, gst_buffer_copy (buffer)),
+        GST_FLOW_ERROR);
+  /* another untimed segment: still no second error */
+  gst_harness_push_event (t->h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (pollen_test_count_messages (t->bus,
+          GST_MESSAGE_ERROR), 0);
+  gst_buffer_unref (buffer);
+}
+
 /* A URL on 127.0.0.1 where nothing listens. */
 gchar *
 pollen_test_unused_url (void)

@@ -80,6 +80,16 @@ GstMessage *      pollen_test_pop_message (GstBus * bus, GstMessageType type);
 guint             pollen_test_count_messages (GstBus * bus,
                                               GstMessageType type);
 
+/* The policies every GstPollenFilter shares, checked on any of them. */
+void pollen_test_assert_latency_before_data (const gchar * factory,
+                                             guint latency_ms,
+                                             GstClockTime expected_min);
+GstClockTime pollen_test_query_live_latency (PollenTestHarness * t,
+                                             GstClockTime upstream);
+void pollen_test_assert_untimed_refused (PollenTestHarness * t,
+                                         GstBuffer * buffer,
+                                         const gchar * hint);
+
 /* A one-connection HTTP server that records the request head exactly as it
  * came over the socket, for checking bytes on the wire. */
 typedef struct _PollenTestRawServer PollenTestRawServer;

@@ -1806,12 +1806,9 @@ GST_END_TEST;
 /* A fatal error is followed by EOS downstream, and upstream is refused. */
 GST_START_TEST (test_error_then_eos)
 {
-  Tts t = tts_new (NULL);
+  Tts t = tts_new ("api-key", "", NULL);
   g_autoptr (GstMessage) error = NULL;
 
-  pollen_emulator_push (t.emulator, SPEECH_PATH,
-      pollen_emulator_response_new_error (502, "BAD_GATEWAY",
-          "upstream provider failed"));
   error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
   recorder_wait_eos (t.rec);
   fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
@@ -1825,23 +1822,8 @@ GST_END_TEST;
  * LATENCY query says what pollentts adds, as live. */
 GST_START_TEST (test_latency_before_data)
 {
-  GstElement *tts = gst_element_factory_make ("pollentts", NULL);
-  GstPad *src = gst_element_get_static_pad (tts, "src");
-  GstQuery *query = gst_query_new_latency ();
-  GstClockTime min, max;
-  gboolean live;
-
-  g_object_set (tts, "latency", 500, NULL);
-  fail_unless_equals_int (gst_element_set_state (tts, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_SUCCESS);
-  fail_unless (gst_pad_query (src, query));
-  gst_query_parse_latency (query, &live, &min, &max);
-  fail_unless (live);
-  fail_unless_equals_uint64 (min, 500 * GST_MSECOND);
-  gst_query_unref (query);
-  gst_element_set_state (tts, GST_STATE_NULL);
-  gst_object_unref (src);
-  gst_object_unref (tts);
+  pollen_test_assert_latency_before_data ("pollentts", 500,
+      500 * GST_MSECOND);
 }
 
 GST_END_TEST;
