@@ -61,7 +61,7 @@
 
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
+#include "pollensettings.h"
 #include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
@@ -872,7 +872,7 @@ gst_pollen_src_next_generation (GstPollenSrc * self, gint64 end_time,
   gpointer data, item;
 
   for (;;) {
-    switch (pollen_jobs_next_until (self->jobs, end_time, &data, &item,
+    switch (pollen_jobs_next (self->jobs, end_time, &data, &item,
             error)) {
       case POLLEN_JOBS_JOB_DONE:
         *generation = g_steal_pointer (&((SlotJob *) data)->generation);

@@ -53,13 +53,13 @@
  * ]|
  */
 
-/* Threads: the sink pad's streaming thread cuts chunks and submits them to
- * a PollenJobs queue; worker threads upload them; the source pad's task
- * takes the results in submission order and pushes them.
+/* A GstPollenFilter: the sink thread cuts chunks and submits them; workers
+ * upload them; the src task takes the results in submission order and
+ * pushes them.
  *
- * Lock order: GST_OBJECT_LOCK (properties) and self->lock (state shared
- * with the workers) are never held together; neither is held while calling
- * into PollenJobs or pushing. */
+ * Lock order: GST_OBJECT_LOCK (properties) and self->lock (the context
+ * shared by the workers) are leaves, never held together nor while calling
+ * into the base or pushing. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -67,8 +67,6 @@
 
 #include "gstpollenstt.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
-#include "pollenjobs.h"
 #include "pollentranscript.h"
 #include "pollenwav.h"
 
@@ -89,7 +87,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define DEFAULT_CARRY_CONTEXT TRUE
 #define DEFAULT_LATENCY 3000
 #define DEFAULT_MAX_IN_FLIGHT 4
-#define DEFAULT_SKIP_FAILED FALSE
 
 #define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
 #define FRAMES_PER_SECOND 100   /* energy gate: 10 ms frames */
@@ -98,11 +95,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define WAV_HEADER_BYTES 44
 #define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
 #define DISCONT_TOLERANCE (40 * GST_MSECOND)
-#define LIVE_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
 
 enum
 {
-  PROP_LANGUAGE_CODE = POLLEN_PROP_LAST,
+  PROP_LANGUAGE_CODE = POLLEN_FILTER_PROP_LAST,
   PROP_PROMPT,
   PROP_TEMPERATURE,
   PROP_CHUNK_DURATION,
@@ -110,27 +106,20 @@ enum
   PROP_MIN_SILENCE,
   PROP_GRANULARITY,
   PROP_CARRY_CONTEXT,
-  PROP_LATENCY,
-  PROP_MAX_IN_FLIGHT,
-  PROP_SKIP_FAILED,
 };
 
 /* The settings a run uses, copied from the properties in READY→PAUSED and
  * read-only while streaming, so every thread may read them unlocked. */
 typedef struct
 {
-  gchar *model;
+  const gchar *model;           /* in the base's snapshot */
   gchar *language;              /* ISO-639-1 part only, or NULL */
   gchar *prompt;
   gdouble temperature;          /* < 0: not sent */
-  GstStructure *extra_params;
   GstPollenSttGranularity granularity;
   gboolean carry_context;
-  gboolean skip_failed;
   guint chunk_ms;
   guint min_silence_ms;
-  guint latency_ms;
-  guint max_in_flight;
   gdouble silence_threshold;
 } Config;
 
@@ -152,19 +141,10 @@ typedef struct
   gssize first_voiced;          /* start of the first voiced frame, or -1 */
 } Chunker;
 
-typedef enum
-{
-  PIECE_CHUNK,                  /* audio to transcribe (or silence) */
-  PIECE_GAP,                    /* a GAP from upstream */
-  PIECE_EVENT,                  /* a serialized event, forwarded in order */
-} PieceKind;
-
-/* What goes through the job queue, in stream order. */
+/* A chunk of audio to transcribe (or silence): a job. */
 typedef struct
 {
-  PieceKind kind;
-  GstEvent *event;
-  guint64 index;                /* chunks only: 1, 2, 3 … */
+  guint64 index;                /* 1, 2, 3 … */
   GstClockTime start;
   GstClockTime duration;
   guint rate;
@@ -180,13 +160,9 @@ typedef struct
 
 struct _GstPollenStt
 {
-  GstElement parent;
+  GstPollenFilter parent;
 
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  /* properties, under GST_OBJECT_LOCK */
-  PollenSettings settings;
+  /* properties, under GST_OBJECT_LOCK; copied into config at READY→PAUSED */
   gchar *language_code;
   gchar *prompt;
   gdouble temperature;
@@ -195,38 +171,28 @@ struct _GstPollenStt
   guint min_silence;
   GstPollenSttGranularity granularity;
   gboolean carry_context;
-  guint latency;
-  guint max_in_flight;
-  gboolean skip_failed;
 
-  /* streaming state, READY→PAUSED until PAUSED→READY */
+  /* READY→PAUSED until PAUSED→READY, read-only in between */
   Config config;
-  PollenClient *client;
-  PollenJobs *jobs;
 
   /* sink pad streaming thread */
   Chunker chunker;
   GstClockTime next_ts;         /* where the next input sample belongs */
   guint64 chunk_count;
-  gboolean segment_sent;
 
   /* source pad task */
-  GstSegment out_segment;
   GstClockTime out_position;    /* downstream was told everything before */
-  gboolean live;
   GstClockTime deadline;        /* how late text may reach the sink */
 
-  /* shared with the workers and the sink thread, under self->lock */
+  /* shared with the workers, under self->lock */
   GMutex lock;
-  GstFlowReturn srcresult;
   gchar *context;               /* the end of the latest transcript */
   guint64 context_index;        /* the chunk it came from */
   gboolean json_only;           /* the server refused verbose_json */
-  GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
 };
 
 #define gst_pollen_stt_parent_class parent_class
-G_DEFINE_TYPE (GstPollenStt, gst_pollen_stt, GST_TYPE_ELEMENT);
+G_DEFINE_TYPE (GstPollenStt, gst_pollen_stt, GST_TYPE_POLLEN_FILTER);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollenstt, "pollenstt",
     GST_RANK_NONE, GST_TYPE_POLLEN_STT, pollen_element_init ());
 
@@ -263,8 +229,6 @@ gst_pollen_stt_granularity_get_type (void)
 static void
 piece_free (Piece * piece)
 {
-  if (piece->event)
-    gst_event_unref (piece->event);
   g_clear_pointer (&piece->pcm, g_bytes_unref);
   g_clear_pointer (&piece->transcript, pollen_transcript_free);
   g_free (piece->response_format);
@@ -274,11 +238,10 @@ piece_free (Piece * piece)
 }
 
 static Piece *
-piece_new (PieceKind kind)
+piece_new (void)
 {
   Piece *piece = g_new0 (Piece, 1);
 
-  piece->kind = kind;
   piece->start = GST_CLOCK_TIME_NONE;
   piece->duration = GST_CLOCK_TIME_NONE;
   return piece;
@@ -301,26 +264,21 @@ language_from_code (const gchar * code)
 static void
 config_clear (Config * config)
 {
-  g_clear_pointer (&config->model, g_free);
+  config->model = NULL;
   g_clear_pointer (&config->language, g_free);
   g_clear_pointer (&config->prompt, g_free);
-  g_clear_pointer (&config->extra_params, gst_structure_free);
 }
 
 static void
 gst_pollen_stt_snapshot_config (GstPollenStt * self)
 {
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
   Config *config = &self->config;
 
   config_clear (config);
-  config->model = pollen_settings_dup_model (GST_ELEMENT (self),
-      &self->settings);
-  if (!config->model || !*config->model) {
-    g_free (config->model);
-    config->model = g_strdup (DEFAULT_MODEL);
-  }
-  config->extra_params = pollen_settings_dup_extra_params (GST_ELEMENT (self),
-      &self->settings);
+  config->model = settings->model && *settings->model ? settings->model :
+      DEFAULT_MODEL;
 
   GST_OBJECT_LOCK (self);
   config->language = language_from_code (self->language_code);
@@ -329,25 +287,22 @@ gst_pollen_stt_snapshot_config (GstPollenStt * self)
   config->temperature = self->temperature;
   config->granularity = self->granularity;
   config->carry_context = self->carry_context;
-  config->skip_failed = self->skip_failed;
   config->chunk_ms = self->chunk_duration;
   config->min_silence_ms = self->min_silence;
-  config->latency_ms = self->latency;
-  config->max_in_flight = self->max_in_flight;
   config->silence_threshold = self->silence_threshold;
   GST_OBJECT_UNLOCK (self);
 }
 
-/* What the element adds to upstream's latency: a whole chunk is gathered,
- * then the server gets `latency` to answer. */
+/* GstPollenFilter::get_latency: a whole chunk is gathered before the
+ * server gets `latency` to answer. */
 static GstClockTime
-gst_pollen_stt_own_latency (GstPollenStt * self)
+gst_pollen_stt_get_latency (GstPollenFilter * filter)
 {
+  GstPollenStt *self = GST_POLLEN_STT (filter);
   GstClockTime latency;
 
   GST_OBJECT_LOCK (self);
-  latency = (GstClockTime) (self->chunk_duration + self->latency) *
-      GST_MSECOND;
+  latency = (GstClockTime) self->chunk_duration * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
   return latency;
 }
@@ -456,7 +411,7 @@ chunker_take (Chunker * c, gboolean whole)
   if (!whole && c->first_voiced >= 0 && c->cut > 0)
     cut = c->cut;
 
-  piece = piece_new (PIECE_CHUNK);
+  piece = piece_new ();
   piece->start = c->start;
   piece->duration = chunker_time_of (c, cut);
   piece->rate = c->rate;
@@ -479,57 +434,17 @@ chunker_take (Chunker * c, gboolean whole)
 
 /* ---- submitting (sink streaming thread) ---- */
 
-static GstFlowReturn
-gst_pollen_stt_get_srcresult (GstPollenStt * self)
-{
-  GstFlowReturn ret;
-
-  g_mutex_lock (&self->lock);
-  ret = self->srcresult;
-  g_mutex_unlock (&self->lock);
-  return ret;
-}
-
-static void
-gst_pollen_stt_set_srcresult (GstPollenStt * self, GstFlowReturn ret)
-{
-  g_mutex_lock (&self->lock);
-  self->srcresult = ret;
-  g_mutex_unlock (&self->lock);
-}
-
 /* Queues @piece (taking it) behind everything before it; blocks while
- * max-in-flight chunks are pending. Once the output task has stopped (an
- * error, not-linked) nothing would take it, so it is dropped instead of
- * blocking upstream. */
+ * max-in-flight chunks are pending. */
 static GstFlowReturn
 gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
 {
-  GstFlowReturn ret = gst_pollen_stt_get_srcresult (self);
-
-  if (ret != GST_FLOW_OK) {
-    piece_free (piece);
-    return ret;
-  }
-  if (piece->kind == PIECE_CHUNK) {
-    piece->index = ++self->chunk_count;
-    GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT
-        ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
-        GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
-        " (silence)");
-  }
-  if (!pollen_jobs_submit (self->jobs, piece))
-    return GST_FLOW_FLUSHING;
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_pollen_stt_submit_event (GstPollenStt * self, GstEvent * event)
-{
-  Piece *piece = piece_new (PIECE_EVENT);
-
-  piece->event = event;
-  return gst_pollen_stt_submit (self, piece);
+  piece->index = ++self->chunk_count;
+  GST_DEBUG_OBJECT (self, "chunk %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT
+      ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
+      GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
+      " (silence)");
+  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), piece);
 }
 
 /* Ends the chunk being filled (DISCONT, caps change, segment, gap, EOS). */
@@ -595,30 +510,18 @@ gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
 }
 
 static GstFlowReturn
-gst_pollen_stt_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+gst_pollen_stt_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
-  GstPollenStt *self = GST_POLLEN_STT (parent);
-  GstFlowReturn ret = gst_pollen_stt_get_srcresult (self);
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+  GstFlowReturn ret;
   GstMapInfo map;
   gsize n;
 
-  if (ret != GST_FLOW_OK)
-    goto out;
   if (self->chunker.rate == 0) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("audio arrived before caps"));
     ret = GST_FLOW_NOT_NEGOTIATED;
     goto out;
-  }
-  if (!self->segment_sent) {
-    /* upstream sent no segment: say what the timestamps mean ourselves */
-    GstSegment segment;
-
-    gst_segment_init (&segment, GST_FORMAT_TIME);
-    self->segment_sent = TRUE;
-    ret = gst_pollen_stt_submit_event (self, gst_event_new_segment (&segment));
-    if (ret != GST_FLOW_OK)
-      goto out;
   }
 
   ret = gst_pollen_stt_place_buffer (self, buffer);
@@ -639,19 +542,28 @@ out:
   return ret;
 }
 
-/* Stream-start and the (fixed) output caps are not tied to a time: stored
- * on the source pad at once, they go out before whatever it pushes next,
- * and a flush cannot drop them. Takes @event. */
+/* The (fixed) output caps are not tied to a time: stored on the source
+ * pad at once, they go out before whatever it pushes next, and a flush
+ * cannot drop them. */
 static void
-gst_pollen_stt_store_sticky (GstPollenStt * self, GstEvent * event)
+gst_pollen_stt_store_src_caps (GstPollenStt * self)
 {
-  gst_pad_store_sticky_event (self->srcpad, event);
+  GstPad *srcpad = gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER (self));
+  g_autoptr (GstCaps) text_caps = NULL;
+  GstEvent *event;
+
+  if (gst_pad_has_current_caps (srcpad))
+    return;
+  text_caps = gst_static_pad_template_get_caps (&src_template);
+  event = gst_event_new_caps (text_caps);
+  gst_pad_store_sticky_event (srcpad, event);
   gst_event_unref (event);
 }
 
 static gboolean
-gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
+gst_pollen_stt_set_caps (GstPollenFilter * filter, GstCaps * caps)
 {
+  GstPollenStt *self = GST_POLLEN_STT (filter);
   GstAudioInfo info;
 
   if (!gst_audio_info_from_caps (&info, caps)) {
@@ -667,125 +579,46 @@ gst_pollen_stt_set_caps (GstPollenStt * self, GstCaps * caps)
         GST_AUDIO_INFO_RATE (&info));
     self->next_ts = GST_CLOCK_TIME_NONE;
   }
-  if (!gst_pad_has_current_caps (self->srcpad)) {
-    g_autoptr (GstCaps) text_caps =
-        gst_static_pad_template_get_caps (&src_template);
-
-    gst_pollen_stt_store_sticky (self, gst_event_new_caps (text_caps));
-  }
+  gst_pollen_stt_store_src_caps (self);
   return TRUE;
 }
 
-static gboolean
-gst_pollen_stt_sink_segment (GstPollenStt * self, GstEvent * event)
+/* GstPollenFilter::sink_event: a chunk is continuous audio, so a segment,
+ * a gap or EOS ends the one being filled. */
+static GstFlowReturn
+gst_pollen_stt_sink_event (GstPollenFilter * filter, GstEvent * event)
 {
-  const GstSegment *segment;
-
-  gst_event_parse_segment (event, &segment);
-  if (segment->format != GST_FORMAT_TIME) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("pollenstt needs audio with "
-            "TIME segments, got a %s segment.",
-            gst_format_get_name (segment->format)), (NULL));
-    gst_event_unref (event);
-    return FALSE;
-  }
-  gst_pollen_stt_finish_chunk (self);
-  self->next_ts = GST_CLOCK_TIME_NONE;
-  self->segment_sent = TRUE;
-  return gst_pollen_stt_submit_event (self, event) == GST_FLOW_OK;
-}
-
-static gboolean
-gst_pollen_stt_sink_gap (GstPollenStt * self, GstEvent * event)
-{
+  GstPollenStt *self = GST_POLLEN_STT (filter);
   GstClockTime timestamp, duration;
-  Piece *piece;
 
-  gst_event_parse_gap (event, &timestamp, &duration);
-  gst_event_unref (event);
-  gst_pollen_stt_finish_chunk (self);
-
-  piece = piece_new (PIECE_GAP);
-  piece->start = timestamp;
-  piece->duration = duration;
-  if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
-      GST_CLOCK_TIME_IS_VALID (duration))
-    self->next_ts = timestamp + duration;
-  return gst_pollen_stt_submit (self, piece) == GST_FLOW_OK;
-}
-
-static void
-gst_pollen_stt_flush_start (GstPollenStt * self)
-{
-  pollen_jobs_set_flushing (self->jobs, TRUE);
-  gst_pollen_stt_set_srcresult (self, GST_FLOW_FLUSHING);
-}
-
-/* Source task state, reset whenever the task is not running. */
-static void
-gst_pollen_stt_reset_output (GstPollenStt * self)
-{
-  gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
-  self->out_position = GST_CLOCK_TIME_NONE;
-  self->live = FALSE;
-  self->deadline = 0;
-}
-
-static void gst_pollen_stt_loop (GstPollenStt * self);
-
-static gboolean
-gst_pollen_stt_start_task (GstPollenStt * self)
-{
-  pollen_jobs_set_flushing (self->jobs, FALSE);
-  gst_pollen_stt_reset_output (self);
-  gst_pollen_stt_set_srcresult (self, GST_FLOW_OK);
-  return gst_pad_start_task (self->srcpad,
-      (GstTaskFunction) gst_pollen_stt_loop, self, NULL);
-}
-
-static gboolean
-gst_pollen_stt_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  GstPollenStt *self = GST_POLLEN_STT (parent);
-
-  GST_LOG_OBJECT (self, "sink event %" GST_PTR_FORMAT, event);
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_START:
-      gst_pollen_stt_flush_start (self);
-      gst_pad_push_event (self->srcpad, event);
-      gst_pad_pause_task (self->srcpad);
-      return TRUE;
-    case GST_EVENT_FLUSH_STOP:
-      chunker_reset (&self->chunker);
-      self->next_ts = GST_CLOCK_TIME_NONE;
-      gst_pad_push_event (self->srcpad, event);
-      return gst_pollen_stt_start_task (self);
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-      gboolean ok;
-
-      gst_event_parse_caps (event, &caps);
-      ok = gst_pollen_stt_set_caps (self, caps);
-      gst_event_unref (event);
-      return ok;
-    }
-    case GST_EVENT_STREAM_START:
-      gst_pollen_stt_store_sticky (self, event);
-      return TRUE;
     case GST_EVENT_SEGMENT:
-      return gst_pollen_stt_sink_segment (self, event);
+      self->next_ts = GST_CLOCK_TIME_NONE;
+      break;
     case GST_EVENT_GAP:
-      return gst_pollen_stt_sink_gap (self, event);
+      gst_event_parse_gap (event, &timestamp, &duration);
+      if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
+          GST_CLOCK_TIME_IS_VALID (duration))
+        self->next_ts = timestamp + duration;
+      break;
     case GST_EVENT_EOS:
-      /* the last partial chunk, then EOS once every result is out */
-      gst_pollen_stt_finish_chunk (self);
-      gst_pollen_stt_submit_event (self, event);
-      return TRUE;
+      break;
     default:
-      if (GST_EVENT_IS_SERIALIZED (event))
-        return gst_pollen_stt_submit_event (self, event) == GST_FLOW_OK;
-      return gst_pad_event_default (pad, parent, event);
+      return GST_FLOW_OK;
   }
+  return gst_pollen_stt_finish_chunk (self);
+}
+
+/* GstPollenFilter::flush: input and output start over. */
+static void
+gst_pollen_stt_flush (GstPollenFilter * filter)
+{
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+
+  chunker_reset (&self->chunker);
+  self->next_ts = GST_CLOCK_TIME_NONE;
+  self->out_position = GST_CLOCK_TIME_NONE;
+  self->deadline = 0;
 }
 
 /* ---- the request (worker threads) ---- */
@@ -893,7 +726,8 @@ gst_pollen_stt_build_request (GstPollenStt * self, const Piece * piece,
     pollen_request_add_form_field (request, "timestamp_granularities[]",
         "segment");
   }
-  pollen_request_add_extra_params (request, config->extra_params);
+  pollen_request_add_extra_params (request,
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
   return request;
 }
 
@@ -967,7 +801,8 @@ gst_pollen_stt_fetch (GstPollenStt * self, Piece * piece,
 
   g_free (piece->response_format);
   piece->response_format = g_strdup (format);
-  return pollen_client_fetch (self->client, request, cancellable, error);
+  return pollen_client_fetch (gst_pollen_filter_get_client (GST_POLLEN_FILTER
+          (self)), request, cancellable, error);
 }
 
 static gboolean
@@ -999,46 +834,42 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
   return TRUE;
 }
 
-/* PollenJobFunc: runs in a worker thread. */
 static gboolean
-gst_pollen_stt_run_job (PollenJob * job, gpointer data, gpointer user_data,
-    GCancellable * cancellable, GError ** error)
+gst_pollen_stt_run_job (GstPollenFilter * filter, PollenJob * job,
+    gpointer data, GCancellable * cancellable, GError ** error)
 {
   Piece *piece = data;
 
-  if (piece->kind != PIECE_CHUNK || !piece->has_speech)
+  if (!piece->has_speech)
     return TRUE;
-  return gst_pollen_stt_transcribe (user_data, piece, cancellable, error);
+  return gst_pollen_stt_transcribe (GST_POLLEN_STT (filter), piece,
+      cancellable, error);
 }
 
 /* ---- output (source pad task) ---- */
 
-/* Whether upstream is live, and so how late text may reach the sink: the
- * pipeline's latency once the LATENCY event came, else what we report. */
+/* How late text may reach the sink: the pipeline's latency once the
+ * LATENCY event came, else what we report. Upstream's latency is known at
+ * the segment. */
 static void
-gst_pollen_stt_check_live (GstPollenStt * self)
+gst_pollen_stt_update_deadline (GstPollenStt * self)
 {
-  GstQuery *query = gst_query_new_latency ();
-  GstClockTime upstream_min = 0;
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
 
-  self->live = FALSE;
-  if (gst_pad_peer_query (self->sinkpad, query))
-    gst_query_parse_latency (query, &self->live, &upstream_min, NULL);
-  gst_query_unref (query);
-  self->deadline = upstream_min + (GstClockTime) (self->config.chunk_ms +
-      self->config.latency_ms) * GST_MSECOND;
+  self->deadline = gst_pollen_filter_get_upstream_min (filter) +
+      gst_pollen_stt_get_latency (filter) +
+      gst_pollen_filter_get_latency (filter);
   GST_DEBUG_OBJECT (self, "upstream is %slive, deadline %" GST_TIME_FORMAT,
-      self->live ? "" : "not ", GST_TIME_ARGS (self->deadline));
+      gst_pollen_filter_is_live (filter) ? "" : "not ",
+      GST_TIME_ARGS (self->deadline));
 }
 
 static GstClockTime
 gst_pollen_stt_deadline (GstPollenStt * self)
 {
-  GstClockTime latency;
+  GstClockTime latency =
+      gst_pollen_filter_get_pipeline_latency (GST_POLLEN_FILTER (self));
 
-  g_mutex_lock (&self->lock);
-  latency = self->pipeline_latency;
-  g_mutex_unlock (&self->lock);
   return GST_CLOCK_TIME_IS_VALID (latency) ? MAX (latency, self->deadline) :
       self->deadline;
 }
@@ -1047,22 +878,18 @@ gst_pollen_stt_deadline (GstPollenStt * self)
 static GstClockTime
 gst_pollen_stt_live_horizon (GstPollenStt * self)
 {
-  GstClock *clock;
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
   GstClockTime now, deadline;
 
-  if (!self->live)
+  if (!gst_pollen_filter_is_live (filter))
     return GST_CLOCK_TIME_NONE;
-  clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (!clock)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock);
-  gst_object_unref (clock);
-  now -= MIN (now, gst_element_get_base_time (GST_ELEMENT (self)));
+  now = gst_element_get_current_running_time (GST_ELEMENT (self));
   deadline = gst_pollen_stt_deadline (self);
-  if (now <= deadline)
+  if (!GST_CLOCK_TIME_IS_VALID (now) || now <= deadline)
     return GST_CLOCK_TIME_NONE;
-  return gst_segment_position_from_running_time (&self->out_segment,
-      GST_FORMAT_TIME, now - deadline);
+  return gst_segment_position_from_running_time
+      (gst_pollen_filter_get_segment (filter), GST_FORMAT_TIME,
+      now - deadline);
 }
 
 /* Tells downstream that nothing comes before @until. */
@@ -1080,7 +907,8 @@ gst_pollen_stt_push_gap_until (GstPollenStt * self, GstClockTime until)
   }
   GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
       GST_TIME_ARGS (from), GST_TIME_ARGS (until));
-  gst_pad_push_event (self->srcpad, gst_event_new_gap (from, until - from));
+  gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
+      gst_event_new_gap (from, until - from));
   self->out_position = until;
 }
 
@@ -1095,7 +923,8 @@ gst_pollen_stt_push_text (GstPollenStt * self, GstClockTime pts,
   GST_DEBUG_OBJECT (self, "text at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT
       ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (duration), text);
   self->out_position = MAX (self->out_position, pts + duration);
-  return gst_pad_push (self->srcpad, buffer);
+  return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
+          (self)), buffer);
 }
 
 static void
@@ -1138,7 +967,7 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
     if (GST_CLOCK_TIME_IS_VALID (horizon))
       earliest = MAX (earliest, horizon);
     if (pts < earliest) {
-      if (self->live)
+      if (gst_pollen_filter_is_live (GST_POLLEN_FILTER (self)))
         late_by = MAX (late_by, earliest - pts);
       pts = earliest;
     }
@@ -1154,72 +983,57 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
             G_GUINT64_FORMAT " ms too late and was shifted; raise the latency "
             "property (now %u ms) or lower chunk-duration.",
             GST_TIME_ARGS (piece->start), late_by / GST_MSECOND,
-            self->config.latency_ms), (NULL));
+            (guint) (gst_pollen_filter_get_latency (GST_POLLEN_FILTER
+                    (self)) / GST_MSECOND)), (NULL));
   gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
   return GST_FLOW_OK;
 }
 
+
+/* GstPollenFilter::src_event: a segment says whether upstream is live; a
+ * GAP from upstream tells downstream that nothing comes before its end. */
 static GstFlowReturn
-gst_pollen_stt_push_event (GstPollenStt * self, GstEvent * event)
+gst_pollen_stt_src_event (GstPollenFilter * filter, GstEvent * event)
 {
-  GstEventType type = GST_EVENT_TYPE (event);
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+  GstClockTime start, duration;
+  const GstSegment *segment;
 
-  if (type == GST_EVENT_SEGMENT) {
-    const GstSegment *segment;
-
-    gst_event_parse_segment (event, &segment);
-    gst_segment_copy_into (segment, &self->out_segment);
-    /* data flows from now on: upstream knows whether it is live */
-    gst_pollen_stt_check_live (self);
-    /* live, GAPs may start at once; else from the first chunk, which may
-     * start before the segment does */
-    self->out_position = self->live ? segment->start : GST_CLOCK_TIME_NONE;
-  }
-  if (type == GST_EVENT_EOS)
-    GST_DEBUG_OBJECT (self, "every result is out: EOS");
-  gst_pad_push_event (self->srcpad, gst_event_ref (event));
-  return type == GST_EVENT_EOS ? GST_FLOW_EOS : GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_pollen_stt_output (GstPollenStt * self, Piece * piece)
-{
-  switch (piece->kind) {
-    case PIECE_EVENT:
-      return gst_pollen_stt_push_event (self, piece->event);
-    case PIECE_GAP:
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      gst_event_parse_segment (event, &segment);
+      gst_pollen_stt_update_deadline (self);
+      /* live, GAPs may start at once; else from the first chunk, which may
+       * start before the segment does */
+      self->out_position = gst_pollen_filter_is_live (filter) ?
+          segment->start : GST_CLOCK_TIME_NONE;
+      break;
+    case GST_EVENT_GAP:
+      gst_event_parse_gap (event, &start, &duration);
+      gst_event_unref (event);
       if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
-        self->out_position = piece->start;
-      if (GST_CLOCK_TIME_IS_VALID (piece->duration))
-        gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
+        self->out_position = start;
+      if (GST_CLOCK_TIME_IS_VALID (duration))
+        gst_pollen_stt_push_gap_until (self, start + duration);
       return GST_FLOW_OK;
-    case PIECE_CHUNK:
     default:
-      return gst_pollen_stt_push_chunk (self, piece);
+      break;
   }
+  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }
 
-/* 429 and 5xx, lost connections and timeouts may pass; other 4xx will
- * fail the same way for every chunk. */
 static GstFlowReturn
-gst_pollen_stt_handle_failure (GstPollenStt * self, Piece * piece,
-    const GError * error)
+gst_pollen_stt_handle_done (GstPollenFilter * filter, gpointer data)
 {
-  g_autofree gchar *action = NULL;
-  gboolean skip = self->config.skip_failed &&
-      pollen_client_error_is_transient (error);
+  return gst_pollen_stt_push_chunk (GST_POLLEN_STT (filter), data);
+}
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return GST_FLOW_FLUSHING;
-
-  action = g_strdup_printf ("Transcribing the audio at %" GST_TIME_FORMAT
-      " (%" G_GUINT64_FORMAT " ms%s)", GST_TIME_ARGS (piece->start),
-      piece->duration / GST_MSECOND, skip ? ", skipped as skip-failed is set" :
-      "");
-  pollen_element_post_error (GST_ELEMENT (self), skip ? GST_MESSAGE_WARNING :
-      GST_MESSAGE_ERROR, action, error);
-  if (!skip)
-    return GST_FLOW_ERROR;
+/* GstPollenFilter::fill: a GAP over a chunk that failed. */
+static GstFlowReturn
+gst_pollen_stt_fill (GstPollenFilter * filter, gpointer data)
+{
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+  Piece *piece = data;
 
   if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
     self->out_position = piece->start;
@@ -1227,184 +1041,60 @@ gst_pollen_stt_handle_failure (GstPollenStt * self, Piece * piece,
   return GST_FLOW_OK;
 }
 
-/* Live, while a request runs: nothing can come any more for what is past
- * the deadline, so tell downstream. */
-static void
-gst_pollen_stt_push_live_gap (GstPollenStt * self)
+static gchar *
+gst_pollen_stt_describe (GstPollenFilter * filter, gpointer data)
 {
+  Piece *piece = data;
+
+  return g_strdup_printf ("Transcribing the audio at %" GST_TIME_FORMAT
+      " (%" G_GUINT64_FORMAT " ms)", GST_TIME_ARGS (piece->start),
+      piece->duration / GST_MSECOND);
+}
+
+/* GstPollenFilter::idle: live, while a request runs, nothing can come any
+ * more for what is past the deadline, so tell downstream. */
+static GstFlowReturn
+gst_pollen_stt_idle (GstPollenFilter * filter)
+{
+  GstPollenStt *self = GST_POLLEN_STT (filter);
   GstClockTime horizon = gst_pollen_stt_live_horizon (self);
 
   if (GST_CLOCK_TIME_IS_VALID (horizon) &&
       GST_CLOCK_TIME_IS_VALID (self->out_position))
     gst_pollen_stt_push_gap_until (self, horizon);
+  return GST_FLOW_OK;
 }
 
-static void
-gst_pollen_stt_loop (GstPollenStt * self)
-{
-  g_autoptr (GError) error = NULL;
-  gpointer data = NULL, item = NULL;
-  GstFlowReturn ret = GST_FLOW_OK;
-  PollenJobsNext next;
-
-  if (self->live)
-    next = pollen_jobs_next_until (self->jobs, g_get_monotonic_time () +
-        LIVE_TICK_US, &data, &item, &error);
-  else
-    next = pollen_jobs_next (self->jobs, TRUE, &data, &item, &error);
-
-  switch (next) {
-    case POLLEN_JOBS_JOB_DONE:
-      ret = gst_pollen_stt_output (self, data);
-      break;
-    case POLLEN_JOBS_JOB_FAILED:
-      ret = gst_pollen_stt_handle_failure (self, data, error);
-      break;
-    case POLLEN_JOBS_TIMEOUT:
-      gst_pollen_stt_push_live_gap (self);
-      break;
-    case POLLEN_JOBS_ITEM:     /* jobs here emit nothing */
-      g_assert_not_reached ();
-      break;
-    case POLLEN_JOBS_EMPTY:
-    case POLLEN_JOBS_FLUSHING:
-    default:
-      ret = GST_FLOW_FLUSHING;
-      break;
-  }
-  if (ret == GST_FLOW_OK)
-    return;
-
-  GST_DEBUG_OBJECT (self, "pausing: %s", gst_flow_get_name (ret));
-  gst_pollen_stt_set_srcresult (self, ret);
-  gst_pad_pause_task (self->srcpad);
-  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
-    if (ret != GST_FLOW_ERROR)  /* a failed request was reported already */
-      GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
-  }
-}
-
-/* ---- pads, queries, states ---- */
+/* ---- states ---- */
 
 static gboolean
-gst_pollen_stt_src_activate_mode (GstPad * pad, GstObject * parent,
-    GstPadMode mode, gboolean active)
+gst_pollen_stt_start (GstPollenFilter * filter)
 {
-  GstPollenStt *self = GST_POLLEN_STT (parent);
+  GstPollenStt *self = GST_POLLEN_STT (filter);
 
-  if (mode != GST_PAD_MODE_PUSH)
-    return FALSE;
-  if (active)
-    return gst_pollen_stt_start_task (self);
-
-  gst_pollen_stt_flush_start (self);
-  return gst_pad_stop_task (pad);
-}
-
-static gboolean
-gst_pollen_stt_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstPollenStt *self = GST_POLLEN_STT (parent);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime min, max, own = gst_pollen_stt_own_latency (self);
-    gboolean live;
-
-    /* Live audio sources cannot answer before they have caps; what this
-     * element adds comes from its properties alone, so say that much
-     * already, in PAUSED before any data flows. */
-    if (gst_pad_peer_query (self->sinkpad, query)) {
-      gst_query_parse_latency (query, &live, &min, &max);
-    } else {
-      live = TRUE;
-      min = 0;
-      max = GST_CLOCK_TIME_NONE;
-    }
-    if (live) {
-      min += own;
-      if (GST_CLOCK_TIME_IS_VALID (max))
-        max += own;
-    }
-    GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
-        ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
-        GST_TIME_ARGS (max));
-    gst_query_set_latency (query, live, min, max);
-    return TRUE;
-  }
-  return gst_pad_query_default (pad, parent, query);
-}
-
-static gboolean
-gst_pollen_stt_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  GstPollenStt *self = GST_POLLEN_STT (parent);
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
-    GstClockTime latency;
-
-    gst_event_parse_latency (event, &latency);
-    g_mutex_lock (&self->lock);
-    self->pipeline_latency = latency;
-    g_mutex_unlock (&self->lock);
-  }
-  return gst_pad_event_default (pad, parent, event);
-}
-
-static void
-gst_pollen_stt_start (GstPollenStt * self)
-{
   gst_pollen_stt_snapshot_config (self);
-  self->client = pollen_settings_create_client (GST_ELEMENT (self),
-      &self->settings);
-  self->jobs = pollen_jobs_new (self->config.max_in_flight,
-      gst_pollen_stt_run_job, self, (GDestroyNotify) piece_free, NULL);
   self->chunker.rate = 0;
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->chunk_count = 0;
-  self->segment_sent = FALSE;
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->context, g_free);
   self->context_index = 0;
   self->json_only = FALSE;
-  self->pipeline_latency = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 static void
-gst_pollen_stt_stop (GstPollenStt * self)
+gst_pollen_stt_stop (GstPollenFilter * filter)
 {
-  g_clear_pointer (&self->jobs, pollen_jobs_free);
-  g_clear_object (&self->client);
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+
   g_clear_pointer (&self->chunker.pcm, g_byte_array_unref);
   self->chunker.rate = 0;
   config_clear (&self->config);
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->context, g_free);
   g_mutex_unlock (&self->lock);
-}
-
-static GstStateChangeReturn
-gst_pollen_stt_change_state (GstElement * element, GstStateChange transition)
-{
-  GstPollenStt *self = GST_POLLEN_STT (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-    gst_pollen_stt_start (self);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_pollen_stt_flush_start (self);  /* unblocks a chain in submit */
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE) {
-    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-      gst_pollen_stt_stop (self);
-    return ret;
-  }
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_pollen_stt_stop (self);
-  return ret;
 }
 
 /* ---- properties ---- */
@@ -1415,19 +1105,19 @@ gst_pollen_stt_set_property (GObject * object, guint prop_id,
 {
   GstPollenStt *self = GST_POLLEN_STT (object);
 
-  if (pollen_settings_set_property (object, &self->settings, prop_id, value))
-    return;
+  switch (prop_id) {
+    case PROP_LANGUAGE_CODE:
+      pollen_property_replace_string (object, &self->language_code, value);
+      return;
+    case PROP_PROMPT:
+      pollen_property_replace_string (object, &self->prompt, value);
+      return;
+    default:
+      break;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_LANGUAGE_CODE:
-      g_free (self->language_code);
-      self->language_code = g_value_dup_string (value);
-      break;
-    case PROP_PROMPT:
-      g_free (self->prompt);
-      self->prompt = g_value_dup_string (value);
-      break;
     case PROP_TEMPERATURE:
       self->temperature = g_value_get_double (value);
       break;
@@ -1446,18 +1136,12 @@ gst_pollen_stt_set_property (GObject * object, guint prop_id,
     case PROP_CARRY_CONTEXT:
       self->carry_context = g_value_get_boolean (value);
       break;
-    case PROP_LATENCY:
-      self->latency = g_value_get_uint (value);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      self->max_in_flight = g_value_get_uint (value);
-      break;
-    case PROP_SKIP_FAILED:
-      self->skip_failed = g_value_get_boolean (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      /* the base's, or not a property at all: the base says which */
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1467,9 +1151,6 @@ gst_pollen_stt_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstPollenStt *self = GST_POLLEN_STT (object);
-
-  if (pollen_settings_get_property (object, &self->settings, prop_id, value))
-    return;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -1497,18 +1178,12 @@ gst_pollen_stt_get_property (GObject * object, guint prop_id,
     case PROP_CARRY_CONTEXT:
       g_value_set_boolean (value, self->carry_context);
       break;
-    case PROP_LATENCY:
-      g_value_set_uint (value, self->latency);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      g_value_set_uint (value, self->max_in_flight);
-      break;
-    case PROP_SKIP_FAILED:
-      g_value_set_boolean (value, self->skip_failed);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      /* the base's, or not a property at all: the base says which */
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+          pspec);
+      return;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -1518,7 +1193,6 @@ gst_pollen_stt_finalize (GObject * object)
 {
   GstPollenStt *self = GST_POLLEN_STT (object);
 
-  pollen_settings_clear (&self->settings);
   g_free (self->language_code);
   g_free (self->prompt);
   config_clear (&self->config);
@@ -1528,16 +1202,13 @@ gst_pollen_stt_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* Fixed for a run: copied at READY→PAUSED. */
 #define PARAM_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
     GST_PARAM_MUTABLE_READY)
 
 static void
 gst_pollen_stt_install_properties (GObjectClass * gobject_class)
 {
-  pollen_settings_install_properties (gobject_class, DEFAULT_MODEL,
-      "Transcription model, sent as the 'model' field: whisper-large-v3, "
-      "whisper-1, scribe … (default " DEFAULT_MODEL ")", DEFAULT_TIMEOUT);
-
   g_object_class_install_property (gobject_class, PROP_LANGUAGE_CODE,
       g_param_spec_string ("language-code", "Language Code",
           "Language of the speech, as ISO-639-1 (\"en\") or BCP-47 "
@@ -1577,22 +1248,40 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
           "Send the end of the previous transcript as 'prompt' so that "
           "sentences split across chunks read well (default true)",
           DEFAULT_CARRY_CONTEXT, PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_LATENCY,
-      g_param_spec_uint ("latency", "Latency",
-          "Time the server gets to answer, in milliseconds; live, the element "
-          "reports upstream latency + chunk-duration + latency (default 3000)",
-          0, 600000, DEFAULT_LATENCY, PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
-      g_param_spec_uint ("max-in-flight", "Max In Flight",
-          "How many chunks are transcribed at once; results still go out in "
-          "time order (default 4)", 1, 32, DEFAULT_MAX_IN_FLIGHT,
-          PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_SKIP_FAILED,
-      g_param_spec_boolean ("skip-failed", "Skip Failed",
-          "When a chunk still fails after the retries with 429, 5xx or a "
-          "network error, post a warning and a GAP over it instead of an "
-          "error; other 4xx are always errors (default false)",
-          DEFAULT_SKIP_FAILED, PARAM_FLAGS));
+}
+
+static void
+gst_pollen_stt_class_init_filter (GstPollenFilterClass * filter_class)
+{
+  filter_class->default_model = DEFAULT_MODEL;
+  filter_class->model_blurb = "Transcription model, sent as the 'model' "
+      "field: whisper-large-v3, whisper-1, scribe … (default "
+      DEFAULT_MODEL ")";
+  filter_class->default_timeout = DEFAULT_TIMEOUT;
+  filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  filter_class->default_latency_ms = DEFAULT_LATENCY;
+  filter_class->latency_blurb = "live, the element reports upstream latency "
+      "+ chunk-duration + latency, and text that comes later is shifted "
+      "with a warning";
+  filter_class->untimed_hint = "Put a decoder or parser (decodebin, "
+      "wavparse) or a live audio source in front of pollenstt.";
+  filter_class->data_free = (GDestroyNotify) piece_free;
+  filter_class->item_free = NULL;
+
+  filter_class->start = GST_DEBUG_FUNCPTR (gst_pollen_stt_start);
+  filter_class->stop = GST_DEBUG_FUNCPTR (gst_pollen_stt_stop);
+  filter_class->flush = GST_DEBUG_FUNCPTR (gst_pollen_stt_flush);
+  filter_class->set_caps = GST_DEBUG_FUNCPTR (gst_pollen_stt_set_caps);
+  filter_class->sink_event = GST_DEBUG_FUNCPTR (gst_pollen_stt_sink_event);
+  filter_class->chain = GST_DEBUG_FUNCPTR (gst_pollen_stt_chain);
+  filter_class->run_job = GST_DEBUG_FUNCPTR (gst_pollen_stt_run_job);
+  filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_stt_handle_done);
+  filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_stt_src_event);
+  filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_stt_fill);
+  filter_class->idle = GST_DEBUG_FUNCPTR (gst_pollen_stt_idle);
+  filter_class->get_latency = GST_DEBUG_FUNCPTR (gst_pollen_stt_get_latency);
+  filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_stt_describe);
+  gst_pollen_filter_class_setup (filter_class);
 }
 
 static void
@@ -1604,9 +1293,9 @@ gst_pollen_stt_class_init (GstPollenSttClass * klass)
   gobject_class->set_property = gst_pollen_stt_set_property;
   gobject_class->get_property = gst_pollen_stt_get_property;
   gobject_class->finalize = gst_pollen_stt_finalize;
-  gst_pollen_stt_install_properties (gobject_class);
 
-  element_class->change_state = gst_pollen_stt_change_state;
+  gst_pollen_stt_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
+  gst_pollen_stt_install_properties (gobject_class);
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -1622,31 +1311,11 @@ gst_pollen_stt_class_init (GstPollenSttClass * klass)
 static void
 gst_pollen_stt_init (GstPollenStt * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad, gst_pollen_stt_chain);
-  gst_pad_set_event_function (self->sinkpad, gst_pollen_stt_sink_event);
-  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_activatemode_function (self->srcpad,
-      gst_pollen_stt_src_activate_mode);
-  gst_pad_set_query_function (self->srcpad, gst_pollen_stt_src_query);
-  gst_pad_set_event_function (self->srcpad, gst_pollen_stt_src_event);
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  pollen_settings_init (&self->settings, DEFAULT_MODEL, DEFAULT_TIMEOUT);
   self->temperature = DEFAULT_TEMPERATURE;
   self->chunk_duration = DEFAULT_CHUNK_DURATION;
   self->silence_threshold = DEFAULT_SILENCE_THRESHOLD;
   self->min_silence = DEFAULT_MIN_SILENCE;
   self->granularity = DEFAULT_GRANULARITY;
   self->carry_context = DEFAULT_CARRY_CONTEXT;
-  self->latency = DEFAULT_LATENCY;
-  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
-  self->skip_failed = DEFAULT_SKIP_FAILED;
-  self->srcresult = GST_FLOW_FLUSHING;
-  self->pipeline_latency = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->lock);
 }

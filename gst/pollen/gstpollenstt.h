@@ -9,12 +9,13 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include "gstpollenfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_POLLEN_STT (gst_pollen_stt_get_type ())
-G_DECLARE_FINAL_TYPE (GstPollenStt, gst_pollen_stt, GST, POLLEN_STT, GstElement)
+G_DECLARE_FINAL_TYPE (GstPollenStt, gst_pollen_stt, GST, POLLEN_STT,
+    GstPollenFilter)
 
 typedef enum
 {

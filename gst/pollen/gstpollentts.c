@@ -54,14 +54,13 @@
  * ]|
  */
 
-/* Threads: the sink pad's streaming thread turns text into jobs (it blocks
- * while max-in-flight jobs are pending), PollenJobs' workers make the
- * requests and turn the streamed bytes into audio chunks, and the src pad's
- * task takes those chunks in input order, timestamps them and pushes them.
+/* A GstPollenFilter: the sink thread turns text into jobs, workers make
+ * the requests and turn the streamed bytes into audio chunks
+ * (pollenspeech), and the src task takes those chunks in input order,
+ * timestamps them and pushes them.
  *
- * Lock order: GST_OBJECT_LOCK (properties) and self->lock (srcresult) are
- * leaves: neither is held while taking the other, nor while calling into
- * PollenJobs or pushing downstream. */
+ * Lock order: GST_OBJECT_LOCK (properties) is the only lock of this file, a
+ * leaf: it is not held while calling into the base or pushing. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -69,11 +68,9 @@
 
 #include "gstpollentts.h"
 #include "gstpollenelements.h"
-#include "pollenelement.h"
-#include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollenspeech.h"
 #include "pollentext.h"
-#include "pollenwav.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -88,38 +85,30 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
-#define DEFAULT_SKIP_FAILED FALSE
 #define DEFAULT_TIMEOUT 120
 
-/* The server's limit on "input", in UTF-16 code units (server-notes.md). */
+/* The server's limit on "input", in UTF-16 code units. */
 #define MAX_INPUT_UNITS 10000
 #define SPEECH_PATH "/v1/audio/speech"
 #define READ_SIZE (16 * 1024)
-/* Bytes to see before typefinding an answer that is not WAV. */
-#define DETECT_SIZE 4096
 #define SILENCE_CHUNK (GST_SECOND / 10)
 #define PREVIEW_CHARS 40
 
 enum
 {
-  PROP_VOICE = POLLEN_PROP_LAST,
+  PROP_VOICE = POLLEN_FILTER_PROP_LAST,
   PROP_RESPONSE_FORMAT,
   PROP_PCM_RATE,
   PROP_INSTRUCTIONS,
   PROP_OVERFLOW,
-  PROP_LATENCY,
-  PROP_MAX_IN_FLIGHT,
-  PROP_SKIP_FAILED,
 };
 
-/* What a job is for: a text to speak, a text with nothing to say (its
- * time is filled), or a serialized event that must keep its place among
- * the audio. */
+/* What a job is for: a text to speak, or a text with nothing to say (its
+ * time is filled). */
 typedef enum
 {
   ENTRY_SPEECH,
   ENTRY_SILENCE,
-  ENTRY_EVENT,
 } EntryKind;
 
 /* One job's data. The sink thread fills it; workers read request, model
@@ -130,7 +119,6 @@ typedef struct
   PollenRequest *request;
   guint pcm_rate;
   gchar *preview;               /* the text's start, for messages */
-  GstEvent *event;
   GstClockTime pts;
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
@@ -152,36 +140,20 @@ typedef struct
 
 struct _GstPollenTts
 {
-  GstElement parent;
+  GstPollenFilter parent;
 
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  /* properties, under GST_OBJECT_LOCK */
-  PollenSettings settings;
+  /* properties, under GST_OBJECT_LOCK; they may change while PLAYING and
+   * are used from the next text on */
   gchar *voice;
   GstPollenTtsFormat response_format;
   guint pcm_rate;
   gchar *instructions;
   GstPollenTtsOverflow overflow;
-  guint latency_ms;
-  guint max_in_flight;
-  gboolean skip_failed;
-
-  /* made in READY→PAUSED, kept until PAUSED→READY */
-  PollenClient *client;
-  PollenJobs *jobs;
 
   /* sink streaming thread */
   gboolean input_is_markup;
 
-  /* under self->lock: how the src task is doing, for the sink thread */
-  GMutex lock;
-  GstFlowReturn srcresult;
-
   /* src task (or with the task stopped) */
-  GstSegment segment;           /* the output segment */
-  gboolean segment_pending;     /* it waits for the first caps */
   GstCaps *caps;                /* the output caps */
   GstAudioInfo info;            /* of @caps when raw */
   gboolean raw;
@@ -199,7 +171,7 @@ struct _GstPollenTts
 };
 
 #define gst_pollen_tts_parent_class parent_class
-G_DEFINE_TYPE (GstPollenTts, gst_pollen_tts, GST_TYPE_ELEMENT);
+G_DEFINE_TYPE (GstPollenTts, gst_pollen_tts, GST_TYPE_POLLEN_FILTER);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollentts, "pollentts",
     GST_RANK_NONE, GST_TYPE_POLLEN_TTS, pollen_element_init ());
 
@@ -261,15 +233,6 @@ gst_pollen_tts_format_get_type (void)
   return type;
 }
 
-static const gchar *
-format_nick (GstPollenTtsFormat format)
-{
-  GEnumClass *klass = g_type_class_peek (GST_TYPE_POLLEN_TTS_FORMAT);
-  GEnumValue *value = g_enum_get_value (klass, format);
-
-  return value ? value->value_nick : "wav";
-}
-
 /* ---- entries and items ---- */
 
 static TtsEntry *
@@ -288,7 +251,6 @@ tts_entry_free (TtsEntry * entry)
 {
   pollen_request_free (entry->request);
   g_free (entry->preview);
-  gst_clear_event (&entry->event);
   g_free (entry);
 }
 
@@ -313,25 +275,6 @@ tts_item_free (TtsItem * item)
 
 /* ---- small helpers ---- */
 
-static GstFlowReturn
-gst_pollen_tts_get_srcresult (GstPollenTts * self)
-{
-  GstFlowReturn ret;
-
-  g_mutex_lock (&self->lock);
-  ret = self->srcresult;
-  g_mutex_unlock (&self->lock);
-  return ret;
-}
-
-static void
-gst_pollen_tts_set_srcresult (GstPollenTts * self, GstFlowReturn ret)
-{
-  g_mutex_lock (&self->lock);
-  self->srcresult = ret;
-  g_mutex_unlock (&self->lock);
-}
-
 static GstClockTime
 time_max (GstClockTime a, GstClockTime b)
 {
@@ -352,6 +295,17 @@ text_preview (const gchar * text)
               PREVIEW_CHARS) - text), text);
 }
 
+/* The model of this run. */
+static const gchar *
+gst_pollen_tts_model (GstPollenTts * self)
+{
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
+
+  return settings->model && *settings->model ? settings->model :
+      DEFAULT_MODEL;
+}
+
 /* The rate raw PCM is assumed to have: pcm-rate, or the model's. With the
  * object lock. */
 static guint
@@ -359,8 +313,7 @@ gst_pollen_tts_pcm_rate_locked (GstPollenTts * self)
 {
   if (self->pcm_rate > 0)
     return self->pcm_rate;
-  return pollen_media_speech_rate (self->settings.model ?
-      self->settings.model : DEFAULT_MODEL);
+  return pollen_media_speech_rate (gst_pollen_tts_model (self));
 }
 
 /* ---- text in: the sink side ---- */
@@ -392,7 +345,7 @@ gst_pollen_tts_text_from_buffer (GstPollenTts * self, GstBuffer * buffer)
   return pollen_text_normalize_space (plain ? plain : text);
 }
 
-/* The request that speaks @input, from a snapshot of the properties. */
+/* The request that speaks @input, with the properties as they are now. */
 static PollenRequest *
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
     guint * pcm_rate)
@@ -401,37 +354,21 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   g_autoptr (JsonObject) body = json_object_new ();
 
   GST_OBJECT_LOCK (self);
-  json_object_set_string_member (body, "model", self->settings.model ?
-      self->settings.model : DEFAULT_MODEL);
+  json_object_set_string_member (body, "model", gst_pollen_tts_model (self));
   json_object_set_string_member (body, "input", input);
   json_object_set_string_member (body, "voice", self->voice ? self->voice :
       DEFAULT_VOICE);
   json_object_set_string_member (body, "response_format",
-      format_nick (self->response_format));
+      pollen_enum_get_nick (GST_TYPE_POLLEN_TTS_FORMAT,
+          self->response_format));
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
-  pollen_request_add_extra_params (request, self->settings.extra_params);
+  pollen_request_add_extra_params (request,
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
   *pcm_rate = gst_pollen_tts_pcm_rate_locked (self);
   GST_OBJECT_UNLOCK (self);
   return request;
-}
-
-/* Queues @entry, blocking while max-in-flight jobs are pending. */
-static GstFlowReturn
-gst_pollen_tts_submit (GstPollenTts * self, TtsEntry * entry)
-{
-  GstFlowReturn ret = gst_pollen_tts_get_srcresult (self);
-
-  if (ret != GST_FLOW_OK) {
-    tts_entry_free (entry);
-    return ret;
-  }
-  if (!pollen_jobs_submit (self->jobs, entry)) {
-    ret = gst_pollen_tts_get_srcresult (self);
-    return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
-  }
-  return GST_FLOW_OK;
 }
 
 /* One job per piece the server accepts; the pieces after the first carry
@@ -459,24 +396,18 @@ gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
         &entry->pcm_rate);
     GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
         GST_TIME_ARGS (pts), entry->preview);
-    ret = gst_pollen_tts_submit (self, entry);
+    ret = gst_pollen_filter_submit (GST_POLLEN_FILTER (self), entry);
   }
   return ret;
 }
 
 static GstFlowReturn
-gst_pollen_tts_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+gst_pollen_tts_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
-  GstPollenTts *self = GST_POLLEN_TTS (parent);
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   g_autofree gchar *text = NULL;
-  GstFlowReturn ret = gst_pollen_tts_get_srcresult (self);
-
-  if (ret != GST_FLOW_OK) {
-    gst_buffer_unref (buffer);
-    return ret;
-  }
 
   text = gst_pollen_tts_text_from_buffer (self, buffer);
   gst_buffer_unref (buffer);
@@ -486,357 +417,16 @@ gst_pollen_tts_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 
   GST_DEBUG_OBJECT (self, "nothing to say at %" GST_TIME_FORMAT,
       GST_TIME_ARGS (pts));
-  return gst_pollen_tts_submit (self, tts_entry_new (ENTRY_SILENCE, pts,
+  return gst_pollen_filter_submit (filter, tts_entry_new (ENTRY_SILENCE, pts,
           duration));
 }
 
 /* ---- bytes in, audio chunks out: the workers ---- */
 
-typedef enum
-{
-  STAGE_DETECT,                 /* what is it? */
-  STAGE_WAV_HEADER,
-  STAGE_WAV_DATA,
-  STAGE_WAV_TAIL,               /* chunks after the data, or another WAV */
-  STAGE_PASS,                   /* raw PCM or encoded audio, as it comes */
-} DecodeStage;
-
-typedef enum
-{
-  STEP_AGAIN,
-  STEP_NEED_MORE,
-  STEP_FAILED,
-} DecodeStep;
-
-/* Turns the body of one answer into audio chunks, whatever it turns out to
- * be: a WAV (or several in a row) becomes raw audio, headerless PCM is raw
- * audio at the assumed rate, anything else is passed on encoded with the
- * caps its bytes have. */
-typedef struct
-{
-  GstPollenTts *self;
-  PollenJob *job;
-  const gchar *content_type;
-  const gchar *request_id;
-  guint pcm_rate;
-
-  DecodeStage stage;
-  GByteArray *pending;
-  gboolean at_end;
-  GstCaps *caps;
-  guint bpf;                    /* bytes per frame when raw, else 0 */
-  guint64 data_left;            /* of the current WAV's samples */
-  guint64 skip_left;            /* of a chunk after them */
-  gsize emitted;
-} SpeechDecoder;
-
 static void
-speech_decoder_init (SpeechDecoder * dec, GstPollenTts * self, PollenJob * job,
-    const PollenResponse * response, guint pcm_rate)
+gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer job)
 {
-  memset (dec, 0, sizeof (*dec));
-  dec->self = self;
-  dec->job = job;
-  dec->content_type = response->content_type;
-  dec->request_id = response->request_id;
-  dec->pcm_rate = pcm_rate;
-  dec->stage = STAGE_DETECT;
-  dec->pending = g_byte_array_new ();
-}
-
-static void
-speech_decoder_clear (SpeechDecoder * dec)
-{
-  g_byte_array_unref (dec->pending);
-  gst_clear_caps (&dec->caps);
-}
-
-static DecodeStep
-speech_decoder_fail (SpeechDecoder * dec, GError ** error,
-    const gchar * format, ...) G_GNUC_PRINTF (3, 4);
-
-static DecodeStep
-speech_decoder_fail (SpeechDecoder * dec, GError ** error,
-    const gchar * format, ...)
-{
-  g_autofree gchar *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-      "the server's answer (Content-Type %s, request id %s) %s",
-      dec->content_type ? dec->content_type : "none",
-      dec->request_id ? dec->request_id : "none", what);
-  return STEP_FAILED;
-}
-
-static void
-speech_decoder_drop (SpeechDecoder * dec, gsize size)
-{
-  g_byte_array_remove_range (dec->pending, 0, size);
-}
-
-static void
-speech_decoder_emit (SpeechDecoder * dec, gsize size)
-{
-  GBytes *data = g_bytes_new (dec->pending->data, size);
-
-  speech_decoder_drop (dec, size);
-  dec->emitted += size;
-  pollen_job_emit (dec->job, tts_item_new (ITEM_AUDIO, dec->caps, data));
-}
-
-static void
-speech_decoder_set_raw_caps (SpeechDecoder * dec, const GstAudioInfo * info)
-{
-  gst_clear_caps (&dec->caps);
-  dec->caps = gst_audio_info_to_caps (info);
-  dec->bpf = GST_AUDIO_INFO_BPF (info);
-}
-
-static GstAudioFormat
-wav_audio_format (const PollenWavInfo * wav)
-{
-  if (wav->format == POLLEN_WAV_FORMAT_PCM)
-    switch (wav->bits) {
-      case 8:
-        return GST_AUDIO_FORMAT_U8;
-      case 16:
-        return GST_AUDIO_FORMAT_S16LE;
-      case 24:
-        return GST_AUDIO_FORMAT_S24LE;
-      case 32:
-        return GST_AUDIO_FORMAT_S32LE;
-      default:
-        break;
-    }
-  if (wav->format == POLLEN_WAV_FORMAT_FLOAT)
-    switch (wav->bits) {
-      case 32:
-        return GST_AUDIO_FORMAT_F32LE;
-      case 64:
-        return GST_AUDIO_FORMAT_F64LE;
-      default:
-        break;
-    }
-  return GST_AUDIO_FORMAT_UNKNOWN;
-}
-
-static DecodeStep
-speech_decoder_wav_header (SpeechDecoder * dec, GError ** error)
-{
-  g_autoptr (GError) cause = NULL;
-  PollenWavInfo wav = { 0, };
-  GstAudioFormat format;
-  GstAudioInfo info;
-
-  switch (pollen_wav_parse_header (dec->pending->data, dec->pending->len,
-          &wav, &cause)) {
-    case POLLEN_WAV_NEED_MORE:
-      if (dec->at_end)
-        return speech_decoder_fail (dec, error, "ended inside its WAV "
-            "header (%u bytes)", dec->pending->len);
-      return STEP_NEED_MORE;
-    case POLLEN_WAV_INVALID:
-      return speech_decoder_fail (dec, error, "is %s", cause->message);
-    case POLLEN_WAV_OK:
-      break;
-  }
-
-  format = wav_audio_format (&wav);
-  if (format == GST_AUDIO_FORMAT_UNKNOWN || wav.channels > 64 ||
-      wav.rate > 768000)
-    return speech_decoder_fail (dec, error, "is a WAV of format 0x%04x, %u "
-        "bits, %u channels at %u Hz, which is not PCM this element outputs; "
-        "pick another response-format", wav.format, wav.bits, wav.channels,
-        wav.rate);
-
-  gst_audio_info_set_format (&info, format, wav.rate, wav.channels, NULL);
-  speech_decoder_set_raw_caps (dec, &info);
-  GST_DEBUG_OBJECT (dec->self, "WAV: %" GST_PTR_FORMAT ", %s bytes of "
-      "samples", dec->caps, wav.data_size == POLLEN_WAV_SIZE_UNKNOWN ?
-      "unknown" : "known");
-  speech_decoder_drop (dec, wav.data_offset);
-  dec->data_left = wav.data_size;
-  dec->stage = STAGE_WAV_DATA;
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_wav_data (SpeechDecoder * dec)
-{
-  guint64 avail = dec->pending->len;
-  gsize size;
-
-  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-    avail = MIN (avail, dec->data_left);
-  size = avail - avail % dec->bpf;
-
-  if (size > 0) {
-    speech_decoder_emit (dec, size);
-    if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-      dec->data_left -= size;
-  } else if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
-      dec->data_left < dec->bpf && avail == dec->data_left) {
-    /* a data size that is not a whole number of frames */
-    speech_decoder_drop (dec, avail);
-    dec->data_left = 0;
-  }
-
-  if (dec->data_left == 0) {
-    dec->stage = STAGE_WAV_TAIL;
-    return STEP_AGAIN;
-  }
-  return size > 0 ? STEP_AGAIN : STEP_NEED_MORE;
-}
-
-/* After a WAV's samples: skip the chunks that follow (LIST …), and start
- * over when another whole WAV follows, maybe at another rate. */
-static DecodeStep
-speech_decoder_wav_tail (SpeechDecoder * dec)
-{
-  guint32 chunk_size;
-
-  if (dec->skip_left > 0) {
-    gsize size = MIN (dec->skip_left, dec->pending->len);
-
-    if (size == 0)
-      return STEP_NEED_MORE;
-    speech_decoder_drop (dec, size);
-    dec->skip_left -= size;
-    return STEP_AGAIN;
-  }
-  if (dec->pending->len < 8)
-    return STEP_NEED_MORE;
-  if (memcmp (dec->pending->data, "RIFF", 4) == 0) {
-    GST_DEBUG_OBJECT (dec->self, "another WAV follows in the same answer");
-    dec->stage = STAGE_WAV_HEADER;
-    return STEP_AGAIN;
-  }
-  chunk_size = GST_READ_UINT32_LE (dec->pending->data + 4);
-  dec->skip_left = 8 + (guint64) chunk_size + (chunk_size & 1);
-  return STEP_AGAIN;
-}
-
-static gboolean
-caps_are_audio (GstCaps * caps)
-{
-  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
-          0));
-
-  return g_str_has_prefix (name, "audio/") ||
-      g_str_equal (name, "application/ogg") ||
-      g_str_equal (name, "video/quicktime");
-}
-
-static DecodeStep
-speech_decoder_detect (SpeechDecoder * dec, GError ** error)
-{
-  const guint8 *data = dec->pending->data;
-  gsize size = dec->pending->len;
-  g_autoptr (GBytes) head = NULL;
-  GstCaps *caps;
-  GstAudioInfo info;
-
-  if (size < 12 && !dec->at_end)
-    return STEP_NEED_MORE;
-  if (size >= 12 && memcmp (data, "RIFF", 4) == 0 &&
-      memcmp (data + 8, "WAVE", 4) == 0) {
-    dec->stage = STAGE_WAV_HEADER;
-    return STEP_AGAIN;
-  }
-  if (size < DETECT_SIZE && !dec->at_end)
-    return STEP_NEED_MORE;
-  if (size == 0)
-    return speech_decoder_fail (dec, error, "is empty");
-
-  head = g_bytes_new (data, size);
-  caps = pollen_media_detect_caps (GST_OBJECT (dec->self), head,
-      dec->content_type, dec->pcm_rate);
-  if (!caps || !caps_are_audio (caps)) {
-    g_autofree gchar *start = g_strndup ((const gchar *) data, MIN (size,
-            120));
-    g_autofree gchar *printable = g_utf8_make_valid (start, -1);
-
-    gst_clear_caps (&caps);
-    return speech_decoder_fail (dec, error, "is not audio (%" G_GSIZE_FORMAT
-        " bytes starting \"%s\")", size, g_strdelimit (printable, "\r\n",
-            ' '));
-  }
-
-  dec->caps = caps;
-  dec->bpf = 0;
-  if (gst_structure_has_name (gst_caps_get_structure (caps, 0), "audio/x-raw")
-      && gst_audio_info_from_caps (&info, caps))
-    dec->bpf = GST_AUDIO_INFO_BPF (&info);
-  GST_DEBUG_OBJECT (dec->self, "answer is %" GST_PTR_FORMAT, caps);
-  dec->stage = STAGE_PASS;
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_pass (SpeechDecoder * dec)
-{
-  gsize size = dec->pending->len;
-
-  if (dec->bpf > 0)
-    size -= size % dec->bpf;
-  if (size == 0)
-    return STEP_NEED_MORE;
-  speech_decoder_emit (dec, size);
-  return STEP_AGAIN;
-}
-
-static DecodeStep
-speech_decoder_step (SpeechDecoder * dec, GError ** error)
-{
-  switch (dec->stage) {
-    case STAGE_DETECT:
-      return speech_decoder_detect (dec, error);
-    case STAGE_WAV_HEADER:
-      return speech_decoder_wav_header (dec, error);
-    case STAGE_WAV_DATA:
-      return speech_decoder_wav_data (dec);
-    case STAGE_WAV_TAIL:
-      return speech_decoder_wav_tail (dec);
-    case STAGE_PASS:
-      return speech_decoder_pass (dec);
-  }
-  g_assert_not_reached ();
-  return STEP_FAILED;
-}
-
-static gboolean
-speech_decoder_run (SpeechDecoder * dec, GError ** error)
-{
-  DecodeStep step;
-
-  while ((step = speech_decoder_step (dec, error)) == STEP_AGAIN);
-  return step != STEP_FAILED;
-}
-
-static gboolean
-speech_decoder_push (SpeechDecoder * dec, GBytes * bytes, GError ** error)
-{
-  gsize size;
-  gconstpointer data = g_bytes_get_data (bytes, &size);
-
-  g_byte_array_append (dec->pending, data, size);
-  return speech_decoder_run (dec, error);
-}
-
-static gboolean
-speech_decoder_finish (SpeechDecoder * dec, GError ** error)
-{
-  dec->at_end = TRUE;
-  if (!speech_decoder_run (dec, error))
-    return FALSE;
-  if (dec->pending->len > 0 && dec->stage != STAGE_WAV_TAIL)
-    GST_DEBUG_OBJECT (dec->self, "dropping %u bytes at the end of the answer "
-        "(not a whole frame)", dec->pending->len);
-  return TRUE;
+  pollen_job_emit (job, tts_item_new (ITEM_AUDIO, caps, data));
 }
 
 /* Makes the request of @entry and emits its audio as it streams in. */
@@ -845,12 +435,12 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     TtsEntry * entry, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (PollenResponse) response = NULL;
-  SpeechDecoder dec;
+  g_autoptr (PollenSpeech) speech = NULL;
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
-  response = pollen_client_send (self->client, entry->request, cancellable,
-      error);
+  response = pollen_client_send (gst_pollen_filter_get_client
+      (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
   if (!response)
     return FALSE;
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
@@ -858,7 +448,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
       (g_get_monotonic_time () - started) / 1000, response->request_id,
       response->model_used);
 
-  speech_decoder_init (&dec, self, job, response, entry->pcm_rate);
+  speech = pollen_speech_new (GST_OBJECT (self), response->content_type,
+      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio, job);
   while (ok) {
     g_autoptr (GBytes) bytes = pollen_response_read (response, READ_SIZE,
         cancellable, error);
@@ -868,20 +459,21 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     else if (g_bytes_get_size (bytes) == 0)
       break;
     else
-      ok = speech_decoder_push (&dec, bytes, error);
+      ok = pollen_speech_push (speech, g_bytes_get_data (bytes, NULL),
+          g_bytes_get_size (bytes), error);
   }
   if (ok)
-    ok = speech_decoder_finish (&dec, error);
+    ok = pollen_speech_finish (speech, error);
   GST_DEBUG_OBJECT (self, "\"%s\": %" G_GSIZE_FORMAT " bytes of audio in %"
-      G_GINT64_FORMAT " ms", entry->preview, dec.emitted,
+      G_GINT64_FORMAT " ms", entry->preview,
+      pollen_speech_get_emitted (speech),
       (g_get_monotonic_time () - started) / 1000);
-  speech_decoder_clear (&dec);
   return ok;
 }
 
 static gboolean
-gst_pollen_tts_run_job (PollenJob * job, gpointer data, gpointer user_data,
-    GCancellable * cancellable, GError ** error)
+gst_pollen_tts_run_job (GstPollenFilter * filter, PollenJob * job,
+    gpointer data, GCancellable * cancellable, GError ** error)
 {
   TtsEntry *entry = data;
 
@@ -889,8 +481,8 @@ gst_pollen_tts_run_job (PollenJob * job, gpointer data, gpointer user_data,
     return TRUE;
   /* lets the src task fill the time up to this speech while it waits */
   pollen_job_emit (job, tts_item_new (ITEM_BEGIN, NULL, NULL));
-  return gst_pollen_tts_fetch_speech (user_data, job, entry, cancellable,
-      error);
+  return gst_pollen_tts_fetch_speech (GST_POLLEN_TTS (filter), job, entry,
+      cancellable, error);
 }
 
 /* ---- audio out: the src task ---- */
@@ -906,41 +498,20 @@ gst_pollen_tts_reset_output (GstPollenTts * self)
   self->speech_has_audio = FALSE;
 }
 
-static GstFlowReturn
-gst_pollen_tts_push_event (GstPollenTts * self, GstEvent * event)
-{
-  if (gst_pad_push_event (self->srcpad, event))
-    return GST_FLOW_OK;
-  return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
-      GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_pollen_tts_push_segment (GstPollenTts * self)
-{
-  self->segment_pending = FALSE;
-  return gst_pollen_tts_push_event (self, gst_event_new_segment
-      (&self->segment));
-}
-
-/* Sends @caps downstream when they differ from the current ones; the
- * segment that waited for them follows. */
+/* Sends @caps downstream when they differ from the current ones. */
 static GstFlowReturn
 gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * caps)
 {
+  GstFlowReturn ret;
+
   if (self->caps && gst_caps_is_equal (self->caps, caps))
     return GST_FLOW_OK;
-
-  GST_INFO_OBJECT (self, "output caps %" GST_PTR_FORMAT, caps);
-  if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps)))
-    return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
-        GST_FLOW_NOT_NEGOTIATED;
+  ret = gst_pollen_filter_set_src_caps (GST_POLLEN_FILTER (self), caps);
+  if (ret != GST_FLOW_OK)
+    return ret;
   gst_caps_replace (&self->caps, caps);
   self->raw = gst_structure_has_name (gst_caps_get_structure (caps, 0),
       "audio/x-raw") && gst_audio_info_from_caps (&self->info, caps);
-
-  if (self->segment_pending)
-    return gst_pollen_tts_push_segment (self);
   return GST_FLOW_OK;
 }
 
@@ -990,7 +561,8 @@ gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
         GST_SECOND, rate) - GST_BUFFER_PTS (buffer);
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
     done += n;
-    ret = gst_pad_push (self->srcpad, buffer);
+    ret = gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
+            (self)), buffer);
   }
   return ret;
 }
@@ -1005,15 +577,17 @@ gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
 static GstClockTime
 gst_pollen_tts_fill_origin (GstPollenTts * self)
 {
+  const GstSegment *segment =
+      gst_pollen_filter_get_segment (GST_POLLEN_FILTER (self));
   GstClockTime now, stream_now;
 
   if (!self->upstream_live)
-    return self->segment.start;
+    return segment->start;
   now = gst_element_get_current_running_time (GST_ELEMENT (self));
   stream_now = GST_CLOCK_TIME_IS_VALID (now) ?
-      gst_segment_position_from_running_time (&self->segment,
-      GST_FORMAT_TIME, now) : GST_CLOCK_TIME_NONE;
-  return time_max (self->segment.start, stream_now);
+      gst_segment_position_from_running_time (segment, GST_FORMAT_TIME, now) :
+      GST_CLOCK_TIME_NONE;
+  return time_max (segment->start, stream_now);
 }
 
 static GstFlowReturn
@@ -1047,8 +621,8 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
   if (self->raw)
     ret = gst_pollen_tts_push_silence (self, from, until);
   else
-    ret = gst_pollen_tts_push_event (self, gst_event_new_gap (from,
-            until - from));
+    ret = gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
+        gst_event_new_gap (from, until - from));
   if (ret == GST_FLOW_OK)
     self->position = until;
   return ret;
@@ -1059,14 +633,8 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
 static void
 gst_pollen_tts_query_upstream (GstPollenTts * self)
 {
-  GstQuery *query = gst_query_new_latency ();
-
-  self->upstream_live = FALSE;
-  self->upstream_min = 0;
-  if (gst_pad_peer_query (self->sinkpad, query))
-    gst_query_parse_latency (query, &self->upstream_live,
-        &self->upstream_min, NULL);
-  gst_query_unref (query);
+  gst_pollen_filter_query_upstream (GST_POLLEN_FILTER (self),
+      &self->upstream_live, &self->upstream_min);
 }
 
 static GstPollenTtsOverflow
@@ -1092,7 +660,8 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
     start = self->position;
   } else {
     start = GST_CLOCK_TIME_IS_VALID (entry->pts) ? entry->pts :
-        time_max (self->position, self->segment.start);
+        time_max (self->position,
+        gst_pollen_filter_get_segment (GST_POLLEN_FILTER (self))->start);
     self->group_end = GST_CLOCK_TIME_IS_VALID (entry->duration) ?
         start + entry->duration : GST_CLOCK_TIME_NONE;
     self->text_end = time_max (self->text_end, self->group_end);
@@ -1103,7 +672,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
     start = self->position;
   /* a later piece when nothing at all went out before it */
   if (!GST_CLOCK_TIME_IS_VALID (start))
-    start = self->segment.start;
+    start = gst_pollen_filter_get_segment (GST_POLLEN_FILTER (self))->start;
 
   self->speech_start = start;
   self->speech_samples = 0;
@@ -1119,21 +688,19 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
 static void
 gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
 {
-  GstClockTime now, running, deadline;
-  guint latency_ms;
+  GstClockTime now, running, deadline, latency;
 
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
   now = gst_element_get_current_running_time (GST_ELEMENT (self));
-  running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+  running = gst_segment_to_running_time (gst_pollen_filter_get_segment
+      (GST_POLLEN_FILTER (self)), GST_FORMAT_TIME,
       self->speech_start);
   if (!GST_CLOCK_TIME_IS_VALID (now) || !GST_CLOCK_TIME_IS_VALID (running))
     return;
 
-  GST_OBJECT_LOCK (self);
-  latency_ms = self->latency_ms;
-  GST_OBJECT_UNLOCK (self);
-  deadline = running + self->upstream_min + latency_ms * GST_MSECOND;
+  latency = gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
+  deadline = running + self->upstream_min + latency;
   if (now <= deadline)
     return;
 
@@ -1141,7 +708,7 @@ gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
       ("The speech for the text at %" GST_TIME_FORMAT " came %" G_GUINT64_FORMAT
           " ms after its deadline and was shifted that much later. Raise the "
           "latency property (now %u ms).", GST_TIME_ARGS (self->speech_start),
-          (now - deadline) / GST_MSECOND, latency_ms),
+          (now - deadline) / GST_MSECOND, (guint) (latency / GST_MSECOND)),
       ("text \"%s\", running time %" GST_TIME_FORMAT ", now %" GST_TIME_FORMAT,
           entry->preview, GST_TIME_ARGS (running), GST_TIME_ARGS (now)));
   self->speech_start += now - deadline;
@@ -1200,7 +767,8 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
   self->speech_discont = FALSE;
   self->position = time_max (self->position, end);
   self->sent_audio = TRUE;
-  return gst_pad_push (self->srcpad, buffer);
+  return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
+          (self)), buffer);
 }
 
 /* Encoded audio: only where a speech starts is known, so its first buffer
@@ -1222,7 +790,8 @@ gst_pollen_tts_push_encoded (GstPollenTts * self, TtsEntry * entry,
     self->speech_discont = FALSE;
   }
   self->sent_audio = TRUE;
-  return gst_pad_push (self->srcpad, buffer);
+  return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
+          (self)), buffer);
 }
 
 static GstFlowReturn
@@ -1261,12 +830,15 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
 }
 
 static GstFlowReturn
-gst_pollen_tts_handle_item (GstPollenTts * self, TtsEntry * entry,
-    TtsItem * item)
+gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
+    gpointer item_ptr)
 {
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+  TtsItem *item = item_ptr;
+
   if (item->kind == ITEM_BEGIN)
-    return gst_pollen_tts_begin_speech (self, entry);
-  return gst_pollen_tts_push_audio (self, entry, item);
+    return gst_pollen_tts_begin_speech (self, data);
+  return gst_pollen_tts_push_audio (self, data, item);
 }
 
 /* A text with nothing to say: its time is filled. */
@@ -1274,7 +846,8 @@ static GstFlowReturn
 gst_pollen_tts_handle_silence (GstPollenTts * self, TtsEntry * entry)
 {
   GstClockTime start = GST_CLOCK_TIME_IS_VALID (entry->pts) ? entry->pts :
-      time_max (self->position, self->segment.start);
+      time_max (self->position,
+      gst_pollen_filter_get_segment (GST_POLLEN_FILTER (self))->start);
 
   if (!GST_CLOCK_TIME_IS_VALID (entry->duration))
     return GST_FLOW_OK;
@@ -1296,326 +869,100 @@ gst_pollen_tts_handle_gap (GstPollenTts * self, GstEvent * event)
   return gst_pollen_tts_fill (self, pts, TRUE);
 }
 
+/* GstPollenFilter::src_event: a new segment starts the timeline over, a
+ * GAP and EOS are filled up to (the file ends where the last text ends). */
 static GstFlowReturn
-gst_pollen_tts_handle_event (GstPollenTts * self, GstEvent * event)
+gst_pollen_tts_src_event (GstPollenFilter * filter, GstEvent * event)
 {
-  GstFlowReturn ret;
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+  GstFlowReturn ret = GST_FLOW_OK;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEGMENT:
-      gst_event_copy_segment (event, &self->segment);
       gst_pollen_tts_reset_output (self);
-      self->segment_pending = TRUE;
-      if (self->caps)
-        return gst_pollen_tts_push_segment (self);
-      return GST_FLOW_OK;
+      break;
     case GST_EVENT_GAP:
-      return gst_pollen_tts_handle_gap (self, event);
+      ret = gst_pollen_tts_handle_gap (self, event);
+      break;
     case GST_EVENT_EOS:
-      /* the file ends where the last text ends */
-      if ((ret = gst_pollen_tts_fill (self, self->text_end, TRUE)) !=
-          GST_FLOW_OK)
-        return ret;
-      if (self->segment_pending &&
-          (ret = gst_pollen_tts_push_segment (self)) != GST_FLOW_OK)
-        return ret;
+      ret = gst_pollen_tts_fill (self, self->text_end, TRUE);
       break;
     default:
       break;
   }
-  return gst_pollen_tts_push_event (self, gst_event_ref (event));
+  if (ret != GST_FLOW_OK) {
+    gst_event_unref (event);
+    return ret;
+  }
+  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }
 
-/* A request failed after its retries. 4xx answers mean the settings are
- * wrong, which no later text fixes: always an error. Transient failures
- * (429, 5xx, network) are an error too unless skip-failed, which fills the
- * text's time instead. */
+/* GstPollenFilter::fill: a failed text's time. */
 static GstFlowReturn
-gst_pollen_tts_handle_failure (GstPollenTts * self, TtsEntry * entry,
-    const GError * error)
+gst_pollen_tts_fill_failed (GstPollenFilter * filter, gpointer data)
 {
-  g_autofree gchar *action = NULL;
-  gboolean skip;
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return GST_FLOW_FLUSHING;
-
-  GST_OBJECT_LOCK (self);
-  skip = self->skip_failed && pollen_client_error_is_transient (error);
-  GST_OBJECT_UNLOCK (self);
-
-  action = g_strdup_printf ("Speaking the text at %" GST_TIME_FORMAT
-      " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
-  if (!skip) {
-    /* upstream sees the failure as soon as the message is out */
-    gst_pollen_tts_set_srcresult (self, GST_FLOW_ERROR);
-    pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_ERROR, action,
-        error);
-    return GST_FLOW_ERROR;
-  }
-  pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_WARNING, action,
-      error);
   return gst_pollen_tts_fill (self, self->group_end, TRUE);
 }
 
-static GstFlowReturn
-gst_pollen_tts_handle_done (GstPollenTts * self, TtsEntry * entry)
+static gchar *
+gst_pollen_tts_describe (GstPollenFilter * filter, gpointer data)
 {
-  switch (entry->kind) {
-    case ENTRY_SPEECH:
-      /* encoded speech has no known length: assume it fit its text */
-      if (self->caps && !self->raw)
-        self->position = time_max (self->position, self->group_end);
-      return GST_FLOW_OK;
-    case ENTRY_SILENCE:
-      return gst_pollen_tts_handle_silence (self, entry);
-    case ENTRY_EVENT:
-      return gst_pollen_tts_handle_event (self, entry->event);
-  }
+  TtsEntry *entry = data;
+
+  return g_strdup_printf ("Speaking the text at %" GST_TIME_FORMAT
+      " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
+}
+
+static GstFlowReturn
+gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+  TtsEntry *entry = data;
+
+  if (entry->kind == ENTRY_SILENCE)
+    return gst_pollen_tts_handle_silence (self, entry);
+  /* encoded speech has no known length: assume it fit its text */
+  if (self->caps && !self->raw)
+    self->position = time_max (self->position, self->group_end);
   return GST_FLOW_OK;
 }
 
-/* The task stops; the sink side learns why from srcresult. */
+/* GstPollenFilter::flush: the output starts over. */
 static void
-gst_pollen_tts_pause (GstPollenTts * self, GstFlowReturn ret)
+gst_pollen_tts_flush (GstPollenFilter * filter)
 {
-  GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
-  gst_pollen_tts_set_srcresult (self, ret);
-  if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_NOT_NEGOTIATED)
-    GST_ELEMENT_FLOW_ERROR (self, ret);
-  /* a chain function waiting for room must not wait for ever */
-  if (ret != GST_FLOW_FLUSHING)
-    pollen_jobs_set_flushing (self->jobs, TRUE);
-  gst_pad_pause_task (self->srcpad);
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+
+  gst_clear_caps (&self->caps);
+  self->sent_audio = FALSE;
+  gst_pollen_tts_reset_output (self);
 }
 
-static void
-gst_pollen_tts_loop (gpointer user_data)
+/* ---- the sink side ---- */
+
+static gboolean
+gst_pollen_tts_set_input_caps (GstPollenFilter * filter, GstCaps * caps)
 {
-  GstPollenTts *self = user_data;
-  g_autoptr (GError) error = NULL;
-  gpointer data = NULL, item = NULL;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  switch (pollen_jobs_next (self->jobs, TRUE, &data, &item, &error)) {
-    case POLLEN_JOBS_ITEM:
-      ret = gst_pollen_tts_handle_item (self, data, item);
-      tts_item_free (item);
-      break;
-    case POLLEN_JOBS_JOB_DONE:
-      ret = gst_pollen_tts_handle_done (self, data);
-      break;
-    case POLLEN_JOBS_JOB_FAILED:
-      ret = gst_pollen_tts_handle_failure (self, data, error);
-      break;
-    case POLLEN_JOBS_EMPTY:
-    case POLLEN_JOBS_TIMEOUT:
-      /* neither comes from a wait without end */
-      break;
-    case POLLEN_JOBS_FLUSHING:
-      ret = GST_FLOW_FLUSHING;
-      break;
-  }
-  if (ret != GST_FLOW_OK)
-    gst_pollen_tts_pause (self, ret);
-}
-
-/* ---- pads ---- */
-
-static void
-gst_pollen_tts_parse_input_caps (GstPollenTts * self, GstCaps * caps)
-{
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
   const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps,
           0), "format");
 
   self->input_is_markup = g_strcmp0 (format, "pango-markup") == 0;
   GST_DEBUG_OBJECT (self, "input is %s", self->input_is_markup ?
       "pango markup" : "plain text");
-}
-
-static gboolean
-gst_pollen_tts_flush_start (GstPollenTts * self, GstEvent * event)
-{
-  gboolean ret;
-
-  gst_pollen_tts_set_srcresult (self, GST_FLOW_FLUSHING);
-  pollen_jobs_set_flushing (self->jobs, TRUE);
-  ret = gst_pad_push_event (self->srcpad, event);
-  gst_pad_pause_task (self->srcpad);
-  GST_DEBUG_OBJECT (self, "flushed: requests in flight cancelled");
-  return ret;
-}
-
-static gboolean
-gst_pollen_tts_flush_stop (GstPollenTts * self, GstEvent * event)
-{
-  gboolean ret = gst_pad_push_event (self->srcpad, event);
-
-  gst_pollen_tts_reset_output (self);
-  gst_pollen_tts_set_srcresult (self, GST_FLOW_OK);
-  pollen_jobs_set_flushing (self->jobs, FALSE);
-  gst_pad_start_task (self->srcpad, gst_pollen_tts_loop, self, NULL);
-  return ret;
-}
-
-/* Serialized events keep their place among the speech: they go through
- * the job queue. */
-static gboolean
-gst_pollen_tts_queue_event (GstPollenTts * self, GstEvent * event)
-{
-  TtsEntry *entry = tts_entry_new (ENTRY_EVENT, GST_CLOCK_TIME_NONE,
-      GST_CLOCK_TIME_NONE);
-
-  entry->event = event;
-  return gst_pollen_tts_submit (self, entry) == GST_FLOW_OK;
-}
-
-static gboolean
-gst_pollen_tts_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  GstPollenTts *self = GST_POLLEN_TTS (parent);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_START:
-      return gst_pollen_tts_flush_start (self, event);
-    case GST_EVENT_FLUSH_STOP:
-      return gst_pollen_tts_flush_stop (self, event);
-    case GST_EVENT_CAPS:{
-      GstCaps *caps;
-
-      gst_event_parse_caps (event, &caps);
-      gst_pollen_tts_parse_input_caps (self, caps);
-      gst_event_unref (event);
-      return TRUE;
-    }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("pollentts needs timed text (a TIME segment), got a %s segment.",
-                gst_format_get_name (segment->format)), (NULL));
-        gst_event_unref (event);
-        return FALSE;
-      }
-      return gst_pollen_tts_queue_event (self, event);
-    }
-    default:
-      if (GST_EVENT_IS_SERIALIZED (event))
-        return gst_pollen_tts_queue_event (self, event);
-      return gst_pad_event_default (pad, parent, event);
-  }
-}
-
-static gboolean
-gst_pollen_tts_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstPollenTts *self = GST_POLLEN_TTS (parent);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime min, max, own;
-    gboolean live;
-
-    if (!gst_pad_peer_query (self->sinkpad, query))
-      return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
-    if (live) {
-      GST_OBJECT_LOCK (self);
-      own = self->latency_ms * GST_MSECOND;
-      GST_OBJECT_UNLOCK (self);
-      min += own;
-      if (GST_CLOCK_TIME_IS_VALID (max))
-        max += own;
-      GST_DEBUG_OBJECT (self, "live: latency %" GST_TIME_FORMAT " - %"
-          GST_TIME_FORMAT, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
-    }
-    gst_query_set_latency (query, live, min, max);
-    return TRUE;
-  }
-  return gst_pad_query_default (pad, parent, query);
-}
-
-static gboolean
-gst_pollen_tts_src_activate_mode (GstPad * pad, GstObject * parent,
-    GstPadMode mode, gboolean active)
-{
-  GstPollenTts *self = GST_POLLEN_TTS (parent);
-
-  if (mode != GST_PAD_MODE_PUSH)
-    return FALSE;
-  if (active) {
-    gst_pollen_tts_reset_output (self);
-    gst_segment_init (&self->segment, GST_FORMAT_TIME);
-    gst_clear_caps (&self->caps);
-    self->segment_pending = FALSE;
-    self->sent_audio = FALSE;
-    gst_pollen_tts_set_srcresult (self, GST_FLOW_OK);
-    pollen_jobs_set_flushing (self->jobs, FALSE);
-    return gst_pad_start_task (pad, gst_pollen_tts_loop, self, NULL);
-  }
-  gst_pollen_tts_set_srcresult (self, GST_FLOW_FLUSHING);
-  pollen_jobs_set_flushing (self->jobs, TRUE);
-  return gst_pad_stop_task (pad);
-}
-
-/* ---- GstElement ---- */
-
-static gboolean
-gst_pollen_tts_start (GstPollenTts * self)
-{
-  guint max_in_flight;
-
-  GST_OBJECT_LOCK (self);
-  max_in_flight = self->max_in_flight;
-  GST_OBJECT_UNLOCK (self);
-
-  self->client = pollen_settings_create_client (GST_ELEMENT (self),
-      &self->settings);
-  self->jobs = pollen_jobs_new (max_in_flight, gst_pollen_tts_run_job, self,
-      (GDestroyNotify) tts_entry_free, (GDestroyNotify) tts_item_free);
-  self->input_is_markup = FALSE;
   return TRUE;
 }
 
-static void
-gst_pollen_tts_stop (GstPollenTts * self)
+static gboolean
+gst_pollen_tts_start (GstPollenFilter * filter)
 {
-  /* waits for the workers: nothing uses the client after this */
-  g_clear_pointer (&self->jobs, pollen_jobs_free);
-  g_clear_object (&self->client);
-  gst_clear_caps (&self->caps);
-}
-
-static GstStateChangeReturn
-gst_pollen_tts_change_state (GstElement * element, GstStateChange transition)
-{
-  GstPollenTts *self = GST_POLLEN_TTS (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
-      !gst_pollen_tts_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY ||
-      (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
-          ret == GST_STATE_CHANGE_FAILURE))
-    gst_pollen_tts_stop (self);
-  return ret;
+  GST_POLLEN_TTS (filter)->input_is_markup = FALSE;
+  return TRUE;
 }
 
 /* ---- properties ---- */
-
-static void
-replace_string (GObject * object, gchar ** field, const GValue * value)
-{
-  GST_OBJECT_LOCK (object);
-  g_free (*field);
-  *field = g_value_dup_string (value);
-  GST_OBJECT_UNLOCK (object);
-}
 
 static void
 gst_pollen_tts_set_property (GObject * object, guint prop_id,
@@ -1623,48 +970,30 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
 {
   GstPollenTts *self = GST_POLLEN_TTS (object);
 
-  if (pollen_settings_set_property (object, &self->settings, prop_id, value))
-    return;
-
   switch (prop_id) {
     case PROP_VOICE:
-      replace_string (object, &self->voice, value);
+      pollen_property_replace_string (object, &self->voice, value);
       return;
     case PROP_INSTRUCTIONS:
-      replace_string (object, &self->instructions, value);
+      pollen_property_replace_string (object, &self->instructions, value);
       return;
-    case PROP_LATENCY:
-      GST_OBJECT_LOCK (self);
-      self->latency_ms = g_value_get_uint (value);
-      GST_OBJECT_UNLOCK (self);
-      gst_element_post_message (GST_ELEMENT (self),
-          gst_message_new_latency (GST_OBJECT (self)));
-      return;
-    default:
+    case PROP_RESPONSE_FORMAT:
+    case PROP_PCM_RATE:
+    case PROP_OVERFLOW:
       break;
+    default:
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
+      return;
   }
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_RESPONSE_FORMAT:
-      self->response_format = g_value_get_enum (value);
-      break;
-    case PROP_PCM_RATE:
-      self->pcm_rate = g_value_get_uint (value);
-      break;
-    case PROP_OVERFLOW:
-      self->overflow = g_value_get_enum (value);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      self->max_in_flight = g_value_get_uint (value);
-      break;
-    case PROP_SKIP_FAILED:
-      self->skip_failed = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_RESPONSE_FORMAT)
+    self->response_format = g_value_get_enum (value);
+  else if (prop_id == PROP_PCM_RATE)
+    self->pcm_rate = g_value_get_uint (value);
+  else
+    self->overflow = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1674,8 +1003,11 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
 {
   GstPollenTts *self = GST_POLLEN_TTS (object);
 
-  if (pollen_settings_get_property (object, &self->settings, prop_id, value))
+  if (prop_id < PROP_VOICE) {
+    G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+        pspec);
     return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -1694,15 +1026,6 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_OVERFLOW:
       g_value_set_enum (value, self->overflow);
       break;
-    case PROP_LATENCY:
-      g_value_set_uint (value, self->latency_ms);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      g_value_set_uint (value, self->max_in_flight);
-      break;
-    case PROP_SKIP_FAILED:
-      g_value_set_boolean (value, self->skip_failed);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1717,11 +1040,9 @@ gst_pollen_tts_finalize (GObject * object)
 {
   GstPollenTts *self = GST_POLLEN_TTS (object);
 
-  pollen_settings_clear (&self->settings);
   g_free (self->voice);
   g_free (self->instructions);
   gst_clear_caps (&self->caps);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1729,36 +1050,10 @@ gst_pollen_tts_finalize (GObject * object)
 static void
 gst_pollen_tts_init (GstPollenTts * self)
 {
-  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
-
-  self->sinkpad = gst_pad_new_from_template
-      (gst_element_class_get_pad_template (klass, "sink"), "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_pollen_tts_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_pollen_tts_sink_event));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_template
-      (gst_element_class_get_pad_template (klass, "src"), "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_pollen_tts_src_query));
-  gst_pad_set_activatemode_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_pollen_tts_src_activate_mode));
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  pollen_settings_init (&self->settings, DEFAULT_MODEL, DEFAULT_TIMEOUT);
   self->voice = g_strdup (DEFAULT_VOICE);
   self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->pcm_rate = DEFAULT_PCM_RATE;
   self->overflow = DEFAULT_OVERFLOW;
-  self->latency_ms = DEFAULT_LATENCY_MS;
-  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
-  self->skip_failed = DEFAULT_SKIP_FAILED;
-  g_mutex_init (&self->lock);
-  self->srcresult = GST_FLOW_FLUSHING;
-  gst_segment_init (&self->segment, GST_FORMAT_TIME);
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1775,48 +1070,63 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           "(OpenAI models); rachel, domi, bella, elli, charlotte, dorothy, "
           "sarah, emily, lily, matilda, adam, antoni, arnold, josh, sam, "
           "daniel, charlie, james, fin, callum, liam, george, brian, bill "
-          "(ElevenLabs models). Used from the next text on",
-          DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
+          "(ElevenLabs models). May change while PLAYING: used from the "
+          "next text on", DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
           "wav and pcm come out as raw audio, the others encoded; what "
-          "actually arrives decides the caps", GST_TYPE_POLLEN_TTS_FORMAT,
+          "actually arrives decides the caps. May change while PLAYING: "
+          "used from the next text on", GST_TYPE_POLLEN_TTS_FORMAT,
           DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_PCM_RATE,
       g_param_spec_uint ("pcm-rate", "PCM Rate",
           "Sample rate in Hz of headerless 16-bit mono PCM answers "
           "(response-format=pcm); 0 (default) uses the model's: 44100 for "
-          "ElevenLabs models, 24000 for the others", 0, 768000,
+          "ElevenLabs models, 24000 for the others. May change while "
+          "PLAYING: used from the next text on", 0, 768000,
           DEFAULT_PCM_RATE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_INSTRUCTIONS,
       g_param_spec_string ("instructions", "Instructions",
           "How to speak, e.g. \"calm, slow\" (JSON 'instructions', sent only "
           "when set; only some models take it, the others answer 400). "
-          "Default unset", NULL, PARAM_FLAGS_PLAYING));
+          "Default unset. May change while PLAYING: used from the next text "
+          "on", NULL, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_OVERFLOW,
       g_param_spec_enum ("overflow", "Overflow",
           "What to do when speech is longer than its text's duration "
-          "(raw output), default shift", GST_TYPE_POLLEN_TTS_OVERFLOW,
+          "(raw output), default shift. May change while PLAYING: used from "
+          "the next speech on", GST_TYPE_POLLEN_TTS_OVERFLOW,
           DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
-  g_object_class_install_property (klass, PROP_LATENCY,
-      g_param_spec_uint ("latency", "Latency",
-          "Milliseconds added to the pipeline latency when upstream is live "
-          "(default 2000): the time a request may take; speech that comes "
-          "later is shifted with a warning", 0, 600000, DEFAULT_LATENCY_MS,
-          PARAM_FLAGS_PLAYING));
-  g_object_class_install_property (klass, PROP_MAX_IN_FLIGHT,
-      g_param_spec_uint ("max-in-flight", "Max In Flight",
-          "How many requests may run at once (default 3); the audio still "
-          "goes out in input order", 1, 16, DEFAULT_MAX_IN_FLIGHT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (klass, PROP_SKIP_FAILED,
-      g_param_spec_boolean ("skip-failed", "Skip Failed",
-          "When a request still fails after its retries (5xx, 429, network): "
-          "FALSE (default) posts an error; TRUE posts a warning and fills "
-          "that text's time with silence. 4xx answers are always errors",
-          DEFAULT_SKIP_FAILED, PARAM_FLAGS_PLAYING));
+}
+
+static void
+gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
+{
+  filter_class->default_model = DEFAULT_MODEL;
+  filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1: "
+      "tts-1 and the other OpenAI models answer 24 kHz, elevenlabs 44.1 kHz";
+  filter_class->default_timeout = DEFAULT_TIMEOUT;
+  filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  filter_class->default_latency_ms = DEFAULT_LATENCY_MS;
+  filter_class->latency_blurb = "speech that comes later is shifted with a "
+      "warning";
+  filter_class->untimed_hint = "Put subparse (for subtitle files) or "
+      "another source of timed text in front of pollentts.";
+  filter_class->data_free = (GDestroyNotify) tts_entry_free;
+  filter_class->item_free = (GDestroyNotify) tts_item_free;
+
+  filter_class->start = GST_DEBUG_FUNCPTR (gst_pollen_tts_start);
+  filter_class->flush = GST_DEBUG_FUNCPTR (gst_pollen_tts_flush);
+  filter_class->set_caps = GST_DEBUG_FUNCPTR (gst_pollen_tts_set_input_caps);
+  filter_class->chain = GST_DEBUG_FUNCPTR (gst_pollen_tts_chain);
+  filter_class->run_job = GST_DEBUG_FUNCPTR (gst_pollen_tts_run_job);
+  filter_class->handle_item = GST_DEBUG_FUNCPTR (gst_pollen_tts_handle_item);
+  filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_tts_handle_done);
+  filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_tts_src_event);
+  filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_tts_fill_failed);
+  filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_tts_describe);
+  gst_pollen_filter_class_setup (filter_class);
 }
 
 static void
@@ -1829,18 +1139,14 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   gobject_class->get_property = gst_pollen_tts_get_property;
   gobject_class->finalize = gst_pollen_tts_finalize;
 
-  pollen_settings_install_properties (gobject_class, DEFAULT_MODEL,
-      "Speech model (JSON 'model'), default tts-1: tts-1 and the other "
-      "OpenAI models answer 24 kHz, elevenlabs 44.1 kHz", DEFAULT_TIMEOUT);
+  gst_pollen_tts_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
   gst_pollen_tts_install_properties (gobject_class);
-
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
       "Speaks timed text with the Pollinations API, in sync with the text's "
       "timestamps", "gst-pollen contributors");
-  element_class->change_state = GST_DEBUG_FUNCPTR (gst_pollen_tts_change_state);
 
   GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
       "Pollinations text to speech");

@@ -9,12 +9,13 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include "gstpollenfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_POLLEN_TTS (gst_pollen_tts_get_type ())
-G_DECLARE_FINAL_TYPE (GstPollenTts, gst_pollen_tts, GST, POLLEN_TTS, GstElement)
+G_DECLARE_FINAL_TYPE (GstPollenTts, gst_pollen_tts, GST, POLLEN_TTS,
+    GstPollenFilter)
 
 /**
  * GstPollenTtsOverflow:

@@ -186,11 +186,10 @@ pollen_job_emit (PollenJob * job, gpointer item)
   g_mutex_unlock (&jobs->lock);
 }
 
-/* With jobs->lock. @end_time is a g_get_monotonic_time() value, or -1 to
- * wait for as long as it takes. */
+/* With jobs->lock. */
 static PollenJobsNext
-pollen_jobs_next_locked (PollenJobs * jobs, gboolean wait_if_empty,
-    gint64 end_time, gpointer * data, gpointer * item, GError ** error)
+pollen_jobs_next_locked (PollenJobs * jobs, gint64 end_time, gpointer * data,
+    gpointer * item, GError ** error)
 {
   gboolean timed_out = FALSE;
 
@@ -200,8 +199,6 @@ pollen_jobs_next_locked (PollenJobs * jobs, gboolean wait_if_empty,
 
     if (jobs->flushing)
       return POLLEN_JOBS_FLUSHING;
-    if (!head && !wait_if_empty)
-      return POLLEN_JOBS_EMPTY;
     if (head && !g_queue_is_empty (&head->items)) {
       *data = head->data;
       *item = g_queue_pop_head (&head->items);
@@ -226,44 +223,27 @@ pollen_jobs_next_locked (PollenJobs * jobs, gboolean wait_if_empty,
 
 /**
  * pollen_jobs_next:
- * @wait_if_empty: block until a job is submitted when none is pending
+ * @end_time: g_get_monotonic_time() at which to give up waiting, or -1 to
+ *   wait for as long as it takes
  * @data: (out) (transfer none): the head job's data
  * @item: (out) (transfer full): with %POLLEN_JOBS_ITEM, the item
  * @error: with %POLLEN_JOBS_JOB_FAILED, why
  *
- * For the one consumer: the next output in submission order. After
+ * For the one consumer: the next output in submission order, waiting for
+ * a job to be submitted when none is pending. Returns %POLLEN_JOBS_TIMEOUT
+ * when nothing came by @end_time, so a live consumer can do something else
+ * (send a GAP event) while a request is running. After
  * %POLLEN_JOBS_JOB_DONE or %POLLEN_JOBS_JOB_FAILED, *@data stays valid until
  * the next call.
  */
 PollenJobsNext
-pollen_jobs_next (PollenJobs * jobs, gboolean wait_if_empty, gpointer * data,
+pollen_jobs_next (PollenJobs * jobs, gint64 end_time, gpointer * data,
     gpointer * item, GError ** error)
 {
   PollenJobsNext next;
 
   g_mutex_lock (&jobs->lock);
-  next = pollen_jobs_next_locked (jobs, wait_if_empty, -1, data, item, error);
-  g_mutex_unlock (&jobs->lock);
-  return next;
-}
-
-/**
- * pollen_jobs_next_until:
- * @end_time: g_get_monotonic_time() at which to give up waiting
- *
- * Like pollen_jobs_next() with @wait_if_empty, but returns
- * %POLLEN_JOBS_TIMEOUT when nothing came by @end_time, so a live consumer
- * can do something else (send a GAP event) while a request is running.
- */
-PollenJobsNext
-pollen_jobs_next_until (PollenJobs * jobs, gint64 end_time, gpointer * data,
-    gpointer * item, GError ** error)
-{
-  PollenJobsNext next;
-
-  g_mutex_lock (&jobs->lock);
-  next = pollen_jobs_next_locked (jobs, TRUE, MAX (end_time, 0), data, item,
-      error);
+  next = pollen_jobs_next_locked (jobs, end_time, data, item, error);
   g_mutex_unlock (&jobs->lock);
   return next;
 }
@@ -295,16 +275,4 @@ pollen_jobs_set_flushing (PollenJobs * jobs, gboolean flushing)
     g_cancellable_cancel (job->cancellable);
     pollen_job_unref (job);
   }
-}
-
-/* Jobs submitted and not yet fully consumed. */
-guint
-pollen_jobs_get_pending (PollenJobs * jobs)
-{
-  guint pending;
-
-  g_mutex_lock (&jobs->lock);
-  pending = jobs->queue.length;
-  g_mutex_unlock (&jobs->lock);
-  return pending;
 }

@@ -35,7 +35,6 @@ typedef enum
   POLLEN_JOBS_ITEM,
   POLLEN_JOBS_JOB_DONE,
   POLLEN_JOBS_JOB_FAILED,
-  POLLEN_JOBS_EMPTY,
   POLLEN_JOBS_FLUSHING,
   POLLEN_JOBS_TIMEOUT,
 } PollenJobsNext;
@@ -45,15 +44,11 @@ PollenJobs *   pollen_jobs_new (guint max_in_flight, PollenJobFunc func,
                                 GDestroyNotify item_free);
 void           pollen_jobs_free (PollenJobs * jobs);
 gboolean       pollen_jobs_submit (PollenJobs * jobs, gpointer data);
-PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gboolean wait_if_empty,
+PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gint64 end_time,
                                  gpointer * data, gpointer * item,
                                  GError ** error);
-PollenJobsNext pollen_jobs_next_until (PollenJobs * jobs, gint64 end_time,
-                                       gpointer * data, gpointer * item,
-                                       GError ** error);
 void           pollen_jobs_set_flushing (PollenJobs * jobs,
                                          gboolean flushing);
-guint          pollen_jobs_get_pending (PollenJobs * jobs);
 
 void           pollen_job_emit (PollenJob * job, gpointer item);
 

@@ -315,7 +315,7 @@ GST_START_TEST (test_server_errors_retried)
 
 GST_END_TEST;
 
-/* The three 429 bodies of server-notes.md, each with Retry-After: 1. */
+/* The three 429 bodies the real server sends, each with Retry-After: 1. */
 static const gchar *const rate_limit_bodies[] = {
   "{\"status\":429,\"success\":false,\"error\":{\"code\":\"RATE_LIMITED\","
       "\"message\":\"Too many requests\"}}",
@@ -721,7 +721,7 @@ GST_START_TEST (test_post_timeout_retried)
   PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
       NULL, 0);
 
-  /* no answer began: sending the POST again is safe (server-notes.md) */
+  /* no answer began: the server did nothing, so the POST may go again */
   hang->hang = TRUE;
   pollen_emulator_push (emulator, "/v1/audio/speech", hang);
   pollen_emulator_push (emulator, "/v1/audio/speech",

@@ -28,7 +28,7 @@
     "channels=1, rate=16000"
 #define BUFFER_MS 100
 #define PATH "/v1/audio/transcriptions"
-#define WAIT_MS 10000
+#define WAIT_MS POLLEN_TEST_MS (10000)
 
 /* ---- input ---- */
 
@@ -101,9 +101,11 @@ push_tone (GstHarness * h, GstClockTime start, guint ms)
 
 /* ---- the element ---- */
 
+/* pollentest's harness, with the GAPs that came out. */
 typedef struct
 {
-  PollenEmulator *emulator;
+  PollenTestHarness t;
+  PollenEmulator *emulator;     /* t's, for short */
   GstHarness *h;
   GstBus *bus;
   GArray *gaps;                 /* [start, end) of each GAP that came out */
@@ -115,21 +117,15 @@ static Fixture
 fixture_new (const gchar * first_property, ...)
 {
   Fixture f;
-  GstElement *stt;
   va_list args;
 
-  f.emulator = pollen_test_emulator_new ();
-  stt = pollen_test_element_new ("pollenstt", f.emulator);
   va_start (args, first_property);
-  if (first_property)
-    g_object_set_valist (G_OBJECT (stt), first_property, args);
+  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K,
+      first_property, args);
   va_end (args);
-
-  f.bus = gst_bus_new ();
-  gst_element_set_bus (stt, f.bus);
-  f.h = gst_harness_new_with_element (stt, "sink", "src");
-  gst_object_unref (stt);
-  gst_harness_set_src_caps_str (f.h, CAPS_16K);
+  f.emulator = f.t.emulator;
+  f.h = f.t.h;
+  f.bus = f.t.bus;
   f.gaps = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   return f;
 }
@@ -137,11 +133,8 @@ fixture_new (const gchar * first_property, ...)
 static void
 fixture_free (Fixture * f)
 {
-  gst_harness_teardown (f->h);
-  gst_bus_set_flushing (f->bus, TRUE);
-  gst_object_unref (f->bus);
   g_array_unref (f->gaps);
-  pollen_emulator_free (f->emulator);
+  pollen_test_harness_free (&f->t);
 }
 
 /* Notes a GAP event; returns whether @event was EOS. Takes @event. */
@@ -288,12 +281,7 @@ is_silent (const gint16 * samples, gsize n)
 static GstMessage *
 pop_message (Fixture * f, GstMessageType type)
 {
-  GstMessage *message = gst_bus_timed_pop_filtered (f->bus, 5 * GST_SECOND,
-      type);
-
-  fail_unless (message != NULL, "no %s message", gst_message_type_get_name
-      (type));
-  return message;
+  return pollen_test_pop_message (f->bus, type);
 }
 
 static const gchar *
@@ -1447,6 +1435,20 @@ GST_START_TEST (test_emulator_refuses_bad_uploads)
 
 GST_END_TEST;
 
+/* Audio without time (a BYTES segment, e.g. filesrc without a decoder):
+ * one error that says what to put in front, EOS, and no more data taken;
+ * the same policy as every GstPollenFilter. */
+GST_START_TEST (test_untimed_audio_one_error)
+{
+  Fixture f = fixture_new (NULL);
+
+  pollen_test_assert_untimed_refused (&f.t, gst_buffer_new_allocate (NULL,
+          320, NULL), "decodebin");
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenstt_suite (void)
 {
@@ -1484,6 +1486,7 @@ pollenstt_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_emulator_answers_each_format);
   tcase_add_test (tc, test_emulator_refuses_bad_uploads);
+  tcase_add_test (tc, test_untimed_audio_one_error);
   return s;
 }
 

@@ -41,7 +41,7 @@ pollen_test_element_new (const gchar * factory, PollenEmulator * emulator)
  * Sets @pipeline to PLAYING and waits for EOS or an error.
  *
  * Returns: (transfer full): the EOS or ERROR message; fails the test when
- * neither came within @timeout. The pipeline is left in NULL.
+ * neither came within @timeout (scaled). The pipeline is left in NULL.
  */
 GstMessage *
 pollen_test_run (GstElement * pipeline, GstClockTime timeout)
@@ -50,7 +50,8 @@ pollen_test_run (GstElement * pipeline, GstClockTime timeout)
   GstMessage *message;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  message = gst_bus_timed_pop_filtered (bus, timeout,
+  message = gst_bus_timed_pop_filtered (bus, timeout *
+      pollen_test_time_scale (),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (message != NULL, "pipeline neither ended nor failed in time");
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -88,6 +89,265 @@ pollen_test_assert_error (GstMessage * message, GstResourceError code,
         "'%s' not in '%s'", text_part, error->message);
   fail_if (strstr (error->message, POLLEN_TEST_KEY) != NULL);
   fail_if (debug && strstr (debug, POLLEN_TEST_KEY) != NULL);
+}
+
+guint
+pollen_test_time_scale (void)
+{
+  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+  guint64 scale = 1;
+
+  if (multiplier)
+    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
+  return scale;
+}
+
+/* ---- the recorder ---- */
+
+static GstPadProbeReturn
+recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  PollenTestRecorder *rec = user_data;
+  GstMiniObject *obj = GST_PAD_PROBE_INFO_DATA (info);
+
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_add (rec->items, gst_mini_object_ref (obj));
+  if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_EOS)
+    rec->eos = TRUE;
+  g_cond_broadcast (&rec->cond);
+  g_mutex_unlock (&rec->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+PollenTestRecorder *
+pollen_test_recorder_new (GstPad * pad)
+{
+  PollenTestRecorder *rec = g_new0 (PollenTestRecorder, 1);
+
+  g_mutex_init (&rec->lock);
+  g_cond_init (&rec->cond);
+  rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_mini_object_unref);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
+  return rec;
+}
+
+void
+pollen_test_recorder_free (PollenTestRecorder * rec)
+{
+  g_ptr_array_unref (rec->items);
+  g_mutex_clear (&rec->lock);
+  g_cond_clear (&rec->cond);
+  g_free (rec);
+}
+
+void
+pollen_test_recorder_clear (PollenTestRecorder * rec)
+{
+  g_mutex_lock (&rec->lock);
+  g_ptr_array_set_size (rec->items, 0);
+  rec->eos = FALSE;
+  g_mutex_unlock (&rec->lock);
+}
+
+/* Fails the test when no EOS came out within POLLEN_TEST_WAIT. */
+void
+pollen_test_recorder_wait_eos (PollenTestRecorder * rec)
+{
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_WAIT / GST_USECOND;
+
+  g_mutex_lock (&rec->lock);
+  while (!rec->eos && g_cond_wait_until (&rec->cond, &rec->lock, deadline));
+  fail_unless (rec->eos, "no EOS came out");
+  g_mutex_unlock (&rec->lock);
+}
+
+guint
+pollen_test_recorder_count_events (PollenTestRecorder * rec,
+    GstEventType type)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+
+    n += GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == type;
+  }
+  g_mutex_unlock (&rec->lock);
+  return n;
+}
+
+/* ---- an element in a harness ---- */
+
+/**
+ * pollen_test_harness_new_valist:
+ * @src_caps: the caps the harness feeds
+ *
+ * @factory pointed at a fresh emulator, with @first_property … set before
+ * it starts. The harness answers LATENCY queries as live until told
+ * otherwise (gst_harness_set_live()).
+ */
+PollenTestHarness
+pollen_test_harness_new_valist (const gchar * factory,
+    const gchar * src_caps, const gchar * first_property, va_list args)
+{
+  PollenTestHarness t;
+
+  t.emulator = pollen_test_emulator_new ();
+  t.element = gst_object_ref_sink (pollen_test_element_new (factory,
+          t.emulator));
+  if (first_property)
+    g_object_set_valist (G_OBJECT (t.element), first_property, args);
+  t.bus = gst_bus_new ();
+  gst_element_set_bus (t.element, t.bus);
+
+  t.h = gst_harness_new_with_element (t.element, "sink", "src");
+  t.rec = pollen_test_recorder_new (t.h->sinkpad);
+  gst_harness_set_src_caps_str (t.h, src_caps);
+  return t;
+}
+
+PollenTestHarness
+pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
+    const gchar * first_property, ...)
+{
+  PollenTestHarness t;
+  va_list args;
+
+  va_start (args, first_property);
+  t = pollen_test_harness_new_valist (factory, src_caps, first_property,
+      args);
+  va_end (args);
+  return t;
+}
+
+void
+pollen_test_harness_free (PollenTestHarness * t)
+{
+  gst_harness_teardown (t->h);
+  gst_element_set_bus (t->element, NULL);
+  gst_bus_set_flushing (t->bus, TRUE);
+  gst_object_unref (t->element);
+  gst_object_unref (t->bus);
+  pollen_test_recorder_free (t->rec);
+  pollen_emulator_free (t->emulator);
+}
+
+/* The next message of @type on @bus; fails the test when none comes within
+ * 5 s (scaled). */
+GstMessage *
+pollen_test_pop_message (GstBus * bus, GstMessageType type)
+{
+  GstMessage *message = gst_bus_timed_pop_filtered (bus,
+      POLLEN_TEST_MS (5) * GST_SECOND, type);
+
+  fail_unless (message != NULL, "no %s message", gst_message_type_get_name
+      (type));
+  return message;
+}
+
+/* Pops the messages on @bus and counts those of @type. */
+guint
+pollen_test_count_messages (GstBus * bus, GstMessageType type)
+{
+  GstMessage *message;
+  guint n = 0;
+
+  while ((message = gst_bus_pop (bus))) {
+    n += (GST_MESSAGE_TYPE (message) & type) != 0;
+    gst_message_unref (message);
+  }
+  return n;
+}
+
+/* ---- the policies of GstPollenFilter ---- */
+
+/**
+ * pollen_test_assert_latency_before_data:
+ *
+ * In PAUSED, before any data and with nothing upstream that answers, the
+ * LATENCY query of @factory (with @latency_ms) answers live with
+ * @expected_min and no maximum.
+ */
+void
+pollen_test_assert_latency_before_data (const gchar * factory,
+    guint latency_ms, GstClockTime expected_min)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (element, "src");
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  g_object_set (element, "latency", latency_ms, NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_pad_query (srcpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, expected_min);
+  fail_if (GST_CLOCK_TIME_IS_VALID (max));
+  gst_query_unref (query);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (srcpad);
+  gst_object_unref (element);
+}
+
+/* Behind a live upstream with @upstream latency: the minimum the element
+ * answers (it must answer live). */
+GstClockTime
+pollen_test_query_live_latency (PollenTestHarness * t, GstClockTime upstream)
+{
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  gst_harness_set_live (t->h, TRUE);
+  gst_harness_set_upstream_latency (t->h, upstream);
+  fail_unless (gst_pad_peer_query (t->h->sinkpad, query));
+  gst_query_parse_latency (query, &live, &min, &max);
+  fail_unless (live);
+  gst_query_unref (query);
+  return min;
+}
+
+/**
+ * pollen_test_assert_untimed_refused:
+ * @buffer: (transfer full): input pushed (copies of it) after the segment
+ * @hint: a part of the error's text: what to put in front
+ *
+ * Input without time (a BYTES segment): one STREAM FORMAT error that says
+ * what to do, EOS out, and every later buffer refused with
+ * %GST_FLOW_ERROR, without a second error.
+ */
+void
+pollen_test_assert_untimed_refused (PollenTestHarness * t,
+    GstBuffer * buffer, const gchar * hint)
+{
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  GstSegment segment;
+  guint i;
+
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  /* refused, though a sticky event counts as sent once stored */
+  gst_harness_push_event (t->h, gst_event_new_segment (&segment));
+  message = pollen_test_pop_message (t->bus, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FORMAT));
+  fail_unless (strstr (error->message, hint) != NULL, "%s", error->message);
+  pollen_test_recorder_wait_eos (t->rec);
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (t->h, gst_buffer_copy (buffer)),
+        GST_FLOW_ERROR);
+  /* another untimed segment: still no second error */
+  gst_harness_push_event (t->h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (pollen_test_count_messages (t->bus,
+          GST_MESSAGE_ERROR), 0);
+  gst_buffer_unref (buffer);
 }
 
 /* A URL on 127.0.0.1 where nothing listens. */

@@ -7,17 +7,26 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Helpers shared by the gst-check tests: the emulator, elements pointed at
- * it, running a pipeline to its end, and checking error messages. */
+/* The fixture every gst-check test shares: the emulator, elements pointed
+ * at it, an element in a harness with its own bus and a recorder of what
+ * comes out, running a pipeline to its end, checking error messages, and
+ * wall-clock bounds that stretch with CK_TIMEOUT_MULTIPLIER. */
 
 #pragma once
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include "pollenemulator.h"
 
 G_BEGIN_DECLS
 
 #define POLLEN_TEST_KEY "sk_test_0123456789secret"
+
+/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER, so that
+ * the same tests hold under valgrind (run it with a multiplier of 10). */
+guint            pollen_test_time_scale (void);
+#define POLLEN_TEST_MS(ms) ((ms) * pollen_test_time_scale ())
+#define POLLEN_TEST_WAIT (POLLEN_TEST_MS (10) * GST_SECOND)
 
 PollenEmulator * pollen_test_emulator_new (void);
 GstElement *     pollen_test_element_new (const gchar * factory,
@@ -30,6 +39,56 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * api_code,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
+
+/* Records what comes out of a pad, buffers and downstream events, in
+ * order. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *items;             /* GstBuffer and GstEvent, in order */
+  gboolean eos;
+} PollenTestRecorder;
+
+PollenTestRecorder * pollen_test_recorder_new (GstPad * pad);
+void                 pollen_test_recorder_free (PollenTestRecorder * rec);
+void                 pollen_test_recorder_clear (PollenTestRecorder * rec);
+void                 pollen_test_recorder_wait_eos (PollenTestRecorder * rec);
+guint                pollen_test_recorder_count_events (PollenTestRecorder * rec,
+                                                        GstEventType type);
+
+/* An element made by pollen_test_element_new() in a harness, with its own
+ * bus and a recorder on the harness's sink pad. */
+typedef struct
+{
+  PollenEmulator *emulator;
+  GstElement *element;
+  GstHarness *h;
+  PollenTestRecorder *rec;
+  GstBus *bus;
+} PollenTestHarness;
+
+PollenTestHarness pollen_test_harness_new (const gchar * factory,
+                                           const gchar * src_caps,
+                                           const gchar * first_property, ...);
+PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
+                                                  const gchar * src_caps,
+                                                  const gchar * first_property,
+                                                  va_list args);
+void              pollen_test_harness_free (PollenTestHarness * t);
+GstMessage *      pollen_test_pop_message (GstBus * bus, GstMessageType type);
+guint             pollen_test_count_messages (GstBus * bus,
+                                              GstMessageType type);
+
+/* The policies every GstPollenFilter shares, checked on any of them. */
+void pollen_test_assert_latency_before_data (const gchar * factory,
+                                             guint latency_ms,
+                                             GstClockTime expected_min);
+GstClockTime pollen_test_query_live_latency (PollenTestHarness * t,
+                                             GstClockTime upstream);
+void pollen_test_assert_untimed_refused (PollenTestHarness * t,
+                                         GstBuffer * buffer,
+                                         const gchar * hint);
 
 /* A one-connection HTTP server that records the request head exactly as it
  * came over the socket, for checking bytes on the wire. */

@@ -32,90 +32,18 @@
 #define RATE 24000
 #define BPF 2                   /* S16LE mono */
 
-/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER, so that
- * the same tests hold under valgrind (run it with a multiplier of 10). */
-static guint
-time_scale (void)
-{
-  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
-  guint64 scale = 1;
-
-  if (multiplier)
-    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
-  return scale;
-}
-
-#define MS(ms) ((ms) * time_scale ())
-#define WAIT (MS (10) * GST_SECOND)
+#define MS(ms) POLLEN_TEST_MS (ms)
+#define WAIT POLLEN_TEST_WAIT
 #define ELAPSED_MS(since) ((g_get_monotonic_time () - (since)) / 1000)
 
-/* ---- recording what comes out, in order ---- */
+/* ---- recording what comes out, in order (pollentest's recorder) ---- */
 
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  GPtrArray *items;             /* GstBuffer and GstEvent, in order */
-  gboolean eos;
-} Recorder;
-
-static GstPadProbeReturn
-recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Recorder *rec = user_data;
-  GstMiniObject *obj = GST_PAD_PROBE_INFO_DATA (info);
-
-  g_mutex_lock (&rec->lock);
-  g_ptr_array_add (rec->items, gst_mini_object_ref (obj));
-  if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_EOS)
-    rec->eos = TRUE;
-  g_cond_broadcast (&rec->cond);
-  g_mutex_unlock (&rec->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static Recorder *
-recorder_new (GstPad * pad)
-{
-  Recorder *rec = g_new0 (Recorder, 1);
-
-  g_mutex_init (&rec->lock);
-  g_cond_init (&rec->cond);
-  rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_mini_object_unref);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
-  return rec;
-}
-
-static void
-recorder_free (Recorder * rec)
-{
-  g_ptr_array_unref (rec->items);
-  g_mutex_clear (&rec->lock);
-  g_cond_clear (&rec->cond);
-  g_free (rec);
-}
-
-static void
-recorder_clear (Recorder * rec)
-{
-  g_mutex_lock (&rec->lock);
-  g_ptr_array_set_size (rec->items, 0);
-  rec->eos = FALSE;
-  g_mutex_unlock (&rec->lock);
-}
-
-static void
-recorder_wait_eos (Recorder * rec)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT / GST_USECOND;
-
-  g_mutex_lock (&rec->lock);
-  while (!rec->eos && g_cond_wait_until (&rec->cond, &rec->lock, deadline));
-  fail_unless (rec->eos, "no EOS came out");
-  g_mutex_unlock (&rec->lock);
-}
+typedef PollenTestRecorder Recorder;
+#define recorder_new pollen_test_recorder_new
+#define recorder_free pollen_test_recorder_free
+#define recorder_clear pollen_test_recorder_clear
+#define recorder_wait_eos pollen_test_recorder_wait_eos
+#define recorder_count_events pollen_test_recorder_count_events
 
 static gboolean
 is_speech (GstMiniObject * obj)
@@ -257,29 +185,9 @@ recorder_silence (Recorder * rec)
   return total;
 }
 
-static guint
-recorder_count_events (Recorder * rec, GstEventType type)
-{
-  guint i, n = 0;
-
-  for (i = 0; i < rec->items->len; i++) {
-    GstMiniObject *obj = rec->items->pdata[i];
-
-    n += GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == type;
-  }
-  return n;
-}
-
 /* ---- pollentts in a harness ---- */
 
-typedef struct
-{
-  PollenEmulator *emulator;
-  GstElement *element;
-  GstHarness *h;
-  Recorder *rec;
-  GstBus *bus;
-} Tts;
+typedef PollenTestHarness Tts;
 
 /* pollentts (pointed at a fresh emulator, no retries) with @first_property
  * … set, in a harness fed non-live plain text. */
@@ -289,33 +197,15 @@ tts_new (const gchar * first_property, ...)
   Tts t;
   va_list args;
 
-  t.emulator = pollen_test_emulator_new ();
-  t.element = gst_object_ref_sink (pollen_test_element_new ("pollentts",
-          t.emulator));
   va_start (args, first_property);
-  if (first_property)
-    g_object_set_valist (G_OBJECT (t.element), first_property, args);
+  t = pollen_test_harness_new_valist ("pollentts", "text/x-raw, format=utf8",
+      first_property, args);
   va_end (args);
-  t.bus = gst_bus_new ();
-  gst_element_set_bus (t.element, t.bus);
-
-  t.h = gst_harness_new_with_element (t.element, "sink", "src");
   gst_harness_set_live (t.h, FALSE);
-  t.rec = recorder_new (t.h->sinkpad);
-  gst_harness_set_src_caps_str (t.h, "text/x-raw, format=utf8");
   return t;
 }
 
-static void
-tts_free (Tts * t)
-{
-  gst_harness_teardown (t->h);
-  gst_element_set_bus (t->element, NULL);
-  gst_object_unref (t->element);
-  gst_object_unref (t->bus);
-  recorder_free (t->rec);
-  pollen_emulator_free (t->emulator);
-}
+#define tts_free pollen_test_harness_free
 
 static void
 push_text (Tts * t, const gchar * text, GstClockTime pts,
@@ -1243,7 +1133,7 @@ GST_START_TEST (test_pcm_at_pcm_rate)
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
 
-  /* "flac" may come back as raw PCM, too (server-notes.md) */
+  /* the real server may answer "flac" with raw PCM, too */
   pollen_emulator_push (t.emulator, SPEECH_PATH,
       pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
               NULL), g_bytes_get_size (pcm)));
@@ -1863,6 +1753,105 @@ GST_START_TEST (test_emulator_speech_audio)
 
 GST_END_TEST;
 
+/* ---- the policies every GstPollenFilter shares ---- */
+
+/* Untimed text (filesrc or fdsrc without subparse: a BYTES segment): one
+ * error that says what to put in front, and the pipeline stops cleanly. */
+GST_START_TEST (test_untimed_text_one_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt ();
+  g_autofree gchar *wav_path = g_strdup_printf ("%s.wav", path);
+  g_autofree gchar *desc = g_strdup_printf ("filesrc location=\"%s\" "
+      "blocksize=16 ! text/x-raw,format=utf8 ! pollentts name=tts "
+      "base-url=%s api-key=" POLLEN_TEST_KEY " ! wavenc ! filesink "
+      "location=\"%s\"", path, pollen_emulator_get_url (emulator), wav_path);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  GstMessage *more;
+  guint errors = 0;
+  gint64 before;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, WAIT, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  fail_unless (GST_MESSAGE_SRC (message) == GST_OBJECT (tts));
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "subparse") != NULL, "%s",
+      error->message);
+  g_usleep (MS (300) * 1000);
+  while ((more = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR))) {
+    errors += GST_MESSAGE_SRC (more) == GST_OBJECT (tts);
+    gst_message_unref (more);
+  }
+  fail_unless_equals_int (errors, 0);
+
+  before = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (ELAPSED_MS (before) < MS (1000));
+  gst_object_unref (bus);
+  gst_object_unref (tts);
+  gst_object_unref (pipeline);
+  g_unlink (wav_path);
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A fatal error is followed by EOS downstream, and upstream is refused. */
+GST_START_TEST (test_error_then_eos)
+{
+  Tts t = tts_new ("api-key", "", NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  recorder_wait_eos (t.rec);
+  fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
+      GST_FLOW_ERROR);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* In PAUSED, before any data and with nothing upstream that answers, the
+ * LATENCY query says what pollentts adds, as live. */
+GST_START_TEST (test_latency_before_data)
+{
+  pollen_test_assert_latency_before_data ("pollentts", 500,
+      500 * GST_MSECOND);
+}
+
+GST_END_TEST;
+
+/* The common settings are a snapshot taken at READY→PAUSED; voice may
+ * change while PLAYING and is used from the next text on. */
+GST_START_TEST (test_settings_snapshot)
+{
+  Tts t = tts_new ("model", "tts-1", NULL);
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *body;
+
+  g_object_set (t.element, "model", "elevenlabs", "voice", "nova", NULL);
+  push_text (&t, "Hello.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+  request = pollen_emulator_wait_request (t.emulator, 0, MS (5000));
+  fail_unless (request != NULL);
+  body = request_json (request, parser);
+  fail_unless_equals_string (json_object_get_string_member (body, "model"),
+      "tts-1");
+  fail_unless_equals_string (json_object_get_string_member (body, "voice"),
+      "nova");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollentts_suite (void)
 {
@@ -1911,6 +1900,10 @@ pollentts_suite (void)
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_emulator_speech_validation);
   tcase_add_test (tc, test_emulator_speech_audio);
+  tcase_add_test (tc, test_untimed_text_one_error);
+  tcase_add_test (tc, test_error_then_eos);
+  tcase_add_test (tc, test_latency_before_data);
+  tcase_add_test (tc, test_settings_snapshot);
   return s;
 }
 

@@ -30,7 +30,7 @@ emu_model_is_music (const gchar * model)
 }
 
 /* The real server answers 44.1 kHz for the ElevenLabs voices and 24 kHz for
- * the others (server-notes.md). */
+ * the others. */
 guint
 emu_speech_rate_for_model (const gchar * model)
 {

@@ -12,7 +12,7 @@
  * the JSON body (input 1–10000 characters, response_format, instructions
  * only for the models that take them) and streams TTS audio chunked, WAV
  * with the "unknown" sizes a streamed WAV carries; WAV from the ElevenLabs
- * models comes whole, with Content-Length (server-notes.md). */
+ * models comes whole, with Content-Length, as the real server does. */
 
 #include "emuserver.h"
 
@@ -33,7 +33,7 @@ static const gchar *const speech_formats[] = {
 };
 
 /* Only the OpenAI-style models take "instructions"; the ElevenLabs ones
- * answer 400 (server-notes.md). */
+ * answer 400, as on the real server. */
 static gboolean
 emu_model_takes_instructions (const gchar * model)
 {

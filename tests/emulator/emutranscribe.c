@@ -302,7 +302,7 @@ emu_builder_steal (JsonBuilder * builder)
   return json_builder_get_root (builder);
 }
 
-/* The verbose_json shape (server-notes.md): with @one_segment, a provider
+/* The verbose_json shape the real server answers: with @one_segment, a provider
  * that gives no segments: one segment over the whole file. */
 static JsonNode *
 emu_transcribe (GArray * voiced, gdouble duration, const gchar * language,

@@ -15,7 +15,7 @@
 #include "config.h"
 #endif
 
-#include "pollenelement.h"
+#include "pollensettings.h"
 
 GST_DEBUG_CATEGORY_STATIC (pollen_element_debug);
 #define GST_CAT_DEFAULT pollen_element_debug
@@ -109,6 +109,21 @@ pollen_settings_clear (PollenSettings * settings)
   g_clear_pointer (&settings->base_url, g_free);
   g_clear_pointer (&settings->model, g_free);
   g_clear_pointer (&settings->extra_params, gst_structure_free);
+}
+
+/* @dest (cleared first) becomes a deep copy of @src. Call it with the
+ * lock that guards @src. */
+void
+pollen_settings_copy (PollenSettings * dest, const PollenSettings * src)
+{
+  pollen_settings_clear (dest);
+  dest->api_key = g_strdup (src->api_key);
+  dest->base_url = g_strdup (src->base_url);
+  dest->model = g_strdup (src->model);
+  dest->timeout = src->timeout;
+  dest->retries = src->retries;
+  dest->extra_params = src->extra_params ?
+      gst_structure_copy (src->extra_params) : NULL;
 }
 
 /* Returns TRUE when @prop_id is a common property (and sets it). */
@@ -238,6 +253,31 @@ pollen_settings_dup_model (GstElement * element, PollenSettings * settings)
   model = g_strdup (settings->model);
   GST_OBJECT_UNLOCK (element);
   return model;
+}
+
+/* ---- property helpers ---- */
+
+/* Sets a string property's field under the object lock. */
+void
+pollen_property_replace_string (GObject * object, gchar ** field,
+    const GValue * value)
+{
+  GST_OBJECT_LOCK (object);
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  GST_OBJECT_UNLOCK (object);
+}
+
+/* The nick of @value in the enum @type, or NULL. */
+const gchar *
+pollen_enum_get_nick (GType type, gint value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+  const gchar *nick = enum_value ? enum_value->value_nick : NULL;
+
+  g_type_class_unref (klass);
+  return nick;
 }
 
 /* ---- errors ---- */

@@ -59,6 +59,8 @@ void     pollen_settings_init (PollenSettings * settings,
                                const gchar * default_model,
                                guint default_timeout);
 void     pollen_settings_clear (PollenSettings * settings);
+void     pollen_settings_copy (PollenSettings * dest,
+                               const PollenSettings * src);
 gboolean pollen_settings_set_property (GObject * object,
                                        PollenSettings * settings,
                                        guint prop_id, const GValue * value);
@@ -71,6 +73,11 @@ GstStructure * pollen_settings_dup_extra_params (GstElement * element,
                                                  PollenSettings * settings);
 gchar *  pollen_settings_dup_model (GstElement * element,
                                     PollenSettings * settings);
+
+void          pollen_property_replace_string (GObject * object,
+                                              gchar ** field,
+                                              const GValue * value);
+const gchar * pollen_enum_get_nick (GType type, gint value);
 
 void pollen_element_post_error (GstElement * element, GstMessageType type,
                                 const gchar * action, const GError * error);

@@ -1,0 +1,982 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* GstPollenFilter: the element glue every request-per-input filter shares
+ * (sink chain → PollenJobs → src pad task). The vfunc contract is in
+ * gstpollenfilter.h.
+ *
+ * Threads: the sink streaming thread submits jobs and serialized events
+ * (as jobs that make no request, so they keep their place); workers run
+ * the jobs; the src task takes the results in order and pushes them.
+ *
+ * Lock order: the pads' stream locks, then GST_OBJECT_LOCK (properties)
+ * or priv->lock (srcresult, pipeline latency), which are leaves: neither is
+ * held while taking the other, nor while calling into PollenJobs, a vfunc
+ * or a pad. PollenJobs' own lock is taken only inside pollenjobs.c. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstpollenfilter.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
+#define GST_CAT_DEFAULT gst_pollen_filter_debug
+
+#define IDLE_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* What goes through the job queue: the subclass's data, or a serialized
+ * event that keeps its place among the results. */
+typedef struct
+{
+  gpointer data;
+  GDestroyNotify data_free;
+  GstEvent *event;
+} FilterJob;
+
+typedef struct
+{
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under GST_OBJECT_LOCK */
+  PollenSettings settings;
+  guint max_in_flight;
+  guint latency_ms;
+  gboolean skip_failed;
+
+  /* READY→PAUSED until PAUSED→READY; read-only in between */
+  PollenSettings run_settings;
+  PollenClient *client;
+  PollenJobs *jobs;
+
+  /* sink thread */
+  gboolean have_segment;
+  gboolean refused_untimed;
+
+  /* src task (or with the task stopped) */
+  GstSegment segment;
+  gboolean segment_pending;     /* it waits for caps */
+  gboolean live;
+  GstClockTime upstream_min;
+
+  /* under priv->lock */
+  GMutex lock;
+  GstFlowReturn srcresult;
+  GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
+} GstPollenFilterPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstPollenFilter, gst_pollen_filter,
+    GST_TYPE_ELEMENT);
+
+#define PRIV(filter) ((GstPollenFilterPrivate *) \
+    gst_pollen_filter_get_instance_private (filter))
+
+static void gst_pollen_filter_loop (GstPollenFilter * self);
+
+/* ---- jobs ---- */
+
+static FilterJob *
+filter_job_new (GstPollenFilter * self, gpointer data, GstEvent * event)
+{
+  FilterJob *job = g_new0 (FilterJob, 1);
+
+  job->data = data;
+  job->data_free = GST_POLLEN_FILTER_GET_CLASS (self)->data_free;
+  job->event = event;
+  return job;
+}
+
+static void
+filter_job_free (FilterJob * job)
+{
+  if (job->data && job->data_free)
+    job->data_free (job->data);
+  gst_clear_event (&job->event);
+  g_free (job);
+}
+
+static gboolean
+gst_pollen_filter_run_job (PollenJob * job, gpointer data,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  GstPollenFilter *self = user_data;
+  FilterJob *fjob = data;
+
+  if (fjob->event)
+    return TRUE;
+  return GST_POLLEN_FILTER_GET_CLASS (self)->run_job (self, job, fjob->data,
+      cancellable, error);
+}
+
+/* ---- srcresult ---- */
+
+static GstFlowReturn
+gst_pollen_filter_get_srcresult (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstFlowReturn ret;
+
+  g_mutex_lock (&priv->lock);
+  ret = priv->srcresult;
+  g_mutex_unlock (&priv->lock);
+  return ret;
+}
+
+/* An error stays until a flush or a new activation says otherwise. */
+static void
+gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  g_mutex_lock (&priv->lock);
+  if (priv->srcresult != GST_FLOW_ERROR || ret == GST_FLOW_OK ||
+      ret == GST_FLOW_FLUSHING)
+    priv->srcresult = ret;
+  g_mutex_unlock (&priv->lock);
+}
+
+/* ---- the sink side ---- */
+
+/* Takes @fjob. */
+static GstFlowReturn
+gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstFlowReturn ret = gst_pollen_filter_get_srcresult (self);
+
+  if (ret != GST_FLOW_OK) {
+    filter_job_free (fjob);
+    return ret;
+  }
+  if (pollen_jobs_submit (priv->jobs, fjob))
+    return GST_FLOW_OK;
+  ret = gst_pollen_filter_get_srcresult (self);
+  return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
+}
+
+/**
+ * gst_pollen_filter_submit:
+ * @data: (transfer full): a job for run_job
+ *
+ * Sink thread: queues a job behind everything submitted before, blocking
+ * while max-in-flight jobs are pending.
+ *
+ * Returns: %GST_FLOW_OK, or why output stopped (then @data is freed).
+ */
+GstFlowReturn
+gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
+{
+  return gst_pollen_filter_queue (filter, filter_job_new (filter, data,
+          NULL));
+}
+
+static GstFlowReturn
+gst_pollen_filter_queue_event (GstPollenFilter * self, GstEvent * event)
+{
+  return gst_pollen_filter_queue (self, filter_job_new (self, NULL, event));
+}
+
+static GstFlowReturn
+gst_pollen_filter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (parent);
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstFlowReturn ret = gst_pollen_filter_get_srcresult (self);
+
+  if (ret == GST_FLOW_OK && !priv->have_segment) {
+    GstSegment segment;
+
+    /* upstream sent no segment: say what the timestamps mean ourselves */
+    GST_DEBUG_OBJECT (self, "data before a segment: assuming TIME");
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    priv->have_segment = TRUE;
+    ret = gst_pollen_filter_queue_event (self,
+        gst_event_new_segment (&segment));
+  }
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+  return GST_POLLEN_FILTER_GET_CLASS (self)->chain (self, buffer);
+}
+
+/* Untimed input (a BYTES segment from filesrc or fdsrc) cannot be placed
+ * in time: one error that says what to do, EOS on, and every later buffer
+ * refused. */
+static gboolean
+gst_pollen_filter_refuse_untimed (GstPollenFilter * self,
+    const GstSegment * segment)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  if (priv->refused_untimed)
+    return FALSE;
+  priv->refused_untimed = TRUE;
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("%s needs timed input (a TIME segment) but got a %s segment. %s",
+          GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))),
+          gst_format_get_name (segment->format), klass->untimed_hint),
+      (NULL));
+  gst_pollen_filter_queue_event (self, gst_event_new_eos ());
+  gst_pollen_filter_set_srcresult (self, GST_FLOW_ERROR);
+  return FALSE;
+}
+
+static gboolean
+gst_pollen_filter_sink_serialized (GstPollenFilter * self, GstEvent * event)
+{
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+    const GstSegment *segment;
+
+    gst_event_parse_segment (event, &segment);
+    if (segment->format != GST_FORMAT_TIME) {
+      gst_event_unref (event);
+      return gst_pollen_filter_refuse_untimed (self, segment);
+    }
+    PRIV (self)->have_segment = TRUE;
+  }
+  if (klass->sink_event)
+    ret = klass->sink_event (self, event);
+  if (ret == GST_FLOW_OK)
+    return gst_pollen_filter_queue_event (self, event) == GST_FLOW_OK;
+  gst_event_unref (event);
+  return FALSE;
+}
+
+static gboolean
+gst_pollen_filter_flush_start (GstPollenFilter * self, GstEvent * event)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  gboolean ret;
+
+  gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
+  pollen_jobs_set_flushing (priv->jobs, TRUE);
+  ret = gst_pad_push_event (priv->srcpad, event);
+  gst_pad_pause_task (priv->srcpad);
+  GST_DEBUG_OBJECT (self, "flushed: jobs in flight cancelled");
+  return ret;
+}
+
+static gboolean
+gst_pollen_filter_start_task (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  priv->segment_pending = FALSE;
+  priv->live = FALSE;
+  priv->upstream_min = 0;
+  if (klass->flush)
+    klass->flush (self);
+  gst_pollen_filter_set_srcresult (self, GST_FLOW_OK);
+  pollen_jobs_set_flushing (priv->jobs, FALSE);
+  return gst_pad_start_task (priv->srcpad,
+      (GstTaskFunction) gst_pollen_filter_loop, self, NULL);
+}
+
+static gboolean
+gst_pollen_filter_flush_stop (GstPollenFilter * self, GstEvent * event)
+{
+  gboolean ret = gst_pad_push_event (PRIV (self)->srcpad, event);
+
+  return gst_pollen_filter_start_task (self) && ret;
+}
+
+static gboolean
+gst_pollen_filter_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (parent);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  GST_LOG_OBJECT (self, "sink event %" GST_PTR_FORMAT, event);
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      return gst_pollen_filter_flush_start (self, event);
+    case GST_EVENT_FLUSH_STOP:
+      return gst_pollen_filter_flush_stop (self, event);
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gboolean ok = TRUE;
+
+      gst_event_parse_caps (event, &caps);
+      if (klass->set_caps)
+        ok = klass->set_caps (self, caps);
+      gst_event_unref (event);
+      return ok;
+    }
+    case GST_EVENT_STREAM_START:
+      /* not tied to a time: stored at once, it goes before anything */
+      gst_pad_store_sticky_event (PRIV (self)->srcpad, event);
+      gst_event_unref (event);
+      return TRUE;
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return gst_pollen_filter_sink_serialized (self, event);
+      return gst_pad_event_default (pad, parent, event);
+  }
+}
+
+/* ---- the src side ---- */
+
+/**
+ * gst_pollen_filter_push_event:
+ * @event: (transfer full)
+ *
+ * Src task: pushes @event; %GST_FLOW_FLUSHING when the pad is flushing,
+ * else %GST_FLOW_OK (downstream refusing an event is only logged).
+ */
+GstFlowReturn
+gst_pollen_filter_push_event (GstPollenFilter * filter, GstEvent * event)
+{
+  GstPad *srcpad = PRIV (filter)->srcpad;
+  GstEventType type = GST_EVENT_TYPE (event);
+
+  if (gst_pad_push_event (srcpad, event))
+    return GST_FLOW_OK;
+  if (GST_PAD_IS_FLUSHING (srcpad))
+    return GST_FLOW_FLUSHING;
+  GST_DEBUG_OBJECT (filter, "downstream refused a %s event",
+      gst_event_type_get_name (type));
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_filter_push_segment (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  priv->segment_pending = FALSE;
+  return gst_pollen_filter_push_event (self,
+      gst_event_new_segment (&priv->segment));
+}
+
+/**
+ * gst_pollen_filter_set_src_caps:
+ *
+ * Src task: sends @caps downstream, then the segment that waited for caps.
+ */
+GstFlowReturn
+gst_pollen_filter_set_src_caps (GstPollenFilter * filter, GstCaps * caps)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+
+  GST_INFO_OBJECT (filter, "output caps %" GST_PTR_FORMAT, caps);
+  if (!gst_pad_push_event (priv->srcpad, gst_event_new_caps (caps)))
+    return GST_PAD_IS_FLUSHING (priv->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_NOT_NEGOTIATED;
+  if (priv->segment_pending)
+    return gst_pollen_filter_push_segment (filter);
+  return GST_FLOW_OK;
+}
+
+/**
+ * gst_pollen_filter_query_upstream:
+ * @live: (out): whether upstream is live
+ * @min: (out): upstream's minimum latency
+ *
+ * Any thread but a worker: asks upstream; not live when it does not answer.
+ */
+void
+gst_pollen_filter_query_upstream (GstPollenFilter * filter, gboolean * live,
+    GstClockTime * min)
+{
+  GstQuery *query = gst_query_new_latency ();
+
+  *live = FALSE;
+  *min = 0;
+  if (gst_pad_peer_query (PRIV (filter)->sinkpad, query))
+    gst_query_parse_latency (query, live, min, NULL);
+  gst_query_unref (query);
+}
+
+static GstFlowReturn
+gst_pollen_filter_real_src_event (GstPollenFilter * self, GstEvent * event)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      gst_event_copy_segment (event, &priv->segment);
+      gst_event_unref (event);
+      if (gst_pad_has_current_caps (priv->srcpad))
+        return gst_pollen_filter_push_segment (self);
+      priv->segment_pending = TRUE;
+      return GST_FLOW_OK;
+    case GST_EVENT_EOS:
+      GST_DEBUG_OBJECT (self, "every result is out: EOS");
+      if (priv->segment_pending)
+        gst_pollen_filter_push_segment (self);
+      break;
+    default:
+      break;
+  }
+  return gst_pollen_filter_push_event (self, event);
+}
+
+/* A serialized event at its place: upstream's liveness is known once data
+ * flows, so it is asked at each segment. */
+static GstFlowReturn
+gst_pollen_filter_output_event (GstPollenFilter * self, GstEvent * event)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstEventType type = GST_EVENT_TYPE (event);
+  GstFlowReturn ret;
+
+  if (type == GST_EVENT_SEGMENT)
+    gst_pollen_filter_query_upstream (self, &priv->live, &priv->upstream_min);
+  ret = GST_POLLEN_FILTER_GET_CLASS (self)->src_event (self, event);
+  if (ret == GST_FLOW_OK && type == GST_EVENT_EOS)
+    return GST_FLOW_EOS;
+  return ret;
+}
+
+/* A job failed after its retries. Errors that are not transient (4xx)
+ * mean the settings are wrong, which no later job fixes: always an error;
+ * transient ones too unless skip-failed, which fills the job's span. */
+static GstFlowReturn
+gst_pollen_filter_handle_failure (GstPollenFilter * self, gpointer data,
+    const GError * error)
+{
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  g_autofree gchar *what = NULL;
+  g_autofree gchar *action = NULL;
+  gboolean skip;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return GST_FLOW_FLUSHING;
+
+  GST_OBJECT_LOCK (self);
+  skip = PRIV (self)->skip_failed && pollen_client_error_is_transient (error);
+  GST_OBJECT_UNLOCK (self);
+
+  what = klass->describe (self, data);
+  if (!skip) {
+    /* upstream sees the failure as soon as the message is out */
+    gst_pollen_filter_set_srcresult (self, GST_FLOW_ERROR);
+    pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_ERROR, what,
+        error);
+    return GST_FLOW_ERROR;
+  }
+  action = g_strdup_printf ("%s (skipped as skip-failed is set)", what);
+  pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_WARNING, action,
+      error);
+  return klass->fill (self, data);
+}
+
+/* The task stops; the sink side learns why from srcresult. A fatal flow
+ * was reported (a failed job posted its own error), and EOS goes on so
+ * that downstream finishes. */
+static void
+gst_pollen_filter_pause (GstPollenFilter * self, GstFlowReturn ret)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
+  gst_pollen_filter_set_srcresult (self, ret);
+  /* a chain waiting for room must not wait for ever */
+  if (ret != GST_FLOW_FLUSHING)
+    pollen_jobs_set_flushing (priv->jobs, TRUE);
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    if (ret != GST_FLOW_ERROR)
+      GST_ELEMENT_FLOW_ERROR (self, ret);
+    gst_pad_push_event (priv->srcpad, gst_event_new_eos ());
+  }
+  gst_pad_pause_task (priv->srcpad);
+}
+
+static GstFlowReturn
+gst_pollen_filter_handle_next (GstPollenFilter * self, PollenJobsNext next,
+    FilterJob * fjob, gpointer item, const GError * error)
+{
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  switch (next) {
+    case POLLEN_JOBS_ITEM:
+      ret = klass->handle_item (self, fjob->data, item);
+      klass->item_free (item);
+      break;
+    case POLLEN_JOBS_JOB_DONE:
+      if (fjob->event)
+        return gst_pollen_filter_output_event (self,
+            gst_event_ref (fjob->event));
+      return klass->handle_done (self, fjob->data);
+    case POLLEN_JOBS_JOB_FAILED:
+      return gst_pollen_filter_handle_failure (self, fjob->data, error);
+    case POLLEN_JOBS_TIMEOUT:
+      return klass->idle (self);
+    case POLLEN_JOBS_FLUSHING:
+      return GST_FLOW_FLUSHING;
+  }
+  return ret;
+}
+
+static void
+gst_pollen_filter_loop (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  g_autoptr (GError) error = NULL;
+  gpointer data = NULL, item = NULL;
+  gint64 end_time = -1;
+  PollenJobsNext next;
+  GstFlowReturn ret;
+
+  if (priv->live && GST_POLLEN_FILTER_GET_CLASS (self)->idle)
+    end_time = g_get_monotonic_time () + IDLE_TICK_US;
+  next = pollen_jobs_next (priv->jobs, end_time, &data, &item, &error);
+  ret = gst_pollen_filter_handle_next (self, next, data, item, error);
+  if (ret != GST_FLOW_OK)
+    gst_pollen_filter_pause (self, ret);
+}
+
+static gboolean
+gst_pollen_filter_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (parent);
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    gst_segment_init (&priv->segment, GST_FORMAT_TIME);
+    return gst_pollen_filter_start_task (self);
+  }
+  gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
+  pollen_jobs_set_flushing (priv->jobs, TRUE);
+  return gst_pad_stop_task (pad);
+}
+
+/* Upstream latency, when live plus ours; see the header for the policy
+ * when upstream does not answer. */
+static gboolean
+gst_pollen_filter_query_latency (GstPollenFilter * self, GstQuery * query)
+{
+  GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
+  GstClockTime own = gst_pollen_filter_get_latency (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  gboolean live = TRUE;
+
+  if (gst_pad_peer_query (PRIV (self)->sinkpad, query))
+    gst_query_parse_latency (query, &live, &min, &max);
+  if (live) {
+    if (klass->get_latency)
+      own += klass->get_latency (self);
+    min += own;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += own;
+  }
+  GST_DEBUG_OBJECT (self, "latency: live %d, min %" GST_TIME_FORMAT
+      ", max %" GST_TIME_FORMAT, live, GST_TIME_ARGS (min),
+      GST_TIME_ARGS (max));
+  gst_query_set_latency (query, live, min, max);
+  return TRUE;
+}
+
+static gboolean
+gst_pollen_filter_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    return gst_pollen_filter_query_latency (GST_POLLEN_FILTER (parent),
+        query);
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+gst_pollen_filter_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstPollenFilterPrivate *priv = PRIV (GST_POLLEN_FILTER (parent));
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    GstClockTime latency;
+
+    gst_event_parse_latency (event, &latency);
+    g_mutex_lock (&priv->lock);
+    priv->pipeline_latency = latency;
+    g_mutex_unlock (&priv->lock);
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* ---- getters ---- */
+
+GstPad *
+gst_pollen_filter_get_sinkpad (GstPollenFilter * filter)
+{
+  return PRIV (filter)->sinkpad;
+}
+
+GstPad *
+gst_pollen_filter_get_srcpad (GstPollenFilter * filter)
+{
+  return PRIV (filter)->srcpad;
+}
+
+/* The snapshot of the common properties taken at READY→PAUSED: read-only
+ * until PAUSED→READY, from any thread, without a lock. */
+const PollenSettings *
+gst_pollen_filter_get_settings (GstPollenFilter * filter)
+{
+  return &PRIV (filter)->run_settings;
+}
+
+/* READY→PAUSED until PAUSED→READY. */
+PollenClient *
+gst_pollen_filter_get_client (GstPollenFilter * filter)
+{
+  return PRIV (filter)->client;
+}
+
+/* The latency property, read now (it may change while PLAYING). */
+GstClockTime
+gst_pollen_filter_get_latency (GstPollenFilter * filter)
+{
+  guint latency_ms;
+
+  GST_OBJECT_LOCK (filter);
+  latency_ms = PRIV (filter)->latency_ms;
+  GST_OBJECT_UNLOCK (filter);
+  return latency_ms * GST_MSECOND;
+}
+
+/* Src task: the output segment. */
+const GstSegment *
+gst_pollen_filter_get_segment (GstPollenFilter * filter)
+{
+  return &PRIV (filter)->segment;
+}
+
+/* Src task: whether upstream was live at the latest segment. */
+gboolean
+gst_pollen_filter_is_live (GstPollenFilter * filter)
+{
+  return PRIV (filter)->live;
+}
+
+/* Src task: upstream's minimum latency at the latest segment. */
+GstClockTime
+gst_pollen_filter_get_upstream_min (GstPollenFilter * filter)
+{
+  return PRIV (filter)->upstream_min;
+}
+
+/* Any thread: the latency the pipeline configured, or NONE before. */
+GstClockTime
+gst_pollen_filter_get_pipeline_latency (GstPollenFilter * filter)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  GstClockTime latency;
+
+  g_mutex_lock (&priv->lock);
+  latency = priv->pipeline_latency;
+  g_mutex_unlock (&priv->lock);
+  return latency;
+}
+
+/* ---- states ---- */
+
+static gboolean
+gst_pollen_filter_start (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  guint max_in_flight;
+
+  GST_OBJECT_LOCK (self);
+  pollen_settings_copy (&priv->run_settings, &priv->settings);
+  max_in_flight = klass->serial ? 1 : priv->max_in_flight;
+  GST_OBJECT_UNLOCK (self);
+
+  priv->client = pollen_settings_create_client (GST_ELEMENT (self),
+      &priv->run_settings);
+  priv->jobs = pollen_jobs_new (max_in_flight, gst_pollen_filter_run_job,
+      self, (GDestroyNotify) filter_job_free, klass->item_free);
+  priv->have_segment = FALSE;
+  priv->refused_untimed = FALSE;
+  g_mutex_lock (&priv->lock);
+  priv->pipeline_latency = GST_CLOCK_TIME_NONE;
+  g_mutex_unlock (&priv->lock);
+  return klass->start ? klass->start (self) : TRUE;
+}
+
+static void
+gst_pollen_filter_stop (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  /* waits for the workers: nothing uses the client after this */
+  g_clear_pointer (&priv->jobs, pollen_jobs_free);
+  if (klass->stop)
+    klass->stop (self);
+  g_clear_object (&priv->client);
+  pollen_settings_clear (&priv->run_settings);
+}
+
+static GstStateChangeReturn
+gst_pollen_filter_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+      !gst_pollen_filter_start (self)) {
+    gst_pollen_filter_stop (self);
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    /* unblocks a chain waiting in submit */
+    gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
+    pollen_jobs_set_flushing (PRIV (self)->jobs, TRUE);
+  }
+
+  ret = GST_ELEMENT_CLASS (gst_pollen_filter_parent_class)->change_state
+      (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY ||
+      (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+          ret == GST_STATE_CHANGE_FAILURE))
+    gst_pollen_filter_stop (self);
+  return ret;
+}
+
+/* ---- properties ---- */
+
+static void
+gst_pollen_filter_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (object);
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  if (pollen_settings_set_property (object, &priv->settings, prop_id, value))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case POLLEN_FILTER_PROP_MAX_IN_FLIGHT:
+      priv->max_in_flight = g_value_get_uint (value);
+      break;
+    case POLLEN_FILTER_PROP_LATENCY:
+      priv->latency_ms = g_value_get_uint (value);
+      break;
+    case POLLEN_FILTER_PROP_SKIP_FAILED:
+      priv->skip_failed = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (prop_id == POLLEN_FILTER_PROP_LATENCY)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static void
+gst_pollen_filter_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (object);
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  if (pollen_settings_get_property (object, &priv->settings, prop_id, value))
+    return;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case POLLEN_FILTER_PROP_MAX_IN_FLIGHT:
+      g_value_set_uint (value, priv->max_in_flight);
+      break;
+    case POLLEN_FILTER_PROP_LATENCY:
+      g_value_set_uint (value, priv->latency_ms);
+      break;
+    case POLLEN_FILTER_PROP_SKIP_FAILED:
+      g_value_set_boolean (value, priv->skip_failed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* A blurb made at class_init; it lives as long as the process. */
+static const gchar *
+intern_printf (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
+
+static const gchar *
+intern_printf (const gchar * format, ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  return g_intern_string (text);
+}
+
+/* The common properties and max-in-flight, latency and skip-failed, with
+ * the defaults the subclass set in @klass. */
+static void
+gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  pollen_settings_install_properties (gobject_class, klass->default_model,
+      klass->model_blurb, klass->default_timeout);
+  g_object_class_install_property (gobject_class,
+      POLLEN_FILTER_PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max In Flight",
+          intern_printf ("How many requests may run at "
+                  "once; the output still goes out in input order "
+                  "(default %u)", klass->default_max_in_flight), 1, 32,
+          klass->default_max_in_flight, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, POLLEN_FILTER_PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          intern_printf ("Milliseconds a request may take, "
+                  "added to the pipeline latency when upstream is live "
+                  "(default %u): %s. May change while PLAYING",
+                  klass->default_latency_ms, klass->latency_blurb),
+          0, 600000, klass->default_latency_ms, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class,
+      POLLEN_FILTER_PROP_SKIP_FAILED,
+      g_param_spec_boolean ("skip-failed", "Skip Failed",
+          "When a request still fails after its retries with 429, 5xx or a "
+          "network error: FALSE (default) posts an error; TRUE posts a "
+          "warning and fills that input's time. Other 4xx answers are "
+          "always errors. May change while PLAYING", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+}
+
+/**
+ * gst_pollen_filter_class_setup:
+ *
+ * Call in class_init once the class fields (defaults, hints, free
+ * functions) are set: installs the base's properties with those defaults.
+ * The subclass adds its "sink" and "src" pad templates and its metadata
+ * itself. A subclass with properties of its own sets set_property and
+ * get_property first and chains up to the base's for the others.
+ */
+void
+gst_pollen_filter_class_setup (GstPollenFilterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  /* GObject does not inherit these, and the properties are the subclass's:
+   * one without properties of its own gets the base's */
+  if (!gobject_class->set_property) {
+    gobject_class->set_property = gst_pollen_filter_set_property;
+    gobject_class->get_property = gst_pollen_filter_get_property;
+  }
+  gst_pollen_filter_class_install_properties (klass);
+}
+
+/* ---- GObject ---- */
+
+/* The pads, from the subclass's templates: the class is only complete
+ * here, not in the base's instance init. */
+static void
+gst_pollen_filter_add_pads (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+
+  priv->sinkpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "sink"), "sink");
+  gst_pad_set_chain_function (priv->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_chain));
+  gst_pad_set_event_function (priv->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_sink_event));
+  GST_PAD_SET_ACCEPT_TEMPLATE (priv->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), priv->sinkpad);
+
+  priv->srcpad = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "src"), "src");
+  gst_pad_set_activatemode_function (priv->srcpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_src_activate_mode));
+  gst_pad_set_query_function (priv->srcpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_src_query));
+  gst_pad_set_event_function (priv->srcpad,
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_src_event));
+  gst_pad_use_fixed_caps (priv->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), priv->srcpad);
+}
+
+static void
+gst_pollen_filter_constructed (GObject * object)
+{
+  GstPollenFilter *self = GST_POLLEN_FILTER (object);
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+
+  G_OBJECT_CLASS (gst_pollen_filter_parent_class)->constructed (object);
+
+  gst_pollen_filter_add_pads (self);
+  pollen_settings_init (&priv->settings, klass->default_model,
+      klass->default_timeout);
+  priv->max_in_flight = klass->default_max_in_flight;
+  priv->latency_ms = klass->default_latency_ms;
+}
+
+static void
+gst_pollen_filter_finalize (GObject * object)
+{
+  GstPollenFilterPrivate *priv = PRIV (GST_POLLEN_FILTER (object));
+
+  pollen_settings_clear (&priv->settings);
+  pollen_settings_clear (&priv->run_settings);
+  g_mutex_clear (&priv->lock);
+
+  G_OBJECT_CLASS (gst_pollen_filter_parent_class)->finalize (object);
+}
+
+static void
+gst_pollen_filter_init (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  g_mutex_init (&priv->lock);
+  priv->srcresult = GST_FLOW_FLUSHING;
+  priv->pipeline_latency = GST_CLOCK_TIME_NONE;
+  gst_segment_init (&priv->segment, GST_FORMAT_TIME);
+}
+
+static void
+gst_pollen_filter_class_init (GstPollenFilterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->constructed = gst_pollen_filter_constructed;
+  gobject_class->set_property = gst_pollen_filter_set_property;
+  gobject_class->get_property = gst_pollen_filter_get_property;
+  gobject_class->finalize = gst_pollen_filter_finalize;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_pollen_filter_change_state);
+  klass->src_event = GST_DEBUG_FUNCPTR (gst_pollen_filter_real_src_event);
+
+  GST_DEBUG_CATEGORY_INIT (gst_pollen_filter_debug, "pollenfilter", 0,
+      "gst-pollen filter base");
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_FILTER, 0);
+}

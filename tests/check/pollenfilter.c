@@ -1,0 +1,517 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* GstPollenFilter through a tiny subclass that makes no request: ordering
+ * with several jobs in flight, jobs that emit several items, flush during
+ * a job, the EOS drain, the failure policy, untimed input and the LATENCY
+ * answer in PAUSED.
+ *
+ * A job is an input text "<delay ms> <action> <words …>": after the delay
+ * (cut short by a flush) "ok" emits one output buffer per word, "flaky"
+ * fails like a lost connection (transient), "broken" like an answer that
+ * cannot be understood (not transient), "hang" waits until cancelled. */
+
+#include "pollentest.h"
+#include "gstpollenfilter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OWN_LATENCY (50 * GST_MSECOND)
+
+/* ---- the test subclass ---- */
+
+typedef struct
+{
+  guint delay_ms;
+  gchar *action;
+  gchar **words;
+  GstClockTime pts;
+  GstClockTime duration;
+} TestJob;
+
+static void
+test_job_free (TestJob * job)
+{
+  g_free (job->action);
+  g_strfreev (job->words);
+  g_free (job);
+}
+
+#define TEST_TYPE_FILTER (test_filter_get_type ())
+G_DECLARE_FINAL_TYPE (TestFilter, test_filter, TEST, FILTER, GstPollenFilter);
+
+struct _TestFilter
+{
+  GstPollenFilter parent;
+};
+
+G_DEFINE_TYPE (TestFilter, test_filter, GST_TYPE_POLLEN_FILTER);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("text/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("text/x-raw"));
+
+static GstFlowReturn
+test_filter_chain (GstPollenFilter * filter, GstBuffer * buffer)
+{
+  TestJob *job = g_new0 (TestJob, 1);
+  GstMapInfo map;
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) parts = NULL;
+
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  parts = g_strsplit (text, " ", 3);
+  job->delay_ms = atoi (parts[0]);
+  job->action = g_strdup (parts[1]);
+  job->words = g_strsplit (parts[2] ? parts[2] : "", " ", -1);
+  job->pts = GST_BUFFER_PTS (buffer);
+  job->duration = GST_BUFFER_DURATION (buffer);
+  gst_buffer_unref (buffer);
+  return gst_pollen_filter_submit (filter, job);
+}
+
+static gboolean
+test_filter_run_job (GstPollenFilter * filter, PollenJob * pjob,
+    gpointer data, GCancellable * cancellable, GError ** error)
+{
+  TestJob *job = data;
+  gint64 end = g_get_monotonic_time () + job->delay_ms * 1000;
+  guint i;
+
+  while ((g_str_equal (job->action, "hang") ||
+          g_get_monotonic_time () < end) &&
+      !g_cancellable_is_cancelled (cancellable))
+    g_usleep (2000);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (g_str_equal (job->action, "flaky") || g_str_equal (job->action,
+          "broken")) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, g_str_equal (job->action,
+            "flaky") ? POLLEN_CLIENT_ERROR_NETWORK :
+        POLLEN_CLIENT_ERROR_BAD_RESPONSE, "the test job is %s", job->action);
+    return FALSE;
+  }
+  for (i = 0; job->words[i]; i++)
+    pollen_job_emit (pjob, g_strdup (job->words[i]));
+  return TRUE;
+}
+
+static GstFlowReturn
+test_filter_handle_item (GstPollenFilter * filter, gpointer data,
+    gpointer item)
+{
+  TestJob *job = data;
+  GstBuffer *buffer = gst_buffer_new_memdup (item, strlen (item));
+
+  GST_BUFFER_PTS (buffer) = job->pts;
+  return gst_pad_push (gst_pollen_filter_get_srcpad (filter), buffer);
+}
+
+static GstFlowReturn
+test_filter_handle_done (GstPollenFilter * filter, gpointer data)
+{
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+test_filter_fill (GstPollenFilter * filter, gpointer data)
+{
+  TestJob *job = data;
+
+  return gst_pollen_filter_push_event (filter, gst_event_new_gap (job->pts,
+          job->duration));
+}
+
+static gchar *
+test_filter_describe (GstPollenFilter * filter, gpointer data)
+{
+  return g_strdup_printf ("Testing \"%s\"", ((TestJob *) data)->action);
+}
+
+static GstClockTime
+test_filter_get_latency (GstPollenFilter * filter)
+{
+  return OWN_LATENCY;
+}
+
+static gboolean
+test_filter_set_caps (GstPollenFilter * filter, GstCaps * caps)
+{
+  GstPad *srcpad = gst_pollen_filter_get_srcpad (filter);
+  GstEvent *event = gst_event_new_caps (caps);
+
+  gst_pad_store_sticky_event (srcpad, event);
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static void
+test_filter_class_init (TestFilterClass * klass)
+{
+  GstPollenFilterClass *filter_class = GST_POLLEN_FILTER_CLASS (klass);
+
+  filter_class->default_model = "test";
+  filter_class->model_blurb = "Model";
+  filter_class->default_timeout = 10;
+  filter_class->default_max_in_flight = 3;
+  filter_class->default_latency_ms = 100;
+  filter_class->latency_blurb = "nothing happens";
+  filter_class->untimed_hint = "Put a timed source in front.";
+  filter_class->data_free = (GDestroyNotify) test_job_free;
+  filter_class->item_free = g_free;
+  filter_class->set_caps = test_filter_set_caps;
+  filter_class->chain = test_filter_chain;
+  filter_class->run_job = test_filter_run_job;
+  filter_class->handle_item = test_filter_handle_item;
+  filter_class->handle_done = test_filter_handle_done;
+  filter_class->fill = test_filter_fill;
+  filter_class->describe = test_filter_describe;
+  filter_class->get_latency = test_filter_get_latency;
+  gst_pollen_filter_class_setup (filter_class);
+  gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
+      &sink_template);
+  gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
+      &src_template);
+  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
+      "Test filter", "Filter", "Jobs without requests", "tests");
+}
+
+static void
+test_filter_init (TestFilter * self)
+{
+}
+
+/* The same with serial jobs, as a sibling type. */
+static void
+test_serial_filter_class_init (gpointer klass, gpointer data)
+{
+  test_filter_class_init (klass);
+  GST_POLLEN_FILTER_CLASS (klass)->serial = TRUE;
+}
+
+static GType
+test_serial_filter_get_type (void)
+{
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_type_register_static_simple
+        (GST_TYPE_POLLEN_FILTER, "TestSerialFilter", sizeof (TestFilterClass),
+            test_serial_filter_class_init, sizeof (TestFilter), NULL, 0));
+  return type;
+}
+
+/* ---- helpers ---- */
+
+static PollenTestHarness
+filter_new (const gchar * first_property, ...)
+{
+  PollenTestHarness t;
+  va_list args;
+
+  va_start (args, first_property);
+  t = pollen_test_harness_new_valist ("testfilter", "text/x-raw",
+      first_property, args);
+  va_end (args);
+  gst_harness_set_live (t.h, FALSE);
+  return t;
+}
+
+static void
+push_job (PollenTestHarness * t, const gchar * job, GstClockTime pts)
+{
+  GstBuffer *buffer = gst_buffer_new_memdup (job, strlen (job));
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = GST_SECOND;
+  fail_unless_equals_int (gst_harness_push (t->h, buffer), GST_FLOW_OK);
+}
+
+/* The words that came out, in order, joined by spaces. */
+static gchar *
+words_out (PollenTestRecorder * rec)
+{
+  GString *words = g_string_new (NULL);
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+    GstMapInfo map;
+
+    if (!GST_IS_BUFFER (obj))
+      continue;
+    gst_buffer_map (GST_BUFFER_CAST (obj), &map, GST_MAP_READ);
+    g_string_append_printf (words, "%s%.*s", words->len ? " " : "",
+        (gint) map.size, (const gchar *) map.data);
+    gst_buffer_unmap (GST_BUFFER_CAST (obj), &map);
+  }
+  g_mutex_unlock (&rec->lock);
+  return g_string_free (words, FALSE);
+}
+
+static gboolean
+last_is_eos (PollenTestRecorder * rec)
+{
+  GstMiniObject *last = rec->items->pdata[rec->items->len - 1];
+
+  return GST_IS_EVENT (last) && GST_EVENT_TYPE (last) == GST_EVENT_EOS;
+}
+
+/* ---- ordering, flush, EOS ---- */
+
+/* Later jobs finish first; the output is still in input order, each job's
+ * items together. */
+GST_START_TEST (test_order_with_jobs_in_flight)
+{
+  PollenTestHarness t = filter_new ("max-in-flight", 3, NULL);
+  g_autofree gchar *words = NULL;
+
+  push_job (&t, "300 ok a b", 0);
+  push_job (&t, "10 ok c", GST_SECOND);
+  push_job (&t, "100 ok d e f", 2 * GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "a b c d e f");
+  fail_unless (last_is_eos (t.rec));
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* EOS is taken at once and goes out after every job's output. */
+GST_START_TEST (test_eos_drains)
+{
+  PollenTestHarness t = filter_new ("max-in-flight", 4, NULL);
+  g_autofree gchar *words = NULL;
+  gint64 before = g_get_monotonic_time ();
+
+  push_job (&t, "200 ok one", 0);
+  push_job (&t, "200 ok two", GST_SECOND);
+  push_job (&t, "200 ok three", 2 * GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  fail_unless (g_get_monotonic_time () - before < POLLEN_TEST_MS (200) *
+      1000);
+  pollen_test_recorder_wait_eos (t.rec);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "one two three");
+  fail_unless (last_is_eos (t.rec));
+  /* after EOS the element takes no more data until a flush */
+  fail_unless_equals_int (gst_harness_push (t.h,
+          gst_buffer_new_memdup ("0 ok x", 6)), GST_FLOW_EOS);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* A flush cancels the job in flight at once and drops its output. */
+GST_START_TEST (test_flush_during_job)
+{
+  PollenTestHarness t = filter_new (NULL);
+  g_autofree gchar *words = NULL;
+  GstSegment segment;
+  gint64 before;
+
+  push_job (&t, "0 hang never", 0);
+  g_usleep (50 * 1000);
+  before = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (g_get_monotonic_time () - before < POLLEN_TEST_MS (500) *
+      1000);
+  pollen_test_recorder_clear (t.rec);
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  push_job (&t, "0 ok fresh", GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "fresh");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* A serial subclass runs one job at a time whatever max-in-flight says;
+ * the others run together. */
+static gint64
+time_three_jobs (const gchar * factory)
+{
+  PollenTestHarness t;
+  gint64 before;
+
+  t = pollen_test_harness_new (factory, "text/x-raw", "max-in-flight", 3,
+      NULL);
+  gst_harness_set_live (t.h, FALSE);
+  before = g_get_monotonic_time ();
+  push_job (&t, "200 ok a", 0);
+  push_job (&t, "200 ok b", GST_SECOND);
+  push_job (&t, "200 ok c", 2 * GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  before = g_get_monotonic_time () - before;
+  pollen_test_harness_free (&t);
+  return before / 1000;
+}
+
+GST_START_TEST (test_serial_jobs)
+{
+  gint64 serial = time_three_jobs ("testserialfilter");
+  gint64 concurrent = time_three_jobs ("testfilter");
+
+  fail_unless (serial >= 600, "%" G_GINT64_FORMAT " ms", serial);
+  fail_unless (concurrent + 200 < serial, "%" G_GINT64_FORMAT " ms, serial %"
+      G_GINT64_FORMAT " ms", concurrent, serial);
+}
+
+GST_END_TEST;
+
+/* ---- the failure policy ---- */
+
+/* Fatal: one error with details, then EOS, and upstream is refused. */
+static void
+check_fatal (const gchar * job, gboolean skip_failed)
+{
+  PollenTestHarness t = filter_new ("skip-failed", skip_failed, NULL);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  const GstStructure *details = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_MS (5000) * 1000;
+
+  push_job (&t, job, 0);
+  message = pollen_test_pop_message (t.bus, GST_MESSAGE_ERROR);
+  gst_message_parse_error (message, &error, NULL);
+  gst_message_parse_error_details (message, &details);
+  fail_unless (strstr (error->message, "Testing") != NULL, "%s",
+      error->message);
+  fail_unless (details && gst_structure_has_field (details, "request-id"));
+  pollen_test_recorder_wait_eos (t.rec);
+  while (ret == GST_FLOW_OK && g_get_monotonic_time () < deadline)
+    ret = gst_harness_push (t.h, gst_buffer_new_memdup ("0 ok x", 6));
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  fail_unless_equals_int (pollen_test_count_messages (t.bus,
+          GST_MESSAGE_ERROR), 0);
+  pollen_test_harness_free (&t);
+}
+
+GST_START_TEST (test_failure_is_an_error_then_eos)
+{
+  check_fatal ("0 flaky", FALSE);
+  /* not transient: an error even with skip-failed */
+  check_fatal ("0 broken", TRUE);
+}
+
+GST_END_TEST;
+
+/* Transient with skip-failed: a warning, the span filled, and the jobs
+ * after it go on. */
+GST_START_TEST (test_skip_failed_fills)
+{
+  PollenTestHarness t = filter_new ("skip-failed", TRUE, NULL);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *words = NULL;
+  guint i, gaps = 0;
+
+  push_job (&t, "0 ok before", 0);
+  push_job (&t, "0 flaky lost", GST_SECOND);
+  push_job (&t, "0 ok after", 2 * GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  warning = pollen_test_pop_message (t.bus, GST_MESSAGE_WARNING);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "skip-failed") != NULL);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "before after");
+  for (i = 0; i < t.rec->items->len; i++) {
+    GstMiniObject *obj = t.rec->items->pdata[i];
+    GstClockTime ts, duration;
+
+    if (!GST_IS_EVENT (obj) || GST_EVENT_TYPE (obj) != GST_EVENT_GAP)
+      continue;
+    gst_event_parse_gap (GST_EVENT_CAST (obj), &ts, &duration);
+    fail_unless_equals_uint64 (ts, GST_SECOND);
+    fail_unless_equals_uint64 (duration, GST_SECOND);
+    gaps++;
+  }
+  fail_unless_equals_int (gaps, 1);
+  fail_unless_equals_int (pollen_test_count_messages (t.bus,
+          GST_MESSAGE_ERROR), 0);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* Input without time (a BYTES segment): one error that says what to do,
+ * EOS, and every later buffer refused. */
+GST_START_TEST (test_untimed_input_one_error)
+{
+  PollenTestHarness t = filter_new (NULL);
+
+  pollen_test_assert_untimed_refused (&t, gst_buffer_new_memdup ("0 ok x",
+          6), "Put a timed source in front");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* ---- latency ---- */
+
+/* Live upstream: its latency + the subclass's + the latency property. */
+GST_START_TEST (test_latency_live_upstream)
+{
+  PollenTestHarness t = filter_new ("latency", 300, NULL);
+
+  fail_unless_equals_uint64 (pollen_test_query_live_latency (&t,
+          100 * GST_MSECOND), 400 * GST_MSECOND + OWN_LATENCY);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* In PAUSED, before any data and with nothing upstream that answers, the
+ * element says what it adds, as live. */
+GST_START_TEST (test_latency_in_paused_without_upstream)
+{
+  pollen_test_assert_latency_before_data ("testfilter", 200,
+      200 * GST_MSECOND + OWN_LATENCY);
+}
+
+GST_END_TEST;
+
+static Suite *
+pollenfilter_suite (void)
+{
+  Suite *s = suite_create ("pollenfilter");
+  TCase *tc = tcase_create ("general");
+
+  gst_element_register (NULL, "testfilter", GST_RANK_NONE, TEST_TYPE_FILTER);
+  gst_element_register (NULL, "testserialfilter", GST_RANK_NONE,
+      test_serial_filter_get_type ());
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_order_with_jobs_in_flight);
+  tcase_add_test (tc, test_eos_drains);
+  tcase_add_test (tc, test_flush_during_job);
+  tcase_add_test (tc, test_serial_jobs);
+  tcase_add_test (tc, test_failure_is_an_error_then_eos);
+  tcase_add_test (tc, test_skip_failed_fills);
+  tcase_add_test (tc, test_untimed_input_one_error);
+  tcase_add_test (tc, test_latency_live_upstream);
+  tcase_add_test (tc, test_latency_in_paused_without_upstream);
+  return s;
+}
+
+GST_CHECK_MAIN (pollenfilter);
