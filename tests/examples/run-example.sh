@@ -1,0 +1,55 @@
+#!/bin/sh
+# Runs one example or recipe as a user would, against a pollen-emulator
+# started here, and checks what it made.
+#
+#   run-example.sh EMULATOR SOURCE_ROOT NAME [PROGRAM]
+set -eu
+emulator=$1
+root=$2
+name=$3
+program=${4:+$(realpath "$4")}
+
+work=$(mktemp -d)
+url_file="$work/url"
+"$emulator" > "$url_file" &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ -s "$url_file" ] && break; sleep 0.1; done
+POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")
+export POLLINATIONS_BASE_URL POLLINATIONS_API_KEY=sk_example_key_1234
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+is_wav() { [ "$(head -c 4 "$1")" = RIFF ]; }
+
+# An application shows the picture it wrote, and on a refused key the
+# error's details, without the key.
+check_app () {
+  "$@" "a red fox in the snow" fox.png > out.txt 2> err.txt ||
+    fail "$name: $(cat err.txt)"
+  is_png fox.png || fail "$name wrote no PNG"
+  grep -q "wrote fox.png" out.txt || fail "$name did not say what it wrote"
+  if POLLINATIONS_API_KEY=not_a_key_5678 "$@" "x" bad.png > out.txt 2> err.txt
+  then fail "$name succeeded with a bad key"; fi
+  grep -q "http-status-code=401" err.txt || fail "$name: no details: $(cat err.txt)"
+  ! grep -q not_a_key_5678 out.txt err.txt || fail "$name printed the key"
+}
+
+case "$name" in
+  c) check_app "$program" ;;
+  python) check_app /usr/bin/python3 "$root/examples/python/generate.py" ;;
+  subtitles)
+    "$root/examples/subtitles/run.sh" "$root/examples/subtitles/talk.srt" \
+      "$work/talk.wav" > out.txt
+    is_wav talk.wav || fail "no WAV"
+    [ "$(stat -c %s talk.wav)" -gt 100000 ] || fail "talk.wav is too short" ;;
+  transcribe)
+    gst-launch-1.0 -q audiotestsrc wave=ticks tick-interval=1000000000 \
+      sine-periods-per-tick=300 num-buffers=60 samplesperbuffer=1600 \
+      ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
+    "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav out.srt en
+    [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)" ;;
+  *) fail "unknown example $name" ;;
+esac
+echo "$name: ok"
