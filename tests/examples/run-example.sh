@@ -50,6 +50,12 @@ case "$name" in
       ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
     "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav out.srt en
     [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)" ;;
+  ges)
+    /usr/bin/python3 "$root/examples/python/ges-slideshow.py" out.mkv \
+      "a red fox" "a blue whale" > out.txt
+    gst-discoverer-1.0 out.mkv > info.txt
+    grep -q "Duration: 0:00:04.0" info.txt || fail "out.mkv: $(cat info.txt)"
+    ;;
   *) fail "unknown example $name" ;;
 esac
 echo "$name: ok"
