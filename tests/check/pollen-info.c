@@ -274,7 +274,8 @@ GST_START_TEST (test_wrong_key_401)
 
   fail_unless_equals_int (run.status, 1);
   assert_contains (run.err, "401");
-  assert_contains (run.err, "Invalid API key. Please check your key");
+  assert_contains (run.err, "Invalid API key. The provided key was not "
+      "recognized");
   assert_contains (run.err, "POLLINATIONS_API_KEY");
   fail_unless_equals_string (run.out, "");
   assert_no_key (&run, wrong);

@@ -50,20 +50,6 @@ typedef struct
 
 /* ---- keys ---- */
 
-static const gchar *
-emu_account_raw_key (PollenEmulatorRequest * request)
-{
-  const gchar *auth = pollen_emulator_request_get_header (request,
-      "Authorization");
-  const gchar *key = pollen_emulator_request_get_header (request, "X-API-Key");
-
-  if (auth && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
-    key = auth + 7;
-  if (!key)
-    key = pollen_emulator_request_get_query (request, "key");
-  return key && *key ? key : NULL;
-}
-
 /* Fills @key from the request's key, or answers 401 (with @missing_message
  * when there is no key at all) and returns FALSE. */
 static gboolean
@@ -71,17 +57,11 @@ emu_account_auth (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * missing_message,
     EmuKey * key)
 {
-  const gchar *raw = emu_account_raw_key (request);
+  const gchar *raw = emu_authenticate (emulator, msg, request,
+      missing_message);
 
-  if (!raw) {
-    emu_send_error (emulator, msg, 401, "UNAUTHORIZED", missing_message);
+  if (!raw)
     return FALSE;
-  }
-  if (!g_str_has_prefix (raw, "sk_") && !g_str_has_prefix (raw, "pk_")) {
-    emu_send_error (emulator, msg, 401, "UNAUTHORIZED",
-        "Invalid API key. Please check your key and try again.");
-    return FALSE;
-  }
   key->publishable = g_str_has_prefix (raw, "pk_");
   key->usage = strstr (raw, "noaccount") == NULL;
   key->profile = key->usage && strstr (raw, "usageonly") == NULL;

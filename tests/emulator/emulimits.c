@@ -110,10 +110,9 @@ over_rate (EmuLimits * limits, guint requests, guint window_ms)
 static gboolean
 is_publishable_key (PollenEmulatorRequest * request)
 {
-  const gchar *auth = pollen_emulator_request_get_header (request,
-      "Authorization");
+  const gchar *key = emu_request_key (request);
 
-  return auth && g_str_has_prefix (auth, "Bearer pk_");
+  return key && g_str_has_prefix (key, "pk_");
 }
 
 /* The frontend-key limit: its own body shape, a fractional

@@ -30,6 +30,10 @@ void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * code, const gchar * message);
 gboolean emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
+const gchar *emu_request_key (PollenEmulatorRequest * request);
+const gchar *emu_authenticate (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request,
+    const gchar * missing_message);
 gboolean emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * name, guint min, guint max,
     guint default_value, guint * value);

@@ -579,11 +579,10 @@ emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
 
 /* ---- helpers for the default handlers ---- */
 
-/* The real gateway takes the key as a Bearer token, X-API-Key or ?key=.
- * Keys look like sk_… or pk_…; anything else is refused as invalid. */
-gboolean
-emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
-    PollenEmulatorRequest * request)
+/* The key of @request as the gateway reads it: a Bearer token, X-API-Key
+ * or ?key=; %NULL when there is none. */
+const gchar *
+emu_request_key (PollenEmulatorRequest * request)
 {
   const gchar *auth = pollen_emulator_request_get_header (request,
       "Authorization");
@@ -593,18 +592,39 @@ emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
     key = auth + 7;
   if (!key)
     key = pollen_emulator_request_get_query (request, "key");
+  return key && *key ? key : NULL;
+}
 
-  if (!key || !*key) {
-    emu_send_error (emulator, msg, 401, "UNAUTHORIZED",
-        "Authentication required. Please provide an API key via "
-        "Authorization header (Bearer token) or ?key= query parameter.");
-    return FALSE;
+/* Returns the request's key, or answers 401 and returns %NULL: with
+ * @missing_message when there is no key, with the server's invalid-key
+ * message when it is not an sk_… or pk_… key. */
+const gchar *
+emu_authenticate (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * missing_message)
+{
+  const gchar *key = emu_request_key (request);
+
+  if (!key) {
+    emu_send_error (emulator, msg, 401, "UNAUTHORIZED", missing_message);
+    return NULL;
   }
   if (!g_str_has_prefix (key, "sk_") && !g_str_has_prefix (key, "pk_")) {
-    emu_send_error (emulator, msg, 401, "UNAUTHORIZED", "Invalid API key");
-    return FALSE;
+    emu_send_error (emulator, msg, 401, "UNAUTHORIZED", "Invalid API key. "
+        "The provided key was not recognized; it may be expired, revoked, "
+        "or mistyped. Manage keys at https://enter.pollinations.ai/keys");
+    return NULL;
   }
-  return TRUE;
+  return key;
+}
+
+/* A generation endpoint's key check. */
+gboolean
+emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request)
+{
+  return emu_authenticate (emulator, msg, request, "Authentication "
+      "required. Please provide an API key via Authorization header (Bearer "
+      "token) or ?key= query parameter.") != NULL;
 }
 
 /* Reads an integer query parameter; answers 400 in the validation shape,
