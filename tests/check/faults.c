@@ -782,6 +782,15 @@ run_cell (Target target, gint i)
 {
   Run run;
 
+#ifdef POLLEN_TEST_UNDER_ASAN
+  /* gcc 12's LeakSanitizer crashes in its exit check ("Tracer caught signal
+   * 11") after a filter's worker thread met a TLS server answering in plain
+   * HTTP; the normal run covers these two cells */
+  if (g_str_equal (faults[i].name, "tls-plain-http-answer") &&
+      (target == TTS || target == STT))
+    return;
+#endif
+
   run_setup (&run, &faults[i], target);
   switch (target) {
     case CLIENT:

@@ -19,6 +19,15 @@ G_BEGIN_DECLS
 
 #define POLLEN_TEST_KEY "sk_test_0123456789secret"
 
+/* Defined in an AddressSanitizer build (gcc or clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#define POLLEN_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POLLEN_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 PollenEmulator * pollen_test_emulator_new (void);
 GstElement *     pollen_test_element_new (const gchar * factory,
                                           PollenEmulator * emulator);
