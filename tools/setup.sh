@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what gst-pollen needs from Debian 12's packages (only what is
 # missing) and builds it into ./build. Run from anywhere; safe to repeat.
+# With --fuzzing also what the libFuzzer targets need (clang and its
+# runtime libraries).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ PACKAGES="meson ninja-build pkg-config gcc
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-base-apps
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-ges-1.0"
+[ "${1:-}" = "--fuzzing" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -1760,6 +1760,27 @@ gst_pollen_src_parse_media (const gchar * name, GstPollenSrcMedia * media)
   return value != NULL;
 }
 
+/* GLib's own message for "?model" is a bare "missing '='": name the
+ * parameter that has no value instead. */
+static GHashTable *
+gst_pollen_src_parse_uri_query (const gchar * query, GError ** error)
+{
+  g_auto (GStrv) pieces = g_strsplit (query, "&", -1);
+  guint i;
+
+  for (i = 0; pieces[i]; i++) {
+    if (*pieces[i] && !strchr (pieces[i], '=')) {
+      g_autofree gchar *name = g_uri_unescape_string (pieces[i], NULL);
+
+      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+          "pollen:// parameter '%s' has no value: write %s=<value>",
+          name ? name : pieces[i], name ? name : pieces[i]);
+      return NULL;
+    }
+  }
+  return g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, error);
+}
+
 static gboolean
 gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
@@ -1795,8 +1816,7 @@ gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     gst_util_set_object_arg (G_OBJECT (self), "model", "veo");
 
   if (g_uri_get_query (parsed)) {
-    params = g_uri_parse_params (g_uri_get_query (parsed), -1, "&",
-        G_URI_PARAMS_WWW_FORM, error);
+    params = gst_pollen_src_parse_uri_query (g_uri_get_query (parsed), error);
     if (!params)
       return FALSE;
     g_hash_table_iter_init (&iter, params);

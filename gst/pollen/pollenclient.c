@@ -36,6 +36,12 @@ GST_DEBUG_CATEGORY_STATIC (pollen_client_debug);
 #define BACKOFF_MAX_MS 30000
 #define RETRY_AFTER_MAX_S 300
 #define WIRE_LOG_BODY_BYTES 1024
+#define MAX_REDIRECTS 5
+/* a TLS handshake takes well under a second; one that has not finished in
+ * this time is talking to something that does not speak TLS */
+#define TLS_HANDSHAKE_TIMEOUT_S 10
+/* above this a URL is at risk with proxies and CDNs (8 KiB is common) */
+#define LONG_URL 8192
 
 struct _PollenClient
 {
@@ -47,6 +53,8 @@ struct _PollenClient
   guint retries;
   guint timeout;
   PollenLimiter *limiter;       /* shared with every client of the account */
+  guint64 max_body_size;
+  guint deadline;
   GstObject *log_object;        /* weak: the element that owns the client */
 };
 
@@ -213,6 +221,7 @@ struct _PollenRequest
   GPtrArray *query;             /* name, value, name, value … (unescaped) */
   JsonObject *json;
   GPtrArray *form;              /* FormPart */
+  gsize longest_segment;        /* unescaped bytes: the prompt, for errors */
 };
 
 static void
@@ -263,6 +272,7 @@ pollen_request_append_path_segment (PollenRequest * request,
 {
   g_autofree gchar *escaped = g_uri_escape_string (text, NULL, FALSE);
 
+  request->longest_segment = MAX (request->longest_segment, strlen (text));
   g_string_append_c (request->path, '/');
   g_string_append (request->path, escaped);
 }
@@ -638,6 +648,24 @@ pollen_client_set_retries (PollenClient * client, guint retries)
   client->retries = retries;
 }
 
+/* A body larger than @bytes is an error (0: no limit), so that a runaway
+ * answer cannot eat the memory of a process that holds it whole. */
+void
+pollen_client_set_max_body_size (PollenClient * client, guint64 bytes)
+{
+  client->max_body_size = bytes;
+}
+
+/* Seconds a whole request may take, retries and body included (0: no
+ * limit). The idle timeout never fires on a body dripped a byte a second;
+ * this does. Checked as bytes arrive and between attempts; a server that
+ * sends nothing at all is cut by the timeout. */
+void
+pollen_client_set_deadline (PollenClient * client, guint seconds)
+{
+  client->deadline = seconds;
+}
+
 /* The element that debug lines are logged against. */
 void
 pollen_client_set_log_object (PollenClient * client, GstObject * object)
@@ -682,40 +710,81 @@ pollen_client_new_error (PollenClientError code, guint http_status,
   return error;
 }
 
-/* Maps a GIO/TLS/resolver error to a client error. Cancellation is passed
- * through unchanged so callers can tell it from a failure. */
+/* libsoup says "Header too big" with a PARTIAL_INPUT code, like a lost
+ * connection; only the text tells them apart. */
+static gboolean
+is_header_too_big (const GError * cause)
+{
+  return g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+      (g_str_equal (cause->message, "Header too big") ||
+      g_str_equal (cause->message, g_dgettext ("libsoup-3.0",
+              "Header too big")));
+}
+
+/* How each transport failure is named, first match wins. A malformed
+ * answer (libsoup's SoupSessionError: a redirect loop, bad framing) is not a
+ * lost connection: the same server would answer the same way again. */
+static const struct
+{
+  GQuark (*domain) (void);
+  gint code;                    /* -1: any code of the domain */
+  PollenClientError client_code;
+  const gchar *what;
+} transport_errors[] = {
+  {g_io_error_quark, G_IO_ERROR_TIMED_OUT, POLLEN_CLIENT_ERROR_TIMEOUT,
+      "timed out"},
+  {g_io_error_quark, G_IO_ERROR_CONNECTION_REFUSED,
+      POLLEN_CLIENT_ERROR_CONNECT, "cannot connect"},
+  {g_io_error_quark, G_IO_ERROR_HOST_UNREACHABLE, POLLEN_CLIENT_ERROR_CONNECT,
+      "cannot connect"},
+  {g_io_error_quark, G_IO_ERROR_NETWORK_UNREACHABLE,
+      POLLEN_CLIENT_ERROR_CONNECT, "cannot connect"},
+  {g_resolver_error_quark, -1, POLLEN_CLIENT_ERROR_CONNECT,
+      "cannot resolve host"},
+  {g_tls_error_quark, -1, POLLEN_CLIENT_ERROR_TLS, "TLS error"},
+  {soup_session_error_quark, -1, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      "the server's answer is not usable HTTP"},
+  {g_io_error_quark, G_IO_ERROR_PARTIAL_INPUT, POLLEN_CLIENT_ERROR_NETWORK,
+      "connection closed before the whole body arrived"},
+  {g_io_error_quark, G_IO_ERROR_CONNECTION_CLOSED, POLLEN_CLIENT_ERROR_NETWORK,
+      "connection lost"},
+  {g_io_error_quark, G_IO_ERROR_BROKEN_PIPE, POLLEN_CLIENT_ERROR_NETWORK,
+      "connection lost"},
+};
+
+static const gchar *
+transport_what (const GError * cause, PollenClientError * code)
+{
+  guint i;
+
+  *code = POLLEN_CLIENT_ERROR_BAD_RESPONSE;
+  if (is_header_too_big (cause))
+    return "the server's response headers are too big";
+  for (i = 0; i < G_N_ELEMENTS (transport_errors); i++) {
+    if (cause->domain == transport_errors[i].domain () &&
+        (transport_errors[i].code < 0 ||
+            cause->code == transport_errors[i].code)) {
+      *code = transport_errors[i].client_code;
+      return transport_errors[i].what;
+    }
+  }
+  *code = POLLEN_CLIENT_ERROR_NETWORK;
+  return "network error";
+}
+
+/* Maps a GIO/TLS/resolver/libsoup error to a client error. Cancellation is
+ * passed through unchanged so callers can tell it from a failure. */
 static GError *
 pollen_client_transport_error (const GError * cause, const gchar * url_host,
     const gchar * request_id)
 {
-  PollenClientError code = POLLEN_CLIENT_ERROR_NETWORK;
-  const gchar *what = "network error";
+  PollenClientError code;
+  const gchar *what;
   g_autofree gchar *message = NULL;
 
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (cause);
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-    code = POLLEN_CLIENT_ERROR_TIMEOUT;
-    what = "timed out";
-  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)) {
-    code = POLLEN_CLIENT_ERROR_CONNECT;
-    what = "cannot connect";
-  } else if (cause->domain == G_RESOLVER_ERROR) {
-    code = POLLEN_CLIENT_ERROR_CONNECT;
-    what = "cannot resolve host";
-  } else if (cause->domain == G_TLS_ERROR) {
-    code = POLLEN_CLIENT_ERROR_TLS;
-    what = "TLS error";
-  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)) {
-    what = "connection closed before the whole body arrived";
-  } else if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
-      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)) {
-    what = "connection lost";
-  }
-
+  what = transport_what (cause, &code);
   message = g_strdup_printf ("%s (%s): %s", what, url_host, cause->message);
   return pollen_client_new_error (code, 0, NULL, NULL, request_id, message);
 }
@@ -884,11 +953,34 @@ response_request_id (SoupMessage * msg)
       (msg), "X-Request-Id");
 }
 
+static gsize
+url_length (SoupMessage * msg)
+{
+  g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (msg));
+
+  return strlen (url);
+}
+
+/* Said after a 414/431, and after a reset while a long URL was sent: which
+ * length to cut. The server's own message names its limit when it has one. */
+static gchar *
+url_too_long_hint (guint status, SoupMessage * msg,
+    const PollenRequest * request)
+{
+  if ((status != 414 && status != 431 && status != 0) ||
+      request->longest_segment == 0)
+    return g_strdup ("");
+  return g_strdup_printf ("; the URL was %" G_GSIZE_FORMAT " bytes with a "
+      "prompt of %" G_GSIZE_FORMAT " bytes: shorten the prompt",
+      url_length (msg), request->longest_segment);
+}
+
 /* Turns an error status into a Failure that names the status, the API's
  * code and message, and the request id. */
 static void
-pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
-    GInputStream * stream, GCancellable * cancellable, Failure * failure)
+pollen_client_http_failure (PollenClient * self,
+    const PollenRequest * request, SoupMessage * msg, GInputStream * stream,
+    GCancellable * cancellable, Failure * failure)
 {
   g_autoptr (GBytes) raw = read_error_body (stream, cancellable);
   g_autoptr (GBytes) body = pollen_client_redact_body (self, raw);
@@ -896,6 +988,7 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
   const gchar *reason = status_phrase (msg);
   PollenApiError api = { 0, };
   g_autofree gchar *text = NULL;
+  g_autofree gchar *hint = url_too_long_hint (status, msg, request);
   const gchar *request_id;
   gint64 retry_after;
 
@@ -903,8 +996,8 @@ pollen_client_http_failure (PollenClient * self, SoupMessage * msg,
   request_id = response_request_id (msg);
   if (!request_id)
     request_id = api.request_id;
-  text = g_strdup_printf ("%u %s%s%s", status, reason,
-      api.message ? ": " : "", api.message ? api.message : "");
+  text = g_strdup_printf ("%u %s%s%s%s", status, reason,
+      api.message ? ": " : "", api.message ? api.message : "", hint);
   failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
       api.code, api.message, request_id, text);
   failure->retryable = pollen_client_error_is_transient (failure->error);
@@ -922,34 +1015,171 @@ url_host (SoupMessage * msg)
   return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
 }
 
+/* ---- TLS handshake watch ---- */
+
+/* An https:// base-url pointing at a plain-HTTP server: that server waits
+ * for a request line that never comes, so the handshake would wait for the
+ * whole idle timeout and then be retried (40 minutes with the defaults).
+ * The handshake gets a short timeout of its own, and a failure during it is
+ * named a TLS error, which is not retried. */
+#define TLS_HANDSHAKING "pollen-tls-handshaking"
+
+static GSocket *
+tls_base_socket (GIOStream * connection)
+{
+  g_autoptr (GIOStream) base = NULL;
+
+  if (!G_IS_TLS_CONNECTION (connection))
+    return NULL;
+  g_object_get (connection, "base-io-stream", &base, NULL);
+  return G_IS_SOCKET_CONNECTION (base) ?
+      g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)) : NULL;
+}
+
+static void
+on_network_event (SoupMessage * msg, GSocketClientEvent event,
+    GIOStream * connection, PollenClient * self)
+{
+  gboolean handshaking = event == G_SOCKET_CLIENT_TLS_HANDSHAKING;
+  guint timeout = self->timeout;
+  GSocket *socket;
+
+  if (!handshaking && event != G_SOCKET_CLIENT_TLS_HANDSHAKED)
+    return;
+  g_object_set_data (G_OBJECT (msg), TLS_HANDSHAKING,
+      GINT_TO_POINTER (handshaking));
+  if (handshaking)
+    timeout = timeout ? MIN (timeout, TLS_HANDSHAKE_TIMEOUT_S) :
+        TLS_HANDSHAKE_TIMEOUT_S;
+  socket = tls_base_socket (connection);
+  if (socket)
+    g_socket_set_timeout (socket, timeout);
+}
+
+/* A send that failed during the TLS handshake, whatever the socket said. */
+static GError *
+tls_handshake_error (SoupMessage * msg, const GError * cause,
+    const gchar * request_id)
+{
+  g_autofree gchar *host = url_host (msg);
+  g_autofree gchar *text = g_strdup_printf ("TLS error (%s): the TLS "
+      "handshake did not complete (%s); is base-url https:// pointing at a "
+      "server that speaks plain http://?", host, cause->message);
+
+  return pollen_client_new_error (POLLEN_CLIENT_ERROR_TLS, 0, NULL, NULL,
+      request_id, text);
+}
+
+/* ---- sending, redirects ---- */
+
+/* A failure before any answer came. A reset while a long URL went out is
+ * most likely a server or proxy refusing its length: sending it again
+ * would meet the same refusal. */
+static void
+pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
+    const GError * cause, Failure * failure)
+{
+  const gchar *sent_id =
+      soup_message_headers_get_one (soup_message_get_request_headers (msg),
+      "X-Request-Id");
+  g_autofree gchar *host = url_host (msg);
+
+  if (g_object_get_data (G_OBJECT (msg), TLS_HANDSHAKING) &&
+      !g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    failure->error = tls_handshake_error (msg, cause, sent_id);
+  else
+    failure->error = pollen_client_transport_error (cause, host, sent_id);
+  if (failure->error->domain == POLLEN_CLIENT_ERROR &&
+      failure->error->code == POLLEN_CLIENT_ERROR_NETWORK &&
+      url_length (msg) > LONG_URL) {
+    g_autofree gchar *hint = url_too_long_hint (0, msg, request);
+    g_autofree gchar *text = g_strconcat (failure->error->message, hint, NULL);
+
+    g_clear_error (&failure->error);
+    failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_LIMIT, 0,
+        NULL, NULL, sent_id, text);
+  }
+  /* no answer has begun: safe to send again, POST included
+   * (server-notes.md) */
+  failure->retryable = pollen_client_error_is_transient (failure->error);
+}
+
+static gboolean
+same_origin (GUri * a, GUri * b)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0
+      && g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0
+      && g_uri_get_port (a) == g_uri_get_port (b);
+}
+
+/* Where a 3xx answer sends the request, or %NULL with @failure set. Only a
+ * GET is followed (a redirected POST would lose its body or be sent where
+ * nobody meant it), only to the same scheme, host and port (the key must
+ * not go to another host), and at most MAX_REDIRECTS times. */
+static gchar *
+pollen_client_redirect_target (SoupMessage * msg, guint hops,
+    Failure * failure)
+{
+  GUri *from = soup_message_get_uri (msg);
+  const gchar *location =
+      soup_message_headers_get_one (soup_message_get_response_headers (msg),
+      "Location");
+  g_autoptr (GUri) to = location ? g_uri_parse_relative (from, location,
+      SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  guint status = soup_message_get_status (msg);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *message = NULL;
+
+  if (!to)
+    text = g_strdup ("the redirect has no valid Location");
+  else if (!g_str_equal (soup_message_get_method (msg), "GET"))
+    text = g_strdup_printf ("a %s request is not redirected (to %s): set "
+        "base-url to the final address", soup_message_get_method (msg),
+        location);
+  else if (!same_origin (from, to))
+    text = g_strdup_printf ("the server redirected to another host (%s); "
+        "the key is not sent there: set base-url to it if you trust it",
+        g_uri_get_host (to));
+  else if (hops >= MAX_REDIRECTS)
+    text = g_strdup_printf ("too many redirects (%u, a loop?), the last to %s",
+        hops, location);
+  if (!text)
+    return g_uri_to_string (to);
+  message = g_strdup_printf ("%u %s: %s", status, status_phrase (msg), text);
+  failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
+      NULL, NULL, response_request_id (msg), message);
+  return NULL;
+}
+
 /* Sends once. On success returns the body stream and keeps @msg for the
- * caller; on failure fills @failure. */
+ * caller; on a redirect to follow sets *@redirect; on failure fills
+ * @failure. */
 static GInputStream *
-pollen_client_attempt (PollenClient * self, SoupMessage * msg,
+pollen_client_attempt (PollenClient * self, const PollenRequest * request,
+    SoupMessage * msg, guint hops, gchar ** redirect,
     GCancellable * cancellable, Failure * failure)
 {
   g_autoptr (GError) error = NULL;
   GInputStream *stream;
+  guint status;
 
+  g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event),
+      self);
   stream = soup_session_send (self->session, msg, cancellable, &error);
   if (!stream) {
-    g_autofree gchar *host = url_host (msg);
-    const gchar *sent_id =
-        soup_message_headers_get_one (soup_message_get_request_headers (msg),
-        "X-Request-Id");
-
-    failure->error = pollen_client_transport_error (error, host, sent_id);
-    /* no answer has begun: safe to send again, POST included
-     * (server-notes.md) */
-    failure->retryable = pollen_client_error_is_transient (failure->error);
+    pollen_client_send_failure (msg, request, error, failure);
     return NULL;
   }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
-    pollen_client_http_failure (self, msg, stream, cancellable, failure);
-    g_object_unref (stream);
-    return NULL;
-  }
-  return stream;
+  status = soup_message_get_status (msg);
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    return stream;
+  if (SOUP_STATUS_IS_REDIRECTION (status) && status != 304)
+    *redirect = pollen_client_redirect_target (msg, hops, failure);
+  else
+    pollen_client_http_failure (self, request, msg, stream, cancellable,
+        failure);
+  g_object_unref (stream);
+  return NULL;
 }
 
 /* Sleeps @ms, waking at once when @cancellable fires. */
@@ -986,14 +1216,16 @@ backoff_ms (guint attempt)
   return ms * g_random_double_range (0.75, 1.25);
 }
 
+/* A message for @url, which is base-url + the request's path and query, or
+ * a redirect's target on the same host. Redirects are followed by
+ * pollen_client_send_once(), not by libsoup: see
+ * pollen_client_redirect_target(). */
 static SoupMessage *
 pollen_client_build_message (PollenClient * self,
-    const PollenRequest * request, GError ** error)
+    const PollenRequest * request, const gchar * url, GError ** error)
 {
-  g_autofree gchar *url = pollen_request_build_url (request, self->base_url);
   g_autofree gchar *request_id = g_uuid_string_random ();
-  g_autoptr (GError) parse_error = NULL;
-  g_autoptr (GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &parse_error);
+  g_autoptr (GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
   SoupMessageHeaders *headers;
   SoupMessage *msg;
 
@@ -1006,6 +1238,7 @@ pollen_client_build_message (PollenClient * self,
   }
 
   msg = soup_message_new_from_uri (request->method, uri);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   headers = soup_message_get_request_headers (msg);
   if (self->api_key) {
     g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", self->api_key);
@@ -1017,11 +1250,41 @@ pollen_client_build_message (PollenClient * self,
   return msg;
 }
 
+/* One attempt, following same-host redirects of a GET. Returns the body
+ * stream and sets *@msg_out, or %NULL with @failure (or @error, for a
+ * base-url that is no URL) set. */
+static GInputStream *
+pollen_client_send_once (PollenClient * self, const PollenRequest * request,
+    SoupMessage ** msg_out, GCancellable * cancellable, Failure * failure,
+    GError ** error)
+{
+  g_autofree gchar *url = pollen_request_build_url (request, self->base_url);
+  guint hops;
+
+  for (hops = 0;; hops++) {
+    g_autoptr (SoupMessage) msg = NULL;
+    g_autofree gchar *redirect = NULL;
+    GInputStream *stream;
+
+    msg = pollen_client_build_message (self, request, url, error);
+    if (!msg)
+      return NULL;
+    stream = pollen_client_attempt (self, request, msg, hops, &redirect,
+        cancellable, failure);
+    if (stream)
+      *msg_out = g_steal_pointer (&msg);
+    if (!redirect)
+      return stream;
+    g_free (url);
+    url = g_steal_pointer (&redirect);
+  }
+}
+
 /* The response holds the account's slot taken for it until it is freed:
  * the server counts a generation as running until its body has gone. */
 static PollenResponse *
-pollen_response_new (SoupMessage * msg, GInputStream * stream,
-    PollenLimiter * limiter)
+pollen_response_new (PollenClient * self, SoupMessage * msg,
+    GInputStream * stream, gint64 deadline_us)
 {
   PollenResponse *response = g_new0 (PollenResponse, 1);
   SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
@@ -1037,7 +1300,9 @@ pollen_response_new (SoupMessage * msg, GInputStream * stream,
       g_strdup (soup_message_headers_get_one (headers, "x-model-used"));
   response->stream = stream;
   response->message = msg;
-  response->limiter = pollen_limiter_ref (limiter);
+  response->limiter = pollen_limiter_ref (self->limiter);
+  response->max_body_size = self->max_body_size;
+  response->deadline_us = deadline_us;
   return response;
 }
 
@@ -1059,6 +1324,30 @@ pollen_response_free (PollenResponse * response)
   g_free (response);
 }
 
+/* The answer outgrew max-body-size or the deadline passed: an error that
+ * names the limit and the property to raise. */
+static gboolean
+pollen_response_check_limits (PollenResponse * response, GError ** error)
+{
+  g_autofree gchar *text = NULL;
+
+  if (response->max_body_size &&
+      (response->received > response->max_body_size ||
+          response->content_length > (gint64) response->max_body_size))
+    text = g_strdup_printf ("the answer is larger than max-body-size (%"
+        G_GUINT64_FORMAT " bytes): raise max-body-size (0 = unlimited)",
+        response->max_body_size);
+  else if (response->deadline_us &&
+      g_get_monotonic_time () > response->deadline_us)
+    text = g_strdup ("the answer did not arrive within the deadline: raise "
+        "the deadline property (seconds, 0 = none)");
+  if (!text)
+    return TRUE;
+  g_propagate_error (error, pollen_client_new_error (POLLEN_CLIENT_ERROR_LIMIT,
+          response->status, NULL, NULL, response->request_id, text));
+  return FALSE;
+}
+
 /**
  * pollen_response_read:
  * @max_size: read at most this many bytes
@@ -1066,7 +1355,8 @@ pollen_response_free (PollenResponse * response)
  * Reads the next bytes of a streamed body as they arrive.
  *
  * Returns: (transfer full): the bytes, empty at the end of the body, or
- * %NULL with @error set.
+ * %NULL with @error set (%POLLEN_CLIENT_ERROR_LIMIT past max-body-size or
+ * the deadline).
  */
 GBytes *
 pollen_response_read (PollenResponse * response, gsize max_size,
@@ -1076,12 +1366,18 @@ pollen_response_read (PollenResponse * response, gsize max_size,
   g_autofree gchar *host = NULL;
   GBytes *bytes;
 
+  if (!pollen_response_check_limits (response, error))
+    return NULL;
   bytes = g_input_stream_read_bytes (response->stream, max_size, cancellable,
       &cause);
   if (bytes) {
     gsize size = g_bytes_get_size (bytes);
 
     response->received += size;
+    if (!pollen_response_check_limits (response, error)) {
+      g_bytes_unref (bytes);
+      return NULL;
+    }
     /* a server that closes early is not always reported by libsoup */
     if (size > 0 || response->content_length < 0 ||
         response->received >= (guint64) response->content_length)
@@ -1131,24 +1427,26 @@ pollen_client_retry_or_fail (PollenClient * self,
 static gboolean
 is_concurrency_refusal (const GError * error)
 {
-  return pollen_client_error_get_http_status (error) == 429 &&
+  return error && pollen_client_error_get_http_status (error) == 429 &&
       g_strcmp0 (pollen_client_error_get_api_code (error),
       "concurrency_limit_exceeded") == 0;
 }
 
 /* One attempt inside the account's concurrency limit. Returns the stream
  * of a successful answer, holding the slot; otherwise the slot is given
- * back and @failure filled. */
+ * back and @failure (or @error) filled. */
 static GInputStream *
-pollen_client_attempt_limited (PollenClient * self, SoupMessage * msg,
-    gint64 end_time, GCancellable * cancellable, Failure * failure)
+pollen_client_send_limited (PollenClient * self,
+    const PollenRequest * request, SoupMessage ** msg_out, gint64 end_time,
+    GCancellable * cancellable, Failure * failure, GError ** error)
 {
   GInputStream *stream;
 
   if (!pollen_limiter_acquire (self->limiter, end_time, cancellable,
           &failure->error))
     return NULL;
-  stream = pollen_client_attempt (self, msg, cancellable, failure);
+  stream = pollen_client_send_once (self, request, msg_out, cancellable,
+      failure, error);
   if (!stream)
     pollen_limiter_release (self->limiter,
         is_concurrency_refusal (failure->error) ? POLLEN_LIMITER_REFUSED :
@@ -1175,11 +1473,20 @@ pollen_client_wait_turn (PollenClient * self, Failure * failure,
   return pollen_client_sleep (delay_ms, cancellable, &failure->error);
 }
 
+/* The monotonic time a request started now must be done by, or 0. */
+static gint64
+pollen_client_deadline (PollenClient * self)
+{
+  return self->deadline ? g_get_monotonic_time () +
+      self->deadline * G_TIME_SPAN_SECOND : 0;
+}
+
 /* Sends until the headers of a successful answer arrive, counting attempts
- * in *@attempt so that a caller's own retries share the same budget. */
+ * in *@attempt so that a caller's own retries share the same budget, and
+ * trying no more once @deadline_us has passed. */
 static PollenResponse *
 pollen_client_send_counted (PollenClient * self,
-    const PollenRequest * request, guint * attempt,
+    const PollenRequest * request, guint * attempt, gint64 deadline_us,
     GCancellable * cancellable, GError ** error)
 {
   gint64 end_time = self->timeout ?
@@ -1187,19 +1494,20 @@ pollen_client_send_counted (PollenClient * self,
 
   for (;;) {
     Failure failure = { NULL, FALSE, 0 };
-    SoupMessage *msg;
+    SoupMessage *msg = NULL;
     GInputStream *stream;
 
-    msg = pollen_client_build_message (self, request, error);
-    if (!msg)
-      return NULL;
-    stream = pollen_client_attempt_limited (self, msg, end_time, cancellable,
-        &failure);
+    stream = pollen_client_send_limited (self, request, &msg, end_time,
+        cancellable, &failure, error);
     if (stream)
-      return pollen_response_new (msg, stream, self->limiter);
-    g_object_unref (msg);
+      return pollen_response_new (self, msg, stream, deadline_us);
+    if (!failure.error)
+      return NULL;
     if (pollen_client_wait_turn (self, &failure, end_time, cancellable))
       continue;
+    if (deadline_us && g_get_monotonic_time () + failure.delay_ms * 1000 >
+        deadline_us)
+      failure.retryable = FALSE;
     if (!pollen_client_retry_or_fail (self, request, &failure, *attempt,
             cancellable, error))
       return NULL;
@@ -1223,8 +1531,8 @@ pollen_client_send (PollenClient * client, const PollenRequest * request,
 {
   guint attempt = 0;
 
-  return pollen_client_send_counted (client, request, &attempt, cancellable,
-      error);
+  return pollen_client_send_counted (client, request, &attempt,
+      pollen_client_deadline (client), cancellable, error);
 }
 
 static GBytes *
@@ -1275,6 +1583,7 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
     GCancellable * cancellable, GError ** error)
 {
   gboolean is_get = g_str_equal (request->method, "GET");
+  gint64 deadline_us = pollen_client_deadline (client);
   guint attempt;
 
   for (attempt = 0;; attempt++) {
@@ -1282,7 +1591,7 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
     Failure failure = { NULL, FALSE, 0 };
 
     response = pollen_client_send_counted (client, request, &attempt,
-        cancellable, error);
+        deadline_us, cancellable, error);
     if (!response)
       return NULL;
     response->body = read_whole_body (response, cancellable, &failure.error);

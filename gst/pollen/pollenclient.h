@@ -38,6 +38,7 @@ typedef enum
   POLLEN_CLIENT_ERROR_TLS,             /* TLS handshake or certificate */
   POLLEN_CLIENT_ERROR_NETWORK,         /* connection lost or body cut short */
   POLLEN_CLIENT_ERROR_BAD_RESPONSE,    /* the answer could not be understood */
+  POLLEN_CLIENT_ERROR_LIMIT,           /* max-body-size, deadline or URL length */
 } PollenClientError;
 
 GQuark        pollen_client_error_quark (void);
@@ -114,6 +115,8 @@ struct _PollenResponse
   gpointer message;
   guint64 received;
   gpointer limiter;
+  guint64 max_body_size;        /* 0 = unlimited */
+  gint64 deadline_us;           /* monotonic; 0 = none */
 };
 
 void     pollen_response_free (PollenResponse * response);
@@ -128,6 +131,10 @@ void             pollen_client_set_timeout (PollenClient * client,
                                             guint seconds);
 void             pollen_client_set_retries (PollenClient * client,
                                             guint retries);
+void             pollen_client_set_max_body_size (PollenClient * client,
+                                                  guint64 bytes);
+void             pollen_client_set_deadline (PollenClient * client,
+                                             guint seconds);
 void             pollen_client_set_log_object (PollenClient * client,
                                                GstObject * object);
 guint            pollen_client_get_concurrency_limit (PollenClient * client);

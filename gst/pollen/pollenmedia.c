@@ -14,6 +14,8 @@
  * unsure. */
 
 #include "pollenmedia.h"
+
+#include <string.h>
 #include "pollenclient.h"
 #include "pollenjson.h"
 
@@ -153,6 +155,26 @@ is_media (const gchar * caps_name)
       g_str_has_prefix (caps_name, "audio/");
 }
 
+/* Whether a picture ends the way a whole one does: a body cut short by bad
+ * chunked framing, or by a Content-Length smaller than the data, reaches
+ * us as an ordinary end of body, and only the format can tell. */
+static gboolean
+is_cut_short (const gchar * caps_name, const guint8 * bytes, gsize size)
+{
+  gsize tail = MIN (size, 64);  /* some encoders pad after the end marker */
+  gsize i;
+
+  if (g_str_equal (caps_name, "image/png"))
+    return size < 12 || memcmp (bytes + size - 8, "IEND", 4) != 0;
+  if (!g_str_equal (caps_name, "image/jpeg"))
+    return FALSE;
+  for (i = size - tail; i + 1 < size; i++) {
+    if (bytes[i] == 0xff && bytes[i + 1] == 0xd9)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /**
  * pollen_media_expect_caps:
  * @kind: the media kind asked for, "image", "video" or "audio", for the
@@ -164,7 +186,8 @@ is_media (const gchar * caps_name)
  *
  * Returns: (transfer full): the caps, or %NULL with @error set
  * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, quoting the start of the body) when
- * the body is something else: an HTML page, a JSON error, unknown bytes.
+ * the body is something else: an HTML page, a JSON error, unknown bytes;
+ * or (%POLLEN_CLIENT_ERROR_NETWORK) when a PNG or JPEG is cut short.
  */
 GstCaps *
 pollen_media_expect_caps (GstObject * object, GBytes * data,
@@ -179,6 +202,13 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
   gsize size;
   const gchar *bytes = g_bytes_get_data (data, &size);
 
+  if (name && is_media (name) && is_cut_short (name, (const guint8 *) bytes,
+          size)) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
+        "the %s the server sent is cut short (%" G_GSIZE_FORMAT " bytes "
+        "arrived and it does not end as a whole one does)", name, size);
+    return NULL;
+  }
   if (name && is_media (name))
     return g_steal_pointer (&caps);
 

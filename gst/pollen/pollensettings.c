@@ -8,7 +8,8 @@
  */
 
 /* What every gst-pollen element shares: the common properties (api-key,
- * base-url, model, timeout, retries, extra-params), the client made from
+ * base-url, model, timeout, retries, extra-params, max-body-size, deadline),
+ * the client made from
  * them, and the mapping of client errors to GStreamer error messages. */
 
 #ifdef HAVE_CONFIG_H
@@ -76,6 +77,18 @@ pollen_settings_install_properties (GObjectClass * klass,
           "override the element's own", GST_TYPE_STRUCTURE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_MAX_BODY_SIZE,
+      g_param_spec_uint64 ("max-body-size", "Maximum Body Size",
+          "Bytes an answer may have; a larger one is an error instead of "
+          "filling memory (0 = unlimited)", 0, G_MAXUINT64,
+          POLLEN_DEFAULT_MAX_BODY_SIZE, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_DEADLINE,
+      g_param_spec_uint ("deadline", "Deadline",
+          "Seconds one request may take in all, retries and a slowly dripped "
+          "body included, where timeout only bounds a silence (0 = none)",
+          0, 24 * 3600, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 }
 
 /* $POLLINATIONS_BASE_URL when set, else the public server. */
@@ -100,6 +113,8 @@ pollen_settings_init (PollenSettings * settings, const gchar * default_model,
   settings->timeout = default_timeout;
   settings->retries = POLLEN_DEFAULT_RETRIES;
   settings->extra_params = NULL;
+  settings->max_body_size = POLLEN_DEFAULT_MAX_BODY_SIZE;
+  settings->deadline = 0;
 }
 
 void
@@ -173,6 +188,12 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
         settings->extra_params =
             gst_structure_copy (gst_value_get_structure (value));
       break;
+    case POLLEN_PROP_MAX_BODY_SIZE:
+      settings->max_body_size = g_value_get_uint64 (value);
+      break;
+    case POLLEN_PROP_DEADLINE:
+      settings->deadline = g_value_get_uint (value);
+      break;
   }
   GST_OBJECT_UNLOCK (object);
   return TRUE;
@@ -204,6 +225,12 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
     case POLLEN_PROP_EXTRA_PARAMS:
       gst_value_set_structure (value, settings->extra_params);
       break;
+    case POLLEN_PROP_MAX_BODY_SIZE:
+      g_value_set_uint64 (value, settings->max_body_size);
+      break;
+    case POLLEN_PROP_DEADLINE:
+      g_value_set_uint (value, settings->deadline);
+      break;
   }
   GST_OBJECT_UNLOCK (object);
   return TRUE;
@@ -222,6 +249,8 @@ pollen_settings_create_client (GstElement * element,
       settings->base_url : fallback, settings->api_key);
   pollen_client_set_timeout (client, settings->timeout);
   pollen_client_set_retries (client, settings->retries);
+  pollen_client_set_max_body_size (client, settings->max_body_size);
+  pollen_client_set_deadline (client, settings->deadline);
   if (!settings->api_key || !*settings->api_key)
     GST_WARNING_OBJECT (element, "no api-key set and " POLLEN_API_KEY_ENV
         " is empty: requests go out without a key");
@@ -290,6 +319,8 @@ resource_error_for (const GError * error)
 
   switch (error->code) {
     case POLLEN_CLIENT_ERROR_HTTP:
+      if (pollen_client_error_get_http_status (error) / 100 == 3)
+        return GST_RESOURCE_ERROR_SETTINGS;     /* a redirect not followed */
       switch (pollen_client_error_get_http_status (error)) {
         case 401:
         case 402:
@@ -299,7 +330,9 @@ resource_error_for (const GError * error)
           return GST_RESOURCE_ERROR_NOT_FOUND;
         case 400:
         case 413:
+        case 414:
         case 422:
+        case 431:
           return GST_RESOURCE_ERROR_SETTINGS;
         default:
           return GST_RESOURCE_ERROR_READ;
@@ -310,6 +343,8 @@ resource_error_for (const GError * error)
     case POLLEN_CLIENT_ERROR_TIMEOUT:
     case POLLEN_CLIENT_ERROR_NETWORK:
       return GST_RESOURCE_ERROR_READ;
+    case POLLEN_CLIENT_ERROR_LIMIT:
+      return GST_RESOURCE_ERROR_SETTINGS;
     default:
       return GST_RESOURCE_ERROR_FAILED;
   }
@@ -324,6 +359,8 @@ hint_for (const GError * error)
 
   switch (error->code) {
     case POLLEN_CLIENT_ERROR_HTTP:
+      if (pollen_client_error_get_http_status (error) / 100 == 3)
+        return "Set base-url to the server's final address.";
       switch (pollen_client_error_get_http_status (error)) {
         case 401:
           return "Set the api-key property or the " POLLEN_API_KEY_ENV
@@ -338,6 +375,9 @@ hint_for (const GError * error)
           return "Check base-url and model.";
         case 400:
           return "Check the element's properties against the API reference.";
+        case 414:
+        case 431:
+          return "The request is too long for the server: shorten the prompt.";
         case 422:
           return "The request was refused by the content policy: change the "
               "prompt.";

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 #define POLLEN_API_KEY_ENV "POLLINATIONS_API_KEY"
 #define POLLEN_BASE_URL_ENV "POLLINATIONS_BASE_URL"
 #define POLLEN_DEFAULT_RETRIES 3
+/* room for minutes of WAV speech, a large picture or a video clip */
+#define POLLEN_DEFAULT_MAX_BODY_SIZE (256 * 1024 * 1024)
 
 /* The properties every element has. An element numbers its own properties
  * from POLLEN_PROP_LAST on. */
@@ -30,6 +32,8 @@ enum
   POLLEN_PROP_TIMEOUT,
   POLLEN_PROP_RETRIES,
   POLLEN_PROP_EXTRA_PARAMS,
+  POLLEN_PROP_MAX_BODY_SIZE,
+  POLLEN_PROP_DEADLINE,
   POLLEN_PROP_LAST
 };
 
@@ -47,6 +51,8 @@ typedef struct
   guint timeout;
   guint retries;
   GstStructure *extra_params;
+  guint64 max_body_size;
+  guint deadline;
 } PollenSettings;
 
 void pollen_element_init (void);

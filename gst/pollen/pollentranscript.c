@@ -135,6 +135,21 @@ looks_like_json (const gchar * body, gsize size, const gchar * content_type)
   return i < size && body[i] == '{';
 }
 
+/* A transcript in plain text comes as text/… (or unlabelled); an HTML page
+ * (a proxy's error page answered with 200) or bytes labelled as media are
+ * no transcript, and taking them as one would be a silent failure. */
+static gboolean
+looks_like_text (const gchar * body, gsize size, const gchar * content_type)
+{
+  gsize i;
+
+  if (content_type && (!g_str_has_prefix (content_type, "text/") ||
+          g_str_equal (content_type, "text/html")))
+    return FALSE;
+  for (i = 0; i < size && g_ascii_isspace (body[i]); i++);
+  return i == size || body[i] != '<';
+}
+
 /**
  * pollen_transcript_parse:
  * @body: (array length=size): the answer's body
@@ -146,7 +161,8 @@ looks_like_json (const gchar * body, gsize size, const gchar * content_type)
  * without times, plain json or text — one cue spanning the whole audio.
  *
  * Returns: (transfer full): the transcript, or %NULL with @error set
- * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when a JSON answer is not an object.
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when a JSON answer is not an object,
+ * or an answer is neither JSON nor text (an HTML page, media).
  */
 PollenTranscript *
 pollen_transcript_parse (const gchar * body, gsize size,
@@ -162,6 +178,15 @@ pollen_transcript_parse (const gchar * body, gsize size,
   t->cues = g_ptr_array_new_with_free_func ((GDestroyNotify) cue_free);
   if (size == 0)                /* an empty GBytes may hold no pointer */
     body = "";
+  if (!looks_like_json (body, size, content_type) &&
+      !looks_like_text (body, size, content_type)) {
+    g_autofree gchar *start = pollen_body_quote (body, size, 80);
+
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+        "the transcription is neither JSON nor text (Content-Type %s): %s",
+        content_type ? content_type : "none", start);
+    return NULL;
+  }
   if (!looks_like_json (body, size, content_type)) {
     t->text = g_strstrip (g_utf8_make_valid (body, size));
     add_cue (t, duration, t->text, 0, G_MAXDOUBLE);

@@ -1926,6 +1926,13 @@ GST_START_TEST (test_uri_handler)
           "pollen://image/x?extra-params=p,key=sk_abc", &error));
   fail_unless (strstr (error->message, "must not carry the API key"));
   g_clear_error (&error);
+  /* a parameter without '=' is named, in the GstURIError domain */
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/cat?model", &error));
+  fail_unless (g_error_matches (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI));
+  fail_unless (strstr (error->message, "parameter 'model' has no value"),
+      "%s", error->message);
+  g_clear_error (&error);
   /* a URI may neither redirect requests nor carry the key */
   fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
           "pollen://image/x?base-url=http://127.0.0.1:9", &error));

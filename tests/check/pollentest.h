@@ -27,6 +27,14 @@ G_BEGIN_DECLS
 guint            pollen_test_time_scale (void);
 #define POLLEN_TEST_MS(ms) ((ms) * pollen_test_time_scale ())
 #define POLLEN_TEST_WAIT (POLLEN_TEST_MS (10) * GST_SECOND)
+/* Defined in an AddressSanitizer build (gcc or clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#define POLLEN_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POLLEN_TEST_UNDER_ASAN 1
+#endif
+#endif
 
 PollenEmulator * pollen_test_emulator_new (void);
 GstElement *     pollen_test_element_new (const gchar * factory,

@@ -91,6 +91,17 @@ pollen_emulator_response_new (guint status, const gchar * content_type,
   return response;
 }
 
+/* An answer written byte for byte: @size -1 for a NUL-terminated string. */
+PollenEmulatorResponse *
+pollen_emulator_response_new_raw (gconstpointer bytes, gssize size)
+{
+  PollenEmulatorResponse *response =
+      pollen_emulator_response_new (0, NULL, NULL, 0);
+
+  response->raw = g_bytes_new (bytes, size < 0 ? strlen (bytes) : (gsize) size);
+  return response;
+}
+
 PollenEmulatorResponse *
 pollen_emulator_response_new_json (guint status, const gchar * json)
 {
@@ -184,6 +195,7 @@ pollen_emulator_response_free (PollenEmulatorResponse * response)
   if (!response)
     return;
   g_clear_pointer (&response->body, g_bytes_unref);
+  g_clear_pointer (&response->raw, g_bytes_unref);
   g_ptr_array_unref (response->headers);
   g_free (response);
 }
@@ -333,6 +345,16 @@ pollen_emulator_get_request_count (PollenEmulator * emulator)
   return count;
 }
 
+/* Forgets the requests received so far (the next one is index 0 again), so
+ * that long runs do not keep every request and its body. */
+void
+pollen_emulator_clear_requests (PollenEmulator * emulator)
+{
+  g_mutex_lock (&emulator->lock);
+  g_ptr_array_set_size (emulator->requests, 0);
+  g_mutex_unlock (&emulator->lock);
+}
+
 /**
  * pollen_emulator_wait_request:
  * @index: 0 for the first request the emulator received, 1 for the next …
@@ -431,6 +453,20 @@ emu_send_truncated (SoupServerMessage * msg, PollenEmulatorResponse * response)
   g_io_stream_close (io, NULL, NULL);
 }
 
+/* Writes response->raw as it is on the stolen connection and closes it. */
+static void
+emu_send_raw (SoupServerMessage * msg, PollenEmulatorResponse * response)
+{
+  g_autoptr (GIOStream) io = soup_server_message_steal_connection (msg);
+  gsize size;
+  gconstpointer data = g_bytes_get_data (response->raw, &size);
+
+  if (size > 0)
+    g_output_stream_write_all (g_io_stream_get_output_stream (io), data, size,
+        NULL, NULL, NULL);
+  g_io_stream_close (io, NULL, NULL);
+}
+
 static gboolean
 reply_send_next_chunk (gpointer user_data)
 {
@@ -495,8 +531,11 @@ reply_send_now (Reply * reply)
     return;
   }
 
-  if (response->drop_after >= 0) {
-    emu_send_truncated (msg, response);
+  if (response->raw || response->drop_after >= 0) {
+    if (response->raw)
+      emu_send_raw (msg, response);
+    else
+      emu_send_truncated (msg, response);
     reply_free (reply);
     return;
   }

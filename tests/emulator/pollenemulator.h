@@ -44,6 +44,9 @@ typedef struct _PollenEmulator PollenEmulator;
  * @drop_after: when >= 0, announce the whole body in Content-Length but
  *   close the connection after this many body bytes
  * @hang: never answer (the connection stays open until the emulator stops)
+ * @raw: when set, write exactly these bytes on the connection and close it
+ *   (status line and headers included): oversized headers, broken chunk
+ *   framing, anything a correct server would not send
  *
  * A scripted answer, queued with pollen_emulator_push().
  */
@@ -56,6 +59,7 @@ typedef struct
   guint chunk_interval_ms;
   gssize drop_after;
   gboolean hang;
+  GBytes *raw;
 
   /*< private >*/
   GPtrArray *headers;           /* name, value, name, value … */
@@ -97,6 +101,8 @@ PollenEmulatorResponse * pollen_emulator_response_new (guint status,
                                                        gssize size);
 PollenEmulatorResponse * pollen_emulator_response_new_json (guint status,
                                                             const gchar * json);
+PollenEmulatorResponse * pollen_emulator_response_new_raw (gconstpointer bytes,
+                                                           gssize size);
 PollenEmulatorResponse * pollen_emulator_response_new_error (guint status,
                                                              const gchar * code,
                                                              const gchar * message);
@@ -119,6 +125,7 @@ void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
 guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
 
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
+void                    pollen_emulator_clear_requests (PollenEmulator * emulator);
 PollenEmulatorRequest * pollen_emulator_wait_request (PollenEmulator * emulator,
                                                       guint index,
                                                       guint timeout_ms);
