@@ -137,6 +137,8 @@ pollen_settings_copy (PollenSettings * dest, const PollenSettings * src)
   dest->model = g_strdup (src->model);
   dest->timeout = src->timeout;
   dest->retries = src->retries;
+  dest->max_body_size = src->max_body_size;
+  dest->deadline = src->deadline;
   dest->extra_params = src->extra_params ?
       gst_structure_copy (src->extra_params) : NULL;
 }

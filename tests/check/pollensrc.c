@@ -1962,6 +1962,9 @@ non_default_text (GParamSpec * pspec)
   if (type == G_TYPE_INT)
     return g_strdup_printf ("%d", G_PARAM_SPEC_INT (pspec)->default_value
         + 1);
+  if (type == G_TYPE_UINT64)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT,
+        G_PARAM_SPEC_UINT64 (pspec)->default_value + 1);
   if (type == G_TYPE_DOUBLE)
     return g_strdup_printf ("%g", G_PARAM_SPEC_DOUBLE (pspec)->default_value
         + 1);
