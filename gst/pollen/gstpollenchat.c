@@ -248,15 +248,14 @@ gst_pollen_chat_chain (GstPollenFilter * filter, GstBuffer * buffer)
           duration, gst_pollen_chat_current_epoch (self)));
 }
 
-/* Forgets the history: the next job starts a conversation. Sink thread, or
- * with the task stopped. */
+/* Forgets the history: the next text starts a conversation. Texts queued
+ * before still see theirs: the first job of the new epoch clears it.
+ * Sink thread, or with the task stopped. */
 static void
 gst_pollen_chat_forget (GstPollenChat * self)
 {
   g_mutex_lock (&self->lock);
   self->epoch++;
-  if (self->history)
-    pollen_chat_history_clear (self->history);
   g_mutex_unlock (&self->lock);
 }
 
@@ -293,14 +292,14 @@ gst_pollen_chat_build_request (GstPollenChat * self, ChatEntry * entry)
   return request;
 }
 
-/* Keeps the exchange of @entry, unless a flush or a new stream came. */
+/* Keeps the exchange of @entry in the history of its epoch; a job of a
+ * later epoch (after a FLUSH or STREAM_START) starts from an empty one. */
 static void
 gst_pollen_chat_remember (GstPollenChat * self, ChatEntry * entry,
     const gchar * reply)
 {
   g_mutex_lock (&self->lock);
-  if (self->history && self->history_epoch == entry->epoch &&
-      self->epoch == entry->epoch)
+  if (self->history && self->history_epoch == entry->epoch)
     pollen_chat_history_add (self->history, entry->text, reply);
   g_mutex_unlock (&self->lock);
 }
