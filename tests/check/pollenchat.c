@@ -775,9 +775,32 @@ GST_START_TEST (test_empty_stream_is_an_error)
   Chat t = chat_new ("model", "emu-empty-stream", NULL);
   g_autoptr (GstMessage) error = NULL;
 
+  g_autoptr (GError) gerror = NULL;
+
   error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  gst_message_parse_error (error, &gerror, NULL);
+  fail_unless (g_error_matches (gerror, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_FAILED), "%s", gerror->message);
   pollen_test_recorder_wait_eos (t.rec);
   fail_unless_equals_int (recorder_count_buffers (t.rec), 0);
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
+/* A server that answers one JSON completion although streaming was asked:
+ * the sentences still come, at the input's time. */
+GST_START_TEST (test_json_answer_to_stream_request)
+{
+  Chat t = chat_new ("model", "emu-json-only", "output",
+      POLLEN_CHAT_OUTPUT_SENTENCE, NULL);
+  g_autoptr (GPtrArray) outs = NULL;
+
+  push_text (&t, "Whole.", 2 * GST_SECOND, 20 * GST_SECOND);
+  push_eos_and_wait (&t);
+  outs = recorder_buffers (t.rec);
+  fail_unless (outs->len >= 4);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[0]), 2 * GST_SECOND);
   chat_free (&t);
 }
 
@@ -850,6 +873,7 @@ pollenchat_suite (void)
   tcase_add_test (tc, test_skip_failed_gap);
   tcase_add_test (tc, test_skip_failed_stream_error);
   tcase_add_test (tc, test_empty_stream_is_an_error);
+  tcase_add_test (tc, test_json_answer_to_stream_request);
   tcase_add_test (tc, test_state_change_during_hung_request);
   tcase_add_test (tc, test_untimed_text_one_error);
   tcase_add_test (tc, test_latency_before_data);
