@@ -450,17 +450,20 @@ GST_START_TEST (test_first_sentence_before_stream_ends)
   g_autofree gchar *second_text = NULL;
   gint64 before;
 
-  pollen_emulator_push (t.emulator, CHAT_PATH, slow_stream (MS (400)));
+  /* the second sentence needs two more pieces: 3 s later */
+  pollen_emulator_push (t.emulator, CHAT_PATH, slow_stream (1500));
   before = g_get_monotonic_time ();
   push_text (&t, "Go.", 0, 10 * GST_SECOND);
   fail_unless (recorder_wait_buffers (t.rec, 1));
   /* the rest of the stream is still on its way */
-  fail_unless (ELAPSED_MS (before) < MS (400), "%" G_GINT64_FORMAT " ms",
-      ELAPSED_MS (before));
   fail_unless_equals_int (recorder_count_buffers (t.rec), 1);
+  fail_unless (ELAPSED_MS (before) < 1500, "%" G_GINT64_FORMAT " ms",
+      ELAPSED_MS (before));
+  GST_INFO ("first sentence out after %" G_GINT64_FORMAT " ms",
+      ELAPSED_MS (before));
 
   push_eos_and_wait (&t);
-  fail_unless (ELAPSED_MS (before) >= 700);
+  fail_unless (ELAPSED_MS (before) >= 3000);
   outs = recorder_buffers (t.rec);
   fail_unless_equals_int (outs->len, 2);
   first_text = buffer_text (outs->pdata[0]);
@@ -533,16 +536,18 @@ GST_START_TEST (test_order_with_several_in_flight)
   const gchar *texts[] = { "Alpha.", "Bravo.", "Charlie." };
   Chat t = chat_new ("max-in-flight", 3, NULL);
   g_autoptr (GPtrArray) outs = NULL;
-  gint64 before;
+  g_autoptr (PollenEmulatorRequest) third = NULL;
   guint i;
 
-  pollen_emulator_set_generation_time (t.emulator, MS (600));
-  before = g_get_monotonic_time ();
+  /* each answer takes a second: the third request arriving before any
+   * reply went out means they run at once */
+  pollen_emulator_set_generation_time (t.emulator, 1000);
   for (i = 0; i < 3; i++)
     push_text (&t, texts[i], i * GST_SECOND, GST_SECOND);
+  third = pollen_emulator_wait_request (t.emulator, 2, MS (5000));
+  fail_unless (third != NULL);
+  fail_unless_equals_int (recorder_count_buffers (t.rec), 0);
   push_eos_and_wait (&t);
-  fail_unless (ELAPSED_MS (before) < MS (1500), "%" G_GINT64_FORMAT " ms: "
-      "not in flight at once", ELAPSED_MS (before));
 
   outs = recorder_buffers (t.rec);
   fail_unless_equals_int (outs->len, 3);
