@@ -35,11 +35,14 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse \
- *     ! pollenchat system="Translate into French. Reply with the translation only." \
- *     ! pollentts voice=nova ! audioconvert ! wavenc ! filesink location=fr.wav
- * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! pollenstt language-code=en \
- *     ! pollenchat system="Translate into French. Reply with the translation only." \
- *     output=sentence ! pollentts voice=nova ! audioconvert ! autoaudiosink
+ *     ! pollenchat system="Translate into French." \
+ *     ! pollentts voice=nova ! audioconvert ! wavenc \
+ *     ! filesink location=fr.wav
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample \
+ *     ! pollenstt language-code=en \
+ *     ! pollenchat output=sentence \
+ *         system="Translate into French. Reply with the translation only." \
+ *     ! pollentts voice=nova ! audioconvert ! autoaudiosink
  * gst-launch-1.0 filesrc location=talk.srt ! subparse \
  *     ! pollenchat system="Summarise in five words." history-size=3 \
  *     ! fakesink dump=true
@@ -424,6 +427,8 @@ gst_pollen_chat_gap (GstPollenChat * self, ChatEntry * entry)
     return GST_FLOW_OK;
   if (GST_CLOCK_TIME_IS_VALID (entry->duration))
     duration = entry->pts + entry->duration - entry->next;
+  if (duration == 0)
+    return GST_FLOW_OK;
   return gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
       gst_event_new_gap (entry->next, duration));
 }
