@@ -21,11 +21,12 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollensrc, plugin);
   ret |= GST_ELEMENT_REGISTER (pollentts, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenchat, plugin);
 
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, pollen,
     "Pollinations generation API (gen.pollinations.ai): pictures, video, "
-    "speech, music, transcription", plugin_init, PACKAGE_VERSION,
+    "speech, music, transcription, chat", plugin_init, PACKAGE_VERSION,
     GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -50,6 +50,7 @@ typedef struct
   guint max_in_flight;
   guint latency_ms;
   gboolean skip_failed;
+  gboolean serial;              /* gst_pollen_filter_set_serial() */
 
   /* READY→PAUSED until PAUSED→READY; read-only in between */
   PollenSettings run_settings;
@@ -317,6 +318,10 @@ gst_pollen_filter_sink_event (GstPad * pad, GstObject * parent,
       return ok;
     }
     case GST_EVENT_STREAM_START:
+      /* a subclass forgets what belonged to the stream before (a chat's
+       * history) */
+      if (klass->sink_event)
+        klass->sink_event (self, event);
       /* not tied to a time: stored at once, it goes before anything */
       gst_pad_store_sticky_event (PRIV (self)->srcpad, event);
       gst_event_unref (event);
@@ -641,6 +646,21 @@ gst_pollen_filter_get_client (GstPollenFilter * filter)
   return PRIV (filter)->client;
 }
 
+/**
+ * gst_pollen_filter_set_serial:
+ *
+ * Any thread, without the object lock: whether this instance runs one job
+ * at a time, each after the one before finished, like a class that sets
+ * @serial (pollenchat with history). Used from the next READY→PAUSED.
+ */
+void
+gst_pollen_filter_set_serial (GstPollenFilter * filter, gboolean serial)
+{
+  GST_OBJECT_LOCK (filter);
+  PRIV (filter)->serial = serial;
+  GST_OBJECT_UNLOCK (filter);
+}
+
 /* The latency property, read now (it may change while PLAYING). */
 GstClockTime
 gst_pollen_filter_get_latency (GstPollenFilter * filter)
@@ -698,7 +718,7 @@ gst_pollen_filter_start (GstPollenFilter * self)
 
   GST_OBJECT_LOCK (self);
   pollen_settings_copy (&priv->run_settings, &priv->settings);
-  max_in_flight = klass->serial ? 1 : priv->max_in_flight;
+  max_in_flight = klass->serial || priv->serial ? 1 : priv->max_in_flight;
   GST_OBJECT_UNLOCK (self);
 
   priv->client = pollen_settings_create_client (GST_ELEMENT (self),

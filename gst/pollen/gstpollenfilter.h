@@ -128,7 +128,10 @@ struct _GstPollenFilterClass
    * sink_event: (optional)
    * Sink thread, for each serialized event (SEGMENT, GAP, EOS, …) before
    * the base queues it behind the jobs submitted so far: a subclass that
-   * gathers input submits what it holds here. Does not take @event.
+   * gathers input submits what it holds here. Also called for
+   * STREAM_START, which the base then stores at once (its return is
+   * ignored): a subclass forgets what belonged to the stream before.
+   * Does not take @event.
    */
   GstFlowReturn (*sink_event) (GstPollenFilter * filter, GstEvent * event);
   /**
@@ -204,6 +207,9 @@ GstPad *           gst_pollen_filter_get_srcpad (GstPollenFilter * filter);
 const PollenSettings * gst_pollen_filter_get_settings (GstPollenFilter * filter);
 PollenClient *     gst_pollen_filter_get_client (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_latency (GstPollenFilter * filter);
+
+void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
+                                                 gboolean serial);
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
