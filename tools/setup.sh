@@ -8,7 +8,7 @@ PACKAGES="meson ninja-build pkg-config gcc
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libsoup-3.0-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-plugins-base-apps"
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-base-apps gstreamer1.0-x"
 
 missing=""
 for p in $PACKAGES; do

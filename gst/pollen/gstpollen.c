@@ -21,6 +21,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollensrc, plugin);
   ret |= GST_ELEMENT_REGISTER (pollentts, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
 
   return ret;
 }
