@@ -159,6 +159,7 @@ struct _GstPollenVision
   const Frame *span_frame;      /* the frame whose span is open, or NULL */
   GstClockTime span_start;
   GstClockTime span_end;
+  gboolean span_has_text;
 
   /* under self->lock: the PTS of each submitted frame not yet pushed */
   GMutex lock;
@@ -614,6 +615,7 @@ gst_pollen_vision_open_span (GstPollenVision * self, const Frame * frame)
   if (self->span_frame == frame)
     return;
   self->span_frame = frame;
+  self->span_has_text = FALSE;
   self->span_start = frame->pts;
   self->span_end = frame->pts + self->config.interval;
   if (GST_CLOCK_TIME_IS_VALID (next))
@@ -641,18 +643,20 @@ gst_pollen_vision_push_text (GstPollenVision * self, const Frame * frame,
   GST_DEBUG_OBJECT (self, "text at %" GST_TIME_FORMAT " for %"
       GST_TIME_FORMAT ": %s", GST_TIME_ARGS (self->span_start),
       GST_TIME_ARGS (self->span_end - self->span_start), text);
-  self->out_position = self->span_start;
+  self->out_position = self->span_end;
+  self->span_has_text = TRUE;
   return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
           (self)), buffer);
 }
 
-/* Closes @frame's span: downstream hears nothing more before its end. */
+/* Closes @frame's span: downstream hears nothing more before its end (a
+ * GAP when it had no text: an empty reply, or a failure skipped). */
 static void
 gst_pollen_vision_close_span (GstPollenVision * self, const Frame * frame)
 {
   gst_pollen_vision_open_span (self, frame);
-  if (self->out_position < self->span_end)
-    self->out_position = self->span_end;
+  if (!self->span_has_text)
+    gst_pollen_vision_push_gap_until (self, self->span_end);
   self->span_frame = NULL;
 }
 
@@ -680,11 +684,7 @@ gst_pollen_vision_handle_done (GstPollenFilter * filter, gpointer data)
 static GstFlowReturn
 gst_pollen_vision_fill (GstPollenFilter * filter, gpointer data)
 {
-  GstPollenVision *self = GST_POLLEN_VISION (filter);
-
-  gst_pollen_vision_open_span (self, data);
-  gst_pollen_vision_push_gap_until (self, self->span_end);
-  gst_pollen_vision_close_span (self, data);
+  gst_pollen_vision_close_span (GST_POLLEN_VISION (filter), data);
   return GST_FLOW_OK;
 }
 

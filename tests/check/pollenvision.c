@@ -427,6 +427,61 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
 
 GST_END_TEST;
 
+/* ---- flush and state changes ---- */
+
+static void
+start_hung_request (PollenTestHarness * t)
+{
+  PollenEmulatorResponse *hang = pollen_emulator_response_new_json (200,
+      "{}");
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+
+  hang->hang = TRUE;
+  pollen_emulator_push (t->emulator, PATH, hang);
+  push_colour (t, &RED, 0, FRAME);
+  request = pollen_emulator_wait_request (t->emulator, 0,
+      POLLEN_TEST_MS (10000));
+  fail_unless (request != NULL);
+}
+
+GST_START_TEST (test_stop_during_hung_request)
+{
+  PollenTestHarness t = harness_new ("timeout", 30, NULL);
+  gint64 started;
+
+  start_hung_request (&t);
+  started = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (t.element, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_get_monotonic_time () - started < G_TIME_SPAN_SECOND);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* A flush drops the hung description; the next frame is described. */
+GST_START_TEST (test_flush_cancels_and_starts_over)
+{
+  PollenTestHarness t = harness_new ("timeout", 30, "interval", 1.0, NULL);
+  g_autoptr (GPtrArray) out = NULL;
+  GstSegment segment;
+
+  start_hung_request (&t);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_flush_stop (TRUE)));
+  pollen_test_recorder_clear (t.rec);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  push_colour (&t, &BLUE, 0, FRAME);
+  finish (&t);
+  out = texts (&t);
+  fail_unless_equals_int (out->len, 1);
+  assert_text (out->pdata[0], 0, GST_SECOND, "mostly blue");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 /* ---- failures ---- */
 
 GST_START_TEST (test_error_stops)
@@ -552,6 +607,8 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_scene_change);
   tcase_add_test (tc, test_sentence_output);
   tcase_add_test (tc, test_live_slow_server_never_delays_video);
+  tcase_add_test (tc, test_stop_during_hung_request);
+  tcase_add_test (tc, test_flush_cancels_and_starts_over);
   tcase_add_test (tc, test_error_stops);
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_untimed_video_one_error);
