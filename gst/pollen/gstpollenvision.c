@@ -605,6 +605,29 @@ gst_pollen_vision_push_gap_until (GstPollenVision * self, GstClockTime until)
   self->out_position = until;
 }
 
+/* Downstream was already told that nothing comes before out_position (the
+ * text before lasted longer, or live, a GAP at the deadline): @frame's
+ * text starts there, with a warning when live. */
+static void
+gst_pollen_vision_shift_span (GstPollenVision * self, const Frame * frame)
+{
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  GstClockTime late_by = self->out_position - self->span_start;
+
+  GST_DEBUG_OBJECT (self, "the text for %" GST_TIME_FORMAT " is %"
+      GST_TIME_FORMAT " late", GST_TIME_ARGS (frame->pts),
+      GST_TIME_ARGS (late_by));
+  self->span_start = self->out_position;
+  self->span_end = MAX (self->span_end, self->span_start + GST_MSECOND);
+  if (gst_pollen_filter_is_live (filter))
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The description of the frame at %" GST_TIME_FORMAT " came %"
+            G_GUINT64_FORMAT " ms too late and was shifted; raise the "
+            "latency property (now %u ms).", GST_TIME_ARGS (frame->pts),
+            late_by / GST_MSECOND, (guint) (gst_pollen_filter_get_latency
+                (filter) / GST_MSECOND)), (NULL));
+}
+
 /* The span of @frame's text: from its PTS (or where the text before ended)
  * until the next frame's, at most one interval. */
 static void
@@ -621,12 +644,8 @@ gst_pollen_vision_open_span (GstPollenVision * self, const Frame * frame)
   if (GST_CLOCK_TIME_IS_VALID (next))
     self->span_end = MIN (self->span_end, next);
   if (GST_CLOCK_TIME_IS_VALID (self->out_position) &&
-      self->span_start < self->out_position) {
-    GST_DEBUG_OBJECT (self, "the text for %" GST_TIME_FORMAT " is late",
-        GST_TIME_ARGS (frame->pts));
-    self->span_start = self->out_position;
-    self->span_end = MAX (self->span_end, self->span_start + GST_MSECOND);
-  }
+      self->span_start < self->out_position)
+    gst_pollen_vision_shift_span (self, frame);
   gst_pollen_vision_push_gap_until (self, self->span_start);
 }
 

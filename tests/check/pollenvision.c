@@ -408,8 +408,9 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
   fail_unless_equals_int (shown, 75);
   fail_unless_equals_int (pace.frames, 75);
-  /* 40 ms apart; a blocked chain would show as a 1.5 s gap */
-  fail_unless (pace.max_gap < POLLEN_TEST_MS (400) * 1000,
+  /* 40 ms apart (with room for a busy machine); a chain that waited for
+   * the server would show as a 1.5 s gap */
+  fail_unless (pace.max_gap < POLLEN_TEST_MS (1000) * 1000,
       "the source waited %" G_GINT64_FORMAT " µs", pace.max_gap);
   /* 15 frames were due in 3 s; one request at a time could take 2 or 3 */
   i = pollen_emulator_get_request_count (emulator);
