@@ -366,6 +366,18 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Scripts a whole (not streamed) reply that comes after @delay_ms. */
+static void
+push_slow_reply (PollenEmulator * emulator, guint delay_ms)
+{
+  PollenEmulatorResponse *r = pollen_emulator_response_new_json (200,
+      "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+      "\"content\":\"A red wall.\"},\"finish_reason\":\"stop\"}]}");
+
+  r->delay_ms = delay_ms;
+  pollen_emulator_push (emulator, PATH, r);
+}
+
 /* A live camera, a tee, and pollenvision straight on a branch (no queue)
  * with a server that takes 1.5 s: every frame reaches the video sink, the
  * source never waits for the element, and due frames are skipped rather
@@ -388,14 +400,8 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
   guint i;
   g_autoptr (GstMessage) end = NULL;
 
-  for (i = 0; i < 10; i++) {
-    PollenEmulatorResponse *r = pollen_emulator_response_new_json (200,
-        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        "\"content\":\"A red wall.\"},\"finish_reason\":\"stop\"}]}");
-
-    r->delay_ms = 1500;
-    pollen_emulator_push (emulator, PATH, r);
-  }
+  for (i = 0; i < 10; i++)
+    push_slow_reply (emulator, 1500);
   g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
       "api-key", POLLEN_TEST_KEY, NULL);
   g_mutex_init (&pace.lock);
@@ -421,6 +427,52 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
   gst_object_unref (vs_sink);
   gst_object_unref (tee);
   gst_object_unref (vs);
+  gst_object_unref (vision);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Live with latency=0: each description comes after its deadline, so it
+ * is shifted and a warning says to raise latency. */
+GST_START_TEST (test_live_late_description_warns)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = gst_parse_launch ("videotestsrc is-live=true "
+      "num-buffers=25 ! video/x-raw,width=160,height=120,framerate=25/1 "
+      "! tee name=t ! queue ! fakesink sync=true t. ! pollenvision name=v "
+      "interval=0.4 latency=0 ! fakesink sync=true", NULL);
+  GstElement *vision = gst_bin_get_by_name (GST_BIN (pipeline), "v");
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *message;
+  guint i, warnings = 0;
+
+  for (i = 0; i < 5; i++)
+    push_slow_reply (emulator, 300);
+  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while ((message = gst_bus_timed_pop_filtered (bus, POLLEN_TEST_WAIT,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+    GstMessageType type = GST_MESSAGE_TYPE (message);
+    g_autoptr (GError) error = NULL;
+
+    if (type == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (message, &error, NULL);
+      fail_unless (strstr (error->message, "raise the latency property "
+              "(now 0 ms)") != NULL, "%s", error->message);
+      warnings++;
+    }
+    gst_message_unref (message);
+    fail_if (type == GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (warnings >= 1);
+
+  gst_object_unref (bus);
   gst_object_unref (vision);
   gst_object_unref (pipeline);
   pollen_emulator_free (emulator);
@@ -608,6 +660,7 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_scene_change);
   tcase_add_test (tc, test_sentence_output);
   tcase_add_test (tc, test_live_slow_server_never_delays_video);
+  tcase_add_test (tc, test_live_late_description_warns);
   tcase_add_test (tc, test_stop_during_hung_request);
   tcase_add_test (tc, test_flush_cancels_and_starts_over);
   tcase_add_test (tc, test_error_stops);
