@@ -22,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollentts, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenchat, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
 
   return ret;
 }

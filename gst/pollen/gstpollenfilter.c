@@ -156,10 +156,24 @@ gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
     filter_job_free (fjob);
     return ret;
   }
-  if (pollen_jobs_submit (priv->jobs, fjob))
+  if (pollen_jobs_submit_full (priv->jobs, fjob, !fjob->event ||
+          !GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking))
     return GST_FLOW_OK;
   ret = gst_pollen_filter_get_srcresult (self);
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
+}
+
+/**
+ * gst_pollen_filter_get_pending:
+ *
+ * Any thread: how many jobs and events run or wait for the src task now;
+ * a subclass that must not block submits only while this is below
+ * max-in-flight.
+ */
+guint
+gst_pollen_filter_get_pending (GstPollenFilter * filter)
+{
+  return pollen_jobs_get_pending (PRIV (filter)->jobs);
 }
 
 /**

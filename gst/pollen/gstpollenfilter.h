@@ -97,6 +97,11 @@ struct _GstPollenFilterClass
   gboolean serial;              /* one job at a time, each after the one
                                  * before finished: for a job that needs the
                                  * previous result (a chat's history) */
+  gboolean nonblocking;         /* serialized events never wait: they
+                                 * queue past max-in-flight; a subclass that
+                                 * must not block checks
+                                 * gst_pollen_filter_get_pending() before
+                                 * it submits (pollenvision, a tee branch) */
   GDestroyNotify data_free;     /* frees what chain submits */
   GDestroyNotify item_free;     /* frees what run_job emits */
 
@@ -213,6 +218,7 @@ void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
+guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
 GstFlowReturn      gst_pollen_filter_push_event (GstPollenFilter * filter,

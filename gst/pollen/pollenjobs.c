@@ -137,10 +137,23 @@ pollen_jobs_free (PollenJobs * jobs)
 gboolean
 pollen_jobs_submit (PollenJobs * jobs, gpointer data)
 {
+  return pollen_jobs_submit_full (jobs, data, TRUE);
+}
+
+/**
+ * pollen_jobs_submit_full:
+ * @wait: block while max-in-flight jobs are pending (pollen_jobs_submit());
+ *   %FALSE queues at once, past the limit (an event, or a caller that
+ *   checked pollen_jobs_get_pending() itself)
+ */
+gboolean
+pollen_jobs_submit_full (PollenJobs * jobs, gpointer data, gboolean wait)
+{
   PollenJob *job;
 
   g_mutex_lock (&jobs->lock);
-  while (!jobs->flushing && jobs->queue.length >= jobs->max_in_flight)
+  while (wait && !jobs->flushing &&
+      jobs->queue.length >= jobs->max_in_flight)
     g_cond_wait (&jobs->cond, &jobs->lock);
   if (jobs->flushing) {
     g_mutex_unlock (&jobs->lock);
@@ -275,4 +288,20 @@ pollen_jobs_set_flushing (PollenJobs * jobs, gboolean flushing)
     g_cancellable_cancel (job->cancellable);
     pollen_job_unref (job);
   }
+}
+
+/**
+ * pollen_jobs_get_pending:
+ *
+ * Returns: how many jobs run or wait for the consumer now.
+ */
+guint
+pollen_jobs_get_pending (PollenJobs * jobs)
+{
+  guint pending;
+
+  g_mutex_lock (&jobs->lock);
+  pending = jobs->queue.length;
+  g_mutex_unlock (&jobs->lock);
+  return pending;
 }

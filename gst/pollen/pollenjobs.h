@@ -44,6 +44,9 @@ PollenJobs *   pollen_jobs_new (guint max_in_flight, PollenJobFunc func,
                                 GDestroyNotify item_free);
 void           pollen_jobs_free (PollenJobs * jobs);
 gboolean       pollen_jobs_submit (PollenJobs * jobs, gpointer data);
+gboolean       pollen_jobs_submit_full (PollenJobs * jobs, gpointer data,
+                                        gboolean wait);
+guint          pollen_jobs_get_pending (PollenJobs * jobs);
 PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gint64 end_time,
                                  gpointer * data, gpointer * item,
                                  GError ** error);

@@ -1,0 +1,1040 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-pollenvision
+ * @title: pollenvision
+ *
+ * Describes what is on screen with the Pollinations API (`POST
+ * /v1/chat/completions` with an `image_url` part, OpenAI compatible) and
+ * pushes the descriptions as timed text.
+ *
+ * Every #GstPollenVision:interval seconds of stream time the element takes
+ * the frame at that time, and with #GstPollenVision:scene-threshold also a
+ * frame whose picture changed that much since the last one described (at
+ * most once per #GstPollenVision:min-interval). A worker thread scales it
+ * so that its long side is at most #GstPollenVision:max-size pixels, encodes
+ * it as JPEG and sends it as a data URI next to #GstPollenVision:prompt.
+ * The reply goes out with the frame's PTS, lasting until the next
+ * description or one interval.
+ *
+ * The streaming thread only keeps a reference to the sampled frame; the
+ * frames in between cost nothing (a 16x16 luma thumbnail each when scene
+ * detection is on). With a live source the element never waits: while
+ * max-in-flight descriptions are pending, due frames are skipped and the
+ * next frame after one finishes is taken instead, so it can hang off a
+ * `tee` without delaying the video. With recorded input it waits instead,
+ * so that every interval is described.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! tee name=t ! queue ! autovideosink \
+ *     t. ! pollenvision interval=10 ! fakesink dump=true
+ * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! videoconvert \
+ *     ! tee name=t ! queue max-size-buffers=0 max-size-time=20000000000 \
+ *     max-size-bytes=0 ! textoverlay name=ov ! videoconvert ! autovideosink \
+ *     t. ! queue ! pollenvision interval=3 scene-threshold=0.2 ! ov.text_sink
+ * ]|
+ */
+
+/* A GstPollenFilter: the sink thread picks frames and submits them;
+ * workers encode and describe them; the src task pushes the descriptions
+ * in order.
+ *
+ * Lock order: GST_OBJECT_LOCK (properties) and self->lock (the times of the
+ * submitted frames) are leaves, never held together nor while calling into
+ * the base or pushing. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstpollenvision.h"
+#include "gstpollenelements.h"
+#include "pollenchatrequest.h"
+#include "pollentext.h"
+
+#include <gst/video/video.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_pollen_vision_debug);
+#define GST_CAT_DEFAULT gst_pollen_vision_debug
+
+#define DEFAULT_MODEL POLLEN_CHAT_DEFAULT_MODEL
+#define DEFAULT_TIMEOUT 60
+#define DEFAULT_PROMPT "Describe what is in this picture in one or two " \
+  "short sentences."
+#define DEFAULT_INTERVAL 5.0
+#define DEFAULT_MAX_SIZE 512
+#define DEFAULT_DETAIL GST_POLLEN_VISION_DETAIL_AUTO
+#define DEFAULT_OUTPUT POLLEN_CHAT_OUTPUT_REPLY
+#define DEFAULT_SCENE_THRESHOLD 0.0
+#define DEFAULT_MIN_INTERVAL 1.0
+#define DEFAULT_LATENCY 5000
+#define DEFAULT_MAX_IN_FLIGHT 2
+
+#define THUMB_SIDE 16           /* scene detection: a 16x16 luma thumbnail */
+#define ENCODE_TIMEOUT (10 * GST_SECOND)
+
+#define VIDEO_FORMATS "{ I420, YV12, NV12, NV21, Y42B, Y444, YUY2, UYVY, " \
+  "GRAY8, RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR }"
+
+enum
+{
+  PROP_PROMPT = POLLEN_FILTER_PROP_LAST,
+  PROP_SYSTEM,
+  PROP_INTERVAL,
+  PROP_MAX_SIZE,
+  PROP_DETAIL,
+  PROP_OUTPUT,
+  PROP_SCENE_THRESHOLD,
+  PROP_MIN_INTERVAL,
+};
+
+/* The settings a run uses, copied from the properties in READY→PAUSED and
+ * read-only while streaming, so every thread may read them unlocked. */
+typedef struct
+{
+  const gchar *model;           /* in the base's snapshot */
+  gchar *prompt;
+  gchar *system;
+  GstClockTime interval;
+  guint max_size;
+  GstPollenVisionDetail detail;
+  PollenChatOutput output;
+  gdouble scene_threshold;      /* 0: off */
+  GstClockTime min_interval;
+  guint max_in_flight;
+} Config;
+
+/* A sampled frame to describe: a job. */
+typedef struct
+{
+  GstSample *sample;            /* the frame, referenced, not copied */
+  GstClockTime pts;
+  gboolean scene;               /* taken for a scene change */
+  gchar *text;                  /* the reply (output=reply), by the worker */
+} Frame;
+
+/* What the worker's delta callback needs (output=sentence). */
+typedef struct
+{
+  PollenJob *job;
+  PollenSentences *sentences;
+} Delta;
+
+struct _GstPollenVision
+{
+  GstPollenFilter parent;
+
+  /* properties, under GST_OBJECT_LOCK; copied into config at READY→PAUSED */
+  gchar *prompt;
+  gchar *system;
+  gdouble interval;
+  guint max_size;
+  GstPollenVisionDetail detail;
+  PollenChatOutput output;
+  gdouble scene_threshold;
+  gdouble min_interval;
+
+  /* READY→PAUSED until PAUSED→READY, read-only in between */
+  Config config;
+
+  /* sink pad streaming thread */
+  GstVideoInfo info;
+  GstCaps *caps;                /* NULL until set_caps */
+  gboolean live;                /* never wait in submit */
+  GstClockTime next_due;        /* the next interval sample, or NONE */
+  GstClockTime last_sample;     /* the latest frame taken, or NONE */
+  guint8 thumb[THUMB_SIDE * THUMB_SIDE];        /* of last_sample */
+
+  /* source pad task */
+  GstClockTime out_position;    /* downstream was told everything before */
+  const Frame *span_frame;      /* the frame whose span is open, or NULL */
+  GstClockTime span_start;
+  GstClockTime span_end;
+  gboolean span_has_text;
+
+  /* under self->lock: the PTS of each submitted frame not yet pushed */
+  GMutex lock;
+  GArray *sampled;
+};
+
+#define gst_pollen_vision_parent_class parent_class
+G_DEFINE_TYPE (GstPollenVision, gst_pollen_vision, GST_TYPE_POLLEN_FILTER);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollenvision, "pollenvision",
+    GST_RANK_NONE, GST_TYPE_POLLEN_VISION, pollen_element_init ());
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=(string)utf8"));
+
+#define GST_TYPE_POLLEN_VISION_DETAIL (gst_pollen_vision_detail_get_type ())
+static GType
+gst_pollen_vision_detail_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_POLLEN_VISION_DETAIL_AUTO, "The model decides (not sent)", "auto"},
+    {GST_POLLEN_VISION_DETAIL_LOW, "A low-resolution look, cheaper", "low"},
+    {GST_POLLEN_VISION_DETAIL_HIGH, "A high-resolution look", "high"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstPollenVisionDetail", values));
+  return type;
+}
+
+/* ---- frames ---- */
+
+static Frame *
+frame_new (GstBuffer * buffer, GstCaps * caps, gboolean scene)
+{
+  Frame *frame = g_new0 (Frame, 1);
+
+  frame->sample = gst_sample_new (buffer, caps, NULL, NULL);
+  frame->pts = GST_BUFFER_PTS (buffer);
+  frame->scene = scene;
+  return frame;
+}
+
+static void
+frame_free (Frame * frame)
+{
+  gst_sample_unref (frame->sample);
+  g_free (frame->text);
+  g_free (frame);
+}
+
+static void
+config_clear (Config * config)
+{
+  g_clear_pointer (&config->prompt, g_free);
+  g_clear_pointer (&config->system, g_free);
+}
+
+static GstClockTime
+seconds_to_time (gdouble seconds)
+{
+  return (GstClockTime) (seconds * GST_SECOND + 0.5);
+}
+
+static void
+gst_pollen_vision_snapshot_config (GstPollenVision * self)
+{
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  Config *config = &self->config;
+
+  config_clear (config);
+  config->model = gst_pollen_filter_get_settings (filter)->model;
+  g_object_get (self, "max-in-flight", &config->max_in_flight, NULL);
+  GST_OBJECT_LOCK (self);
+  config->prompt = g_strdup (self->prompt);
+  config->system = g_strdup (self->system);
+  config->interval = seconds_to_time (self->interval);
+  config->max_size = self->max_size;
+  config->detail = self->detail;
+  config->output = self->output;
+  config->scene_threshold = self->scene_threshold;
+  config->min_interval = seconds_to_time (self->min_interval);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- the sink side: which frames to describe ---- */
+
+/* One 8-bit component of the pixel at @x, @y (in luma coordinates). */
+static guint
+frame_component (const GstVideoFrame * vf, guint c, guint x, guint y)
+{
+  const GstVideoFormatInfo *finfo = vf->info.finfo;
+  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (vf, c);
+  guint cx = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, c, x);
+  guint cy = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c, y);
+
+  return data[cy * GST_VIDEO_FRAME_COMP_STRIDE (vf, c) +
+      cx * GST_VIDEO_FRAME_COMP_PSTRIDE (vf, c)];
+}
+
+static guint8
+frame_luma (const GstVideoFrame * vf, guint x, guint y)
+{
+  if (!GST_VIDEO_FORMAT_INFO_IS_RGB (vf->info.finfo))
+    return frame_component (vf, 0, x, y);
+  return (77 * frame_component (vf, 0, x, y) +
+      150 * frame_component (vf, 1, x, y) +
+      29 * frame_component (vf, 2, x, y)) >> 8;
+}
+
+/* A THUMB_SIDE² luma thumbnail of @buffer by point sampling: 256 reads,
+ * cheap enough for every frame in the streaming thread. */
+static gboolean
+gst_pollen_vision_thumbnail (GstPollenVision * self, GstBuffer * buffer,
+    guint8 * thumb)
+{
+  GstVideoFrame vf;
+  guint w = GST_VIDEO_INFO_WIDTH (&self->info);
+  guint h = GST_VIDEO_INFO_HEIGHT (&self->info);
+  guint i, j;
+
+  if (!gst_video_frame_map (&vf, &self->info, buffer, GST_MAP_READ))
+    return FALSE;
+  for (j = 0; j < THUMB_SIDE; j++)
+    for (i = 0; i < THUMB_SIDE; i++)
+      thumb[j * THUMB_SIDE + i] = frame_luma (&vf,
+          (2 * i + 1) * w / (2 * THUMB_SIDE),
+          (2 * j + 1) * h / (2 * THUMB_SIDE));
+  gst_video_frame_unmap (&vf);
+  return TRUE;
+}
+
+/* The mean absolute luma difference of @buffer to the last frame taken,
+ * 0 (the same) to 1 (black to white). */
+static gdouble
+gst_pollen_vision_scene_change (GstPollenVision * self, GstBuffer * buffer)
+{
+  guint8 thumb[THUMB_SIDE * THUMB_SIDE];
+  guint64 sum = 0;
+  guint i;
+
+  if (!gst_pollen_vision_thumbnail (self, buffer, thumb))
+    return 0.0;
+  for (i = 0; i < G_N_ELEMENTS (thumb); i++)
+    sum += ABS ((gint) thumb[i] - (gint) self->thumb[i]);
+  return sum / (255.0 * G_N_ELEMENTS (thumb));
+}
+
+/* Whether the frame at @pts is to be described: the interval is up, or the
+ * picture changed by more than scene-threshold (then *@scene). */
+static gboolean
+gst_pollen_vision_is_due (GstPollenVision * self, GstBuffer * buffer,
+    GstClockTime pts, gboolean * scene)
+{
+  const Config *config = &self->config;
+  gdouble change;
+
+  *scene = FALSE;
+  if (!GST_CLOCK_TIME_IS_VALID (self->next_due) || pts >= self->next_due)
+    return TRUE;
+  if (config->scene_threshold <= 0.0 ||
+      pts < self->last_sample + config->min_interval)
+    return FALSE;
+  change = gst_pollen_vision_scene_change (self, buffer);
+  *scene = change > config->scene_threshold;
+  if (*scene)
+    GST_DEBUG_OBJECT (self, "scene change %.3f at %" GST_TIME_FORMAT, change,
+        GST_TIME_ARGS (pts));
+  return *scene;
+}
+
+/* Takes @buffer: submits its frame and starts the next interval. */
+static GstFlowReturn
+gst_pollen_vision_take (GstPollenVision * self, GstBuffer * buffer,
+    gboolean scene)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  Frame *frame;
+
+  if (self->config.scene_threshold > 0.0)
+    gst_pollen_vision_thumbnail (self, buffer, self->thumb);
+  self->last_sample = pts;
+  self->next_due = pts + self->config.interval;
+  frame = frame_new (buffer, self->caps, scene);
+  gst_buffer_unref (buffer);
+
+  GST_DEBUG_OBJECT (self, "describing the frame at %" GST_TIME_FORMAT "%s",
+      GST_TIME_ARGS (pts), scene ? " (scene change)" : "");
+  g_mutex_lock (&self->lock);
+  g_array_append_val (self->sampled, pts);
+  g_mutex_unlock (&self->lock);
+  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), frame);
+}
+
+/* GstPollenFilter::chain: keeps a reference to a due frame and drops the
+ * others. Live, it never waits: while max-in-flight descriptions are
+ * pending a due frame is skipped, and the next one is taken instead. */
+static GstFlowReturn
+gst_pollen_vision_chain (GstPollenFilter * filter, GstBuffer * buffer)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  gboolean scene;
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts) || !self->caps ||
+      !gst_pollen_vision_is_due (self, buffer, pts, &scene)) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+  if (self->live &&
+      gst_pollen_filter_get_pending (filter) >= self->config.max_in_flight) {
+    GST_LOG_OBJECT (self, "busy: skipping the frame at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (pts));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+  return gst_pollen_vision_take (self, buffer, scene);
+}
+
+static void
+gst_pollen_vision_store_src_caps (GstPollenVision * self)
+{
+  GstPad *srcpad = gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER (self));
+  g_autoptr (GstCaps) text_caps = NULL;
+  GstEvent *event;
+
+  if (gst_pad_has_current_caps (srcpad))
+    return;
+  text_caps = gst_static_pad_template_get_caps (&src_template);
+  event = gst_event_new_caps (text_caps);
+  gst_pad_store_sticky_event (srcpad, event);
+  gst_event_unref (event);
+}
+
+static gboolean
+gst_pollen_vision_set_caps (GstPollenFilter * filter, GstCaps * caps)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+
+  if (!gst_video_info_from_caps (&self->info, caps)) {
+    GST_WARNING_OBJECT (self, "unusable caps %" GST_PTR_FORMAT, caps);
+    return FALSE;
+  }
+  gst_caps_replace (&self->caps, caps);
+  /* new caps: the next frame is described at once */
+  self->next_due = GST_CLOCK_TIME_NONE;
+  gst_pollen_vision_store_src_caps (self);
+  return TRUE;
+}
+
+/* GstPollenFilter::sink_event: a segment says whether upstream is live,
+ * that is whether chain may wait. */
+static GstFlowReturn
+gst_pollen_vision_sink_event (GstPollenFilter * filter, GstEvent * event)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstClockTime min;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+    gst_pollen_filter_query_upstream (filter, &self->live, &min);
+    self->next_due = GST_CLOCK_TIME_NONE;
+    GST_DEBUG_OBJECT (self, "upstream is %slive", self->live ? "" : "not ");
+  }
+  return GST_FLOW_OK;
+}
+
+/* ---- the worker: encode and ask ---- */
+
+/* The size to send: the display size, its long side at most @max_size. */
+static void
+scaled_size (const GstVideoInfo * info, guint max_size, gint * width,
+    gint * height)
+{
+  gint par_n = MAX (GST_VIDEO_INFO_PAR_N (info), 1);
+  gint par_d = MAX (GST_VIDEO_INFO_PAR_D (info), 1);
+  gint w = gst_util_uint64_scale_int_round (GST_VIDEO_INFO_WIDTH (info),
+      par_n, par_d);
+  gint h = GST_VIDEO_INFO_HEIGHT (info);
+  gint longest = MAX (w, h);
+
+  *width = w;
+  *height = h;
+  if (longest <= (gint) max_size)
+    return;
+  *width = MAX (1, gst_util_uint64_scale_int_round (w, max_size, longest));
+  *height = MAX (1, gst_util_uint64_scale_int_round (h, max_size, longest));
+}
+
+/* Worker: the frame scaled and encoded as JPEG by GStreamer's own
+ * converter (videoconvert, videoscale, jpegenc). */
+static GBytes *
+gst_pollen_vision_encode (GstPollenVision * self, const Frame * frame,
+    GError ** error)
+{
+  GstVideoInfo info;
+  GstMapInfo map;
+  GBytes *bytes;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstSample) jpeg = NULL;
+  gint width, height;
+
+  gst_video_info_from_caps (&info, gst_sample_get_caps (frame->sample));
+  scaled_size (&info, self->config.max_size, &width, &height);
+  caps = gst_caps_new_simple ("image/jpeg", "width", G_TYPE_INT, width,
+      "height", G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION,
+      1, 1, NULL);
+  jpeg = gst_video_convert_sample (frame->sample, caps, ENCODE_TIMEOUT, error);
+  if (!jpeg || !gst_buffer_map (gst_sample_get_buffer (jpeg), &map,
+          GST_MAP_READ)) {
+    if (error && !*error)
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+          "Could not encode the frame as JPEG (is jpegenc installed?)");
+    return NULL;
+  }
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (gst_sample_get_buffer (jpeg), &map);
+  GST_LOG_OBJECT (self, "frame at %" GST_TIME_FORMAT ": %dx%d JPEG, %"
+      G_GSIZE_FORMAT " bytes", GST_TIME_ARGS (frame->pts), width, height,
+      g_bytes_get_size (bytes));
+  return bytes;
+}
+
+static PollenRequest *
+gst_pollen_vision_request_new (GstPollenVision * self, GBytes * jpeg)
+{
+  const Config *config = &self->config;
+  PollenChatSettings chat;
+  GEnumValue *detail = g_enum_get_value (g_type_class_peek
+      (GST_TYPE_POLLEN_VISION_DETAIL), config->detail);
+
+  pollen_chat_settings_init (&chat);
+  chat.model = config->model;
+  chat.system = config->system;
+  chat.extra_params =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params;
+  return pollen_chat_request_new (&chat, NULL,
+      pollen_chat_content_new_image (config->prompt, "image/jpeg", jpeg,
+          config->detail == GST_POLLEN_VISION_DETAIL_AUTO ? NULL :
+          detail->value_nick));
+}
+
+/* Worker, output=sentence: each complete sentence goes out at once. */
+static void
+gst_pollen_vision_on_delta (const gchar * text, gpointer user_data)
+{
+  Delta *delta = user_data;
+  GPtrArray *done = pollen_sentences_feed (delta->sentences, text);
+  guint i;
+
+  for (i = 0; i < done->len; i++)
+    pollen_job_emit (delta->job, g_strdup (done->pdata[i]));
+  g_ptr_array_unref (done);
+}
+
+static gboolean
+gst_pollen_vision_ask (GstPollenVision * self, PollenJob * job, Frame * frame,
+    PollenRequest * request, GCancellable * cancellable, GError ** error)
+{
+  PollenClient *client = gst_pollen_filter_get_client (GST_POLLEN_FILTER
+      (self));
+  g_autoptr (PollenSentences) sentences = pollen_sentences_new ();
+  Delta delta = { job, sentences };
+  gboolean by_sentence = self->config.output == POLLEN_CHAT_OUTPUT_SENTENCE;
+  g_autoptr (PollenChatResult) result = pollen_chat_complete (client, request,
+      by_sentence ? gst_pollen_vision_on_delta : NULL, &delta, cancellable,
+      error);
+  gchar *rest;
+
+  if (!result)
+    return FALSE;
+  if (!by_sentence) {
+    frame->text = g_strstrip (g_strdup (result->text));
+    return TRUE;
+  }
+  rest = pollen_sentences_finish (sentences);
+  if (rest && *rest)
+    pollen_job_emit (job, rest);
+  else
+    g_free (rest);
+  return TRUE;
+}
+
+static gboolean
+gst_pollen_vision_run_job (GstPollenFilter * filter, PollenJob * job,
+    gpointer data, GCancellable * cancellable, GError ** error)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  Frame *frame = data;
+  g_autoptr (GBytes) jpeg = gst_pollen_vision_encode (self, frame, error);
+  PollenRequest *request;
+  gboolean ok;
+
+  if (!jpeg)
+    return FALSE;
+  request = gst_pollen_vision_request_new (self, jpeg);
+  ok = gst_pollen_vision_ask (self, job, frame, request, cancellable, error);
+  pollen_request_free (request);
+  return ok;
+}
+
+/* ---- the src side: timed text ---- */
+
+/* The PTS of the frame submitted after the one at @pts, or NONE. */
+static GstClockTime
+gst_pollen_vision_next_sample (GstPollenVision * self, GstClockTime pts)
+{
+  GstClockTime next = GST_CLOCK_TIME_NONE;
+  guint n = 0;
+
+  g_mutex_lock (&self->lock);
+  while (n < self->sampled->len &&
+      g_array_index (self->sampled, GstClockTime, n) <= pts)
+    n++;
+  g_array_remove_range (self->sampled, 0, n);
+  if (self->sampled->len > 0)
+    next = g_array_index (self->sampled, GstClockTime, 0);
+  g_mutex_unlock (&self->lock);
+  return next;
+}
+
+/* Tells downstream that nothing comes before @until. */
+static void
+gst_pollen_vision_push_gap_until (GstPollenVision * self, GstClockTime until)
+{
+  GstClockTime from = self->out_position;
+
+  if (!GST_CLOCK_TIME_IS_VALID (from) || until <= from) {
+    if (!GST_CLOCK_TIME_IS_VALID (from))
+      self->out_position = until;
+    return;
+  }
+  GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (from), GST_TIME_ARGS (until));
+  gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
+      gst_event_new_gap (from, until - from));
+  self->out_position = until;
+}
+
+/* Downstream was already told that nothing comes before out_position (the
+ * text before lasted longer, or live, a GAP at the deadline): @frame's
+ * text starts there, with a warning when live. */
+static void
+gst_pollen_vision_shift_span (GstPollenVision * self, const Frame * frame)
+{
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  GstClockTime late_by = self->out_position - self->span_start;
+
+  GST_DEBUG_OBJECT (self, "the text for %" GST_TIME_FORMAT " is %"
+      GST_TIME_FORMAT " late", GST_TIME_ARGS (frame->pts),
+      GST_TIME_ARGS (late_by));
+  self->span_start = self->out_position;
+  self->span_end = MAX (self->span_end, self->span_start + GST_MSECOND);
+  if (gst_pollen_filter_is_live (filter))
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The description of the frame at %" GST_TIME_FORMAT " came %"
+            G_GUINT64_FORMAT " ms too late and was shifted; raise the "
+            "latency property (now %u ms).", GST_TIME_ARGS (frame->pts),
+            late_by / GST_MSECOND, (guint) (gst_pollen_filter_get_latency
+                (filter) / GST_MSECOND)), (NULL));
+}
+
+/* The span of @frame's text: from its PTS (or where the text before ended)
+ * until the next frame's, at most one interval. */
+static void
+gst_pollen_vision_open_span (GstPollenVision * self, const Frame * frame)
+{
+  GstClockTime next = gst_pollen_vision_next_sample (self, frame->pts);
+
+  if (self->span_frame == frame)
+    return;
+  self->span_frame = frame;
+  self->span_has_text = FALSE;
+  self->span_start = frame->pts;
+  self->span_end = frame->pts + self->config.interval;
+  if (GST_CLOCK_TIME_IS_VALID (next))
+    self->span_end = MIN (self->span_end, next);
+  if (GST_CLOCK_TIME_IS_VALID (self->out_position) &&
+      self->span_start < self->out_position)
+    gst_pollen_vision_shift_span (self, frame);
+  gst_pollen_vision_push_gap_until (self, self->span_start);
+}
+
+static GstFlowReturn
+gst_pollen_vision_push_text (GstPollenVision * self, const Frame * frame,
+    const gchar * text)
+{
+  GstBuffer *buffer;
+
+  gst_pollen_vision_open_span (self, frame);
+  buffer = gst_buffer_new_memdup (text, strlen (text));
+  GST_BUFFER_PTS (buffer) = self->span_start;
+  GST_BUFFER_DURATION (buffer) = self->span_end - self->span_start;
+  GST_DEBUG_OBJECT (self, "text at %" GST_TIME_FORMAT " for %"
+      GST_TIME_FORMAT ": %s", GST_TIME_ARGS (self->span_start),
+      GST_TIME_ARGS (self->span_end - self->span_start), text);
+  self->out_position = self->span_end;
+  self->span_has_text = TRUE;
+  return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
+          (self)), buffer);
+}
+
+/* Closes @frame's span: downstream hears nothing more before its end (a
+ * GAP when it had no text: an empty reply, or a failure skipped). */
+static void
+gst_pollen_vision_close_span (GstPollenVision * self, const Frame * frame)
+{
+  gst_pollen_vision_open_span (self, frame);
+  if (!self->span_has_text)
+    gst_pollen_vision_push_gap_until (self, self->span_end);
+  self->span_frame = NULL;
+}
+
+static GstFlowReturn
+gst_pollen_vision_handle_item (GstPollenFilter * filter, gpointer data,
+    gpointer item)
+{
+  return gst_pollen_vision_push_text (GST_POLLEN_VISION (filter), data, item);
+}
+
+static GstFlowReturn
+gst_pollen_vision_handle_done (GstPollenFilter * filter, gpointer data)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  Frame *frame = data;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (frame->text && *frame->text)
+    ret = gst_pollen_vision_push_text (self, frame, frame->text);
+  gst_pollen_vision_close_span (self, frame);
+  return ret;
+}
+
+/* GstPollenFilter::fill: a GAP over a frame whose description failed. */
+static GstFlowReturn
+gst_pollen_vision_fill (GstPollenFilter * filter, gpointer data)
+{
+  gst_pollen_vision_close_span (GST_POLLEN_VISION (filter), data);
+  return GST_FLOW_OK;
+}
+
+/* GstPollenFilter::src_event: live, GAPs may start at the segment; a GAP
+ * from upstream tells downstream that nothing comes before its end. */
+static GstFlowReturn
+gst_pollen_vision_src_event (GstPollenFilter * filter, GstEvent * event)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstClockTime start, duration;
+  const GstSegment *segment;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      gst_event_parse_segment (event, &segment);
+      self->out_position = gst_pollen_filter_is_live (filter) ?
+          segment->start : GST_CLOCK_TIME_NONE;
+      break;
+    case GST_EVENT_GAP:
+      gst_event_parse_gap (event, &start, &duration);
+      gst_event_unref (event);
+      if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
+        self->out_position = start;
+      if (GST_CLOCK_TIME_IS_VALID (duration))
+        gst_pollen_vision_push_gap_until (self, start + duration);
+      return GST_FLOW_OK;
+    default:
+      break;
+  }
+  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
+}
+
+/* GstPollenFilter::idle: live, while a description runs, nothing can come
+ * any more for what is past upstream latency + latency, so tell
+ * downstream (textoverlay waits for text otherwise). */
+static GstFlowReturn
+gst_pollen_vision_idle (GstPollenFilter * filter)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstClockTime now, deadline;
+
+  if (!gst_pollen_filter_is_live (filter) ||
+      !GST_CLOCK_TIME_IS_VALID (self->out_position))
+    return GST_FLOW_OK;
+  now = gst_element_get_current_running_time (GST_ELEMENT (self));
+  deadline = gst_pollen_filter_get_upstream_min (filter) +
+      gst_pollen_filter_get_latency (filter);
+  if (!GST_CLOCK_TIME_IS_VALID (now) || now <= deadline)
+    return GST_FLOW_OK;
+  gst_pollen_vision_push_gap_until (self,
+      gst_segment_position_from_running_time (gst_pollen_filter_get_segment
+          (filter), GST_FORMAT_TIME, now - deadline));
+  return GST_FLOW_OK;
+}
+
+static gchar *
+gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
+{
+  Frame *frame = data;
+
+  return g_strdup_printf ("Describing the frame at %" GST_TIME_FORMAT "%s",
+      GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
+}
+
+/* ---- states ---- */
+
+/* GstPollenFilter::flush, and the state a run starts from. */
+static void
+gst_pollen_vision_flush (GstPollenFilter * filter)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+
+  self->next_due = GST_CLOCK_TIME_NONE;
+  self->last_sample = GST_CLOCK_TIME_NONE;
+  self->out_position = GST_CLOCK_TIME_NONE;
+  self->span_frame = NULL;
+  g_mutex_lock (&self->lock);
+  g_array_set_size (self->sampled, 0);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+gst_pollen_vision_start (GstPollenFilter * filter)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+
+  gst_pollen_vision_snapshot_config (self);
+  gst_pollen_vision_flush (filter);
+  self->live = FALSE;
+  return TRUE;
+}
+
+static void
+gst_pollen_vision_stop (GstPollenFilter * filter)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (filter);
+
+  gst_caps_replace (&self->caps, NULL);
+  config_clear (&self->config);
+}
+
+static void
+gst_pollen_vision_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (object);
+
+  switch (prop_id) {
+    case PROP_PROMPT:
+      pollen_property_replace_string (object, &self->prompt, value);
+      return;
+    case PROP_SYSTEM:
+      pollen_property_replace_string (object, &self->system, value);
+      return;
+    default:
+      break;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_INTERVAL:
+      self->interval = g_value_get_double (value);
+      break;
+    case PROP_MAX_SIZE:
+      self->max_size = g_value_get_uint (value);
+      break;
+    case PROP_DETAIL:
+      self->detail = g_value_get_enum (value);
+      break;
+    case PROP_OUTPUT:
+      self->output = g_value_get_enum (value);
+      break;
+    case PROP_SCENE_THRESHOLD:
+      self->scene_threshold = g_value_get_double (value);
+      break;
+    case PROP_MIN_INTERVAL:
+      self->min_interval = g_value_get_double (value);
+      break;
+    default:
+      /* the base's, or not a property at all: the base says which */
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
+          pspec);
+      return;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pollen_vision_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_PROMPT:
+      g_value_set_string (value, self->prompt);
+      break;
+    case PROP_SYSTEM:
+      g_value_set_string (value, self->system);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_double (value, self->interval);
+      break;
+    case PROP_MAX_SIZE:
+      g_value_set_uint (value, self->max_size);
+      break;
+    case PROP_DETAIL:
+      g_value_set_enum (value, self->detail);
+      break;
+    case PROP_OUTPUT:
+      g_value_set_enum (value, self->output);
+      break;
+    case PROP_SCENE_THRESHOLD:
+      g_value_set_double (value, self->scene_threshold);
+      break;
+    case PROP_MIN_INTERVAL:
+      g_value_set_double (value, self->min_interval);
+      break;
+    default:
+      GST_OBJECT_UNLOCK (self);
+      G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value,
+          pspec);
+      return;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pollen_vision_finalize (GObject * object)
+{
+  GstPollenVision *self = GST_POLLEN_VISION (object);
+
+  g_free (self->prompt);
+  g_free (self->system);
+  config_clear (&self->config);
+  gst_caps_replace (&self->caps, NULL);
+  g_array_unref (self->sampled);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* Fixed for a run: copied at READY→PAUSED. */
+#define PARAM_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \
+    GST_PARAM_MUTABLE_READY)
+
+static void
+gst_pollen_vision_install_text_properties (GObjectClass * gobject_class)
+{
+  g_object_class_install_property (gobject_class, PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+          "What to ask about each frame, sent as the text part next to the "
+          "picture (default \"" DEFAULT_PROMPT "\")", DEFAULT_PROMPT,
+          PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SYSTEM,
+      g_param_spec_string ("system", "System",
+          "System prompt sent before each frame; unset (default) sends none",
+          NULL, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_DETAIL,
+      g_param_spec_enum ("detail", "Detail",
+          "How closely the model looks, sent as image_url.detail except for "
+          "auto (default auto)", GST_TYPE_POLLEN_VISION_DETAIL,
+          DEFAULT_DETAIL, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT,
+      g_param_spec_enum ("output", "Output",
+          "One buffer per description, or each sentence as soon as it is "
+          "complete (default reply)", POLLEN_TYPE_CHAT_OUTPUT,
+          DEFAULT_OUTPUT, PARAM_FLAGS));
+}
+
+static void
+gst_pollen_vision_install_frame_properties (GObjectClass * gobject_class)
+{
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_double ("interval", "Interval",
+          "Seconds of stream time between two described frames (default 5)",
+          0.1, 3600.0, DEFAULT_INTERVAL, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_SIZE,
+      g_param_spec_uint ("max-size", "Maximum Size",
+          "Longest side in pixels of the picture sent, scaled down with its "
+          "aspect kept, never up (default 512)", 16, 4096, DEFAULT_MAX_SIZE,
+          PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_SCENE_THRESHOLD,
+      g_param_spec_double ("scene-threshold", "Scene Threshold",
+          "Also describe a frame whose picture differs from the last one "
+          "described by more than this mean luma difference, 0 (same) to 1 "
+          "(black to white); 0 (default) turns scene detection off",
+          0.0, 1.0, DEFAULT_SCENE_THRESHOLD, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
+      g_param_spec_double ("min-interval", "Minimum Interval",
+          "Seconds of stream time a scene change waits after the last "
+          "described frame (default 1)", 0.0, 3600.0, DEFAULT_MIN_INTERVAL,
+          PARAM_FLAGS));
+}
+
+static void
+gst_pollen_vision_class_init_filter (GstPollenFilterClass * filter_class)
+{
+  filter_class->default_model = DEFAULT_MODEL;
+  filter_class->model_blurb = "Vision-capable chat model, sent as the "
+      "'model' field: openai, openai-large, gemini … (default "
+      DEFAULT_MODEL ")";
+  filter_class->default_timeout = DEFAULT_TIMEOUT;
+  filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  filter_class->default_latency_ms = DEFAULT_LATENCY;
+  filter_class->latency_blurb = "live, the element reports upstream latency "
+      "+ latency, and tells downstream with GAP events that no text comes "
+      "for what is older";
+  filter_class->untimed_hint = "Put a decoder (decodebin) or a live video "
+      "source in front of pollenvision.";
+  filter_class->nonblocking = TRUE;
+  filter_class->data_free = (GDestroyNotify) frame_free;
+  filter_class->item_free = g_free;
+
+  filter_class->start = GST_DEBUG_FUNCPTR (gst_pollen_vision_start);
+  filter_class->stop = GST_DEBUG_FUNCPTR (gst_pollen_vision_stop);
+  filter_class->flush = GST_DEBUG_FUNCPTR (gst_pollen_vision_flush);
+  filter_class->set_caps = GST_DEBUG_FUNCPTR (gst_pollen_vision_set_caps);
+  filter_class->sink_event = GST_DEBUG_FUNCPTR (gst_pollen_vision_sink_event);
+  filter_class->chain = GST_DEBUG_FUNCPTR (gst_pollen_vision_chain);
+  filter_class->run_job = GST_DEBUG_FUNCPTR (gst_pollen_vision_run_job);
+  filter_class->handle_item = GST_DEBUG_FUNCPTR (gst_pollen_vision_handle_item);
+  filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_vision_handle_done);
+  filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_vision_src_event);
+  filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_vision_fill);
+  filter_class->idle = GST_DEBUG_FUNCPTR (gst_pollen_vision_idle);
+  filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_vision_describe);
+  gst_pollen_filter_class_setup (filter_class);
+}
+
+static void
+gst_pollen_vision_class_init (GstPollenVisionClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_pollen_vision_set_property;
+  gobject_class->get_property = gst_pollen_vision_get_property;
+  gobject_class->finalize = gst_pollen_vision_finalize;
+
+  gst_pollen_vision_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
+  gst_pollen_vision_install_text_properties (gobject_class);
+  gst_pollen_vision_install_frame_properties (gobject_class);
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Pollinations vision", "Filter/Video/Text",
+      "Describes what is on screen as timed text with the Pollinations API "
+      "(/v1/chat/completions)", "gst-pollen contributors");
+
+  GST_DEBUG_CATEGORY_INIT (gst_pollen_vision_debug, "pollenvision", 0,
+      "Pollinations vision");
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_VISION_DETAIL, 0);
+  gst_type_mark_as_plugin_api (POLLEN_TYPE_CHAT_OUTPUT, 0);
+}
+
+static void
+gst_pollen_vision_init (GstPollenVision * self)
+{
+  self->prompt = g_strdup (DEFAULT_PROMPT);
+  self->interval = DEFAULT_INTERVAL;
+  self->max_size = DEFAULT_MAX_SIZE;
+  self->detail = DEFAULT_DETAIL;
+  self->output = DEFAULT_OUTPUT;
+  self->scene_threshold = DEFAULT_SCENE_THRESHOLD;
+  self->min_interval = DEFAULT_MIN_INTERVAL;
+  self->next_due = GST_CLOCK_TIME_NONE;
+  self->last_sample = GST_CLOCK_TIME_NONE;
+  self->out_position = GST_CLOCK_TIME_NONE;
+  g_mutex_init (&self->lock);
+  self->sampled = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+}

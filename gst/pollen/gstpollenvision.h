@@ -1,0 +1,27 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include "gstpollenfilter.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_POLLEN_VISION (gst_pollen_vision_get_type ())
+G_DECLARE_FINAL_TYPE (GstPollenVision, gst_pollen_vision, GST, POLLEN_VISION,
+    GstPollenFilter)
+
+typedef enum
+{
+  GST_POLLEN_VISION_DETAIL_AUTO,
+  GST_POLLEN_VISION_DETAIL_LOW,
+  GST_POLLEN_VISION_DETAIL_HIGH,
+} GstPollenVisionDetail;
+
+G_END_DECLS
