@@ -1,0 +1,37 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * PollenChunks:
+ *
+ * A body kept as it arrives, for random access without copying it: the
+ * pieces stay the memories they were read into, up to a limit; past it
+ * they go to an unlinked temporary file, so a body of any size costs at
+ * most the limit in memory. Not thread-safe: one streaming thread uses it.
+ */
+typedef struct _PollenChunks PollenChunks;
+
+PollenChunks * pollen_chunks_new (gsize memory_limit);
+void           pollen_chunks_free (PollenChunks * chunks);
+gboolean       pollen_chunks_append (PollenChunks * chunks, GstMemory * memory,
+                                     GError ** error);
+guint64        pollen_chunks_get_size (const PollenChunks * chunks);
+GstBuffer *    pollen_chunks_get_range (PollenChunks * chunks, guint64 offset,
+                                        gsize length, GError ** error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChunks, pollen_chunks_free)
+
+G_END_DECLS
