@@ -90,6 +90,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 /* a one-shot body past this goes to a file (pictures and clips stay well
  * below it): what the memory of a large answer costs */
 #define MEMORY_LIMIT (32 * 1024 * 1024)
+#define PIECES_KEPT 4           /* what stays allocated between bodies */
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 #define DEFAULT_SKIP_FAILED FALSE
 #define DEFAULT_TEMPERATURE -1.0        /* not sent */
@@ -195,6 +196,8 @@ struct _GstPollenSrc
   GCancellable *cancellable;    /* the request create() waits for */
   Generation *once;             /* one-shot text: the whole answer */
   Download *download;           /* one-shot media */
+  PollenPieces *pieces;         /* what a body is read into, kept across
+                                 * runs for their warm pages */
   GstCaps *last_caps;
   Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
@@ -906,7 +909,7 @@ gst_pollen_src_post_percent (GstPollenSrc * self, Download * download)
 static gsize
 gst_pollen_src_piece_size (GstPollenSrc * self, Download * download)
 {
-  gsize size = gst_base_src_get_blocksize (GST_BASE_SRC (self));
+  gsize size = pollen_pieces_get_size (self->pieces);
 
   if (download->length >= 0)
     size = CLAMP (download->length - (gint64) download->response->received,
@@ -922,7 +925,7 @@ gst_pollen_src_read_piece (GstPollenSrc * self, Download * download,
     GError ** error)
 {
   gsize size = gst_pollen_src_piece_size (self, download);
-  GstMemory *memory = gst_allocator_alloc (NULL, size, NULL);
+  GstMemory *memory = pollen_pieces_take (self->pieces);
   GstMapInfo map;
   gsize filled = 0;
   gssize n = 1;
@@ -1073,6 +1076,18 @@ gst_pollen_src_answered (GstPollenSrc * self, Download * download)
   gst_pollen_src_set_duration (self, download->length);
 }
 
+/* Pieces of blocksize, made again only when that changes. */
+static void
+gst_pollen_src_ensure_pieces (GstPollenSrc * self)
+{
+  guint blocksize = gst_base_src_get_blocksize (GST_BASE_SRC (self));
+
+  if (self->pieces && pollen_pieces_get_size (self->pieces) == blocksize)
+    return;
+  pollen_pieces_unref (self->pieces);
+  self->pieces = pollen_pieces_new (blocksize, PIECES_KEPT);
+}
+
 /* Asks for the body on first use and waits for its headers and first
  * piece. */
 static GstFlowReturn
@@ -1090,6 +1105,7 @@ gst_pollen_src_open_download (GstPollenSrc * self)
   media = self->media;
   GST_OBJECT_UNLOCK (self);
 
+  gst_pollen_src_ensure_pieces (self);
   download = self->download = g_new0 (Download, 1);
   download->chunks = pollen_chunks_new (MEMORY_LIMIT);
   download->request = gst_pollen_src_build_request (self, seed,
@@ -2199,6 +2215,7 @@ gst_pollen_src_finalize (GObject * object)
   pollen_settings_clear (&self->settings);
   g_clear_object (&self->client);
   g_free (self->client_id);
+  pollen_pieces_unref (self->pieces);
   g_free (self->prompt);
   g_free (self->negative_prompt);
   g_free (self->image);

@@ -245,3 +245,102 @@ pollen_chunks_get_range (PollenChunks * chunks, guint64 offset, gsize length,
     g_clear_pointer (&buffer, gst_buffer_unref);
   return buffer;
 }
+
+/* ---- recycled pieces ---- */
+
+struct _PollenPieces
+{
+  gint refcount;
+  gsize size;
+  guint keep;
+  GMutex lock;
+  GSList *free_blocks;          /* under lock */
+  guint n_free;                 /* under lock */
+};
+
+typedef struct
+{
+  PollenPieces *pieces;
+  gpointer data;
+} Block;
+
+PollenPieces *
+pollen_pieces_new (gsize size, guint keep)
+{
+  PollenPieces *pieces = g_new0 (PollenPieces, 1);
+
+  pieces->refcount = 1;
+  pieces->size = size;
+  pieces->keep = keep;
+  g_mutex_init (&pieces->lock);
+  return pieces;
+}
+
+PollenPieces *
+pollen_pieces_ref (PollenPieces * pieces)
+{
+  g_atomic_int_inc (&pieces->refcount);
+  return pieces;
+}
+
+void
+pollen_pieces_unref (PollenPieces * pieces)
+{
+  if (!pieces || !g_atomic_int_dec_and_test (&pieces->refcount))
+    return;
+  g_slist_free_full (pieces->free_blocks, g_free);
+  g_mutex_clear (&pieces->lock);
+  g_free (pieces);
+}
+
+gsize
+pollen_pieces_get_size (const PollenPieces * pieces)
+{
+  return pieces->size;
+}
+
+/* The memory's last user let go: its block is kept for the next piece,
+ * unless enough are kept already. */
+static void
+block_done (gpointer user_data)
+{
+  Block *block = user_data;
+  PollenPieces *pieces = block->pieces;
+
+  g_mutex_lock (&pieces->lock);
+  if (pieces->n_free < pieces->keep) {
+    pieces->free_blocks = g_slist_prepend (pieces->free_blocks,
+        g_steal_pointer (&block->data));
+    pieces->n_free++;
+  }
+  g_mutex_unlock (&pieces->lock);
+  g_free (block->data);
+  pollen_pieces_unref (pieces);
+  g_free (block);
+}
+
+/**
+ * pollen_pieces_take:
+ *
+ * Returns: (transfer full): a writable memory of the pieces' size, one
+ * that came back when there is one.
+ */
+GstMemory *
+pollen_pieces_take (PollenPieces * pieces)
+{
+  Block *block = g_new (Block, 1);
+
+  g_mutex_lock (&pieces->lock);
+  block->data = pieces->free_blocks ? pieces->free_blocks->data : NULL;
+  if (block->data) {
+    pieces->free_blocks = g_slist_delete_link (pieces->free_blocks,
+        pieces->free_blocks);
+    pieces->n_free--;
+  }
+  g_mutex_unlock (&pieces->lock);
+  if (!block->data)
+    block->data = g_malloc (pieces->size);
+  block->pieces = pollen_pieces_ref (pieces);
+  return gst_memory_new_wrapped (0, block->data, pieces->size, 0,
+      pieces->size, block, block_done);
+}

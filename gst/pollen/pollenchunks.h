@@ -34,4 +34,21 @@ GstBuffer *    pollen_chunks_get_range (PollenChunks * chunks, guint64 offset,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChunks, pollen_chunks_free)
 
+/**
+ * PollenPieces:
+ *
+ * Memories of one size to read pieces of a body into, handed back when
+ * the last user (the store or a buffer downstream) lets go and kept for
+ * the next piece, up to a few: fresh pages for every piece cost more than
+ * the copy itself (a page fault each, and an unmapping when freed).
+ * Thread-safe.
+ */
+typedef struct _PollenPieces PollenPieces;
+
+PollenPieces * pollen_pieces_new (gsize size, guint keep);
+PollenPieces * pollen_pieces_ref (PollenPieces * pieces);
+void           pollen_pieces_unref (PollenPieces * pieces);
+gsize          pollen_pieces_get_size (const PollenPieces * pieces);
+GstMemory *    pollen_pieces_take (PollenPieces * pieces);
+
 G_END_DECLS
