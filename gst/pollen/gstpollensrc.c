@@ -16,9 +16,12 @@
  * `GET /text/{prompt}`) and outputs the encoded media, with caps found from
  * the bytes, or the text as one text/x-raw buffer.
  *
- * By default it generates once, then sends EOS. The whole body is
- * downloaded first and then served with known size and random access, so
- * demuxers such as qtdemux run in pull mode and seeking works.
+ * By default it generates once, then sends EOS. The body is served as it
+ * arrives, with its size known from Content-Length and random access (the
+ * first 32 MB stay in memory, the rest in a temporary file), so demuxers
+ * such as qtdemux run in pull mode and seeking works, and a large answer
+ * goes downstream while it downloads. GstProgress CONTINUE messages carry
+ * its percent.
  *
  * With #GstPollenSrc:interval > 0 it is a live source: a new generation
  * every interval, each buffer timestamped at its slot, the next one
@@ -905,16 +908,25 @@ gst_pollen_src_post_percent (GstPollenSrc * self, Download * download)
 }
 
 /* How much the next piece holds: a buffer's worth, or what is left of a
- * body of known size (at least 1, to read its end). */
+ * body of known size. */
 static gsize
 gst_pollen_src_piece_size (GstPollenSrc * self, Download * download)
 {
   gsize size = pollen_pieces_get_size (self->pieces);
 
   if (download->length >= 0)
-    size = CLAMP (download->length - (gint64) download->response->received,
-        1, (gint64) size);
+    size = MIN ((guint64) download->length - download->response->received,
+        size);
   return size;
+}
+
+/* A body of known size is over with its last byte: the account's slot
+ * goes back then, not when a reader asks past the end. */
+static gboolean
+gst_pollen_src_all_here (Download * download)
+{
+  return download->length >= 0 &&
+      download->response->received >= (guint64) download->length;
 }
 
 /* Reads the next piece of the body into one memory of its own, which is
@@ -967,9 +979,21 @@ gst_pollen_src_skip (GstPollenSrc * self, PollenResponse * response,
   return TRUE;
 }
 
-/* A body cut short is asked for again, as pollen_client_fetch() does (the
- * server answers an identical GET from its cache), and what is here
- * already is skipped: what went downstream stays valid. */
+/* Asks for the body again and reads on from @offset: the server answers
+ * an identical GET from its cache, as pollen_client_fetch() relies on. */
+static gboolean
+gst_pollen_src_ask_again (GstPollenSrc * self, Download * download,
+    guint64 offset, GError ** error)
+{
+  g_clear_pointer (&download->response, pollen_response_free);
+  download->response = pollen_client_send (self->client, download->request,
+      self->cancellable, error);
+  return download->response &&
+      gst_pollen_src_skip (self, download->response, offset, error);
+}
+
+/* A body cut short is asked for again, and what is here already is
+ * skipped: what went downstream stays valid. */
 static gboolean
 gst_pollen_src_resume (GstPollenSrc * self, Download * download,
     GError ** error)
@@ -986,11 +1010,23 @@ gst_pollen_src_resume (GstPollenSrc * self, Download * download,
   GST_WARNING_OBJECT (self, "the body was cut short after %" G_GUINT64_FORMAT
       " bytes (%s): asking again", have, (*error)->message);
   g_clear_error (error);
-  g_clear_pointer (&download->response, pollen_response_free);
-  download->response = pollen_client_send (self->client, download->request,
-      self->cancellable, error);
-  return download->response &&
-      gst_pollen_src_skip (self, download->response, have, error);
+  return gst_pollen_src_ask_again (self, download, have, error);
+}
+
+/* Push mode keeps no more than MEMORY_LIMIT of what went downstream: a
+ * seek back past it (qtdemux behind a queue, going back to the media after
+ * reading an index at the end) reads the body again from there. */
+static GstFlowReturn
+gst_pollen_src_rewind (GstPollenSrc * self, guint64 offset)
+{
+  g_autoptr (GError) error = NULL;
+
+  GST_DEBUG_OBJECT (self, "byte %" G_GUINT64_FORMAT " is no longer held: "
+      "asking again", offset);
+  pollen_chunks_forget_from (self->download->chunks, offset);
+  if (!gst_pollen_src_ask_again (self, self->download, offset, &error))
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  return GST_FLOW_OK;
 }
 
 /* The whole body is here: the connection and the account's slot go back. */
@@ -998,12 +1034,17 @@ static GstFlowReturn
 gst_pollen_src_finish_download (GstPollenSrc * self, Download * download)
 {
   guint64 size = pollen_chunks_get_size (download->chunks);
+  guint8 end;
 
   if (size == 0)
     return gst_pollen_src_download_failed (self,
         pollen_response_empty_body_error (download->response));
   GST_INFO_OBJECT (self, "%" G_GUINT64_FORMAT " bytes of %s (request id %s)",
       size, download->content_type, download->response->request_id);
+  /* libsoup puts the connection back for the next run only once it has
+   * read the end itself */
+  pollen_response_read_into (download->response, &end, 1, self->cancellable,
+      NULL);
   g_clear_pointer (&download->response, pollen_response_free);
   progress_stop (GST_ELEMENT (self), &download->ticker,
       GST_PROGRESS_TYPE_COMPLETE, "Generated");
@@ -1022,11 +1063,13 @@ gst_pollen_src_read_until (GstPollenSrc * self, guint64 end)
   while (download->response && pollen_chunks_get_size (download->chunks) < end) {
     gssize n = gst_pollen_src_read_piece (self, download, &error);
 
-    if (n == 0)
-      return gst_pollen_src_finish_download (self, download);
     if (n < 0 && !gst_pollen_src_resume (self, download, &error))
       return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+    if (n == 0)
+      return gst_pollen_src_finish_download (self, download);
   }
+  if (download->response && gst_pollen_src_all_here (download))
+    return gst_pollen_src_finish_download (self, download);
   return GST_FLOW_OK;
 }
 
@@ -1107,7 +1150,9 @@ gst_pollen_src_open_download (GstPollenSrc * self)
 
   gst_pollen_src_ensure_pieces (self);
   download = self->download = g_new0 (Download, 1);
-  download->chunks = pollen_chunks_new (MEMORY_LIMIT);
+  /* pull mode reads anywhere at any time; push mode in order, mostly */
+  download->chunks = pollen_chunks_new (MEMORY_LIMIT,
+      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL);
   download->request = gst_pollen_src_build_request (self, seed,
       &download->tags);
   download->ticker = progress_start (GST_ELEMENT (self), media_action (media));
@@ -1119,8 +1164,32 @@ gst_pollen_src_open_download (GstPollenSrc * self)
   return gst_pollen_src_find_caps (self, download, media);
 }
 
-/* Serves [@offset, @offset + @length) once it is here. In pull mode a body
- * of unknown size is read whole first: readers there need its size. */
+/* Reads until [@offset, @offset + *@length) can be served. Pull mode
+ * waits for all of it (and for the whole of a body of unknown size:
+ * readers there need its size); push mode for its first byte, and serves
+ * what is held from there on, which may be less. */
+static GstFlowReturn
+gst_pollen_src_make_ready (GstPollenSrc * self, gboolean pull, guint64 offset,
+    guint * length)
+{
+  PollenChunks *chunks = self->download->chunks;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (pull)
+    return gst_pollen_src_read_until (self, self->download->length < 0 ?
+        G_MAXUINT64 : offset + *length);
+  if (offset < pollen_chunks_get_size (chunks) &&
+      pollen_chunks_held_from (chunks, offset) == 0)
+    ret = gst_pollen_src_rewind (self, offset);
+  if (ret == GST_FLOW_OK)
+    ret = gst_pollen_src_read_until (self, offset + 1);
+  if (ret == GST_FLOW_OK && self->download)
+    *length = MIN (*length, pollen_chunks_held_from (self->download->chunks,
+            offset));
+  return ret;
+}
+
+/* Serves [@offset, @offset + @length) once it is here. */
 static GstFlowReturn
 gst_pollen_src_create_streamed (GstPollenSrc * self, guint64 offset,
     guint length, GstBuffer ** buf)
@@ -1131,8 +1200,7 @@ gst_pollen_src_create_streamed (GstPollenSrc * self, guint64 offset,
   guint64 size;
 
   if (ret == GST_FLOW_OK)
-    ret = gst_pollen_src_read_until (self, pull && self->download->length < 0 ?
-        G_MAXUINT64 : offset + length);
+    ret = gst_pollen_src_make_ready (self, pull, offset, &length);
   if (ret != GST_FLOW_OK)
     return ret;
   size = pollen_chunks_get_size (self->download->chunks);

@@ -25,6 +25,7 @@ struct _PollenChunks
   guint64 in_memory;            /* bytes the memories hold */
   guint64 size;                 /* bytes appended */
   gsize memory_limit;
+  gboolean spill;               /* past the limit: a file, or forget */
   gint fd;                      /* the bytes from in_memory on, or -1 */
   GstMemory *last;              /* the last piece, also when it went to the
                                  * file: a reader in order asks for it next */
@@ -32,7 +33,7 @@ struct _PollenChunks
 };
 
 PollenChunks *
-pollen_chunks_new (gsize memory_limit)
+pollen_chunks_new (gsize memory_limit, gboolean spill)
 {
   PollenChunks *chunks = g_new0 (PollenChunks, 1);
 
@@ -40,6 +41,7 @@ pollen_chunks_new (gsize memory_limit)
       gst_memory_unref);
   chunks->starts = g_array_new (FALSE, FALSE, sizeof (guint64));
   chunks->memory_limit = memory_limit;
+  chunks->spill = spill;
   chunks->fd = -1;
   return chunks;
 }
@@ -114,7 +116,7 @@ pollen_chunks_write (PollenChunks * chunks, GstMemory * memory, GError ** error)
  * @memory: (transfer full): the next bytes of the body
  *
  * Keeps @memory as it is while the memory limit allows, else writes it to
- * the file.
+ * the file, or keeps it only until the next piece.
  *
  * Returns: FALSE with @error set when the file could not be written.
  */
@@ -124,11 +126,12 @@ pollen_chunks_append (PollenChunks * chunks, GstMemory * memory,
 {
   gsize size = memory->size;
 
-  if (chunks->fd < 0 && chunks->in_memory + size <= chunks->memory_limit) {
+  if (chunks->size == chunks->in_memory &&
+      chunks->in_memory + size <= chunks->memory_limit) {
     g_ptr_array_add (chunks->memories, gst_memory_ref (memory));
     g_array_append_val (chunks->starts, chunks->size);
     chunks->in_memory += size;
-  } else if (!pollen_chunks_write (chunks, memory, error)) {
+  } else if (chunks->spill && !pollen_chunks_write (chunks, memory, error)) {
     gst_memory_unref (memory);
     return FALSE;
   }
@@ -144,6 +147,39 @@ guint64
 pollen_chunks_get_size (const PollenChunks * chunks)
 {
   return chunks->size;
+}
+
+/**
+ * pollen_chunks_held_from:
+ *
+ * Returns: how many bytes from @offset on are held in one stretch: 0 when
+ * they were forgotten (or have not come yet).
+ */
+guint64
+pollen_chunks_held_from (const PollenChunks * chunks, guint64 offset)
+{
+  if (offset >= chunks->size)
+    return 0;
+  if (chunks->fd >= 0 || (chunks->last && offset >= chunks->last_start))
+    return chunks->size - offset;
+  if (offset < chunks->in_memory)
+    return chunks->in_memory - offset;
+  return 0;
+}
+
+/**
+ * pollen_chunks_forget_from:
+ *
+ * Drops what is held from @offset on (not less than what memory holds),
+ * for a body read again from @offset: the next piece appended starts
+ * there.
+ */
+void
+pollen_chunks_forget_from (PollenChunks * chunks, guint64 offset)
+{
+  g_return_if_fail (offset >= chunks->in_memory && !chunks->spill);
+  g_clear_pointer (&chunks->last, gst_memory_unref);
+  chunks->size = offset;
 }
 
 /* The memory holding @offset (< in_memory). */
@@ -191,9 +227,17 @@ static gboolean
 pollen_chunks_add_file (PollenChunks * chunks, GstBuffer * buffer,
     guint64 offset, guint64 end, GError ** error)
 {
-  GstMemory *memory = gst_allocator_alloc (NULL, end - offset, NULL);
+  GstMemory *memory;
   GstMapInfo map;
   gsize done = 0;
+
+  if (chunks->fd < 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "bytes %"
+        G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " of the body are no longer "
+        "held", offset, end);
+    return FALSE;
+  }
+  memory = gst_allocator_alloc (NULL, end - offset, NULL);
 
   gst_memory_map (memory, &map, GST_MAP_WRITE);
   while (done < map.size) {
@@ -224,7 +268,7 @@ pollen_chunks_add_file (PollenChunks * chunks, GstBuffer * buffer,
  * served from it even when that went to the file.
  *
  * Returns: (transfer full): a buffer, or %NULL with @error set when the
- * file could not be read.
+ * file could not be read or the bytes were forgotten.
  */
 GstBuffer *
 pollen_chunks_get_range (PollenChunks * chunks, guint64 offset, gsize length,
@@ -234,12 +278,12 @@ pollen_chunks_get_range (PollenChunks * chunks, guint64 offset, gsize length,
   guint64 end = offset + length;
 
   g_return_val_if_fail (end <= chunks->size, NULL);
-  if (chunks->last && offset >= chunks->last_start) {
-    gst_buffer_append_memory (buffer, gst_memory_share (chunks->last,
-            offset - chunks->last_start, length));
-    return buffer;
-  }
   offset = pollen_chunks_add_memories (chunks, buffer, offset, end);
+  if (offset < end && chunks->last && offset >= chunks->last_start) {
+    gst_buffer_append_memory (buffer, gst_memory_share (chunks->last,
+            offset - chunks->last_start, end - offset));
+    offset = end;
+  }
   if (offset < end && !pollen_chunks_add_file (chunks, buffer, offset, end,
           error))
     g_clear_pointer (&buffer, gst_buffer_unref);

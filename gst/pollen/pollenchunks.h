@@ -19,16 +19,22 @@ G_BEGIN_DECLS
  *
  * A body kept as it arrives, for random access without copying it: the
  * pieces stay the memories they were read into, up to a limit; past it
- * they go to an unlinked temporary file, so a body of any size costs at
- * most the limit in memory. Not thread-safe: one streaming thread uses it.
+ * they go to an unlinked temporary file (@spill), so a body of any size
+ * costs at most the limit in memory, or only the last piece is kept (a
+ * reader in order needs no more, and writing a file costs time). Not
+ * thread-safe: one streaming thread uses it.
  */
 typedef struct _PollenChunks PollenChunks;
 
-PollenChunks * pollen_chunks_new (gsize memory_limit);
+PollenChunks * pollen_chunks_new (gsize memory_limit, gboolean spill);
 void           pollen_chunks_free (PollenChunks * chunks);
 gboolean       pollen_chunks_append (PollenChunks * chunks, GstMemory * memory,
                                      GError ** error);
 guint64        pollen_chunks_get_size (const PollenChunks * chunks);
+guint64        pollen_chunks_held_from (const PollenChunks * chunks,
+                                        guint64 offset);
+void           pollen_chunks_forget_from (PollenChunks * chunks,
+                                          guint64 offset);
 GstBuffer *    pollen_chunks_get_range (PollenChunks * chunks, guint64 offset,
                                         gsize length, GError ** error);
 
