@@ -1060,7 +1060,8 @@ gst_pollen_src_read_until (GstPollenSrc * self, guint64 end)
   Download *download = self->download;
   g_autoptr (GError) error = NULL;
 
-  while (download->response && pollen_chunks_get_size (download->chunks) < end) {
+  while (download->response &&
+      pollen_chunks_get_size (download->chunks) < end) {
     gssize n = gst_pollen_src_read_piece (self, download, &error);
 
     if (n < 0 && !gst_pollen_src_resume (self, download, &error))
