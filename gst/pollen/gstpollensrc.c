@@ -16,9 +16,12 @@
  * `GET /text/{prompt}`) and outputs the encoded media, with caps found from
  * the bytes, or the text as one text/x-raw buffer.
  *
- * By default it generates once, then sends EOS. The whole body is
- * downloaded first and then served with known size and random access, so
- * demuxers such as qtdemux run in pull mode and seeking works.
+ * By default it generates once, then sends EOS. The body is served as it
+ * arrives, with its size known from Content-Length and random access (the
+ * first 32 MB stay in memory, the rest in a temporary file), so demuxers
+ * such as qtdemux run in pull mode and seeking works, and a large answer
+ * goes downstream while it downloads. GstProgress CONTINUE messages carry
+ * its percent.
  *
  * With #GstPollenSrc:interval > 0 it is a live source: a new generation
  * every interval, each buffer timestamped at its slot, the next one
@@ -62,6 +65,7 @@
 #include "gstpollensrc.h"
 #include "gstpollenelements.h"
 #include "pollensettings.h"
+#include "pollenchunks.h"
 #include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
@@ -82,6 +86,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_TIMEOUT 600     /* video takes minutes (server-notes.md) */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
+/* a download's percent goes out after this many points, and this often at
+ * most, so a fast local download does not flood the bus */
+#define PERCENT_STEP 5
+#define PERCENT_PERIOD (250 * G_TIME_SPAN_MILLISECOND)
+/* a one-shot body past this goes to a file (pictures and clips stay well
+ * below it): what the memory of a large answer costs */
+#define MEMORY_LIMIT (32 * 1024 * 1024)
+#define PIECES_KEPT 4           /* what stays allocated between bodies */
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 #define DEFAULT_SKIP_FAILED FALSE
 #define DEFAULT_TEMPERATURE -1.0        /* not sent */
@@ -125,6 +137,24 @@ typedef struct
   GstTagList *tags;             /* NULL once sent: one tag event each */
 } Generation;
 
+/* One-shot mode: a body served as it arrives. The pieces are kept (up to
+ * MEMORY_LIMIT in memory, the rest in a file), so pull mode and seeking
+ * work on it too. */
+typedef struct
+{
+  PollenRequest *request;       /* asked again when the body is cut short */
+  PollenResponse *response;     /* NULL once the whole body is here */
+  PollenChunks *chunks;
+  gint64 length;                /* Content-Length, or -1 */
+  gchar *content_type;
+  GstCaps *caps;
+  GstTagList *tags;             /* NULL once sent */
+  GstClockID ticker;            /* "still generating" while no size is known */
+  guint resumes;                /* times a cut-short body was asked again */
+  gint posted_percent;
+  gint64 posted_at;             /* monotonic, µs */
+} Download;
+
 /* Interval mode: one slot's job for PollenJobs; the worker fills it in. */
 typedef struct
 {
@@ -164,8 +194,13 @@ struct _GstPollenSrc
 
   /* streaming state */
   PollenClient *client;
+  gchar *client_id;             /* what self->client was made with: kept
+                                 * across runs while that stays the same */
   GCancellable *cancellable;    /* the request create() waits for */
-  Generation *once;             /* one-shot: the downloaded body */
+  Generation *once;             /* one-shot text: the whole answer */
+  Download *download;           /* one-shot media */
+  PollenPieces *pieces;         /* what a body is read into, kept across
+                                 * runs for their warm pages */
   GstCaps *last_caps;
   Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
@@ -529,12 +564,23 @@ progress_start (GstElement * element, const gchar * action)
   return id;
 }
 
+/* Ends the "still generating" ticks, if any: from here on the download's
+ * own percent says how it goes. */
 static void
-progress_stop (GstElement * element, GstClockID id, GstProgressType type,
+progress_ticks_stop (GstClockID * id)
+{
+  if (!*id)
+    return;
+  gst_clock_id_unschedule (*id);
+  gst_clock_id_unref (*id);
+  *id = NULL;
+}
+
+static void
+progress_stop (GstElement * element, GstClockID * id, GstProgressType type,
     const gchar * text)
 {
-  gst_clock_id_unschedule (id);
-  gst_clock_id_unref (id);
+  progress_ticks_stop (id);
   gst_element_post_message (element,
       gst_message_new_progress (GST_OBJECT (element), type, "generate",
           text));
@@ -571,8 +617,9 @@ gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
   return tags;
 }
 
-/* Sends @generation's tags downstream with its first buffer, and only
- * then: a slot that shows the last picture again is the same generation.
+/* Sends a generation's tags (*@pending, then NULL) downstream with its
+ * first buffer, and only then: a slot that shows the last picture again is
+ * the same generation.
  * GstBaseSrc's send_event queues them to go after caps and segment; it is
  * called directly, since gst_element_send_event() takes the state lock,
  * which an EOS or a state change holds while waiting for this streaming
@@ -580,9 +627,9 @@ gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
  * drives the stream), so they go on the bus, where gst-discoverer reads
  * them. */
 static void
-gst_pollen_src_send_tags (GstPollenSrc * self, Generation * generation)
+gst_pollen_src_send_tags (GstPollenSrc * self, GstTagList ** pending)
 {
-  GstTagList *tags = g_steal_pointer (&generation->tags);
+  GstTagList *tags = g_steal_pointer (pending);
 
   if (!tags)
     return;
@@ -678,12 +725,12 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
     gboolean cancelled = g_error_matches (*error, G_IO_ERROR,
         G_IO_ERROR_CANCELLED);
 
-    progress_stop (GST_ELEMENT (self), ticker, cancelled ?
+    progress_stop (GST_ELEMENT (self), &ticker, cancelled ?
         GST_PROGRESS_TYPE_CANCELED :
         GST_PROGRESS_TYPE_ERROR, (*error)->message);
     return NULL;
   }
-  progress_stop (GST_ELEMENT (self), ticker, GST_PROGRESS_TYPE_COMPLETE,
+  progress_stop (GST_ELEMENT (self), &ticker, GST_PROGRESS_TYPE_COMPLETE,
       "Generated");
 
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
@@ -719,13 +766,23 @@ gst_pollen_src_update_caps (GstPollenSrc * self, GstCaps * caps)
 
 /* ---- one-shot mode ---- */
 
-/* Downloads the body on first use. The size becomes known here, so the
- * segment's duration is set for pull-mode readers. */
+/* The size is known here, so the segment's duration is set for pull-mode
+ * readers. */
+static void
+gst_pollen_src_set_duration (GstPollenSrc * self, guint64 size)
+{
+  GST_OBJECT_LOCK (self);
+  GST_BASE_SRC (self)->segment.duration = size;
+  GST_OBJECT_UNLOCK (self);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_duration_changed (GST_OBJECT (self)));
+}
+
+/* Text: the whole answer on first use, to go out in one buffer. */
 static GstFlowReturn
-gst_pollen_src_ensure_body (GstPollenSrc * self)
+gst_pollen_src_ensure_text (GstPollenSrc * self)
 {
   g_autoptr (GError) error = NULL;
-  GstBaseSrc *basesrc = GST_BASE_SRC (self);
   gint seed;
 
   if (self->once)
@@ -744,11 +801,7 @@ gst_pollen_src_ensure_body (GstPollenSrc * self)
     return GST_FLOW_ERROR;
   }
 
-  GST_OBJECT_LOCK (self);
-  basesrc->segment.duration = g_bytes_get_size (self->once->body);
-  GST_OBJECT_UNLOCK (self);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_duration_changed (GST_OBJECT (self)));
+  gst_pollen_src_set_duration (self, g_bytes_get_size (self->once->body));
   return GST_FLOW_OK;
 }
 
@@ -764,10 +817,11 @@ gst_pollen_src_is_text (GstPollenSrc * self)
 }
 
 static GstFlowReturn
-gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
+gst_pollen_src_create_text (GstPollenSrc * self, guint64 offset,
     GstBuffer ** buf)
 {
-  GstFlowReturn ret = gst_pollen_src_ensure_body (self);
+  GstFlowReturn ret = gst_pollen_src_ensure_text (self);
+  guint length;
   GBytes *range;
   gsize size;
   GstBuffer *buffer;
@@ -778,14 +832,12 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
   size = g_bytes_get_size (self->once->body);
   if (offset >= size)
     return GST_FLOW_EOS;
-  length = MIN (length, size - offset);
   /* a text buffer must hold whole characters: it goes out in one */
-  if (gst_pollen_src_is_text (self))
-    length = size - offset;
+  length = size - offset;
 
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pollen_src_update_caps (self, self->once->caps);
-  gst_pollen_src_send_tags (self, self->once);
+  gst_pollen_src_send_tags (self, &self->once->tags);
 
   range = g_bytes_new_from_bytes (self->once->body, offset, length);
   buffer = gst_buffer_new_wrapped_bytes (range);
@@ -793,6 +845,379 @@ gst_pollen_src_create_once (GstPollenSrc * self, guint64 offset, guint length,
   GST_BUFFER_OFFSET (buffer) = offset;
   GST_BUFFER_OFFSET_END (buffer) = offset + length;
   *buf = buffer;
+  return GST_FLOW_OK;
+}
+
+/* ---- one-shot media: the body as it arrives ---- */
+
+static void
+download_free (Download * download)
+{
+  progress_ticks_stop (&download->ticker);
+  pollen_request_free (download->request);
+  pollen_response_free (download->response);
+  pollen_chunks_free (download->chunks);
+  g_free (download->content_type);
+  gst_clear_caps (&download->caps);
+  if (download->tags)
+    gst_tag_list_unref (download->tags);
+  g_free (download);
+}
+
+/* Ends the download with @error (taken): the progress says how, the error
+ * goes on the bus unless the element is flushing. */
+static GstFlowReturn
+gst_pollen_src_download_failed (GstPollenSrc * self, GError * error)
+{
+  gboolean cancelled = g_error_matches (error, G_IO_ERROR,
+      G_IO_ERROR_CANCELLED);
+
+  progress_stop (GST_ELEMENT (self), &self->download->ticker, cancelled ?
+      GST_PROGRESS_TYPE_CANCELED : GST_PROGRESS_TYPE_ERROR, error->message);
+  g_clear_pointer (&self->download, download_free);
+  if (!cancelled)
+    gst_pollen_src_post_failure (self, error);
+  g_error_free (error);
+  return cancelled ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
+}
+
+/* A CONTINUE message whose percent moves, as GStreamer's own progress
+ * messages carry it, every PERCENT_STEP points and PERCENT_PERIOD at most. */
+static void
+gst_pollen_src_post_percent (GstPollenSrc * self, Download * download)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *text = NULL;
+  GstMessage *message;
+  gint percent;
+
+  if (download->length <= 0)
+    return;
+  percent = download->response->received * 100 / download->length;
+  if (percent >= 100 || percent < download->posted_percent + PERCENT_STEP ||
+      now < download->posted_at + PERCENT_PERIOD)
+    return;
+  download->posted_percent = percent;
+  download->posted_at = now;
+  text = g_strdup_printf ("Downloading (%d %%)", percent);
+  message = gst_message_new_progress (GST_OBJECT (self),
+      GST_PROGRESS_TYPE_CONTINUE, "generate", text);
+  gst_structure_set (gst_message_writable_structure (message), "percent",
+      G_TYPE_INT, percent, NULL);
+  gst_element_post_message (GST_ELEMENT (self), message);
+}
+
+/* How much the next piece holds: a buffer's worth, or what is left of a
+ * body of known size. */
+static gsize
+gst_pollen_src_piece_size (GstPollenSrc * self, Download * download)
+{
+  gsize size = pollen_pieces_get_size (self->pieces);
+
+  if (download->length >= 0)
+    size = MIN ((guint64) download->length - download->response->received,
+        size);
+  return size;
+}
+
+/* A body of known size is over with its last byte: the account's slot
+ * goes back then, not when a reader asks past the end. */
+static gboolean
+gst_pollen_src_all_here (Download * download)
+{
+  return download->length >= 0 &&
+      download->response->received >= (guint64) download->length;
+}
+
+/* Reads the next piece of the body into one memory of its own, which is
+ * kept: what goes downstream shares it. Returns the bytes read, 0 at the
+ * end of the body, -1 with @error set. */
+static gssize
+gst_pollen_src_read_piece (GstPollenSrc * self, Download * download,
+    GError ** error)
+{
+  gsize size = gst_pollen_src_piece_size (self, download);
+  GstMemory *memory = pollen_pieces_take (self->pieces);
+  GstMapInfo map;
+  gsize filled = 0;
+  gssize n = 1;
+
+  gst_memory_map (memory, &map, GST_MAP_WRITE);
+  while (filled < size && n > 0) {
+    n = pollen_response_read_into (download->response, map.data + filled,
+        size - filled, self->cancellable, error);
+    filled += MAX (n, 0);
+    gst_pollen_src_post_percent (self, download);
+  }
+  gst_memory_unmap (memory, &map);
+  if (n < 0 || filled == 0) {
+    gst_memory_unref (memory);
+    return n < 0 ? -1 : 0;
+  }
+  gst_memory_resize (memory, 0, filled);
+  return pollen_chunks_append (download->chunks, memory, error) ?
+      (gssize) filled : -1;
+}
+
+/* Reads and drops the first @size bytes of a body asked for again. */
+static gboolean
+gst_pollen_src_skip (GstPollenSrc * self, PollenResponse * response,
+    guint64 size, GError ** error)
+{
+  g_autofree guint8 *scratch = g_malloc (64 * 1024);
+
+  while (response->received < size) {
+    gssize n = pollen_response_read_into (response, scratch,
+        MIN (64 * 1024, size - response->received), self->cancellable, error);
+
+    if (n == 0)
+      g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
+          "the body asked for again is shorter than what came before");
+    if (n <= 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Asks for the body again and reads on from @offset: the server answers
+ * an identical GET from its cache, as pollen_client_fetch() relies on. */
+static gboolean
+gst_pollen_src_ask_again (GstPollenSrc * self, Download * download,
+    guint64 offset, GError ** error)
+{
+  g_clear_pointer (&download->response, pollen_response_free);
+  download->response = pollen_client_send (self->client, download->request,
+      self->cancellable, error);
+  return download->response &&
+      gst_pollen_src_skip (self, download->response, offset, error);
+}
+
+/* A body cut short is asked for again, and what is here already is
+ * skipped: what went downstream stays valid. */
+static gboolean
+gst_pollen_src_resume (GstPollenSrc * self, Download * download,
+    GError ** error)
+{
+  guint64 have = pollen_chunks_get_size (download->chunks);
+  guint retries;
+
+  GST_OBJECT_LOCK (self);
+  retries = self->settings.retries;
+  GST_OBJECT_UNLOCK (self);
+  if (!pollen_client_error_is_transient (*error) ||
+      download->resumes++ >= retries)
+    return FALSE;
+  GST_WARNING_OBJECT (self, "the body was cut short after %" G_GUINT64_FORMAT
+      " bytes (%s): asking again", have, (*error)->message);
+  g_clear_error (error);
+  return gst_pollen_src_ask_again (self, download, have, error);
+}
+
+/* Push mode keeps no more than MEMORY_LIMIT of what went downstream: a
+ * seek back past it (qtdemux behind a queue, going back to the media after
+ * reading an index at the end) reads the body again from there. */
+static GstFlowReturn
+gst_pollen_src_rewind (GstPollenSrc * self, guint64 offset)
+{
+  g_autoptr (GError) error = NULL;
+
+  GST_DEBUG_OBJECT (self, "byte %" G_GUINT64_FORMAT " is no longer held: "
+      "asking again", offset);
+  pollen_chunks_forget_from (self->download->chunks, offset);
+  if (!gst_pollen_src_ask_again (self, self->download, offset, &error))
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  return GST_FLOW_OK;
+}
+
+/* The whole body is here: the connection and the account's slot go back. */
+static GstFlowReturn
+gst_pollen_src_finish_download (GstPollenSrc * self, Download * download)
+{
+  guint64 size = pollen_chunks_get_size (download->chunks);
+  guint8 end;
+
+  if (size == 0)
+    return gst_pollen_src_download_failed (self,
+        pollen_response_empty_body_error (download->response));
+  GST_INFO_OBJECT (self, "%" G_GUINT64_FORMAT " bytes of %s (request id %s)",
+      size, download->content_type, download->response->request_id);
+  /* libsoup puts the connection back for the next run only once it has
+   * read the end itself */
+  pollen_response_read_into (download->response, &end, 1, self->cancellable,
+      NULL);
+  g_clear_pointer (&download->response, pollen_response_free);
+  progress_stop (GST_ELEMENT (self), &download->ticker,
+      GST_PROGRESS_TYPE_COMPLETE, "Generated");
+  if (download->length < 0)
+    gst_pollen_src_set_duration (self, size);
+  return GST_FLOW_OK;
+}
+
+/* Reads until the body holds @end bytes or is all here. */
+static GstFlowReturn
+gst_pollen_src_read_until (GstPollenSrc * self, guint64 end)
+{
+  Download *download = self->download;
+  g_autoptr (GError) error = NULL;
+
+  while (download->response &&
+      pollen_chunks_get_size (download->chunks) < end) {
+    gssize n = gst_pollen_src_read_piece (self, download, &error);
+
+    if (n < 0 && !gst_pollen_src_resume (self, download, &error))
+      return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+    if (n == 0)
+      return gst_pollen_src_finish_download (self, download);
+  }
+  if (download->response && gst_pollen_src_all_here (download))
+    return gst_pollen_src_finish_download (self, download);
+  return GST_FLOW_OK;
+}
+
+/* Caps from the first piece, which holds what typefinding needs. */
+static GstFlowReturn
+gst_pollen_src_find_caps (GstPollenSrc * self, Download * download,
+    GstPollenSrcMedia media)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstBuffer) start = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  GstFlowReturn ret = gst_pollen_src_read_until (self, 1);
+  GstMapInfo map;
+
+  if (ret != GST_FLOW_OK)
+    return ret;
+  start = pollen_chunks_get_range (download->chunks, 0,
+      MIN (pollen_chunks_get_size (download->chunks),
+          gst_base_src_get_blocksize (GST_BASE_SRC (self))), &error);
+  if (!start)
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  gst_buffer_map (start, &map, GST_MAP_READ);
+  bytes = g_bytes_new_static (map.data, map.size);
+  download->caps = pollen_media_expect_caps (GST_OBJECT (self), bytes,
+      download->content_type, gst_pollen_src_pcm_rate (self),
+      media_kind (media), &error);
+  gst_buffer_unmap (start, &map);
+  if (!download->caps)
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  return GST_FLOW_OK;
+}
+
+/* The answer's headers are here: what they say, and from now on the
+ * percent when the size is known. */
+static void
+gst_pollen_src_answered (GstPollenSrc * self, Download * download)
+{
+  PollenResponse *response = download->response;
+
+  download->length = response->content_length;
+  download->content_type = g_strdup (response->content_type);
+  download->tags = gst_pollen_src_answer_tags (download->tags, response);
+  download->posted_at = g_get_monotonic_time ();
+  if (download->length < 0)
+    return;
+  progress_ticks_stop (&download->ticker);
+  gst_pollen_src_set_duration (self, download->length);
+}
+
+/* Pieces of blocksize, made again only when that changes. */
+static void
+gst_pollen_src_ensure_pieces (GstPollenSrc * self)
+{
+  guint blocksize = gst_base_src_get_blocksize (GST_BASE_SRC (self));
+
+  if (self->pieces && pollen_pieces_get_size (self->pieces) == blocksize)
+    return;
+  pollen_pieces_unref (self->pieces);
+  self->pieces = pollen_pieces_new (blocksize, PIECES_KEPT);
+}
+
+/* Asks for the body on first use and waits for its headers and first
+ * piece. */
+static GstFlowReturn
+gst_pollen_src_open_download (GstPollenSrc * self)
+{
+  g_autoptr (GError) error = NULL;
+  GstPollenSrcMedia media;
+  Download *download;
+  gint seed;
+
+  if (self->download)
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self);
+  seed = self->seed;
+  media = self->media;
+  GST_OBJECT_UNLOCK (self);
+
+  gst_pollen_src_ensure_pieces (self);
+  download = self->download = g_new0 (Download, 1);
+  /* pull mode reads anywhere at any time; push mode in order, mostly */
+  download->chunks = pollen_chunks_new (MEMORY_LIMIT,
+      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL);
+  download->request = gst_pollen_src_build_request (self, seed,
+      &download->tags);
+  download->ticker = progress_start (GST_ELEMENT (self), media_action (media));
+  download->response = pollen_client_send (self->client, download->request,
+      self->cancellable, &error);
+  if (!download->response)
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  gst_pollen_src_answered (self, download);
+  return gst_pollen_src_find_caps (self, download, media);
+}
+
+/* Reads until [@offset, @offset + *@length) can be served. Pull mode
+ * waits for all of it (and for the whole of a body of unknown size:
+ * readers there need its size); push mode for its first byte, and serves
+ * what is held from there on, which may be less. */
+static GstFlowReturn
+gst_pollen_src_make_ready (GstPollenSrc * self, gboolean pull, guint64 offset,
+    guint * length)
+{
+  PollenChunks *chunks = self->download->chunks;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (pull)
+    return gst_pollen_src_read_until (self, self->download->length < 0 ?
+        G_MAXUINT64 : offset + *length);
+  if (offset < pollen_chunks_get_size (chunks) &&
+      pollen_chunks_held_from (chunks, offset) == 0)
+    ret = gst_pollen_src_rewind (self, offset);
+  if (ret == GST_FLOW_OK)
+    ret = gst_pollen_src_read_until (self, offset + 1);
+  if (ret == GST_FLOW_OK && self->download)
+    *length = MIN (*length, pollen_chunks_held_from (self->download->chunks,
+            offset));
+  return ret;
+}
+
+/* Serves [@offset, @offset + @length) once it is here. */
+static GstFlowReturn
+gst_pollen_src_create_streamed (GstPollenSrc * self, guint64 offset,
+    guint length, GstBuffer ** buf)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
+  GstFlowReturn ret = gst_pollen_src_open_download (self);
+  guint64 size;
+
+  if (ret == GST_FLOW_OK)
+    ret = gst_pollen_src_make_ready (self, pull, offset, &length);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  size = pollen_chunks_get_size (self->download->chunks);
+  if (offset >= size)
+    return GST_FLOW_EOS;
+  if (!pull)
+    gst_pollen_src_update_caps (self, self->download->caps);
+  gst_pollen_src_send_tags (self, &self->download->tags);
+  *buf = pollen_chunks_get_range (self->download->chunks, offset,
+      MIN (length, size - offset), &error);
+  if (!*buf) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("%s", error->message), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  GST_BUFFER_OFFSET (*buf) = offset;
+  GST_BUFFER_OFFSET_END (*buf) = offset + gst_buffer_get_size (*buf);
   return GST_FLOW_OK;
 }
 
@@ -1135,7 +1560,7 @@ gst_pollen_src_create_frame (GstPollenSrc * self, GstBuffer ** buf)
   gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, self->frame_n,
       self->frame_d, NULL);
   gst_pollen_src_update_caps (self, caps);
-  gst_pollen_src_send_tags (self, self->last);
+  gst_pollen_src_send_tags (self, &self->last->tags);
   *buf = gst_buffer_new_wrapped_bytes (self->last->body);
   GST_BUFFER_PTS (*buf) = pts;
   GST_BUFFER_DURATION (*buf) =
@@ -1191,7 +1616,7 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
   } while (!shown);
 
   gst_pollen_src_update_caps (self, shown->caps);
-  gst_pollen_src_send_tags (self, shown);
+  gst_pollen_src_send_tags (self, &shown->tags);
   *buf = gst_buffer_new_wrapped_bytes (shown->body);
   GST_BUFFER_PTS (*buf) = slot * interval;
   GST_BUFFER_DURATION (*buf) = interval;
@@ -1259,6 +1684,24 @@ gst_pollen_src_check_interval (GstPollenSrc * self)
   return FALSE;
 }
 
+/* The client, and so its connections, stay from one run to the next while
+ * the settings it was made with stay the same: an application that plays
+ * the element again reuses the connection, as souphttpsrc does. */
+static void
+gst_pollen_src_ensure_client (GstPollenSrc * self)
+{
+  g_autofree gchar *id = pollen_settings_client_id (GST_ELEMENT (self),
+      &self->settings);
+
+  if (self->client && g_strcmp0 (id, self->client_id) == 0)
+    return;
+  g_clear_object (&self->client);
+  self->client = pollen_settings_create_client (GST_ELEMENT (self),
+      &self->settings);
+  g_free (self->client_id);
+  self->client_id = g_steal_pointer (&id);
+}
+
 static gboolean
 gst_pollen_src_start (GstBaseSrc * basesrc)
 {
@@ -1278,8 +1721,7 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
       !gst_pollen_src_check_frame_rate (self))
     return FALSE;
 
-  self->client = pollen_settings_create_client (GST_ELEMENT (self),
-      &self->settings);
+  gst_pollen_src_ensure_client (self);
   self->cancellable = g_cancellable_new ();
   self->next_slot = 0;
   if (gst_pollen_src_is_live_mode (self))
@@ -1294,9 +1736,9 @@ gst_pollen_src_stop (GstBaseSrc * basesrc)
 
   gst_pollen_src_stop_jobs (self);
   g_clear_pointer (&self->once, generation_free);
+  g_clear_pointer (&self->download, download_free);
   gst_clear_caps (&self->last_caps);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->client);
   return TRUE;
 }
 
@@ -1340,9 +1782,15 @@ gst_pollen_src_get_size (GstBaseSrc * basesrc, guint64 * size)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (basesrc);
 
-  if (!self->once)
+  if (self->once) {
+    *size = g_bytes_get_size (self->once->body);
+    return TRUE;
+  }
+  if (!self->download || (self->download->length < 0 &&
+          self->download->response))
     return FALSE;
-  *size = g_bytes_get_size (self->once->body);
+  *size = self->download->length >= 0 ? (guint64) self->download->length :
+      pollen_chunks_get_size (self->download->chunks);
   return TRUE;
 }
 
@@ -1392,7 +1840,9 @@ gst_pollen_src_create (GstBaseSrc * basesrc, guint64 offset, guint length,
 
   if (gst_base_src_is_live (basesrc))
     return gst_pollen_src_create_live (self, buf);
-  return gst_pollen_src_create_once (self, offset, length, buf);
+  if (gst_pollen_src_is_text (self))
+    return gst_pollen_src_create_text (self, offset, buf);
+  return gst_pollen_src_create_streamed (self, offset, length, buf);
 }
 
 /* ---- properties ---- */
@@ -1852,6 +2302,9 @@ gst_pollen_src_finalize (GObject * object)
   GstPollenSrc *self = GST_POLLEN_SRC (object);
 
   pollen_settings_clear (&self->settings);
+  g_clear_object (&self->client);
+  g_free (self->client_id);
+  pollen_pieces_unref (self->pieces);
   g_free (self->prompt);
   g_free (self->negative_prompt);
   g_free (self->image);

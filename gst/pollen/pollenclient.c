@@ -1348,6 +1348,33 @@ pollen_response_check_limits (PollenResponse * response, GError ** error)
   return FALSE;
 }
 
+/* Counts @n bytes just read (-1: the read failed with *@cause). FALSE with
+ * @error set when the read failed or the body ended short of its
+ * Content-Length. */
+static gboolean
+pollen_response_count (PollenResponse * response, gssize n, GError ** cause,
+    GError ** error)
+{
+  g_autofree gchar *host = NULL;
+
+  if (n >= 0) {
+    response->received += n;
+    if (!pollen_response_check_limits (response, error))
+      return FALSE;
+    /* a server that closes early is not always reported by libsoup */
+    if (n > 0 || response->content_length < 0 ||
+        response->received >= (guint64) response->content_length)
+      return TRUE;
+    g_set_error (cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+        "got %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes",
+        response->received, response->content_length);
+  }
+  host = url_host (response->message);
+  g_propagate_error (error, pollen_client_transport_error (*cause, host,
+          response->request_id));
+  return FALSE;
+}
+
 /**
  * pollen_response_read:
  * @max_size: read at most this many bytes
@@ -1363,35 +1390,45 @@ pollen_response_read (PollenResponse * response, gsize max_size,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GError) cause = NULL;
-  g_autofree gchar *host = NULL;
   GBytes *bytes;
 
   if (!pollen_response_check_limits (response, error))
     return NULL;
   bytes = g_input_stream_read_bytes (response->stream, max_size, cancellable,
       &cause);
-  if (bytes) {
-    gsize size = g_bytes_get_size (bytes);
-
-    response->received += size;
-    if (!pollen_response_check_limits (response, error)) {
-      g_bytes_unref (bytes);
-      return NULL;
-    }
-    /* a server that closes early is not always reported by libsoup */
-    if (size > 0 || response->content_length < 0 ||
-        response->received >= (guint64) response->content_length)
-      return bytes;
-    g_bytes_unref (bytes);
-    g_set_error (&cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-        "got %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes",
-        response->received, response->content_length);
-  }
-  host = url_host (response->message);
-  g_propagate_error (error, pollen_client_transport_error (cause, host,
-          response->request_id));
+  if (pollen_response_count (response,
+          bytes ? (gssize) g_bytes_get_size (bytes) : -1,
+          &cause, error))
+    return bytes;
+  g_clear_pointer (&bytes, g_bytes_unref);
   return NULL;
 }
+
+/**
+ * pollen_response_read_into:
+ * @buffer: where the bytes go
+ * @size: room in @buffer
+ *
+ * Like pollen_response_read(), into the caller's memory, so that a large
+ * body can be kept in pieces of the caller's size without another copy.
+ *
+ * Returns: how many bytes were read, 0 at the end of the body, or -1 with
+ * @error set.
+ */
+gssize
+pollen_response_read_into (PollenResponse * response, gpointer buffer,
+    gsize size, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GError) cause = NULL;
+  gssize n;
+
+  if (!pollen_response_check_limits (response, error))
+    return -1;
+  n = g_input_stream_read (response->stream, buffer, size, cancellable,
+      &cause);
+  return pollen_response_count (response, n, &cause, error) ? n : -1;
+}
+
 
 static void
 pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
@@ -1568,6 +1605,21 @@ pollen_client_empty_body_error (PollenResponse * response, GError ** error)
   g_propagate_error (error,
       pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
           response->status, NULL, NULL, response->request_id, message));
+}
+
+/**
+ * pollen_response_empty_body_error:
+ *
+ * Returns: (transfer full): the error for a success status with nothing
+ * behind it, for a caller that reads the body itself.
+ */
+GError *
+pollen_response_empty_body_error (PollenResponse * response)
+{
+  GError *error = NULL;
+
+  pollen_client_empty_body_error (response, &error);
+  return error;
 }
 
 /**

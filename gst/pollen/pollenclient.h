@@ -122,6 +122,11 @@ struct _PollenResponse
 void     pollen_response_free (PollenResponse * response);
 GBytes * pollen_response_read (PollenResponse * response, gsize max_size,
                                GCancellable * cancellable, GError ** error);
+gssize   pollen_response_read_into (PollenResponse * response,
+                                    gpointer buffer, gsize size,
+                                    GCancellable * cancellable,
+                                    GError ** error);
+GError * pollen_response_empty_body_error (PollenResponse * response);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenResponse, pollen_response_free)
 

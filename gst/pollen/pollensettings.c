@@ -262,6 +262,29 @@ pollen_settings_create_client (GstElement * element,
   return client;
 }
 
+/**
+ * pollen_settings_client_id:
+ *
+ * Returns: (transfer full): what a client made now would be made with
+ * (base URL, key, timeout, retries), to compare with the last one: an
+ * element that keeps its client while this stays the same keeps its
+ * connections. Holds the key: never log it.
+ */
+gchar *
+pollen_settings_client_id (GstElement * element, PollenSettings * settings)
+{
+  g_autofree gchar *fallback = default_base_url ();
+  gchar *id;
+
+  GST_OBJECT_LOCK (element);
+  id = g_strdup_printf ("%s\n%s\n%u\n%u", settings->base_url &&
+      *settings->base_url ? settings->base_url : fallback,
+      settings->api_key ? settings->api_key : "", settings->timeout,
+      settings->retries);
+  GST_OBJECT_UNLOCK (element);
+  return id;
+}
+
 GstStructure *
 pollen_settings_dup_extra_params (GstElement * element,
     PollenSettings * settings)

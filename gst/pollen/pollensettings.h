@@ -75,6 +75,8 @@ gboolean pollen_settings_get_property (GObject * object,
                                        guint prop_id, GValue * value);
 PollenClient * pollen_settings_create_client (GstElement * element,
                                               PollenSettings * settings);
+gchar *  pollen_settings_client_id (GstElement * element,
+                                    PollenSettings * settings);
 GstStructure * pollen_settings_dup_extra_params (GstElement * element,
                                                  PollenSettings * settings);
 gchar *  pollen_settings_dup_model (GstElement * element,

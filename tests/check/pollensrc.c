@@ -1139,6 +1139,96 @@ GST_START_TEST (test_progress_messages)
 
 GST_END_TEST;
 
+/* A body of known size that takes a while: CONTINUE messages whose
+ * percent moves, by 5 points at least, then COMPLETE at 100. */
+GST_START_TEST (test_progress_percent)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  gsize size = g_bytes_get_size (jpeg);
+  g_autofree gchar *length = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+  PollenEmulatorResponse *drip = pollen_emulator_response_new (200,
+      "image/jpeg", NULL, 0);
+  GstBus *bus = gst_element_get_bus (p.pipeline);
+  GstMessage *message;
+  GstMessageType end = GST_MESSAGE_UNKNOWN;
+  gint last = 0, percent = 0;
+  guint moves = 0;
+
+  drip->body = g_bytes_ref (jpeg);
+  drip->chunk_size = size / 20 + 1;
+  drip->chunk_interval_ms = 60;
+  pollen_emulator_response_add_header (drip, "Content-Length", length);
+  pollen_emulator_push (emulator, "/image/", drip);
+  g_object_set (p.src, "prompt", "x", NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+
+  while ((message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+              GST_MESSAGE_PROGRESS | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
+    GstMessageType type = GST_MESSAGE_TYPE (message);
+    GstProgressType progress = GST_PROGRESS_TYPE_ERROR;
+
+    if (type == GST_MESSAGE_PROGRESS) {
+      gst_message_parse_progress (message, &progress, NULL, NULL);
+      fail_unless (gst_structure_get_int (gst_message_get_structure
+              (message), "percent", &percent));
+    }
+    if (progress == GST_PROGRESS_TYPE_CONTINUE) {
+      fail_unless (percent >= last + 5 && percent < 100, "%d after %d",
+          percent, last);
+      last = percent;
+      moves++;
+    }
+    gst_message_unref (message);
+    if (type != GST_MESSAGE_PROGRESS) {
+      end = type;
+      break;
+    }
+  }
+  fail_unless_equals_int (end, GST_MESSAGE_EOS);
+  fail_unless (moves >= 2, "the percent moved %u times", moves);
+  fail_unless_equals_int (percent, 100);    /* COMPLETE */
+
+  gst_object_unref (bus);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Played again with the same settings, the element keeps its client and
+ * its connection; other settings make a new one. */
+GST_START_TEST (test_connection_kept_across_runs)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  guint ports[3];
+  guint i;
+
+  g_object_set (p.src, "prompt", "x", NULL);
+  for (i = 0; i < G_N_ELEMENTS (ports); i++) {
+    g_autoptr (GstMessage) end = NULL;
+    g_autoptr (PollenEmulatorRequest) request = NULL;
+
+    if (i == 2)
+      g_object_set (p.src, "timeout", 30, NULL);
+    push_body (emulator, "/image/", "image/jpeg", jpeg);
+    end = run_to_end (&p);
+    fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+    request = pollen_emulator_wait_request (emulator, i, 5000);
+    ports[i] = request->client_port;
+  }
+  fail_unless_equals_int (ports[0], ports[1]);
+  fail_unless (ports[2] != ports[1]);
+
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_interval_mode)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2199,6 +2289,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_tiny_interval_refused);
   tcase_add_test (tc, test_blank_prompt_ignored_while_running);
   tcase_add_test (tc, test_progress_messages);
+  tcase_add_test (tc, test_progress_percent);
+  tcase_add_test (tc, test_connection_kept_across_runs);
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);

@@ -322,6 +322,8 @@ emu_request_new (SoupServerMessage * msg)
   soup_message_headers_foreach (soup_server_message_get_request_headers (msg),
       collect_header, request->headers);
   request->body = flat;
+  request->client_port = g_inet_socket_address_get_port
+      (G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg)));
   return request;
 }
 
@@ -499,10 +501,11 @@ static gboolean
 emu_send_chunked (Reply * reply)
 {
   SoupServerMessage *msg = reply->msg;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   GSource *source;
 
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers
-      (msg), SOUP_ENCODING_CHUNKED);
+  if (!soup_message_headers_get_one (headers, "Content-Length"))
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_server_message_set_status (msg, reply->response->status, NULL);
   if (!reply->response->body)
     reply->response->body = g_bytes_new (NULL, 0);

@@ -40,6 +40,8 @@ typedef struct _PollenEmulator PollenEmulator;
  * @body: body bytes, or %NULL
  * @delay_ms: wait this long before answering
  * @chunk_size: when > 0, send the body chunked, this many bytes a chunk
+ *   (dripped under a known size instead when a Content-Length header was
+ *   added)
  * @chunk_interval_ms: pause between two chunks
  * @drop_after: when >= 0, announce the whole body in Content-Length but
  *   close the connection after this many body bytes
@@ -74,6 +76,8 @@ typedef struct
  * @query: decoded query parameters, name → value
  * @headers: request headers, lower-case name → value
  * @body: request body (may be empty)
+ * @client_port: the client's port: two requests with the same one came on
+ *   one connection
  *
  * A request as the emulator received it.
  */
@@ -85,6 +89,7 @@ typedef struct
   GHashTable *query;
   GHashTable *headers;
   GBytes *body;
+  guint client_port;
 
   /*< private >*/
   gint refcount;

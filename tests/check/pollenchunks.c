@@ -1,0 +1,147 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* PollenChunks, the store pollensrc keeps a body in, with a small memory
+ * limit: ranges across pieces, memory and file, what push mode forgets,
+ * and PollenPieces handing memories back. */
+
+#include <gst/check/gstcheck.h>
+#include "pollenchunks.h"
+
+#define PIECE 10
+#define LIMIT 25                /* two pieces in memory, the rest past it */
+
+/* Appends @n pieces of PIECE bytes, byte i of the body being i. */
+static void
+append_pieces (PollenChunks * chunks, PollenPieces * pieces, guint n)
+{
+  guint i, j;
+
+  for (i = 0; i < n; i++) {
+    guint64 start = pollen_chunks_get_size (chunks);
+    GstMemory *memory = pollen_pieces_take (pieces);
+    GstMapInfo map;
+
+    gst_memory_map (memory, &map, GST_MAP_WRITE);
+    for (j = 0; j < PIECE; j++)
+      map.data[j] = (guint8) (start + j);
+    gst_memory_unmap (memory, &map);
+    fail_unless (pollen_chunks_append (chunks, memory, NULL));
+  }
+}
+
+static void
+assert_range (PollenChunks * chunks, guint64 offset, gsize length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstBuffer) buffer = pollen_chunks_get_range (chunks, offset,
+      length, &error);
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (buffer != NULL, "%s", error ? error->message : "");
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  fail_unless_equals_uint64 (map.size, length);
+  for (i = 0; i < length; i++)
+    fail_unless_equals_int (map.data[i], (guint8) (offset + i));
+  gst_buffer_unmap (buffer, &map);
+}
+
+GST_START_TEST (test_spilled_body_reads_anywhere)
+{
+  PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
+  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, TRUE);
+
+  append_pieces (chunks, pieces, 6);
+  fail_unless_equals_uint64 (pollen_chunks_get_size (chunks), 60);
+  assert_range (chunks, 0, 60);
+  assert_range (chunks, 5, 10);         /* across two memories */
+  assert_range (chunks, 15, 20);        /* memory, then the file */
+  assert_range (chunks, 33, 4);         /* the file */
+  assert_range (chunks, 52, 8);         /* the last piece */
+  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 3), 57);
+  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 60), 0);
+  pollen_pieces_unref (pieces);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_push_mode_forgets_past_the_limit)
+{
+  PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
+  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, FALSE);
+  g_autoptr (GError) error = NULL;
+  GstBuffer *gone;
+
+  append_pieces (chunks, pieces, 5);
+  assert_range (chunks, 0, 20);
+  assert_range (chunks, 41, 9);
+  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 12), 8);
+  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 25), 0);
+  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 45), 5);
+  gone = pollen_chunks_get_range (chunks, 25, 5, &error);
+  fail_unless (gone == NULL);
+  fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+
+  /* read again from byte 20 on */
+  pollen_chunks_forget_from (chunks, 20);
+  fail_unless_equals_uint64 (pollen_chunks_get_size (chunks), 20);
+  append_pieces (chunks, pieces, 1);
+  assert_range (chunks, 25, 5);
+  assert_range (chunks, 15, 15);
+  pollen_pieces_unref (pieces);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pieces_come_back)
+{
+  PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
+  GstMemory *first = pollen_pieces_take (pieces);
+  GstMemory *shared = gst_memory_share (first, 2, 3);
+  GstMapInfo map;
+  gpointer data;
+
+  gst_memory_map (first, &map, GST_MAP_READ);
+  data = map.data;
+  gst_memory_unmap (first, &map);
+  gst_memory_unref (first);
+  /* still in use through the shared part: not handed out again */
+  first = pollen_pieces_take (pieces);
+  gst_memory_map (first, &map, GST_MAP_READ);
+  fail_unless (map.data != data);
+  gst_memory_unmap (first, &map);
+  gst_memory_unref (first);
+  /* its last user let go: the same block, warm, for the next piece (the
+   * last one back is the first out) */
+  gst_memory_unref (shared);
+  first = pollen_pieces_take (pieces);
+  gst_memory_map (first, &map, GST_MAP_READ);
+  fail_unless (map.data == data);
+  gst_memory_unmap (first, &map);
+  gst_memory_unref (first);
+  pollen_pieces_unref (pieces);
+}
+
+GST_END_TEST;
+
+static Suite *
+pollenchunks_suite (void)
+{
+  Suite *s = suite_create ("pollenchunks");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_spilled_body_reads_anywhere);
+  tcase_add_test (tc, test_push_mode_forgets_past_the_limit);
+  tcase_add_test (tc, test_pieces_come_back);
+  return s;
+}
+
+GST_CHECK_MAIN (pollenchunks);
