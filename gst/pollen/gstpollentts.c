@@ -20,7 +20,9 @@
  * parsed while the answer streams in, with the rate and channels of the
  * WAV header; a later answer at another rate renegotiates the caps. With
  * #GstPollenTts:response-format mp3, opus, aac or flac it passes the encoded
- * audio through with caps found from the bytes; `pcm` is raw audio at
+ * audio through with caps found from the bytes; `pcm` is asked as WAV too
+ * (headerless PCM does not say its rate, and a model's rate depends on the
+ * server), and headerless PCM a server sends anyway is played at
  * #GstPollenTts:pcm-rate. Whatever was asked, the bytes decide: a WAV answer
  * to an mp3 request still comes out as raw audio.
  *
@@ -68,6 +70,7 @@
 
 #include "gstpollentts.h"
 #include "gstpollenelements.h"
+#include "pollenformat.h"
 #include "pollenmedia.h"
 #include "pollenspeech.h"
 #include "pollentext.h"
@@ -80,7 +83,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 
 #define DEFAULT_MODEL "tts-1"
 #define DEFAULT_VOICE "alloy"
-#define DEFAULT_RESPONSE_FORMAT GST_POLLEN_TTS_FORMAT_WAV
+#define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_WAV
 #define DEFAULT_PCM_RATE 0
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_LATENCY_MS 2000
@@ -145,7 +148,7 @@ struct _GstPollenTts
   /* properties, under GST_OBJECT_LOCK; they may change while PLAYING and
    * are used from the next text on */
   gchar *voice;
-  GstPollenTtsFormat response_format;
+  PollenAudioFormat response_format;
   guint pcm_rate;
   gchar *instructions;
   GstPollenTtsOverflow overflow;
@@ -208,27 +211,6 @@ gst_pollen_tts_overflow_get_type (void)
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsOverflow",
-            values));
-  return type;
-}
-
-#define GST_TYPE_POLLEN_TTS_FORMAT (gst_pollen_tts_format_get_type ())
-static GType
-gst_pollen_tts_format_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_POLLEN_TTS_FORMAT_WAV, "WAV, output as raw audio", "wav"},
-    {GST_POLLEN_TTS_FORMAT_PCM, "Raw 16-bit mono PCM at pcm-rate", "pcm"},
-    {GST_POLLEN_TTS_FORMAT_MP3, "MP3, passed through", "mp3"},
-    {GST_POLLEN_TTS_FORMAT_OPUS, "Opus in Ogg, passed through", "opus"},
-    {GST_POLLEN_TTS_FORMAT_AAC, "AAC (often in M4A), passed through", "aac"},
-    {GST_POLLEN_TTS_FORMAT_FLAC, "FLAC, passed through", "flac"},
-    {0, NULL, NULL}
-  };
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsFormat",
             values));
   return type;
 }
@@ -306,16 +288,6 @@ gst_pollen_tts_model (GstPollenTts * self)
       DEFAULT_MODEL;
 }
 
-/* The rate raw PCM is assumed to have: pcm-rate, or the model's. With the
- * object lock. */
-static guint
-gst_pollen_tts_pcm_rate_locked (GstPollenTts * self)
-{
-  if (self->pcm_rate > 0)
-    return self->pcm_rate;
-  return pollen_media_speech_rate (gst_pollen_tts_model (self));
-}
-
 /* ---- text in: the sink side ---- */
 
 /* The words of @buffer, ready to send; "" when there are none. */
@@ -359,14 +331,13 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   json_object_set_string_member (body, "voice", self->voice ? self->voice :
       DEFAULT_VOICE);
   json_object_set_string_member (body, "response_format",
-      pollen_enum_get_nick (GST_TYPE_POLLEN_TTS_FORMAT,
-          self->response_format));
+      pollen_audio_format_request_nick (self->response_format));
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
   pollen_request_add_extra_params (request,
       gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
-  *pcm_rate = gst_pollen_tts_pcm_rate_locked (self);
+  *pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
   return request;
 }
@@ -515,8 +486,9 @@ gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * caps)
   return GST_FLOW_OK;
 }
 
-/* Raw caps to fill time with before any speech said what the audio is:
- * what a WAV or PCM answer most likely has. NULL for encoded formats. */
+/* Raw caps to fill time with before any speech said what the audio is
+ * (the first speech renegotiates when it differs). NULL for encoded
+ * formats. */
 static GstCaps *
 gst_pollen_tts_guess_caps (GstPollenTts * self)
 {
@@ -525,9 +497,9 @@ gst_pollen_tts_guess_caps (GstPollenTts * self)
   guint rate;
 
   GST_OBJECT_LOCK (self);
-  raw = self->response_format == GST_POLLEN_TTS_FORMAT_WAV ||
-      self->response_format == GST_POLLEN_TTS_FORMAT_PCM;
-  rate = gst_pollen_tts_pcm_rate_locked (self);
+  raw = self->response_format == POLLEN_AUDIO_FORMAT_WAV ||
+      self->response_format == POLLEN_AUDIO_FORMAT_PCM;
+  rate = self->pcm_rate ? self->pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE;
   GST_OBJECT_UNLOCK (self);
   if (!raw)
     return NULL;
@@ -1075,16 +1047,17 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
-          "wav and pcm come out as raw audio, the others encoded; what "
-          "actually arrives decides the caps. May change while PLAYING: "
-          "used from the next text on", GST_TYPE_POLLEN_TTS_FORMAT,
+          "wav and pcm come out as raw audio (pcm is asked as wav, whose "
+          "header gives the rate), the others encoded; what actually "
+          "arrives decides the caps. May change while PLAYING: "
+          "used from the next text on", POLLEN_TYPE_AUDIO_FORMAT,
           DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_PCM_RATE,
       g_param_spec_uint ("pcm-rate", "PCM Rate",
-          "Sample rate in Hz of headerless 16-bit mono PCM answers "
-          "(response-format=pcm); 0 (default) uses the model's: 44100 for "
-          "ElevenLabs models, 24000 for the others. May change while "
-          "PLAYING: used from the next text on", 0, 768000,
+          "Sample rate in Hz of headerless 16-bit mono PCM, should a server "
+          "answer that (pcm is asked as wav, whose header says the rate); "
+          "0 (default): unknown, played at 24000 with a warning. May change "
+          "while PLAYING: used from the next text on", 0, 768000,
           DEFAULT_PCM_RATE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_INSTRUCTIONS,
       g_param_spec_string ("instructions", "Instructions",
@@ -1104,8 +1077,9 @@ static void
 gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
 {
   filter_class->default_model = DEFAULT_MODEL;
-  filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1: "
-      "tts-1 and the other OpenAI models answer 24 kHz, elevenlabs 44.1 kHz";
+  filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1 "
+      "(an alias whose rate depends on the server: raw audio takes the rate "
+      "from the WAV header)";
   filter_class->default_timeout = DEFAULT_TIMEOUT;
   filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   filter_class->default_latency_ms = DEFAULT_LATENCY_MS;
@@ -1151,5 +1125,5 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
       "Pollinations text to speech");
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_OVERFLOW, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_FORMAT, 0);
+  gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);
 }

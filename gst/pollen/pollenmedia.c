@@ -110,11 +110,28 @@ is_raw_audio (GstCaps * caps)
       "audio/x-raw");
 }
 
+/* Headerless PCM says nothing of its rate, and the same model name is
+ * 24 or 44.1 kHz depending on the server: playing it at a guessed rate
+ * may be wrong in pitch and length, so the user hears of it. */
+static void
+warn_guessed_rate (GstObject * object, const gchar * content_type)
+{
+  if (!GST_IS_ELEMENT (object))
+    return;
+  GST_ELEMENT_WARNING (GST_ELEMENT (object), STREAM, FORMAT,
+      ("The server answered headerless PCM (%s), which does not say its "
+          "sample rate: it is played at %u Hz, a guess. Set pcm-rate to the "
+          "model's rate, or ask for wav.", content_type,
+          POLLEN_MEDIA_GUESSED_PCM_RATE), (NULL));
+}
+
 /**
  * pollen_media_detect_caps:
  * @object: (nullable): for log lines
  * @data: the body, or its first bytes
  * @content_type: (nullable): the server's Content-Type
+ * @pcm_rate: the rate of headerless PCM, 0 when unknown: then
+ *   %POLLEN_MEDIA_GUESSED_PCM_RATE with a warning on @object
  *
  * Returns: (transfer full) (nullable): the caps of @data, or %NULL when
  * neither the bytes nor the Content-Type say what it is.
@@ -130,7 +147,8 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
   const guint8 *bytes = g_bytes_get_data (data, &size);
 
   pollen_media_init_debug ();
-  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate);
+  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
+      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
   if (size > 0)
     found = gst_type_find_helper_for_data (object, bytes, size, &probability);
 
@@ -140,8 +158,11 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
           GST_PTR_FORMAT ": trusting the bytes", content_type, found);
     return g_steal_pointer (&found);
   }
-  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted)))
+  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted))) {
+    if (is_raw_audio (hinted) && pcm_rate == 0)
+      warn_guessed_rate (object, content_type);
     return g_steal_pointer (&hinted);
+  }
   return g_steal_pointer (&found);
 }
 
@@ -188,17 +209,4 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
       "%s), not %s: %s", size, name ? name : "unrecognised media",
       content_type ? content_type : "none", kind, start);
   return NULL;
-}
-
-/**
- * pollen_media_speech_rate:
- * @model: (nullable): the speech model asked for
- *
- * Returns: the sample rate of raw speech from @model: 44100 Hz for the
- * ElevenLabs models, 24000 Hz for the others (server-notes.md).
- */
-guint
-pollen_media_speech_rate (const gchar * model)
-{
-  return model && g_str_has_prefix (model, "eleven") ? 44100 : 24000;
 }

@@ -18,6 +18,7 @@
 
 #include "pollentest.h"
 #include "emumedia.h"
+#include "emuserver.h"
 #include "pollenclient.h"
 #include "pollentext.h"
 #include "pollenwav.h"
@@ -29,7 +30,9 @@
 #include <string.h>
 
 #define SPEECH_PATH "/v1/audio/speech"
-#define RATE 24000
+/* the default model's rate: tts-1 is an alias whose rate the server
+ * decides, so the emulator says it */
+#define RATE (emu_speech_rate_for_model ("tts-1"))
 #define BPF 2                   /* S16LE mono */
 
 #define MS(ms) POLLEN_TEST_MS (ms)
@@ -453,7 +456,7 @@ check_text_at_five_seconds (const gchar * model, guint rate)
 
 GST_START_TEST (test_caps_and_first_pts)
 {
-  check_text_at_five_seconds ("tts-1", 24000);
+  check_text_at_five_seconds ("openai-audio", 24000);
   check_text_at_five_seconds ("elevenlabs", 44100);
 }
 
@@ -1125,29 +1128,97 @@ GST_START_TEST (test_wav_answer_to_mp3_request)
 
 GST_END_TEST;
 
+/* Headerless PCM, should a server answer that, is played at pcm-rate. */
 GST_START_TEST (test_pcm_at_pcm_rate)
 {
   Tts t = tts_new ("response-format", 1 /* pcm */ , "pcm-rate", 16000, NULL);
   g_autoptr (GBytes) pcm = expected_pcm ("Raw samples here.", 16000);
   g_autoptr (GArray) speeches = NULL;
-  g_autoptr (PollenEmulatorRequest) request = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GstMessage) warning = NULL;
 
-  /* the real server may answer "flac" with raw PCM, too */
   pollen_emulator_push (t.emulator, SPEECH_PATH,
       pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
               NULL), g_bytes_get_size (pcm)));
   push_text (&t, "Raw samples here.", 0, GST_SECOND);
   push_eos_and_wait (&t);
 
-  request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
-  fail_unless_equals_string (json_object_get_string_member (request_json
-          (request, parser), "response_format"), "pcm");
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 1);
   assert_raw_caps (speech_at (speeches, 0)->caps, 16000, 1);
   assert_speech_is (speech_at (speeches, 0), pcm);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning == NULL, "the rate was set: nothing to warn of");
   tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Without pcm-rate, headerless PCM is played at a guessed rate, and the
+ * warning says it is a guess. */
+GST_START_TEST (test_headerless_pcm_warns)
+{
+  Tts t = tts_new ("response-format", 1 /* pcm */ , NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Raw samples here.", 24000);
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
+              NULL), g_bytes_get_size (pcm)));
+  push_text (&t, "Raw samples here.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  assert_raw_caps (speech_at (speeches, 0)->caps, 24000, 1);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "a guess") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "pcm-rate") != NULL);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* response-format=pcm is asked as WAV, so the rate comes from its header
+ * whatever the model's: 44.1 kHz (tts-1 on this server) and 24 kHz. */
+GST_START_TEST (test_pcm_asked_as_wav)
+{
+  const gchar *models[] = { "tts-1", "openai-audio" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (models); i++) {
+    Tts t = tts_new ("response-format", 1 /* pcm */ , "model", models[i],
+        NULL);
+    guint rate = emu_speech_rate_for_model (models[i]);
+    g_autoptr (GBytes) pcm = expected_pcm ("Right rate.", rate);
+    g_autoptr (GArray) speeches = NULL;
+    g_autoptr (PollenEmulatorRequest) request = NULL;
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (GstMessage) warning = NULL;
+    Speech *speech;
+
+    push_text (&t, "Right rate.", 0, 5 * GST_SECOND);
+    push_eos_and_wait (&t);
+
+    request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
+    fail_unless_equals_string (json_object_get_string_member (request_json
+            (request, parser), "response_format"), "wav");
+    speeches = recorder_speeches (t.rec);
+    fail_unless_equals_int (speeches->len, 1);
+    speech = speech_at (speeches, 0);
+    assert_raw_caps (speech->caps, rate, 1);
+    assert_speech_is (speech, pcm);
+    fail_unless_equals_uint64 (speech->end - speech->pts,
+        pcm_duration (pcm, rate));
+    warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+    fail_unless (warning == NULL);
+    tts_free (&t);
+  }
+  fail_unless_equals_int (emu_speech_rate_for_model ("openai-audio"), 24000);
 }
 
 GST_END_TEST;
@@ -1590,10 +1661,10 @@ GST_START_TEST (test_subtitles_to_wav_file)
   fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
   fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
           &info, NULL), POLLEN_WAV_OK);
-  fail_unless_equals_int (info.rate, 24000);
+  fail_unless_equals_int (info.rate, RATE);
   fail_unless_equals_int (info.channels, 1);
   /* the file covers the whole subtitle timeline */
-  fail_unless_equals_uint64 (info.data_size, 9 * 24000 * BPF);
+  fail_unless_equals_uint64 (info.data_size, 9 * RATE * BPF);
   onsets = find_onsets ((const gint16 *) (contents + info.data_offset),
       info.data_size / BPF, info.rate);
   fail_unless (onsets->len >= 3);
@@ -1722,7 +1793,8 @@ GST_START_TEST (test_emulator_speech_audio)
   const gchar *formats[] = { "mp3", "opus", "aac", "flac", "pcm" };
   guint i;
 
-  check_emulator_wav (emulator, "tts-1", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1", RATE, TRUE);
+  check_emulator_wav (emulator, "openai-audio", 24000, TRUE);
   check_emulator_wav (emulator, "elevenlabs", 44100, FALSE);
   for (i = 0; i < G_N_ELEMENTS (formats); i++) {
     g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hi.\","
@@ -1747,7 +1819,7 @@ GST_START_TEST (test_emulator_speech_audio)
   fail_unless_equals_int (got->content_length, -1);
   fail_unless (g_str_has_prefix (g_bytes_get_data (got->body, NULL), "RIFF"));
   fail_unless_equals_int (GST_READ_UINT32_LE ((guint8 *) g_bytes_get_data
-          (got->body, NULL) + 24), 24000);
+          (got->body, NULL) + 24), RATE);
   pollen_emulator_free (emulator);
 }
 
@@ -1885,6 +1957,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_wavs_in_one_body);
   tcase_add_test (tc, test_wav_answer_to_mp3_request);
   tcase_add_test (tc, test_pcm_at_pcm_rate);
+  tcase_add_test (tc, test_headerless_pcm_warns);
+  tcase_add_test (tc, test_pcm_asked_as_wav);
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
