@@ -647,6 +647,47 @@ GST_START_TEST (test_first_audio_before_body_complete)
 
 GST_END_TEST;
 
+/* Raw audio goes out in buffers of a steady 40 ms whatever the edges of
+ * the HTTP chunks (here 1234 bytes: not even whole frames), the last of a
+ * speech shorter. */
+GST_START_TEST (test_steady_raw_buffers)
+{
+  Tts t = tts_new (NULL);
+  const gchar *text = "one two three four five.";
+  PollenEmulatorResponse *response = wav_response (text, 24000);
+  g_autoptr (GBytes) pcm = expected_pcm (text, 24000);
+  g_autoptr (GArray) speeches = NULL;
+  GPtrArray *pieces = g_ptr_array_new ();
+  guint i;
+
+  response->chunk_size = 1234;
+  response->chunk_interval_ms = 2;
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  push_text (&t, text, 0, 10 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  for (i = 0; i < t.rec->items->len; i++)
+    if (is_speech (t.rec->items->pdata[i]))
+      g_ptr_array_add (pieces, t.rec->items->pdata[i]);
+  fail_unless (pieces->len > 10);
+  for (i = 0; i < pieces->len; i++) {
+    GstBuffer *buffer = pieces->pdata[i];
+
+    if (i + 1 < pieces->len) {
+      fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+          40 * GST_MSECOND);
+    } else {
+      fail_unless (GST_BUFFER_DURATION (buffer) <= 40 * GST_MSECOND);
+    }
+  }
+  speeches = recorder_speeches (t.rec);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  g_ptr_array_unref (pieces);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* ---- flush and EOS ---- */
 
 GST_START_TEST (test_flush_cancels_requests)
@@ -1941,6 +1982,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_overflow_clip);
   tcase_add_test (tc, test_order_with_later_finishing_first);
   tcase_add_test (tc, test_first_audio_before_body_complete);
+  tcase_add_test (tc, test_steady_raw_buffers);
   tcase_add_test (tc, test_flush_cancels_requests);
   tcase_add_test (tc, test_eos_drains);
   tcase_add_test (tc, test_state_change_during_hung_request);
