@@ -131,6 +131,7 @@ typedef enum
 {
   ITEM_BEGIN,                   /* the request is on its way */
   ITEM_AUDIO,
+  ITEM_LENGTH,                  /* how long the encoded answer plays */
 } ItemKind;
 
 /* One piece of a job's output. */
@@ -139,7 +140,16 @@ typedef struct
   ItemKind kind;
   GstCaps *caps;                /* ITEM_AUDIO: what @data is */
   GBytes *data;
+  GstClockTime length;          /* ITEM_LENGTH */
 } TtsItem;
+
+/* A worker's answer being read: the encoded bytes are kept to be timed
+ * once they are all here. */
+typedef struct
+{
+  PollenJob *job;
+  GByteArray *encoded;
+} TtsFetch;
 
 struct _GstPollenTts
 {
@@ -169,6 +179,7 @@ struct _GstPollenTts
   guint64 speech_samples;
   gboolean speech_has_audio;
   gboolean speech_discont;
+  gboolean speech_length_known; /* encoded: the position is its end */
   gboolean upstream_live;
   GstClockTime upstream_min;
 };
@@ -395,9 +406,31 @@ gst_pollen_tts_chain (GstPollenFilter * filter, GstBuffer * buffer)
 /* ---- bytes in, audio chunks out: the workers ---- */
 
 static void
-gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer job)
+gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer user_data)
 {
-  pollen_job_emit (job, tts_item_new (ITEM_AUDIO, caps, data));
+  TtsFetch *fetch = user_data;
+
+  if (!gst_structure_has_name (gst_caps_get_structure (caps, 0),
+          "audio/x-raw"))
+    g_byte_array_append (fetch->encoded, g_bytes_get_data (data, NULL),
+        g_bytes_get_size (data));
+  pollen_job_emit (fetch->job, tts_item_new (ITEM_AUDIO, caps, data));
+}
+
+/* Encoded speech says how long it plays only once decoded to the end; the
+ * src task needs it so that what follows starts after it. */
+static void
+gst_pollen_tts_emit_length (GstPollenTts * self, TtsFetch * fetch)
+{
+  g_autoptr (GBytes) encoded = NULL;
+  TtsItem *item;
+
+  if (fetch->encoded->len == 0)
+    return;
+  encoded = g_bytes_new (fetch->encoded->data, fetch->encoded->len);
+  item = tts_item_new (ITEM_LENGTH, NULL, NULL);
+  item->length = pollen_media_audio_duration (GST_OBJECT (self), encoded);
+  pollen_job_emit (fetch->job, item);
 }
 
 /* Makes the request of @entry and emits its audio as it streams in. */
@@ -407,6 +440,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
 {
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (PollenSpeech) speech = NULL;
+  g_autoptr (GByteArray) encoded = g_byte_array_new ();
+  TtsFetch fetch = { job, encoded };
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
@@ -420,7 +455,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
       response->model_used);
 
   speech = pollen_speech_new (GST_OBJECT (self), response->content_type,
-      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio, job);
+      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio,
+      &fetch);
   while (ok) {
     g_autoptr (GBytes) bytes = pollen_response_read (response, READ_SIZE,
         cancellable, error);
@@ -435,6 +471,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   }
   if (ok)
     ok = pollen_speech_finish (speech, error);
+  if (ok)
+    gst_pollen_tts_emit_length (self, &fetch);
   GST_DEBUG_OBJECT (self, "\"%s\": %" G_GSIZE_FORMAT " bytes of audio in %"
       G_GINT64_FORMAT " ms", entry->preview,
       pollen_speech_get_emitted (speech),
@@ -649,6 +687,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   self->speech_start = start;
   self->speech_samples = 0;
   self->speech_has_audio = FALSE;
+  self->speech_length_known = FALSE;
   gst_pollen_tts_query_upstream (self);
   GST_DEBUG_OBJECT (self, "\"%s\" to start at %" GST_TIME_FORMAT,
       entry->preview, GST_TIME_ARGS (start));
@@ -801,6 +840,23 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
   return gst_pollen_tts_push_encoded (self, entry, item->data);
 }
 
+/* Encoded speech ends where its length says: what follows (a GAP, the next
+ * speech with overflow=shift) starts there, not before. */
+static GstFlowReturn
+gst_pollen_tts_end_encoded (GstPollenTts * self, GstClockTime length)
+{
+  if (self->raw || !self->speech_has_audio ||
+      !GST_CLOCK_TIME_IS_VALID (self->speech_start) ||
+      !GST_CLOCK_TIME_IS_VALID (length))
+    return GST_FLOW_OK;
+  GST_DEBUG_OBJECT (self, "the speech at %" GST_TIME_FORMAT " plays %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (self->speech_start),
+      GST_TIME_ARGS (length));
+  self->position = time_max (self->position, self->speech_start + length);
+  self->speech_length_known = TRUE;
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
     gpointer item_ptr)
@@ -810,6 +866,8 @@ gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
 
   if (item->kind == ITEM_BEGIN)
     return gst_pollen_tts_begin_speech (self, data);
+  if (item->kind == ITEM_LENGTH)
+    return gst_pollen_tts_end_encoded (self, item->length);
   return gst_pollen_tts_push_audio (self, data, item);
 }
 
@@ -895,8 +953,8 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
-  /* encoded speech has no known length: assume it fit its text */
-  if (self->caps && !self->raw)
+  /* encoded speech that could not be timed: assume it fit its text */
+  if (self->caps && !self->raw && !self->speech_length_known)
     self->position = time_max (self->position, self->group_end);
   return GST_FLOW_OK;
 }

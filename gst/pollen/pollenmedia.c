@@ -210,3 +210,76 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
       content_type ? content_type : "none", kind, start);
   return NULL;
 }
+
+static GstPadProbeReturn
+add_buffer_duration (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstClockTime *total = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    *total += GST_BUFFER_DURATION (buffer);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decodes @data to the end and sums what comes out: how long it plays,
+ * with a decoder's trimming of encoder delay and padding. */
+static gboolean
+decode_duration (GstElement * pipeline, GBytes * data, GstClockTime * total)
+{
+  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes
+      (data);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
+      "src");
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      "sink");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (sink, "sink");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+
+  /* a seekable stream, so that an MP4 with its index at the end works */
+  g_object_set (src, "stream", stream, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_buffer_duration,
+      total, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  end = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_EOS |
+      GST_MESSAGE_ERROR);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS;
+}
+
+/**
+ * pollen_media_audio_duration:
+ * @object: (nullable): for log lines
+ * @data: a whole encoded answer (mp3, aac, opus, flac …)
+ *
+ * Encoded audio does not say how long it plays until it is parsed to the
+ * end; the timeline after it depends on that.
+ *
+ * Returns: how long @data plays, or %GST_CLOCK_TIME_NONE when it cannot be
+ * decoded here.
+ */
+GstClockTime
+pollen_media_audio_duration (GstObject * object, GBytes * data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  GstClockTime total = 0;
+
+  pollen_media_init_debug ();
+  pipeline = gst_parse_launch ("giostreamsrc name=src ! decodebin ! "
+      "fakesink name=sink sync=false", &error);
+  if (!pipeline) {
+    GST_INFO_OBJECT (object, "cannot decode to time speech: %s",
+        error->message);
+    return GST_CLOCK_TIME_NONE;
+  }
+  if (!decode_duration (pipeline, data, &total) || total == 0) {
+    GST_INFO_OBJECT (object, "could not decode %" G_GSIZE_FORMAT " bytes to "
+        "time them", g_bytes_get_size (data));
+    return GST_CLOCK_TIME_NONE;
+  }
+  GST_DEBUG_OBJECT (object, "%" G_GSIZE_FORMAT " bytes play %"
+      GST_TIME_FORMAT, g_bytes_get_size (data), GST_TIME_ARGS (total));
+  return total;
+}

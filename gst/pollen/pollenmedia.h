@@ -23,6 +23,8 @@ GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);
 
+GstClockTime pollen_media_audio_duration (GstObject * object, GBytes * data);
+
 /* The rate headerless PCM is taken to have when nobody said (a guess,
  * with a warning). */
 #define POLLEN_MEDIA_GUESSED_PCM_RATE 24000

@@ -20,10 +20,13 @@
 #include "emumedia.h"
 #include "emuserver.h"
 #include "pollenclient.h"
+#include "pollenmedia.h"
 #include "pollentext.h"
 #include "pollenwav.h"
 
 #include <gst/audio/audio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <glib/gstdio.h>
@@ -1589,7 +1592,7 @@ static const GstClockTime srt_starts[] = {
 };
 
 static gchar *
-write_srt (void)
+write_srt_text (const gchar * text)
 {
   g_autoptr (GError) error = NULL;
   gchar *path = NULL;
@@ -1597,8 +1600,14 @@ write_srt (void)
 
   fail_unless (fd >= 0, "%s", error ? error->message : "");
   close (fd);
-  fail_unless (g_file_set_contents (path, srt, -1, NULL));
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
   return path;
+}
+
+static gchar *
+write_srt (void)
+{
+  return write_srt_text (srt);
 }
 
 static GstElement *
@@ -1678,6 +1687,48 @@ find_onsets (const gint16 * samples, gsize count, guint rate)
   return onsets;
 }
 
+/* Speech starts within 20 ms after each of the @n @cues. */
+static void
+assert_onsets (const gint16 * samples, gsize count, guint rate,
+    const GstClockTime * cues, guint n)
+{
+  g_autoptr (GArray) onsets = find_onsets (samples, count, rate);
+  guint i;
+
+  fail_unless (onsets->len >= n);
+  for (i = 0; i < n; i++) {
+    GstClockTime onset = 0;
+    guint j;
+
+    /* the first onset that is not well before the cue, within 20 ms */
+    for (j = 0; j < onsets->len; j++) {
+      onset = g_array_index (onsets, GstClockTime, j);
+      if (onset + 20 * GST_MSECOND > cues[i])
+        break;
+    }
+    fail_unless (onset + 20 * GST_MSECOND > cues[i] &&
+        onset < cues[i] + 20 * GST_MSECOND,
+        "cue %u at %" GST_TIME_FORMAT ", speech at %" GST_TIME_FORMAT,
+        i + 1, GST_TIME_ARGS (cues[i]), GST_TIME_ARGS (onset));
+  }
+}
+
+/* Runs @pipeline to EOS and reads the WAV file it wrote. */
+static gchar *
+run_to_wav_file (GstElement * pipeline, const gchar * wav_path,
+    PollenWavInfo * info)
+{
+  g_autoptr (GstMessage) end = pollen_test_run (pipeline, WAIT);
+  gchar *contents = NULL;
+  gsize size;
+
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
+  fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
+          info, NULL), POLLEN_WAV_OK);
+  return contents;
+}
+
 /* The issue's pipeline, as a user runs it: a WAV file whose speech starts
  * at each subtitle's time. */
 GST_START_TEST (test_subtitles_to_wav_file)
@@ -1688,42 +1739,141 @@ GST_START_TEST (test_subtitles_to_wav_file)
   g_autofree gchar *tail = g_strdup_printf ("audioconvert ! audioresample ! "
       "wavenc ! filesink location=\"%s\"", wav_path);
   GstElement *pipeline = subtitle_pipeline (emulator, path, tail);
-  g_autoptr (GstMessage) end = NULL;
   g_autofree gchar *contents = NULL;
-  g_autoptr (GArray) onsets = NULL;
   PollenWavInfo info;
-  gsize size;
-  guint i;
 
-  end = pollen_test_run (pipeline, WAIT);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  contents = run_to_wav_file (pipeline, wav_path, &info);
   gst_object_unref (pipeline);
-
-  fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
-  fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
-          &info, NULL), POLLEN_WAV_OK);
   fail_unless_equals_int (info.rate, RATE);
   fail_unless_equals_int (info.channels, 1);
   /* the file covers the whole subtitle timeline */
   fail_unless_equals_uint64 (info.data_size, 9 * RATE * BPF);
-  onsets = find_onsets ((const gint16 *) (contents + info.data_offset),
-      info.data_size / BPF, info.rate);
-  fail_unless (onsets->len >= 3);
-  for (i = 0; i < 3; i++) {
-    GstClockTime want = srt_starts[i];
-    GstClockTime onset = 0;
-    guint j;
+  assert_onsets ((const gint16 *) (contents + info.data_offset),
+      info.data_size / BPF, info.rate, srt_starts, 3);
+  g_unlink (wav_path);
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
 
-    /* the first onset at or after the subtitle's start, within 20 ms */
-    for (j = 0; j < onsets->len; j++) {
-      onset = g_array_index (onsets, GstClockTime, j);
-      if (onset + 20 * GST_MSECOND >= want)
-        break;
-    }
-    fail_unless (onset >= want && onset - want < 20 * GST_MSECOND,
-        "subtitle %u at %" GST_TIME_FORMAT ", speech at %" GST_TIME_FORMAT,
-        i + 1, GST_TIME_ARGS (want), GST_TIME_ARGS (onset));
+GST_END_TEST;
+
+/* MP3 speech decoded and mixed: the first runs past its text, so with
+ * overflow=shift the second starts where the first ends (its length is
+ * known, not assumed to be its text's), the third at its own time; the file
+ * ends at the end of the last text. Every onset within 20 ms of its cue. */
+/* The emulator's MP3 for @text decoded alone: where its sound starts (the
+ * codec's delay, which depends on the first word), so that a cue is where
+ * the speech is heard. */
+static GstClockTime
+mp3_lead_in (const gchar * text)
+{
+  const gchar *content_type;
+  g_autoptr (GBytes) mp3 = expected_encoded (text, "mp3", &content_type);
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src ! decodebin ! "
+      "audioconvert ! audio/x-raw, format=S16LE, channels=1 ! "
+      "appsink name=sink sync=false", NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_autoptr (GByteArray) pcm = g_byte_array_new ();
+  g_autoptr (GArray) onsets = NULL;
+  GstSample *sample;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_new_wrapped_bytes
+      (mp3));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+              5 * GST_SECOND))) {
+    GstMapInfo map;
+
+    gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+    g_byte_array_append (pcm, map.data, map.size);
+    gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    gst_sample_unref (sample);
   }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  onsets = find_onsets ((const gint16 *) pcm->data, pcm->len / BPF, RATE);
+  fail_unless (onsets->len > 0);
+  return g_array_index (onsets, GstClockTime, 0);
+}
+
+/* How long the emulator's answer for @text in @format plays, checked
+ * against its samples. */
+static GstClockTime
+encoded_length (const gchar * text, const gchar * format)
+{
+  const gchar *content_type;
+  g_autoptr (GBytes) pcm = expected_pcm (text, RATE);
+  g_autoptr (GBytes) encoded = expected_encoded (text, format,
+      &content_type);
+  GstClockTime length = pollen_media_audio_duration (NULL, encoded);
+  GstClockTime samples = pcm_duration (pcm, RATE);
+
+  fail_unless (GST_CLOCK_TIME_IS_VALID (length), "%s not decoded", format);
+  fail_unless (length + 30 * GST_MSECOND >= samples &&
+      length < samples + 100 * GST_MSECOND, "%s: %" GST_TIME_FORMAT " of %"
+      GST_TIME_FORMAT, format, GST_TIME_ARGS (length),
+      GST_TIME_ARGS (samples));
+  return length;
+}
+
+/* Encoded speech is timed by decoding it, in every format. */
+GST_START_TEST (test_encoded_lengths)
+{
+  const gchar *formats[] = { "mp3", "opus", "aac", "flac" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++)
+    encoded_length ("How long is this?", formats[i]);
+}
+
+GST_END_TEST;
+
+static const gchar mp3_srt[] =
+    "1\n00:00:00,500 --> 00:00:01,000\nOne two three four five six.\n\n"
+    "2\n00:00:01,000 --> 00:00:02,000\nSecond one.\n\n"
+    "3\n00:00:05,000 --> 00:00:07,000\nThird.\n";
+
+GST_START_TEST (test_mp3_speech_mixed_on_time)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt_text (mp3_srt);
+  g_autofree gchar *wav_path = g_strdup_printf ("%s.wav", path);
+  g_autofree gchar *tail = g_strdup_printf ("decodebin ! audioconvert ! "
+      "audioresample ! audio/x-raw, format=S16LE, channels=1, rate=%u ! "
+      "audiomixer ! wavenc ! filesink location=\"%s\"", RATE, wav_path);
+  GstElement *pipeline = subtitle_pipeline (emulator, path, tail);
+  const gchar *texts[] = { "One two three four five six.", "Second one.",
+    "Third."
+  };
+  g_autofree gchar *contents = NULL;
+  GstClockTime starts[3], cues[3];
+  PollenWavInfo info;
+  guint i;
+  GstElement *tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
+
+  gst_util_set_object_arg (G_OBJECT (tts), "response-format", "mp3");
+  gst_object_unref (tts);
+  /* each speech plays as long as its decoded MP3, a little longer than
+   * its samples (encoder delay and padding) */
+  starts[0] = 500 * GST_MSECOND;
+  starts[1] = starts[0] + encoded_length (texts[0], "mp3");
+  starts[2] = MAX (5 * GST_SECOND, starts[1] + encoded_length (texts[1],
+          "mp3"));
+  fail_unless (starts[1] > 1100 * GST_MSECOND, "the first speech is short");
+  for (i = 0; i < 3; i++)
+    cues[i] = starts[i] + mp3_lead_in (texts[i]);
+
+  contents = run_to_wav_file (pipeline, wav_path, &info);
+  gst_object_unref (pipeline);
+  assert_onsets ((const gint16 *) (contents + info.data_offset),
+      info.data_size / BPF, info.rate, cues, 3);
+  /* filled up to the end of the last text */
+  fail_unless (gst_util_uint64_scale (info.data_size / BPF, GST_SECOND,
+          info.rate) + 30 * GST_MSECOND >= 7 * GST_SECOND);
   g_unlink (wav_path);
   g_unlink (path);
   pollen_emulator_free (emulator);
@@ -2014,6 +2164,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_late_speech_shifted);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
+  tcase_add_test (tc, test_encoded_lengths);
+  tcase_add_test (tc, test_mp3_speech_mixed_on_time);
   tcase_add_test (tc, test_emulator_speech_validation);
   tcase_add_test (tc, test_emulator_speech_audio);
   tcase_add_test (tc, test_untimed_text_one_error);
