@@ -1126,9 +1126,10 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_OVERFLOW,
       g_param_spec_enum ("overflow", "Overflow",
           "What to do when speech is longer than its text's duration "
-          "(clip: raw output only), default shift. May change while PLAYING: used from "
-          "the next speech on", GST_TYPE_POLLEN_TTS_OVERFLOW,
-          DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
+          "(clip: raw output only), default shift. May change while "
+          "PLAYING: used from the next speech on",
+          GST_TYPE_POLLEN_TTS_OVERFLOW, DEFAULT_OVERFLOW,
+          PARAM_FLAGS_PLAYING));
 }
 
 static void

@@ -380,7 +380,8 @@ speech_init_debug (void)
  * @log_object: (nullable): for log lines
  * @content_type: (nullable): the answer's Content-Type, a hint
  * @request_id: (nullable): for error messages
- * @pcm_rate: the rate of headerless PCM
+ * @pcm_rate: the rate of headerless PCM, 0 when unknown (then guessed,
+ *   with a warning on @log_object)
  * @func: gets the audio
  */
 PollenSpeech *
