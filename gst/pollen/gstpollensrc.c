@@ -69,6 +69,7 @@
 #include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollenspeech.h"
 #include "pollentext.h"
 
 #include <string.h>
@@ -421,7 +422,7 @@ static void
 gst_pollen_src_add_audio_query (GstPollenSrc * self, PollenRequest * request)
 {
   pollen_request_add_query (request, "response_format",
-      pollen_audio_format_nick (self->response_format));
+      pollen_audio_format_request_nick (self->response_format));
   if (self->media == GST_POLLEN_SRC_MEDIA_SPEECH) {
     pollen_request_add_query (request, "voice", self->voice);
     return;
@@ -493,19 +494,6 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
   pollen_request_add_extra_params (request, self->settings.extra_params);
   GST_OBJECT_UNLOCK (self);
   return request;
-}
-
-/* The sample rate raw PCM comes in, which depends on the model. */
-static guint
-gst_pollen_src_pcm_rate (GstPollenSrc * self)
-{
-  guint rate;
-
-  GST_OBJECT_LOCK (self);
-  rate = pollen_media_speech_rate (self->settings.model ?
-      self->settings.model : default_model_for (self->media));
-  GST_OBJECT_UNLOCK (self);
-  return rate;
 }
 
 /* ---- progress messages ---- */
@@ -674,6 +662,80 @@ gst_pollen_src_text_generation (GstPollenSrc * self, GBytes * body)
   return generation;
 }
 
+/* Raw audio out of a whole answer, for response-format=pcm. */
+typedef struct
+{
+  GByteArray *samples;
+  GstCaps *caps;
+} PcmAnswer;
+
+static void
+pcm_answer_collect (GstCaps * caps, GBytes * data, gpointer user_data)
+{
+  PcmAnswer *pcm = user_data;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (data, &size);
+
+  if (!pcm->caps)
+    pcm->caps = gst_caps_ref (caps);
+  /* one stream of known size has one rate: a later WAV at another is
+   * dropped rather than played at the wrong speed */
+  if (gst_caps_is_equal (caps, pcm->caps))
+    g_byte_array_append (pcm->samples, bytes, size);
+  else
+    GST_WARNING ("dropped %" G_GSIZE_FORMAT " bytes of %"
+        GST_PTR_FORMAT, size, caps);
+  g_bytes_unref (data);
+}
+
+static gboolean
+gst_pollen_src_wants_pcm (GstPollenSrc * self)
+{
+  gboolean pcm;
+
+  GST_OBJECT_LOCK (self);
+  pcm = self->response_format == POLLEN_AUDIO_FORMAT_PCM &&
+      (self->media == GST_POLLEN_SRC_MEDIA_SPEECH ||
+      self->media == GST_POLLEN_SRC_MEDIA_MUSIC);
+  GST_OBJECT_UNLOCK (self);
+  return pcm;
+}
+
+/* response-format=pcm was asked as WAV: its samples go out as raw audio
+ * with the rate and channels of its header (the speech decoder's work). */
+static Generation *
+gst_pollen_src_pcm_generation (GstPollenSrc * self, PollenResponse * response,
+    GError ** error)
+{
+  PcmAnswer pcm = { g_byte_array_new (), NULL };
+  g_autoptr (PollenSpeech) speech = pollen_speech_new (GST_OBJECT (self),
+      response->content_type, response->request_id, 0, pcm_answer_collect,
+      &pcm);
+  Generation *generation = NULL;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (response->body, &size);
+  gboolean ok;
+
+  ok = pollen_speech_push (speech, data, size, error) &&
+      pollen_speech_finish (speech, error);
+  if (ok && !pcm.caps) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+        "the server's answer (request id %s) holds no audio",
+        response->request_id ? response->request_id : "none");
+    ok = FALSE;
+  }
+  if (ok) {
+    generation = g_new0 (Generation, 1);
+    generation->caps = g_steal_pointer (&pcm.caps);
+    generation->body = g_byte_array_free_to_bytes (g_steal_pointer
+        (&pcm.samples));
+  }
+  if (pcm.samples)
+    g_byte_array_unref (pcm.samples);
+  gst_clear_caps (&pcm.caps);
+  return generation;
+}
+
 /* The answer as what goes out: text, or media with caps from its bytes.
  * NULL with @error set when the body is not what @media asked for. */
 static Generation *
@@ -686,9 +748,10 @@ gst_pollen_src_to_generation (GstPollenSrc * self, PollenResponse * response,
   if (media == GST_POLLEN_SRC_MEDIA_TEXT)
     return gst_pollen_src_text_generation (self, response->body);
 
+  if (gst_pollen_src_wants_pcm (self))
+    return gst_pollen_src_pcm_generation (self, response, error);
   caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
-      response->content_type, gst_pollen_src_pcm_rate (self),
-      media_kind (media), error);
+      response->content_type, 0, media_kind (media), error);
   if (!caps)
     return NULL;
   generation = g_new0 (Generation, 1);

@@ -20,7 +20,9 @@
  * parsed while the answer streams in, with the rate and channels of the
  * WAV header; a later answer at another rate renegotiates the caps. With
  * #GstPollenTts:response-format mp3, opus, aac or flac it passes the encoded
- * audio through with caps found from the bytes; `pcm` is raw audio at
+ * audio through with caps found from the bytes; `pcm` is asked as WAV too
+ * (headerless PCM does not say its rate, and a model's rate depends on the
+ * server), and headerless PCM a server sends anyway is played at
  * #GstPollenTts:pcm-rate. Whatever was asked, the bytes decide: a WAV answer
  * to an mp3 request still comes out as raw audio.
  *
@@ -68,6 +70,7 @@
 
 #include "gstpollentts.h"
 #include "gstpollenelements.h"
+#include "pollenformat.h"
 #include "pollenmedia.h"
 #include "pollenspeech.h"
 #include "pollentext.h"
@@ -80,7 +83,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 
 #define DEFAULT_MODEL "tts-1"
 #define DEFAULT_VOICE "alloy"
-#define DEFAULT_RESPONSE_FORMAT GST_POLLEN_TTS_FORMAT_WAV
+#define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_WAV
 #define DEFAULT_PCM_RATE 0
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_LATENCY_MS 2000
@@ -128,6 +131,7 @@ typedef enum
 {
   ITEM_BEGIN,                   /* the request is on its way */
   ITEM_AUDIO,
+  ITEM_LENGTH,                  /* how long the encoded answer plays */
 } ItemKind;
 
 /* One piece of a job's output. */
@@ -136,7 +140,16 @@ typedef struct
   ItemKind kind;
   GstCaps *caps;                /* ITEM_AUDIO: what @data is */
   GBytes *data;
+  GstClockTime length;          /* ITEM_LENGTH */
 } TtsItem;
+
+/* A worker's answer being read: the encoded bytes are kept to be timed
+ * once they are all here. */
+typedef struct
+{
+  PollenJob *job;
+  GByteArray *encoded;
+} TtsFetch;
 
 struct _GstPollenTts
 {
@@ -145,7 +158,7 @@ struct _GstPollenTts
   /* properties, under GST_OBJECT_LOCK; they may change while PLAYING and
    * are used from the next text on */
   gchar *voice;
-  GstPollenTtsFormat response_format;
+  PollenAudioFormat response_format;
   guint pcm_rate;
   gchar *instructions;
   GstPollenTtsOverflow overflow;
@@ -166,6 +179,7 @@ struct _GstPollenTts
   guint64 speech_samples;
   gboolean speech_has_audio;
   gboolean speech_discont;
+  gboolean speech_length_known; /* encoded: the position is its end */
   gboolean upstream_live;
   GstClockTime upstream_min;
 };
@@ -208,27 +222,6 @@ gst_pollen_tts_overflow_get_type (void)
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsOverflow",
-            values));
-  return type;
-}
-
-#define GST_TYPE_POLLEN_TTS_FORMAT (gst_pollen_tts_format_get_type ())
-static GType
-gst_pollen_tts_format_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_POLLEN_TTS_FORMAT_WAV, "WAV, output as raw audio", "wav"},
-    {GST_POLLEN_TTS_FORMAT_PCM, "Raw 16-bit mono PCM at pcm-rate", "pcm"},
-    {GST_POLLEN_TTS_FORMAT_MP3, "MP3, passed through", "mp3"},
-    {GST_POLLEN_TTS_FORMAT_OPUS, "Opus in Ogg, passed through", "opus"},
-    {GST_POLLEN_TTS_FORMAT_AAC, "AAC (often in M4A), passed through", "aac"},
-    {GST_POLLEN_TTS_FORMAT_FLAC, "FLAC, passed through", "flac"},
-    {0, NULL, NULL}
-  };
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstPollenTtsFormat",
             values));
   return type;
 }
@@ -306,16 +299,6 @@ gst_pollen_tts_model (GstPollenTts * self)
       DEFAULT_MODEL;
 }
 
-/* The rate raw PCM is assumed to have: pcm-rate, or the model's. With the
- * object lock. */
-static guint
-gst_pollen_tts_pcm_rate_locked (GstPollenTts * self)
-{
-  if (self->pcm_rate > 0)
-    return self->pcm_rate;
-  return pollen_media_speech_rate (gst_pollen_tts_model (self));
-}
-
 /* ---- text in: the sink side ---- */
 
 /* The words of @buffer, ready to send; "" when there are none. */
@@ -359,14 +342,13 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   json_object_set_string_member (body, "voice", self->voice ? self->voice :
       DEFAULT_VOICE);
   json_object_set_string_member (body, "response_format",
-      pollen_enum_get_nick (GST_TYPE_POLLEN_TTS_FORMAT,
-          self->response_format));
+      pollen_audio_format_request_nick (self->response_format));
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
   pollen_request_add_extra_params (request,
       gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
-  *pcm_rate = gst_pollen_tts_pcm_rate_locked (self);
+  *pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
   return request;
 }
@@ -424,9 +406,31 @@ gst_pollen_tts_chain (GstPollenFilter * filter, GstBuffer * buffer)
 /* ---- bytes in, audio chunks out: the workers ---- */
 
 static void
-gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer job)
+gst_pollen_tts_emit_audio (GstCaps * caps, GBytes * data, gpointer user_data)
 {
-  pollen_job_emit (job, tts_item_new (ITEM_AUDIO, caps, data));
+  TtsFetch *fetch = user_data;
+
+  if (!gst_structure_has_name (gst_caps_get_structure (caps, 0),
+          "audio/x-raw"))
+    g_byte_array_append (fetch->encoded, g_bytes_get_data (data, NULL),
+        g_bytes_get_size (data));
+  pollen_job_emit (fetch->job, tts_item_new (ITEM_AUDIO, caps, data));
+}
+
+/* Encoded speech says how long it plays only once decoded to the end; the
+ * src task needs it so that what follows starts after it. */
+static void
+gst_pollen_tts_emit_length (GstPollenTts * self, TtsFetch * fetch)
+{
+  g_autoptr (GBytes) encoded = NULL;
+  TtsItem *item;
+
+  if (fetch->encoded->len == 0)
+    return;
+  encoded = g_bytes_new (fetch->encoded->data, fetch->encoded->len);
+  item = tts_item_new (ITEM_LENGTH, NULL, NULL);
+  item->length = pollen_media_audio_duration (GST_OBJECT (self), encoded);
+  pollen_job_emit (fetch->job, item);
 }
 
 /* Makes the request of @entry and emits its audio as it streams in. */
@@ -436,6 +440,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
 {
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (PollenSpeech) speech = NULL;
+  g_autoptr (GByteArray) encoded = g_byte_array_new ();
+  TtsFetch fetch = { job, encoded };
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
@@ -449,7 +455,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
       response->model_used);
 
   speech = pollen_speech_new (GST_OBJECT (self), response->content_type,
-      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio, job);
+      response->request_id, entry->pcm_rate, gst_pollen_tts_emit_audio,
+      &fetch);
   while (ok) {
     g_autoptr (GBytes) bytes = pollen_response_read (response, READ_SIZE,
         cancellable, error);
@@ -464,6 +471,8 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   }
   if (ok)
     ok = pollen_speech_finish (speech, error);
+  if (ok)
+    gst_pollen_tts_emit_length (self, &fetch);
   GST_DEBUG_OBJECT (self, "\"%s\": %" G_GSIZE_FORMAT " bytes of audio in %"
       G_GINT64_FORMAT " ms", entry->preview,
       pollen_speech_get_emitted (speech),
@@ -515,8 +524,9 @@ gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * caps)
   return GST_FLOW_OK;
 }
 
-/* Raw caps to fill time with before any speech said what the audio is:
- * what a WAV or PCM answer most likely has. NULL for encoded formats. */
+/* Raw caps to fill time with before any speech said what the audio is
+ * (the first speech renegotiates when it differs). NULL for encoded
+ * formats. */
 static GstCaps *
 gst_pollen_tts_guess_caps (GstPollenTts * self)
 {
@@ -525,9 +535,9 @@ gst_pollen_tts_guess_caps (GstPollenTts * self)
   guint rate;
 
   GST_OBJECT_LOCK (self);
-  raw = self->response_format == GST_POLLEN_TTS_FORMAT_WAV ||
-      self->response_format == GST_POLLEN_TTS_FORMAT_PCM;
-  rate = gst_pollen_tts_pcm_rate_locked (self);
+  raw = self->response_format == POLLEN_AUDIO_FORMAT_WAV ||
+      self->response_format == POLLEN_AUDIO_FORMAT_PCM;
+  rate = self->pcm_rate ? self->pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE;
   GST_OBJECT_UNLOCK (self);
   if (!raw)
     return NULL;
@@ -677,6 +687,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   self->speech_start = start;
   self->speech_samples = 0;
   self->speech_has_audio = FALSE;
+  self->speech_length_known = FALSE;
   gst_pollen_tts_query_upstream (self);
   GST_DEBUG_OBJECT (self, "\"%s\" to start at %" GST_TIME_FORMAT,
       entry->preview, GST_TIME_ARGS (start));
@@ -829,6 +840,23 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
   return gst_pollen_tts_push_encoded (self, entry, item->data);
 }
 
+/* Encoded speech ends where its length says: what follows (a GAP, the next
+ * speech with overflow=shift) starts there, not before. */
+static GstFlowReturn
+gst_pollen_tts_end_encoded (GstPollenTts * self, GstClockTime length)
+{
+  if (self->raw || !self->speech_has_audio ||
+      !GST_CLOCK_TIME_IS_VALID (self->speech_start) ||
+      !GST_CLOCK_TIME_IS_VALID (length))
+    return GST_FLOW_OK;
+  GST_DEBUG_OBJECT (self, "the speech at %" GST_TIME_FORMAT " plays %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (self->speech_start),
+      GST_TIME_ARGS (length));
+  self->position = time_max (self->position, self->speech_start + length);
+  self->speech_length_known = TRUE;
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
     gpointer item_ptr)
@@ -838,6 +866,8 @@ gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
 
   if (item->kind == ITEM_BEGIN)
     return gst_pollen_tts_begin_speech (self, data);
+  if (item->kind == ITEM_LENGTH)
+    return gst_pollen_tts_end_encoded (self, item->length);
   return gst_pollen_tts_push_audio (self, data, item);
 }
 
@@ -923,8 +953,8 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
-  /* encoded speech has no known length: assume it fit its text */
-  if (self->caps && !self->raw)
+  /* encoded speech that could not be timed: assume it fit its text */
+  if (self->caps && !self->raw && !self->speech_length_known)
     self->position = time_max (self->position, self->group_end);
   return GST_FLOW_OK;
 }
@@ -1075,16 +1105,17 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
-          "wav and pcm come out as raw audio, the others encoded; what "
-          "actually arrives decides the caps. May change while PLAYING: "
-          "used from the next text on", GST_TYPE_POLLEN_TTS_FORMAT,
+          "wav and pcm come out as raw audio (pcm is asked as wav, whose "
+          "header gives the rate), the others encoded; what actually "
+          "arrives decides the caps. May change while PLAYING: "
+          "used from the next text on", POLLEN_TYPE_AUDIO_FORMAT,
           DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_PCM_RATE,
       g_param_spec_uint ("pcm-rate", "PCM Rate",
-          "Sample rate in Hz of headerless 16-bit mono PCM answers "
-          "(response-format=pcm); 0 (default) uses the model's: 44100 for "
-          "ElevenLabs models, 24000 for the others. May change while "
-          "PLAYING: used from the next text on", 0, 768000,
+          "Sample rate in Hz of headerless 16-bit mono PCM, should a server "
+          "answer that (pcm is asked as wav, whose header says the rate); "
+          "0 (default): unknown, played at 24000 with a warning. May change "
+          "while PLAYING: used from the next text on", 0, 768000,
           DEFAULT_PCM_RATE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_INSTRUCTIONS,
       g_param_spec_string ("instructions", "Instructions",
@@ -1095,17 +1126,19 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_OVERFLOW,
       g_param_spec_enum ("overflow", "Overflow",
           "What to do when speech is longer than its text's duration "
-          "(raw output), default shift. May change while PLAYING: used from "
-          "the next speech on", GST_TYPE_POLLEN_TTS_OVERFLOW,
-          DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
+          "(clip: raw output only), default shift. May change while "
+          "PLAYING: used from the next speech on",
+          GST_TYPE_POLLEN_TTS_OVERFLOW, DEFAULT_OVERFLOW,
+          PARAM_FLAGS_PLAYING));
 }
 
 static void
 gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
 {
   filter_class->default_model = DEFAULT_MODEL;
-  filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1: "
-      "tts-1 and the other OpenAI models answer 24 kHz, elevenlabs 44.1 kHz";
+  filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1 "
+      "(an alias whose rate depends on the server: raw audio takes the rate "
+      "from the WAV header)";
   filter_class->default_timeout = DEFAULT_TIMEOUT;
   filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   filter_class->default_latency_ms = DEFAULT_LATENCY_MS;
@@ -1151,5 +1184,5 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   GST_DEBUG_CATEGORY_INIT (gst_pollen_tts_debug, "pollentts", 0,
       "Pollinations text to speech");
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_OVERFLOW, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_TTS_FORMAT, 0);
+  gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);
 }

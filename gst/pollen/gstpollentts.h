@@ -34,19 +34,4 @@ typedef enum
   GST_POLLEN_TTS_OVERFLOW_SHIFT,
 } GstPollenTtsOverflow;
 
-/**
- * GstPollenTtsFormat:
- *
- * The audio format asked of the server (JSON "response_format").
- */
-typedef enum
-{
-  GST_POLLEN_TTS_FORMAT_WAV,
-  GST_POLLEN_TTS_FORMAT_PCM,
-  GST_POLLEN_TTS_FORMAT_MP3,
-  GST_POLLEN_TTS_FORMAT_OPUS,
-  GST_POLLEN_TTS_FORMAT_AAC,
-  GST_POLLEN_TTS_FORMAT_FLAC,
-} GstPollenTtsFormat;
-
 G_END_DECLS

@@ -43,3 +43,15 @@ pollen_audio_format_nick (PollenAudioFormat format)
   g_type_class_unref (klass);
   return nick;
 }
+
+/* What to ask for to get @format: raw PCM has no header, so its rate and
+ * channels could only be guessed (the same model name answers 24 or
+ * 44.1 kHz depending on the server); a WAV says them, and its samples are
+ * the same PCM. */
+const gchar *
+pollen_audio_format_request_nick (PollenAudioFormat format)
+{
+  if (format == POLLEN_AUDIO_FORMAT_PCM)
+    format = POLLEN_AUDIO_FORMAT_WAV;
+  return pollen_audio_format_nick (format);
+}

@@ -33,5 +33,6 @@ typedef enum
 #define POLLEN_TYPE_AUDIO_FORMAT (pollen_audio_format_get_type ())
 GType         pollen_audio_format_get_type (void);
 const gchar * pollen_audio_format_nick     (PollenAudioFormat format);
+const gchar * pollen_audio_format_request_nick (PollenAudioFormat format);
 
 G_END_DECLS

@@ -112,11 +112,28 @@ is_raw_audio (GstCaps * caps)
       "audio/x-raw");
 }
 
+/* Headerless PCM says nothing of its rate, and the same model name is
+ * 24 or 44.1 kHz depending on the server: playing it at a guessed rate
+ * may be wrong in pitch and length, so the user hears of it. */
+static void
+warn_guessed_rate (GstObject * object, const gchar * content_type)
+{
+  if (!GST_IS_ELEMENT (object))
+    return;
+  GST_ELEMENT_WARNING (GST_ELEMENT (object), STREAM, FORMAT,
+      ("The server answered headerless PCM (%s), which does not say its "
+          "sample rate: it is played at %u Hz, a guess. Set pcm-rate to the "
+          "model's rate, or ask for wav.", content_type,
+          POLLEN_MEDIA_GUESSED_PCM_RATE), (NULL));
+}
+
 /**
  * pollen_media_detect_caps:
  * @object: (nullable): for log lines
  * @data: the body, or its first bytes
  * @content_type: (nullable): the server's Content-Type
+ * @pcm_rate: the rate of headerless PCM, 0 when unknown: then
+ *   %POLLEN_MEDIA_GUESSED_PCM_RATE with a warning on @object
  *
  * Returns: (transfer full) (nullable): the caps of @data, or %NULL when
  * neither the bytes nor the Content-Type say what it is.
@@ -132,7 +149,8 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
   const guint8 *bytes = g_bytes_get_data (data, &size);
 
   pollen_media_init_debug ();
-  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate);
+  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
+      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
   if (size > 0)
     found = gst_type_find_helper_for_data (object, bytes, size, &probability);
 
@@ -142,8 +160,11 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
           GST_PTR_FORMAT ": trusting the bytes", content_type, found);
     return g_steal_pointer (&found);
   }
-  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted)))
+  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted))) {
+    if (is_raw_audio (hinted) && pcm_rate == 0)
+      warn_guessed_rate (object, content_type);
     return g_steal_pointer (&hinted);
+  }
   return g_steal_pointer (&found);
 }
 
@@ -220,15 +241,75 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
   return NULL;
 }
 
-/**
- * pollen_media_speech_rate:
- * @model: (nullable): the speech model asked for
- *
- * Returns: the sample rate of raw speech from @model: 44100 Hz for the
- * ElevenLabs models, 24000 Hz for the others (server-notes.md).
- */
-guint
-pollen_media_speech_rate (const gchar * model)
+static GstPadProbeReturn
+add_buffer_duration (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  return model && g_str_has_prefix (model, "eleven") ? 44100 : 24000;
+  GstClockTime *total = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    *total += GST_BUFFER_DURATION (buffer);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decodes @data to the end and sums what comes out: how long it plays,
+ * with a decoder's trimming of encoder delay and padding. */
+static gboolean
+decode_duration (GstElement * pipeline, GBytes * data, GstClockTime * total)
+{
+  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes
+      (data);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
+      "src");
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      "sink");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (sink, "sink");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+
+  /* a seekable stream, so that an MP4 with its index at the end works */
+  g_object_set (src, "stream", stream, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_buffer_duration,
+      total, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  end = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_EOS |
+      GST_MESSAGE_ERROR);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS;
+}
+
+/**
+ * pollen_media_audio_duration:
+ * @object: (nullable): for log lines
+ * @data: a whole encoded answer (mp3, aac, opus, flac …)
+ *
+ * Encoded audio does not say how long it plays until it is parsed to the
+ * end; the timeline after it depends on that.
+ *
+ * Returns: how long @data plays, or %GST_CLOCK_TIME_NONE when it cannot be
+ * decoded here.
+ */
+GstClockTime
+pollen_media_audio_duration (GstObject * object, GBytes * data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = NULL;
+  GstClockTime total = 0;
+
+  pollen_media_init_debug ();
+  pipeline = gst_parse_launch ("giostreamsrc name=src ! decodebin ! "
+      "fakesink name=sink sync=false", &error);
+  if (!pipeline) {
+    GST_INFO_OBJECT (object, "cannot decode to time speech: %s",
+        error->message);
+    return GST_CLOCK_TIME_NONE;
+  }
+  if (!decode_duration (pipeline, data, &total) || total == 0) {
+    GST_INFO_OBJECT (object, "could not decode %" G_GSIZE_FORMAT " bytes to "
+        "time them", g_bytes_get_size (data));
+    return GST_CLOCK_TIME_NONE;
+  }
+  GST_DEBUG_OBJECT (object, "%" G_GSIZE_FORMAT " bytes play %"
+      GST_TIME_FORMAT, g_bytes_get_size (data), GST_TIME_ARGS (total));
+  return total;
 }

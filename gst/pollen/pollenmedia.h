@@ -23,6 +23,10 @@ GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);
 
-guint     pollen_media_speech_rate (const gchar * model);
+GstClockTime pollen_media_audio_duration (GstObject * object, GBytes * data);
+
+/* The rate headerless PCM is taken to have when nobody said (a guess,
+ * with a warning). */
+#define POLLEN_MEDIA_GUESSED_PCM_RATE 24000
 
 G_END_DECLS

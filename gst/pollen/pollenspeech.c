@@ -28,6 +28,10 @@ GST_DEBUG_CATEGORY_STATIC (pollen_speech_debug);
 
 /* Bytes to see before typefinding an answer that is not WAV. */
 #define DETECT_SIZE 4096
+/* Raw audio goes out in pieces of this length whatever the edges of the
+ * HTTP chunks, so downstream gets buffers of a steady size rather than
+ * slivers (the last piece of an answer is shorter). */
+#define RAW_PIECE_MS 40
 
 typedef enum
 {
@@ -59,6 +63,7 @@ struct _PollenSpeech
   gboolean at_end;
   GstCaps *caps;
   guint bpf;                    /* bytes per frame when raw, else 0 */
+  gsize piece;                  /* bytes of a raw piece, else 0 */
   guint64 data_left;            /* of the current WAV's samples */
   guint64 skip_left;            /* of a chunk after them */
   gsize emitted;
@@ -91,14 +96,27 @@ speech_drop (PollenSpeech * dec, gsize size)
   g_byte_array_remove_range (dec->pending, 0, size);
 }
 
+/* Hands the first @size pending bytes on, raw audio piece by piece, and
+ * drops them in one go (a whole body may be pending). */
 static void
 speech_emit (PollenSpeech * dec, gsize size)
 {
-  GBytes *data = g_bytes_new (dec->pending->data, size);
+  gsize piece = dec->piece > 0 ? dec->piece : size;
+  gsize done;
 
+  for (done = 0; done < size; done += piece)
+    dec->func (dec->caps, g_bytes_new (dec->pending->data + done,
+            MIN (piece, size - done)), dec->user_data);
   speech_drop (dec, size);
   dec->emitted += size;
-  dec->func (dec->caps, data, dec->user_data);
+}
+
+static void
+speech_set_frames (PollenSpeech * dec, const GstAudioInfo * info)
+{
+  dec->bpf = GST_AUDIO_INFO_BPF (info);
+  dec->piece = (gsize) dec->bpf * MAX (1, gst_util_uint64_scale
+      (GST_AUDIO_INFO_RATE (info), RAW_PIECE_MS, 1000));
 }
 
 static void
@@ -106,7 +124,17 @@ speech_set_raw_caps (PollenSpeech * dec, const GstAudioInfo * info)
 {
   gst_clear_caps (&dec->caps);
   dec->caps = gst_audio_info_to_caps (info);
-  dec->bpf = GST_AUDIO_INFO_BPF (info);
+  speech_set_frames (dec, info);
+}
+
+/* How much of @avail bytes of raw audio to hand on now: whole pieces, or
+ * when no more is coming (@last) all whole frames. */
+static gsize
+speech_raw_size (PollenSpeech * dec, gsize avail, gboolean last)
+{
+  if (last)
+    return avail - avail % dec->bpf;
+  return avail - avail % dec->piece;
 }
 
 static GstAudioFormat
@@ -181,11 +209,15 @@ static DecodeStep
 speech_wav_data (PollenSpeech * dec)
 {
   guint64 avail = dec->pending->len;
+  gboolean last = dec->at_end;
   gsize size;
 
-  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-    avail = MIN (avail, dec->data_left);
-  size = avail - avail % dec->bpf;
+  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
+      avail >= dec->data_left) {
+    avail = dec->data_left;
+    last = TRUE;
+  }
+  size = speech_raw_size (dec, avail, last);
 
   if (size > 0) {
     speech_emit (dec, size);
@@ -281,9 +313,10 @@ speech_detect (PollenSpeech * dec, GError ** error)
 
   dec->caps = caps;
   dec->bpf = 0;
+  dec->piece = 0;
   if (gst_structure_has_name (gst_caps_get_structure (caps, 0), "audio/x-raw")
       && gst_audio_info_from_caps (&info, caps))
-    dec->bpf = GST_AUDIO_INFO_BPF (&info);
+    speech_set_frames (dec, &info);
   GST_DEBUG_OBJECT (dec->log_object, "answer is %" GST_PTR_FORMAT, caps);
   dec->stage = STAGE_PASS;
   return STEP_AGAIN;
@@ -295,7 +328,7 @@ speech_pass (PollenSpeech * dec)
   gsize size = dec->pending->len;
 
   if (dec->bpf > 0)
-    size -= size % dec->bpf;
+    size = speech_raw_size (dec, size, dec->at_end);
   if (size == 0)
     return STEP_NEED_MORE;
   speech_emit (dec, size);
@@ -347,7 +380,8 @@ speech_init_debug (void)
  * @log_object: (nullable): for log lines
  * @content_type: (nullable): the answer's Content-Type, a hint
  * @request_id: (nullable): for error messages
- * @pcm_rate: the rate of headerless PCM
+ * @pcm_rate: the rate of headerless PCM, 0 when unknown (then guessed,
+ *   with a warning on @log_object)
  * @func: gets the audio
  */
 PollenSpeech *

@@ -18,10 +18,12 @@ G_BEGIN_DECLS
  *
  * A streaming decoder for the body of one speech answer, whatever it turns
  * out to be: a WAV (or several in a row, maybe at other rates) becomes raw
- * audio, headerless PCM is raw audio at the assumed rate, anything else is
- * passed on encoded with the caps its bytes have. Raw audio comes out in
- * whole frames. It never guesses: an empty answer, or one that is not
- * audio, is an error in the %POLLEN_CLIENT_ERROR domain.
+ * audio, headerless PCM is raw audio at the given rate (or a guessed one,
+ * with a warning), anything else is passed on encoded with the caps its
+ * bytes have. Raw audio comes out in whole frames, in pieces of a steady
+ * length (40 ms; the last of an answer or of a WAV in it shorter). An empty
+ * answer, or one that is not audio, is an error in the %POLLEN_CLIENT_ERROR
+ * domain.
  */
 typedef struct _PollenSpeech PollenSpeech;
 

@@ -14,6 +14,7 @@
 
 #include "pollentest.h"
 #include "emumedia.h"
+#include "emuserver.h"
 
 #include <gst/app/gstappsink.h>
 #include <glib/gstdio.h>
@@ -1571,6 +1572,87 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
 
 GST_END_TEST;
 
+/* Raw speech out of pollensrc ! appsink: its caps and how many bytes. */
+static GstCaps *
+run_for_raw_speech (Pipeline * p, const gchar * text, gsize * size)
+{
+  GstCaps *caps = NULL;
+  GstSample *sample;
+
+  g_object_set (p->src, "prompt", text, NULL);
+  gst_util_set_object_arg (G_OBJECT (p->src), "media", "speech");
+  gst_util_set_object_arg (G_OBJECT (p->src), "response-format", "pcm");
+  gst_element_set_state (p->pipeline, GST_STATE_PLAYING);
+  *size = 0;
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p->sink),
+              20 * GST_SECOND))) {
+    if (!caps)
+      caps = gst_caps_ref (gst_sample_get_caps (sample));
+    *size += gst_buffer_get_size (gst_sample_get_buffer (sample));
+    gst_sample_unref (sample);
+  }
+  fail_unless (caps != NULL, "no output");
+  return caps;
+}
+
+/* response-format=pcm is asked as wav and comes out raw at the rate of its
+ * header, 44.1 kHz (tts-1 on this server) or 24 kHz: right pitch and
+ * length, nothing to warn of. */
+GST_START_TEST (test_pcm_speech_at_the_right_rate)
+{
+  const gchar *models[] = { "tts-1", "openai-audio" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (models); i++) {
+    PollenEmulator *emulator = pollen_test_emulator_new ();
+    Pipeline p = pipeline_new (emulator);
+    guint rate = emu_speech_rate_for_model (models[i]);
+    g_autoptr (GBytes) pcm = emu_media_speech_pcm ("Right rate.", rate);
+    g_autoptr (GstCaps) want = gst_caps_new_simple ("audio/x-raw", "format",
+        G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT, rate, "channels",
+        G_TYPE_INT, 1, NULL);
+    g_autoptr (GstCaps) caps = NULL;
+    g_autoptr (PollenEmulatorRequest) request = NULL;
+    g_autofree gchar *warnings = NULL;
+    gsize size;
+
+    g_object_set (p.src, "model", models[i], NULL);
+    caps = run_for_raw_speech (&p, "Right rate.", &size);
+    fail_unless (gst_caps_is_subset (caps, want), "%" GST_PTR_FORMAT, caps);
+    /* plays exactly as long as the speech */
+    fail_unless_equals_uint64 (size, g_bytes_get_size (pcm));
+    request = pollen_emulator_wait_request (emulator, 0, 1000);
+    assert_query (request, "response_format", "wav");
+    warnings = pop_warnings (p.pipeline);
+    fail_unless_equals_string (warnings, "");
+    pipeline_free (&p);
+    pollen_emulator_free (emulator);
+  }
+}
+
+GST_END_TEST;
+
+/* Headerless PCM sent anyway plays at a guessed rate, with a warning. */
+GST_START_TEST (test_headerless_pcm_speech_warns)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  g_autoptr (GBytes) pcm = emu_media_speech_pcm ("Guess.", 24000);
+  g_autoptr (GstCaps) caps = NULL;
+  g_autofree gchar *warnings = NULL;
+  gsize size;
+
+  push_body (emulator, "/audio/", "audio/pcm", pcm);
+  caps = run_for_raw_speech (&p, "Guess.", &size);
+  fail_unless_equals_uint64 (size, g_bytes_get_size (pcm));
+  warnings = pop_warnings (p.pipeline);
+  fail_unless_equals_int (count_lines_with (warnings, "a guess"), 1);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Without skip-failed a failed slot is an error, as in one-shot mode; with
  * it, answers no later request fixes (4xx) still are. */
 GST_START_TEST (test_failed_slot_is_an_error)
@@ -2277,6 +2359,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_tags_per_slot);
   tcase_add_test (tc, test_tags_pull_mode);
   tcase_add_test (tc, test_caps_for_each_media_type);
+  tcase_add_test (tc, test_pcm_speech_at_the_right_rate);
+  tcase_add_test (tc, test_headerless_pcm_speech_warns);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);

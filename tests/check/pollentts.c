@@ -18,18 +18,24 @@
 
 #include "pollentest.h"
 #include "emumedia.h"
+#include "emuserver.h"
 #include "pollenclient.h"
+#include "pollenmedia.h"
 #include "pollentext.h"
 #include "pollenwav.h"
 
 #include <gst/audio/audio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #define SPEECH_PATH "/v1/audio/speech"
-#define RATE 24000
+/* the default model's rate: tts-1 is an alias whose rate the server
+ * decides, so the emulator says it */
+#define RATE (emu_speech_rate_for_model ("tts-1"))
 #define BPF 2                   /* S16LE mono */
 
 #define MS(ms) POLLEN_TEST_MS (ms)
@@ -453,7 +459,7 @@ check_text_at_five_seconds (const gchar * model, guint rate)
 
 GST_START_TEST (test_caps_and_first_pts)
 {
-  check_text_at_five_seconds ("tts-1", 24000);
+  check_text_at_five_seconds ("openai-audio", 24000);
   check_text_at_five_seconds ("elevenlabs", 44100);
 }
 
@@ -639,6 +645,47 @@ GST_START_TEST (test_first_audio_before_body_complete)
       "first audio after %" G_GINT64_FORMAT " ms",
       (first_audio - pushed) / 1000);
   /* and stopping in the middle of the body is prompt */
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Raw audio goes out in buffers of a steady 40 ms whatever the edges of
+ * the HTTP chunks (here 1234 bytes: not even whole frames), the last of a
+ * speech shorter. */
+GST_START_TEST (test_steady_raw_buffers)
+{
+  Tts t = tts_new (NULL);
+  const gchar *text = "one two three four five.";
+  PollenEmulatorResponse *response = wav_response (text, 24000);
+  g_autoptr (GBytes) pcm = expected_pcm (text, 24000);
+  g_autoptr (GArray) speeches = NULL;
+  GPtrArray *pieces = g_ptr_array_new ();
+  guint i;
+
+  response->chunk_size = 1234;
+  response->chunk_interval_ms = 2;
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  push_text (&t, text, 0, 10 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  for (i = 0; i < t.rec->items->len; i++)
+    if (is_speech (t.rec->items->pdata[i]))
+      g_ptr_array_add (pieces, t.rec->items->pdata[i]);
+  fail_unless (pieces->len > 10);
+  for (i = 0; i < pieces->len; i++) {
+    GstBuffer *buffer = pieces->pdata[i];
+
+    if (i + 1 < pieces->len) {
+      fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+          40 * GST_MSECOND);
+    } else {
+      fail_unless (GST_BUFFER_DURATION (buffer) <= 40 * GST_MSECOND);
+    }
+  }
+  speeches = recorder_speeches (t.rec);
+  assert_speech_is (speech_at (speeches, 0), pcm);
+  g_ptr_array_unref (pieces);
   tts_free (&t);
 }
 
@@ -1125,29 +1172,97 @@ GST_START_TEST (test_wav_answer_to_mp3_request)
 
 GST_END_TEST;
 
+/* Headerless PCM, should a server answer that, is played at pcm-rate. */
 GST_START_TEST (test_pcm_at_pcm_rate)
 {
   Tts t = tts_new ("response-format", 1 /* pcm */ , "pcm-rate", 16000, NULL);
   g_autoptr (GBytes) pcm = expected_pcm ("Raw samples here.", 16000);
   g_autoptr (GArray) speeches = NULL;
-  g_autoptr (PollenEmulatorRequest) request = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GstMessage) warning = NULL;
 
-  /* the real server may answer "flac" with raw PCM, too */
   pollen_emulator_push (t.emulator, SPEECH_PATH,
       pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
               NULL), g_bytes_get_size (pcm)));
   push_text (&t, "Raw samples here.", 0, GST_SECOND);
   push_eos_and_wait (&t);
 
-  request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
-  fail_unless_equals_string (json_object_get_string_member (request_json
-          (request, parser), "response_format"), "pcm");
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 1);
   assert_raw_caps (speech_at (speeches, 0)->caps, 16000, 1);
   assert_speech_is (speech_at (speeches, 0), pcm);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning == NULL, "the rate was set: nothing to warn of");
   tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Without pcm-rate, headerless PCM is played at a guessed rate, and the
+ * warning says it is a guess. */
+GST_START_TEST (test_headerless_pcm_warns)
+{
+  Tts t = tts_new ("response-format", 1 /* pcm */ , NULL);
+  g_autoptr (GBytes) pcm = expected_pcm ("Raw samples here.", 24000);
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new (200, "audio/pcm", g_bytes_get_data (pcm,
+              NULL), g_bytes_get_size (pcm)));
+  push_text (&t, "Raw samples here.", 0, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  assert_raw_caps (speech_at (speeches, 0)->caps, 24000, 1);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "a guess") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "pcm-rate") != NULL);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* response-format=pcm is asked as WAV, so the rate comes from its header
+ * whatever the model's: 44.1 kHz (tts-1 on this server) and 24 kHz. */
+GST_START_TEST (test_pcm_asked_as_wav)
+{
+  const gchar *models[] = { "tts-1", "openai-audio" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (models); i++) {
+    Tts t = tts_new ("response-format", 1 /* pcm */ , "model", models[i],
+        NULL);
+    guint rate = emu_speech_rate_for_model (models[i]);
+    g_autoptr (GBytes) pcm = expected_pcm ("Right rate.", rate);
+    g_autoptr (GArray) speeches = NULL;
+    g_autoptr (PollenEmulatorRequest) request = NULL;
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (GstMessage) warning = NULL;
+    Speech *speech;
+
+    push_text (&t, "Right rate.", 0, 5 * GST_SECOND);
+    push_eos_and_wait (&t);
+
+    request = pollen_emulator_wait_request (t.emulator, 0, MS (1000));
+    fail_unless_equals_string (json_object_get_string_member (request_json
+            (request, parser), "response_format"), "wav");
+    speeches = recorder_speeches (t.rec);
+    fail_unless_equals_int (speeches->len, 1);
+    speech = speech_at (speeches, 0);
+    assert_raw_caps (speech->caps, rate, 1);
+    assert_speech_is (speech, pcm);
+    fail_unless_equals_uint64 (speech->end - speech->pts,
+        pcm_duration (pcm, rate));
+    warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+    fail_unless (warning == NULL);
+    tts_free (&t);
+  }
+  fail_unless_equals_int (emu_speech_rate_for_model ("openai-audio"), 24000);
 }
 
 GST_END_TEST;
@@ -1477,7 +1592,7 @@ static const GstClockTime srt_starts[] = {
 };
 
 static gchar *
-write_srt (void)
+write_srt_text (const gchar * text)
 {
   g_autoptr (GError) error = NULL;
   gchar *path = NULL;
@@ -1485,8 +1600,14 @@ write_srt (void)
 
   fail_unless (fd >= 0, "%s", error ? error->message : "");
   close (fd);
-  fail_unless (g_file_set_contents (path, srt, -1, NULL));
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
   return path;
+}
+
+static gchar *
+write_srt (void)
+{
+  return write_srt_text (srt);
 }
 
 static GstElement *
@@ -1566,6 +1687,48 @@ find_onsets (const gint16 * samples, gsize count, guint rate)
   return onsets;
 }
 
+/* Speech starts within 20 ms after each of the @n @cues. */
+static void
+assert_onsets (const gint16 * samples, gsize count, guint rate,
+    const GstClockTime * cues, guint n)
+{
+  g_autoptr (GArray) onsets = find_onsets (samples, count, rate);
+  guint i;
+
+  fail_unless (onsets->len >= n);
+  for (i = 0; i < n; i++) {
+    GstClockTime onset = 0;
+    guint j;
+
+    /* the first onset that is not well before the cue, within 20 ms */
+    for (j = 0; j < onsets->len; j++) {
+      onset = g_array_index (onsets, GstClockTime, j);
+      if (onset + 20 * GST_MSECOND > cues[i])
+        break;
+    }
+    fail_unless (onset + 20 * GST_MSECOND > cues[i] &&
+        onset < cues[i] + 20 * GST_MSECOND,
+        "cue %u at %" GST_TIME_FORMAT ", speech at %" GST_TIME_FORMAT,
+        i + 1, GST_TIME_ARGS (cues[i]), GST_TIME_ARGS (onset));
+  }
+}
+
+/* Runs @pipeline to EOS and reads the WAV file it wrote. */
+static gchar *
+run_to_wav_file (GstElement * pipeline, const gchar * wav_path,
+    PollenWavInfo * info)
+{
+  g_autoptr (GstMessage) end = pollen_test_run (pipeline, WAIT);
+  gchar *contents = NULL;
+  gsize size;
+
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
+  fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
+          info, NULL), POLLEN_WAV_OK);
+  return contents;
+}
+
 /* The issue's pipeline, as a user runs it: a WAV file whose speech starts
  * at each subtitle's time. */
 GST_START_TEST (test_subtitles_to_wav_file)
@@ -1576,42 +1739,141 @@ GST_START_TEST (test_subtitles_to_wav_file)
   g_autofree gchar *tail = g_strdup_printf ("audioconvert ! audioresample ! "
       "wavenc ! filesink location=\"%s\"", wav_path);
   GstElement *pipeline = subtitle_pipeline (emulator, path, tail);
-  g_autoptr (GstMessage) end = NULL;
   g_autofree gchar *contents = NULL;
-  g_autoptr (GArray) onsets = NULL;
   PollenWavInfo info;
-  gsize size;
-  guint i;
 
-  end = pollen_test_run (pipeline, WAIT);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  contents = run_to_wav_file (pipeline, wav_path, &info);
   gst_object_unref (pipeline);
-
-  fail_unless (g_file_get_contents (wav_path, &contents, &size, NULL));
-  fail_unless_equals_int (pollen_wav_parse_header ((guint8 *) contents, size,
-          &info, NULL), POLLEN_WAV_OK);
-  fail_unless_equals_int (info.rate, 24000);
+  fail_unless_equals_int (info.rate, RATE);
   fail_unless_equals_int (info.channels, 1);
   /* the file covers the whole subtitle timeline */
-  fail_unless_equals_uint64 (info.data_size, 9 * 24000 * BPF);
-  onsets = find_onsets ((const gint16 *) (contents + info.data_offset),
-      info.data_size / BPF, info.rate);
-  fail_unless (onsets->len >= 3);
-  for (i = 0; i < 3; i++) {
-    GstClockTime want = srt_starts[i];
-    GstClockTime onset = 0;
-    guint j;
+  fail_unless_equals_uint64 (info.data_size, 9 * RATE * BPF);
+  assert_onsets ((const gint16 *) (contents + info.data_offset),
+      info.data_size / BPF, info.rate, srt_starts, 3);
+  g_unlink (wav_path);
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
 
-    /* the first onset at or after the subtitle's start, within 20 ms */
-    for (j = 0; j < onsets->len; j++) {
-      onset = g_array_index (onsets, GstClockTime, j);
-      if (onset + 20 * GST_MSECOND >= want)
-        break;
-    }
-    fail_unless (onset >= want && onset - want < 20 * GST_MSECOND,
-        "subtitle %u at %" GST_TIME_FORMAT ", speech at %" GST_TIME_FORMAT,
-        i + 1, GST_TIME_ARGS (want), GST_TIME_ARGS (onset));
+GST_END_TEST;
+
+/* MP3 speech decoded and mixed: the first runs past its text, so with
+ * overflow=shift the second starts where the first ends (its length is
+ * known, not assumed to be its text's), the third at its own time; the file
+ * ends at the end of the last text. Every onset within 20 ms of its cue. */
+/* The emulator's MP3 for @text decoded alone: where its sound starts (the
+ * codec's delay, which depends on the first word), so that a cue is where
+ * the speech is heard. */
+static GstClockTime
+mp3_lead_in (const gchar * text)
+{
+  const gchar *content_type;
+  g_autoptr (GBytes) mp3 = expected_encoded (text, "mp3", &content_type);
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src ! decodebin ! "
+      "audioconvert ! audio/x-raw, format=S16LE, channels=1 ! "
+      "appsink name=sink sync=false", NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_autoptr (GByteArray) pcm = g_byte_array_new ();
+  g_autoptr (GArray) onsets = NULL;
+  GstSample *sample;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_new_wrapped_bytes
+      (mp3));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+              5 * GST_SECOND))) {
+    GstMapInfo map;
+
+    gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
+    g_byte_array_append (pcm, map.data, map.size);
+    gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
+    gst_sample_unref (sample);
   }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  onsets = find_onsets ((const gint16 *) pcm->data, pcm->len / BPF, RATE);
+  fail_unless (onsets->len > 0);
+  return g_array_index (onsets, GstClockTime, 0);
+}
+
+/* How long the emulator's answer for @text in @format plays, checked
+ * against its samples. */
+static GstClockTime
+encoded_length (const gchar * text, const gchar * format)
+{
+  const gchar *content_type;
+  g_autoptr (GBytes) pcm = expected_pcm (text, RATE);
+  g_autoptr (GBytes) encoded = expected_encoded (text, format,
+      &content_type);
+  GstClockTime length = pollen_media_audio_duration (NULL, encoded);
+  GstClockTime samples = pcm_duration (pcm, RATE);
+
+  fail_unless (GST_CLOCK_TIME_IS_VALID (length), "%s not decoded", format);
+  fail_unless (length + 30 * GST_MSECOND >= samples &&
+      length < samples + 100 * GST_MSECOND, "%s: %" GST_TIME_FORMAT " of %"
+      GST_TIME_FORMAT, format, GST_TIME_ARGS (length),
+      GST_TIME_ARGS (samples));
+  return length;
+}
+
+/* Encoded speech is timed by decoding it, in every format. */
+GST_START_TEST (test_encoded_lengths)
+{
+  const gchar *formats[] = { "mp3", "opus", "aac", "flac" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++)
+    encoded_length ("How long is this?", formats[i]);
+}
+
+GST_END_TEST;
+
+static const gchar mp3_srt[] =
+    "1\n00:00:00,500 --> 00:00:01,000\nOne two three four five six.\n\n"
+    "2\n00:00:01,000 --> 00:00:02,000\nSecond one.\n\n"
+    "3\n00:00:05,000 --> 00:00:07,000\nThird.\n";
+
+GST_START_TEST (test_mp3_speech_mixed_on_time)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *path = write_srt_text (mp3_srt);
+  g_autofree gchar *wav_path = g_strdup_printf ("%s.wav", path);
+  g_autofree gchar *tail = g_strdup_printf ("decodebin ! audioconvert ! "
+      "audioresample ! audio/x-raw, format=S16LE, channels=1, rate=%u ! "
+      "audiomixer ! wavenc ! filesink location=\"%s\"", RATE, wav_path);
+  GstElement *pipeline = subtitle_pipeline (emulator, path, tail);
+  const gchar *texts[] = { "One two three four five six.", "Second one.",
+    "Third."
+  };
+  g_autofree gchar *contents = NULL;
+  GstClockTime starts[3], cues[3];
+  PollenWavInfo info;
+  guint i;
+  GstElement *tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
+
+  gst_util_set_object_arg (G_OBJECT (tts), "response-format", "mp3");
+  gst_object_unref (tts);
+  /* each speech plays as long as its decoded MP3, a little longer than
+   * its samples (encoder delay and padding) */
+  starts[0] = 500 * GST_MSECOND;
+  starts[1] = starts[0] + encoded_length (texts[0], "mp3");
+  starts[2] = MAX (5 * GST_SECOND, starts[1] + encoded_length (texts[1],
+          "mp3"));
+  fail_unless (starts[1] > 1100 * GST_MSECOND, "the first speech is short");
+  for (i = 0; i < 3; i++)
+    cues[i] = starts[i] + mp3_lead_in (texts[i]);
+
+  contents = run_to_wav_file (pipeline, wav_path, &info);
+  gst_object_unref (pipeline);
+  assert_onsets ((const gint16 *) (contents + info.data_offset),
+      info.data_size / BPF, info.rate, cues, 3);
+  /* filled up to the end of the last text */
+  fail_unless (gst_util_uint64_scale (info.data_size / BPF, GST_SECOND,
+          info.rate) + 30 * GST_MSECOND >= 7 * GST_SECOND);
   g_unlink (wav_path);
   g_unlink (path);
   pollen_emulator_free (emulator);
@@ -1722,7 +1984,8 @@ GST_START_TEST (test_emulator_speech_audio)
   const gchar *formats[] = { "mp3", "opus", "aac", "flac", "pcm" };
   guint i;
 
-  check_emulator_wav (emulator, "tts-1", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1", RATE, TRUE);
+  check_emulator_wav (emulator, "openai-audio", 24000, TRUE);
   check_emulator_wav (emulator, "elevenlabs", 44100, FALSE);
   for (i = 0; i < G_N_ELEMENTS (formats); i++) {
     g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hi.\","
@@ -1747,7 +2010,7 @@ GST_START_TEST (test_emulator_speech_audio)
   fail_unless_equals_int (got->content_length, -1);
   fail_unless (g_str_has_prefix (g_bytes_get_data (got->body, NULL), "RIFF"));
   fail_unless_equals_int (GST_READ_UINT32_LE ((guint8 *) g_bytes_get_data
-          (got->body, NULL) + 24), 24000);
+          (got->body, NULL) + 24), RATE);
   pollen_emulator_free (emulator);
 }
 
@@ -1869,6 +2132,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_overflow_clip);
   tcase_add_test (tc, test_order_with_later_finishing_first);
   tcase_add_test (tc, test_first_audio_before_body_complete);
+  tcase_add_test (tc, test_steady_raw_buffers);
   tcase_add_test (tc, test_flush_cancels_requests);
   tcase_add_test (tc, test_eos_drains);
   tcase_add_test (tc, test_state_change_during_hung_request);
@@ -1885,6 +2149,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_wavs_in_one_body);
   tcase_add_test (tc, test_wav_answer_to_mp3_request);
   tcase_add_test (tc, test_pcm_at_pcm_rate);
+  tcase_add_test (tc, test_headerless_pcm_warns);
+  tcase_add_test (tc, test_pcm_asked_as_wav);
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
@@ -1898,6 +2164,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_late_speech_shifted);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
+  tcase_add_test (tc, test_encoded_lengths);
+  tcase_add_test (tc, test_mp3_speech_mixed_on_time);
   tcase_add_test (tc, test_emulator_speech_validation);
   tcase_add_test (tc, test_emulator_speech_audio);
   tcase_add_test (tc, test_untimed_text_one_error);

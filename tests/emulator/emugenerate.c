@@ -29,12 +29,14 @@ emu_model_is_music (const gchar * model)
   return model && (strstr (model, "music") != NULL);
 }
 
-/* The real server answers 44.1 kHz for the ElevenLabs voices and 24 kHz for
- * the others. */
+/* The real server answers 44.1 kHz for the ElevenLabs models, whatever
+ * alias they are asked by (tts-1 is one), and 24 kHz for the others. */
 guint
 emu_speech_rate_for_model (const gchar * model)
 {
-  return model && g_str_has_prefix (model, "eleven") ? 44100 : 24000;
+  g_autofree gchar *resolved = emu_models_resolve_audio (model);
+
+  return resolved && g_str_has_prefix (resolved, "eleven") ? 44100 : 24000;
 }
 
 /* Headers the real server sends with generated media. */

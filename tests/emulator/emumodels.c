@@ -204,6 +204,31 @@ emu_models_openai_list (void)
   return json_generator_to_data (generator, NULL);
 }
 
+/* Returns: (transfer full): the name of the speech or music model that
+ * @name is, or an alias of, as the server resolves it; @name itself when
+ * the list does not know it. */
+gchar *
+emu_models_resolve_audio (const gchar * name)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *models = emu_models_parse (audio_models_json, parser);
+  guint i, j;
+
+  for (i = 0; name && i < json_array_get_length (models); i++) {
+    JsonObject *model = json_array_get_object_element (models, i);
+    JsonArray *aliases = json_object_get_array_member (model, "aliases");
+    const gchar *canonical = json_object_get_string_member (model, "name");
+
+    if (g_str_equal (canonical, name))
+      return g_strdup (canonical);
+    for (j = 0; j < json_array_get_length (aliases); j++) {
+      if (g_str_equal (json_array_get_string_element (aliases, j), name))
+        return g_strdup (canonical);
+    }
+  }
+  return g_strdup (name);
+}
+
 void
 emu_handle_models (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)

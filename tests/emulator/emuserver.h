@@ -45,6 +45,7 @@ GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
     gint64 seed, guint duration_s, const gchar * format,
     const gchar ** content_type, GError ** error);
 guint emu_speech_rate_for_model (const gchar * model);
+gchar *emu_models_resolve_audio (const gchar * name);
 gboolean emu_model_is_music (const gchar * model);
 void emu_add_media_headers (PollenEmulatorResponse * response,
     PollenEmulatorRequest * request, const gchar * model,
