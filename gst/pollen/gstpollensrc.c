@@ -841,9 +841,10 @@ gst_pollen_src_set_duration (GstPollenSrc * self, guint64 size)
       gst_message_new_duration_changed (GST_OBJECT (self)));
 }
 
-/* Text: the whole answer on first use, to go out in one buffer. */
+/* Text or raw speech: the whole answer on first use, to go out in one
+ * buffer. */
 static GstFlowReturn
-gst_pollen_src_ensure_text (GstPollenSrc * self)
+gst_pollen_src_ensure_whole (GstPollenSrc * self)
 {
   g_autoptr (GError) error = NULL;
   gint seed;
@@ -868,22 +869,24 @@ gst_pollen_src_ensure_text (GstPollenSrc * self)
   return GST_FLOW_OK;
 }
 
+/* Text, and raw audio decoded from a WAV answer, go out whole in one
+ * buffer rather than as the body arrives. */
 static gboolean
-gst_pollen_src_is_text (GstPollenSrc * self)
+gst_pollen_src_is_whole_answer (GstPollenSrc * self)
 {
   gboolean text;
 
   GST_OBJECT_LOCK (self);
   text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
   GST_OBJECT_UNLOCK (self);
-  return text;
+  return text || gst_pollen_src_wants_pcm (self);
 }
 
 static GstFlowReturn
-gst_pollen_src_create_text (GstPollenSrc * self, guint64 offset,
+gst_pollen_src_create_whole (GstPollenSrc * self, guint64 offset,
     GstBuffer ** buf)
 {
-  GstFlowReturn ret = gst_pollen_src_ensure_text (self);
+  GstFlowReturn ret = gst_pollen_src_ensure_whole (self);
   guint length;
   GBytes *range;
   gsize size;
@@ -1158,8 +1161,7 @@ gst_pollen_src_find_caps (GstPollenSrc * self, Download * download,
   gst_buffer_map (start, &map, GST_MAP_READ);
   bytes = g_bytes_new_static (map.data, map.size);
   download->caps = pollen_media_expect_caps (GST_OBJECT (self), bytes,
-      download->content_type, gst_pollen_src_pcm_rate (self),
-      media_kind (media), &error);
+      download->content_type, 0, media_kind (media), &error);
   gst_buffer_unmap (start, &map);
   if (!download->caps)
     return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
@@ -1903,8 +1905,8 @@ gst_pollen_src_create (GstBaseSrc * basesrc, guint64 offset, guint length,
 
   if (gst_base_src_is_live (basesrc))
     return gst_pollen_src_create_live (self, buf);
-  if (gst_pollen_src_is_text (self))
-    return gst_pollen_src_create_text (self, offset, buf);
+  if (gst_pollen_src_is_whole_answer (self))
+    return gst_pollen_src_create_whole (self, offset, buf);
   return gst_pollen_src_create_streamed (self, offset, length, buf);
 }
 

@@ -896,7 +896,10 @@ gst_pollen_tts_handle_gap (GstPollenTts * self, GstEvent * event)
   if (GST_CLOCK_TIME_IS_VALID (duration))
     pts += duration;
   self->text_end = time_max (self->text_end, pts);
-  return gst_pollen_tts_fill (self, pts, TRUE);
+  /* not live: no caps are guessed for a gap before the first speech (a
+   * file writer cannot take the rate changing after it), the first
+   * speech fills the time before it at its own rate */
+  return gst_pollen_tts_fill (self, pts, self->upstream_live);
 }
 
 /* GstPollenFilter::src_event: a new segment starts the timeline over, a
