@@ -122,6 +122,8 @@ typedef struct
   GstClockTime pts;
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
+  GstClockTime answered;        /* running time the answer came: the worker
+                                 * writes it before emitting audio */
 } TtsEntry;
 
 typedef enum
@@ -243,6 +245,7 @@ tts_entry_new (EntryKind kind, GstClockTime pts, GstClockTime duration)
   entry->kind = kind;
   entry->pts = pts;
   entry->duration = duration;
+  entry->answered = GST_CLOCK_TIME_NONE;
   return entry;
 }
 
@@ -443,6 +446,7 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
       (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
   if (!response)
     return FALSE;
+  entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
       "(request id %s, model %s)", entry->preview, response->content_type,
       (g_get_monotonic_time () - started) / 1000, response->request_id,
@@ -683,35 +687,17 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   return gst_pollen_tts_fill (self, start, self->upstream_live);
 }
 
-/* In a live pipeline, speech that comes after its deadline would be
- * dropped by the sink: move it to now. */
+/* In a live pipeline, speech whose answer came after its deadline would
+ * be dropped by the sink: it goes that much later (the base warns). Speech
+ * that came in time keeps its place even when downstream held us back:
+ * moving it would not make downstream faster. */
 static void
 gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
 {
-  GstClockTime now, running, deadline, latency;
-
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
-  now = gst_element_get_current_running_time (GST_ELEMENT (self));
-  running = gst_segment_to_running_time (gst_pollen_filter_get_segment
-      (GST_POLLEN_FILTER (self)), GST_FORMAT_TIME,
-      self->speech_start);
-  if (!GST_CLOCK_TIME_IS_VALID (now) || !GST_CLOCK_TIME_IS_VALID (running))
-    return;
-
-  latency = gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
-  deadline = running + self->upstream_min + latency;
-  if (now <= deadline)
-    return;
-
-  GST_ELEMENT_WARNING (self, CORE, CLOCK,
-      ("The speech for the text at %" GST_TIME_FORMAT " came %" G_GUINT64_FORMAT
-          " ms after its deadline and was shifted that much later. Raise the "
-          "latency property (now %u ms).", GST_TIME_ARGS (self->speech_start),
-          (now - deadline) / GST_MSECOND, (guint) (latency / GST_MSECOND)),
-      ("text \"%s\", running time %" GST_TIME_FORMAT ", now %" GST_TIME_FORMAT,
-          entry->preview, GST_TIME_ARGS (running), GST_TIME_ARGS (now)));
-  self->speech_start += now - deadline;
+  self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
+      (self), entry, self->speech_start, entry->answered);
 }
 
 /* The part of @size bytes of samples at @pts that lies before the end of

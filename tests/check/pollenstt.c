@@ -948,6 +948,20 @@ GST_START_TEST (test_live_latency_is_kept)
 
 GST_END_TEST;
 
+static void
+wait_for_texts (Arrivals * arrivals, guint texts)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (2000) * 1000;
+  guint seen = 0;
+
+  while (seen < texts && g_get_monotonic_time () < end) {
+    g_mutex_lock (&arrivals->lock);
+    seen = arrivals->texts;
+    g_mutex_unlock (&arrivals->lock);
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+}
+
 /* While a slow request runs, GAP events go out up to what is past the
  * deadline; the answer, later than the latency allows, is shifted behind
  * them, with a warning that says to raise latency. */
@@ -973,9 +987,11 @@ GST_START_TEST (test_live_late_result_is_shifted_with_warning)
   fail_unless (message != NULL);
   fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_WARNING);
   gst_message_parse_warning (message, &error, NULL);
-  fail_unless (strstr (error->message, "raise the latency property") != NULL,
+  fail_unless (strstr (error->message, "Raise the latency property") != NULL,
       "%s", error->message);
   gst_message_unref (message);
+  /* the warning goes out as the text is shifted, just before it is pushed */
+  wait_for_texts (&arrivals, 1);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   g_mutex_lock (&arrivals.lock);

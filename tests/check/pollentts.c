@@ -22,6 +22,7 @@
 #include "pollentext.h"
 #include "pollenwav.h"
 
+#include <gst/app/app.h>
 #include <gst/audio/audio.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
@@ -1457,11 +1458,82 @@ GST_START_TEST (test_late_speech_shifted)
   warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
   fail_unless (warning != NULL);
   gst_message_parse_warning (warning, &error, NULL);
-  fail_unless (strstr (error->message, "800 ms after its deadline"), "%s",
+  fail_unless (strstr (error->message, "answered 800 ms after the deadline"),
+      "%s",
       error->message);
   fail_unless (strstr (error->message, "Raise the latency property (now "
           "200 ms)"), "%s", error->message);
   tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A live chain with a synchronised sink: texts every 2 s, answered at
+ * once, latency=2000. The src task is held by the sink until each silence
+ * buffer's render moment, which is not lateness: no warning, and every
+ * speech starts at its text's PTS. */
+static void
+push_live_texts (GstElement * appsrc, GstElement * pipeline, guint n,
+    GArray * pts)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_buffer_new_memdup ("Hi.", 3);
+    GstClockTime now = gst_element_get_current_running_time (pipeline);
+
+    GST_BUFFER_PTS (buffer) = now;
+    GST_BUFFER_DURATION (buffer) = GST_SECOND;
+    g_array_append_val (pts, now);
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (appsrc),
+            buffer), GST_FLOW_OK);
+    g_usleep (2 * G_USEC_PER_SEC);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (appsrc));
+}
+
+GST_START_TEST (test_live_sync_sink_in_time)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *desc = g_strdup_printf ("appsrc name=src is-live=true "
+      "format=time caps=text/x-raw,format=utf8 ! pollentts latency=2000 "
+      "base-url=%s api-key=" POLLEN_TEST_KEY " ! fakesink name=sink "
+      "sync=true", pollen_emulator_get_url (emulator));
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  Recorder *rec = recorder_new (pad);
+  g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  g_autoptr (GArray) speeches = NULL;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GstMessage) end = NULL;
+  guint i;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (gst_element_get_state (pipeline, NULL, NULL, WAIT) !=
+      GST_STATE_CHANGE_FAILURE);
+  push_live_texts (src, pipeline, 4, pts);
+  end = gst_bus_timed_pop_filtered (bus, WAIT, GST_MESSAGE_EOS |
+      GST_MESSAGE_ERROR);
+  fail_unless (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS);
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "unexpected %" GST_PTR_FORMAT, warning);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  speeches = recorder_speeches (rec);
+  fail_unless_equals_int (speeches->len, 4);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_uint64 (speech_at (speeches, i)->pts,
+        g_array_index (pts, GstClockTime, i));
+  recorder_free (rec);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
 }
 
 GST_END_TEST;
@@ -1896,6 +1968,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_answer_that_is_not_audio);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
+  tcase_add_test (tc, test_live_sync_sink_in_time);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_emulator_speech_validation);
