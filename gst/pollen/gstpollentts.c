@@ -83,6 +83,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_RESPONSE_FORMAT GST_POLLEN_TTS_FORMAT_WAV
 #define DEFAULT_PCM_RATE 0
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
+#define DEFAULT_MAX_LAG -1      /* the latency property */
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
@@ -101,6 +102,7 @@ enum
   PROP_PCM_RATE,
   PROP_INSTRUCTIONS,
   PROP_OVERFLOW,
+  PROP_MAX_LAG,
 };
 
 /* What a job is for: a text to speak, or a text with nothing to say (its
@@ -151,6 +153,7 @@ struct _GstPollenTts
   guint pcm_rate;
   gchar *instructions;
   GstPollenTtsOverflow overflow;
+  gint max_lag_ms;
 
   /* sink streaming thread */
   gboolean input_is_markup;
@@ -164,6 +167,9 @@ struct _GstPollenTts
   GstClockTime text_end;        /* end of the latest text */
   GstClockTime group_end;       /* end of the text being spoken */
   GstPollenTtsOverflow speech_overflow;
+  GstClockTime speech_max_lag;  /* live shift: how far past its text's end
+                                 * a speech may run */
+  gboolean lag_warned;          /* the first cut was told */
   GstClockTime speech_start;    /* where the current rate's samples start */
   guint64 speech_samples;
   gboolean speech_has_audio;
@@ -641,15 +647,20 @@ gst_pollen_tts_query_upstream (GstPollenTts * self)
       &self->upstream_live, &self->upstream_min);
 }
 
-static GstPollenTtsOverflow
-gst_pollen_tts_get_overflow (GstPollenTts * self)
+/* The overflow policy and its bound for the next speech; max-lag -1 is
+ * the latency property, what the element adds to the pipeline's latency. */
+static void
+gst_pollen_tts_snapshot_overflow (GstPollenTts * self)
 {
-  GstPollenTtsOverflow overflow;
+  gint max_lag_ms;
 
   GST_OBJECT_LOCK (self);
-  overflow = self->overflow;
+  self->speech_overflow = self->overflow;
+  max_lag_ms = self->max_lag_ms;
   GST_OBJECT_UNLOCK (self);
-  return overflow;
+  self->speech_max_lag = max_lag_ms >= 0 ?
+      (GstClockTime) max_lag_ms * GST_MSECOND :
+      gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
 }
 
 /* A speech's request went out: work out where it starts and fill the time
@@ -659,7 +670,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
 {
   GstClockTime start;
 
-  self->speech_overflow = gst_pollen_tts_get_overflow (self);
+  gst_pollen_tts_snapshot_overflow (self);
   if (entry->continues) {
     start = self->position;
   } else {
@@ -700,22 +711,59 @@ gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
       (self), entry, self->speech_start, entry->answered);
 }
 
-/* The part of @size bytes of samples at @pts that lies before the end of
- * the text, in clip mode. */
+/* Where the current speech must end, or NONE: in clip mode at its text's
+ * end; live in shift mode max-lag after it, so that the next text's
+ * speech starts at most max-lag late and the lag never grows past it. */
+static GstClockTime
+gst_pollen_tts_speech_limit (GstPollenTts * self)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (self->group_end))
+    return GST_CLOCK_TIME_NONE;
+  if (self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_CLIP)
+    return self->group_end;
+  if (self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT &&
+      self->upstream_live)
+    return self->group_end + self->speech_max_lag;
+  return GST_CLOCK_TIME_NONE;
+}
+
+/* Shift mode cut a live speech at max-lag: said once per run, with what
+ * would avoid it. */
+static void
+gst_pollen_tts_warn_lag (GstPollenTts * self, GstClockTime pts)
+{
+  if (self->speech_overflow != GST_POLLEN_TTS_OVERFLOW_SHIFT ||
+      self->lag_warned)
+    return;
+  self->lag_warned = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Speech ran more than "
+          "max-lag (%" G_GUINT64_FORMAT " ms) past its text's end at %"
+          GST_TIME_FORMAT ", so its end was cut to keep the next text's "
+          "speech in time (later cuts are not warned about again). Raise "
+          "max-lag to let speech lag further behind, or give the texts more "
+          "time.", self->speech_max_lag / GST_MSECOND,
+          GST_TIME_ARGS (self->group_end)), ("cut at %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (pts)));
+}
+
+/* The part of @size bytes of samples at @pts that lies before the speech's
+ * limit. */
 static gsize
 gst_pollen_tts_clip (GstPollenTts * self, GstClockTime pts, gsize size)
 {
   guint rate = GST_AUDIO_INFO_RATE (&self->info);
   guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  GstClockTime limit = gst_pollen_tts_speech_limit (self);
   guint64 room;
 
-  if (self->speech_overflow != GST_POLLEN_TTS_OVERFLOW_CLIP ||
-      !GST_CLOCK_TIME_IS_VALID (self->group_end))
+  if (!GST_CLOCK_TIME_IS_VALID (limit))
     return size;
-  if (pts >= self->group_end)
-    return 0;
-  room = gst_util_uint64_scale (self->group_end - pts, rate, GST_SECOND);
-  return MIN (size, room * bpf);
+  room = pts >= limit ? 0 :
+      gst_util_uint64_scale (limit - pts, rate, GST_SECOND);
+  if (room * bpf >= size)
+    return size;
+  gst_pollen_tts_warn_lag (self, MAX (pts, limit));
+  return room * bpf;
 }
 
 static GstFlowReturn
@@ -923,6 +971,7 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
 
   gst_clear_caps (&self->caps);
   self->sent_audio = FALSE;
+  self->lag_warned = FALSE;
   gst_pollen_tts_reset_output (self);
 }
 
@@ -966,6 +1015,7 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_RESPONSE_FORMAT:
     case PROP_PCM_RATE:
     case PROP_OVERFLOW:
+    case PROP_MAX_LAG:
       break;
     default:
       G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
@@ -978,6 +1028,8 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->response_format = g_value_get_enum (value);
   else if (prop_id == PROP_PCM_RATE)
     self->pcm_rate = g_value_get_uint (value);
+  else if (prop_id == PROP_MAX_LAG)
+    self->max_lag_ms = g_value_get_int (value);
   else
     self->overflow = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (self);
@@ -1012,6 +1064,9 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_OVERFLOW:
       g_value_set_enum (value, self->overflow);
       break;
+    case PROP_MAX_LAG:
+      g_value_set_int (value, self->max_lag_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1040,6 +1095,7 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->pcm_rate = DEFAULT_PCM_RATE;
   self->overflow = DEFAULT_OVERFLOW;
+  self->max_lag_ms = DEFAULT_MAX_LAG;
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1084,6 +1140,14 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           "(raw output), default shift. May change while PLAYING: used from "
           "the next speech on", GST_TYPE_POLLEN_TTS_OVERFLOW,
           DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_LAG,
+      g_param_spec_int ("max-lag", "Max Lag",
+          "Live, with overflow=shift and raw output: milliseconds speech may "
+          "run past its text's end (so the next speech starts at most that "
+          "late); what would run further is cut, with one warning. -1 "
+          "(default): the latency property. May change while PLAYING: used "
+          "from the next speech on", -1, 600000, DEFAULT_MAX_LAG,
+          PARAM_FLAGS_PLAYING));
 }
 
 static void

@@ -27,6 +27,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #define SPEECH_PATH "/v1/audio/speech"
@@ -566,6 +567,104 @@ GST_START_TEST (test_overflow_clip)
   assert_speech_is (speech_at (speeches, 1), second_pcm);
   fail_unless_equals_uint64 (recorder_assert_contiguous (rec, 0),
       2500 * GST_MSECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A scripted WAV answer: a @freq Hz tone of @duration at RATE. */
+static PollenEmulatorResponse *
+tone_response (guint freq, GstClockTime duration)
+{
+  guint n = gst_util_uint64_scale (duration, RATE, GST_SECOND), i;
+  gint16 *samples = g_new (gint16, n);
+  g_autoptr (GBytes) pcm = NULL;
+  g_autoptr (GBytes) wav = NULL;
+  gsize size;
+  gconstpointer data;
+
+  for (i = 0; i < n; i++)
+    samples[i] = (gint16) (8000 * sin (2 * G_PI * freq * i / RATE));
+  pcm = g_bytes_new_take (samples, n * sizeof (gint16));
+  wav = emu_media_wrap_wav (pcm, RATE, 1);
+  data = g_bytes_get_data (wav, &size);
+  return pollen_emulator_response_new (200, "audio/wav", data, size);
+}
+
+#define LAG_TEXTS 30
+#define LAG_TEXT (400 * GST_MSECOND)
+#define LAG_SPEECH (500 * GST_MSECOND)      /* 25 % longer */
+
+/* Live, every speech 25 % longer than its text, texts back to back: the
+ * test clock stands still, so nothing is late and the run is as fast as
+ * the emulator. Returns the speeches. */
+static GArray *
+run_lagging (Tts * t, const gchar * overflow, gint max_lag_ms)
+{
+  guint i;
+
+  *t = tts_new ("max-lag", max_lag_ms, NULL);
+  gst_util_set_object_arg (G_OBJECT (t->element), "overflow", overflow);
+  gst_harness_set_live (t->h, TRUE);
+  for (i = 0; i < LAG_TEXTS; i++)
+    pollen_emulator_push (t->emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < LAG_TEXTS; i++)
+    push_text (t, "Twenty-five per cent longer.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (t);
+  return recorder_speeches (t->rec);
+}
+
+/* shift under max-lag: the lag grows by 100 ms a text up to the bound and
+ * stays there; speech past it is cut, with one warning. */
+GST_START_TEST (test_live_shift_lag_bounded)
+{
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  Tts t;
+  guint i;
+
+  speeches = run_lagging (&t, "shift", 250);
+  fail_unless_equals_int (speeches->len, LAG_TEXTS);
+  for (i = 0; i < LAG_TEXTS; i++) {
+    GstClockTime lag = speech_at (speeches, i)->pts - i * LAG_TEXT;
+
+    fail_unless (lag <= 250 * GST_MSECOND, "text %u: %" GST_TIME_FORMAT
+        " late", i, GST_TIME_ARGS (lag));
+  }
+  fail_unless_equals_uint64 (speech_at (speeches, LAG_TEXTS - 1)->pts -
+      (LAG_TEXTS - 1) * LAG_TEXT, 250 * GST_MSECOND);
+  recorder_assert_contiguous (t.rec, 0);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "max-lag (250 ms)"), "%s",
+      error->message);
+  gst_clear_message (&warning);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "more than one warning");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Not live (a file): shift keeps today's behaviour, every speech whole. */
+GST_START_TEST (test_shift_not_live_unbounded)
+{
+  Tts t = tts_new ("max-lag", 100, NULL);
+  g_autoptr (GArray) speeches = NULL;
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < 4; i++)
+    push_text (&t, "Longer.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 4);
+  fail_unless_equals_uint64 (speech_at (speeches, 3)->pts, 3 * LAG_SPEECH);
   tts_free (&t);
 }
 
@@ -1969,6 +2068,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
   tcase_add_test (tc, test_live_sync_sink_in_time);
+  tcase_add_test (tc, test_live_shift_lag_bounded);
+  tcase_add_test (tc, test_shift_not_live_unbounded);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_emulator_speech_validation);
