@@ -67,6 +67,7 @@
 #endif
 
 #include "gstpollentts.h"
+#include "pollenstretch.h"
 #include "gstpollenelements.h"
 #include "pollenmedia.h"
 #include "pollenspeech.h"
@@ -84,6 +85,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_PCM_RATE 0
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_MAX_LAG -1      /* the latency property */
+#define DEFAULT_MAX_SPEED 1.5
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
@@ -103,6 +105,7 @@ enum
   PROP_INSTRUCTIONS,
   PROP_OVERFLOW,
   PROP_MAX_LAG,
+  PROP_MAX_SPEED,
 };
 
 /* What a job is for: a text to speak, or a text with nothing to say (its
@@ -154,6 +157,7 @@ struct _GstPollenTts
   gchar *instructions;
   GstPollenTtsOverflow overflow;
   gint max_lag_ms;
+  gdouble max_speed;
 
   /* sink streaming thread */
   gboolean input_is_markup;
@@ -170,6 +174,8 @@ struct _GstPollenTts
   GstClockTime speech_max_lag;  /* live shift: how far past its text's end
                                  * a speech may run */
   gboolean lag_warned;          /* the first cut was told */
+  gdouble speech_max_speed;
+  GByteArray *gathered;         /* compress: the speech until it is whole */
   GstClockTime speech_start;    /* where the current rate's samples start */
   guint64 speech_samples;
   gboolean speech_has_audio;
@@ -211,6 +217,9 @@ gst_pollen_tts_overflow_get_type (void)
           "even while the previous one runs (buffers overlap)", "overlap"},
     {GST_POLLEN_TTS_OVERFLOW_SHIFT, "Start a speech after the previous one "
           "ended, later than its text if need be", "shift"},
+    {GST_POLLEN_TTS_OVERFLOW_COMPRESS, "Play speech longer than its text "
+          "faster, pitch kept, up to max-speed; the rest as shift (raw "
+          "output)", "compress"},
     {0, NULL, NULL}
   };
 
@@ -656,11 +665,21 @@ gst_pollen_tts_snapshot_overflow (GstPollenTts * self)
 
   GST_OBJECT_LOCK (self);
   self->speech_overflow = self->overflow;
+  self->speech_max_speed = self->max_speed;
   max_lag_ms = self->max_lag_ms;
   GST_OBJECT_UNLOCK (self);
   self->speech_max_lag = max_lag_ms >= 0 ?
       (GstClockTime) max_lag_ms * GST_MSECOND :
       gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
+}
+
+/* shift, and compress for what does not fit at max-speed: a speech never
+ * starts before the one before has ended. */
+static gboolean
+gst_pollen_tts_shifts (GstPollenTts * self)
+{
+  return self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT ||
+      self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS;
 }
 
 /* A speech's request went out: work out where it starts and fill the time
@@ -681,8 +700,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
         start + entry->duration : GST_CLOCK_TIME_NONE;
     self->text_end = time_max (self->text_end, self->group_end);
   }
-  if ((entry->continues ||
-          self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT) &&
+  if ((entry->continues || gst_pollen_tts_shifts (self)) &&
       GST_CLOCK_TIME_IS_VALID (self->position) && start < self->position)
     start = self->position;
   /* a later piece when nothing at all went out before it */
@@ -721,29 +739,31 @@ gst_pollen_tts_speech_limit (GstPollenTts * self)
     return GST_CLOCK_TIME_NONE;
   if (self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_CLIP)
     return self->group_end;
-  if (self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT &&
-      self->upstream_live)
+  if (gst_pollen_tts_shifts (self) && self->upstream_live)
     return self->group_end + self->speech_max_lag;
   return GST_CLOCK_TIME_NONE;
 }
 
-/* Shift mode cut a live speech at max-lag: said once per run, with what
- * would avoid it. */
+/* shift or compress cut a live speech at max-lag: said once per run, with
+ * what would avoid it. */
 static void
 gst_pollen_tts_warn_lag (GstPollenTts * self, GstClockTime pts)
 {
-  if (self->speech_overflow != GST_POLLEN_TTS_OVERFLOW_SHIFT ||
-      self->lag_warned)
+  const gchar *also = self->speech_overflow ==
+      GST_POLLEN_TTS_OVERFLOW_COMPRESS ? " or raise max-speed" :
+      ", or use overflow=compress";
+
+  if (!gst_pollen_tts_shifts (self) || self->lag_warned)
     return;
   self->lag_warned = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Speech ran more than "
           "max-lag (%" G_GUINT64_FORMAT " ms) past its text's end at %"
           GST_TIME_FORMAT ", so its end was cut to keep the next text's "
           "speech in time (later cuts are not warned about again). Raise "
-          "max-lag to let speech lag further behind, or give the texts more "
-          "time.", self->speech_max_lag / GST_MSECOND,
-          GST_TIME_ARGS (self->group_end)), ("cut at %" GST_TIME_FORMAT,
-          GST_TIME_ARGS (pts)));
+          "max-lag to let speech lag further behind, give the texts more "
+          "time%s.", self->speech_max_lag / GST_MSECOND,
+          GST_TIME_ARGS (self->group_end), also), ("cut at %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (pts)));
 }
 
 /* The part of @size bytes of samples at @pts that lies before the speech's
@@ -805,6 +825,67 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
           (self)), buffer);
 }
 
+/* compress needs the whole speech to know how much faster to play it; a
+ * text without a duration has nothing to fit. */
+static gboolean
+gst_pollen_tts_compresses (GstPollenTts * self)
+{
+  return self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS &&
+      GST_CLOCK_TIME_IS_VALID (self->group_end);
+}
+
+static GstFlowReturn
+gst_pollen_tts_gather (GstPollenTts * self, GBytes * data)
+{
+  gsize size;
+  gconstpointer bytes = g_bytes_get_data (data, &size);
+
+  if (!self->gathered)
+    self->gathered = g_byte_array_new ();
+  g_byte_array_append (self->gathered, bytes, size);
+  return GST_FLOW_OK;
+}
+
+/* How much faster the gathered speech must play to end with its text, at
+ * most max-speed; 1 when it fits. */
+static gdouble
+gst_pollen_tts_speed (GstPollenTts * self, gsize size)
+{
+  GstClockTime length = gst_util_uint64_scale (size /
+      GST_AUDIO_INFO_BPF (&self->info), GST_SECOND,
+      GST_AUDIO_INFO_RATE (&self->info));
+  GstClockTime room = self->group_end > self->speech_start ?
+      self->group_end - self->speech_start : 0;
+
+  if (length <= room)
+    return 1.0;
+  if (room == 0)
+    return self->speech_max_speed;
+  return MIN ((gdouble) length / room, self->speech_max_speed);
+}
+
+/* compress: the gathered speech, faster if it is longer than its text; what
+ * still runs past the text follows shift (and max-lag, live). */
+static GstFlowReturn
+gst_pollen_tts_push_gathered (GstPollenTts * self)
+{
+  g_autoptr (GBytes) pcm = NULL;
+  g_autoptr (GBytes) faster = NULL;
+  g_autoptr (GError) error = NULL;
+  gdouble speed;
+
+  if (!self->gathered)
+    return GST_FLOW_OK;
+  pcm = g_byte_array_free_to_bytes (g_steal_pointer (&self->gathered));
+  speed = gst_pollen_tts_speed (self, g_bytes_get_size (pcm));
+  if (speed > 1.0 && !(faster = pollen_stretch_speed_up (&self->info, pcm,
+              speed, &error)))
+    GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN, ("%s; the speech is "
+            "played as it is.", error->message), (NULL));
+  GST_DEBUG_OBJECT (self, "compressed %.3f times", faster ? speed : 1.0);
+  return gst_pollen_tts_push_raw (self, faster ? faster : pcm);
+}
+
 /* Encoded audio: only where a speech starts is known, so its first buffer
  * carries the time and DISCONT (each answer is a stream of its own) and the
  * rest follow untimed. A later piece of a split text follows the piece
@@ -847,6 +928,9 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
   }
 
   if (!gst_caps_is_equal (self->caps, item->caps)) {
+    /* what was gathered at the old rate goes first */
+    if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+      return ret;
     /* another WAV at another rate within the answer: its samples count
      * from where the ones before ended */
     if (self->raw)
@@ -858,6 +942,8 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
       return ret;
   }
 
+  if (self->raw && gst_pollen_tts_compresses (self))
+    return gst_pollen_tts_gather (self, item->data);
   if (self->raw)
     return gst_pollen_tts_push_raw (self, item->data);
   return gst_pollen_tts_push_encoded (self, entry, item->data);
@@ -955,8 +1041,12 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
   GstPollenTts *self = GST_POLLEN_TTS (filter);
   TtsEntry *entry = data;
 
+  GstFlowReturn ret;
+
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
+  if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+    return ret;
   /* encoded speech has no known length: assume it fit its text */
   if (self->caps && !self->raw)
     self->position = time_max (self->position, self->group_end);
@@ -972,6 +1062,7 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
   gst_clear_caps (&self->caps);
   self->sent_audio = FALSE;
   self->lag_warned = FALSE;
+  g_clear_pointer (&self->gathered, g_byte_array_unref);
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1016,6 +1107,7 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_PCM_RATE:
     case PROP_OVERFLOW:
     case PROP_MAX_LAG:
+    case PROP_MAX_SPEED:
       break;
     default:
       G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
@@ -1030,6 +1122,8 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->pcm_rate = g_value_get_uint (value);
   else if (prop_id == PROP_MAX_LAG)
     self->max_lag_ms = g_value_get_int (value);
+  else if (prop_id == PROP_MAX_SPEED)
+    self->max_speed = g_value_get_double (value);
   else
     self->overflow = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (self);
@@ -1067,6 +1161,9 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_MAX_LAG:
       g_value_set_int (value, self->max_lag_ms);
       break;
+    case PROP_MAX_SPEED:
+      g_value_set_double (value, self->max_speed);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1096,6 +1193,7 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->pcm_rate = DEFAULT_PCM_RATE;
   self->overflow = DEFAULT_OVERFLOW;
   self->max_lag_ms = DEFAULT_MAX_LAG;
+  self->max_speed = DEFAULT_MAX_SPEED;
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1142,11 +1240,18 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_MAX_LAG,
       g_param_spec_int ("max-lag", "Max Lag",
-          "Live, with overflow=shift and raw output: milliseconds speech may "
+          "Live, with overflow=shift or compress and raw output: milliseconds speech may "
           "run past its text's end (so the next speech starts at most that "
           "late); what would run further is cut, with one warning. -1 "
           "(default): the latency property. May change while PLAYING: used "
           "from the next speech on", -1, 600000, DEFAULT_MAX_LAG,
+          PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_SPEED,
+      g_param_spec_double ("max-speed", "Max Speed",
+          "With overflow=compress: how much faster than spoken speech may "
+          "be played (pitch kept) to fit its text, default 1.5; what still "
+          "does not fit is shifted. May change while PLAYING: used from the "
+          "next speech on", 1.0, 4.0, DEFAULT_MAX_SPEED,
           PARAM_FLAGS_PLAYING));
 }
 

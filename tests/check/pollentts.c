@@ -649,6 +649,76 @@ GST_START_TEST (test_live_shift_lag_bounded)
 
 GST_END_TEST;
 
+/* The frequency of a tone in S16LE samples, from its zero crossings. */
+static gdouble
+tone_frequency (GByteArray * data)
+{
+  const gint16 *samples = (const gint16 *) data->data;
+  guint n = data->len / BPF, crossings = 0, i;
+
+  for (i = 1; i < n; i++)
+    if ((samples[i - 1] < 0) != (samples[i] < 0))
+      crossings++;
+  return crossings / 2.0 / ((gdouble) n / RATE);
+}
+
+/* compress: 25 % too long is within max-speed, so every speech fits its
+ * text (within a scaletempo stride), starts on time, and keeps its pitch. */
+GST_START_TEST (test_live_compress_fits)
+{
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  Tts t;
+  guint i;
+
+  speeches = run_lagging (&t, "compress", 250);
+  fail_unless_equals_int (speeches->len, LAG_TEXTS);
+  for (i = 0; i < LAG_TEXTS; i++) {
+    Speech *speech = speech_at (speeches, i);
+    GstClockTime lag = speech->pts - i * LAG_TEXT;
+    gdouble freq = tone_frequency (speech->data);
+
+    fail_unless (lag <= 40 * GST_MSECOND, "text %u: %" GST_TIME_FORMAT
+        " late", i, GST_TIME_ARGS (lag));
+    fail_unless (speech->end - speech->pts <= LAG_TEXT + 40 * GST_MSECOND &&
+        speech->end - speech->pts >= LAG_TEXT - 40 * GST_MSECOND,
+        "text %u: %" GST_TIME_FORMAT " of speech", i,
+        GST_TIME_ARGS (speech->end - speech->pts));
+    fail_unless (freq > 430 && freq < 450, "text %u: %.1f Hz", i, freq);
+  }
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "unexpected %" GST_PTR_FORMAT, warning);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* compress beyond max-speed: the rest is shifted, under max-lag. */
+GST_START_TEST (test_live_compress_beyond_max_speed)
+{
+  g_autoptr (GArray) speeches = NULL;
+  Tts t;
+  guint i;
+
+  t = tts_new ("max-lag", 100, "max-speed", 1.1, NULL);
+  gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "compress");
+  gst_harness_set_live (t.h, TRUE);
+  for (i = 0; i < 10; i++)
+    pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < 10; i++)
+    push_text (&t, "Too long.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 10);
+  for (i = 0; i < 10; i++)
+    fail_unless (speech_at (speeches, i)->pts - i * LAG_TEXT <=
+        100 * GST_MSECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* Not live (a file): shift keeps today's behaviour, every speech whole. */
 GST_START_TEST (test_shift_not_live_unbounded)
 {
@@ -2070,6 +2140,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_live_sync_sink_in_time);
   tcase_add_test (tc, test_live_shift_lag_bounded);
   tcase_add_test (tc, test_shift_not_live_unbounded);
+  tcase_add_test (tc, test_live_compress_fits);
+  tcase_add_test (tc, test_live_compress_beyond_max_speed);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_emulator_speech_validation);
