@@ -805,12 +805,12 @@ gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
             "shifted that much later. Raise the latency property (now %u "
             "ms).", what, late / GST_MSECOND, latency_ms), (NULL));
   else
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered in "
-            "time, but downstream took the output before it only %"
-            G_GUINT64_FORMAT " ms after it was due. Raising latency does not "
-            "help: downstream does not keep up with real time (a busy "
-            "machine, or a slow element after %s).", what,
-            late / GST_MSECOND, GST_OBJECT_NAME (self)), (NULL));
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
+            "within latency, but downstream held the element back: the "
+            "output went out %" G_GUINT64_FORMAT " ms after it was due. "
+            "Raising latency does not help: downstream does not keep up "
+            "with real time (a busy machine, or a slow element after %s).",
+            what, late / GST_MSECOND, GST_OBJECT_NAME (self)), (NULL));
 }
 
 /* Src task: one warning per late result at most every interval; the rest
@@ -860,49 +860,74 @@ gst_pollen_filter_note_late (GstPollenFilter * self, gpointer data,
   priv->late_max[cause] = MAX (priv->late_max[cause], late);
 }
 
+/* The server was slow when its answer came after the deadline and it took
+ * longer than the latency property gives it. An answer after the deadline
+ * to a request that went out late (the element was held back, its sink
+ * thread blocked) is not the server's doing. */
+static gboolean
+gst_pollen_filter_server_was_slow (GstPollenFilter * self,
+    GstClockTime deadline, GstClockTime sent, GstClockTime answered)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (answered) || answered <= deadline)
+    return FALSE;
+  return !GST_CLOCK_TIME_IS_VALID (sent) || answered < sent ||
+      answered - sent > gst_pollen_filter_get_latency (self);
+}
+
 /**
  * gst_pollen_filter_check_late:
  * @data: the job's data, for the message
  * @pts: where the output starts, in stream time
- * @answered: the running time the server's answer came (a worker took it
- *   with gst_pollen_filter_now()), or NONE
+ * @sent: the running time its request went out (a worker took it with
+ *   gst_pollen_filter_now()), or NONE
+ * @answered: the running time the server's answer came, or NONE
+ * @cause: (out) (optional): why it is late, when it is
  *
  * Src task, live only, before pushing a result: whether it is late, and
- * why. An answer that came after the deadline is the server's lateness;
- * one that came in time but is pushed only after the output's own render
- * moment (running time + pipeline latency) was held back by downstream.
- * Warns (see the class's policy).
+ * why. An answer after the deadline that took the server longer than the
+ * latency property is the server's lateness; otherwise output pushed only
+ * after its own render moment (running time + pipeline latency) was held
+ * back by downstream. Warns (see the class's policy).
  *
- * Returns: how much later the output must go to play (the server's
- * lateness, measured now), or 0 when it is in time or a shift would not
- * help (downstream's lateness).
+ * Returns: how far past its deadline the answer is now when it came after
+ * the deadline (the output cannot play at its time: shift it, or keep the
+ * timestamps honest when @cause is %POLLEN_LATE_DOWNSTREAM and shifting
+ * would only make the lag grow), else 0: an answer in time keeps its
+ * place even when downstream held the element back.
  */
 GstClockTime
 gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
-    GstClockTime pts, GstClockTime answered)
+    GstClockTime pts, GstClockTime sent, GstClockTime answered,
+    PollenLateCause * cause)
 {
   GstClockTime deadline = gst_pollen_filter_get_deadline (filter, pts);
   GstClockTime now = gst_pollen_filter_now (filter);
   GstClockTime latency = gst_pollen_filter_get_pipeline_latency (filter);
   GstClockTime due = deadline;
+  gboolean answer_late;
 
   if (!GST_CLOCK_TIME_IS_VALID (deadline) || !GST_CLOCK_TIME_IS_VALID (now)
       || now <= deadline)
     return 0;
-  if (GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline) {
+  answer_late = GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline;
+  if (gst_pollen_filter_server_was_slow (filter, deadline, sent, answered)) {
+    if (cause)
+      *cause = POLLEN_LATE_SERVER;
     gst_pollen_filter_note_late (filter, data, POLLEN_LATE_SERVER,
         now - deadline);
     return now - deadline;
   }
-  /* in time for the element; a synchronised sink returns from a push no
-   * later than the render moment of what was pushed when it keeps up */
+  if (cause)
+    *cause = POLLEN_LATE_DOWNSTREAM;
+  /* a synchronised sink returns from a push no later than the render
+   * moment of what was pushed when it keeps up */
   if (GST_CLOCK_TIME_IS_VALID (latency))
     due = gst_segment_to_running_time (&PRIV (filter)->segment,
         GST_FORMAT_TIME, pts) + latency;
   if (now > due)
     gst_pollen_filter_note_late (filter, data, POLLEN_LATE_DOWNSTREAM,
         now - due);
-  return 0;
+  return answer_late ? now - deadline : 0;
 }
 
 /* ---- states ---- */

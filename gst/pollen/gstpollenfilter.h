@@ -33,9 +33,9 @@ enum
 /* Why a result is late (see gst_pollen_filter_check_late()). */
 typedef enum
 {
-  POLLEN_LATE_SERVER,           /* the answer came after the deadline */
-  POLLEN_LATE_DOWNSTREAM,       /* it came in time, but downstream held the
-                                 * src task back past the deadline */
+  POLLEN_LATE_SERVER,           /* the answer came after the deadline and
+                                 * took the server longer than latency */
+  POLLEN_LATE_DOWNSTREAM,       /* downstream held the element back */
   POLLEN_LATE_N
 } PollenLateCause;
 
@@ -93,10 +93,10 @@ typedef enum
  *   what the element reports) - what downstream itself needs of it (its
  *   latency and its sink's processing deadline, asked downstream when the
  *   LATENCY event comes). gst_pollen_filter_check_late() tells a slow
- *   server (the answer came after the deadline: shift, raise latency) from
- *   downstream holding the src task back (the answer was in time: no
- *   shift, raising latency does not help), warns at once for the first
- *   late result and sums up the others in one warning per 10 s.
+ *   server (the answer came after the deadline and took longer than
+ *   latency: shift, raise latency) from downstream holding the element
+ *   back (no shift, raising latency does not help), warns at once for the
+ *   first late result and sums up the others in one warning per 10 s.
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
  *   until a FLUSH_STOP.
  */
@@ -244,6 +244,8 @@ GstClockTime       gst_pollen_filter_get_deadline (GstPollenFilter * filter,
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,
-                                                 GstClockTime answered);
+                                                 GstClockTime sent,
+                                                 GstClockTime answered,
+                                                 PollenLateCause * cause);
 
 G_END_DECLS

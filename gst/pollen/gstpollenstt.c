@@ -156,6 +156,7 @@ typedef struct
   gchar *response_format;
   gchar *raw;
   gchar *request_id;
+  GstClockTime sent;            /* running time the request went out */
   GstClockTime answered;        /* running time the answer came, or NONE */
 } Piece;
 
@@ -244,6 +245,7 @@ piece_new (void)
 
   piece->start = GST_CLOCK_TIME_NONE;
   piece->duration = GST_CLOCK_TIME_NONE;
+  piece->sent = GST_CLOCK_TIME_NONE;
   piece->answered = GST_CLOCK_TIME_NONE;
   return piece;
 }
@@ -813,6 +815,7 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GError) refusal = NULL;
 
+  piece->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   response = gst_pollen_stt_fetch (self, piece, json_only ? "json" :
       "verbose_json", cancellable, &refusal);
   if (!response && !json_only && is_format_refusal (refusal)) {
@@ -919,18 +922,23 @@ gst_pollen_stt_post_result (GstPollenStt * self, const Piece * piece)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* How much later a chunk's texts must go: the base tells a slow server
- * (shift) from downstream holding us back (no shift) and warns. */
+/* How much later a chunk's texts must go: the server's lateness. Text
+ * held back by downstream keeps its time: shifting it would add up, chunk
+ * after chunk, in a chain that runs for days, and the element after us
+ * (pollentts) places late text itself. */
 static GstClockTime
 gst_pollen_stt_lateness (GstPollenStt * self, Piece * piece)
 {
+  PollenLateCause cause = POLLEN_LATE_SERVER;
   PollenTranscriptCue *first;
+  GstClockTime late;
 
   if (!piece->transcript || piece->transcript->cues->len == 0)
     return 0;
   first = piece->transcript->cues->pdata[0];
-  return gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
-      piece->start + first->start, piece->answered);
+  late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
+      piece->start + first->start, piece->sent, piece->answered, &cause);
+  return cause == POLLEN_LATE_SERVER ? late : 0;
 }
 
 /* Pushes a chunk's texts at chunk start + their offsets, in time order,

@@ -127,8 +127,9 @@ typedef struct
   GstClockTime pts;
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
-  GstClockTime answered;        /* running time the answer came: the worker
-                                 * writes it before emitting audio */
+  GstClockTime sent;            /* running times the request went out and */
+  GstClockTime answered;        /* the answer came: the worker writes them
+                                 * before emitting audio */
 } TtsEntry;
 
 typedef enum
@@ -260,6 +261,7 @@ tts_entry_new (EntryKind kind, GstClockTime pts, GstClockTime duration)
   entry->kind = kind;
   entry->pts = pts;
   entry->duration = duration;
+  entry->sent = GST_CLOCK_TIME_NONE;
   entry->answered = GST_CLOCK_TIME_NONE;
   return entry;
 }
@@ -457,6 +459,7 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
+  entry->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   response = pollen_client_send (gst_pollen_filter_get_client
       (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
   if (!response)
@@ -717,16 +720,17 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
 }
 
 /* In a live pipeline, speech whose answer came after its deadline would
- * be dropped by the sink: it goes that much later (the base warns). Speech
- * that came in time keeps its place even when downstream held us back:
- * moving it would not make downstream faster. */
+ * be dropped by the sink: it goes that much later (the base warns), the
+ * lag bounded by max-lag. Speech that came in time keeps its place even
+ * when downstream held us back: moving it would not make downstream
+ * faster. */
 static void
 gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
 {
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
   self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
-      (self), entry, self->speech_start, entry->answered);
+      (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
 }
 
 /* Where the current speech must end, or NONE: in clip mode at its text's

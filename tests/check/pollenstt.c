@@ -989,7 +989,8 @@ GST_START_TEST (test_live_downstream_held_back)
   fail_unless (message != NULL, "no warning");
   fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_WARNING);
   gst_message_parse_warning (message, &error, NULL);
-  fail_unless (strstr (error->message, "the server answered in time") &&
+  fail_unless (strstr (error->message, "the server answered within "
+          "latency") &&
       strstr (error->message, "Raising latency does not help"), "%s",
       error->message);
   fail_if (strstr (error->message, "Raise the latency"), "%s",
