@@ -35,6 +35,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
 /* late results after the first of an interval are counted and summed up in
  * one warning at its end, so a slow stretch is not a warning per buffer */
 #define LATE_INTERVAL_US (10 * G_TIME_SPAN_SECOND)
+/* a synchronised sink's push returns a thread wake-up after the render
+ * moment, more on a loaded machine: that is keeping up, not lateness */
+#define HELD_TOLERANCE (100 * GST_MSECOND)
 
 /* What goes through the job queue: the subclass's data, or a serialized
  * event that keeps its place among the results. */
@@ -924,7 +927,7 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
   if (GST_CLOCK_TIME_IS_VALID (latency))
     due = gst_segment_to_running_time (&PRIV (filter)->segment,
         GST_FORMAT_TIME, pts) + latency;
-  if (now > due)
+  if (now > due + HELD_TOLERANCE)
     gst_pollen_filter_note_late (filter, data, POLLEN_LATE_DOWNSTREAM,
         now - due);
   return answer_late ? now - deadline : 0;

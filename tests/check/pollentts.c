@@ -1638,6 +1638,41 @@ GST_START_TEST (test_late_speech_shifted)
 
 GST_END_TEST;
 
+/* Three late speeches in one interval: one warning for the first, and one
+ * that sums up the other two (here at EOS), not one per speech. */
+GST_START_TEST (test_late_warnings_summed_up)
+{
+  /* clip: each speech keeps its text's place, so each is late */
+  Tts t = tts_new ("latency", 200, NULL);
+  g_autoptr (GstMessage) first = NULL;
+  g_autoptr (GstMessage) summary = NULL;
+  g_autoptr (GstMessage) more = NULL;
+  g_autoptr (GError) error = NULL;
+  GstClock *clock;
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "clip");
+  gst_harness_set_live (t.h, TRUE);
+  clock = gst_element_get_clock (t.element);
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 5 * GST_SECOND);
+  gst_object_unref (clock);
+  for (i = 0; i < 3; i++)
+    push_text (&t, "Late.", i * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  first = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  summary = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  more = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (first != NULL && summary != NULL);
+  fail_if (more != NULL, "a warning per speech");
+  gst_message_parse_warning (summary, &error, NULL);
+  fail_unless (strstr (error->message, "2 more late results in the last "
+          "10 s: 0 because the server was slow"), "%s", error->message);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* A live chain with a synchronised sink: texts every 2 s, answered at
  * once, latency=2000. The src task is held by the sink until each silence
  * buffer's render moment, which is not lateness: no warning, and every
@@ -2139,6 +2174,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
   tcase_add_test (tc, test_live_sync_sink_in_time);
+  tcase_add_test (tc, test_late_warnings_summed_up);
   tcase_add_test (tc, test_live_shift_lag_bounded);
   tcase_add_test (tc, test_shift_not_live_unbounded);
   tcase_add_test (tc, test_live_compress_fits);
