@@ -36,8 +36,10 @@
  *
  * Live: the LATENCY query adds #GstPollenStt:chunk-duration +
  * #GstPollenStt:latency to upstream's minimum; GAP events keep downstream
- * going while a request runs, and a result that comes too late is shifted
- * to the earliest time still possible, with a warning to raise latency.
+ * going while a request runs; a result the server answered too late is
+ * shifted to the earliest time still possible, with a warning to raise
+ * latency, and one held back by downstream keeps its time, with a warning
+ * that says raising latency does not help.
  * Recorded: up to #GstPollenStt:max-in-flight chunks are transcribed at
  * once, results go out in time order, and EOS waits for the last one.
  *

@@ -34,8 +34,13 @@
  * fills the timeline, so live mixers and sinks keep running and file
  * writers get the pauses: with raw output as GAP-flagged silence, with
  * encoded output as GAP events. In a live pipeline #GstPollenTts:latency is
- * added to the latency, and speech that comes after its deadline is shifted
- * later with a warning that says to raise it.
+ * added to the latency; speech whose answer comes after its deadline is
+ * shifted later with a warning that says whether the server was slow
+ * (raise latency) or the element was held back, and
+ * #GstPollenTts:max-lag bounds how far shifted speech may lag its text
+ * (overflow=shift or compress), so a chain that runs for days keeps real
+ * time. overflow=compress plays speech longer than its text faster, pitch
+ * kept, up to #GstPollenTts:max-speed.
  *
  * Text in pango markup (what subparse outputs) is reduced to its words;
  * empty text makes no request; invalid UTF-8 is repaired with a warning;
