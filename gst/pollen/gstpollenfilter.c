@@ -26,10 +26,18 @@
 
 #include "gstpollenfilter.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
 #define GST_CAT_DEFAULT gst_pollen_filter_debug
 
 #define IDLE_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
+/* late results after the first of an interval are counted and summed up in
+ * one warning at its end, so a slow stretch is not a warning per buffer */
+#define LATE_INTERVAL_US (10 * G_TIME_SPAN_SECOND)
+/* a synchronised sink's push returns a thread wake-up after the render
+ * moment, more on a loaded machine: that is keeping up, not lateness */
+#define HELD_TOLERANCE (100 * GST_MSECOND)
 
 /* What goes through the job queue: the subclass's data, or a serialized
  * event that keeps its place among the results. */
@@ -66,11 +74,15 @@ typedef struct
   gboolean segment_pending;     /* it waits for caps */
   gboolean live;
   GstClockTime upstream_min;
+  gint64 late_window;           /* monotonic start of the interval, or 0 */
+  guint late_count[POLLEN_LATE_N];      /* after the first, in the interval */
+  GstClockTime late_max[POLLEN_LATE_N];
 
   /* under priv->lock */
   GMutex lock;
   GstFlowReturn srcresult;
   GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
+  GstClockTime downstream_latency;      /* downstream's share of it */
 } GstPollenFilterPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstPollenFilter, gst_pollen_filter,
@@ -80,6 +92,8 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstPollenFilter, gst_pollen_filter,
     gst_pollen_filter_get_instance_private (filter))
 
 static void gst_pollen_filter_loop (GstPollenFilter * self);
+static void gst_pollen_filter_flush_late (GstPollenFilter * self,
+    gboolean force);
 
 /* ---- jobs ---- */
 
@@ -292,6 +306,7 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
   priv->segment_pending = FALSE;
   priv->live = FALSE;
   priv->upstream_min = 0;
+  priv->late_window = 0;
   if (klass->flush)
     klass->flush (self);
   gst_pollen_filter_set_srcresult (self, GST_FLOW_OK);
@@ -556,6 +571,7 @@ gst_pollen_filter_loop (GstPollenFilter * self)
     end_time = g_get_monotonic_time () + IDLE_TICK_US;
   next = pollen_jobs_next (priv->jobs, end_time, &data, &item, &error);
   ret = gst_pollen_filter_handle_next (self, next, data, item, error);
+  gst_pollen_filter_flush_late (self, ret != GST_FLOW_OK);
   if (ret != GST_FLOW_OK)
     gst_pollen_filter_pause (self, ret);
 }
@@ -614,18 +630,44 @@ gst_pollen_filter_src_query (GstPad * pad, GstObject * parent,
   return gst_pad_query_default (pad, parent, query);
 }
 
+/* What downstream adds to our latency (its elements' latency and its
+ * sink's processing deadline): downstream's answer less ours. */
+static GstClockTime
+gst_pollen_filter_query_downstream (GstPollenFilter * self)
+{
+  GstPad *srcpad = PRIV (self)->srcpad;
+  GstQuery *query = gst_query_new_latency ();
+  GstClockTime ours = 0, theirs = 0;
+  gboolean live;
+
+  if (gst_pad_query (srcpad, query))
+    gst_query_parse_latency (query, &live, &ours, NULL);
+  if (gst_pad_peer_query (srcpad, query))
+    gst_query_parse_latency (query, &live, &theirs, NULL);
+  gst_query_unref (query);
+  return theirs > ours ? theirs - ours : 0;
+}
+
+/* The LATENCY event comes from the sinks (the application thread, in the
+ * bin's latency distribution), before or while data flows. */
 static gboolean
 gst_pollen_filter_src_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
-  GstPollenFilterPrivate *priv = PRIV (GST_POLLEN_FILTER (parent));
+  GstPollenFilter *self = GST_POLLEN_FILTER (parent);
+  GstPollenFilterPrivate *priv = PRIV (self);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
-    GstClockTime latency;
+    GstClockTime latency, downstream;
 
     gst_event_parse_latency (event, &latency);
+    downstream = gst_pollen_filter_query_downstream (self);
+    GST_DEBUG_OBJECT (self, "pipeline latency %" GST_TIME_FORMAT
+        ", downstream's share %" GST_TIME_FORMAT, GST_TIME_ARGS (latency),
+        GST_TIME_ARGS (downstream));
     g_mutex_lock (&priv->lock);
     priv->pipeline_latency = latency;
+    priv->downstream_latency = downstream;
     g_mutex_unlock (&priv->lock);
   }
   return gst_pad_event_default (pad, parent, event);
@@ -721,6 +763,210 @@ gst_pollen_filter_get_pipeline_latency (GstPollenFilter * filter)
   return latency;
 }
 
+/* ---- deadlines ---- */
+
+/* Any thread: the pipeline's running time now, or NONE without a clock.
+ * A worker notes when an answer came with it. */
+GstClockTime
+gst_pollen_filter_now (GstPollenFilter * filter)
+{
+  return gst_element_get_current_running_time (GST_ELEMENT (filter));
+}
+
+/* What this element reports on top of upstream's latency. */
+static GstClockTime
+gst_pollen_filter_own_latency (GstPollenFilter * self)
+{
+  GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
+  GstClockTime own = gst_pollen_filter_get_latency (self);
+
+  return own + (klass->get_latency ? klass->get_latency (self) : 0);
+}
+
+/**
+ * gst_pollen_filter_get_budget:
+ *
+ * Src task: how long after its running time output may leave the element:
+ * the pipeline latency less downstream's share of it, and never less than
+ * what the element reports (upstream's + its own).
+ */
+GstClockTime
+gst_pollen_filter_get_budget (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstClockTime reported = priv->upstream_min +
+      gst_pollen_filter_own_latency (self);
+  GstClockTime latency, downstream;
+
+  g_mutex_lock (&priv->lock);
+  latency = priv->pipeline_latency;
+  downstream = priv->downstream_latency;
+  g_mutex_unlock (&priv->lock);
+  /* a pipeline without a synchronised sink configures 0 */
+  if (!GST_CLOCK_TIME_IS_VALID (latency) || latency < reported + downstream)
+    return reported;
+  return latency - downstream;
+}
+
+/**
+ * gst_pollen_filter_get_deadline:
+ *
+ * Src task: the running time by which output at stream time @pts must
+ * leave the element to play on time, or NONE when upstream is not live.
+ */
+GstClockTime
+gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  GstClockTime running;
+
+  if (!priv->live || !GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_CLOCK_TIME_NONE;
+  running = gst_segment_to_running_time (&priv->segment, GST_FORMAT_TIME, pts);
+  if (!GST_CLOCK_TIME_IS_VALID (running))
+    return GST_CLOCK_TIME_NONE;
+  return running + gst_pollen_filter_get_budget (filter);
+}
+
+static void
+gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
+    PollenLateCause cause, GstClockTime late)
+{
+  g_autofree gchar *what =
+      GST_POLLEN_FILTER_GET_CLASS (self)->describe (self, data);
+  guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
+
+  if (cause == POLLEN_LATE_SERVER)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
+            G_GUINT64_FORMAT " ms after the deadline, so the output was "
+            "shifted that much later. Raise the latency property (now %u "
+            "ms).", what, late / GST_MSECOND, latency_ms), (NULL));
+  else
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
+            "within latency, but downstream held the element back: the "
+            "output went out %" G_GUINT64_FORMAT " ms after it was due. "
+            "Raising latency does not help: downstream does not keep up "
+            "with real time (a busy machine, or a slow element after %s).",
+            what, late / GST_MSECOND, GST_OBJECT_NAME (self)), (NULL));
+}
+
+/* Src task: one warning per late result at most every interval; the rest
+ * are summed up when the interval ends. */
+static void
+gst_pollen_filter_flush_late (GstPollenFilter * self, gboolean force)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  guint *count = priv->late_count;
+
+  if (!priv->late_window || (!force &&
+          g_get_monotonic_time () - priv->late_window < LATE_INTERVAL_US))
+    return;
+  if (count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM] > 0)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%u more late results in "
+            "the last %u s: %u because the server was slow (up to %"
+            G_GUINT64_FORMAT " ms late: raise latency), %u because "
+            "downstream held the element back (up to %" G_GUINT64_FORMAT
+            " ms: raising latency does not help).",
+            count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM],
+            (guint) (LATE_INTERVAL_US / G_TIME_SPAN_SECOND),
+            count[POLLEN_LATE_SERVER],
+            priv->late_max[POLLEN_LATE_SERVER] / GST_MSECOND,
+            count[POLLEN_LATE_DOWNSTREAM],
+            priv->late_max[POLLEN_LATE_DOWNSTREAM] / GST_MSECOND), (NULL));
+  priv->late_window = 0;
+  memset (priv->late_count, 0, sizeof (priv->late_count));
+  memset (priv->late_max, 0, sizeof (priv->late_max));
+}
+
+static void
+gst_pollen_filter_note_late (GstPollenFilter * self, gpointer data,
+    PollenLateCause cause, GstClockTime late)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+
+  GST_INFO_OBJECT (self, "late by %" GST_TIME_FORMAT " (%s)",
+      GST_TIME_ARGS (late), cause == POLLEN_LATE_SERVER ? "server" :
+      "downstream");
+  gst_pollen_filter_flush_late (self, FALSE);
+  if (!priv->late_window) {
+    priv->late_window = g_get_monotonic_time ();
+    gst_pollen_filter_warn_late (self, data, cause, late);
+    return;
+  }
+  priv->late_count[cause]++;
+  priv->late_max[cause] = MAX (priv->late_max[cause], late);
+}
+
+/* The server was slow when its answer came after the deadline and it took
+ * longer than the latency property gives it. An answer after the deadline
+ * to a request that went out late (the element was held back, its sink
+ * thread blocked) is not the server's doing. */
+static gboolean
+gst_pollen_filter_server_was_slow (GstPollenFilter * self,
+    GstClockTime deadline, GstClockTime sent, GstClockTime answered)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (answered) || answered <= deadline)
+    return FALSE;
+  return !GST_CLOCK_TIME_IS_VALID (sent) || answered < sent ||
+      answered - sent > gst_pollen_filter_get_latency (self);
+}
+
+/**
+ * gst_pollen_filter_check_late:
+ * @data: the job's data, for the message
+ * @pts: where the output starts, in stream time
+ * @sent: the running time its request went out (a worker took it with
+ *   gst_pollen_filter_now()), or NONE
+ * @answered: the running time the server's answer came, or NONE
+ * @cause: (out) (optional): why it is late, when it is
+ *
+ * Src task, live only, before pushing a result: whether it is late, and
+ * why. An answer after the deadline that took the server longer than the
+ * latency property is the server's lateness; otherwise output pushed only
+ * after its own render moment (running time + pipeline latency) was held
+ * back by downstream. Warns (see the class's policy).
+ *
+ * Returns: how far past its deadline the answer is now when it came after
+ * the deadline (the output cannot play at its time: shift it, or keep the
+ * timestamps honest when @cause is %POLLEN_LATE_DOWNSTREAM and shifting
+ * would only make the lag grow), else 0: an answer in time keeps its
+ * place even when downstream held the element back.
+ */
+GstClockTime
+gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
+    GstClockTime pts, GstClockTime sent, GstClockTime answered,
+    PollenLateCause * cause)
+{
+  GstClockTime deadline = gst_pollen_filter_get_deadline (filter, pts);
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime latency = gst_pollen_filter_get_pipeline_latency (filter);
+  GstClockTime due = deadline;
+  gboolean answer_late;
+
+  if (!GST_CLOCK_TIME_IS_VALID (deadline) || !GST_CLOCK_TIME_IS_VALID (now)
+      || now <= deadline)
+    return 0;
+  answer_late = GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline;
+  if (gst_pollen_filter_server_was_slow (filter, deadline, sent, answered)) {
+    if (cause)
+      *cause = POLLEN_LATE_SERVER;
+    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_SERVER,
+        now - deadline);
+    return now - deadline;
+  }
+  if (cause)
+    *cause = POLLEN_LATE_DOWNSTREAM;
+  /* a synchronised sink returns from a push no later than the render
+   * moment of what was pushed when it keeps up */
+  if (GST_CLOCK_TIME_IS_VALID (latency))
+    due = gst_segment_to_running_time (&PRIV (filter)->segment,
+        GST_FORMAT_TIME, pts) + latency;
+  if (now > due + HELD_TOLERANCE)
+    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_DOWNSTREAM,
+        now - due);
+  return answer_late ? now - deadline : 0;
+}
+
 /* ---- states ---- */
 
 static gboolean
@@ -743,6 +989,7 @@ gst_pollen_filter_start (GstPollenFilter * self)
   priv->refused_untimed = FALSE;
   g_mutex_lock (&priv->lock);
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
+  priv->downstream_latency = 0;
   g_mutex_unlock (&priv->lock);
   return klass->start ? klass->start (self) : TRUE;
 }

@@ -30,6 +30,15 @@ enum
   POLLEN_FILTER_PROP_LAST
 };
 
+/* Why a result is late (see gst_pollen_filter_check_late()). */
+typedef enum
+{
+  POLLEN_LATE_SERVER,           /* the answer came after the deadline and
+                                 * took the server longer than latency */
+  POLLEN_LATE_DOWNSTREAM,       /* downstream held the element back */
+  POLLEN_LATE_N
+} PollenLateCause;
+
 /**
  * GstPollenFilterClass:
  *
@@ -79,6 +88,15 @@ enum
  *   latency property. When upstream does not answer (a live source without
  *   caps yet, in PAUSED) the answer is live with min = own latency, so the
  *   pipeline can configure itself before data flows.
+ * - Deadlines (live only): output at a stream time must leave the element
+ *   by its running time + the pipeline latency (the LATENCY event, else
+ *   what the element reports) - what downstream itself needs of it (its
+ *   latency and its sink's processing deadline, asked downstream when the
+ *   LATENCY event comes). gst_pollen_filter_check_late() tells a slow
+ *   server (the answer came after the deadline and took longer than
+ *   latency: shift, raise latency) from downstream holding the element
+ *   back (no shift, raising latency does not help), warns at once for the
+ *   first late result and sums up the others in one warning per 10 s.
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
  *   until a FLUSH_STOP.
  */
@@ -231,5 +249,15 @@ void               gst_pollen_filter_query_upstream (GstPollenFilter * filter,
 gboolean           gst_pollen_filter_is_live (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_upstream_min (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_pipeline_latency (GstPollenFilter * filter);
+GstClockTime       gst_pollen_filter_now (GstPollenFilter * filter);
+GstClockTime       gst_pollen_filter_get_budget (GstPollenFilter * filter);
+GstClockTime       gst_pollen_filter_get_deadline (GstPollenFilter * filter,
+                                                   GstClockTime pts);
+GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
+                                                 gpointer data,
+                                                 GstClockTime pts,
+                                                 GstClockTime sent,
+                                                 GstClockTime answered,
+                                                 PollenLateCause * cause);
 
 G_END_DECLS

@@ -36,8 +36,10 @@
  *
  * Live: the LATENCY query adds #GstPollenStt:chunk-duration +
  * #GstPollenStt:latency to upstream's minimum; GAP events keep downstream
- * going while a request runs, and a result that comes too late is shifted
- * to the earliest time still possible, with a warning to raise latency.
+ * going while a request runs; a result the server answered too late is
+ * shifted to the earliest time still possible, with a warning to raise
+ * latency, and one held back by downstream keeps its time, with a warning
+ * that says raising latency does not help.
  * Recorded: up to #GstPollenStt:max-in-flight chunks are transcribed at
  * once, results go out in time order, and EOS waits for the last one.
  *
@@ -156,6 +158,8 @@ typedef struct
   gchar *response_format;
   gchar *raw;
   gchar *request_id;
+  GstClockTime sent;            /* running time the request went out */
+  GstClockTime answered;        /* running time the answer came, or NONE */
 } Piece;
 
 struct _GstPollenStt
@@ -182,7 +186,6 @@ struct _GstPollenStt
 
   /* source pad task */
   GstClockTime out_position;    /* downstream was told everything before */
-  GstClockTime deadline;        /* how late text may reach the sink */
 
   /* shared with the workers, under self->lock */
   GMutex lock;
@@ -244,6 +247,8 @@ piece_new (void)
 
   piece->start = GST_CLOCK_TIME_NONE;
   piece->duration = GST_CLOCK_TIME_NONE;
+  piece->sent = GST_CLOCK_TIME_NONE;
+  piece->answered = GST_CLOCK_TIME_NONE;
   return piece;
 }
 
@@ -618,7 +623,6 @@ gst_pollen_stt_flush (GstPollenFilter * filter)
   chunker_reset (&self->chunker);
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->out_position = GST_CLOCK_TIME_NONE;
-  self->deadline = 0;
 }
 
 /* ---- the request (worker threads) ---- */
@@ -813,6 +817,7 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GError) refusal = NULL;
 
+  piece->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   response = gst_pollen_stt_fetch (self, piece, json_only ? "json" :
       "verbose_json", cancellable, &refusal);
   if (!response && !json_only && is_format_refusal (refusal)) {
@@ -825,6 +830,7 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
     g_propagate_error (error, g_steal_pointer (&refusal));
     return FALSE;
   }
+  piece->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   if (!gst_pollen_stt_take_result (self, piece, response, error))
     return FALSE;
   gst_pollen_stt_remember_context (self, piece->index,
@@ -848,48 +854,23 @@ gst_pollen_stt_run_job (GstPollenFilter * filter, PollenJob * job,
 
 /* ---- output (source pad task) ---- */
 
-/* How late text may reach the sink: the pipeline's latency once the
- * LATENCY event came, else what we report. Upstream's latency is known at
- * the segment. */
-static void
-gst_pollen_stt_update_deadline (GstPollenStt * self)
-{
-  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
-
-  self->deadline = gst_pollen_filter_get_upstream_min (filter) +
-      gst_pollen_stt_get_latency (filter) +
-      gst_pollen_filter_get_latency (filter);
-  GST_DEBUG_OBJECT (self, "upstream is %slive, deadline %" GST_TIME_FORMAT,
-      gst_pollen_filter_is_live (filter) ? "" : "not ",
-      GST_TIME_ARGS (self->deadline));
-}
-
-static GstClockTime
-gst_pollen_stt_deadline (GstPollenStt * self)
-{
-  GstClockTime latency =
-      gst_pollen_filter_get_pipeline_latency (GST_POLLEN_FILTER (self));
-
-  return GST_CLOCK_TIME_IS_VALID (latency) ? MAX (latency, self->deadline) :
-      self->deadline;
-}
-
-/* In live mode, the stream time whose text must be out by now, or NONE. */
+/* In live mode, the stream time whose text must be out by now, or NONE:
+ * the base's deadline read backwards. */
 static GstClockTime
 gst_pollen_stt_live_horizon (GstPollenStt * self)
 {
   GstPollenFilter *filter = GST_POLLEN_FILTER (self);
-  GstClockTime now, deadline;
+  const GstSegment *segment = gst_pollen_filter_get_segment (filter);
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime budget;
 
-  if (!gst_pollen_filter_is_live (filter))
+  if (!gst_pollen_filter_is_live (filter) || !GST_CLOCK_TIME_IS_VALID (now))
     return GST_CLOCK_TIME_NONE;
-  now = gst_element_get_current_running_time (GST_ELEMENT (self));
-  deadline = gst_pollen_stt_deadline (self);
-  if (!GST_CLOCK_TIME_IS_VALID (now) || now <= deadline)
+  budget = gst_pollen_filter_get_budget (filter);
+  if (now <= budget)
     return GST_CLOCK_TIME_NONE;
-  return gst_segment_position_from_running_time
-      (gst_pollen_filter_get_segment (filter), GST_FORMAT_TIME,
-      now - deadline);
+  return gst_segment_position_from_running_time (segment, GST_FORMAT_TIME,
+      now - budget);
 }
 
 /* Tells downstream that nothing comes before @until. */
@@ -943,48 +924,51 @@ gst_pollen_stt_post_result (GstPollenStt * self, const Piece * piece)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Pushes a chunk's texts at chunk start + their offsets, in time order. In
- * live mode a text whose time downstream has already passed is shifted to
- * the earliest time still possible, with a warning. */
+/* How much later a chunk's texts must go: the server's lateness. Text
+ * held back by downstream keeps its time: shifting it would add up, chunk
+ * after chunk, in a chain that runs for days, and the element after us
+ * (pollentts) places late text itself. */
+static GstClockTime
+gst_pollen_stt_lateness (GstPollenStt * self, Piece * piece)
+{
+  PollenLateCause cause = POLLEN_LATE_SERVER;
+  PollenTranscriptCue *first;
+  GstClockTime late;
+
+  if (!piece->transcript || piece->transcript->cues->len == 0)
+    return 0;
+  first = piece->transcript->cues->pdata[0];
+  late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
+      piece->start + first->start, piece->sent, piece->answered, &cause);
+  return cause == POLLEN_LATE_SERVER ? late : 0;
+}
+
+/* Pushes a chunk's texts at chunk start + their offsets, in time order,
+ * all later by the server's lateness in live mode. */
 static GstFlowReturn
 gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
 {
-  GstClockTime late_by = 0;
+  GstClockTime shift;
   guint i;
 
   if (piece->transcript)
     gst_pollen_stt_post_result (self, piece);
   if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
     self->out_position = piece->start;
+  shift = gst_pollen_stt_lateness (self, piece);
 
   for (i = 0; piece->transcript && i < piece->transcript->cues->len; i++) {
     PollenTranscriptCue *cue = piece->transcript->cues->pdata[i];
-    GstClockTime pts = piece->start + cue->start;
-    GstClockTime earliest = self->out_position;
-    GstClockTime horizon = gst_pollen_stt_live_horizon (self);
+    GstClockTime pts = MAX (piece->start + cue->start + shift,
+        self->out_position);
     GstFlowReturn ret;
 
-    if (GST_CLOCK_TIME_IS_VALID (horizon))
-      earliest = MAX (earliest, horizon);
-    if (pts < earliest) {
-      if (gst_pollen_filter_is_live (GST_POLLEN_FILTER (self)))
-        late_by = MAX (late_by, earliest - pts);
-      pts = earliest;
-    }
     gst_pollen_stt_push_gap_until (self, pts);
     ret = gst_pollen_stt_push_text (self, pts, cue->end - cue->start,
         cue->text);
     if (ret != GST_FLOW_OK)
       return ret;
   }
-  if (late_by > 0)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("The transcript of the audio at %" GST_TIME_FORMAT " came %"
-            G_GUINT64_FORMAT " ms too late and was shifted; raise the latency "
-            "property (now %u ms) or lower chunk-duration.",
-            GST_TIME_ARGS (piece->start), late_by / GST_MSECOND,
-            (guint) (gst_pollen_filter_get_latency (GST_POLLEN_FILTER
-                    (self)) / GST_MSECOND)), (NULL));
   gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
   return GST_FLOW_OK;
 }
@@ -1002,7 +986,6 @@ gst_pollen_stt_src_event (GstPollenFilter * filter, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEGMENT:
       gst_event_parse_segment (event, &segment);
-      gst_pollen_stt_update_deadline (self);
       /* live, GAPs may start at once; else from the first chunk, which may
        * start before the segment does */
       self->out_position = gst_pollen_filter_is_live (filter) ?

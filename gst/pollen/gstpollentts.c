@@ -36,8 +36,13 @@
  * fills the timeline, so live mixers and sinks keep running and file
  * writers get the pauses: with raw output as GAP-flagged silence, with
  * encoded output as GAP events. In a live pipeline #GstPollenTts:latency is
- * added to the latency, and speech that comes after its deadline is shifted
- * later with a warning that says to raise it.
+ * added to the latency; speech whose answer comes after its deadline is
+ * shifted later with a warning that says whether the server was slow
+ * (raise latency) or the element was held back, and
+ * #GstPollenTts:max-lag bounds how far shifted speech may lag its text
+ * (overflow=shift or compress), so a chain that runs for days keeps real
+ * time. overflow=compress plays speech longer than its text faster, pitch
+ * kept, up to #GstPollenTts:max-speed.
  *
  * Text in pango markup (what subparse outputs) is reduced to its words;
  * empty text makes no request; invalid UTF-8 is repaired with a warning;
@@ -69,6 +74,7 @@
 #endif
 
 #include "gstpollentts.h"
+#include "pollenstretch.h"
 #include "gstpollenelements.h"
 #include "pollenformat.h"
 #include "pollenmedia.h"
@@ -86,6 +92,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_WAV
 #define DEFAULT_PCM_RATE 0
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
+#define DEFAULT_MAX_LAG -1      /* the latency property */
+#define DEFAULT_MAX_SPEED 1.5
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
@@ -104,6 +112,8 @@ enum
   PROP_PCM_RATE,
   PROP_INSTRUCTIONS,
   PROP_OVERFLOW,
+  PROP_MAX_LAG,
+  PROP_MAX_SPEED,
 };
 
 /* What a job is for: a text to speak, or a text with nothing to say (its
@@ -125,6 +135,9 @@ typedef struct
   GstClockTime pts;
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
+  GstClockTime sent;            /* running times the request went out and */
+  GstClockTime answered;        /* the answer came: the worker writes them
+                                 * before emitting audio */
 } TtsEntry;
 
 typedef enum
@@ -162,6 +175,8 @@ struct _GstPollenTts
   guint pcm_rate;
   gchar *instructions;
   GstPollenTtsOverflow overflow;
+  gint max_lag_ms;
+  gdouble max_speed;
 
   /* sink streaming thread */
   gboolean input_is_markup;
@@ -175,6 +190,11 @@ struct _GstPollenTts
   GstClockTime text_end;        /* end of the latest text */
   GstClockTime group_end;       /* end of the text being spoken */
   GstPollenTtsOverflow speech_overflow;
+  GstClockTime speech_max_lag;  /* live shift: how far past its text's end
+                                 * a speech may run */
+  gboolean lag_warned;          /* the first cut was told */
+  gdouble speech_max_speed;
+  GByteArray *gathered;         /* compress: the speech until it is whole */
   GstClockTime speech_start;    /* where the current rate's samples start */
   guint64 speech_samples;
   gboolean speech_has_audio;
@@ -217,6 +237,9 @@ gst_pollen_tts_overflow_get_type (void)
           "even while the previous one runs (buffers overlap)", "overlap"},
     {GST_POLLEN_TTS_OVERFLOW_SHIFT, "Start a speech after the previous one "
           "ended, later than its text if need be", "shift"},
+    {GST_POLLEN_TTS_OVERFLOW_COMPRESS, "Play speech longer than its text "
+          "faster, pitch kept, up to max-speed; the rest as shift (raw "
+          "output)", "compress"},
     {0, NULL, NULL}
   };
 
@@ -236,6 +259,8 @@ tts_entry_new (EntryKind kind, GstClockTime pts, GstClockTime duration)
   entry->kind = kind;
   entry->pts = pts;
   entry->duration = duration;
+  entry->sent = GST_CLOCK_TIME_NONE;
+  entry->answered = GST_CLOCK_TIME_NONE;
   return entry;
 }
 
@@ -445,10 +470,12 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   gboolean ok = TRUE;
   gint64 started = g_get_monotonic_time ();
 
+  entry->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   response = pollen_client_send (gst_pollen_filter_get_client
       (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
   if (!response)
     return FALSE;
+  entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
       "(request id %s, model %s)", entry->preview, response->content_type,
       (g_get_monotonic_time () - started) / 1000, response->request_id,
@@ -647,15 +674,30 @@ gst_pollen_tts_query_upstream (GstPollenTts * self)
       &self->upstream_live, &self->upstream_min);
 }
 
-static GstPollenTtsOverflow
-gst_pollen_tts_get_overflow (GstPollenTts * self)
+/* The overflow policy and its bound for the next speech; max-lag -1 is
+ * the latency property, what the element adds to the pipeline's latency. */
+static void
+gst_pollen_tts_snapshot_overflow (GstPollenTts * self)
 {
-  GstPollenTtsOverflow overflow;
+  gint max_lag_ms;
 
   GST_OBJECT_LOCK (self);
-  overflow = self->overflow;
+  self->speech_overflow = self->overflow;
+  self->speech_max_speed = self->max_speed;
+  max_lag_ms = self->max_lag_ms;
   GST_OBJECT_UNLOCK (self);
-  return overflow;
+  self->speech_max_lag = max_lag_ms >= 0 ?
+      (GstClockTime) max_lag_ms * GST_MSECOND :
+      gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
+}
+
+/* shift, and compress for what does not fit at max-speed: a speech never
+ * starts before the one before has ended. */
+static gboolean
+gst_pollen_tts_shifts (GstPollenTts * self)
+{
+  return self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT ||
+      self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS;
 }
 
 /* A speech's request went out: work out where it starts and fill the time
@@ -665,7 +707,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
 {
   GstClockTime start;
 
-  self->speech_overflow = gst_pollen_tts_get_overflow (self);
+  gst_pollen_tts_snapshot_overflow (self);
   if (entry->continues) {
     start = self->position;
   } else {
@@ -676,8 +718,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
         start + entry->duration : GST_CLOCK_TIME_NONE;
     self->text_end = time_max (self->text_end, self->group_end);
   }
-  if ((entry->continues ||
-          self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT) &&
+  if ((entry->continues || gst_pollen_tts_shifts (self)) &&
       GST_CLOCK_TIME_IS_VALID (self->position) && start < self->position)
     start = self->position;
   /* a later piece when nothing at all went out before it */
@@ -694,53 +735,75 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   return gst_pollen_tts_fill (self, start, self->upstream_live);
 }
 
-/* In a live pipeline, speech that comes after its deadline would be
- * dropped by the sink: move it to now. */
+/* In a live pipeline, speech whose answer came after its deadline would
+ * be dropped by the sink: it goes that much later (the base warns), the
+ * lag bounded by max-lag. Speech that came in time keeps its place even
+ * when downstream held us back: moving it would not make downstream
+ * faster. */
 static void
 gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
 {
-  GstClockTime now, running, deadline, latency;
-
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
-  now = gst_element_get_current_running_time (GST_ELEMENT (self));
-  running = gst_segment_to_running_time (gst_pollen_filter_get_segment
-      (GST_POLLEN_FILTER (self)), GST_FORMAT_TIME,
-      self->speech_start);
-  if (!GST_CLOCK_TIME_IS_VALID (now) || !GST_CLOCK_TIME_IS_VALID (running))
-    return;
-
-  latency = gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
-  deadline = running + self->upstream_min + latency;
-  if (now <= deadline)
-    return;
-
-  GST_ELEMENT_WARNING (self, CORE, CLOCK,
-      ("The speech for the text at %" GST_TIME_FORMAT " came %" G_GUINT64_FORMAT
-          " ms after its deadline and was shifted that much later. Raise the "
-          "latency property (now %u ms).", GST_TIME_ARGS (self->speech_start),
-          (now - deadline) / GST_MSECOND, (guint) (latency / GST_MSECOND)),
-      ("text \"%s\", running time %" GST_TIME_FORMAT ", now %" GST_TIME_FORMAT,
-          entry->preview, GST_TIME_ARGS (running), GST_TIME_ARGS (now)));
-  self->speech_start += now - deadline;
+  self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
+      (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
 }
 
-/* The part of @size bytes of samples at @pts that lies before the end of
- * the text, in clip mode. */
+/* Where the current speech must end, or NONE: in clip mode at its text's
+ * end; live in shift mode max-lag after it, so that the next text's
+ * speech starts at most max-lag late and the lag never grows past it. */
+static GstClockTime
+gst_pollen_tts_speech_limit (GstPollenTts * self)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (self->group_end))
+    return GST_CLOCK_TIME_NONE;
+  if (self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_CLIP)
+    return self->group_end;
+  if (gst_pollen_tts_shifts (self) && self->upstream_live)
+    return self->group_end + self->speech_max_lag;
+  return GST_CLOCK_TIME_NONE;
+}
+
+/* shift or compress cut a live speech at max-lag: said once per run, with
+ * what would avoid it. */
+static void
+gst_pollen_tts_warn_lag (GstPollenTts * self, GstClockTime pts)
+{
+  const gchar *also = self->speech_overflow ==
+      GST_POLLEN_TTS_OVERFLOW_COMPRESS ? " or raise max-speed" :
+      ", or use overflow=compress";
+
+  if (!gst_pollen_tts_shifts (self) || self->lag_warned)
+    return;
+  self->lag_warned = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Speech ran more than "
+          "max-lag (%" G_GUINT64_FORMAT " ms) past its text's end at %"
+          GST_TIME_FORMAT ", so its end was cut to keep the next text's "
+          "speech in time (later cuts are not warned about again). Raise "
+          "max-lag to let speech lag further behind, give the texts more "
+          "time%s.", self->speech_max_lag / GST_MSECOND,
+          GST_TIME_ARGS (self->group_end), also), ("cut at %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (pts)));
+}
+
+/* The part of @size bytes of samples at @pts that lies before the speech's
+ * limit. */
 static gsize
 gst_pollen_tts_clip (GstPollenTts * self, GstClockTime pts, gsize size)
 {
   guint rate = GST_AUDIO_INFO_RATE (&self->info);
   guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  GstClockTime limit = gst_pollen_tts_speech_limit (self);
   guint64 room;
 
-  if (self->speech_overflow != GST_POLLEN_TTS_OVERFLOW_CLIP ||
-      !GST_CLOCK_TIME_IS_VALID (self->group_end))
+  if (!GST_CLOCK_TIME_IS_VALID (limit))
     return size;
-  if (pts >= self->group_end)
-    return 0;
-  room = gst_util_uint64_scale (self->group_end - pts, rate, GST_SECOND);
-  return MIN (size, room * bpf);
+  room = pts >= limit ? 0 :
+      gst_util_uint64_scale (limit - pts, rate, GST_SECOND);
+  if (room * bpf >= size)
+    return size;
+  gst_pollen_tts_warn_lag (self, MAX (pts, limit));
+  return room * bpf;
 }
 
 static GstFlowReturn
@@ -780,6 +843,67 @@ gst_pollen_tts_push_raw (GstPollenTts * self, GBytes * data)
   self->sent_audio = TRUE;
   return gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
           (self)), buffer);
+}
+
+/* compress needs the whole speech to know how much faster to play it; a
+ * text without a duration has nothing to fit. */
+static gboolean
+gst_pollen_tts_compresses (GstPollenTts * self)
+{
+  return self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS &&
+      GST_CLOCK_TIME_IS_VALID (self->group_end);
+}
+
+static GstFlowReturn
+gst_pollen_tts_gather (GstPollenTts * self, GBytes * data)
+{
+  gsize size;
+  gconstpointer bytes = g_bytes_get_data (data, &size);
+
+  if (!self->gathered)
+    self->gathered = g_byte_array_new ();
+  g_byte_array_append (self->gathered, bytes, size);
+  return GST_FLOW_OK;
+}
+
+/* How much faster the gathered speech must play to end with its text, at
+ * most max-speed; 1 when it fits. */
+static gdouble
+gst_pollen_tts_speed (GstPollenTts * self, gsize size)
+{
+  GstClockTime length = gst_util_uint64_scale (size /
+      GST_AUDIO_INFO_BPF (&self->info), GST_SECOND,
+      GST_AUDIO_INFO_RATE (&self->info));
+  GstClockTime room = self->group_end > self->speech_start ?
+      self->group_end - self->speech_start : 0;
+
+  if (length <= room)
+    return 1.0;
+  if (room == 0)
+    return self->speech_max_speed;
+  return MIN ((gdouble) length / room, self->speech_max_speed);
+}
+
+/* compress: the gathered speech, faster if it is longer than its text; what
+ * still runs past the text follows shift (and max-lag, live). */
+static GstFlowReturn
+gst_pollen_tts_push_gathered (GstPollenTts * self)
+{
+  g_autoptr (GBytes) pcm = NULL;
+  g_autoptr (GBytes) faster = NULL;
+  g_autoptr (GError) error = NULL;
+  gdouble speed;
+
+  if (!self->gathered)
+    return GST_FLOW_OK;
+  pcm = g_byte_array_free_to_bytes (g_steal_pointer (&self->gathered));
+  speed = gst_pollen_tts_speed (self, g_bytes_get_size (pcm));
+  if (speed > 1.0 && !(faster = pollen_stretch_speed_up (&self->info, pcm,
+              speed, &error)))
+    GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN, ("%s; the speech is "
+            "played as it is.", error->message), (NULL));
+  GST_DEBUG_OBJECT (self, "compressed %.3f times", faster ? speed : 1.0);
+  return gst_pollen_tts_push_raw (self, faster ? faster : pcm);
 }
 
 /* Encoded audio: only where a speech starts is known, so its first buffer
@@ -824,6 +948,9 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
   }
 
   if (!gst_caps_is_equal (self->caps, item->caps)) {
+    /* what was gathered at the old rate goes first */
+    if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+      return ret;
     /* another WAV at another rate within the answer: its samples count
      * from where the ones before ended */
     if (self->raw)
@@ -835,6 +962,8 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
       return ret;
   }
 
+  if (self->raw && gst_pollen_tts_compresses (self))
+    return gst_pollen_tts_gather (self, item->data);
   if (self->raw)
     return gst_pollen_tts_push_raw (self, item->data);
   return gst_pollen_tts_push_encoded (self, entry, item->data);
@@ -954,8 +1083,12 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
   GstPollenTts *self = GST_POLLEN_TTS (filter);
   TtsEntry *entry = data;
 
+  GstFlowReturn ret;
+
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
+  if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+    return ret;
   /* encoded speech that could not be timed: assume it fit its text */
   if (self->caps && !self->raw && !self->speech_length_known)
     self->position = time_max (self->position, self->group_end);
@@ -970,6 +1103,8 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
 
   gst_clear_caps (&self->caps);
   self->sent_audio = FALSE;
+  self->lag_warned = FALSE;
+  g_clear_pointer (&self->gathered, g_byte_array_unref);
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1013,6 +1148,8 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_RESPONSE_FORMAT:
     case PROP_PCM_RATE:
     case PROP_OVERFLOW:
+    case PROP_MAX_LAG:
+    case PROP_MAX_SPEED:
       break;
     default:
       G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
@@ -1025,6 +1162,10 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->response_format = g_value_get_enum (value);
   else if (prop_id == PROP_PCM_RATE)
     self->pcm_rate = g_value_get_uint (value);
+  else if (prop_id == PROP_MAX_LAG)
+    self->max_lag_ms = g_value_get_int (value);
+  else if (prop_id == PROP_MAX_SPEED)
+    self->max_speed = g_value_get_double (value);
   else
     self->overflow = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (self);
@@ -1059,6 +1200,12 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_OVERFLOW:
       g_value_set_enum (value, self->overflow);
       break;
+    case PROP_MAX_LAG:
+      g_value_set_int (value, self->max_lag_ms);
+      break;
+    case PROP_MAX_SPEED:
+      g_value_set_double (value, self->max_speed);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1087,6 +1234,8 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->response_format = DEFAULT_RESPONSE_FORMAT;
   self->pcm_rate = DEFAULT_PCM_RATE;
   self->overflow = DEFAULT_OVERFLOW;
+  self->max_lag_ms = DEFAULT_MAX_LAG;
+  self->max_speed = DEFAULT_MAX_SPEED;
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1130,8 +1279,22 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
       g_param_spec_enum ("overflow", "Overflow",
           "What to do when speech is longer than its text's duration "
           "(clip: raw output only), default shift. May change while "
-          "PLAYING: used from the next speech on",
-          GST_TYPE_POLLEN_TTS_OVERFLOW, DEFAULT_OVERFLOW,
+          "PLAYING: used from the next speech on", GST_TYPE_POLLEN_TTS_OVERFLOW,
+          DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_LAG,
+      g_param_spec_int ("max-lag", "Max Lag",
+          "Live, with overflow=shift or compress and raw output: milliseconds speech may "
+          "run past its text's end (so the next speech starts at most that "
+          "late); what would run further is cut, with one warning. -1 "
+          "(default): the latency property. May change while PLAYING: used "
+          "from the next speech on", -1, 600000, DEFAULT_MAX_LAG,
+          PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_SPEED,
+      g_param_spec_double ("max-speed", "Max Speed",
+          "With overflow=compress: how much faster than spoken speech may "
+          "be played (pitch kept) to fit its text, default 1.5; what still "
+          "does not fit is shifted. May change while PLAYING: used from the "
+          "next speech on", 1.0, 4.0, DEFAULT_MAX_SPEED,
           PARAM_FLAGS_PLAYING));
 }
 

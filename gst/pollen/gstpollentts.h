@@ -24,6 +24,8 @@ G_DECLARE_FINAL_TYPE (GstPollenTts, gst_pollen_tts, GST, POLLEN_TTS,
  *   even while the previous one is still running
  * @GST_POLLEN_TTS_OVERFLOW_SHIFT: start a speech only after the previous
  *   one ended, later than its text if need be
+ * @GST_POLLEN_TTS_OVERFLOW_COMPRESS: play speech longer than its text
+ *   faster, pitch kept, up to max-speed; the rest as shift
  *
  * What to do when speech runs longer than its text's duration.
  */
@@ -32,6 +34,7 @@ typedef enum
   GST_POLLEN_TTS_OVERFLOW_CLIP,
   GST_POLLEN_TTS_OVERFLOW_OVERLAP,
   GST_POLLEN_TTS_OVERFLOW_SHIFT,
+  GST_POLLEN_TTS_OVERFLOW_COMPRESS,
 } GstPollenTtsOverflow;
 
 G_END_DECLS

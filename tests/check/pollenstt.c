@@ -948,6 +948,62 @@ GST_START_TEST (test_live_latency_is_kept)
 
 GST_END_TEST;
 
+static void
+wait_for_texts (Arrivals * arrivals, guint texts)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (2000) * 1000;
+  guint seen = 0;
+
+  while (seen < texts && g_get_monotonic_time () < end) {
+    g_mutex_lock (&arrivals->lock);
+    seen = arrivals->texts;
+    g_mutex_unlock (&arrivals->lock);
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+}
+
+/* The server answers at once, but downstream holds every text for 2.5 s:
+ * the warning blames downstream and does not say to raise latency (it
+ * used to: "came 41590 ms too late … raise the latency property"), and
+ * nothing is shifted. */
+GST_START_TEST (test_live_downstream_held_back)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *description = g_strdup_printf ("audiotestsrc "
+      "is-live=true samplesperbuffer=1600 ! " CAPS_16K " ! pollenstt "
+      "chunk-duration=1000 latency=1000 retries=0 api-key=" POLLEN_TEST_KEY
+      " base-url=%s ! identity sleep-time=2500000 ! fakesink sync=false",
+      pollen_emulator_get_url (emulator));
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GError) error = NULL;
+  GstMessage *message;
+  guint i;
+
+  for (i = 0; i < 6; i++)
+    pollen_emulator_push (emulator, PATH, verbose_answer ("held", 0.0, 0.5,
+            0));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, POLLEN_TEST_MS (8000) *
+      GST_MSECOND, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "no warning");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_WARNING);
+  gst_message_parse_warning (message, &error, NULL);
+  fail_unless (strstr (error->message, "the server answered within "
+          "latency") &&
+      strstr (error->message, "Raising latency does not help"), "%s",
+      error->message);
+  fail_if (strstr (error->message, "Raise the latency"), "%s",
+      error->message);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* While a slow request runs, GAP events go out up to what is past the
  * deadline; the answer, later than the latency allows, is shifted behind
  * them, with a warning that says to raise latency. */
@@ -973,9 +1029,11 @@ GST_START_TEST (test_live_late_result_is_shifted_with_warning)
   fail_unless (message != NULL);
   fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_WARNING);
   gst_message_parse_warning (message, &error, NULL);
-  fail_unless (strstr (error->message, "raise the latency property") != NULL,
+  fail_unless (strstr (error->message, "Raise the latency property") != NULL,
       "%s", error->message);
   gst_message_unref (message);
+  /* the warning goes out as the text is shifted, just before it is pushed */
+  wait_for_texts (&arrivals, 1);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   g_mutex_lock (&arrivals.lock);
@@ -1472,6 +1530,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_latency_query_in_paused);
   tcase_add_test (tc, test_live_latency_is_kept);
   tcase_add_test (tc, test_live_late_result_is_shifted_with_warning);
+  tcase_add_test (tc, test_live_downstream_held_back);
   tcase_add_test (tc, test_fallback_to_json);
   tcase_add_test (tc, test_plain_json_answer_spans_the_chunk);
   tcase_add_test (tc, test_prompt_carries_previous_text);

@@ -24,12 +24,14 @@
 #include "pollentext.h"
 #include "pollenwav.h"
 
+#include <gst/app/app.h>
 #include <gst/audio/audio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #define SPEECH_PATH "/v1/audio/speech"
@@ -571,6 +573,174 @@ GST_START_TEST (test_overflow_clip)
   assert_speech_is (speech_at (speeches, 1), second_pcm);
   fail_unless_equals_uint64 (recorder_assert_contiguous (rec, 0),
       2500 * GST_MSECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A scripted WAV answer: a @freq Hz tone of @duration at RATE. */
+static PollenEmulatorResponse *
+tone_response (guint freq, GstClockTime duration)
+{
+  guint n = gst_util_uint64_scale (duration, RATE, GST_SECOND), i;
+  gint16 *samples = g_new (gint16, n);
+  g_autoptr (GBytes) pcm = NULL;
+  g_autoptr (GBytes) wav = NULL;
+  gsize size;
+  gconstpointer data;
+
+  for (i = 0; i < n; i++)
+    samples[i] = (gint16) (8000 * sin (2 * G_PI * freq * i / RATE));
+  pcm = g_bytes_new_take (samples, n * sizeof (gint16));
+  wav = emu_media_wrap_wav (pcm, RATE, 1);
+  data = g_bytes_get_data (wav, &size);
+  return pollen_emulator_response_new (200, "audio/wav", data, size);
+}
+
+#define LAG_TEXTS 30
+#define LAG_TEXT (400 * GST_MSECOND)
+#define LAG_SPEECH (500 * GST_MSECOND)      /* 25 % longer */
+
+/* Live, every speech 25 % longer than its text, texts back to back: the
+ * test clock stands still, so nothing is late and the run is as fast as
+ * the emulator. Returns the speeches. */
+static GArray *
+run_lagging (Tts * t, const gchar * overflow, gint max_lag_ms)
+{
+  guint i;
+
+  *t = tts_new ("max-lag", max_lag_ms, NULL);
+  gst_util_set_object_arg (G_OBJECT (t->element), "overflow", overflow);
+  gst_harness_set_live (t->h, TRUE);
+  for (i = 0; i < LAG_TEXTS; i++)
+    pollen_emulator_push (t->emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < LAG_TEXTS; i++)
+    push_text (t, "Twenty-five per cent longer.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (t);
+  return recorder_speeches (t->rec);
+}
+
+/* shift under max-lag: the lag grows by 100 ms a text up to the bound and
+ * stays there; speech past it is cut, with one warning. */
+GST_START_TEST (test_live_shift_lag_bounded)
+{
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  Tts t;
+  guint i;
+
+  speeches = run_lagging (&t, "shift", 250);
+  fail_unless_equals_int (speeches->len, LAG_TEXTS);
+  for (i = 0; i < LAG_TEXTS; i++) {
+    GstClockTime lag = speech_at (speeches, i)->pts - i * LAG_TEXT;
+
+    fail_unless (lag <= 250 * GST_MSECOND, "text %u: %" GST_TIME_FORMAT
+        " late", i, GST_TIME_ARGS (lag));
+  }
+  fail_unless_equals_uint64 (speech_at (speeches, LAG_TEXTS - 1)->pts -
+      (LAG_TEXTS - 1) * LAG_TEXT, 250 * GST_MSECOND);
+  recorder_assert_contiguous (t.rec, 0);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "max-lag (250 ms)"), "%s",
+      error->message);
+  gst_clear_message (&warning);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "more than one warning");
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The frequency of a tone in S16LE samples, from its zero crossings. */
+static gdouble
+tone_frequency (GByteArray * data)
+{
+  const gint16 *samples = (const gint16 *) data->data;
+  guint n = data->len / BPF, crossings = 0, i;
+
+  for (i = 1; i < n; i++)
+    if ((samples[i - 1] < 0) != (samples[i] < 0))
+      crossings++;
+  return crossings / 2.0 / ((gdouble) n / RATE);
+}
+
+/* compress: 25 % too long is within max-speed, so every speech fits its
+ * text (within a scaletempo stride), starts on time, and keeps its pitch. */
+GST_START_TEST (test_live_compress_fits)
+{
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  Tts t;
+  guint i;
+
+  speeches = run_lagging (&t, "compress", 250);
+  fail_unless_equals_int (speeches->len, LAG_TEXTS);
+  for (i = 0; i < LAG_TEXTS; i++) {
+    Speech *speech = speech_at (speeches, i);
+    GstClockTime lag = speech->pts - i * LAG_TEXT;
+    gdouble freq = tone_frequency (speech->data);
+
+    fail_unless (lag <= 40 * GST_MSECOND, "text %u: %" GST_TIME_FORMAT
+        " late", i, GST_TIME_ARGS (lag));
+    fail_unless (speech->end - speech->pts <= LAG_TEXT + 40 * GST_MSECOND &&
+        speech->end - speech->pts >= LAG_TEXT - 40 * GST_MSECOND,
+        "text %u: %" GST_TIME_FORMAT " of speech", i,
+        GST_TIME_ARGS (speech->end - speech->pts));
+    fail_unless (freq > 430 && freq < 450, "text %u: %.1f Hz", i, freq);
+  }
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "unexpected %" GST_PTR_FORMAT, warning);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* compress beyond max-speed: the rest is shifted, under max-lag. */
+GST_START_TEST (test_live_compress_beyond_max_speed)
+{
+  g_autoptr (GArray) speeches = NULL;
+  Tts t;
+  guint i;
+
+  t = tts_new ("max-lag", 100, "max-speed", 1.1, NULL);
+  gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "compress");
+  gst_harness_set_live (t.h, TRUE);
+  for (i = 0; i < 10; i++)
+    pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < 10; i++)
+    push_text (&t, "Too long.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 10);
+  for (i = 0; i < 10; i++)
+    fail_unless (speech_at (speeches, i)->pts - i * LAG_TEXT <=
+        100 * GST_MSECOND);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Not live (a file): shift keeps today's behaviour, every speech whole. */
+GST_START_TEST (test_shift_not_live_unbounded)
+{
+  Tts t = tts_new ("max-lag", 100, NULL);
+  g_autoptr (GArray) speeches = NULL;
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
+            LAG_SPEECH));
+  for (i = 0; i < 4; i++)
+    push_text (&t, "Longer.", i * LAG_TEXT, LAG_TEXT);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 4);
+  fail_unless_equals_uint64 (speech_at (speeches, 3)->pts, 3 * LAG_SPEECH);
   tts_free (&t);
 }
 
@@ -1572,11 +1742,118 @@ GST_START_TEST (test_late_speech_shifted)
   warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
   fail_unless (warning != NULL);
   gst_message_parse_warning (warning, &error, NULL);
-  fail_unless (strstr (error->message, "800 ms after its deadline"), "%s",
-      error->message);
-  fail_unless (strstr (error->message, "Raise the latency property (now "
-          "200 ms)"), "%s", error->message);
+  /* the text came when its deadline had passed; the server answered at
+   * once: the element was held back, which raising latency does not fix */
+  fail_unless (strstr (error->message, "went out 800 ms after it was due"),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "Raising latency does not help"),
+      "%s", error->message);
   tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Three late speeches in one interval: one warning for the first, and one
+ * that sums up the other two (here at EOS), not one per speech. */
+GST_START_TEST (test_late_warnings_summed_up)
+{
+  /* clip: each speech keeps its text's place, so each is late */
+  Tts t = tts_new ("latency", 200, NULL);
+  g_autoptr (GstMessage) first = NULL;
+  g_autoptr (GstMessage) summary = NULL;
+  g_autoptr (GstMessage) more = NULL;
+  g_autoptr (GError) error = NULL;
+  GstClock *clock;
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "clip");
+  gst_harness_set_live (t.h, TRUE);
+  clock = gst_element_get_clock (t.element);
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 5 * GST_SECOND);
+  gst_object_unref (clock);
+  for (i = 0; i < 3; i++)
+    push_text (&t, "Late.", i * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  first = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  summary = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  more = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_unless (first != NULL && summary != NULL);
+  fail_if (more != NULL, "a warning per speech");
+  gst_message_parse_warning (summary, &error, NULL);
+  fail_unless (strstr (error->message, "2 more late results in the last "
+          "10 s: 0 because the server was slow"), "%s", error->message);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A live chain with a synchronised sink: texts every 2 s, answered at
+ * once, latency=2000. The src task is held by the sink until each silence
+ * buffer's render moment, which is not lateness: no warning, and every
+ * speech starts at its text's PTS. */
+static void
+push_live_texts (GstElement * appsrc, GstElement * pipeline, guint n,
+    GArray * pts)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_buffer_new_memdup ("Hi.", 3);
+    GstClockTime now = gst_element_get_current_running_time (pipeline);
+
+    GST_BUFFER_PTS (buffer) = now;
+    GST_BUFFER_DURATION (buffer) = GST_SECOND;
+    g_array_append_val (pts, now);
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (appsrc),
+            buffer), GST_FLOW_OK);
+    g_usleep (2 * G_USEC_PER_SEC);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (appsrc));
+}
+
+GST_START_TEST (test_live_sync_sink_in_time)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *desc = g_strdup_printf ("appsrc name=src is-live=true "
+      "format=time caps=text/x-raw,format=utf8 ! pollentts latency=2000 "
+      "base-url=%s api-key=" POLLEN_TEST_KEY " ! fakesink name=sink "
+      "sync=true", pollen_emulator_get_url (emulator));
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  Recorder *rec = recorder_new (pad);
+  g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  g_autoptr (GArray) speeches = NULL;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GstMessage) end = NULL;
+  guint i;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (gst_element_get_state (pipeline, NULL, NULL, WAIT) !=
+      GST_STATE_CHANGE_FAILURE);
+  push_live_texts (src, pipeline, 4, pts);
+  end = gst_bus_timed_pop_filtered (bus, WAIT, GST_MESSAGE_EOS |
+      GST_MESSAGE_ERROR);
+  fail_unless (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS);
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "unexpected %" GST_PTR_FORMAT, warning);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  speeches = recorder_speeches (rec);
+  fail_unless_equals_int (speeches->len, 4);
+  for (i = 0; i < 4; i++)
+    fail_unless_equals_uint64 (speech_at (speeches, i)->pts,
+        g_array_index (pts, GstClockTime, i));
+  recorder_free (rec);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
 }
 
 GST_END_TEST;
@@ -2162,6 +2439,12 @@ pollentts_suite (void)
   tcase_add_test (tc, test_answer_that_is_not_audio);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_late_speech_shifted);
+  tcase_add_test (tc, test_live_sync_sink_in_time);
+  tcase_add_test (tc, test_late_warnings_summed_up);
+  tcase_add_test (tc, test_live_shift_lag_bounded);
+  tcase_add_test (tc, test_shift_not_live_unbounded);
+  tcase_add_test (tc, test_live_compress_fits);
+  tcase_add_test (tc, test_live_compress_beyond_max_speed);
   tcase_add_test (tc, test_subtitles_through_subparse);
   tcase_add_test (tc, test_subtitles_to_wav_file);
   tcase_add_test (tc, test_encoded_lengths);
