@@ -386,6 +386,72 @@ gst_pollen_filter_push_event (GstPollenFilter * filter, GstEvent * event)
   return GST_FLOW_OK;
 }
 
+/**
+ * gst_pollen_filter_gap_until:
+ * @told: (inout): the subclass's record of the time up to which downstream
+ *   knows what comes (GST_CLOCK_TIME_NONE: nothing was said yet)
+ *
+ * Src task: tells downstream that nothing comes before @until, with a GAP
+ * from *@told; the first call only records where the timeline starts.
+ */
+void
+gst_pollen_filter_gap_until (GstPollenFilter * filter, GstClockTime * told,
+    GstClockTime until)
+{
+  GstClockTime from = *told;
+
+  if (!GST_CLOCK_TIME_IS_VALID (until))
+    return;
+  if (!GST_CLOCK_TIME_IS_VALID (from) || until <= from) {
+    if (!GST_CLOCK_TIME_IS_VALID (from))
+      *told = until;
+    return;
+  }
+  GST_LOG_OBJECT (filter, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (from), GST_TIME_ARGS (until));
+  gst_pollen_filter_push_event (filter, gst_event_new_gap (from,
+          until - from));
+  *told = until;
+}
+
+/**
+ * gst_pollen_filter_follow_upstream:
+ * @told: (inout): as for gst_pollen_filter_gap_until()
+ *
+ * Src task, for a subclass whose output is timed text: a SEGMENT starts
+ * the timeline (live, GAPs may start at its start; else at the first
+ * output, which may start before the segment does), and a GAP from
+ * upstream becomes a GAP up to its end.
+ *
+ * Returns: %TRUE when @event (a GAP) was taken; else the subclass passes
+ * it on.
+ */
+gboolean
+gst_pollen_filter_follow_upstream (GstPollenFilter * filter,
+    GstClockTime * told, GstEvent * event)
+{
+  GstClockTime start, duration;
+  const GstSegment *segment;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      gst_event_parse_segment (event, &segment);
+      *told = gst_pollen_filter_is_live (filter) ? segment->start :
+          GST_CLOCK_TIME_NONE;
+      return FALSE;
+    case GST_EVENT_GAP:
+      gst_event_parse_gap (event, &start, &duration);
+      gst_event_unref (event);
+      if (!GST_CLOCK_TIME_IS_VALID (*told))
+        *told = start;
+      if (GST_CLOCK_TIME_IS_VALID (duration))
+        gst_pollen_filter_gap_until (filter, told, start + duration);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 static GstFlowReturn
 gst_pollen_filter_push_segment (GstPollenFilter * self)
 {

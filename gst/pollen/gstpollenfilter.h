@@ -241,6 +241,12 @@ guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
 GstFlowReturn      gst_pollen_filter_push_event (GstPollenFilter * filter,
                                                  GstEvent * event);
+void               gst_pollen_filter_gap_until (GstPollenFilter * filter,
+                                                GstClockTime * told,
+                                                GstClockTime until);
+gboolean           gst_pollen_filter_follow_upstream (GstPollenFilter * filter,
+                                                      GstClockTime * told,
+                                                      GstEvent * event);
 GstFlowReturn      gst_pollen_filter_set_src_caps (GstPollenFilter * filter,
                                                    GstCaps * caps);
 void               gst_pollen_filter_query_upstream (GstPollenFilter * filter,

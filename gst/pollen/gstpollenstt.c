@@ -877,20 +877,8 @@ gst_pollen_stt_live_horizon (GstPollenStt * self)
 static void
 gst_pollen_stt_push_gap_until (GstPollenStt * self, GstClockTime until)
 {
-  GstClockTime from = self->out_position;
-
-  if (!GST_CLOCK_TIME_IS_VALID (until))
-    return;
-  if (!GST_CLOCK_TIME_IS_VALID (from) || until <= from) {
-    if (!GST_CLOCK_TIME_IS_VALID (from))
-      self->out_position = until;
-    return;
-  }
-  GST_LOG_OBJECT (self, "gap %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
-      GST_TIME_ARGS (from), GST_TIME_ARGS (until));
-  gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
-      gst_event_new_gap (from, until - from));
-  self->out_position = until;
+  gst_pollen_filter_gap_until (GST_POLLEN_FILTER (self), &self->out_position,
+      until);
 }
 
 static GstFlowReturn
@@ -974,34 +962,15 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
 }
 
 
-/* GstPollenFilter::src_event: a segment says whether upstream is live; a
- * GAP from upstream tells downstream that nothing comes before its end. */
+/* GstPollenFilter::src_event: a segment starts the text timeline, a GAP
+ * from upstream tells downstream that nothing comes before its end. */
 static GstFlowReturn
 gst_pollen_stt_src_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
-  GstClockTime start, duration;
-  const GstSegment *segment;
 
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEGMENT:
-      gst_event_parse_segment (event, &segment);
-      /* live, GAPs may start at once; else from the first chunk, which may
-       * start before the segment does */
-      self->out_position = gst_pollen_filter_is_live (filter) ?
-          segment->start : GST_CLOCK_TIME_NONE;
-      break;
-    case GST_EVENT_GAP:
-      gst_event_parse_gap (event, &start, &duration);
-      gst_event_unref (event);
-      if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
-        self->out_position = start;
-      if (GST_CLOCK_TIME_IS_VALID (duration))
-        gst_pollen_stt_push_gap_until (self, start + duration);
-      return GST_FLOW_OK;
-    default:
-      break;
-  }
+  if (gst_pollen_filter_follow_upstream (filter, &self->out_position, event))
+    return GST_FLOW_OK;
   return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }
 
