@@ -84,7 +84,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_QUALITY GST_POLLEN_SRC_QUALITY_MEDIUM
 #define DEFAULT_VOICE "alloy"
 #define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_MP3
-#define DEFAULT_TIMEOUT 600     /* video takes minutes (server-notes.md) */
+#define DEFAULT_TIMEOUT 600     /* video takes minutes */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
 #define PROGRESS_PERIOD (2 * GST_SECOND)
 /* a download's percent goes out after this many points, and this often at

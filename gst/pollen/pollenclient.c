@@ -834,8 +834,8 @@ pollen_api_error_clear (PollenApiError * api)
   g_free (api->request_id);
 }
 
-/* Reads the three error shapes of server-notes.md: the envelope
- * {error:{code,message,requestId,details}}, and the two 429 bodies
+/* Reads the three error shapes of today's server (docs/api-notes.md): the
+ * envelope {error:{code,message,requestId,details}}, and the two 429 bodies
  * {error:"…",message:"…",retryAfterSeconds:N}. Anything else: the body's
  * first line as text. */
 void
@@ -1099,8 +1099,8 @@ pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
     failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_LIMIT, 0,
         NULL, NULL, sent_id, text);
   }
-  /* no answer has begun: safe to send again, POST included
-   * (server-notes.md) */
+  /* no answer has begun: safe to send again, POST included (the server
+   * starts nothing it bills before the request is whole) */
   failure->retryable = pollen_client_error_is_transient (failure->error);
 }
 

@@ -9,7 +9,7 @@
 
 /* Caps for a generated body. The server's Content-Type is only a hint:
  * some models answer WAV whatever was asked, "flac" may be raw PCM, and
- * images come back as JPEG, PNG or SVG (server-notes.md). So the bytes are
+ * images come back as JPEG, PNG or SVG (docs/api-notes.md). So the bytes are
  * typefound first and the Content-Type only fills in where typefinding is
  * unsure. */
 

@@ -8,7 +8,7 @@
  */
 
 /* Server-Sent Events (the WHATWG "event stream" format) and, on top of it,
- * the reader of a streamed chat completion (server-notes.md: chunks, a
+ * the reader of a streamed chat completion (docs/api-notes.md: chunks, a
  * usage chunk with empty choices, [DONE], non-JSON keep-alives, errors sent
  * inside the stream). Both are fed bytes exactly as they arrive, so an
  * event or a UTF-8 character may be split anywhere. */

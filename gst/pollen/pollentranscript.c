@@ -9,8 +9,9 @@
 
 /* Transcription answers: verbose_json ({text, segments:[{start, end, text}],
  * words:[{word, start, end}]}, times in seconds from the start of the
- * upload), plain json ({text}) or text, turned into timed cues. Lenient, as
- * server-notes.md asks: unknown members are ignored and members of the
+ * upload), plain json ({text}) or text, turned into timed cues. Lenient,
+ * since the answer's shape changes with the provider behind the server
+ * (docs/api-notes.md): unknown members are ignored and members of the
  * wrong type count as missing. */
 
 #include "pollentranscript.h"

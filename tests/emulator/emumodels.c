@@ -8,7 +8,7 @@
  */
 
 /* The model lists, in today's server shapes (shared/registry/model-info.ts
- * on the server, server-notes.md): /image/models, /audio/models and
+ * on the server; docs/api-notes.md): /image/models, /audio/models and
  * /text/models are lists of rich entries — name, aliases, category, brand,
  * title, description, modalities, capabilities, pricing as decimal strings
  * plus currency, voices for speech, min/max/default/allowed durations for
