@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-wav error-body transcript uri}
+targets=${*:-wav error-body transcript uri sse speech}
 
 ./tools/setup.sh --fuzzing
 [ -f build-fuzz/build.ninja ] ||
