@@ -276,6 +276,20 @@ GST_START_TEST (test_every_element_page_matches_its_properties)
 
 GST_END_TEST;
 
+/* The categories the docs tell users to turn on exist as soon as the
+ * plugin is loaded, so --gst-debug-help lists them. */
+GST_START_TEST (test_debug_categories_listed)
+{
+  GstPlugin *plugin = gst_plugin_load_by_name ("pollen");
+
+  fail_unless (plugin != NULL);
+  fail_unless (gst_debug_get_category ("pollenclient") != NULL);
+  fail_unless (gst_debug_get_category ("pollenfilter") != NULL);
+  gst_object_unref (plugin);
+}
+
+GST_END_TEST;
+
 static Suite *
 docs_suite (void)
 {
@@ -284,6 +298,7 @@ docs_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_every_element_page_matches_its_properties);
+  tcase_add_test (tc, test_debug_categories_listed);
   return s;
 }
 
