@@ -276,6 +276,18 @@ GST_START_TEST (test_every_element_page_matches_its_properties)
 
 GST_END_TEST;
 
+static gboolean
+category_exists (const gchar * name)
+{
+  GSList *categories = gst_debug_get_all_categories (), *l;
+  gboolean found = FALSE;
+
+  for (l = categories; l && !found; l = l->next)
+    found = g_str_equal (gst_debug_category_get_name (l->data), name);
+  g_slist_free (categories);
+  return found;
+}
+
 /* The categories the docs tell users to turn on exist as soon as the
  * plugin is loaded, so --gst-debug-help lists them. */
 GST_START_TEST (test_debug_categories_listed)
@@ -283,8 +295,8 @@ GST_START_TEST (test_debug_categories_listed)
   GstPlugin *plugin = gst_plugin_load_by_name ("pollen");
 
   fail_unless (plugin != NULL);
-  fail_unless (gst_debug_get_category ("pollenclient") != NULL);
-  fail_unless (gst_debug_get_category ("pollenfilter") != NULL);
+  fail_unless (category_exists ("pollenclient"));
+  fail_unless (category_exists ("pollenfilter"));
   gst_object_unref (plugin);
 }
 
