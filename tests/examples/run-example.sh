@@ -50,6 +50,21 @@ case "$name" in
       ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
     "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav out.srt en
     [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)" ;;
+  muxer)
+    # pollenstt beside its own audio into one file: the audio branch's queue
+    # holds a whole chunk (the rule in docs/pollenstt.md)
+    gst-launch-1.0 -q audiotestsrc wave=ticks tick-interval=1000000000 \
+      sine-periods-per-tick=300 num-buffers=200 samplesperbuffer=1600 \
+      ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
+    timeout 60 gst-launch-1.0 -q filesrc location=in.wav ! decodebin \
+      ! audioconvert ! audioresample ! tee name=t \
+      t. ! queue max-size-time=6000000000 max-size-buffers=0 max-size-bytes=0 \
+      ! opusenc ! matroskamux name=mux ! filesink location=out.mkv \
+      t. ! queue ! pollenstt chunk-duration=5000 ! queue ! mux.subtitle_0 ||
+      fail "the muxer pipeline did not end"
+    gst-discoverer-1.0 out.mkv > info.txt
+    grep -q "subtitles" info.txt || fail "out.mkv has no subtitles: $(cat info.txt)"
+    ;;
   ges)
     /usr/bin/python3 "$root/examples/python/ges-slideshow.py" out.mkv \
       "a red fox" "a blue whale" > out.txt
