@@ -69,6 +69,10 @@ struct _PollenSpeech
   gsize emitted;
 };
 
+/* Sizes a streaming server writes in a WAV header for "as long as it
+ * takes" (0x7FFFFFFF and its kin): not a promise of that many bytes. */
+#define WAV_PLACEHOLDER_SIZE G_GUINT64_CONSTANT (0x7FFF0000)
+
 static DecodeStep
 speech_fail (PollenSpeech * dec, GError ** error,
     const gchar * format, ...) G_GNUC_PRINTF (3, 4);
@@ -425,6 +429,16 @@ pollen_speech_push (PollenSpeech * dec, const guint8 * data, gsize size,
   return speech_run (dec, error);
 }
 
+/* A WAV header that announces its samples' size, and the answer ended
+ * before they all came: cut short, where it can be told (a streaming
+ * server writes an unknown or placeholder size, which says nothing). */
+static gboolean
+speech_cut_short (PollenSpeech * dec)
+{
+  return dec->stage == STAGE_WAV_DATA && dec->data_left > 0 &&
+      dec->data_left < WAV_PLACEHOLDER_SIZE;
+}
+
 /* The answer ended: what is still pending goes out, or is an error. */
 gboolean
 pollen_speech_finish (PollenSpeech * dec, GError ** error)
@@ -432,6 +446,14 @@ pollen_speech_finish (PollenSpeech * dec, GError ** error)
   dec->at_end = TRUE;
   if (!speech_run (dec, error))
     return FALSE;
+  if (speech_cut_short (dec)) {
+    /* like a connection lost mid-body: the answer itself was fine */
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
+        "the server's answer (request id %s) ended %" G_GUINT64_FORMAT
+        " bytes short of the samples its WAV header announces: it was cut "
+        "short", dec->request_id ? dec->request_id : "none", dec->data_left);
+    return FALSE;
+  }
   if (dec->pending->len > 0 && dec->stage != STAGE_WAV_TAIL)
     GST_DEBUG_OBJECT (dec->log_object, "dropping %u bytes at the end of the "
         "answer (not a whole frame)", dec->pending->len);
