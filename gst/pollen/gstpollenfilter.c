@@ -518,6 +518,9 @@ gst_pollen_filter_real_src_event (GstPollenFilter * self, GstEvent * event)
       GST_DEBUG_OBJECT (self, "every result is out: EOS");
       if (priv->segment_pending)
         gst_pollen_filter_push_segment (self);
+      /* the summary of late results belongs before the end of the stream,
+       * where an application that stops at EOS still sees it */
+      gst_pollen_filter_flush_late (self, TRUE);
       break;
     default:
       break;
