@@ -1534,6 +1534,56 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
 
 GST_END_TEST;
 
+/* A retry is told on the bus: a 503 must not look like a picture still
+ * being generated. */
+GST_START_TEST (test_retry_posts_a_warning)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  PollenEmulatorResponse *down =
+      pollen_emulator_response_new_error (503, "UPSTREAM", "overloaded");
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GstBus) bus = gst_element_get_bus (p.pipeline);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  const GstStructure *details = NULL;
+  guint status = 0;
+
+  pollen_emulator_response_add_header (down, "Retry-After", "1");
+  pollen_emulator_push (emulator, "/image/", down);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "x", "retries", 1, NULL);
+  /* the bus is flushed in NULL: read it while playing */
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink),
+      20 * GST_SECOND);
+  fail_unless (sample != NULL, "no picture after the retry");
+  fail_unless (gst_structure_has_name (gst_caps_get_structure
+          (gst_sample_get_caps (sample), 0), "image/jpeg"));
+
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no warning for the retry");
+  fail_unless (GST_MESSAGE_SRC (warning) == GST_OBJECT (p.src));
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "503"), "%s", error->message);
+  fail_unless (strstr (error->message, "overloaded"), "%s", error->message);
+  fail_unless (strstr (error->message, "attempt 2 of 2"), "%s",
+      error->message);
+  fail_unless (strstr (error->message, "Retrying in 1.0 s"), "%s",
+      error->message);
+  gst_message_parse_warning_details (warning, &details);
+  fail_unless (gst_structure_get_uint (details, "http-status-code", &status));
+  fail_unless_equals_int (status, 503);
+  fail_unless_equals_string (gst_structure_get_string (details,
+          "api-error-code"), "UPSTREAM");
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_skip_failed_gaps_for_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2378,6 +2428,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);
+  tcase_add_test (tc, test_retry_posts_a_warning);
   tcase_add_test (tc, test_failed_slot_is_an_error);
   tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
