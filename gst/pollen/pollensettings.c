@@ -323,7 +323,9 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
 }
 
 static void post_error_with_hint (GstElement * element, GstMessageType type,
-    const gchar * action, const GError * error, const gchar * hint);
+    GstResourceError code, const gchar * action, const GError * error,
+    const gchar * hint);
+static GstResourceError resource_error_for (const GError * error);
 
 static void
 weak_ref_free (gpointer weak)
@@ -345,8 +347,8 @@ post_retry (const GError * error, guint attempt, guint attempts,
     return;
   hint = g_strdup_printf ("Retrying in %.1f s (attempt %u of %u).",
       delay_ms / 1000.0, attempt, attempts);
-  post_error_with_hint (element, GST_MESSAGE_WARNING, "A request", error,
-      hint);
+  post_error_with_hint (element, GST_MESSAGE_WARNING,
+      resource_error_for (error), "A request", error, hint);
 }
 
 /* The element is held weakly: a client may outlive it in a worker. */
@@ -394,9 +396,9 @@ pollen_settings_create_client (GstElement * element,
   GST_OBJECT_UNLOCK (element);
 
   if (error) {
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
-        ("Reading ssl-ca-file failed: %s. Set ssl-ca-file to a PEM file of "
-            "CA certificates, or leave it unset.", error->message), (NULL));
+    post_error_with_hint (element, GST_MESSAGE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS, "Reading ssl-ca-file", error,
+        "Set ssl-ca-file to a PEM file of CA certificates, or unset it.");
     g_object_unref (client);
     return NULL;
   }
@@ -560,7 +562,7 @@ hint_for (const GError * error)
           return "The service failed; try again later or raise retries.";
       }
     case POLLEN_CLIENT_ERROR_CONNECT:
-      return "Check the network connection and base-url.";
+      return "Check the network connection, base-url and proxy.";
     case POLLEN_CLIENT_ERROR_TIMEOUT:
       return "Raise the timeout property, or retries.";
     case POLLEN_CLIENT_ERROR_TLS:
@@ -572,12 +574,13 @@ hint_for (const GError * error)
   }
 }
 
-/* Posts @error as a GST_RESOURCE_ERROR message whose text names the HTTP
- * status and the server's message and ends with @hint, with the details
- * http-status-code, api-error-code and request-id. */
+/* Posts @error as a GST_RESOURCE_ERROR message of @code whose text names
+ * the HTTP status and the server's message and ends with @hint, with the
+ * details http-status-code, api-error-code and request-id. */
 static void
 post_error_with_hint (GstElement * element, GstMessageType type,
-    const gchar * action, const GError * error, const gchar * hint)
+    GstResourceError code, const gchar * action, const GError * error,
+    const gchar * hint)
 {
   const gchar *api_code = pollen_client_error_get_api_code (error);
   const gchar *request_id = pollen_client_error_get_request_id (error);
@@ -596,7 +599,7 @@ post_error_with_hint (GstElement * element, GstMessageType type,
       "request-id", G_TYPE_STRING, request_id ? request_id : "", NULL);
 
   gst_element_message_full_with_details (element, type, GST_RESOURCE_ERROR,
-      resource_error_for (error), text, debug, __FILE__, GST_FUNCTION,
+      code, text, debug, __FILE__, GST_FUNCTION,
       __LINE__, details);
 }
 
@@ -613,5 +616,6 @@ void
 pollen_element_post_error (GstElement * element, GstMessageType type,
     const gchar * action, const GError * error)
 {
-  post_error_with_hint (element, type, action, error, hint_for (error));
+  post_error_with_hint (element, type, resource_error_for (error), action,
+      error, hint_for (error));
 }
