@@ -1052,6 +1052,8 @@ gst_pollen_filter_start (GstPollenFilter * self)
 
   priv->client = pollen_settings_create_client (GST_ELEMENT (self),
       &priv->run_settings);
+  if (!priv->client)
+    return FALSE;
   priv->jobs = pollen_jobs_new (max_in_flight, gst_pollen_filter_run_job,
       self, (GDestroyNotify) filter_job_free, klass->item_free);
   priv->have_segment = FALSE;

@@ -1752,19 +1752,20 @@ gst_pollen_src_check_interval (GstPollenSrc * self)
 /* The client, and so its connections, stay from one run to the next while
  * the settings it was made with stay the same: an application that plays
  * the element again reuses the connection, as souphttpsrc does. */
-static void
+static gboolean
 gst_pollen_src_ensure_client (GstPollenSrc * self)
 {
   g_autofree gchar *id = pollen_settings_client_id (GST_ELEMENT (self),
       &self->settings);
 
   if (self->client && g_strcmp0 (id, self->client_id) == 0)
-    return;
+    return TRUE;
   g_clear_object (&self->client);
   self->client = pollen_settings_create_client (GST_ELEMENT (self),
       &self->settings);
   g_free (self->client_id);
-  self->client_id = g_steal_pointer (&id);
+  self->client_id = self->client ? g_steal_pointer (&id) : NULL;
+  return self->client != NULL;
 }
 
 static gboolean
@@ -1786,7 +1787,8 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
       !gst_pollen_src_check_frame_rate (self))
     return FALSE;
 
-  gst_pollen_src_ensure_client (self);
+  if (!gst_pollen_src_ensure_client (self))
+    return FALSE;
   self->cancellable = g_cancellable_new ();
   self->next_slot = 0;
   if (gst_pollen_src_is_live_mode (self))

@@ -56,6 +56,10 @@ struct _PollenClient
   guint64 max_body_size;
   guint deadline;
   GstObject *log_object;        /* weak: the element that owns the client */
+  GstStructure *extra_headers;  /* header name -> value, or NULL */
+  PollenClientRetryFunc retry_func;
+  gpointer retry_data;
+  GDestroyNotify retry_notify;
 };
 
 G_DEFINE_TYPE (PollenClient, pollen_client, G_TYPE_OBJECT);
@@ -521,6 +525,8 @@ pollen_client_finalize (GObject * object)
   g_free (self->api_key);
   pollen_limiter_unref (self->limiter);
   g_clear_weak_pointer (&self->log_object);
+  pollen_client_set_retry_func (self, NULL, NULL, NULL);
+  g_clear_pointer (&self->extra_headers, gst_structure_free);
 
   G_OBJECT_CLASS (pollen_client_parent_class)->finalize (object);
 }
@@ -666,11 +672,81 @@ pollen_client_set_deadline (PollenClient * client, guint seconds)
   client->deadline = seconds;
 }
 
+/* A fixed proxy URI ("http://host:3128"); NULL or "" keeps libsoup's
+ * default resolver, which follows http_proxy, https_proxy and no_proxy. */
+void
+pollen_client_set_proxy (PollenClient * client, const gchar * proxy)
+{
+  g_autoptr (GProxyResolver) resolver = NULL;
+
+  if (!proxy || !*proxy)
+    return;
+  resolver = g_simple_proxy_resolver_new (proxy, NULL);
+  soup_session_set_proxy_resolver (client->session, resolver);
+}
+
+/* The headers the client owns: an extra header must not replace the key,
+ * the id that ties a request to the server's logs, or the body's framing. */
+gboolean
+pollen_client_header_is_reserved (const gchar * name)
+{
+  static const gchar *const reserved[] = { "Authorization", "X-Request-Id",
+    "Content-Type", "Content-Length"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (reserved); i++)
+    if (g_ascii_strcasecmp (name, reserved[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Headers sent with every request, e.g. what a private gateway asks for;
+ * reserved ones (pollen_client_header_is_reserved()) are left out. */
+void
+pollen_client_set_extra_headers (PollenClient * client,
+    const GstStructure * headers)
+{
+  g_clear_pointer (&client->extra_headers, gst_structure_free);
+  if (headers)
+    client->extra_headers = gst_structure_copy (headers);
+}
+
+/* Trust the CAs in the PEM file at @path (instead of the system's), for a
+ * gateway with a private certificate. */
+gboolean
+pollen_client_set_ca_file (PollenClient * client, const gchar * path,
+    GError ** error)
+{
+  g_autoptr (GTlsDatabase) database = NULL;
+
+  if (!path || !*path)
+    return TRUE;
+  database = g_tls_file_database_new (path, error);
+  if (!database)
+    return FALSE;
+  soup_session_set_tls_database (client->session, database);
+  return TRUE;
+}
+
 /* The element that debug lines are logged against. */
 void
 pollen_client_set_log_object (PollenClient * client, GstObject * object)
 {
   g_set_weak_pointer (&client->log_object, object);
+}
+
+/* @func hears of each retry, so that the element can tell the application
+ * why a request is slow (a debug line is seen by nobody). */
+void
+pollen_client_set_retry_func (PollenClient * client,
+    PollenClientRetryFunc func, gpointer user_data, GDestroyNotify notify)
+{
+  if (client->retry_notify)
+    client->retry_notify (client->retry_data);
+  client->retry_func = func;
+  client->retry_data = user_data;
+  client->retry_notify = notify;
 }
 
 /* How many requests the account may run at once, as learned from the
@@ -1220,6 +1296,20 @@ backoff_ms (guint attempt)
  * a redirect's target on the same host. Redirects are followed by
  * pollen_client_send_once(), not by libsoup: see
  * pollen_client_redirect_target(). */
+/* A field of extra-headers as a header: strings as they are, other
+ * values as GStreamer writes them. */
+static gboolean
+add_extra_header (GQuark field, const GValue * value, gpointer user_data)
+{
+  const gchar *name = g_quark_to_string (field);
+  g_autofree gchar *text = G_VALUE_HOLDS_STRING (value) ?
+      g_value_dup_string (value) : gst_value_serialize (value);
+
+  if (text && !pollen_client_header_is_reserved (name))
+    soup_message_headers_replace (user_data, name, text);
+  return TRUE;
+}
+
 static SoupMessage *
 pollen_client_build_message (PollenClient * self,
     const PollenRequest * request, const gchar * url, GError ** error)
@@ -1240,6 +1330,8 @@ pollen_client_build_message (PollenClient * self,
   msg = soup_message_new_from_uri (request->method, uri);
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   headers = soup_message_get_request_headers (msg);
+  if (self->extra_headers)
+    gst_structure_foreach (self->extra_headers, add_extra_header, headers);
   if (self->api_key) {
     g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", self->api_key);
 
@@ -1439,6 +1531,9 @@ pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
   GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
       "%s failed (attempt %u of %u): %s; retrying in %u ms", what,
       attempt + 1, self->retries + 1, failure->error->message, delay_ms);
+  if (self->retry_func)
+    self->retry_func (failure->error, attempt + 2, self->retries + 1,
+        delay_ms, self->retry_data);
 }
 
 /* After a failed attempt: either the failure is final (FALSE, @error set)

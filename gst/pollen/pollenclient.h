@@ -140,9 +140,34 @@ void             pollen_client_set_max_body_size (PollenClient * client,
                                                   guint64 bytes);
 void             pollen_client_set_deadline (PollenClient * client,
                                              guint seconds);
+void             pollen_client_set_proxy (PollenClient * client,
+                                          const gchar * proxy);
+void             pollen_client_set_extra_headers (PollenClient * client,
+                                                  const GstStructure * headers);
+gboolean         pollen_client_set_ca_file (PollenClient * client,
+                                            const gchar * path,
+                                            GError ** error);
+gboolean         pollen_client_header_is_reserved (const gchar * name);
 void             pollen_client_set_log_object (PollenClient * client,
                                                GstObject * object);
 guint            pollen_client_get_concurrency_limit (PollenClient * client);
+
+/**
+ * PollenClientRetryFunc:
+ * @error: why the attempt failed
+ * @attempt: the attempt that comes next (2 for the first retry)
+ * @attempts: how many attempts there may be in all
+ * @delay_ms: how long the client sleeps before it
+ *
+ * Told of every retry, from the thread that makes the request.
+ */
+typedef void (*PollenClientRetryFunc) (const GError * error, guint attempt,
+    guint attempts, guint delay_ms, gpointer user_data);
+
+void             pollen_client_set_retry_func (PollenClient * client,
+                                               PollenClientRetryFunc func,
+                                               gpointer user_data,
+                                               GDestroyNotify notify);
 
 PollenResponse * pollen_client_send (PollenClient * client,
                                      const PollenRequest * request,

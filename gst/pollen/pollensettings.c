@@ -8,7 +8,8 @@
  */
 
 /* What every gst-pollen element shares: the common properties (api-key,
- * base-url, model, timeout, retries, extra-params, max-body-size, deadline),
+ * base-url, model, timeout, retries, extra-params, max-body-size, deadline,
+ * proxy, extra-headers, ssl-ca-file),
  * the client made from
  * them, and the mapping of client errors to GStreamer error messages. */
 
@@ -34,6 +35,31 @@ pollen_element_init (void)
     g_type_class_unref (g_type_class_ref (POLLEN_TYPE_CLIENT));
     g_once_init_leave (&initialized, 1);
   }
+}
+
+/* What souphttpsrc users expect to set for a corporate network. */
+static void
+pollen_settings_install_network_properties (GObjectClass * klass)
+{
+  g_object_class_install_property (klass, POLLEN_PROP_PROXY,
+      g_param_spec_string ("proxy", "Proxy",
+          "HTTP proxy URI every request goes through (e.g. "
+          "http://proxy:3128); when unset, the http_proxy, https_proxy and "
+          "no_proxy environment variables", NULL, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_EXTRA_HEADERS,
+      g_param_spec_boxed ("extra-headers", "Extra Headers",
+          "HTTP headers added to every request, e.g. "
+          "\"headers, X-Team=video\"; they cannot replace Authorization, "
+          "X-Request-Id, Content-Type or Content-Length", GST_TYPE_STRUCTURE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, POLLEN_PROP_SSL_CA_FILE,
+      g_param_spec_string ("ssl-ca-file", "SSL CA File",
+          "PEM file of the certificate authorities to trust instead of the "
+          "system's, for a gateway with a private certificate", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 }
 
 void
@@ -91,6 +117,7 @@ pollen_settings_install_properties (GObjectClass * klass,
           "body included, where timeout only bounds a silence (0 = none)",
           0, 24 * 3600, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  pollen_settings_install_network_properties (klass);
 }
 
 /* $POLLINATIONS_BASE_URL when set, else the public server. */
@@ -117,6 +144,9 @@ pollen_settings_init (PollenSettings * settings, const gchar * default_model,
   settings->extra_params = NULL;
   settings->max_body_size = POLLEN_DEFAULT_MAX_BODY_SIZE;
   settings->deadline = 0;
+  settings->proxy = NULL;
+  settings->extra_headers = NULL;
+  settings->ssl_ca_file = NULL;
 }
 
 void
@@ -126,6 +156,9 @@ pollen_settings_clear (PollenSettings * settings)
   g_clear_pointer (&settings->base_url, g_free);
   g_clear_pointer (&settings->model, g_free);
   g_clear_pointer (&settings->extra_params, gst_structure_free);
+  g_clear_pointer (&settings->proxy, g_free);
+  g_clear_pointer (&settings->extra_headers, gst_structure_free);
+  g_clear_pointer (&settings->ssl_ca_file, g_free);
 }
 
 /* @dest (cleared first) becomes a deep copy of @src. Call it with the
@@ -143,9 +176,12 @@ pollen_settings_copy (PollenSettings * dest, const PollenSettings * src)
   dest->deadline = src->deadline;
   dest->extra_params = src->extra_params ?
       gst_structure_copy (src->extra_params) : NULL;
+  dest->proxy = g_strdup (src->proxy);
+  dest->extra_headers = src->extra_headers ?
+      gst_structure_copy (src->extra_headers) : NULL;
+  dest->ssl_ca_file = g_strdup (src->ssl_ca_file);
 }
 
-/* Returns TRUE when @prop_id is a common property (and sets it). */
 static gboolean
 carries_key (const GstStructure * extra)
 {
@@ -153,6 +189,31 @@ carries_key (const GstStructure * extra)
       gst_structure_has_field (extra, "api-key"));
 }
 
+/* The first field of @headers the client keeps for itself, or NULL. */
+static const gchar *
+reserved_header (const GstStructure * headers)
+{
+  guint i;
+
+  for (i = 0; headers && i < (guint) gst_structure_n_fields (headers); i++)
+    if (pollen_client_header_is_reserved (gst_structure_nth_field_name
+            (headers, i)))
+      return gst_structure_nth_field_name (headers, i);
+  return NULL;
+}
+
+/* Sets @field to a copy of @value's structure, or NULL. */
+static void
+replace_structure (GstStructure ** field, const GValue * value)
+{
+  const GstStructure *structure = gst_value_get_structure (value);
+
+  g_clear_pointer (field, gst_structure_free);
+  if (structure)
+    *field = gst_structure_copy (structure);
+}
+
+/* Returns TRUE when @prop_id is a common property (and sets it). */
 gboolean
 pollen_settings_set_property (GObject * object, PollenSettings * settings,
     guint prop_id, const GValue * value)
@@ -187,10 +248,24 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
             POLLEN_API_KEY_ENV " instead", GST_OBJECT_NAME (object));
         break;
       }
-      g_clear_pointer (&settings->extra_params, gst_structure_free);
-      if (gst_value_get_structure (value))
-        settings->extra_params =
-            gst_structure_copy (gst_value_get_structure (value));
+      replace_structure (&settings->extra_params, value);
+      break;
+    case POLLEN_PROP_EXTRA_HEADERS:
+      if (reserved_header (gst_value_get_structure (value))) {
+        g_warning ("%s: extra-headers must not set %s (the element sends "
+            "it)", GST_OBJECT_NAME (object),
+            reserved_header (gst_value_get_structure (value)));
+        break;
+      }
+      replace_structure (&settings->extra_headers, value);
+      break;
+    case POLLEN_PROP_PROXY:
+      g_free (settings->proxy);
+      settings->proxy = g_value_dup_string (value);
+      break;
+    case POLLEN_PROP_SSL_CA_FILE:
+      g_free (settings->ssl_ca_file);
+      settings->ssl_ca_file = g_value_dup_string (value);
       break;
     case POLLEN_PROP_MAX_BODY_SIZE:
       settings->max_body_size = g_value_get_uint64 (value);
@@ -235,17 +310,78 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
     case POLLEN_PROP_DEADLINE:
       g_value_set_uint (value, settings->deadline);
       break;
+    case POLLEN_PROP_PROXY:
+      g_value_set_string (value, settings->proxy);
+      break;
+    case POLLEN_PROP_EXTRA_HEADERS:
+      gst_value_set_structure (value, settings->extra_headers);
+      break;
+    case POLLEN_PROP_SSL_CA_FILE:
+      g_value_set_string (value, settings->ssl_ca_file);
+      break;
   }
   GST_OBJECT_UNLOCK (object);
   return TRUE;
 }
 
-/* A client configured from a snapshot of the settings; call it in start(). */
+static void post_error_with_hint (GstElement * element, GstMessageType type,
+    GstResourceError code, const gchar * action, const GError * error,
+    const gchar * hint);
+static GstResourceError resource_error_for (const GError * error);
+
+static void
+weak_ref_free (gpointer weak)
+{
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+/* A retry is posted as a WARNING: a request that takes long because the
+ * server failed must not look like one still generating. */
+static void
+post_retry (const GError * error, guint attempt, guint attempts,
+    guint delay_ms, gpointer user_data)
+{
+  g_autoptr (GstElement) element = g_weak_ref_get (user_data);
+  g_autofree gchar *hint = NULL;
+
+  if (!element)
+    return;
+  hint = g_strdup_printf ("Retrying in %.1f s (attempt %u of %u).",
+      delay_ms / 1000.0, attempt, attempts);
+  post_error_with_hint (element, GST_MESSAGE_WARNING,
+      resource_error_for (error), "A request", error, hint);
+}
+
+/* The element is held weakly: a client may outlive it in a worker. */
+static void
+pollen_settings_watch_retries (GstElement * element, PollenClient * client)
+{
+  GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (weak, element);
+  pollen_client_set_retry_func (client, post_retry, weak, weak_ref_free);
+}
+
+/* Proxy, headers and CA file; FALSE with @error set when the CA file
+ * cannot be read. Call it with the lock that guards @settings. */
+static gboolean
+pollen_settings_apply_network (PollenClient * client,
+    PollenSettings * settings, GError ** error)
+{
+  pollen_client_set_proxy (client, settings->proxy);
+  pollen_client_set_extra_headers (client, settings->extra_headers);
+  return pollen_client_set_ca_file (client, settings->ssl_ca_file, error);
+}
+
+/* A client configured from a snapshot of the settings; call it in start().
+ * Returns NULL, with an error posted, when the settings cannot work. */
 PollenClient *
 pollen_settings_create_client (GstElement * element,
     PollenSettings * settings)
 {
   g_autofree gchar *fallback = default_base_url ();
+  g_autoptr (GError) error = NULL;
   PollenClient *client;
 
   GST_OBJECT_LOCK (element);
@@ -255,12 +391,21 @@ pollen_settings_create_client (GstElement * element,
   pollen_client_set_retries (client, settings->retries);
   pollen_client_set_max_body_size (client, settings->max_body_size);
   pollen_client_set_deadline (client, settings->deadline);
+  pollen_settings_apply_network (client, settings, &error);
   if (!settings->api_key || !*settings->api_key)
     GST_WARNING_OBJECT (element, "no api-key set and " POLLEN_API_KEY_ENV
         " is empty: requests go out without a key");
   GST_OBJECT_UNLOCK (element);
 
+  if (error) {
+    post_error_with_hint (element, GST_MESSAGE_ERROR,
+        GST_RESOURCE_ERROR_SETTINGS, "Reading ssl-ca-file", error,
+        "Set ssl-ca-file to a PEM file of CA certificates, or unset it.");
+    g_object_unref (client);
+    return NULL;
+  }
   pollen_client_set_log_object (client, GST_OBJECT (element));
+  pollen_settings_watch_retries (element, client);
   return client;
 }
 
@@ -268,7 +413,7 @@ pollen_settings_create_client (GstElement * element,
  * pollen_settings_client_id:
  *
  * Returns: (transfer full): what a client made now would be made with
- * (base URL, key, timeout, retries), to compare with the last one: an
+ * (base URL, key, timeout, retries, network settings), to compare with the last one: an
  * element that keeps its client while this stays the same keeps its
  * connections. Holds the key: never log it.
  */
@@ -276,13 +421,18 @@ gchar *
 pollen_settings_client_id (GstElement * element, PollenSettings * settings)
 {
   g_autofree gchar *fallback = default_base_url ();
+  g_autofree gchar *headers = NULL;
   gchar *id;
 
   GST_OBJECT_LOCK (element);
-  id = g_strdup_printf ("%s\n%s\n%u\n%u", settings->base_url &&
+  headers = settings->extra_headers ?
+      gst_structure_to_string (settings->extra_headers) : NULL;
+  id = g_strdup_printf ("%s\n%s\n%u\n%u\n%s\n%s\n%s", settings->base_url &&
       *settings->base_url ? settings->base_url : fallback,
       settings->api_key ? settings->api_key : "", settings->timeout,
-      settings->retries);
+      settings->retries, settings->proxy ? settings->proxy : "",
+      headers ? headers : "", settings->ssl_ca_file ?
+      settings->ssl_ca_file : "");
   GST_OBJECT_UNLOCK (element);
   return id;
 }
@@ -414,7 +564,7 @@ hint_for (const GError * error)
           return "The service failed; try again later or raise retries.";
       }
     case POLLEN_CLIENT_ERROR_CONNECT:
-      return "Check the network connection and base-url.";
+      return "Check the network connection, base-url and proxy.";
     case POLLEN_CLIENT_ERROR_TIMEOUT:
       return "Raise the timeout property, or retries.";
     case POLLEN_CLIENT_ERROR_TLS:
@@ -426,21 +576,14 @@ hint_for (const GError * error)
   }
 }
 
-/**
- * pollen_element_post_error:
- * @type: %GST_MESSAGE_ERROR or %GST_MESSAGE_WARNING
- * @action: what failed, for the message ("Generating the picture")
- * @error: the client's error
- *
- * Posts @error as a GST_RESOURCE_ERROR message whose text names the HTTP
- * status and the server's message and says what to do, with the details
- * http-status-code, api-error-code and request-id.
- */
-void
-pollen_element_post_error (GstElement * element, GstMessageType type,
-    const gchar * action, const GError * error)
+/* Posts @error as a GST_RESOURCE_ERROR message of @code whose text names
+ * the HTTP status and the server's message and ends with @hint, with the
+ * details http-status-code, api-error-code and request-id. */
+static void
+post_error_with_hint (GstElement * element, GstMessageType type,
+    GstResourceError code, const gchar * action, const GError * error,
+    const gchar * hint)
 {
-  const gchar *hint = hint_for (error);
   const gchar *api_code = pollen_client_error_get_api_code (error);
   const gchar *request_id = pollen_client_error_get_request_id (error);
   GstStructure *details;
@@ -458,6 +601,23 @@ pollen_element_post_error (GstElement * element, GstMessageType type,
       "request-id", G_TYPE_STRING, request_id ? request_id : "", NULL);
 
   gst_element_message_full_with_details (element, type, GST_RESOURCE_ERROR,
-      resource_error_for (error), text, debug, __FILE__, GST_FUNCTION,
+      code, text, debug, __FILE__, GST_FUNCTION,
       __LINE__, details);
+}
+
+/**
+ * pollen_element_post_error:
+ * @type: %GST_MESSAGE_ERROR or %GST_MESSAGE_WARNING
+ * @action: what failed, for the message ("Generating the picture")
+ * @error: the client's error
+ *
+ * Posts @error as a GST_RESOURCE_ERROR message that says what to do, with
+ * the details http-status-code, api-error-code and request-id.
+ */
+void
+pollen_element_post_error (GstElement * element, GstMessageType type,
+    const gchar * action, const GError * error)
+{
+  post_error_with_hint (element, type, resource_error_for (error), action,
+      error, hint_for (error));
 }

@@ -34,6 +34,9 @@ enum
   POLLEN_PROP_EXTRA_PARAMS,
   POLLEN_PROP_MAX_BODY_SIZE,
   POLLEN_PROP_DEADLINE,
+  POLLEN_PROP_PROXY,
+  POLLEN_PROP_EXTRA_HEADERS,
+  POLLEN_PROP_SSL_CA_FILE,
   POLLEN_PROP_LAST
 };
 
@@ -53,6 +56,9 @@ typedef struct
   GstStructure *extra_params;
   guint64 max_body_size;
   guint deadline;
+  gchar *proxy;                 /* NULL: the environment's */
+  GstStructure *extra_headers;
+  gchar *ssl_ca_file;
 } PollenSettings;
 
 void pollen_element_init (void);

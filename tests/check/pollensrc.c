@@ -1534,6 +1534,56 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
 
 GST_END_TEST;
 
+/* A retry is told on the bus: a 503 must not look like a picture still
+ * being generated. */
+GST_START_TEST (test_retry_posts_a_warning)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new (emulator);
+  PollenEmulatorResponse *down =
+      pollen_emulator_response_new_error (503, "UPSTREAM", "overloaded");
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GstBus) bus = gst_element_get_bus (p.pipeline);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  const GstStructure *details = NULL;
+  guint status = 0;
+
+  pollen_emulator_response_add_header (down, "Retry-After", "1");
+  pollen_emulator_push (emulator, "/image/", down);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "x", "retries", 1, NULL);
+  /* the bus is flushed in NULL: read it while playing */
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink),
+      20 * GST_SECOND);
+  fail_unless (sample != NULL, "no picture after the retry");
+  fail_unless (gst_structure_has_name (gst_caps_get_structure
+          (gst_sample_get_caps (sample), 0), "image/jpeg"));
+
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no warning for the retry");
+  fail_unless (GST_MESSAGE_SRC (warning) == GST_OBJECT (p.src));
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "503"), "%s", error->message);
+  fail_unless (strstr (error->message, "overloaded"), "%s", error->message);
+  fail_unless (strstr (error->message, "attempt 2 of 2"), "%s",
+      error->message);
+  fail_unless (strstr (error->message, "Retrying in 1.0 s"), "%s",
+      error->message);
+  gst_message_parse_warning_details (warning, &details);
+  fail_unless (gst_structure_get_uint (details, "http-status-code", &status));
+  fail_unless_equals_int (status, 503);
+  fail_unless_equals_string (gst_structure_get_string (details,
+          "api-error-code"), "UPSTREAM");
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_skip_failed_gaps_for_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2263,6 +2313,84 @@ GST_START_TEST (test_api_key_is_write_only)
 
 GST_END_TEST;
 
+/* extra-headers go with every request, but the key's header stays the
+ * client's: a structure that would replace it is refused. */
+GST_START_TEST (test_extra_headers_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstStructure) headers =
+      gst_structure_from_string ("h, X-Team=video, X-Cost-Centre=42", NULL);
+  g_autoptr (GstStructure) with_auth =
+      gst_structure_from_string ("h, Authorization=\"Bearer other\"", NULL);
+  g_autoptr (GstStructure) now = NULL;
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "x", "extra-headers", headers, NULL);
+  ASSERT_WARNING (g_object_set (p.src, "extra-headers", with_auth, NULL));
+  g_object_get (p.src, "extra-headers", &now, NULL);
+  fail_unless (gst_structure_is_equal (now, headers));
+  end = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (pollen_emulator_request_get_header (request,
+          "X-Team"), "video");
+  fail_unless_equals_string (pollen_emulator_request_get_header (request,
+          "X-Cost-Centre"), "42");
+  fail_unless_equals_string (pollen_emulator_request_get_header (request,
+          "Authorization"), "Bearer " POLLEN_TEST_KEY);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A set proxy is used instead of a direct connection: one that does not
+ * listen is a connect error, though the server itself is up. */
+GST_START_TEST (test_proxy_is_used)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autofree gchar *proxy = pollen_test_unused_url ();
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  g_object_set (p.src, "prompt", "x", "proxy", proxy, NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_OPEN_READ, 0, NULL,
+      "proxy");
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 0);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A CA file that cannot be read fails the start, naming the property,
+ * instead of every request failing TLS later. */
+GST_START_TEST (test_ssl_ca_file_missing_fails_at_start)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (p.src, "prompt", "x", "ssl-ca-file",
+      "/nonexistent/gst-pollen-ca.pem", NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_SETTINGS, 0, NULL,
+      "ssl-ca-file");
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 0);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* The key goes only in the Authorization header: extra-params, which may
  * become query parameters, refuses it and keeps what it had. */
 GST_START_TEST (test_extra_params_refuse_the_key)
@@ -2378,6 +2506,10 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);
+  tcase_add_test (tc, test_retry_posts_a_warning);
+  tcase_add_test (tc, test_extra_headers_on_the_wire);
+  tcase_add_test (tc, test_proxy_is_used);
+  tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);
   tcase_add_test (tc, test_failed_slot_is_an_error);
   tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
