@@ -630,6 +630,30 @@ verbose_answer (const gchar * text, gdouble start, gdouble end, guint delay)
   return response;
 }
 
+/* A text over a trimmed pause: its start and end are mapped back each on
+ * its own side, so it spans the pause as said. */
+GST_START_TEST (test_text_over_a_trimmed_pause)
+{
+  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
+      NULL);
+  Part parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
+  g_autoptr (GArray) texts = NULL;
+
+  /* the upload is 1 s + 0.3 s + 0.3 s + 1 s */
+  pollen_emulator_push (f.emulator, PATH, verbose_answer ("both", 0.5, 2.1,
+          0));
+  push_parts (f.h, 0, parts, G_N_ELEMENTS (parts));
+  finish (&f);
+
+  texts = pull_texts (&f);
+  fail_unless_equals_int (texts->len, 1);
+  fail_unless_equals_uint64 (TEXT (texts, 0)->pts, 500 * GST_MSECOND);
+  fail_unless_equals_uint64 (TEXT (texts, 0)->duration, 7000 * GST_MSECOND);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* The first chunk's answer comes 800 ms after the second's: the texts still
  * go out in time order. */
 GST_START_TEST (test_later_chunk_finishing_first)
@@ -1556,6 +1580,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_cuts_at_pauses);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
   tcase_add_test (tc, test_trims_long_pauses);
+  tcase_add_test (tc, test_text_over_a_trimmed_pause);
   tcase_add_test (tc, test_silent_chunks_make_no_request);
   tcase_add_test (tc, test_silence_threshold);
   tcase_add_test (tc, test_word_granularity);
