@@ -18,12 +18,14 @@
  * preferably in the middle of a pause found by a simple energy gate
  * (#GstPollenStt:silence-threshold, #GstPollenStt:min-silence) so that words
  * are not cut in half. Each chunk with speech in it is uploaded as an
- * in-memory WAV in a multipart form; chunks that are all silence make no
- * request and become a GAP event.
+ * in-memory WAV in a multipart form, less its long pauses
+ * (#GstPollenStt:trim-silence: transcription is billed per second); chunks
+ * that are all silence make no request and become a GAP event.
  *
  * The element asks for `verbose_json` and pushes one buffer per segment
  * (or per word, see #GstPollenStt:granularity) with PTS = chunk start +
- * segment start and the segment's duration. Where the server only answers
+ * segment start (mapped back over the trimmed pauses) and the segment's
+ * duration. Where the server only answers
  * `json` it falls back to one buffer per chunk, spanning the chunk. Output
  * is always in time order; holes between texts are filled with GAP events.
  * Each chunk's raw answer is also posted as an element message named
