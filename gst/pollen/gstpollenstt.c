@@ -18,12 +18,14 @@
  * preferably in the middle of a pause found by a simple energy gate
  * (#GstPollenStt:silence-threshold, #GstPollenStt:min-silence) so that words
  * are not cut in half. Each chunk with speech in it is uploaded as an
- * in-memory WAV in a multipart form; chunks that are all silence make no
- * request and become a GAP event.
+ * in-memory WAV in a multipart form, less its long pauses
+ * (#GstPollenStt:trim-silence: transcription is billed per second); chunks
+ * that are all silence make no request and become a GAP event.
  *
  * The element asks for `verbose_json` and pushes one buffer per segment
  * (or per word, see #GstPollenStt:granularity) with PTS = chunk start +
- * segment start and the segment's duration. Where the server only answers
+ * segment start (mapped back over the trimmed pauses) and the segment's
+ * duration. Where the server only answers
  * `json` it falls back to one buffer per chunk, spanning the chunk. Output
  * is always in time order; holes between texts are filled with GAP events.
  * Each chunk's raw answer is also posted as an element message named
@@ -87,6 +89,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define DEFAULT_MIN_SILENCE 300
 #define DEFAULT_GRANULARITY GST_POLLEN_STT_GRANULARITY_SEGMENT
 #define DEFAULT_CARRY_CONTEXT TRUE
+#define DEFAULT_TRIM_SILENCE TRUE
 #define DEFAULT_LATENCY 3000
 #define DEFAULT_MAX_IN_FLIGHT 4
 
@@ -108,6 +111,7 @@ enum
   PROP_MIN_SILENCE,
   PROP_GRANULARITY,
   PROP_CARRY_CONTEXT,
+  PROP_TRIM_SILENCE,
 };
 
 /* The settings a run uses, copied from the properties in READY→PAUSED and
@@ -123,6 +127,7 @@ typedef struct
   guint chunk_ms;
   guint min_silence_ms;
   gdouble silence_threshold;
+  gboolean trim_silence;
 } Config;
 
 /* The chunk being filled, with its energy gate. Sink streaming thread only. */
@@ -141,7 +146,15 @@ typedef struct
   gsize silence_start;
   gssize cut;                   /* middle of the latest long pause, or -1 */
   gssize first_voiced;          /* start of the first voiced frame, or -1 */
+  gboolean trim;                /* upload long pauses shortened to pads */
 } Chunker;
+
+/* Where a stretch of the upload starts in the chunk, in samples. */
+typedef struct
+{
+  gsize upload;
+  gsize original;
+} Joint;
 
 /* A chunk of audio to transcribe (or silence): a job. */
 typedef struct
@@ -150,7 +163,8 @@ typedef struct
   GstClockTime start;
   GstClockTime duration;
   guint rate;
-  GBytes *pcm;
+  GBytes *pcm;                  /* what is uploaded */
+  GArray *joints;               /* of Joint when pauses were cut out, or NULL */
   gboolean has_speech;
 
   /* the result, written by the worker before the job finishes */
@@ -175,6 +189,7 @@ struct _GstPollenStt
   guint min_silence;
   GstPollenSttGranularity granularity;
   gboolean carry_context;
+  gboolean trim_silence;
 
   /* READY→PAUSED until PAUSED→READY, read-only in between */
   Config config;
@@ -233,6 +248,7 @@ static void
 piece_free (Piece * piece)
 {
   g_clear_pointer (&piece->pcm, g_bytes_unref);
+  g_clear_pointer (&piece->joints, g_array_unref);
   g_clear_pointer (&piece->transcript, pollen_transcript_free);
   g_free (piece->response_format);
   g_free (piece->raw);
@@ -295,6 +311,7 @@ gst_pollen_stt_snapshot_config (GstPollenStt * self)
   config->chunk_ms = self->chunk_duration;
   config->min_silence_ms = self->min_silence;
   config->silence_threshold = self->silence_threshold;
+  config->trim_silence = self->trim_silence;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -341,6 +358,7 @@ chunker_configure (Chunker * c, const Config * config, guint rate)
   c->min_silence_samples = (guint64) rate * config->min_silence_ms / 1000;
   c->frame_len = MAX (rate / FRAMES_PER_SECOND, 1);
   c->silent_energy = amplitude * amplitude;
+  c->trim = config->trim_silence;
   if (!c->pcm)
     c->pcm = g_byte_array_new ();
   chunker_reset (c);
@@ -399,6 +417,93 @@ chunker_time_of (const Chunker * c, gsize samples)
   return gst_util_uint64_scale_int (samples, GST_SECOND, c->rate);
 }
 
+/* ---- trimming pauses: transcription is billed per second uploaded ---- */
+
+/* A chunk being trimmed: what is kept so far and where it came from. */
+typedef struct
+{
+  const gint16 *pcm;
+  gsize total;
+  gsize pad;                    /* silence kept next to speech, in samples */
+  gsize kept_from;              /* start of the stretch being kept */
+  GByteArray *out;
+  GArray *joints;
+} Trim;
+
+static gboolean
+frame_is_silent (const Chunker * c, const gint16 * frame)
+{
+  gdouble energy = 0;
+  guint i;
+
+  for (i = 0; i < c->frame_len; i++) {
+    gdouble s = GINT16_FROM_LE (frame[i]);
+
+    energy += s * s;
+  }
+  return energy / c->frame_len < c->silent_energy;
+}
+
+/* Uploads samples [@from, @to) of the chunk next. */
+static void
+trim_keep (Trim * t, gsize from, gsize to)
+{
+  Joint joint = { t->out->len / sizeof (gint16), from };
+
+  if (to <= from)
+    return;
+  g_array_append_val (t->joints, joint);
+  g_byte_array_append (t->out, (const guint8 *) (t->pcm + from),
+      (to - from) * sizeof (gint16));
+}
+
+/* Silence over samples [@a, @b): cut out all of it but a pad next to the
+ * speech on either side, so that no word is clipped. */
+static void
+trim_pause (Trim * t, gsize a, gsize b)
+{
+  gsize lead = a == 0 ? 0 : t->pad;
+  gsize tail = b == t->total ? 0 : t->pad;
+
+  if (b - a <= lead + tail)
+    return;
+  trim_keep (t, t->kept_from, a + lead);
+  t->kept_from = b - tail;
+}
+
+/* Replaces @piece's audio by the audio without its long pauses, keeping
+ * joints to map the server's times back onto the chunk. */
+static void
+chunker_trim (const Chunker * c, Piece * piece)
+{
+  Trim t = { NULL, 0, c->min_silence_samples, 0, g_byte_array_new (),
+    g_array_new (FALSE, FALSE, sizeof (Joint))
+  };
+  gsize f, run = G_MAXSIZE;
+
+  t.pcm = g_bytes_get_data (piece->pcm, &t.total);
+  t.total /= sizeof (gint16);
+  for (f = 0; f + c->frame_len <= t.total; f += c->frame_len) {
+    gboolean silent = frame_is_silent (c, t.pcm + f);
+
+    if (silent && run == G_MAXSIZE)
+      run = f;
+    else if (!silent && run != G_MAXSIZE) {
+      trim_pause (&t, run, f);
+      run = G_MAXSIZE;
+    }
+  }
+  if (run != G_MAXSIZE)
+    trim_pause (&t, run, f);
+  trim_keep (&t, t.kept_from, t.total);
+  g_bytes_unref (piece->pcm);
+  piece->pcm = g_byte_array_free_to_bytes (t.out);
+  piece->joints = t.joints;
+  GST_DEBUG ("uploading %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+      " samples in %u stretches", g_bytes_get_size (piece->pcm) /
+      sizeof (gint16), t.total, t.joints->len);
+}
+
 /* Takes the chunk out: all of it when @whole, else up to the middle of the
  * latest pause (or all of it when there is no pause or no speech). What is
  * after the cut stays as the start of the next chunk. */
@@ -422,6 +527,8 @@ chunker_take (Chunker * c, gboolean whole)
   piece->rate = c->rate;
   piece->has_speech = c->first_voiced >= 0 && (gsize) c->first_voiced < cut;
   piece->pcm = g_bytes_new (c->pcm->data, cut * sizeof (gint16));
+  if (c->trim && piece->has_speech)
+    chunker_trim (c, piece);
 
   if (cut < total) {
     rest = g_byte_array_new ();
@@ -680,6 +787,16 @@ gst_pollen_stt_remember_context (GstPollenStt * self, guint64 index,
   g_mutex_unlock (&self->lock);
 }
 
+/* The audio uploaded: the chunk, unless pauses were cut out of it. */
+static GstClockTime
+piece_upload_duration (const Piece * piece)
+{
+  if (!piece->joints)
+    return piece->duration;
+  return gst_util_uint64_scale_int (g_bytes_get_size (piece->pcm) /
+      sizeof (gint16), GST_SECOND, piece->rate);
+}
+
 /* The chunk as a WAV file; audio shorter than whisper accepts is padded
  * with silence (the times the server returns stay valid). */
 static GBytes *
@@ -748,7 +865,44 @@ is_format_refusal (const GError * error)
           "verbose_json"));
 }
 
-/* Keeps the answer and what it says. */
+/* Where time @t of the upload is in the chunk. An @end at a joint belongs
+ * to the stretch before it, so a text over a cut-out pause keeps both its
+ * start and its end where they were said. */
+static GstClockTime
+piece_original_time (const Piece * piece, GstClockTime t, gboolean end)
+{
+  const Joint *joint = NULL;
+  guint i;
+
+  for (i = 0; piece->joints && i < piece->joints->len; i++) {
+    const Joint *next = &g_array_index (piece->joints, Joint, i);
+    GstClockTime at = gst_util_uint64_scale_int (next->upload, GST_SECOND,
+        piece->rate);
+
+    if (at < t || (at == t && !end) || !joint)
+      joint = next;
+  }
+  if (!joint)
+    return t;
+  return gst_util_uint64_scale_int (joint->original, GST_SECOND, piece->rate)
+      + t - MIN (t, gst_util_uint64_scale_int (joint->upload, GST_SECOND,
+          piece->rate));
+}
+
+static void
+piece_map_cues (const Piece * piece, PollenTranscript * transcript)
+{
+  guint i;
+
+  for (i = 0; i < transcript->cues->len; i++) {
+    PollenTranscriptCue *cue = transcript->cues->pdata[i];
+
+    cue->start = piece_original_time (piece, cue->start, FALSE);
+    cue->end = MAX (piece_original_time (piece, cue->end, TRUE), cue->start);
+  }
+}
+
+/* Keeps the answer and what it says, timed on the chunk. */
 static gboolean
 gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
     const PollenResponse * response, GError ** error)
@@ -761,8 +915,10 @@ gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
   piece->raw = g_utf8_make_valid (body, size);
   piece->request_id = g_strdup (response->request_id);
   piece->transcript = pollen_transcript_parse (body, size,
-      response->content_type, piece->duration,
+      response->content_type, piece_upload_duration (piece),
       self->config.granularity == GST_POLLEN_STT_GRANULARITY_WORD, error);
+  if (piece->transcript)
+    piece_map_cues (piece, piece->transcript);
   return piece->transcript != NULL;
 }
 
@@ -1088,6 +1244,9 @@ gst_pollen_stt_set_property (GObject * object, guint prop_id,
     case PROP_CARRY_CONTEXT:
       self->carry_context = g_value_get_boolean (value);
       break;
+    case PROP_TRIM_SILENCE:
+      self->trim_silence = g_value_get_boolean (value);
+      break;
     default:
       /* the base's, or not a property at all: the base says which */
       GST_OBJECT_UNLOCK (self);
@@ -1129,6 +1288,9 @@ gst_pollen_stt_get_property (GObject * object, guint prop_id,
       break;
     case PROP_CARRY_CONTEXT:
       g_value_set_boolean (value, self->carry_context);
+      break;
+    case PROP_TRIM_SILENCE:
+      g_value_set_boolean (value, self->trim_silence);
       break;
     default:
       /* the base's, or not a property at all: the base says which */
@@ -1200,6 +1362,12 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
           "Send the end of the previous transcript as 'prompt' so that "
           "sentences split across chunks read well (default true)",
           DEFAULT_CARRY_CONTEXT, PARAM_FLAGS));
+  g_object_class_install_property (gobject_class, PROP_TRIM_SILENCE,
+      g_param_spec_boolean ("trim-silence", "Trim Silence",
+          "Leave pauses longer than twice min-silence out of the upload "
+          "(transcription is billed per second), keeping min-silence of "
+          "them next to the speech; text times stay those of the input "
+          "(default true)", DEFAULT_TRIM_SILENCE, PARAM_FLAGS));
 }
 
 static void
@@ -1269,5 +1437,6 @@ gst_pollen_stt_init (GstPollenStt * self)
   self->min_silence = DEFAULT_MIN_SILENCE;
   self->granularity = DEFAULT_GRANULARITY;
   self->carry_context = DEFAULT_CARRY_CONTEXT;
+  self->trim_silence = DEFAULT_TRIM_SILENCE;
   g_mutex_init (&self->lock);
 }

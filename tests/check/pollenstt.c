@@ -547,6 +547,42 @@ GST_START_TEST (test_silence_threshold)
 
 GST_END_TEST;
 
+/* Transcription is billed per second uploaded: a 6 s pause inside a chunk
+ * goes up as min-silence on each side, and the texts stay at the bursts. */
+GST_START_TEST (test_trims_long_pauses)
+{
+  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
+      NULL);
+  Part parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
+  const GstClockTime start = 3 * GST_SECOND;
+  const GstClockTime burst_ms[] = { 0, 7000 };
+  g_autoptr (GArray) texts = NULL;
+  gsize uploaded;
+  guint i;
+
+  push_parts (f.h, start, parts, G_N_ELEMENTS (parts));
+  finish (&f);
+
+  /* burst + pad + pad + burst, give or take a 10 ms frame at each cut */
+  uploaded = upload_sample_count (f.emulator, 0, RATE);
+  fail_unless (uploaded >= RATE * 2.6 - RATE / 25 &&
+      uploaded <= RATE * 2.6 + RATE / 25, "uploaded %" G_GSIZE_FORMAT
+      " samples", uploaded);
+  texts = pull_texts (&f);
+  fail_unless_equals_int (texts->len, 2);
+  for (i = 0; i < 2; i++) {
+    GstClockTime want = start + burst_ms[i] * GST_MSECOND;
+    GstClockTime got = TEXT (texts, i)->pts;
+
+    fail_unless (got + 20 * GST_MSECOND >= want &&
+        got <= want + 20 * GST_MSECOND, "text %u at %" GST_TIME_FORMAT, i,
+        GST_TIME_ARGS (got));
+  }
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* Three 300 ms bursts 100 ms apart make one segment of three words. */
 GST_START_TEST (test_word_granularity)
 {
@@ -593,6 +629,30 @@ verbose_answer (const gchar * text, gdouble start, gdouble end, guint delay)
   response->delay_ms = delay;
   return response;
 }
+
+/* A text over a trimmed pause: its start and end are mapped back each on
+ * its own side, so it spans the pause as said. */
+GST_START_TEST (test_text_over_a_trimmed_pause)
+{
+  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
+      NULL);
+  Part parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
+  g_autoptr (GArray) texts = NULL;
+
+  /* the upload is 1 s + 0.3 s + 0.3 s + 1 s */
+  pollen_emulator_push (f.emulator, PATH, verbose_answer ("both", 0.5, 2.1,
+          0));
+  push_parts (f.h, 0, parts, G_N_ELEMENTS (parts));
+  finish (&f);
+
+  texts = pull_texts (&f);
+  fail_unless_equals_int (texts->len, 1);
+  fail_unless_equals_uint64 (TEXT (texts, 0)->pts, 500 * GST_MSECOND);
+  fail_unless_equals_uint64 (TEXT (texts, 0)->duration, 7000 * GST_MSECOND);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
 
 /* The first chunk's answer comes 800 ms after the second's: the texts still
  * go out in time order. */
@@ -1519,6 +1579,8 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_extra_params_on_the_wire);
   tcase_add_test (tc, test_cuts_at_pauses);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
+  tcase_add_test (tc, test_trims_long_pauses);
+  tcase_add_test (tc, test_text_over_a_trimmed_pause);
   tcase_add_test (tc, test_silent_chunks_make_no_request);
   tcase_add_test (tc, test_silence_threshold);
   tcase_add_test (tc, test_word_granularity);
