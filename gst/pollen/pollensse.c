@@ -376,20 +376,27 @@ pollen_chat_stream_add_text (PollenChatStream * stream, const gchar * delta)
     stream->func (delta, stream->user_data);
 }
 
+/* A token count as the server wrote it, kept within what a gint64 holds
+ * (a double out of its range does not convert; found by fuzzing). */
 static void
-pollen_chat_stream_read_usage (PollenChatStream * stream, JsonObject * usage)
+read_token_count (JsonObject * usage, const gchar * name, gint64 * count)
 {
   gdouble n;
 
+  if (pollen_json_get_number (usage, name, &n))
+    *count = (gint64) CLAMP (n, 0, (gdouble) G_MAXINT32);
+}
+
+static void
+pollen_chat_stream_read_usage (PollenChatStream * stream, JsonObject * usage)
+{
   if (!usage)
     return;
   stream->has_usage = TRUE;
-  if (pollen_json_get_number (usage, "prompt_tokens", &n))
-    stream->usage.prompt_tokens = n;
-  if (pollen_json_get_number (usage, "completion_tokens", &n))
-    stream->usage.completion_tokens = n;
-  if (pollen_json_get_number (usage, "total_tokens", &n))
-    stream->usage.total_tokens = n;
+  read_token_count (usage, "prompt_tokens", &stream->usage.prompt_tokens);
+  read_token_count (usage, "completion_tokens",
+      &stream->usage.completion_tokens);
+  read_token_count (usage, "total_tokens", &stream->usage.total_tokens);
 }
 
 /* What every answer object carries, streamed chunk or whole completion:
