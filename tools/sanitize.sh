@@ -2,7 +2,8 @@
 # Runs the test suite under AddressSanitizer (with leak checking) and
 # UndefinedBehaviorSanitizer, in ./build-asan. The examples suite is left
 # out: gst-launch-1.0 and python3 are not instrumented and cannot load a
-# sanitizer build of the plugin.
+# sanitizer build of the plugin. Instrumented tests run several times
+# slower, hence the longer timeouts.
 set -eu
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
@@ -23,4 +24,4 @@ ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes 1 \
-  --no-suite examples "$@"
+  --timeout-multiplier 3 --no-suite examples "$@"
