@@ -2199,6 +2199,24 @@ uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
   return pspec;
 }
 
+/* A structure parsed here rather than by gst_value_deserialize(), which
+ * warns on text after the structure: that text is refused instead (found
+ * by fuzzing). */
+static gboolean
+uri_param_to_structure (const gchar * text, GValue * value)
+{
+  gchar *end = NULL;
+  GstStructure *structure = gst_structure_from_string (text, &end);
+
+  if (!structure || *end != '\0') {
+    g_clear_pointer (&structure, gst_structure_free);
+    g_value_unset (value);
+    return FALSE;
+  }
+  g_value_take_boxed (value, structure);
+  return TRUE;
+}
+
 /* Parses @text as a value of @pspec; FALSE when it is not one or is out of
  * range (rather than the GLib warning g_object_set() would give). */
 static gboolean
@@ -2209,6 +2227,8 @@ uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
     g_value_set_string (value, text);
     return TRUE;
   }
+  if (pspec->value_type == GST_TYPE_STRUCTURE)
+    return uri_param_to_structure (text, value);
   if (gst_value_deserialize_with_pspec (value, text, pspec) &&
       !g_param_value_validate (pspec, value))
     return TRUE;
