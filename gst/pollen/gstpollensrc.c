@@ -2202,11 +2202,28 @@ uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
 /* A structure parsed here rather than by gst_value_deserialize(), which
  * warns on text after the structure: that text is refused instead (found
  * by fuzzing). */
+/* GStreamer's own rule for a structure name, checked first: its parser
+ * raises a critical warning on a bad one instead of failing. */
+static gboolean
+structure_name_is_valid (const gchar * text)
+{
+  const gchar *p = text;
+
+  if (!g_ascii_isalpha (*p))
+    return FALSE;
+  for (p++; *p && *p != ',' && *p != ';' && !g_ascii_isspace (*p); p++) {
+    if (!g_ascii_isalnum (*p) && !strchr ("/-_.:+", *p))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 uri_param_to_structure (const gchar * text, GValue * value)
 {
   gchar *end = NULL;
-  GstStructure *structure = gst_structure_from_string (text, &end);
+  GstStructure *structure = structure_name_is_valid (text) ?
+      gst_structure_from_string (text, &end) : NULL;
 
   if (!structure || *end != '\0') {
     g_clear_pointer (&structure, gst_structure_free);
