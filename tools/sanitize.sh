@@ -20,6 +20,7 @@ GST_REGISTRY_1_0=$PWD/build-asan/tests/check/registry.bin \
 GST_REGISTRY_FORK=no ASAN_OPTIONS=detect_leaks=0 \
 LD_PRELOAD=$(cc -print-file-name=libasan.so) \
   gst-inspect-1.0 pollensrc > /dev/null
+CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
 ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
