@@ -582,7 +582,8 @@ GST_END_TEST;
 static PollenEmulatorResponse *
 tone_response (guint freq, GstClockTime duration)
 {
-  guint n = gst_util_uint64_scale (duration, RATE, GST_SECOND), i;
+  guint rate = RATE, i;
+  guint n = gst_util_uint64_scale (duration, rate, GST_SECOND);
   gint16 *samples = g_new (gint16, n);
   g_autoptr (GBytes) pcm = NULL;
   g_autoptr (GBytes) wav = NULL;
@@ -590,9 +591,9 @@ tone_response (guint freq, GstClockTime duration)
   gconstpointer data;
 
   for (i = 0; i < n; i++)
-    samples[i] = (gint16) (8000 * sin (2 * G_PI * freq * i / RATE));
+    samples[i] = (gint16) (8000 * sin (2 * G_PI * freq * i / rate));
   pcm = g_bytes_new_take (samples, n * sizeof (gint16));
-  wav = emu_media_wrap_wav (pcm, RATE, 1);
+  wav = emu_media_wrap_wav (pcm, rate, 1);
   data = g_bytes_get_data (wav, &size);
   return pollen_emulator_response_new (200, "audio/wav", data, size);
 }
