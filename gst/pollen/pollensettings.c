@@ -413,9 +413,9 @@ pollen_settings_create_client (GstElement * element,
  * pollen_settings_client_id:
  *
  * Returns: (transfer full): what a client made now would be made with
- * (base URL, key, timeout, retries, network settings), to compare with the last one: an
- * element that keeps its client while this stays the same keeps its
- * connections. Holds the key: never log it.
+ * (base URL, key, timeout, retries, limits, network settings), to compare
+ * with the last one: an element that keeps its client while this stays
+ * the same keeps its connections. Holds the key: never log it.
  */
 gchar *
 pollen_settings_client_id (GstElement * element, PollenSettings * settings)
@@ -427,10 +427,12 @@ pollen_settings_client_id (GstElement * element, PollenSettings * settings)
   GST_OBJECT_LOCK (element);
   headers = settings->extra_headers ?
       gst_structure_to_string (settings->extra_headers) : NULL;
-  id = g_strdup_printf ("%s\n%s\n%u\n%u\n%s\n%s\n%s", settings->base_url &&
-      *settings->base_url ? settings->base_url : fallback,
-      settings->api_key ? settings->api_key : "", settings->timeout,
-      settings->retries, settings->proxy ? settings->proxy : "",
+  id = g_strdup_printf ("%s\n%s\n%u\n%u\n%" G_GUINT64_FORMAT
+      "\n%u\n%s\n%s\n%s",
+      settings->base_url && *settings->base_url ? settings->base_url :
+      fallback, settings->api_key ? settings->api_key : "", settings->timeout,
+      settings->retries, settings->max_body_size, settings->deadline,
+      settings->proxy ? settings->proxy : "",
       headers ? headers : "", settings->ssl_ca_file ?
       settings->ssl_ca_file : "");
   GST_OBJECT_UNLOCK (element);

@@ -1230,6 +1230,36 @@ GST_START_TEST (test_connection_kept_across_runs)
 
 GST_END_TEST;
 
+/* A limit changed between runs holds in the next run, although the client
+ * is kept for the other settings. */
+GST_START_TEST (test_limits_changed_between_runs)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GBytes) jpeg = make_jpeg ("x");
+  g_autoptr (GstMessage) end_before = NULL;
+  g_autoptr (GstMessage) end_after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (p.src, "prompt", "x", NULL);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  end_before = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end_before), GST_MESSAGE_EOS);
+
+  g_object_set (p.src, "max-body-size", (guint64) 100, NULL);
+  push_body (emulator, "/image/", "image/jpeg", jpeg);
+  end_after = run_to_end (&p);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end_after), GST_MESSAGE_ERROR);
+  gst_message_parse_error (end_after, &error, NULL);
+  fail_unless (strstr (error->message, "larger than max-body-size (100 "
+          "bytes)"), "%s", error->message);
+
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_interval_mode)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2503,6 +2533,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_progress_messages);
   tcase_add_test (tc, test_progress_percent);
   tcase_add_test (tc, test_connection_kept_across_runs);
+  tcase_add_test (tc, test_limits_changed_between_runs);
   tcase_add_test (tc, test_interval_mode);
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);
