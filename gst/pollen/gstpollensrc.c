@@ -2199,9 +2199,6 @@ uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
   return pspec;
 }
 
-/* A structure parsed here rather than by gst_value_deserialize(), which
- * warns on text after the structure: that text is refused instead (found
- * by fuzzing). */
 /* GStreamer's own rule for a structure name, checked first: its parser
  * raises a critical warning on a bad one instead of failing. */
 static gboolean
@@ -2218,6 +2215,9 @@ structure_name_is_valid (const gchar * text)
   return TRUE;
 }
 
+/* A structure parsed here rather than by gst_value_deserialize(), which
+ * warns on text after the structure: that text is refused instead (found
+ * by fuzzing). */
 static gboolean
 uri_param_to_structure (const gchar * text, GValue * value)
 {
