@@ -703,10 +703,22 @@ static GstFlowReturn
 gst_pollen_vision_src_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstClockTime start = GST_CLOCK_TIME_NONE;
+  GstFlowReturn ret;
 
   if (gst_pollen_filter_follow_upstream (filter, &self->out_position, event))
     return GST_FLOW_OK;
-  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
+  /* live, the timeline starts at the segment's start */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT &&
+      gst_pollen_filter_is_live (filter))
+    start = self->out_position;
+  ret = GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
+  /* an empty GAP there lets a sink downstream preroll now: waiting for the
+   * first description would keep a live pipeline PAUSED, and the video
+   * branches of a tee with it */
+  if (ret == GST_FLOW_OK && GST_CLOCK_TIME_IS_VALID (start))
+    ret = gst_pollen_filter_push_event (filter, gst_event_new_gap (start, 0));
+  return ret;
 }
 
 /* GstPollenFilter::idle: live, while a description runs, nothing can come

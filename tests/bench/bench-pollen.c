@@ -27,6 +27,7 @@
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/base/gstbasesink.h>
 #include <libsoup/soup.h>
 
 #include <math.h>
@@ -59,6 +60,10 @@ typedef struct
   guint rss_minutes;            /* (f) minutes of audio */
   guint rss_every;              /* (f) an RSS figure every … minutes */
   guint wait_s;                 /* (g) */
+  guint sentences;              /* (h1) sentences in the reply */
+  guint sentence_ms;            /* (h1) between two of them */
+  guint frames;                 /* (h2) video frames at 30 fps */
+  guint vision_ms;              /* (h2) the server's time an answer */
   gchar *out_dir;
 } Config;
 
@@ -965,6 +970,302 @@ bench_wait (Config * config, PollenEmulator * emulator)
       "< 50 ms", verdict_at_most (cpu[0], 49.999, "ms"));
 }
 
+/* ---- (h) pollenchat's first sentence; pollenvision on a live tee ---- */
+
+/* A streamed chat reply of @sentences sentences, an SSE event each, every
+ * event (and the end, padded with a comment) the same size, so that the
+ * emulator drips one every @interval_ms, the first after @interval_ms. */
+static PollenEmulatorResponse *
+sentence_stream (guint sentences, guint interval_ms)
+{
+  const gchar *end = "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+      "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+  GString *body = g_string_new (NULL);
+  PollenEmulatorResponse *response;
+  gsize event = 0;
+  guint i;
+
+  for (i = 0; i < sentences; i++) {
+    g_string_append_printf (body, "data: {\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"Sentence %02u of the reply, long enough "
+        "to be spoken. \"},\"finish_reason\":null}]}\n\n", i + 1);
+    if (!event)
+      event = body->len;
+  }
+  g_assert (strlen (end) + 4 <= event);
+  g_string_append (body, ":");
+  for (i = strlen (end) + 3; i < event; i++)
+    g_string_append_c (body, ' ');
+  g_string_append_printf (body, "\n\n%s", end);
+
+  response = pollen_emulator_response_new (200, "text/event-stream", NULL, 0);
+  response->body = g_string_free_to_bytes (body);
+  response->delay_ms = interval_ms;
+  response->chunk_size = event;
+  response->chunk_interval_ms = interval_ms;
+  return response;
+}
+
+/* Reference: the same stream read by pollenclient alone; its first bytes
+ * (the first sentence) and the end of the body, in ms from sending. */
+static void
+chat_client_ms (PollenEmulator * emulator, Config * config,
+    gdouble * first_bytes, gdouble * whole)
+{
+  g_autoptr (PollenClient) client =
+      pollen_client_new (pollen_emulator_get_url (emulator), KEY);
+  g_autoptr (PollenRequest) request =
+      pollen_request_new ("POST", "/v1/chat/completions");
+  g_autoptr (JsonObject) body = json_object_new ();
+  g_autoptr (PollenResponse) response = NULL;
+  gint64 start;
+
+  json_object_set_boolean_member (body, "stream", TRUE);
+  pollen_request_set_json (request, body);
+  pollen_emulator_push (emulator, "/v1/chat/completions",
+      sentence_stream (config->sentences, config->sentence_ms));
+  *first_bytes = -1;
+  start = g_get_monotonic_time ();
+  response = pollen_client_send (client, request, NULL, NULL);
+  g_assert (response != NULL);
+  for (;;) {
+    g_autoptr (GBytes) bytes = pollen_response_read (response, 65536, NULL,
+        NULL);
+
+    g_assert (bytes != NULL);
+    if (*first_bytes < 0)
+      *first_bytes = since_ms (start);
+    if (g_bytes_get_size (bytes) == 0)
+      break;
+  }
+  *whole = since_ms (start);
+}
+
+/* Subject: from pushing a text into pollenchat output=sentence to its
+ * first and its last sentence out. */
+static void
+chat_sentences_ms (PollenEmulator * emulator, Config * config,
+    gdouble * first, gdouble * last)
+{
+  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=text "
+      "format=time caps=text/x-raw,format=utf8 ! pollenchat name=chat "
+      "output=sentence ! appsink name=out sync=false", NULL);
+  g_autoptr (GstElement) src = pipeline_get (pipeline, "text");
+  g_autoptr (GstElement) chat = pipeline_get (pipeline, "chat");
+  g_autoptr (GstElement) sink = pipeline_get (pipeline, "out");
+  GstBuffer *text = gst_buffer_new_memdup ("Go.", 3);
+  guint sentences = 0;
+  gint64 start;
+
+  g_object_set (chat, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", KEY, NULL);
+  pollen_emulator_push (emulator, "/v1/chat/completions",
+      sentence_stream (config->sentences, config->sentence_ms));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GST_BUFFER_PTS (text) = 0;
+  GST_BUFFER_DURATION (text) = 60 * GST_SECOND;
+  start = g_get_monotonic_time ();
+  gst_app_src_push_buffer (GST_APP_SRC (src), text);
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  for (;;) {
+    g_autoptr (GstSample) sample =
+        gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+
+    if (!sample)
+      break;
+    *last = since_ms (start);
+    if (sentences++ == 0)
+      *first = *last;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpuint (sentences, ==, config->sentences);
+}
+
+static void
+bench_first_sentence (Config * config, PollenEmulator * emulator)
+{
+  gdouble first[MAX_RUNS], last[MAX_RUNS], first_bytes[MAX_RUNS];
+  gdouble whole[MAX_RUNS], m_first, m_last, m_bytes, m_whole;
+  guint run;
+
+  g_print ("(h1) pollenchat output=sentence, %u sentences %u ms apart "
+      "(%u runs)\n", config->sentences, config->sentence_ms, config->runs);
+  for (run = 0; run < config->runs; run++) {
+    chat_client_ms (emulator, config, &first_bytes[run], &whole[run]);
+    chat_sentences_ms (emulator, config, &first[run], &last[run]);
+  }
+  m_first = median (first, config->runs);
+  m_last = median (last, config->runs);
+  m_bytes = median (first_bytes, config->runs);
+  m_whole = median (whole, config->runs);
+
+  add_row ("(h1) pollenchat first sentence - first bytes",
+      g_strdup_printf ("%.0f ms", m_first - m_bytes),
+      g_strdup_printf ("first bytes %.0f ms", m_bytes), m_first / m_bytes,
+      "< 20 ms", verdict_at_most (m_first - m_bytes, 19.999, "ms"));
+  add_pair_row ("(h1) first sentence / whole reply",
+      g_strdup_printf ("%.0f ms", m_first), g_strdup_printf ("whole body "
+          "%.0f ms", m_whole), first, whole, config->runs, "<= 0.20", 0.2);
+  add_pair_row ("(h1) last sentence / whole reply",
+      g_strdup_printf ("%.0f ms", m_last), g_strdup_printf ("whole body "
+          "%.0f ms", m_whole), last, whole, config->runs, "-", NAN);
+}
+
+typedef struct
+{
+  gint64 last;                  /* monotonic µs of the last frame */
+  gint64 max_gap;
+} Pace;
+
+/* On the tee's sink pad: how long the source waited between two frames. */
+static GstPadProbeReturn
+pace_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Pace *pace = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (pace->last)
+    pace->max_gap = MAX (pace->max_gap, now - pace->last);
+  pace->last = now;
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct
+{
+  guint64 rendered;
+  guint64 dropped;              /* late by more than max-lateness */
+  gdouble max_gap_ms;           /* the source's longest wait */
+  gdouble latency_ms;           /* the video sink's: the video's delay */
+  guint warnings;
+} VideoRun;
+
+/* A live 30 fps source through a tee, one branch to a synchronised video
+ * sink (20 ms max-lateness, as video sinks have), the other to @branch. */
+static VideoRun
+tee_video_run (Config * config, const gchar * branch)
+{
+  g_autofree gchar *description = g_strdup_printf ("videotestsrc "
+      "is-live=true num-buffers=%u ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! tee name=t ! queue ! fakesink name=video sync=true "
+      "qos=true max-lateness=20000000 t. ! %s", config->frames, branch);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GstElement) tee = pipeline_get (pipeline, "t");
+  g_autoptr (GstElement) video = pipeline_get (pipeline, "video");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (tee, "sink");
+  GstStructure *stats = NULL;
+  VideoRun result = { 0 };
+  Pace pace = { 0 };
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, pace_probe, &pace,
+      NULL);
+  g_assert (run_to_eos (pipeline, GST_STATE_PLAYING, &result.warnings));
+  result.latency_ms = gst_base_sink_get_latency (GST_BASE_SINK (video)) /
+      1e6;
+  g_object_get (video, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "rendered", &result.rendered);
+  gst_structure_get_uint64 (stats, "dropped", &result.dropped);
+  gst_structure_free (stats);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  result.max_gap_ms = pace.max_gap / 1000.0;
+  return result;
+}
+
+/* The worst of @n runs: a frame lost once is lost. */
+static VideoRun
+worst_run (const VideoRun * runs, guint n)
+{
+  VideoRun worst = runs[0];
+  guint i;
+
+  for (i = 1; i < n; i++)
+    if (runs[i].rendered < worst.rendered)
+      worst = runs[i];
+  return worst;
+}
+
+/* "N of M, D dropped late, W warnings" */
+static gchar *
+frames_shown (const VideoRun * run, guint frames)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " of %u, %" G_GUINT64_FORMAT
+      " dropped late, %u warnings", run->rendered, frames, run->dropped,
+      run->warnings);
+}
+
+/* "met", or how many of @frames @run did not show. */
+static gchar *
+verdict_all_shown (const VideoRun * run, guint frames)
+{
+  if (run->rendered == frames)
+    return g_strdup ("met");
+  return g_strdup_printf ("missed by %" G_GUINT64_FORMAT " frames",
+      frames - run->rendered);
+}
+
+/* The recipe of docs/pollenvision.md (pollenvision straight on a tee
+ * branch, its text into a fakesink; the video behind a queue), the same
+ * with that fakesink async=false (as test_live_slow_server_never_delays_video
+ * has it), and the pipeline without pollenvision, in turn; the server takes
+ * vision_ms an answer. */
+static void
+bench_vision (Config * config)
+{
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  gchar *branches[3];
+  VideoRun runs[3][MAX_RUNS], worst[3];
+  gdouble gaps[3][MAX_RUNS], m_gap[3];
+  gchar *shown[3];
+  g_autofree gchar *figure = NULL;
+  guint run, i, requests;
+
+  g_assert (emulator != NULL);
+  pollen_emulator_set_generation_time (emulator, config->vision_ms);
+  branches[0] = g_strdup_printf ("pollenvision base-url=%s api-key=" KEY
+      " interval=1 ! fakesink", pollen_emulator_get_url (emulator));
+  branches[1] = g_strdup_printf ("%s async=false", branches[0]);
+  branches[2] = g_strdup ("fakesink");
+  g_print ("(h2) pollenvision interval=1 on a tee, live 30 fps, %u frames, "
+      "%u ms an answer (%u runs)\n", config->frames, config->vision_ms,
+      config->runs);
+  for (run = 0; run < config->runs; run++) {
+    for (i = 0; i < 3; i++) {
+      runs[i][run] = tee_video_run (config, branches[i]);
+      gaps[i][run] = runs[i][run].max_gap_ms;
+    }
+  }
+  requests = pollen_emulator_get_request_count (emulator);
+  pollen_emulator_free (emulator);
+  for (i = 0; i < 3; i++) {
+    worst[i] = worst_run (runs[i], config->runs);
+    m_gap[i] = median (gaps[i], config->runs);
+    g_free (branches[i]);
+  }
+
+  for (i = 0; i < 3; i++)
+    shown[i] = frames_shown (&worst[i], config->frames);
+  figure = g_strdup_printf ("(h2) pollenvision on a tee, video frames "
+      "shown (worst of %u)", config->runs);
+  add_row (figure, g_strdup_printf ("%s; %u requests in all", shown[0],
+          requests), g_strdup_printf ("without: %s", shown[2]),
+      (gdouble) worst[0].rendered / worst[2].rendered, "all",
+      verdict_all_shown (&worst[0], config->frames));
+  add_row ("(h2) same, longest wait of the source (median)",
+      g_strdup_printf ("%.0f ms", m_gap[0]), g_strdup_printf ("without %.0f "
+          "ms", m_gap[2]), m_gap[0] / m_gap[2], "< 100 ms",
+      verdict_at_most (m_gap[0], 99.999, "ms"));
+  add_row ("(h2) same, text fakesink async=false, frames shown",
+      g_strdup_printf ("%s; source waited %.0f ms", shown[1], m_gap[1]),
+      g_strdup_printf ("without: %s", shown[2]),
+      (gdouble) worst[1].rendered / worst[2].rendered, "all",
+      verdict_all_shown (&worst[1], config->frames));
+  add_row ("(h2) same, video sink latency",
+      g_strdup_printf ("%.0f ms (async=false %.0f ms)", worst[0].latency_ms,
+          worst[1].latency_ms), g_strdup_printf ("without %.0f ms",
+          worst[2].latency_ms), NAN, "-", g_strdup ("(information)"));
+  for (i = 0; i < 3; i++)
+    g_free (shown[i]);
+}
+
 /* ---- child modes ---- */
 
 /* bench-pollen child COUNT PIPELINE: runs PIPELINE to EOS COUNT times
@@ -1110,6 +1411,10 @@ config_init (Config * config, gboolean quick, const gchar * out_dir)
   config->rss_minutes = quick ? 20 : 600;
   config->rss_every = quick ? 5 : 60;
   config->wait_s = quick ? 3 : 30;
+  config->sentences = quick ? 5 : 10;
+  config->sentence_ms = 100;
+  config->frames = quick ? 60 : 300;
+  config->vision_ms = 1500;
   config->out_dir = g_strdup (out_dir ? out_dir : ".");
 }
 
@@ -1125,7 +1430,8 @@ main (int argc, char **argv)
     {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
         "Write max-in-flight.dat for the plot here (default: .)", "DIR"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
-        "Run only these benchmarks, e.g. \"bf\" (default: abcdefg)", "LETTERS"},
+        "Run only these benchmarks, e.g. \"bf\" (default: abcdefgh)",
+        "LETTERS"},
     {NULL}
   };
   g_autoptr (GOptionContext) options = NULL;
@@ -1155,7 +1461,7 @@ main (int argc, char **argv)
   emulator = pollen_emulator_new (0, NULL);
   g_assert (emulator != NULL);
   if (!only)
-    only = g_strdup ("abcdefg");
+    only = g_strdup ("abcdefgh");
   if (strchr (only, 'a'))
     bench_fetch (&config, emulator);
   if (strchr (only, 'b'))
@@ -1168,6 +1474,10 @@ main (int argc, char **argv)
     bench_slots (&config);
   if (strchr (only, 'g'))
     bench_wait (&config, emulator);
+  if (strchr (only, 'h')) {
+    bench_first_sentence (&config, emulator);
+    bench_vision (&config);
+  }
   if (strchr (only, 'f'))
     bench_rss (&config, emulator);
   pollen_emulator_free (emulator);
