@@ -399,6 +399,32 @@ pollen_chat_stream_read_usage (PollenChatStream * stream, JsonObject * usage)
   read_token_count (usage, "total_tokens", &stream->usage.total_tokens);
 }
 
+/* A message's content: a string, or an array of parts whose "text" parts
+ * are read in order (what some providers answer, streamed or not). */
+static void
+pollen_chat_stream_add_content (PollenChatStream * stream, JsonObject * message)
+{
+  JsonArray *parts = pollen_json_get_array (message, "content");
+  guint i;
+
+  if (!parts) {
+    pollen_chat_stream_add_text (stream, pollen_json_get_string (message,
+            "content"));
+    return;
+  }
+  for (i = 0; i < json_array_get_length (parts); i++) {
+    JsonNode *part = json_array_get_element (parts, i);
+    JsonObject *object;
+
+    if (!JSON_NODE_HOLDS_OBJECT (part))
+      continue;
+    object = json_node_get_object (part);
+    if (g_strcmp0 (pollen_json_get_string (object, "type"), "text") == 0)
+      pollen_chat_stream_add_text (stream, pollen_json_get_string (object,
+              "text"));
+  }
+}
+
 /* What every answer object carries, streamed chunk or whole completion:
  * the model, the usage, and the first choice's text (in "delta" or
  * "message") and finish reason. Only choice 0 is read: we never ask for
@@ -421,9 +447,8 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
   first = json_array_get_element (choices, 0);
   if (!JSON_NODE_HOLDS_OBJECT (first))
     return;
-  pollen_chat_stream_add_text (stream,
-      pollen_json_get_string (pollen_json_get_object (json_node_get_object
-              (first), part), "content"));
+  pollen_chat_stream_add_content (stream,
+      pollen_json_get_object (json_node_get_object (first), part));
   reason = pollen_json_get_string (json_node_get_object (first),
       "finish_reason");
   if (reason) {

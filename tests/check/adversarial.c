@@ -181,6 +181,33 @@ GST_START_TEST (test_chat_sse_null_and_empty_choices)
 
 GST_END_TEST;
 
+/* A whole JSON completion whose content is an array of parts. */
+GST_START_TEST (test_chat_json_content_parts)
+{
+  g_autofree gchar *text = chat_reply (pollen_emulator_response_new_json (200,
+          "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":"
+          "[{\"type\":\"text\",\"text\":\"Part one. \"},{\"type\":"
+          "\"image_url\",\"image_url\":{\"url\":\"x\"}},{\"type\":\"text\","
+          "\"text\":\"Part two.\"}]},\"finish_reason\":\"stop\"}]}"));
+
+  fail_unless_equals_string (text, "Part one. Part two.");
+}
+
+GST_END_TEST;
+
+/* The same in streamed deltas. */
+GST_START_TEST (test_chat_sse_content_parts)
+{
+  g_autofree gchar *text =
+      chat_reply (sse ("data: {\"choices\":[{\"delta\":{\"content\":"
+          "[{\"type\":\"text\",\"text\":\"In parts.\"}]}}]}\n\n"
+          "data: [DONE]\n\n"));
+
+  fail_unless_equals_string (text, "In parts.");
+}
+
+GST_END_TEST;
+
 /* One endless line without a newline: an error, and soon. */
 GST_START_TEST (test_chat_sse_endless_line)
 {
@@ -265,6 +292,24 @@ vision_run (PollenEmulatorResponse * response, const gchar * first_property,
   fail_unless_equals_int (gst_harness_push (t.h, frame), GST_FLOW_OK);
   return t;
 }
+
+GST_START_TEST (test_vision_content_parts)
+{
+  PollenTestHarness t = vision_run (pollen_emulator_response_new_json (200,
+          "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\","
+          "\"text\":\"A grey wall.\"}]}}]}"), NULL);
+  g_autofree gchar *text = NULL;
+
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  fail_unless_equals_int (pollen_test_count_messages (t.bus,
+          GST_MESSAGE_ERROR), 0);
+  text = recorded_text (t.rec);
+  fail_unless_equals_string (text, "A grey wall.");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_vision_stall_after_head)
 {
@@ -376,9 +421,12 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_sse_one_byte_chunks);
   tcase_add_test (tc, test_chat_sse_no_done);
   tcase_add_test (tc, test_chat_sse_null_and_empty_choices);
+  tcase_add_test (tc, test_chat_json_content_parts);
+  tcase_add_test (tc, test_chat_sse_content_parts);
   tcase_add_test (tc, test_chat_sse_endless_line);
   tcase_add_test (tc, test_chat_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_length_long);
+  tcase_add_test (tc, test_vision_content_parts);
   tcase_add_test (tc, test_vision_stall_after_head);
   tcase_add_test (tc, test_src_no_content_and_bare_redirect);
   tcase_add_test (tc, test_src_stall_after_head);
