@@ -330,6 +330,20 @@ error_object_status (JsonObject * root, JsonObject * inner)
   return 502;
 }
 
+static GError *
+pollen_chat_stream_error (PollenChatStream * stream, guint status,
+    const gchar * code, const gchar * message)
+{
+  g_autofree gchar *text = NULL;
+
+  if (!message || !*message)
+    message = code ? code : "no message";
+  text = g_strdup_printf ("the server failed during the reply (%u%s%s): %s",
+      status, code ? " " : "", code ? code : "", message);
+  return pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status, code,
+      message, stream->request_id, text);
+}
+
 /* {"error":{"message","code"|"type","status"}} (OpenAI and the gateway's
  * envelope) or {"error":"text","message":"…"}. */
 static GError *
@@ -337,7 +351,6 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
 {
   JsonObject *inner = pollen_json_get_object (root, "error");
   const gchar *code = NULL, *message = NULL;
-  g_autofree gchar *text = NULL;
   guint status = error_object_status (root, inner);
 
   if (inner) {
@@ -350,12 +363,7 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
   }
   if (!message)
     message = pollen_json_get_string (root, "message");
-  if (!message)
-    message = code ? code : "no message";
-  text = g_strdup_printf ("the server failed during the reply (%u%s%s): %s",
-      status, code ? " " : "", code ? code : "", message);
-  return pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status, code,
-      message, stream->request_id, text);
+  return pollen_chat_stream_error (stream, status, code, message);
 }
 
 /* An error object or text; "error": null is no error. */
@@ -457,7 +465,8 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
   }
 }
 
-/* One SSE event. Data that is not a JSON object is a keep-alive. */
+/* One SSE event. Data that is not a JSON object is a keep-alive, unless
+ * the event's type is "error": then it is the server's message. */
 static void
 pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
 {
@@ -472,10 +481,14 @@ pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
     return;
   }
   root = pollen_json_parse (event->data, event->data_size, NULL);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    if (g_str_equal (event->event, "error"))
+      pollen_chat_stream_set_error (stream,
+          pollen_chat_stream_error (stream, 502, NULL, trimmed));
     return;
+  }
   object = json_node_get_object (root);
-  if (has_error (object))
+  if (has_error (object) || g_str_equal (event->event, "error"))
     pollen_chat_stream_set_error (stream,
         pollen_chat_stream_error_object (stream, object));
   else

@@ -208,6 +208,21 @@ GST_START_TEST (test_chat_sse_content_parts)
 
 GST_END_TEST;
 
+/* "event: error" with a plain-text message: the server's words, not "no
+ * text". */
+GST_START_TEST (test_chat_sse_error_event_plain_text)
+{
+  g_autoptr (GstMessage) message =
+      chat_error (sse ("event: error\ndata: upstream provider timed out\n\n"),
+      NULL);
+  g_autofree gchar *text = error_text (message);
+
+  fail_unless (strstr (text, "upstream provider timed out") != NULL, "%s",
+      text);
+}
+
+GST_END_TEST;
+
 /* One endless line without a newline: an error, and soon. */
 GST_START_TEST (test_chat_sse_endless_line)
 {
@@ -423,6 +438,7 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_sse_null_and_empty_choices);
   tcase_add_test (tc, test_chat_json_content_parts);
   tcase_add_test (tc, test_chat_sse_content_parts);
+  tcase_add_test (tc, test_chat_sse_error_event_plain_text);
   tcase_add_test (tc, test_chat_sse_endless_line);
   tcase_add_test (tc, test_chat_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_length_long);
