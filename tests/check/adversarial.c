@@ -223,6 +223,37 @@ GST_START_TEST (test_chat_sse_error_event_plain_text)
 
 GST_END_TEST;
 
+/* An error inside the stream that echoes the key: the key stays out of
+ * the message. */
+GST_START_TEST (test_chat_sse_error_echoes_key)
+{
+  g_autoptr (GstMessage) message =
+      chat_error (sse ("data: {\"choices\":[{\"delta\":{\"content\":\"A\"}}]}"
+          "\n\ndata: {\"error\":{\"message\":\"key " POLLEN_TEST_KEY
+          " over budget\",\"code\":402}}\n\n"), NULL);
+  g_autofree gchar *text = error_text (message);
+
+  fail_unless (strstr (text, "over budget") != NULL, "%s", text);
+  fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* The same in a whole JSON answer with a 200. */
+GST_START_TEST (test_chat_json_error_echoes_key)
+{
+  g_autoptr (GstMessage) message =
+      chat_error (pollen_emulator_response_new_json (200,
+          "{\"error\":{\"message\":\"Bearer " POLLEN_TEST_KEY
+          " rejected\",\"code\":401}}"), NULL);
+  g_autofree gchar *text = error_text (message);
+
+  fail_unless (strstr (text, "rejected") != NULL, "%s", text);
+  fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
 /* One endless line without a newline: an error, and soon. */
 GST_START_TEST (test_chat_sse_endless_line)
 {
@@ -439,6 +470,8 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_json_content_parts);
   tcase_add_test (tc, test_chat_sse_content_parts);
   tcase_add_test (tc, test_chat_sse_error_event_plain_text);
+  tcase_add_test (tc, test_chat_sse_error_echoes_key);
+  tcase_add_test (tc, test_chat_json_error_echoes_key);
   tcase_add_test (tc, test_chat_sse_endless_line);
   tcase_add_test (tc, test_chat_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_length_long);
