@@ -309,6 +309,25 @@ GST_START_TEST (test_chat_sse_content_length_long)
 
 GST_END_TEST;
 
+/* 204 No Content and a 3xx without Location name their status. */
+GST_START_TEST (test_chat_no_content_and_bare_redirect)
+{
+  guint statuses[] = { 204, 205, 302 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (statuses); i++) {
+    g_autoptr (GstMessage) message =
+        chat_error (pollen_emulator_response_new (statuses[i], NULL, NULL, 0),
+        NULL);
+    g_autofree gchar *text = error_text (message);
+    g_autofree gchar *status = g_strdup_printf ("%u", statuses[i]);
+
+    fail_unless (strstr (text, status) != NULL, "%s", text);
+  }
+}
+
+GST_END_TEST;
+
 /* ---- pollenvision ---- */
 
 #define VISION_CAPS "video/x-raw, format=RGB, width=64, height=48, " \
@@ -475,6 +494,7 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_sse_endless_line);
   tcase_add_test (tc, test_chat_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_length_long);
+  tcase_add_test (tc, test_chat_no_content_and_bare_redirect);
   tcase_add_test (tc, test_vision_content_parts);
   tcase_add_test (tc, test_vision_stall_after_head);
   tcase_add_test (tc, test_src_no_content_and_bare_redirect);
