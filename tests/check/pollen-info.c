@@ -474,6 +474,30 @@ GST_START_TEST (test_account_odd_balance)
 
 GST_END_TEST;
 
+/* A key answer that is no object, or no answer at all: said on stderr
+ * with its status, never a silent failure. */
+GST_START_TEST (test_account_key_not_an_object)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) array = { 0, };
+  g_auto (InfoRun) empty = { 0, };
+
+  push_json (emulator, "/account/key", "[1,2]");
+  INFO_RUN (&array, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (array.status, 1);
+  assert_contains (array.err, "/account/key");
+
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new (204, NULL, NULL, 0));
+  INFO_RUN (&empty, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (empty.status, 1);
+  assert_contains (empty.err, "204");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollen_info_suite (void)
 {
@@ -497,6 +521,7 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_usage_odd_rows);
   tcase_add_test (tc, test_models_odd_fields);
   tcase_add_test (tc, test_account_odd_balance);
+  tcase_add_test (tc, test_account_key_not_an_object);
   return s;
 }
 

@@ -658,6 +658,9 @@ command_account (Info * info)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   JsonObject *key_object;
 
+  if (key && !JSON_NODE_HOLDS_OBJECT (key))
+    g_printerr ("pollen-info: /account/key: the server's answer is not a "
+        "JSON object\n");
   if (!key || !JSON_NODE_HOLDS_OBJECT (key))
     return MAX (info->status, EXIT_SERVER);
   key_object = json_node_get_object (key);
