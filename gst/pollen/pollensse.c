@@ -31,6 +31,8 @@ struct _PollenSseParser
   gchar *id;                    /* last event id: it outlives its event */
   gboolean skip_lf;             /* the last line ended in CR: an LF next
                                  * belongs to it (CRLF split across reads) */
+  guint bom_size;               /* bytes of a leading BOM read so far */
+  gboolean past_bom;            /* the stream's first bytes are behind */
   gboolean failed;
   GQueue ready;                 /* PollenSseEvent */
 };
@@ -166,6 +168,29 @@ line_end (const gchar * data, gsize size)
   return i;
 }
 
+/* Skips the byte order mark a stream may start with (the spec drops it:
+ * kept, it would hide the first line's field name), even split across
+ * reads. Returns: how many bytes of @data it took. */
+static gsize
+pollen_sse_parser_skip_bom (PollenSseParser * parser, const gchar * data,
+    gsize size)
+{
+  static const gchar bom[] = "\xef\xbb\xbf";
+  gsize i = 0;
+
+  while (!parser->past_bom && i < size) {
+    if (data[i] != bom[parser->bom_size]) {
+      /* no BOM: what looked like its start is the first line's */
+      g_string_append_len (parser->line, bom, parser->bom_size);
+      parser->past_bom = TRUE;
+      break;
+    }
+    i++;
+    parser->past_bom = ++parser->bom_size == sizeof (bom) - 1;
+  }
+  return i;
+}
+
 /**
  * pollen_sse_parser_feed:
  *
@@ -179,10 +204,11 @@ gboolean
 pollen_sse_parser_feed (PollenSseParser * parser, const gchar * data,
     gsize size, GError ** error)
 {
-  gsize i = 0;
+  gsize i;
 
   if (parser->failed)
     return pollen_sse_parser_fail (parser, error);
+  i = pollen_sse_parser_skip_bom (parser, data, size);
   while (i < size) {
     gsize end;
 

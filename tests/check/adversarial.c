@@ -140,6 +140,22 @@ GST_START_TEST (test_chat_sse_cr_only_no_space_comments)
 
 GST_END_TEST;
 
+/* A byte order mark before the first line (the spec drops it), in a
+ * chunk of its own. */
+GST_START_TEST (test_chat_sse_leading_bom)
+{
+  PollenEmulatorResponse *r = sse ("\xef\xbb\xbf" "data: {\"choices\":"
+      "[{\"delta\":{\"content\":\"One \"}}]}\n\n" "data: {\"choices\":"
+      "[{\"delta\":{\"content\":\"two.\"}}]}\n\n" "data: [DONE]\n\n");
+  g_autofree gchar *text = NULL;
+
+  r->chunk_size = 2;
+  text = chat_reply (r);
+  fail_unless_equals_string (text, "One two.");
+}
+
+GST_END_TEST;
+
 /* Every event in its own chunk of one byte, a UTF-8 character split. */
 GST_START_TEST (test_chat_sse_one_byte_chunks)
 {
@@ -484,6 +500,7 @@ adversarial_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_chat_sse_cr_only_no_space_comments);
   tcase_add_test (tc, test_chat_sse_one_byte_chunks);
+  tcase_add_test (tc, test_chat_sse_leading_bom);
   tcase_add_test (tc, test_chat_sse_no_done);
   tcase_add_test (tc, test_chat_sse_null_and_empty_choices);
   tcase_add_test (tc, test_chat_json_content_parts);
