@@ -344,6 +344,47 @@ GST_START_TEST (test_chat_no_content_and_bare_redirect)
 
 GST_END_TEST;
 
+/* A proxy's page with a 200 where the completion should be: the error
+ * shows what came. */
+GST_START_TEST (test_chat_html_200)
+{
+  g_autoptr (GstMessage) message =
+      chat_error (pollen_emulator_response_new (200, "text/html",
+          "<!DOCTYPE html><html>Cloudflare says hello</html>", -1), NULL);
+  g_autofree gchar *text = error_text (message);
+
+  fail_unless (strstr (text, "<!DOCTYPE html>") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* One generation at a time: the chat waits its turn, even with
+ * retries=0. */
+GST_START_TEST (test_chat_concurrency_429_waits)
+{
+  PollenEmulatorResponse *busy = pollen_emulator_response_new (429,
+      "application/json", "{\"error\":\"concurrency_limit_exceeded\","
+      "\"message\":\"one at a time\"}", -1);
+  PollenTestHarness t = chat_new (NULL);
+  g_autofree gchar *text = NULL;
+
+  pollen_emulator_response_add_header (busy, "Retry-After", "1");
+  pollen_emulator_push (t.emulator, CHAT_PATH, busy);
+  pollen_emulator_push (t.emulator, CHAT_PATH,
+      sse ("data: {\"choices\":[{\"delta\":{\"content\":\"Served.\"}}]}"
+          "\n\n"));
+  push_text (&t, "Hi.");
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  fail_unless_equals_int (pollen_test_count_messages (t.bus,
+          GST_MESSAGE_ERROR), 0);
+  text = recorded_text (t.rec);
+  fail_unless_equals_string (text, "Served.");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 /* ---- pollenvision ---- */
 
 #define VISION_CAPS "video/x-raw, format=RGB, width=64, height=48, " \
@@ -491,6 +532,43 @@ GST_START_TEST (test_chat_sse_content_type_parameters)
 
 GST_END_TEST;
 
+/* ---- pollentts ---- */
+
+#define TTS_PATH "/v1/audio/speech"
+
+static GstMessage *
+tts_error (PollenEmulatorResponse * response, guint timeout)
+{
+  PollenTestHarness t = pollen_test_harness_new ("pollentts",
+      "text/x-raw, format=utf8", "timeout", timeout, NULL);
+  GstMessage *message;
+
+  pollen_emulator_push (t.emulator, TTS_PATH, response);
+  push_text (&t, "Hello.");
+  message = gst_bus_timed_pop_filtered (t.bus, WAIT, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error");
+  pollen_test_harness_free (&t);
+  return message;
+}
+
+GST_START_TEST (test_tts_stall_after_head)
+{
+  PollenEmulatorResponse *r = pollen_emulator_response_new (200, "audio/mpeg",
+      "\xff\xfb\x90\x00 0123456789abcdef0123456789abcdef", 37);
+  g_autoptr (GstMessage) message = NULL;
+  g_autofree gchar *text = NULL;
+  gint64 before = g_get_monotonic_time ();
+
+  r->chunk_size = 8;
+  r->chunk_interval_ms = 60000;
+  message = tts_error (r, 1);
+  text = error_text (message);
+  fail_unless (ELAPSED_MS (before) < POLLEN_TEST_MS (6000));
+  fail_unless (strstr (text, "timed out") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
 static Suite *
 adversarial_suite (void)
 {
@@ -512,11 +590,14 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_length_long);
   tcase_add_test (tc, test_chat_no_content_and_bare_redirect);
+  tcase_add_test (tc, test_chat_html_200);
+  tcase_add_test (tc, test_chat_concurrency_429_waits);
   tcase_add_test (tc, test_vision_content_parts);
   tcase_add_test (tc, test_vision_stall_after_head);
   tcase_add_test (tc, test_src_no_content_and_bare_redirect);
   tcase_add_test (tc, test_src_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_type_parameters);
+  tcase_add_test (tc, test_tts_stall_after_head);
   return s;
 }
 
