@@ -551,6 +551,22 @@ tts_error (PollenEmulatorResponse * response, guint timeout)
   return message;
 }
 
+/* An error object with a 200: the server's message, not "not audio". */
+GST_START_TEST (test_tts_json_error_200)
+{
+  g_autoptr (GstMessage) message =
+      tts_error (pollen_emulator_response_new_json (200,
+          "{\"error\":{\"message\":\"Voice nova is not available to "
+          POLLEN_TEST_KEY "\",\"code\":\"BAD_VOICE\"}}"), 10);
+  g_autofree gchar *text = error_text (message);
+
+  fail_unless (strstr (text, "Voice nova is not available") != NULL, "%s",
+      text);
+  fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_tts_stall_after_head)
 {
   PollenEmulatorResponse *r = pollen_emulator_response_new (200, "audio/mpeg",
@@ -565,6 +581,30 @@ GST_START_TEST (test_tts_stall_after_head)
   text = error_text (message);
   fail_unless (ELAPSED_MS (before) < POLLEN_TEST_MS (6000));
   fail_unless (strstr (text, "timed out") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* ---- pollensrc ---- */
+
+static const gchar json_error[] = "{\"error\":{\"message\":"
+    "\"Audio file is too short for key " POLLEN_TEST_KEY "\",\"code\":"
+    "\"BAD_INPUT\"}}";
+
+GST_START_TEST (test_src_json_error_200)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GstMessage) message = NULL;
+  g_autofree gchar *text = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_json (200, json_error));
+  message = src_run (emulator, 10);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_ERROR);
+  text = error_text (message);
+  fail_unless (strstr (text, "Audio file is too short") != NULL, "%s", text);
+  fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+  pollen_emulator_free (emulator);
 }
 
 GST_END_TEST;
@@ -597,7 +637,9 @@ adversarial_suite (void)
   tcase_add_test (tc, test_src_no_content_and_bare_redirect);
   tcase_add_test (tc, test_src_stall_after_head);
   tcase_add_test (tc, test_chat_sse_content_type_parameters);
+  tcase_add_test (tc, test_tts_json_error_200);
   tcase_add_test (tc, test_tts_stall_after_head);
+  tcase_add_test (tc, test_src_json_error_200);
   return s;
 }
 
