@@ -585,11 +585,44 @@ GST_START_TEST (test_tts_stall_after_head)
 
 GST_END_TEST;
 
-/* ---- pollensrc ---- */
+/* ---- pollenstt and pollensrc ---- */
 
 static const gchar json_error[] = "{\"error\":{\"message\":"
     "\"Audio file is too short for key " POLLEN_TEST_KEY "\",\"code\":"
     "\"BAD_INPUT\"}}";
+
+/* An error object with a 200 to a transcription: the server's message,
+ * not an empty transcript taken for a success. */
+GST_START_TEST (test_stt_json_error_200)
+{
+  PollenTestHarness t = pollen_test_harness_new ("pollenstt",
+      "audio/x-raw, format=S16LE, layout=interleaved, rate=16000, "
+      "channels=1", NULL);
+  gint16 samples[16000];
+  GstBuffer *buffer;
+  GstMessage *message;
+  g_autofree gchar *text = NULL;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (samples); i++)
+    samples[i] = (i / 20) % 2 ? 8000 : -8000;
+  buffer = gst_buffer_new_memdup (samples, sizeof (samples));
+  GST_BUFFER_PTS (buffer) = 0;
+  GST_BUFFER_DURATION (buffer) = GST_SECOND;
+  pollen_emulator_push (t.emulator, "/v1/audio/transcriptions",
+      pollen_emulator_response_new_json (200, json_error));
+  fail_unless_equals_int (gst_harness_push (t.h, buffer), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  message = gst_bus_timed_pop_filtered (t.bus, WAIT, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error");
+  text = error_text (message);
+  fail_unless (strstr (text, "Audio file is too short") != NULL, "%s", text);
+  fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+  gst_message_unref (message);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_src_json_error_200)
 {
@@ -639,6 +672,7 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_sse_content_type_parameters);
   tcase_add_test (tc, test_tts_json_error_200);
   tcase_add_test (tc, test_tts_stall_after_head);
+  tcase_add_test (tc, test_stt_json_error_200);
   tcase_add_test (tc, test_src_json_error_200);
   return s;
 }
