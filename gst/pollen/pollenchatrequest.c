@@ -292,11 +292,14 @@ pollen_chat_result_new (PollenChatStream * stream, PollenResponse * response)
   return result;
 }
 
-/* Reads @response to its end through @stream. */
+/* Reads @response to its end through @stream. A body without a byte
+ * (204, or a 200 with nothing) is told as the status it came with. */
 static gboolean
 read_stream (PollenResponse * response, PollenChatStream * stream,
     GCancellable * cancellable, GError ** error)
 {
+  gboolean any = FALSE;
+
   for (;;) {
     g_autoptr (GBytes) chunk = pollen_response_read (response, READ_SIZE,
         cancellable, error);
@@ -306,8 +309,13 @@ read_stream (PollenResponse * response, PollenChatStream * stream,
     if (!chunk)
       return FALSE;
     data = g_bytes_get_data (chunk, &size);
+    if (size == 0 && !any) {
+      g_propagate_error (error, pollen_response_empty_body_error (response));
+      return FALSE;
+    }
     if (size == 0)
       return pollen_chat_stream_finish (stream, error);
+    any = TRUE;
     if (!pollen_chat_stream_feed (stream, data, size, error))
       return FALSE;
   }
@@ -341,8 +349,11 @@ pollen_chat_complete (PollenClient * client, const PollenRequest * request,
     return NULL;
   stream = pollen_chat_stream_new (response->content_type,
       response->request_id, func, user_data);
-  if (!read_stream (response, stream, cancellable, error))
+  if (!read_stream (response, stream, cancellable, error)) {
+    /* the server's words inside the body may echo the key */
+    pollen_client_redact_error (client, error ? *error : NULL);
     return NULL;
+  }
   return pollen_chat_result_new (stream, response);
 }
 

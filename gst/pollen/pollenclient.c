@@ -576,6 +576,41 @@ pollen_client_redact (PollenClient * self, const gchar * text)
   return redacted;
 }
 
+static void
+redact_in_place (PollenClient * self, gchar ** text)
+{
+  gchar *redacted;
+
+  if (!*text)
+    return;
+  redacted = pollen_client_redact (self, *text);
+  g_free (*text);
+  *text = redacted;
+}
+
+/**
+ * pollen_client_redact_error:
+ * @error: (nullable): an error made from what the server sent, outside
+ *   the client (the errors of a streamed body's parser)
+ *
+ * Takes the key out of @error's message and API code and message, as the
+ * client does for its own errors.
+ */
+void
+pollen_client_redact_error (PollenClient * self, GError * error)
+{
+  PollenClientErrorPrivate *priv;
+
+  if (!error)
+    return;
+  redact_in_place (self, &error->message);
+  if (error->domain != POLLEN_CLIENT_ERROR)
+    return;
+  priv = pollen_client_error_get_private (error);
+  redact_in_place (self, &priv->api_code);
+  redact_in_place (self, &priv->api_message);
+}
+
 /* A body line as a person can read it: text as it is, anything else
  * (audio, pictures) as its size. */
 static gchar *

@@ -148,6 +148,8 @@ gboolean         pollen_client_set_ca_file (PollenClient * client,
                                             const gchar * path,
                                             GError ** error);
 gboolean         pollen_client_header_is_reserved (const gchar * name);
+void             pollen_client_redact_error (PollenClient * client,
+                                             GError * error);
 void             pollen_client_set_log_object (PollenClient * client,
                                                GstObject * object);
 guint            pollen_client_get_concurrency_limit (PollenClient * client);

@@ -31,6 +31,8 @@ struct _PollenSseParser
   gchar *id;                    /* last event id: it outlives its event */
   gboolean skip_lf;             /* the last line ended in CR: an LF next
                                  * belongs to it (CRLF split across reads) */
+  guint bom_size;               /* bytes of a leading BOM read so far */
+  gboolean past_bom;            /* the stream's first bytes are behind */
   gboolean failed;
   GQueue ready;                 /* PollenSseEvent */
 };
@@ -166,6 +168,29 @@ line_end (const gchar * data, gsize size)
   return i;
 }
 
+/* Skips the byte order mark a stream may start with (the spec drops it:
+ * kept, it would hide the first line's field name), even split across
+ * reads. Returns: how many bytes of @data it took. */
+static gsize
+pollen_sse_parser_skip_bom (PollenSseParser * parser, const gchar * data,
+    gsize size)
+{
+  static const gchar bom[] = "\xef\xbb\xbf";
+  gsize i = 0;
+
+  while (!parser->past_bom && i < size) {
+    if (data[i] != bom[parser->bom_size]) {
+      /* no BOM: what looked like its start is the first line's */
+      g_string_append_len (parser->line, bom, parser->bom_size);
+      parser->past_bom = TRUE;
+      break;
+    }
+    i++;
+    parser->past_bom = ++parser->bom_size == sizeof (bom) - 1;
+  }
+  return i;
+}
+
 /**
  * pollen_sse_parser_feed:
  *
@@ -179,10 +204,11 @@ gboolean
 pollen_sse_parser_feed (PollenSseParser * parser, const gchar * data,
     gsize size, GError ** error)
 {
-  gsize i = 0;
+  gsize i;
 
   if (parser->failed)
     return pollen_sse_parser_fail (parser, error);
+  i = pollen_sse_parser_skip_bom (parser, data, size);
   while (i < size) {
     gsize end;
 
@@ -330,6 +356,20 @@ error_object_status (JsonObject * root, JsonObject * inner)
   return 502;
 }
 
+static GError *
+pollen_chat_stream_error (PollenChatStream * stream, guint status,
+    const gchar * code, const gchar * message)
+{
+  g_autofree gchar *text = NULL;
+
+  if (!message || !*message)
+    message = code ? code : "no message";
+  text = g_strdup_printf ("the server failed during the reply (%u%s%s): %s",
+      status, code ? " " : "", code ? code : "", message);
+  return pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status, code,
+      message, stream->request_id, text);
+}
+
 /* {"error":{"message","code"|"type","status"}} (OpenAI and the gateway's
  * envelope) or {"error":"text","message":"…"}. */
 static GError *
@@ -337,7 +377,6 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
 {
   JsonObject *inner = pollen_json_get_object (root, "error");
   const gchar *code = NULL, *message = NULL;
-  g_autofree gchar *text = NULL;
   guint status = error_object_status (root, inner);
 
   if (inner) {
@@ -350,12 +389,7 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
   }
   if (!message)
     message = pollen_json_get_string (root, "message");
-  if (!message)
-    message = code ? code : "no message";
-  text = g_strdup_printf ("the server failed during the reply (%u%s%s): %s",
-      status, code ? " " : "", code ? code : "", message);
-  return pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status, code,
-      message, stream->request_id, text);
+  return pollen_chat_stream_error (stream, status, code, message);
 }
 
 /* An error object or text; "error": null is no error. */
@@ -399,6 +433,32 @@ pollen_chat_stream_read_usage (PollenChatStream * stream, JsonObject * usage)
   read_token_count (usage, "total_tokens", &stream->usage.total_tokens);
 }
 
+/* A message's content: a string, or an array of parts whose "text" parts
+ * are read in order (what some providers answer, streamed or not). */
+static void
+pollen_chat_stream_add_content (PollenChatStream * stream, JsonObject * message)
+{
+  JsonArray *parts = pollen_json_get_array (message, "content");
+  guint i;
+
+  if (!parts) {
+    pollen_chat_stream_add_text (stream, pollen_json_get_string (message,
+            "content"));
+    return;
+  }
+  for (i = 0; i < json_array_get_length (parts); i++) {
+    JsonNode *part = json_array_get_element (parts, i);
+    JsonObject *object;
+
+    if (!JSON_NODE_HOLDS_OBJECT (part))
+      continue;
+    object = json_node_get_object (part);
+    if (g_strcmp0 (pollen_json_get_string (object, "type"), "text") == 0)
+      pollen_chat_stream_add_text (stream, pollen_json_get_string (object,
+              "text"));
+  }
+}
+
 /* What every answer object carries, streamed chunk or whole completion:
  * the model, the usage, and the first choice's text (in "delta" or
  * "message") and finish reason. Only choice 0 is read: we never ask for
@@ -421,9 +481,8 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
   first = json_array_get_element (choices, 0);
   if (!JSON_NODE_HOLDS_OBJECT (first))
     return;
-  pollen_chat_stream_add_text (stream,
-      pollen_json_get_string (pollen_json_get_object (json_node_get_object
-              (first), part), "content"));
+  pollen_chat_stream_add_content (stream,
+      pollen_json_get_object (json_node_get_object (first), part));
   reason = pollen_json_get_string (json_node_get_object (first),
       "finish_reason");
   if (reason) {
@@ -432,7 +491,8 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
   }
 }
 
-/* One SSE event. Data that is not a JSON object is a keep-alive. */
+/* One SSE event. Data that is not a JSON object is a keep-alive, unless
+ * the event's type is "error": then it is the server's message. */
 static void
 pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
 {
@@ -447,10 +507,14 @@ pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
     return;
   }
   root = pollen_json_parse (event->data, event->data_size, NULL);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    if (g_str_equal (event->event, "error"))
+      pollen_chat_stream_set_error (stream,
+          pollen_chat_stream_error (stream, 502, NULL, trimmed));
     return;
+  }
   object = json_node_get_object (root);
-  if (has_error (object))
+  if (has_error (object) || g_str_equal (event->event, "error"))
     pollen_chat_stream_set_error (stream,
         pollen_chat_stream_error_object (stream, object));
   else

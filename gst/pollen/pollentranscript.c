@@ -16,6 +16,7 @@
 
 #include "pollentranscript.h"
 #include "pollenclient.h"
+#include "pollenclient-private.h"
 #include "pollenjson.h"
 
 static void
@@ -151,6 +152,33 @@ looks_like_text (const gchar * body, gsize size, const gchar * content_type)
   return i == size || body[i] != '<';
 }
 
+/* An error object where the transcription should be, as a proxy or the
+ * gateway may send with a success status: the server's words. */
+static gboolean
+set_error_answer (JsonObject * root, const gchar * body, gsize size,
+    GError ** error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree gchar *message = NULL;
+  PollenApiError api = { NULL, };
+
+  if (pollen_json_get_string (root, "text") ||
+      (!pollen_json_get_object (root, "error") &&
+          !pollen_json_get_string (root, "error")))
+    return FALSE;
+  bytes = g_bytes_new_static (body, size);
+  pollen_api_error_parse (&api, bytes);
+  message = g_strdup_printf ("the server sent an error instead of a "
+      "transcription%s%s%s: %s", api.code ? " (" : "",
+      api.code ? api.code : "", api.code ? ")" : "",
+      api.message ? api.message : "no message");
+  g_propagate_error (error,
+      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE, 0, api.code,
+          api.message, api.request_id, message));
+  pollen_api_error_clear (&api);
+  return TRUE;
+}
+
 /**
  * pollen_transcript_parse:
  * @body: (array length=size): the answer's body
@@ -162,8 +190,9 @@ looks_like_text (const gchar * body, gsize size, const gchar * content_type)
  * without times, plain json or text — one cue spanning the whole audio.
  *
  * Returns: (transfer full): the transcript, or %NULL with @error set
- * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when a JSON answer is not an object,
- * or an answer is neither JSON nor text (an HTML page, media).
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when a JSON answer is not an object
+ * or is an error object without text, or an answer is neither JSON nor
+ * text (an HTML page, media).
  */
 PollenTranscript *
 pollen_transcript_parse (const gchar * body, gsize size,
@@ -204,6 +233,8 @@ pollen_transcript_parse (const gchar * body, gsize size,
     return NULL;
   }
   root = json_node_get_object (root_node);
+  if (set_error_answer (root, body, size, error))
+    return NULL;
   text = pollen_json_get_string (root, "text");
   t->text = g_strstrip (g_utf8_make_valid (text ? text : "", -1));
   segments = pollen_json_get_array (root, "segments");

@@ -393,6 +393,111 @@ GST_START_TEST (test_bad_command_line)
 
 GST_END_TEST;
 
+/* ---- odd answers ---- */
+
+static void
+push_json (PollenEmulator * emulator, const gchar * path, const gchar * json)
+{
+  pollen_emulator_push (emulator, path,
+      pollen_emulator_response_new_json (200, json));
+}
+
+/* Rows that are no objects, numbers as strings, a negative count: no
+ * GLib warning, only the rows that are rows counted. */
+GST_START_TEST (test_usage_odd_rows)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) run = { 0, };
+  g_auto (InfoRun) daily = { 0, };
+
+  push_json (emulator, "/account/usage", "{\"usage\":[1,null,\"x\",[],"
+      "{\"timestamp\":\"t\",\"type\":\"generate.image\",\"model\":"
+      "\"flux\",\"meter_source\":\"tier\",\"cost_usd\":\"0.5\"},"
+      "{\"model\":null,\"cost_usd\":1}]}");
+  INFO_RUN (&run, url, POLLEN_TEST_KEY, "usage");
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "2 requests, 1.5 pollen");
+
+  push_json (emulator, "/account/usage/daily", "{\"usage\":[{\"date\":"
+      "\"2026-01-01\",\"requests\":-5,\"cost_usd\":1},{\"date\":"
+      "\"2026-01-02\",\"requests\":\"3\",\"cost_usd\":1}]}");
+  INFO_RUN (&daily, url, POLLEN_TEST_KEY, "usage", "--daily");
+  fail_unless_equals_int (daily.status, 0);
+  fail_unless_equals_string (daily.err, "");
+  assert_contains (daily.out, "3 requests, 2 pollen");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Durations that are no numbers, fields null: no GLib warning. */
+GST_START_TEST (test_models_odd_fields)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_auto (InfoRun) run = { 0, };
+
+  push_json (emulator, "/image/models", "[{\"name\":\"veo\",\"title\":"
+      "null,\"output_modalities\":[\"video\",null,1],\"min_duration\":"
+      "\"2\",\"allowed_durations\":[null,\"5\",{},10,[]],"
+      "\"pricing\":{\"currency\":null,\"completionVideoSeconds\":"
+      "\"0.1\",\"x\":{}}},null,7,{}]");
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), POLLEN_TEST_KEY,
+      "models", "video");
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "veo");
+  assert_contains (run.out, "only 5, 10 s");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Balances as strings, null, negative: printed as the server wrote them. */
+GST_START_TEST (test_account_odd_balance)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_auto (InfoRun) run = { 0, };
+
+  push_json (emulator, "/account/balance", "{\"balance\":\"-3.5\","
+      "\"tierBalance\":\"1.25\",\"packBalance\":null}");
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), POLLEN_TEST_KEY,
+      "account");
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "-3.5 pollen");
+  assert_contains (run.out, "tier (free, refilled): 1.25");
+  fail_if (strstr (run.out, "pack (bought)") != NULL, "%s", run.out);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A key answer that is no object, or no answer at all: said on stderr
+ * with its status, never a silent failure. */
+GST_START_TEST (test_account_key_not_an_object)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) array = { 0, };
+  g_auto (InfoRun) empty = { 0, };
+
+  push_json (emulator, "/account/key", "[1,2]");
+  INFO_RUN (&array, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (array.status, 1);
+  assert_contains (array.err, "/account/key");
+
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new (204, NULL, NULL, 0));
+  INFO_RUN (&empty, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (empty.status, 1);
+  assert_contains (empty.err, "204");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollen_info_suite (void)
 {
@@ -413,6 +518,10 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_no_network);
   tcase_add_test (tc, test_usage);
   tcase_add_test (tc, test_bad_command_line);
+  tcase_add_test (tc, test_usage_odd_rows);
+  tcase_add_test (tc, test_models_odd_fields);
+  tcase_add_test (tc, test_account_odd_balance);
+  tcase_add_test (tc, test_account_key_not_an_object);
   return s;
 }
 

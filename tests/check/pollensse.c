@@ -137,6 +137,31 @@ GST_START_TEST (test_sse_line_ends)
 
 GST_END_TEST;
 
+/* A leading byte order mark is dropped, wherever the reads split it; the
+ * start of one that is not is kept. */
+GST_START_TEST (test_sse_leading_bom)
+{
+  static const gchar stream[] = "\xef\xbb\xbf" "data: a\n\ndata: b\n\n";
+  gsize size = strlen (stream), cut;
+  g_autofree gchar *whole = sse_whole (stream);
+  g_autofree gchar *half = sse_whole ("\xef\xbb" "data: a\n\n");
+  g_autofree gchar *inside = sse_whole ("data: a\n\n\xef\xbb\xbf"
+      "data: b\n\n");
+
+  fail_unless_equals_string (whole, "message|a|\nmessage|b|\n");
+  for (cut = 1; cut < size; cut++) {
+    g_autofree gchar *split = sse_events (stream, size, &cut, 1);
+
+    fail_unless_equals_string (split, whole);
+  }
+  /* not a BOM: the bytes stay in the field name, the event is lost */
+  fail_unless_equals_string (half, "");
+  /* only the stream's start is looked at */
+  fail_unless_equals_string (inside, "message|a|\n");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sse_fields)
 {
   g_autofree gchar *multi =
@@ -761,6 +786,7 @@ pollensse_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_sse_line_ends);
+  tcase_add_test (tc, test_sse_leading_bom);
   tcase_add_test (tc, test_sentences_from_pieces);
   tcase_add_test (tc, test_sse_fields);
   tcase_add_test (tc, test_sse_split_at_every_offset);

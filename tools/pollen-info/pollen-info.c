@@ -177,12 +177,11 @@ member_is_null (JsonObject * object, const gchar * name)
   return !node || JSON_NODE_HOLDS_NULL (node);
 }
 
-/* A scalar member as text (strings as they are, numbers in the shortest
- * form, booleans as yes/no), or NULL. */
+/* A scalar as text (strings as they are, numbers in the shortest form,
+ * booleans as yes/no), or NULL. */
 static gchar *
-member_text (JsonObject * object, const gchar * name)
+node_text (JsonNode * node)
 {
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
   gchar buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
   if (!node || !JSON_NODE_HOLDS_VALUE (node))
@@ -200,6 +199,13 @@ member_text (JsonObject * object, const gchar * name)
     default:
       return NULL;
   }
+}
+
+/* A scalar member as text (see node_text()), or NULL. */
+static gchar *
+member_text (JsonObject * object, const gchar * name)
+{
+  return node_text (object ? json_object_get_member (object, name) : NULL);
 }
 
 static gdouble
@@ -363,6 +369,7 @@ print_model_durations (JsonObject * model)
   g_autofree gchar *max = member_text (model, "max_duration");
   JsonArray *allowed = member_array (model, "allowed_durations");
   g_autoptr (GString) line = g_string_new (NULL);
+  gboolean listed = FALSE;
   guint i;
 
   g_autofree gchar *fallback = member_text (model, "default_duration");
@@ -371,13 +378,15 @@ print_model_durations (JsonObject * model)
     g_string_append_printf (line, "%s to %s s", min ? min : "?",
         max ? max : "?");
   for (i = 0; allowed && i < json_array_get_length (allowed); i++) {
-    g_autofree gchar *value = g_strdup_printf ("%" G_GINT64_FORMAT,
-        json_array_get_int_element (allowed, i));
+    g_autofree gchar *value = node_text (json_array_get_element (allowed, i));
 
-    g_string_append_printf (line, "%s%s", i == 0 ? (line->len ?
+    if (!value)
+      continue;
+    g_string_append_printf (line, "%s%s", !listed ? (line->len ?
             "; only " : "only ") : ", ", value);
+    listed = TRUE;
   }
-  if (allowed && json_array_get_length (allowed) > 0)
+  if (listed)
     g_string_append (line, " s");
   if (fallback)
     g_string_append_printf (line, "%sdefault %s s", line->len ? "; " : "",
@@ -649,6 +658,9 @@ command_account (Info * info)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   JsonObject *key_object;
 
+  if (key && !JSON_NODE_HOLDS_OBJECT (key))
+    g_printerr ("pollen-info: /account/key: the server's answer is not a "
+        "JSON object\n");
   if (!key || !JSON_NODE_HOLDS_OBJECT (key))
     return MAX (info->status, EXIT_SERVER);
   key_object = json_node_get_object (key);
@@ -719,11 +731,16 @@ print_usage (JsonNode * node, gboolean daily, guint limit)
     g_print ("%-20s %-15s %-22s %-7s %s\n", "time (UTC)", "type", "model",
         "source", "cost");
   for (i = 0; i < count; i++) {
-    JsonObject *row = json_array_get_object_element (rows, i);
+    JsonNode *element = json_array_get_element (rows, i);
+    JsonObject *row;
 
+    if (!JSON_NODE_HOLDS_OBJECT (element))
+      continue;
+    row = json_node_get_object (element);
     print_usage_row (row, daily);
     total += member_number (row, "cost_usd");
-    requests += daily ? (guint64) member_number (row, "requests") : 1;
+    requests += daily ? (guint64) CLAMP (member_number (row, "requests"), 0,
+        G_MAXUINT32) : 1;
   }
   g_print ("%" G_GUINT64_FORMAT " request%s, %.6g pollen\n", requests,
       requests == 1 ? "" : "s", total);
