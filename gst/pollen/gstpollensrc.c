@@ -1364,10 +1364,20 @@ gst_pollen_src_restart_jobs (GstPollenSrc * self)
   return !flushing;
 }
 
+static void
+gst_pollen_src_submit_next (GstPollenSrc * self)
+{
+  g_mutex_lock (&self->lock);
+  gst_pollen_src_submit (self);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Waits until @end_time (monotonic) for the next generation, and submits
  * the one after it as soon as it is here. GST_FLOW_OK with *@generation
- * NULL means none came: *@error says why, or is NULL when it is still
- * being generated. */
+ * NULL means none came: *@error says why (the caller submits the next
+ * one only if the stream goes on: a stream that ends in an error must not
+ * start a generation that is billed and never shown), or is NULL when it
+ * is still being generated. */
 static GstFlowReturn
 gst_pollen_src_next_generation (GstPollenSrc * self, gint64 end_time,
     Generation ** generation, GError ** error)
@@ -1379,11 +1389,9 @@ gst_pollen_src_next_generation (GstPollenSrc * self, gint64 end_time,
             error)) {
       case POLLEN_JOBS_JOB_DONE:
         *generation = g_steal_pointer (&((SlotJob *) data)->generation);
-        /* fall through */
+        gst_pollen_src_submit_next (self);
+        return GST_FLOW_OK;
       case POLLEN_JOBS_JOB_FAILED:
-        g_mutex_lock (&self->lock);
-        gst_pollen_src_submit (self);
-        g_mutex_unlock (&self->lock);
         return GST_FLOW_OK;
       case POLLEN_JOBS_FLUSHING:
         if (!gst_pollen_src_restart_jobs (self))
@@ -1540,6 +1548,8 @@ gst_pollen_src_fill_slot (GstPollenSrc * self, guint64 slot,
   }
   if (!gst_pollen_src_missed_slot (self, slot * interval, error))
     return GST_FLOW_ERROR;
+  if (error)                    /* skipped: on to the next slot's */
+    gst_pollen_src_submit_next (self);
   *shown = gst_pollen_src_is_audio (self) ? NULL : self->last;
   return GST_FLOW_OK;
 }

@@ -1734,7 +1734,8 @@ GST_START_TEST (test_headerless_pcm_speech_warns)
 GST_END_TEST;
 
 /* Without skip-failed a failed slot is an error, as in one-shot mode; with
- * it, answers no later request fixes (4xx) still are. */
+ * it, answers no later request fixes (4xx) still are. A stream that ends
+ * so asks for nothing more (a generation is billed). */
 GST_START_TEST (test_failed_slot_is_an_error)
 {
   static const struct
@@ -1746,11 +1747,11 @@ GST_START_TEST (test_failed_slot_is_an_error)
     {FALSE, 503, GST_RESOURCE_ERROR_READ},
     {TRUE, 401, GST_RESOURCE_ERROR_NOT_AUTHORIZED},
   };
-  PollenEmulator *emulator = pollen_test_emulator_new ();
   g_autoptr (GBytes) jpeg = make_jpeg ("A");
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    PollenEmulator *emulator = pollen_test_emulator_new ();
     Pipeline p = pipeline_new_to_end (emulator);
     Recorder *recorder = recorder_new (p.src);
     g_autoptr (GstMessage) end = NULL;
@@ -1761,12 +1762,15 @@ GST_START_TEST (test_failed_slot_is_an_error)
         cases[i].skip_failed, NULL);
     end = run_to_end (&p);
     pollen_test_assert_error (end, cases[i].code, cases[i].status,
-        "SCRIPTED", "for the slot at");
+        "SCRIPTED", "for the slot at 0:00:00.2");
     fail_unless_equals_int (recorder->items->len, 1);
+    /* two slots later, still no third request */
+    g_usleep (400 * G_TIME_SPAN_MILLISECOND);
+    fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
     recorder_free (recorder);
     pipeline_free (&p);
+    pollen_emulator_free (emulator);
   }
-  pollen_emulator_free (emulator);
 }
 
 GST_END_TEST;
