@@ -915,7 +915,8 @@ gst_pollen_stt_take_result (GstPollenStt * self, Piece * piece,
   piece->raw = g_utf8_make_valid (body, size);
   piece->request_id = g_strdup (response->request_id);
   piece->transcript = pollen_transcript_parse (body, size,
-      response->content_type, piece_upload_duration (piece),
+      response->content_type, response->status,
+      piece_upload_duration (piece),
       self->config.granularity == GST_POLLEN_STT_GRANULARITY_WORD, error);
   if (piece->transcript)
     piece_map_cues (piece, piece->transcript);

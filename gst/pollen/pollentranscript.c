@@ -15,6 +15,9 @@
  * wrong type count as missing. */
 
 #include "pollentranscript.h"
+
+#include <libsoup/soup.h>
+
 #include "pollenclient.h"
 #include "pollenclient-private.h"
 #include "pollenjson.h"
@@ -156,7 +159,7 @@ looks_like_text (const gchar * body, gsize size, const gchar * content_type)
  * gateway may send with a success status: the server's words. */
 static gboolean
 set_error_answer (JsonObject * root, const gchar * body, gsize size,
-    GError ** error)
+    guint status, GError ** error)
 {
   g_autoptr (GBytes) bytes = NULL;
   g_autofree gchar *message = NULL;
@@ -168,13 +171,14 @@ set_error_answer (JsonObject * root, const gchar * body, gsize size,
     return FALSE;
   bytes = g_bytes_new_static (body, size);
   pollen_api_error_parse (&api, bytes);
-  message = g_strdup_printf ("the server sent an error instead of a "
-      "transcription%s%s%s: %s", api.code ? " (" : "",
+  message = g_strdup_printf ("the server answered %u %s with an error "
+      "instead of a transcription%s%s%s: %s", status,
+      soup_status_get_phrase (status), api.code ? " (" : "",
       api.code ? api.code : "", api.code ? ")" : "",
       api.message ? api.message : "no message");
   g_propagate_error (error,
-      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE, 0, api.code,
-          api.message, api.request_id, message));
+      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE, status,
+          api.code, api.message, api.request_id, message));
   pollen_api_error_clear (&api);
   return TRUE;
 }
@@ -183,6 +187,7 @@ set_error_answer (JsonObject * root, const gchar * body, gsize size,
  * pollen_transcript_parse:
  * @body: (array length=size): the answer's body
  * @content_type: (nullable): its media type, without parameters
+ * @status: the answer's HTTP status, for the error an error object makes
  * @duration: how long the transcribed audio is; cues are clamped into it
  * @words: one cue per word when the answer has word times
  *
@@ -196,8 +201,8 @@ set_error_answer (JsonObject * root, const gchar * body, gsize size,
  */
 PollenTranscript *
 pollen_transcript_parse (const gchar * body, gsize size,
-    const gchar * content_type, GstClockTime duration, gboolean words,
-    GError ** error)
+    const gchar * content_type, guint status, GstClockTime duration,
+    gboolean words, GError ** error)
 {
   g_autoptr (PollenTranscript) t = g_new0 (PollenTranscript, 1);
   g_autoptr (JsonNode) root_node = NULL;
@@ -233,7 +238,7 @@ pollen_transcript_parse (const gchar * body, gsize size,
     return NULL;
   }
   root = json_node_get_object (root_node);
-  if (set_error_answer (root, body, size, error))
+  if (set_error_answer (root, body, size, status, error))
     return NULL;
   text = pollen_json_get_string (root, "text");
   t->text = g_strstrip (g_utf8_make_valid (text ? text : "", -1));

@@ -41,6 +41,7 @@ typedef struct
 
 PollenTranscript * pollen_transcript_parse (const gchar * body, gsize size,
                                             const gchar * content_type,
+                                            guint status,
                                             GstClockTime duration,
                                             gboolean words,
                                             GError ** error);

@@ -617,6 +617,8 @@ GST_START_TEST (test_stt_json_error_200)
   fail_unless (message != NULL, "no error");
   text = error_text (message);
   fail_unless (strstr (text, "Audio file is too short") != NULL, "%s", text);
+  fail_unless (strstr (text, "answered 200 OK with an error") != NULL, "%s",
+      text);
   fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
   gst_message_unref (message);
   pollen_test_harness_free (&t);

@@ -21,7 +21,7 @@ check (const guint8 * data, size_t size, const gchar * content_type,
 {
   GError *error = NULL;
   PollenTranscript *t = pollen_transcript_parse ((const gchar *) data, size,
-      content_type, DURATION, words, &error);
+      content_type, 200, DURATION, words, &error);
   guint i;
 
   g_assert ((t == NULL) == (error != NULL));
