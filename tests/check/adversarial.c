@@ -601,8 +601,9 @@ GST_START_TEST (test_stt_json_error_200)
   gint16 samples[16000];
   GstBuffer *buffer;
   GstMessage *message;
+  const GstStructure *details = NULL;
   g_autofree gchar *text = NULL;
-  guint i;
+  guint i, status = 0;
 
   for (i = 0; i < G_N_ELEMENTS (samples); i++)
     samples[i] = (i / 20) % 2 ? 8000 : -8000;
@@ -620,6 +621,10 @@ GST_START_TEST (test_stt_json_error_200)
   fail_unless (strstr (text, "answered 200 OK with an error") != NULL, "%s",
       text);
   fail_if (strstr (text, POLLEN_TEST_KEY) != NULL, "%s", text);
+  gst_message_parse_error_details (message, &details);
+  fail_unless (details && gst_structure_get_uint (details,
+          "http-status-code", &status));
+  fail_unless_equals_int (status, 200);
   gst_message_unref (message);
   pollen_test_harness_free (&t);
 }
