@@ -555,16 +555,10 @@ gst_pollen_filter_handle_failure (GstPollenFilter * self, gpointer data,
   GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
   g_autofree gchar *what = NULL;
   g_autofree gchar *action = NULL;
-  g_autoptr (GError) shown = NULL;
   gboolean skip;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return GST_FLOW_FLUSHING;
-  /* a body quoted in the message (an answer that is not what was asked
-   * for) may echo the key */
-  shown = g_error_copy (error);
-  if (PRIV (self)->client)
-    pollen_client_redact_error (PRIV (self)->client, shown);
 
   GST_OBJECT_LOCK (self);
   skip = PRIV (self)->skip_failed && pollen_client_error_is_transient (error);
@@ -574,13 +568,13 @@ gst_pollen_filter_handle_failure (GstPollenFilter * self, gpointer data,
   if (!skip) {
     /* upstream sees the failure as soon as the message is out */
     gst_pollen_filter_set_srcresult (self, GST_FLOW_ERROR);
-    pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_ERROR, what,
-        shown);
+    pollen_element_post_error (GST_ELEMENT (self), PRIV (self)->client,
+        GST_MESSAGE_ERROR, what, error);
     return GST_FLOW_ERROR;
   }
   action = g_strdup_printf ("%s (skipped as skip-failed is set)", what);
-  pollen_element_post_error (GST_ELEMENT (self), GST_MESSAGE_WARNING, action,
-      shown);
+  pollen_element_post_error (GST_ELEMENT (self), PRIV (self)->client,
+      GST_MESSAGE_WARNING, action, error);
   return klass->fill (self, data);
 }
 

@@ -806,19 +806,6 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   return generation;
 }
 
-/* Posts @error, the key taken out: a body quoted in it (an answer that is
- * not the media) may echo it. */
-static void
-gst_pollen_src_post_error (GstPollenSrc * self, GstMessageType type,
-    const gchar * action, const GError * error)
-{
-  g_autoptr (GError) shown = g_error_copy (error);
-
-  if (self->client)
-    pollen_client_redact_error (self->client, shown);
-  pollen_element_post_error (GST_ELEMENT (self), type, action, shown);
-}
-
 static void
 gst_pollen_src_post_failure (GstPollenSrc * self, const GError * error)
 {
@@ -827,8 +814,8 @@ gst_pollen_src_post_failure (GstPollenSrc * self, const GError * error)
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
-  gst_pollen_src_post_error (self, GST_MESSAGE_ERROR, media_action (media),
-      error);
+  pollen_element_post_error (GST_ELEMENT (self), self->client,
+      GST_MESSAGE_ERROR, media_action (media), error);
 }
 
 static void
@@ -1476,8 +1463,8 @@ gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
   GST_OBJECT_UNLOCK (self);
   action = g_strdup_printf ("%s for the slot at %" GST_TIME_FORMAT,
       media_action (media), GST_TIME_ARGS (start));
-  gst_pollen_src_post_error (self, skip ? GST_MESSAGE_WARNING :
-      GST_MESSAGE_ERROR, action, error);
+  pollen_element_post_error (GST_ELEMENT (self), self->client,
+      skip ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, action, error);
   return skip;
 }
 

@@ -349,11 +349,8 @@ pollen_chat_complete (PollenClient * client, const PollenRequest * request,
     return NULL;
   stream = pollen_chat_stream_new (response->content_type,
       response->request_id, func, user_data);
-  if (!read_stream (response, stream, cancellable, error)) {
-    /* the server's words inside the body may echo the key */
-    pollen_client_redact_error (client, error ? *error : NULL);
+  if (!read_stream (response, stream, cancellable, error))
     return NULL;
-  }
   return pollen_chat_result_new (stream, response);
 }
 

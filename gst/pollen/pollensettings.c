@@ -609,17 +609,24 @@ post_error_with_hint (GstElement * element, GstMessageType type,
 
 /**
  * pollen_element_post_error:
+ * @client: (nullable): the client the failed request went through
  * @type: %GST_MESSAGE_ERROR or %GST_MESSAGE_WARNING
  * @action: what failed, for the message ("Generating the picture")
- * @error: the client's error
+ * @error: the error, the client's or a parser's of what it received
  *
  * Posts @error as a GST_RESOURCE_ERROR message that says what to do, with
- * the details http-status-code, api-error-code and request-id.
+ * the details http-status-code, api-error-code and request-id. @client's
+ * key is taken out first: a body quoted in a parser's error (an answer
+ * that is not what was asked for) may echo it.
  */
 void
-pollen_element_post_error (GstElement * element, GstMessageType type,
-    const gchar * action, const GError * error)
+pollen_element_post_error (GstElement * element, PollenClient * client,
+    GstMessageType type, const gchar * action, const GError * error)
 {
-  post_error_with_hint (element, type, resource_error_for (error), action,
-      error, hint_for (error));
+  g_autoptr (GError) shown = g_error_copy (error);
+
+  if (client)
+    pollen_client_redact_error (client, shown);
+  post_error_with_hint (element, type, resource_error_for (shown), action,
+      shown, hint_for (shown));
 }

@@ -93,7 +93,8 @@ void          pollen_property_replace_string (GObject * object,
                                               const GValue * value);
 const gchar * pollen_enum_get_nick (GType type, gint value);
 
-void pollen_element_post_error (GstElement * element, GstMessageType type,
-                                const gchar * action, const GError * error);
+void pollen_element_post_error (GstElement * element, PollenClient * client,
+                                GstMessageType type, const gchar * action,
+                                const GError * error);
 
 G_END_DECLS

@@ -26,6 +26,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 
+#include "benchread.h"
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
@@ -60,26 +61,11 @@ client_ms (PollenEmulator * emulator, gdouble * first_bytes, gdouble * whole)
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/audio/speech");
   g_autoptr (JsonObject) body = json_object_new ();
-  g_autoptr (PollenResponse) response = NULL;
-  gint64 start;
 
   json_object_set_string_member (body, "input", TEXT);
   pollen_request_set_json (request, body);
   pollen_emulator_push (emulator, "/v1/audio/speech", dripped_answer ());
-  start = g_get_monotonic_time ();
-  response = pollen_client_send (client, request, NULL, NULL);
-  g_assert (response != NULL);
-  for (;;) {
-    g_autoptr (GBytes) bytes = pollen_response_read (response, 65536, NULL,
-        NULL);
-
-    g_assert (bytes != NULL);
-    if (*first_bytes < 0)
-      *first_bytes = (g_get_monotonic_time () - start) / 1000.0;
-    if (g_bytes_get_size (bytes) == 0)
-      break;
-  }
-  *whole = (g_get_monotonic_time () - start) / 1000.0;
+  bench_read_timed (client, request, first_bytes, whole);
 }
 
 /* Subject: from pushing the text to the first audio out of pollentts. */

@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchread.h"
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
@@ -1017,28 +1018,12 @@ chat_client_ms (PollenEmulator * emulator, Config * config,
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/chat/completions");
   g_autoptr (JsonObject) body = json_object_new ();
-  g_autoptr (PollenResponse) response = NULL;
-  gint64 start;
 
   json_object_set_boolean_member (body, "stream", TRUE);
   pollen_request_set_json (request, body);
   pollen_emulator_push (emulator, "/v1/chat/completions",
       sentence_stream (config->sentences, config->sentence_ms));
-  *first_bytes = -1;
-  start = g_get_monotonic_time ();
-  response = pollen_client_send (client, request, NULL, NULL);
-  g_assert (response != NULL);
-  for (;;) {
-    g_autoptr (GBytes) bytes = pollen_response_read (response, 65536, NULL,
-        NULL);
-
-    g_assert (bytes != NULL);
-    if (*first_bytes < 0)
-      *first_bytes = since_ms (start);
-    if (g_bytes_get_size (bytes) == 0)
-      break;
-  }
-  *whole = since_ms (start);
+  bench_read_timed (client, request, first_bytes, whole);
 }
 
 /* Subject: from pushing a text into pollenchat output=sentence to its

@@ -1,0 +1,38 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The reference several benchmarks compare an element with: an answer
+ * read by pollenclient alone. */
+
+#include "benchread.h"
+
+/* Sends @request and reads the answer to its end; the milliseconds from
+ * sending to its first bytes and to its end. */
+void
+bench_read_timed (PollenClient * client, const PollenRequest * request,
+    gdouble * first_bytes_ms, gdouble * whole_ms)
+{
+  g_autoptr (PollenResponse) response = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  *first_bytes_ms = -1;
+  response = pollen_client_send (client, request, NULL, NULL);
+  g_assert (response != NULL);
+  for (;;) {
+    g_autoptr (GBytes) bytes = pollen_response_read (response, 65536, NULL,
+        NULL);
+
+    g_assert (bytes != NULL);
+    if (*first_bytes_ms < 0)
+      *first_bytes_ms = (g_get_monotonic_time () - start) / 1000.0;
+    if (g_bytes_get_size (bytes) == 0)
+      break;
+  }
+  *whole_ms = (g_get_monotonic_time () - start) / 1000.0;
+}
