@@ -78,6 +78,13 @@ struct _Fault
 
 /* ---- answers ---- */
 
+static const gchar *
+good_content_type (Target target)
+{
+  return target == STT ? "application/json" : target == TTS ? "audio/wav" :
+      "image/png";
+}
+
 static GBytes *
 good_body (Target target, const gchar ** content_type)
 {
@@ -86,15 +93,11 @@ good_body (Target target, const gchar ** content_type)
       "\"text\":\"hello\"}]}";
   guint8 pcm[4800] = { 0, };
 
-  if (target == STT) {
-    *content_type = "application/json";
+  *content_type = good_content_type (target);
+  if (target == STT)
     return g_bytes_new_static (json, strlen (json));
-  }
-  if (target == TTS) {
-    *content_type = "audio/wav";
+  if (target == TTS)
     return pollen_wav_wrap (pcm, sizeof (pcm), 24000, 1);
-  }
-  *content_type = "image/png";
   return emu_media_image ("fault", 1, 32, 32, "png", NULL);
 }
 
@@ -102,11 +105,8 @@ good_body (Target target, const gchar ** content_type)
 static gchar *
 raw_head (Run * run, const gchar * extra)
 {
-  const gchar *content_type;
-  g_autoptr (GBytes) body = good_body (run->target, &content_type);
-
   return g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%s\r\n",
-      content_type, extra);
+      good_content_type (run->target), extra);
 }
 
 static void
