@@ -36,7 +36,9 @@ json_nesting_depth (const gchar * data, gsize size, guint limit)
     } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '[' || c == '{') {
-      deepest = MAX (deepest, ++depth);
+      /* MAX() evaluates its arguments twice: no ++ inside it */
+      depth++;
+      deepest = MAX (deepest, depth);
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
     }

@@ -876,6 +876,65 @@ GST_START_TEST (test_empty_or_nested_success_is_an_error)
 
 GST_END_TEST;
 
+static gchar *
+nested_arrays (guint depth)
+{
+  GString *json = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < depth; i++)
+    g_string_append_c (json, '[');
+  for (i = 0; i < depth; i++)
+    g_string_append_c (json, ']');
+  return g_string_free (json, FALSE);
+}
+
+/* Depth means depth: a model list of a hundred entries, each with arrays
+ * and objects inside, is three levels deep however long it is; 64 levels
+ * are read and 65 refused. */
+GST_START_TEST (test_long_answer_is_not_deep)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenRequest) request = pollen_request_new ("GET",
+      "/image/models");
+  g_autoptr (GString) list = g_string_new ("[");
+  g_autofree gchar *deepest = nested_arrays (64);
+  g_autofree gchar *too_deep = nested_arrays (65);
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    g_string_append_printf (list, "%s{\"name\":\"m%u\",\"aliases\":[\"a\"],"
+        "\"pricing\":{\"currency\":\"pollen\"},\"voices\":[]}", i ? "," : "",
+        i);
+  g_string_append (list, "]");
+  pollen_emulator_push (emulator, "/image/models",
+      pollen_emulator_response_new (200, "application/json", list->str, -1));
+  root = pollen_client_fetch_json (client, request, NULL, &error);
+  fail_unless (root != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (json_array_get_length (json_node_get_array (root)),
+      100);
+  json_node_unref (root);
+
+  pollen_emulator_push (emulator, "/image/models",
+      pollen_emulator_response_new (200, "application/json", deepest, -1));
+  root = pollen_client_fetch_json (client, request, NULL, &error);
+  fail_unless (root != NULL, "%s", error ? error->message : "");
+  json_node_unref (root);
+
+  pollen_emulator_push (emulator, "/image/models",
+      pollen_emulator_response_new (200, "application/json", too_deep, -1));
+  root = pollen_client_fetch_json (client, request, NULL, &error);
+  fail_unless (root == NULL);
+  fail_unless (g_str_has_prefix (error->message, "the server's answer is "
+          "JSON nested deeper than 64 levels"), "%s", error->message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenclient_suite (void)
 {
@@ -908,6 +967,7 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_empty_error_bodies);
   tcase_add_test (tc, test_hostile_error_bodies);
   tcase_add_test (tc, test_empty_or_nested_success_is_an_error);
+  tcase_add_test (tc, test_long_answer_is_not_deep);
   return s;
 }
 
