@@ -66,9 +66,11 @@
 #include "gstpollenelements.h"
 #include "pollensettings.h"
 #include "pollenchunks.h"
+#include "pollendownload.h"
 #include "pollenformat.h"
 #include "pollenjobs.h"
 #include "pollenmedia.h"
+#include "pollenprogress.h"
 #include "pollenspeech.h"
 #include "pollentext.h"
 
@@ -86,11 +88,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define DEFAULT_RESPONSE_FORMAT POLLEN_AUDIO_FORMAT_MP3
 #define DEFAULT_TIMEOUT 600     /* video takes minutes */
 #define DEFAULT_BLOCKSIZE (1024 * 1024)
-#define PROGRESS_PERIOD (2 * GST_SECOND)
-/* a download's percent goes out after this many points, and this often at
- * most, so a fast local download does not flood the bus */
-#define PERCENT_STEP 5
-#define PERCENT_PERIOD (250 * G_TIME_SPAN_MILLISECOND)
 /* a one-shot body past this goes to a file (pictures and clips stay well
  * below it): what the memory of a large answer costs */
 #define MEMORY_LIMIT (32 * 1024 * 1024)
@@ -138,22 +135,15 @@ typedef struct
   GstTagList *tags;             /* NULL once sent: one tag event each */
 } Generation;
 
-/* One-shot mode: a body served as it arrives. The pieces are kept (up to
- * MEMORY_LIMIT in memory, the rest in a file), so pull mode and seeking
- * work on it too. */
+/* One-shot mode: a body served as it arrives. */
 typedef struct
 {
-  PollenRequest *request;       /* asked again when the body is cut short */
-  PollenResponse *response;     /* NULL once the whole body is here */
-  PollenChunks *chunks;
-  gint64 length;                /* Content-Length, or -1 */
-  gchar *content_type;
+  GstPollenSrc *element;        /* not a ref: the element frees this */
+  PollenDownload *download;
+  PollenProgress *progress;     /* ended by the download's notify */
   GstCaps *caps;
   GstTagList *tags;             /* NULL once sent */
-  GstClockID ticker;            /* "still generating" while no size is known */
-  guint resumes;                /* times a cut-short body was asked again */
-  gint posted_percent;
-  gint64 posted_at;             /* monotonic, µs */
+  gboolean failed;              /* its error is on the bus */
 } Download;
 
 /* Interval mode: one slot's job for PollenJobs; the worker fills it in. */
@@ -496,90 +486,13 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
   return request;
 }
 
-/* ---- progress messages ---- */
-
-/* What the clock thread's callback needs; freed by the clock entry, since
- * the callback may still run while progress_stop() unschedules it. */
-typedef struct
-{
-  GstElement *element;
-  GstClockTime started;
-} ProgressTick;
-
-static void
-progress_tick_free (gpointer data)
-{
-  ProgressTick *tick = data;
-
-  gst_object_unref (tick->element);
-  g_free (tick);
-}
-
-static gboolean
-progress_tick (GstClock * clock, GstClockTime time, GstClockID id,
-    gpointer user_data)
-{
-  ProgressTick *tick = user_data;
-  g_autofree gchar *text = g_strdup_printf ("Still generating (%"
-      G_GUINT64_FORMAT " s)", (time - tick->started) / GST_SECOND);
-
-  gst_element_post_message (tick->element,
-      gst_message_new_progress (GST_OBJECT (tick->element),
-          GST_PROGRESS_TYPE_CONTINUE, "generate", text));
-  return TRUE;
-}
-
-/* Posts GstProgress START now and CONTINUE every PROGRESS_PERIOD from the
- * system clock's thread while the caller blocks in a request. Returns the
- * clock entry for progress_stop(). */
-static GstClockID
-progress_start (GstElement * element, const gchar * action)
-{
-  GstClock *clock = gst_system_clock_obtain ();
-  ProgressTick *tick = g_new0 (ProgressTick, 1);
-  g_autofree gchar *text = g_strdup_printf ("%s…", action);
-  GstClockID id;
-
-  tick->element = gst_object_ref (element);
-  tick->started = gst_clock_get_time (clock);
-  gst_element_post_message (element,
-      gst_message_new_progress (GST_OBJECT (element), GST_PROGRESS_TYPE_START,
-          "generate", text));
-  id = gst_clock_new_periodic_id (clock, tick->started + PROGRESS_PERIOD,
-      PROGRESS_PERIOD);
-  gst_clock_id_wait_async (id, progress_tick, tick, progress_tick_free);
-  gst_object_unref (clock);
-  return id;
-}
-
-/* Ends the "still generating" ticks, if any: from here on the download's
- * own percent says how it goes. */
-static void
-progress_ticks_stop (GstClockID * id)
-{
-  if (!*id)
-    return;
-  gst_clock_id_unschedule (*id);
-  gst_clock_id_unref (*id);
-  *id = NULL;
-}
-
-static void
-progress_stop (GstElement * element, GstClockID * id, GstProgressType type,
-    const gchar * text)
-{
-  progress_ticks_stop (id);
-  gst_element_post_message (element,
-      gst_message_new_progress (GST_OBJECT (element), type, "generate",
-          text));
-}
-
 /* ---- one generation ---- */
 
 /* Adds what the server said (the model that answered, the request id) to
  * the request's @tags, and a summary a person reads in gst-discoverer. */
 static GstTagList *
-gst_pollen_src_answer_tags (GstTagList * tags, PollenResponse * response)
+gst_pollen_src_answer_tags (GstTagList * tags,
+    const PollenResponse * response)
 {
   const gchar *prompt = NULL, *model = NULL;
   guint seed;
@@ -736,6 +649,20 @@ gst_pollen_src_pcm_generation (GstPollenSrc * self, PollenResponse * response,
   return generation;
 }
 
+/* Whether a whole answer ends as a whole one of its format does. */
+static gboolean
+gst_pollen_src_check_body (GstPollenSrc * self, PollenResponse * response,
+    GError ** error)
+{
+  gsize size = g_bytes_get_size (response->body);
+  gsize tail = MIN (size, 64);
+  g_autoptr (GBytes) end = g_bytes_new_from_bytes (response->body,
+      size - tail, tail);
+
+  return pollen_media_check_whole (GST_OBJECT (self), response->body, end,
+      response->content_type, size, error);
+}
+
 /* The answer as what goes out: text, or media with caps from its bytes.
  * NULL with @error set when the body is not what @media asked for. */
 static Generation *
@@ -752,12 +679,28 @@ gst_pollen_src_to_generation (GstPollenSrc * self, PollenResponse * response,
     return gst_pollen_src_pcm_generation (self, response, error);
   caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
       response->content_type, 0, media_kind (media), error);
-  if (!caps)
+  if (!caps || !gst_pollen_src_check_body (self, response, error)) {
+    gst_clear_caps (&caps);
     return NULL;
+  }
   generation = g_new0 (Generation, 1);
   generation->body = g_bytes_ref (response->body);
   generation->caps = caps;
   return generation;
+}
+
+/* The progress of a request that failed: its text without the key. */
+static void
+gst_pollen_src_progress_failed (GstPollenSrc * self, PollenProgress * progress,
+    const GError * error)
+{
+  g_autoptr (GError) redacted = g_error_copy (error);
+  gboolean cancelled = g_error_matches (error, G_IO_ERROR,
+      G_IO_ERROR_CANCELLED);
+
+  pollen_client_redact_error (self->client, redacted);
+  pollen_progress_end (progress, cancelled ? GST_PROGRESS_TYPE_CANCELED :
+      GST_PROGRESS_TYPE_ERROR, redacted->message);
 }
 
 /* Generates once, blocking until the whole body is here. Returns NULL with
@@ -770,7 +713,7 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GstTagList) tags = NULL;
   g_autofree gchar *what = NULL;
-  GstClockID ticker;
+  g_autoptr (PollenProgress) progress = NULL;
   GstPollenSrcMedia media;
   Generation *generation;
 
@@ -782,19 +725,14 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   what = pollen_request_describe (request);
   GST_DEBUG_OBJECT (self, "requesting %s", what);
 
-  ticker = progress_start (GST_ELEMENT (self), media_action (media));
+  progress = pollen_progress_start (GST_ELEMENT (self), "generate",
+      media_action (media), "Still generating");
   response = pollen_client_fetch (client, request, cancellable, error);
   if (!response) {
-    gboolean cancelled = g_error_matches (*error, G_IO_ERROR,
-        G_IO_ERROR_CANCELLED);
-
-    progress_stop (GST_ELEMENT (self), &ticker, cancelled ?
-        GST_PROGRESS_TYPE_CANCELED :
-        GST_PROGRESS_TYPE_ERROR, (*error)->message);
+    gst_pollen_src_progress_failed (self, progress, *error);
     return NULL;
   }
-  progress_stop (GST_ELEMENT (self), &ticker, GST_PROGRESS_TYPE_COMPLETE,
-      "Generated");
+  pollen_progress_end (progress, GST_PROGRESS_TYPE_COMPLETE, "Generated");
 
   GST_INFO_OBJECT (self, "%s: %" G_GSIZE_FORMAT " bytes of %s (request id "
       "%s, model %s)", what, g_bytes_get_size (response->body),
@@ -916,273 +854,105 @@ gst_pollen_src_create_whole (GstPollenSrc * self, guint64 offset,
 
 /* ---- one-shot media: the body as it arrives ---- */
 
+/* One-shot media is downloaded whole by a PollenDownload in its own
+ * thread, and served from it as it arrives: a reader that stops reading
+ * (a sink prerolled while gst-launch-1.0 waits for the progress to end, a
+ * demuxer that read the index at the start of an MP4) does not stall the
+ * download, and so the progress always ends. */
+
 static void
 download_free (Download * download)
 {
-  progress_ticks_stop (&download->ticker);
-  pollen_request_free (download->request);
-  pollen_response_free (download->response);
-  pollen_chunks_free (download->chunks);
-  g_free (download->content_type);
+  /* first: its thread may still post through the progress */
+  pollen_download_free (download->download);
+  pollen_progress_free (download->progress);
   gst_clear_caps (&download->caps);
   if (download->tags)
     gst_tag_list_unref (download->tags);
   g_free (download);
 }
 
-/* Ends the download with @error (taken): the progress says how, the error
- * goes on the bus unless the element is flushing. */
+/* A PollenDownloadCheck: a picture cut short is an error. */
+static gboolean
+gst_pollen_src_check_whole (GBytes * head, GBytes * tail,
+    const gchar * content_type, gpointer user_data, GError ** error)
+{
+  Download *download = user_data;
+
+  return pollen_media_check_whole (GST_OBJECT (download->element), head,
+      tail, content_type, pollen_download_get_received (download->download),
+      error);
+}
+
+/* A PollenDownloadNotify, from the download's thread: the progress, and the
+ * size for pull-mode readers once it is known. */
+static void
+gst_pollen_src_download_notify (PollenDownload * download,
+    PollenDownloadEvent event, const GError * error, gpointer user_data)
+{
+  GstPollenSrc *self = ((Download *) user_data)->element;
+  PollenProgress *progress = ((Download *) user_data)->progress;
+  gint64 size = pollen_download_get_size (download);
+
+  switch (event) {
+    case POLLEN_DOWNLOAD_ANSWERED:
+      if (size < 0)
+        break;
+      pollen_progress_stop_ticks (progress);
+      gst_pollen_src_set_duration (self, size);
+      break;
+    case POLLEN_DOWNLOAD_RECEIVED:
+      pollen_progress_percent (progress,
+          pollen_download_get_percent (download));
+      break;
+    case POLLEN_DOWNLOAD_WHOLE:
+      GST_INFO_OBJECT (self, "the whole body is here: %" G_GINT64_FORMAT
+          " bytes", size);
+      gst_pollen_src_set_duration (self, size);
+      pollen_progress_end (progress, GST_PROGRESS_TYPE_COMPLETE, "Generated");
+      break;
+    case POLLEN_DOWNLOAD_FAILED:
+      gst_pollen_src_progress_failed (self, progress, error);
+      break;
+  }
+}
+
+/* Ends a one-shot run with @error (taken): on the bus, once, unless the
+ * element is flushing. */
 static GstFlowReturn
 gst_pollen_src_download_failed (GstPollenSrc * self, GError * error)
 {
-  gboolean cancelled = g_error_matches (error, G_IO_ERROR,
-      G_IO_ERROR_CANCELLED);
+  g_autoptr (GError) owned = error;
 
-  progress_stop (GST_ELEMENT (self), &self->download->ticker, cancelled ?
-      GST_PROGRESS_TYPE_CANCELED : GST_PROGRESS_TYPE_ERROR, error->message);
-  g_clear_pointer (&self->download, download_free);
-  if (!cancelled)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return GST_FLOW_FLUSHING;
+  if (!self->download->failed)
     gst_pollen_src_post_failure (self, error);
-  g_error_free (error);
-  return cancelled ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
+  self->download->failed = TRUE;
+  return GST_FLOW_ERROR;
 }
 
-/* A CONTINUE message whose percent moves, as GStreamer's own progress
- * messages carry it, every PERCENT_STEP points and PERCENT_PERIOD at most. */
-static void
-gst_pollen_src_post_percent (GstPollenSrc * self, Download * download)
-{
-  gint64 now = g_get_monotonic_time ();
-  g_autofree gchar *text = NULL;
-  GstMessage *message;
-  gint percent;
-
-  if (download->length <= 0)
-    return;
-  percent = download->response->received * 100 / download->length;
-  if (percent >= 100 || percent < download->posted_percent + PERCENT_STEP ||
-      now < download->posted_at + PERCENT_PERIOD)
-    return;
-  download->posted_percent = percent;
-  download->posted_at = now;
-  text = g_strdup_printf ("Downloading (%d %%)", percent);
-  message = gst_message_new_progress (GST_OBJECT (self),
-      GST_PROGRESS_TYPE_CONTINUE, "generate", text);
-  gst_structure_set (gst_message_writable_structure (message), "percent",
-      G_TYPE_INT, percent, NULL);
-  gst_element_post_message (GST_ELEMENT (self), message);
-}
-
-/* How much the next piece holds: a buffer's worth, or what is left of a
- * body of known size. */
-static gsize
-gst_pollen_src_piece_size (GstPollenSrc * self, Download * download)
-{
-  gsize size = pollen_pieces_get_size (self->pieces);
-
-  if (download->length >= 0)
-    size = MIN ((guint64) download->length - download->response->received,
-        size);
-  return size;
-}
-
-/* A body of known size is over with its last byte: the account's slot
- * goes back then, not when a reader asks past the end. */
-static gboolean
-gst_pollen_src_all_here (Download * download)
-{
-  return download->length >= 0 &&
-      download->response->received >= (guint64) download->length;
-}
-
-/* Reads the next piece of the body into one memory of its own, which is
- * kept: what goes downstream shares it. Returns the bytes read, 0 at the
- * end of the body, -1 with @error set. */
-static gssize
-gst_pollen_src_read_piece (GstPollenSrc * self, Download * download,
-    GError ** error)
-{
-  gsize size = gst_pollen_src_piece_size (self, download);
-  GstMemory *memory = pollen_pieces_take (self->pieces);
-  GstMapInfo map;
-  gsize filled = 0;
-  gssize n = 1;
-
-  gst_memory_map (memory, &map, GST_MAP_WRITE);
-  while (filled < size && n > 0) {
-    n = pollen_response_read_into (download->response, map.data + filled,
-        size - filled, self->cancellable, error);
-    filled += MAX (n, 0);
-    gst_pollen_src_post_percent (self, download);
-  }
-  gst_memory_unmap (memory, &map);
-  if (n < 0 || filled == 0) {
-    gst_memory_unref (memory);
-    return n < 0 ? -1 : 0;
-  }
-  gst_memory_resize (memory, 0, filled);
-  return pollen_chunks_append (download->chunks, memory, error) ?
-      (gssize) filled : -1;
-}
-
-/* Reads and drops the first @size bytes of a body asked for again. */
-static gboolean
-gst_pollen_src_skip (GstPollenSrc * self, PollenResponse * response,
-    guint64 size, GError ** error)
-{
-  g_autofree guint8 *scratch = g_malloc (64 * 1024);
-
-  while (response->received < size) {
-    gssize n = pollen_response_read_into (response, scratch,
-        MIN (64 * 1024, size - response->received), self->cancellable, error);
-
-    if (n == 0)
-      g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
-          "the body asked for again is shorter than what came before");
-    if (n <= 0)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* Asks for the body again and reads on from @offset: the server answers
- * an identical GET from its cache, as pollen_client_fetch() relies on. */
-static gboolean
-gst_pollen_src_ask_again (GstPollenSrc * self, Download * download,
-    guint64 offset, GError ** error)
-{
-  g_clear_pointer (&download->response, pollen_response_free);
-  download->response = pollen_client_send (self->client, download->request,
-      self->cancellable, error);
-  return download->response &&
-      gst_pollen_src_skip (self, download->response, offset, error);
-}
-
-/* A body cut short is asked for again, and what is here already is
- * skipped: what went downstream stays valid. */
-static gboolean
-gst_pollen_src_resume (GstPollenSrc * self, Download * download,
-    GError ** error)
-{
-  guint64 have = pollen_chunks_get_size (download->chunks);
-  guint retries;
-
-  GST_OBJECT_LOCK (self);
-  retries = self->settings.retries;
-  GST_OBJECT_UNLOCK (self);
-  if (!pollen_client_error_is_transient (*error) ||
-      download->resumes++ >= retries)
-    return FALSE;
-  GST_WARNING_OBJECT (self, "the body was cut short after %" G_GUINT64_FORMAT
-      " bytes (%s): asking again", have, (*error)->message);
-  g_clear_error (error);
-  return gst_pollen_src_ask_again (self, download, have, error);
-}
-
-/* Push mode keeps no more than MEMORY_LIMIT of what went downstream: a
- * seek back past it (qtdemux behind a queue, going back to the media after
- * reading an index at the end) reads the body again from there. */
+/* Caps from the first block, which holds what typefinding needs. */
 static GstFlowReturn
-gst_pollen_src_rewind (GstPollenSrc * self, guint64 offset)
+gst_pollen_src_find_caps (GstPollenSrc * self, GstPollenSrcMedia media,
+    const gchar * content_type)
 {
+  PollenDownload *download = self->download->download;
+  guint blocksize = gst_base_src_get_blocksize (GST_BASE_SRC (self));
   g_autoptr (GError) error = NULL;
-
-  GST_DEBUG_OBJECT (self, "byte %" G_GUINT64_FORMAT " is no longer held: "
-      "asking again", offset);
-  pollen_chunks_forget_from (self->download->chunks, offset);
-  if (!gst_pollen_src_ask_again (self, self->download, offset, &error))
-    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
-  return GST_FLOW_OK;
-}
-
-/* The whole body is here: the connection and the account's slot go back. */
-static GstFlowReturn
-gst_pollen_src_finish_download (GstPollenSrc * self, Download * download)
-{
-  guint64 size = pollen_chunks_get_size (download->chunks);
-  guint8 end;
-
-  if (size == 0)
-    return gst_pollen_src_download_failed (self,
-        pollen_response_empty_body_error (download->response));
-  GST_INFO_OBJECT (self, "%" G_GUINT64_FORMAT " bytes of %s (request id %s)",
-      size, download->content_type, download->response->request_id);
-  /* libsoup puts the connection back for the next run only once it has
-   * read the end itself */
-  pollen_response_read_into (download->response, &end, 1, self->cancellable,
-      NULL);
-  g_clear_pointer (&download->response, pollen_response_free);
-  progress_stop (GST_ELEMENT (self), &download->ticker,
-      GST_PROGRESS_TYPE_COMPLETE, "Generated");
-  if (download->length < 0)
-    gst_pollen_src_set_duration (self, size);
-  return GST_FLOW_OK;
-}
-
-/* Reads until the body holds @end bytes or is all here. */
-static GstFlowReturn
-gst_pollen_src_read_until (GstPollenSrc * self, guint64 end)
-{
-  Download *download = self->download;
-  g_autoptr (GError) error = NULL;
-
-  while (download->response &&
-      pollen_chunks_get_size (download->chunks) < end) {
-    gssize n = gst_pollen_src_read_piece (self, download, &error);
-
-    if (n < 0 && !gst_pollen_src_resume (self, download, &error))
-      return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
-    if (n == 0)
-      return gst_pollen_src_finish_download (self, download);
-  }
-  if (download->response && gst_pollen_src_all_here (download))
-    return gst_pollen_src_finish_download (self, download);
-  return GST_FLOW_OK;
-}
-
-/* Caps from the first piece, which holds what typefinding needs. */
-static GstFlowReturn
-gst_pollen_src_find_caps (GstPollenSrc * self, Download * download,
-    GstPollenSrcMedia media)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GstBuffer) start = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  GstFlowReturn ret = gst_pollen_src_read_until (self, 1);
-  GstMapInfo map;
 
-  if (ret != GST_FLOW_OK)
-    return ret;
-  start = pollen_chunks_get_range (download->chunks, 0,
-      MIN (pollen_chunks_get_size (download->chunks),
-          gst_base_src_get_blocksize (GST_BASE_SRC (self))), &error);
-  if (!start)
+  if (!pollen_download_wait (download, blocksize, self->cancellable, &error))
     return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
-  gst_buffer_map (start, &map, GST_MAP_READ);
-  bytes = g_bytes_new_static (map.data, map.size);
-  download->caps = pollen_media_expect_caps (GST_OBJECT (self), bytes,
-      download->content_type, 0, media_kind (media), &error);
-  gst_buffer_unmap (start, &map);
-  if (!download->caps)
+  bytes = pollen_download_get_bytes (download, 0,
+      MIN (pollen_download_get_received (download), blocksize), &error);
+  if (!bytes)
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  self->download->caps = pollen_media_expect_caps (GST_OBJECT (self), bytes,
+      content_type, 0, media_kind (media), &error);
+  if (!self->download->caps)
     return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
   return GST_FLOW_OK;
-}
-
-/* The answer's headers are here: what they say, and from now on the
- * percent when the size is known. */
-static void
-gst_pollen_src_answered (GstPollenSrc * self, Download * download)
-{
-  PollenResponse *response = download->response;
-
-  download->length = response->content_length;
-  download->content_type = g_strdup (response->content_type);
-  download->tags = gst_pollen_src_answer_tags (download->tags, response);
-  download->posted_at = g_get_monotonic_time ();
-  if (download->length < 0)
-    return;
-  progress_ticks_stop (&download->ticker);
-  gst_pollen_src_set_duration (self, download->length);
 }
 
 /* Pieces of blocksize, made again only when that changes. */
@@ -1197,62 +967,63 @@ gst_pollen_src_ensure_pieces (GstPollenSrc * self)
   self->pieces = pollen_pieces_new (blocksize, PIECES_KEPT);
 }
 
-/* Asks for the body on first use and waits for its headers and first
- * piece. */
+/* Starts the download on first use and waits for its headers and first
+ * block. */
 static GstFlowReturn
 gst_pollen_src_open_download (GstPollenSrc * self)
 {
   g_autoptr (GError) error = NULL;
+  const PollenResponse *answer;
+  PollenRequest *request;
   GstPollenSrcMedia media;
   Download *download;
   gint seed;
+  guint retries;
 
   if (self->download)
-    return GST_FLOW_OK;
+    return self->download->failed ? GST_FLOW_ERROR : GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
   seed = self->seed;
   media = self->media;
+  retries = self->settings.retries;
   GST_OBJECT_UNLOCK (self);
 
   gst_pollen_src_ensure_pieces (self);
   download = self->download = g_new0 (Download, 1);
-  /* pull mode reads anywhere at any time; push mode in order, mostly */
-  download->chunks = pollen_chunks_new (MEMORY_LIMIT,
-      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL);
-  download->request = gst_pollen_src_build_request (self, seed,
-      &download->tags);
-  download->ticker = progress_start (GST_ELEMENT (self), media_action (media));
-  download->response = pollen_client_send (self->client, download->request,
+  download->element = self;
+  request = gst_pollen_src_build_request (self, seed, &download->tags);
+  download->progress = pollen_progress_start (GST_ELEMENT (self), "generate",
+      media_action (media), "Still generating");
+  download->download = pollen_download_start (self->client, request, retries,
+      self->pieces, MEMORY_LIMIT,
+      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH,
+      gst_pollen_src_check_whole,
+      gst_pollen_src_download_notify, download);
+  answer = pollen_download_wait_answer (download->download,
       self->cancellable, &error);
-  if (!download->response)
+  if (!answer)
     return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
-  gst_pollen_src_answered (self, download);
-  return gst_pollen_src_find_caps (self, download, media);
+  download->tags = gst_pollen_src_answer_tags (download->tags, answer);
+  return gst_pollen_src_find_caps (self, media, answer->content_type);
 }
 
-/* Reads until [@offset, @offset + *@length) can be served. Pull mode
+/* Waits until [@offset, @offset + *@length) can be served. Pull mode
  * waits for all of it (and for the whole of a body of unknown size:
  * readers there need its size); push mode for its first byte, and serves
- * what is held from there on, which may be less. */
+ * what is here from there on, which may be less. */
 static GstFlowReturn
 gst_pollen_src_make_ready (GstPollenSrc * self, gboolean pull, guint64 offset,
-    guint * length)
+    guint length)
 {
-  PollenChunks *chunks = self->download->chunks;
-  GstFlowReturn ret = GST_FLOW_OK;
+  PollenDownload *download = self->download->download;
+  g_autoptr (GError) error = NULL;
+  guint64 end = offset + (pull ? length : 1);
 
-  if (pull)
-    return gst_pollen_src_read_until (self, self->download->length < 0 ?
-        G_MAXUINT64 : offset + *length);
-  if (offset < pollen_chunks_get_size (chunks) &&
-      pollen_chunks_held_from (chunks, offset) == 0)
-    ret = gst_pollen_src_rewind (self, offset);
-  if (ret == GST_FLOW_OK)
-    ret = gst_pollen_src_read_until (self, offset + 1);
-  if (ret == GST_FLOW_OK && self->download)
-    *length = MIN (*length, pollen_chunks_held_from (self->download->chunks,
-            offset));
-  return ret;
+  if (pull && pollen_download_get_size (download) < 0)
+    end = G_MAXUINT64;
+  if (!pollen_download_wait (download, end, self->cancellable, &error))
+    return gst_pollen_src_download_failed (self, g_steal_pointer (&error));
+  return GST_FLOW_OK;
 }
 
 /* Serves [@offset, @offset + @length) once it is here. */
@@ -1263,20 +1034,20 @@ gst_pollen_src_create_streamed (GstPollenSrc * self, guint64 offset,
   g_autoptr (GError) error = NULL;
   gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
   GstFlowReturn ret = gst_pollen_src_open_download (self);
-  guint64 size;
+  guint64 received;
 
   if (ret == GST_FLOW_OK)
-    ret = gst_pollen_src_make_ready (self, pull, offset, &length);
+    ret = gst_pollen_src_make_ready (self, pull, offset, length);
   if (ret != GST_FLOW_OK)
     return ret;
-  size = pollen_chunks_get_size (self->download->chunks);
-  if (offset >= size)
+  received = pollen_download_get_received (self->download->download);
+  if (offset >= received)
     return GST_FLOW_EOS;
   if (!pull)
     gst_pollen_src_update_caps (self, self->download->caps);
   gst_pollen_src_send_tags (self, &self->download->tags);
-  *buf = pollen_chunks_get_range (self->download->chunks, offset,
-      MIN (length, size - offset), &error);
+  *buf = pollen_download_take_range (self->download->download, offset,
+      MIN (length, received - offset), &error);
   if (!*buf) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("%s", error->message), (NULL));
     return GST_FLOW_ERROR;
@@ -1863,11 +1634,10 @@ gst_pollen_src_get_size (GstBaseSrc * basesrc, guint64 * size)
     *size = g_bytes_get_size (self->once->body);
     return TRUE;
   }
-  if (!self->download || (self->download->length < 0 &&
-          self->download->response))
+  if (!self->download || !self->download->download ||
+      pollen_download_get_size (self->download->download) < 0)
     return FALSE;
-  *size = self->download->length >= 0 ? (guint64) self->download->length :
-      pollen_chunks_get_size (self->download->chunks);
+  *size = pollen_download_get_size (self->download->download);
   return TRUE;
 }
 
@@ -1878,9 +1648,9 @@ gst_pollen_src_query (GstBaseSrc * basesrc, GstQuery * query)
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_SCHEDULING:
-      /* The body is downloaded whole before it is served, so pull mode
-       * with random access is always possible in one-shot mode. Said here
-       * without starting (and so generating) just to answer. */
+      /* The body is kept whole as it downloads, so pull mode with random
+       * access is always possible in one-shot mode. Said here without
+       * starting (and so generating) just to answer. */
       if (gst_pollen_src_is_live_mode (self))
         break;
       gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEEKABLE, 1, -1,

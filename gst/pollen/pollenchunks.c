@@ -18,30 +18,59 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+/* Where a piece's bytes are. */
+typedef enum
+{
+  IN_MEMORY,
+  IN_FILE,                      /* at the file offset of its start */
+  RELEASED,                     /* taken by an in-order reader, let go */
+} PieceState;
+
+typedef struct
+{
+  guint64 start;
+  gsize size;
+  PieceState state;
+  GstMemory *memory;            /* IN_MEMORY only */
+} Piece;
+
 struct _PollenChunks
 {
-  GPtrArray *memories;          /* GstMemory: the body from its first byte */
-  GArray *starts;               /* guint64: where each of them starts */
-  guint64 in_memory;            /* bytes the memories hold */
+  GArray *pieces;               /* Piece, in order, from the first byte */
   guint64 size;                 /* bytes appended */
-  gsize memory_limit;
-  gboolean spill;               /* past the limit: a file, or forget */
-  gint fd;                      /* the bytes from in_memory on, or -1 */
-  GstMemory *last;              /* the last piece, also when it went to the
-                                 * file: a reader in order asks for it next */
-  guint64 last_start;
+  gsize head_limit;             /* the first bytes, kept in memory */
+  gsize tail_limit;             /* then unread pieces kept in memory */
+  gsize tail_in_memory;
+  guint next_spill;             /* the first tail piece that may be in
+                                 * memory */
+  gboolean release_taken;
+  gint fd;                      /* the spilled pieces, or -1 */
 };
 
+static void
+piece_clear (Piece * piece)
+{
+  g_clear_pointer (&piece->memory, gst_memory_unref);
+}
+
+/**
+ * pollen_chunks_new:
+ * @head_limit: the first bytes of a body stay in memory up to this
+ * @tail_limit: past the head, pieces not yet read stay in memory up to
+ *   this; the oldest go to the file beyond it
+ * @release_taken: let go of a piece past the head once a reader took all
+ *   of it (a reader in order, as push mode is), rather than keep it
+ */
 PollenChunks *
-pollen_chunks_new (gsize memory_limit, gboolean spill)
+pollen_chunks_new (gsize head_limit, gsize tail_limit, gboolean release_taken)
 {
   PollenChunks *chunks = g_new0 (PollenChunks, 1);
 
-  chunks->memories = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_memory_unref);
-  chunks->starts = g_array_new (FALSE, FALSE, sizeof (guint64));
-  chunks->memory_limit = memory_limit;
-  chunks->spill = spill;
+  chunks->pieces = g_array_new (FALSE, TRUE, sizeof (Piece));
+  g_array_set_clear_func (chunks->pieces, (GDestroyNotify) piece_clear);
+  chunks->head_limit = head_limit;
+  chunks->tail_limit = tail_limit;
+  chunks->release_taken = release_taken;
   chunks->fd = -1;
   return chunks;
 }
@@ -51,12 +80,9 @@ pollen_chunks_free (PollenChunks * chunks)
 {
   if (!chunks)
     return;
-  g_ptr_array_unref (chunks->memories);
-  g_array_unref (chunks->starts);
+  g_array_unref (chunks->pieces);
   if (chunks->fd >= 0)
     close (chunks->fd);
-  if (chunks->last)
-    gst_memory_unref (chunks->last);
   g_free (chunks);
 }
 
@@ -85,19 +111,20 @@ pollen_chunks_open_file (PollenChunks * chunks, GError ** error)
   return TRUE;
 }
 
+/* Writes an in-memory piece to the file, at its own offset (the head and
+ * what was released leave holes, which cost nothing). */
 static gboolean
-pollen_chunks_write (PollenChunks * chunks, GstMemory * memory, GError ** error)
+pollen_chunks_spill (PollenChunks * chunks, Piece * piece, GError ** error)
 {
   GstMapInfo map;
   gsize done = 0;
-  guint64 at = chunks->size - chunks->in_memory;
 
   if (!pollen_chunks_open_file (chunks, error))
     return FALSE;
-  gst_memory_map (memory, &map, GST_MAP_READ);
+  gst_memory_map (piece->memory, &map, GST_MAP_READ);
   while (done < map.size) {
     gssize n = pwrite (chunks->fd, map.data + done, map.size - done,
-        at + done);
+        piece->start + done);
 
     if (n < 0 && errno == EINTR)
       continue;
@@ -105,18 +132,38 @@ pollen_chunks_write (PollenChunks * chunks, GstMemory * memory, GError ** error)
       break;
     done += n;
   }
-  gst_memory_unmap (memory, &map);
-  if (done < map.size)
+  gst_memory_unmap (piece->memory, &map);
+  if (done < map.size) {
     set_io_error (error, "Could not write");
-  return done == map.size;
+    return FALSE;
+  }
+  chunks->tail_in_memory -= piece->size;
+  piece->state = IN_FILE;
+  piece_clear (piece);
+  return TRUE;
+}
+
+/* Past the tail limit, the oldest unread pieces go to the file. */
+static gboolean
+pollen_chunks_keep_tail_small (PollenChunks * chunks, GError ** error)
+{
+  while (chunks->tail_in_memory > chunks->tail_limit) {
+    Piece *piece = &g_array_index (chunks->pieces, Piece, chunks->next_spill);
+
+    chunks->next_spill++;
+    if (piece->state == IN_MEMORY && !pollen_chunks_spill (chunks, piece,
+            error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /**
  * pollen_chunks_append:
  * @memory: (transfer full): the next bytes of the body
  *
- * Keeps @memory as it is while the memory limit allows, else writes it to
- * the file, or keeps it only until the next piece.
+ * Keeps @memory as it is; past the tail limit the oldest pieces not yet
+ * read go to the file.
  *
  * Returns: FALSE with @error set when the file could not be written.
  */
@@ -124,23 +171,16 @@ gboolean
 pollen_chunks_append (PollenChunks * chunks, GstMemory * memory,
     GError ** error)
 {
-  gsize size = memory->size;
+  Piece piece = { chunks->size, memory->size, IN_MEMORY, memory };
 
-  if (chunks->size == chunks->in_memory &&
-      chunks->in_memory + size <= chunks->memory_limit) {
-    g_ptr_array_add (chunks->memories, gst_memory_ref (memory));
-    g_array_append_val (chunks->starts, chunks->size);
-    chunks->in_memory += size;
-  } else if (chunks->spill && !pollen_chunks_write (chunks, memory, error)) {
-    gst_memory_unref (memory);
-    return FALSE;
+  g_array_append_val (chunks->pieces, piece);
+  chunks->size += piece.size;
+  if (piece.start + piece.size <= chunks->head_limit) {
+    chunks->next_spill = chunks->pieces->len;
+    return TRUE;
   }
-  if (chunks->last)
-    gst_memory_unref (chunks->last);
-  chunks->last = memory;
-  chunks->last_start = chunks->size;
-  chunks->size += size;
-  return TRUE;
+  chunks->tail_in_memory += piece.size;
+  return pollen_chunks_keep_tail_small (chunks, error);
 }
 
 guint64
@@ -149,49 +189,16 @@ pollen_chunks_get_size (const PollenChunks * chunks)
   return chunks->size;
 }
 
-/**
- * pollen_chunks_held_from:
- *
- * Returns: how many bytes from @offset on are held in one stretch: 0 when
- * they were forgotten (or have not come yet).
- */
-guint64
-pollen_chunks_held_from (const PollenChunks * chunks, guint64 offset)
-{
-  if (offset >= chunks->size)
-    return 0;
-  if (chunks->fd >= 0 || (chunks->last && offset >= chunks->last_start))
-    return chunks->size - offset;
-  if (offset < chunks->in_memory)
-    return chunks->in_memory - offset;
-  return 0;
-}
-
-/**
- * pollen_chunks_forget_from:
- *
- * Drops what is held from @offset on (not less than what memory holds),
- * for a body read again from @offset: the next piece appended starts
- * there.
- */
-void
-pollen_chunks_forget_from (PollenChunks * chunks, guint64 offset)
-{
-  g_return_if_fail (offset >= chunks->in_memory && !chunks->spill);
-  g_clear_pointer (&chunks->last, gst_memory_unref);
-  chunks->size = offset;
-}
-
-/* The memory holding @offset (< in_memory). */
+/* The index of the piece holding @offset (< size). */
 static guint
 pollen_chunks_find (const PollenChunks * chunks, guint64 offset)
 {
-  guint low = 0, high = chunks->starts->len - 1;
+  guint low = 0, high = chunks->pieces->len - 1;
 
   while (low < high) {
     guint mid = (low + high + 1) / 2;
 
-    if (g_array_index (chunks->starts, guint64, mid) <= offset)
+    if (g_array_index (chunks->pieces, Piece, mid).start <= offset)
       low = mid;
     else
       high = mid - 1;
@@ -199,50 +206,19 @@ pollen_chunks_find (const PollenChunks * chunks, guint64 offset)
   return low;
 }
 
-/* Adds the part of [@offset, @end) that is in memory, shared, not copied.
- * Returns where the file part starts. */
-static guint64
-pollen_chunks_add_memories (PollenChunks * chunks, GstBuffer * buffer,
-    guint64 offset, guint64 end)
-{
-  guint i;
-
-  if (offset >= chunks->in_memory)
-    return offset;
-  for (i = pollen_chunks_find (chunks, offset); offset < end &&
-      i < chunks->memories->len; i++) {
-    GstMemory *memory = g_ptr_array_index (chunks->memories, i);
-    guint64 start = g_array_index (chunks->starts, guint64, i);
-    gsize piece = MIN (end, start + memory->size) - offset;
-
-    gst_buffer_append_memory (buffer, gst_memory_share (memory,
-            offset - start, piece));
-    offset += piece;
-  }
-  return offset;
-}
-
-/* Adds [@offset, @end) from the file, read into a new memory. */
+/* Adds [@offset, @end) of a spilled piece, read into a new memory. */
 static gboolean
 pollen_chunks_add_file (PollenChunks * chunks, GstBuffer * buffer,
     guint64 offset, guint64 end, GError ** error)
 {
-  GstMemory *memory;
+  GstMemory *memory = gst_allocator_alloc (NULL, end - offset, NULL);
   GstMapInfo map;
   gsize done = 0;
-
-  if (chunks->fd < 0) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "bytes %"
-        G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " of the body are no longer "
-        "held", offset, end);
-    return FALSE;
-  }
-  memory = gst_allocator_alloc (NULL, end - offset, NULL);
 
   gst_memory_map (memory, &map, GST_MAP_WRITE);
   while (done < map.size) {
     gssize n = pread (chunks->fd, map.data + done, map.size - done,
-        offset - chunks->in_memory + done);
+        offset + done);
 
     if (n < 0 && errno == EINTR)
       continue;
@@ -260,34 +236,96 @@ pollen_chunks_add_file (PollenChunks * chunks, GstBuffer * buffer,
   return TRUE;
 }
 
+/* Adds [@offset, @end) of @piece to @buffer: shared when in memory. */
+static gboolean
+pollen_chunks_add_piece (PollenChunks * chunks, GstBuffer * buffer,
+    const Piece * piece, guint64 offset, guint64 end, GError ** error)
+{
+  switch (piece->state) {
+    case IN_MEMORY:
+      gst_buffer_append_memory (buffer, gst_memory_share (piece->memory,
+              offset - piece->start, end - offset));
+      return TRUE;
+    case IN_FILE:
+      return pollen_chunks_add_file (chunks, buffer, offset, end, error);
+    default:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "bytes %"
+          G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " of the body are no longer "
+          "held: a reader in order (push mode) keeps only the first %"
+          G_GSIZE_FORMAT " bytes and what it has not read yet", offset, end,
+          chunks->head_limit);
+      return FALSE;
+  }
+}
+
+/* A reader in order took all of @piece: past the head, it is let go. */
+static void
+pollen_chunks_taken (PollenChunks * chunks, Piece * piece, guint64 offset,
+    guint64 end)
+{
+  if (!chunks->release_taken || piece->state != IN_MEMORY ||
+      piece->start + piece->size <= chunks->head_limit ||
+      offset > piece->start || end < piece->start + piece->size)
+    return;
+  chunks->tail_in_memory -= piece->size;
+  piece->state = RELEASED;
+  piece_clear (piece);
+}
+
+static GstBuffer *
+pollen_chunks_collect (PollenChunks * chunks, guint64 offset, gsize length,
+    gboolean take, GError ** error)
+{
+  GstBuffer *buffer = gst_buffer_new ();
+  guint64 end = offset + length;
+  guint i;
+
+  g_return_val_if_fail (end <= chunks->size, NULL);
+  for (i = length ? pollen_chunks_find (chunks, offset) : 0; offset < end;
+      i++) {
+    Piece *piece = &g_array_index (chunks->pieces, Piece, i);
+    guint64 stop = MIN (end, piece->start + piece->size);
+
+    if (!pollen_chunks_add_piece (chunks, buffer, piece, offset, stop,
+            error)) {
+      gst_buffer_unref (buffer);
+      return NULL;
+    }
+    if (take)
+      pollen_chunks_taken (chunks, piece, offset, stop);
+    offset = stop;
+  }
+  return buffer;
+}
+
 /**
  * pollen_chunks_get_range:
  *
- * The bytes [@offset, @offset + @length), which must have been appended.
- * What is in memory is shared, not copied; a range in the last piece is
- * served from it even when that went to the file.
+ * The bytes [@offset, @offset + @length), which must have been appended,
+ * for a look at them: nothing is let go. What is in memory is shared, not
+ * copied.
  *
  * Returns: (transfer full): a buffer, or %NULL with @error set when the
- * file could not be read or the bytes were forgotten.
+ * file could not be read or the bytes were let go.
  */
 GstBuffer *
 pollen_chunks_get_range (PollenChunks * chunks, guint64 offset, gsize length,
     GError ** error)
 {
-  GstBuffer *buffer = gst_buffer_new ();
-  guint64 end = offset + length;
+  return pollen_chunks_collect (chunks, offset, length, FALSE, error);
+}
 
-  g_return_val_if_fail (end <= chunks->size, NULL);
-  offset = pollen_chunks_add_memories (chunks, buffer, offset, end);
-  if (offset < end && chunks->last && offset >= chunks->last_start) {
-    gst_buffer_append_memory (buffer, gst_memory_share (chunks->last,
-            offset - chunks->last_start, end - offset));
-    offset = end;
-  }
-  if (offset < end && !pollen_chunks_add_file (chunks, buffer, offset, end,
-          error))
-    g_clear_pointer (&buffer, gst_buffer_unref);
-  return buffer;
+/**
+ * pollen_chunks_take_range:
+ *
+ * Like pollen_chunks_get_range(), for the reader: with release_taken,
+ * what it took in whole pieces past the head is let go.
+ */
+GstBuffer *
+pollen_chunks_take_range (PollenChunks * chunks, guint64 offset,
+    gsize length, GError ** error)
+{
+  return pollen_chunks_collect (chunks, offset, length, TRUE, error);
 }
 
 /* ---- recycled pieces ---- */

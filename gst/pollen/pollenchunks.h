@@ -18,25 +18,27 @@ G_BEGIN_DECLS
  * PollenChunks:
  *
  * A body kept as it arrives, for random access without copying it: the
- * pieces stay the memories they were read into, up to a limit; past it
- * they go to an unlinked temporary file (@spill), so a body of any size
- * costs at most the limit in memory, or only the last piece is kept (a
- * reader in order needs no more, and writing a file costs time). Not
- * thread-safe: one streaming thread uses it.
+ * pieces stay the memories they were read into. The first ones (the head,
+ * where demuxers go back to) stay in memory; past it, pieces not read yet
+ * stay in memory up to a limit and the oldest go to an unlinked temporary
+ * file beyond it, so a body of any size costs a bounded amount of memory
+ * and a reader that keeps up costs no file at all. A reader in order
+ * (push mode) lets go of what it took past the head. Not thread-safe:
+ * PollenDownload locks around it.
  */
 typedef struct _PollenChunks PollenChunks;
 
-PollenChunks * pollen_chunks_new (gsize memory_limit, gboolean spill);
+PollenChunks * pollen_chunks_new (gsize head_limit, gsize tail_limit,
+                                  gboolean release_taken);
 void           pollen_chunks_free (PollenChunks * chunks);
 gboolean       pollen_chunks_append (PollenChunks * chunks, GstMemory * memory,
                                      GError ** error);
 guint64        pollen_chunks_get_size (const PollenChunks * chunks);
-guint64        pollen_chunks_held_from (const PollenChunks * chunks,
-                                        guint64 offset);
-void           pollen_chunks_forget_from (PollenChunks * chunks,
-                                          guint64 offset);
 GstBuffer *    pollen_chunks_get_range (PollenChunks * chunks, guint64 offset,
                                         gsize length, GError ** error);
+GstBuffer *    pollen_chunks_take_range (PollenChunks * chunks,
+                                         guint64 offset, gsize length,
+                                         GError ** error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChunks, pollen_chunks_free)
 

@@ -176,39 +176,69 @@ is_media (const gchar * caps_name)
       g_str_has_prefix (caps_name, "audio/");
 }
 
-/* Whether a picture ends the way a whole one does: a body cut short by bad
- * chunked framing, or by a Content-Length smaller than the data, reaches
- * us as an ordinary end of body, and only the format can tell. */
+/* Whether a picture ends the way a whole one does. */
 static gboolean
-is_cut_short (const gchar * caps_name, const guint8 * bytes, gsize size)
+ends_whole (const gchar * caps_name, const guint8 * tail, gsize size)
 {
-  gsize tail = MIN (size, 64);  /* some encoders pad after the end marker */
   gsize i;
 
   if (g_str_equal (caps_name, "image/png"))
-    return size < 12 || memcmp (bytes + size - 8, "IEND", 4) != 0;
+    return size >= 12 && memcmp (tail + size - 8, "IEND", 4) == 0;
   if (!g_str_equal (caps_name, "image/jpeg"))
-    return FALSE;
-  for (i = size - tail; i + 1 < size; i++) {
-    if (bytes[i] == 0xff && bytes[i + 1] == 0xd9)
-      return FALSE;
+    return TRUE;
+  /* some encoders pad after the end marker */
+  for (i = 0; i + 1 < size; i++) {
+    if (tail[i] == 0xff && tail[i + 1] == 0xd9)
+      return TRUE;
   }
-  return TRUE;
+  return FALSE;
+}
+
+/**
+ * pollen_media_check_whole:
+ * @head: the first bytes of a whole body (what typefinding needs)
+ * @tail: its last bytes (64 are enough)
+ *
+ * A body cut short by bad chunked framing, or by a Content-Length smaller
+ * than the data, reaches us as an ordinary end of body, and only the
+ * format can tell: a PNG ends with IEND, a JPEG with its end marker.
+ *
+ * Returns: FALSE with @error set (%POLLEN_CLIENT_ERROR_NETWORK) when the
+ * body is a picture that does not end as a whole one does.
+ */
+gboolean
+pollen_media_check_whole (GstObject * object, GBytes * head, GBytes * tail,
+    const gchar * content_type, guint64 size, GError ** error)
+{
+  g_autoptr (GstCaps) caps = pollen_media_detect_caps (object, head,
+      content_type, POLLEN_MEDIA_GUESSED_PCM_RATE);
+  const gchar *name = caps ?
+      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : NULL;
+  gsize tail_size;
+  const guint8 *tail_bytes = g_bytes_get_data (tail, &tail_size);
+
+  if (!name || ends_whole (name, tail_bytes, tail_size))
+    return TRUE;
+  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
+      "the %s the server sent is cut short (%" G_GUINT64_FORMAT " bytes "
+      "arrived and it does not end as a whole one does)", name, size);
+  return FALSE;
 }
 
 /**
  * pollen_media_expect_caps:
+ * @data: the body, or its first bytes
  * @kind: the media kind asked for, "image", "video" or "audio", for the
  *   message
  *
  * Like pollen_media_detect_caps(), for a body that must be media. The kind
  * is not enforced: an MP4 container typefinds as video/quicktime whether
- * it holds a clip or only speech.
+ * it holds a clip or only speech. Whether the body is whole is
+ * pollen_media_check_whole()'s question.
  *
  * Returns: (transfer full): the caps, or %NULL with @error set
  * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, quoting the start of the body) when
- * the body is something else: an HTML page, a JSON error, unknown bytes;
- * or (%POLLEN_CLIENT_ERROR_NETWORK) when a PNG or JPEG is cut short.
+ * the body is something else: an HTML page, a JSON error, unknown bytes.
  */
 GstCaps *
 pollen_media_expect_caps (GstObject * object, GBytes * data,
@@ -223,13 +253,6 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
   gsize size;
   const gchar *bytes = g_bytes_get_data (data, &size);
 
-  if (name && is_media (name) && is_cut_short (name, (const guint8 *) bytes,
-          size)) {
-    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
-        "the %s the server sent is cut short (%" G_GSIZE_FORMAT " bytes "
-        "arrived and it does not end as a whole one does)", name, size);
-    return NULL;
-  }
   if (name && is_media (name))
     return g_steal_pointer (&caps);
 

@@ -19,6 +19,10 @@ GstCaps * pollen_media_expect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate, const gchar * kind,
                                     GError ** error);
+gboolean  pollen_media_check_whole (GstObject * object, GBytes * head,
+                                    GBytes * tail,
+                                    const gchar * content_type, guint64 size,
+                                    GError ** error);
 GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);

@@ -8,14 +8,17 @@
  */
 
 /* PollenChunks, the store pollensrc keeps a body in, with a small memory
- * limit: ranges across pieces, memory and file, what push mode forgets,
- * and PollenPieces handing memories back. */
+ * limit: ranges across pieces, memory and file, and PollenPieces handing
+ * memories back. */
 
 #include <gst/check/gstcheck.h>
 #include "pollenchunks.h"
 
+#include <string.h>
+
 #define PIECE 10
-#define LIMIT 25                /* two pieces in memory, the rest past it */
+#define LIMIT 25                /* two pieces in the head */
+#define TAIL 15                 /* one unread piece past it in memory */
 
 /* Appends @n pieces of PIECE bytes, byte i of the body being i. */
 static void
@@ -37,15 +40,11 @@ append_pieces (PollenChunks * chunks, PollenPieces * pieces, guint n)
 }
 
 static void
-assert_range (PollenChunks * chunks, guint64 offset, gsize length)
+assert_bytes (GstBuffer * buffer, guint64 offset, gsize length)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GstBuffer) buffer = pollen_chunks_get_range (chunks, offset,
-      length, &error);
   GstMapInfo map;
   gsize i;
 
-  fail_unless (buffer != NULL, "%s", error ? error->message : "");
   gst_buffer_map (buffer, &map, GST_MAP_READ);
   fail_unless_equals_uint64 (map.size, length);
   for (i = 0; i < length; i++)
@@ -53,10 +52,34 @@ assert_range (PollenChunks * chunks, guint64 offset, gsize length)
   gst_buffer_unmap (buffer, &map);
 }
 
+/* A look at [@offset, @offset + @length): the body's bytes. */
+static void
+assert_range (PollenChunks * chunks, guint64 offset, gsize length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstBuffer) buffer = pollen_chunks_get_range (chunks, offset,
+      length, &error);
+
+  fail_unless (buffer != NULL, "%s", error ? error->message : "");
+  assert_bytes (buffer, offset, length);
+}
+
+/* The reader takes [@offset, @offset + @length): the body's bytes. */
+static void
+take_range (PollenChunks * chunks, guint64 offset, gsize length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstBuffer) buffer = pollen_chunks_take_range (chunks, offset,
+      length, &error);
+
+  fail_unless (buffer != NULL, "%s", error ? error->message : "");
+  assert_bytes (buffer, offset, length);
+}
+
 GST_START_TEST (test_spilled_body_reads_anywhere)
 {
   PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
-  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, TRUE);
+  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, TAIL, FALSE);
 
   append_pieces (chunks, pieces, 6);
   fail_unless_equals_uint64 (pollen_chunks_get_size (chunks), 60);
@@ -65,36 +88,51 @@ GST_START_TEST (test_spilled_body_reads_anywhere)
   assert_range (chunks, 15, 20);        /* memory, then the file */
   assert_range (chunks, 33, 4);         /* the file */
   assert_range (chunks, 52, 8);         /* the last piece */
-  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 3), 57);
-  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 60), 0);
+  take_range (chunks, 20, 40);          /* nothing let go */
+  assert_range (chunks, 20, 40);
   pollen_pieces_unref (pieces);
 }
 
 GST_END_TEST;
 
-GST_START_TEST (test_push_mode_forgets_past_the_limit)
+/* A reader in order lets go of what it took past the head: a reader that
+ * keeps up costs no file; going back past the head is an error that says
+ * why. */
+GST_START_TEST (test_reader_in_order_lets_go)
 {
   PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
-  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, FALSE);
+  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, TAIL, TRUE);
   g_autoptr (GError) error = NULL;
   GstBuffer *gone;
+  guint i;
 
-  append_pieces (chunks, pieces, 5);
-  assert_range (chunks, 0, 20);
-  assert_range (chunks, 41, 9);
-  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 12), 8);
-  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 25), 0);
-  fail_unless_equals_uint64 (pollen_chunks_held_from (chunks, 45), 5);
-  gone = pollen_chunks_get_range (chunks, 25, 5, &error);
+  for (i = 0; i < 8; i++) {
+    append_pieces (chunks, pieces, 1);
+    take_range (chunks, i * PIECE, PIECE);
+  }
+  assert_range (chunks, 0, 20);         /* the head stays */
+  gone = pollen_chunks_get_range (chunks, 40, 5, &error);
   fail_unless (gone == NULL);
   fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+  fail_unless (strstr (error->message, "no longer held") != NULL, "%s",
+      error->message);
+  pollen_pieces_unref (pieces);
+}
 
-  /* read again from byte 20 on */
-  pollen_chunks_forget_from (chunks, 20);
-  fail_unless_equals_uint64 (pollen_chunks_get_size (chunks), 20);
-  append_pieces (chunks, pieces, 1);
-  assert_range (chunks, 25, 5);
-  assert_range (chunks, 15, 15);
+GST_END_TEST;
+
+/* A reader that falls behind: what it has not read yet past the tail
+ * limit goes to the file and comes back from it. */
+GST_START_TEST (test_slow_reader_reads_from_the_file)
+{
+  PollenPieces *pieces = pollen_pieces_new (PIECE, 2);
+  g_autoptr (PollenChunks) chunks = pollen_chunks_new (LIMIT, TAIL, TRUE);
+  guint i;
+
+  append_pieces (chunks, pieces, 9);
+  for (i = 0; i < 9; i++)
+    take_range (chunks, i * PIECE, PIECE);
+  assert_range (chunks, 0, 20);
   pollen_pieces_unref (pieces);
 }
 
@@ -139,7 +177,8 @@ pollenchunks_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_spilled_body_reads_anywhere);
-  tcase_add_test (tc, test_push_mode_forgets_past_the_limit);
+  tcase_add_test (tc, test_reader_in_order_lets_go);
+  tcase_add_test (tc, test_slow_reader_reads_from_the_file);
   tcase_add_test (tc, test_pieces_come_back);
   return s;
 }

@@ -59,6 +59,65 @@ pollen_test_run (GstElement * pipeline, GstClockTime timeout)
   return message;
 }
 
+/* gst-launch-1.0's own rule, from its bus handler: a prerolled pipeline
+ * goes to PLAYING only once no GstProgress is in progress (a START or
+ * CONTINUE not yet followed by COMPLETE, CANCELED or ERROR). */
+static void
+launch_track_progress (GstMessage * message, gboolean * in_progress)
+{
+  GstProgressType type;
+
+  gst_message_parse_progress (message, &type, NULL, NULL);
+  *in_progress = type == GST_PROGRESS_TYPE_START ||
+      type == GST_PROGRESS_TYPE_CONTINUE;
+}
+
+/**
+ * pollen_test_run_like_launch:
+ *
+ * Runs @pipeline as gst-launch-1.0 does: PAUSED first, PLAYING once it has
+ * prerolled (or is live) and no progress is in progress. Fails the test,
+ * saying where it waited, when neither EOS nor an error comes in time.
+ *
+ * Returns: (transfer full): the EOS or ERROR message.
+ */
+GstMessage *
+pollen_test_run_like_launch (GstElement * pipeline, GstClockTime timeout)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gint64 end = g_get_monotonic_time () + timeout *
+      pollen_test_time_scale () / GST_USECOND;
+  gboolean prerolled, in_progress = FALSE, playing = FALSE;
+  GstMessage *message = NULL;
+
+  prerolled = gst_element_set_state (pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_NO_PREROLL;
+  while (g_get_monotonic_time () < end) {
+    if (prerolled && !in_progress && !playing)
+      playing = gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+          GST_STATE_CHANGE_FAILURE;
+    message = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE |
+        GST_MESSAGE_PROGRESS);
+    if (!message)
+      continue;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS ||
+        GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+      break;
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ASYNC_DONE)
+      prerolled = TRUE;
+    else
+      launch_track_progress (message, &in_progress);
+    gst_clear_message (&message);
+  }
+  fail_unless (message != NULL, "neither EOS nor an error in time: %s",
+      !prerolled ? "not prerolled" : in_progress ?
+      "prerolled, waiting for progress to finish" : "PLAYING");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return message;
+}
+
 /* Checks what a person and an application see of a failure: the code, the
  * details, a part of the text, and that the key is nowhere in it. */
 void

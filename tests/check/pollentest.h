@@ -41,6 +41,8 @@ GstElement *     pollen_test_element_new (const gchar * factory,
                                           PollenEmulator * emulator);
 GstMessage *     pollen_test_run (GstElement * pipeline,
                                   GstClockTime timeout);
+GstMessage *     pollen_test_run_like_launch (GstElement * pipeline,
+                                              GstClockTime timeout);
 void             pollen_test_assert_error (GstMessage * message,
                                            GstResourceError code,
                                            guint http_status,
