@@ -16,12 +16,13 @@
  * `GET /text/{prompt}`) and outputs the encoded media, with caps found from
  * the bytes, or the text as one text/x-raw buffer.
  *
- * By default it generates once, then sends EOS. The body is served as it
- * arrives, with its size known from Content-Length and random access (the
- * first 32 MB stay in memory, the rest in a temporary file), so demuxers
- * such as qtdemux run in pull mode and seeking works, and a large answer
- * goes downstream while it downloads. GstProgress CONTINUE messages carry
- * its percent.
+ * By default it generates once, then sends EOS. The body downloads whole
+ * in a thread of its own and is served as it arrives, with its size known
+ * from Content-Length and random access, so demuxers such as qtdemux run
+ * in pull mode and seeking works, a large answer goes downstream while it
+ * downloads, and a reader that pauses (a prerolled sink) never stalls it.
+ * GstProgress CONTINUE messages carry its percent. Text is one buffer
+ * timed as a subtitle (playbin's suburi takes `pollen://text/…`).
  *
  * With #GstPollenSrc:interval > 0 it is a live source: a new generation
  * every interval, each buffer timestamped at its slot, the next one
@@ -95,6 +96,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_src_debug);
 #define MIN_INTERVAL 0.01       /* s: slots shorter than this are no slideshow */
 #define DEFAULT_SKIP_FAILED FALSE
 #define DEFAULT_TEMPERATURE -1.0        /* not sent */
+/* one-shot text stays up as long as it takes to read, at least this */
+#define READING_CHARACTERS_PER_SECOND 15
+#define MIN_TEXT_DURATION (2 * GST_SECOND)
 
 enum
 {
@@ -189,6 +193,7 @@ struct _GstPollenSrc
                                  * across runs while that stays the same */
   GCancellable *cancellable;    /* the request create() waits for */
   Generation *once;             /* one-shot text: the whole answer */
+  gboolean text_sent;
   Download *download;           /* one-shot media */
   PollenPieces *pieces;         /* what a body is read into, kept across
                                  * runs for their warm pages */
@@ -779,6 +784,17 @@ gst_pollen_src_set_duration (GstPollenSrc * self, guint64 size)
       gst_message_new_duration_changed (GST_OBJECT (self)));
 }
 
+static gboolean
+gst_pollen_src_is_text (GstPollenSrc * self)
+{
+  gboolean text;
+
+  GST_OBJECT_LOCK (self);
+  text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  return text;
+}
+
 /* Text or raw speech: the whole answer on first use, to go out in one
  * buffer. */
 static GstFlowReturn
@@ -803,7 +819,9 @@ gst_pollen_src_ensure_whole (GstPollenSrc * self)
     return GST_FLOW_ERROR;
   }
 
-  gst_pollen_src_set_duration (self, g_bytes_get_size (self->once->body));
+  /* text is timed: its length in bytes is no duration */
+  if (!gst_pollen_src_is_text (self))
+    gst_pollen_src_set_duration (self, g_bytes_get_size (self->once->body));
   return GST_FLOW_OK;
 }
 
@@ -812,12 +830,43 @@ gst_pollen_src_ensure_whole (GstPollenSrc * self)
 static gboolean
 gst_pollen_src_is_whole_answer (GstPollenSrc * self)
 {
-  gboolean text;
+  return gst_pollen_src_is_text (self) || gst_pollen_src_wants_pcm (self);
+}
+
+/* How long a text stays up: #GstPollenSrc:duration seconds when set, else
+ * the time it takes to read it at a subtitler's pace. */
+static GstClockTime
+gst_pollen_src_text_duration (GstPollenSrc * self, GBytes * text)
+{
+  guint duration;
+  glong characters;
 
   GST_OBJECT_LOCK (self);
-  text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
+  duration = self->duration;
   GST_OBJECT_UNLOCK (self);
-  return text || gst_pollen_src_wants_pcm (self);
+  if (duration)
+    return duration * GST_SECOND;
+  characters = g_utf8_strlen (g_bytes_get_data (text, NULL),
+      g_bytes_get_size (text));
+  return MAX (MIN_TEXT_DURATION, characters * GST_SECOND /
+      READING_CHARACTERS_PER_SECOND);
+}
+
+/* Text goes out as one buffer timed from 0: a subtitle, as playbin's
+ * suburi, textoverlay and a muxer's text pad take it. */
+static GstFlowReturn
+gst_pollen_src_create_text (GstPollenSrc * self, GstBuffer ** buf)
+{
+  if (self->text_sent)
+    return GST_FLOW_EOS;
+  gst_pollen_src_update_caps (self, self->once->caps);
+  gst_pollen_src_send_tags (self, &self->once->tags);
+  *buf = gst_buffer_new_wrapped_bytes (self->once->body);
+  GST_BUFFER_PTS (*buf) = 0;
+  GST_BUFFER_DURATION (*buf) = gst_pollen_src_text_duration (self,
+      self->once->body);
+  self->text_sent = TRUE;
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -832,11 +881,12 @@ gst_pollen_src_create_whole (GstPollenSrc * self, guint64 offset,
 
   if (ret != GST_FLOW_OK)
     return ret;
+  if (gst_pollen_src_is_text (self))
+    return gst_pollen_src_create_text (self, buf);
 
   size = g_bytes_get_size (self->once->body);
   if (offset >= size)
     return GST_FLOW_EOS;
-  /* a text buffer must hold whole characters: it goes out in one */
   length = size - offset;
 
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
@@ -1584,6 +1634,7 @@ gst_pollen_src_stop (GstBaseSrc * basesrc)
 
   gst_pollen_src_stop_jobs (self);
   g_clear_pointer (&self->once, generation_free);
+  self->text_sent = FALSE;
   g_clear_pointer (&self->download, download_free);
   gst_clear_caps (&self->last_caps);
   g_clear_object (&self->cancellable);
@@ -1656,7 +1707,8 @@ gst_pollen_src_query (GstBaseSrc * basesrc, GstQuery * query)
       gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEEKABLE, 1, -1,
           0);
       gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
-      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PULL);
+      if (!gst_pollen_src_is_whole_answer (self))
+        gst_query_add_scheduling_mode (query, GST_PAD_MODE_PULL);
       return TRUE;
     case GST_QUERY_LATENCY:{
       gdouble interval;
@@ -1715,6 +1767,22 @@ replace_string (GObject * object, gchar ** field, const GValue * value)
   GST_OBJECT_UNLOCK (object);
 }
 
+/* Interval mode is live, in time; one-shot text is timed too (a
+ * subtitle); the rest is bytes, which demuxers may pull. */
+static void
+gst_pollen_src_update_format (GstPollenSrc * self)
+{
+  gboolean live, text;
+
+  GST_OBJECT_LOCK (self);
+  live = self->interval > 0;
+  text = self->media == GST_POLLEN_SRC_MEDIA_TEXT;
+  GST_OBJECT_UNLOCK (self);
+  gst_base_src_set_live (GST_BASE_SRC (self), live);
+  gst_base_src_set_format (GST_BASE_SRC (self), live || text ?
+      GST_FORMAT_TIME : GST_FORMAT_BYTES);
+}
+
 static void
 gst_pollen_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -1761,16 +1829,17 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
       GST_OBJECT_LOCK (self);
       self->interval = g_value_get_double (value);
       GST_OBJECT_UNLOCK (self);
-      gst_base_src_set_live (GST_BASE_SRC (self), self->interval > 0);
-      gst_base_src_set_format (GST_BASE_SRC (self), self->interval > 0 ?
-          GST_FORMAT_TIME : GST_FORMAT_BYTES);
+      gst_pollen_src_update_format (self);
+      break;
+    case PROP_MEDIA:
+      GST_OBJECT_LOCK (self);
+      self->media = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      gst_pollen_src_update_format (self);
       break;
     default:
       GST_OBJECT_LOCK (self);
       switch (prop_id) {
-        case PROP_MEDIA:
-          self->media = g_value_get_enum (value);
-          break;
         case PROP_WIDTH:
           self->width = g_value_get_uint (value);
           break;
@@ -2279,8 +2348,10 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_DURATION,
       g_param_spec_uint ("duration", "Duration",
-          "Seconds of video (veo: 4, 6 or 8; seedance: 2-10) or music "
-          "(3-300) (query 'duration'); 0 uses the model's default", 0, 300, 0,
+          "Seconds of video (veo: 4, 6 or 8; seedance-pro: 2-10) or music "
+          "(3-300) (query 'duration'); 0 uses the model's default. For "
+          "text, how long it is shown (not sent); 0 is its reading time, "
+          "15 characters a second, at least 2 s", 0, 300, 0,
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_ASPECT_RATIO,
       g_param_spec_string ("aspect-ratio", "Aspect Ratio",

@@ -282,6 +282,62 @@ GST_START_TEST (test_playbin_video_uri)
 
 GST_END_TEST;
 
+/* fakesink's handoff: the first subtitle that reached it. */
+static void
+keep_first_buffer (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    GstBuffer ** first)
+{
+  if (!*first)
+    *first = gst_buffer_ref (buffer);
+}
+
+/* pollen://text as playbin's subtitle over a video file: it reaches the
+ * text sink at 0 and the video runs to EOS. */
+GST_START_TEST (test_text_uri_as_subtitle)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) mp4 = h264_mp4 (TRUE);
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
+      "pollen-bodies-video.mp4", NULL);
+  g_autofree gchar *uri = g_filename_to_uri (path, NULL, NULL);
+  g_autoptr (GstElement) playbin = gst_element_factory_make ("playbin",
+      NULL);
+  GstElement *text_sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (GstBuffer) text = NULL;
+  GstMapInfo map;
+
+  fail_unless (g_file_set_contents (path, g_bytes_get_data (mp4, NULL),
+          g_bytes_get_size (mp4), NULL));
+  g_setenv ("POLLINATIONS_BASE_URL", pollen_emulator_get_url (emulator),
+      TRUE);
+  g_setenv ("POLLINATIONS_API_KEY", POLLEN_TEST_KEY, TRUE);
+  g_object_set (text_sink, "signal-handoffs", TRUE, NULL);
+  g_signal_connect (text_sink, "handoff", G_CALLBACK (keep_first_buffer),
+      &text);
+  g_object_set (playbin, "uri", uri, "suburi",
+      "pollen://text/a%20headline?system=One%20line.",
+      "video-sink", gst_element_factory_make ("fakesink", NULL),
+      "audio-sink", gst_element_factory_make ("fakesink", NULL),
+      "text-sink", text_sink, NULL);
+  end = pollen_test_run_like_launch (playbin, 20 * GST_SECOND);
+  assert_eos (end, "playbin with suburi");
+  fail_unless (text != NULL, "no subtitle reached playbin's text sink");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (text), 0);
+  gst_buffer_map (text, &map, GST_MAP_READ);
+  fail_unless (g_strstr_len ((gchar *) map.data, map.size, "a headline"));
+  gst_buffer_unmap (text, &map);
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  fail_unless_equals_string (request->path, "/text/a headline");
+  g_unsetenv ("POLLINATIONS_BASE_URL");
+  g_unsetenv ("POLLINATIONS_API_KEY");
+  g_unlink (path);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 bodies_suite (void)
 {
@@ -294,6 +350,7 @@ bodies_suite (void)
   tcase_add_test (tc, test_mp4_index_first_and_last);
   tcase_add_test (tc, test_long_music_into_a_file);
   tcase_add_test (tc, test_playbin_video_uri);
+  tcase_add_test (tc, test_text_uri_as_subtitle);
   return s;
 }
 

@@ -372,6 +372,56 @@ GST_START_TEST (test_text_on_the_wire)
 
 GST_END_TEST;
 
+/* One-shot text is a subtitle: one buffer at 0 in a time segment, up for
+ * duration seconds, or for its reading time (15 characters a second, at
+ * least 2 s), then EOS. */
+GST_START_TEST (test_text_is_timed)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) short_text = g_bytes_new_static ("Rain.", 5);
+  g_autoptr (GBytes) long_text = g_bytes_new_static ("Rain falls on the "
+      "roofs of the sleeping town.", 45);
+  const struct
+  {
+    GBytes *text;
+    guint duration;
+    GstClockTime expected;
+  } cases[] = {
+    {short_text, 0, 2 * GST_SECOND},
+    {long_text, 0, 3 * GST_SECOND},
+    {short_text, 7, 7 * GST_SECOND},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Pipeline p = pipeline_new (emulator);
+    g_autoptr (GstSample) sample = NULL;
+    GstBuffer *buffer;
+
+    push_body (emulator, "/text/", "text/plain", cases[i].text);
+    g_object_set (p.src, "prompt", "rain", "duration", cases[i].duration,
+        NULL);
+    gst_util_set_object_arg (G_OBJECT (p.src), "media", "text");
+    gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+    sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink),
+        POLLEN_TEST_WAIT);
+    fail_unless (sample != NULL);
+    buffer = gst_sample_get_buffer (sample);
+    fail_unless_equals_int (gst_sample_get_segment (sample)->format,
+        GST_FORMAT_TIME);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), 0);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer),
+        cases[i].expected);
+    fail_unless (gst_app_sink_try_pull_sample (GST_APP_SINK (p.sink),
+            POLLEN_TEST_WAIT) == NULL);
+    fail_unless (gst_app_sink_is_eos (GST_APP_SINK (p.sink)));
+    pipeline_free (&p);
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_text_not_utf8_is_repaired)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2517,6 +2567,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_text_on_the_wire);
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
+  tcase_add_test (tc, test_text_is_timed);
   tcase_add_test (tc, test_tags_one_shot);
   tcase_add_test (tc, test_tags_per_slot);
   tcase_add_test (tc, test_tags_pull_mode);
