@@ -74,6 +74,7 @@
 #include "pollenprogress.h"
 #include "pollenspeech.h"
 #include "pollentext.h"
+#include "pollenuri.h"
 
 #include <string.h>
 
@@ -273,15 +274,6 @@ gst_pollen_src_quality_get_type (void)
   return type;
 }
 
-static const gchar *
-enum_nick (GType type, gint value)
-{
-  GEnumClass *klass = g_type_class_peek (type);
-  GEnumValue *enum_value = g_enum_get_value (klass, value);
-
-  return enum_value ? enum_value->value_nick : NULL;
-}
-
 /* ---- generations ---- */
 
 static void
@@ -398,7 +390,8 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
 
   if (self->media == GST_POLLEN_SRC_MEDIA_IMAGE) {
     pollen_request_add_query (request, "quality",
-        enum_nick (GST_TYPE_POLLEN_SRC_QUALITY, self->quality));
+        pollen_enum_get_nick (GST_TYPE_POLLEN_SRC_QUALITY,
+            self->quality));
     add_query_bool (request, "transparent", self->transparent);
     return;
   }
@@ -2007,232 +2000,34 @@ gst_pollen_src_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-/* API query names that differ from the property they set. Any other
- * pollensrc property is set by its own name. */
-static const struct
-{
-  const gchar *param;
-  const gchar *property;
-} uri_aliases[] = {
-  {"negative_prompt", "negative-prompt"},
-  {"aspect_ratio", "aspect-ratio"}, {"aspectRatio", "aspect-ratio"},
-  {"response_format", "response-format"}, {"json", "json-mode"},
-  {"skip_failed", "skip-failed"}, {"frame_rate", "frame-rate"},
-  {"extra_params", "extra-params"},
-};
-
-/* What a URI must not set: the path already says prompt and media, and a
- * URI must neither redirect requests (base-url) nor carry the key, since
- * URIs show up in logs and playbin's current-uri. */
-static const gchar *const uri_refused[] = {
-  "prompt", "media", "base-url", "base_url", "api-key", "key", NULL
-};
-
-/* The writable pollensrc property @name sets, or NULL. */
-static GParamSpec *
-uri_param_to_pspec (GstPollenSrc * self, const gchar * name)
-{
-  GParamSpec *pspec;
-  guint i;
-
-  if (g_strv_contains (uri_refused, name))
-    return NULL;
-  for (i = 0; i < G_N_ELEMENTS (uri_aliases); i++) {
-    if (g_str_equal (name, uri_aliases[i].param))
-      name = uri_aliases[i].property;
-  }
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self), name);
-  if (!pspec || pspec->owner_type != GST_TYPE_POLLEN_SRC ||
-      !(pspec->flags & G_PARAM_WRITABLE))
-    return NULL;
-  return pspec;
-}
-
-/* GStreamer's own rule for a structure name, checked first: its parser
- * raises a critical warning on a bad one instead of failing. */
-static gboolean
-structure_name_is_valid (const gchar * text)
-{
-  const gchar *p = text;
-
-  if (!g_ascii_isalpha (*p))
-    return FALSE;
-  for (p++; *p && *p != ',' && *p != ';' && !g_ascii_isspace (*p); p++) {
-    if (!g_ascii_isalnum (*p) && !strchr ("/-_.:+", *p))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* A structure parsed here rather than by gst_value_deserialize(), which
- * warns on text after the structure: that text is refused instead (found
- * by fuzzing). */
-static gboolean
-uri_param_to_structure (const gchar * text, GValue * value)
-{
-  gchar *end = NULL;
-  GstStructure *structure = structure_name_is_valid (text) ?
-      gst_structure_from_string (text, &end) : NULL;
-
-  if (!structure || *end != '\0') {
-    g_clear_pointer (&structure, gst_structure_free);
-    g_value_unset (value);
-    return FALSE;
-  }
-  g_value_take_boxed (value, structure);
-  return TRUE;
-}
-
-/* Parses @text as a value of @pspec; FALSE when it is not one or is out of
- * range (rather than the GLib warning g_object_set() would give). */
-static gboolean
-uri_param_to_value (GParamSpec * pspec, const gchar * text, GValue * value)
-{
-  g_value_init (value, pspec->value_type);
-  if (pspec->value_type == G_TYPE_STRING) {
-    g_value_set_string (value, text);
-    return TRUE;
-  }
-  if (pspec->value_type == GST_TYPE_STRUCTURE)
-    return uri_param_to_structure (text, value);
-  if (gst_value_deserialize_with_pspec (value, text, pspec) &&
-      !g_param_value_validate (pspec, value))
-    return TRUE;
-  g_value_unset (value);
-  return FALSE;
-}
-
-/* extra-params would send a key in it out in the request's URL */
-static gboolean
-uri_value_carries_key (const GValue * value)
-{
-  const GstStructure *extra;
-
-  if (!GST_VALUE_HOLDS_STRUCTURE (value))
-    return FALSE;
-  extra = gst_value_get_structure (value);
-  return extra && (gst_structure_has_field (extra, "key") ||
-      gst_structure_has_field (extra, "api-key"));
-}
-
-static gboolean
-gst_pollen_src_apply_uri_param (GstPollenSrc * self, const gchar * name,
-    const gchar * value, GError ** error)
-{
-  GParamSpec *pspec = uri_param_to_pspec (self, name);
-  GValue parsed = G_VALUE_INIT;
-
-  if (g_str_equal (name, "key") || g_str_equal (name, "api-key")) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "a pollen:// URI must not carry the API key: set the api-key "
-        "property or " POLLEN_API_KEY_ENV);
-    return FALSE;
-  }
-  if (!pspec) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "unknown pollen:// parameter '%s'", name);
-    return FALSE;
-  }
-  if (!uri_param_to_value (pspec, value, &parsed)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "'%s' is not a valid %s (%s)", value, name,
-        g_param_spec_get_blurb (pspec));
-    return FALSE;
-  }
-  if (uri_value_carries_key (&parsed)) {
-    g_value_unset (&parsed);
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "a pollen:// URI must not carry the API key: set the api-key "
-        "property or " POLLEN_API_KEY_ENV);
-    return FALSE;
-  }
-  g_object_set_property (G_OBJECT (self), pspec->name, &parsed);
-  g_value_unset (&parsed);
-  return TRUE;
-}
-
-static gboolean
-gst_pollen_src_parse_media (const gchar * name, GstPollenSrcMedia * media)
-{
-  GEnumClass *klass = g_type_class_ref (GST_TYPE_POLLEN_SRC_MEDIA);
-  GEnumValue *value = name ? g_enum_get_value_by_nick (klass, name) : NULL;
-
-  if (value)
-    *media = value->value;
-  g_type_class_unref (klass);
-  return value != NULL;
-}
-
-/* GLib's own message for "?model" is a bare "missing '='": name the
- * parameter that has no value instead. */
-static GHashTable *
-gst_pollen_src_parse_uri_query (const gchar * query, GError ** error)
-{
-  g_auto (GStrv) pieces = g_strsplit (query, "&", -1);
-  guint i;
-
-  for (i = 0; pieces[i]; i++) {
-    if (*pieces[i] && !strchr (pieces[i], '=')) {
-      g_autofree gchar *name = g_uri_unescape_string (pieces[i], NULL);
-
-      g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-          "pollen:// parameter '%s' has no value: write %s=<value>",
-          name ? name : pieces[i], name ? name : pieces[i]);
-      return NULL;
-    }
-  }
-  return g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, error);
-}
-
+/* The URI says what to generate, all of it or nothing: media, prompt, the
+ * model (the media's default unless it says one) and its parameters. */
 static gboolean
 gst_pollen_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (handler);
-  g_autoptr (GUri) parsed = NULL;
-  g_autoptr (GHashTable) params = NULL;
-  g_autofree gchar *prompt = NULL;
-  const gchar *path;
-  GstPollenSrcMedia media;
-  GHashTableIter iter;
-  gpointer name, value;
+  g_autoptr (PollenUri) parsed = pollen_uri_parse (uri,
+      G_OBJECT_GET_CLASS (self), error);
+  guint i;
 
-  parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED_PATH |
-      G_URI_FLAGS_ENCODED_QUERY, NULL);
-  if (!parsed || g_strcmp0 (g_uri_get_scheme (parsed), "pollen") != 0 ||
-      !gst_pollen_src_parse_media (g_uri_get_host (parsed), &media)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "'%s' is not a pollen://image|video|speech|music|text/<prompt> URI", uri);
+  if (!parsed)
     return FALSE;
-  }
-  path = g_uri_get_path (parsed);
-  prompt = g_uri_unescape_string (path[0] == '/' ? path + 1 : path, NULL);
-  if (!prompt || !*prompt) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-        "'%s' has no prompt after the media type", uri);
-    return FALSE;
-  }
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_set (self, "media", parsed->media, "prompt", parsed->prompt,
+      "model", NULL, NULL);
+  for (i = 0; i < parsed->values->len; i++) {
+    PollenUriValue *param = &g_array_index (parsed->values, PollenUriValue,
+        i);
 
-  g_object_set (self, "media", media, "prompt", prompt, NULL);
-  /* video is image generation with a video model */
-  if (media == GST_POLLEN_SRC_MEDIA_VIDEO)
-    gst_util_set_object_arg (G_OBJECT (self), "model", "veo");
-
-  if (g_uri_get_query (parsed)) {
-    params = gst_pollen_src_parse_uri_query (g_uri_get_query (parsed), error);
-    if (!params)
-      return FALSE;
-    g_hash_table_iter_init (&iter, params);
-    while (g_hash_table_iter_next (&iter, &name, &value)) {
-      if (!gst_pollen_src_apply_uri_param (self, name, value, error))
-        return FALSE;
-    }
+    g_object_set_property (G_OBJECT (self), param->pspec->name,
+        &param->value);
   }
-
   GST_OBJECT_LOCK (self);
   g_free (self->uri);
   self->uri = g_strdup (uri);
   GST_OBJECT_UNLOCK (self);
+  g_object_thaw_notify (G_OBJECT (self));
   return TRUE;
 }
 

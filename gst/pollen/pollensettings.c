@@ -182,8 +182,9 @@ pollen_settings_copy (PollenSettings * dest, const PollenSettings * src)
   dest->ssl_ca_file = g_strdup (src->ssl_ca_file);
 }
 
-static gboolean
-carries_key (const GstStructure * extra)
+/* Whether extra-params would send a key in the request's URL. */
+gboolean
+pollen_extra_params_carry_key (const GstStructure * extra)
 {
   return extra && (gst_structure_has_field (extra, "key") ||
       gst_structure_has_field (extra, "api-key"));
@@ -242,7 +243,7 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
       settings->retries = g_value_get_uint (value);
       break;
     case POLLEN_PROP_EXTRA_PARAMS:
-      if (carries_key (gst_value_get_structure (value))) {
+      if (pollen_extra_params_carry_key (gst_value_get_structure (value))) {
         g_warning ("%s: extra-params must not carry the API key (it would "
             "travel in the URL); set the api-key property or "
             POLLEN_API_KEY_ENV " instead", GST_OBJECT_NAME (object));

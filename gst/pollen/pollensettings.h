@@ -97,4 +97,6 @@ void pollen_element_post_error (GstElement * element, PollenClient * client,
                                 GstMessageType type, const gchar * action,
                                 const GError * error);
 
+gboolean pollen_extra_params_carry_key (const GstStructure * extra);
+
 G_END_DECLS

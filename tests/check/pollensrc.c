@@ -2200,9 +2200,10 @@ GST_START_TEST (test_uri_handler)
     g_autofree gchar *ratio = NULL;
     guint duration;
 
+    /* unset: the media's default, veo, is what the request sends */
     g_object_get (src, "model", &model, "aspect-ratio", &ratio, "duration",
         &duration, NULL);
-    fail_unless_equals_string (model, "veo");
+    fail_unless (model == NULL, "%s", model);
     fail_unless_equals_string (ratio, "9:16");
     fail_unless_equals_int (duration, 6);
   }
@@ -2249,6 +2250,44 @@ GST_START_TEST (test_uri_handler)
   fail_unless (strstr (error->message, "must not carry the API key"));
   gst_object_unref (src);
   pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A URI is applied whole or not at all: a refused one leaves the element
+ * as it was, and a new one says the model again (its media's default unless
+ * it names one). */
+GST_START_TEST (test_uri_applied_whole_or_not_at_all)
+{
+  GstElement *src = gst_element_factory_make ("pollensrc", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *prompt = NULL;
+  g_autofree gchar *model = NULL;
+  g_autofree gchar *uri = NULL;
+  guint width;
+  gint media;
+
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://image/a%20cat?model=gptimage&width=640", &error));
+  fail_if (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://video/waves?duration=6&width=800&colour=red", &error));
+  fail_unless (strstr (error->message, "colour"), "%s", error->message);
+  g_object_get (src, "media", &media, "prompt", &prompt, "model", &model,
+      "width", &width, NULL);
+  fail_unless_equals_int (media, 0);
+  fail_unless_equals_string (prompt, "a cat");
+  fail_unless_equals_string (model, "gptimage");
+  fail_unless_equals_int (width, 640);
+  uri = gst_uri_handler_get_uri (GST_URI_HANDLER (src));
+  fail_unless_equals_string (uri, "pollen://image/a%20cat?model=gptimage&"
+      "width=640");
+
+  g_clear_pointer (&model, g_free);
+  fail_unless (gst_uri_handler_set_uri (GST_URI_HANDLER (src),
+          "pollen://video/waves", NULL));
+  g_object_get (src, "model", &model, NULL);
+  fail_unless (model == NULL, "a new URI kept the old model %s", model);
+  gst_object_unref (src);
 }
 
 GST_END_TEST;
@@ -2601,6 +2640,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);
+  tcase_add_test (tc, test_uri_applied_whole_or_not_at_all);
   tcase_add_test (tc, test_text_per_slot);
   tcase_add_test (tc, test_frame_rate_switches_on_slot);
   tcase_add_test (tc, test_frame_rate_into_hls);
