@@ -1045,13 +1045,14 @@ gst_pollen_filter_start (GstPollenFilter * self)
   GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
   guint max_in_flight;
 
+  pollen_settings_snapshot (GST_ELEMENT (self), &priv->settings,
+      klass->default_model, &priv->run_settings);
   GST_OBJECT_LOCK (self);
-  pollen_settings_copy (&priv->run_settings, &priv->settings);
   max_in_flight = klass->serial || priv->serial ? 1 : priv->max_in_flight;
   GST_OBJECT_UNLOCK (self);
 
-  priv->client = pollen_settings_create_client (GST_ELEMENT (self),
-      &priv->run_settings);
+  priv->client = pollen_settings_ensure_client (GST_ELEMENT (self),
+      &priv->run_settings, NULL);
   if (!priv->client)
     return FALSE;
   priv->jobs = pollen_jobs_new (max_in_flight, gst_pollen_filter_run_job,

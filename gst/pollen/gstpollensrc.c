@@ -189,9 +189,9 @@ struct _GstPollenSrc
   gchar *uri;
 
   /* streaming state */
-  PollenClient *client;
-  gchar *client_id;             /* what self->client was made with: kept
-                                 * across runs while that stays the same */
+  PollenSettings run;           /* the common settings, for this run */
+  PollenClient *client;         /* kept across runs while made with the
+                                 * same settings */
   GCancellable *cancellable;    /* the request create() waits for */
   Generation *once;             /* one-shot text: the whole answer */
   gboolean text_sent;
@@ -464,8 +464,7 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
   pollen_request_append_path_segment (request, self->prompt);
 
   /* Always sent: the reference and the server disagree on the default. */
-  model = self->settings.model ? self->settings.model :
-      default_model_for (self->media);
+  model = self->run.model;
   pollen_request_add_query (request, "model", model);
   *tags = gst_pollen_src_request_tags (self, model, seed);
   if (self->media == GST_POLLEN_SRC_MEDIA_TEXT)
@@ -479,7 +478,7 @@ gst_pollen_src_build_request (GstPollenSrc * self, gint64 seed,
   /* every endpoint reads it; unset leaves the server's default (off) */
   add_query_if_set (request, "safe", self->safe);
 
-  pollen_request_add_extra_params (request, self->settings.extra_params);
+  pollen_request_add_extra_params (request, self->run.extra_params);
   GST_OBJECT_UNLOCK (self);
   return request;
 }
@@ -1028,7 +1027,7 @@ gst_pollen_src_open_download (GstPollenSrc * self)
   GST_OBJECT_LOCK (self);
   seed = self->seed;
   media = self->media;
-  retries = self->settings.retries;
+  retries = self->run.client.retries;
   GST_OBJECT_UNLOCK (self);
 
   gst_pollen_src_ensure_pieces (self);
@@ -1579,16 +1578,15 @@ gst_pollen_src_check_interval (GstPollenSrc * self)
 static gboolean
 gst_pollen_src_ensure_client (GstPollenSrc * self)
 {
-  g_autofree gchar *id = pollen_settings_client_id (GST_ELEMENT (self),
-      &self->settings);
+  GstPollenSrcMedia media;
 
-  if (self->client && g_strcmp0 (id, self->client_id) == 0)
-    return TRUE;
-  g_clear_object (&self->client);
-  self->client = pollen_settings_create_client (GST_ELEMENT (self),
-      &self->settings);
-  g_free (self->client_id);
-  self->client_id = self->client ? g_steal_pointer (&id) : NULL;
+  GST_OBJECT_LOCK (self);
+  media = self->media;
+  GST_OBJECT_UNLOCK (self);
+  pollen_settings_snapshot (GST_ELEMENT (self), &self->settings,
+      default_model_for (media), &self->run);
+  self->client = pollen_settings_ensure_client (GST_ELEMENT (self),
+      &self->run, self->client);
   return self->client != NULL;
 }
 
@@ -2050,8 +2048,8 @@ gst_pollen_src_finalize (GObject * object)
   GstPollenSrc *self = GST_POLLEN_SRC (object);
 
   pollen_settings_clear (&self->settings);
+  pollen_settings_clear (&self->run);
   g_clear_object (&self->client);
-  g_free (self->client_id);
   pollen_pieces_unref (self->pieces);
   g_free (self->prompt);
   g_free (self->negative_prompt);

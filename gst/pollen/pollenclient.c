@@ -20,9 +20,9 @@
 #endif
 
 #include "pollenclient.h"
-#include "pollenclient-private.h"
 #include "pollenjson.h"
 #include "pollenlimiter.h"
+#include "pollenrequest.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -47,471 +47,16 @@ struct _PollenClient
 {
   GObject parent;
 
+  PollenClientConfig config;    /* fixed at construction */
   SoupSession *session;
-  gchar *base_url;
-  gchar *api_key;
-  guint retries;
-  guint timeout;
   PollenLimiter *limiter;       /* shared with every client of the account */
-  guint64 max_body_size;
-  guint deadline;
   GstObject *log_object;        /* weak: the element that owns the client */
-  GstStructure *extra_headers;  /* header name -> value, or NULL */
   PollenClientRetryFunc retry_func;
   gpointer retry_data;
   GDestroyNotify retry_notify;
 };
 
 G_DEFINE_TYPE (PollenClient, pollen_client, G_TYPE_OBJECT);
-
-/* ---- errors ---- */
-
-typedef struct
-{
-  guint http_status;
-  gchar *api_code;
-  gchar *api_message;
-  gchar *request_id;
-} PollenClientErrorPrivate;
-
-static void
-pollen_client_error_private_init (PollenClientErrorPrivate * priv)
-{
-}
-
-static void
-pollen_client_error_private_copy (const PollenClientErrorPrivate * src,
-    PollenClientErrorPrivate * dest)
-{
-  dest->http_status = src->http_status;
-  dest->api_code = g_strdup (src->api_code);
-  dest->api_message = g_strdup (src->api_message);
-  dest->request_id = g_strdup (src->request_id);
-}
-
-static void
-pollen_client_error_private_clear (PollenClientErrorPrivate * priv)
-{
-  g_free (priv->api_code);
-  g_free (priv->api_message);
-  g_free (priv->request_id);
-}
-
-G_DEFINE_EXTENDED_ERROR (PollenClientError, pollen_client_error);
-
-static const PollenClientErrorPrivate *
-error_private (const GError * error)
-{
-  if (!error || error->domain != POLLEN_CLIENT_ERROR)
-    return NULL;
-  return pollen_client_error_get_private (error);
-}
-
-guint
-pollen_client_error_get_http_status (const GError * error)
-{
-  const PollenClientErrorPrivate *priv = error_private (error);
-
-  return priv ? priv->http_status : 0;
-}
-
-const gchar *
-pollen_client_error_get_api_code (const GError * error)
-{
-  const PollenClientErrorPrivate *priv = error_private (error);
-
-  return priv ? priv->api_code : NULL;
-}
-
-const gchar *
-pollen_client_error_get_api_message (const GError * error)
-{
-  const PollenClientErrorPrivate *priv = error_private (error);
-
-  return priv ? priv->api_message : NULL;
-}
-
-const gchar *
-pollen_client_error_get_request_id (const GError * error)
-{
-  const PollenClientErrorPrivate *priv = error_private (error);
-
-  return priv ? priv->request_id : NULL;
-}
-
-static GError *pollen_client_new_error (PollenClientError code,
-    guint http_status, const gchar * api_code, const gchar * api_message,
-    const gchar * request_id, const gchar * message);
-
-/**
- * pollen_client_error_new:
- * @http_status: 0 when no status applies
- * @api_code: (nullable): the API's error code
- * @api_message: (nullable): the API's error message
- * @request_id: (nullable): the X-Request-Id of the answer
- *
- * For the parsers of answers the client streams to its caller (SSE): an
- * error in the client's domain carrying the same facts as its own.
- */
-GError *
-pollen_client_error_new (PollenClientError code, guint http_status,
-    const gchar * api_code, const gchar * api_message,
-    const gchar * request_id, const gchar * message)
-{
-  return pollen_client_new_error (code, http_status, api_code, api_message,
-      request_id, message);
-}
-
-/* Statuses that say "not now" rather than "not like this". */
-static gboolean
-status_is_transient (guint status)
-{
-  switch (status) {
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-    case 524:                  /* the CDN gave up on a long generation */
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
-
-/**
- * pollen_client_error_is_transient:
- *
- * The one rule for what may be tried again, by the client's retries and by
- * an element's skip-failed policy alike.
- *
- * Returns: %TRUE for a failure a later request may not meet: 429, 500,
- * 502, 503, 504, 524, or a refused, lost or timed-out connection. Other
- * 4xx/5xx answers (the settings are wrong), TLS failures and answers that
- * cannot be understood are not.
- */
-gboolean
-pollen_client_error_is_transient (const GError * error)
-{
-  if (error->domain != POLLEN_CLIENT_ERROR)
-    return FALSE;
-  switch (error->code) {
-    case POLLEN_CLIENT_ERROR_HTTP:
-      return status_is_transient (pollen_client_error_get_http_status (error));
-    case POLLEN_CLIENT_ERROR_CONNECT:
-    case POLLEN_CLIENT_ERROR_NETWORK:
-    case POLLEN_CLIENT_ERROR_TIMEOUT:
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
-
-/* ---- requests ---- */
-
-typedef struct
-{
-  gchar *name;
-  gchar *value;                 /* a plain field */
-  gchar *filename;              /* a file */
-  gchar *content_type;
-  GBytes *data;
-} FormPart;
-
-struct _PollenRequest
-{
-  gchar *method;
-  GString *path;                /* escaped */
-  GPtrArray *query;             /* name, value, name, value … (unescaped) */
-  JsonObject *json;
-  GPtrArray *form;              /* FormPart */
-  gsize longest_segment;        /* unescaped bytes: the prompt, for errors */
-};
-
-static void
-form_part_free (FormPart * part)
-{
-  g_free (part->name);
-  g_free (part->value);
-  g_free (part->filename);
-  g_free (part->content_type);
-  g_clear_pointer (&part->data, g_bytes_unref);
-  g_free (part);
-}
-
-/**
- * pollen_request_new:
- * @method: "GET" or "POST"
- * @path: the fixed part of the path, already valid in a URL ("/image")
- */
-PollenRequest *
-pollen_request_new (const gchar * method, const gchar * path)
-{
-  PollenRequest *request = g_new0 (PollenRequest, 1);
-
-  request->method = g_strdup (method);
-  request->path = g_string_new (path);
-  request->query = g_ptr_array_new_with_free_func (g_free);
-  return request;
-}
-
-void
-pollen_request_free (PollenRequest * request)
-{
-  if (!request)
-    return;
-  g_free (request->method);
-  g_string_free (request->path, TRUE);
-  g_ptr_array_unref (request->query);
-  g_clear_pointer (&request->json, json_object_unref);
-  g_clear_pointer (&request->form, g_ptr_array_unref);
-  g_free (request);
-}
-
-/* Appends "/" and @text escaped so that every byte of it (including / ? # %
- * + and non-ASCII) reaches the server unchanged. */
-void
-pollen_request_append_path_segment (PollenRequest * request,
-    const gchar * text)
-{
-  g_autofree gchar *escaped = g_uri_escape_string (text, NULL, FALSE);
-
-  request->longest_segment = MAX (request->longest_segment, strlen (text));
-  g_string_append_c (request->path, '/');
-  g_string_append (request->path, escaped);
-}
-
-/* Sets query parameter @name, replacing an earlier value of it. */
-void
-pollen_request_add_query (PollenRequest * request, const gchar * name,
-    const gchar * value)
-{
-  guint i;
-
-  for (i = 0; i + 1 < request->query->len; i += 2) {
-    if (g_str_equal (request->query->pdata[i], name)) {
-      g_free (request->query->pdata[i + 1]);
-      request->query->pdata[i + 1] = g_strdup (value);
-      return;
-    }
-  }
-  g_ptr_array_add (request->query, g_strdup (name));
-  g_ptr_array_add (request->query, g_strdup (value));
-}
-
-/* Sends @object (a reference is taken) as an application/json body. */
-void
-pollen_request_set_json (PollenRequest * request, JsonObject * object)
-{
-  g_clear_pointer (&request->json, json_object_unref);
-  request->json = json_object_ref (object);
-}
-
-static void
-pollen_request_add_form_part (PollenRequest * request, FormPart * part)
-{
-  if (!request->form)
-    request->form = g_ptr_array_new_with_free_func ((GDestroyNotify)
-        form_part_free);
-  g_ptr_array_add (request->form, part);
-}
-
-void
-pollen_request_add_form_field (PollenRequest * request, const gchar * name,
-    const gchar * value)
-{
-  FormPart *part = g_new0 (FormPart, 1);
-
-  part->name = g_strdup (name);
-  part->value = g_strdup (value);
-  pollen_request_add_form_part (request, part);
-}
-
-void
-pollen_request_add_form_file (PollenRequest * request, const gchar * name,
-    const gchar * filename, const gchar * content_type, GBytes * data)
-{
-  FormPart *part = g_new0 (FormPart, 1);
-
-  part->name = g_strdup (name);
-  part->filename = g_strdup (filename);
-  part->content_type = g_strdup (content_type);
-  part->data = g_bytes_ref (data);
-  pollen_request_add_form_part (request, part);
-}
-
-/* Drops the plain fields called @name (an extra parameter replaces them,
- * as it replaces a query parameter). */
-static void
-pollen_request_remove_form_fields (PollenRequest * request,
-    const gchar * name)
-{
-  guint i = 0;
-
-  while (i < request->form->len) {
-    FormPart *part = request->form->pdata[i];
-
-    if (!part->filename && g_str_equal (part->name, name))
-      g_ptr_array_remove_index (request->form, i);
-    else
-      i++;
-  }
-}
-
-/* The text form of a GValue as sent in a query or form field: booleans as
- * true/false, numbers in C locale. */
-static gchar *
-value_to_text (const GValue * value)
-{
-  if (G_VALUE_HOLDS_STRING (value))
-    return g_value_dup_string (value);
-  if (G_VALUE_HOLDS_BOOLEAN (value))
-    return g_strdup (g_value_get_boolean (value) ? "true" : "false");
-  if (G_VALUE_HOLDS_DOUBLE (value) || G_VALUE_HOLDS_FLOAT (value)) {
-    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-    gdouble d = G_VALUE_HOLDS_DOUBLE (value) ? g_value_get_double (value) :
-        g_value_get_float (value);
-
-    return g_strdup (g_ascii_dtostr (buf, sizeof (buf), d));
-  }
-  if (g_value_type_transformable (G_VALUE_TYPE (value), G_TYPE_STRING)) {
-    GValue text = G_VALUE_INIT;
-    gchar *result;
-
-    g_value_init (&text, G_TYPE_STRING);
-    g_value_transform (value, &text);
-    result = g_value_dup_string (&text);
-    g_value_unset (&text);
-    return result;
-  }
-  return gst_value_serialize (value);
-}
-
-static JsonNode *
-value_to_json (const GValue * value)
-{
-  JsonNode *node = json_node_new (JSON_NODE_VALUE);
-
-  if (G_VALUE_HOLDS_BOOLEAN (value)) {
-    json_node_set_boolean (node, g_value_get_boolean (value));
-  } else if (G_VALUE_HOLDS_INT (value)) {
-    json_node_set_int (node, g_value_get_int (value));
-  } else if (G_VALUE_HOLDS_UINT (value)) {
-    json_node_set_int (node, g_value_get_uint (value));
-  } else if (G_VALUE_HOLDS_INT64 (value)) {
-    json_node_set_int (node, g_value_get_int64 (value));
-  } else if (G_VALUE_HOLDS_DOUBLE (value)) {
-    json_node_set_double (node, g_value_get_double (value));
-  } else {
-    g_autofree gchar *text = value_to_text (value);
-
-    json_node_set_string (node, text);
-  }
-  return node;
-}
-
-static gboolean
-add_extra_param (GQuark field, const GValue * value, gpointer user_data)
-{
-  PollenRequest *request = user_data;
-  const gchar *name = g_quark_to_string (field);
-
-  if (request->json) {
-    json_object_set_member (request->json, name, value_to_json (value));
-  } else {
-    g_autofree gchar *text = value_to_text (value);
-
-    if (request->form) {
-      pollen_request_remove_form_fields (request, name);
-      pollen_request_add_form_field (request, name, text);
-    } else
-      pollen_request_add_query (request, name, text);
-  }
-  return TRUE;
-}
-
-/**
- * pollen_request_add_extra_params:
- * @extra: (nullable): fields sent as they are
- *
- * Adds the fields of the extra-params property: as JSON members when the
- * request has a JSON body, as form fields when it has a form, else as query
- * parameters. Call it last: its fields override the element's own.
- */
-void
-pollen_request_add_extra_params (PollenRequest * request,
-    const GstStructure * extra)
-{
-  if (extra)
-    gst_structure_foreach (extra, add_extra_param, request);
-}
-
-static gchar *
-pollen_request_build_url (const PollenRequest * request, const gchar * base)
-{
-  GString *url = g_string_new (base);
-  guint i;
-
-  while (url->len > 0 && url->str[url->len - 1] == '/')
-    g_string_truncate (url, url->len - 1);
-  g_string_append (url, request->path->str);
-  for (i = 0; i + 1 < request->query->len; i += 2) {
-    g_autofree gchar *name =
-        g_uri_escape_string (request->query->pdata[i], NULL, FALSE);
-    g_autofree gchar *value =
-        g_uri_escape_string (request->query->pdata[i + 1], NULL, FALSE);
-
-    g_string_append_printf (url, "%c%s=%s", i == 0 ? '?' : '&', name, value);
-  }
-  return g_string_free (url, FALSE);
-}
-
-/* "GET /image/…" for log lines and error details (no key is ever in it). */
-gchar *
-pollen_request_describe (const PollenRequest * request)
-{
-  return g_strdup_printf ("%s %s", request->method, request->path->str);
-}
-
-static void
-pollen_request_attach_body (const PollenRequest * request, SoupMessage * msg)
-{
-  if (request->json) {
-    g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-    g_autoptr (JsonGenerator) generator = json_generator_new ();
-    g_autoptr (GBytes) body = NULL;
-    gsize size;
-    gchar *data;
-
-    json_node_set_object (root, request->json);
-    json_generator_set_root (generator, root);
-    data = json_generator_to_data (generator, &size);
-    body = g_bytes_new_take (data, size);
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  } else if (request->form) {
-    SoupMultipart *multipart = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
-    SoupMessageHeaders *headers =
-        soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
-    g_autoptr (GBytes) body = NULL;
-    guint i;
-
-    for (i = 0; i < request->form->len; i++) {
-      FormPart *part = request->form->pdata[i];
-
-      if (part->filename)
-        soup_multipart_append_form_file (multipart, part->name,
-            part->filename, part->content_type, part->data);
-      else
-        soup_multipart_append_form_string (multipart, part->name,
-            part->value);
-    }
-    soup_multipart_to_message (multipart, headers, &body);
-    soup_message_set_request_body_from_bytes (msg,
-        soup_message_headers_get_one (headers, "Content-Type"), body);
-    soup_message_headers_unref (headers);
-    soup_multipart_free (multipart);
-  }
-}
 
 /* ---- the client ---- */
 
@@ -521,12 +66,10 @@ pollen_client_finalize (GObject * object)
   PollenClient *self = POLLEN_CLIENT (object);
 
   g_object_unref (self->session);
-  g_free (self->base_url);
-  g_free (self->api_key);
+  pollen_client_config_clear (&self->config);
   pollen_limiter_unref (self->limiter);
   g_clear_weak_pointer (&self->log_object);
   pollen_client_set_retry_func (self, NULL, NULL, NULL);
-  g_clear_pointer (&self->extra_headers, gst_structure_free);
 
   G_OBJECT_CLASS (pollen_client_parent_class)->finalize (object);
 }
@@ -545,70 +88,17 @@ pollen_client_init (PollenClient * self)
 {
 }
 
-/* The key must never show in a message or a log line, even where a server
- * or a proxy echoes it: as it is, JSON-escaped, or URL-escaped. Only the
- * key goes: the text around it ("Bearer token") stays as it was. */
-static gchar *
-pollen_client_redact (PollenClient * self, const gchar * text)
-{
-  g_autofree gchar *json = NULL;
-  g_autofree gchar *url = NULL;
-  const gchar *forms[3];
-  gchar *redacted = g_strdup (text);
-  guint i;
-
-  if (!self->api_key)
-    return redacted;
-  json = g_strescape (self->api_key, NULL);
-  url = g_uri_escape_string (self->api_key, NULL, FALSE);
-  forms[0] = self->api_key;
-  forms[1] = json;
-  forms[2] = url;
-  for (i = 0; i < G_N_ELEMENTS (forms); i++) {
-    g_auto (GStrv) parts = NULL;
-
-    if (!strstr (redacted, forms[i]))
-      continue;
-    parts = g_strsplit (redacted, forms[i], -1);
-    g_free (redacted);
-    redacted = g_strjoinv ("[REDACTED]", parts);
-  }
-  return redacted;
-}
-
-static void
-redact_in_place (PollenClient * self, gchar ** text)
-{
-  gchar *redacted;
-
-  if (!*text)
-    return;
-  redacted = pollen_client_redact (self, *text);
-  g_free (*text);
-  *text = redacted;
-}
-
 /**
  * pollen_client_redact_error:
  * @error: (nullable): an error made from what the server sent, outside
  *   the client (the errors of a streamed body's parser)
  *
- * Takes the key out of @error's message and API code and message, as the
- * client does for its own errors.
+ * Takes the key out of @error, as the client does for its own errors.
  */
 void
 pollen_client_redact_error (PollenClient * self, GError * error)
 {
-  PollenClientErrorPrivate *priv;
-
-  if (!error)
-    return;
-  redact_in_place (self, &error->message);
-  if (error->domain != POLLEN_CLIENT_ERROR)
-    return;
-  priv = pollen_client_error_get_private (error);
-  redact_in_place (self, &priv->api_code);
-  redact_in_place (self, &priv->api_message);
+  pollen_client_error_redact (error, self->config.api_key);
 }
 
 /* A body line as a person can read it: text as it is, anything else
@@ -631,7 +121,7 @@ wire_log_printer (SoupLogger * logger, SoupLoggerLogLevel level,
 {
   PollenClient *self = user_data;
   g_autofree gchar *line = wire_log_line (data);
-  g_autofree gchar *redacted = pollen_client_redact (self, line);
+  g_autofree gchar *redacted = pollen_redact (line, self->config.api_key);
 
   GST_CAT_TRACE_OBJECT (pollen_client_debug, self->log_object, "%c %s",
       direction, redacted);
@@ -653,71 +143,130 @@ pollen_client_add_wire_log (PollenClient * self)
   g_object_unref (logger);
 }
 
+/* ---- the configuration ---- */
+
+/* @dest (cleared first) becomes a deep copy of @src. */
+void
+pollen_client_config_copy (PollenClientConfig * dest,
+    const PollenClientConfig * src)
+{
+  pollen_client_config_clear (dest);
+  *dest = *src;
+  dest->base_url = g_strdup (src->base_url);
+  dest->api_key = g_strdup (src->api_key);
+  dest->proxy = g_strdup (src->proxy);
+  dest->extra_headers = src->extra_headers ?
+      gst_structure_copy (src->extra_headers) : NULL;
+  dest->ssl_ca_file = g_strdup (src->ssl_ca_file);
+}
+
+void
+pollen_client_config_clear (PollenClientConfig * config)
+{
+  g_clear_pointer (&config->base_url, g_free);
+  g_clear_pointer (&config->api_key, g_free);
+  g_clear_pointer (&config->proxy, g_free);
+  g_clear_pointer (&config->extra_headers, gst_structure_free);
+  g_clear_pointer (&config->ssl_ca_file, g_free);
+}
+
+static gboolean
+structures_equal (const GstStructure * a, const GstStructure * b)
+{
+  return a == b || (a && b && gst_structure_is_equal (a, b));
+}
+
+/* Unset and empty strings mean the same: nothing set. */
+static gboolean
+texts_equal (const gchar * a, const gchar * b)
+{
+  return g_strcmp0 (a && *a ? a : NULL, b && *b ? b : NULL) == 0;
+}
+
 /**
- * pollen_client_new:
- * @base_url: e.g. "https://gen.pollinations.ai"
- * @api_key: (nullable): sent as "Authorization: Bearer" when set
+ * pollen_client_config_equal:
+ *
+ * Returns: whether a client made from @a would be the same as one made
+ * from @b: an element that keeps its client while this holds keeps its
+ * connections.
  */
-PollenClient *
-pollen_client_new (const gchar * base_url, const gchar * api_key)
+gboolean
+pollen_client_config_equal (const PollenClientConfig * a,
+    const PollenClientConfig * b)
 {
-  PollenClient *self = g_object_new (POLLEN_TYPE_CLIENT, NULL);
-
-  self->base_url = g_strdup (base_url);
-  self->api_key = api_key && *api_key ? g_strdup (api_key) : NULL;
-  self->limiter = pollen_limiter_get (base_url, self->api_key);
-  /* several filters keep more than two requests in flight */
-  self->session = soup_session_new_with_options ("user-agent",
-      "gst-pollen/" PACKAGE_VERSION, "max-conns-per-host", 16, "max-conns",
-      32, NULL);
-  pollen_client_add_wire_log (self);
-  return self;
+  return texts_equal (a->base_url, b->base_url) &&
+      texts_equal (a->api_key, b->api_key) && a->timeout == b->timeout &&
+      a->retries == b->retries && a->max_body_size == b->max_body_size &&
+      a->deadline == b->deadline && texts_equal (a->proxy, b->proxy) &&
+      structures_equal (a->extra_headers, b->extra_headers) &&
+      texts_equal (a->ssl_ca_file, b->ssl_ca_file);
 }
 
-/* Seconds to wait for the server while connecting, sending or waiting for
- * data; 0 waits for ever. */
-void
-pollen_client_set_timeout (PollenClient * client, guint seconds)
-{
-  client->timeout = seconds;
-  soup_session_set_timeout (client->session, seconds);
-}
+/* ---- the client ---- */
 
-void
-pollen_client_set_retries (PollenClient * client, guint retries)
-{
-  client->retries = retries;
-}
-
-/* A body larger than @bytes is an error (0: no limit), so that a runaway
- * answer cannot eat the memory of a process that holds it whole. */
-void
-pollen_client_set_max_body_size (PollenClient * client, guint64 bytes)
-{
-  client->max_body_size = bytes;
-}
-
-/* Seconds a whole request may take, retries and body included (0: no
- * limit). The idle timeout never fires on a body dripped a byte a second;
- * this does. Checked as bytes arrive and between attempts; a server that
- * sends nothing at all is cut by the timeout. */
-void
-pollen_client_set_deadline (PollenClient * client, guint seconds)
-{
-  client->deadline = seconds;
-}
-
-/* A fixed proxy URI ("http://host:3128"); NULL or "" keeps libsoup's
- * default resolver, which follows http_proxy, https_proxy and no_proxy. */
-void
-pollen_client_set_proxy (PollenClient * client, const gchar * proxy)
+/* A fixed proxy URI ("http://host:3128"); unset keeps libsoup's default
+ * resolver, which follows http_proxy, https_proxy and no_proxy. */
+static void
+pollen_client_use_proxy (PollenClient * self, const gchar * proxy)
 {
   g_autoptr (GProxyResolver) resolver = NULL;
 
   if (!proxy || !*proxy)
     return;
   resolver = g_simple_proxy_resolver_new (proxy, NULL);
-  soup_session_set_proxy_resolver (client->session, resolver);
+  soup_session_set_proxy_resolver (self->session, resolver);
+}
+
+/* Trust the CAs in the PEM file at @path (instead of the system's), for a
+ * gateway with a private certificate. */
+static gboolean
+pollen_client_use_ca_file (PollenClient * self, const gchar * path,
+    GError ** error)
+{
+  g_autoptr (GTlsDatabase) database = NULL;
+
+  if (!path || !*path)
+    return TRUE;
+  database = g_tls_file_database_new (path, error);
+  if (!database)
+    return FALSE;
+  soup_session_set_tls_database (self->session, database);
+  return TRUE;
+}
+
+/**
+ * pollen_client_new:
+ * @config: what the client is made with; copied
+ *
+ * Returns: (transfer full): a client, or %NULL with @error set when
+ * @config's ssl-ca-file cannot be read.
+ */
+PollenClient *
+pollen_client_new (const PollenClientConfig * config, GError ** error)
+{
+  g_autoptr (PollenClient) self = g_object_new (POLLEN_TYPE_CLIENT, NULL);
+
+  pollen_client_config_copy (&self->config, config);
+  if (self->config.api_key && !*self->config.api_key)
+    g_clear_pointer (&self->config.api_key, g_free);
+  self->limiter = pollen_limiter_get (config->base_url,
+      self->config.api_key);
+  /* several filters keep more than two requests in flight */
+  self->session = soup_session_new_with_options ("user-agent",
+      "gst-pollen/" PACKAGE_VERSION, "max-conns-per-host", 16, "max-conns",
+      32, "timeout", config->timeout, NULL);
+  pollen_client_use_proxy (self, config->proxy);
+  if (!pollen_client_use_ca_file (self, config->ssl_ca_file, error))
+    return NULL;
+  pollen_client_add_wire_log (self);
+  return g_steal_pointer (&self);
+}
+
+/* Returns: (transfer none): what the client was made with. */
+const PollenClientConfig *
+pollen_client_get_config (PollenClient * client)
+{
+  return &client->config;
 }
 
 /* The headers the client owns: an extra header must not replace the key,
@@ -734,34 +283,6 @@ pollen_client_header_is_reserved (const gchar * name)
     if (g_ascii_strcasecmp (name, reserved[i]) == 0)
       return TRUE;
   return FALSE;
-}
-
-/* Headers sent with every request, e.g. what a private gateway asks for;
- * reserved ones (pollen_client_header_is_reserved()) are left out. */
-void
-pollen_client_set_extra_headers (PollenClient * client,
-    const GstStructure * headers)
-{
-  g_clear_pointer (&client->extra_headers, gst_structure_free);
-  if (headers)
-    client->extra_headers = gst_structure_copy (headers);
-}
-
-/* Trust the CAs in the PEM file at @path (instead of the system's), for a
- * gateway with a private certificate. */
-gboolean
-pollen_client_set_ca_file (PollenClient * client, const gchar * path,
-    GError ** error)
-{
-  g_autoptr (GTlsDatabase) database = NULL;
-
-  if (!path || !*path)
-    return TRUE;
-  database = g_tls_file_database_new (path, error);
-  if (!database)
-    return FALSE;
-  soup_session_set_tls_database (client->session, database);
-  return TRUE;
 }
 
 /* The element that debug lines are logged against. */
@@ -801,186 +322,9 @@ pollen_client_redact_body (PollenClient * self, GBytes * body)
   const gchar *data = g_bytes_get_data (body, &size);
   /* an empty GBytes may hold no pointer at all */
   g_autofree gchar *text = g_utf8_make_valid (size ? data : "", size);
-  gchar *redacted = pollen_client_redact (self, text);
+  gchar *redacted = pollen_redact (text, self->config.api_key);
 
   return g_bytes_new_take (redacted, strlen (redacted));
-}
-
-static GError *
-pollen_client_new_error (PollenClientError code, guint http_status,
-    const gchar * api_code, const gchar * api_message,
-    const gchar * request_id, const gchar * message)
-{
-  GError *error = g_error_new_literal (POLLEN_CLIENT_ERROR, code, message);
-  PollenClientErrorPrivate *priv = pollen_client_error_get_private (error);
-
-  priv->http_status = http_status;
-  priv->api_code = g_strdup (api_code);
-  priv->api_message = g_strdup (api_message);
-  priv->request_id = g_strdup (request_id);
-  return error;
-}
-
-/* libsoup says "Header too big" with a PARTIAL_INPUT code, like a lost
- * connection; only the text tells them apart. */
-static gboolean
-is_header_too_big (const GError * cause)
-{
-  return g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
-      (g_str_equal (cause->message, "Header too big") ||
-      g_str_equal (cause->message, g_dgettext ("libsoup-3.0",
-              "Header too big")));
-}
-
-/* How each transport failure is named, first match wins. A malformed
- * answer (libsoup's SoupSessionError: a redirect loop, bad framing) is not a
- * lost connection: the same server would answer the same way again. */
-static const struct
-{
-  GQuark (*domain) (void);
-  gint code;                    /* -1: any code of the domain */
-  PollenClientError client_code;
-  const gchar *what;
-} transport_errors[] = {
-  {g_io_error_quark, G_IO_ERROR_TIMED_OUT, POLLEN_CLIENT_ERROR_TIMEOUT,
-      "timed out"},
-  {g_io_error_quark, G_IO_ERROR_CONNECTION_REFUSED,
-      POLLEN_CLIENT_ERROR_CONNECT, "cannot connect"},
-  {g_io_error_quark, G_IO_ERROR_HOST_UNREACHABLE, POLLEN_CLIENT_ERROR_CONNECT,
-      "cannot connect"},
-  {g_io_error_quark, G_IO_ERROR_NETWORK_UNREACHABLE,
-      POLLEN_CLIENT_ERROR_CONNECT, "cannot connect"},
-  {g_resolver_error_quark, -1, POLLEN_CLIENT_ERROR_CONNECT,
-      "cannot resolve host"},
-  {g_tls_error_quark, -1, POLLEN_CLIENT_ERROR_TLS, "TLS error"},
-  {soup_session_error_quark, -1, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-      "the server's answer is not usable HTTP"},
-  {g_io_error_quark, G_IO_ERROR_PARTIAL_INPUT, POLLEN_CLIENT_ERROR_NETWORK,
-      "connection closed before the whole body arrived"},
-  {g_io_error_quark, G_IO_ERROR_CONNECTION_CLOSED, POLLEN_CLIENT_ERROR_NETWORK,
-      "connection lost"},
-  {g_io_error_quark, G_IO_ERROR_BROKEN_PIPE, POLLEN_CLIENT_ERROR_NETWORK,
-      "connection lost"},
-};
-
-static const gchar *
-transport_what (const GError * cause, PollenClientError * code)
-{
-  guint i;
-
-  *code = POLLEN_CLIENT_ERROR_BAD_RESPONSE;
-  if (is_header_too_big (cause))
-    return "the server's response headers are too big";
-  for (i = 0; i < G_N_ELEMENTS (transport_errors); i++) {
-    if (cause->domain == transport_errors[i].domain () &&
-        (transport_errors[i].code < 0 ||
-            cause->code == transport_errors[i].code)) {
-      *code = transport_errors[i].client_code;
-      return transport_errors[i].what;
-    }
-  }
-  *code = POLLEN_CLIENT_ERROR_NETWORK;
-  return "network error";
-}
-
-/* Maps a GIO/TLS/resolver/libsoup error to a client error. Cancellation is
- * passed through unchanged so callers can tell it from a failure. */
-static GError *
-pollen_client_transport_error (const GError * cause, const gchar * url_host,
-    const gchar * request_id)
-{
-  PollenClientError code;
-  const gchar *what;
-  g_autofree gchar *message = NULL;
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (cause);
-  what = transport_what (cause, &code);
-  message = g_strdup_printf ("%s (%s): %s", what, url_host, cause->message);
-  return pollen_client_new_error (code, 0, NULL, NULL, request_id, message);
-}
-
-/* ---- error bodies ---- */
-
-/* A count member, or -1. */
-static gint64
-object_get_count (JsonObject * object, const gchar * name)
-{
-  gdouble number;
-
-  if (!pollen_json_get_number (object, name, &number))
-    return -1;
-  return (gint64) CLAMP (number, -1, G_MAXINT);
-}
-
-/* Appends the validation details ("width: Expected number") the gateway
- * puts in error.details.fieldErrors. */
-static void
-append_field_errors (GString * out, JsonObject * details)
-{
-  JsonObject *fields = pollen_json_get_object (details, "fieldErrors");
-  GList *members, *l;
-
-  if (!fields)
-    return;
-  members = json_object_get_members (fields);
-  for (l = members; l; l = l->next) {
-    JsonArray *array = pollen_json_get_array (fields, l->data);
-    JsonNode *first = array && json_array_get_length (array) > 0 ?
-        json_array_get_element (array, 0) : NULL;
-
-    if (first && JSON_NODE_HOLDS_VALUE (first) &&
-        json_node_get_value_type (first) == G_TYPE_STRING)
-      g_string_append_printf (out, "; %s: %s", (gchar *) l->data,
-          json_node_get_string (first));
-  }
-  g_list_free (members);
-}
-
-void
-pollen_api_error_clear (PollenApiError * api)
-{
-  g_free (api->code);
-  g_free (api->message);
-  g_free (api->request_id);
-}
-
-/* Reads the three error shapes of today's server (docs/api-notes.md): the
- * envelope {error:{code,message,requestId,details}}, and the two 429 bodies
- * {error:"…",message:"…",retryAfterSeconds:N}. Anything else: the body's
- * first line as text. */
-void
-pollen_api_error_parse (PollenApiError * api, GBytes * body)
-{
-  gsize size;
-  const gchar *data = g_bytes_get_data (body, &size);
-  g_autoptr (JsonNode) root_node = pollen_json_parse (data, size, NULL);
-  JsonObject *root, *inner;
-
-  api->retry_after_s = -1;
-  if (!root_node || !JSON_NODE_HOLDS_OBJECT (root_node)) {
-    g_autofree gchar *text = pollen_body_quote (data, size, 300);
-
-    api->message = *text ? g_steal_pointer (&text) : NULL;
-    return;
-  }
-
-  root = json_node_get_object (root_node);
-  inner = pollen_json_get_object (root, "error");
-  if (inner) {
-    GString *message = g_string_new (pollen_json_get_string (inner,
-            "message"));
-
-    append_field_errors (message, pollen_json_get_object (inner, "details"));
-    api->code = g_strdup (pollen_json_get_string (inner, "code"));
-    api->request_id = g_strdup (pollen_json_get_string (inner, "requestId"));
-    api->message = g_string_free (message, message->len == 0);
-  } else {
-    api->code = g_strdup (pollen_json_get_string (root, "error"));
-    api->retry_after_s = object_get_count (root, "retryAfterSeconds");
-  }
-  if (!api->message)
-    api->message = g_strdup (pollen_json_get_string (root, "message"));
 }
 
 /* ---- one attempt ---- */
@@ -1079,11 +423,11 @@ url_too_long_hint (guint status, SoupMessage * msg,
     const PollenRequest * request)
 {
   if ((status != 414 && status != 431 && status != 0) ||
-      request->longest_segment == 0)
+      pollen_request_get_longest_segment (request) == 0)
     return g_strdup ("");
   return g_strdup_printf ("; the URL was %" G_GSIZE_FORMAT " bytes with a "
       "prompt of %" G_GSIZE_FORMAT " bytes: shorten the prompt",
-      url_length (msg), request->longest_segment);
+      url_length (msg), pollen_request_get_longest_segment (request));
 }
 
 /* Turns an error status into a Failure that names the status, the API's
@@ -1109,7 +453,7 @@ pollen_client_http_failure (PollenClient * self,
     request_id = api.request_id;
   text = g_strdup_printf ("%u %s%s%s%s", status, reason,
       api.message ? ": " : "", api.message ? api.message : "", hint);
-  failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
+  failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status,
       api.code, api.message, request_id, text);
   failure->retryable = pollen_client_error_is_transient (failure->error);
   retry_after = parse_retry_after (msg, api.retry_after_s);
@@ -1152,7 +496,7 @@ on_network_event (SoupMessage * msg, GSocketClientEvent event,
     GIOStream * connection, PollenClient * self)
 {
   gboolean handshaking = event == G_SOCKET_CLIENT_TLS_HANDSHAKING;
-  guint timeout = self->timeout;
+  guint timeout = self->config.timeout;
   GSocket *socket;
 
   if (!handshaking && event != G_SOCKET_CLIENT_TLS_HANDSHAKED)
@@ -1177,7 +521,7 @@ tls_handshake_error (SoupMessage * msg, const GError * cause,
       "handshake did not complete (%s); is base-url https:// pointing at a "
       "server that speaks plain http://?", host, cause->message);
 
-  return pollen_client_new_error (POLLEN_CLIENT_ERROR_TLS, 0, NULL, NULL,
+  return pollen_client_error_new (POLLEN_CLIENT_ERROR_TLS, 0, NULL, NULL,
       request_id, text);
 }
 
@@ -1199,7 +543,7 @@ pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
       !g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     failure->error = tls_handshake_error (msg, cause, sent_id);
   else
-    failure->error = pollen_client_transport_error (cause, host, sent_id);
+    failure->error = pollen_client_error_from_transport (cause, host, sent_id);
   if (failure->error->domain == POLLEN_CLIENT_ERROR &&
       failure->error->code == POLLEN_CLIENT_ERROR_NETWORK &&
       url_length (msg) > LONG_URL) {
@@ -1207,7 +551,7 @@ pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
     g_autofree gchar *text = g_strconcat (failure->error->message, hint, NULL);
 
     g_clear_error (&failure->error);
-    failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_LIMIT, 0,
+    failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT, 0,
         NULL, NULL, sent_id, text);
   }
   /* no answer has begun: safe to send again, POST included (the server
@@ -1257,7 +601,7 @@ pollen_client_redirect_target (SoupMessage * msg, guint hops,
   if (!text)
     return g_uri_to_string (to);
   message = g_strdup_printf ("%u %s: %s", status, status_phrase (msg), text);
-  failure->error = pollen_client_new_error (POLLEN_CLIENT_ERROR_HTTP, status,
+  failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status,
       NULL, NULL, response_request_id (msg), message);
   return NULL;
 }
@@ -1345,6 +689,16 @@ add_extra_header (GQuark field, const GValue * value, gpointer user_data)
   return TRUE;
 }
 
+static void
+pollen_client_attach_body (const PollenRequest * request, SoupMessage * msg)
+{
+  g_autofree gchar *content_type = NULL;
+  g_autoptr (GBytes) body = pollen_request_dup_body (request, &content_type);
+
+  if (body)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+}
+
 static SoupMessage *
 pollen_client_build_message (PollenClient * self,
     const PollenRequest * request, const gchar * url, GError ** error)
@@ -1358,22 +712,22 @@ pollen_client_build_message (PollenClient * self,
       (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
           g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_CONNECT,
-        "base-url '%s' is not an http:// or https:// URL", self->base_url);
+        "base-url '%s' is not an http:// or https:// URL", self->config.base_url);
     return NULL;
   }
 
-  msg = soup_message_new_from_uri (request->method, uri);
+  msg = soup_message_new_from_uri (pollen_request_get_method (request), uri);
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   headers = soup_message_get_request_headers (msg);
-  if (self->extra_headers)
-    gst_structure_foreach (self->extra_headers, add_extra_header, headers);
-  if (self->api_key) {
-    g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", self->api_key);
+  if (self->config.extra_headers)
+    gst_structure_foreach (self->config.extra_headers, add_extra_header, headers);
+  if (self->config.api_key) {
+    g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", self->config.api_key);
 
     soup_message_headers_replace (headers, "Authorization", bearer);
   }
   soup_message_headers_replace (headers, "X-Request-Id", request_id);
-  pollen_request_attach_body (request, msg);
+  pollen_client_attach_body (request, msg);
   return msg;
 }
 
@@ -1385,7 +739,7 @@ pollen_client_send_once (PollenClient * self, const PollenRequest * request,
     SoupMessage ** msg_out, GCancellable * cancellable, Failure * failure,
     GError ** error)
 {
-  g_autofree gchar *url = pollen_request_build_url (request, self->base_url);
+  g_autofree gchar *url = pollen_request_build_url (request, self->config.base_url);
   guint hops;
 
   for (hops = 0;; hops++) {
@@ -1428,7 +782,7 @@ pollen_response_new (PollenClient * self, SoupMessage * msg,
   response->stream = stream;
   response->message = msg;
   response->limiter = pollen_limiter_ref (self->limiter);
-  response->max_body_size = self->max_body_size;
+  response->max_body_size = self->config.max_body_size;
   response->deadline_us = deadline_us;
   return response;
 }
@@ -1470,7 +824,7 @@ pollen_response_check_limits (PollenResponse * response, GError ** error)
         "the deadline property (seconds, 0 = none)");
   if (!text)
     return TRUE;
-  g_propagate_error (error, pollen_client_new_error (POLLEN_CLIENT_ERROR_LIMIT,
+  g_propagate_error (error, pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT,
           response->status, NULL, NULL, response->request_id, text));
   return FALSE;
 }
@@ -1497,7 +851,7 @@ pollen_response_count (PollenResponse * response, gssize n, GError ** cause,
         response->received, response->content_length);
   }
   host = url_host (response->message);
-  g_propagate_error (error, pollen_client_transport_error (*cause, host,
+  g_propagate_error (error, pollen_client_error_from_transport (*cause, host,
           response->request_id));
   return FALSE;
 }
@@ -1565,9 +919,9 @@ pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
 
   GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
       "%s failed (attempt %u of %u): %s; retrying in %u ms", what,
-      attempt + 1, self->retries + 1, failure->error->message, delay_ms);
+      attempt + 1, self->config.retries + 1, failure->error->message, delay_ms);
   if (self->retry_func)
-    self->retry_func (failure->error, attempt + 2, self->retries + 1,
+    self->retry_func (failure->error, attempt + 2, self->config.retries + 1,
         delay_ms, self->retry_data);
 }
 
@@ -1580,7 +934,7 @@ pollen_client_retry_or_fail (PollenClient * self,
 {
   guint delay_ms;
 
-  if (!failure->retryable || attempt >= self->retries ||
+  if (!failure->retryable || attempt >= self->config.retries ||
       g_cancellable_is_cancelled (cancellable)) {
     g_propagate_error (error, failure->error);
     return FALSE;
@@ -1596,7 +950,24 @@ is_concurrency_refusal (const GError * error)
 {
   return error && pollen_client_error_get_http_status (error) == 429 &&
       g_strcmp0 (pollen_client_error_get_api_code (error),
-      "concurrency_limit_exceeded") == 0;
+      CONCURRENCY_LIMIT_CODE) == 0;
+}
+
+/* The account's turn did not come within the timeout: the refusal the
+ * server would have given, as the server words it, with a hint of its
+ * own (pollen_client_error_hint()). */
+static void
+pollen_client_turn_not_come (Failure * failure)
+{
+  GError *waited = failure->error;
+  g_autofree gchar *text = NULL;
+
+  if (!g_error_matches (waited, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return;
+  text = g_strdup_printf ("429 Too Many Requests: %s", waited->message);
+  failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, 429,
+      CONCURRENCY_LIMIT_CODE, waited->message, NULL, text);
+  g_error_free (waited);
 }
 
 /* One attempt inside the account's concurrency limit. Returns the stream
@@ -1610,8 +981,10 @@ pollen_client_send_limited (PollenClient * self,
   GInputStream *stream;
 
   if (!pollen_limiter_acquire (self->limiter, end_time, cancellable,
-          &failure->error))
+          &failure->error)) {
+    pollen_client_turn_not_come (failure);
     return NULL;
+  }
   stream = pollen_client_send_once (self, request, msg_out, cancellable,
       failure, error);
   if (!stream)
@@ -1644,8 +1017,8 @@ pollen_client_wait_turn (PollenClient * self, Failure * failure,
 static gint64
 pollen_client_deadline (PollenClient * self)
 {
-  return self->deadline ? g_get_monotonic_time () +
-      self->deadline * G_TIME_SPAN_SECOND : 0;
+  return self->config.deadline ? g_get_monotonic_time () +
+      self->config.deadline * G_TIME_SPAN_SECOND : 0;
 }
 
 /* Sends until the headers of a successful answer arrive, counting attempts
@@ -1656,8 +1029,8 @@ pollen_client_send_counted (PollenClient * self,
     const PollenRequest * request, guint * attempt, gint64 deadline_us,
     GCancellable * cancellable, GError ** error)
 {
-  gint64 end_time = self->timeout ?
-      g_get_monotonic_time () + self->timeout * G_TIME_SPAN_SECOND : 0;
+  gint64 end_time = self->config.timeout ?
+      g_get_monotonic_time () + self->config.timeout * G_TIME_SPAN_SECOND : 0;
 
   for (;;) {
     Failure failure = { NULL, FALSE, 0 };
@@ -1733,7 +1106,7 @@ pollen_client_empty_body_error (PollenResponse * response, GError ** error)
       response->status, soup_message_get_reason_phrase (response->message));
 
   g_propagate_error (error,
-      pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
           response->status, NULL, NULL, response->request_id, message));
 }
 
@@ -1764,7 +1137,7 @@ PollenResponse *
 pollen_client_fetch (PollenClient * client, const PollenRequest * request,
     GCancellable * cancellable, GError ** error)
 {
-  gboolean is_get = g_str_equal (request->method, "GET");
+  gboolean is_get = g_str_equal (pollen_request_get_method (request), "GET");
   gint64 deadline_us = pollen_client_deadline (client);
   guint attempt;
 
@@ -1818,7 +1191,7 @@ pollen_client_fetch_json (PollenClient * client,
   root = pollen_json_parse (data, size, &parse_error);
   if (!root)
     g_propagate_error (error,
-        pollen_client_new_error (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+        pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
             response->status, NULL, NULL, response->request_id,
             parse_error->message));
   return root;

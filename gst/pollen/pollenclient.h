@@ -12,6 +12,8 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
+#include "pollenerror.h"
+#include "pollenrequest.h"
 
 G_BEGIN_DECLS
 
@@ -27,66 +29,6 @@ G_BEGIN_DECLS
  */
 #define POLLEN_TYPE_CLIENT (pollen_client_get_type ())
 G_DECLARE_FINAL_TYPE (PollenClient, pollen_client, POLLEN, CLIENT, GObject)
-
-#define POLLEN_CLIENT_ERROR (pollen_client_error_quark ())
-
-typedef enum
-{
-  POLLEN_CLIENT_ERROR_HTTP,            /* the server answered an error status */
-  POLLEN_CLIENT_ERROR_CONNECT,         /* refused, unreachable, DNS */
-  POLLEN_CLIENT_ERROR_TIMEOUT,         /* no answer within the timeout */
-  POLLEN_CLIENT_ERROR_TLS,             /* TLS handshake or certificate */
-  POLLEN_CLIENT_ERROR_NETWORK,         /* connection lost or body cut short */
-  POLLEN_CLIENT_ERROR_BAD_RESPONSE,    /* the answer could not be understood */
-  POLLEN_CLIENT_ERROR_LIMIT,           /* max-body-size, deadline or URL length */
-} PollenClientError;
-
-GQuark        pollen_client_error_quark (void);
-
-/* Extra facts carried by every POLLEN_CLIENT_ERROR. */
-guint         pollen_client_error_get_http_status (const GError * error);
-const gchar * pollen_client_error_get_api_code    (const GError * error);
-const gchar * pollen_client_error_get_api_message (const GError * error);
-const gchar * pollen_client_error_get_request_id  (const GError * error);
-gboolean      pollen_client_error_is_transient    (const GError * error);
-GError *      pollen_client_error_new (PollenClientError code,
-                                       guint http_status,
-                                       const gchar * api_code,
-                                       const gchar * api_message,
-                                       const gchar * request_id,
-                                       const gchar * message);
-
-/**
- * PollenRequest:
- *
- * What to send: method, path, query, and an optional JSON or
- * multipart/form-data body. Path segments and query values are escaped by
- * the client so that any text reaches the server byte for byte.
- */
-typedef struct _PollenRequest PollenRequest;
-
-PollenRequest * pollen_request_new (const gchar * method, const gchar * path);
-void            pollen_request_free (PollenRequest * request);
-void            pollen_request_append_path_segment (PollenRequest * request,
-                                                    const gchar * text);
-void            pollen_request_add_query (PollenRequest * request,
-                                          const gchar * name,
-                                          const gchar * value);
-void            pollen_request_set_json (PollenRequest * request,
-                                         JsonObject * object);
-void            pollen_request_add_form_field (PollenRequest * request,
-                                               const gchar * name,
-                                               const gchar * value);
-void            pollen_request_add_form_file (PollenRequest * request,
-                                              const gchar * name,
-                                              const gchar * filename,
-                                              const gchar * content_type,
-                                              GBytes * data);
-void            pollen_request_add_extra_params (PollenRequest * request,
-                                                 const GstStructure * extra);
-gchar *         pollen_request_describe (const PollenRequest * request);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenRequest, pollen_request_free)
 
 /**
  * PollenResponse:
@@ -130,23 +72,50 @@ GError * pollen_response_empty_body_error (PollenResponse * response);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenResponse, pollen_response_free)
 
-PollenClient *   pollen_client_new (const gchar * base_url,
-                                    const gchar * api_key);
-void             pollen_client_set_timeout (PollenClient * client,
-                                            guint seconds);
-void             pollen_client_set_retries (PollenClient * client,
-                                            guint retries);
-void             pollen_client_set_max_body_size (PollenClient * client,
-                                                  guint64 bytes);
-void             pollen_client_set_deadline (PollenClient * client,
-                                             guint seconds);
-void             pollen_client_set_proxy (PollenClient * client,
-                                          const gchar * proxy);
-void             pollen_client_set_extra_headers (PollenClient * client,
-                                                  const GstStructure * headers);
-gboolean         pollen_client_set_ca_file (PollenClient * client,
-                                            const gchar * path,
-                                            GError ** error);
+/**
+ * PollenClientConfig:
+ * @base_url: where requests go, e.g. "https://gen.pollinations.ai"
+ * @api_key: (nullable): sent as "Authorization: Bearer" when set
+ * @timeout: seconds to wait for the server while connecting, sending or
+ *   waiting for data; 0 waits for ever
+ * @retries: how many times a retryable failure is tried again
+ * @max_body_size: a larger answer is an error (0: no limit), so that a
+ *   runaway answer cannot eat the memory of a process that holds it whole
+ * @deadline: seconds a whole request may take, retries and body included
+ *   (0: no limit); the idle timeout never fires on a body dripped a byte a
+ *   second, this does
+ * @proxy: (nullable): a fixed proxy URI; unset follows http_proxy,
+ *   https_proxy and no_proxy
+ * @extra_headers: (nullable): headers sent with every request, e.g. what a
+ *   private gateway asks for; reserved ones
+ *   (pollen_client_header_is_reserved()) are left out
+ * @ssl_ca_file: (nullable): a PEM file of the CAs to trust instead of the
+ *   system's
+ *
+ * What a client is made with, once: it never changes after.
+ */
+typedef struct
+{
+  gchar *base_url;
+  gchar *api_key;
+  guint timeout;
+  guint retries;
+  guint64 max_body_size;
+  guint deadline;
+  gchar *proxy;
+  GstStructure *extra_headers;
+  gchar *ssl_ca_file;
+} PollenClientConfig;
+
+void     pollen_client_config_copy (PollenClientConfig * dest,
+                                    const PollenClientConfig * src);
+void     pollen_client_config_clear (PollenClientConfig * config);
+gboolean pollen_client_config_equal (const PollenClientConfig * a,
+                                     const PollenClientConfig * b);
+
+PollenClient *   pollen_client_new (const PollenClientConfig * config,
+                                    GError ** error);
+const PollenClientConfig * pollen_client_get_config (PollenClient * client);
 gboolean         pollen_client_header_is_reserved (const gchar * name);
 void             pollen_client_redact_error (PollenClient * client,
                                              GError * error);

@@ -12,7 +12,7 @@
  * missing), and any body quoted safely in a message. */
 
 #include "pollenjson.h"
-#include "pollenclient.h"
+#include "pollenerror.h"
 
 /* The deepest nesting of arrays and objects in @data, stopping early once
  * it passes @limit. Brackets inside strings do not count. */

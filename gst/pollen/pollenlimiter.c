@@ -14,7 +14,6 @@
  * disconnected with it held. */
 
 #include "pollenlimiter.h"
-#include "pollenclient.h"
 
 #include <gst/gst.h>
 
@@ -133,8 +132,8 @@ wait_for_slot (PollenLimiter * limiter, gint64 end_time,
  * running until pollen_limiter_release().
  *
  * Returns: %TRUE when the request may start; %FALSE with @error set
- * (%G_IO_ERROR_CANCELLED, or %POLLEN_CLIENT_ERROR_HTTP 429 when the wait
- * outlasted @end_time).
+ * (%G_IO_ERROR_CANCELLED, or %G_IO_ERROR_TIMED_OUT when the wait outlasted
+ * @end_time, naming the limit).
  */
 gboolean
 pollen_limiter_acquire (PollenLimiter * limiter, gint64 end_time,
@@ -158,11 +157,9 @@ pollen_limiter_acquire (PollenLimiter * limiter, gint64 end_time,
 
   if (ready || g_cancellable_set_error_if_cancelled (cancellable, error))
     return ready;
-  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_HTTP,
-      "429 Too Many Requests: the account runs %u generation%s at a time "
-      "and the others did not finish within the timeout; raise timeout, "
-      "lower max-in-flight, or buy pollen to lift the limit", limit,
-      limit == 1 ? "" : "s");
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the account runs "
+      "%u generation%s at a time and the others did not finish within the "
+      "timeout", limit, limit == 1 ? "" : "s");
   return FALSE;
 }
 

@@ -19,6 +19,8 @@
 
 #include "pollensettings.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (pollen_element_debug);
 #define GST_CAT_DEFAULT pollen_element_debug
 
@@ -120,66 +122,58 @@ pollen_settings_install_properties (GObjectClass * klass,
   pollen_settings_install_network_properties (klass);
 }
 
-/* $POLLINATIONS_BASE_URL when set, else the public server. */
-static gchar *
-default_base_url (void)
-{
-  const gchar *base_url = g_getenv (POLLEN_BASE_URL_ENV);
-
-  return g_strdup (base_url && *base_url ? base_url :
-      POLLEN_DEFAULT_BASE_URL);
-}
-
 void
 pollen_settings_init (PollenSettings * settings, const gchar * default_model,
     guint default_timeout)
 {
-  settings->api_key = g_strdup (g_getenv (POLLEN_API_KEY_ENV));
-  /* NULL until set: gst-inspect reads an instance and must show the
-   * documented default, not this process's environment */
-  settings->base_url = NULL;
+  PollenClientConfig *client = &settings->client;
+
+  memset (settings, 0, sizeof *settings);
+  client->api_key = g_strdup (g_getenv (POLLEN_API_KEY_ENV));
+  /* base_url stays NULL until set: gst-inspect reads an instance and must
+   * show the documented default, not this process's environment */
+  client->timeout = default_timeout;
+  client->retries = POLLEN_DEFAULT_RETRIES;
+  client->max_body_size = POLLEN_DEFAULT_MAX_BODY_SIZE;
   settings->model = g_strdup (default_model);
-  settings->timeout = default_timeout;
-  settings->retries = POLLEN_DEFAULT_RETRIES;
-  settings->extra_params = NULL;
-  settings->max_body_size = POLLEN_DEFAULT_MAX_BODY_SIZE;
-  settings->deadline = 0;
-  settings->proxy = NULL;
-  settings->extra_headers = NULL;
-  settings->ssl_ca_file = NULL;
 }
 
 void
 pollen_settings_clear (PollenSettings * settings)
 {
-  g_clear_pointer (&settings->api_key, g_free);
-  g_clear_pointer (&settings->base_url, g_free);
+  pollen_client_config_clear (&settings->client);
   g_clear_pointer (&settings->model, g_free);
   g_clear_pointer (&settings->extra_params, gst_structure_free);
-  g_clear_pointer (&settings->proxy, g_free);
-  g_clear_pointer (&settings->extra_headers, gst_structure_free);
-  g_clear_pointer (&settings->ssl_ca_file, g_free);
 }
 
-/* @dest (cleared first) becomes a deep copy of @src. Call it with the
- * lock that guards @src. */
+/**
+ * pollen_settings_snapshot:
+ * @default_model: (nullable): the model when none is set (or it is empty)
+ * @snapshot: (out caller-allocates): cleared first, then a deep copy of
+ *   @settings with the defaults applied: the model, and the base URL
+ *   ($POLLINATIONS_BASE_URL when set, else the public server)
+ *
+ * What a run goes by, taken once in start() under @element's object lock
+ * (which guards @settings); the snapshot needs no lock, and a run reads
+ * its model and base URL from it without a default of its own.
+ */
 void
-pollen_settings_copy (PollenSettings * dest, const PollenSettings * src)
+pollen_settings_snapshot (GstElement * element,
+    const PollenSettings * settings, const gchar * default_model,
+    PollenSettings * snapshot)
 {
-  pollen_settings_clear (dest);
-  dest->api_key = g_strdup (src->api_key);
-  dest->base_url = g_strdup (src->base_url);
-  dest->model = g_strdup (src->model);
-  dest->timeout = src->timeout;
-  dest->retries = src->retries;
-  dest->max_body_size = src->max_body_size;
-  dest->deadline = src->deadline;
-  dest->extra_params = src->extra_params ?
-      gst_structure_copy (src->extra_params) : NULL;
-  dest->proxy = g_strdup (src->proxy);
-  dest->extra_headers = src->extra_headers ?
-      gst_structure_copy (src->extra_headers) : NULL;
-  dest->ssl_ca_file = g_strdup (src->ssl_ca_file);
+  pollen_settings_clear (snapshot);
+  GST_OBJECT_LOCK (element);
+  pollen_client_config_copy (&snapshot->client, &settings->client);
+  snapshot->model = g_strdup (settings->model && *settings->model ?
+      settings->model : default_model);
+  snapshot->extra_params = settings->extra_params ?
+      gst_structure_copy (settings->extra_params) : NULL;
+  GST_OBJECT_UNLOCK (element);
+  if (!snapshot->client.base_url || !*snapshot->client.base_url) {
+    g_free (snapshot->client.base_url);
+    snapshot->client.base_url = g_strdup (pollen_default_base_url ());
+  }
 }
 
 /* Whether extra-params would send a key in the request's URL. */
@@ -225,22 +219,22 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
   GST_OBJECT_LOCK (object);
   switch (prop_id) {
     case POLLEN_PROP_API_KEY:
-      g_free (settings->api_key);
-      settings->api_key = g_value_dup_string (value);
+      g_free (settings->client.api_key);
+      settings->client.api_key = g_value_dup_string (value);
       break;
     case POLLEN_PROP_BASE_URL:
-      g_free (settings->base_url);
-      settings->base_url = g_value_dup_string (value);
+      g_free (settings->client.base_url);
+      settings->client.base_url = g_value_dup_string (value);
       break;
     case POLLEN_PROP_MODEL:
       g_free (settings->model);
       settings->model = g_value_dup_string (value);
       break;
     case POLLEN_PROP_TIMEOUT:
-      settings->timeout = g_value_get_uint (value);
+      settings->client.timeout = g_value_get_uint (value);
       break;
     case POLLEN_PROP_RETRIES:
-      settings->retries = g_value_get_uint (value);
+      settings->client.retries = g_value_get_uint (value);
       break;
     case POLLEN_PROP_EXTRA_PARAMS:
       if (pollen_extra_params_carry_key (gst_value_get_structure (value))) {
@@ -258,21 +252,21 @@ pollen_settings_set_property (GObject * object, PollenSettings * settings,
             reserved_header (gst_value_get_structure (value)));
         break;
       }
-      replace_structure (&settings->extra_headers, value);
+      replace_structure (&settings->client.extra_headers, value);
       break;
     case POLLEN_PROP_PROXY:
-      g_free (settings->proxy);
-      settings->proxy = g_value_dup_string (value);
+      g_free (settings->client.proxy);
+      settings->client.proxy = g_value_dup_string (value);
       break;
     case POLLEN_PROP_SSL_CA_FILE:
-      g_free (settings->ssl_ca_file);
-      settings->ssl_ca_file = g_value_dup_string (value);
+      g_free (settings->client.ssl_ca_file);
+      settings->client.ssl_ca_file = g_value_dup_string (value);
       break;
     case POLLEN_PROP_MAX_BODY_SIZE:
-      settings->max_body_size = g_value_get_uint64 (value);
+      settings->client.max_body_size = g_value_get_uint64 (value);
       break;
     case POLLEN_PROP_DEADLINE:
-      settings->deadline = g_value_get_uint (value);
+      settings->client.deadline = g_value_get_uint (value);
       break;
   }
   GST_OBJECT_UNLOCK (object);
@@ -290,35 +284,35 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
   GST_OBJECT_LOCK (object);
   switch (prop_id) {
     case POLLEN_PROP_BASE_URL:
-      g_value_set_string (value, settings->base_url ? settings->base_url :
+      g_value_set_string (value, settings->client.base_url ? settings->client.base_url :
           POLLEN_DEFAULT_BASE_URL);
       break;
     case POLLEN_PROP_MODEL:
       g_value_set_string (value, settings->model);
       break;
     case POLLEN_PROP_TIMEOUT:
-      g_value_set_uint (value, settings->timeout);
+      g_value_set_uint (value, settings->client.timeout);
       break;
     case POLLEN_PROP_RETRIES:
-      g_value_set_uint (value, settings->retries);
+      g_value_set_uint (value, settings->client.retries);
       break;
     case POLLEN_PROP_EXTRA_PARAMS:
       gst_value_set_structure (value, settings->extra_params);
       break;
     case POLLEN_PROP_MAX_BODY_SIZE:
-      g_value_set_uint64 (value, settings->max_body_size);
+      g_value_set_uint64 (value, settings->client.max_body_size);
       break;
     case POLLEN_PROP_DEADLINE:
-      g_value_set_uint (value, settings->deadline);
+      g_value_set_uint (value, settings->client.deadline);
       break;
     case POLLEN_PROP_PROXY:
-      g_value_set_string (value, settings->proxy);
+      g_value_set_string (value, settings->client.proxy);
       break;
     case POLLEN_PROP_EXTRA_HEADERS:
-      gst_value_set_structure (value, settings->extra_headers);
+      gst_value_set_structure (value, settings->client.extra_headers);
       break;
     case POLLEN_PROP_SSL_CA_FILE:
-      g_value_set_string (value, settings->ssl_ca_file);
+      g_value_set_string (value, settings->client.ssl_ca_file);
       break;
   }
   GST_OBJECT_UNLOCK (object);
@@ -328,7 +322,6 @@ pollen_settings_get_property (GObject * object, PollenSettings * settings,
 static void post_error_with_hint (GstElement * element, GstMessageType type,
     GstResourceError code, const gchar * action, const GError * error,
     const gchar * hint);
-static GstResourceError resource_error_for (const GError * error);
 
 static void
 weak_ref_free (gpointer weak)
@@ -351,7 +344,7 @@ post_retry (const GError * error, guint attempt, guint attempts,
   hint = g_strdup_printf ("Retrying in %.1f s (attempt %u of %u).",
       delay_ms / 1000.0, attempt, attempts);
   post_error_with_hint (element, GST_MESSAGE_WARNING,
-      resource_error_for (error), "A request", error, hint);
+      pollen_client_error_resource_code (error), "A request", error, hint);
 }
 
 /* The element is held weakly: a client may outlive it in a worker. */
@@ -364,80 +357,42 @@ pollen_settings_watch_retries (GstElement * element, PollenClient * client)
   pollen_client_set_retry_func (client, post_retry, weak, weak_ref_free);
 }
 
-/* Proxy, headers and CA file; FALSE with @error set when the CA file
- * cannot be read. Call it with the lock that guards @settings. */
-static gboolean
-pollen_settings_apply_network (PollenClient * client,
-    PollenSettings * settings, GError ** error)
-{
-  pollen_client_set_proxy (client, settings->proxy);
-  pollen_client_set_extra_headers (client, settings->extra_headers);
-  return pollen_client_set_ca_file (client, settings->ssl_ca_file, error);
-}
-
-/* A client configured from a snapshot of the settings; call it in start().
- * Returns NULL, with an error posted, when the settings cannot work. */
+/**
+ * pollen_settings_ensure_client:
+ * @snapshot: a run's settings (pollen_settings_snapshot())
+ * @current: (transfer full) (nullable): the client of the last run
+ *
+ * The client for a run: @current while it was made with the same
+ * settings (so an element played again keeps its connections, as
+ * souphttpsrc does), else a new one. No lock is held while it is made.
+ *
+ * Returns: (transfer full) (nullable): the client, or %NULL with an error
+ * posted when the settings cannot work (an unreadable ssl-ca-file).
+ */
 PollenClient *
-pollen_settings_create_client (GstElement * element,
-    PollenSettings * settings)
+pollen_settings_ensure_client (GstElement * element,
+    const PollenSettings * snapshot, PollenClient * current)
 {
-  g_autofree gchar *fallback = default_base_url ();
   g_autoptr (GError) error = NULL;
   PollenClient *client;
 
-  GST_OBJECT_LOCK (element);
-  client = pollen_client_new (settings->base_url && *settings->base_url ?
-      settings->base_url : fallback, settings->api_key);
-  pollen_client_set_timeout (client, settings->timeout);
-  pollen_client_set_retries (client, settings->retries);
-  pollen_client_set_max_body_size (client, settings->max_body_size);
-  pollen_client_set_deadline (client, settings->deadline);
-  pollen_settings_apply_network (client, settings, &error);
-  if (!settings->api_key || !*settings->api_key)
-    GST_WARNING_OBJECT (element, "no api-key set and " POLLEN_API_KEY_ENV
-        " is empty: requests go out without a key");
-  GST_OBJECT_UNLOCK (element);
-
-  if (error) {
+  if (current && pollen_client_config_equal (pollen_client_get_config
+          (current), &snapshot->client))
+    return current;
+  g_clear_object (&current);
+  client = pollen_client_new (&snapshot->client, &error);
+  if (!client) {
     post_error_with_hint (element, GST_MESSAGE_ERROR,
         GST_RESOURCE_ERROR_SETTINGS, "Reading ssl-ca-file", error,
         "Set ssl-ca-file to a PEM file of CA certificates, or unset it.");
-    g_object_unref (client);
     return NULL;
   }
+  if (!snapshot->client.api_key || !*snapshot->client.api_key)
+    GST_WARNING_OBJECT (element, "no api-key set and " POLLEN_API_KEY_ENV
+        " is empty: requests go out without a key");
   pollen_client_set_log_object (client, GST_OBJECT (element));
   pollen_settings_watch_retries (element, client);
   return client;
-}
-
-/**
- * pollen_settings_client_id:
- *
- * Returns: (transfer full): what a client made now would be made with
- * (base URL, key, timeout, retries, limits, network settings), to compare
- * with the last one: an element that keeps its client while this stays
- * the same keeps its connections. Holds the key: never log it.
- */
-gchar *
-pollen_settings_client_id (GstElement * element, PollenSettings * settings)
-{
-  g_autofree gchar *fallback = default_base_url ();
-  g_autofree gchar *headers = NULL;
-  gchar *id;
-
-  GST_OBJECT_LOCK (element);
-  headers = settings->extra_headers ?
-      gst_structure_to_string (settings->extra_headers) : NULL;
-  id = g_strdup_printf ("%s\n%s\n%u\n%u\n%" G_GUINT64_FORMAT
-      "\n%u\n%s\n%s\n%s",
-      settings->base_url && *settings->base_url ? settings->base_url :
-      fallback, settings->api_key ? settings->api_key : "", settings->timeout,
-      settings->retries, settings->max_body_size, settings->deadline,
-      settings->proxy ? settings->proxy : "",
-      headers ? headers : "", settings->ssl_ca_file ?
-      settings->ssl_ca_file : "");
-  GST_OBJECT_UNLOCK (element);
-  return id;
 }
 
 GstStructure *
@@ -491,94 +446,6 @@ pollen_enum_get_nick (GType type, gint value)
 
 /* ---- errors ---- */
 
-static GstResourceError
-resource_error_for (const GError * error)
-{
-  if (error->domain != POLLEN_CLIENT_ERROR)
-    return GST_RESOURCE_ERROR_FAILED;
-
-  switch (error->code) {
-    case POLLEN_CLIENT_ERROR_HTTP:
-      if (pollen_client_error_get_http_status (error) / 100 == 3)
-        return GST_RESOURCE_ERROR_SETTINGS;     /* a redirect not followed */
-      switch (pollen_client_error_get_http_status (error)) {
-        case 401:
-        case 402:
-        case 403:
-          return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-        case 404:
-          return GST_RESOURCE_ERROR_NOT_FOUND;
-        case 400:
-        case 413:
-        case 414:
-        case 422:
-        case 431:
-          return GST_RESOURCE_ERROR_SETTINGS;
-        default:
-          return GST_RESOURCE_ERROR_READ;
-      }
-    case POLLEN_CLIENT_ERROR_CONNECT:
-    case POLLEN_CLIENT_ERROR_TLS:
-      return GST_RESOURCE_ERROR_OPEN_READ;
-    case POLLEN_CLIENT_ERROR_TIMEOUT:
-    case POLLEN_CLIENT_ERROR_NETWORK:
-      return GST_RESOURCE_ERROR_READ;
-    case POLLEN_CLIENT_ERROR_LIMIT:
-      return GST_RESOURCE_ERROR_SETTINGS;
-    default:
-      return GST_RESOURCE_ERROR_FAILED;
-  }
-}
-
-/* What a person can do about it. */
-static const gchar *
-hint_for (const GError * error)
-{
-  if (error->domain != POLLEN_CLIENT_ERROR)
-    return NULL;
-
-  switch (error->code) {
-    case POLLEN_CLIENT_ERROR_HTTP:
-      if (pollen_client_error_get_http_status (error) / 100 == 3)
-        return "Set base-url to the server's final address.";
-      switch (pollen_client_error_get_http_status (error)) {
-        case 401:
-          return "Set the api-key property or the " POLLEN_API_KEY_ENV
-              " environment variable to a valid key "
-              "(keys: https://enter.pollinations.ai).";
-        case 402:
-          return "Top up the pollen balance or raise the key's budget.";
-        case 403:
-          return "The key may not use this model or resource: pick another "
-              "model or key.";
-        case 404:
-          return "Check base-url and model.";
-        case 400:
-          return "Check the element's properties against the API reference.";
-        case 414:
-        case 431:
-          return "The request is too long for the server: shorten the prompt.";
-        case 422:
-          return "The request was refused by the content policy: change the "
-              "prompt.";
-        case 429:
-          return "Rate limited: send fewer requests or raise retries.";
-        default:
-          return "The service failed; try again later or raise retries.";
-      }
-    case POLLEN_CLIENT_ERROR_CONNECT:
-      return "Check the network connection, base-url and proxy.";
-    case POLLEN_CLIENT_ERROR_TIMEOUT:
-      return "Raise the timeout property, or retries.";
-    case POLLEN_CLIENT_ERROR_TLS:
-      return "Check the system's CA certificates and base-url.";
-    case POLLEN_CLIENT_ERROR_NETWORK:
-      return "The connection broke; raise retries or check the network.";
-    default:
-      return NULL;
-  }
-}
-
 /* Posts @error as a GST_RESOURCE_ERROR message of @code whose text names
  * the HTTP status and the server's message and ends with @hint, with the
  * details http-status-code, api-error-code and request-id. */
@@ -628,6 +495,6 @@ pollen_element_post_error (GstElement * element, PollenClient * client,
 
   if (client)
     pollen_client_redact_error (client, shown);
-  post_error_with_hint (element, type, resource_error_for (shown), action,
-      shown, hint_for (shown));
+  post_error_with_hint (element, type, pollen_client_error_resource_code (shown), action,
+      shown, pollen_client_error_hint (shown));
 }

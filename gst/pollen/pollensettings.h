@@ -11,12 +11,10 @@
 
 #include <gst/gst.h>
 #include "pollenclient.h"
+#include "pollendefaults.h"
 
 G_BEGIN_DECLS
 
-#define POLLEN_DEFAULT_BASE_URL "https://gen.pollinations.ai"
-#define POLLEN_API_KEY_ENV "POLLINATIONS_API_KEY"
-#define POLLEN_BASE_URL_ENV "POLLINATIONS_BASE_URL"
 #define POLLEN_DEFAULT_RETRIES 3
 /* room for minutes of WAV speech, a large picture or a video clip */
 #define POLLEN_DEFAULT_MAX_BODY_SIZE (256 * 1024 * 1024)
@@ -43,22 +41,16 @@ enum
 /**
  * PollenSettings:
  *
- * The values of the common properties. An element embeds one in its
- * instance struct; it is read and written under the element's object lock.
+ * The values of the common properties: what the client is made with, the
+ * model and the extra parameters. An element embeds one in its instance
+ * struct, read and written under the element's object lock, and takes a
+ * snapshot of it for each run.
  */
 typedef struct
 {
-  gchar *api_key;
-  gchar *base_url;
+  PollenClientConfig client;
   gchar *model;
-  guint timeout;
-  guint retries;
   GstStructure *extra_params;
-  guint64 max_body_size;
-  guint deadline;
-  gchar *proxy;                 /* NULL: the environment's */
-  GstStructure *extra_headers;
-  gchar *ssl_ca_file;
 } PollenSettings;
 
 void pollen_element_init (void);
@@ -71,18 +63,19 @@ void     pollen_settings_init (PollenSettings * settings,
                                const gchar * default_model,
                                guint default_timeout);
 void     pollen_settings_clear (PollenSettings * settings);
-void     pollen_settings_copy (PollenSettings * dest,
-                               const PollenSettings * src);
+void     pollen_settings_snapshot (GstElement * element,
+                                   const PollenSettings * settings,
+                                   const gchar * default_model,
+                                   PollenSettings * snapshot);
 gboolean pollen_settings_set_property (GObject * object,
                                        PollenSettings * settings,
                                        guint prop_id, const GValue * value);
 gboolean pollen_settings_get_property (GObject * object,
                                        PollenSettings * settings,
                                        guint prop_id, GValue * value);
-PollenClient * pollen_settings_create_client (GstElement * element,
-                                              PollenSettings * settings);
-gchar *  pollen_settings_client_id (GstElement * element,
-                                    PollenSettings * settings);
+PollenClient * pollen_settings_ensure_client (GstElement * element,
+                                              const PollenSettings * snapshot,
+                                              PollenClient * current);
 GstStructure * pollen_settings_dup_extra_params (GstElement * element,
                                                  PollenSettings * settings);
 gchar *  pollen_settings_dup_model (GstElement * element,

@@ -19,7 +19,7 @@
 #include <libsoup/soup.h>
 
 #include "pollenclient.h"
-#include "pollenclient-private.h"
+#include "pollenerror.h"
 #include "pollenjson.h"
 
 static void

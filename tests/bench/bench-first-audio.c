@@ -34,7 +34,6 @@
 #define MAX_RUNS 9
 #define RATE 24000
 #define TEXT "one two three four five six seven eight."
-#define KEY "sk_bench"
 
 static guint runs = 5;
 
@@ -57,7 +56,7 @@ static void
 client_ms (PollenEmulator * emulator, gdouble * first_bytes, gdouble * whole)
 {
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), KEY);
+      bench_client_new (emulator);
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/audio/speech");
   g_autoptr (JsonObject) body = json_object_new ();
@@ -86,7 +85,7 @@ first_audio_ms (PollenEmulator * emulator)
   gdouble ms;
 
   g_object_set (tts, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", KEY, NULL);
+      "api-key", BENCH_KEY, NULL);
   pollen_emulator_push (emulator, "/v1/audio/speech", dripped_answer ());
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   GST_BUFFER_PTS (text) = 0;

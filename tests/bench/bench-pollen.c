@@ -42,7 +42,6 @@
 #include "pollenemulator.h"
 #include "emumedia.h"
 
-#define KEY "sk_bench"
 #define STT_RATE 16000
 #define MAX_RUNS 9
 #define MB (1024.0 * 1024.0)
@@ -384,7 +383,7 @@ bench_fetch (Config * config, PollenEmulator * emulator)
   const gchar *url = pollen_emulator_get_url (emulator);
   g_autoptr (GBytes) png = noise_png (816, 856);
   g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
-      "api-key=" KEY " prompt=bench seed=1 ! fakesink", url);
+      "api-key=" BENCH_KEY " prompt=bench seed=1 ! fakesink", url);
   g_autofree gchar *soup = g_strdup_printf ("souphttpsrc "
       "location=%s/image/bench?seed=1 ! fakesink", url);
   g_autofree gchar *figure = NULL;
@@ -456,7 +455,7 @@ bench_big (Config * config, PollenEmulator * emulator)
       config->big_size);
   g_autoptr (GBytes) wav = emu_media_wrap_wav (silence, 24000, 1);
   g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
-      "api-key=" KEY " media=music response-format=wav prompt=bench "
+      "api-key=" BENCH_KEY " media=music response-format=wav prompt=bench "
       "! fakesink", url);
   g_autofree gchar *soup = g_strdup_printf ("souphttpsrc "
       "location=%s/audio/bench ! fakesink", url);
@@ -548,7 +547,7 @@ client_request_ms (PollenEmulator * emulator, PollenRequest * request,
     guint runs)
 {
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), KEY);
+      bench_client_new (emulator);
   gdouble times[MAX_RUNS + 1];
   guint i;
 
@@ -614,7 +613,7 @@ tts_mean_first_audio_ms (PollenEmulator * emulator, guint texts,
   guint i;
 
   g_object_set (tts, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", KEY, "max-in-flight", max_in_flight, NULL);
+      "api-key", BENCH_KEY, "max-in-flight", max_in_flight, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   start = g_get_monotonic_time ();
   for (i = 0; i < texts; i++) {
@@ -697,7 +696,7 @@ stt_pipeline (const gchar * url, guint max_in_flight,
   GstElement *pipeline = gst_parse_launch (description, NULL);
   g_autoptr (GstElement) stt = pipeline_get (pipeline, "stt");
 
-  g_object_set (stt, "base-url", url, "api-key", KEY, "max-in-flight",
+  g_object_set (stt, "base-url", url, "api-key", BENCH_KEY, "max-in-flight",
       max_in_flight, NULL);
   return pipeline;
 }
@@ -843,7 +842,7 @@ bench_slots (Config * config)
 
   g_assert (emulator != NULL);
   pollen_emulator_set_generation_time (emulator, 800);
-  description = g_strdup_printf ("pollensrc base-url=%s api-key=" KEY
+  description = g_strdup_printf ("pollensrc base-url=%s api-key=" BENCH_KEY
       " prompt=slot width=320 height=240 interval=1 num-buffers=%u "
       "! fakesink name=sink sync=true signal-handoffs=true",
       pollen_emulator_get_url (emulator), config->slots);
@@ -943,7 +942,7 @@ bench_wait (Config * config, PollenEmulator * emulator)
   g_autoptr (GBytes) png = noise_png (32, 32);
   g_autofree gchar *count = g_strdup ("1");
   g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
-      "api-key=" KEY " prompt=wait ! fakesink", url);
+      "api-key=" BENCH_KEY " prompt=wait ! fakesink", url);
   g_autofree gchar *soup = g_strdup_printf ("souphttpsrc timeout=0 "
       "location=%s/image/wait ! fakesink", url);
   gchar *pollen_argv[] = { self_exe, (gchar *) "child", count, pollen, NULL };
@@ -1014,7 +1013,7 @@ chat_client_ms (PollenEmulator * emulator, Config * config,
     gdouble * first_bytes, gdouble * whole)
 {
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), KEY);
+      bench_client_new (emulator);
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/chat/completions");
   g_autoptr (JsonObject) body = json_object_new ();
@@ -1043,7 +1042,7 @@ chat_sentences_ms (PollenEmulator * emulator, Config * config,
   gint64 start;
 
   g_object_set (chat, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", KEY, NULL);
+      "api-key", BENCH_KEY, NULL);
   pollen_emulator_push (emulator, "/v1/chat/completions",
       sentence_stream (config->sentences, config->sentence_ms));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
@@ -1205,7 +1204,7 @@ bench_vision (Config * config)
 
   g_assert (emulator != NULL);
   pollen_emulator_set_generation_time (emulator, config->vision_ms);
-  branches[0] = g_strdup_printf ("pollenvision base-url=%s api-key=" KEY
+  branches[0] = g_strdup_printf ("pollenvision base-url=%s api-key=" BENCH_KEY
       " interval=1 ! fakesink", pollen_emulator_get_url (emulator));
   branches[1] = g_strdup_printf ("%s async=false", branches[0]);
   branches[2] = g_strdup ("fakesink");

@@ -12,6 +12,17 @@
 
 #include "benchread.h"
 
+/* A client of @emulator as the elements make one: its defaults. */
+PollenClient *
+bench_client_new (PollenEmulator * emulator)
+{
+  PollenClientConfig config = { 0, };
+
+  config.base_url = (gchar *) pollen_emulator_get_url (emulator);
+  config.api_key = (gchar *) BENCH_KEY;
+  return pollen_client_new (&config, NULL);
+}
+
 /* Sends @request and reads the answer to its end; the milliseconds from
  * sending to its first bytes and to its end. */
 void

@@ -10,9 +10,14 @@
 #pragma once
 
 #include "pollenclient.h"
+#include "pollenemulator.h"
+
+/* the key every benchmark sends the emulator */
+#define BENCH_KEY "sk_bench"
 
 G_BEGIN_DECLS
 
+PollenClient * bench_client_new (PollenEmulator * emulator);
 void bench_read_timed (PollenClient * client, const PollenRequest * request,
                        gdouble * first_bytes_ms, gdouble * whole_ms);
 

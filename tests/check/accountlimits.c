@@ -102,13 +102,12 @@ fetch_picture (PollenClient * client)
 GST_START_TEST (test_publishable_key_rate_limit)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client = pollen_client_new
-      (pollen_emulator_get_url (emulator), "pk_browser_key");
+  g_autoptr (PollenClient) client = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), "pk_browser_key", 1, 0);
   g_autoptr (GError) earlier = NULL;
   g_autoptr (GError) later = NULL;
   gint64 start;
 
-  pollen_client_set_retries (client, 1);
   earlier = fetch_picture (client);
   fail_unless (earlier == NULL, "%s", earlier->message);
   start = g_get_monotonic_time ();
@@ -126,12 +125,11 @@ GST_END_TEST;
 GST_START_TEST (test_per_ip_rate_limit)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client = pollen_client_new
-      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+  g_autoptr (PollenClient) client = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY, 0, 0);
   g_autoptr (GError) error = NULL;
   guint i;
 
-  pollen_client_set_retries (client, 0);
   pollen_emulator_set_rate_limit (emulator, 3, 10000);
   for (i = 0; i < 3; i++) {
     g_autoptr (GError) ok = fetch_picture (client);

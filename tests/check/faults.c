@@ -627,17 +627,17 @@ static void
 run_client (Run * run)
 {
   const Fault *f = run->fault;
-  g_autoptr (PollenClient) client = pollen_client_new (run->base_url,
-      POLLEN_TEST_KEY);
+  PollenClientConfig config = {.base_url = (gchar *) run->base_url,
+    .api_key = (gchar *) POLLEN_TEST_KEY,.retries = 1,
+    .timeout = f->timeout ? f->timeout : 10,.deadline = f->deadline,
+    .max_body_size = f->max_body_size
+  };
+  g_autoptr (PollenClient) client = pollen_client_new (&config, NULL);
   g_autoptr (PollenRequest) request = pollen_request_new ("GET", "/image");
   g_autofree gchar *prompt = prompt_for (f);
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GError) error = NULL;
 
-  pollen_client_set_retries (client, 1);
-  pollen_client_set_timeout (client, f->timeout ? f->timeout : 10);
-  pollen_client_set_deadline (client, f->deadline);
-  pollen_client_set_max_body_size (client, f->max_body_size);
   pollen_request_append_path_segment (request, prompt);
   response = pollen_client_fetch (client, request, NULL, &error);
 

@@ -94,7 +94,8 @@ static JsonNode *
 server_json (PollenEmulator * emulator, const gchar * path)
 {
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 0);
   g_autoptr (PollenRequest) request = pollen_request_new ("GET", path);
   g_autoptr (GError) error = NULL;
   JsonNode *node = pollen_client_fetch_json (client, request, NULL, &error);

@@ -22,12 +22,8 @@ static const gchar nasty_prompt[] =
 static PollenClient *
 client_for (PollenEmulator * emulator, guint retries)
 {
-  PollenClient *client = pollen_client_new (pollen_emulator_get_url
-      (emulator), POLLEN_TEST_KEY);
-
-  pollen_client_set_retries (client, retries);
-  pollen_client_set_timeout (client, 10);
-  return client;
+  return pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, retries, 10);
 }
 
 static PollenRequest *
@@ -103,8 +99,8 @@ GST_START_TEST (test_request_line_on_the_wire)
   PollenTestRawServer *server = pollen_test_raw_server_new ("HTTP/1.1 200 OK"
       "\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\n\r\nok");
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_test_raw_server_get_url (server),
-      POLLEN_TEST_KEY);
+      pollen_test_client_new (pollen_test_raw_server_get_url (server),
+      POLLEN_TEST_KEY, 0, 0);
   g_autoptr (PollenRequest) request = image_request (nasty_prompt);
   g_autoptr (PollenResponse) response = NULL;
   g_autofree gchar *line = NULL;
@@ -126,7 +122,7 @@ GST_START_TEST (test_key_only_in_bearer_header)
   PollenEmulator *emulator = pollen_test_emulator_new ();
   g_autoptr (PollenClient) client = client_for (emulator, 0);
   g_autoptr (PollenClient) anonymous =
-      pollen_client_new (pollen_emulator_get_url (emulator), "");
+      pollen_test_client_new (pollen_emulator_get_url (emulator), "", 0, 0);
   g_autoptr (PollenRequest) request = image_request ("cat");
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (PollenResponse) response2 = NULL;
@@ -347,13 +343,13 @@ push_rate_limit (PollenEmulator * emulator, guint shape)
 GST_START_TEST (test_rate_limit_shapes)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) no_retry = client_for (emulator, 0);
+  /* a concurrency refusal waits its turn within the timeout, so only a
+   * timeout shorter than Retry-After makes it the answer */
+  g_autoptr (PollenClient) no_retry = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY, 0, 1);
   g_autoptr (PollenClient) client = client_for (emulator, 1);
   guint shape;
 
-  /* a concurrency refusal waits its turn within the timeout, so only a
-   * timeout shorter than Retry-After makes it the answer */
-  pollen_client_set_timeout (no_retry, 1);
   for (shape = 0; shape < G_N_ELEMENTS (rate_limit_bodies); shape++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (PollenRequest) request = image_request ("cat");
@@ -389,8 +385,8 @@ GST_START_TEST (test_concurrency_refusal_waits_its_turn)
   PollenEmulator *emulator = pollen_test_emulator_new ();
   g_autoptr (PollenClient) client = client_for (emulator, 0);
   g_autoptr (PollenClient) sibling = client_for (emulator, 0);
-  g_autoptr (PollenClient) other_key = pollen_client_new
-      (pollen_emulator_get_url (emulator), "sk_another_account");
+  g_autoptr (PollenClient) other_key = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), "sk_another_account", 0, 10);
   g_autoptr (PollenRequest) request = image_request ("cat");
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (GError) error = NULL;
@@ -451,7 +447,7 @@ GST_END_TEST;
 GST_START_TEST (test_connection_refused)
 {
   g_autofree gchar *url = pollen_test_unused_url ();
-  g_autoptr (PollenClient) client = pollen_client_new (url, POLLEN_TEST_KEY);
+  g_autoptr (PollenClient) client = pollen_test_client_new (url, POLLEN_TEST_KEY, 0, 0);
   g_autoptr (GError) error = NULL;
 
   error = fetch_error (client, "cat");
@@ -502,7 +498,8 @@ GST_END_TEST;
 GST_START_TEST (test_stall_past_timeout)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (PollenClient) client = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY, 0, 1);
   PollenEmulatorResponse *answer = pollen_emulator_response_new (200, NULL,
       NULL, 0);
   g_autoptr (GError) error = NULL;
@@ -510,7 +507,6 @@ GST_START_TEST (test_stall_past_timeout)
 
   answer->hang = TRUE;
   pollen_emulator_push (emulator, "/image/", answer);
-  pollen_client_set_timeout (client, 1);
   error = fetch_error (client, "cat");
   fail_unless (g_error_matches (error, POLLEN_CLIENT_ERROR,
           POLLEN_CLIENT_ERROR_TIMEOUT), "%s", error->message);
@@ -690,7 +686,8 @@ GST_START_TEST (test_trace_logs_bodies_and_redacts_only_the_key)
   json_object_set_string_member (object, "input", "hello wire");
   pollen_request_set_json (request, object);
   fail_if (pollen_client_fetch (client, request, NULL, &error));
-  keyless = pollen_client_new (pollen_emulator_get_url (emulator), NULL);
+  keyless = pollen_test_client_new (pollen_emulator_get_url (emulator), NULL, 0,
+      0);
   g_clear_pointer (&request, pollen_request_free);
   request = image_request ("cat");
   fail_if (pollen_client_fetch (keyless, request, NULL, &missing));
@@ -713,7 +710,8 @@ GST_END_TEST;
 GST_START_TEST (test_post_timeout_retried)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client = client_for (emulator, 1);
+  g_autoptr (PollenClient) client = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY, 1, 1);
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/audio/speech");
   g_autoptr (JsonObject) object = json_object_new ();
@@ -728,7 +726,6 @@ GST_START_TEST (test_post_timeout_retried)
       pollen_emulator_response_new (200, "audio/wav", "RIFF", 4));
   json_object_set_string_member (object, "input", "hi");
   pollen_request_set_json (request, object);
-  pollen_client_set_timeout (client, 1);
   response = pollen_client_fetch (client, request, NULL, NULL);
   fail_unless (response != NULL);
   fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);

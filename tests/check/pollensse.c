@@ -502,11 +502,8 @@ time_delta (const gchar * delta, gpointer user_data)
 static PollenClient *
 client_for (PollenEmulator * emulator)
 {
-  PollenClient *client = pollen_client_new (pollen_emulator_get_url
-      (emulator), POLLEN_TEST_KEY);
-
-  pollen_client_set_timeout (client, 10);
-  return client;
+  return pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
 }
 
 /* One completion of @input with @settings; returns its error, if any. */

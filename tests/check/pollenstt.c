@@ -1413,11 +1413,8 @@ burst_wav (void)
 static PollenClient *
 emulator_client (PollenEmulator * emulator)
 {
-  PollenClient *client = pollen_client_new (pollen_emulator_get_url (emulator),
-      POLLEN_TEST_KEY);
-
-  pollen_client_set_retries (client, 0);
-  return client;
+  return pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 0);
 }
 
 GST_START_TEST (test_emulator_answers_each_format)

@@ -59,6 +59,24 @@ pollen_test_run (GstElement * pipeline, GstClockTime timeout)
   return message;
 }
 
+/* A client of @base_url with @key (NULL: none), @retries and @timeout
+ * seconds, everything else unset. */
+PollenClient *
+pollen_test_client_new (const gchar * base_url, const gchar * key,
+    guint retries, guint timeout)
+{
+  PollenClientConfig config = { 0, };
+  PollenClient *client;
+
+  config.base_url = (gchar *) base_url;
+  config.api_key = (gchar *) key;
+  config.retries = retries;
+  config.timeout = timeout;
+  client = pollen_client_new (&config, NULL);
+  fail_unless (client != NULL);
+  return client;
+}
+
 /* gst-launch-1.0's own rule, from its bus handler: a prerolled pipeline
  * goes to PLAYING only once no GstProgress is in progress (a START or
  * CONTINUE not yet followed by COMPLETE, CANCELED or ERROR). */

@@ -17,6 +17,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include "pollenemulator.h"
+#include "pollenclient.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,9 @@ guint            pollen_test_time_scale (void);
 #endif
 
 PollenEmulator * pollen_test_emulator_new (void);
+PollenClient *   pollen_test_client_new (const gchar * base_url,
+                                         const gchar * key, guint retries,
+                                         guint timeout);
 GstElement *     pollen_test_element_new (const gchar * factory,
                                           PollenEmulator * emulator);
 GstMessage *     pollen_test_run (GstElement * pipeline,

@@ -2168,7 +2168,8 @@ emulator_speech (PollenEmulator * emulator, const gchar * json,
     GError ** error)
 {
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 0);
   g_autoptr (PollenRequest) request = pollen_request_new ("POST",
       SPEECH_PATH);
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -2257,7 +2258,8 @@ GST_START_TEST (test_emulator_speech_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   g_autoptr (PollenClient) client =
-      pollen_client_new (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY);
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 0);
   g_autoptr (PollenRequest) get = pollen_request_new ("GET", "/audio");
   g_autoptr (PollenResponse) got = NULL;
   g_autoptr (GError) error = NULL;

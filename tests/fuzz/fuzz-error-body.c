@@ -11,7 +11,7 @@
  * anything else) on any bytes. */
 
 #include "fuzztarget.h"
-#include "pollenclient-private.h"
+#include "pollenerror.h"
 
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)

@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "pollenclient.h"
+#include "pollendefaults.h"
 
-#define DEFAULT_BASE_URL "https://gen.pollinations.ai"
 #define KEY_PAGE "https://enter.pollinations.ai"
 
 /* exit statuses */
@@ -800,7 +800,7 @@ static const gchar description[] =
     "  POLLINATIONS_API_KEY   the API key (sent as Authorization: Bearer;\n"
     "                         never printed). Get one at " KEY_PAGE "\n"
     "  POLLINATIONS_BASE_URL  the server when --base-url is not given\n"
-    "                         (default " DEFAULT_BASE_URL ")\n"
+    "                         (default " POLLEN_DEFAULT_BASE_URL ")\n"
     "\n"
     "Exit status: 0 done, 1 the server answered an error (401 bad or missing\n"
     "key, 403 missing permission …), 2 bad command line, 3 the server could\n"
@@ -824,7 +824,7 @@ parse_options (Options * options, gint * argc, gchar *** argv)
   GOptionEntry entries[] = {
     {"base-url", 0, 0, G_OPTION_ARG_STRING, &options->base_url,
         "Server to ask (default: $POLLINATIONS_BASE_URL or "
-          DEFAULT_BASE_URL ")", "URL"},
+          POLLEN_DEFAULT_BASE_URL ")", "URL"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &options->json,
         "Print the server's JSON, pretty-printed", NULL},
     {"daily", 0, 0, G_OPTION_ARG_NONE, &options->daily,
@@ -897,19 +897,11 @@ run_command (Info * info, const Options * options, gint argc, gchar ** argv)
   return command_usage (info, options->daily, options->limit, options->csv);
 }
 
-static const gchar *
-default_base_url (void)
-{
-  const gchar *env = g_getenv ("POLLINATIONS_BASE_URL");
-
-  return env && *env ? env : DEFAULT_BASE_URL;
-}
-
 int
 main (int argc, char **argv)
 {
   Options options = { NULL, FALSE, FALSE, FALSE, -1, 30, 1 };
-  const gchar *key = g_getenv ("POLLINATIONS_API_KEY");
+  const gchar *key = g_getenv (POLLEN_API_KEY_ENV);
   const gchar *problem;
   Info info = { NULL, };
   gint status;
@@ -930,12 +922,12 @@ main (int argc, char **argv)
   g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);
   gst_init (NULL, NULL);
   info.base_url = g_strdup (options.base_url ? options.base_url :
-      default_base_url ());
+      pollen_default_base_url ());
   info.have_key = key && *key;
   info.json = options.json;
-  info.client = pollen_client_new (info.base_url, key);
-  pollen_client_set_timeout (info.client, options.timeout);
-  pollen_client_set_retries (info.client, options.retries);
+  info.client = pollen_client_new (&(PollenClientConfig) {
+        .base_url = info.base_url,.api_key = (gchar *) key,
+        .timeout = options.timeout,.retries = options.retries}, NULL);
 
   status = run_command (&info, &options, argc, argv);
 
