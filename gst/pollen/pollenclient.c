@@ -20,6 +20,7 @@
 #endif
 
 #include "pollenclient.h"
+#include "pollenclient-private.h"
 #include "pollenjson.h"
 #include "pollenlimiter.h"
 #include "pollenrequest.h"
@@ -27,7 +28,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (pollen_client_debug);
+GST_DEBUG_CATEGORY (pollen_client_debug);
 #define GST_CAT_DEFAULT pollen_client_debug
 
 #define MAX_ERROR_BODY (64 * 1024)
@@ -86,6 +87,25 @@ pollen_client_class_init (PollenClientClass * klass)
 static void
 pollen_client_init (PollenClient * self)
 {
+}
+
+/**
+ * pollen_client_redact:
+ *
+ * Returns: (transfer full): @text without the client's key, in any of the
+ * forms it may take (see pollen_redact()).
+ */
+gchar *
+pollen_client_redact (PollenClient * self, const gchar * text)
+{
+  return pollen_redact (text, self->config.api_key);
+}
+
+/* The element debug lines are logged against, or NULL. */
+GstObject *
+pollen_client_get_log_object (PollenClient * self)
+{
+  return self->log_object;
 }
 
 /**
@@ -1073,6 +1093,116 @@ pollen_client_send (PollenClient * client, const PollenRequest * request,
 
   return pollen_client_send_counted (client, request, &attempt,
       pollen_client_deadline (client), cancellable, error);
+}
+
+/* ---- WebSocket sessions ---- */
+
+static void
+on_websocket_connected (GObject * source, GAsyncResult * result,
+    gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* libsoup 3's handshake gives no way to read the body of a refusal, where
+ * the server says why: the same request once more, as a plain HTTP request
+ * with the same handshake headers, is refused the same way and read as any
+ * refusal is. The one that refused told the status, should this fail. */
+static void
+pollen_client_websocket_refused (PollenClient * self,
+    const PollenRequest * request, const gchar * url, SoupMessage * refused,
+    GCancellable * cancellable, Failure * failure)
+{
+  g_autoptr (SoupMessage) probe = pollen_client_build_message (self, request,
+      url, NULL);
+  g_autoptr (GInputStream) stream = NULL;
+  g_autoptr (GInputStream) empty = NULL;
+
+  soup_websocket_client_prepare_handshake (probe, NULL, NULL, NULL);
+  stream = soup_session_send (self->session, probe, cancellable, NULL);
+  if (stream && soup_message_get_status (probe) ==
+      soup_message_get_status (refused)) {
+    pollen_client_http_failure (self, request, probe, stream, cancellable,
+        failure);
+    return;
+  }
+  empty = g_memory_input_stream_new ();
+  pollen_client_http_failure (self, request, refused, empty, cancellable,
+      failure);
+}
+
+/* One handshake, in the calling thread's default context, which the
+ * connection then belongs to. */
+static SoupWebsocketConnection *
+pollen_client_websocket_once (PollenClient * self,
+    const PollenRequest * request, GCancellable * cancellable,
+    Failure * failure, GError ** error)
+{
+  g_autofree gchar *url = pollen_request_build_url (request,
+      self->config.base_url);
+  g_autoptr (SoupMessage) msg = pollen_client_build_message (self, request,
+      url, error);
+  GMainContext *context = g_main_context_ref_thread_default ();
+  GAsyncResult *result = NULL;
+  SoupWebsocketConnection *connection = NULL;
+  g_autoptr (GError) cause = NULL;
+
+  if (msg) {
+    g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event),
+        self);
+    soup_session_websocket_connect_async (self->session, msg, NULL, NULL,
+        G_PRIORITY_DEFAULT, cancellable, on_websocket_connected, &result);
+    while (!result)
+      g_main_context_iteration (context, TRUE);
+    connection = soup_session_websocket_connect_finish (self->session, result,
+        &cause);
+    g_object_unref (result);
+  }
+  g_main_context_unref (context);
+  if (connection || !msg)
+    return connection;
+  if (g_error_matches (cause, SOUP_WEBSOCKET_ERROR,
+          SOUP_WEBSOCKET_ERROR_NOT_WEBSOCKET) &&
+      soup_message_get_status (msg) >= 300)
+    pollen_client_websocket_refused (self, request, url, msg, cancellable,
+        failure);
+  else
+    pollen_client_send_failure (msg, request, cause, failure);
+  return NULL;
+}
+
+/**
+ * pollen_client_connect_websocket:
+ * @request: a GET whose path and query say where (base-url + path; the
+ *   http and https schemes stand for ws and wss)
+ *
+ * Opens a WebSocket with the client's key, headers, proxy, TLS and
+ * timeout, retrying what is safe to retry as pollen_client_send() does; a
+ * refused handshake is an error that names the status and the server's
+ * message. The connection belongs to the calling thread's default main
+ * context: its signals are emitted there.
+ *
+ * Returns: (transfer full): the open connection, or %NULL with @error set.
+ */
+SoupWebsocketConnection *
+pollen_client_connect_websocket (PollenClient * self,
+    const PollenRequest * request, GCancellable * cancellable,
+    GError ** error)
+{
+  guint attempt;
+
+  for (attempt = 0;; attempt++) {
+    Failure failure = { NULL, FALSE, 0 };
+    SoupWebsocketConnection *connection =
+        pollen_client_websocket_once (self, request, cancellable, &failure,
+        error);
+
+    if (connection || !failure.error)
+      return connection;
+    if (!pollen_client_retry_or_fail (self, request, &failure, attempt,
+            cancellable, error))
+      return NULL;
+  }
 }
 
 static GBytes *

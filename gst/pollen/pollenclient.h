@@ -117,6 +117,8 @@ PollenClient *   pollen_client_new (const PollenClientConfig * config,
                                     GError ** error);
 const PollenClientConfig * pollen_client_get_config (PollenClient * client);
 gboolean         pollen_client_header_is_reserved (const gchar * name);
+gchar *          pollen_client_redact (PollenClient * client,
+                                       const gchar * text);
 void             pollen_client_redact_error (PollenClient * client,
                                              GError * error);
 void             pollen_client_set_log_object (PollenClient * client,

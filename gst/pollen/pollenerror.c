@@ -384,6 +384,10 @@ pollen_client_error_resource_code (const GError * error)
       return GST_RESOURCE_ERROR_READ;
     case POLLEN_CLIENT_ERROR_LIMIT:
       return GST_RESOURCE_ERROR_SETTINGS;
+    case POLLEN_CLIENT_ERROR_CLOSED:
+      /* 1008: the server's policy refused what was sent */
+      return g_strcmp0 (pollen_client_error_get_api_code (error), "1008") ?
+          GST_RESOURCE_ERROR_READ : GST_RESOURCE_ERROR_SETTINGS;
     default:
       return GST_RESOURCE_ERROR_FAILED;
   }
@@ -441,6 +445,10 @@ pollen_client_error_hint (const GError * error)
       return "Check the system's CA certificates and base-url.";
     case POLLEN_CLIENT_ERROR_NETWORK:
       return "The connection broke; raise retries or check the network.";
+    case POLLEN_CLIENT_ERROR_CLOSED:
+      return "Check the model and the element's properties against the "
+          "server's reason; a session that drops is opened again up to "
+          "retries times.";
     default:
       return NULL;
   }

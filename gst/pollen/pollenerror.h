@@ -27,6 +27,8 @@ typedef enum
   POLLEN_CLIENT_ERROR_NETWORK,         /* connection lost or body cut short */
   POLLEN_CLIENT_ERROR_BAD_RESPONSE,    /* the answer could not be understood */
   POLLEN_CLIENT_ERROR_LIMIT,           /* max-body-size, deadline or URL length */
+  POLLEN_CLIENT_ERROR_CLOSED,          /* the server ended a realtime session;
+                                        * the API code is the close code */
 } PollenClientError;
 
 GQuark        pollen_client_error_quark (void);

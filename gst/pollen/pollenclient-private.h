@@ -1,0 +1,29 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* What the client gives its other kind of connection, the WebSocket of a
+ * realtime session (pollensession.c): elements use pollenclient.h only. */
+
+#pragma once
+
+#include <libsoup/soup.h>
+#include "pollenclient.h"
+
+G_BEGIN_DECLS
+
+/* the client's debug category: the wire at TRACE, sessions included */
+GST_DEBUG_CATEGORY_EXTERN (pollen_client_debug);
+
+SoupWebsocketConnection * pollen_client_connect_websocket (PollenClient * client,
+                                                           const PollenRequest * request,
+                                                           GCancellable * cancellable,
+                                                           GError ** error);
+GstObject *               pollen_client_get_log_object (PollenClient * client);
+
+G_END_DECLS
