@@ -14,7 +14,7 @@
  * MP4 timestamps) are overwritten to keep the output deterministic. */
 
 #include "emumedia.h"
-#include "pollenwav.h"
+#include "emuwav.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -267,15 +267,6 @@ emu_media_music_pcm (const gchar * prompt, gint64 seed, guint duration_s,
         MIN (note, total - samples->len), fade);
   }
   return emu_samples_free_to_bytes (samples);
-}
-
-GBytes *
-emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (pcm, &size);
-
-  return pollen_wav_wrap (data, size, rate, channels);
 }
 
 /* ---- running pipelines ---- */
@@ -903,7 +894,7 @@ emu_media_encode_audio (GBytes * pcm, guint rate, const gchar * format,
   }
 
   if (g_str_equal (fmt->name, "wav")) {
-    out = emu_media_wrap_wav (pcm, rate, 1);
+    out = emu_wav_new (pcm, rate, 1);
   } else if (g_str_equal (fmt->name, "pcm")) {
     out = g_bytes_ref (pcm);
   } else if (g_bytes_get_size (pcm) == 0) {

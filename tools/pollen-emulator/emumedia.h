@@ -45,9 +45,6 @@ GBytes *emu_media_speech_pcm (const gchar * text, guint rate);
 GBytes *emu_media_music_pcm (const gchar * prompt, gint64 seed,
     guint duration_s, guint rate);
 
-/* @pcm (S16LE) behind a canonical 44-byte RIFF/WAVE header. */
-GBytes *emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels);
-
 /* S16LE mono @pcm at @rate encoded as @format: "wav", "pcm" (as is), "mp3",
  * "opus" (Ogg, 48 kHz), "flac" or "aac" (in an M4A container, as OpenAI
  * returns it). On success *@content_type is set to a static MIME type

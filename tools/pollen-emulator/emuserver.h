@@ -39,6 +39,14 @@ gboolean emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
     guint default_value, guint * value);
 gint64 emu_query_seed (PollenEmulatorRequest * request);
 
+/* emujson.c: a posted JSON object, read leniently */
+JsonNode *emu_json_parse_body (PollenEmulatorRequest * request);
+const gchar *emu_json_get_string (JsonObject * object, const gchar * name);
+JsonObject *emu_json_get_object (JsonObject * object, const gchar * name);
+JsonArray *emu_json_get_array (JsonObject * object, const gchar * name);
+gboolean emu_json_get_number (JsonObject * object, const gchar * name,
+    gdouble * number);
+
 /* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
  * the rate the real server uses for @model. */
 GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
