@@ -24,6 +24,10 @@ typedef void (*EmuHandler) (PollenEmulator * emulator, SoupServerMessage * msg,
 
 void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorResponse * response);
+/* A message kept paused while its answer is made later (pollenemulator.c) */
+typedef struct _EmuHeld EmuHeld;
+EmuHeld *emu_hold (PollenEmulator * emulator, SoupServerMessage * msg);
+SoupServerMessage *emu_release (EmuHeld * held);
 void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,

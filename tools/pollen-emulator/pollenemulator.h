@@ -127,6 +127,10 @@ void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
                                      guint requests, guint window_ms);
 void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
                                           guint ms);
+void  pollen_emulator_set_chunked (PollenEmulator * emulator,
+                                   gboolean chunked);
+void  pollen_emulator_set_pace (PollenEmulator * emulator,
+                                gdouble megabytes_per_second);
 guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
 
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
