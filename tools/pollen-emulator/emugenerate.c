@@ -14,13 +14,49 @@
 #include "emuserver.h"
 #include "emumedia.h"
 
+#include <math.h>
 #include <string.h>
 
+/* The model's own name, without its publisher ("google/veo-3.1-fast" is
+ * "veo-3.1-fast"). */
+static const gchar *
+emu_model_base (const gchar * model)
+{
+  const gchar *slash = strrchr (model, '/');
+
+  return slash ? slash + 1 : model;
+}
+
+/* The video models of the server's registry (shared/registry/image.ts) and
+ * their aliases. */
 static gboolean
 emu_model_is_video (const gchar * model)
 {
-  return strstr (model, "veo") || strstr (model, "seedance") ||
-      strstr (model, "video");
+  static const gchar *const prefixes[] = { "veo", "seedance", "wan",
+    "grok-video", "grok-imagine-video", "happyhorse", "p-video",
+    "pruna-video", "nova-reel", "amazon-nova-reel", "video", NULL
+  };
+  const gchar *base = emu_model_base (model);
+  guint i;
+
+  if (strstr (base, "image") || strstr (base, "img"))
+    return FALSE;
+  for (i = 0; prefixes[i]; i++) {
+    if (g_str_has_prefix (base, prefixes[i]))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The GPT Image models, the only ones that make a transparent
+ * background. */
+static gboolean
+emu_model_is_gpt_image (const gchar * model)
+{
+  const gchar *base = emu_model_base (model);
+
+  return g_str_has_prefix (base, "gptimage") ||
+      g_str_has_prefix (base, "gpt-image");
 }
 
 gboolean
@@ -54,41 +90,173 @@ emu_add_media_headers (PollenEmulatorResponse * response,
       disposition);
 }
 
-static void
-emu_send_media (PollenEmulator * emulator, SoupServerMessage * msg,
-    PollenEmulatorRequest * request, const gchar * model,
-    const gchar * content_type, const gchar * extension, GBytes * body,
-    GError * error)
+/* ---- pictures and clips, made in a worker thread ---- */
+
+typedef struct
 {
+  PollenEmulator *emulator;
+  EmuHeld *held;
+  PollenEmulatorRequest *request;
+  gchar *model;
+  gchar *prompt;
+  gint64 seed;
+  guint width;
+  guint height;
+  guint duration_s;             /* 0 for a picture */
+  const gchar *format;          /* a picture's: "jpeg" or "png-alpha" */
+} EmuGeneration;
+
+static void
+emu_generation_free (EmuGeneration * generation)
+{
+  pollen_emulator_request_unref (generation->request);
+  g_free (generation->model);
+  g_free (generation->prompt);
+  g_free (generation);
+}
+
+static void
+emu_generation_run (GTask * task, gpointer source, gpointer data,
+    GCancellable * cancellable)
+{
+  EmuGeneration *g = data;
+  GError *error = NULL;
+  GBytes *body = g->duration_s ?
+      emu_media_video (g->prompt, g->seed, g->width, g->height,
+      g->duration_s, &error) :
+      emu_media_image (g->prompt, g->seed, g->width, g->height, g->format,
+      &error);
+
+  if (body)
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The answer, as the server's mediaHeaders() dresses it. */
+static void
+emu_generation_answer (EmuGeneration * g, SoupServerMessage * msg,
+    GBytes * body, GError * error)
+{
+  const gchar *type = g->duration_s ? "video/mp4" :
+      g_str_equal (g->format, "jpeg") ? "image/jpeg" : "image/png";
   PollenEmulatorResponse *response;
 
   if (!body) {
-    emu_send_error (emulator, msg, 500, "INTERNAL_ERROR", error->message);
-    g_error_free (error);
+    emu_send_error (g->emulator, msg, 500, "INTERNAL_ERROR", error->message);
     return;
   }
-  response = pollen_emulator_response_new (200, content_type, NULL, 0);
-  response->body = body;
-  emu_add_media_headers (response, request, model, extension);
-  emu_send (emulator, msg, response);
+  response = pollen_emulator_response_new (200, type, NULL, 0);
+  response->body = g_bytes_ref (body);
+  emu_add_media_headers (response, g->request, g->model,
+      g->duration_s ? "mp4" : g_str_equal (g->format, "jpeg") ? "jpeg" : "png");
+  emu_send (g->emulator, msg, response);
 }
 
-/* 16:9 or 9:16 at the emulator's small video size. */
+/* Back in the emulator thread: answers, unless the client went away. */
 static void
-emu_video_size (PollenEmulatorRequest * request, guint * width,
-    guint * height)
+emu_generation_done (GObject * source, GAsyncResult * result, gpointer data)
 {
+  EmuGeneration *g = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = g_task_propagate_pointer (G_TASK (result),
+      &error);
+  g_autoptr (SoupServerMessage) msg = emu_release (g->held);
+
+  if (msg)
+    emu_generation_answer (g, msg, body, error);
+  emu_generation_free (g);
+}
+
+/* Makes the picture or clip @g describes off the emulator thread (a clip
+ * takes seconds to encode), then answers @msg. Takes @g. */
+static void
+emu_generate (EmuGeneration * g, SoupServerMessage * msg)
+{
+  GTask *task = g_task_new (NULL, NULL, emu_generation_done, g);
+
+  g->held = emu_hold (g->emulator, msg);
+  g_task_set_task_data (task, g, NULL);
+  g_task_run_in_thread (task, emu_generation_run);
+  g_object_unref (task);
+}
+
+/* ---- what the server makes ---- */
+
+/* The clip's frame, as the server's calculateVideoResolution() picks it:
+ * width and height, when both are given, choose landscape (wider than
+ * square) or portrait; else aspectRatio 9:16 is portrait and anything
+ * else landscape; 16:9 at the model's resolution (720p; 1080p for the
+ * 1080p models or resolution=1080p; 480p for wan-fast or
+ * resolution=480p). */
+static void
+emu_video_frame (PollenEmulatorRequest * request, const gchar * model,
+    guint * width, guint * height)
+{
+  const gchar *w = pollen_emulator_request_get_query (request, "width");
+  const gchar *h = pollen_emulator_request_get_query (request, "height");
   const gchar *ratio = pollen_emulator_request_get_query (request,
       "aspectRatio");
+  const gchar *resolution = pollen_emulator_request_get_query (request,
+      "resolution");
+  const gchar *base = emu_model_base (model);
+  gboolean portrait;
+  guint lines = 720;
 
   if (!ratio)
     ratio = pollen_emulator_request_get_query (request, "aspect_ratio");
-  *width = 640;
-  *height = 360;
-  if (g_strcmp0 (ratio, "9:16") == 0) {
-    *width = 360;
-    *height = 640;
+  if (w && h)
+    portrait = g_ascii_strtoull (w, NULL, 10) <= g_ascii_strtoull (h, NULL,
+        10);
+  else
+    portrait = g_strcmp0 (ratio, "9:16") == 0;
+  if (strstr (base, "1080") || g_strcmp0 (resolution, "1080p") == 0)
+    lines = 1080;
+  else if (g_str_has_prefix (base, "wan-fast") || strstr (base, "2.2") ||
+      g_strcmp0 (resolution, "480p") == 0)
+    lines = 480;
+  /* the long side, rounded to even for 4:2:0 */
+  *width = (lines * 16 / 9 + 1) & ~1u;
+  *height = lines;
+  if (portrait) {
+    *height = *width;
+    *width = lines;
   }
+}
+
+/* GPT Image makes 1024x1024, 1536x1024 or 1024x1536, the nearest to the
+ * asked aspect (a tie goes to the first); the others make what is asked. */
+static void
+emu_picture_frame (const gchar * model, guint * width, guint * height)
+{
+  static const guint sizes[][2] = { {1536, 1024}, {1024, 1536}, {1024, 1024} };
+  gdouble ratio = (gdouble) *width / *height, best = G_MAXDOUBLE;
+  guint i, pick = 0;
+
+  if (!emu_model_is_gpt_image (model))
+    return;
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gdouble distance = fabs ((gdouble) sizes[i][0] / sizes[i][1] - ratio);
+
+    if (distance < best) {
+      best = distance;
+      pick = i;
+    }
+  }
+  *width = sizes[pick][0];
+  *height = sizes[pick][1];
+}
+
+/* The server re-encodes every picture as a JPEG; GPT Image's transparent
+ * background comes as the PNG it makes (see the emulator's README entry:
+ * today's server turns even that into a JPEG). */
+static const gchar *
+emu_picture_format (PollenEmulatorRequest * request, const gchar * model)
+{
+  gboolean transparent = g_strcmp0 (pollen_emulator_request_get_query
+      (request, "transparent"), "true") == 0;
+
+  return transparent && emu_model_is_gpt_image (model) ? "png-alpha" : "jpeg";
 }
 
 void
@@ -97,9 +265,7 @@ emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
 {
   const gchar *prompt = request->path + strlen ("/image/");
   const gchar *model = pollen_emulator_request_get_query (request, "model");
-  gint64 seed = emu_query_seed (request);
-  GError *error = NULL;
-  GBytes *body;
+  EmuGeneration *g;
   guint width, height, duration;
 
   if (!emu_check_key (emulator, msg, request))
@@ -119,21 +285,22 @@ emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
           &duration))
     return;
 
+  g = g_new0 (EmuGeneration, 1);
+  g->emulator = emulator;
+  g->request = pollen_emulator_request_ref (request);
+  g->model = g_strdup (model);
+  g->prompt = g_strdup (prompt);
+  g->seed = emu_query_seed (request);
   if (emu_model_is_video (model)) {
-    emu_video_size (request, &width, &height);
-    body = emu_media_video (prompt, seed, width, height, duration, &error);
-    emu_send_media (emulator, msg, request, model, "video/mp4", "mp4", body,
-        error);
-  } else if (g_strcmp0 (pollen_emulator_request_get_query (request,
-              "transparent"), "true") == 0) {
-    body = emu_media_image (prompt, seed, width, height, "png", &error);
-    emu_send_media (emulator, msg, request, model, "image/png", "png", body,
-        error);
+    g->duration_s = duration;
+    emu_video_frame (request, model, &width, &height);
   } else {
-    body = emu_media_image (prompt, seed, width, height, "jpeg", &error);
-    emu_send_media (emulator, msg, request, model, "image/jpeg", "jpg", body,
-        error);
+    g->format = emu_picture_format (request, model);
+    emu_picture_frame (model, &width, &height);
   }
+  g->width = width;
+  g->height = height;
+  emu_generate (g, msg);
 }
 
 GBytes *
