@@ -9,8 +9,10 @@
 
 /* Placeholder media for the emulator's default handlers. Everything is
  * deterministic: the same arguments give the same bytes, so tests can
- * compare bodies. All functions may be called from any thread at once;
- * gst_init() must have been called. */
+ * compare bodies. Pictures and clips are made once per process and kept
+ * (up to 256 MiB; a call for one being made waits for it). All functions
+ * may be called from any thread at once; gst_init() must have been
+ * called. */
 
 #pragma once
 

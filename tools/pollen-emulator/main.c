@@ -21,14 +21,15 @@
   "deterministic placeholder media of the sizes and shapes the real models\n" \
   "answer (the same request gives the same bytes):\n" \
   "  GET /image/{prompt}  a JPEG (quality 90) of the asked size, the prompt\n" \
-  "                       written on a pattern with noise, about 0.25-0.45 MB\n" \
-  "                       at 1024x1024; GPT Image models at 1024x1024,\n" \
-  "                       1536x1024 or 1024x1536, and with transparent=true\n" \
-  "                       a PNG with alpha of several MB;\n" \
+  "                       written on a pattern with noise: 0.23-0.42 MB at\n" \
+  "                       1024x1024, 3-5 MB at 4096x4096; GPT Image models\n" \
+  "                       at 1024x1024, 1536x1024 or 1024x1536, and with\n" \
+  "                       transparent=true a PNG with alpha (2-4 MB);\n" \
   "                       video models (veo, seedance-pro, wan, ...): H.264\n" \
   "                       in MP4 with the index (moov) first, 24 fps, about\n" \
-  "                       5 Mbit/s at 720p (1080p, 480p for those models),\n" \
-  "                       landscape or portrait as the server picks it\n" \
+  "                       5 Mbit/s at 720p (2.4 MB for 4 s; 1080p, 480p for\n" \
+  "                       those models), landscape or portrait as the\n" \
+  "                       server picks it\n" \
   "  GET /audio/{text}, POST /v1/audio/speech  tone \"speech\" and music in\n" \
   "                       mp3, opus, aac, flac, wav, pcm\n" \
   "  POST /v1/audio/transcriptions  a placeholder transcript timed on the\n" \
