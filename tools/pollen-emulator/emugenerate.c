@@ -119,13 +119,13 @@ static void
 emu_generation_run (GTask * task, gpointer source, gpointer data,
     GCancellable * cancellable)
 {
-  EmuGeneration *g = data;
+  EmuGeneration *job = data;
   GError *error = NULL;
-  GBytes *body = g->duration_s ?
-      emu_media_video (g->prompt, g->seed, g->width, g->height,
-      g->duration_s, &error) :
-      emu_media_image (g->prompt, g->seed, g->width, g->height, g->format,
-      &error);
+  GBytes *body = job->duration_s ?
+      emu_media_video (job->prompt, job->seed, job->width, job->height,
+      job->duration_s, &error) :
+      emu_media_image (job->prompt, job->seed, job->width, job->height,
+      job->format, &error);
 
   if (body)
     g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
@@ -133,50 +133,67 @@ emu_generation_run (GTask * task, gpointer source, gpointer data,
     g_task_return_error (task, error);
 }
 
+/* The MIME type and file extension of what @job makes. */
+static void
+emu_generation_type (EmuGeneration * job, const gchar ** content_type,
+    const gchar ** extension)
+{
+  if (job->duration_s) {
+    *content_type = "video/mp4";
+    *extension = "mp4";
+  } else if (g_str_equal (job->format, "jpeg")) {
+    *content_type = "image/jpeg";
+    *extension = "jpeg";
+  } else {
+    *content_type = "image/png";
+    *extension = "png";
+  }
+}
+
 /* The answer, as the server's mediaHeaders() dresses it. */
 static void
-emu_generation_answer (EmuGeneration * g, SoupServerMessage * msg,
+emu_generation_answer (EmuGeneration * job, SoupServerMessage * msg,
     GBytes * body, GError * error)
 {
-  const gchar *type = g->duration_s ? "video/mp4" :
-      g_str_equal (g->format, "jpeg") ? "image/jpeg" : "image/png";
+  const gchar *content_type, *extension;
   PollenEmulatorResponse *response;
 
   if (!body) {
-    emu_send_error (g->emulator, msg, 500, "INTERNAL_ERROR", error->message);
+    emu_send_error (job->emulator, msg, 500, "INTERNAL_ERROR",
+        error->message);
     return;
   }
-  response = pollen_emulator_response_new (200, type, NULL, 0);
+  emu_generation_type (job, &content_type, &extension);
+  response = pollen_emulator_response_new (200, content_type, NULL, 0);
   response->body = g_bytes_ref (body);
-  emu_add_media_headers (response, g->request, g->model,
-      g->duration_s ? "mp4" : g_str_equal (g->format, "jpeg") ? "jpeg" : "png");
-  emu_send (g->emulator, msg, response);
+  emu_add_media_headers (response, job->request, job->model, extension);
+  emu_send (job->emulator, msg, response);
 }
 
 /* Back in the emulator thread: answers, unless the client went away. */
 static void
 emu_generation_done (GObject * source, GAsyncResult * result, gpointer data)
 {
-  EmuGeneration *g = data;
+  EmuGeneration *job = data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = g_task_propagate_pointer (G_TASK (result),
       &error);
-  g_autoptr (SoupServerMessage) msg = emu_release (g->held);
+  g_autoptr (SoupServerMessage) msg = emu_release (job->held);
 
   if (msg)
-    emu_generation_answer (g, msg, body, error);
-  emu_generation_free (g);
+    emu_generation_answer (job, msg, body, error);
+  emu_generation_free (job);
 }
 
-/* Makes the picture or clip @g describes off the emulator thread (a clip
- * takes seconds to encode), then answers @msg. Takes @g. */
+/* Makes the picture or clip @job describes off the emulator thread (a clip
+ * takes seconds to encode), then answers @msg. Takes @job. */
 static void
-emu_generate (EmuGeneration * g, SoupServerMessage * msg)
+emu_generate (EmuGeneration * job, SoupServerMessage * msg)
 {
-  GTask *task = g_task_new (NULL, NULL, emu_generation_done, g);
+  GTask *task = g_task_new (NULL, NULL, emu_generation_done, job);
 
-  g->held = emu_hold (g->emulator, msg);
-  g_task_set_task_data (task, g, NULL);
+  job->held = emu_hold (job->emulator, msg);
+  g_task_set_task_data (task, job, NULL);
   g_task_run_in_thread (task, emu_generation_run);
   g_object_unref (task);
 }
@@ -265,7 +282,7 @@ emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
 {
   const gchar *prompt = request->path + strlen ("/image/");
   const gchar *model = pollen_emulator_request_get_query (request, "model");
-  EmuGeneration *g;
+  EmuGeneration *job;
   guint width, height, duration;
 
   if (!emu_check_key (emulator, msg, request))
@@ -285,22 +302,22 @@ emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
           &duration))
     return;
 
-  g = g_new0 (EmuGeneration, 1);
-  g->emulator = emulator;
-  g->request = pollen_emulator_request_ref (request);
-  g->model = g_strdup (model);
-  g->prompt = g_strdup (prompt);
-  g->seed = emu_query_seed (request);
+  job = g_new0 (EmuGeneration, 1);
+  job->emulator = emulator;
+  job->request = pollen_emulator_request_ref (request);
+  job->model = g_strdup (model);
+  job->prompt = g_strdup (prompt);
+  job->seed = emu_query_seed (request);
   if (emu_model_is_video (model)) {
-    g->duration_s = duration;
+    job->duration_s = duration;
     emu_video_frame (request, model, &width, &height);
   } else {
-    g->format = emu_picture_format (request, model);
+    job->format = emu_picture_format (request, model);
     emu_picture_frame (model, &width, &height);
   }
-  g->width = width;
-  g->height = height;
-  emu_generate (g, msg);
+  job->width = width;
+  job->height = height;
+  emu_generate (job, msg);
 }
 
 GBytes *

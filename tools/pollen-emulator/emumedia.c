@@ -31,7 +31,7 @@
 /* The server re-encodes every picture as a quality-90 JPEG */
 #define EMU_JPEG_QUALITY 90
 /* ± levels of noise on every colour byte, tuned for the sizes real models
- * answer (a 1024x1024 JPEG of about 0.5 MB, PNG of about 2 MB) */
+ * answer (a 1024x1024 JPEG of 0.23-0.42 MB, a PNG of 2-4 MB) */
 #define EMU_JPEG_NOISE 6
 #define EMU_PNG_NOISE 8
 #define EMU_VIDEO_FPS 24

@@ -40,7 +40,7 @@ struct _PollenEmulator
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
   gboolean chunked;             /* under lock */
-  guint64 pace;                 /* bytes a second, 0 for all at once; under lock */
+  guint64 pace;                 /* bytes a second (0: at once), under lock */
   guint jobs;                   /* answers made in other threads; under lock */
 
   EmuLimits *limits;
