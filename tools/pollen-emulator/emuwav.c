@@ -7,17 +7,18 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* WAV files, whole, with GStreamer's byte reader and byte macros: a
- * canonical 44-byte header in front of S16LE samples, and the header of an
- * uploaded file read chunk by chunk. */
+/* WAV files, whole: a canonical 44-byte header in front of S16LE samples,
+ * and the header of an uploaded file read chunk by chunk. */
 
 #include "emuwav.h"
 
 #include <gio/gio.h>
-#include <gst/base/gstbytereader.h>
+#include <gst/gst.h>
 #include <string.h>
 
 #define EMU_WAV_HEADER 44
+#define EMU_WAV_RIFF_HEADER 12
+#define EMU_WAV_CHUNK_HEADER 8
 #define EMU_WAV_FMT_MIN 16
 #define EMU_WAV_FMT_EXTENSIBLE 26       /* up to the sub-format's tag */
 
@@ -67,65 +68,69 @@ emu_wav_partial (GError ** error, gsize size)
   return FALSE;
 }
 
+/* Little-endian fields sit at any offset: read them a byte at a time. */
+static guint
+emu_wav_le (const guint8 * p, guint bytes)
+{
+  guint value = 0;
+
+  while (bytes--)
+    value = (value << 8) | p[bytes];
+  return value;
+}
+
 /* The fmt chunk's body: format, channels, rate, (byte rate, block align),
  * bits; WAVE_FORMAT_EXTENSIBLE names the real format in its sub-format. */
 static gboolean
-emu_wav_read_fmt (GstByteReader * fmt, EmuWavInfo * info, GError ** error)
+emu_wav_read_fmt (const guint8 * fmt, gsize size, EmuWavInfo * info,
+    GError ** error)
 {
-  guint size = gst_byte_reader_get_size (fmt);
-
   if (size < EMU_WAV_FMT_MIN)
     return emu_wav_invalid (error, "fmt chunk too short");
-  info->format = gst_byte_reader_get_uint16_le_unchecked (fmt);
-  info->channels = gst_byte_reader_get_uint16_le_unchecked (fmt);
-  info->rate = gst_byte_reader_get_uint32_le_unchecked (fmt);
-  gst_byte_reader_skip_unchecked (fmt, 6);
-  info->bits = gst_byte_reader_get_uint16_le_unchecked (fmt);
+  info->format = emu_wav_le (fmt, 2);
+  info->channels = emu_wav_le (fmt + 2, 2);
+  info->rate = emu_wav_le (fmt + 4, 4);
+  info->bits = emu_wav_le (fmt + 14, 2);
   if (info->format == EMU_WAV_FORMAT_EXTENSIBLE &&
-      size >= EMU_WAV_FMT_EXTENSIBLE) {
-    gst_byte_reader_skip_unchecked (fmt, 8);
-    info->format = gst_byte_reader_get_uint16_le_unchecked (fmt);
-  }
+      size >= EMU_WAV_FMT_EXTENSIBLE)
+    info->format = emu_wav_le (fmt + 24, 2);
   if (info->channels == 0 || info->rate == 0 || info->bits == 0)
     return emu_wav_invalid (error, "zero channels, rate or sample size");
   return TRUE;
 }
 
-/* Reads the chunks after "RIFF size WAVE" up to the data chunk. */
+/* Reads the chunks from @pos (after "RIFF size WAVE") up to the data
+ * chunk. */
 static gboolean
-emu_wav_read_chunks (GstByteReader * reader, EmuWavInfo * info,
-    GError ** error)
+emu_wav_read_chunks (const guint8 * data, gsize size, gsize pos,
+    EmuWavInfo * info, GError ** error)
 {
   gboolean have_fmt = FALSE;
-  const guint8 *id;
-  guint32 size;
 
-  while (gst_byte_reader_get_data (reader, 4, &id) &&
-      gst_byte_reader_get_uint32_le (reader, &size)) {
-    GstByteReader fmt;
+  while (size - pos >= EMU_WAV_CHUNK_HEADER) {
+    const guint8 *chunk = data + pos;
+    gsize length = emu_wav_le (chunk + 4, 4);
 
-    if (memcmp (id, "data", 4) == 0) {
+    pos += EMU_WAV_CHUNK_HEADER;
+    if (memcmp (chunk, "data", 4) == 0) {
       if (!have_fmt)
         return emu_wav_invalid (error, "data chunk before the fmt chunk");
-      info->data_offset = gst_byte_reader_get_pos (reader);
-      info->data_size = (size == 0 || size == G_MAXUINT32) ?
-          gst_byte_reader_get_remaining (reader) : size;
+      info->data_offset = pos;
+      info->data_size = (length == 0 || length == G_MAXUINT32) ?
+          size - pos : length;
       return TRUE;
     }
-    if (memcmp (id, "fmt ", 4) == 0) {
-      if (!gst_byte_reader_get_sub_reader (reader, &fmt, size))
-        break;
-      if (!emu_wav_read_fmt (&fmt, info, error))
+    if (length > size - pos)
+      break;
+    if (memcmp (chunk, "fmt ", 4) == 0) {
+      if (!emu_wav_read_fmt (data + pos, length, info, error))
         return FALSE;
       have_fmt = TRUE;
-    } else if (!gst_byte_reader_skip (reader, size)) {
-      break;
     }
     /* chunks are padded to an even size */
-    if (size & 1 && !gst_byte_reader_skip (reader, 1))
-      break;
+    pos += MIN (length + (length & 1), size - pos);
   }
-  return emu_wav_partial (error, gst_byte_reader_get_size (reader));
+  return emu_wav_partial (error, size);
 }
 
 /**
@@ -142,13 +147,12 @@ emu_wav_read (GBytes * wav, EmuWavInfo * info, GError ** error)
 {
   gsize size;
   const guint8 *data = g_bytes_get_data (wav, &size);
-  GstByteReader reader = GST_BYTE_READER_INIT (data, size);
 
   if (size >= 4 && memcmp (data, "RIFF", 4) != 0)
     return emu_wav_invalid (error, "no RIFF header");
-  if (size >= 12 && memcmp (data + 8, "WAVE", 4) != 0)
+  if (size >= EMU_WAV_RIFF_HEADER && memcmp (data + 8, "WAVE", 4) != 0)
     return emu_wav_invalid (error, "a RIFF file but not WAVE");
-  if (!gst_byte_reader_skip (&reader, 12))
+  if (size < EMU_WAV_RIFF_HEADER)
     return emu_wav_partial (error, size);
-  return emu_wav_read_chunks (&reader, info, error);
+  return emu_wav_read_chunks (data, size, EMU_WAV_RIFF_HEADER, info, error);
 }
