@@ -558,7 +558,7 @@ emu_mp4_clear_header_times (guint8 * body, gsize size)
     memset (body + 4, 0, len);
 }
 
-/* qtmux stamps the creation and modification times of the movie, track and
+/* mp4mux stamps the creation and modification times of the movie, track and
  * media headers with the wall clock and has no property to set them; zero
  * them ("unknown") so that the same clip gives the same bytes. */
 static void
