@@ -10,7 +10,7 @@ trap stop_emulator EXIT
 
 if [ -z "${POLLINATIONS_API_KEY:-}" ]; then
   url_file=$(mktemp)
-  build/tests/emulator/pollen-emulator > "$url_file" &
+  build/tools/pollen-emulator/pollen-emulator > "$url_file" &
   emulator_pid=$!
   for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
   POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")

@@ -30,6 +30,7 @@
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
+#include "emuwav.h"
 
 #define MAX_RUNS 9
 #define RATE 24000
@@ -44,7 +45,7 @@ dripped_answer (void)
   PollenEmulatorResponse *answer =
       pollen_emulator_response_new (200, "audio/wav", NULL, 0);
 
-  answer->body = emu_media_wrap_wav (pcm, RATE, 1);
+  answer->body = emu_wav_new (pcm, RATE, 1);
   answer->chunk_size = RATE / 10 * 2;   /* 100 ms of audio … */
   answer->chunk_interval_ms = 100;      /* … every 100 ms */
   answer->delay_ms = 300;

@@ -41,6 +41,7 @@
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
+#include "emuwav.h"
 
 #define STT_RATE 16000
 #define MAX_RUNS 9
@@ -453,7 +454,7 @@ bench_big (Config * config, PollenEmulator * emulator)
   const gchar *url = pollen_emulator_get_url (emulator);
   g_autoptr (GBytes) silence = g_bytes_new_take (g_malloc0 (config->big_size),
       config->big_size);
-  g_autoptr (GBytes) wav = emu_media_wrap_wav (silence, 24000, 1);
+  g_autoptr (GBytes) wav = emu_wav_new (silence, 24000, 1);
   g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
       "api-key=" BENCH_KEY " media=music response-format=wav prompt=bench "
       "! fakesink", url);
@@ -586,7 +587,7 @@ transcription_request_ms (PollenEmulator * emulator, GBytes * pcm,
       pollen_request_new ("POST", "/v1/audio/transcriptions");
   g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (pcm, 0,
       MIN (g_bytes_get_size (pcm), 10 * STT_RATE * 2));
-  g_autoptr (GBytes) wav = emu_media_wrap_wav (chunk, STT_RATE, 1);
+  g_autoptr (GBytes) wav = emu_wav_new (chunk, STT_RATE, 1);
 
   pollen_request_add_form_file (request, "file", "chunk.wav", "audio/wav",
       wav);

@@ -14,6 +14,7 @@
 
 #include "pollentest.h"
 #include "emumedia.h"
+#include "emuwav.h"
 #include "emuserver.h"
 
 #include <gst/app/gstappsink.h>
@@ -1670,7 +1671,7 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
   Pipeline p = pipeline_new_to_end (emulator);
   GstClockTime interval = 300 * GST_MSECOND * time_scale ();
   g_autoptr (GBytes) pcm = emu_media_speech_pcm ("hello", 24000);
-  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, 24000, 1);
+  g_autoptr (GBytes) wav = emu_wav_new (pcm, 24000, 1);
   g_autofree gchar *warnings = NULL;
   Recorder *recorder = recorder_new (p.src);
   guint i, next_clip;

@@ -1527,6 +1527,14 @@ GST_START_TEST (test_emulator_refuses_bad_uploads)
   g_autoptr (GBytes) not_wav = g_bytes_new_static ("ID3 not a wav", 13);
   g_autoptr (GBytes) cut = g_bytes_new_from_bytes (wav, 0,
       g_bytes_get_size (wav) - 100);
+  g_autoptr (GBytes) header_only = g_bytes_new_from_bytes (wav, 0, 30);
+  g_autoptr (GBytes) eight_bit = NULL;
+  guint8 *bytes = g_memdup2 (g_bytes_get_data (wav, NULL),
+      g_bytes_get_size (wav));
+
+  /* the same file, said to hold 8-bit samples */
+  bytes[34] = 8;
+  eight_bit = g_bytes_new_take (bytes, g_bytes_get_size (wav));
 
   assert_refused (client, emulator_request (wav, "response_format", "srt",
           NULL), "Unsupported response_format for whisper-large-v3: srt. "
@@ -1541,6 +1549,11 @@ GST_START_TEST (test_emulator_refuses_bad_uploads)
       "file: could not decode the audio");
   assert_refused (client, emulator_request (cut, NULL),
       "file: the WAV data chunk announces 32000 bytes but 31900 are present");
+  assert_refused (client, emulator_request (header_only, NULL),
+      "file: the audio ends inside its WAV header (30 bytes)");
+  assert_refused (client, emulator_request (eight_bit, NULL),
+      "file: the emulator reads 16-bit PCM WAV only, got format 1 with 8 "
+      "bits");
   assert_refused (client, emulator_request (wav, "temperature", "1.5", NULL),
       "temperature: Expected a number between 0 and 1");
   assert_refused (client, emulator_request (wav, "model", "dall-e", NULL),

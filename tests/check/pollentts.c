@@ -18,6 +18,7 @@
 
 #include "pollentest.h"
 #include "emumedia.h"
+#include "emuwav.h"
 #include "emuserver.h"
 #include "pollenclient.h"
 #include "pollenmedia.h"
@@ -321,7 +322,7 @@ static PollenEmulatorResponse *
 wav_response (const gchar * text, guint rate)
 {
   g_autoptr (GBytes) pcm = expected_pcm (text, rate);
-  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, rate, 1);
+  g_autoptr (GBytes) wav = emu_wav_new (pcm, rate, 1);
   gsize size;
   gconstpointer data = g_bytes_get_data (wav, &size);
 
@@ -593,7 +594,7 @@ tone_response (guint freq, GstClockTime duration)
   for (i = 0; i < n; i++)
     samples[i] = (gint16) (8000 * sin (2 * G_PI * freq * i / rate));
   pcm = g_bytes_new_take (samples, n * sizeof (gint16));
-  wav = emu_media_wrap_wav (pcm, rate, 1);
+  wav = emu_wav_new (pcm, rate, 1);
   data = g_bytes_get_data (wav, &size);
   return pollen_emulator_response_new (200, "audio/wav", data, size);
 }
@@ -1283,8 +1284,8 @@ GST_START_TEST (test_wavs_in_one_body)
   Tts t = tts_new (NULL);
   g_autoptr (GBytes) first_pcm = expected_pcm ("one.", 24000);
   g_autoptr (GBytes) second_pcm = expected_pcm ("two.", 16000);
-  g_autoptr (GBytes) wav1 = emu_media_wrap_wav (first_pcm, 24000, 1);
-  g_autoptr (GBytes) wav2 = emu_media_wrap_wav (second_pcm, 16000, 1);
+  g_autoptr (GBytes) wav1 = emu_wav_new (first_pcm, 24000, 1);
+  g_autoptr (GBytes) wav2 = emu_wav_new (second_pcm, 16000, 1);
   g_autoptr (GByteArray) body = g_byte_array_new ();
   g_autoptr (GArray) speeches = NULL;
   static const guint8 list_chunk[] = { 'L', 'I', 'S', 'T', 3, 0, 0, 0,
@@ -1324,7 +1325,7 @@ GST_START_TEST (test_wav_answer_to_mp3_request)
 {
   Tts t = tts_new ("response-format", 2 /* mp3 */ , NULL);
   g_autoptr (GBytes) pcm = expected_pcm ("Surprise.", RATE);
-  g_autoptr (GBytes) wav = emu_media_wrap_wav (pcm, RATE, 1);
+  g_autoptr (GBytes) wav = emu_wav_new (pcm, RATE, 1);
   g_autoptr (GArray) speeches = NULL;
 
   pollen_emulator_push (t.emulator, SPEECH_PATH,

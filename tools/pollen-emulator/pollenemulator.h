@@ -19,7 +19,19 @@ G_BEGIN_DECLS
  * A local implementation of the Pollinations API on a SoupServer bound to
  * 127.0.0.1, served from its own thread. Tests script responses per path
  * prefix and read back every request; anything not scripted is answered by
- * the default handlers with placeholder media, like the real API would.
+ * the default handlers with placeholder media of the sizes and shapes the
+ * real models answer (docs/architecture.md, "Tests"): quality-90 JPEGs of
+ * the asked size that do not compress away (0.23-0.42 MB at 1024x1024),
+ * GPT Image's transparent background as a PNG with alpha (2-4 MB), video
+ * models' clips as H.264 in MP4 with moov first (720p at about 5 Mbit/s).
+ * Pictures and clips are made in a worker thread, once per process.
+ *
+ * How bodies travel is set with pollen_emulator_set_chunked() (every body
+ * chunked, without Content-Length) and pollen_emulator_set_pace() (bodies
+ * at N MB/s, in 10 ms pieces). A scripted answer keeps its shape under
+ * both: its delay, its own chunks (@chunk_size) and a hang as they are;
+ * a Content-Length header it sets is kept; raw and cut-short (@drop_after)
+ * answers are written at once.
  *
  * Chat (POST /v1/chat/completions, GET /text/{prompt}) answers a
  * placeholder reply of several sentences that repeat the system prompt,
@@ -127,6 +139,10 @@ void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
                                      guint requests, guint window_ms);
 void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
                                           guint ms);
+void  pollen_emulator_set_chunked (PollenEmulator * emulator,
+                                   gboolean chunked);
+void  pollen_emulator_set_pace (PollenEmulator * emulator,
+                                gdouble megabytes_per_second);
 guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
 
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);

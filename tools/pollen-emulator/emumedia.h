@@ -9,8 +9,10 @@
 
 /* Placeholder media for the emulator's default handlers. Everything is
  * deterministic: the same arguments give the same bytes, so tests can
- * compare bodies. All functions may be called from any thread at once;
- * gst_init() must have been called. */
+ * compare bodies. Pictures and clips are made once per process and kept
+ * (up to 256 MiB; a call for one being made waits for it). All functions
+ * may be called from any thread at once; gst_init() must have been
+ * called. */
 
 #pragma once
 
@@ -18,18 +20,20 @@
 
 G_BEGIN_DECLS
 
-/* A still picture of @prompt in @format ("jpeg" or "png"): a videotestsrc
- * pattern and colours chosen from a hash of @prompt and @seed, with the
- * prompt written over it when the textoverlay element is installed.
+/* A still picture of @prompt in @format: "jpeg" (quality 90, as the
+ * server re-encodes every picture), "png" (RGB) or "png-alpha" (RGBA with a
+ * see-through background): a videotestsrc pattern and colours chosen from a
+ * hash of @prompt and @seed, with the prompt written over it when the
+ * textoverlay element is installed, and noise of a few levels on every
+ * pixel so that it weighs what a real picture of its size weighs.
  * @width and @height must be 1 … 8192. */
 GBytes *emu_media_image (const gchar * prompt, gint64 seed, guint width,
     guint height, const gchar * format, GError ** error);
 
-/* A clip of @duration_s seconds (at least one frame) at 10 fps: JPEG frames
- * in a QuickTime/MP4 file (qtmux: the mp4mux of GStreamer 1.22 takes no
- * JPEG), moov first, so that plugins-good alone plays it. It looks like
- * emu_media_image() but is scaled down, keeping the aspect ratio, to fit
- * 640x360 (or 360x640 when portrait), and is at least 16x16. */
+/* A clip of @duration_s seconds (at least one frame) at 24 fps, looking
+ * like emu_media_image() with its pattern moving: H.264 at about 0.18 bits
+ * a pixel (4 Mbit/s at 1280x720) in MP4 with the index (moov) first, as
+ * the video models answer. @width and @height must be even. */
 GBytes *emu_media_video (const gchar * prompt, gint64 seed, guint width,
     guint height, guint duration_s, GError ** error);
 
@@ -44,9 +48,6 @@ GBytes *emu_media_speech_pcm (const gchar * text, guint rate);
  * S16LE mono PCM at @rate, exactly @duration_s seconds long. */
 GBytes *emu_media_music_pcm (const gchar * prompt, gint64 seed,
     guint duration_s, guint rate);
-
-/* @pcm (S16LE) behind a canonical 44-byte RIFF/WAVE header. */
-GBytes *emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels);
 
 /* S16LE mono @pcm at @rate encoded as @format: "wav", "pcm" (as is), "mp3",
  * "opus" (Ogg, 48 kHz), "flac" or "aac" (in an M4A container, as OpenAI

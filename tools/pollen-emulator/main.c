@@ -16,6 +16,28 @@
 
 #include "pollenemulator.h"
 
+#define EMU_DESCRIPTION \
+  "Serves the Pollinations API (gen.pollinations.ai) on 127.0.0.1 with\n" \
+  "deterministic placeholder media of the sizes and shapes the real models\n" \
+  "answer (the same request gives the same bytes):\n" \
+  "  GET /image/{prompt}  a JPEG (quality 90) of the asked size, the prompt\n" \
+  "                       written on a pattern with noise: 0.23-0.42 MB at\n" \
+  "                       1024x1024, 3-5 MB at 4096x4096; GPT Image models\n" \
+  "                       at 1024x1024, 1536x1024 or 1024x1536, and with\n" \
+  "                       transparent=true a PNG with alpha (2-4 MB);\n" \
+  "                       video models (veo, seedance-pro, wan, ...): H.264\n" \
+  "                       in MP4 with the index (moov) first, 24 fps, about\n" \
+  "                       5 Mbit/s at 720p (2.4 MB for 4 s; 1080p, 480p for\n" \
+  "                       those models), landscape or portrait as the\n" \
+  "                       server picks it\n" \
+  "  GET /audio/{text}, POST /v1/audio/speech  tone \"speech\" and music in\n" \
+  "                       mp3, opus, aac, flac, wav, pcm\n" \
+  "  POST /v1/audio/transcriptions  a placeholder transcript timed on the\n" \
+  "                       upload's sound\n" \
+  "  POST /v1/chat/completions, GET /text/{prompt}  a placeholder reply\n" \
+  "  model lists, /account/*, and the server's error envelopes and limits\n" \
+  "Any sk_... or pk_... key is accepted. The first line printed is the URL."
+
 static gboolean
 on_signal (gpointer loop)
 {
@@ -27,7 +49,8 @@ int
 main (int argc, char **argv)
 {
   gint port = 0, generation_ms = 0, rate_limit = 0;
-  gboolean free_account = FALSE;
+  gdouble pace = 0;
+  gboolean free_account = FALSE, chunked = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "TCP port on 127.0.0.1 to listen on (default: any free port)", "PORT"},
@@ -40,6 +63,11 @@ main (int argc, char **argv)
     {"rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
           "Refuse more than N requests per 10 s with the per-IP 429 "
           "(default: no limit)", "N"},
+    {"chunked", 0, 0, G_OPTION_ARG_NONE, &chunked,
+        "Send every body chunked, without Content-Length", NULL},
+    {"pace", 0, 0, G_OPTION_ARG_DOUBLE, &pace,
+          "Send bodies at MBPS megabytes (10^6 bytes) a second, like a "
+          "network (default: at once)", "MBPS"},
     {NULL}
   };
   g_autoptr (GOptionContext) options =
@@ -48,6 +76,7 @@ main (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   PollenEmulator *emulator;
 
+  g_option_context_set_description (options, EMU_DESCRIPTION);
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error)) {
@@ -56,6 +85,10 @@ main (int argc, char **argv)
   }
   if (port < 0 || port > 65535) {
     g_printerr ("pollen-emulator: --port must be between 0 and 65535\n");
+    return 2;
+  }
+  if (pace < 0) {
+    g_printerr ("pollen-emulator: --pace must be 0 (at once) or more\n");
     return 2;
   }
 
@@ -68,6 +101,8 @@ main (int argc, char **argv)
   pollen_emulator_set_free_account (emulator, free_account);
   pollen_emulator_set_generation_time (emulator, MAX (0, generation_ms));
   pollen_emulator_set_rate_limit (emulator, MAX (0, rate_limit), 10000);
+  pollen_emulator_set_chunked (emulator, chunked);
+  pollen_emulator_set_pace (emulator, pace);
   g_print ("%s\n", pollen_emulator_get_url (emulator));
   fflush (stdout);
 

@@ -25,7 +25,6 @@
 
 #include "emuserver.h"
 #include "emumedia.h"
-#include "pollenjson.h"
 
 #include <string.h>
 
@@ -168,7 +167,7 @@ emu_chat_reply_words (const EmuChat * chat, gboolean * cut)
 static gchar *
 emu_chat_image (JsonObject * part, GError ** error)
 {
-  const gchar *url = pollen_json_get_string (pollen_json_get_object (part,
+  const gchar *url = emu_json_get_string (emu_json_get_object (part,
           "image_url"), "url");
   const gchar *comma = url ? strstr (url, ";base64,") : NULL;
   g_autoptr (GBytes) jpeg = NULL;
@@ -197,10 +196,10 @@ emu_chat_parts (JsonArray * parts, GString * text, gchar ** image,
     JsonNode *node = json_array_get_element (parts, i);
     JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ?
         json_node_get_object (node) : NULL;
-    const gchar *type = pollen_json_get_string (part, "type");
+    const gchar *type = emu_json_get_string (part, "type");
 
     if (g_strcmp0 (type, "text") == 0) {
-      const gchar *part_text = pollen_json_get_string (part, "text");
+      const gchar *part_text = emu_json_get_string (part, "text");
 
       g_string_append (text, part_text ? part_text : "");
     } else if (g_strcmp0 (type, "image_url") == 0 && !*image) {
@@ -240,7 +239,7 @@ emu_chat_content (JsonObject * message, gchar ** image, GError ** error)
 static gboolean
 emu_chat_earlier (EmuChat * chat, JsonObject * message, GError ** error)
 {
-  const gchar *role = pollen_json_get_string (message, "role");
+  const gchar *role = emu_json_get_string (message, "role");
   g_autofree gchar *text = emu_chat_content (message, NULL, error);
 
   if (!text)
@@ -272,7 +271,7 @@ emu_chat_messages (EmuChat * chat, JsonArray * messages, GError ** error)
 
     message = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) :
         NULL;
-    if (!message || !pollen_json_get_string (message, "role")) {
+    if (!message || !emu_json_get_string (message, "role")) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
           "messages.%u: Expected an object with a role", i);
       return FALSE;
@@ -299,20 +298,20 @@ emu_chat_temperature_ok (gdouble temperature, GError ** error)
 static gboolean
 emu_chat_parameters (EmuChat * chat, JsonObject * body, GError ** error)
 {
-  JsonObject *format = pollen_json_get_object (body, "response_format");
-  const gchar *model = pollen_json_get_string (body, "model");
+  JsonObject *format = emu_json_get_object (body, "response_format");
+  const gchar *model = emu_json_get_string (body, "model");
   gdouble number;
 
   chat->model = g_strdup (model ? model : EMU_CHAT_DEFAULT_MODEL);
   chat->stream = json_object_get_boolean_member_with_default (body,
       "stream", FALSE);
-  chat->json = g_strcmp0 (pollen_json_get_string (format, "type"),
+  chat->json = g_strcmp0 (emu_json_get_string (format, "type"),
       "json_object") == 0;
-  if (pollen_json_get_number (body, "seed", &number))
+  if (emu_json_get_number (body, "seed", &number))
     chat->seed = number;
-  if (pollen_json_get_number (body, "max_tokens", &number))
+  if (emu_json_get_number (body, "max_tokens", &number))
     chat->max_tokens = MAX (number, 1);
-  return !pollen_json_get_number (body, "temperature", &number) ||
+  return !emu_json_get_number (body, "temperature", &number) ||
       emu_chat_temperature_ok (number, error);
 }
 
@@ -320,19 +319,17 @@ static gboolean
 emu_chat_parse (EmuChat * chat, PollenEmulatorRequest * request,
     GError ** error)
 {
-  gsize size;
-  const gchar *data = g_bytes_get_data (request->body, &size);
-  g_autoptr (JsonNode) root = pollen_json_parse (data, size, NULL);
+  g_autoptr (JsonNode) root = emu_json_parse_body (request);
   JsonObject *body;
   JsonArray *messages;
 
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+  if (!root) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "Invalid JSON body: expected an object");
     return FALSE;
   }
   body = json_node_get_object (root);
-  messages = pollen_json_get_array (body, "messages");
+  messages = emu_json_get_array (body, "messages");
   if (!messages || json_array_get_length (messages) == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "messages: Required");

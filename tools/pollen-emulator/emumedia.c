@@ -14,21 +14,34 @@
  * MP4 timestamps) are overwritten to keep the output deterministic. */
 
 #include "emumedia.h"
-#include "pollenwav.h"
+#include "emuwav.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 #define EMU_FNV_PRIME G_GUINT64_CONSTANT (0x100000001b3)
 
 #define EMU_MAX_SIDE 8192
 #define EMU_FPS 10
-#define EMU_VIDEO_LONG_SIDE 640
-#define EMU_VIDEO_SHORT_SIDE 360
-#define EMU_VIDEO_MIN_SIDE 16
-#define EMU_VIDEO_SCROLL 4      /* pixels a frame, so that frames differ */
 #define EMU_OVERLAY_MAX_CHARS 120
+#define EMU_OVERLAY_MIN_PT 12
+#define EMU_OVERLAY_LINES 24    /* text height: the short side / this */
+/* The server re-encodes every picture as a quality-90 JPEG */
+#define EMU_JPEG_QUALITY 90
+/* ± levels of noise on every colour byte, tuned for the sizes real models
+ * answer (a 1024x1024 JPEG of 0.23-0.42 MB, a PNG of 2-4 MB) */
+#define EMU_JPEG_NOISE 6
+#define EMU_PNG_NOISE 8
+#define EMU_VIDEO_FPS 24
+#define EMU_VIDEO_SCROLL 4      /* pixels a frame, so that frames differ */
+#define EMU_VIDEO_NOISE 6
+/* 0.22 bits a pixel at 24 fps: about 5 Mbit/s at 1280x720 */
+#define EMU_VIDEO_BITS_PER_PIXEL 22
+#define EMU_VIDEO_MIN_BITRATE 64000
+/* what the pictures and clips made are kept in, at most */
+#define EMU_CACHE_BYTES (256 * 1024 * 1024)
 
 #define EMU_AMPLITUDE 8231.0    /* -12 dBFS of 32767 */
 #define EMU_LETTER_MS 60
@@ -267,15 +280,6 @@ emu_media_music_pcm (const gchar * prompt, gint64 seed, guint duration_s,
         MIN (note, total - samples->len), fade);
   }
   return emu_samples_free_to_bytes (samples);
-}
-
-GBytes *
-emu_media_wrap_wav (GBytes * pcm, guint rate, guint channels)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (pcm, &size);
-
-  return pollen_wav_wrap (data, size, rate, channels);
 }
 
 /* ---- running pipelines ---- */
@@ -554,7 +558,7 @@ emu_mp4_clear_header_times (guint8 * body, gsize size)
     memset (body + 4, 0, len);
 }
 
-/* qtmux stamps the creation and modification times of the movie, track and
+/* mp4mux stamps the creation and modification times of the movie, track and
  * media headers with the wall clock and has no property to set them; zero
  * them ("unknown") so that the same clip gives the same bytes. */
 static void
@@ -584,6 +588,101 @@ emu_mp4_clear_times (guint8 * data, gsize size)
       emu_mp4_clear_header_times (data + pos + header, box - header);
     pos += box;
   }
+}
+
+/* ---- texture: noise that keeps pictures from compressing away ---- */
+
+/* What the probe on the "texture" capsfilter adds to every frame. */
+typedef struct
+{
+  guint64 hash;
+  guint amplitude;
+  guint64 frame;
+  GstVideoInfo info;
+  gboolean have_info;
+} EmuTexture;
+
+/* xorshift64*: fast, and the same numbers on every machine */
+static guint64
+emu_random (guint64 * state)
+{
+  *state ^= *state >> 12;
+  *state ^= *state << 25;
+  *state ^= *state >> 27;
+  return *state * G_GUINT64_CONSTANT (0x2545f4914f6cdd1d);
+}
+
+/* Adds noise of ±amplitude to every byte of a plane's rows but the alpha
+ * ones (at @alpha in each pixel of @pstride bytes, or -1). */
+static void
+emu_texture_plane (guint8 * data, gint stride, guint row_bytes, guint rows,
+    guint pstride, gint alpha, guint amplitude, guint64 * state)
+{
+  guint span = 2 * amplitude + 1, x, y;
+
+  for (y = 0; y < rows; y++) {
+    guint8 *p = data + (gsize) y * stride;
+    guint64 bits = 0;
+
+    for (x = 0; x < row_bytes; x++) {
+      gint v;
+
+      if (x % 8 == 0)
+        bits = emu_random (state);
+      if (alpha >= 0 && (gint) (x % pstride) == alpha)
+        continue;
+      v = p[x] + (gint) (((bits >> (8 * (x % 8))) & 0xff) * span >> 8) -
+          (gint) amplitude;
+      p[x] = CLAMP (v, 0, 255);
+    }
+  }
+}
+
+static void
+emu_texture_frame (EmuTexture * texture, GstVideoFrame * frame)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  gint alpha = GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo) ?
+      (gint) GST_VIDEO_FRAME_COMP_POFFSET (frame, GST_VIDEO_COMP_A) : -1;
+  guint64 state = emu_mix (texture->hash, texture->frame) | 1;
+  guint plane;
+
+  /* in the formats used here (I420, RGB, RGBA) plane n holds component n */
+  for (plane = 0; plane < GST_VIDEO_FRAME_N_PLANES (frame); plane++) {
+    guint pstride = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, plane);
+
+    emu_texture_plane (GST_VIDEO_FRAME_PLANE_DATA (frame, plane),
+        GST_VIDEO_FRAME_PLANE_STRIDE (frame, plane),
+        GST_VIDEO_FRAME_COMP_WIDTH (frame, plane) * pstride,
+        GST_VIDEO_FRAME_COMP_HEIGHT (frame, plane), pstride,
+        GST_VIDEO_FRAME_N_PLANES (frame) == 1 ? alpha : -1,
+        texture->amplitude, &state);
+  }
+}
+
+static GstPadProbeReturn
+emu_texture_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  EmuTexture *texture = user_data;
+  GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER
+      (info));
+  GstVideoFrame frame;
+
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (!texture->have_info) {
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+
+    texture->have_info = caps && gst_video_info_from_caps (&texture->info,
+        caps);
+    gst_clear_caps (&caps);
+  }
+  if (texture->have_info && gst_video_frame_map (&frame, &texture->info,
+          buffer, GST_MAP_READWRITE)) {
+    emu_texture_frame (texture, &frame);
+    gst_video_frame_unmap (&frame);
+  }
+  texture->frame++;
+  return GST_PAD_PROBE_OK;
 }
 
 /* ---- pictures and clips ---- */
@@ -624,9 +723,11 @@ emu_overlay_text (const gchar * prompt)
 }
 
 /* Dresses "vsrc" and "overlay" for @prompt and @seed: a dark background
- * and a bright foreground, so that the white text stays readable. */
+ * (see-through for @transparent) and a bright foreground, so that the
+ * white text stays readable. */
 static void
-emu_picture_style (GstElement * pipeline, const gchar * prompt, gint64 seed)
+emu_picture_style (GstElement * pipeline, const gchar * prompt, gint64 seed,
+    gboolean transparent)
 {
   guint64 h = emu_hash (prompt, seed);
   const gchar *pattern =
@@ -637,8 +738,8 @@ emu_picture_style (GstElement * pipeline, const gchar * prompt, gint64 seed)
   gst_util_set_object_arg (G_OBJECT (vsrc), "pattern", pattern);
   g_object_set (vsrc,
       "foreground-color", (guint) (0xff808080u | (emu_mix (h, 1) & 0xffffff)),
-      "background-color", (guint) (0xff000000u | (emu_mix (h, 2) & 0x7f7f7f)),
-      NULL);
+      "background-color", (guint) ((transparent ? 0 : 0xff000000u) |
+          (emu_mix (h, 2) & 0x7f7f7f)), NULL);
   gst_object_unref (vsrc);
 
   overlay = gst_bin_get_by_name (GST_BIN (pipeline), "overlay");
@@ -651,37 +752,217 @@ emu_picture_style (GstElement * pipeline, const gchar * prompt, gint64 seed)
   }
 }
 
-/* Renders @frames frames of @prompt at @width x @height through @tail (the
- * encoder, muxer and "sink"). The text is optional: plugins-base ships
+/* How a picture or clip is made: its size, frames, the raw format the
+ * encoder takes, the noise added, and the encoder, muxer and "sink". */
+typedef struct
+{
+  guint width;
+  guint height;
+  guint frames;
+  guint fps;
+  gint scroll;
+  const gchar *format;
+  guint amplitude;
+  gboolean transparent;
+  const gchar *tail;
+} EmuPicture;
+
+static gchar *
+emu_picture_description (const EmuPicture * picture)
+{
+  g_autofree gchar *overlay = emu_have_element ("textoverlay") ?
+      g_strdup_printf ("textoverlay name=overlay font-desc=\"Sans %u\" "
+      "valignment=center shaded-background=true ! ",
+      MAX (EMU_OVERLAY_MIN_PT, MIN (picture->width, picture->height) /
+          EMU_OVERLAY_LINES)) : g_strdup ("");
+
+  /* AYUV carries the see-through background through textoverlay */
+  return g_strdup_printf ("videotestsrc name=vsrc num-buffers=%u "
+      "horizontal-speed=%d ! video/x-raw,%swidth=%u,height=%u,"
+      "framerate=%u/1,pixel-aspect-ratio=1/1 ! %svideoconvert ! "
+      "capsfilter name=texture caps=video/x-raw,format=%s ! %s",
+      picture->frames, picture->scroll, picture->transparent ?
+      "format=AYUV," : "", picture->width, picture->height, picture->fps,
+      overlay, picture->format, picture->tail);
+}
+
+/* Renders @picture of @prompt. The text is optional: plugins-base ships
  * textoverlay only when built with pango. */
 static GBytes *
-emu_picture_render (const gchar * prompt, gint64 seed, guint width,
-    guint height, guint frames, gint scroll, const gchar * tail,
-    GError ** error)
+emu_picture_render (const gchar * prompt, gint64 seed,
+    const EmuPicture * picture, GError ** error)
 {
-  GstElement *pipeline;
-  gchar *desc;
+  EmuTexture texture = { emu_mix (emu_hash (prompt, seed), 3),
+    picture->amplitude, 0
+  };
+  g_autofree gchar *desc = emu_picture_description (picture);
+  GstElement *pipeline = emu_pipeline_new (desc, error);
+  GstElement *filter;
+  GstPad *pad;
 
-  desc = g_strdup_printf ("videotestsrc name=vsrc num-buffers=%u "
-      "horizontal-speed=%d ! video/x-raw,width=%u,height=%u,framerate=%u/1,"
-      "pixel-aspect-ratio=1/1 ! %s videoconvert ! %s", frames, scroll, width,
-      height, EMU_FPS, emu_have_element ("textoverlay") ?
-      "textoverlay name=overlay font-desc=\"Sans 24\" valignment=center "
-      "shaded-background=true ! " : "", tail);
-  pipeline = emu_pipeline_new (desc, error);
-  g_free (desc);
   if (!pipeline)
     return NULL;
-
-  emu_picture_style (pipeline, prompt, seed);
+  emu_picture_style (pipeline, prompt, seed, picture->transparent);
+  filter = gst_bin_get_by_name (GST_BIN (pipeline), "texture");
+  pad = gst_element_get_static_pad (filter, "src");
+  if (picture->amplitude > 0)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, emu_texture_probe,
+        &texture, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (filter);
   return emu_pipeline_run (pipeline, NULL, error);
+}
+
+static GBytes *
+emu_image_make (const gchar * prompt, gint64 seed, guint width, guint height,
+    const gchar * format, GError ** error)
+{
+  EmuPicture picture = { width, height, 1, EMU_FPS, 0 };
+  GBytes *image;
+
+  if (g_str_equal (format, "jpeg") || g_str_equal (format, "jpg")) {
+    picture.format = "I420";
+    picture.amplitude = EMU_JPEG_NOISE;
+    picture.tail = "jpegenc quality=" G_STRINGIFY (EMU_JPEG_QUALITY)
+        " ! appsink name=sink";
+  } else if (g_str_equal (format, "png") || g_str_equal (format, "png-alpha")) {
+    picture.transparent = g_str_equal (format, "png-alpha");
+    picture.format = picture.transparent ? "RGBA" : "RGB";
+    picture.amplitude = EMU_PNG_NOISE;
+    picture.tail = "pngenc ! appsink name=sink";
+  } else {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "unknown image format \"%s\"", format);
+    return NULL;
+  }
+
+  image = emu_picture_render (prompt, seed, &picture, error);
+  if (!image)
+    g_prefix_error (error, "cannot render %s image: ", format);
+  return image;
+}
+
+/* Bits a second for a clip of @width x @height: what real 720p clips
+ * carry (about 4 Mbit/s), scaled by the number of pixels. */
+static guint
+emu_video_bitrate (guint width, guint height)
+{
+  return (guint) MAX ((guint64) width * height * EMU_VIDEO_FPS *
+      EMU_VIDEO_BITS_PER_PIXEL / 100, EMU_VIDEO_MIN_BITRATE);
+}
+
+static GBytes *
+emu_video_make (const gchar * prompt, gint64 seed, guint width,
+    guint height, guint duration_s, GError ** error)
+{
+  g_autofree gchar *tail = NULL;
+  EmuPicture picture = { width, height, MAX (duration_s * EMU_VIDEO_FPS, 1),
+    EMU_VIDEO_FPS, EMU_VIDEO_SCROLL, "I420", EMU_VIDEO_NOISE
+  };
+  GBytes *clip;
+
+  /* moov first, as the real models send it, so that a client can play
+   * while downloading; a key frame every second */
+  picture.tail = tail = g_strdup_printf ("openh264enc bitrate=%u "
+      "rate-control=bitrate gop-size=%u ! h264parse ! "
+      "mp4mux faststart=true ! filesink name=sink",
+      emu_video_bitrate (width, height), EMU_VIDEO_FPS);
+  clip = emu_picture_render (prompt, seed, &picture, error);
+  if (!clip) {
+    g_prefix_error (error, "cannot render video: ");
+    return NULL;
+  }
+  return emu_bytes_fix (clip, emu_mp4_clear_times);
+}
+
+/* ---- made once: pictures and clips kept by what they are made from ---- */
+
+typedef struct
+{
+  GBytes *bytes;                /* NULL while it is being made */
+} EmuCached;
+
+static GMutex emu_cache_lock;
+static GCond emu_cache_cond;
+static GHashTable *emu_cache;   /* key → EmuCached, under the lock */
+static GQueue emu_cache_order = G_QUEUE_INIT;   /* keys made, oldest first */
+static gsize emu_cache_size;
+
+static void
+emu_cached_free (EmuCached * cached)
+{
+  g_clear_pointer (&cached->bytes, g_bytes_unref);
+  g_free (cached);
+}
+
+/* Keeps @bytes for @key, forgetting the oldest once over the budget.
+ * Call with the lock held. */
+static void
+emu_cache_store (const gchar * key, GBytes * bytes)
+{
+  EmuCached *cached = g_hash_table_lookup (emu_cache, key);
+
+  cached->bytes = g_bytes_ref (bytes);
+  emu_cache_size += g_bytes_get_size (bytes);
+  g_queue_push_tail (&emu_cache_order, g_strdup (key));
+  while (emu_cache_size > EMU_CACHE_BYTES &&
+      g_queue_get_length (&emu_cache_order) > 1) {
+    g_autofree gchar *oldest = g_queue_pop_head (&emu_cache_order);
+
+    cached = g_hash_table_lookup (emu_cache, oldest);
+    emu_cache_size -= g_bytes_get_size (cached->bytes);
+    g_hash_table_remove (emu_cache, oldest);
+  }
+}
+
+/* Waits while another thread makes @key. Returns what is kept for it, or
+ * NULL after marking it as being made here. Call with the lock held. */
+static GBytes *
+emu_cache_claim (const gchar * key)
+{
+  EmuCached *cached;
+
+  if (!emu_cache)
+    emu_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        (GDestroyNotify) emu_cached_free);
+  while ((cached = g_hash_table_lookup (emu_cache, key)) && !cached->bytes)
+    g_cond_wait (&emu_cache_cond, &emu_cache_lock);
+  if (cached)
+    return g_bytes_ref (cached->bytes);
+  g_hash_table_insert (emu_cache, g_strdup (key), g_new0 (EmuCached, 1));
+  return NULL;
+}
+
+/* Settles what emu_cache_claim() marked: keeps @bytes, or forgets the key
+ * when making it failed. */
+static void
+emu_cache_settle (const gchar * key, GBytes * bytes)
+{
+  g_mutex_lock (&emu_cache_lock);
+  if (bytes)
+    emu_cache_store (key, bytes);
+  else
+    g_hash_table_remove (emu_cache, key);
+  g_cond_broadcast (&emu_cache_cond);
+  g_mutex_unlock (&emu_cache_lock);
+}
+
+static GBytes *
+emu_cache_lookup (const gchar * key)
+{
+  GBytes *bytes;
+
+  g_mutex_lock (&emu_cache_lock);
+  bytes = emu_cache_claim (key);
+  g_mutex_unlock (&emu_cache_lock);
+  return bytes;
 }
 
 GBytes *
 emu_media_image (const gchar * prompt, gint64 seed, guint width,
     guint height, const gchar * format, GError ** error)
 {
-  const gchar *tail;
+  g_autofree gchar *key = NULL;
   GBytes *image;
 
   g_return_val_if_fail (prompt != NULL, NULL);
@@ -690,44 +971,20 @@ emu_media_image (const gchar * prompt, gint64 seed, guint width,
 
   if (!emu_check_size (width, height, error))
     return NULL;
-  if (g_str_equal (format, "jpeg") || g_str_equal (format, "jpg")) {
-    tail = "jpegenc ! appsink name=sink";
-  } else if (g_str_equal (format, "png")) {
-    tail = "pngenc ! appsink name=sink";
-  } else {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "unknown image format \"%s\"", format);
-    return NULL;
-  }
-
-  image = emu_picture_render (prompt, seed, width, height, 1, 0, tail, error);
-  if (!image)
-    g_prefix_error (error, "cannot render %s image: ", format);
+  key = g_strdup_printf ("%s %ux%u %" G_GINT64_FORMAT " %s", format, width,
+      height, seed, prompt);
+  if ((image = emu_cache_lookup (key)))
+    return image;
+  image = emu_image_make (prompt, seed, width, height, format, error);
+  emu_cache_settle (key, image);
   return image;
-}
-
-/* Shrinks @width x @height, keeping the aspect ratio, until the long side
- * fits EMU_VIDEO_LONG_SIDE and the short side EMU_VIDEO_SHORT_SIDE; then
- * grows either side to the 16 pixels that qtmux wants at least. */
-static void
-emu_video_fit (guint * width, guint * height)
-{
-  gdouble scale = MIN ((gdouble) EMU_VIDEO_LONG_SIDE / MAX (*width, *height),
-      (gdouble) EMU_VIDEO_SHORT_SIDE / MIN (*width, *height));
-
-  if (scale < 1.0) {
-    /* even sizes suit the 4:2:0 JPEG frames */
-    *width = (guint) (*width * scale) & ~1u;
-    *height = (guint) (*height * scale) & ~1u;
-  }
-  *width = MAX (*width, EMU_VIDEO_MIN_SIDE);
-  *height = MAX (*height, EMU_VIDEO_MIN_SIDE);
 }
 
 GBytes *
 emu_media_video (const gchar * prompt, gint64 seed, guint width,
     guint height, guint duration_s, GError ** error)
 {
+  g_autofree gchar *key = NULL;
   GBytes *clip;
 
   g_return_val_if_fail (prompt != NULL, NULL);
@@ -735,20 +992,18 @@ emu_media_video (const gchar * prompt, gint64 seed, guint width,
 
   if (!emu_check_size (width, height, error))
     return NULL;
-  emu_video_fit (&width, &height);
-
-  /* mp4mux of GStreamer 1.22 takes no JPEG, so this is the QuickTime flavour
-   * of the same muxer (qtdemux reads both). Moov first, so that a client
-   * can also play it while downloading. */
-  clip = emu_picture_render (prompt, seed, width, height,
-      MAX (duration_s * EMU_FPS, 1), EMU_VIDEO_SCROLL,
-      "jpegenc quality=50 ! qtmux faststart=true ! filesink name=sink",
-      error);
-  if (!clip) {
-    g_prefix_error (error, "cannot render video: ");
+  if (width % 2 || height % 2) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "H.264 in 4:2:0 wants an even video size, not %ux%u", width, height);
     return NULL;
   }
-  return emu_bytes_fix (clip, emu_mp4_clear_times);
+  key = g_strdup_printf ("mp4 %ux%u %us %" G_GINT64_FORMAT " %s", width,
+      height, duration_s, seed, prompt);
+  if ((clip = emu_cache_lookup (key)))
+    return clip;
+  clip = emu_video_make (prompt, seed, width, height, duration_s, error);
+  emu_cache_settle (key, clip);
+  return clip;
 }
 
 /* ---- audio encoding ---- */
@@ -903,7 +1158,7 @@ emu_media_encode_audio (GBytes * pcm, guint rate, const gchar * format,
   }
 
   if (g_str_equal (fmt->name, "wav")) {
-    out = emu_media_wrap_wav (pcm, rate, 1);
+    out = emu_wav_new (pcm, rate, 1);
   } else if (g_str_equal (fmt->name, "pcm")) {
     out = g_bytes_ref (pcm);
   } else if (g_bytes_get_size (pcm) == 0) {

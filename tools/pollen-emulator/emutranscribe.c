@@ -17,7 +17,7 @@
  * uploaded duration, where the sound is — and the words are not. */
 
 #include "emuserver.h"
-#include "pollenwav.h"
+#include "emuwav.h"
 
 #include <math.h>
 #include <string.h>
@@ -166,7 +166,7 @@ typedef struct
 
 /* Whether each 10 ms frame of the first channel has sound in it. */
 static GArray *
-emu_voiced_frames (const guint8 * data, const PollenWavInfo * info,
+emu_voiced_frames (const guint8 * data, const EmuWavInfo * info,
     gsize frames_total, guint frame_len)
 {
   GArray *voiced = g_array_sized_new (FALSE, TRUE, sizeof (gboolean),
@@ -464,31 +464,21 @@ emu_check_fields (PollenEmulator * emulator, SoupServerMessage * msg,
  * its header announces. */
 static gboolean
 emu_check_wav (PollenEmulator * emulator, SoupServerMessage * msg,
-    GBytes * file, PollenWavInfo * info)
+    GBytes * file, EmuWavInfo * info)
 {
-  gsize size;
-  const guint8 *data = g_bytes_get_data (file, &size);
+  gsize size = g_bytes_get_size (file);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *message = NULL;
 
-  switch (pollen_wav_parse_header (data, size, info, &error)) {
-    case POLLEN_WAV_OK:
-      break;
-    case POLLEN_WAV_NEED_MORE:
-      message = g_strdup_printf ("file: the audio ends inside its WAV header "
-          "(%" G_GSIZE_FORMAT " bytes)", size);
-      break;
-    default:
-      message = g_strdup_printf ("file: could not decode the audio: %s "
-          "(the emulator reads 16-bit PCM WAV only)", error->message);
-      break;
-  }
-  if (!message && (info->format != POLLEN_WAV_FORMAT_PCM || info->bits != 16
-          || info->channels == 0 || info->rate == 0))
+  if (!emu_wav_read (file, info, &error))
+    message = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ?
+        g_strdup_printf ("file: %s", error->message) :
+        g_strdup_printf ("file: could not decode the audio: %s (the "
+        "emulator reads 16-bit PCM WAV only)", error->message);
+  else if (info->format != EMU_WAV_FORMAT_PCM || info->bits != 16)
     message = g_strdup_printf ("file: the emulator reads 16-bit PCM WAV "
         "only, got format %u with %u bits", info->format, info->bits);
-  if (!message && info->data_size != POLLEN_WAV_SIZE_UNKNOWN &&
-      info->data_offset + info->data_size > size)
+  else if (info->data_offset + info->data_size > size)
     message = g_strdup_printf ("file: the WAV data chunk announces %"
         G_GUINT64_FORMAT " bytes but %" G_GSIZE_FORMAT " are present",
         info->data_size, size - info->data_offset);
@@ -496,8 +486,6 @@ emu_check_wav (PollenEmulator * emulator, SoupServerMessage * msg,
     emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
     return FALSE;
   }
-  if (info->data_size == POLLEN_WAV_SIZE_UNKNOWN)
-    info->data_size = size - info->data_offset;
   return TRUE;
 }
 
@@ -522,7 +510,7 @@ emu_handle_transcriptions (PollenEmulator * emulator, SoupServerMessage * msg,
   EmuForm *form;
   const EmuSttModel *model;
   const gchar *format, *content_type = NULL;
-  PollenWavInfo info;
+  EmuWavInfo info;
   g_autoptr (GArray) voiced = NULL;
   g_autoptr (JsonNode) verbose = NULL;
   GBytes *body;

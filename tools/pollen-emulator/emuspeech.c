@@ -138,22 +138,6 @@ emu_json_string (PollenEmulator * emulator, SoupServerMessage * msg,
   return TRUE;
 }
 
-static JsonObject *
-emu_parse_body (PollenEmulator * emulator, SoupServerMessage * msg,
-    PollenEmulatorRequest * request, JsonParser * parser)
-{
-  gsize size;
-  const gchar *data = g_bytes_get_data (request->body, &size);
-
-  if (!json_parser_load_from_data (parser, data, size, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    emu_bad_request (emulator, msg, "Invalid JSON body: expected an object "
-        "with input, model, voice, response_format");
-    return NULL;
-  }
-  return json_node_get_object (json_parser_get_root (parser));
-}
-
 static gboolean
 emu_check_input (PollenEmulator * emulator, SoupServerMessage * msg,
     const gchar * input)
@@ -206,7 +190,7 @@ void
 emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
   const gchar *input = NULL, *model = EMU_SPEECH_DEFAULT_MODEL;
   const gchar *voice = "alloy", *format = EMU_SPEECH_DEFAULT_FORMAT;
   const gchar *instructions = NULL;
@@ -215,8 +199,12 @@ emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
 
   if (!emu_check_key (emulator, msg, request))
     return;
-  if (!(body = emu_parse_body (emulator, msg, request, parser)))
+  if (!(root = emu_json_parse_body (request))) {
+    emu_bad_request (emulator, msg, "Invalid JSON body: expected an object "
+        "with input, model, voice, response_format");
     return;
+  }
+  body = json_node_get_object (root);
   if (!emu_json_string (emulator, msg, body, "input", &input) ||
       !emu_json_string (emulator, msg, body, "model", &model) ||
       !emu_json_string (emulator, msg, body, "voice", &voice) ||

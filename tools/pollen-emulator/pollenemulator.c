@@ -39,6 +39,9 @@ struct _PollenEmulator
   GQueue script;                /* ScriptEntry, under lock */
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
+  gboolean chunked;             /* under lock */
+  guint64 pace;                 /* bytes a second (0: at once), under lock */
+  guint jobs;                   /* answers made in other threads; under lock */
 
   EmuLimits *limits;
 };
@@ -384,11 +387,17 @@ pollen_emulator_wait_request (PollenEmulator * emulator, guint index,
 
 /* ---- sending answers ---- */
 
+/* How often a paced body gets its next piece */
+#define EMU_PACE_TICK_MS 10
+
 typedef struct
 {
   PollenEmulator *emulator;
   SoupServerMessage *msg;
   PollenEmulatorResponse *response;
+  gboolean chunked;
+  guint64 pace;
+  gint64 start_us;
   gsize sent;
   gboolean finished;
 } Reply;
@@ -469,17 +478,51 @@ emu_send_raw (SoupServerMessage * msg, PollenEmulatorResponse * response)
   g_io_stream_close (io, NULL, NULL);
 }
 
+/* The body's framing: the script's Content-Length when it set one, else
+ * chunked when @chunked, else a Content-Length. */
+static void
+reply_set_framing (Reply * reply, gboolean chunked)
+{
+  SoupMessageHeaders *headers =
+      soup_server_message_get_response_headers (reply->msg);
+
+  if (!reply->response->body)
+    reply->response->body = g_bytes_new (NULL, 0);
+  if (soup_message_headers_get_one (headers, "Content-Length"))
+    return;
+  if (chunked)
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  else
+    soup_message_headers_set_content_length (headers,
+        g_bytes_get_size (reply->response->body));
+}
+
+/* How many bytes of the body go now: the script's chunk, or what the pace
+ * allows since the first byte (so that late ticks catch up). */
+static gsize
+reply_next_size (Reply * reply, gsize left)
+{
+  guint64 due;
+
+  if (reply->response->chunk_size > 0)
+    return MIN (reply->response->chunk_size, left);
+  due = (guint64) (g_get_monotonic_time () - reply->start_us) * reply->pace /
+      G_USEC_PER_SEC;
+  return due > reply->sent ? MIN (due - reply->sent, left) : 0;
+}
+
 static gboolean
 reply_send_next_chunk (gpointer user_data)
 {
   Reply *reply = user_data;
   SoupMessageBody *body;
   gsize size = g_bytes_get_size (reply->response->body);
-  gsize n = MIN (reply->response->chunk_size, size - reply->sent);
+  gsize n;
 
   if (reply->finished)
     return G_SOURCE_REMOVE;
 
+  n = reply_next_size (reply, size - reply->sent);
   body = soup_server_message_get_response_body (reply->msg);
   if (n > 0) {
     GBytes *chunk = g_bytes_new_from_bytes (reply->response->body,
@@ -491,29 +534,31 @@ reply_send_next_chunk (gpointer user_data)
   }
   if (reply->sent >= size)
     soup_message_body_complete (body);
-  soup_server_message_unpause (reply->msg);
+  if (n > 0 || reply->sent >= size)
+    soup_server_message_unpause (reply->msg);
   return reply->sent < size ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* Starts a chunked answer. Returns TRUE when a timer now owns @reply to
- * drip the rest of the body. */
+/* Starts an answer whose body goes out piece by piece: the script's chunks
+ * (chunked unless the script set a Content-Length), or paced (chunked only
+ * when the emulator sends every body so). Returns TRUE when a timer now
+ * owns @reply to send the rest. */
 static gboolean
-emu_send_chunked (Reply * reply)
+emu_send_dripped (Reply * reply)
 {
   SoupServerMessage *msg = reply->msg;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  PollenEmulatorResponse *response = reply->response;
   GSource *source;
 
-  if (!soup_message_headers_get_one (headers, "Content-Length"))
-    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-  soup_server_message_set_status (msg, reply->response->status, NULL);
-  if (!reply->response->body)
-    reply->response->body = g_bytes_new (NULL, 0);
+  reply_set_framing (reply, response->chunk_size > 0 || reply->chunked);
+  soup_server_message_set_status (msg, response->status, NULL);
 
+  reply->start_us = g_get_monotonic_time ();
   if (reply_send_next_chunk (reply) == G_SOURCE_REMOVE)
     return FALSE;
 
-  source = g_timeout_source_new (reply->response->chunk_interval_ms);
+  source = g_timeout_source_new (response->chunk_size > 0 ?
+      response->chunk_interval_ms : EMU_PACE_TICK_MS);
   g_source_set_callback (source, reply_send_next_chunk, reply,
       (GDestroyNotify) reply_free);
   g_source_attach (source, reply->emulator->context);
@@ -521,8 +566,9 @@ emu_send_chunked (Reply * reply)
   return TRUE;
 }
 
-/* Sends @reply now: status, headers, and the body all at once, chunked, or
- * cut short. Takes ownership of @reply. */
+/* Sends @reply now: status, headers, and the body all at once, dripped,
+ * or cut short. Raw and cut-short answers are written at once whatever the
+ * pace: they are about framing, not speed. Takes ownership of @reply. */
 static void
 reply_send_now (Reply * reply)
 {
@@ -544,14 +590,15 @@ reply_send_now (Reply * reply)
   }
 
   emu_set_headers (msg, response);
-  if (response->chunk_size > 0) {
-    if (!emu_send_chunked (reply))
+  if (response->chunk_size > 0 || reply->pace > 0) {
+    if (!emu_send_dripped (reply))
       reply_free (reply);
     return;
   }
 
+  reply_set_framing (reply, reply->chunked);
   soup_server_message_set_status (msg, response->status, NULL);
-  if (response->body && g_bytes_get_size (response->body) > 0)
+  if (g_bytes_get_size (response->body) > 0)
     soup_message_body_append_bytes (soup_server_message_get_response_body
         (msg), response->body);
   soup_message_body_complete (soup_server_message_get_response_body (msg));
@@ -570,7 +617,8 @@ reply_send_delayed (gpointer user_data)
  * emu_send:
  *
  * Answers @msg with @response (taking ownership of it), honouring its
- * delay, chunking, truncation or hang. Runs in the emulator thread.
+ * delay, chunking, truncation or hang, and the emulator's chunked and pace
+ * settings. Runs in the emulator thread.
  */
 void
 emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -581,6 +629,10 @@ emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
   reply->emulator = emulator;
   reply->msg = g_object_ref (msg);
   reply->response = response;
+  g_mutex_lock (&emulator->lock);
+  reply->chunked = emulator->chunked;
+  reply->pace = emulator->pace;
+  g_mutex_unlock (&emulator->lock);
   g_signal_connect (msg, "finished", G_CALLBACK (reply_on_finished), reply);
 
   soup_server_message_pause (msg);
@@ -749,10 +801,75 @@ emu_dispatch (PollenEmulator * emulator, SoupServerMessage * msg,
   }
 }
 
-typedef struct
+/* ---- answers made later ---- */
+
+struct _EmuHeld
 {
   PollenEmulator *emulator;
   SoupServerMessage *msg;
+  gboolean gone;
+};
+
+static void
+held_on_finished (SoupServerMessage * msg, EmuHeld * held)
+{
+  held->gone = TRUE;
+}
+
+/**
+ * emu_hold:
+ *
+ * Keeps @msg paused until emu_release(), for an answer made later or in
+ * another thread; pollen_emulator_free() waits for every held message.
+ * Runs in the emulator thread.
+ */
+EmuHeld *
+emu_hold (PollenEmulator * emulator, SoupServerMessage * msg)
+{
+  EmuHeld *held = g_new0 (EmuHeld, 1);
+
+  held->emulator = emulator;
+  held->msg = g_object_ref (msg);
+  g_signal_connect (msg, "finished", G_CALLBACK (held_on_finished), held);
+  soup_server_message_pause (msg);
+  g_mutex_lock (&emulator->lock);
+  emulator->jobs++;
+  g_mutex_unlock (&emulator->lock);
+  return held;
+}
+
+/**
+ * emu_release:
+ *
+ * Frees @held. Runs in the emulator thread.
+ *
+ * Returns: (transfer full) (nullable): the message, unpaused, to be
+ * answered; %NULL when its client went away meanwhile.
+ */
+SoupServerMessage *
+emu_release (EmuHeld * held)
+{
+  SoupServerMessage *msg = held->msg;
+  PollenEmulator *emulator = held->emulator;
+
+  g_signal_handlers_disconnect_by_data (msg, held);
+  if (held->gone)
+    g_clear_object (&msg);
+  else
+    soup_server_message_unpause (msg);
+  g_free (held);
+
+  g_mutex_lock (&emulator->lock);
+  emulator->jobs--;
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+  return msg;
+}
+
+typedef struct
+{
+  PollenEmulator *emulator;
+  EmuHeld *held;
   PollenEmulatorRequest *request;
 } Deferred;
 
@@ -760,10 +877,12 @@ static gboolean
 emu_dispatch_deferred (gpointer user_data)
 {
   Deferred *deferred = user_data;
+  SoupServerMessage *msg = emu_release (deferred->held);
 
-  soup_server_message_unpause (deferred->msg);
-  emu_dispatch (deferred->emulator, deferred->msg, deferred->request);
-  g_object_unref (deferred->msg);
+  if (msg) {
+    emu_dispatch (deferred->emulator, msg, deferred->request);
+    g_object_unref (msg);
+  }
   pollen_emulator_request_unref (deferred->request);
   g_free (deferred);
   return G_SOURCE_REMOVE;
@@ -779,9 +898,8 @@ emu_dispatch_after (PollenEmulator * emulator, SoupServerMessage * msg,
   GSource *source = g_timeout_source_new (delay_ms);
 
   deferred->emulator = emulator;
-  deferred->msg = g_object_ref (msg);
+  deferred->held = emu_hold (emulator, msg);
   deferred->request = pollen_emulator_request_ref (request);
-  soup_server_message_pause (msg);
   g_source_set_callback (source, emu_dispatch_deferred, deferred, NULL);
   g_source_attach (source, emulator->context);
   g_source_unref (source);
@@ -849,6 +967,39 @@ pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 {
   g_mutex_lock (&emulator->lock);
   emulator->generation_ms = ms;
+  g_mutex_unlock (&emulator->lock);
+}
+
+/**
+ * pollen_emulator_set_chunked:
+ *
+ * Sends every body chunked, without Content-Length (as a CDN may), except
+ * where a scripted answer sets its own Content-Length or is raw or cut
+ * short.
+ */
+void
+pollen_emulator_set_chunked (PollenEmulator * emulator, gboolean chunked)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->chunked = chunked;
+  g_mutex_unlock (&emulator->lock);
+}
+
+/**
+ * pollen_emulator_set_pace:
+ * @megabytes_per_second: 10^6 bytes a second; 0 sends bodies at once
+ *
+ * Sends every body at this rate, like a network would, in pieces every
+ * 10 ms; a scripted answer's own chunks (chunk_size) keep their timing,
+ * and raw and cut-short answers are written at once.
+ */
+void
+pollen_emulator_set_pace (PollenEmulator * emulator,
+    gdouble megabytes_per_second)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->pace = megabytes_per_second > 0 ?
+      (guint64) (megabytes_per_second * 1e6) : 0;
   g_mutex_unlock (&emulator->lock);
 }
 
@@ -954,6 +1105,11 @@ pollen_emulator_free (PollenEmulator * emulator)
 {
   if (!emulator)
     return;
+  /* answers still being made finish in the emulator thread */
+  g_mutex_lock (&emulator->lock);
+  while (emulator->jobs > 0)
+    g_cond_wait (&emulator->cond, &emulator->lock);
+  g_mutex_unlock (&emulator->lock);
   g_main_context_invoke (emulator->context, emu_quit, emulator->loop);
   g_thread_join (emulator->thread);
   g_main_loop_unref (emulator->loop);

@@ -24,6 +24,10 @@ typedef void (*EmuHandler) (PollenEmulator * emulator, SoupServerMessage * msg,
 
 void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorResponse * response);
+/* A message kept paused while its answer is made later (pollenemulator.c) */
+typedef struct _EmuHeld EmuHeld;
+EmuHeld *emu_hold (PollenEmulator * emulator, SoupServerMessage * msg);
+SoupServerMessage *emu_release (EmuHeld * held);
 void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -38,6 +42,14 @@ gboolean emu_query_uint (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * name, guint min, guint max,
     guint default_value, guint * value);
 gint64 emu_query_seed (PollenEmulatorRequest * request);
+
+/* emujson.c: a posted JSON object, read leniently */
+JsonNode *emu_json_parse_body (PollenEmulatorRequest * request);
+const gchar *emu_json_get_string (JsonObject * object, const gchar * name);
+JsonObject *emu_json_get_object (JsonObject * object, const gchar * name);
+JsonArray *emu_json_get_array (JsonObject * object, const gchar * name);
+gboolean emu_json_get_number (JsonObject * object, const gchar * name,
+    gdouble * number);
 
 /* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
  * the rate the real server uses for @model. */

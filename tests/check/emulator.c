@@ -1,0 +1,492 @@
+/* gst-pollen
+ * Copyright (C) 2026 gst-pollen contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The emulator itself, read with a plain libsoup client: its pictures and
+ * clips have the shapes and sizes the real models answer (an MP4 with its
+ * index first holding H.264, a multi-megabyte PNG, JPEGs of the asked
+ * size), and its chunked and paced sending keeps every scripted answer's
+ * shape. Times are only bounded from below: pacing never sends faster. */
+
+#include "pollentest.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+typedef struct
+{
+  guint status;
+  GBytes *body;
+  gchar *content_type;
+  gchar *content_length;        /* the header, or NULL */
+  SoupEncoding encoding;
+  GError *error;
+  gint64 elapsed_us;
+} Answer;
+
+static void
+answer_clear (Answer * answer)
+{
+  g_clear_pointer (&answer->body, g_bytes_unref);
+  g_clear_pointer (&answer->content_type, g_free);
+  g_clear_pointer (&answer->content_length, g_free);
+  g_clear_error (&answer->error);
+}
+
+/* GETs @path_and_query (escaped) with the test key, giving up after
+ * @timeout_s seconds without I/O. */
+static Answer
+fetch (PollenEmulator * emulator, const gchar * path_and_query,
+    guint timeout_s)
+{
+  g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout",
+      timeout_s, NULL);
+  g_autofree gchar *uri = g_strconcat (pollen_emulator_get_url (emulator),
+      path_and_query, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  SoupMessageHeaders *headers;
+  Answer answer = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  soup_message_headers_append (soup_message_get_request_headers (msg),
+      "Authorization", "Bearer " POLLEN_TEST_KEY);
+  answer.body = soup_session_send_and_read (session, msg, NULL,
+      &answer.error);
+  answer.elapsed_us = g_get_monotonic_time () - start;
+  headers = soup_message_get_response_headers (msg);
+  answer.status = soup_message_get_status (msg);
+  answer.content_type = g_strdup (soup_message_headers_get_content_type
+      (headers, NULL));
+  answer.content_length = g_strdup (soup_message_headers_get_one (headers,
+          "Content-Length"));
+  answer.encoding = soup_message_headers_get_encoding (headers);
+  return answer;
+}
+
+static void
+assert_answer (Answer * answer, const gchar * content_type)
+{
+  fail_unless (answer->error == NULL, "%s", answer->error ?
+      answer->error->message : "");
+  fail_unless_equals_int (answer->status, 200);
+  fail_unless_equals_string (answer->content_type, content_type);
+}
+
+/* ---- reading media ---- */
+
+/* Big-endian fields sit at any offset: read them a byte at a time. */
+static guint64
+read_be (const guint8 * p, guint bytes)
+{
+  guint64 value = 0;
+  guint i;
+
+  for (i = 0; i < bytes; i++)
+    value = (value << 8) | p[i];
+  return value;
+}
+
+static guint32
+read_be32 (const guint8 * p)
+{
+  return read_be (p, 4);
+}
+
+/* The body of the first box of @type among the boxes in @data. */
+static const guint8 *
+mp4_box (const guint8 * data, gsize size, const gchar * type, gsize * length)
+{
+  gsize pos = 0;
+
+  while (size - pos >= 8) {
+    gsize box = read_be32 (data + pos);
+
+    fail_unless (box >= 8 && box <= size - pos, "broken box at %"
+        G_GSIZE_FORMAT, pos);
+    if (memcmp (data + pos + 4, type, 4) == 0) {
+      *length = box - 8;
+      return data + pos + 8;
+    }
+    pos += box;
+  }
+  return NULL;
+}
+
+/* The box at @path ("moov/trak/…") inside @data. */
+static const guint8 *
+mp4_find (const guint8 * data, gsize size, const gchar * path, gsize * length)
+{
+  g_auto (GStrv) types = g_strsplit (path, "/", -1);
+  guint i;
+
+  *length = size;
+  for (i = 0; types[i] && data; i++)
+    data = mp4_box (data, *length, types[i], length);
+  fail_unless (data != NULL, "no %s in the MP4", path);
+  return data;
+}
+
+/* Seconds the movie lasts, from mvhd. */
+static gdouble
+mp4_duration (const guint8 * mp4, gsize size)
+{
+  gsize length;
+  const guint8 *mvhd = mp4_find (mp4, size, "moov/mvhd", &length);
+
+  if (mvhd[0] == 1)
+    return (gdouble) read_be (mvhd + 24, 8) / read_be32 (mvhd + 20);
+  return (gdouble) read_be32 (mvhd + 16) / read_be32 (mvhd + 12);
+}
+
+/* Checks that @mp4 is ftyp, then moov, then the media; and that its one
+ * track is H.264 (an avc1 sample entry) of @width x @height lasting
+ * @seconds. */
+static void
+assert_faststart_h264 (GBytes * mp4, guint width, guint height,
+    gdouble seconds)
+{
+  gsize size, length;
+  const guint8 *data = g_bytes_get_data (mp4, &size);
+  const guint8 *stsd, *avc1;
+  guint32 ftyp = read_be32 (data);
+
+  fail_unless (size > 16 && memcmp (data + 4, "ftyp", 4) == 0);
+  fail_unless (memcmp (data + ftyp + 4, "moov", 4) == 0,
+      "the box after ftyp is %.4s, not moov", data + ftyp + 4);
+  stsd = mp4_find (data, size, "moov/trak/mdia/minf/stbl/stsd", &length);
+  /* a full box: version, flags and the entry count before the entries */
+  avc1 = mp4_box (stsd + 8, length - 8, "avc1", &length);
+  fail_unless (avc1 != NULL, "the track is %.4s, not avc1", stsd + 12);
+  fail_unless (mp4_box (avc1 + 78, length - 78, "avcC", &length) != NULL);
+  fail_unless_equals_int (read_be (avc1 + 24, 2), width);
+  fail_unless_equals_int (read_be (avc1 + 26, 2), height);
+  fail_unless (ABS (mp4_duration (data, size) - seconds) < 0.1,
+      "the clip lasts %f s", mp4_duration (data, size));
+}
+
+/* Width, height and colour type of a PNG, from its IHDR. */
+static void
+assert_png (GBytes * png, guint width, guint height, guint colour_type)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+
+  fail_unless (size > 33 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0);
+  fail_unless (memcmp (data + 12, "IHDR", 4) == 0);
+  fail_unless_equals_int (read_be32 (data + 16), width);
+  fail_unless_equals_int (read_be32 (data + 20), height);
+  fail_unless_equals_int (data[25], colour_type);
+}
+
+/* The frame size of a JPEG, from its first SOF marker. */
+static void
+assert_jpeg (GBytes * jpeg, guint width, guint height)
+{
+  gsize size, pos = 2;
+  const guint8 *data = g_bytes_get_data (jpeg, &size);
+
+  fail_unless (size > 4 && data[0] == 0xff && data[1] == 0xd8);
+  while (pos + 9 < size && data[pos] == 0xff) {
+    guint8 marker = data[pos + 1];
+
+    if (marker >= 0xc0 && marker <= 0xc3) {
+      fail_unless_equals_int (read_be (data + pos + 7, 2), width);
+      fail_unless_equals_int (read_be (data + pos + 5, 2), height);
+      return;
+    }
+    pos += 2 + read_be (data + pos + 2, 2);
+  }
+  fail ("no SOF marker in the JPEG");
+}
+
+static void
+assert_size_at_least (Answer * answer, gsize least)
+{
+  gsize size = g_bytes_get_size (answer->body);
+
+  fail_unless (size >= least, "%" G_GSIZE_FORMAT " bytes, not %"
+      G_GSIZE_FORMAT " or more", size, least);
+}
+
+/* ---- what the models answer ---- */
+
+/* A 720p clip as veo makes it: H.264 in MP4, the index (moov) first so
+ * that it plays while it downloads, a few megabytes for four seconds. */
+GST_START_TEST (test_video_is_h264_in_mp4_with_moov_first)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer clip = fetch (emulator, "/image/waves%20on%20a%20beach?model=veo"
+      "&duration=4&aspectRatio=16:9", 60);
+
+  assert_answer (&clip, "video/mp4");
+  assert_faststart_h264 (clip.body, 1280, 720, 4.0);
+  assert_size_at_least (&clip, 2000000);
+  answer_clear (&clip);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The frame the server picks (calculateVideoResolution): width and height,
+ * when both come, win over aspectRatio, and a square is portrait; the
+ * 1080p models answer 1080p. */
+GST_START_TEST (test_video_frame_as_the_server_picks_it)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer square = fetch (emulator, "/image/waves?model=seedance-pro"
+      "&duration=1&width=1024&height=1024&aspectRatio=16:9", 60);
+  Answer full_hd = fetch (emulator, "/image/waves?model=veo-1080p"
+      "&duration=1", 60);
+
+  assert_answer (&square, "video/mp4");
+  assert_faststart_h264 (square.body, 720, 1280, 1.0);
+  assert_answer (&full_hd, "video/mp4");
+  assert_faststart_h264 (full_hd.body, 1920, 1080, 1.0);
+  answer_clear (&square);
+  answer_clear (&full_hd);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* GPT Image's transparent background: a PNG with alpha at one of its
+ * three sizes, several megabytes as it makes them. */
+GST_START_TEST (test_transparent_gpt_image_is_a_large_png)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer square = fetch (emulator, "/image/a%20fox?model=gptimage"
+      "&transparent=true&width=1024&height=1024", 60);
+  Answer wide = fetch (emulator, "/image/a%20fox?model=gpt-image-2"
+      "&transparent=true&width=1280&height=720", 60);
+
+  assert_answer (&square, "image/png");
+  assert_png (square.body, 1024, 1024, 6);
+  assert_size_at_least (&square, 2000000);
+  assert_answer (&wide, "image/png");
+  assert_png (wide.body, 1536, 1024, 6);
+  answer_clear (&square);
+  answer_clear (&wide);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Every other picture is the JPEG the server re-encodes it to, of the
+ * asked size, weighing what a picture of that size weighs (no flat colour
+ * that compresses to nothing); transparent does not make a PNG of them. */
+GST_START_TEST (test_pictures_are_jpegs_of_the_asked_size)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer plain = fetch (emulator, "/image/a%20cat?model=flux", 60);
+  Answer large = fetch (emulator, "/image/a%20cat?model=zimage&width=4096"
+      "&height=2304&transparent=true", 60);
+
+  assert_answer (&plain, "image/jpeg");
+  assert_jpeg (plain.body, 1024, 1024);
+  assert_size_at_least (&plain, 150000);
+  assert_answer (&large, "image/jpeg");
+  assert_jpeg (large.body, 4096, 2304);
+  assert_size_at_least (&large, 1024 * 1024 + 1);
+  answer_clear (&plain);
+  answer_clear (&large);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_same_request_same_bytes)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer first = fetch (emulator, "/image/x?seed=3&width=640&height=480", 60);
+  Answer again = fetch (emulator, "/image/x?seed=3&width=640&height=480", 60);
+  Answer other = fetch (emulator, "/image/x?seed=4&width=640&height=480", 60);
+
+  assert_answer (&first, "image/jpeg");
+  fail_unless (g_bytes_equal (first.body, again.body));
+  fail_if (g_bytes_equal (first.body, other.body));
+  answer_clear (&first);
+  answer_clear (&again);
+  answer_clear (&other);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- how bodies are sent ---- */
+
+GST_START_TEST (test_chunked_bodies_have_no_content_length)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer whole = fetch (emulator, "/image/x?width=320&height=240", 60);
+  Answer chunked, refused;
+
+  fail_unless_equals_int (whole.encoding, SOUP_ENCODING_CONTENT_LENGTH);
+  pollen_emulator_set_chunked (emulator, TRUE);
+  chunked = fetch (emulator, "/image/x?width=320&height=240", 60);
+  refused = fetch (emulator, "/nowhere", 60);
+
+  assert_answer (&chunked, "image/jpeg");
+  fail_unless_equals_int (chunked.encoding, SOUP_ENCODING_CHUNKED);
+  fail_unless (chunked.content_length == NULL);
+  fail_unless (g_bytes_equal (chunked.body, whole.body));
+  /* errors too */
+  fail_unless_equals_int (refused.status, 404);
+  fail_unless_equals_int (refused.encoding, SOUP_ENCODING_CHUNKED);
+  answer_clear (&whole);
+  answer_clear (&chunked);
+  answer_clear (&refused);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static GBytes *
+body_of_size (gsize size)
+{
+  guint8 *data = g_malloc (size);
+  gsize i;
+
+  for (i = 0; i < size; i++)
+    data[i] = i * 7 + (i >> 8);
+  return g_bytes_new_take (data, size);
+}
+
+static void
+push_body (PollenEmulator * emulator, GBytes * body)
+{
+  PollenEmulatorResponse *response = pollen_emulator_response_new (200,
+      "application/octet-stream", NULL, 0);
+
+  response->body = g_bytes_ref (body);
+  pollen_emulator_push (emulator, "/image/", response);
+}
+
+/* 2 MB at 4 MB/s take half a second, however fast the machine; the body
+ * keeps its Content-Length unless bodies are chunked too. */
+GST_START_TEST (test_paced_body_takes_size_over_rate)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) body = body_of_size (2000000);
+  Answer paced, chunked;
+
+  pollen_emulator_set_pace (emulator, 4);
+  push_body (emulator, body);
+  paced = fetch (emulator, "/image/x", 60);
+  pollen_emulator_set_chunked (emulator, TRUE);
+  push_body (emulator, body);
+  chunked = fetch (emulator, "/image/x", 60);
+
+  assert_answer (&paced, "application/octet-stream");
+  fail_unless (g_bytes_equal (paced.body, body));
+  fail_unless_equals_string (paced.content_length, "2000000");
+  fail_unless (paced.elapsed_us >= 450000, "2 MB at 4 MB/s came in %"
+      G_GINT64_FORMAT " us", paced.elapsed_us);
+  assert_answer (&chunked, "application/octet-stream");
+  fail_unless (g_bytes_equal (chunked.body, body));
+  fail_unless_equals_int (chunked.encoding, SOUP_ENCODING_CHUNKED);
+  fail_unless (chunked.elapsed_us >= 450000);
+  answer_clear (&paced);
+  answer_clear (&chunked);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static PollenEmulatorResponse *
+response_with_body (gsize size)
+{
+  g_autoptr (GBytes) body = body_of_size (size);
+
+  return pollen_emulator_response_new (200, "application/octet-stream",
+      g_bytes_get_data (body, NULL), size);
+}
+
+/* Chunked and paced, a scripted answer still does what it says: it waits
+ * its delay, its own chunks stay chunks, a cut-short body announces its
+ * whole size and stops, raw bytes go out as they are, a hang hangs. */
+GST_START_TEST (test_scripted_answers_when_chunked_and_paced)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  PollenEmulatorResponse *delayed = response_with_body (1000);
+  PollenEmulatorResponse *dripped = response_with_body (1000);
+  PollenEmulatorResponse *cut = response_with_body (100000);
+  PollenEmulatorResponse *hung = response_with_body (10);
+  g_autoptr (GBytes) hello = g_bytes_new_static ("hello", 5);
+  Answer a;
+
+  pollen_emulator_set_chunked (emulator, TRUE);
+  pollen_emulator_set_pace (emulator, 4);
+
+  delayed->delay_ms = 300;
+  pollen_emulator_push (emulator, "/image/", delayed);
+  a = fetch (emulator, "/image/x", 60);
+  assert_answer (&a, "application/octet-stream");
+  fail_unless_equals_int (g_bytes_get_size (a.body), 1000);
+  fail_unless (a.elapsed_us >= 300000);
+  answer_clear (&a);
+
+  dripped->chunk_size = 100;
+  dripped->chunk_interval_ms = 1;
+  pollen_emulator_push (emulator, "/image/", dripped);
+  a = fetch (emulator, "/image/x", 60);
+  assert_answer (&a, "application/octet-stream");
+  fail_unless_equals_int (g_bytes_get_size (a.body), 1000);
+  fail_unless_equals_int (a.encoding, SOUP_ENCODING_CHUNKED);
+  answer_clear (&a);
+
+  cut->drop_after = 1000;
+  pollen_emulator_push (emulator, "/image/", cut);
+  a = fetch (emulator, "/image/x", 60);
+  /* libsoup hands over what came; the Content-Length tells it is short */
+  fail_unless_equals_int (a.status, 200);
+  fail_unless_equals_int (g_bytes_get_size (a.body), 1000);
+  fail_unless_equals_string (a.content_length, "100000");
+  answer_clear (&a);
+
+  pollen_emulator_push (emulator, "/image/", pollen_emulator_response_new_raw
+      ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+          "Content-Length: 5\r\n\r\nhello", -1));
+  a = fetch (emulator, "/image/x", 60);
+  assert_answer (&a, "text/plain");
+  fail_unless_equals_int (a.encoding, SOUP_ENCODING_CONTENT_LENGTH);
+  fail_unless (g_bytes_equal (a.body, hello));
+  answer_clear (&a);
+
+  hung->hang = TRUE;
+  pollen_emulator_push (emulator, "/image/", hung);
+  a = fetch (emulator, "/image/x", 1);
+  fail_unless (g_error_matches (a.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT),
+      "%s", a.error ? a.error->message : "a hung answer came");
+  answer_clear (&a);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+static Suite *
+emulator_suite (void)
+{
+  Suite *s = suite_create ("emulator");
+  TCase *tc = tcase_create ("media");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_video_is_h264_in_mp4_with_moov_first);
+  tcase_add_test (tc, test_video_frame_as_the_server_picks_it);
+  tcase_add_test (tc, test_transparent_gpt_image_is_a_large_png);
+  tcase_add_test (tc, test_pictures_are_jpegs_of_the_asked_size);
+  tcase_add_test (tc, test_same_request_same_bytes);
+
+  tc = tcase_create ("sending");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_chunked_bodies_have_no_content_length);
+  tcase_add_test (tc, test_paced_body_takes_size_over_rate);
+  tcase_add_test (tc, test_scripted_answers_when_chunked_and_paced);
+  return s;
+}
+
+GST_CHECK_MAIN (emulator);
