@@ -105,7 +105,6 @@ class Command:
     text: str
     replacements: list
     mkdirs: list
-    inline: bool = False
 
     @property
     def place(self):
@@ -179,6 +178,8 @@ def markdown_blocks(doc, text):
             else:
                 code.lines.append((number, line))
         elif stripped.startswith(("```", "~~~")):
+            if code:
+                blocks.append(code)
             fence, code = stripped[:3], Block(doc, [])
         elif code and (not stripped or line.startswith("    ")):
             code.lines.append((number, line))
@@ -281,26 +282,32 @@ class Finder:
             return self.example_program(rest[1], doc)
         return self.example_program(rest[0], doc)
 
+    def is_command(self, text, tokens, doc, inline):
+        if tokens is None:  # unbalanced quotes: only a broken pipeline
+            return text.startswith(LAUNCH + " ")
+        program = tokens and self.program_of(tokens, doc)
+        if not program or not inline:
+            return bool(program)
+        # in prose, a pipeline fragment or a program named is no command
+        bare = len(split_env(tokens)[1]) == 1
+        return program not in (LAUNCH, DISCOVERER) and \
+            (text.startswith("./") or not bare)
+
     def commands(self, block, inline):
+        """The commands of a block, each with the replacements stated
+        under the block and the directories made above it."""
         found, mkdirs = [], []
-        replacements = [pair for sentence in REPLACE_SENTENCE.findall(block.notes)
-                        for pair in REPLACEMENT.findall(sentence)]
+        replacements = [
+            pair for sentence in REPLACE_SENTENCE.findall(block.notes)
+            for pair in REPLACEMENT.findall(sentence)]
         for line, text in joined_lines(block):
             text = re.sub(r"^\$ ", "", text.strip())
             tokens = words(text)
             if tokens and tokens[:2] == ["mkdir", "-p"]:
                 mkdirs += tokens[2:]
-            elif tokens is None and LAUNCH in text.split()[:1]:
+            elif self.is_command(text, tokens, block.doc, inline):
                 found.append(Command(block.doc, line, text, replacements,
-                                     list(mkdirs), inline))
-            elif tokens and self.program_of(tokens, block.doc):
-                bare = len(split_env(tokens)[1]) == 1
-                if inline and (self.program_of(tokens, block.doc) in
-                               (LAUNCH, DISCOVERER) or
-                               (bare and not text.startswith("./"))):
-                    continue  # a pipeline fragment or a program named in prose
-                found.append(Command(block.doc, line, text, replacements,
-                                     list(mkdirs), inline))
+                                     list(mkdirs)))
         return found
 
     def find(self):
@@ -375,8 +382,8 @@ def prop(argv, element, name):
 
 def is_live(argv, parts):
     for element in parts:
-        interval = prop(argv, element, "interval")
-        if element[1] == "pollensrc" and interval and float(interval) > 0:
+        interval = prop(argv, element, "interval") or "0"
+        if element[1] == "pollensrc" and not re.match(r"^0*\.?0*$", interval):
             return True
         if prop(argv, element, "is-live") == "true":
             return True
@@ -387,9 +394,8 @@ def is_live(argv, parts):
 class Preparer:
     """Turns a documented command into what runs here."""
 
-    def __init__(self, finder, work_root):
+    def __init__(self, finder):
         self.finder = finder
-        self.work_root = work_root
 
     def prepare(self, command):
         text, applied = replaced(command.text, command.replacements)
@@ -468,10 +474,10 @@ class Preparer:
             return self.playbin_sinks(run, live, element, argv)
         if element[1] == "fdsink":
             run.fdsink = True
-        elif element[1] == "fakesink" and prop(argv, element, "dump") == "true":
-            run.dump = True
         elif element[1] == "fakesink":
-            return self.watched(run, element, argv)
+            if prop(argv, element, "dump") != "true":
+                return self.watched(run, element, argv)
+            run.dump = True
         return []
 
     def fake_sink(self, run, live, name):
@@ -521,38 +527,43 @@ class Preparer:
 
 # ------------------------------------------------------------------ running
 
+# the files a user has, by extension, made from {speech} (espeak-ng's)
+FIXTURES = {
+    "ogg": "filesrc location={speech} ! wavparse ! audioconvert ! vorbisenc "
+           "! oggmux ! filesink location={out}",
+    "mp3": "filesrc location={speech} ! wavparse ! audioconvert ! lamemp3enc "
+           "! filesink location={out}",
+    "mp4": "videotestsrc num-buffers=125 ! video/x-raw,width=320,height=240,"
+           "framerate=25/1 ! openh264enc ! h264parse ! mp4mux "
+           "! filesink location={out}",
+}
+SPEECH = ("<speak>Good morning everybody. <break time=\"800ms\"/> Thank you "
+          "for coming to the meeting today. <break time=\"800ms\"/> "
+          "Let us begin.</speak>")
+
+
 class Fixtures:
-    """The files a user has (a recording, subtitles, a clip), made once,
+    """The files a user has (a recording, subtitles, a clip), made once
     by extension, and copied where a command reads them."""
 
     def __init__(self, root, cache):
         self.root, self.cache = root, cache
+        self.speech = os.path.join(cache, "speech.wav")
 
-    def make(self, extension, path):
-        speech = os.path.join(self.cache, "speech.wav")
-        if extension in ("wav", "ogg", "mp3") and not os.path.exists(speech):
-            quiet(["espeak-ng", "-m", "-w", speech,
-                   "<speak>Good morning everybody. <break time=\"800ms\"/> "
-                   "Thank you for coming to the meeting today. "
-                   "<break time=\"800ms\"/> Let us begin.</speak>"])
-        encoders = {"ogg": "vorbisenc ! oggmux", "mp3": "lamemp3enc"}
+    def make(self, extension, out):
         if extension == "srt":
             shutil.copy(os.path.join(self.root, "examples", "subtitles",
-                                     "talk.srt"), path)
-        elif extension == "wav":
-            shutil.copy(speech, path)
-        elif extension in encoders:
-            quiet([LAUNCH, "-q", "filesrc", f"location={speech}", "!",
-                   "wavparse", "!", "audioconvert", "!"]
-                  + encoders[extension].split() + ["!", "filesink",
-                                                   f"location={path}"])
-        elif extension == "mp4":
-            quiet([LAUNCH, "-q", "videotestsrc", "num-buffers=125", "!",
-                   "video/x-raw,width=320,height=240,framerate=25/1", "!",
-                   "openh264enc", "!", "h264parse", "!", "mp4mux", "!",
-                   "filesink", f"location={path}"])
-        else:
+                                     "talk.srt"), out)
+            return True
+        if extension not in FIXTURES and extension != "wav":
             return False
+        if not os.path.exists(self.speech):
+            quiet(["espeak-ng", "-m", "-w", self.speech, SPEECH])
+        if extension == "wav":
+            shutil.copy(self.speech, out)
+        else:
+            pipeline = FIXTURES[extension].format(speech=self.speech, out=out)
+            quiet([LAUNCH, "-q"] + pipeline.split())
         return True
 
     def place(self, name, directory):
@@ -579,7 +590,7 @@ class Emulator:
 
     def __enter__(self):
         url_file = os.path.join(self.directory, "emulator-url")
-        self.output = open(url_file, "w+")
+        self.output = open(url_file, "w")
         self.process = subprocess.Popen([self.program], stdout=self.output,
                                         stderr=subprocess.DEVNULL)
         for _ in range(100):
@@ -708,7 +719,8 @@ def check_end(run, status, output):
     if status != 0:
         problems.append(f"exit status {status}")
     if run.kind == LAUNCH and status == 0:
-        if (not run.endless or run.eos) and "Got EOS from element" not in output:
+        ended = "Got EOS from element" in output
+        if (not run.endless or run.eos) and not ended:
             problems.append("ended without EOS")
     if run.kind == DISCOVERER and "Done discovering" not in output:
         problems.append("gst-discoverer-1.0 did not finish discovering")
@@ -749,8 +761,10 @@ def check_file(path):
     result = subprocess.run([DISCOVERER, path], capture_output=True,
                             text=True, timeout=60)
     if not re.search(expected, result.stdout):
+        streams = [line.strip() for line in result.stdout.split("\n")
+                   if "#" in line] or result.stdout.strip().split("\n")[-3:]
         return ("not what its name says (gst-discoverer-1.0: " +
-                " | ".join(result.stdout.strip().split("\n")[-12:]) + ")")
+                "; ".join(streams + [result.stderr.strip()]).strip("; ") + ")")
     return None
 
 
@@ -783,14 +797,20 @@ def report(run, seconds, output):
     sys.stdout.flush()
 
 
-def summary(runs, per_doc, elapsed):
+def summary(runs, elapsed):
+    """How many commands ran, and per file how many of its documented
+    lines passed."""
     failed = [r for r in runs if r.problems]
-    print(f"\n{len(runs)} commands ({sum(per_doc.values())} documented "
-          f"lines), {len(failed)} failed, {elapsed:.0f} s")
-    for doc, count in per_doc.items():
-        bad = sum(1 for r in failed for p in r.places
-                  if p.startswith(doc + ":"))
-        print(f"  {doc}: {count} found, {count - bad} pass, {bad} fail")
+    per_doc = {}
+    for run in runs:
+        for place in run.places:
+            counts = per_doc.setdefault(place.rsplit(":", 1)[0], [0, 0])
+            counts[0] += 1
+            counts[1] += bool(run.problems)
+    print(f"\n{len(runs)} commands ({sum(c[0] for c in per_doc.values())} "
+          f"documented lines), {len(failed)} failed, {elapsed:.0f} s")
+    for doc, (found, bad) in sorted(per_doc.items()):
+        print(f"  {doc}: {found} found, {found - bad} pass, {bad} fail")
 
 
 # --------------------------------------------------------------------- main
@@ -817,11 +837,8 @@ def main(argv):
     wanted = [w for w in options if w != "--list"]
     finder = Finder(os.path.realpath(root), os.path.realpath(build))
     commands = finder.find()
-    per_doc = {}
-    for command in commands:
-        per_doc[command.doc] = per_doc.get(command.doc, 0) + 1
     with tempfile.TemporaryDirectory(prefix="doc-commands-") as cache:
-        runs = gathered(commands, Preparer(finder, cache))
+        runs = gathered(commands, Preparer(finder))
         missing = unrun_programs(finder, runs)
         if wanted:
             runs = [r for r in runs if any(w in r.documented or
@@ -841,7 +858,7 @@ def main(argv):
         for program in missing:
             print(f"FAIL {os.path.relpath(program, finder.root)}: no "
                   "documented command runs this example")
-        summary(runs, per_doc, time.monotonic() - start)
+        summary(runs, time.monotonic() - start)
     return 1 if missing or any(r.problems for r in runs) else 0
 
 
