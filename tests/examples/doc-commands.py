@@ -60,6 +60,8 @@ ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 FILE_NAME = re.compile(r"^[\w./%-]+\.[A-Za-z0-9]{2,4}$")
 HEXDUMP = re.compile(r"^[0-9a-f]{8} \(0x[0-9a-f]+\): ", re.M)
 CHAIN = re.compile(r"GstFakeSink:([\w-]+): last-message = chain")
+WARNING = re.compile(r"^WARNING: from element \S*?([\w-]+:[\w-]+): (.*)$",
+                     re.M)
 # what gst-launch-1.0 prints itself, so that what a sink printed is left
 LAUNCH_OWN = re.compile(
     r"Setting pipeline to \w+ \.\.\.|Pipeline is [\w ]+\.\.\.|"
@@ -785,6 +787,8 @@ def report(run, seconds, output):
     status = "FAIL" if run.problems else "ok"
     print(f"{status} {', '.join(run.places)} ({seconds:.1f} s)")
     if not run.problems:
+        for element, text in sorted(set(WARNING.findall(output))):
+            print(f"  warning from {element}: {text[:160]}")
         return
     print(f"  documented: {run.documented}")
     for old, new in run.applied:
