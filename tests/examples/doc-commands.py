@@ -321,10 +321,9 @@ class Finder:
                 blocks, spans = markdown_blocks(doc, text)
             else:
                 blocks, spans = comment_blocks(doc, text), []
-            for block in blocks:
-                found += self.commands(block, False)
-            for span in spans:
-                found += self.commands(span, True)
+            here = [c for b in blocks for c in self.commands(b, False)]
+            here += [c for b in spans for c in self.commands(b, True)]
+            found += sorted(here, key=lambda command: command.line)
         return found
 
     def programs(self):
