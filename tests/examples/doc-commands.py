@@ -153,58 +153,73 @@ def documents(root):
     return paths
 
 
-def inline_spans(doc, paragraph, notes):
+def inline_spans(doc, paragraph):
     """The inline code spans of a paragraph ((line number, text) pairs),
     a span broken over two lines joined again."""
     if not paragraph:
         return []
     text = "\n".join(line for _, line in paragraph)
     return [Block(doc, [(paragraph[0][0] + text[:m.start()].count("\n"),
-                         m.group(1).replace("\n", " "))], notes)
+                         m.group(1).replace("\n", " "))])
             for m in re.finditer(r"`([^`]+)`", text)]
 
 
-def markdown_blocks(doc, text):
-    """Code blocks (fenced, or indented by four spaces after a blank line),
-    each with the prose under it up to the next block or heading; and the
-    prose's inline code spans, each a block of its own."""
-    blocks, spans, paragraph = [], [], []
-    code, fence, note_to = None, None, None
-    previous_blank = True
-    for number, line in enumerate(text.split("\n") + [""], 1):
+class MarkdownReader:
+    """Reads a page line by line: its code blocks (fenced, or indented by
+    four spaces after a blank line), each with the prose under it up to the
+    next block or heading as its notes; and the prose's inline code spans,
+    each a block of its own."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.blocks, self.spans, self.paragraph = [], [], []
+        self.code = self.fence = self.under = None
+        self.previous_blank = True
+
+    def read(self, text):
+        for number, line in enumerate(text.split("\n") + [""], 1):
+            self.line(number, line)
+        self.end_block()
+        return self.blocks, self.spans
+
+    def line(self, number, line):
         stripped = line.strip()
-        if fence:
-            if stripped.startswith(fence):
-                blocks.append(code)
-                note_to, code, fence = code, None, None
-            else:
-                code.lines.append((number, line))
+        if self.fence:
+            self.fenced(number, line, stripped)
         elif stripped.startswith(("```", "~~~")):
-            if code:
-                blocks.append(code)
-            fence, code = stripped[:3], Block(doc, [])
-        elif code and (not stripped or line.startswith("    ")):
-            code.lines.append((number, line))
-        elif line.startswith("    ") and previous_blank and stripped:
-            code = Block(doc, [(number, line)])
+            self.end_block()
+            self.fence, self.code = stripped[:3], Block(self.doc, [])
+        elif self.code and (not stripped or line.startswith("    ")):
+            self.code.lines.append((number, line))
+        elif line.startswith("    ") and self.previous_blank and stripped:
+            self.code = Block(self.doc, [(number, line)])
         else:
-            if code:
-                blocks.append(code)
-                note_to, code = code, None
-            if stripped.startswith("#"):
-                note_to = None
-            elif note_to:
-                note_to.notes += line + "\n"
-            if stripped:
-                paragraph.append((number, line))
-        if not stripped or code:
-            spans += inline_spans(doc, paragraph, note_to.notes if note_to
-                                  else "")
-            paragraph = []
-        previous_blank = not stripped
-    if code:
-        blocks.append(code)
-    return blocks, spans
+            self.prose(number, line, stripped)
+        if not stripped or self.code:
+            self.spans += inline_spans(self.doc, self.paragraph)
+            self.paragraph = []
+        self.previous_blank = not stripped
+
+    def fenced(self, number, line, stripped):
+        if stripped.startswith(self.fence):
+            self.fence = None
+            self.end_block()
+        else:
+            self.code.lines.append((number, line))
+
+    def end_block(self):
+        if self.code:
+            self.blocks.append(self.code)
+            self.under, self.code = self.code, None
+
+    def prose(self, number, line, stripped):
+        self.end_block()
+        if stripped.startswith("#"):
+            self.under = None  # a heading ends the notes of the block above
+        elif self.under:
+            self.under.notes += line + "\n"
+        if stripped:
+            self.paragraph.append((number, line))
 
 
 def comment_blocks(doc, text):
@@ -318,7 +333,7 @@ class Finder:
             with open(os.path.join(self.root, doc), encoding="utf-8") as f:
                 text = f.read()
             if doc.endswith(".md"):
-                blocks, spans = markdown_blocks(doc, text)
+                blocks, spans = MarkdownReader(doc).read(text)
             else:
                 blocks, spans = comment_blocks(doc, text), []
             here = [c for b in blocks for c in self.commands(b, False)]
@@ -429,7 +444,7 @@ class Preparer:
             if token in ("...", "…") or "…" in token:
                 run.problems.append(f"'{token}' stands for something left "
                                     "out: write the whole command")
-            elif PLACEHOLDER.match(token):
+            elif PLACEHOLDER.match(token.strip("[]")):
                 run.problems.append(f"'{token}' is a placeholder: write an "
                                     "example value")
         for element in (elements(argv) if run.kind == LAUNCH else []):
