@@ -1,9 +1,11 @@
-# Sourced (from the top of the tree, after tools/setup.sh) by the scripts
-# that run a pipeline: puts the built plugin on GST_PLUGIN_PATH and, when
-# POLLINATIONS_API_KEY is not set, starts the bundled emulator, says so, and
-# stops it again on exit. $emulator_makes says what the emulator makes
-# instead of the real thing.
+# Sourced (from the top of the tree) by the scripts that run a pipeline:
+# puts the built plugin on GST_PLUGIN_PATH, installs and builds with
+# tools/setup.sh only when the plugin cannot be found yet (so a test, which
+# has it, never builds) and, when POLLINATIONS_API_KEY is not set, starts
+# the bundled emulator, says so, and stops it again on exit.
+# $emulator_makes says what the emulator makes instead of the real thing.
 export GST_PLUGIN_PATH="$PWD/build/gst/pollen${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+gst-inspect-1.0 pollensrc > /dev/null 2>&1 || ./tools/setup.sh
 emulator_pid=""
 stop_emulator() { [ -z "$emulator_pid" ] || kill "$emulator_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT

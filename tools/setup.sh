@@ -11,6 +11,7 @@ PACKAGES="meson ninja-build pkg-config gcc
   libsoup-3.0-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-base-apps gstreamer1.0-x
+  gstreamer1.0-libav
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-ges-1.0
   espeak-ng"
 [ "${1:-}" = "--fuzzing" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"

@@ -1,6 +1,6 @@
 /* gst-pollen example: an application around a pollen pipeline.
  *
- *   pollen-generate PROMPT OUTPUT.png
+ *   build/examples/pollen-generate "a red fox in the snow" fox.png
  *
  * Generates a picture with pollensrc and saves it as PNG, the way an
  * application should run a pipeline that talks to a cloud API: it shows
@@ -9,7 +9,7 @@
  * person can act on them, and stops cleanly on Ctrl-C. The key comes from
  * POLLINATIONS_API_KEY, the server from POLLINATIONS_BASE_URL.
  *
- * Build: it is built with gst-pollen (build/examples/c/pollen-generate);
+ * Build: it is built with gst-pollen (build/examples/pollen-generate);
  * or: cc pollen-generate.c $(pkg-config --cflags --libs gstreamer-1.0)
  */
 

@@ -21,9 +21,6 @@ else
   echo "gst-pollen: spoke the input into $in with espeak-ng"
 fi
 cd "$here/../.."
-# (tests run it from inside a build: POLLEN_NO_SETUP skips the build step)
-[ -n "${POLLEN_NO_SETUP:-}" ] || ./tools/setup.sh
-
 emulator_makes="placeholder text and tones instead of a voice"
 . ./tools/pollen-env.sh
 

@@ -10,9 +10,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 srt=$(realpath "${1:-$here/talk.srt}")
 wav=$(realpath -m "${2:-$PWD/talk.wav}")
 cd "$here/../.."
-# install and build only when the plugin cannot be found yet
-gst-inspect-1.0 pollentts > /dev/null 2>&1 || ./tools/setup.sh
-
 emulator_makes="tones instead of a voice"
 . ./tools/pollen-env.sh
 

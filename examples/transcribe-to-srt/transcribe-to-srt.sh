@@ -1,8 +1,9 @@
 #!/bin/sh
 # gst-pollen example: transcribe an audio (or video) file into SRT subtitles.
 #
-#   transcribe-to-srt.sh INPUT OUTPUT.srt [LANGUAGE]
+#   ./examples/transcribe-to-srt/transcribe-to-srt.sh meeting.ogg meeting.srt [en]
 #
+# The input is any file GStreamer decodes; the language code is optional.
 # pollenstt cuts the audio at pauses, has each piece transcribed, and
 # timestamps every segment at chunk start + segment start; srtenc writes
 # each timed text as one cue. The key and server come from the usual

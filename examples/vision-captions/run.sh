@@ -15,8 +15,6 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 avi=$(realpath -m "${1:-$PWD/captions.avi}")
 cd "$here/../.."
-./tools/setup.sh
-
 emulator_makes="a reply that names the picture's size and colour"
 . ./tools/pollen-env.sh
 

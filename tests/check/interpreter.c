@@ -177,7 +177,6 @@ GST_START_TEST (test_interpreter_script)
   g_autoptr (GError) error = NULL;
   gint status;
 
-  env = g_environ_setenv (env, "POLLEN_NO_SETUP", "1", TRUE);
   env = g_environ_unsetenv (env, "POLLINATIONS_API_KEY");
   env = g_environ_unsetenv (env, "POLLINATIONS_BASE_URL");
   fail_unless (g_spawn_sync (dir, (gchar **) argv, env, G_SPAWN_DEFAULT,

@@ -68,14 +68,16 @@ case "$name" in
   voiceover)
     # pollentts beside a video branch into mp4mux, default queues: the file
     # ends, and each speech starts on its cue in the muxed audio (AAC's
-    # encoder delay makes that ~15 ms late; pollentts's own WAV is exact)
+    # encoder delay makes that ~15 ms late; pollentts's own WAV is exact).
+    # Decoded with faad: avdec_aac (gstreamer1.0-libav, ranked above it)
+    # also plays the encoder's priming frame, 23 ms more.
     timeout 60 gst-launch-1.0 -q filesrc location="$root/examples/subtitles/talk.srt" \
       ! subparse ! pollentts ! audioconvert ! audioresample ! voaacenc \
       ! queue ! mp4mux name=mux ! filesink location=out.mp4 \
       videotestsrc num-buffers=350 ! video/x-raw,width=320,height=240,framerate=25/1 \
       ! openh264enc ! h264parse ! queue ! mux. > log.txt 2>&1 ||
       fail "the mp4mux pipeline did not end: $(cat log.txt)"
-    gst-launch-1.0 -q filesrc location=out.mp4 ! qtdemux ! decodebin ! audioconvert \
+    gst-launch-1.0 -q filesrc location=out.mp4 ! qtdemux ! aacparse ! faad ! audioconvert \
       ! audio/x-raw,format=S16LE,channels=1 ! wavenc ! filesink location=audio.wav
     grep -- '-->' "$root/examples/subtitles/talk.srt" | cut -c1-12 > cues.txt
     /usr/bin/python3 "$root/tests/examples/onsets.py" audio.wav cues.txt 0.02 ||
