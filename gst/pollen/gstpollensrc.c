@@ -205,6 +205,9 @@ struct _GstPollenSrc
   gint frame_n, frame_d;
   guint64 next_frame;
   guint64 frame_slot;           /* the slot self->last is shown in */
+  /* caption mode */
+  gboolean caption_started;
+  GstClockTime caption_pos;
 
   /* interval mode: one generation in flight, a slot ahead */
   GMutex lock;
@@ -1218,17 +1221,25 @@ gst_pollen_src_running_time (GstPollenSrc * self)
   return now;
 }
 
+/* When the running time is @time, as a g_get_monotonic_time() value (now
+ * without a clock). */
+static gint64
+gst_pollen_src_monotonic_at (GstPollenSrc * self, GstClockTime time)
+{
+  GstClockTime now = gst_pollen_src_running_time (self);
+  GstClockTimeDiff left = 0;
+
+  if (GST_CLOCK_TIME_IS_VALID (now))
+    left = GST_CLOCK_DIFF (now, time);
+  return g_get_monotonic_time () + MAX (left, 0) / GST_USECOND;
+}
+
 /* When @slot ends, as a g_get_monotonic_time() value. */
 static gint64
 gst_pollen_src_slot_end (GstPollenSrc * self, guint64 slot,
     GstClockTime interval)
 {
-  GstClockTime now = gst_pollen_src_running_time (self);
-  GstClockTimeDiff left = interval;
-
-  if (GST_CLOCK_TIME_IS_VALID (now))
-    left = GST_CLOCK_DIFF (now, (slot + 1) * interval);
-  return g_get_monotonic_time () + MAX (left, 0) / GST_USECOND;
+  return gst_pollen_src_monotonic_at (self, (slot + 1) * interval);
 }
 
 /* The slot the next buffer goes in: the next one, unless the stream fell
@@ -1479,6 +1490,107 @@ gst_pollen_src_check_frame_rate (GstPollenSrc * self)
   return ok;
 }
 
+/* ---- captions: text in interval mode ---- */
+
+/* A caption (a text per slot) goes over live video, which must never wait
+ * for it: it is shown from when it comes to the end of its slot, GAP
+ * events tell the overlay there is nothing to wait for while it is being
+ * made, and an empty first buffer puts the segment they need downstream.
+ * self->caption_pos is where the captions downstream end. */
+
+#define CAPTION_GAP_STEP (100 * GST_MSECOND)
+
+static GstBuffer *
+gst_pollen_src_caption_buffer (GBytes * text, GstClockTime pts,
+    GstClockTime end)
+{
+  GstBuffer *buffer = text ? gst_buffer_new_wrapped_bytes (text) :
+      gst_buffer_new ();
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = end - pts;
+  return buffer;
+}
+
+/* The overlay may go on to @until: nothing is shown before that. */
+static void
+gst_pollen_src_caption_gap (GstPollenSrc * self, GstClockTime until)
+{
+  if (until <= self->caption_pos)
+    return;
+  gst_pad_push_event (GST_BASE_SRC_PAD (self),
+      gst_event_new_gap (self->caption_pos, until - self->caption_pos));
+  self->caption_pos = until;
+}
+
+/* Waits up to CAPTION_GAP_STEP for the slot's text, saying GAP meanwhile.
+ * *@generation stays NULL while it is being made; the slot ends with
+ * *@missed set, *@error saying why when it failed. */
+static GstFlowReturn
+gst_pollen_src_caption_step (GstPollenSrc * self, GstClockTime slot_end,
+    Generation ** generation, gboolean * missed, GError ** error)
+{
+  GstClockTime now = gst_pollen_src_running_time (self);
+  GstClockTime step_end = GST_CLOCK_TIME_IS_VALID (now) ?
+      MIN (now + CAPTION_GAP_STEP, slot_end) : slot_end;
+  GstFlowReturn ret;
+
+  gst_pollen_src_caption_gap (self, MIN (step_end, slot_end));
+  ret = gst_pollen_src_next_generation (self,
+      gst_pollen_src_monotonic_at (self, step_end), generation, error);
+  now = gst_pollen_src_running_time (self);
+  *missed = !*generation && (*error || !GST_CLOCK_TIME_IS_VALID (now) ||
+      now >= slot_end);
+  return ret;
+}
+
+static GstFlowReturn
+gst_pollen_src_create_caption (GstPollenSrc * self, GstBuffer ** buf)
+{
+  GstClockTime interval = gst_pollen_src_get_interval (self);
+  g_autoptr (GstCaps) caps = gst_caps_new_simple ("text/x-raw", "format",
+      G_TYPE_STRING, "utf8", NULL);
+
+  gst_pollen_src_update_caps (self, caps);
+  if (!self->caption_started) {
+    self->caption_started = TRUE;
+    *buf = gst_pollen_src_caption_buffer (NULL, 0, 0);
+    return GST_FLOW_OK;
+  }
+  for (;;) {
+    guint64 slot = self->caption_pos / interval;
+    GstClockTime slot_end = (slot + 1) * interval;
+    g_autoptr (GError) error = NULL;
+    Generation *generation = NULL;
+    gboolean missed;
+    GstFlowReturn ret = gst_pollen_src_caption_step (self, slot_end,
+        &generation, &missed, &error);
+    GstClockTime now = gst_pollen_src_running_time (self);
+
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (generation) {
+      GstClockTime pts = GST_CLOCK_TIME_IS_VALID (now) ?
+          CLAMP (now, self->caption_pos, slot_end) : self->caption_pos;
+
+      g_clear_pointer (&self->last, generation_free);
+      self->last = generation;
+      gst_pollen_src_send_tags (self, &generation->tags);
+      *buf = gst_pollen_src_caption_buffer (g_bytes_ref (generation->body),
+          pts, slot_end);
+      self->caption_pos = slot_end;
+      return GST_FLOW_OK;
+    }
+    if (!missed)
+      continue;
+    if (!gst_pollen_src_missed_slot (self, slot * interval, error))
+      return GST_FLOW_ERROR;
+    if (error)                  /* skipped: on to the next slot's */
+      gst_pollen_src_submit_next (self);
+    gst_pollen_src_caption_gap (self, slot_end);
+  }
+}
+
 /* ---- live create() ---- */
 
 static GstFlowReturn
@@ -1491,6 +1603,8 @@ gst_pollen_src_create_live (GstPollenSrc * self, GstBuffer ** buf)
 
   if (self->frame_n > 0)
     return gst_pollen_src_create_frame (self, buf);
+  if (gst_pollen_src_is_text (self))
+    return gst_pollen_src_create_caption (self, buf);
 
   do {
     slot = gst_pollen_src_next_slot (self, interval);
@@ -1613,6 +1727,8 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
     return FALSE;
   self->cancellable = g_cancellable_new ();
   self->next_slot = 0;
+  self->caption_started = FALSE;
+  self->caption_pos = 0;
   if (gst_pollen_src_is_live_mode (self))
     gst_pollen_src_start_jobs (self);
   return TRUE;
@@ -1707,13 +1823,14 @@ gst_pollen_src_query (GstBaseSrc * basesrc, GstQuery * query)
       if (!gst_pollen_src_is_live_mode (self))
         break;
       /* A slot's generation may come until the slot ends: a sink needs
-       * one interval to show every slot on time (min). Held up for more
-       * than two, the stream falls behind and skips slots (max). */
+       * one interval to show every slot on time (min); a caption goes out
+       * when it comes, so it needs none. Held up for more than two, the
+       * stream falls behind and skips slots (max). */
       GST_OBJECT_LOCK (self);
       interval = self->interval;
       GST_OBJECT_UNLOCK (self);
-      gst_query_set_latency (query, TRUE, interval * GST_SECOND,
-          2 * interval * GST_SECOND);
+      gst_query_set_latency (query, TRUE, gst_pollen_src_is_text (self) ? 0 :
+          interval * GST_SECOND, 2 * interval * GST_SECOND);
       return TRUE;
     }
     default:

@@ -477,8 +477,14 @@ class Preparer:
 
     def located(self, run, owner, token):
         """A file property, its absolute path inside the command's
-        directory; what filesrc reads is a file the user has."""
+        directory; what filesrc reads is a file the user has, and so is
+        what a playbin's file:// URI names."""
         key, _, value = token.partition("=")
+        if owner and owner[1] in PLAYBINS and key in ("uri", "suburi") and \
+                value.startswith("file:///"):
+            path = self.rooted(value[len("file://"):])
+            run.inputs.append(path)
+            return f"{key}=file://{WORK_DIR}/{path}"
         if not owner or key not in ("location", "playlist-location"):
             return token
         if owner[1] == "filesrc":
@@ -679,6 +685,10 @@ def stop(process, run, log):
         return f"did not end within {limit} s {after}(killed)"
 
 
+# where a command runs, in a file:// URI: known once it runs
+WORK_DIR = "@work@"
+
+
 class Runner:
     def __init__(self, emulator, fixtures, base_env):
         self.emulator, self.fixtures, self.base_env = (emulator, fixtures,
@@ -708,9 +718,10 @@ class Runner:
             env = dict(self.base_env, POLLINATIONS_BASE_URL=url,
                        POLLINATIONS_API_KEY=KEY, **run.env)
             before = files_in(work)
+            argv = [token.replace(WORK_DIR, work) for token in run.argv]
             try:
                 process = subprocess.Popen(
-                    run.argv, cwd=work, env=env, stdout=log,
+                    argv, cwd=work, env=env, stdout=log,
                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True)
             except OSError as error:
