@@ -1420,7 +1420,7 @@ gst_pollen_stt_class_init (GstPollenSttClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations speech to text", "Filter/Audio/Text",
+      "Pollinations speech to text", "Audio/Text/Filter",
       "Transcribes audio into timed text with the Pollinations API "
       "(/v1/audio/transcriptions)", "gst-pollen contributors");
 

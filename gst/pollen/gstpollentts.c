@@ -1343,7 +1343,7 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
+      "Pollinations text to speech", "Audio/Text/Filter",
       "Speaks timed text with the Pollinations API, in sync with the text's "
       "timestamps", "gst-pollen contributors");
 

@@ -997,7 +997,7 @@ gst_pollen_vision_class_init (GstPollenVisionClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations vision", "Filter/Video/Text",
+      "Pollinations vision", "Video/Text/Filter",
       "Describes what is on screen as timed text with the Pollinations API "
       "(/v1/chat/completions)", "gst-pollen contributors");
 
