@@ -2,7 +2,8 @@
 # that run a pipeline: puts the built plugin on GST_PLUGIN_PATH and, when
 # POLLINATIONS_API_KEY is not set, starts the bundled emulator, says so, and
 # stops it again on exit. $emulator_makes says what the emulator makes
-# instead of the real thing.
+# instead of the real thing; $POLLEN_EMULATOR, when set, is the emulator
+# program to start (tests run it from their own build directory).
 export GST_PLUGIN_PATH="$PWD/build/gst/pollen${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 emulator_pid=""
 stop_emulator() { [ -z "$emulator_pid" ] || kill "$emulator_pid" 2>/dev/null || true; }
@@ -10,7 +11,7 @@ trap stop_emulator EXIT
 
 if [ -z "${POLLINATIONS_API_KEY:-}" ]; then
   url_file=$(mktemp)
-  build/tests/emulator/pollen-emulator > "$url_file" &
+  "${POLLEN_EMULATOR:-build/tests/emulator/pollen-emulator}" > "$url_file" &
   emulator_pid=$!
   for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
   POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")

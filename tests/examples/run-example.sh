@@ -48,8 +48,17 @@ case "$name" in
     gst-launch-1.0 -q audiotestsrc wave=ticks tick-interval=1000000000 \
       sine-periods-per-tick=300 num-buffers=60 samplesperbuffer=1600 \
       ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
-    "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav out.srt en
-    [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)" ;;
+    # with a key: the server it is given
+    "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav out.srt en \
+      > out.txt
+    ! grep -q "bundled emulator" out.txt || fail "started an emulator: $(cat out.txt)"
+    [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)"
+    # without one: the bundled emulator, said so, as the other examples do
+    env -u POLLINATIONS_API_KEY -u POLLINATIONS_BASE_URL POLLEN_EMULATOR="$(realpath "$emulator")" \
+      "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav own.srt en \
+      > out.txt || fail "without a key: $(cat out.txt)"
+    grep -q "bundled emulator" out.txt || fail "no emulator started: $(cat out.txt)"
+    [ "$(grep -c -- '-->' own.srt)" -ge 3 ] || fail "own.srt: $(cat own.srt)" ;;
   muxer)
     # pollenstt beside its own audio into one file: the audio branch's queue
     # holds a whole chunk (the rule in docs/pollenstt.md)
