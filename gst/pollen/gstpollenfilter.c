@@ -501,12 +501,71 @@ gst_pollen_filter_query_upstream (GstPollenFilter * filter, gboolean * live,
   gst_query_unref (query);
 }
 
+/* Meta tags about the sound or the picture: what the output of a filter,
+ * which makes other media from them, is not. */
+static const gchar *const signal_tags[] = {
+  GST_TAG_TRACK_GAIN, GST_TAG_TRACK_PEAK, GST_TAG_ALBUM_GAIN,
+  GST_TAG_ALBUM_PEAK, GST_TAG_REFERENCE_LEVEL, GST_TAG_BEATS_PER_MINUTE,
+  GST_TAG_IMAGE_ORIENTATION, NULL
+};
+
+static gboolean
+tag_describes_input (const gchar * tag)
+{
+  GstTagFlag flag = gst_tag_get_flag (tag);
+
+  return flag == GST_TAG_FLAG_ENCODED || flag == GST_TAG_FLAG_DECODED ||
+      g_strv_contains (signal_tags, tag);
+}
+
+/**
+ * gst_pollen_filter_output_tags:
+ *
+ * Any thread: upstream's @input tags (same scope) less those that
+ * describe the input's media, since the output is other media made from
+ * it: the encoding (codec, bitrates, encoder, container: tags flagged
+ * %GST_TAG_FLAG_ENCODED), the decoded stream (%GST_TAG_FLAG_DECODED: the
+ * duration) and the signal (ReplayGain, tempo, picture orientation). What
+ * the content is (title, artist, language …) stays.
+ *
+ * Returns: (transfer full): the tags for the output
+ */
+GstTagList *
+gst_pollen_filter_output_tags (const GstTagList * input)
+{
+  GstTagList *output = gst_tag_list_copy (input);
+  gint i;
+
+  for (i = 0; i < gst_tag_list_n_tags (input); i++) {
+    const gchar *tag = gst_tag_list_nth_tag_name (input, i);
+
+    if (tag_describes_input (tag))
+      gst_tag_list_remove_tag (output, tag);
+  }
+  return output;
+}
+
+/* Upstream's tags with what describes the input's media taken out. */
+static GstEvent *
+gst_pollen_filter_output_tag_event (GstEvent * event)
+{
+  GstTagList *tags;
+
+  gst_event_parse_tag (event, &tags);
+  tags = gst_pollen_filter_output_tags (tags);
+  gst_event_unref (event);
+  return gst_event_new_tag (tags);
+}
+
 static GstFlowReturn
 gst_pollen_filter_real_src_event (GstPollenFilter * self, GstEvent * event)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_TAG:
+      event = gst_pollen_filter_output_tag_event (event);
+      break;
     case GST_EVENT_SEGMENT:
       gst_event_copy_segment (event, &priv->segment);
       gst_event_unref (event);

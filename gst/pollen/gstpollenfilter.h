@@ -193,8 +193,9 @@ struct _GstPollenFilterClass
    * Src task: a serialized event (transfer full) at its place among the
    * results. The default stores a SEGMENT (see
    * gst_pollen_filter_get_segment()) and sends it once the src pad has
-   * caps, and pushes the others; an override updates its output state and
-   * chains up. After EOS the task pauses.
+   * caps, takes out of a TAG what describes the input's media (see
+   * gst_pollen_filter_output_tags()), and pushes the others; an override
+   * updates its output state and chains up. After EOS the task pauses.
    */
   GstFlowReturn (*src_event) (GstPollenFilter * filter, GstEvent * event);
   /**
@@ -239,6 +240,7 @@ GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
+GstTagList *       gst_pollen_filter_output_tags (const GstTagList * input);
 GstFlowReturn      gst_pollen_filter_push_event (GstPollenFilter * filter,
                                                  GstEvent * event);
 void               gst_pollen_filter_gap_until (GstPollenFilter * filter,

@@ -9,8 +9,8 @@
 
 /* GstPollenFilter through a tiny subclass that makes no request: ordering
  * with several jobs in flight, jobs that emit several items, flush during
- * a job, the EOS drain, the failure policy, untimed input and the LATENCY
- * answer in PAUSED.
+ * a job, the EOS drain, the failure policy, untimed input, the LATENCY
+ * answer in PAUSED and the tags that go on.
  *
  * A job is an input text "<delay ms> <action> <words …>": after the delay
  * (cut short by a flush) "ok" emits one output buffer per word, "flaky"
@@ -492,6 +492,54 @@ GST_START_TEST (test_latency_in_paused_without_upstream)
 
 GST_END_TEST;
 
+/* ---- tags ---- */
+
+/* The output is other media made from the input: a TAG keeps its place
+ * and what the content is, and loses what describes the input's
+ * encoding and signal. */
+GST_START_TEST (test_tags_lose_what_describes_the_input)
+{
+  PollenTestHarness t = filter_new (NULL);
+  GstTagList *tags = gst_tag_list_new (GST_TAG_SUBTITLE_CODEC, "SubRip",
+      GST_TAG_BITRATE, 800, GST_TAG_DURATION, 10 * GST_SECOND,
+      GST_TAG_TRACK_GAIN, -3.0, GST_TAG_TITLE, "Talk",
+      GST_TAG_LANGUAGE_CODE, "fr", NULL);
+  GstTagList *out = NULL;
+  gchar *value = NULL;
+  guint i, after_one = 0;
+
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_GLOBAL);
+  push_job (&t, "0 ok one", 0);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_tag (tags)));
+  push_job (&t, "0 ok two", GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+
+  g_mutex_lock (&t.rec->lock);
+  for (i = 0; i < t.rec->items->len; i++) {
+    GstMiniObject *obj = t.rec->items->pdata[i];
+
+    after_one += GST_IS_BUFFER (obj);
+    if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_TAG)
+      break;
+  }
+  fail_unless (i < t.rec->items->len, "no TAG came out");
+  fail_unless_equals_int (after_one, 1);
+  gst_event_parse_tag (GST_EVENT (t.rec->items->pdata[i]), &out);
+  fail_unless_equals_int (gst_tag_list_get_scope (out), GST_TAG_SCOPE_GLOBAL);
+  fail_unless_equals_int (gst_tag_list_n_tags (out), 2);
+  fail_unless (gst_tag_list_get_string (out, GST_TAG_TITLE, &value));
+  fail_unless_equals_string (value, "Talk");
+  g_free (value);
+  fail_unless (gst_tag_list_get_string (out, GST_TAG_LANGUAGE_CODE, &value));
+  fail_unless_equals_string (value, "fr");
+  g_free (value);
+  g_mutex_unlock (&t.rec->lock);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenfilter_suite (void)
 {
@@ -511,6 +559,7 @@ pollenfilter_suite (void)
   tcase_add_test (tc, test_untimed_input_one_error);
   tcase_add_test (tc, test_latency_live_upstream);
   tcase_add_test (tc, test_latency_in_paused_without_upstream);
+  tcase_add_test (tc, test_tags_lose_what_describes_the_input);
   return s;
 }
 
