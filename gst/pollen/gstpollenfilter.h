@@ -99,6 +99,11 @@ typedef enum
  *   first late result and sums up the others in one warning per 10 s.
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
  *   until a FLUSH_STOP.
+ * - Progress: the src task waiting 2 s for the oldest job posts a
+ *   GstProgress START (code "request"), CONTINUE every 2 s, and when the
+ *   wait ends COMPLETE, ERROR or CANCELED, in every path (flush, stop, the
+ *   element leaving its pipeline): gst-launch-1.0 keeps a prerolled
+ *   pipeline out of PLAYING while a START is open.
  */
 struct _GstPollenFilterClass
 {

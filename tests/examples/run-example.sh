@@ -4,7 +4,7 @@
 #
 #   run-example.sh EMULATOR SOURCE_ROOT NAME [PROGRAM]
 set -eu
-emulator=$1
+emulator=$(realpath "$1")
 root=$2
 name=$3
 program=${4:+$(realpath "$4")}
@@ -22,6 +22,16 @@ cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 is_wav() { [ "$(head -c 4 "$1")" = RIFF ]; }
+# In gst-launch-1.0's output: every "Waiting for the server" (a progress
+# START or CONTINUE, code request) is followed by an end (COMPLETE, ERROR,
+# CANCELED: any other text of that code), and "waiting for progress to
+# finish" is printed only while one is open.
+progress_balanced () {
+  awk '/Progress: \(request\) Waiting for the server/ { open = 1; next }
+       /Progress: \(request\)/ { if (!open) bad = 1; open = 0; next }
+       /waiting for progress to finish/ { if (!open) bad = 1 }
+       END { exit open || bad }' "$1"
+}
 
 # An application shows the picture it wrote, and on a refused key the
 # error's details, without the key.
@@ -58,7 +68,7 @@ case "$name" in
     ! grep -q "bundled emulator" out.txt || fail "started an emulator: $(cat out.txt)"
     [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)"
     # without one: the bundled emulator, said so, as the other examples do
-    env -u POLLINATIONS_API_KEY -u POLLINATIONS_BASE_URL POLLEN_EMULATOR="$(realpath "$emulator")" \
+    env -u POLLINATIONS_API_KEY -u POLLINATIONS_BASE_URL POLLEN_EMULATOR="$emulator" \
       "$root/examples/transcribe-to-srt/transcribe-to-srt.sh" in.wav own.srt en \
       > out.txt || fail "without a key: $(cat out.txt)"
     grep -q "bundled emulator" out.txt || fail "no emulator started: $(cat out.txt)"
@@ -94,6 +104,41 @@ case "$name" in
     grep -- '-->' "$root/examples/subtitles/talk.srt" | cut -c1-12 > cues.txt
     /usr/bin/python3 "$root/tests/examples/onsets.py" audio.wav cues.txt \
       0.005 2048 || fail "speech off its cues in out.mp4"
+    ;;
+  progress)
+    # gst-launch-1.0 itself against a server that takes 3 s an answer: the
+    # filters post GstProgress while their output waits for it, and every
+    # START ends, so the prerolled pipeline goes to PLAYING and the run
+    # ends; also when the request fails
+    "$emulator" --generation-ms 3000 > slow_url &
+    slow_pid=$!
+    trap 'kill $emulator_pid $slow_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+    for _ in $(seq 100); do [ -s slow_url ] && break; sleep 0.1; done
+    export POLLINATIONS_BASE_URL="$(head -n 1 slow_url)"
+    gst-launch-1.0 -q audiotestsrc wave=ticks tick-interval=1000000000 \
+      sine-periods-per-tick=300 num-buffers=100 samplesperbuffer=1600 \
+      ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location=in.wav
+    timeout 120 gst-launch-1.0 filesrc location="$root/examples/subtitles/talk.srt" \
+      ! subparse ! pollentts ! wavenc ! filesink location=tts.wav > tts.txt 2>&1 ||
+      fail "the pollentts pipeline did not end: $(cat tts.txt)"
+    timeout 120 gst-launch-1.0 filesrc location=in.wav ! decodebin ! audioconvert \
+      ! audioresample ! pollenstt ! srtenc ! filesink location=out.srt > stt.txt 2>&1 ||
+      fail "the pollenstt pipeline did not end: $(cat stt.txt)"
+    if POLLINATIONS_API_KEY=not_a_key_5678 timeout 120 gst-launch-1.0 \
+      filesrc location="$root/examples/subtitles/talk.srt" ! subparse \
+      ! pollentts ! fakesink > bad.txt 2>&1
+    then fail "pollentts succeeded with a bad key"; fi
+    grep -q "401 Unauthorized" bad.txt || fail "no 401: $(cat bad.txt)"
+    for log in tts.txt stt.txt bad.txt; do
+      progress_balanced "$log" || fail "$log: a progress START not ended: $(cat "$log")"
+    done
+    for log in tts.txt stt.txt; do
+      grep -q "Progress: (request) Waiting for the server" "$log" ||
+        fail "$log: no progress while waiting 3 s: $(cat "$log")"
+      grep -q "Setting pipeline to PLAYING" "$log" || fail "$log: never PLAYING"
+    done
+    [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)"
+    is_wav tts.wav || fail "no tts.wav"
     ;;
   ges)
     /usr/bin/python3 "$root/examples/python/ges-slideshow.py" out.mkv \
