@@ -22,6 +22,12 @@ cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 is_wav() { [ "$(head -c 4 "$1")" = RIFF ]; }
+# About 10 s of tone bursts ("speech") at 16 kHz into the WAV file $1.
+make_ticks () {
+  gst-launch-1.0 -q audiotestsrc wave=ticks tick-interval=1000000000 \
+    sine-periods-per-tick=300 num-buffers=100 samplesperbuffer=1600 \
+    ! audio/x-raw,rate=16000,channels=1 ! wavenc ! filesink location="$1"
+}
 # In gst-launch-1.0's output: every "Waiting for the server" (a progress
 # START or CONTINUE, code request) is followed by an end (COMPLETE, ERROR,
 # CANCELED: any other text of that code), and "waiting for progress to
@@ -104,6 +110,55 @@ case "$name" in
     grep -- '-->' "$root/examples/subtitles/talk.srt" | cut -c1-12 > cues.txt
     /usr/bin/python3 "$root/tests/examples/onsets.py" audio.wav cues.txt \
       0.005 2048 || fail "speech off its cues in out.mp4"
+    ;;
+  dvbsub)
+    # docs/recipes.md, DVB subtitles in an MPEG transport stream
+    make_ticks in.wav
+    timeout 60 gst-launch-1.0 -q filesrc location=in.wav ! decodebin ! audioconvert \
+      ! audioresample ! tee name=t \
+      t. ! queue max-size-time=6000000000 max-size-buffers=0 max-size-bytes=0 \
+         ! voaacenc ! aacparse ! mpegtsmux name=mux ! filesink location=talk.ts \
+      t. ! queue ! pollenstt language-code=en ! textrender font-desc="Sans 24" \
+         ! video/x-raw,width=720,height=576 ! dvbsubenc ! mux. ||
+      fail "the DVB pipeline did not end"
+    gst-discoverer-1.0 talk.ts > info.txt
+    grep -q "subtitles.*DVB subtitles" info.txt ||
+      fail "talk.ts has no DVB subtitles: $(cat info.txt)"
+    grep -q "audio.*AAC" info.txt || fail "talk.ts has no audio: $(cat info.txt)"
+    ;;
+  hls-webvtt)
+    # docs/recipes.md, WebVTT subtitles with HLS, then played over HTTP
+    make_ticks talk.wav
+    mkdir -p hls
+    timeout 60 gst-launch-1.0 -q filesrc location=talk.wav ! decodebin ! audioconvert \
+      ! audioresample ! tee name=t \
+      t. ! queue max-size-time=6000000000 max-size-buffers=0 max-size-bytes=0 \
+         ! voaacenc ! aacparse ! hlssink2 target-duration=4 \
+           playlist-location=hls/audio.m3u8 location=hls/audio-%05d.ts \
+      t. ! queue ! pollenstt language-code=en ! webvttenc ! filesink location=hls/talk.vtt ||
+      fail "the HLS pipeline did not end"
+    sed -i '1a X-TIMESTAMP-MAP=MPEGTS:324000000,LOCAL:00:00:00.000' hls/talk.vtt
+    length=$(awk -F'[:,]' '/^#EXTINF/ { s += $2 } END { print s }' hls/audio.m3u8)
+    printf '#EXTM3U\n#EXT-X-TARGETDURATION:%d\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:%s,\ntalk.vtt\n#EXT-X-ENDLIST\n' \
+      "$(printf '%.0f' "$length")" "$length" > hls/subtitles.m3u8
+    printf '%s\n' '#EXTM3U' \
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,URI="subtitles.m3u8"' \
+      '#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS="mp4a.40.2",SUBTITLES="subs"' \
+      'audio.m3u8' > hls/master.m3u8
+    gst-discoverer-1.0 hls/talk.vtt > info.txt
+    grep -q "subtitles.*WebVTT" info.txt || fail "talk.vtt: $(cat info.txt)"
+    [ "$(grep -c -- '-->' hls/talk.vtt)" -ge 3 ] || fail "talk.vtt: $(cat hls/talk.vtt)"
+    # hlsdemux2 reads HLS over HTTP only: a server on 127.0.0.1
+    /usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory hls > http.txt 2>&1 &
+    http_pid=$!
+    trap 'kill $emulator_pid $http_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+    for _ in $(seq 100); do grep -q "port" http.txt && break; sleep 0.1; done
+    port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' http.txt)
+    timeout 60 gst-launch-1.0 -q playbin3 uri="http://127.0.0.1:$port/master.m3u8" \
+      audio-sink=fakesink video-sink=fakesink text-sink="filesink location=seen.txt" ||
+      fail "master.m3u8 did not play"
+    grep -q "Placeholder transcript" seen.txt ||
+      fail "no subtitles came out of the HLS stream: $(cat seen.txt)"
     ;;
   progress)
     # gst-launch-1.0 itself against a server that takes 3 s an answer: the
