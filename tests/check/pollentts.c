@@ -1277,6 +1277,28 @@ GST_START_TEST (test_rate_change_renegotiates)
 
 GST_END_TEST;
 
+/* One answer body: a WAV speaking @first at @first_rate, @between (a RIFF
+ * chunk, or NULL), and a WAV speaking @second at @second_rate. */
+static GByteArray *
+two_wavs_body (const gchar * first, guint first_rate, GBytes * between,
+    const gchar * second, guint second_rate)
+{
+  g_autoptr (GBytes) pcm1 = expected_pcm (first, first_rate);
+  g_autoptr (GBytes) pcm2 = expected_pcm (second, second_rate);
+  g_autoptr (GBytes) wav1 = emu_media_wrap_wav (pcm1, first_rate, 1);
+  g_autoptr (GBytes) wav2 = emu_media_wrap_wav (pcm2, second_rate, 1);
+  GByteArray *body = g_byte_array_new ();
+
+  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
+      g_bytes_get_size (wav1));
+  if (between)
+    g_byte_array_append (body, g_bytes_get_data (between, NULL),
+        g_bytes_get_size (between));
+  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
+      g_bytes_get_size (wav2));
+  return body;
+}
+
 /* ---- raw output follows downstream ---- */
 
 /* The first channel of @speech as samples in [-1, 1]. */
@@ -1422,19 +1444,12 @@ GST_END_TEST;
 GST_START_TEST (test_rates_converted_to_fixed_caps)
 {
   Tts t = tts_new ("max-in-flight", 1, NULL);
-  g_autoptr (GBytes) pcm1 = expected_pcm ("one.", 24000);
-  g_autoptr (GBytes) pcm2 = expected_pcm ("two.", 16000);
-  g_autoptr (GBytes) wav1 = emu_media_wrap_wav (pcm1, 24000, 1);
-  g_autoptr (GBytes) wav2 = emu_media_wrap_wav (pcm2, 16000, 1);
-  g_autoptr (GByteArray) body = g_byte_array_new ();
+  g_autoptr (GByteArray) body = two_wavs_body ("one.", 24000, NULL, "two.",
+      16000);
   g_autoptr (GArray) speeches = NULL;
   GstAudioInfo info;
   guint i;
 
-  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
-      g_bytes_get_size (wav1));
-  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
-      g_bytes_get_size (wav2));
   pollen_emulator_push (t.emulator, SPEECH_PATH,
       pollen_emulator_response_new (200, "audio/wav", body->data, body->len));
   pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("high.",
@@ -1470,20 +1485,16 @@ GST_START_TEST (test_wavs_in_one_body)
   Tts t = tts_new (NULL);
   g_autoptr (GBytes) first_pcm = expected_pcm ("one.", 24000);
   g_autoptr (GBytes) second_pcm = expected_pcm ("two.", 16000);
-  g_autoptr (GBytes) wav1 = emu_media_wrap_wav (first_pcm, 24000, 1);
-  g_autoptr (GBytes) wav2 = emu_media_wrap_wav (second_pcm, 16000, 1);
-  g_autoptr (GByteArray) body = g_byte_array_new ();
-  g_autoptr (GArray) speeches = NULL;
   static const guint8 list_chunk[] = { 'L', 'I', 'S', 'T', 3, 0, 0, 0,
     'a', 'b', 'c', 0
   };
+  g_autoptr (GBytes) list = g_bytes_new_static (list_chunk,
+      sizeof (list_chunk));
+  g_autoptr (GByteArray) body = two_wavs_body ("one.", 24000, list, "two.",
+      16000);
+  g_autoptr (GArray) speeches = NULL;
   PollenEmulatorResponse *response;
 
-  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
-      g_bytes_get_size (wav1));
-  g_byte_array_append (body, list_chunk, sizeof (list_chunk));
-  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
-      g_bytes_get_size (wav2));
   response = pollen_emulator_response_new (200, "audio/wav", body->data,
       body->len);
   response->chunk_size = 1001;  /* odd cuts through headers and samples */

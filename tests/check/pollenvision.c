@@ -639,6 +639,26 @@ collect_text (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Runs @pipeline, whose pollenvision is named "v", against @emulator to
+ * its end; the captions that came out. */
+static GPtrArray *
+run_captioning (GstElement * pipeline, PollenEmulator * emulator)
+{
+  g_autoptr (GstElement) vision = gst_bin_get_by_name (GST_BIN (pipeline),
+      "v");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (vision, "src");
+  GPtrArray *captions = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, collect_text, captions,
+      NULL);
+  end = pollen_test_run (pipeline, 60 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  return captions;
+}
+
 /* Three one-colour shots burnt into an AVI with textoverlay: the file is
  * written, and the overlaid text follows each cut. */
 GST_START_TEST (test_captions_recipe)
@@ -655,20 +675,12 @@ GST_START_TEST (test_captions_recipe)
       "videotestsrc num-buffers=50 pattern=red ! c. "
       "videotestsrc num-buffers=50 pattern=blue ! c. "
       "videotestsrc num-buffers=50 pattern=green ! c.", avi);
-  GstElement *pipeline = gst_parse_launch (launch, NULL);
-  GstElement *vision = gst_bin_get_by_name (GST_BIN (pipeline), "v");
-  GstPad *src = gst_element_get_static_pad (vision, "src");
-  g_autoptr (GPtrArray) captions = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (launch, NULL);
+  g_autoptr (GPtrArray) captions = NULL;
   GStatBuf st;
 
   fail_unless (pipeline != NULL, "textoverlay missing? (gstreamer1.0-x)");
-  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, collect_text, captions,
-      NULL);
-  end = pollen_test_run (pipeline, 60 * GST_SECOND);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  captions = run_captioning (pipeline, emulator);
 
   fail_unless (g_stat (avi, &st) == 0 && st.st_size > 10000);
   fail_unless_equals_int (captions->len, 3);
@@ -678,9 +690,6 @@ GST_START_TEST (test_captions_recipe)
 
   g_unlink (avi);
   g_rmdir (dir);
-  gst_object_unref (src);
-  gst_object_unref (vision);
-  gst_object_unref (pipeline);
   pollen_emulator_free (emulator);
 }
 
@@ -700,19 +709,8 @@ describe_shots (PollenEmulator * emulator, const gchar * format)
       "videotestsrc num-buffers=50 pattern=blue ! c. "
       "videotestsrc num-buffers=50 pattern=green ! c.", format);
   g_autoptr (GstElement) pipeline = gst_parse_launch (launch, NULL);
-  g_autoptr (GstElement) vision = gst_bin_get_by_name (GST_BIN (pipeline),
-      "v");
-  g_autoptr (GstPad) src = gst_element_get_static_pad (vision, "src");
-  GPtrArray *captions = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GstMessage) end = NULL;
 
-  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, collect_text, captions,
-      NULL);
-  end = pollen_test_run (pipeline, 60 * GST_SECOND);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
-  return captions;
+  return run_captioning (pipeline, emulator);
 }
 
 /* Video deeper than 8 bits (10-bit 4:2:0 planar and semi-planar, 10-bit
