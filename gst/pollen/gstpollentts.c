@@ -1237,7 +1237,6 @@ gst_pollen_tts_fill_failed (GstPollenFilter * filter, gpointer data)
   /* what the resampler holds of the failed speech is not played */
   if (self->convert)
     pollen_convert_reset (self->convert);
-  g_clear_pointer (&self->gathered, g_byte_array_unref);
   return gst_pollen_tts_fill (self, self->group_end, TRUE);
 }
 
