@@ -3,7 +3,9 @@
 # tools/setup.sh only when the plugin cannot be found yet (so a test, which
 # has it, never builds) and, when POLLINATIONS_API_KEY is not set, starts
 # the bundled emulator, says so, and stops it again on exit.
-# $emulator_makes says what the emulator makes instead of the real thing.
+# $emulator_makes says what the emulator makes instead of the real thing;
+# $POLLEN_EMULATOR, when set, is the emulator program to start (tests run
+# it from their own build directory).
 export GST_PLUGIN_PATH="$PWD/build/gst/pollen${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 gst-inspect-1.0 pollensrc > /dev/null 2>&1 || ./tools/setup.sh
 emulator_pid=""
@@ -12,7 +14,7 @@ trap stop_emulator EXIT
 
 if [ -z "${POLLINATIONS_API_KEY:-}" ]; then
   url_file=$(mktemp)
-  build/tools/pollen-emulator/pollen-emulator > "$url_file" &
+  "${POLLEN_EMULATOR:-build/tools/pollen-emulator/pollen-emulator}" > "$url_file" &
   emulator_pid=$!
   for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
   POLLINATIONS_BASE_URL=$(head -n 1 "$url_file")

@@ -751,7 +751,7 @@ gst_pollen_chat_class_init (GstPollenChatClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations chat", "Filter/Converter/Text/Network",
+      "Pollinations chat", "Text/Filter",
       "Transforms timed text with a Pollinations language model (translate, "
       "summarise, rewrite), streaming the reply sentence by sentence",
       "gst-pollen contributors");

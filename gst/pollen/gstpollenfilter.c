@@ -38,6 +38,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
 /* a synchronised sink's push returns a thread wake-up after the render
  * moment, more on a loaded machine: that is keeping up, not lateness */
 #define HELD_TOLERANCE (100 * GST_MSECOND)
+/* the output waiting this long for the server posts GstProgress START,
+ * then CONTINUE as often, as pollensrc does while it generates */
+#define PROGRESS_DELAY_US (2 * G_TIME_SPAN_SECOND)
+#define PROGRESS_CODE "request"
 
 /* What goes through the job queue: the subclass's data, or a serialized
  * event that keeps its place among the results. */
@@ -77,6 +81,11 @@ typedef struct
   gint64 late_window;           /* monotonic start of the interval, or 0 */
   guint late_count[POLLEN_LATE_N];      /* after the first, in the interval */
   GstClockTime late_max[POLLEN_LATE_N];
+  gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
+  gint64 progress_due;          /* when the next START or CONTINUE is due */
+
+  gboolean progress_open;       /* a START went out, its end not yet */
+  GstBus *progress_bus;         /* where it went */
 
   /* under priv->lock */
   GMutex lock;
@@ -307,6 +316,7 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
   priv->live = FALSE;
   priv->upstream_min = 0;
   priv->late_window = 0;
+  priv->waiting_since = 0;
   if (klass->flush)
     klass->flush (self);
   gst_pollen_filter_set_srcresult (self, GST_FLOW_OK);
@@ -501,12 +511,71 @@ gst_pollen_filter_query_upstream (GstPollenFilter * filter, gboolean * live,
   gst_query_unref (query);
 }
 
+/* Meta tags about the sound or the picture: what the output of a filter,
+ * which makes other media from them, is not. */
+static const gchar *const signal_tags[] = {
+  GST_TAG_TRACK_GAIN, GST_TAG_TRACK_PEAK, GST_TAG_ALBUM_GAIN,
+  GST_TAG_ALBUM_PEAK, GST_TAG_REFERENCE_LEVEL, GST_TAG_BEATS_PER_MINUTE,
+  GST_TAG_IMAGE_ORIENTATION, NULL
+};
+
+static gboolean
+tag_describes_input (const gchar * tag)
+{
+  GstTagFlag flag = gst_tag_get_flag (tag);
+
+  return flag == GST_TAG_FLAG_ENCODED || flag == GST_TAG_FLAG_DECODED ||
+      g_strv_contains (signal_tags, tag);
+}
+
+/**
+ * gst_pollen_filter_output_tags:
+ *
+ * Any thread: upstream's @input tags (same scope) less those that
+ * describe the input's media, since the output is other media made from
+ * it: the encoding (codec, bitrates, encoder, container: tags flagged
+ * %GST_TAG_FLAG_ENCODED), the decoded stream (%GST_TAG_FLAG_DECODED: the
+ * duration) and the signal (ReplayGain, tempo, picture orientation). What
+ * the content is (title, artist, language …) stays.
+ *
+ * Returns: (transfer full): the tags for the output
+ */
+GstTagList *
+gst_pollen_filter_output_tags (const GstTagList * input)
+{
+  GstTagList *output = gst_tag_list_copy (input);
+  gint i;
+
+  for (i = 0; i < gst_tag_list_n_tags (input); i++) {
+    const gchar *tag = gst_tag_list_nth_tag_name (input, i);
+
+    if (tag_describes_input (tag))
+      gst_tag_list_remove_tag (output, tag);
+  }
+  return output;
+}
+
+/* Upstream's tags with what describes the input's media taken out. */
+static GstEvent *
+gst_pollen_filter_output_tag_event (GstEvent * event)
+{
+  GstTagList *tags;
+
+  gst_event_parse_tag (event, &tags);
+  tags = gst_pollen_filter_output_tags (tags);
+  gst_event_unref (event);
+  return gst_event_new_tag (tags);
+}
+
 static GstFlowReturn
 gst_pollen_filter_real_src_event (GstPollenFilter * self, GstEvent * event)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_TAG:
+      event = gst_pollen_filter_output_tag_event (event);
+      break;
     case GST_EVENT_SEGMENT:
       gst_event_copy_segment (event, &priv->segment);
       gst_event_unref (event);
@@ -543,6 +612,105 @@ gst_pollen_filter_output_event (GstPollenFilter * self, GstEvent * event)
   if (ret == GST_FLOW_OK && type == GST_EVENT_EOS)
     return GST_FLOW_EOS;
   return ret;
+}
+
+/* ---- progress: the output waiting for the server ---- */
+
+/* The START went to @bus, which the element has left since (out of its
+ * pipeline, or into another): its end goes there all the same. */
+static void
+gst_pollen_filter_end_progress_on (GstPollenFilter * self, GstBus * bus)
+{
+  if (bus)
+    gst_bus_post (bus, gst_message_new_progress (GST_OBJECT (self),
+            GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE,
+            "Moved out of its pipeline"));
+}
+
+/* Src task, or with the task stopped: a START, CONTINUE or the end of what
+ * a START began. Every START is ended (COMPLETE, ERROR or CANCELED) on the
+ * bus it went to, in every path: gst-launch-1.0 keeps a prerolled pipeline
+ * out of PLAYING while one is open. */
+static void
+gst_pollen_filter_post_progress (GstPollenFilter * self, GstProgressType type,
+    const gchar * text)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  g_autoptr (GstBus) bus = gst_element_get_bus (GST_ELEMENT (self));
+  gboolean opens = type == GST_PROGRESS_TYPE_START ||
+      type == GST_PROGRESS_TYPE_CONTINUE;
+
+  if (priv->progress_open && bus != priv->progress_bus) {
+    gst_pollen_filter_end_progress_on (self, priv->progress_bus);
+    priv->progress_open = FALSE;
+  }
+  if (!opens && !priv->progress_open)
+    return;
+  if (!priv->progress_open) {
+    type = GST_PROGRESS_TYPE_START;
+    gst_object_replace ((GstObject **) & priv->progress_bus,
+        (GstObject *) bus);
+  }
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_progress (GST_OBJECT (self), type, PROGRESS_CODE,
+          text));
+  priv->progress_open = opens;
+  if (!opens)
+    gst_clear_object (&priv->progress_bus);
+}
+
+/* Src task: nothing came from the jobs by the time it waited for. Only a
+ * job in flight is the server's doing; waiting for input is not. */
+static void
+gst_pollen_filter_progress_tick (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *text = NULL;
+
+  if (now < priv->progress_due)
+    return;
+  priv->progress_due = now + PROGRESS_DELAY_US;
+  if (pollen_jobs_get_pending (priv->jobs) == 0) {
+    priv->waiting_since = now;
+    return;
+  }
+  text = g_strdup_printf ("Waiting for the server (%" G_GINT64_FORMAT " s)",
+      (now - priv->waiting_since) / G_TIME_SPAN_SECOND);
+  gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
+}
+
+/* Src task: the jobs gave @next, the wait is over. */
+static void
+gst_pollen_filter_progress_end (GstPollenFilter * self, PollenJobsNext next)
+{
+  PRIV (self)->waiting_since = 0;
+  if (next == POLLEN_JOBS_JOB_FAILED)
+    gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_ERROR,
+        "The request failed");
+  else if (next == POLLEN_JOBS_FLUSHING)
+    gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_CANCELED,
+        "Cancelled");
+  else
+    gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_COMPLETE,
+        "The server answered");
+}
+
+/* Src task: when to stop waiting for the jobs: the next progress message
+ * (counted from when the wait began) or, live, the next idle tick. */
+static gint64
+gst_pollen_filter_wait_end (GstPollenFilter * self)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  gint64 now = g_get_monotonic_time ();
+
+  if (!priv->waiting_since) {
+    priv->waiting_since = now;
+    priv->progress_due = now + PROGRESS_DELAY_US;
+  }
+  if (priv->live && GST_POLLEN_FILTER_GET_CLASS (self)->idle)
+    return MIN (priv->progress_due, now + IDLE_TICK_US);
+  return priv->progress_due;
 }
 
 /* A job failed after its retries. Errors that are not transient (4xx)
@@ -587,6 +755,9 @@ gst_pollen_filter_pause (GstPollenFilter * self, GstFlowReturn ret)
   GstPollenFilterPrivate *priv = PRIV (self);
 
   GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
+  /* an idle tick may have left a wait open */
+  gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_CANCELED,
+      "Stopped");
   gst_pollen_filter_set_srcresult (self, ret);
   /* a chain waiting for room must not wait for ever */
   if (ret != GST_FLOW_FLUSHING)
@@ -619,7 +790,8 @@ gst_pollen_filter_handle_next (GstPollenFilter * self, PollenJobsNext next,
     case POLLEN_JOBS_JOB_FAILED:
       return gst_pollen_filter_handle_failure (self, fjob->data, error);
     case POLLEN_JOBS_TIMEOUT:
-      return klass->idle (self);
+      return PRIV (self)->live && klass->idle ? klass->idle (self) :
+          GST_FLOW_OK;
     case POLLEN_JOBS_FLUSHING:
       return GST_FLOW_FLUSHING;
   }
@@ -632,13 +804,15 @@ gst_pollen_filter_loop (GstPollenFilter * self)
   GstPollenFilterPrivate *priv = PRIV (self);
   g_autoptr (GError) error = NULL;
   gpointer data = NULL, item = NULL;
-  gint64 end_time = -1;
   PollenJobsNext next;
   GstFlowReturn ret;
 
-  if (priv->live && GST_POLLEN_FILTER_GET_CLASS (self)->idle)
-    end_time = g_get_monotonic_time () + IDLE_TICK_US;
-  next = pollen_jobs_next (priv->jobs, end_time, &data, &item, &error);
+  next = pollen_jobs_next (priv->jobs, gst_pollen_filter_wait_end (self),
+      &data, &item, &error);
+  if (next == POLLEN_JOBS_TIMEOUT)
+    gst_pollen_filter_progress_tick (self);
+  else
+    gst_pollen_filter_progress_end (self, next);
   ret = gst_pollen_filter_handle_next (self, next, data, item, error);
   gst_pollen_filter_flush_late (self, ret != GST_FLOW_OK);
   if (ret != GST_FLOW_OK)
@@ -1074,6 +1248,8 @@ gst_pollen_filter_stop (GstPollenFilter * self)
 
   /* waits for the workers: nothing uses the client after this */
   g_clear_pointer (&priv->jobs, pollen_jobs_free);
+  gst_pollen_filter_post_progress (self, GST_PROGRESS_TYPE_CANCELED,
+      "Stopped");
   if (klass->stop)
     klass->stop (self);
   g_clear_object (&priv->client);
@@ -1300,6 +1476,7 @@ gst_pollen_filter_finalize (GObject * object)
   pollen_settings_clear (&priv->settings);
   pollen_settings_clear (&priv->run_settings);
   g_mutex_clear (&priv->lock);
+  gst_clear_object (&priv->progress_bus);
 
   G_OBJECT_CLASS (gst_pollen_filter_parent_class)->finalize (object);
 }

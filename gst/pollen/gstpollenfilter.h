@@ -99,6 +99,11 @@ typedef enum
  *   first late result and sums up the others in one warning per 10 s.
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
  *   until a FLUSH_STOP.
+ * - Progress: the src task waiting 2 s for the oldest job posts a
+ *   GstProgress START (code "request"), CONTINUE every 2 s, and when the
+ *   wait ends COMPLETE, ERROR or CANCELED, in every path (flush, stop, the
+ *   element leaving its pipeline): gst-launch-1.0 keeps a prerolled
+ *   pipeline out of PLAYING while a START is open.
  */
 struct _GstPollenFilterClass
 {
@@ -193,8 +198,9 @@ struct _GstPollenFilterClass
    * Src task: a serialized event (transfer full) at its place among the
    * results. The default stores a SEGMENT (see
    * gst_pollen_filter_get_segment()) and sends it once the src pad has
-   * caps, and pushes the others; an override updates its output state and
-   * chains up. After EOS the task pauses.
+   * caps, takes out of a TAG what describes the input's media (see
+   * gst_pollen_filter_output_tags()), and pushes the others; an override
+   * updates its output state and chains up. After EOS the task pauses.
    */
   GstFlowReturn (*src_event) (GstPollenFilter * filter, GstEvent * event);
   /**
@@ -239,6 +245,7 @@ GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
+GstTagList *       gst_pollen_filter_output_tags (const GstTagList * input);
 GstFlowReturn      gst_pollen_filter_push_event (GstPollenFilter * filter,
                                                  GstEvent * event);
 void               gst_pollen_filter_gap_until (GstPollenFilter * filter,

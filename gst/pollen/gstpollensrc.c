@@ -2340,7 +2340,7 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations generator source", "Source/Network",
+      "Pollinations generator source", "Audio/Video/Image/Text/Source",
       "Generates a picture, video clip, speech, music or text from a prompt "
       "with the Pollinations API", "gst-pollen contributors");
 

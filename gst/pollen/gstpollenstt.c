@@ -32,6 +32,12 @@
  * `pollenstt-result` (fields `chunk-start`, `chunk-duration`,
  * `response-format`, `result`, `text`, `request-id`).
  *
+ * The text's stream tags are upstream's less those that describe the audio
+ * (codec, bitrate, encoder …), with the text's language as
+ * `language-code`: #GstPollenStt:language-code, else the first language the
+ * server detected (none when it says "unknown"), so that a muxer labels the
+ * subtitle track.
+ *
  * With #GstPollenStt:carry-context the end of the previous transcript is
  * sent as `prompt` (after #GstPollenStt:prompt) so that sentences split
  * across chunks read well.
@@ -120,6 +126,7 @@ typedef struct
 {
   const gchar *model;           /* in the base's snapshot */
   gchar *language;              /* ISO-639-1 part only, or NULL */
+  gchar *tag_language;          /* its GST_TAG_LANGUAGE_CODE, or NULL */
   gchar *prompt;
   gdouble temperature;          /* < 0: not sent */
   GstPollenSttGranularity granularity;
@@ -201,6 +208,9 @@ struct _GstPollenStt
 
   /* source pad task */
   GstClockTime out_position;    /* downstream was told everything before */
+  GstTagList *stream_tags;      /* upstream's, less what describes audio */
+  gchar *language;              /* the text's, as tagged, or NULL */
+  gboolean tags_sent;           /* the stream tags went out since start */
 
   /* shared with the workers, under self->lock */
   GMutex lock;
@@ -287,6 +297,7 @@ config_clear (Config * config)
 {
   config->model = NULL;
   g_clear_pointer (&config->language, g_free);
+  g_clear_pointer (&config->tag_language, g_free);
   g_clear_pointer (&config->prompt, g_free);
 }
 
@@ -303,6 +314,7 @@ gst_pollen_stt_snapshot_config (GstPollenStt * self)
 
   GST_OBJECT_LOCK (self);
   config->language = language_from_code (self->language_code);
+  config->tag_language = pollen_transcript_language_code (config->language);
   config->prompt = self->prompt && *self->prompt ? g_strdup (self->prompt) :
       NULL;
   config->temperature = self->temperature;
@@ -1009,6 +1021,58 @@ gst_pollen_stt_run_job (GstPollenFilter * filter, PollenJob * job,
       cancellable, error);
 }
 
+/* ---- tags (source pad task) ---- */
+
+/* Sends the text's stream tags: upstream's less what describes the audio,
+ * with the text's language. A stream's tags replace those before, so they
+ * go out whole each time. */
+static GstFlowReturn
+gst_pollen_stt_push_tags (GstPollenStt * self)
+{
+  GstTagList *tags = self->stream_tags ?
+      gst_tag_list_copy (self->stream_tags) : gst_tag_list_new_empty ();
+
+  if (self->language)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_LANGUAGE_CODE,
+        self->language, NULL);
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+  self->tags_sent = TRUE;
+  GST_DEBUG_OBJECT (self, "stream tags %" GST_PTR_FORMAT, tags);
+  return gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
+      gst_event_new_tag (tags));
+}
+
+/* Upstream's stream tags become the text's; its global tags go on (less
+ * what describes the audio, in the base). Takes @event. */
+static GstFlowReturn
+gst_pollen_stt_take_tags (GstPollenStt * self, GstEvent * event)
+{
+  GstTagList *tags;
+
+  gst_event_parse_tag (event, &tags);
+  if (gst_tag_list_get_scope (tags) != GST_TAG_SCOPE_STREAM)
+    return GST_POLLEN_FILTER_CLASS (parent_class)->src_event
+        (GST_POLLEN_FILTER (self), event);
+  gst_clear_tag_list (&self->stream_tags);
+  self->stream_tags = gst_pollen_filter_output_tags (tags);
+  gst_event_unref (event);
+  return gst_pollen_stt_push_tags (self);
+}
+
+/* The text's language is language-code when set, else the first one the
+ * server detected (whisper's guess on a short chunk may differ from one
+ * chunk to the next; the stream keeps one); until then upstream's, the
+ * speech's, stays. */
+static GstFlowReturn
+gst_pollen_stt_detected_language (GstPollenStt * self, const gchar * language)
+{
+  if (!language || self->language)
+    return GST_FLOW_OK;
+  GST_INFO_OBJECT (self, "the server detected the language '%s'", language);
+  self->language = g_strdup (language);
+  return gst_pollen_stt_push_tags (self);
+}
+
 /* ---- output (source pad task) ---- */
 
 /* In live mode, the stream time whose text must be out by now, or NONE:
@@ -1094,10 +1158,14 @@ static GstFlowReturn
 gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
 {
   GstClockTime shift;
+  GstFlowReturn ret;
   guint i;
 
   if (piece->transcript)
     gst_pollen_stt_post_result (self, piece);
+  if (piece->transcript && (ret = gst_pollen_stt_detected_language (self,
+              piece->transcript->language)) != GST_FLOW_OK)
+    return ret;
   if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
     self->out_position = piece->start;
   shift = gst_pollen_stt_lateness (self, piece);
@@ -1106,7 +1174,6 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
     PollenTranscriptCue *cue = piece->transcript->cues->pdata[i];
     GstClockTime pts = MAX (piece->start + cue->start + shift,
         self->out_position);
-    GstFlowReturn ret;
 
     gst_pollen_stt_push_gap_until (self, pts);
     ret = gst_pollen_stt_push_text (self, pts, cue->end - cue->start,
@@ -1119,16 +1186,25 @@ gst_pollen_stt_push_chunk (GstPollenStt * self, Piece * piece)
 }
 
 
-/* GstPollenFilter::src_event: a segment starts the text timeline, a GAP
- * from upstream tells downstream that nothing comes before its end. */
+/* GstPollenFilter::src_event: a segment starts the text timeline (and
+ * the text's stream tags follow it once its language is known), a GAP
+ * from upstream tells downstream that nothing comes before its end,
+ * upstream's stream tags are the text's less what describes the audio. */
 static GstFlowReturn
 gst_pollen_stt_src_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
+  gboolean segment = GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT;
+  GstFlowReturn ret;
 
   if (gst_pollen_filter_follow_upstream (filter, &self->out_position, event))
     return GST_FLOW_OK;
-  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_TAG)
+    return gst_pollen_stt_take_tags (self, event);
+  ret = GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
+  if (ret == GST_FLOW_OK && segment && self->language && !self->tags_sent)
+    ret = gst_pollen_stt_push_tags (self);
+  return ret;
 }
 
 static GstFlowReturn
@@ -1182,6 +1258,9 @@ gst_pollen_stt_start (GstPollenFilter * filter)
   GstPollenStt *self = GST_POLLEN_STT (filter);
 
   gst_pollen_stt_snapshot_config (self);
+  g_free (self->language);
+  self->language = g_strdup (self->config.tag_language);
+  self->tags_sent = FALSE;
   self->chunker.rate = 0;
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->chunk_count = 0;
@@ -1201,6 +1280,8 @@ gst_pollen_stt_stop (GstPollenFilter * filter)
   g_clear_pointer (&self->chunker.pcm, g_byte_array_unref);
   self->chunker.rate = 0;
   config_clear (&self->config);
+  gst_clear_tag_list (&self->stream_tags);
+  g_clear_pointer (&self->language, g_free);
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->context, g_free);
   g_mutex_unlock (&self->lock);
@@ -1311,6 +1392,8 @@ gst_pollen_stt_finalize (GObject * object)
   g_free (self->language_code);
   g_free (self->prompt);
   config_clear (&self->config);
+  gst_clear_tag_list (&self->stream_tags);
+  g_free (self->language);
   g_free (self->context);
   g_mutex_clear (&self->lock);
 
@@ -1327,8 +1410,9 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_LANGUAGE_CODE,
       g_param_spec_string ("language-code", "Language Code",
           "Language of the speech, as ISO-639-1 (\"en\") or BCP-47 "
-          "(\"en-US\", only \"en\" is sent); unset (default) lets the server "
-          "detect it", NULL, PARAM_FLAGS));
+          "(\"en-US\", only \"en\" is sent), and the language-code tag of "
+          "the text; unset (default) lets the server detect it (the text is "
+          "tagged with what it detected)", NULL, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_PROMPT,
       g_param_spec_string ("prompt", "Prompt",
           "Text that guides the model's style and spelling (names, jargon), "
@@ -1420,7 +1504,7 @@ gst_pollen_stt_class_init (GstPollenSttClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations speech to text", "Filter/Audio/Text",
+      "Pollinations speech to text", "Audio/Text/Filter",
       "Transcribes audio into timed text with the Pollinations API "
       "(/v1/audio/transcriptions)", "gst-pollen contributors");
 

@@ -18,7 +18,10 @@
  *
  * By default it asks for WAV and outputs raw audio (audio/x-raw, S16LE)
  * parsed while the answer streams in, with the rate and channels of the
- * WAV header; a later answer at another rate renegotiates the caps. With
+ * WAV header; a later answer at another rate renegotiates the caps. When
+ * downstream asks for another format, rate or channel count
+ * (`pollentts ! audio/x-raw,rate=48000`), the audio is converted with
+ * GstAudioConverter, each speech still on its text's time. With
  * #GstPollenTts:response-format mp3, opus, aac or flac it passes the encoded
  * audio through with caps found from the bytes; `pcm` is asked as WAV too
  * (headerless PCM does not say its rate, and a model's rate depends on the
@@ -74,6 +77,7 @@
 #endif
 
 #include "gstpollentts.h"
+#include "pollenconvert.h"
 #include "pollenstretch.h"
 #include "gstpollenelements.h"
 #include "pollenformat.h"
@@ -185,6 +189,8 @@ struct _GstPollenTts
   GstCaps *caps;                /* the output caps */
   GstAudioInfo info;            /* of @caps when raw */
   gboolean raw;
+  GstCaps *speech_caps;         /* what the server's audio is */
+  PollenConvert *convert;       /* raw speech_caps into caps, or NULL */
   gboolean sent_audio;          /* a buffer went out since activation */
   GstClockTime position;        /* end of what went out, audio or gap */
   GstClockTime text_end;        /* end of the latest text */
@@ -213,9 +219,10 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
-#define RAW_CAPS "audio/x-raw, format = (string) { S16LE, U8, S24LE, S32LE, " \
-    "F32LE, F64LE }, layout = (string) interleaved, " \
-    "rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ]"
+/* what the server sends (WAV: S16LE, U8, S24LE, S32LE, F32LE, F64LE) or
+ * what it is converted into when downstream asks for other raw audio */
+#define RAW_CAPS GST_AUDIO_CAPS_MAKE (GST_AUDIO_FORMATS_ALL) ", " \
+    "layout = (string) interleaved"
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -534,21 +541,144 @@ gst_pollen_tts_reset_output (GstPollenTts * self)
   self->speech_has_audio = FALSE;
 }
 
+static gboolean
+caps_are_raw (GstCaps * caps)
+{
+  return gst_structure_has_name (gst_caps_get_structure (caps, 0),
+      "audio/x-raw");
+}
+
+/* Raw audio as close to @speech as what @peer (downstream's raw caps)
+ * allows: its first choice, with the rate, channels and format nearest to
+ * the speech's. */
+static GstCaps *
+fixate_raw_caps (GstCaps * peer, GstCaps * speech)
+{
+  const GstStructure *have = gst_caps_get_structure (speech, 0);
+  GstCaps *caps = gst_caps_copy_nth (peer, 0);
+  GstStructure *want = gst_caps_get_structure (caps, 0);
+  const gchar *format = gst_structure_get_string (have, "format");
+  gint rate = 0, channels = 0;
+
+  gst_structure_get_int (have, "rate", &rate);
+  gst_structure_get_int (have, "channels", &channels);
+  gst_structure_fixate_field_nearest_int (want, "rate", rate);
+  gst_structure_fixate_field_nearest_int (want, "channels", channels);
+  if (format)
+    gst_structure_fixate_field_string (want, "format", format);
+  return gst_caps_fixate (caps);
+}
+
+/* The raw caps to output @speech as: the speech's own when downstream
+ * takes them, else the current output caps when it still takes those (no
+ * renegotiation in the middle of a stream), else what it asks for nearest
+ * to them. NULL when downstream takes no raw audio at all. */
+static GstCaps *
+gst_pollen_tts_choose_raw_caps (GstPollenTts * self, GstCaps * speech)
+{
+  static GstStaticCaps raw_caps = GST_STATIC_CAPS (RAW_CAPS);
+  GstPad *srcpad = gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER (self));
+  g_autoptr (GstCaps) raw = gst_static_caps_get (&raw_caps);
+  g_autoptr (GstCaps) answer = gst_pad_peer_query_caps (srcpad, raw);
+  /* a peer may answer without applying the filter: in its order */
+  g_autoptr (GstCaps) peer = gst_caps_intersect_full (answer, raw,
+      GST_CAPS_INTERSECT_FIRST);
+
+  if (gst_caps_is_empty (peer))
+    return NULL;
+  if (gst_caps_can_intersect (peer, speech))
+    return gst_caps_ref (speech);
+  if (self->caps && self->raw && gst_caps_can_intersect (peer, self->caps))
+    return gst_caps_ref (self->caps);
+  return fixate_raw_caps (peer, speech);
+}
+
+/* Downstream takes nothing pollentts can give for @speech: one error that
+ * says what it gives and what to do, instead of a bare "not-negotiated". */
+static GstFlowReturn
+gst_pollen_tts_not_negotiated (GstPollenTts * self, GstCaps * speech)
+{
+  GstPad *srcpad = gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER (self));
+  g_autoptr (GstCaps) peer = gst_pad_peer_query_caps (srcpad, NULL);
+  g_autofree gchar *wanted = gst_caps_to_string (peer);
+  g_autofree gchar *given = gst_caps_to_string (speech);
+
+  if (caps_are_raw (speech))
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Downstream of pollentts "
+            "takes only %s, but pollentts gives raw audio: audio/x-raw, "
+            "interleaved, in any format, rate and channel count (it "
+            "converts). Put an encoder after it (lamemp3enc, opusenc …), or "
+            "use a response-format whose encoded audio downstream takes.",
+            wanted), ("the speech is %s", given));
+  else
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Downstream of pollentts "
+            "takes only %s, but pollentts gives the server's encoded audio "
+            "as it is, here %s. Put decodebin (and audioconvert) after it, "
+            "or use response-format=wav for raw audio.", wanted, given),
+        (NULL));
+  return GST_FLOW_ERROR;
+}
+
+/* The converter from @speech to the output caps, when they differ. */
+static GstFlowReturn
+gst_pollen_tts_set_converter (GstPollenTts * self, GstCaps * speech)
+{
+  GstAudioInfo in;
+
+  g_clear_pointer (&self->convert, pollen_convert_free);
+  if (!self->raw || gst_caps_is_equal (speech, self->caps))
+    return GST_FLOW_OK;
+  if (gst_audio_info_from_caps (&in, speech))
+    self->convert = pollen_convert_new (&in, &self->info);
+  if (!self->convert)
+    return gst_pollen_tts_not_negotiated (self, speech);
+  GST_INFO_OBJECT (self, "converting %" GST_PTR_FORMAT " to %"
+      GST_PTR_FORMAT, speech, self->caps);
+  return GST_FLOW_OK;
+}
+
 /* Sends @caps downstream when they differ from the current ones. */
 static GstFlowReturn
-gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * caps)
+gst_pollen_tts_push_caps (GstPollenTts * self, GstCaps * caps)
 {
   GstFlowReturn ret;
 
   if (self->caps && gst_caps_is_equal (self->caps, caps))
     return GST_FLOW_OK;
+  /* caps are sticky: a refused CAPS event would only show at the push */
+  if (!gst_pad_peer_query_accept_caps (gst_pollen_filter_get_srcpad
+          (GST_POLLEN_FILTER (self)), caps))
+    return GST_FLOW_NOT_NEGOTIATED;
   ret = gst_pollen_filter_set_src_caps (GST_POLLEN_FILTER (self), caps);
   if (ret != GST_FLOW_OK)
     return ret;
   gst_caps_replace (&self->caps, caps);
-  self->raw = gst_structure_has_name (gst_caps_get_structure (caps, 0),
-      "audio/x-raw") && gst_audio_info_from_caps (&self->info, caps);
+  self->raw = caps_are_raw (caps) && gst_audio_info_from_caps (&self->info,
+      caps);
   return GST_FLOW_OK;
+}
+
+/* The server's audio is now @speech: the output follows it, raw audio
+ * converted to what downstream asks for when it asks for other raw audio. */
+static GstFlowReturn
+gst_pollen_tts_set_caps (GstPollenTts * self, GstCaps * speech)
+{
+  g_autoptr (GstCaps) out = NULL;
+  GstFlowReturn ret;
+
+  if (self->speech_caps && gst_caps_is_equal (self->speech_caps, speech))
+    return GST_FLOW_OK;
+  out = caps_are_raw (speech) ? gst_pollen_tts_choose_raw_caps (self,
+      speech) : gst_caps_ref (speech);
+  if (!out)
+    return gst_pollen_tts_not_negotiated (self, speech);
+  ret = gst_pollen_tts_push_caps (self, out);
+  if (ret == GST_FLOW_NOT_NEGOTIATED)
+    return gst_pollen_tts_not_negotiated (self, speech);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_caps_replace (&self->speech_caps, speech);
+  return gst_pollen_tts_set_converter (self, speech);
 }
 
 /* Raw caps to fill time with before any speech said what the audio is
@@ -594,8 +724,10 @@ gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
     gst_buffer_unmap (buffer, &map);
     GST_BUFFER_PTS (buffer) = from + gst_util_uint64_scale (done, GST_SECOND,
         rate);
-    GST_BUFFER_DURATION (buffer) = from + gst_util_uint64_scale (done + n,
-        GST_SECOND, rate) - GST_BUFFER_PTS (buffer);
+    /* the last one ends where what follows starts, not a rounding off */
+    GST_BUFFER_DURATION (buffer) = (done + n == total ? until :
+        from + gst_util_uint64_scale (done + n, GST_SECOND, rate)) -
+        GST_BUFFER_PTS (buffer);
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
     done += n;
     ret = gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
@@ -929,6 +1061,45 @@ gst_pollen_tts_push_encoded (GstPollenTts * self, TtsEntry * entry,
           (self)), buffer);
 }
 
+/* Raw audio in the output's format: kept whole for compress, else
+ * pushed. */
+static GstFlowReturn
+gst_pollen_tts_take_raw (GstPollenTts * self, GBytes * data)
+{
+  if (g_bytes_get_size (data) == 0)
+    return GST_FLOW_OK;
+  if (gst_pollen_tts_compresses (self))
+    return gst_pollen_tts_gather (self, data);
+  return gst_pollen_tts_push_raw (self, data);
+}
+
+/* The server's raw audio, converted when downstream asked for other raw
+ * audio. */
+static GstFlowReturn
+gst_pollen_tts_take_speech (GstPollenTts * self, GBytes * data)
+{
+  g_autoptr (GBytes) converted = self->convert ?
+      pollen_convert_push (self->convert, data) : g_bytes_ref (data);
+
+  return gst_pollen_tts_take_raw (self, converted);
+}
+
+/* The end of the audio at one rate (a speech's, or a WAV's within it):
+ * what the resampler held back, then compress's gathered speech. */
+static GstFlowReturn
+gst_pollen_tts_end_audio (GstPollenTts * self)
+{
+  GstFlowReturn ret;
+
+  if (self->convert) {
+    g_autoptr (GBytes) tail = pollen_convert_finish (self->convert);
+
+    if ((ret = gst_pollen_tts_take_raw (self, tail)) != GST_FLOW_OK)
+      return ret;
+  }
+  return gst_pollen_tts_push_gathered (self);
+}
+
 static GstFlowReturn
 gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
     TtsItem * item)
@@ -947,9 +1118,9 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
       return ret;
   }
 
-  if (!gst_caps_is_equal (self->caps, item->caps)) {
-    /* what was gathered at the old rate goes first */
-    if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+  if (!gst_caps_is_equal (self->speech_caps, item->caps)) {
+    /* what came at the old rate goes first */
+    if ((ret = gst_pollen_tts_end_audio (self)) != GST_FLOW_OK)
       return ret;
     /* another WAV at another rate within the answer: its samples count
      * from where the ones before ended */
@@ -962,10 +1133,8 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
       return ret;
   }
 
-  if (self->raw && gst_pollen_tts_compresses (self))
-    return gst_pollen_tts_gather (self, item->data);
   if (self->raw)
-    return gst_pollen_tts_push_raw (self, item->data);
+    return gst_pollen_tts_take_speech (self, item->data);
   return gst_pollen_tts_push_encoded (self, entry, item->data);
 }
 
@@ -1065,6 +1234,9 @@ gst_pollen_tts_fill_failed (GstPollenFilter * filter, gpointer data)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
 
+  /* what the resampler holds of the failed speech is not played */
+  if (self->convert)
+    pollen_convert_reset (self->convert);
   return gst_pollen_tts_fill (self, self->group_end, TRUE);
 }
 
@@ -1087,7 +1259,7 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
-  if ((ret = gst_pollen_tts_push_gathered (self)) != GST_FLOW_OK)
+  if ((ret = gst_pollen_tts_end_audio (self)) != GST_FLOW_OK)
     return ret;
   /* encoded speech that could not be timed: assume it fit its text */
   if (self->caps && !self->raw && !self->speech_length_known)
@@ -1102,6 +1274,8 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
   GstPollenTts *self = GST_POLLEN_TTS (filter);
 
   gst_clear_caps (&self->caps);
+  gst_clear_caps (&self->speech_caps);
+  g_clear_pointer (&self->convert, pollen_convert_free);
   self->sent_audio = FALSE;
   self->lag_warned = FALSE;
   g_clear_pointer (&self->gathered, g_byte_array_unref);
@@ -1223,6 +1397,8 @@ gst_pollen_tts_finalize (GObject * object)
   g_free (self->voice);
   g_free (self->instructions);
   gst_clear_caps (&self->caps);
+  gst_clear_caps (&self->speech_caps);
+  pollen_convert_free (self->convert);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1258,7 +1434,8 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
           "wav and pcm come out as raw audio (pcm is asked as wav, whose "
-          "header gives the rate), the others encoded; what actually "
+          "header gives the rate; converted to the format, rate and "
+          "channels downstream asks for), the others encoded; what actually "
           "arrives decides the caps. May change while PLAYING: "
           "used from the next text on", POLLEN_TYPE_AUDIO_FORMAT,
           DEFAULT_RESPONSE_FORMAT, PARAM_FLAGS_PLAYING));
@@ -1343,7 +1520,7 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations text to speech", "Filter/Converter/Text/Audio/Network",
+      "Pollinations text to speech", "Audio/Text/Filter",
       "Speaks timed text with the Pollinations API, in sync with the text's "
       "timestamps", "gst-pollen contributors");
 

@@ -82,8 +82,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_vision_debug);
 #define THUMB_SIDE 16           /* scene detection: a 16x16 luma thumbnail */
 #define ENCODE_TIMEOUT (10 * GST_SECOND)
 
-#define VIDEO_FORMATS "{ I420, YV12, NV12, NV21, Y42B, Y444, YUY2, UYVY, " \
-  "GRAY8, RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR }"
 
 enum
 {
@@ -149,6 +147,7 @@ struct _GstPollenVision
   /* sink pad streaming thread */
   GstVideoInfo info;
   GstCaps *caps;                /* NULL until set_caps */
+  guint8 *line;                 /* one line unpacked, for thumbnails */
   gboolean live;                /* never wait in submit */
   GstClockTime next_due;        /* the next interval sample, or NONE */
   GstClockTime last_sample;     /* the latest frame taken, or NONE */
@@ -173,7 +172,7 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pollenvision, "pollenvision",
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (GST_VIDEO_FORMATS_ALL)));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -254,35 +253,34 @@ gst_pollen_vision_snapshot_config (GstPollenVision * self)
 
 /* ---- the sink side: which frames to describe ---- */
 
-/* One 8-bit component of the pixel at @x, @y (in luma coordinates). */
-static guint
-frame_component (const GstVideoFrame * vf, guint c, guint x, guint y)
-{
-  const GstVideoFormatInfo *finfo = vf->info.finfo;
-  const guint8 *data = GST_VIDEO_FRAME_COMP_DATA (vf, c);
-  guint cx = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, c, x);
-  guint cy = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c, y);
-
-  return data[cy * GST_VIDEO_FRAME_COMP_STRIDE (vf, c) +
-      cx * GST_VIDEO_FRAME_COMP_PSTRIDE (vf, c)];
-}
-
+/* The luma, in 8 bits, of pixel @x of a line unpacked by the format's
+ * unpack function: AYUV or ARGB, 8 or 16 bits a component (the unpack
+ * format of formats deeper than 8 bits). */
 static guint8
-frame_luma (const GstVideoFrame * vf, guint x, guint y)
+unpacked_luma (const GstVideoFormatInfo * finfo, const guint8 * line,
+    guint x)
 {
-  if (!GST_VIDEO_FORMAT_INFO_IS_RGB (vf->info.finfo))
-    return frame_component (vf, 0, x, y);
-  return (77 * frame_component (vf, 0, x, y) +
-      150 * frame_component (vf, 1, x, y) +
-      29 * frame_component (vf, 2, x, y)) >> 8;
+  GstVideoFormat unpacked = finfo->unpack_format;
+  gboolean wide = unpacked == GST_VIDEO_FORMAT_AYUV64 ||
+      unpacked == GST_VIDEO_FORMAT_ARGB64;
+  guint c[3], i;
+
+  for (i = 0; i < 3; i++)
+    c[i] = wide ? ((const guint16 *) line)[4 * x + 1 + i] >> 8 :
+        line[4 * x + 1 + i];
+  if (!GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
+    return c[0];
+  return (77 * c[0] + 150 * c[1] + 29 * c[2]) >> 8;
 }
 
-/* A THUMB_SIDE² luma thumbnail of @buffer by point sampling: 256 reads,
- * cheap enough for every frame in the streaming thread. */
+/* A THUMB_SIDE² luma thumbnail of @buffer by point sampling: THUMB_SIDE
+ * lines unpacked by the video library (any raw format, any depth), cheap
+ * enough for every frame in the streaming thread. */
 static gboolean
 gst_pollen_vision_thumbnail (GstPollenVision * self, GstBuffer * buffer,
     guint8 * thumb)
 {
+  const GstVideoFormatInfo *finfo = self->info.finfo;
   GstVideoFrame vf;
   guint w = GST_VIDEO_INFO_WIDTH (&self->info);
   guint h = GST_VIDEO_INFO_HEIGHT (&self->info);
@@ -290,11 +288,13 @@ gst_pollen_vision_thumbnail (GstPollenVision * self, GstBuffer * buffer,
 
   if (!gst_video_frame_map (&vf, &self->info, buffer, GST_MAP_READ))
     return FALSE;
-  for (j = 0; j < THUMB_SIDE; j++)
+  for (j = 0; j < THUMB_SIDE; j++) {
+    finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, self->line,
+        vf.data, vf.info.stride, 0, (2 * j + 1) * h / (2 * THUMB_SIDE), w);
     for (i = 0; i < THUMB_SIDE; i++)
-      thumb[j * THUMB_SIDE + i] = frame_luma (&vf,
-          (2 * i + 1) * w / (2 * THUMB_SIDE),
-          (2 * j + 1) * h / (2 * THUMB_SIDE));
+      thumb[j * THUMB_SIDE + i] = unpacked_luma (finfo, self->line,
+          (2 * i + 1) * w / (2 * THUMB_SIDE));
+  }
   gst_video_frame_unmap (&vf);
   return TRUE;
 }
@@ -411,6 +411,9 @@ gst_pollen_vision_set_caps (GstPollenFilter * filter, GstCaps * caps)
     return FALSE;
   }
   gst_caps_replace (&self->caps, caps);
+  /* the widest unpacked pixel: 4 components of 16 bits */
+  g_free (self->line);
+  self->line = g_malloc (GST_VIDEO_INFO_WIDTH (&self->info) * 8);
   /* new caps: the next frame is described at once */
   self->next_due = GST_CLOCK_TIME_NONE;
   gst_pollen_vision_store_src_caps (self);
@@ -787,6 +790,7 @@ gst_pollen_vision_stop (GstPollenFilter * filter)
   GstPollenVision *self = GST_POLLEN_VISION (filter);
 
   gst_caps_replace (&self->caps, NULL);
+  g_clear_pointer (&self->line, g_free);
   config_clear (&self->config);
 }
 
@@ -887,6 +891,7 @@ gst_pollen_vision_finalize (GObject * object)
   g_free (self->system);
   config_clear (&self->config);
   gst_caps_replace (&self->caps, NULL);
+  g_free (self->line);
   g_array_unref (self->sampled);
   g_mutex_clear (&self->lock);
 
@@ -997,7 +1002,7 @@ gst_pollen_vision_class_init (GstPollenVisionClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "Pollinations vision", "Filter/Video/Text",
+      "Pollinations vision", "Video/Text/Filter",
       "Describes what is on screen as timed text with the Pollinations API "
       "(/v1/chat/completions)", "gst-pollen contributors");
 

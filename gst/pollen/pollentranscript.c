@@ -16,7 +16,9 @@
 
 #include "pollentranscript.h"
 
+#include <gst/tag/tag.h>
 #include <libsoup/soup.h>
+#include <string.h>
 
 #include "pollenclient.h"
 #include "pollenerror.h"
@@ -36,7 +38,38 @@ pollen_transcript_free (PollenTranscript * transcript)
     return;
   g_free (transcript->text);
   g_ptr_array_unref (transcript->cues);
+  g_free (transcript->language);
   g_free (transcript);
+}
+
+/**
+ * pollen_transcript_language_code:
+ * @language: (nullable): a language as the API names it: ISO 639-1
+ *   ("en"), ISO 639-2 ("eng") or BCP 47 ("en-US", "en_GB"), in any case
+ *
+ * Returns: (transfer full) (nullable): the code for a
+ * #GST_TAG_LANGUAGE_CODE tag, ISO 639-1 where the language has one
+ * ("en"), else ISO 639-2; %NULL for what names no language GStreamer
+ * knows: "unknown" (what the server says when it detected none), "",
+ * a language's name.
+ */
+gchar *
+pollen_transcript_language_code (const gchar * language)
+{
+  g_autofree gchar *primary = NULL;
+  const gchar *code;
+  gsize len;
+
+  if (!language)
+    return NULL;
+  len = strcspn (language, "-_");
+  if (len == 0)
+    return NULL;
+  primary = g_ascii_strdown (language, len);
+  code = gst_tag_get_language_code_iso_639_1 (primary);
+  if (!code)
+    code = gst_tag_get_language_code_iso_639_2T (primary);
+  return g_strdup (code);
 }
 
 /* Seconds into a time within [0, @limit]; NaN and negatives are 0. */
@@ -242,6 +275,8 @@ pollen_transcript_parse (const gchar * body, gsize size,
     return NULL;
   text = pollen_json_get_string (root, "text");
   t->text = g_strstrip (g_utf8_make_valid (text ? text : "", -1));
+  t->language = pollen_transcript_language_code (pollen_json_get_string (root,
+          "language"));
   segments = pollen_json_get_array (root, "segments");
 
   if (!(words && add_words (t, duration, root, segments) > 0) &&

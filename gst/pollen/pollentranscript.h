@@ -30,6 +30,9 @@ typedef struct
  * PollenTranscript:
  * @text: the whole transcript, stripped (may be empty)
  * @cues: #PollenTranscriptCue sorted by start
+ * @language: (nullable): the language the server detected, as a
+ *   #GST_TAG_LANGUAGE_CODE (see pollen_transcript_language_code()), or
+ *   %NULL when it said none ("unknown", or no verbose_json)
  *
  * An answer of /v1/audio/transcriptions (or /translations).
  */
@@ -37,6 +40,7 @@ typedef struct
 {
   gchar *text;
   GPtrArray *cues;
+  gchar *language;
 } PollenTranscript;
 
 PollenTranscript * pollen_transcript_parse (const gchar * body, gsize size,
@@ -46,6 +50,7 @@ PollenTranscript * pollen_transcript_parse (const gchar * body, gsize size,
                                             gboolean words,
                                             GError ** error);
 void               pollen_transcript_free (PollenTranscript * transcript);
+gchar *            pollen_transcript_language_code (const gchar * language);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenTranscript, pollen_transcript_free)
 

@@ -92,6 +92,30 @@ static const guint in_flight[] = { 1, 2, 4, 8 };
 
 static GPtrArray *rows;
 static gchar *self_exe;
+static const gchar *current_step = "start-up";
+
+/* A step that cannot go on fails the whole run, naming the step; why it
+ * failed was printed where it happened. No abort: a run that lost a step
+ * has no table worth reading. */
+static void
+require (gboolean ok, const gchar * what)
+{
+  if (ok)
+    return;
+  g_printerr ("bench-pollen: FAILED: step %s: %s\n", current_step, what);
+  exit (1);
+}
+
+/* Whether @step ("(a)" … "(h)") is among @only; it becomes the current
+ * step when it is. */
+static gboolean
+step_selected (const gchar * only, const gchar * step)
+{
+  if (!strchr (only, step[1]))
+    return FALSE;
+  current_step = step;
+  return TRUE;
+}
 
 /* ---- figures ---- */
 
@@ -351,7 +375,7 @@ noise_png (guint width, guint height)
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  g_assert (sample != NULL);
+  require (sample != NULL, "videotestsrc ! pngenc made no picture");
   gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ);
   png = g_bytes_new (map.data, map.size);
   gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
@@ -408,17 +432,17 @@ bench_fetch (Config * config, PollenEmulator * emulator)
       config->fetch_runs);
   for (run = 0; run < config->fetch_runs; run++) {
     script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
-    g_assert (child_pipeline (config->fetches, pollen, &process, &run_cpu,
-            &run_wall, &peak));
+    require (child_pipeline (config->fetches, pollen, &process, &run_cpu,
+            &run_wall, &peak), "the pollensrc pipeline failed");
     cpu[0][run] = run_cpu;
     wall[0][run] = run_wall;
     script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
-    g_assert (child_pipeline (config->fetches, soup, &process, &run_cpu,
-            &run_wall, &peak));
+    require (child_pipeline (config->fetches, soup, &process, &run_cpu,
+            &run_wall, &peak), "the souphttpsrc pipeline failed");
     cpu[1][run] = run_cpu;
     wall[1][run] = run_wall;
     script_answers (emulator, "/image/", "image/png", png, config->fetches, 0);
-    g_assert (process_run ((gchar **) curl->pdata, &process));
+    require (process_run ((gchar **) curl->pdata, &process), "curl failed");
     g_free (process.output);
     cpu[2][run] = process.cpu_ms;
     wall[2][run] = process.wall_ms;
@@ -470,14 +494,14 @@ bench_big (Config * config, PollenEmulator * emulator)
       g_bytes_get_size (wav) / MB, config->runs);
   for (run = 0; run < config->runs; run++) {
     script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
-    g_assert (child_pipeline (1, pollen, &process, &run_cpu, &run_wall,
-            &peak));
+    require (child_pipeline (1, pollen, &process, &run_cpu, &run_wall,
+            &peak), "the pollensrc pipeline failed");
     wall[0][run] = run_wall;
     cpu[0][run] = run_cpu;
     rss[0][run] = peak;
     script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
-    g_assert (child_pipeline (1, soup, &process, &run_cpu, &run_wall,
-            &peak));
+    require (child_pipeline (1, soup, &process, &run_cpu, &run_wall,
+            &peak), "the souphttpsrc pipeline failed");
     wall[1][run] = run_wall;
     cpu[1][run] = run_cpu;
     rss[1][run] = peak;
@@ -523,7 +547,7 @@ bench_first_audio (Config * config)
 
   g_print ("(c) pollentts first audio (bench-first-audio, %u runs)\n",
       config->runs);
-  g_assert (process_run (argv, &process));
+  require (process_run (argv, &process), "bench-first-audio failed");
   first_bytes = output_ms (process.output, "first bytes (reference):");
   whole = output_ms (process.output, "whole answer (reference):");
   first_audio = output_ms (process.output, "pollentts first audio:");
@@ -559,7 +583,8 @@ client_request_ms (PollenEmulator * emulator, PollenRequest * request,
 
     response = pollen_client_fetch (client, request, NULL, &error);
     if (!response)
-      g_error ("reference request failed: %s", error->message);
+      g_printerr ("bench-pollen: %s\n", error->message);
+    require (response != NULL, "the reference request failed");
     times[i] = since_ms (start);
   }
   /* the first one opened the connection */
@@ -644,7 +669,7 @@ tts_mean_first_audio_ms (PollenEmulator * emulator, guint texts,
   }
   gst_element_set_state (pipeline, GST_STATE_NULL);
   for (i = 0; i < texts; i++) {
-    g_assert (first[i] >= 0);
+    require (first[i] >= 0, "a text's speech never came out of pollentts");
     sum += first[i];
   }
   return sum / texts;
@@ -737,7 +762,7 @@ stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint max_in_flight,
     push_second (src, pcm, second);
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   ok = run_to_eos (pipeline, GST_STATE_NULL, NULL);
-  g_assert (ok);
+  require (ok, "the pollenstt pipeline did not reach EOS");
   *requests = pollen_emulator_get_request_count (emulator) - before;
   return since_ms (start);
 }
@@ -756,7 +781,7 @@ bench_in_flight (Config * config)
   guint i, requests, runs = MAX (3, config->runs);
   gdouble tts_ref, stt_ref, tts_ms, stt_ms;
 
-  g_assert (emulator != NULL);
+  require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, config->generation_ms);
   tts_ref = speech_request_ms (emulator, runs);
   stt_ref = transcription_request_ms (emulator, pcm, runs);
@@ -841,7 +866,7 @@ bench_slots (Config * config)
   guint warnings = 0, missed;
   gboolean ok;
 
-  g_assert (emulator != NULL);
+  require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, 800);
   description = g_strdup_printf ("pollensrc base-url=%s api-key=" BENCH_KEY
       " prompt=slot width=320 height=240 interval=1 num-buffers=%u "
@@ -887,7 +912,7 @@ bench_rss (Config * config, PollenEmulator * emulator)
 
   g_print ("(f) pollenstt, %u min of speech as fast as it goes\n",
       config->rss_minutes);
-  g_assert (process_run (argv, &process));
+  require (process_run (argv, &process), "the pollenstt RSS run failed");
   g_print ("  %u requests in %.0f s\n",
       pollen_emulator_get_request_count (emulator) - before,
       process.wall_ms / 1000);
@@ -925,11 +950,11 @@ wait_side_by_side (PollenEmulator * emulator, GBytes * png, guint delay_ms,
 
   script_answers (emulator, "/image/", "image/png", png, 2, delay_ms);
   for (i = 0; i < 2; i++)
-    g_assert (process_spawn (argvs[i], &children[i]));
+    require (process_spawn (argvs[i], &children[i]), "cannot start a child");
   for (i = 0; i < 2; i++) {
-    g_assert (process_wait (&children[i]));
-    g_assert (sscanf (children[i].output, "%lf %lf %lf", &cpu[i], &wall[i],
-            &peak) == 3);
+    require (process_wait (&children[i]), "a waiting pipeline failed");
+    require (sscanf (children[i].output, "%lf %lf %lf", &cpu[i], &wall[i],
+            &peak) == 3, "a waiting pipeline printed no figures");
     g_free (children[i].output);
   }
 }
@@ -1063,7 +1088,8 @@ chat_sentences_ms (PollenEmulator * emulator, Config * config,
       *first = *last;
   }
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_assert_cmpuint (sentences, ==, config->sentences);
+  require (sentences == config->sentences,
+      "pollenchat did not give every sentence");
 }
 
 static void
@@ -1143,7 +1169,8 @@ tee_video_run (Config * config, const gchar * branch)
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, pace_probe, &pace,
       NULL);
-  g_assert (run_to_eos (pipeline, GST_STATE_PLAYING, &result.warnings));
+  require (run_to_eos (pipeline, GST_STATE_PLAYING, &result.warnings),
+      "the live pollenvision pipeline did not reach EOS");
   result.latency_ms = gst_base_sink_get_latency (GST_BASE_SINK (video)) /
       1e6;
   g_object_get (video, "stats", &stats, NULL);
@@ -1203,7 +1230,7 @@ bench_vision (Config * config)
   g_autofree gchar *figure = NULL;
   guint run, i, requests;
 
-  g_assert (emulator != NULL);
+  require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, config->vision_ms);
   branches[0] = g_strdup_printf ("pollenvision base-url=%s api-key=" BENCH_KEY
       " interval=1 ! fakesink", pollen_emulator_get_url (emulator));
@@ -1444,26 +1471,26 @@ main (int argc, char **argv)
   print_machine ();
 
   emulator = pollen_emulator_new (0, NULL);
-  g_assert (emulator != NULL);
+  require (emulator != NULL, "cannot start the emulator");
   if (!only)
     only = g_strdup ("abcdefgh");
-  if (strchr (only, 'a'))
+  if (step_selected (only, "(a)"))
     bench_fetch (&config, emulator);
-  if (strchr (only, 'b'))
+  if (step_selected (only, "(b)"))
     bench_big (&config, emulator);
-  if (strchr (only, 'c'))
+  if (step_selected (only, "(c)"))
     bench_first_audio (&config);
-  if (strchr (only, 'd'))
+  if (step_selected (only, "(d)"))
     bench_in_flight (&config);
-  if (strchr (only, 'e'))
+  if (step_selected (only, "(e)"))
     bench_slots (&config);
-  if (strchr (only, 'g'))
+  if (step_selected (only, "(g)"))
     bench_wait (&config, emulator);
-  if (strchr (only, 'h')) {
+  if (step_selected (only, "(h)")) {
     bench_first_sentence (&config, emulator);
     bench_vision (&config);
   }
-  if (strchr (only, 'f'))
+  if (step_selected (only, "(f)"))
     bench_rss (&config, emulator);
   pollen_emulator_free (emulator);
 

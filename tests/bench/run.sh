@@ -10,6 +10,9 @@
 # --only LETTERS: only these of the benchmarks (a)…(h), e.g. --only bf.
 # --out DIR: where table.md, max-in-flight.dat and max-in-flight.png go
 #   (default build/bench-results).
+# A step that fails (a pipeline error, a child that dies) fails the run:
+# exit status 1 and a message naming the step. The verdicts in the table
+# (met, missed by …) are measurements and never fail it.
 # Installs gnuplot-nox from Debian's packages when it is missing, the way
 # tools/setup.sh installs the build dependencies.
 set -eu
@@ -47,10 +50,20 @@ ninja -C build tests/bench/bench-pollen tests/bench/bench-first-audio \
   gst/pollen/libgstpollen.so >/dev/null
 
 mkdir -p "$out"
-# a plot is drawn only from this run's numbers
-rm -f "$out/max-in-flight.dat" "$out/max-in-flight.png"
-GST_PLUGIN_PATH="$PWD/build/gst/pollen" build/tests/bench/bench-pollen \
-  $quick --only "$only" --out "$out" | tee "$out/run.log"
+# a table and a plot come only from this run's numbers
+rm -f "$out/table.md" "$out/max-in-flight.dat" "$out/max-in-flight.png" \
+  "$out/status"
+# a pipe gives tee's status, not the benchmark's: that one goes to a file
+{ status=0; GST_PLUGIN_PATH="$PWD/build/gst/pollen" \
+    build/tests/bench/bench-pollen $quick --only "$only" --out "$out" 2>&1 ||
+    status=$?; echo $status > "$out/status"; } | tee "$out/run.log"
+status=$(cat "$out/status" 2>/dev/null || echo "unknown")
+if [ "$status" != 0 ]; then
+  echo "bench: FAILED (bench-pollen exit status $status): a step did not run" \
+    "to its end, so there is no table; the reason is above and in" \
+    "$out/run.log" >&2
+  exit 1
+fi
 # the table and the machine line, for docs/performance.md
 sed -n '/^| figure/,$p' "$out/run.log" > "$out/table.md"
 

@@ -10,7 +10,7 @@
 /* Docs that cannot go stale: every element of the plugin has a page
  * docs/<element>.md whose "## Properties" section names each of its
  * properties, and whose property table gives the defaults and ranges the
- * element really has. */
+ * element really has; docs/architecture.md gives each element's klass. */
 
 #include "pollentest.h"
 
@@ -276,6 +276,51 @@ GST_START_TEST (test_every_element_page_matches_its_properties)
 
 GST_END_TEST;
 
+/* The klass each element's row in docs/architecture.md ("Element
+ * classification") gives it, or NULL: cells are `name` | `klass`. */
+static gchar *
+documented_klass (const gchar * text, const gchar * element)
+{
+  g_autofree gchar *row = g_strdup_printf ("\n| `%s` | `", element);
+  const gchar *section = strstr (text, "\n## Element classification");
+  const gchar *start, *end;
+
+  fail_unless (section != NULL,
+      "docs/architecture.md has no '## Element classification'");
+  start = strstr (section, row);
+  if (!start)
+    return NULL;
+  start += strlen (row);
+  end = strchr (start, '`');
+  return end ? g_strndup (start, end - start) : NULL;
+}
+
+/* One convention for every element's klass, written down where a reader
+ * looks for it. */
+GST_START_TEST (test_every_klass_as_documented)
+{
+  GList *features = gst_registry_get_feature_list_by_plugin
+      (gst_registry_get (), "pollen");
+  g_autofree gchar *text = read_page ("architecture");
+  GList *l;
+
+  for (l = features; l; l = l->next) {
+    const gchar *name = GST_OBJECT_NAME (l->data);
+    g_autofree gchar *klass = NULL;
+
+    if (!GST_IS_ELEMENT_FACTORY (l->data))
+      continue;
+    klass = documented_klass (text, name);
+    fail_unless (klass != NULL, "docs/architecture.md gives %s no klass",
+        name);
+    fail_unless_equals_string (gst_element_factory_get_metadata
+        (l->data, GST_ELEMENT_METADATA_KLASS), klass);
+  }
+  gst_plugin_feature_list_free (features);
+}
+
+GST_END_TEST;
+
 static gboolean
 category_exists (const gchar * name)
 {
@@ -310,6 +355,7 @@ docs_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_every_element_page_matches_its_properties);
   tcase_add_test (tc, test_debug_categories_listed);
+  tcase_add_test (tc, test_every_klass_as_documented);
   return s;
 }
 

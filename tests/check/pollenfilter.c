@@ -9,17 +9,20 @@
 
 /* GstPollenFilter through a tiny subclass that makes no request: ordering
  * with several jobs in flight, jobs that emit several items, flush during
- * a job, the EOS drain, the failure policy, untimed input and the LATENCY
- * answer in PAUSED.
+ * a job, the EOS drain, the failure policy, untimed input, the LATENCY
+ * answer in PAUSED, the tags that go on and the progress messages.
  *
  * A job is an input text "<delay ms> <action> <words …>": after the delay
  * (cut short by a flush) "ok" emits one output buffer per word, "flaky"
  * fails like a lost connection (transient), "broken" like an answer that
- * cannot be understood (not transient), "hang" waits until cancelled. */
+ * cannot be understood (not transient), "hang" waits until cancelled;
+ * "held-ok" and "held-broken" wait until the test releases them
+ * (release_held_jobs()), then do as "ok" and "broken". */
 
 #include "pollentest.h"
 #include "gstpollenfilter.h"
 
+#include <gst/app/gstappsrc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,25 +83,42 @@ test_filter_chain (GstPollenFilter * filter, GstBuffer * buffer)
   return gst_pollen_filter_submit (filter, job);
 }
 
+/* "held-…" jobs wait for this: the test says when they end, not a time. */
+static gboolean held_released;
+
+static void
+release_held_jobs (gboolean release)
+{
+  g_atomic_int_set (&held_released, release);
+}
+
+static gboolean
+test_job_waits (TestJob * job, gint64 end)
+{
+  if (g_str_has_prefix (job->action, "held-"))
+    return !g_atomic_int_get (&held_released);
+  return g_str_equal (job->action, "hang") || g_get_monotonic_time () < end;
+}
+
 static gboolean
 test_filter_run_job (GstPollenFilter * filter, PollenJob * pjob,
     gpointer data, GCancellable * cancellable, GError ** error)
 {
   TestJob *job = data;
   gint64 end = g_get_monotonic_time () + job->delay_ms * 1000;
+  const gchar *action = g_str_has_prefix (job->action, "held-") ?
+      job->action + strlen ("held-") : job->action;
   guint i;
 
-  while ((g_str_equal (job->action, "hang") ||
-          g_get_monotonic_time () < end) &&
+  while (test_job_waits (job, end) &&
       !g_cancellable_is_cancelled (cancellable))
     g_usleep (2000);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (g_str_equal (job->action, "flaky") || g_str_equal (job->action,
-          "broken")) {
-    g_set_error (error, POLLEN_CLIENT_ERROR, g_str_equal (job->action,
+  if (g_str_equal (action, "flaky") || g_str_equal (action, "broken")) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, g_str_equal (action,
             "flaky") ? POLLEN_CLIENT_ERROR_NETWORK :
-        POLLEN_CLIENT_ERROR_BAD_RESPONSE, "the test job is %s", job->action);
+        POLLEN_CLIENT_ERROR_BAD_RESPONSE, "the test job is %s", action);
     return FALSE;
   }
   for (i = 0; job->words[i]; i++)
@@ -492,6 +512,209 @@ GST_START_TEST (test_latency_in_paused_without_upstream)
 
 GST_END_TEST;
 
+/* ---- progress ---- */
+
+/* The type of the next GstProgress message on @bus (code "request"). */
+static GstProgressType
+next_progress (GstBus * bus)
+{
+  g_autoptr (GstMessage) message = pollen_test_pop_message (bus,
+      GST_MESSAGE_PROGRESS);
+  g_autofree gchar *code = NULL;
+  g_autofree gchar *text = NULL;
+  GstProgressType type;
+
+  gst_message_parse_progress (message, &type, &code, &text);
+  fail_unless_equals_string (code, "request");
+  return type;
+}
+
+/* With @open STARTs taken from @bus already, the progress messages left
+ * on it are balanced: no START without its end. */
+static void
+assert_no_open_progress (GstBus * bus, gint open)
+{
+  GstMessage *message;
+
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_PROGRESS))) {
+    GstProgressType type;
+
+    gst_message_parse_progress (message, &type, NULL, NULL);
+    if (type == GST_PROGRESS_TYPE_START)
+      open++;
+    else if (type != GST_PROGRESS_TYPE_CONTINUE)
+      open--;
+    fail_unless (open == 0 || open == 1, "%d progress STARTs open", open);
+    gst_message_unref (message);
+  }
+  fail_unless_equals_int (open, 0);
+}
+
+/* A request the output waits long for: START, and once it answered,
+ * COMPLETE, before its output goes out. */
+GST_START_TEST (test_progress_while_waiting_long)
+{
+  PollenTestHarness t = filter_new (NULL);
+  g_autofree gchar *words = NULL;
+
+  release_held_jobs (FALSE);
+  push_job (&t, "0 held-ok slow", 0);
+  fail_unless_equals_int (next_progress (t.bus), GST_PROGRESS_TYPE_START);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "");
+  release_held_jobs (TRUE);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  g_free (words);
+  words = words_out (t.rec);
+  fail_unless_equals_string (words, "slow");
+  assert_no_open_progress (t.bus, 1);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* Every START ends: ERROR when the request fails, CANCELED on a flush or
+ * when the element stops. */
+GST_START_TEST (test_progress_always_ends)
+{
+  const gchar *how[] = { "failure", "flush", "stop" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (how); i++) {
+    PollenTestHarness t = filter_new (NULL);
+    GstProgressType expected = GST_PROGRESS_TYPE_CANCELED;
+
+    release_held_jobs (FALSE);
+    push_job (&t, i == 0 ? "0 held-broken x" : "0 hang x", 0);
+    fail_unless_equals_int (next_progress (t.bus), GST_PROGRESS_TYPE_START);
+    if (i == 0) {
+      release_held_jobs (TRUE);
+      expected = GST_PROGRESS_TYPE_ERROR;
+    } else if (i == 1) {
+      fail_unless (gst_harness_push_event (t.h,
+              gst_event_new_flush_start ()));
+    } else {
+      gst_element_set_state (t.element, GST_STATE_NULL);
+    }
+    fail_unless_equals_int (next_progress (t.bus), expected);
+    assert_no_open_progress (t.bus, 0);
+    pollen_test_harness_free (&t);
+  }
+}
+
+GST_END_TEST;
+
+/* Taken out of its pipeline while a START is open: the pipeline's bus gets
+ * its end, or an application waiting for it waits for ever. */
+GST_START_TEST (test_progress_ends_when_removed)
+{
+  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=in "
+      "caps=text/x-raw format=time ! testfilter name=f ! fakesink", NULL);
+  g_autoptr (GstElement) filter = gst_bin_get_by_name (GST_BIN (pipeline),
+      "f");
+  g_autoptr (GstElement) in = gst_bin_get_by_name (GST_BIN (pipeline), "in");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  GstBuffer *buffer = gst_buffer_new_memdup ("0 hang x", 8);
+
+  GST_BUFFER_PTS (buffer) = 0;
+  g_object_set (filter, "api-key", POLLEN_TEST_KEY, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (in), buffer);
+  fail_unless_equals_int (next_progress (bus), GST_PROGRESS_TYPE_START);
+  fail_unless (gst_bin_remove (GST_BIN (pipeline), filter));
+  fail_unless_equals_int (next_progress (bus), GST_PROGRESS_TYPE_CANCELED);
+  gst_element_set_state (filter, GST_STATE_NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  assert_no_open_progress (bus, 0);
+}
+
+GST_END_TEST;
+
+/* Output that waits for downstream (a prerolled sink) is no wait for the
+ * server: no START, so gst-launch-1.0 does not keep the prerolled pipeline
+ * out of PLAYING while a later request runs. */
+GST_START_TEST (test_no_progress_while_downstream_holds)
+{
+  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=in "
+      "caps=text/x-raw format=time ! testfilter name=f max-in-flight=2 "
+      "! fakesink", NULL);
+  g_autoptr (GstElement) in = gst_bin_get_by_name (GST_BIN (pipeline), "in");
+  g_autoptr (GstElement) filter = gst_bin_get_by_name (GST_BIN (pipeline),
+      "f");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  GstBuffer *quick = gst_buffer_new_memdup ("0 ok a", 6);
+  GstBuffer *held = gst_buffer_new_memdup ("0 held-ok b", 11);
+  g_autoptr (GstMessage) progress = NULL;
+
+  release_held_jobs (FALSE);
+  GST_BUFFER_PTS (quick) = 0;
+  GST_BUFFER_PTS (held) = GST_SECOND;
+  g_object_set (filter, "api-key", POLLEN_TEST_KEY, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  gst_app_src_push_buffer (GST_APP_SRC (in), quick);
+  gst_app_src_push_buffer (GST_APP_SRC (in), held);
+  fail_unless_equals_int (gst_element_get_state (pipeline, NULL, NULL,
+          POLLEN_TEST_WAIT), GST_STATE_CHANGE_SUCCESS);
+  /* the first word holds the sink's preroll while the second is held */
+  progress = gst_bus_timed_pop_filtered (bus, 3 * GST_SECOND,
+      GST_MESSAGE_PROGRESS);
+  fail_if (progress != NULL, "a progress message while prerolled");
+  release_held_jobs (TRUE);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  assert_no_open_progress (bus, 0);
+}
+
+GST_END_TEST;
+
+/* ---- tags ---- */
+
+/* The output is other media made from the input: a TAG keeps its place
+ * and what the content is, and loses what describes the input's
+ * encoding and signal. */
+GST_START_TEST (test_tags_lose_what_describes_the_input)
+{
+  PollenTestHarness t = filter_new (NULL);
+  GstTagList *tags = gst_tag_list_new (GST_TAG_SUBTITLE_CODEC, "SubRip",
+      GST_TAG_BITRATE, 800, GST_TAG_DURATION, 10 * GST_SECOND,
+      GST_TAG_TRACK_GAIN, -3.0, GST_TAG_TITLE, "Talk",
+      GST_TAG_LANGUAGE_CODE, "fr", NULL);
+  GstTagList *out = NULL;
+  gchar *value = NULL;
+  guint i, after_one = 0;
+
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_GLOBAL);
+  push_job (&t, "0 ok one", 0);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_tag (tags)));
+  push_job (&t, "0 ok two", GST_SECOND);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+
+  g_mutex_lock (&t.rec->lock);
+  for (i = 0; i < t.rec->items->len; i++) {
+    GstMiniObject *obj = t.rec->items->pdata[i];
+
+    after_one += GST_IS_BUFFER (obj);
+    if (GST_IS_EVENT (obj) && GST_EVENT_TYPE (obj) == GST_EVENT_TAG)
+      break;
+  }
+  fail_unless (i < t.rec->items->len, "no TAG came out");
+  fail_unless_equals_int (after_one, 1);
+  gst_event_parse_tag (GST_EVENT (t.rec->items->pdata[i]), &out);
+  fail_unless_equals_int (gst_tag_list_get_scope (out), GST_TAG_SCOPE_GLOBAL);
+  fail_unless_equals_int (gst_tag_list_n_tags (out), 2);
+  fail_unless (gst_tag_list_get_string (out, GST_TAG_TITLE, &value));
+  fail_unless_equals_string (value, "Talk");
+  g_free (value);
+  fail_unless (gst_tag_list_get_string (out, GST_TAG_LANGUAGE_CODE, &value));
+  fail_unless_equals_string (value, "fr");
+  g_free (value);
+  g_mutex_unlock (&t.rec->lock);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenfilter_suite (void)
 {
@@ -511,6 +734,11 @@ pollenfilter_suite (void)
   tcase_add_test (tc, test_untimed_input_one_error);
   tcase_add_test (tc, test_latency_live_upstream);
   tcase_add_test (tc, test_latency_in_paused_without_upstream);
+  tcase_add_test (tc, test_tags_lose_what_describes_the_input);
+  tcase_add_test (tc, test_progress_while_waiting_long);
+  tcase_add_test (tc, test_progress_always_ends);
+  tcase_add_test (tc, test_progress_ends_when_removed);
+  tcase_add_test (tc, test_no_progress_while_downstream_holds);
   return s;
 }
 

@@ -1116,6 +1116,180 @@ GST_END_TEST;
 
 /* A model without verbose_json: the real 400, then json, one text per
  * chunk spanning it, and a warning saying so. */
+/* ---- tags ---- */
+
+/* What an audio decoder upstream says about its stream: the encoding,
+ * which the text is not, and the content, which it is. */
+static void
+push_audio_tags (Fixture * f, const gchar * language)
+{
+  GstTagList *tags = gst_tag_list_new (GST_TAG_AUDIO_CODEC,
+      "MPEG-1 Layer 3 (MP3)", GST_TAG_BITRATE, 128000, GST_TAG_ENCODER,
+      "LAME", GST_TAG_TRACK_GAIN, -6.5, GST_TAG_TITLE, "Interview", NULL);
+
+  if (language)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_LANGUAGE_CODE,
+        language, NULL);
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+  fail_unless (gst_harness_push_event (f->h, gst_event_new_tag (tags)));
+}
+
+/* The stream tags in force when the first text came out: the latest
+ * stream-scope TAG event before it. */
+static GstTagList *
+stream_tags_at_first_text (Fixture * f)
+{
+  PollenTestRecorder *rec = f->t.rec;
+  GstTagList *found = NULL;
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len && !GST_IS_BUFFER (rec->items->pdata[i]);
+      i++) {
+    GstMiniObject *obj = rec->items->pdata[i];
+    GstTagList *tags;
+
+    if (GST_EVENT_TYPE (obj) != GST_EVENT_TAG)
+      continue;
+    gst_event_parse_tag (GST_EVENT (obj), &tags);
+    if (gst_tag_list_get_scope (tags) == GST_TAG_SCOPE_STREAM)
+      found = tags;
+  }
+  fail_unless (i < rec->items->len, "no text came out");
+  fail_unless (found != NULL, "no stream tags before the first text");
+  found = gst_tag_list_ref (found);
+  g_mutex_unlock (&rec->lock);
+  return found;
+}
+
+static void
+assert_no_audio_tags (const GstTagList * tags)
+{
+  const gchar *audio[] = { GST_TAG_AUDIO_CODEC, GST_TAG_BITRATE,
+    GST_TAG_ENCODER, GST_TAG_TRACK_GAIN
+  };
+  g_autofree gchar *text = gst_tag_list_to_string (tags);
+  gchar *title = NULL;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (audio); i++)
+    fail_unless (gst_tag_list_get_tag_size (tags, audio[i]) == 0,
+        "the text is tagged %s: %s", audio[i], text);
+  fail_unless (gst_tag_list_get_string (tags, GST_TAG_TITLE, &title));
+  fail_unless_equals_string (title, "Interview");
+  g_free (title);
+}
+
+static void
+assert_language (const GstTagList * tags, const gchar * expected)
+{
+  g_autofree gchar *text = gst_tag_list_to_string (tags);
+  gchar *language = NULL;
+
+  if (!expected) {
+    fail_if (gst_tag_list_get_string (tags, GST_TAG_LANGUAGE_CODE,
+            &language), "the text is tagged language '%s'", language);
+    return;
+  }
+  fail_unless (gst_tag_list_get_string (tags, GST_TAG_LANGUAGE_CODE,
+          &language), "no language: %s", text);
+  fail_unless_equals_string (language, expected);
+  g_free (language);
+}
+
+#define FRENCH_ANSWER "{\"text\":\"Bonjour.\",\"task\":\"transcribe\"," \
+  "\"language\":\"%s\",\"duration\":0.6,\"segments\":[{\"id\":0," \
+  "\"start\":0.0,\"end\":0.6,\"text\":\" Bonjour.\"}]}"
+
+static void
+push_answer_in (PollenEmulator * emulator, const gchar * language)
+{
+  g_autofree gchar *json = g_strdup_printf (FRENCH_ANSWER, language);
+
+  pollen_emulator_push (emulator, PATH,
+      pollen_emulator_response_new_json (200, json));
+}
+
+/* The language the server detected tags the text, from its first text on;
+ * what upstream said about the audio's encoding does not. */
+GST_START_TEST (test_text_tagged_with_detected_language)
+{
+  const gchar *said[] = { "fr", "FR-fr", "fra" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (said); i++) {
+    Fixture f = fixture_new ("chunk-duration", 1000, NULL);
+    g_autoptr (GstTagList) tags = NULL;
+
+    push_answer_in (f.emulator, said[i]);
+    push_audio_tags (&f, NULL);
+    push_tone (f.h, 0, 600);
+    finish (&f);
+
+    tags = stream_tags_at_first_text (&f);
+    assert_language (tags, "fr");
+    assert_no_audio_tags (tags);
+    fixture_free (&f);
+  }
+}
+
+GST_END_TEST;
+
+/* language-code tags the text before anything comes out, and the server's
+ * guess does not override what the user said. */
+GST_START_TEST (test_text_tagged_with_language_code)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, "language-code", "en-US",
+      NULL);
+  g_autoptr (GstTagList) tags = NULL;
+  g_autoptr (GstTagList) sticky = NULL;
+  g_autoptr (GstEvent) event = NULL;
+
+  push_answer_in (f.emulator, "fr");
+  push_tone (f.h, 0, 600);
+  finish (&f);
+
+  tags = stream_tags_at_first_text (&f);
+  assert_language (tags, "en");
+  event = gst_pad_get_sticky_event (f.h->sinkpad, GST_EVENT_TAG, 0);
+  fail_unless (event != NULL);
+  gst_event_parse_tag (event, &sticky);
+  gst_tag_list_ref (sticky);
+  assert_language (sticky, "en");
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* "unknown" is what the server says when it detected nothing: no language
+ * tag of ours, and upstream's (the speech's) stays. */
+GST_START_TEST (test_unknown_language_not_tagged)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, NULL);
+  Fixture g = fixture_new ("chunk-duration", 1000, NULL);
+  g_autoptr (GstTagList) tags = NULL;
+  g_autoptr (GstTagList) upstream = NULL;
+
+  push_answer_in (f.emulator, "unknown");
+  push_audio_tags (&f, NULL);
+  push_tone (f.h, 0, 600);
+  finish (&f);
+  tags = stream_tags_at_first_text (&f);
+  assert_language (tags, NULL);
+  assert_no_audio_tags (tags);
+
+  push_answer_in (g.emulator, "unknown");
+  push_audio_tags (&g, "de");
+  push_tone (g.h, 0, 600);
+  finish (&g);
+  upstream = stream_tags_at_first_text (&g);
+  assert_language (upstream, "de");
+  fixture_free (&f);
+  fixture_free (&g);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_fallback_to_json)
 {
   Fixture f = fixture_new ("chunk-duration", 1000, "max-in-flight", 1,
@@ -1603,6 +1777,9 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_live_latency_is_kept);
   tcase_add_test (tc, test_live_late_result_is_shifted_with_warning);
   tcase_add_test (tc, test_live_downstream_held_back);
+  tcase_add_test (tc, test_text_tagged_with_detected_language);
+  tcase_add_test (tc, test_text_tagged_with_language_code);
+  tcase_add_test (tc, test_unknown_language_not_tagged);
   tcase_add_test (tc, test_fallback_to_json);
   tcase_add_test (tc, test_plain_json_answer_spans_the_chunk);
   tcase_add_test (tc, test_prompt_carries_previous_text);

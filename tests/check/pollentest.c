@@ -452,7 +452,32 @@ struct _PollenTestRawServer
   gchar *response;
   GThread *thread;
   GString *head;                /* complete once the thread ends */
+
+  /* a response in two parts: the rest waits for a release */
+  gchar *rest;
+  GMutex lock;
+  GCond cond;
+  gboolean released;
+  gboolean rest_sent;
 };
+
+/* The rest goes once the test released it, or after POLLEN_TEST_WAIT
+ * anyway, so that a client waiting for the whole body does not hang the
+ * test: the test sees that in rest_sent. */
+static void
+raw_server_send_rest (PollenTestRawServer * server, GSocket * connection)
+{
+  gint64 end = g_get_monotonic_time () +
+      POLLEN_TEST_WAIT / GST_USECOND;
+
+  g_mutex_lock (&server->lock);
+  while (!server->released && g_cond_wait_until (&server->cond,
+          &server->lock, end));
+  server->rest_sent = TRUE;
+  g_mutex_unlock (&server->lock);
+  g_socket_send (connection, server->rest, strlen (server->rest), NULL,
+      NULL);
+}
 
 static gpointer
 raw_server_serve (gpointer user_data)
@@ -471,13 +496,16 @@ raw_server_serve (gpointer user_data)
     g_string_append_len (server->head, buf, n);
   g_socket_send (connection, server->response, strlen (server->response),
       NULL, NULL);
+  if (server->rest)
+    raw_server_send_rest (server, connection);
   g_socket_close (connection, NULL);
   return NULL;
 }
 
-/* Answers the first connection with @response (a whole HTTP response). */
-PollenTestRawServer *
-pollen_test_raw_server_new (const gchar * response)
+/* Serves the first connection: @response, then @rest (or nothing) once
+ * released. */
+static PollenTestRawServer *
+raw_server_new (const gchar * response, const gchar * rest)
 {
   PollenTestRawServer *server = g_new0 (PollenTestRawServer, 1);
   g_autoptr (GInetAddress) loopback =
@@ -494,9 +522,44 @@ pollen_test_raw_server_new (const gchar * response)
   server->url = g_strdup_printf ("http://127.0.0.1:%u",
       g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   server->response = g_strdup (response);
+  server->rest = g_strdup (rest);
   server->head = g_string_new (NULL);
+  g_mutex_init (&server->lock);
+  g_cond_init (&server->cond);
   server->thread = g_thread_new ("raw-server", raw_server_serve, server);
   return server;
+}
+
+/* Answers the first connection with @response (a whole HTTP response). */
+PollenTestRawServer *
+pollen_test_raw_server_new (const gchar * response)
+{
+  return raw_server_new (response, NULL);
+}
+
+/* Answers the first connection with @first (the head and the start of a
+ * body), and sends @rest only once pollen_test_raw_server_release() is
+ * called: the order of what a client sees, not a time, says whether it
+ * reads a body as it arrives. */
+PollenTestRawServer *
+pollen_test_raw_server_new_held (const gchar * first, const gchar * rest)
+{
+  return raw_server_new (first, rest);
+}
+
+/* Lets the rest go; returns whether it had been sent already (the wait
+ * for the release ran out). */
+gboolean
+pollen_test_raw_server_release (PollenTestRawServer * server)
+{
+  gboolean sent;
+
+  g_mutex_lock (&server->lock);
+  sent = server->rest_sent;
+  server->released = TRUE;
+  g_cond_signal (&server->cond);
+  g_mutex_unlock (&server->lock);
+  return sent;
 }
 
 const gchar *
@@ -526,6 +589,9 @@ pollen_test_raw_server_free (PollenTestRawServer * server)
   g_object_unref (server->socket);
   g_string_free (server->head, TRUE);
   g_free (server->response);
+  g_free (server->rest);
+  g_mutex_clear (&server->lock);
+  g_cond_clear (&server->cond);
   g_free (server->url);
   g_free (server);
 }

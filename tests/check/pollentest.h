@@ -105,10 +105,14 @@ void pollen_test_assert_untimed_refused (PollenTestHarness * t,
                                          const gchar * hint);
 
 /* A one-connection HTTP server that records the request head exactly as it
- * came over the socket, for checking bytes on the wire. */
+ * came over the socket, for checking bytes on the wire; and that can hold
+ * back the rest of a body until the test lets it go. */
 typedef struct _PollenTestRawServer PollenTestRawServer;
 
 PollenTestRawServer * pollen_test_raw_server_new (const gchar * response);
+PollenTestRawServer * pollen_test_raw_server_new_held (const gchar * first,
+                                                       const gchar * rest);
+gboolean              pollen_test_raw_server_release (PollenTestRawServer * server);
 const gchar *         pollen_test_raw_server_get_url (PollenTestRawServer * server);
 gchar *               pollen_test_raw_server_get_request_line (PollenTestRawServer * server);
 void                  pollen_test_raw_server_free (PollenTestRawServer * server);

@@ -1278,26 +1278,224 @@ GST_START_TEST (test_rate_change_renegotiates)
 
 GST_END_TEST;
 
+/* One answer body: a WAV speaking @first at @first_rate, @between (a RIFF
+ * chunk, or NULL), and a WAV speaking @second at @second_rate. */
+static GByteArray *
+two_wavs_body (const gchar * first, guint first_rate, GBytes * between,
+    const gchar * second, guint second_rate)
+{
+  g_autoptr (GBytes) pcm1 = expected_pcm (first, first_rate);
+  g_autoptr (GBytes) pcm2 = expected_pcm (second, second_rate);
+  g_autoptr (GBytes) wav1 = emu_wav_new (pcm1, first_rate, 1);
+  g_autoptr (GBytes) wav2 = emu_wav_new (pcm2, second_rate, 1);
+  GByteArray *body = g_byte_array_new ();
+
+  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
+      g_bytes_get_size (wav1));
+  if (between)
+    g_byte_array_append (body, g_bytes_get_data (between, NULL),
+        g_bytes_get_size (between));
+  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
+      g_bytes_get_size (wav2));
+  return body;
+}
+
+/* ---- raw output follows downstream ---- */
+
+/* The first channel of @speech as samples in [-1, 1]. */
+static GArray *
+speech_samples (Speech * speech, GstAudioInfo * info)
+{
+  const GstAudioFormatInfo *finfo = info->finfo;
+  guint frames = speech->data->len / GST_AUDIO_INFO_BPF (info);
+  guint channels = GST_AUDIO_INFO_CHANNELS (info);
+  gboolean floats = finfo->unpack_format == GST_AUDIO_FORMAT_F64;
+  gpointer unpacked = g_malloc (frames * channels * 8);
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), frames);
+  guint i;
+
+  finfo->unpack_func (finfo, GST_AUDIO_PACK_FLAG_NONE, unpacked,
+      speech->data->data, frames * channels);
+  for (i = 0; i < frames; i++) {
+    gdouble v = floats ? ((gdouble *) unpacked)[i * channels] :
+        ((gint32 *) unpacked)[i * channels] / 2147483648.0;
+
+    g_array_append_val (out, v);
+  }
+  g_free (unpacked);
+  return out;
+}
+
+static gdouble
+rms (const gdouble * v, guint n)
+{
+  gdouble sum = 0;
+  guint i;
+
+  for (i = 0; i < n; i++)
+    sum += v[i] * v[i];
+  return n ? sqrt (sum / n) : 0;
+}
+
+/* The first sample louder than -40 dBFS. */
+static guint
+first_loud (const gdouble * v, guint n)
+{
+  guint i = 0;
+
+  while (i < n && ABS (v[i]) < 0.01)
+    i++;
+  return i;
+}
+
+/* @speech is @text's speech at @info's rate: as long, as loud, starting
+ * at once (the resampler did not delay it), the same in every channel. */
+static void
+assert_converted (Speech * speech, GstAudioInfo * info, const gchar * text,
+    guint natural_rate)
+{
+  g_autoptr (GBytes) pcm = expected_pcm (text, natural_rate);
+  g_autoptr (GArray) samples = speech_samples (speech, info);
+  gsize n = g_bytes_get_size (pcm) / BPF, i;
+  const gint16 *s16 = g_bytes_get_data (pcm, NULL);
+  gdouble *natural = g_new (gdouble, n), level, expected;
+  guint rate = GST_AUDIO_INFO_RATE (info), first;
+  GstClockTime onset;
+
+  for (i = 0; i < n; i++)
+    natural[i] = GINT16_FROM_LE (s16[i]) / 32768.0;
+  fail_unless (ABS ((gint64) samples->len - (gint64) gst_util_uint64_scale
+          (n, rate, natural_rate)) <= 2, "%u samples at %u Hz for %"
+      G_GSIZE_FORMAT " at %u Hz", samples->len, rate, n, natural_rate);
+  level = rms ((gdouble *) samples->data, samples->len);
+  expected = rms (natural, n);
+  fail_unless (ABS (level - expected) < expected * 0.05,
+      "level %f, the speech's %f", level, expected);
+  /* the sound starts when the speech's own does: not delayed */
+  first = first_loud ((gdouble *) samples->data, samples->len);
+  onset = gst_util_uint64_scale (first_loud (natural, n), GST_SECOND,
+      natural_rate);
+  fail_unless (ABS ((gint64) gst_util_uint64_scale (first, GST_SECOND, rate)
+          - (gint64) onset) <= (gint64) (GST_SECOND / rate + 1),
+      "sound at sample %u of %u Hz, the speech's at %" GST_TIME_FORMAT,
+      first, rate, GST_TIME_ARGS (onset));
+  if (GST_AUDIO_INFO_CHANNELS (info) == 2)
+    fail_unless (memcmp (speech->data->data, speech->data->data +
+            GST_AUDIO_INFO_BPF (info) / 2, GST_AUDIO_INFO_BPF (info) / 2)
+        == 0);
+  g_free (natural);
+}
+
+/* Downstream asks for another rate, format or channel count than the
+ * server's: pollentts converts (GstAudioConverter), each speech still on
+ * its text's time, the timeline without a hole. */
+GST_START_TEST (test_raw_follows_downstream)
+{
+  const struct
+  {
+    const gchar *downstream;
+    const gchar *format;
+    gint rate, channels;
+  } cases[] = {
+    {"audio/x-raw, rate=48000", "S16LE", 48000, 1},
+    {"audio/x-raw, format=F32LE", "F32LE", 0, 1},
+    {"audio/x-raw, channels=2", "S16LE", 0, 2},
+    {"audio/x-raw, format=S32LE, rate=16000, channels=2", "S32LE", 16000, 2},
+  };
+  guint c;
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    Tts t = tts_new (NULL);
+    g_autoptr (GArray) speeches = NULL;
+    gint rate = cases[c].rate ? cases[c].rate : (gint) RATE;
+    GstAudioInfo info;
+
+    gst_harness_set_sink_caps_str (t.h, cases[c].downstream);
+    push_text (&t, "one.", GST_SECOND, 2 * GST_SECOND);
+    push_text (&t, "two two.", 3 * GST_SECOND, 3 * GST_SECOND);
+    push_eos_and_wait (&t);
+
+    speeches = recorder_speeches (t.rec);
+    fail_unless_equals_int (speeches->len, 2);
+    fail_unless (gst_audio_info_from_caps (&info,
+            speech_at (speeches, 0)->caps));
+    fail_unless_equals_string (gst_audio_format_to_string
+        (GST_AUDIO_INFO_FORMAT (&info)), cases[c].format);
+    fail_unless_equals_int (GST_AUDIO_INFO_RATE (&info), rate);
+    fail_unless_equals_int (GST_AUDIO_INFO_CHANNELS (&info),
+        cases[c].channels);
+    fail_unless (gst_caps_is_equal (speech_at (speeches, 1)->caps,
+            speech_at (speeches, 0)->caps));
+    fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, GST_SECOND);
+    fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+        3 * GST_SECOND);
+    assert_converted (speech_at (speeches, 0), &info, "one.", RATE);
+    assert_converted (speech_at (speeches, 1), &info, "two two.", RATE);
+    fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+        6 * GST_SECOND);
+    fail_if (tts_pop_message (&t, GST_MESSAGE_ERROR));
+    tts_free (&t);
+  }
+}
+
+GST_END_TEST;
+
+/* Answers at other rates than the one downstream fixed, one of them two
+ * WAVs in one body: each is converted, the output caps never change. */
+GST_START_TEST (test_rates_converted_to_fixed_caps)
+{
+  Tts t = tts_new ("max-in-flight", 1, NULL);
+  g_autoptr (GByteArray) body = two_wavs_body ("one.", 24000, NULL, "two.",
+      16000);
+  g_autoptr (GArray) speeches = NULL;
+  GstAudioInfo info;
+  guint i;
+
+  pollen_emulator_push (t.emulator, SPEECH_PATH,
+      pollen_emulator_response_new (200, "audio/wav", body->data, body->len));
+  pollen_emulator_push (t.emulator, SPEECH_PATH, wav_response ("high.",
+          44100));
+  gst_harness_set_sink_caps_str (t.h, "audio/x-raw, rate=48000");
+  push_text (&t, "one. two.", 0, 3 * GST_SECOND);
+  push_text (&t, "high.", 3 * GST_SECOND, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 3);
+  for (i = 0; i < 3; i++)
+    assert_raw_caps (speech_at (speeches, i)->caps, 48000, 1);
+  fail_unless (gst_audio_info_from_caps (&info, speech_at (speeches,
+              0)->caps));
+  assert_converted (speech_at (speeches, 0), &info, "one.", 24000);
+  assert_converted (speech_at (speeches, 1), &info, "two.", 16000);
+  assert_converted (speech_at (speeches, 2), &info, "high.", 44100);
+  fail_unless_equals_uint64 (speech_at (speeches, 1)->pts,
+      speech_at (speeches, 0)->end);
+  fail_unless_equals_uint64 (speech_at (speeches, 2)->pts, 3 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, 0),
+      5 * GST_SECOND);
+  fail_unless_equals_int (recorder_count_events (t.rec, GST_EVENT_CAPS), 1);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* Some servers stream a WAV per sentence in one body. */
 GST_START_TEST (test_wavs_in_one_body)
 {
   Tts t = tts_new (NULL);
   g_autoptr (GBytes) first_pcm = expected_pcm ("one.", 24000);
   g_autoptr (GBytes) second_pcm = expected_pcm ("two.", 16000);
-  g_autoptr (GBytes) wav1 = emu_wav_new (first_pcm, 24000, 1);
-  g_autoptr (GBytes) wav2 = emu_wav_new (second_pcm, 16000, 1);
-  g_autoptr (GByteArray) body = g_byte_array_new ();
-  g_autoptr (GArray) speeches = NULL;
   static const guint8 list_chunk[] = { 'L', 'I', 'S', 'T', 3, 0, 0, 0,
     'a', 'b', 'c', 0
   };
+  g_autoptr (GBytes) list = g_bytes_new_static (list_chunk,
+      sizeof (list_chunk));
+  g_autoptr (GByteArray) body = two_wavs_body ("one.", 24000, list, "two.",
+      16000);
+  g_autoptr (GArray) speeches = NULL;
   PollenEmulatorResponse *response;
 
-  g_byte_array_append (body, g_bytes_get_data (wav1, NULL),
-      g_bytes_get_size (wav1));
-  g_byte_array_append (body, list_chunk, sizeof (list_chunk));
-  g_byte_array_append (body, g_bytes_get_data (wav2, NULL),
-      g_bytes_get_size (wav2));
   response = pollen_emulator_response_new (200, "audio/wav", body->data,
       body->len);
   response->chunk_size = 1001;  /* odd cuts through headers and samples */
@@ -1585,6 +1783,50 @@ GST_START_TEST (test_server_error_is_an_error)
   pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502,
       "BAD_GATEWAY", "502 Bad Gateway: upstream provider failed");
   tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Downstream that takes nothing pollentts gives: one error that says what
+ * it gives and what to put in between, not a bare "not-negotiated". */
+GST_START_TEST (test_not_negotiated_says_what_it_gives)
+{
+  const struct
+  {
+    gint response_format;
+    const gchar *downstream;
+    const gchar *message;
+  } cases[] = {
+    {0 /* wav */ , "audio/mpeg, mpegversion=(int)1",
+        "takes only audio/mpeg, mpegversion=(int)1, but pollentts gives raw "
+          "audio: audio/x-raw, interleaved, in any format, rate and channel "
+          "count"},
+    {0 /* wav */ , "audio/x-raw, layout=non-interleaved",
+        "but pollentts gives raw audio"},
+    {2 /* mp3 */ , "audio/x-raw",
+        "but pollentts gives the server's encoded audio as it is, here "
+          "audio/mpeg"},
+  };
+  guint c;
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    Tts t = tts_new ("response-format", cases[c].response_format, NULL);
+    g_autoptr (GstMessage) error = NULL;
+    g_autoptr (GError) gerror = NULL;
+
+    gst_harness_set_sink_caps_str (t.h, cases[c].downstream);
+    error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+    gst_message_parse_error (error, &gerror, NULL);
+    fail_unless (g_error_matches (gerror, GST_CORE_ERROR,
+            GST_CORE_ERROR_NEGOTIATION), "%s: %s", cases[c].downstream,
+        gerror->message);
+    fail_unless (strstr (gerror->message, cases[c].message) != NULL,
+        "%s", gerror->message);
+    recorder_wait_eos (t.rec);
+    /* that one error, no "Internal data stream error" after it */
+    fail_if (tts_pop_message (&t, GST_MESSAGE_ERROR));
+    tts_free (&t);
+  }
 }
 
 GST_END_TEST;
@@ -2429,6 +2671,9 @@ pollentts_suite (void)
   tcase_add_test (tc, test_long_text_split);
   tcase_add_test (tc, test_text_split_rules);
   tcase_add_test (tc, test_rate_change_renegotiates);
+  tcase_add_test (tc, test_raw_follows_downstream);
+  tcase_add_test (tc, test_rates_converted_to_fixed_caps);
+  tcase_add_test (tc, test_not_negotiated_says_what_it_gives);
   tcase_add_test (tc, test_wavs_in_one_body);
   tcase_add_test (tc, test_wav_answer_to_mp3_request);
   tcase_add_test (tc, test_pcm_at_pcm_rate);

@@ -639,6 +639,26 @@ collect_text (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Runs @pipeline, whose pollenvision is named "v", against @emulator to
+ * its end; the captions that came out. */
+static GPtrArray *
+run_captioning (GstElement * pipeline, PollenEmulator * emulator)
+{
+  g_autoptr (GstElement) vision = gst_bin_get_by_name (GST_BIN (pipeline),
+      "v");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (vision, "src");
+  GPtrArray *captions = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, collect_text, captions,
+      NULL);
+  end = pollen_test_run (pipeline, 60 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  return captions;
+}
+
 /* Three one-colour shots burnt into an AVI with textoverlay: the file is
  * written, and the overlaid text follows each cut. */
 GST_START_TEST (test_captions_recipe)
@@ -655,20 +675,12 @@ GST_START_TEST (test_captions_recipe)
       "videotestsrc num-buffers=50 pattern=red ! c. "
       "videotestsrc num-buffers=50 pattern=blue ! c. "
       "videotestsrc num-buffers=50 pattern=green ! c.", avi);
-  GstElement *pipeline = gst_parse_launch (launch, NULL);
-  GstElement *vision = gst_bin_get_by_name (GST_BIN (pipeline), "v");
-  GstPad *src = gst_element_get_static_pad (vision, "src");
-  g_autoptr (GPtrArray) captions = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (launch, NULL);
+  g_autoptr (GPtrArray) captions = NULL;
   GStatBuf st;
 
   fail_unless (pipeline != NULL, "textoverlay missing? (gstreamer1.0-x)");
-  g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, collect_text, captions,
-      NULL);
-  end = pollen_test_run (pipeline, 60 * GST_SECOND);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  captions = run_captioning (pipeline, emulator);
 
   fail_unless (g_stat (avi, &st) == 0 && st.st_size > 10000);
   fail_unless_equals_int (captions->len, 3);
@@ -678,9 +690,49 @@ GST_START_TEST (test_captions_recipe)
 
   g_unlink (avi);
   g_rmdir (dir);
-  gst_object_unref (src);
-  gst_object_unref (vision);
-  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- every raw format ---- */
+
+/* Three one-colour shots (red, blue, green, 2 s each) in @format through
+ * pollenvision with scene detection; its captions. */
+static GPtrArray *
+describe_shots (PollenEmulator * emulator, const gchar * format)
+{
+  g_autofree gchar *launch = g_strdup_printf ("concat name=c "
+      "! video/x-raw,format=%s,width=320,height=240,framerate=25/1 "
+      "! pollenvision name=v interval=10 scene-threshold=0.1 max-size=256 "
+      "! fakesink videotestsrc num-buffers=50 pattern=red ! c. "
+      "videotestsrc num-buffers=50 pattern=blue ! c. "
+      "videotestsrc num-buffers=50 pattern=green ! c.", format);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (launch, NULL);
+
+  return run_captioning (pipeline, emulator);
+}
+
+/* Video deeper than 8 bits (10-bit 4:2:0 planar and semi-planar, 10-bit
+ * packed 4:2:2, 16-bit RGB) goes in without a videoconvert: each shot is
+ * found by scene detection, and the picture sent shows its colour. */
+GST_START_TEST (test_deep_formats_described)
+{
+  const gchar *formats[] = { "I420_10LE", "P010_10LE", "v210", "ARGB64" };
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_autoptr (GPtrArray) captions = describe_shots (emulator, formats[i]);
+
+    fail_unless_equals_int (captions->len, 3);
+    fail_unless (strstr (captions->pdata[0], "256x192 pixels and mostly red") != NULL,
+        "%s: %s", formats[i], (gchar *) captions->pdata[0]);
+    fail_unless (strstr (captions->pdata[1], "mostly blue") != NULL,
+        "%s: %s", formats[i], (gchar *) captions->pdata[1]);
+    fail_unless (strstr (captions->pdata[2], "mostly green") != NULL,
+        "%s: %s", formats[i], (gchar *) captions->pdata[2]);
+  }
   pollen_emulator_free (emulator);
 }
 
@@ -697,6 +749,7 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_defaults_on_the_wire);
   tcase_add_test (tc, test_interval_picks_frame_at_that_time);
   tcase_add_test (tc, test_scene_change);
+  tcase_add_test (tc, test_deep_formats_described);
   tcase_add_test (tc, test_sentence_output);
   tcase_add_test (tc, test_live_slow_server_never_delays_video);
   tcase_add_test (tc, test_live_late_description_warns);
