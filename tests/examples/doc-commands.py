@@ -779,9 +779,12 @@ def check_file(path):
     if os.path.getsize(path) == 0:
         return "empty"
     extension = path.rsplit(".", 1)[-1].lower()
-    if extension == "m3u8":
+    text_starts = {"m3u8": ("#EXTM3U", "no playlist"),
+                   "vtt": ("WEBVTT", "no WebVTT")}
+    if extension in text_starts:
+        start, problem = text_starts[extension]
         with open(path, errors="replace") as f:
-            return None if f.read().startswith("#EXTM3U") else "no playlist"
+            return None if f.read().startswith(start) else problem
     expected = FILE_TYPES.get(extension)
     if not expected:
         return f"no known type for .{extension}: add it to FILE_TYPES"
