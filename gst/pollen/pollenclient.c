@@ -1105,30 +1105,32 @@ on_websocket_connected (GObject * source, GAsyncResult * result,
 }
 
 /* libsoup 3's handshake gives no way to read the body of a refusal, where
- * the server says why: the same request once more, as a plain HTTP request
- * with the same handshake headers, is refused the same way and read as any
- * refusal is. The one that refused told the status, should this fail. */
+ * the server says why. A refusal of the settings (401, 402, 403, 400 …) is
+ * final, so the same request once more, as a plain HTTP request with the
+ * same handshake headers, is refused the same way and read as any refusal
+ * is; a refusal that may pass on its own (429, 5xx) is retried on its
+ * status and headers alone (Retry-After), lest the probe be upgraded. */
 static void
 pollen_client_websocket_refused (PollenClient * self,
     const PollenRequest * request, const gchar * url, SoupMessage * refused,
     GCancellable * cancellable, Failure * failure)
 {
-  g_autoptr (SoupMessage) probe = pollen_client_build_message (self, request,
-      url, NULL);
+  guint status = soup_message_get_status (refused);
+  g_autoptr (SoupMessage) probe = NULL;
   g_autoptr (GInputStream) stream = NULL;
-  g_autoptr (GInputStream) empty = NULL;
+  g_autoptr (GInputStream) empty = g_memory_input_stream_new ();
 
-  soup_websocket_client_prepare_handshake (probe, NULL, NULL, NULL);
-  stream = soup_session_send (self->session, probe, cancellable, NULL);
-  if (stream && soup_message_get_status (probe) ==
-      soup_message_get_status (refused)) {
+  if (status >= 400 && status < 500 && status != 429) {
+    probe = pollen_client_build_message (self, request, url, NULL);
+    soup_websocket_client_prepare_handshake (probe, NULL, NULL, NULL);
+    stream = soup_session_send (self->session, probe, cancellable, NULL);
+  }
+  if (stream && soup_message_get_status (probe) == status)
     pollen_client_http_failure (self, request, probe, stream, cancellable,
         failure);
-    return;
-  }
-  empty = g_memory_input_stream_new ();
-  pollen_client_http_failure (self, request, refused, empty, cancellable,
-      failure);
+  else
+    pollen_client_http_failure (self, request, refused, empty, cancellable,
+        failure);
 }
 
 /* One handshake, in the calling thread's default context, which the

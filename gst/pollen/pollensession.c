@@ -207,7 +207,11 @@ pollen_session_flush (PollenSession * self)
   GQueue pending = G_QUEUE_INIT;
   Outgoing *outgoing;
 
-  if (!self->connection || self->dropped)
+  /* a connection that went may not have said so yet: what is queued
+   * stays for the next one */
+  if (!self->connection || self->dropped ||
+      soup_websocket_connection_get_state (self->connection) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
     return;
   g_mutex_lock (&self->lock);
   pending = self->outbox;

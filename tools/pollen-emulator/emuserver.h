@@ -123,4 +123,19 @@ const gchar *emu_form_get (EmuForm * form, const gchar * name);
 void emu_form_free (EmuForm * form);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuForm, emu_form_free)
 
+/* Realtime sessions: emurealtime.c, and their registry in the core */
+void emu_handle_realtime (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request);
+void emu_realtime_session (SoupServer * server, SoupServerMessage * msg,
+    const char *path, SoupWebsocketConnection * connection,
+    gpointer user_data);
+void emu_realtime_end_all (PollenEmulator * emulator, gushort code,
+    const gchar * reason);
+guint emu_realtime_track (PollenEmulator * emulator, gpointer session);
+void emu_realtime_forget (PollenEmulator * emulator, gpointer session);
+GPtrArray *emu_realtime_sessions (PollenEmulator * emulator);
+void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
+    const gchar * text, gsize size);
+guint emu_generation_ms (PollenEmulator * emulator);
+
 G_END_DECLS

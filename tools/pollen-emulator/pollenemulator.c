@@ -42,9 +42,19 @@ struct _PollenEmulator
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
   guint jobs;                   /* answers made in other threads; under lock */
+  GPtrArray *sessions;          /* realtime sessions, emulator thread */
+  guint sessions_opened;        /* under lock */
+  GQueue client_events;         /* ClientEvent, under lock */
 
   EmuLimits *limits;
 };
+
+/* A realtime client event, kept for tests. */
+typedef struct
+{
+  gchar *type;
+  gchar *text;
+} ClientEvent;
 
 typedef struct
 {
@@ -70,6 +80,8 @@ static const Route routes[] = {
   {"GET", "/account/usage/daily", TRUE, emu_handle_account_usage_daily},
   {"POST", "/v1/chat/completions", TRUE, emu_handle_chat},
   {"GET", "/text/", FALSE, emu_handle_text},
+  {"GET", "/v1/realtime", TRUE, emu_handle_realtime},
+  {"GET", "/realtime", TRUE, emu_handle_realtime},
 };
 
 /* ---- scripted responses ---- */
@@ -919,7 +931,10 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
   g_mutex_unlock (&emulator->lock);
 
   if (emu_limits_admit (emulator->limits, emulator, msg, request)) {
-    if (generation_ms && !g_str_has_suffix (request->path, "/models"))
+    /* a realtime handshake is answered at once: libsoup upgrades it when
+     * the handler leaves it without a status */
+    if (generation_ms && !g_str_has_suffix (request->path, "/models") &&
+        !g_str_has_suffix (request->path, "/realtime"))
       emu_dispatch_after (emulator, msg, request, generation_ms);
     else
       emu_dispatch (emulator, msg, request);
@@ -1003,6 +1018,187 @@ pollen_emulator_set_pace (PollenEmulator * emulator,
   g_mutex_unlock (&emulator->lock);
 }
 
+/* ---- realtime sessions ---- */
+
+static void
+client_event_free (ClientEvent * event)
+{
+  g_free (event->type);
+  g_free (event->text);
+  g_free (event);
+}
+
+/* The handshake's checks run as every route does (the script first, then
+ * emu_handle_realtime()); the upgrade itself goes to emurealtime.c. */
+static void
+emu_add_realtime_handlers (PollenEmulator * emulator)
+{
+  const gchar *paths[] = { "/v1/realtime", "/realtime" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+    soup_server_add_handler (emulator->server, paths[i], emu_handle,
+        emulator, NULL);
+    soup_server_add_websocket_handler (emulator->server, paths[i], NULL,
+        NULL, emu_realtime_session, emulator, NULL);
+  }
+}
+
+/* A new session (emulator thread). Returns its number. */
+guint
+emu_realtime_track (PollenEmulator * emulator, gpointer session)
+{
+  guint number;
+
+  g_ptr_array_add (emulator->sessions, session);
+  g_mutex_lock (&emulator->lock);
+  number = ++emulator->sessions_opened;
+  g_mutex_unlock (&emulator->lock);
+  return number;
+}
+
+void
+emu_realtime_forget (PollenEmulator * emulator, gpointer session)
+{
+  g_ptr_array_remove (emulator->sessions, session);
+}
+
+/* Emulator thread only. */
+GPtrArray *
+emu_realtime_sessions (PollenEmulator * emulator)
+{
+  return emulator->sessions;
+}
+
+void
+emu_realtime_record (PollenEmulator * emulator, const gchar * type,
+    const gchar * text, gsize size)
+{
+  ClientEvent *event = g_new (ClientEvent, 1);
+
+  event->type = g_strdup (type);
+  event->text = g_strndup (text, size);
+  g_mutex_lock (&emulator->lock);
+  g_queue_push_tail (&emulator->client_events, event);
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+}
+
+guint
+emu_generation_ms (PollenEmulator * emulator)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = emulator->generation_ms;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
+/* How many realtime sessions were opened (upgraded) so far. */
+guint
+pollen_emulator_get_realtime_session_count (PollenEmulator * emulator)
+{
+  guint count;
+
+  g_mutex_lock (&emulator->lock);
+  count = emulator->sessions_opened;
+  g_mutex_unlock (&emulator->lock);
+  return count;
+}
+
+/* With the lock: the first event of @type not taken yet, taken. */
+static gchar *
+emu_take_client_event (PollenEmulator * emulator, const gchar * type)
+{
+  GList *l;
+
+  for (l = emulator->client_events.head; l; l = l->next) {
+    ClientEvent *event = l->data;
+    gchar *text;
+
+    if (!g_str_equal (event->type, type))
+      continue;
+    text = g_steal_pointer (&event->text);
+    g_queue_delete_link (&emulator->client_events, l);
+    client_event_free (event);
+    return text;
+  }
+  return NULL;
+}
+
+/**
+ * pollen_emulator_realtime_wait_event:
+ * @type: a client event type ("session.update", "input_audio_buffer.commit"
+ *   …; "" for a message that was no JSON event)
+ *
+ * Returns: (transfer full) (nullable): the JSON text of the first event of
+ * @type a client sent that no earlier call took, waiting up to
+ * @timeout_ms (× the check timeout multiplier is the caller's business).
+ */
+gchar *
+pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
+    const gchar * type, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gchar *text;
+
+  g_mutex_lock (&emulator->lock);
+  while (!(text = emu_take_client_event (emulator, type)) &&
+      g_cond_wait_until (&emulator->cond, &emulator->lock, end));
+  if (!text)
+    text = emu_take_client_event (emulator, type);
+  g_mutex_unlock (&emulator->lock);
+  return text;
+}
+
+typedef struct
+{
+  PollenEmulator *emulator;
+  gushort code;
+  gchar *reason;
+} EndAll;
+
+static gboolean
+emu_end_all_now (gpointer data)
+{
+  EndAll *end = data;
+
+  emu_realtime_end_all (end->emulator, end->code, end->reason);
+  g_free (end->reason);
+  g_free (end);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+emu_end_all_later (PollenEmulator * emulator, gushort code,
+    const gchar * reason)
+{
+  EndAll *end = g_new (EndAll, 1);
+
+  end->emulator = emulator;
+  end->code = code;
+  end->reason = g_strdup (reason);
+  g_main_context_invoke (emulator->context, emu_end_all_now, end);
+}
+
+/* Every open realtime session loses its connection, with no close frame,
+ * as when a network or a server goes away. */
+void
+pollen_emulator_realtime_drop (PollenEmulator * emulator)
+{
+  emu_end_all_later (emulator, 0, NULL);
+}
+
+/* Every open realtime session is closed by the server with @code and
+ * @reason, as the real one closes with 1008 or 1011. */
+void
+pollen_emulator_realtime_close (PollenEmulator * emulator, gushort code,
+    const gchar * reason)
+{
+  emu_end_all_later (emulator, code, reason);
+}
+
 /* ---- lifecycle ---- */
 
 static gboolean
@@ -1019,6 +1215,7 @@ emu_listen (PollenEmulator * emulator, guint port)
       NULL);
   soup_server_add_handler (emulator->server, NULL, emu_handle, emulator,
       NULL);
+  emu_add_realtime_handlers (emulator);
   if (!soup_server_listen (emulator->server, address, 0,
           &emulator->start_error))
     return FALSE;
@@ -1049,6 +1246,7 @@ emu_thread (gpointer user_data)
   if (listening)
     g_main_loop_run (emulator->loop);
 
+  emu_realtime_end_all (emulator, 0, NULL);
   if (emulator->server)
     soup_server_disconnect (emulator->server);
   g_clear_object (&emulator->server);
@@ -1075,6 +1273,8 @@ pollen_emulator_new (guint port, GError ** error)
   emulator->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)
       pollen_emulator_request_unref);
   emulator->limits = emu_limits_new ();
+  emulator->sessions = g_ptr_array_new ();
+  g_queue_init (&emulator->client_events);
   emulator->context = g_main_context_new ();
   emulator->loop = g_main_loop_new (emulator->context, FALSE);
   emulator->port = port;
@@ -1116,6 +1316,9 @@ pollen_emulator_free (PollenEmulator * emulator)
   g_main_context_unref (emulator->context);
   g_queue_clear_full (&emulator->script, (GDestroyNotify) script_entry_free);
   g_ptr_array_unref (emulator->requests);
+  g_ptr_array_unref (emulator->sessions);
+  g_queue_clear_full (&emulator->client_events, (GDestroyNotify)
+      client_event_free);
   emu_limits_free (emulator->limits);
   g_clear_error (&emulator->start_error);
   g_mutex_clear (&emulator->lock);

@@ -160,4 +160,13 @@ const gchar *           pollen_emulator_request_get_query (PollenEmulatorRequest
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenEmulatorRequest, pollen_emulator_request_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenEmulatorResponse, pollen_emulator_response_free)
 
+/* Realtime sessions (GET /v1/realtime, /realtime) */
+guint    pollen_emulator_get_realtime_session_count (PollenEmulator * emulator);
+gchar *  pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
+                                              const gchar * type,
+                                              guint timeout_ms);
+void     pollen_emulator_realtime_drop (PollenEmulator * emulator);
+void     pollen_emulator_realtime_close (PollenEmulator * emulator,
+                                         gushort code, const gchar * reason);
+
 G_END_DECLS
