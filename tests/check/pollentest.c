@@ -9,6 +9,8 @@
 
 #include "pollentest.h"
 
+#include <math.h>
+
 #include <string.h>
 
 PollenEmulator *
@@ -75,6 +77,57 @@ pollen_test_client_new (const gchar * base_url, const gchar * key,
   client = pollen_client_new (&config, NULL);
   fail_unless (client != NULL);
   return client;
+}
+
+/* ---- test audio ---- */
+
+#define TEST_BUFFER_MS 100
+
+/* S16LE mono at @rate: a 440 Hz tone at -12 dBFS or silence per part. */
+GBytes *
+pollen_test_audio_new (guint rate, const PollenTestPart * parts,
+    guint n_parts)
+{
+  GByteArray *pcm = g_byte_array_new ();
+  guint64 t = 0;
+  guint i, j;
+
+  for (i = 0; i < n_parts; i++) {
+    guint n = (guint64) rate * parts[i].ms / 1000;
+
+    for (j = 0; j < n; j++, t++) {
+      gint16 s = parts[i].tone ?
+          (gint16) (8231.0 * sin (2 * G_PI * 440.0 * t / rate)) : 0;
+
+      s = GINT16_TO_LE (s);
+      g_byte_array_append (pcm, (const guint8 *) &s, sizeof (s));
+    }
+  }
+  return g_byte_array_free_to_bytes (pcm);
+}
+
+/* Pushes @audio as TEST_BUFFER_MS buffers timed from @start; returns where
+ * it ends. */
+GstClockTime
+pollen_test_push_audio (GstHarness * h, GBytes * audio, guint rate,
+    GstClockTime start)
+{
+  gsize size, offset = 0, step = (gsize) rate * TEST_BUFFER_MS / 1000 * 2;
+  const guint8 *data = g_bytes_get_data (audio, &size);
+  GstClockTime ts = start;
+
+  while (offset < size) {
+    gsize n = MIN (step, size - offset);
+    GstBuffer *buffer = gst_buffer_new_memdup (data + offset, n);
+    GstClockTime duration = gst_util_uint64_scale (n / 2, GST_SECOND, rate);
+
+    GST_BUFFER_PTS (buffer) = ts;
+    GST_BUFFER_DURATION (buffer) = duration;
+    fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
+    ts += duration;
+    offset += n;
+  }
+  return ts;
 }
 
 /* gst-launch-1.0's own rule, from its bus handler: a prerolled pipeline

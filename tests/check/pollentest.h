@@ -54,6 +54,19 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
 
+/* Test audio: S16LE mono, a 440 Hz tone at -12 dBFS or silence per part,
+ * pushed in 100 ms buffers. */
+typedef struct
+{
+  guint ms;
+  gboolean tone;
+} PollenTestPart;
+
+GBytes *         pollen_test_audio_new (guint rate, const PollenTestPart * parts,
+                                        guint n_parts);
+GstClockTime     pollen_test_push_audio (GstHarness * h, GBytes * audio,
+                                         guint rate, GstClockTime start);
+
 /* Records what comes out of a pad, buffers and downstream events, in
  * order. */
 typedef struct

@@ -384,13 +384,19 @@ reply_interrupt (Session * s)
 
 /* ---- the energy gate ---- */
 
+/* The end of a turn: by the client's commit, or by the voice detection.
+ * A transcription session says committed only to a client's commit (the
+ * server's proxy of Scribe sends the transcript alone otherwise). */
 static void
-turn_committed (Session * s)
+turn_committed (Session * s, gboolean by_client)
 {
-  JsonObject *event = event_new ("input_audio_buffer.committed");
+  JsonObject *event;
 
-  json_object_set_string_member (event, "item_id", s->item_id);
-  session_send (s, event);
+  if (by_client || !s->transcription) {
+    event = event_new ("input_audio_buffer.committed");
+    json_object_set_string_member (event, "item_id", s->item_id);
+    session_send (s, event);
+  }
   if (s->transcription) {
     transcription_complete (s);
     return;
@@ -443,7 +449,7 @@ gate_silent (Session * s)
   speech_event (s, "input_audio_buffer.speech_stopped", "audio_end_ms",
       s->samples);
   if (s->vad)
-    turn_committed (s);
+    turn_committed (s, FALSE);
 }
 
 /* The frame's level against the threshold: 0 is -60 dBFS, 1 is -20. */
@@ -531,7 +537,7 @@ on_commit (Session * s)
     speech_event (s, "input_audio_buffer.speech_stopped", "audio_end_ms",
         s->samples);
   }
-  turn_committed (s);
+  turn_committed (s, TRUE);
 }
 
 /* A conversation refuses input transcription by closing: 1008. */
