@@ -309,17 +309,6 @@ time_max (GstClockTime a, GstClockTime b)
   return MAX (a, b);
 }
 
-/* The model of this run. */
-static const gchar *
-gst_pollen_tts_model (GstPollenTts * self)
-{
-  const PollenSettings *settings =
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
-
-  return settings->model && *settings->model ? settings->model :
-      DEFAULT_MODEL;
-}
-
 /* ---- text in: the sink side ---- */
 
 /* The request that speaks @input, with the properties as they are now. */
@@ -327,11 +316,13 @@ static PollenRequest *
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
     guint * pcm_rate)
 {
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
   PollenRequest *request = pollen_request_new ("POST", SPEECH_PATH);
   g_autoptr (JsonObject) body = json_object_new ();
 
   GST_OBJECT_LOCK (self);
-  json_object_set_string_member (body, "model", gst_pollen_tts_model (self));
+  json_object_set_string_member (body, "model", settings->model);
   json_object_set_string_member (body, "input", input);
   json_object_set_string_member (body, "voice", self->voice ? self->voice :
       DEFAULT_VOICE);
@@ -340,8 +331,7 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
-  pollen_request_add_extra_params (request,
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
+  pollen_request_add_extra_params (request, settings->extra_params);
   *pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
   return request;
