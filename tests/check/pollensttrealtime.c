@@ -356,6 +356,61 @@ GST_START_TEST (test_dropped_session_goes_on)
 
 GST_END_TEST;
 
+/* A session the server ends with a reason (a provider failure) is an
+ * error that quotes the reason; it is not opened again. */
+GST_START_TEST (test_closed_session_is_an_error)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", "retries", 2, NULL);
+  PollenTestPart speech = { 700, TRUE };
+  g_autoptr (GstMessage) error = NULL;
+  g_autoptr (GError) gerror = NULL;
+
+  push_parts (&f, &speech, 1);
+  wait_words (&f, 1);
+  pollen_emulator_realtime_close (f.t.emulator, 1011,
+      "provider_error: the transcriber is down");
+  error = pollen_test_pop_message (f.t.bus, GST_MESSAGE_ERROR);
+  fail_unless (error != NULL, "no error for the closed session");
+  gst_message_parse_error (error, &gerror, NULL);
+  fail_unless (strstr (gerror->message, "the transcriber is down"), "%s",
+      gerror->message);
+  fail_unless (strstr (gerror->message, "1011"), "%s", gerror->message);
+  fail_if (strstr (gerror->message, POLLEN_TEST_KEY));
+  fail_unless_equals_int (pollen_emulator_get_realtime_session_count
+      (f.t.emulator), 1);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* A flush ends the session: the next audio opens a new one, whose words
+ * come out. */
+GST_START_TEST (test_flush_ends_the_session)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", NULL);
+  PollenTestPart speech = { 700, TRUE };
+
+  push_parts (&f, &speech, 1);
+  wait_words (&f, 1);
+  fail_unless (gst_harness_push_event (f.t.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (f.t.h,
+          gst_event_new_flush_stop (TRUE)));
+  gst_harness_push_event (f.t.h, gst_event_new_segment (&(GstSegment) {
+        .format = GST_FORMAT_TIME, .rate = 1.0, .applied_rate = 1.0,
+        .stop = GST_CLOCK_TIME_NONE, .duration = GST_CLOCK_TIME_NONE}));
+  g_array_set_size (f.pts, 0);
+  g_string_truncate (f.said, 0);
+  take_words (&f);
+  push_parts (&f, &speech, 1);
+  finish (&f);
+  fail_unless (f.pts->len >= 1, "no words after the flush");
+  fail_unless_equals_int (pollen_emulator_get_realtime_session_count
+      (f.t.emulator), 2);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollensttrealtime_suite (void)
 {
@@ -371,6 +426,8 @@ pollensttrealtime_suite (void)
   tcase_add_test (tc, test_conversation_model_refused);
   tcase_add_test (tc, test_refused_session_is_an_error);
   tcase_add_test (tc, test_dropped_session_goes_on);
+  tcase_add_test (tc, test_closed_session_is_an_error);
+  tcase_add_test (tc, test_flush_ends_the_session);
   return s;
 }
 
