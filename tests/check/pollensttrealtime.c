@@ -239,6 +239,41 @@ GST_START_TEST (test_words_as_they_are_heard)
 
 GST_END_TEST;
 
+/* Live, a word cannot end after the audio that had gone out when it came:
+ * audio pushed 100 ms at a time, each piece taken by the server before the
+ * next, and no word reaches past what was pushed (a word a 300 ms of
+ * speech is faster than a speaker's pace, which must not carry the words
+ * ahead of the audio). */
+GST_START_TEST (test_live_words_stay_with_the_audio)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", NULL);
+  PollenTestPart tone = { 100, TRUE };
+  g_autoptr (GBytes) piece = pollen_test_audio_new (RATE, &tone, 1);
+  GstClockTime pushed = 0;
+  guint i, seen = 0;
+
+  for (i = 0; i < 30; i++) {
+    g_free (pollen_emulator_realtime_wait_event (f.t.emulator,
+            "input_audio_buffer.append", POLLEN_TEST_MS (200)));
+    pushed = pollen_test_push_audio (f.t.h, piece, RATE, pushed);
+    take_words (&f);
+    for (; seen < f.ends->len; seen++)
+      fail_unless (g_array_index (f.ends, GstClockTime, seen) <= pushed +
+          100 * GST_MSECOND, "word %u ends at %" GST_TIME_FORMAT " with "
+          "%" GST_TIME_FORMAT " of audio pushed", seen,
+          GST_TIME_ARGS (g_array_index (f.ends, GstClockTime, seen)),
+          GST_TIME_ARGS (pushed));
+  }
+  finish (&f);
+  fail_unless (f.ends->len >= 8, "'%s'", f.said->str);
+  fail_unless (g_array_index (f.ends, GstClockTime, f.ends->len - 1) <=
+      pushed + 100 * GST_MSECOND, "the last word ends at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (g_array_index (f.ends, GstClockTime, f.ends->len - 1)));
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* Speech with no pause after it: EOS commits the last utterance, and its
  * words are out before EOS. */
 GST_START_TEST (test_eos_commits_the_last_words)
@@ -422,6 +457,7 @@ pollensttrealtime_suite (void)
   tcase_add_test (tc, test_audio_sent_at_24k);
   tcase_add_test (tc, test_words_as_they_are_heard);
   tcase_add_test (tc, test_eos_commits_the_last_words);
+  tcase_add_test (tc, test_live_words_stay_with_the_audio);
   tcase_add_test (tc, test_latency_of_the_streaming_path);
   tcase_add_test (tc, test_conversation_model_refused);
   tcase_add_test (tc, test_refused_session_is_an_error);
