@@ -967,14 +967,16 @@ gst_pollen_src_download_notify (PollenDownload * download,
 static GstFlowReturn
 gst_pollen_src_download_failed (GstPollenSrc * self, GError * error)
 {
-  g_autoptr (GError) owned = error;
+  GstFlowReturn ret = GST_FLOW_FLUSHING;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return GST_FLOW_FLUSHING;
-  if (!self->download->failed)
-    gst_pollen_src_post_failure (self, error);
-  self->download->failed = TRUE;
-  return GST_FLOW_ERROR;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    if (!self->download->failed)
+      gst_pollen_src_post_failure (self, error);
+    self->download->failed = TRUE;
+    ret = GST_FLOW_ERROR;
+  }
+  g_error_free (error);
+  return ret;
 }
 
 /* Caps from the first block, which holds what typefinding needs. */
