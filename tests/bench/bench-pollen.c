@@ -1558,7 +1558,7 @@ main (int argc, char **argv)
   g_autofree gchar *only = NULL;
   GOptionEntry entries[] = {
     {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
-        "Smoke run: fewer and smaller of everything (under a minute)", NULL},
+        "Smoke run: fewer and smaller of everything (about a minute)", NULL},
     {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
         "Write max-in-flight.dat for the plot here (default: .)", "DIR"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
