@@ -152,8 +152,8 @@ caption_clear (Caption * caption)
 
 /* ---- the run ---- */
 
-/* The next error on @bus, waiting up to @timeout; FALSE (and why,
- * printed) on an error, TRUE on EOS or when nothing came. */
+/* Takes the next EOS or error on @bus, waiting up to @timeout: FALSE,
+ * with why printed, on an error; *@eos says whether EOS came. */
 static gboolean
 live_bus_ok (GstBus * bus, GstClockTime timeout, gboolean * eos)
 {
