@@ -136,6 +136,8 @@ void emu_realtime_forget (PollenEmulator * emulator, gpointer session);
 GPtrArray *emu_realtime_sessions (PollenEmulator * emulator);
 void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
     const gchar * text, gsize size);
+void emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
+    const gchar * text);
 guint emu_generation_ms (PollenEmulator * emulator);
 
 G_END_DECLS

@@ -59,7 +59,8 @@ main (int argc, char **argv)
           "generation at a time, more refused with 429 "
           "concurrency_limit_exceeded", NULL},
     {"generation-ms", 0, 0, G_OPTION_ARG_INT, &generation_ms,
-        "Take this long to answer each generation (default: 0)", "MS"},
+        "Take this long to answer each generation, and to say each word "
+          "a realtime transcription hears (default: 0)", "MS"},
     {"rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
           "Refuse more than N requests per 10 s with the per-IP 429 "
           "(default: no limit)", "N"},

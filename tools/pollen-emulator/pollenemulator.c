@@ -44,17 +44,20 @@ struct _PollenEmulator
   guint jobs;                   /* answers made in other threads; under lock */
   GPtrArray *sessions;          /* realtime sessions, emulator thread */
   guint sessions_opened;        /* under lock */
-  GQueue client_events;         /* ClientEvent, under lock */
+  GQueue client_events;         /* RealtimeEvent, under lock */
+  GQueue sent_events;           /* RealtimeEvent, under lock */
 
   EmuLimits *limits;
 };
 
-/* A realtime client event, kept for tests. */
+/* A realtime event a client sent, or one a session sent it, kept for
+ * tests. */
 typedef struct
 {
   gchar *type;
   gchar *text;
-} ClientEvent;
+  gint64 time;                  /* monotonic µs it came or went */
+} RealtimeEvent;
 
 typedef struct
 {
@@ -1021,7 +1024,7 @@ pollen_emulator_set_pace (PollenEmulator * emulator,
 /* ---- realtime sessions ---- */
 
 static void
-client_event_free (ClientEvent * event)
+realtime_event_free (RealtimeEvent * event)
 {
   g_free (event->type);
   g_free (event->text);
@@ -1070,18 +1073,35 @@ emu_realtime_sessions (PollenEmulator * emulator)
   return emulator->sessions;
 }
 
+static void
+emu_realtime_keep (PollenEmulator * emulator, GQueue * events,
+    const gchar * type, const gchar * text, gsize size)
+{
+  RealtimeEvent *event = g_new (RealtimeEvent, 1);
+
+  event->type = g_strdup (type);
+  event->text = g_strndup (text, size);
+  event->time = g_get_monotonic_time ();
+  g_mutex_lock (&emulator->lock);
+  g_queue_push_tail (events, event);
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+}
+
 void
 emu_realtime_record (PollenEmulator * emulator, const gchar * type,
     const gchar * text, gsize size)
 {
-  ClientEvent *event = g_new (ClientEvent, 1);
+  emu_realtime_keep (emulator, &emulator->client_events, type, text, size);
+}
 
-  event->type = g_strdup (type);
-  event->text = g_strndup (text, size);
-  g_mutex_lock (&emulator->lock);
-  g_queue_push_tail (&emulator->client_events, event);
-  g_cond_broadcast (&emulator->cond);
-  g_mutex_unlock (&emulator->lock);
+/* An event a session sends, as it goes. */
+void
+emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
+    const gchar * text)
+{
+  emu_realtime_keep (emulator, &emulator->sent_events, type, text,
+      strlen (text));
 }
 
 guint
@@ -1107,24 +1127,43 @@ pollen_emulator_get_realtime_session_count (PollenEmulator * emulator)
   return count;
 }
 
-/* With the lock: the first event of @type not taken yet, taken. */
+/* With the lock: the first event of @type in @events not taken yet,
+ * taken; its time in *@time. */
 static gchar *
-emu_take_client_event (PollenEmulator * emulator, const gchar * type)
+emu_take_event (GQueue * events, const gchar * type, gint64 * time)
 {
   GList *l;
 
-  for (l = emulator->client_events.head; l; l = l->next) {
-    ClientEvent *event = l->data;
+  for (l = events->head; l; l = l->next) {
+    RealtimeEvent *event = l->data;
     gchar *text;
 
     if (!g_str_equal (event->type, type))
       continue;
     text = g_steal_pointer (&event->text);
-    g_queue_delete_link (&emulator->client_events, l);
-    client_event_free (event);
+    if (time)
+      *time = event->time;
+    g_queue_delete_link (events, l);
+    realtime_event_free (event);
     return text;
   }
   return NULL;
+}
+
+static gchar *
+emu_wait_event (PollenEmulator * emulator, GQueue * events,
+    const gchar * type, guint timeout_ms, gint64 * time)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gchar *text;
+
+  g_mutex_lock (&emulator->lock);
+  while (!(text = emu_take_event (events, type, time)) &&
+      g_cond_wait_until (&emulator->cond, &emulator->lock, end));
+  if (!text)
+    text = emu_take_event (events, type, time);
+  g_mutex_unlock (&emulator->lock);
+  return text;
 }
 
 /**
@@ -1140,16 +1179,26 @@ gchar *
 pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
     const gchar * type, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gchar *text;
+  return emu_wait_event (emulator, &emulator->client_events, type,
+      timeout_ms, NULL);
+}
 
-  g_mutex_lock (&emulator->lock);
-  while (!(text = emu_take_client_event (emulator, type)) &&
-      g_cond_wait_until (&emulator->cond, &emulator->lock, end));
-  if (!text)
-    text = emu_take_client_event (emulator, type);
-  g_mutex_unlock (&emulator->lock);
-  return text;
+/**
+ * pollen_emulator_realtime_wait_sent:
+ * @type: a server event type
+ *   ("conversation.item.input_audio_transcription.delta" …)
+ * @sent_us: (out) (optional): g_get_monotonic_time() when it was sent
+ *
+ * Returns: (transfer full) (nullable): the JSON text of the first event of
+ * @type a session sent that no earlier call took, waiting up to
+ * @timeout_ms; for timing what goes out against what a client makes of it.
+ */
+gchar *
+pollen_emulator_realtime_wait_sent (PollenEmulator * emulator,
+    const gchar * type, guint timeout_ms, gint64 * sent_us)
+{
+  return emu_wait_event (emulator, &emulator->sent_events, type, timeout_ms,
+      sent_us);
 }
 
 typedef struct
@@ -1275,6 +1324,7 @@ pollen_emulator_new (guint port, GError ** error)
   emulator->limits = emu_limits_new ();
   emulator->sessions = g_ptr_array_new ();
   g_queue_init (&emulator->client_events);
+  g_queue_init (&emulator->sent_events);
   emulator->context = g_main_context_new ();
   emulator->loop = g_main_loop_new (emulator->context, FALSE);
   emulator->port = port;
@@ -1318,7 +1368,9 @@ pollen_emulator_free (PollenEmulator * emulator)
   g_ptr_array_unref (emulator->requests);
   g_ptr_array_unref (emulator->sessions);
   g_queue_clear_full (&emulator->client_events, (GDestroyNotify)
-      client_event_free);
+      realtime_event_free);
+  g_queue_clear_full (&emulator->sent_events, (GDestroyNotify)
+      realtime_event_free);
   emu_limits_free (emulator->limits);
   g_clear_error (&emulator->start_error);
   g_mutex_clear (&emulator->lock);

@@ -165,6 +165,10 @@ guint    pollen_emulator_get_realtime_session_count (PollenEmulator * emulator);
 gchar *  pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
                                               const gchar * type,
                                               guint timeout_ms);
+gchar *  pollen_emulator_realtime_wait_sent (PollenEmulator * emulator,
+                                             const gchar * type,
+                                             guint timeout_ms,
+                                             gint64 * sent_us);
 void     pollen_emulator_realtime_drop (PollenEmulator * emulator);
 void     pollen_emulator_realtime_close (PollenEmulator * emulator,
                                          gushort code, const gchar * reason);
