@@ -216,6 +216,8 @@ struct _GstPollenStt
   PollenConvert *convert;       /* realtime: to the session's 24 kHz */
   GByteArray *stream_piece;     /* realtime: converted, not sent yet */
   GstClockTime stream_start;    /* realtime: where the converted audio began */
+  gboolean stream_live;         /* realtime: upstream is live (asked on the
+                                 * sink thread, before the audio goes) */
   guint64 stream_samples;       /* realtime: converted so far */
   gboolean stream_submitted;    /* realtime: its job is running */
   Chunker chunker;
@@ -704,8 +706,7 @@ gst_pollen_stt_send_piece (GstPollenStt * self)
   bytes = g_bytes_new (pcm->data, samples * 2);
   pollen_transcriber_append (self->transcriber, bytes, self->stream_start +
       gst_util_uint64_scale_int (self->stream_samples, GST_SECOND,
-          POLLEN_TRANSCRIBER_RATE),
-      gst_pollen_filter_is_live (GST_POLLEN_FILTER (self)));
+          POLLEN_TRANSCRIBER_RATE), self->stream_live);
   self->stream_samples += samples;
   g_byte_array_remove_range (pcm, 0, samples * 2);
 }
@@ -729,9 +730,12 @@ static void
 gst_pollen_stt_restart_stream_time (GstPollenStt * self, GstClockTime pts)
 {
   g_autoptr (GBytes) tail = pollen_convert_finish (self->convert);
+  GstClockTime upstream_min;
 
   gst_pollen_stt_stream_pcm (self, tail);
   gst_pollen_stt_send_piece (self);
+  gst_pollen_filter_query_upstream (GST_POLLEN_FILTER (self),
+      &self->stream_live, &upstream_min);
   self->stream_start = GST_CLOCK_TIME_IS_VALID (pts) ? pts : 0;
   self->stream_samples = 0;
 }

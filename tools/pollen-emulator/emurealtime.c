@@ -78,10 +78,12 @@ typedef struct
   guint reply_words;
 } Session;
 
-/* An event the session made of what it heard, sent at @due. */
+/* An event the session made of what it heard, sent at @due once the
+ * input reached @due_sample. */
 typedef struct
 {
   gint64 due;                   /* monotonic µs */
+  guint64 due_sample;
   JsonObject *event;
 } Heard;
 
@@ -122,7 +124,8 @@ heard_tick (gpointer data)
   Heard *heard;
 
   while ((heard = g_queue_peek_head (&s->heard)) &&
-      heard->due <= g_get_monotonic_time ()) {
+      heard->due <= g_get_monotonic_time () &&
+      heard->due_sample <= s->samples) {
     g_queue_pop_head (&s->heard);
     session_send (s, heard->event);
     g_free (heard);
@@ -132,17 +135,29 @@ heard_tick (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* What waits for more input waits for the input, not for a timer. */
 static void
 heard_arm (Session * s)
 {
   Heard *heard = g_queue_peek_head (&s->heard);
 
-  if (!heard || s->heard_timer)
+  if (!heard || s->heard_timer || heard->due_sample > s->samples)
     return;
   s->heard_timer = g_timeout_source_new (MAX (0, (heard->due -
               g_get_monotonic_time ()) / 1000));
   g_source_set_callback (s->heard_timer, heard_tick, s, NULL);
   g_source_attach (s->heard_timer, g_main_context_get_thread_default ());
+}
+
+/* The end of the input: nothing waits for more of it. */
+static void
+heard_end_of_input (Session * s)
+{
+  GList *l;
+
+  for (l = s->heard.head; l; l = l->next)
+    ((Heard *) l->data)->due_sample = 0;
+  heard_arm (s);
 }
 
 static void
@@ -160,19 +175,22 @@ heard_clear (Session * s)
 }
 
 /* Sends @event (taken), made of what the session heard: a transcription's
- * after the generation time, behind the others. */
+ * after the generation time and once the lag's audio came too, behind the
+ * others. */
 static void
 session_send_heard (Session * s, JsonObject * event)
 {
   guint delay_ms = s->transcription ? emu_generation_ms (s->emulator) : 0;
+  guint lag_ms = s->transcription ? emu_realtime_lag_ms (s->emulator) : 0;
   Heard *heard;
 
-  if (!delay_ms && g_queue_is_empty (&s->heard)) {
+  if (!delay_ms && !lag_ms && g_queue_is_empty (&s->heard)) {
     session_send (s, event);
     return;
   }
   heard = g_new (Heard, 1);
   heard->due = g_get_monotonic_time () + delay_ms * G_TIME_SPAN_MILLISECOND;
+  heard->due_sample = s->samples + (guint64) lag_ms * RATE / 1000;
   heard->event = event;
   g_queue_push_tail (&s->heard, heard);
   heard_arm (s);
@@ -609,6 +627,7 @@ on_append (Session * s, JsonObject * event)
   }
   s->audio_came = TRUE;
   gate_feed (s, pcm, size);
+  heard_arm (s);
 }
 
 static void
@@ -620,6 +639,7 @@ on_commit (Session * s)
         s->samples);
   }
   turn_committed (s, TRUE);
+  heard_end_of_input (s);
 }
 
 /* A conversation refuses input transcription by closing: 1008. */

@@ -139,5 +139,6 @@ void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
 void emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
     const gchar * text);
 guint emu_generation_ms (PollenEmulator * emulator);
+guint emu_realtime_lag_ms (PollenEmulator * emulator);
 
 G_END_DECLS

@@ -39,6 +39,7 @@ struct _PollenEmulator
   GQueue script;                /* ScriptEntry, under lock */
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
+  guint realtime_lag_ms;        /* under lock */
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
   guint jobs;                   /* answers made in other threads; under lock */
@@ -988,6 +989,17 @@ pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
   g_mutex_unlock (&emulator->lock);
 }
 
+/* A transcription session sends what it heard only once @ms more audio
+ * came after it (or a commit), as a recognizer that needs what follows a
+ * word to be sure of it: its words come that much audio late. */
+void
+pollen_emulator_set_realtime_lag (PollenEmulator * emulator, guint ms)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->realtime_lag_ms = ms;
+  g_mutex_unlock (&emulator->lock);
+}
+
 /**
  * pollen_emulator_set_chunked:
  *
@@ -1111,6 +1123,17 @@ emu_generation_ms (PollenEmulator * emulator)
 
   g_mutex_lock (&emulator->lock);
   ms = emulator->generation_ms;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
+guint
+emu_realtime_lag_ms (PollenEmulator * emulator)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = emulator->realtime_lag_ms;
   g_mutex_unlock (&emulator->lock);
   return ms;
 }

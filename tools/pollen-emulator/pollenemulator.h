@@ -139,6 +139,8 @@ void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
                                      guint requests, guint window_ms);
 void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
                                           guint ms);
+void  pollen_emulator_set_realtime_lag (PollenEmulator * emulator,
+                                        guint ms);
 void  pollen_emulator_set_chunked (PollenEmulator * emulator,
                                    gboolean chunked);
 void  pollen_emulator_set_pace (PollenEmulator * emulator,
