@@ -858,6 +858,57 @@ GST_START_TEST (test_client_errors_become_element_errors)
 
 GST_END_TEST;
 
+/* A publishable key can no longer spend its owner's pollen: its 402 says
+ * to use a secret key, not to top up. */
+GST_START_TEST (test_publishable_key_payment_required)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_error (402, "PAYMENT_REQUIRED",
+          "Insufficient pollen balance to use this model"));
+  g_object_set (p.src, "prompt", "x", "api-key", "pk_site_key", NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_NOT_AUTHORIZED, 402,
+      "PAYMENT_REQUIRED", "publishable (pk_...) key can no longer spend "
+      "its owner's pollen: set api-key to a secret (sk_...) key");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A provider's 401 passed on as 502: the error says the provider failed,
+ * and does not send the user to their key. */
+GST_START_TEST (test_provider_failure_is_not_about_the_key)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *debug = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_upstream_error (502, "BAD_GATEWAY",
+          "Unauthorized", 401, "api.provider.example", NULL));
+  g_object_set (p.src, "prompt", "x", "retries", 0, NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_READ, 502,
+      "BAD_GATEWAY", "the model's provider (api.provider.example) answered "
+      "401, a failure between the server and its provider, not of this "
+      "request's key");
+  gst_message_parse_error (end, &error, &debug);
+  fail_if (strstr (error->message, "api-key"), "%s", error->message);
+  fail_unless (strstr (error->message, "pick another model"), "%s",
+      error->message);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static void
 push_rate_limit (PollenEmulator * emulator, const gchar * body)
 {
@@ -2640,6 +2691,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
+  tcase_add_test (tc, test_publishable_key_payment_required);
+  tcase_add_test (tc, test_provider_failure_is_not_about_the_key);
   tcase_add_test (tc, test_transient_errors_retried);
   tcase_add_test (tc, test_rate_limit_without_retries_is_an_error);
   tcase_add_test (tc, test_transport_errors);

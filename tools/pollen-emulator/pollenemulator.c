@@ -169,6 +169,45 @@ pollen_emulator_response_new_error (guint status, const gchar * code,
   return pollen_emulator_response_new_json (status, json);
 }
 
+/**
+ * pollen_emulator_response_new_upstream_error:
+ * @upstream_status: what the provider answered
+ * @upstream_host: (nullable): the provider's host
+ * @upstream_body: (nullable): the provider's body
+ *
+ * A provider failure as the gateway passes it on (UpstreamError in the
+ * server's shared/error.ts): @status is the gateway's (a provider's 401,
+ * 402, 403, 404, 409, 429 or 524 becomes 502), @message usually the
+ * provider's own words, and details {name, upstreamStatus, upstreamHost,
+ * upstreamBody}.
+ */
+PollenEmulatorResponse *
+pollen_emulator_response_new_upstream_error (guint status,
+    const gchar * code, const gchar * message, guint upstream_status,
+    const gchar * upstream_host, const gchar * upstream_body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree gchar *json = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "UpstreamError");
+  json_builder_set_member_name (builder, "upstreamStatus");
+  json_builder_add_int_value (builder, upstream_status);
+  if (upstream_host) {
+    json_builder_set_member_name (builder, "upstreamHost");
+    json_builder_add_string_value (builder, upstream_host);
+  }
+  if (upstream_body) {
+    json_builder_set_member_name (builder, "upstreamBody");
+    json_builder_add_string_value (builder, upstream_body);
+  }
+  json_builder_end_object (builder);
+  json = emu_error_envelope (status, code, message,
+      json_builder_get_root (builder));
+  return pollen_emulator_response_new_json (status, json);
+}
+
 /* A validation failure as the server's validator reports it: one
  * message for the request, the problem per field in details. */
 static PollenEmulatorResponse *

@@ -123,6 +123,12 @@ PollenEmulatorResponse * pollen_emulator_response_new_raw (gconstpointer bytes,
 PollenEmulatorResponse * pollen_emulator_response_new_error (guint status,
                                                              const gchar * code,
                                                              const gchar * message);
+PollenEmulatorResponse * pollen_emulator_response_new_upstream_error (guint status,
+                                                                      const gchar * code,
+                                                                      const gchar * message,
+                                                                      guint upstream_status,
+                                                                      const gchar * upstream_host,
+                                                                      const gchar * upstream_body);
 void pollen_emulator_response_add_header (PollenEmulatorResponse * response,
                                           const gchar * name,
                                           const gchar * value);
