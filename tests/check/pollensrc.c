@@ -1779,11 +1779,11 @@ run_for_raw_speech (Pipeline * p, const gchar * text, gsize * size)
 }
 
 /* response-format=pcm is asked as wav and comes out raw at the rate of its
- * header, 44.1 kHz (tts-1 on this server) or 24 kHz: right pitch and
- * length, nothing to warn of. */
+ * header, 44.1 kHz (elevenlabs) or 24 kHz (tts-1): right pitch and length,
+ * nothing to warn of. */
 GST_START_TEST (test_pcm_speech_at_the_right_rate)
 {
-  const gchar *models[] = { "tts-1", "openai-audio" };
+  const gchar *models[] = { "elevenlabs", "tts-1" };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (models); i++) {

@@ -336,7 +336,7 @@ GST_START_TEST (test_request_on_the_wire)
   g_autoptr (GstStructure) extra =
       gst_structure_from_string ("params, speed=(double)1.25, seed=(int)7",
       NULL);
-  Tts t = tts_new ("voice", "nova", "model", "gpt-4o-mini-tts",
+  Tts t = tts_new ("voice", "nova", "model", "tts-1-hd",
       "instructions", "calm, slow", "extra-params", extra, NULL);
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -355,7 +355,7 @@ GST_START_TEST (test_request_on_the_wire)
   body = request_json (request, parser);
   fail_unless_equals_int (json_object_get_size (body), 7);
   fail_unless_equals_string (json_object_get_string_member (body, "model"),
-      "gpt-4o-mini-tts");
+      "tts-1-hd");
   fail_unless_equals_string (json_object_get_string_member (body, "input"),
       "Hello world.");
   fail_unless_equals_string (json_object_get_string_member (body, "voice"),
@@ -462,7 +462,7 @@ check_text_at_five_seconds (const gchar * model, guint rate)
 
 GST_START_TEST (test_caps_and_first_pts)
 {
-  check_text_at_five_seconds ("openai-audio", 24000);
+  check_text_at_five_seconds ("tts-1", 24000);
   check_text_at_five_seconds ("elevenlabs", 44100);
 }
 
@@ -1598,10 +1598,10 @@ GST_START_TEST (test_headerless_pcm_warns)
 GST_END_TEST;
 
 /* response-format=pcm is asked as WAV, so the rate comes from its header
- * whatever the model's: 44.1 kHz (tts-1 on this server) and 24 kHz. */
+ * whatever the model's: 44.1 kHz (elevenlabs) and 24 kHz (tts-1). */
 GST_START_TEST (test_pcm_asked_as_wav)
 {
-  const gchar *models[] = { "tts-1", "openai-audio" };
+  const gchar *models[] = { "elevenlabs", "tts-1" };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (models); i++) {
@@ -1632,7 +1632,8 @@ GST_START_TEST (test_pcm_asked_as_wav)
     fail_unless (warning == NULL);
     tts_free (&t);
   }
-  fail_unless_equals_int (emu_speech_rate_for_model ("openai-audio"), 24000);
+  fail_unless_equals_int (emu_speech_rate_for_model ("tts-1"), 24000);
+  fail_unless_equals_int (emu_speech_rate_for_model ("elevenlabs"), 44100);
 }
 
 GST_END_TEST;
@@ -1750,7 +1751,7 @@ GST_START_TEST (test_instructions_refused_is_an_error)
   error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
   /* 4xx is an error even with skip-failed */
   pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
-      "BAD_REQUEST", "instructions: not supported by model 'elevenlabs'");
+      "BAD_REQUEST", "instructions: not supported by model 'elevenlabs/eleven-v3'");
   fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
       GST_FLOW_ERROR);
   tts_free (&t);
@@ -2509,8 +2510,8 @@ GST_START_TEST (test_emulator_speech_audio)
   const gchar *formats[] = { "mp3", "opus", "aac", "flac", "pcm" };
   guint i;
 
-  check_emulator_wav (emulator, "tts-1", RATE, TRUE);
-  check_emulator_wav (emulator, "openai-audio", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1-hd", 24000, TRUE);
   check_emulator_wav (emulator, "elevenlabs", 44100, FALSE);
   for (i = 0; i < G_N_ELEMENTS (formats); i++) {
     g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hi.\","

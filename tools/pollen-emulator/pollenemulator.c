@@ -208,9 +208,27 @@ pollen_emulator_response_new_upstream_error (guint status,
   return pollen_emulator_response_new_json (status, json);
 }
 
+/* A handler's own refusal as the server's UpstreamError makes it, with no
+ * provider behind it: details {name} only. */
+PollenEmulatorResponse *
+emu_upstream_error_new (guint status, const gchar * code,
+    const gchar * message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree gchar *json = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "UpstreamError");
+  json_builder_end_object (builder);
+  json = emu_error_envelope (status, code, message,
+      json_builder_get_root (builder));
+  return pollen_emulator_response_new_json (status, json);
+}
+
 /* A validation failure as the server's validator reports it: one
  * message for the request, the problem per field in details. */
-static PollenEmulatorResponse *
+PollenEmulatorResponse *
 emu_validation_error_new (const gchar * field, const gchar * problem)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -986,13 +1004,79 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
  *
  * Behaves like today's server for an account that never bought pollen:
  * one generation at a time, more refused with 429
- * concurrency_limit_exceeded and Retry-After: 1.
+ * concurrency_limit_exceeded and Retry-After: 1; and model lists asked
+ * with a key leave out the paid-only models.
  */
 void
 pollen_emulator_set_free_account (PollenEmulator * emulator,
     gboolean free_account)
 {
-  emu_limits_set_concurrency (emulator->limits, free_account ? 1 : 0);
+  emu_limits_set_free_account (emulator->limits, free_account);
+}
+
+gboolean
+emu_free_account (PollenEmulator * emulator)
+{
+  return emu_limits_get_free_account (emulator->limits);
+}
+
+/* The models the server's registry limits per user (perUserRpm). */
+static const gchar *const per_user_limited_models[] = {
+  "flux", "zimage", "klein"
+};
+
+static void
+emu_set_model_rate (PollenEmulator * emulator, const gchar * name,
+    guint requests, guint window_ms)
+{
+  guint list;
+
+  for (list = EMU_MODELS_IMAGE; list <= EMU_MODELS_TEXT; list++) {
+    g_autoptr (JsonObject) model = emu_models_find (list, name);
+
+    if (model) {
+      emu_limits_set_model_rate (emulator->limits,
+          json_object_get_string_member (model, "name"), requests,
+          window_ms);
+      return;
+    }
+  }
+  g_critical ("the emulator knows no model %s", name);
+}
+
+/**
+ * pollen_emulator_set_model_rate_limit:
+ * @model: (nullable): a model name or alias; %NULL for the models the
+ *   server limits (flux, zimage, klein)
+ * @requests: how many requests one key may send the model per window (the
+ *   server: 60 a minute); 0 lifts the limit
+ *
+ * The server's per-user, per-model limit: past it, 429
+ * community_model_rate_limit with a Retry-After of the seconds until the
+ * next request is allowed.
+ */
+void
+pollen_emulator_set_model_rate_limit (PollenEmulator * emulator,
+    const gchar * model, guint requests, guint window_ms)
+{
+  guint i;
+
+  if (model) {
+    emu_set_model_rate (emulator, model, requests, window_ms);
+    return;
+  }
+  for (i = 0; i < G_N_ELEMENTS (per_user_limited_models); i++)
+    emu_set_model_rate (emulator, per_user_limited_models[i], requests,
+        window_ms);
+}
+
+/* The per-user, per-model limit for @model (its entry in a model list). */
+gboolean
+emu_admit_model (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, JsonObject * model)
+{
+  return emu_limits_admit_model (emulator->limits, emulator, msg, request,
+      json_object_get_string_member (model, "name"));
 }
 
 /**

@@ -143,6 +143,9 @@ void  pollen_emulator_set_free_account (PollenEmulator * emulator,
                                        gboolean free_account);
 void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
                                      guint requests, guint window_ms);
+void  pollen_emulator_set_model_rate_limit (PollenEmulator * emulator,
+                                           const gchar * model,
+                                           guint requests, guint window_ms);
 void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
                                           guint ms);
 void  pollen_emulator_set_chunked (PollenEmulator * emulator,
