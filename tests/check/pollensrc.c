@@ -1918,6 +1918,70 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
 
 GST_END_TEST;
 
+/* Whether items @a and @b are buffers with the same bytes. */
+static gboolean
+items_equal (Recorder * recorder, guint a, guint b)
+{
+  GstMiniObject *first = recorder_get (recorder, a);
+  GstMapInfo map;
+  gboolean equal;
+
+  if (!GST_IS_BUFFER (first) ||
+      !gst_buffer_map (GST_BUFFER_CAST (first), &map, GST_MAP_READ))
+    return FALSE;
+  {
+    g_autoptr (GBytes) body = g_bytes_new (map.data, map.size);
+
+    equal = item_is (recorder, b, body);
+  }
+  gst_buffer_unmap (GST_BUFFER_CAST (first), &map);
+  return equal;
+}
+
+/* The model's per-user limit met in interval mode, for real: the next
+ * generation waits it out without spending a retry, the slots it misses
+ * show the last picture again with a warning, and what the wait was for
+ * is said on the bus. */
+GST_START_TEST (test_model_rate_limit_ridden_out_in_interval_mode)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  g_autofree gchar *warnings = NULL;
+  Recorder *recorder = recorder_new (p.src);
+  guint i, repeats;
+
+  pollen_emulator_set_model_rate_limit (emulator, "flux", 1, 1000);
+  g_object_set (p.src, "prompt", "x", "model", "flux", "width", 64, "height",
+      64, "retries", 0, "interval", (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 1; i < 12; i++) {
+    recorder_wait (recorder, i + 1);
+    fail_unless_equals_uint64 (item_time (recorder, i),
+        item_time (recorder, i - 1) + interval);
+    if (!items_equal (recorder, 0, i))
+      break;
+  }
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  fail_unless (i < 12, "no second picture in 12 slots");
+  repeats = i - 1;
+  fail_unless (count_lines_with (warnings, "429 Too Many Requests: Per-user "
+          "limit of 1 RPM exceeded for model "
+          "black-forest-labs/flux.1-schnell") >= 1, "%s", warnings);
+  fail_unless (count_lines_with (warnings, "Retrying in 1.0 s (attempt 1 of "
+          "1)") >= 1, "%s", warnings);
+  fail_unless (count_lines_with (warnings, "Nothing new") >= repeats, "%s",
+      warnings);
+
+  recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* A prompt change flushes the generation in flight, even one the server
  * never answers, and a generation for the new prompt follows. */
 GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
@@ -2713,6 +2777,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);
   tcase_add_test (tc, test_failed_slot_is_an_error);
   tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out_in_interval_mode);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);

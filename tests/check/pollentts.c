@@ -1597,6 +1597,47 @@ GST_START_TEST (test_headerless_pcm_warns)
 
 GST_END_TEST;
 
+/* The model's per-user limit met by several requests in flight, for real:
+ * each refused one waits it out without spending a retry, every text is
+ * spoken in order, and the waits are said on the bus, naming the limit. */
+GST_START_TEST (test_model_rate_limit_ridden_out)
+{
+  const gchar *texts[] = { "One.", "Two.", "Three." };
+  Tts t = tts_new ("model", "tts-1", "max-in-flight", 3, "retries", 0,
+      "response-format", 1 /* pcm */ , NULL);
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GString) warnings = g_string_new (NULL);
+  GstMessage *message;
+  guint i;
+
+  pollen_emulator_set_model_rate_limit (t.emulator, "tts-1", 1, 1000);
+  for (i = 0; i < G_N_ELEMENTS (texts); i++)
+    push_text (&t, texts[i], i * 2 * GST_SECOND, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, G_N_ELEMENTS (texts));
+  for (i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autoptr (GBytes) pcm = expected_pcm (texts[i], 24000);
+
+    assert_speech_is (speech_at (speeches, i), pcm);
+  }
+  while ((message = tts_pop_message (&t, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR))) {
+    g_autoptr (GError) error = NULL;
+
+    fail_unless (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING);
+    gst_message_parse_warning (message, &error, NULL);
+    g_string_append_printf (warnings, "%s\n", error->message);
+    gst_message_unref (message);
+  }
+  fail_unless (strstr (warnings->str, "Per-user limit of 1 RPM exceeded for "
+          "model openai/tts-1"), "%s", warnings->str);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* response-format=pcm is asked as WAV, so the rate comes from its header
  * whatever the model's: 44.1 kHz (elevenlabs) and 24 kHz (tts-1). */
 GST_START_TEST (test_pcm_asked_as_wav)
@@ -2680,6 +2721,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_pcm_at_pcm_rate);
   tcase_add_test (tc, test_headerless_pcm_warns);
   tcase_add_test (tc, test_pcm_asked_as_wav);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out);
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
