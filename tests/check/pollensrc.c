@@ -255,6 +255,95 @@ GST_START_TEST (test_video_properties_on_the_wire)
 
 GST_END_TEST;
 
+/* Today's video parameters, from a pollen:// URI by the API's names:
+ * resolution (an enum, unset sends none) and the reference media, each a
+ * |-separated list sent as it is. */
+GST_START_TEST (test_resolution_and_references_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstElement *src = gst_element_make_from_uri (GST_URI_SRC,
+      "pollen://video/waves?model=seedance-2.0&duration=5&resolution=1080p"
+      "&reference_images=https://a.example/1.jpg%7Chttps://a.example/2,x.jpg"
+      "&reference_videos=https://v.example/m.mp4"
+      "&reference_audios=https://s.example/a.mp3%7Chttps://s.example/b.mp3",
+      NULL, &error);
+  g_autoptr (GBytes) body = g_bytes_new_static ("not really a video", 18);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (PollenEmulatorRequest) picture = NULL;
+  g_autofree gchar *references = NULL;
+  Pipeline image = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) image_end = NULL;
+
+  fail_unless (src != NULL, "%s", error ? error->message : "");
+  g_object_get (src, "reference-images", &references, NULL);
+  fail_unless_equals_string (references,
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  push_body (emulator, "/image/", "video/mp4", body);
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  assert_query (request, "model", "seedance-2.0");
+  assert_query (request, "resolution", "1080p");
+  assert_query (request, "reference_images",
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  assert_query (request, "reference_videos", "https://v.example/m.mp4");
+  assert_query (request, "reference_audios",
+      "https://s.example/a.mp3|https://s.example/b.mp3");
+  gst_object_unref (pipeline);
+
+  /* a picture at default sends no resolution and no references */
+  g_object_set (image.src, "prompt", "x", "width", 64, "height", 64, NULL);
+  image_end = run_to_end (&image);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (image_end), GST_MESSAGE_EOS);
+  picture = pollen_emulator_wait_request (emulator, 1, 1000);
+  fail_if (pollen_emulator_request_get_query (picture, "resolution"));
+  fail_if (pollen_emulator_request_get_query (picture, "reference_images"));
+  pipeline_free (&image);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A wrong model name or duration fails as it fails for users: the
+ * server's 400, as a settings error naming what it refused. */
+GST_START_TEST (test_wrong_model_or_duration_is_an_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline unknown = pipeline_new_to_end (emulator);
+  Pipeline duration = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) unknown_end = NULL;
+  g_autoptr (GstMessage) duration_end = NULL;
+
+  g_object_set (unknown.src, "prompt", "waves", "model", "seedance", NULL);
+  gst_util_set_object_arg (G_OBJECT (unknown.src), "media", "video");
+  unknown_end = run_to_end (&unknown);
+  pollen_test_assert_error (unknown_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid model: seedance");
+
+  g_object_set (duration.src, "prompt", "waves", "duration", 5, NULL);
+  gst_util_set_object_arg (G_OBJECT (duration.src), "media", "video");
+  duration_end = run_to_end (&duration);
+  pollen_test_assert_error (duration_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "duration: google/veo-3.1-fast takes 4, 6 or 8 "
+      "seconds, not 5");
+  /* neither is tried again */
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  pipeline_free (&unknown);
+  pipeline_free (&duration);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_speech_and_music_on_the_wire)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2741,6 +2830,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_image_properties_on_the_wire);
   tcase_add_test (tc, test_image_defaults_on_the_wire);
   tcase_add_test (tc, test_video_properties_on_the_wire);
+  tcase_add_test (tc, test_resolution_and_references_on_the_wire);
+  tcase_add_test (tc, test_wrong_model_or_duration_is_an_error);
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_text_on_the_wire);
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
