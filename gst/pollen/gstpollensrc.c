@@ -75,6 +75,7 @@
 #include "pollenspeech.h"
 #include "pollentext.h"
 #include "pollenuri.h"
+#include "pollenvoices.h"
 
 #include <string.h>
 
@@ -785,16 +786,38 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   return generation;
 }
 
+/* @error as it is posted: for speech, with the model's voices named when
+ * the voice may be what the server refused. */
+static GError *
+gst_pollen_src_explain (GstPollenSrc * self, const GError * error)
+{
+  GError *explained = g_error_copy (error);
+  g_autofree gchar *model = NULL;
+  g_autofree gchar *voice = NULL;
+  gboolean speech;
+
+  GST_OBJECT_LOCK (self);
+  speech = self->media == GST_POLLEN_SRC_MEDIA_SPEECH;
+  model = g_strdup (self->run.model);
+  voice = g_strdup (self->voice);
+  GST_OBJECT_UNLOCK (self);
+  if (speech)
+    pollen_voices_explain (self->client, model, voice, self->cancellable,
+        &explained);
+  return explained;
+}
+
 static void
 gst_pollen_src_post_failure (GstPollenSrc * self, const GError * error)
 {
+  g_autoptr (GError) explained = gst_pollen_src_explain (self, error);
   GstPollenSrcMedia media;
 
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
   pollen_element_post_error (GST_ELEMENT (self), self->client,
-      GST_MESSAGE_ERROR, media_action (media), error);
+      GST_MESSAGE_ERROR, media_action (media), explained);
 }
 
 static void
@@ -1312,6 +1335,7 @@ gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
     const GError * error)
 {
   g_autofree gchar *action = NULL;
+  g_autoptr (GError) explained = NULL;
   GstPollenSrcMedia media;
   gboolean skip;
 
@@ -1328,8 +1352,9 @@ gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
   GST_OBJECT_UNLOCK (self);
   action = g_strdup_printf ("%s for the slot at %" GST_TIME_FORMAT,
       media_action (media), GST_TIME_ARGS (start));
+  explained = gst_pollen_src_explain (self, error);
   pollen_element_post_error (GST_ELEMENT (self), self->client,
-      skip ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, action, error);
+      skip ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, action, explained);
   return skip;
 }
 
@@ -2373,8 +2398,12 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "always sent)", FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Speech voice (query 'voice'); `pollen-info models audio` lists "
-          "the voices each model has",
+          "Speech voice (query 'voice'), one of the model's own: tts-1 (the "
+          "default, OpenAI TTS) has alloy, echo, fable, onyx, nova, "
+          "shimmer; elevenlabs (ElevenLabs v3, paid-only) those and ash, "
+          "ballad, coral, sage, verse, rachel, domi, bella, ... or a custom "
+          "voice id; `pollen-info models audio` lists them. A voice the "
+          "model lacks is an error naming its voices",
           DEFAULT_VOICE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
@@ -2432,8 +2461,9 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   pollen_settings_install_properties (gobject_class, NULL,
       "Model (sent as 'model'); unset uses the media's default: flux "
-      "(image), veo (video), tts-1 (speech), elevenmusic (music), openai "
-      "(text)",
+      "(image), veo (video), tts-1 (speech: OpenAI TTS, not paid-only; "
+      "elevenlabs is ElevenLabs v3, paid-only), elevenmusic (music), "
+      "openai (text)",
       DEFAULT_TIMEOUT);
   gst_pollen_src_install_properties (gobject_class);
 

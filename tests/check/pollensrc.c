@@ -947,6 +947,26 @@ GST_START_TEST (test_client_errors_become_element_errors)
 
 GST_END_TEST;
 
+/* Speech with a voice the model lacks: the error names the model's
+ * voices, as the server's 400 does not. */
+GST_START_TEST (test_speech_voice_the_model_lacks)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (p.src, "prompt", "Hello", "voice", "bella", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid voice: bella; tts-1 has no voice \"bella\": "
+      "its voices are alloy, echo, fable, onyx, nova, shimmer");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* A publishable key can no longer spend its owner's pollen: its 402 says
  * to use a secret key, not to top up. */
 GST_START_TEST (test_publishable_key_payment_required)
@@ -2847,6 +2867,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
   tcase_add_test (tc, test_publishable_key_payment_required);
+  tcase_add_test (tc, test_speech_voice_the_model_lacks);
   tcase_add_test (tc, test_provider_failure_is_not_about_the_key);
   tcase_add_test (tc, test_transient_errors_retried);
   tcase_add_test (tc, test_rate_limit_without_retries_is_an_error);

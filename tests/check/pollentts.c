@@ -1792,9 +1792,63 @@ GST_START_TEST (test_instructions_refused_is_an_error)
   error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
   /* 4xx is an error even with skip-failed */
   pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
-      "BAD_REQUEST", "instructions: not supported by model 'elevenlabs/eleven-v3'");
+      "BAD_REQUEST",
+      "instructions: not supported by model 'elevenlabs/eleven-v3'");
   fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
       GST_FLOW_ERROR);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* How many requests went to @path. */
+static guint
+count_requests_to (PollenEmulator * emulator, const gchar * path)
+{
+  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
+
+  for (i = 0; i < total; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    n += g_str_equal (request->path, path);
+  }
+  return n;
+}
+
+/* A voice the model does not have: the server's 400 says only that it is
+ * invalid; the error also names the model's voices, read from the model
+ * list once the request failed. */
+GST_START_TEST (test_voice_the_model_lacks_names_its_voices)
+{
+  Tts t = tts_new ("model", "tts-1", "voice", "rachel", NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "400 Bad Request: Invalid voice: rachel; tts-1 has no "
+      "voice \"rachel\": its voices are alloy, echo, fable, onyx, nova, "
+      "shimmer");
+  fail_unless_equals_int (count_requests_to (t.emulator, "/audio/models"), 1);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The voice is the server's to judge: a custom ElevenLabs voice id that
+ * no list names is sent and spoken, and the model list is never asked
+ * for while nothing fails. */
+GST_START_TEST (test_voice_not_checked_before_sending)
+{
+  Tts t = tts_new ("model", "elevenlabs", "voice", "21m00Tcm4TlvDq8ikWAM",
+      NULL);
+  g_autoptr (GArray) speeches = NULL;
+
+  push_text (&t, "Hello.", 0, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_int (count_requests_to (t.emulator, "/audio/models"), 0);
   tts_free (&t);
 }
 
@@ -2725,6 +2779,8 @@ pollentts_suite (void)
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
+  tcase_add_test (tc, test_voice_the_model_lacks_names_its_voices);
+  tcase_add_test (tc, test_voice_not_checked_before_sending);
   tcase_add_test (tc, test_missing_key_is_an_error);
   tcase_add_test (tc, test_server_error_is_an_error);
   tcase_add_test (tc, test_skip_failed_fills_the_text);
