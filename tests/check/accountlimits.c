@@ -38,20 +38,6 @@ chain_new (PollenEmulator * emulator)
   return pipeline;
 }
 
-static guint
-count_requests (PollenEmulator * emulator, const gchar * path)
-{
-  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
-
-  for (i = 0; i < total; i++) {
-    g_autoptr (PollenEmulatorRequest) request =
-        pollen_emulator_wait_request (emulator, i, 0);
-
-    n += g_str_equal (request->path, path);
-  }
-  return n;
-}
-
 GST_START_TEST (test_chain_on_a_free_account)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -65,8 +51,8 @@ GST_START_TEST (test_chain_on_a_free_account)
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
 
   refused = pollen_emulator_get_refusal_count (emulator);
-  transcriptions = count_requests (emulator, "/v1/audio/transcriptions");
-  speeches = count_requests (emulator, "/v1/audio/speech");
+  transcriptions = pollen_test_count_requests (emulator, "/v1/audio/transcriptions");
+  speeches = pollen_test_count_requests (emulator, "/v1/audio/speech");
   GST_INFO ("%u transcriptions, %u speeches, %u refused", transcriptions,
       speeches, refused);
   fail_unless (transcriptions - refused >= 5, "%u transcriptions",

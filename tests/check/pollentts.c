@@ -1801,21 +1801,6 @@ GST_START_TEST (test_instructions_refused_is_an_error)
 
 GST_END_TEST;
 
-/* How many requests went to @path. */
-static guint
-count_requests_to (PollenEmulator * emulator, const gchar * path)
-{
-  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
-
-  for (i = 0; i < total; i++) {
-    g_autoptr (PollenEmulatorRequest) request =
-        pollen_emulator_wait_request (emulator, i, 0);
-
-    n += g_str_equal (request->path, path);
-  }
-  return n;
-}
-
 /* A voice the model does not have: the server's 400 says only that it is
  * invalid; the error also names the model's voices, read from the model
  * list once the request failed. */
@@ -1829,7 +1814,7 @@ GST_START_TEST (test_voice_the_model_lacks_names_its_voices)
       "BAD_REQUEST", "400 Bad Request: Invalid voice: rachel; tts-1 has no "
       "voice \"rachel\": its voices are alloy, echo, fable, onyx, nova, "
       "shimmer");
-  fail_unless_equals_int (count_requests_to (t.emulator, "/audio/models"), 1);
+  fail_unless_equals_int (pollen_test_count_requests (t.emulator, "/audio/models"), 1);
   tts_free (&t);
 }
 
@@ -1848,7 +1833,7 @@ GST_START_TEST (test_voice_not_checked_before_sending)
   push_eos_and_wait (&t);
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 1);
-  fail_unless_equals_int (count_requests_to (t.emulator, "/audio/models"), 0);
+  fail_unless_equals_int (pollen_test_count_requests (t.emulator, "/audio/models"), 0);
   tts_free (&t);
 }
 

@@ -169,6 +169,33 @@ pollen_emulator_response_new_error (guint status, const gchar * code,
   return pollen_emulator_response_new_json (status, json);
 }
 
+/* The details of an UpstreamError: its name, and what the provider
+ * answered when there was one (@upstream_status 0: none). */
+static JsonNode *
+emu_upstream_details (guint upstream_status, const gchar * upstream_host,
+    const gchar * upstream_body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "UpstreamError");
+  if (upstream_status) {
+    json_builder_set_member_name (builder, "upstreamStatus");
+    json_builder_add_int_value (builder, upstream_status);
+  }
+  if (upstream_host) {
+    json_builder_set_member_name (builder, "upstreamHost");
+    json_builder_add_string_value (builder, upstream_host);
+  }
+  if (upstream_body) {
+    json_builder_set_member_name (builder, "upstreamBody");
+    json_builder_add_string_value (builder, upstream_body);
+  }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 /**
  * pollen_emulator_response_new_upstream_error:
  * @upstream_status: what the provider answered
@@ -186,25 +213,9 @@ pollen_emulator_response_new_upstream_error (guint status,
     const gchar * code, const gchar * message, guint upstream_status,
     const gchar * upstream_host, const gchar * upstream_body)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree gchar *json = NULL;
+  g_autofree gchar *json = emu_error_envelope (status, code, message,
+      emu_upstream_details (upstream_status, upstream_host, upstream_body));
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "UpstreamError");
-  json_builder_set_member_name (builder, "upstreamStatus");
-  json_builder_add_int_value (builder, upstream_status);
-  if (upstream_host) {
-    json_builder_set_member_name (builder, "upstreamHost");
-    json_builder_add_string_value (builder, upstream_host);
-  }
-  if (upstream_body) {
-    json_builder_set_member_name (builder, "upstreamBody");
-    json_builder_add_string_value (builder, upstream_body);
-  }
-  json_builder_end_object (builder);
-  json = emu_error_envelope (status, code, message,
-      json_builder_get_root (builder));
   return pollen_emulator_response_new_json (status, json);
 }
 
@@ -214,16 +225,8 @@ PollenEmulatorResponse *
 emu_upstream_error_new (guint status, const gchar * code,
     const gchar * message)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree gchar *json = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "UpstreamError");
-  json_builder_end_object (builder);
-  json = emu_error_envelope (status, code, message,
-      json_builder_get_root (builder));
-  return pollen_emulator_response_new_json (status, json);
+  return pollen_emulator_response_new_upstream_error (status, code, message,
+      0, NULL, NULL);
 }
 
 /* A validation failure as the server's validator reports it: one
