@@ -343,9 +343,28 @@ pollen_transcriber_begin_item (PollenTranscriber * self,
   self->item_start = pollen_transcriber_take_onset (self);
 }
 
+/* Where live words end: at the audio sent when they came, for they were
+ * said in it (words that came with no new audio get MIN_SPAN); only when
+ * that audio reaches further than MAX_SPAN past their start do they keep
+ * a speaker's pace. Recorded audio is sent faster than it plays: there the
+ * speaker's pace alone times them. */
+static GstClockTime
+delta_end (GstClockTime pts, const gchar * delta, GstClockTime heard_until)
+{
+  GstClockTime paced = pts + MAX (MIN_SPAN, g_utf8_strlen (delta, -1) *
+      GST_SECOND / CHARACTERS_PER_SECOND);
+
+  if (!GST_CLOCK_TIME_IS_VALID (heard_until))
+    return paced;
+  if (heard_until <= pts)
+    return pts + MIN_SPAN;
+  if (heard_until - pts <= MAX_SPAN)
+    return heard_until;
+  return MIN (paced, heard_until);
+}
+
 /* Words heard: from where the words before them end (or the utterance
- * began) for as long as a speaker takes to say them, and live up to the
- * audio sent when they came. */
+ * began), to delta_end(). */
 static void
 pollen_transcriber_delta (PollenTranscriber * self, const Arrival * arrival,
     PollenTranscriptionFunc emit, gpointer user_data)
@@ -359,11 +378,7 @@ pollen_transcriber_delta (PollenTranscriber * self, const Arrival * arrival,
   if (g_strcmp0 (item_id, self->item_id) != 0 || !self->said->len)
     pollen_transcriber_begin_item (self, item_id);
   pts = self->said->len ? self->last_end : self->item_start;
-  end = pts + MAX (MIN_SPAN, g_utf8_strlen (delta, -1) * GST_SECOND /
-      CHARACTERS_PER_SECOND);
-  if (GST_CLOCK_TIME_IS_VALID (arrival->heard_until) &&
-      arrival->heard_until > end && arrival->heard_until - pts <= MAX_SPAN)
-    end = arrival->heard_until;
+  end = delta_end (pts, delta, arrival->heard_until);
   g_string_append (self->said, delta);
   self->last_end = end;
   pollen_transcriber_emit (self, POLLEN_TRANSCRIPTION_DELTA,
