@@ -1610,7 +1610,9 @@ GST_START_TEST (test_model_rate_limit_ridden_out)
   GstMessage *message;
   guint i;
 
-  pollen_emulator_set_model_rate_limit (t.emulator, "tts-1", 1, 1000);
+  /* one speech per 3 s: the second, asked at once, is refused however
+   * fast the machine is */
+  pollen_emulator_set_model_rate_limit (t.emulator, "tts-1", 1, 3000);
   for (i = 0; i < G_N_ELEMENTS (texts); i++)
     push_text (&t, texts[i], i * 2 * GST_SECOND, 2 * GST_SECOND);
   push_eos_and_wait (&t);
