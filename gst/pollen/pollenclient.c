@@ -1041,12 +1041,31 @@ turn_delay_ms (const Failure * failure)
   return MAX (failure->delay_ms, BACKOFF_BASE_MS);
 }
 
-/* A refusal by a limit that only says "not yet" is not a failure of this
- * request: it waits its turn and does not spend a retry, within the
- * timeout. The account running too much at once: the limiter has learned
- * the limit and the wait is quiet. The model's per-user limit of requests
- * a minute: the wait is posted (by the retry func, as the attempt that
- * comes next), naming the limit, so a slot that comes late says why. */
+/* Says why a request waits: quietly for the account's turn (the limiter
+ * has learned the limit); on the bus for the model's per-user limit, by
+ * the retry func as the attempt that comes next, so that a slot that comes
+ * late says why. */
+static void
+pollen_client_tell_wait (PollenClient * self, const Failure * failure,
+    guint attempt, guint delay_ms)
+{
+  if (!is_model_rate_refusal (failure->error)) {
+    GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
+        "the account runs %u request(s) at a time: waiting for a turn",
+        pollen_limiter_get_limit (self->limiter));
+    return;
+  }
+  GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
+      "%s; waiting %u ms for the model's per-user limit",
+      failure->error->message, delay_ms);
+  if (self->retry_func)
+    self->retry_func (failure->error, attempt + 1, self->config.retries + 1,
+        delay_ms, self->retry_data);
+}
+
+/* A refusal by a limit that only says "not yet" (the account's
+ * concurrency, the model's per-user rate) is not a failure of this
+ * request: it waits its turn within the timeout and spends no retry. */
 static gboolean
 pollen_client_wait_turn (PollenClient * self, Failure * failure,
     guint attempt, gint64 end_time, GCancellable * cancellable)
@@ -1057,18 +1076,7 @@ pollen_client_wait_turn (PollenClient * self, Failure * failure,
           !is_model_rate_refusal (failure->error)) ||
       (end_time && g_get_monotonic_time () + delay_ms * 1000 > end_time))
     return FALSE;
-  if (is_model_rate_refusal (failure->error)) {
-    GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
-        "%s; waiting %u ms for the model's per-user limit",
-        failure->error->message, delay_ms);
-    if (self->retry_func)
-      self->retry_func (failure->error, attempt + 1, self->config.retries + 1,
-          delay_ms, self->retry_data);
-  } else {
-    GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
-        "the account runs %u request(s) at a time: waiting for a turn",
-        pollen_limiter_get_limit (self->limiter));
-  }
+  pollen_client_tell_wait (self, failure, attempt, delay_ms);
   g_clear_error (&failure->error);
   return pollen_client_sleep (delay_ms, cancellable, &failure->error);
 }
