@@ -183,6 +183,22 @@ model_rate_wait (EmuLimits * limits, const gchar * key, const gchar * model,
   return model_bucket_take (bucket, rate);
 }
 
+/* The server's refusal: an UpstreamError with its own code, and the
+ * seconds until the next token as Retry-After. */
+static void
+refuse_model_rate (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * model, guint requests, guint wait_s)
+{
+  g_autofree gchar *message = g_strdup_printf ("Per-user limit of %u RPM "
+      "exceeded for model %s", requests, model);
+  g_autofree gchar *seconds = g_strdup_printf ("%u", wait_s);
+  PollenEmulatorResponse *answer = emu_upstream_error_new (429,
+      "community_model_rate_limit", message);
+
+  pollen_emulator_response_add_header (answer, "Retry-After", seconds);
+  emu_send (emulator, msg, answer);
+}
+
 /**
  * emu_limits_admit_model:
  * @model: the canonical name of the model asked for
@@ -191,8 +207,7 @@ model_rate_wait (EmuLimits * limits, const gchar * key, const gchar * model,
  * good, as the server checks it just before the provider is called.
  *
  * Returns: %TRUE when @request may be answered; otherwise it has been
- * refused with the server's 429 (an UpstreamError with the code
- * community_model_rate_limit, and Retry-After).
+ * refused with the server's 429 (community_model_rate_limit).
  */
 gboolean
 emu_limits_admit_model (EmuLimits * limits, PollenEmulator * emulator,
@@ -201,9 +216,6 @@ emu_limits_admit_model (EmuLimits * limits, PollenEmulator * emulator,
 {
   ModelRate rate = { 0, };
   ModelRate *limited;
-  g_autofree gchar *message = NULL;
-  g_autofree gchar *seconds = NULL;
-  PollenEmulatorResponse *answer;
   guint wait_s;
 
   g_mutex_lock (&limits->lock);
@@ -213,14 +225,7 @@ emu_limits_admit_model (EmuLimits * limits, PollenEmulator * emulator,
   if (!rate.requests || !(wait_s = model_rate_wait (limits,
               emu_request_key (request), model, &rate)))
     return TRUE;
-
-  message = g_strdup_printf ("Per-user limit of %u RPM exceeded for model "
-      "%s", rate.requests, model);
-  seconds = g_strdup_printf ("%u", wait_s);
-  answer = emu_upstream_error_new (429, "community_model_rate_limit",
-      message);
-  pollen_emulator_response_add_header (answer, "Retry-After", seconds);
-  emu_send (emulator, msg, answer);
+  refuse_model_rate (emulator, msg, model, rate.requests, wait_s);
   return FALSE;
 }
 
