@@ -327,6 +327,37 @@ is_transcription_model (const gchar * model)
   return strstr (model, "scribe") != NULL;
 }
 
+/* The model whose provider takes one request a minute (gpt-transcribe,
+ * by any of its names). */
+static gboolean
+is_one_a_minute_model (const gchar * model)
+{
+  static const gchar *const names[] = { "gpt-transcribe",
+    "gpt-4o-transcribe", "openai/gpt-transcribe", NULL
+  };
+
+  return g_strv_contains (names, model);
+}
+
+/* More than one request in flight to a model that takes one a minute:
+ * every one past the first would come back refused. */
+static void
+gst_pollen_stt_check_rate (GstPollenStt * self)
+{
+  guint max_in_flight;
+
+  g_object_get (self, "max-in-flight", &max_in_flight, NULL);
+  if (self->config.realtime || max_in_flight < 2 ||
+      !is_one_a_minute_model (self->config.model))
+    return;
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Model '%s' takes one "
+          "request a minute at its provider, and max-in-flight is %u: the "
+          "requests past the first will be refused (the provider's 429, as "
+          "502 Bad Gateway). Set max-in-flight=1 and a chunk-duration of a "
+          "minute, or use whisper.", self->config.model, max_in_flight),
+      (NULL));
+}
+
 static void
 config_clear (Config * config)
 {
@@ -1560,6 +1591,7 @@ gst_pollen_stt_start (GstPollenFilter * filter)
             "conversation.", self->config.model), (NULL));
     return FALSE;
   }
+  gst_pollen_stt_check_rate (self);
   gst_pollen_filter_set_default_latency (filter, self->config.realtime ?
       DEFAULT_REALTIME_LATENCY : DEFAULT_LATENCY);
   if (self->config.realtime) {

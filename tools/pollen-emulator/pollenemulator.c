@@ -173,9 +173,69 @@ pollen_emulator_response_new_error (guint status, const gchar * code,
   return pollen_emulator_response_new_json (status, json);
 }
 
+/* The details of an UpstreamError: its name, and what the provider
+ * answered when there was one (@upstream_status 0: none). */
+static JsonNode *
+emu_upstream_details (guint upstream_status, const gchar * upstream_host,
+    const gchar * upstream_body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "UpstreamError");
+  if (upstream_status) {
+    json_builder_set_member_name (builder, "upstreamStatus");
+    json_builder_add_int_value (builder, upstream_status);
+  }
+  if (upstream_host) {
+    json_builder_set_member_name (builder, "upstreamHost");
+    json_builder_add_string_value (builder, upstream_host);
+  }
+  if (upstream_body) {
+    json_builder_set_member_name (builder, "upstreamBody");
+    json_builder_add_string_value (builder, upstream_body);
+  }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * pollen_emulator_response_new_upstream_error:
+ * @upstream_status: what the provider answered
+ * @upstream_host: (nullable): the provider's host
+ * @upstream_body: (nullable): the provider's body
+ *
+ * A provider failure as the gateway passes it on (UpstreamError in the
+ * server's shared/error.ts): @status is the gateway's (a provider's 401,
+ * 402, 403, 404, 409, 429 or 524 becomes 502), @message usually the
+ * provider's own words, and details {name, upstreamStatus, upstreamHost,
+ * upstreamBody}.
+ */
+PollenEmulatorResponse *
+pollen_emulator_response_new_upstream_error (guint status,
+    const gchar * code, const gchar * message, guint upstream_status,
+    const gchar * upstream_host, const gchar * upstream_body)
+{
+  g_autofree gchar *json = emu_error_envelope (status, code, message,
+      emu_upstream_details (upstream_status, upstream_host, upstream_body));
+
+  return pollen_emulator_response_new_json (status, json);
+}
+
+/* A handler's own refusal as the server's UpstreamError makes it, with no
+ * provider behind it: details {name} only. */
+PollenEmulatorResponse *
+emu_upstream_error_new (guint status, const gchar * code,
+    const gchar * message)
+{
+  return pollen_emulator_response_new_upstream_error (status, code, message,
+      0, NULL, NULL);
+}
+
 /* A validation failure as the server's validator reports it: one
  * message for the request, the problem per field in details. */
-static PollenEmulatorResponse *
+PollenEmulatorResponse *
 emu_validation_error_new (const gchar * field, const gchar * problem)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -951,13 +1011,79 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
  *
  * Behaves like today's server for an account that never bought pollen:
  * one generation at a time, more refused with 429
- * concurrency_limit_exceeded and Retry-After: 1.
+ * concurrency_limit_exceeded and Retry-After: 1; and model lists asked
+ * with a key leave out the paid-only models.
  */
 void
 pollen_emulator_set_free_account (PollenEmulator * emulator,
     gboolean free_account)
 {
-  emu_limits_set_concurrency (emulator->limits, free_account ? 1 : 0);
+  emu_limits_set_free_account (emulator->limits, free_account);
+}
+
+gboolean
+emu_free_account (PollenEmulator * emulator)
+{
+  return emu_limits_get_free_account (emulator->limits);
+}
+
+/* The models the server's registry limits per user (perUserRpm). */
+static const gchar *const per_user_limited_models[] = {
+  "flux", "zimage", "klein"
+};
+
+static void
+emu_set_model_rate (PollenEmulator * emulator, const gchar * name,
+    guint requests, guint window_ms)
+{
+  guint list;
+
+  for (list = EMU_MODELS_IMAGE; list <= EMU_MODELS_TEXT; list++) {
+    g_autoptr (JsonObject) model = emu_models_find (list, name);
+
+    if (model) {
+      emu_limits_set_model_rate (emulator->limits,
+          json_object_get_string_member (model, "name"), requests,
+          window_ms);
+      return;
+    }
+  }
+  g_critical ("the emulator knows no model %s", name);
+}
+
+/**
+ * pollen_emulator_set_model_rate_limit:
+ * @model: (nullable): a model name or alias; %NULL for the models the
+ *   server limits (flux, zimage, klein)
+ * @requests: how many requests one key may send the model per window (the
+ *   server: 60 a minute); 0 lifts the limit
+ *
+ * The server's per-user, per-model limit: past it, 429
+ * community_model_rate_limit with a Retry-After of the seconds until the
+ * next request is allowed.
+ */
+void
+pollen_emulator_set_model_rate_limit (PollenEmulator * emulator,
+    const gchar * model, guint requests, guint window_ms)
+{
+  guint i;
+
+  if (model) {
+    emu_set_model_rate (emulator, model, requests, window_ms);
+    return;
+  }
+  for (i = 0; i < G_N_ELEMENTS (per_user_limited_models); i++)
+    emu_set_model_rate (emulator, per_user_limited_models[i], requests,
+        window_ms);
+}
+
+/* The per-user, per-model limit for @model (its entry in a model list). */
+gboolean
+emu_admit_model (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, JsonObject * model)
+{
+  return emu_limits_admit_model (emulator->limits, emulator, msg, request,
+      json_object_get_string_member (model, "name"));
 }
 
 /**
