@@ -82,6 +82,7 @@
 #include "gstpollenelements.h"
 #include "pollenformat.h"
 #include "pollenmedia.h"
+#include "pollenpcm.h"
 #include "pollenspeech.h"
 #include "pollentext.h"
 
@@ -106,7 +107,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define MAX_INPUT_UNITS 10000
 #define SPEECH_PATH "/v1/audio/speech"
 #define READ_SIZE (16 * 1024)
-#define SILENCE_CHUNK (GST_SECOND / 10)
 
 enum
 {
@@ -655,40 +655,6 @@ gst_pollen_tts_guess_caps (GstPollenTts * self)
   return gst_audio_info_to_caps (&info);
 }
 
-static GstFlowReturn
-gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
-    GstClockTime until)
-{
-  guint rate = GST_AUDIO_INFO_RATE (&self->info);
-  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
-  guint64 total = gst_util_uint64_scale_round (until - from, rate, GST_SECOND);
-  guint64 chunk = MAX (1, gst_util_uint64_scale (SILENCE_CHUNK, rate,
-          GST_SECOND));
-  guint64 done = 0;
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  while (done < total && ret == GST_FLOW_OK) {
-    guint64 n = MIN (chunk, total - done);
-    GstBuffer *buffer = gst_buffer_new_allocate (NULL, n * bpf, NULL);
-    GstMapInfo map;
-
-    gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-    gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
-    gst_buffer_unmap (buffer, &map);
-    GST_BUFFER_PTS (buffer) = from + gst_util_uint64_scale (done, GST_SECOND,
-        rate);
-    /* the last one ends where what follows starts, not a rounding off */
-    GST_BUFFER_DURATION (buffer) = (done + n == total ? until :
-        from + gst_util_uint64_scale (done + n, GST_SECOND, rate)) -
-        GST_BUFFER_PTS (buffer);
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
-    done += n;
-    ret = gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
-            (self)), buffer);
-  }
-  return ret;
-}
-
 /* Fills the time from what went out last up to @until, so downstream keeps
  * going and file writers get the pause: GAP-flagged silence for raw audio,
  * a GAP event for encoded audio. Before the first speech the caps are only
@@ -741,7 +707,8 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
   GST_LOG_OBJECT (self, "filling %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
       GST_TIME_ARGS (from), GST_TIME_ARGS (until));
   if (self->raw)
-    ret = gst_pollen_tts_push_silence (self, from, until);
+    ret = pollen_pcm_push_silence (gst_pollen_filter_get_srcpad
+        (GST_POLLEN_FILTER (self)), &self->info, from, until);
   else
     ret = gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
         gst_event_new_gap (from, until - from));
