@@ -1090,6 +1090,29 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
   return running + gst_pollen_filter_get_budget (filter);
 }
 
+/**
+ * gst_pollen_filter_get_horizon:
+ *
+ * Src task: the deadline read backwards, the stream time whose output
+ * must be out by now, or NONE when upstream is not live (or the pipeline
+ * is younger than the budget). While waiting for an answer, a subclass
+ * tells downstream that nothing more comes before it (a GAP).
+ */
+GstClockTime
+gst_pollen_filter_get_horizon (GstPollenFilter * filter)
+{
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime budget;
+
+  if (!gst_pollen_filter_is_live (filter) || !GST_CLOCK_TIME_IS_VALID (now))
+    return GST_CLOCK_TIME_NONE;
+  budget = gst_pollen_filter_get_budget (filter);
+  if (now <= budget)
+    return GST_CLOCK_TIME_NONE;
+  return gst_segment_position_from_running_time (&PRIV (filter)->segment,
+      GST_FORMAT_TIME, now - budget);
+}
+
 static void
 gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
     PollenLateCause cause, GstClockTime late)

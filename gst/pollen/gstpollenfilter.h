@@ -268,6 +268,7 @@ GstClockTime       gst_pollen_filter_now (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_budget (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_deadline (GstPollenFilter * filter,
                                                    GstClockTime pts);
+GstClockTime       gst_pollen_filter_get_horizon (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,

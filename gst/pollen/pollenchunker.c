@@ -34,7 +34,6 @@ struct _PollenChunker
   guint window;                 /* frames */
   guint window_fill;
   gdouble window_energy;
-  gsize gated;                  /* frames the gate has seen whole windows of */
   gboolean in_silence;
   gsize silence_start;
   gssize pause;                 /* middle of the latest long pause, or -1 */
@@ -70,7 +69,6 @@ pollen_chunker_reset (PollenChunker * chunker)
   chunker->start = GST_CLOCK_TIME_NONE;
   chunker->window_fill = 0;
   chunker->window_energy = 0;
-  chunker->gated = 0;
   chunker->in_silence = FALSE;
   chunker->silence_start = 0;
   chunker->pause = -1;
@@ -162,7 +160,6 @@ pollen_chunker_end_window (PollenChunker * chunker, gsize end)
   gboolean silent = chunker->window_energy / (chunker->window *
       chunker->channels) < chunker->silent_energy;
 
-  chunker->gated = end;
   if (!silent) {
     chunker->in_silence = FALSE;
     if (chunker->first_voiced < 0)
@@ -219,11 +216,12 @@ pollen_chunker_get_pause (const PollenChunker * chunker)
   return chunker->pause;
 }
 
-/* How many frames of silence the gated audio ends with. */
-gsize
-pollen_chunker_get_trailing_silence (const PollenChunker * chunker)
+/* Where the silence the gated audio ends in starts, or -1 when it ends
+ * in sound (or nothing was gated yet). */
+gssize
+pollen_chunker_get_silence_start (const PollenChunker * chunker)
 {
-  return chunker->in_silence ? chunker->gated - chunker->silence_start : 0;
+  return chunker->in_silence ? (gssize) chunker->silence_start : -1;
 }
 
 gsize

@@ -52,7 +52,7 @@ void            pollen_chunker_append (PollenChunker * chunker,
 
 gssize          pollen_chunker_get_first_voiced (const PollenChunker * chunker);
 gssize          pollen_chunker_get_pause (const PollenChunker * chunker);
-gsize           pollen_chunker_get_trailing_silence (const PollenChunker * chunker);
+gssize          pollen_chunker_get_silence_start (const PollenChunker * chunker);
 gsize           pollen_chunker_get_min_silence (const PollenChunker * chunker);
 
 GBytes *        pollen_chunker_take (PollenChunker * chunker, gsize frames);
