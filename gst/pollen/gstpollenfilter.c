@@ -301,7 +301,8 @@ gst_pollen_filter_flush_start (GstPollenFilter * self, GstEvent * event)
 
   gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
   pollen_jobs_set_flushing (priv->jobs, TRUE);
-  ret = gst_pad_push_event (priv->srcpad, event);
+  /* to every src pad: a subclass's request pads are fed by the task too */
+  ret = gst_pad_event_default (priv->sinkpad, GST_OBJECT (self), event);
   gst_pad_pause_task (priv->srcpad);
   GST_DEBUG_OBJECT (self, "flushed: jobs in flight cancelled");
   return ret;
@@ -329,7 +330,8 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
 static gboolean
 gst_pollen_filter_flush_stop (GstPollenFilter * self, GstEvent * event)
 {
-  gboolean ret = gst_pad_push_event (PRIV (self)->srcpad, event);
+  gboolean ret = gst_pad_event_default (PRIV (self)->sinkpad,
+      GST_OBJECT (self), event);
 
   return gst_pollen_filter_start_task (self) && ret;
 }
