@@ -108,7 +108,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define MAX_UPLOAD_BYTES (25 * 1000 * 1000)     /* whisper's file limit */
 #define WAV_HEADER_BYTES 44
 #define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
-#define DISCONT_TOLERANCE (40 * GST_MSECOND)
 
 enum
 {
@@ -526,13 +525,9 @@ static GstFlowReturn
 gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
 {
   GstClockTime pts = GST_BUFFER_PTS (buffer);
-  PollenChunker *c = self->chunker;
-  gboolean jump = FALSE;
+  gboolean jump = pollen_chunker_is_jump (pts, self->next_ts);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->next_ts))
-    jump = pts > self->next_ts + DISCONT_TOLERANCE ||
-        pts + DISCONT_TOLERANCE < self->next_ts;
   if (jump || GST_BUFFER_IS_DISCONT (buffer)) {
     if (jump)
       GST_DEBUG_OBJECT (self, "timestamp jump %" GST_TIME_FORMAT " → %"
@@ -540,14 +535,7 @@ gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
           GST_TIME_ARGS (pts));
     ret = gst_pollen_stt_finish_chunk (self);
   }
-  if (pollen_chunker_get_frames (c) == 0) {
-    if (GST_CLOCK_TIME_IS_VALID (pts))
-      pollen_chunker_set_start (c, pts);
-    else if (GST_CLOCK_TIME_IS_VALID (self->next_ts))
-      pollen_chunker_set_start (c, self->next_ts);
-    else
-      pollen_chunker_set_start (c, 0);
-  }
+  pollen_chunker_start_at (self->chunker, pts, self->next_ts);
   return ret;
 }
 
@@ -628,9 +616,7 @@ gst_pollen_stt_chain_stream (GstPollenStt * self, GstBuffer * buffer)
   g_autoptr (GBytes) out = NULL;
   GstMapInfo map;
   gboolean jump = !GST_CLOCK_TIME_IS_VALID (self->next_ts) ||
-      (GST_CLOCK_TIME_IS_VALID (pts) &&
-      (pts > self->next_ts + DISCONT_TOLERANCE ||
-          pts + DISCONT_TOLERANCE < self->next_ts));
+      pollen_chunker_is_jump (pts, self->next_ts);
 
   if (jump)
     gst_pollen_stt_restart_stream_time (self, pts);
@@ -788,28 +774,14 @@ static GstFlowReturn
 gst_pollen_stt_sink_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
-  GstClockTime timestamp, duration;
 
   if (self->config.realtime) {
     if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
       gst_pollen_stt_finish_stream (self);
     return GST_FLOW_OK;
   }
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEGMENT:
-      self->next_ts = GST_CLOCK_TIME_NONE;
-      break;
-    case GST_EVENT_GAP:
-      gst_event_parse_gap (event, &timestamp, &duration);
-      if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
-          GST_CLOCK_TIME_IS_VALID (duration))
-        self->next_ts = timestamp + duration;
-      break;
-    case GST_EVENT_EOS:
-      break;
-    default:
-      return GST_FLOW_OK;
-  }
+  if (!pollen_chunker_event_ends_piece (event, &self->next_ts))
+    return GST_FLOW_OK;
   return gst_pollen_stt_finish_chunk (self);
 }
 

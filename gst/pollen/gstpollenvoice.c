@@ -104,8 +104,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_voice_debug);
 /* An MP3 decoder that finds no encoder delay in the stream gives LAME's
  * 576 frames of it and its own 529 first. */
 #define MP3_PRIMING_FRAMES 1105
-/* A jump in the input's time larger than this starts a new piece. */
-#define DISCONT_TOLERANCE (40 * GST_MSECOND)
 /* An answer this much longer or shorter than the audio sent is said. */
 #define LENGTH_TOLERANCE (250 * GST_MSECOND)
 
@@ -414,17 +412,12 @@ static GstFlowReturn
 gst_pollen_voice_place_buffer (GstPollenVoice * self, GstBuffer * buffer)
 {
   GstClockTime pts = GST_BUFFER_PTS (buffer);
-  GstClockTime next = self->next_ts;
   GstFlowReturn ret = GST_FLOW_OK;
-  gboolean jump = GST_CLOCK_TIME_IS_VALID (pts) &&
-      GST_CLOCK_TIME_IS_VALID (next) && (pts > next + DISCONT_TOLERANCE ||
-      pts + DISCONT_TOLERANCE < next);
 
-  if (jump || GST_BUFFER_IS_DISCONT (buffer))
+  if (pollen_chunker_is_jump (pts, self->next_ts) ||
+      GST_BUFFER_IS_DISCONT (buffer))
     ret = gst_pollen_voice_finish_piece (self);
-  if (pollen_chunker_get_frames (self->chunker) == 0)
-    pollen_chunker_set_start (self->chunker, GST_CLOCK_TIME_IS_VALID (pts) ?
-        pts : GST_CLOCK_TIME_IS_VALID (next) ? next : 0);
+  pollen_chunker_start_at (self->chunker, pts, self->next_ts);
   return ret;
 }
 
@@ -486,23 +479,9 @@ static GstFlowReturn
 gst_pollen_voice_sink_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenVoice *self = GST_POLLEN_VOICE (filter);
-  GstClockTime timestamp, duration;
 
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEGMENT:
-      self->next_ts = GST_CLOCK_TIME_NONE;
-      break;
-    case GST_EVENT_GAP:
-      gst_event_parse_gap (event, &timestamp, &duration);
-      if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
-          GST_CLOCK_TIME_IS_VALID (duration))
-        self->next_ts = timestamp + duration;
-      break;
-    case GST_EVENT_EOS:
-      break;
-    default:
-      return GST_FLOW_OK;
-  }
+  if (!pollen_chunker_event_ends_piece (event, &self->next_ts))
+    return GST_FLOW_OK;
   return gst_pollen_voice_finish_piece (self);
 }
 

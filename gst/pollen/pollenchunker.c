@@ -21,6 +21,9 @@
 #include <math.h>
 
 #define WINDOWS_PER_SECOND 100  /* 10 ms windows */
+/* Audio stamped further than this from where the audio before ended does
+ * not follow it. */
+#define JUMP_TOLERANCE (40 * GST_MSECOND)
 
 struct _PollenChunker
 {
@@ -121,14 +124,6 @@ GstClockTime
 pollen_chunker_time_of (const PollenChunker * chunker, gsize frames)
 {
   return gst_util_uint64_scale_int (frames, GST_SECOND, chunker->rate);
-}
-
-/* Where the audio to come starts, while none is gathered. */
-void
-pollen_chunker_set_start (PollenChunker * chunker, GstClockTime start)
-{
-  g_return_if_fail (pollen_chunker_get_frames (chunker) == 0);
-  chunker->start = start;
 }
 
 GstClockTime
@@ -282,4 +277,64 @@ pollen_chunker_window_is_silent (const PollenChunker * chunker,
     energy += s * s;
   }
   return energy / n < chunker->silent_energy;
+}
+
+/* ---- where the audio belongs ---- */
+
+/**
+ * pollen_chunker_is_jump:
+ * @next: where the audio before ended
+ *
+ * Returns: whether audio stamped @pts is a jump in time from @next (both
+ * valid, more than 40 ms apart): it does not continue what was gathered.
+ */
+gboolean
+pollen_chunker_is_jump (GstClockTime pts, GstClockTime next)
+{
+  return GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (next) &&
+      (pts > next + JUMP_TOLERANCE || pts + JUMP_TOLERANCE < next);
+}
+
+/* When nothing is gathered: the audio to come starts at @pts, else at
+ * @next, where the audio before ended, else at 0. */
+void
+pollen_chunker_start_at (PollenChunker * chunker, GstClockTime pts,
+    GstClockTime next)
+{
+  if (pollen_chunker_get_frames (chunker) > 0)
+    return;
+  chunker->start = GST_CLOCK_TIME_IS_VALID (pts) ? pts :
+      GST_CLOCK_TIME_IS_VALID (next) ? next : 0;
+}
+
+/**
+ * pollen_chunker_event_ends_piece:
+ * @next: (inout): where the next audio belongs
+ *
+ * A piece is continuous audio: a SEGMENT (after which the next audio
+ * belongs nowhere known), a GAP (after which it belongs at its end) and
+ * EOS end the piece being gathered.
+ *
+ * Returns: whether @event ends the piece
+ */
+gboolean
+pollen_chunker_event_ends_piece (GstEvent * event, GstClockTime * next)
+{
+  GstClockTime timestamp, duration;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEGMENT:
+      *next = GST_CLOCK_TIME_NONE;
+      return TRUE;
+    case GST_EVENT_GAP:
+      gst_event_parse_gap (event, &timestamp, &duration);
+      if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
+          GST_CLOCK_TIME_IS_VALID (duration))
+        *next = timestamp + duration;
+      return TRUE;
+    case GST_EVENT_EOS:
+      return TRUE;
+    default:
+      return FALSE;
+  }
 }

@@ -42,8 +42,6 @@ gsize           pollen_chunker_frames_for (const PollenChunker * chunker,
 GstClockTime    pollen_chunker_time_of (const PollenChunker * chunker,
                                         gsize frames);
 
-void            pollen_chunker_set_start (PollenChunker * chunker,
-                                          GstClockTime start);
 GstClockTime    pollen_chunker_get_start (const PollenChunker * chunker);
 GstClockTime    pollen_chunker_get_end (const PollenChunker * chunker);
 gsize           pollen_chunker_get_frames (const PollenChunker * chunker);
@@ -60,6 +58,12 @@ GBytes *        pollen_chunker_take (PollenChunker * chunker, gsize frames);
 guint           pollen_chunker_get_window (const PollenChunker * chunker);
 gboolean        pollen_chunker_window_is_silent (const PollenChunker * chunker,
                                                  const gint16 * window);
+
+gboolean        pollen_chunker_is_jump (GstClockTime pts, GstClockTime next);
+void            pollen_chunker_start_at (PollenChunker * chunker,
+                                         GstClockTime pts, GstClockTime next);
+gboolean        pollen_chunker_event_ends_piece (GstEvent * event,
+                                                 GstClockTime * next);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChunker, pollen_chunker_free)
 
