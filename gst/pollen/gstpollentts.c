@@ -760,20 +760,14 @@ gst_pollen_tts_words_gap (GstPollenTts * self, GstClockTime until)
       (GST_POLLEN_FILTER (self)), &self->text_position, until);
 }
 
-/* A SEGMENT or EOS goes to the words' pad too; its timeline starts with
- * the segment. */
+/* A SEGMENT or EOS goes to the words' pad too. */
 static GstFlowReturn
 gst_pollen_tts_words_event (GstPollenTts * self, GstEvent * event)
 {
   g_autoptr (GstPad) pad = gst_pollen_tts_get_text_pad (self);
-  const GstSegment *segment;
 
   if (!pad)
     return GST_FLOW_OK;
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
-    gst_event_parse_segment (event, &segment);
-    self->text_position = segment->start;
-  }
   return pollen_text_pad_push_event (pad, gst_pollen_filter_get_segment
       (GST_POLLEN_FILTER (self)), gst_event_ref (event));
 }

@@ -84,16 +84,18 @@ pollen_text_pad_push_event (GstPad * pad, const GstSegment * segment,
 
 /**
  * pollen_text_pad_gap:
- * @position: (inout): up to where the pad's timeline was told
+ * @position: (inout): up to where the pad's timeline was told, NONE when
+ *   nothing was: then from the start of @segment
  *
  * Tells downstream that no text comes before @until, with a GAP from
- * *@position (or @until, the first time).
+ * *@position.
  */
 GstFlowReturn
 pollen_text_pad_gap (GstPad * pad, const GstSegment * segment,
     GstClockTime * position, GstClockTime until)
 {
-  GstClockTime from = *position;
+  GstClockTime from = GST_CLOCK_TIME_IS_VALID (*position) ? *position :
+      segment ? segment->start : GST_CLOCK_TIME_NONE;
 
   if (!GST_CLOCK_TIME_IS_VALID (until))
     return GST_FLOW_OK;
@@ -110,13 +112,14 @@ pollen_text_pad_push (GstPad * pad, const GstSegment * segment,
     GstClockTime * position, const gchar * text, GstClockTime pts,
     GstClockTime duration)
 {
-  GstBuffer *buffer = gst_buffer_new_memdup (text, strlen (text));
-  GstFlowReturn ret = pollen_text_pad_gap (pad, segment, position, pts);
+  GstBuffer *buffer;
+  GstFlowReturn ret;
 
-  if (ret != GST_FLOW_OK) {
-    gst_buffer_unref (buffer);
+  pollen_text_pad_prepare (pad, segment);
+  if ((ret = pollen_text_pad_gap (pad, segment, position, pts)) !=
+      GST_FLOW_OK)
     return ret;
-  }
+  buffer = gst_buffer_new_memdup (text, strlen (text));
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = duration;
   *position = MAX (*position, pts + duration);

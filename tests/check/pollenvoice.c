@@ -318,8 +318,9 @@ upload_form (PollenEmulator * emulator, guint index, const gchar * path)
   return form;
 }
 
-/* Checks the upload's WAV header and returns its samples. */
-static const gint16 *
+/* Checks the upload's WAV header and returns its samples (as bytes: in a
+ * multipart body they need not be aligned). */
+static const guint8 *
 upload_samples (EmuForm * form, guint rate, guint channels, gsize * frames)
 {
   PollenWavInfo info;
@@ -337,7 +338,7 @@ upload_samples (EmuForm * form, guint rate, guint channels, gsize * frames)
   fail_unless_equals_int (info.format, POLLEN_WAV_FORMAT_PCM);
   fail_unless_equals_uint64 (info.data_offset + info.data_size, size);
   *frames = info.data_size / (2 * channels);
-  return (const gint16 *) (data + info.data_offset);
+  return data + info.data_offset;
 }
 
 static gsize
@@ -350,12 +351,13 @@ upload_frames (PollenEmulator * emulator, guint index)
   return frames;
 }
 
+/* Whether @n samples (bytes from @samples on) are all zero. */
 static gboolean
-is_silent (const gint16 * samples, gsize n)
+is_silent (const guint8 * samples, gsize n)
 {
   gsize i;
 
-  for (i = 0; i < n; i++)
+  for (i = 0; i < n * 2; i++)
     if (samples[i] != 0)
       return FALSE;
   return TRUE;
@@ -369,7 +371,7 @@ GST_START_TEST (test_isolate_on_the_wire)
   Part parts[] = { {5000, TONE} };
   g_autoptr (GBytes) audio = audio_new (RATE, 1, parts, 1);
   g_autoptr (EmuForm) form = NULL;
-  const gint16 *samples;
+  const guint8 *samples;
   gsize frames, size;
 
   push_audio (f.h, audio, RATE, 1, 0);
@@ -399,7 +401,7 @@ GST_START_TEST (test_convert_on_the_wire)
   Part parts[] = { {5000, TONE} };
   g_autoptr (GBytes) audio = audio_new (48000, 2, parts, 1);
   g_autoptr (EmuForm) form = NULL;
-  const gint16 *samples;
+  const guint8 *samples;
   gsize frames, size;
 
   push_audio (f.h, audio, 48000, 2, 0);
@@ -454,11 +456,11 @@ GST_START_TEST (test_cut_in_first_pause_after_minimum)
   {500, SILENCE}, {3000, TONE}
   };
   g_autoptr (GBytes) audio = audio_new (RATE, 1, parts, G_N_ELEMENTS (parts));
-  const gint16 *input = g_bytes_get_data (audio, NULL);
+  const guint8 *input = g_bytes_get_data (audio, NULL);
   g_autoptr (EmuForm) form1 = NULL;
   g_autoptr (EmuForm) form2 = NULL;
   Output out;
-  const gint16 *samples;
+  const guint8 *samples;
   gsize frames;
 
   push_audio (f.h, audio, RATE, 1, 0);
@@ -468,13 +470,13 @@ GST_START_TEST (test_cut_in_first_pause_after_minimum)
   form1 = upload_form (f.emulator, 0, ISOLATOR);
   samples = upload_samples (form1, RATE, 1, &frames);
   fail_unless_equals_uint64 (frames, 106400);
-  fail_unless (is_silent (samples + frames - RATE / 10, RATE / 10),
+  fail_unless (is_silent (samples + (frames - RATE / 10) * 2, RATE / 10),
       "the piece does not end in a pause");
   form2 = upload_form (f.emulator, 1, ISOLATOR);
   samples = upload_samples (form2, RATE, 1, &frames);
   fail_unless_equals_uint64 (frames, MIN_FRAMES (RATE));
-  fail_unless (memcmp (samples, input + 107200, 52800 * 2) == 0);
-  fail_unless (is_silent (samples + 52800, frames - 52800));
+  fail_unless (memcmp (samples, input + 107200 * 2, 52800 * 2) == 0);
+  fail_unless (is_silent (samples + 52800 * 2, frames - 52800));
 
   /* the output is as long as the input: the padding is not played */
   out = pull_output (&f, RATE, 1, 0);
@@ -551,7 +553,7 @@ GST_START_TEST (test_short_stream_padded)
   Part parts[] = { {2000, TONE} };
   g_autoptr (EmuForm) form = NULL;
   Output out;
-  const gint16 *samples;
+  const guint8 *samples;
   gsize frames;
 
   push_parts (f.h, 0, parts, 1);
@@ -561,7 +563,7 @@ GST_START_TEST (test_short_stream_padded)
   samples = upload_samples (form, RATE, 1, &frames);
   fail_unless_equals_uint64 (frames, MIN_FRAMES (RATE));
   fail_unless (!is_silent (samples, 2 * RATE));
-  fail_unless (is_silent (samples + 2 * RATE, frames - 2 * RATE));
+  fail_unless (is_silent (samples + 2 * RATE * 2, frames - 2 * RATE));
   out = pull_output (&f, RATE, 1, 0);
   fail_unless_equals_uint64 (output_frames (&out), 2 * RATE);
   fail_unless (output_rms (&out, 0, 0, 2 * RATE) > LOUD_RMS);
