@@ -101,6 +101,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_voice_debug);
 #define MIN_PIECE_MS 4600       /* the voice isolator refuses shorter audio */
 #define MAX_UPLOAD_BYTES (50 * 1024 * 1024)     /* the server's limit */
 #define WAV_HEADER_BYTES 44
+/* Silence kept before speech, so that a soft onset below the gate is not
+ * cut (min-silence when shorter); half of it is kept after the speech. */
+#define LEAD_IN_MS 300
 /* An MP3 decoder that finds no encoder delay in the stream gives LAME's
  * 576 frames of it and its own 529 first. */
 #define MP3_PRIMING_FRAMES 1105
@@ -163,6 +166,7 @@ struct _GstPollenVoice
   GstAudioInfo in_info;         /* of the input, once caps came */
   gsize min_frames;             /* the shortest piece with speech */
   gsize max_frames;             /* the longest piece */
+  gsize lead_in;                /* frames of silence kept before speech */
   GstClockTime next_ts;         /* where the next input frame belongs */
   guint64 piece_count;
 
@@ -298,6 +302,8 @@ gst_pollen_voice_configure_chunker (GstPollenVoice * self)
       GST_AUDIO_INFO_CHANNELS (&self->in_info), config->silence_threshold,
       config->min_silence_ms);
   self->min_frames = pollen_chunker_frames_for (c, MIN_PIECE_MS);
+  self->lead_in = pollen_chunker_frames_for (c, MIN (LEAD_IN_MS,
+          config->min_silence_ms));
   self->max_frames = MAX (pollen_chunker_frames_for (c, config->chunk_ms),
       self->min_frames);
   /* and its WAV within the server's limit */
@@ -307,11 +313,11 @@ gst_pollen_voice_configure_chunker (GstPollenVoice * self)
 
 /* Where the gathered audio is cut now, or 0 to gather more. Silence
  * before speech goes as a piece of its own (no request) once the speech
- * starts, or once it is chunk-duration long, but for a lead-in of
- * min-silence kept with the speech. A piece with speech ends in the first
- * pause after the minimum length (half of min-silence kept after the
- * speech, the rest of the pause goes as silence), else at chunk-duration:
- * in the latest pause past the minimum, else there. */
+ * starts, or once it is chunk-duration long, but for the lead-in kept with
+ * the speech. A piece with speech ends in the first pause (min-silence)
+ * after the minimum length (half the lead-in kept after the speech, the
+ * rest of the pause goes as silence), else at chunk-duration: in the
+ * latest pause past the minimum, else there. */
 static gsize
 gst_pollen_voice_find_cut (GstPollenVoice * self)
 {
@@ -319,16 +325,15 @@ gst_pollen_voice_find_cut (GstPollenVoice * self)
   gsize frames = pollen_chunker_get_frames (c);
   gssize voiced = pollen_chunker_get_first_voiced (c);
   gssize silence = pollen_chunker_get_silence_start (c);
-  gsize min_silence = pollen_chunker_get_min_silence (c);
   gssize pause;
 
   if (voiced < 0)
-    return frames >= self->max_frames ? frames - min_silence : 0;
-  if ((gsize) voiced > min_silence)
-    return voiced - min_silence;
-  if (silence >= 0 && frames - silence >= min_silence &&
-      frames >= self->min_frames)
-    return MAX (silence + min_silence / 2, self->min_frames);
+    return frames >= self->max_frames ? frames - self->lead_in : 0;
+  if ((gsize) voiced > self->lead_in)
+    return voiced - self->lead_in;
+  if (silence >= 0 && frames - silence >= pollen_chunker_get_min_silence (c)
+      && frames >= self->min_frames)
+    return MAX (silence + self->lead_in / 2, self->min_frames);
   if (frames < self->max_frames)
     return 0;
   pause = pollen_chunker_get_pause (c);
@@ -590,55 +595,70 @@ convert_whole (GBytes * pcm, const GstAudioInfo * from,
 static void
 gst_pollen_voice_check_length (GstPollenVoice * self,
     const VoicePiece * piece, const PollenResponse * response,
-    GstClockTime sent, GstClockTime answered)
+    GstClockTime sent_length, GstClockTime answer_length)
 {
-  GstClockTime diff = sent > answered ? sent - answered : answered - sent;
+  GstClockTime diff = sent_length > answer_length ?
+      sent_length - answer_length : answer_length - sent_length;
 
   if (diff <= LENGTH_TOLERANCE)
     return;
   GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The server answered %.2f s "
           "of audio for the %.2f s sent at %" GST_TIME_FORMAT " (request id "
           "%s); the output keeps the input's timing, so %s.",
-          (gdouble) answered / GST_SECOND, (gdouble) sent / GST_SECOND,
-          GST_TIME_ARGS (piece->start), response->request_id ?
-          response->request_id : "none", answered < sent ?
-          "the rest of the piece is silence" : "the end of the answer is cut"),
-      (NULL));
+          (gdouble) answer_length / GST_SECOND,
+          (gdouble) sent_length / GST_SECOND, GST_TIME_ARGS (piece->start),
+          response->request_id ? response->request_id : "none",
+          answer_length < sent_length ? "the rest of the piece is silence" :
+          "the end of the answer is cut"), (NULL));
 }
 
-/* The answer (MP3, WAV …) as the piece's audio: decoded, its priming
- * taken off, in the input's format, exactly as long as the piece. */
+/* The answer (MP3, WAV …) decoded, less the priming of an MP3 decoder,
+ * in its own rate and channels (@native); its length against the
+ * @sent_frames of the upload is checked. */
+static GBytes *
+gst_pollen_voice_decode (GstPollenVoice * self, const VoicePiece * piece,
+    gsize sent_frames, const PollenResponse * response, GstAudioInfo * native,
+    GError ** error)
+{
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GBytes) decoded = NULL;
+  guint in_rate = GST_AUDIO_INFO_RATE (&piece->info);
+  gsize frames, skip;
+
+  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
+      response->content_type, 0, "audio", error);
+  if (!caps || !(decoded = pollen_media_decode_audio (response->body, native,
+              error)))
+    return NULL;
+  frames = g_bytes_get_size (decoded) / GST_AUDIO_INFO_BPF (native);
+  skip = mp3_priming (caps, frames, gst_util_uint64_scale_int (sent_frames,
+          GST_AUDIO_INFO_RATE (native), in_rate));
+  gst_pollen_voice_check_length (self, piece, response,
+      gst_util_uint64_scale_int (sent_frames, GST_SECOND, in_rate),
+      gst_util_uint64_scale_int (frames - skip, GST_SECOND,
+          GST_AUDIO_INFO_RATE (native)));
+  return fit_frames (decoded, GST_AUDIO_INFO_BPF (native), skip,
+      frames - skip);
+}
+
+/* The answer as the piece's audio: in the input's format, exactly as
+ * long as the piece. */
 static GBytes *
 gst_pollen_voice_take_answer (GstPollenVoice * self, VoicePiece * piece,
     gsize sent_frames, const PollenResponse * response, GError ** error)
 {
-  g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GBytes) decoded = NULL;
-  g_autoptr (GBytes) trimmed = NULL;
   g_autoptr (GBytes) converted = NULL;
   GstAudioInfo native;
-  gsize frames, expected, skip;
-  guint in_rate = GST_AUDIO_INFO_RATE (&piece->info);
 
-  caps = pollen_media_expect_caps (GST_OBJECT (self), response->body,
-      response->content_type, 0, "audio", error);
-  if (!caps || !(decoded = pollen_media_decode_audio (response->body,
-              &native, error)))
+  decoded = gst_pollen_voice_decode (self, piece, sent_frames, response,
+      &native, error);
+  if (!decoded)
     return NULL;
-  frames = g_bytes_get_size (decoded) / GST_AUDIO_INFO_BPF (&native);
-  expected = gst_util_uint64_scale_int (sent_frames,
-      GST_AUDIO_INFO_RATE (&native), in_rate);
-  skip = mp3_priming (caps, frames, expected);
-  gst_pollen_voice_check_length (self, piece, response,
-      gst_util_uint64_scale_int (sent_frames, GST_SECOND, in_rate),
-      gst_util_uint64_scale_int (frames - skip, GST_SECOND,
-          GST_AUDIO_INFO_RATE (&native)));
-  trimmed = fit_frames (decoded, GST_AUDIO_INFO_BPF (&native), skip,
-      frames - skip);
-  converted = convert_whole (trimmed, &native, &piece->info);
+  converted = convert_whole (decoded, &native, &piece->info);
   if (!converted) {
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-        "its audio (%d channels) cannot be converted to the input's %d",
+        "has %d channels, which cannot be mixed into the input's %d",
         GST_AUDIO_INFO_CHANNELS (&native),
         GST_AUDIO_INFO_CHANNELS (&piece->info));
     return NULL;

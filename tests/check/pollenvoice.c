@@ -545,6 +545,33 @@ GST_START_TEST (test_silence_makes_no_request)
 
 GST_END_TEST;
 
+/* A min-silence longer than chunk-duration: long silence still goes as
+ * silence without a request, as long as it was, with a lead-in of 300 ms
+ * kept before the speech, which is sent in one piece. */
+GST_START_TEST (test_min_silence_over_chunk_duration)
+{
+  Fixture f = fixture_new (CAPS_16K, "chunk-duration", 5000, "min-silence",
+      6000, NULL);
+  Part parts[] = { {12000, SILENCE}, {4000, TONE} };
+  Output out;
+
+  push_parts (f.h, 0, parts, G_N_ELEMENTS (parts));
+  finish (&f);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator), 1);
+  out = pull_output (&f, RATE, 1, 0);
+  fail_unless_equals_uint64 (output_frames (&out), 16 * RATE);
+  /* no request for it: silence to the sample, then the lead-in */
+  fail_unless (output_rms (&out, 0, 0, 11.7 * RATE) == 0);
+  fail_unless (g_array_index (out.gap, gboolean, (gsize) (11.6 * RATE)));
+  fail_unless (output_rms (&out, 0, 11.7 * RATE, 11.95 * RATE) < QUIET_RMS);
+  fail_unless (output_rms (&out, 0, 12 * RATE, 16 * RATE) > LOUD_RMS);
+  output_clear (&out);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* A stream shorter than the server's minimum: the upload is padded to
  * 4.6 s, the output is as long as the input. */
 GST_START_TEST (test_short_stream_padded)
@@ -1023,6 +1050,7 @@ pollenvoice_suite (void)
   tcase_add_test (tc, test_cut_in_first_pause_after_minimum);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
   tcase_add_test (tc, test_silence_makes_no_request);
+  tcase_add_test (tc, test_min_silence_over_chunk_duration);
   tcase_add_test (tc, test_short_stream_padded);
   tcase_add_test (tc, test_isolated_voice_in_place);
   tcase_add_test (tc, test_changed_voice_keeps_rate_and_channels);
