@@ -803,27 +803,29 @@ gst_pollen_voice_fill_failed (GstPollenFilter * filter, gpointer data)
 }
 
 /* GstPollenFilter::idle: live, while a request runs, nothing can come any
- * more for what is past the deadline: silence up to there keeps live
- * mixers and sinks going. */
+ * more for what is past the deadline: a GAP up to there keeps live mixers
+ * and sinks going (a late piece goes after it). */
 static GstFlowReturn
 gst_pollen_voice_idle (GstPollenFilter * filter)
 {
-  return gst_pollen_voice_fill (GST_POLLEN_VOICE (filter),
-      gst_pollen_filter_get_horizon (filter));
+  GstPollenVoice *self = GST_POLLEN_VOICE (filter);
+  GstClockTime horizon = gst_pollen_filter_get_horizon (filter);
+
+  if (GST_CLOCK_TIME_IS_VALID (horizon) &&
+      GST_CLOCK_TIME_IS_VALID (self->out_position))
+    gst_pollen_filter_gap_until (filter, &self->out_position, horizon);
+  return GST_FLOW_OK;
 }
 
-/* GstPollenFilter::src_event: a segment starts the timeline over (at its
- * first piece: no silence is made up before it), a GAP from upstream
- * tells downstream that nothing comes before its end. */
+/* GstPollenFilter::src_event: a segment starts the timeline over (live at
+ * its start, else at the first piece), a GAP from upstream tells
+ * downstream that nothing comes before its end. */
 static GstFlowReturn
 gst_pollen_voice_src_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenVoice *self = GST_POLLEN_VOICE (filter);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
-    self->out_position = GST_CLOCK_TIME_NONE;
-  else if (gst_pollen_filter_follow_upstream (filter, &self->out_position,
-          event))
+  if (gst_pollen_filter_follow_upstream (filter, &self->out_position, event))
     return GST_FLOW_OK;
   return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }

@@ -141,6 +141,8 @@ fixture_new (const gchar * caps, const gchar * first_property, ...)
   f.emulator = f.t.emulator;
   f.h = f.t.h;
   f.gaps = 0;
+  /* recorded audio; the live tests say so */
+  gst_harness_set_live (f.h, FALSE);
   return f;
 }
 
@@ -775,6 +777,95 @@ GST_START_TEST (test_latency)
 
 GST_END_TEST;
 
+/* Live, a server slower than latency: GAP events keep downstream going
+ * while the request runs, and the piece goes out after them, later than
+ * its time, with the warning that says to raise latency. */
+typedef struct
+{
+  GMutex lock;
+  GstClockTime first_voice;     /* PTS of the first buffer not GAP */
+  GstClockTime gap_end;         /* end of the GAP events before it */
+} Arrivals;
+
+static GstPadProbeReturn
+note_arrival (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Arrivals *a = user_data;
+  GstClockTime ts, duration;
+
+  g_mutex_lock (&a->lock);
+  if (GST_CLOCK_TIME_IS_VALID (a->first_voice)) {
+    /* after the first voice: nothing more to note */
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP))
+      a->first_voice = GST_BUFFER_PTS (buffer);
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+      GST_EVENT_GAP) {
+    gst_event_parse_gap (GST_PAD_PROBE_INFO_EVENT (info), &ts, &duration);
+    a->gap_end = ts + duration;
+  }
+  g_mutex_unlock (&a->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_live_late_piece_shifted)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *description = g_strdup_printf ("audiotestsrc "
+      "is-live=true samplesperbuffer=1600 ! " CAPS_16K " ! pollenvoice "
+      "name=voice chunk-duration=4600 latency=100 retries=0 api-key="
+      POLLEN_TEST_KEY " base-url=%s ! fakesink sync=false",
+      pollen_emulator_get_url (emulator));
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GstElement) voice = gst_bin_get_by_name (GST_BIN (pipeline),
+      "voice");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (voice, "src");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  Arrivals arrivals = { {0}, GST_CLOCK_TIME_NONE, 0 };
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_MS (20) *
+      G_TIME_SPAN_SECOND;
+
+  pollen_emulator_set_generation_time (emulator, 1500);
+  g_mutex_init (&arrivals.lock);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, note_arrival, &arrivals, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, POLLEN_TEST_MS (20) *
+      GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (message != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (message), GST_MESSAGE_WARNING);
+  gst_message_parse_warning (message, &error, NULL);
+  fail_unless (strstr (error->message, "Raise the latency property") !=
+      NULL, "%s", error->message);
+  /* the warning goes out as the piece is shifted, just before it */
+  while (g_get_monotonic_time () < deadline) {
+    gboolean out;
+
+    g_mutex_lock (&arrivals.lock);
+    out = GST_CLOCK_TIME_IS_VALID (arrivals.first_voice);
+    g_mutex_unlock (&arrivals.lock);
+    if (out)
+      break;
+    g_usleep (10000);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  /* said at 0, shifted behind the GAPs that went out meanwhile */
+  fail_unless (GST_CLOCK_TIME_IS_VALID (arrivals.first_voice));
+  fail_unless (arrivals.gap_end > 0, "no GAP went out while the request "
+      "ran");
+  fail_unless (arrivals.first_voice >= arrivals.gap_end, "voice at %"
+      GST_TIME_FORMAT ", before the GAP's end %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (arrivals.first_voice), GST_TIME_ARGS (arrivals.gap_end));
+  g_mutex_clear (&arrivals.lock);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* ---- failures ---- */
 
 static void
@@ -1057,6 +1148,7 @@ pollenvoice_suite (void)
   tcase_add_test (tc, test_later_piece_finishing_first);
   tcase_add_test (tc, test_two_in_flight);
   tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_live_late_piece_shifted);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_unknown_voice);
   tcase_add_test (tc, test_skip_failed_is_silence);
