@@ -41,10 +41,9 @@ chat_new_with_caps (const gchar * caps, const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenchat", caps, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenchat", caps,
+      FALSE, first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
 

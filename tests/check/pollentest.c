@@ -411,14 +411,16 @@ pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
 /**
  * pollen_test_harness_new_valist:
  * @src_caps: the caps the harness feeds
+ * @live: how the harness answers LATENCY queries, from before the first
+ *   segment (an element asks at each segment)
  *
  * @factory pointed at a fresh emulator, with @first_property … set before
- * it starts. The harness answers LATENCY queries as live until told
- * otherwise (gst_harness_set_live()).
+ * it starts.
  */
 PollenTestHarness
 pollen_test_harness_new_valist (const gchar * factory,
-    const gchar * src_caps, const gchar * first_property, va_list args)
+    const gchar * src_caps, gboolean live, const gchar * first_property,
+    va_list args)
 {
   PollenTestHarness t;
 
@@ -432,6 +434,8 @@ pollen_test_harness_new_valist (const gchar * factory,
 
   t.h = gst_harness_new_with_element (t.element, "sink", "src");
   t.rec = pollen_test_recorder_new (t.h->sinkpad);
+  /* before the caps, which send the segment at which the element asks */
+  gst_harness_set_live (t.h, live);
   gst_harness_set_src_caps_str (t.h, src_caps);
   return t;
 }
@@ -444,8 +448,8 @@ pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist (factory, src_caps, first_property,
-      args);
+  t = pollen_test_harness_new_valist (factory, src_caps, TRUE,
+      first_property, args);
   va_end (args);
   return t;
 }

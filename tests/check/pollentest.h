@@ -113,6 +113,7 @@ PollenTestHarness pollen_test_harness_new (const gchar * factory,
                                            const gchar * first_property, ...);
 PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
                                                   const gchar * src_caps,
+                                                  gboolean live,
                                                   const gchar * first_property,
                                                   va_list args);
 void              pollen_test_harness_free (PollenTestHarness * t);

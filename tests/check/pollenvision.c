@@ -44,17 +44,11 @@ harness_new (const gchar * first_property, ...)
 {
   PollenTestHarness t;
   va_list args;
-  GstSegment segment;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenvision", CAPS, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenvision", CAPS,
+      FALSE, first_property, args);
   va_end (args);
-  /* recorded input: every interval is described (the element asks at the
-   * segment, and the harness sent one already) */
-  gst_harness_set_live (t.h, FALSE);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
   return t;
 }
 

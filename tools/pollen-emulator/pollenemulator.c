@@ -77,6 +77,10 @@ static const Route routes[] = {
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
+  {"POST", "/v1/audio/speech/with-timestamps", TRUE,
+      emu_handle_speech_timestamps},
+  {"POST", "/v1/audio/voice-isolator", TRUE, emu_handle_voice_isolator},
+  {"POST", "/v1/audio/voice-changer", TRUE, emu_handle_voice_changer},
   {"GET", "/account/key", TRUE, emu_handle_account_key},
   {"GET", "/account/profile", TRUE, emu_handle_account_profile},
   {"GET", "/account/balance", TRUE, emu_handle_account_balance},
@@ -745,6 +749,19 @@ emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
 {
   emu_send (emulator, msg,
       pollen_emulator_response_new_error (status, code, message));
+}
+
+/* An error with @details (taken) in its envelope, as the server sends a
+ * provider's failure: {name, upstreamStatus, upstreamHost, upstreamBody}. */
+void
+emu_send_error_details (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * code, const gchar * message,
+    JsonNode * details)
+{
+  g_autofree gchar *json = emu_error_envelope (status, code, message,
+      details);
+
+  emu_send (emulator, msg, pollen_emulator_response_new_json (status, json));
 }
 
 /* ---- helpers for the default handlers ---- */
