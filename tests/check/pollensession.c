@@ -401,6 +401,72 @@ GST_START_TEST (test_error_event_reaches_the_owner)
 
 GST_END_TEST;
 
+/* Started without waiting: what the owner sends before the connection is
+ * open goes out once it is, the setup first and only once. */
+GST_START_TEST (test_started_session_sends_what_was_queued)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  g_autoptr (JsonObject) update = json_object_new ();
+  g_autofree gchar *setup = NULL;
+  g_autofree gchar *audio = NULL;
+  g_autofree gchar *again = NULL;
+  guint8 pcm[] = { 0, 0 };
+  PollenSession *session;
+  Seen seen;
+
+  seen_init (&seen);
+  session = pollen_session_start (client, realtime_request ("scribe-realtime"),
+      &callbacks, &seen);
+  json_object_set_string_member (update, "type", "session.update");
+  pollen_session_set_setup (session, update);
+  pollen_session_append_audio (session, pcm, sizeof pcm);
+  setup = pollen_emulator_realtime_wait_event (emulator, "session.update",
+      POLLEN_TEST_MS (5000));
+  fail_unless_equals_string (setup, "{\"type\":\"session.update\"}");
+  audio = pollen_emulator_realtime_wait_event (emulator,
+      "input_audio_buffer.append", POLLEN_TEST_MS (5000));
+  fail_unless (audio != NULL);
+  /* the append came after the setup; no second setup before or after it */
+  again = pollen_emulator_realtime_wait_event (emulator, "session.update", 0);
+  fail_unless (again == NULL, "the setup went twice: %s", again);
+  pollen_session_close (session);
+  fail_unless (seen.ended && seen.end_error == NULL);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A started session whose opening is refused ends with the error
+ * pollen_session_open() would have returned. */
+GST_START_TEST (test_started_session_refused_ends_it)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) keyless =
+      pollen_test_client_new (pollen_emulator_get_url (emulator), NULL, 0,
+      10);
+  PollenSession *session;
+  Seen seen;
+
+  seen_init (&seen);
+  session = pollen_session_start (keyless,
+      realtime_request ("gpt-realtime-2.1"), &callbacks, &seen);
+  seen_wait_ended (&seen);
+  fail_unless_equals_int (pollen_client_error_get_http_status
+      (seen.end_error), 401);
+  fail_unless (strstr (seen.end_error->message, "Authentication required"),
+      "%s", seen.end_error->message);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* A handshake that never gets an answer is cut by the cancellable. */
 static gpointer
 cancel_soon (gpointer cancellable)
@@ -453,6 +519,8 @@ pollensession_suite (void)
   tcase_add_test (tc, test_policy_close_is_an_error);
   tcase_add_test (tc, test_error_event_reaches_the_owner);
   tcase_add_test (tc, test_cancel_while_opening);
+  tcase_add_test (tc, test_started_session_sends_what_was_queued);
+  tcase_add_test (tc, test_started_session_refused_ends_it);
   return s;
 }
 
