@@ -15,6 +15,7 @@
 #include "pollentest.h"
 #include "pollensession.h"
 
+#include <math.h>
 #include <string.h>
 
 /* What the callbacks saw, for the test thread to wait on. */
@@ -113,6 +114,49 @@ seen_wait_event (Seen * seen, const gchar * type)
   g_mutex_unlock (&seen->lock);
   fail_unless (found != NULL, "no %s event came", type);
   return found;
+}
+
+/* With the lock: how many events of @type came. */
+static guint
+seen_count_locked (Seen * seen, const gchar * type)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < seen->types->len; i++)
+    n += g_str_equal (g_ptr_array_index (seen->types, i), type);
+  return n;
+}
+
+/* Waits until @n events of @type came; returns the @n-th (owned by
+ * @seen). */
+static JsonObject *
+seen_wait_nth (Seen * seen, const gchar * type, guint n)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (10) *
+      G_TIME_SPAN_SECOND;
+  JsonObject *found = NULL;
+  guint i, k = 0;
+
+  g_mutex_lock (&seen->lock);
+  while (seen_count_locked (seen, type) < n &&
+      g_cond_wait_until (&seen->cond, &seen->lock, end));
+  for (i = 0; i < seen->types->len && !found; i++)
+    if (g_str_equal (g_ptr_array_index (seen->types, i), type) && ++k == n)
+      found = g_ptr_array_index (seen->events, i);
+  g_mutex_unlock (&seen->lock);
+  fail_unless (found != NULL, "no event %u of %s came", n, type);
+  return found;
+}
+
+static guint
+seen_count (Seen * seen, const gchar * type)
+{
+  guint n;
+
+  g_mutex_lock (&seen->lock);
+  n = seen_count_locked (seen, type);
+  g_mutex_unlock (&seen->lock);
+  return n;
 }
 
 static void
@@ -467,6 +511,216 @@ GST_START_TEST (test_started_session_refused_ends_it)
 
 GST_END_TEST;
 
+/* ---- conversations as the service holds them ---- */
+
+static void
+send_text (PollenSession * session, const gchar * json)
+{
+  g_autoptr (JsonNode) root = json_from_string (json, NULL);
+
+  fail_unless (root != NULL, "%s", json);
+  pollen_session_send (session, json_node_get_object (root));
+}
+
+/* @ms of a 440 Hz tone at -6 dBFS (speech to the emulator), or silence */
+static void
+append_audio (PollenSession * session, guint ms, gboolean loud)
+{
+  gsize n = ms * 24, i;
+  g_autofree gint16 *pcm = g_new0 (gint16, n);
+
+  for (i = 0; loud && i < n; i++)
+    pcm[i] = GINT16_TO_LE ((gint16) (16000 * sin (2 * G_PI * 440 * i /
+                24000.0)));
+  pollen_session_append_audio (session, (const guint8 *) pcm, n * 2);
+}
+
+static const gchar *
+error_code (JsonObject * event)
+{
+  return json_object_get_string_member (json_object_get_object_member
+      (event, "error"), "code");
+}
+
+/* Without turn detection there are no speech events, and a commit only
+ * commits: response.create asks for the answer. */
+GST_START_TEST (test_conversation_manual_turn)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  PollenSession *session;
+  JsonObject *done;
+  Seen seen;
+
+  seen_init (&seen);
+  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
+  fail_unless (session != NULL);
+  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":null}}}}");
+  seen_wait_event (&seen, "session.updated");
+  append_audio (session, 500, TRUE);
+  append_audio (session, 800, FALSE);
+  send_text (session, "{\"type\":\"input_audio_buffer.commit\"}");
+  seen_wait_event (&seen, "conversation.item.created");
+  send_text (session, "{\"type\":\"response.create\"}");
+  done = seen_wait_event (&seen, "response.done");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (done, "response"), "status"),
+      "completed");
+  fail_unless_equals_int (seen_count (&seen, "response.created"), 1);
+  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
+      15);
+  fail_unless_equals_int (seen_count (&seen,
+          "input_audio_buffer.speech_started"), 0);
+  fail_unless_equals_int (seen_count (&seen, "error"), 0);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* What the service refuses, with its codes: an unknown voice, a commit of
+ * less than 100 ms, a cancel with no response, a truncation of an item it
+ * never sent. */
+GST_START_TEST (test_conversation_refusals)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  PollenSession *session;
+  JsonObject *error;
+  Seen seen;
+
+  seen_init (&seen);
+  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
+  fail_unless (session != NULL);
+  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"output\":{\"voice\":\"bob\"}}}}");
+  error = json_object_get_object_member (seen_wait_nth (&seen, "error", 1),
+      "error");
+  fail_unless_equals_string (json_object_get_string_member (error, "param"),
+      "session.audio.output.voice");
+  fail_unless (g_str_has_prefix (json_object_get_string_member (error,
+              "message"), "Invalid value: 'bob'. Supported values are: "
+          "'alloy'"));
+  append_audio (session, 40, FALSE);
+  send_text (session, "{\"type\":\"input_audio_buffer.commit\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 2)),
+      "input_audio_buffer_commit_empty");
+  send_text (session, "{\"type\":\"response.cancel\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 3)),
+      "response_cancel_not_active");
+  send_text (session, "{\"type\":\"conversation.item.truncate\","
+      "\"item_id\":\"item_x\",\"content_index\":0,\"audio_end_ms\":0}");
+  error = json_object_get_object_member (seen_wait_nth (&seen, "error", 4),
+      "error");
+  fail_unless_equals_string (json_object_get_string_member (error,
+          "message"), "Item 'item_x' not found.");
+  fail_unless_equals_int (seen_count (&seen, "session.updated"), 0);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A held reply is in progress until speech cancels it; its item is
+ * truncated within the audio sent, not past it; a second response.create
+ * is refused while it runs. */
+GST_START_TEST (test_conversation_held_reply_cancelled_by_speech)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  g_autofree gchar *truncate = NULL;
+  g_autofree gchar *past = NULL;
+  PollenSession *session;
+  JsonObject *delta, *done;
+  const gchar *item;
+  Seen seen;
+
+  seen_init (&seen);
+  pollen_emulator_realtime_hold_replies (emulator, 300);
+  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
+  fail_unless (session != NULL);
+  append_audio (session, 400, TRUE);
+  append_audio (session, 700, FALSE);
+  seen_wait_event (&seen, "input_audio_buffer.speech_stopped");
+  delta = seen_wait_nth (&seen, "response.output_audio.delta", 3);
+  item = json_object_get_string_member (delta, "item_id");
+  send_text (session, "{\"type\":\"response.create\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 1)),
+      "conversation_already_has_active_response");
+  truncate = g_strdup_printf ("{\"type\":\"conversation.item.truncate\","
+      "\"item_id\":\"%s\",\"content_index\":0,\"audio_end_ms\":200}", item);
+  send_text (session, truncate);
+  seen_wait_event (&seen, "conversation.item.truncated");
+  past = g_strdup_printf ("{\"type\":\"conversation.item.truncate\","
+      "\"item_id\":\"%s\",\"content_index\":0,\"audio_end_ms\":400}", item);
+  send_text (session, past);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (seen_wait_nth (&seen, "error", 2),
+              "error"), "param"), "audio_end_ms");
+  append_audio (session, 200, TRUE);
+  done = seen_wait_event (&seen, "response.done");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (done, "response"), "status"),
+      "cancelled");
+  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
+      3);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* With interrupt_response false, speech lets the reply finish, and the
+ * turn it made is answered after it. */
+GST_START_TEST (test_conversation_without_interruption)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  PollenSession *session;
+  JsonObject *reply1, *reply2;
+  Seen seen;
+
+  seen_init (&seen);
+  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
+  fail_unless (session != NULL);
+  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":"
+      "\"server_vad\",\"interrupt_response\":false}}}}}");
+  seen_wait_event (&seen, "session.updated");
+  append_audio (session, 400, TRUE);
+  append_audio (session, 700, FALSE);
+  seen_wait_event (&seen, "response.output_audio.delta");
+  append_audio (session, 400, TRUE);
+  append_audio (session, 700, FALSE);
+  reply1 = seen_wait_nth (&seen, "response.done", 1);
+  reply2 = seen_wait_nth (&seen, "response.done", 2);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (reply1, "response"), "status"),
+      "completed");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (reply2, "response"), "status"),
+      "completed");
+  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
+      30);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* A handshake that never gets an answer is cut by the cancellable. */
 static gpointer
 cancel_soon (gpointer cancellable)
@@ -521,6 +775,10 @@ pollensession_suite (void)
   tcase_add_test (tc, test_cancel_while_opening);
   tcase_add_test (tc, test_started_session_sends_what_was_queued);
   tcase_add_test (tc, test_started_session_refused_ends_it);
+  tcase_add_test (tc, test_conversation_manual_turn);
+  tcase_add_test (tc, test_conversation_refusals);
+  tcase_add_test (tc, test_conversation_held_reply_cancelled_by_speech);
+  tcase_add_test (tc, test_conversation_without_interruption);
   return s;
 }
 

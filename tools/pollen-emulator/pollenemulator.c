@@ -45,6 +45,7 @@ struct _PollenEmulator
   GPtrArray *sessions;          /* realtime sessions, emulator thread */
   guint sessions_opened;        /* under lock */
   GQueue client_events;         /* ClientEvent, under lock */
+  guint reply_hold_ms;          /* under lock */
 
   EmuLimits *limits;
 };
@@ -1093,6 +1094,35 @@ emu_generation_ms (PollenEmulator * emulator)
   ms = emulator->generation_ms;
   g_mutex_unlock (&emulator->lock);
   return ms;
+}
+
+guint
+emu_realtime_hold_ms (PollenEmulator * emulator)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = emulator->reply_hold_ms;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
+/**
+ * pollen_emulator_realtime_hold_replies:
+ * @after_ms: 0: replies stream to their end
+ *
+ * Every conversation reply started from now on stops after @after_ms of
+ * its audio, as a model that generates slower than it speaks, until it is
+ * cancelled (speech, response.cancel) or its session ends: a reply that
+ * is still in progress whatever the machine's speed.
+ */
+void
+pollen_emulator_realtime_hold_replies (PollenEmulator * emulator,
+    guint after_ms)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->reply_hold_ms = after_ms;
+  g_mutex_unlock (&emulator->lock);
 }
 
 /* How many realtime sessions were opened (upgraded) so far. */
