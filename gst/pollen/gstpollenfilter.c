@@ -61,6 +61,7 @@ typedef struct
   PollenSettings settings;
   guint max_in_flight;
   guint latency_ms;
+  gboolean latency_set;         /* by the application */
   gboolean skip_failed;
   gboolean serial;              /* gst_pollen_filter_set_serial() */
 
@@ -960,6 +961,24 @@ gst_pollen_filter_set_serial (GstPollenFilter * filter, gboolean serial)
   GST_OBJECT_UNLOCK (filter);
 }
 
+/**
+ * gst_pollen_filter_set_default_latency:
+ *
+ * For a subclass whose latency default depends on how it runs (pollenstt
+ * with a realtime model): the latency property becomes @ms unless the
+ * application set it. Application thread, in start.
+ */
+void
+gst_pollen_filter_set_default_latency (GstPollenFilter * filter, guint ms)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+
+  GST_OBJECT_LOCK (filter);
+  if (!priv->latency_set)
+    priv->latency_ms = ms;
+  GST_OBJECT_UNLOCK (filter);
+}
+
 /* The latency property, read now (it may change while PLAYING). */
 GstClockTime
 gst_pollen_filter_get_latency (GstPollenFilter * filter)
@@ -1303,6 +1322,7 @@ gst_pollen_filter_set_property (GObject * object, guint prop_id,
       break;
     case POLLEN_FILTER_PROP_LATENCY:
       priv->latency_ms = g_value_get_uint (value);
+      priv->latency_set = TRUE;
       break;
     case POLLEN_FILTER_PROP_SKIP_FAILED:
       priv->skip_failed = g_value_get_boolean (value);

@@ -236,6 +236,8 @@ GstPad *           gst_pollen_filter_get_srcpad (GstPollenFilter * filter);
 const PollenSettings * gst_pollen_filter_get_settings (GstPollenFilter * filter);
 PollenClient *     gst_pollen_filter_get_client (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_latency (GstPollenFilter * filter);
+void               gst_pollen_filter_set_default_latency (GstPollenFilter * filter,
+                                                          guint ms);
 
 void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
                                                  gboolean serial);

@@ -77,6 +77,8 @@
 
 #include "gstpollenstt.h"
 #include "gstpollenelements.h"
+#include "pollenconvert.h"
+#include "pollentranscriber.h"
 #include "pollentranscript.h"
 #include "pollenwav.h"
 
@@ -97,6 +99,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define DEFAULT_CARRY_CONTEXT TRUE
 #define DEFAULT_TRIM_SILENCE TRUE
 #define DEFAULT_LATENCY 3000
+#define DEFAULT_REALTIME_LATENCY 1000   /* words come as they are heard */
+#define REALTIME_PIECE_MS 100   /* audio goes to a session in pieces this long */
 #define DEFAULT_MAX_IN_FLIGHT 4
 
 #define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
@@ -125,6 +129,7 @@ enum
 typedef struct
 {
   const gchar *model;           /* in the base's snapshot */
+  gboolean realtime;            /* a streaming session, not chunks */
   gchar *language;              /* ISO-639-1 part only, or NULL */
   gchar *tag_language;          /* its GST_TAG_LANGUAGE_CODE, or NULL */
   gchar *prompt;
@@ -181,6 +186,9 @@ typedef struct
   gchar *request_id;
   GstClockTime sent;            /* running time the request went out */
   GstClockTime answered;        /* running time the answer came, or NONE */
+
+  /* a realtime model: the whole stream is one job, this session */
+  PollenTranscriber *stream;    /* a ref */
 } Piece;
 
 struct _GstPollenStt
@@ -201,7 +209,15 @@ struct _GstPollenStt
   /* READY→PAUSED until PAUSED→READY, read-only in between */
   Config config;
 
+  /* realtime: the session, made in start(), run as one job */
+  PollenTranscriber *transcriber;
+
   /* sink pad streaming thread */
+  PollenConvert *convert;       /* realtime: to the session's 24 kHz */
+  GByteArray *stream_piece;     /* realtime: converted, not sent yet */
+  GstClockTime stream_start;    /* realtime: where the converted audio began */
+  guint64 stream_samples;       /* realtime: converted so far */
+  gboolean stream_submitted;    /* realtime: its job is running */
   Chunker chunker;
   GstClockTime next_ts;         /* where the next input sample belongs */
   guint64 chunk_count;
@@ -260,6 +276,7 @@ piece_free (Piece * piece)
   g_clear_pointer (&piece->pcm, g_bytes_unref);
   g_clear_pointer (&piece->joints, g_array_unref);
   g_clear_pointer (&piece->transcript, pollen_transcript_free);
+  g_clear_pointer (&piece->stream, pollen_transcriber_unref);
   g_free (piece->response_format);
   g_free (piece->raw);
   g_free (piece->request_id);
@@ -292,6 +309,22 @@ language_from_code (const gchar * code)
   return len ? g_ascii_strdown (code, len) : NULL;
 }
 
+/* A model of GET /v1/realtime: its name says so (scribe-realtime,
+ * gpt-realtime-2.1 …). */
+static gboolean
+is_realtime_model (const gchar * model)
+{
+  return strstr (model, "realtime") != NULL;
+}
+
+/* Of those, a transcription model; the others hold conversations and
+ * refuse to transcribe. */
+static gboolean
+is_transcription_model (const gchar * model)
+{
+  return strstr (model, "scribe") != NULL;
+}
+
 static void
 config_clear (Config * config)
 {
@@ -309,8 +342,8 @@ gst_pollen_stt_snapshot_config (GstPollenStt * self)
   Config *config = &self->config;
 
   config_clear (config);
-  config->model = settings->model && *settings->model ? settings->model :
-      DEFAULT_MODEL;
+  config->model = settings->model;
+  config->realtime = is_realtime_model (config->model);
 
   GST_OBJECT_LOCK (self);
   config->language = language_from_code (self->language_code);
@@ -338,7 +371,8 @@ gst_pollen_stt_get_latency (GstPollenFilter * filter)
   GST_OBJECT_LOCK (self);
   latency = (GstClockTime) self->chunk_duration * GST_MSECOND;
   GST_OBJECT_UNLOCK (self);
-  return latency;
+  /* a realtime session gathers nothing: words go as they come */
+  return self->config.realtime ? 0 : latency;
 }
 
 /* ---- the chunker (sink streaming thread) ---- */
@@ -633,6 +667,157 @@ gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
   return ret;
 }
 
+/* ---- realtime: the stream as one session ---- */
+
+/* With a realtime model the whole stream is one job: the sink thread
+ * converts the audio to the session's 24 kHz and appends it in pieces of
+ * REALTIME_PIECE_MS (never waiting on the network), a worker runs the
+ * session (PollenTranscriber) and emits each delta as it comes, and the
+ * src task pushes it at once. EOS commits the last utterance; the job,
+ * and so EOS downstream, ends when its transcript came. */
+
+/* Sink thread: the session's job, once audio flows. */
+static GstFlowReturn
+gst_pollen_stt_start_stream (GstPollenStt * self)
+{
+  Piece *piece;
+
+  if (self->stream_submitted)
+    return GST_FLOW_OK;
+  piece = piece_new ();
+  piece->stream = pollen_transcriber_ref (self->transcriber);
+  piece->has_speech = TRUE;
+  self->stream_submitted = TRUE;
+  return gst_pollen_stt_submit (self, piece);
+}
+
+/* Sends what was converted, from stream time @pts on. */
+static void
+gst_pollen_stt_send_piece (GstPollenStt * self)
+{
+  GByteArray *pcm = self->stream_piece;
+  gsize samples = pcm->len / 2;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (samples == 0)
+    return;
+  bytes = g_bytes_new (pcm->data, samples * 2);
+  pollen_transcriber_append (self->transcriber, bytes, self->stream_start +
+      gst_util_uint64_scale_int (self->stream_samples, GST_SECOND,
+          POLLEN_TRANSCRIBER_RATE),
+      gst_pollen_filter_is_live (GST_POLLEN_FILTER (self)));
+  self->stream_samples += samples;
+  g_byte_array_remove_range (pcm, 0, samples * 2);
+}
+
+/* Sink thread: @pcm (the session's format) into pieces that go out. */
+static void
+gst_pollen_stt_stream_pcm (GstPollenStt * self, GBytes * pcm)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (pcm, &size);
+  gsize piece_bytes = POLLEN_TRANSCRIBER_RATE * 2 * REALTIME_PIECE_MS / 1000;
+
+  g_byte_array_append (self->stream_piece, data, size);
+  if (self->stream_piece->len >= piece_bytes)
+    gst_pollen_stt_send_piece (self);
+}
+
+/* Sink thread: where the converted audio's time starts again (the first
+ * buffer, a jump in time). */
+static void
+gst_pollen_stt_restart_stream_time (GstPollenStt * self, GstClockTime pts)
+{
+  g_autoptr (GBytes) tail = pollen_convert_finish (self->convert);
+
+  gst_pollen_stt_stream_pcm (self, tail);
+  gst_pollen_stt_send_piece (self);
+  self->stream_start = GST_CLOCK_TIME_IS_VALID (pts) ? pts : 0;
+  self->stream_samples = 0;
+}
+
+static GstFlowReturn
+gst_pollen_stt_chain_stream (GstPollenStt * self, GstBuffer * buffer)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  g_autoptr (GBytes) in = NULL;
+  g_autoptr (GBytes) out = NULL;
+  GstMapInfo map;
+  gboolean jump = !GST_CLOCK_TIME_IS_VALID (self->next_ts) ||
+      (GST_CLOCK_TIME_IS_VALID (pts) &&
+      (pts > self->next_ts + DISCONT_TOLERANCE ||
+          pts + DISCONT_TOLERANCE < self->next_ts));
+
+  if (jump)
+    gst_pollen_stt_restart_stream_time (self, pts);
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  in = g_bytes_new (map.data, map.size - map.size % 2);
+  gst_buffer_unmap (buffer, &map);
+  out = pollen_convert_push (self->convert, in);
+  gst_pollen_stt_stream_pcm (self, out);
+  self->next_ts = (jump ? self->stream_start : self->next_ts) +
+      gst_util_uint64_scale_int (g_bytes_get_size (in) / 2, GST_SECOND,
+      self->chunker.rate);
+  gst_buffer_unref (buffer);
+  return gst_pollen_stt_start_stream (self);
+}
+
+/* The end of the stream: what is held goes, and the session commits. */
+static void
+gst_pollen_stt_finish_stream (GstPollenStt * self)
+{
+  gst_pollen_stt_restart_stream_time (self, GST_CLOCK_TIME_NONE);
+  pollen_transcriber_finish (self->transcriber);
+}
+
+/* The session's settings from the element's: the energy gate's level as
+ * the server's voice detection (-60 dBFS is 0, -20 is 1), the pause that
+ * ends an utterance, the language and the prompt. */
+static PollenTranscriber *
+gst_pollen_stt_new_transcriber (GstPollenStt * self)
+{
+  const Config *config = &self->config;
+  PollenTranscriberConfig session = {
+    .language = config->language,
+    .prompt = config->prompt,
+    .vad_threshold = CLAMP ((config->silence_threshold + 60) / 40, 0, 1),
+    .silence_ms = MAX (config->min_silence_ms, 1),
+    .onset_db = config->silence_threshold,
+    .timeout_s = gst_pollen_filter_get_settings (GST_POLLEN_FILTER
+        (self))->client.timeout,
+  };
+
+  return pollen_transcriber_new (&session);
+}
+
+/* The sink side starts over (a flush dropped the session's job). */
+static void
+gst_pollen_stt_reset_stream (GstPollenStt * self)
+{
+  pollen_transcriber_unref (self->transcriber);
+  self->transcriber = gst_pollen_stt_new_transcriber (self);
+  self->stream_submitted = FALSE;
+  if (self->convert)
+    pollen_convert_reset (self->convert);
+  g_byte_array_set_size (self->stream_piece, 0);
+  self->next_ts = GST_CLOCK_TIME_NONE;
+}
+
+static gboolean
+gst_pollen_stt_set_stream_caps (GstPollenStt * self, const GstAudioInfo * in)
+{
+  GstAudioInfo out;
+
+  gst_audio_info_set_format (&out, GST_AUDIO_FORMAT_S16LE,
+      POLLEN_TRANSCRIBER_RATE, 1, NULL);
+  if (self->convert)
+    gst_pollen_stt_restart_stream_time (self, GST_CLOCK_TIME_NONE);
+  pollen_convert_free (self->convert);
+  self->convert = pollen_convert_new (in, &out);
+  self->next_ts = GST_CLOCK_TIME_NONE;
+  return self->convert != NULL;
+}
+
 static GstFlowReturn
 gst_pollen_stt_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
@@ -647,6 +832,8 @@ gst_pollen_stt_chain (GstPollenFilter * filter, GstBuffer * buffer)
     ret = GST_FLOW_NOT_NEGOTIATED;
     goto out;
   }
+  if (self->config.realtime)
+    return gst_pollen_stt_chain_stream (self, buffer);
 
   ret = gst_pollen_stt_place_buffer (self, buffer);
   if (ret != GST_FLOW_OK)
@@ -695,6 +882,11 @@ gst_pollen_stt_set_caps (GstPollenFilter * filter, GstCaps * caps)
         ("invalid caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
+  if (self->config.realtime && !gst_pollen_stt_set_stream_caps (self, &info)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("cannot convert %" GST_PTR_FORMAT " to 24 kHz", caps));
+    return FALSE;
+  }
   if (GST_AUDIO_INFO_RATE (&info) != (gint) self->chunker.rate) {
     /* a chunk is sent at one rate */
     if (gst_pollen_stt_finish_chunk (self) != GST_FLOW_OK)
@@ -715,6 +907,11 @@ gst_pollen_stt_sink_event (GstPollenFilter * filter, GstEvent * event)
   GstPollenStt *self = GST_POLLEN_STT (filter);
   GstClockTime timestamp, duration;
 
+  if (self->config.realtime) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      gst_pollen_stt_finish_stream (self);
+    return GST_FLOW_OK;
+  }
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEGMENT:
       self->next_ts = GST_CLOCK_TIME_NONE;
@@ -742,6 +939,8 @@ gst_pollen_stt_flush (GstPollenFilter * filter)
   chunker_reset (&self->chunker);
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->out_position = GST_CLOCK_TIME_NONE;
+  if (self->config.realtime)
+    gst_pollen_stt_reset_stream (self);
 }
 
 /* ---- the request (worker threads) ---- */
@@ -1009,12 +1208,37 @@ gst_pollen_stt_transcribe (GstPollenStt * self, Piece * piece,
   return TRUE;
 }
 
+/* ---- realtime: the session (worker thread) ---- */
+
+/* Worker: a transcription, to go out in order through the src task. */
+static void
+emit_transcription (PollenTranscription * transcription, gpointer job)
+{
+  pollen_job_emit (job, transcription);
+}
+
+static gboolean
+gst_pollen_stt_run_stream (GstPollenStt * self, PollenJob * job,
+    Piece * piece, GCancellable * cancellable, GError ** error)
+{
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
+
+  return pollen_transcriber_run (piece->stream,
+      gst_pollen_filter_get_client (GST_POLLEN_FILTER (self)),
+      self->config.model, settings->extra_params, emit_transcription, job,
+      cancellable, error);
+}
+
 static gboolean
 gst_pollen_stt_run_job (GstPollenFilter * filter, PollenJob * job,
     gpointer data, GCancellable * cancellable, GError ** error)
 {
   Piece *piece = data;
 
+  if (piece->stream)
+    return gst_pollen_stt_run_stream (GST_POLLEN_STT (filter), job, piece,
+        cancellable, error);
   if (!piece->has_speech)
     return TRUE;
   return gst_pollen_stt_transcribe (GST_POLLEN_STT (filter), piece,
@@ -1210,7 +1434,12 @@ gst_pollen_stt_src_event (GstPollenFilter * filter, GstEvent * event)
 static GstFlowReturn
 gst_pollen_stt_handle_done (GstPollenFilter * filter, gpointer data)
 {
-  return gst_pollen_stt_push_chunk (GST_POLLEN_STT (filter), data);
+  Piece *piece = data;
+
+  /* a session's words went out as they came */
+  if (piece->stream)
+    return GST_FLOW_OK;
+  return gst_pollen_stt_push_chunk (GST_POLLEN_STT (filter), piece);
 }
 
 /* GstPollenFilter::fill: a GAP over a chunk that failed. */
@@ -1220,6 +1449,8 @@ gst_pollen_stt_fill (GstPollenFilter * filter, gpointer data)
   GstPollenStt *self = GST_POLLEN_STT (filter);
   Piece *piece = data;
 
+  if (piece->stream)
+    return GST_FLOW_OK;
   if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
     self->out_position = piece->start;
   gst_pollen_stt_push_gap_until (self, piece->start + piece->duration);
@@ -1231,6 +1462,8 @@ gst_pollen_stt_describe (GstPollenFilter * filter, gpointer data)
 {
   Piece *piece = data;
 
+  if (piece->stream)
+    return g_strdup ("Transcribing the stream as it is spoken");
   return g_strdup_printf ("Transcribing the audio at %" GST_TIME_FORMAT
       " (%" G_GUINT64_FORMAT " ms)", GST_TIME_ARGS (piece->start),
       piece->duration / GST_MSECOND);
@@ -1250,6 +1483,64 @@ gst_pollen_stt_idle (GstPollenFilter * filter)
   return GST_FLOW_OK;
 }
 
+/* ---- realtime: words out (source pad task) ---- */
+
+/* Src task: an utterance's whole transcript, for applications, as a
+ * chunk's raw answer is. */
+static void
+gst_pollen_stt_post_completed (GstPollenStt * self,
+    const PollenTranscription * transcription)
+{
+  GstStructure *s = gst_structure_new ("pollenstt-result",
+      "chunk-start", G_TYPE_UINT64, transcription->pts,
+      "chunk-duration", G_TYPE_UINT64, transcription->duration,
+      "response-format", G_TYPE_STRING, "realtime",
+      "result", G_TYPE_STRING, transcription->event,
+      "text", G_TYPE_STRING, transcription->text,
+      "request-id", G_TYPE_STRING, transcription->item_id ?
+      transcription->item_id : "",
+      "matches-deltas", G_TYPE_BOOLEAN, transcription->matches, NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Src task: words go out at once, never before what went out already. */
+static GstFlowReturn
+gst_pollen_stt_push_words (GstPollenStt * self,
+    const PollenTranscription * transcription)
+{
+  GstClockTime end = transcription->pts + transcription->duration;
+  GstClockTime pts;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->out_position))
+    self->out_position = transcription->pts;
+  pts = MAX (transcription->pts, self->out_position);
+  gst_pollen_stt_push_gap_until (self, pts);
+  return gst_pollen_stt_push_text (self, pts, MAX (end, pts) - pts,
+      transcription->text);
+}
+
+static GstFlowReturn
+gst_pollen_stt_handle_item (GstPollenFilter * filter, gpointer data,
+    gpointer item)
+{
+  GstPollenStt *self = GST_POLLEN_STT (filter);
+  PollenTranscription *transcription = item;
+
+  switch (transcription->kind) {
+    case POLLEN_TRANSCRIPTION_DELTA:
+      return gst_pollen_stt_push_words (self, transcription);
+    case POLLEN_TRANSCRIPTION_COMPLETED:
+      gst_pollen_stt_post_completed (self, transcription);
+      return GST_FLOW_OK;
+    default:
+      GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", transcription->text),
+          (NULL));
+      return GST_FLOW_OK;
+  }
+}
+
 /* ---- states ---- */
 
 static gboolean
@@ -1258,6 +1549,19 @@ gst_pollen_stt_start (GstPollenFilter * filter)
   GstPollenStt *self = GST_POLLEN_STT (filter);
 
   gst_pollen_stt_snapshot_config (self);
+  if (self->config.realtime && !is_transcription_model (self->config.model)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s holds spoken "
+            "conversations and cannot transcribe: use model=scribe-realtime "
+            "for words as they are spoken, or pollenrealtime for a "
+            "conversation.", self->config.model), (NULL));
+    return FALSE;
+  }
+  gst_pollen_filter_set_default_latency (filter, self->config.realtime ?
+      DEFAULT_REALTIME_LATENCY : DEFAULT_LATENCY);
+  if (self->config.realtime) {
+    self->stream_piece = g_byte_array_new ();
+    gst_pollen_stt_reset_stream (self);
+  }
   g_free (self->language);
   self->language = g_strdup (self->config.tag_language);
   self->tags_sent = FALSE;
@@ -1279,6 +1583,9 @@ gst_pollen_stt_stop (GstPollenFilter * filter)
 
   g_clear_pointer (&self->chunker.pcm, g_byte_array_unref);
   self->chunker.rate = 0;
+  g_clear_pointer (&self->transcriber, pollen_transcriber_unref);
+  g_clear_pointer (&self->convert, pollen_convert_free);
+  g_clear_pointer (&self->stream_piece, g_byte_array_unref);
   config_clear (&self->config);
   gst_clear_tag_list (&self->stream_tags);
   g_clear_pointer (&self->language, g_free);
@@ -1471,7 +1778,7 @@ gst_pollen_stt_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->untimed_hint = "Put a decoder or parser (decodebin, "
       "wavparse) or a live audio source in front of pollenstt.";
   filter_class->data_free = (GDestroyNotify) piece_free;
-  filter_class->item_free = NULL;
+  filter_class->item_free = (GDestroyNotify) pollen_transcription_free;
 
   filter_class->start = GST_DEBUG_FUNCPTR (gst_pollen_stt_start);
   filter_class->stop = GST_DEBUG_FUNCPTR (gst_pollen_stt_stop);
@@ -1480,6 +1787,7 @@ gst_pollen_stt_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->sink_event = GST_DEBUG_FUNCPTR (gst_pollen_stt_sink_event);
   filter_class->chain = GST_DEBUG_FUNCPTR (gst_pollen_stt_chain);
   filter_class->run_job = GST_DEBUG_FUNCPTR (gst_pollen_stt_run_job);
+  filter_class->handle_item = GST_DEBUG_FUNCPTR (gst_pollen_stt_handle_item);
   filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_stt_handle_done);
   filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_stt_src_event);
   filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_stt_fill);

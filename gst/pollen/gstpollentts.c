@@ -107,7 +107,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define SPEECH_PATH "/v1/audio/speech"
 #define READ_SIZE (16 * 1024)
 #define SILENCE_CHUNK (GST_SECOND / 10)
-#define PREVIEW_CHARS 40
 
 enum
 {
@@ -310,66 +309,20 @@ time_max (GstClockTime a, GstClockTime b)
   return MAX (a, b);
 }
 
-/* The first words of @text, for messages. */
-static gchar *
-text_preview (const gchar * text)
-{
-  if (g_utf8_strlen (text, -1) <= PREVIEW_CHARS)
-    return g_strdup (text);
-  return g_strdup_printf ("%.*s…", (gint) (g_utf8_offset_to_pointer (text,
-              PREVIEW_CHARS) - text), text);
-}
-
-/* The model of this run. */
-static const gchar *
-gst_pollen_tts_model (GstPollenTts * self)
-{
-  const PollenSettings *settings =
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
-
-  return settings->model && *settings->model ? settings->model :
-      DEFAULT_MODEL;
-}
-
 /* ---- text in: the sink side ---- */
-
-/* The words of @buffer, ready to send; "" when there are none. */
-static gchar *
-gst_pollen_tts_text_from_buffer (GstPollenTts * self, GstBuffer * buffer)
-{
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *plain = NULL;
-  gboolean repaired = FALSE;
-  GstMapInfo map;
-
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) ||
-      !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return g_strdup ("");
-  text = pollen_text_from_bytes (map.data, map.size, &repaired);
-  gst_buffer_unmap (buffer, &map);
-
-  if (repaired)
-    GST_ELEMENT_WARNING (self, STREAM, DECODE,
-        ("The text at %" GST_TIME_FORMAT " is not valid UTF-8; the invalid "
-            "bytes were replaced by U+FFFD. Convert the text to UTF-8 (for "
-            "subtitles, set subparse's subtitle-encoding).",
-            GST_TIME_ARGS (GST_BUFFER_PTS (buffer))), (NULL));
-
-  if (self->input_is_markup)
-    plain = pollen_text_strip_markup (text);
-  return pollen_text_normalize_space (plain ? plain : text);
-}
 
 /* The request that speaks @input, with the properties as they are now. */
 static PollenRequest *
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
     guint * pcm_rate)
 {
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
   PollenRequest *request = pollen_request_new ("POST", SPEECH_PATH);
   g_autoptr (JsonObject) body = json_object_new ();
 
   GST_OBJECT_LOCK (self);
-  json_object_set_string_member (body, "model", gst_pollen_tts_model (self));
+  json_object_set_string_member (body, "model", settings->model);
   json_object_set_string_member (body, "input", input);
   json_object_set_string_member (body, "voice", self->voice ? self->voice :
       DEFAULT_VOICE);
@@ -378,8 +331,7 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
-  pollen_request_add_extra_params (request,
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
+  pollen_request_add_extra_params (request, settings->extra_params);
   *pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
   return request;
@@ -405,7 +357,7 @@ gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
     TtsEntry *entry = tts_entry_new (ENTRY_SPEECH, pts, duration);
 
     entry->continues = i > 0;
-    entry->preview = text_preview (piece);
+    entry->preview = pollen_text_preview (piece);
     entry->request = gst_pollen_tts_build_request (self, piece,
         &entry->pcm_rate);
     GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
@@ -423,7 +375,8 @@ gst_pollen_tts_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   g_autofree gchar *text = NULL;
 
-  text = gst_pollen_tts_text_from_buffer (self, buffer);
+  text = pollen_text_from_buffer (GST_ELEMENT (self), buffer,
+      self->input_is_markup);
   gst_buffer_unref (buffer);
 
   if (*text)

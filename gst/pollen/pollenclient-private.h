@@ -17,8 +17,10 @@
 
 G_BEGIN_DECLS
 
-/* the client's debug category: the wire at TRACE, sessions included */
-GST_DEBUG_CATEGORY_EXTERN (pollen_client_debug);
+/* the client's debug category, "pollenclient": the wire at TRACE,
+ * sessions included (a function, not a shared global: the tests link the
+ * plugin's code twice) */
+GstDebugCategory *        pollen_client_debug_category (void);
 
 SoupWebsocketConnection * pollen_client_connect_websocket (PollenClient * client,
                                                            const PollenRequest * request,

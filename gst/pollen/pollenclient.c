@@ -28,7 +28,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY (pollen_client_debug);
+GST_DEBUG_CATEGORY_STATIC (pollen_client_debug);
 #define GST_CAT_DEFAULT pollen_client_debug
 
 #define MAX_ERROR_BODY (64 * 1024)
@@ -99,6 +99,12 @@ gchar *
 pollen_client_redact (PollenClient * self, const gchar * text)
 {
   return pollen_redact (text, self->config.api_key);
+}
+
+GstDebugCategory *
+pollen_client_debug_category (void)
+{
+  return pollen_client_debug;
 }
 
 /* The element debug lines are logged against, or NULL. */

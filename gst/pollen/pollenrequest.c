@@ -221,13 +221,36 @@ value_to_json (const GValue * value)
 }
 
 static gboolean
+add_json_member (GQuark field, const GValue * value, gpointer user_data)
+{
+  json_object_set_member (user_data, g_quark_to_string (field),
+      value_to_json (value));
+  return TRUE;
+}
+
+/**
+ * pollen_json_add_structure:
+ * @structure: (nullable): extra-params
+ *
+ * Sets each field of @structure as a member of @object, as the API takes
+ * it (booleans and numbers as JSON's own): extra-params in a JSON body or
+ * a realtime session's settings.
+ */
+void
+pollen_json_add_structure (JsonObject * object, const GstStructure * structure)
+{
+  if (structure)
+    gst_structure_foreach (structure, add_json_member, object);
+}
+
+static gboolean
 add_extra_param (GQuark field, const GValue * value, gpointer user_data)
 {
   PollenRequest *request = user_data;
   const gchar *name = g_quark_to_string (field);
 
   if (request->json) {
-    json_object_set_member (request->json, name, value_to_json (value));
+    add_json_member (field, value, request->json);
   } else {
     g_autofree gchar *text = value_to_text (value);
 

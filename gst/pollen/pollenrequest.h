@@ -52,4 +52,7 @@ GBytes *        pollen_request_dup_body (const PollenRequest * request,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenRequest, pollen_request_free)
 
+void            pollen_json_add_structure (JsonObject * object,
+                                           const GstStructure * structure);
+
 G_END_DECLS

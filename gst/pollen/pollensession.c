@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#define GST_CAT_DEFAULT pollen_client_debug
+#define GST_CAT_DEFAULT (pollen_client_debug_category ())
 
 /* what may wait while the connection is down: 80 s of 24 kHz speech */
 #define MAX_QUEUED_BYTES (8 * 1024 * 1024)

@@ -75,23 +75,6 @@ pipeline_free (Pipeline * p)
   gst_object_unref (p->pipeline);
 }
 
-/* A gst-launch description whose pollensrc is named src, pointed at
- * @emulator. */
-static GstElement *
-launch_pipeline (PollenEmulator * emulator, const gchar * description)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  GstElement *src;
-
-  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_object_unref (src);
-  return pipeline;
-}
-
 /* Runs to EOS and returns the caps of what came out. */
 static GstCaps *
 run_for_caps (Pipeline * p)
@@ -545,7 +528,7 @@ GST_END_TEST;
 GST_START_TEST (test_tags_pull_mode)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  GstElement *pipeline = launch_pipeline (emulator,
+  GstElement *pipeline = pollen_test_launch (emulator,
       "pollensrc name=src prompt=kite seed=9 ! typefind ! fakesink");
   GstBus *bus = gst_element_get_bus (pipeline);
   GstTagList *tags = NULL;
@@ -1391,101 +1374,19 @@ GST_END_TEST;
 
 /* ---- interval mode through an outage ---- */
 
-/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER (as in
- * pollentts.c), so that the same tests hold under valgrind. */
-static guint
-time_scale (void)
+/* What @src pushes: buffers, GAP events and the rest. */
+static PollenTestRecorder *
+recorder_on (GstElement * src)
 {
-  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
-  guint64 scale = 1;
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (src, "src");
 
-  if (multiplier)
-    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
-  return scale;
-}
-
-/* What pollensrc pushes, in order: buffers and GAP events. */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  GPtrArray *items;
-} Recorder;
-
-static GstPadProbeReturn
-recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Recorder *recorder = user_data;
-  GstMiniObject *object = GST_PAD_PROBE_INFO_DATA (info);
-
-  if (GST_IS_EVENT (object) && GST_EVENT_TYPE (object) != GST_EVENT_GAP)
-    return GST_PAD_PROBE_OK;
-  g_mutex_lock (&recorder->lock);
-  g_ptr_array_add (recorder->items, gst_mini_object_ref (object));
-  g_cond_broadcast (&recorder->cond);
-  g_mutex_unlock (&recorder->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static Recorder *
-recorder_new (GstElement * src)
-{
-  Recorder *recorder = g_new0 (Recorder, 1);
-  GstPad *pad = gst_element_get_static_pad (src, "src");
-
-  g_mutex_init (&recorder->lock);
-  g_cond_init (&recorder->cond);
-  recorder->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_mini_object_unref);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, recorder, NULL);
-  gst_object_unref (pad);
-  return recorder;
-}
-
-/* Waits until @count items went out. */
-static void
-recorder_wait (Recorder * recorder, guint count)
-{
-  gint64 end = g_get_monotonic_time () + 10 * time_scale () *
-      G_TIME_SPAN_SECOND;
-  gboolean in_time = TRUE;
-  guint len;
-
-  g_mutex_lock (&recorder->lock);
-  while (in_time && recorder->items->len < count)
-    in_time = g_cond_wait_until (&recorder->cond, &recorder->lock, end);
-  len = recorder->items->len;
-  g_mutex_unlock (&recorder->lock);
-  fail_unless (len >= count, "%u of %u slots came out", len, count);
-}
-
-/* After the pipeline stopped. */
-static void
-recorder_free (Recorder * recorder)
-{
-  g_ptr_array_unref (recorder->items);
-  g_mutex_clear (&recorder->lock);
-  g_cond_clear (&recorder->cond);
-  g_free (recorder);
-}
-
-/* Item @index, which stays alive until recorder_free(). */
-static GstMiniObject *
-recorder_get (Recorder * recorder, guint index)
-{
-  GstMiniObject *object;
-
-  g_mutex_lock (&recorder->lock);
-  object = g_ptr_array_index (recorder->items, index);
-  g_mutex_unlock (&recorder->lock);
-  return object;
+  return pollen_test_recorder_new (pad);
 }
 
 static gboolean
-item_is (Recorder * recorder, guint index, GBytes * body)
+item_is (PollenTestRecorder * recorder, guint index, GBytes * body)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   gsize size;
   gconstpointer data = g_bytes_get_data (body, &size);
 
@@ -1495,9 +1396,9 @@ item_is (Recorder * recorder, guint index, GBytes * body)
 }
 
 static gboolean
-item_is_gap (Recorder * recorder, guint index, GstClockTime duration)
+item_is_gap (PollenTestRecorder * recorder, guint index, GstClockTime duration)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   GstClockTime timestamp, gap_duration;
 
   if (!GST_IS_EVENT (object))
@@ -1507,9 +1408,9 @@ item_is_gap (Recorder * recorder, guint index, GstClockTime duration)
 }
 
 static GstClockTime
-item_time (Recorder * recorder, guint index)
+item_time (PollenTestRecorder * recorder, guint index)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   GstClockTime timestamp, duration;
 
   if (GST_IS_BUFFER (object))
@@ -1523,13 +1424,13 @@ item_time (Recorder * recorder, guint index)
  * stream never skips a slot. How many slots a generation needs depends on
  * the machine's load, which is why the tests do not say. */
 static guint
-recorder_wait_for (Recorder * recorder, GBytes * body, guint from, guint max,
-    GstClockTime interval)
+recorder_wait_for (PollenTestRecorder * recorder, GBytes * body, guint from,
+    guint max, GstClockTime interval)
 {
   guint i;
 
   for (i = from; i <= from + max; i++) {
-    recorder_wait (recorder, i + 1);
+    pollen_test_recorder_wait_outputs (recorder, i + 1);
     if (i > 0)
       fail_unless_equals_uint64 (item_time (recorder, i),
           item_time (recorder, i - 1) + interval);
@@ -1583,11 +1484,11 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, b;
 
   push_body (emulator, "/image/", "image/jpeg", jpeg_a);
@@ -1609,7 +1510,7 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
   fail_unless_equals_int (count_lines_with (warnings, "503"), 2);
   fail_unless_equals_int (count_lines_with (warnings, "failed"), 2);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1670,11 +1571,11 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) pcm = emu_media_speech_pcm ("hello", 24000);
   g_autoptr (GBytes) wav = emu_wav_new (pcm, 24000, 1);
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, next_clip;
 
   push_body (emulator, "/audio/", "audio/wav", wav);
@@ -1697,7 +1598,7 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
     fail_unless (item_is_gap (recorder, i, interval), "item %u is no gap", i);
   fail_unless_equals_int (count_lines_with (warnings, "503"), 1);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1805,7 +1706,7 @@ GST_START_TEST (test_failed_slot_is_an_error)
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     PollenEmulator *emulator = pollen_test_emulator_new ();
     Pipeline p = pipeline_new_to_end (emulator);
-    Recorder *recorder = recorder_new (p.src);
+    PollenTestRecorder *recorder = recorder_on (p.src);
     g_autoptr (GstMessage) end = NULL;
 
     push_body (emulator, "/image/", "image/jpeg", jpeg);
@@ -1815,11 +1716,11 @@ GST_START_TEST (test_failed_slot_is_an_error)
     end = run_to_end (&p);
     pollen_test_assert_error (end, cases[i].code, cases[i].status,
         "SCRIPTED", "for the slot at 0:00:00.2");
-    fail_unless_equals_int (recorder->items->len, 1);
+    fail_unless_equals_int (pollen_test_recorder_count_outputs (recorder), 1);
     /* two slots later, still no third request */
     g_usleep (400 * G_TIME_SPAN_MILLISECOND);
     fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
-    recorder_free (recorder);
+    pollen_test_recorder_free (recorder);
     pipeline_free (&p);
     pollen_emulator_free (emulator);
   }
@@ -1831,13 +1732,13 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   PollenEmulatorResponse *slow = pollen_emulator_response_new (200,
       "image/jpeg", NULL, 0);
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, b;
 
   /* takes longer than two slots */
@@ -1860,7 +1761,7 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
   fail_unless_equals_int (count_lines_with (warnings, ""),
       count_lines_with (warnings, "Nothing new"));
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1873,13 +1774,13 @@ GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
       NULL, 0);
   g_autoptr (PollenEmulatorRequest) hung = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
 
   hang->hang = TRUE;
   push_jpegs (emulator, "A", 1, jpeg_a);
@@ -1890,13 +1791,13 @@ GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   fail_unless_equals_int (recorder_wait_for (recorder, jpeg_a, 0, 0,
           interval), 0);
-  hung = pollen_emulator_wait_request (emulator, 1, 5000 * time_scale ());
+  hung = pollen_emulator_wait_request (emulator, 1, POLLEN_TEST_MS (5000));
   fail_unless (hung != NULL);
   g_object_set (p.src, "prompt", "B", NULL);
   recorder_wait_for (recorder, jpeg_b, 1, 4, interval);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1912,7 +1813,7 @@ GST_START_TEST (test_interval_latency)
   g_autoptr (GBytes) jpeg = make_jpeg ("A");
   g_autoptr (GstQuery) latency = gst_query_new_latency ();
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   GstClockTime min_latency, max_latency;
   gboolean live;
 
@@ -1920,7 +1821,7 @@ GST_START_TEST (test_interval_latency)
   g_object_set (p.src, "prompt", "A", "interval", 1.0, NULL);
   g_object_set (p.sink, "sync", TRUE, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
-  recorder_wait (recorder, 3);
+  pollen_test_recorder_wait_outputs (recorder, 3);
   warnings = pop_warnings (p.pipeline);
   fail_unless_equals_string (warnings, "");
 
@@ -1932,7 +1833,7 @@ GST_START_TEST (test_interval_latency)
   fail_unless_equals_uint64 (max_latency, 2 * GST_SECOND);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1959,8 +1860,7 @@ GST_START_TEST (test_text_per_slot)
       "%20the%20day?interval=0.3&system=One%20line.&skip-failed=true",
       NULL, &error);
   fail_unless (src != NULL, "%s", error ? error->message : "");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
+  pollen_test_point_at (src, emulator);
   gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
   fail_unless (gst_element_link (src, sink));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
@@ -2039,7 +1939,7 @@ assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
   while (appsink && (sample = gst_app_sink_try_pull_sample (GST_APP_SINK
               (appsink), 5 * GST_SECOND)))
     gst_sample_unref (sample);
-  end = gst_bus_timed_pop_filtered (bus, 10 * time_scale () * GST_SECOND,
+  end = gst_bus_timed_pop_filtered (bus, POLLEN_TEST_WAIT,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (end != NULL, "no EOS");
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
@@ -2054,7 +1954,7 @@ assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
 GST_START_TEST (test_frame_rate_switches_on_slot)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  GstElement *pipeline = launch_pipeline (emulator,
+  GstElement *pipeline = pollen_test_launch (emulator,
       "pollensrc name=src prompt=city width=64 height=48 interval=0.4 "
       "frame-rate=10/1 skip-failed=true ! jpegdec ! videoconvert "
       "! video/x-raw,format=I420 ! appsink name=sink sync=true");
@@ -2161,7 +2061,7 @@ GST_START_TEST (test_frame_rate_into_hls)
       "height=48 interval=0.5 frame-rate=10/1 skip-failed=true ! jpegdec "
       "! videoconvert ! %s ! h264parse ! hlssink2 target-duration=1 "
       "location=%s/seg%%05d.ts playlist-location=%s", encoder, dir, playlist);
-  pipeline = launch_pipeline (emulator, description);
+  pipeline = pollen_test_launch (emulator, description);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   g_usleep (2 * G_USEC_PER_SEC);
   assert_stops_on_eos (pipeline, NULL);
@@ -2195,8 +2095,7 @@ GST_START_TEST (test_uri_handler)
       "pollen://image/a%20cat%2Fdog%3F?width=320&height=200&seed=7"
       "&negative_prompt=x+y&enhance=true", NULL, &error);
   fail_unless (src != NULL, "%s", error ? error->message : "");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
+  pollen_test_point_at (src, emulator);
   gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
   fail_unless (gst_element_link (src, sink));
   end = pollen_test_run (pipeline, 20 * GST_SECOND);

@@ -26,75 +26,24 @@
 #define RATE 16000
 #define CAPS_16K "audio/x-raw, format=S16LE, layout=interleaved, " \
     "channels=1, rate=16000"
-#define BUFFER_MS 100
 #define PATH "/v1/audio/transcriptions"
 #define WAIT_MS POLLEN_TEST_MS (10000)
 
 /* ---- input ---- */
 
-typedef struct
-{
-  guint ms;
-  gboolean tone;
-} Part;
-
-/* S16LE mono at @rate: a 440 Hz tone at -12 dBFS or silence per part. */
-static GBytes *
-audio_new (guint rate, const Part * parts, guint n_parts)
-{
-  GByteArray *pcm = g_byte_array_new ();
-  guint64 t = 0;
-  guint i, j;
-
-  for (i = 0; i < n_parts; i++) {
-    guint n = (guint64) rate * parts[i].ms / 1000;
-
-    for (j = 0; j < n; j++, t++) {
-      gint16 s = parts[i].tone ?
-          (gint16) (8231.0 * sin (2 * G_PI * 440.0 * t / rate)) : 0;
-
-      s = GINT16_TO_LE (s);
-      g_byte_array_append (pcm, (const guint8 *) &s, sizeof (s));
-    }
-  }
-  return g_byte_array_free_to_bytes (pcm);
-}
-
-/* Pushes @audio as BUFFER_MS buffers timed from @start. */
 static GstClockTime
-push_audio_at (GstHarness * h, GBytes * audio, guint rate, GstClockTime start)
-{
-  gsize size, offset = 0, step = (gsize) rate * BUFFER_MS / 1000 * 2;
-  const guint8 *data = g_bytes_get_data (audio, &size);
-  GstClockTime ts = start;
-
-  while (offset < size) {
-    gsize n = MIN (step, size - offset);
-    GstBuffer *buffer = gst_buffer_new_memdup (data + offset, n);
-    GstClockTime duration = gst_util_uint64_scale (n / 2, GST_SECOND, rate);
-
-    GST_BUFFER_PTS (buffer) = ts;
-    GST_BUFFER_DURATION (buffer) = duration;
-    fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
-    ts += duration;
-    offset += n;
-  }
-  return ts;
-}
-
-static GstClockTime
-push_parts (GstHarness * h, GstClockTime start, const Part * parts,
+push_parts (GstHarness * h, GstClockTime start, const PollenTestPart * parts,
     guint n_parts)
 {
-  g_autoptr (GBytes) audio = audio_new (RATE, parts, n_parts);
+  g_autoptr (GBytes) audio = pollen_test_audio_new (RATE, parts, n_parts);
 
-  return push_audio_at (h, audio, RATE, start);
+  return pollen_test_push_audio (h, audio, RATE, start);
 }
 
 static GstClockTime
 push_tone (GstHarness * h, GstClockTime start, guint ms)
 {
-  Part part = { ms, TRUE };
+  PollenTestPart part = { ms, TRUE };
 
   return push_parts (h, start, &part, 1);
 }
@@ -309,11 +258,11 @@ GST_START_TEST (test_form_and_wav_on_the_wire)
   const gint16 *samples;
   GstClockTime chunk_start = 0, chunk_duration = 0;
   /* no pause long enough to cut at: one chunk of exactly 1 s */
-  Part parts[] = { {600, TRUE}, {100, FALSE}, {300, TRUE} };
+  PollenTestPart parts[] = { {600, TRUE}, {100, FALSE}, {300, TRUE} };
   gsize n, size;
 
-  audio = audio_new (RATE, parts, G_N_ELEMENTS (parts));
-  push_audio_at (f.h, audio, RATE, 0);
+  audio = pollen_test_audio_new (RATE, parts, G_N_ELEMENTS (parts));
+  pollen_test_push_audio (f.h, audio, RATE, 0);
   finish (&f);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator), 1);
@@ -422,7 +371,7 @@ GST_START_TEST (test_cuts_at_pauses)
   /* one at a time, so that requests come in chunk order */
   Fixture f = fixture_new ("chunk-duration", 2000, "min-silence", 300,
       "max-in-flight", 1, NULL);
-  Part parts[] = { {800, TRUE}, {400, FALSE}, {800, TRUE}, {400, FALSE},
+  PollenTestPart parts[] = { {800, TRUE}, {400, FALSE}, {800, TRUE}, {400, FALSE},
   {800, TRUE}, {400, FALSE}, {800, TRUE}
   };
   /* cut at 1.0 s, 2.2 s, 3.4 s, then the end at 4.4 s */
@@ -486,7 +435,7 @@ GST_END_TEST;
 GST_START_TEST (test_silent_chunks_make_no_request)
 {
   Fixture f = fixture_new ("chunk-duration", 1000, NULL);
-  Part parts[] = { {3000, FALSE}, {1000, TRUE} };
+  PollenTestPart parts[] = { {3000, FALSE}, {1000, TRUE} };
   g_autoptr (GArray) texts = NULL;
   g_autoptr (GArray) gaps = NULL;
   GstClockTime covered = 0;
@@ -525,8 +474,8 @@ GST_START_TEST (test_silence_threshold)
   for (t = 0; t < G_N_ELEMENTS (thresholds); t++) {
     Fixture f = fixture_new ("chunk-duration", 1000, "silence-threshold",
         thresholds[t], NULL);
-    Part part = { 1000, TRUE };
-    g_autoptr (GBytes) loud = audio_new (RATE, &part, 1);
+    PollenTestPart part = { 1000, TRUE };
+    g_autoptr (GBytes) loud = pollen_test_audio_new (RATE, &part, 1);
     gsize i, size;
     const gint16 *samples = g_bytes_get_data (loud, &size);
     gint16 *quiet = g_new (gint16, size / 2);
@@ -537,7 +486,7 @@ GST_START_TEST (test_silence_threshold)
       quiet[i] = GINT16_TO_LE ((gint16) (GINT16_FROM_LE (samples[i]) *
               pow (10.0, -38.0 / 20.0)));
     audio = g_bytes_new_take (quiet, size);
-    push_audio_at (f.h, audio, RATE, 0);
+    pollen_test_push_audio (f.h, audio, RATE, 0);
     finish (&f);
     fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator),
         expected_requests[t]);
@@ -553,7 +502,7 @@ GST_START_TEST (test_trims_long_pauses)
 {
   Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
       NULL);
-  Part parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
+  PollenTestPart parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
   const GstClockTime start = 3 * GST_SECOND;
   const GstClockTime burst_ms[] = { 0, 7000 };
   g_autoptr (GArray) texts = NULL;
@@ -587,7 +536,7 @@ GST_END_TEST;
 GST_START_TEST (test_word_granularity)
 {
   Fixture f = fixture_new ("chunk-duration", 2000, "granularity", 1, NULL);
-  Part parts[] = { {200, FALSE}, {300, TRUE}, {100, FALSE}, {300, TRUE},
+  PollenTestPart parts[] = { {200, FALSE}, {300, TRUE}, {100, FALSE}, {300, TRUE},
   {100, FALSE}, {300, TRUE}, {700, FALSE}
   };
   const GstClockTime start = 10 * GST_SECOND;
@@ -636,7 +585,7 @@ GST_START_TEST (test_text_over_a_trimmed_pause)
 {
   Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
       NULL);
-  Part parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
+  PollenTestPart parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
   g_autoptr (GArray) texts = NULL;
 
   /* the upload is 1 s + 0.3 s + 0.3 s + 1 s */
@@ -797,7 +746,7 @@ GST_START_TEST (test_discont_and_caps_change_end_the_chunk)
   Fixture f = fixture_new ("chunk-duration", 10000, "max-in-flight", 1,
       NULL);
   g_autoptr (GBytes) tone8k = NULL;
-  Part part = { 300, TRUE };
+  PollenTestPart part = { 300, TRUE };
   GstClockTime ts;
   GstBuffer *buffer;
 
@@ -814,8 +763,8 @@ GST_START_TEST (test_discont_and_caps_change_end_the_chunk)
   /* and 8 kHz from now on */
   gst_harness_set_src_caps_str (f.h, "audio/x-raw, format=S16LE, "
       "layout=interleaved, channels=1, rate=8000");
-  tone8k = audio_new (8000, &part, 1);
-  push_audio_at (f.h, tone8k, 8000, ts);
+  tone8k = pollen_test_audio_new (8000, &part, 1);
+  pollen_test_push_audio (f.h, tone8k, 8000, ts);
   finish (&f);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator), 4);
@@ -1576,8 +1525,8 @@ emulator_request (GBytes * file, const gchar * first_field, ...)
 static GBytes *
 burst_wav (void)
 {
-  Part parts[] = { {250, FALSE}, {500, TRUE}, {250, FALSE} };
-  g_autoptr (GBytes) pcm = audio_new (RATE, parts, G_N_ELEMENTS (parts));
+  PollenTestPart parts[] = { {250, FALSE}, {500, TRUE}, {250, FALSE} };
+  g_autoptr (GBytes) pcm = pollen_test_audio_new (RATE, parts, G_N_ELEMENTS (parts));
   gsize size;
   const guint8 *data = g_bytes_get_data (pcm, &size);
 

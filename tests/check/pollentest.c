@@ -9,6 +9,8 @@
 
 #include "pollentest.h"
 
+#include <math.h>
+
 #include <string.h>
 
 PollenEmulator *
@@ -22,6 +24,15 @@ pollen_test_emulator_new (void)
   return emulator;
 }
 
+/* @element (made from a URI or a launch line) pointed at @emulator with
+ * the test key. */
+void
+pollen_test_point_at (GstElement * element, PollenEmulator * emulator)
+{
+  g_object_set (element, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+}
+
 /* @factory pointed at @emulator with a test key and no retries (tests that
  * want retries set them). */
 GstElement *
@@ -30,9 +41,35 @@ pollen_test_element_new (const gchar * factory, PollenEmulator * emulator)
   GstElement *element = gst_element_factory_make (factory, NULL);
 
   fail_unless (element != NULL, "no element %s", factory);
-  g_object_set (element, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, "retries", 0, NULL);
+  pollen_test_point_at (element, emulator);
+  g_object_set (element, "retries", 0, NULL);
   return element;
+}
+
+static void
+point_if_pollen (const GValue * item, gpointer emulator)
+{
+  GstElement *element = g_value_get_object (item);
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && g_str_has_prefix (GST_OBJECT_NAME (factory), "pollen"))
+    pollen_test_point_at (element, emulator);
+}
+
+/* A gst-launch-1.0 @description whose pollen elements all talk to
+ * @emulator with the test key. */
+GstElement *
+pollen_test_launch (PollenEmulator * emulator, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstIterator *elements;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  gst_iterator_foreach (elements, point_if_pollen, emulator);
+  gst_iterator_free (elements);
+  return pipeline;
 }
 
 /**
@@ -75,6 +112,57 @@ pollen_test_client_new (const gchar * base_url, const gchar * key,
   client = pollen_client_new (&config, NULL);
   fail_unless (client != NULL);
   return client;
+}
+
+/* ---- test audio ---- */
+
+#define TEST_BUFFER_MS 100
+
+/* S16LE mono at @rate: a 440 Hz tone at -12 dBFS or silence per part. */
+GBytes *
+pollen_test_audio_new (guint rate, const PollenTestPart * parts,
+    guint n_parts)
+{
+  GByteArray *pcm = g_byte_array_new ();
+  guint64 t = 0;
+  guint i, j;
+
+  for (i = 0; i < n_parts; i++) {
+    guint n = (guint64) rate * parts[i].ms / 1000;
+
+    for (j = 0; j < n; j++, t++) {
+      gint16 s = parts[i].tone ?
+          (gint16) (8231.0 * sin (2 * G_PI * 440.0 * t / rate)) : 0;
+
+      s = GINT16_TO_LE (s);
+      g_byte_array_append (pcm, (const guint8 *) &s, sizeof (s));
+    }
+  }
+  return g_byte_array_free_to_bytes (pcm);
+}
+
+/* Pushes @audio as TEST_BUFFER_MS buffers timed from @start; returns where
+ * it ends. */
+GstClockTime
+pollen_test_push_audio (GstHarness * h, GBytes * audio, guint rate,
+    GstClockTime start)
+{
+  gsize size, offset = 0, step = (gsize) rate * TEST_BUFFER_MS / 1000 * 2;
+  const guint8 *data = g_bytes_get_data (audio, &size);
+  GstClockTime ts = start;
+
+  while (offset < size) {
+    gsize n = MIN (step, size - offset);
+    GstBuffer *buffer = gst_buffer_new_memdup (data + offset, n);
+    GstClockTime duration = gst_util_uint64_scale (n / 2, GST_SECOND, rate);
+
+    GST_BUFFER_PTS (buffer) = ts;
+    GST_BUFFER_DURATION (buffer) = duration;
+    fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
+    ts += duration;
+    offset += n;
+  }
+  return ts;
 }
 
 /* gst-launch-1.0's own rule, from its bus handler: a prerolled pipeline
@@ -254,6 +342,68 @@ pollen_test_recorder_count_events (PollenTestRecorder * rec,
   }
   g_mutex_unlock (&rec->lock);
   return n;
+}
+
+static gboolean
+is_output (GstMiniObject * object)
+{
+  return GST_IS_BUFFER (object) ||
+      GST_EVENT_TYPE (GST_EVENT_CAST (object)) == GST_EVENT_GAP;
+}
+
+/* The index in rec->items of output @index, or -1. Called locked. */
+static gint
+output_position (PollenTestRecorder * rec, guint index)
+{
+  guint i;
+
+  for (i = 0; i < rec->items->len; i++)
+    if (is_output (rec->items->pdata[i]) && index-- == 0)
+      return i;
+  return -1;
+}
+
+/* Fails the test when fewer than @count outputs came within
+ * POLLEN_TEST_WAIT. */
+void
+pollen_test_recorder_wait_outputs (PollenTestRecorder * rec, guint count)
+{
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_WAIT / GST_USECOND;
+  gboolean in_time = TRUE;
+  gboolean there;
+
+  g_mutex_lock (&rec->lock);
+  while (!(there = count == 0 || output_position (rec, count - 1) >= 0) &&
+      in_time)
+    in_time = g_cond_wait_until (&rec->cond, &rec->lock, deadline);
+  g_mutex_unlock (&rec->lock);
+  fail_unless (there, "fewer than %u outputs came", count);
+}
+
+guint
+pollen_test_recorder_count_outputs (PollenTestRecorder * rec)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++)
+    n += is_output (rec->items->pdata[i]);
+  g_mutex_unlock (&rec->lock);
+  return n;
+}
+
+GstMiniObject *
+pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
+{
+  GstMiniObject *object;
+  gint position;
+
+  g_mutex_lock (&rec->lock);
+  position = output_position (rec, index);
+  object = position >= 0 ? rec->items->pdata[position] : NULL;
+  g_mutex_unlock (&rec->lock);
+  fail_unless (object != NULL, "no output %u", index);
+  return object;
 }
 
 /* ---- an element in a harness ---- */

@@ -500,15 +500,22 @@ reply_interrupt (Session * s)
 
 /* ---- the energy gate ---- */
 
-/* The input so far is a user item; a turn the VAD ended (@by_vad) is
- * answered, after the reply in progress when there is one. */
+/* The end of a turn: by the client's commit, or by the voice detection.
+ * A transcription session says committed only to a client's commit (the
+ * server's proxy of Scribe sends the transcript alone otherwise). In a
+ * conversation the input so far becomes a user item; a turn the voice
+ * detection ended is answered (create_response), after the reply in
+ * progress when there is one. */
 static void
-turn_committed (Session * s, gboolean by_vad)
+turn_committed (Session * s, gboolean by_client)
 {
-  JsonObject *event = event_new ("input_audio_buffer.committed");
+  JsonObject *event;
 
-  json_object_set_string_member (event, "item_id", s->item_id);
-  session_send (s, event);
+  if (by_client || !s->transcription) {
+    event = event_new ("input_audio_buffer.committed");
+    json_object_set_string_member (event, "item_id", s->item_id);
+    session_send (s, event);
+  }
   s->uncommitted = 0;
   if (s->transcription) {
     transcription_complete (s);
@@ -520,7 +527,7 @@ turn_committed (Session * s, gboolean by_vad)
   s->utterance++;
   g_free (s->item_id);
   s->item_id = session_new_id (s, "item");
-  if (!by_vad || !s->create_response)
+  if (by_client || !s->create_response)
     return;
   if (reply_in_progress (s))
     s->turn_waiting = TRUE;
@@ -569,7 +576,7 @@ gate_silent (Session * s)
   speech_event (s, "input_audio_buffer.speech_stopped", "audio_end_ms",
       s->samples);
   if (s->vad)
-    turn_committed (s, TRUE);
+    turn_committed (s, FALSE);
 }
 
 /* The frame's level against the threshold: 0 is -60 dBFS, 1 is -20. */
@@ -667,7 +674,7 @@ on_commit (Session * s)
     speech_event (s, "input_audio_buffer.speech_stopped", "audio_end_ms",
         s->samples);
   }
-  turn_committed (s, FALSE);
+  turn_committed (s, TRUE);
 }
 
 /* input_audio_buffer.clear: what was not committed is forgotten. */
