@@ -159,6 +159,21 @@ seen_count (Seen * seen, const gchar * type)
   return n;
 }
 
+/* Waits until the session said it reconnected: it says so after the
+ * setup went out on the new connection, so the emulator may have that
+ * first. */
+static void
+seen_wait_reconnected (Seen * seen)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (10) *
+      G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&seen->lock);
+  while (!seen->reconnections && g_cond_wait_until (&seen->cond, &seen->lock,
+          end));
+  g_mutex_unlock (&seen->lock);
+}
+
 static void
 seen_wait_ended (Seen * seen)
 {
@@ -365,6 +380,7 @@ GST_START_TEST (test_dropped_connection_comes_back)
       "\"audio\":\"AAA=\"}");
   fail_unless_equals_int (pollen_emulator_get_realtime_session_count
       (emulator), 2);
+  seen_wait_reconnected (&seen);
   g_mutex_lock (&seen.lock);
   fail_unless_equals_int (seen.reconnections, 1);
   fail_unless (!seen.ended);
