@@ -397,8 +397,13 @@ reply_tick (gpointer data)
   if (--s->reply_chunks_left > 0 && done + 1 != s->reply_hold_chunks)
     return G_SOURCE_CONTINUE;
   g_clear_pointer (&s->reply, g_source_unref);
-  if (s->reply_chunks_left > 0)
-    return G_SOURCE_REMOVE;     /* held: in progress until cancelled */
+  if (s->reply_chunks_left > 0) {
+    /* held: in progress until cancelled; its transcript, as the
+     * service's, runs ahead of its audio */
+    if ((done + 1) % chunks_per_word == 0)
+      reply_send_word (s);
+    return G_SOURCE_REMOVE;
+  }
   session_send (s, reply_event (s, "response.output_audio.done"));
   session_send (s, reply_event (s, "response.output_audio_transcript.done"));
   reply_done (s, "completed");

@@ -1114,7 +1114,9 @@ emu_realtime_hold_ms (PollenEmulator * emulator)
  * Every conversation reply started from now on stops after @after_ms of
  * its audio, as a model that generates slower than it speaks, until it is
  * cancelled (speech, response.cancel) or its session ends: a reply that
- * is still in progress whatever the machine's speed.
+ * is still in progress whatever the machine's speed. When @after_ms ends
+ * a word, the next word's transcript delta still comes: a client that
+ * has it has all the audio before it.
  */
 void
 pollen_emulator_realtime_hold_replies (PollenEmulator * emulator,
