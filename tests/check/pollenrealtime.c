@@ -147,21 +147,6 @@ reply_message (Conversation * c, guint nth)
           GST_MESSAGE_ELEMENT, "pollenrealtime-reply", nth));
 }
 
-/* The pieces a recorder saw, in order. */
-static GPtrArray *
-recorded_buffers (PollenTestRecorder * rec)
-{
-  GPtrArray *pieces = g_ptr_array_new ();
-  guint i;
-
-  g_mutex_lock (&rec->lock);
-  for (i = 0; i < rec->items->len; i++)
-    if (GST_IS_BUFFER (rec->items->pdata[i]))
-      g_ptr_array_add (pieces, rec->items->pdata[i]);
-  g_mutex_unlock (&rec->lock);
-  return pieces;
-}
-
 /* Buffers one after the other, each where the one before ended. */
 static void
 assert_contiguous (GPtrArray * pieces)
@@ -254,18 +239,6 @@ wait_position (PollenTestRecorder * rec, GstClockTime until)
   fail_unless (reached >= until, "the output reached %" GST_TIME_FORMAT
       ", not %" GST_TIME_FORMAT, GST_TIME_ARGS (reached),
       GST_TIME_ARGS (until));
-}
-
-static gchar *
-buffer_text (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  gchar *text;
-
-  gst_buffer_map (buffer, &map, GST_MAP_READ);
-  text = g_strndup ((const gchar *) map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return text;
 }
 
 static JsonObject *
@@ -437,7 +410,7 @@ assert_text_on_audio (GPtrArray * texts, GPtrArray * audio,
 
   for (i = 0; i < texts->len; i++) {
     GstBuffer *text = texts->pdata[i];
-    g_autofree gchar *words = buffer_text (text);
+    g_autofree gchar *words = pollen_test_buffer_text (text);
 
     fail_unless (GST_BUFFER_PTS (text) >= position);
     position = GST_BUFFER_PTS (text) + GST_BUFFER_DURATION (text);
@@ -469,8 +442,8 @@ GST_START_TEST (test_turn_gives_reply_and_transcript)
   caps = gst_pad_get_current_caps (c.t.h->sinkpad);
   fail_unless (gst_caps_is_equal (caps, gst_caps_from_string ("audio/x-raw, "
               "format=S16LE, layout=interleaved, rate=24000, channels=1")));
-  audio = recorded_buffers (c.t.rec);
-  texts = recorded_buffers (c.text_rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
+  texts = pollen_test_recorder_get_buffers (c.text_rec);
   fail_unless_equals_int (total_size (audio), REPLY_BYTES);
   assert_contiguous (audio);
   fail_unless (abs ((gint) zero_crossings (audio) - 1320) <= 4);
@@ -518,7 +491,7 @@ GST_START_TEST (test_eos_during_speech_answers_the_turn)
   create = wait_client_event (&c, "response.create");
   pollen_test_recorder_wait_eos (c.t.rec);
   pollen_test_recorder_wait_eos (c.text_rec);
-  audio = recorded_buffers (c.t.rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
   fail_unless_equals_int (total_size (audio), REPLY_BYTES);
   fail_unless_equals_string (gst_structure_get_string (reply_message (&c, 1),
           "status"), "completed");
@@ -543,7 +516,7 @@ GST_START_TEST (test_manual_turn_at_eos)
   fail_unless (gst_harness_push_event (c.t.h, gst_event_new_eos ()));
   commit = wait_client_event (&c, "input_audio_buffer.commit");
   pollen_test_recorder_wait_eos (c.t.rec);
-  audio = recorded_buffers (c.t.rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
   fail_unless_equals_int (total_size (audio), REPLY_BYTES);
   fail_unless_equals_int (conversation_count_messages (&c,
           GST_MESSAGE_ELEMENT, "pollenrealtime-speech-started"), 0);
@@ -735,7 +708,7 @@ GST_START_TEST (test_no_interruption_plays_on)
       "completed");
   fail_unless (gst_harness_push_event (c.t.h, gst_event_new_eos ()));
   pollen_test_recorder_wait_eos (c.t.rec);
-  audio = recorded_buffers (c.t.rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
   fail_unless_equals_int (total_size (audio), 2 * REPLY_BYTES);
   assert_contiguous (audio);
   fail_unless_equals_int (conversation_count_messages (&c,
@@ -762,7 +735,7 @@ GST_START_TEST (test_continuous_fills_with_silence)
   advance_clock (clock, 13 * GST_SECOND);
   fail_unless (gst_harness_push_event (c.t.h, gst_event_new_eos ()));
   pollen_test_recorder_wait_eos (c.t.rec);
-  audio = recorded_buffers (c.t.rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
   assert_contiguous (audio);
   for (i = 0; i < audio->len; i++) {
     GstBuffer *buffer = audio->pdata[i];
@@ -933,7 +906,7 @@ GST_START_TEST (test_flush_during_reply)
   push_input (&c, 200, FALSE);
   fail_unless (gst_harness_push_event (c.t.h, gst_event_new_eos ()));
   pollen_test_recorder_wait_eos (c.t.rec);
-  audio = recorded_buffers (c.t.rec);
+  audio = pollen_test_recorder_get_buffers (c.t.rec);
   fail_unless_equals_int (audio->len, 0);
   conversation_free (&c);
 }

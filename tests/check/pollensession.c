@@ -558,42 +558,68 @@ error_code (JsonObject * event)
       (event, "error"), "code");
 }
 
+/* A conversation against an emulator of its own, whose replies stop
+ * after @hold_ms of audio (0: they do not). */
+typedef struct
+{
+  PollenEmulator *emulator;
+  PollenClient *client;
+  PollenSession *session;
+  Seen seen;
+} Talk;
+
+static void
+talk_open (Talk * t, guint hold_ms)
+{
+  t->emulator = pollen_test_emulator_new ();
+  pollen_emulator_realtime_hold_replies (t->emulator, hold_ms);
+  t->client = pollen_test_client_new (pollen_emulator_get_url (t->emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  seen_init (&t->seen);
+  t->session = open_session (t->client, "gpt-realtime-2.1", &t->seen, NULL);
+  fail_unless (t->session != NULL);
+}
+
+static void
+talk_close (Talk * t)
+{
+  pollen_session_free (t->session);
+  seen_clear (&t->seen);
+  g_object_unref (t->client);
+  pollen_emulator_free (t->emulator);
+}
+
+static const gchar *
+response_status (JsonObject * done)
+{
+  return json_object_get_string_member (json_object_get_object_member (done,
+          "response"), "status");
+}
+
 /* Without turn detection there are no speech events, and a commit only
  * commits: response.create asks for the answer. */
 GST_START_TEST (test_conversation_manual_turn)
 {
-  PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client =
-      pollen_test_client_new (pollen_emulator_get_url (emulator),
-      POLLEN_TEST_KEY, 0, 10);
-  PollenSession *session;
-  JsonObject *done;
-  Seen seen;
+  Talk t;
 
-  seen_init (&seen);
-  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
-  fail_unless (session != NULL);
-  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
       "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":null}}}}");
-  seen_wait_event (&seen, "session.updated");
-  append_audio (session, 500, TRUE);
-  append_audio (session, 800, FALSE);
-  send_text (session, "{\"type\":\"input_audio_buffer.commit\"}");
-  seen_wait_event (&seen, "conversation.item.created");
-  send_text (session, "{\"type\":\"response.create\"}");
-  done = seen_wait_event (&seen, "response.done");
-  fail_unless_equals_string (json_object_get_string_member
-      (json_object_get_object_member (done, "response"), "status"),
-      "completed");
-  fail_unless_equals_int (seen_count (&seen, "response.created"), 1);
-  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
-      15);
-  fail_unless_equals_int (seen_count (&seen,
+  seen_wait_event (&t.seen, "session.updated");
+  append_audio (t.session, 500, TRUE);
+  append_audio (t.session, 800, FALSE);
+  send_text (t.session, "{\"type\":\"input_audio_buffer.commit\"}");
+  seen_wait_event (&t.seen, "conversation.item.created");
+  send_text (t.session, "{\"type\":\"response.create\"}");
+  fail_unless_equals_string (response_status (seen_wait_event (&t.seen,
+              "response.done")), "completed");
+  fail_unless_equals_int (seen_count (&t.seen, "response.created"), 1);
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 15);
+  fail_unless_equals_int (seen_count (&t.seen,
           "input_audio_buffer.speech_started"), 0);
-  fail_unless_equals_int (seen_count (&seen, "error"), 0);
-  pollen_session_free (session);
-  seen_clear (&seen);
-  pollen_emulator_free (emulator);
+  fail_unless_equals_int (seen_count (&t.seen, "error"), 0);
+  talk_close (&t);
 }
 
 GST_END_TEST;
@@ -603,95 +629,77 @@ GST_END_TEST;
  * never sent. */
 GST_START_TEST (test_conversation_refusals)
 {
-  PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client =
-      pollen_test_client_new (pollen_emulator_get_url (emulator),
-      POLLEN_TEST_KEY, 0, 10);
-  PollenSession *session;
   JsonObject *error;
-  Seen seen;
+  Talk t;
 
-  seen_init (&seen);
-  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
-  fail_unless (session != NULL);
-  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
       "\"realtime\",\"audio\":{\"output\":{\"voice\":\"bob\"}}}}");
-  error = json_object_get_object_member (seen_wait_nth (&seen, "error", 1),
+  error = json_object_get_object_member (seen_wait_nth (&t.seen, "error", 1),
       "error");
   fail_unless_equals_string (json_object_get_string_member (error, "param"),
       "session.audio.output.voice");
   fail_unless (g_str_has_prefix (json_object_get_string_member (error,
               "message"), "Invalid value: 'bob'. Supported values are: "
           "'alloy'"));
-  append_audio (session, 40, FALSE);
-  send_text (session, "{\"type\":\"input_audio_buffer.commit\"}");
-  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 2)),
+  append_audio (t.session, 40, FALSE);
+  send_text (t.session, "{\"type\":\"input_audio_buffer.commit\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 2)),
       "input_audio_buffer_commit_empty");
-  send_text (session, "{\"type\":\"response.cancel\"}");
-  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 3)),
+  send_text (t.session, "{\"type\":\"response.cancel\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 3)),
       "response_cancel_not_active");
-  send_text (session, "{\"type\":\"conversation.item.truncate\","
+  send_text (t.session, "{\"type\":\"conversation.item.truncate\","
       "\"item_id\":\"item_x\",\"content_index\":0,\"audio_end_ms\":0}");
-  error = json_object_get_object_member (seen_wait_nth (&seen, "error", 4),
+  error = json_object_get_object_member (seen_wait_nth (&t.seen, "error", 4),
       "error");
   fail_unless_equals_string (json_object_get_string_member (error,
           "message"), "Item 'item_x' not found.");
-  fail_unless_equals_int (seen_count (&seen, "session.updated"), 0);
-  pollen_session_free (session);
-  seen_clear (&seen);
-  pollen_emulator_free (emulator);
+  fail_unless_equals_int (seen_count (&t.seen, "session.updated"), 0);
+  talk_close (&t);
 }
 
 GST_END_TEST;
+
+static void
+send_truncate (PollenSession * session, const gchar * item, guint end_ms)
+{
+  g_autofree gchar *truncate = g_strdup_printf ("{\"type\":"
+      "\"conversation.item.truncate\",\"item_id\":\"%s\","
+      "\"content_index\":0,\"audio_end_ms\":%u}", item, end_ms);
+
+  send_text (session, truncate);
+}
 
 /* A held reply is in progress until speech cancels it; its item is
  * truncated within the audio sent, not past it; a second response.create
  * is refused while it runs. */
 GST_START_TEST (test_conversation_held_reply_cancelled_by_speech)
 {
-  PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client =
-      pollen_test_client_new (pollen_emulator_get_url (emulator),
-      POLLEN_TEST_KEY, 0, 10);
-  g_autofree gchar *truncate = NULL;
-  g_autofree gchar *past = NULL;
-  PollenSession *session;
-  JsonObject *delta, *done;
   const gchar *item;
-  Seen seen;
+  Talk t;
 
-  seen_init (&seen);
-  pollen_emulator_realtime_hold_replies (emulator, 300);
-  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
-  fail_unless (session != NULL);
-  append_audio (session, 400, TRUE);
-  append_audio (session, 700, FALSE);
-  seen_wait_event (&seen, "input_audio_buffer.speech_stopped");
-  delta = seen_wait_nth (&seen, "response.output_audio.delta", 3);
-  item = json_object_get_string_member (delta, "item_id");
-  send_text (session, "{\"type\":\"response.create\"}");
-  fail_unless_equals_string (error_code (seen_wait_nth (&seen, "error", 1)),
+  talk_open (&t, 300);
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  seen_wait_event (&t.seen, "input_audio_buffer.speech_stopped");
+  item = json_object_get_string_member (seen_wait_nth (&t.seen,
+          "response.output_audio.delta", 3), "item_id");
+  send_text (t.session, "{\"type\":\"response.create\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 1)),
       "conversation_already_has_active_response");
-  truncate = g_strdup_printf ("{\"type\":\"conversation.item.truncate\","
-      "\"item_id\":\"%s\",\"content_index\":0,\"audio_end_ms\":200}", item);
-  send_text (session, truncate);
-  seen_wait_event (&seen, "conversation.item.truncated");
-  past = g_strdup_printf ("{\"type\":\"conversation.item.truncate\","
-      "\"item_id\":\"%s\",\"content_index\":0,\"audio_end_ms\":400}", item);
-  send_text (session, past);
+  send_truncate (t.session, item, 200);
+  seen_wait_event (&t.seen, "conversation.item.truncated");
+  send_truncate (t.session, item, 400);
   fail_unless_equals_string (json_object_get_string_member
-      (json_object_get_object_member (seen_wait_nth (&seen, "error", 2),
+      (json_object_get_object_member (seen_wait_nth (&t.seen, "error", 2),
               "error"), "param"), "audio_end_ms");
-  append_audio (session, 200, TRUE);
-  done = seen_wait_event (&seen, "response.done");
-  fail_unless_equals_string (json_object_get_string_member
-      (json_object_get_object_member (done, "response"), "status"),
-      "cancelled");
-  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
-      3);
-  pollen_session_free (session);
-  seen_clear (&seen);
-  pollen_emulator_free (emulator);
+  append_audio (t.session, 200, TRUE);
+  fail_unless_equals_string (response_status (seen_wait_event (&t.seen,
+              "response.done")), "cancelled");
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 3);
+  talk_close (&t);
 }
 
 GST_END_TEST;
@@ -700,39 +708,25 @@ GST_END_TEST;
  * turn it made is answered after it. */
 GST_START_TEST (test_conversation_without_interruption)
 {
-  PollenEmulator *emulator = pollen_test_emulator_new ();
-  g_autoptr (PollenClient) client =
-      pollen_test_client_new (pollen_emulator_get_url (emulator),
-      POLLEN_TEST_KEY, 0, 10);
-  PollenSession *session;
-  JsonObject *reply1, *reply2;
-  Seen seen;
+  Talk t;
 
-  seen_init (&seen);
-  session = open_session (client, "gpt-realtime-2.1", &seen, NULL);
-  fail_unless (session != NULL);
-  send_text (session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
       "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":"
       "\"server_vad\",\"interrupt_response\":false}}}}}");
-  seen_wait_event (&seen, "session.updated");
-  append_audio (session, 400, TRUE);
-  append_audio (session, 700, FALSE);
-  seen_wait_event (&seen, "response.output_audio.delta");
-  append_audio (session, 400, TRUE);
-  append_audio (session, 700, FALSE);
-  reply1 = seen_wait_nth (&seen, "response.done", 1);
-  reply2 = seen_wait_nth (&seen, "response.done", 2);
-  fail_unless_equals_string (json_object_get_string_member
-      (json_object_get_object_member (reply1, "response"), "status"),
-      "completed");
-  fail_unless_equals_string (json_object_get_string_member
-      (json_object_get_object_member (reply2, "response"), "status"),
-      "completed");
-  fail_unless_equals_int (seen_count (&seen, "response.output_audio.delta"),
-      30);
-  pollen_session_free (session);
-  seen_clear (&seen);
-  pollen_emulator_free (emulator);
+  seen_wait_event (&t.seen, "session.updated");
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  seen_wait_event (&t.seen, "response.output_audio.delta");
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  fail_unless_equals_string (response_status (seen_wait_nth (&t.seen,
+              "response.done", 1)), "completed");
+  fail_unless_equals_string (response_status (seen_wait_nth (&t.seen,
+              "response.done", 2)), "completed");
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 30);
+  talk_close (&t);
 }
 
 GST_END_TEST;
