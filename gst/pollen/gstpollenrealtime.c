@@ -227,6 +227,7 @@ struct _GstPollenRealtime
   GstFlowCombiner *flows;
   GQueue replies;               /* Reply, oldest first */
   gboolean flushing;
+  gboolean playing;             /* the running time moves */
   GstFlowReturn fatal;          /* why output ended, or GST_FLOW_OK */
   gboolean session_failed;      /* it ended with an error */
   GstSegment in_segment;
@@ -488,13 +489,14 @@ gst_pollen_realtime_find_reply (GstPollenRealtime * self,
 
 /* ---- time ---- */
 
-/* The running time by the element's clock, NONE without a clock (a
- * harness, or a pipeline not PLAYING yet): then output is pushed as it
- * comes. */
+/* With the lock: the running time by the element's clock; NONE without a
+ * clock (a harness) or when not PLAYING (a pipeline's base time is only
+ * right then): then output is pushed as it comes. */
 static GstClockTime
 gst_pollen_realtime_now (GstPollenRealtime * self)
 {
-  return gst_element_get_current_running_time (GST_ELEMENT (self));
+  return self->playing ? gst_element_get_current_running_time (GST_ELEMENT
+      (self)) : GST_CLOCK_TIME_NONE;
 }
 
 /* How long after its running time output plays: the pipeline latency
@@ -2101,6 +2103,15 @@ gst_pollen_realtime_stop (GstPollenRealtime * self)
   g_clear_pointer (&self->convert, pollen_convert_free);
 }
 
+static void
+gst_pollen_realtime_set_playing (GstPollenRealtime * self, gboolean playing)
+{
+  g_mutex_lock (&self->lock);
+  self->playing = playing;
+  gst_pollen_realtime_wake (self);
+  g_mutex_unlock (&self->lock);
+}
+
 static GstStateChangeReturn
 gst_pollen_realtime_change_state (GstElement * element,
     GstStateChange transition)
@@ -2111,6 +2122,8 @@ gst_pollen_realtime_change_state (GstElement * element,
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
       !gst_pollen_realtime_start (self))
     return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    gst_pollen_realtime_set_playing (self, FALSE);
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -2122,10 +2135,9 @@ gst_pollen_realtime_change_state (GstElement * element,
         ret = GST_STATE_CHANGE_NO_PREROLL;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
-      /* the clock is there: the tasks time what they push from now on */
-      g_mutex_lock (&self->lock);
-      gst_pollen_realtime_wake (self);
-      g_mutex_unlock (&self->lock);
+      /* the clock and base time are set: the tasks time what they push
+       * from now on */
+      gst_pollen_realtime_set_playing (self, TRUE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       gst_pollen_realtime_stop (self);

@@ -624,6 +624,41 @@ GST_START_TEST (test_reply_paced_by_the_clock)
 
 GST_END_TEST;
 
+/* In PAUSED a pipeline's clock runs but the element's base time is not
+ * set yet: nothing is timed by it (a reply timed then would wait for a
+ * running time of hours). Once PLAYING, the reply comes at its running
+ * time. */
+GST_START_TEST (test_clock_counts_from_playing)
+{
+  Conversation c = conversation_new (NULL);
+  GstClock *clock = gst_test_clock_new_with_start_time (1000 * GST_SECOND);
+  GstBuffer *buffer;
+
+  /* a new run, its tasks started in PAUSED with the clock there */
+  gst_element_set_state (c.t.element, GST_STATE_READY);
+  gst_element_set_clock (c.t.element, clock);
+  gst_element_set_state (c.t.element, GST_STATE_PAUSED);
+  /* the tasks may look at the clock now: a while for them to do so */
+  gst_test_clock_timed_wait_for_multiple_pending_ids (GST_TEST_CLOCK (clock),
+      2, 200, NULL);
+  gst_element_set_base_time (c.t.element, 999 * GST_SECOND);
+  gst_element_set_state (c.t.element, GST_STATE_PLAYING);
+  push_input (&c, 500, TRUE);
+  push_input (&c, 700, FALSE);
+  buffer = gst_harness_pull (c.t.h);
+  fail_unless (buffer != NULL);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), GST_SECOND);
+  gst_buffer_unref (buffer);
+  buffer = gst_harness_pull (c.text);
+  fail_unless (buffer != NULL);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), GST_SECOND);
+  gst_buffer_unref (buffer);
+  conversation_free (&c);
+  gst_object_unref (clock);
+}
+
+GST_END_TEST;
+
 /* Barge-in: the speaker talks while a reply (still being made) plays:
  * nothing more of it goes out, the model is told how much was heard —
  * what was pushed and whose time (plus latency) has come — and the
@@ -970,6 +1005,7 @@ pollenrealtime_suite (void)
   tcase_add_test (tc, test_eos_during_speech_answers_the_turn);
   tcase_add_test (tc, test_manual_turn_at_eos);
   tcase_add_test (tc, test_reply_paced_by_the_clock);
+  tcase_add_test (tc, test_clock_counts_from_playing);
   tcase_add_test (tc, test_barge_in_truncates_what_was_heard);
   tcase_add_test (tc, test_no_interruption_plays_on);
   tcase_add_test (tc, test_continuous_fills_with_silence);
