@@ -24,6 +24,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollenchat, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenvoice, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenrealtime, plugin);
 
   return ret;
 }

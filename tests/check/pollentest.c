@@ -406,6 +406,35 @@ pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
   return object;
 }
 
+/* The buffers that came out, in order (borrowed: they stay alive until
+ * the recorder is cleared or freed). */
+GPtrArray *
+pollen_test_recorder_get_buffers (PollenTestRecorder * rec)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++)
+    if (GST_IS_BUFFER (rec->items->pdata[i]))
+      g_ptr_array_add (found, rec->items->pdata[i]);
+  g_mutex_unlock (&rec->lock);
+  return found;
+}
+
+/* A text buffer's bytes as a string. */
+gchar *
+pollen_test_buffer_text (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  gchar *text;
+
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return text;
+}
+
 /* ---- an element in a harness ---- */
 
 /**

@@ -96,6 +96,8 @@ void                 pollen_test_recorder_wait_outputs (PollenTestRecorder * rec
 GstMiniObject *      pollen_test_recorder_get_output (PollenTestRecorder * rec,
                                                       guint index);
 guint                pollen_test_recorder_count_outputs (PollenTestRecorder * rec);
+GPtrArray *          pollen_test_recorder_get_buffers (PollenTestRecorder * rec);
+gchar *              pollen_test_buffer_text (GstBuffer * buffer);
 
 /* An element made by pollen_test_element_new() in a harness, with its own
  * bus and a recorder on the harness's sink pad. */

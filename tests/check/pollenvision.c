@@ -98,23 +98,11 @@ texts (PollenTestHarness * t)
   return out;
 }
 
-static gchar *
-text_of (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  gchar *text;
-
-  gst_buffer_map (buffer, &map, GST_MAP_READ);
-  text = g_strndup ((const gchar *) map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return text;
-}
-
 static void
 assert_text (GstBuffer * buffer, GstClockTime pts, GstClockTime duration,
     const gchar * part)
 {
-  g_autofree gchar *text = text_of (buffer);
+  g_autofree gchar *text = pollen_test_buffer_text (buffer);
 
   fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), pts);
   fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer), duration);
@@ -321,7 +309,7 @@ GST_START_TEST (test_sentence_output)
     fail_unless_equals_uint64 (GST_BUFFER_DURATION (out->pdata[i]),
         2 * GST_SECOND);
   }
-  last = text_of (out->pdata[out->len - 1]);
+  last = pollen_test_buffer_text (out->pdata[out->len - 1]);
   fail_unless_equals_string (last, "That is all.");
   pollen_test_harness_free (&t);
 }
@@ -629,7 +617,7 @@ GST_END_TEST;
 static GstPadProbeReturn
 collect_text (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  g_ptr_array_add (user_data, text_of (GST_PAD_PROBE_INFO_BUFFER (info)));
+  g_ptr_array_add (user_data, pollen_test_buffer_text (GST_PAD_PROBE_INFO_BUFFER (info)));
   return GST_PAD_PROBE_OK;
 }
 

@@ -55,6 +55,8 @@ JsonObject *emu_json_get_object (JsonObject * object, const gchar * name);
 JsonArray *emu_json_get_array (JsonObject * object, const gchar * name);
 gboolean emu_json_get_number (JsonObject * object, const gchar * name,
     gdouble * number);
+gboolean emu_json_get_boolean (JsonObject * object, const gchar * name,
+    gboolean * value);
 
 /* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
  * the rate the real server uses for @model. */
@@ -216,6 +218,7 @@ void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
 void emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
     const gchar * text);
 guint emu_generation_ms (PollenEmulator * emulator);
+guint emu_realtime_hold_ms (PollenEmulator * emulator);
 guint emu_realtime_lag_ms (PollenEmulator * emulator);
 
 G_END_DECLS

@@ -47,6 +47,7 @@ struct _PollenEmulator
   guint sessions_opened;        /* under lock */
   GQueue client_events;         /* RealtimeEvent, under lock */
   GQueue sent_events;           /* RealtimeEvent, under lock */
+  guint reply_hold_ms;          /* under lock */
 
   EmuLimits *limits;
 };
@@ -1007,9 +1008,7 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
   guint generation_ms;
 
   emu_record (emulator, request);
-  g_mutex_lock (&emulator->lock);
-  generation_ms = emulator->generation_ms;
-  g_mutex_unlock (&emulator->lock);
+  generation_ms = emu_generation_ms (emulator);
 
   if (emu_limits_admit (emulator->limits, emulator, msg, request)) {
     /* a realtime handshake is answered at once: libsoup upgrades it when
@@ -1123,13 +1122,31 @@ pollen_emulator_get_refusal_count (PollenEmulator * emulator)
   return emu_limits_get_refusals (emulator->limits);
 }
 
+/* A timing setting (under the lock), set or read. */
+static void
+emu_set_ms (PollenEmulator * emulator, guint * setting, guint ms)
+{
+  g_mutex_lock (&emulator->lock);
+  *setting = ms;
+  g_mutex_unlock (&emulator->lock);
+}
+
+static guint
+emu_get_ms (PollenEmulator * emulator, const guint * setting)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = *setting;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
 /* Every generation (not model lists) takes @ms before it is answered. */
 void
 pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 {
-  g_mutex_lock (&emulator->lock);
-  emulator->generation_ms = ms;
-  g_mutex_unlock (&emulator->lock);
+  emu_set_ms (emulator, &emulator->generation_ms, ms);
 }
 
 /* A transcription session sends what it heard only once @ms more audio
@@ -1138,9 +1155,7 @@ pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 void
 pollen_emulator_set_realtime_lag (PollenEmulator * emulator, guint ms)
 {
-  g_mutex_lock (&emulator->lock);
-  emulator->realtime_lag_ms = ms;
-  g_mutex_unlock (&emulator->lock);
+  emu_set_ms (emulator, &emulator->realtime_lag_ms, ms);
 }
 
 /**
@@ -1262,23 +1277,37 @@ emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
 guint
 emu_generation_ms (PollenEmulator * emulator)
 {
-  guint ms;
-
-  g_mutex_lock (&emulator->lock);
-  ms = emulator->generation_ms;
-  g_mutex_unlock (&emulator->lock);
-  return ms;
+  return emu_get_ms (emulator, &emulator->generation_ms);
 }
 
 guint
 emu_realtime_lag_ms (PollenEmulator * emulator)
 {
-  guint ms;
+  return emu_get_ms (emulator, &emulator->realtime_lag_ms);
+}
 
-  g_mutex_lock (&emulator->lock);
-  ms = emulator->realtime_lag_ms;
-  g_mutex_unlock (&emulator->lock);
-  return ms;
+guint
+emu_realtime_hold_ms (PollenEmulator * emulator)
+{
+  return emu_get_ms (emulator, &emulator->reply_hold_ms);
+}
+
+/**
+ * pollen_emulator_realtime_hold_replies:
+ * @after_ms: 0: replies stream to their end
+ *
+ * Every conversation reply started from now on stops after @after_ms of
+ * its audio, as a model that generates slower than it speaks, until it is
+ * cancelled (speech, response.cancel) or its session ends: a reply that
+ * is still in progress whatever the machine's speed. When @after_ms ends
+ * a word, the next word's transcript delta still comes: a client that
+ * has it has all the audio before it.
+ */
+void
+pollen_emulator_realtime_hold_replies (PollenEmulator * emulator,
+    guint after_ms)
+{
+  emu_set_ms (emulator, &emulator->reply_hold_ms, after_ms);
 }
 
 /* How many realtime sessions were opened (upgraded) so far. */
