@@ -23,6 +23,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenchat, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenedit, plugin);
 
   return ret;
 }

@@ -10,7 +10,7 @@
 /* Video frames going to the server, for every element that sends them
  * (pollenvision, pollenedit): their properties, which frames are taken
  * (the interval and scene cuts), and a frame scaled and encoded as the
- * picture sent. */
+ * picture sent; and a picture back into a frame. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,13 +18,14 @@
 
 #include "pollenframes.h"
 
+#include <gio/gio.h>
 #include <gst/video/video.h>
 
 GST_DEBUG_CATEGORY_STATIC (pollen_frames_debug);
 #define GST_CAT_DEFAULT pollen_frames_debug
 
 #define THUMB_SIDE 16           /* scene detection: a 16x16 luma thumbnail */
-#define ENCODE_TIMEOUT (10 * GST_SECOND)
+#define CODEC_TIMEOUT (10 * GST_SECOND)
 
 struct _PollenFramePicker
 {
@@ -403,7 +404,7 @@ pollen_frame_encode (GstObject * owner, GstSample * frame, guint max_size,
   caps = gst_caps_new_simple (media_type, "width", G_TYPE_INT, *width,
       "height", G_TYPE_INT, *height, "pixel-aspect-ratio", GST_TYPE_FRACTION,
       1, 1, NULL);
-  picture = gst_video_convert_sample (frame, caps, ENCODE_TIMEOUT, error);
+  picture = gst_video_convert_sample (frame, caps, CODEC_TIMEOUT, error);
   if (!picture || !gst_buffer_map (gst_sample_get_buffer (picture), &map,
           GST_MAP_READ)) {
     if (error && !*error)
@@ -419,4 +420,107 @@ pollen_frame_encode (GstObject * owner, GstSample * frame, guint max_size,
           (gst_sample_get_buffer (frame))), *width, *height, media_type,
       g_bytes_get_size (bytes));
   return bytes;
+}
+
+/* ---- a picture back into a frame ---- */
+
+/* @frame_caps as one progressive still: the format, size, aspect and
+ * colours of the frames, without a rate or fields. */
+static GstCaps *
+still_caps (GstCaps * frame_caps)
+{
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, frame_caps))
+    return gst_caps_ref (frame_caps);
+  GST_VIDEO_INFO_INTERLACE_MODE (&info) = GST_VIDEO_INTERLACE_MODE_PROGRESSIVE;
+  GST_VIDEO_INFO_FPS_N (&info) = 0;
+  GST_VIDEO_INFO_FPS_D (&info) = 1;
+  return gst_video_info_to_caps (&info);
+}
+
+static GstPadProbeReturn
+keep_first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstBuffer **kept = user_data;
+
+  if (!*kept)
+    *kept = gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Plays @pipeline, whose "src" reads @picture, to its end. */
+static gboolean
+play_to_end (GstElement * pipeline, GBytes * picture, GError ** error)
+{
+  g_autoptr (GInputStream) stream =
+      g_memory_input_stream_new_from_bytes (picture);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
+      "src");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (src, "stream", stream, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  end = gst_bus_timed_pop_filtered (bus, CODEC_TIMEOUT, GST_MESSAGE_EOS |
+      GST_MESSAGE_ERROR);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (end, error, NULL);
+    return FALSE;
+  }
+  if (!end)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        "decoding the picture took longer than %u s",
+        (guint) (CODEC_TIMEOUT / GST_SECOND));
+  return end != NULL;
+}
+
+/**
+ * pollen_frame_decode:
+ * @owner: (nullable): for log lines
+ * @picture: an encoded picture (JPEG, PNG, or what else a decoder is
+ *   installed for)
+ * @frame_caps: raw video caps of the frames it is to replace
+ *
+ * Any thread: @picture decoded by GStreamer's decoders (decodebin) and
+ * made a frame of @frame_caps (their format, size, pixel-aspect-ratio and
+ * colours) by videoconvert and videoscale; a picture of another display
+ * aspect gets black borders rather than being stretched.
+ *
+ * Returns: (transfer full): the frame, or %NULL with @error set.
+ */
+GstBuffer *
+pollen_frame_decode (GstObject * owner, GBytes * picture,
+    GstCaps * frame_caps, GError ** error)
+{
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) filter = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = still_caps (frame_caps);
+  GstBuffer *frame = NULL;
+
+  pollen_frames_init_debug ();
+  pipeline = gst_parse_launch ("giostreamsrc name=src ! decodebin ! "
+      "videoconvert ! videoscale ! capsfilter name=filter ! "
+      "fakesink name=sink sync=false", error);
+  if (!pipeline)
+    return NULL;
+  filter = gst_bin_get_by_name (GST_BIN (pipeline), "filter");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  g_object_set (filter, "caps", caps, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, keep_first_buffer,
+      &frame, NULL);
+  if (!play_to_end (pipeline, picture, error)) {
+    gst_clear_buffer (&frame);
+    return NULL;
+  }
+  if (!frame)
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "the picture decoded to no frame at all");
+  GST_LOG_OBJECT (owner, "%" G_GSIZE_FORMAT " bytes decoded into %"
+      GST_PTR_FORMAT, g_bytes_get_size (picture), caps);
+  return frame;
 }

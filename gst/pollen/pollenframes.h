@@ -100,6 +100,10 @@ GBytes *            pollen_frame_encode (GstObject * owner, GstSample * frame,
                                          gint * width, gint * height,
                                          GError ** error);
 
+GstBuffer *         pollen_frame_decode (GstObject * owner, GBytes * picture,
+                                         GstCaps * frame_caps,
+                                         GError ** error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenFramePicker, pollen_frame_picker_free)
 
 G_END_DECLS

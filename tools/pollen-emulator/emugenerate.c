@@ -243,7 +243,7 @@ emu_video_frame (PollenEmulatorRequest * request, const gchar * model,
 
 /* GPT Image makes 1024x1024, 1536x1024 or 1024x1536, the nearest to the
  * asked aspect (a tie goes to the first); the others make what is asked. */
-static void
+void
 emu_picture_frame (const gchar * model, guint * width, guint * height)
 {
   static const guint sizes[][2] = { {1536, 1024}, {1024, 1536}, {1024, 1024} };

@@ -87,6 +87,12 @@ void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
+/* The size a picture model makes when asked for @width x @height
+ * (emugenerate.c). */
+void emu_picture_frame (const gchar * model, guint * width, guint * height);
+/* emuedit.c */
+void emu_handle_image_edit (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
 void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,

@@ -73,6 +73,7 @@ static const Route routes[] = {
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
+  {"POST", "/v1/images/edits", TRUE, emu_handle_image_edit},
   {"GET", "/account/key", TRUE, emu_handle_account_key},
   {"GET", "/account/profile", TRUE, emu_handle_account_profile},
   {"GET", "/account/balance", TRUE, emu_handle_account_balance},
