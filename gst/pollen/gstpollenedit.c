@@ -1023,12 +1023,10 @@ gst_pollen_edit_set_property (GObject * object, guint prop_id,
 
   if (gst_pollen_edit_set_string (self, prop_id, value))
     return;
-  GST_OBJECT_LOCK (self);
-  if (pollen_frame_settings_set_property (&self->frames, PROP_FRAMES,
-          prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
+  if (pollen_frame_settings_set_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_IMAGE_FORMAT:
       self->image_format = g_value_get_enum (value);
@@ -1052,12 +1050,10 @@ gst_pollen_edit_get_property (GObject * object, guint prop_id,
 {
   GstPollenEdit *self = GST_POLLEN_EDIT (object);
 
-  GST_OBJECT_LOCK (self);
-  if (pollen_frame_settings_get_property (&self->frames, PROP_FRAMES,
-          prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
+  if (pollen_frame_settings_get_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_PROMPT:
       g_value_set_string (value, self->prompt);

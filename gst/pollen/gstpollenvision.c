@@ -641,12 +641,10 @@ gst_pollen_vision_set_property (GObject * object, guint prop_id,
       break;
   }
 
-  GST_OBJECT_LOCK (self);
-  if (pollen_frame_settings_set_property (&self->frames, PROP_FRAMES,
-          prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
+  if (pollen_frame_settings_set_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_DETAIL:
       self->detail = g_value_get_enum (value);
@@ -670,12 +668,10 @@ gst_pollen_vision_get_property (GObject * object, guint prop_id,
 {
   GstPollenVision *self = GST_POLLEN_VISION (object);
 
-  GST_OBJECT_LOCK (self);
-  if (pollen_frame_settings_get_property (&self->frames, PROP_FRAMES,
-          prop_id, value)) {
-    GST_OBJECT_UNLOCK (self);
+  if (pollen_frame_settings_get_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_PROMPT:
       g_value_set_string (value, self->prompt);

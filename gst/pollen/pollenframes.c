@@ -120,56 +120,65 @@ pollen_frame_settings_install_properties (GObjectClass * klass,
       defaults->max_size);
 }
 
+/* Where property @index lives in @settings. */
+static gpointer
+settings_field (PollenFrameSettings * settings, guint index)
+{
+  switch (index) {
+    case POLLEN_FRAME_PROP_INTERVAL:
+      return &settings->interval;
+    case POLLEN_FRAME_PROP_SCENE_THRESHOLD:
+      return &settings->scene_threshold;
+    case POLLEN_FRAME_PROP_MIN_INTERVAL:
+      return &settings->min_interval;
+    default:
+      return &settings->max_size;
+  }
+}
+
 /**
  * pollen_frame_settings_set_property:
- *
- * With the element's object lock held.
+ * @object: the element, whose object lock guards @settings
  *
  * Returns: %FALSE when @prop_id is not one of these.
  */
 gboolean
-pollen_frame_settings_set_property (PollenFrameSettings * settings,
-    guint first_prop_id, guint prop_id, const GValue * value)
+pollen_frame_settings_set_property (GObject * object,
+    PollenFrameSettings * settings, guint first_prop_id, guint prop_id,
+    const GValue * value)
 {
-  switch (prop_id - first_prop_id) {
-    case POLLEN_FRAME_PROP_INTERVAL:
-      settings->interval = g_value_get_double (value);
-      return TRUE;
-    case POLLEN_FRAME_PROP_SCENE_THRESHOLD:
-      settings->scene_threshold = g_value_get_double (value);
-      return TRUE;
-    case POLLEN_FRAME_PROP_MIN_INTERVAL:
-      settings->min_interval = g_value_get_double (value);
-      return TRUE;
-    case POLLEN_FRAME_PROP_MAX_SIZE:
-      settings->max_size = g_value_get_uint (value);
-      return TRUE;
-    default:
-      return FALSE;
-  }
+  guint index = prop_id - first_prop_id;
+
+  if (prop_id < first_prop_id || index >= POLLEN_FRAME_N_PROPS)
+    return FALSE;
+  GST_OBJECT_LOCK (object);
+  if (index == POLLEN_FRAME_PROP_MAX_SIZE)
+    settings->max_size = g_value_get_uint (value);
+  else
+    *(gdouble *) settings_field (settings, index) =
+        g_value_get_double (value);
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
 }
 
 /* As pollen_frame_settings_set_property(), the other way. */
 gboolean
-pollen_frame_settings_get_property (const PollenFrameSettings * settings,
-    guint first_prop_id, guint prop_id, GValue * value)
+pollen_frame_settings_get_property (GObject * object,
+    PollenFrameSettings * settings, guint first_prop_id, guint prop_id,
+    GValue * value)
 {
-  switch (prop_id - first_prop_id) {
-    case POLLEN_FRAME_PROP_INTERVAL:
-      g_value_set_double (value, settings->interval);
-      return TRUE;
-    case POLLEN_FRAME_PROP_SCENE_THRESHOLD:
-      g_value_set_double (value, settings->scene_threshold);
-      return TRUE;
-    case POLLEN_FRAME_PROP_MIN_INTERVAL:
-      g_value_set_double (value, settings->min_interval);
-      return TRUE;
-    case POLLEN_FRAME_PROP_MAX_SIZE:
-      g_value_set_uint (value, settings->max_size);
-      return TRUE;
-    default:
-      return FALSE;
-  }
+  guint index = prop_id - first_prop_id;
+
+  if (prop_id < first_prop_id || index >= POLLEN_FRAME_N_PROPS)
+    return FALSE;
+  GST_OBJECT_LOCK (object);
+  if (index == POLLEN_FRAME_PROP_MAX_SIZE)
+    g_value_set_uint (value, settings->max_size);
+  else
+    g_value_set_double (value, *(gdouble *) settings_field (settings,
+            index));
+  GST_OBJECT_UNLOCK (object);
+  return TRUE;
 }
 
 /* ---- which frames ---- */

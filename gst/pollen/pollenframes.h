@@ -48,11 +48,13 @@ void     pollen_frame_settings_install_properties (GObjectClass * klass,
                                                    guint first_prop_id,
                                                    const PollenFrameSettings * defaults,
                                                    const gchar * taken);
-gboolean pollen_frame_settings_set_property (PollenFrameSettings * settings,
+gboolean pollen_frame_settings_set_property (GObject * object,
+                                             PollenFrameSettings * settings,
                                              guint first_prop_id,
                                              guint prop_id,
                                              const GValue * value);
-gboolean pollen_frame_settings_get_property (const PollenFrameSettings * settings,
+gboolean pollen_frame_settings_get_property (GObject * object,
+                                             PollenFrameSettings * settings,
                                              guint first_prop_id,
                                              guint prop_id,
                                              GValue * value);

@@ -33,11 +33,7 @@
 #define FRAME (40 * GST_MSECOND)
 #define PATH "/v1/images/edits"
 
-typedef struct
-{
-  const gchar *name;
-  guint8 rgb[3];
-} Colour;
+typedef PollenTestColour Colour;
 
 static const Colour RED = { "red", {255, 0, 0} };
 static const Colour GREEN = { "green", {0, 255, 0} };
@@ -54,17 +50,13 @@ harness_new (const gchar * first_property, ...)
 {
   PollenTestHarness t;
   va_list args;
-  GstSegment segment;
 
   va_start (args, first_property);
   t = pollen_test_harness_new_valist ("pollenedit", CAPS, first_property,
       args);
   va_end (args);
-  /* recorded input: every frame waits for its edit (the element asks at
-   * the segment, and the harness sent one already) */
-  gst_harness_set_live (t.h, FALSE);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  /* recorded input: every frame waits for its edit */
+  pollen_test_harness_set_recorded (&t);
   return t;
 }
 
@@ -72,18 +64,7 @@ static GstBuffer *
 colour_frame (const Colour * colour, guint width, guint height,
     GstClockTime pts)
 {
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, width * height * 3,
-      NULL);
-  GstMapInfo map;
-  guint i;
-
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  for (i = 0; i < width * height; i++)
-    memcpy (map.data + 3 * i, colour->rgb, 3);
-  gst_buffer_unmap (buffer, &map);
-  GST_BUFFER_PTS (buffer) = pts;
-  GST_BUFFER_DURATION (buffer) = FRAME;
-  return buffer;
+  return pollen_test_colour_frame (colour, width, height, pts, FRAME);
 }
 
 /* Pushes 320x240 frames of @colour every 40 ms from @start until @end. */
@@ -91,11 +72,7 @@ static void
 push_colour (PollenTestHarness * t, const Colour * colour,
     GstClockTime start, GstClockTime end)
 {
-  GstClockTime ts;
-
-  for (ts = start; ts < end; ts += FRAME)
-    fail_unless_equals_int (gst_harness_push (t->h, colour_frame (colour,
-                WIDTH, HEIGHT, ts)), GST_FLOW_OK);
+  pollen_test_push_colour (t->h, colour, WIDTH, HEIGHT, start, end, FRAME);
 }
 
 /* One red frame to a request that fails: the push may already learn that
@@ -110,12 +87,6 @@ push_doomed_frame (PollenTestHarness * t)
       gst_flow_get_name (ret));
 }
 
-static void
-finish (PollenTestHarness * t)
-{
-  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
-  pollen_test_recorder_wait_eos (t->rec);
-}
 
 /* ---- output ---- */
 
@@ -326,6 +297,22 @@ decode_picture (GBytes * picture)
   return sample;
 }
 
+/* A decoded picture is @width x @height, and @colour unless NULL. */
+static void
+assert_picture (GstSample * picture, gint width, gint height,
+    const Colour * colour)
+{
+  GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (picture), 0);
+  gint w = 0, h = 0;
+
+  gst_structure_get_int (s, "width", &w);
+  gst_structure_get_int (s, "height", &h);
+  fail_unless_equals_int (w, width);
+  fail_unless_equals_int (h, height);
+  if (colour)
+    assert_colour (picture, colour, "the picture");
+}
+
 /* The picture of request @index: a @type of @width x @height in
  * @colour. */
 static void
@@ -334,16 +321,10 @@ assert_picture_sent (PollenEmulator * emulator, guint index,
 {
   g_autoptr (Form) form = request_form (emulator, index);
   g_autoptr (GstSample) picture = decode_picture (form->file);
-  GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (picture), 0);
-  gint w = 0, h = 0;
 
   fail_unless_equals_string (form->file_field, "image");
   fail_unless_equals_string (form->file_type, type);
-  gst_structure_get_int (s, "width", &w);
-  gst_structure_get_int (s, "height", &h);
-  fail_unless_equals_int (w, width);
-  fail_unless_equals_int (h, height);
-  assert_colour (picture, colour, "the picture sent");
+  assert_picture (picture, width, height, colour);
 }
 
 GST_START_TEST (test_request_on_the_wire)
@@ -353,7 +334,7 @@ GST_START_TEST (test_request_on_the_wire)
   g_autoptr (Form) form = NULL;
 
   push_colour (&t, &RED, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   form = request_form (t.emulator, 0);
   fail_unless_equals_string (field (form, "prompt"), "Make it snow");
   fail_unless_equals_string (field (form, "model"), "klein");
@@ -382,7 +363,7 @@ GST_START_TEST (test_options_on_the_wire)
   g_autoptr (Form) form = NULL;
 
   push_colour (&t, &BLUE, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   form = request_form (t.emulator, 0);
   fail_unless (strstr (field (form, "prompt"), "oil painting") != NULL);
   fail_unless_equals_string (field (form, "size"), "512x512");
@@ -411,7 +392,7 @@ GST_START_TEST (test_video_out_is_the_latest_edit)
 
   push_colour (&t, &RED, 0, GST_SECOND);
   push_colour (&t, &GREEN, GST_SECOND, 2 * GST_SECOND);
-  finish (&t);
+  pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 2);
   assert_picture_sent (t.emulator, 0, "image/jpeg", WIDTH, HEIGHT, &RED);
@@ -440,7 +421,7 @@ GST_START_TEST (test_scene_cut)
   push_colour (&t, &BLUE, 2 * GST_SECOND, 2 * GST_SECOND + 200 * GST_MSECOND);
   push_colour (&t, &GREEN, 2 * GST_SECOND + 200 * GST_MSECOND,
       4 * GST_SECOND);
-  finish (&t);
+  pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 3);
   assert_picture_sent (t.emulator, 1, "image/jpeg", WIDTH, HEIGHT, &BLUE);
@@ -472,7 +453,7 @@ GST_START_TEST (test_caps_change)
   for (ts = 10 * FRAME; ts < 20 * FRAME; ts += FRAME)
     fail_unless_equals_int (gst_harness_push (t.h, colour_frame (&GREEN, 160,
                 120, ts)), GST_FLOW_OK);
-  finish (&t);
+  pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 2);
   assert_picture_sent (t.emulator, 1, "image/jpeg", 160, 120, &GREEN);
@@ -562,36 +543,6 @@ GST_START_TEST (test_every_raw_format)
 GST_END_TEST;
 
 /* ---- live ---- */
-
-typedef struct
-{
-  GMutex lock;
-  gint64 last;
-  gint64 max_gap;               /* µs between two frames at the tee */
-  guint frames;
-} Pace;
-
-static GstPadProbeReturn
-pace_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Pace *pace = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&pace->lock);
-  if (pace->last)
-    pace->max_gap = MAX (pace->max_gap, now - pace->last);
-  pace->last = now;
-  pace->frames++;
-  g_mutex_unlock (&pace->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  g_atomic_int_inc ((gint *) user_data);
-  return GST_PAD_PROBE_OK;
-}
 
 /* The frames that passed a pad, kept from its streaming thread. */
 typedef struct
@@ -718,17 +669,17 @@ GST_START_TEST (test_live_slow_server_never_holds_video)
   g_autoptr (GstElement) tee = gst_bin_get_by_name (GST_BIN (pipeline), "t");
   g_autoptr (GstPad) tee_sink = gst_element_get_static_pad (tee, "sink");
   Kept input, edited;
-  Pace pace = { 0 };
+  PollenTestPace pace;
   gint shown = 0;
   guint requests;
 
   pollen_emulator_set_generation_time (emulator, 1500);
-  g_mutex_init (&pace.lock);
+  pollen_test_pace_init (&pace);
   kept_init (&input);
   kept_init (&edited);
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER, pace_probe, &pace,
-      NULL);
-  probe_sink (pipeline, "vs", count_probe, &shown);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      pollen_test_pace_probe, &pace, NULL);
+  probe_sink (pipeline, "vs", pollen_test_count_probe, &shown);
   probe_sink (pipeline, "e", keep_frame, &input);
   probe_sink (pipeline, "es", keep_frame, &edited);
 
@@ -749,7 +700,7 @@ GST_START_TEST (test_live_slow_server_never_holds_video)
       "%u requests in %u frames", requests, pace.frames);
   kept_clear (&input);
   kept_clear (&edited);
-  g_mutex_clear (&pace.lock);
+  pollen_test_pace_clear (&pace);
   pollen_emulator_free (emulator);
 }
 
@@ -887,7 +838,7 @@ GST_START_TEST (test_flush_cancels_and_starts_over)
   gst_segment_init (&segment, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
   push_colour (&t, &BLUE, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   frames = frames_out (t.rec);
   fail_unless_equals_int (frames->len, 1);
   assert_frames (frames, 0, 1, &YELLOW);
@@ -930,7 +881,7 @@ GST_START_TEST (test_skip_failed)
           "Edits are overloaded"));
   push_colour (&t, &RED, 0, GST_SECOND);
   push_colour (&t, &BLUE, GST_SECOND, 2 * GST_SECOND);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   warning = pollen_test_pop_message (t.bus, GST_MESSAGE_WARNING);
   frames = frames_out (t.rec);
   fail_unless_equals_int (frames->len, 50);
@@ -1092,21 +1043,6 @@ answer_picture (PollenResponse * response, gchar ** revised_prompt)
       &size);
   picture = g_bytes_new_take (data, size);
   return decode_picture (picture);
-}
-
-static void
-assert_picture (GstSample * picture, gint width, gint height,
-    const Colour * colour)
-{
-  GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (picture), 0);
-  gint w = 0, h = 0;
-
-  gst_structure_get_int (s, "width", &w);
-  gst_structure_get_int (s, "height", &h);
-  fail_unless_equals_int (w, width);
-  fail_unless_equals_int (h, height);
-  if (colour)
-    assert_colour (picture, colour, "the edit");
 }
 
 /* An edit model: the picture sent inverted, of the size asked, the prompt

@@ -78,7 +78,6 @@ static const EmuImageModel emu_image_models[] = {
 typedef struct
 {
   PollenEmulator *emulator;
-  EmuHeld *held;
   const EmuImageModel *model;
   gchar *prompt;
   GBytes *image;                /* the picture sent */
@@ -214,21 +213,16 @@ emu_edit_render (const EmuEdit * edit, GError ** error)
       gst_buffer_new_wrapped_bytes (edit->image), error);
 }
 
-static void
-emu_edit_run (GTask * task, gpointer source, gpointer data,
-    GCancellable * cancellable)
+/* In a worker thread. */
+static GBytes *
+emu_edit_make (gpointer data, GError ** error)
 {
   EmuEdit *edit = data;
-  GError *error = NULL;
-  GBytes *picture = edit->model->takes_image ?
-      emu_edit_render (edit, &error) :
-      emu_media_image (edit->prompt, 0, edit->width, edit->height, "jpeg",
-      &error);
 
-  if (picture)
-    g_task_return_pointer (task, picture, (GDestroyNotify) g_bytes_unref);
-  else
-    g_task_return_error (task, error);
+  if (edit->model->takes_image)
+    return emu_edit_render (edit, error);
+  return emu_media_image (edit->prompt, 0, edit->width, edit->height,
+      "jpeg", error);
 }
 
 /* ---- the answer ---- */
@@ -266,9 +260,10 @@ emu_edit_answer_json (const EmuEdit * edit, GBytes * picture)
 }
 
 static void
-emu_edit_answer (EmuEdit * edit, SoupServerMessage * msg, GBytes * picture,
+emu_edit_answer (gpointer data, SoupServerMessage * msg, GBytes * picture,
     const GError * error)
 {
+  EmuEdit *edit = data;
   g_autofree gchar *json = NULL;
   PollenEmulatorResponse *response;
 
@@ -286,21 +281,6 @@ emu_edit_answer (EmuEdit * edit, SoupServerMessage * msg, GBytes * picture,
   pollen_emulator_response_add_header (response,
       "x-usage-completion-image-tokens", "1");
   emu_send (edit->emulator, msg, response);
-}
-
-/* Back in the emulator thread: answers, unless the client went away. */
-static void
-emu_edit_done (GObject * source, GAsyncResult * result, gpointer data)
-{
-  EmuEdit *edit = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) picture = g_task_propagate_pointer (G_TASK (result),
-      &error);
-  g_autoptr (SoupServerMessage) msg = emu_release (edit->held);
-
-  if (msg)
-    emu_edit_answer (edit, msg, picture, error);
-  emu_edit_free (edit);
 }
 
 /* ---- the request ---- */
@@ -358,9 +338,8 @@ emu_handle_image_edit (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)
 {
   g_autoptr (EmuForm) form = NULL;
-  EmuEdit edit = { emulator }, *job;
+  EmuEdit edit = { emulator };
   const gchar *prompt;
-  GTask *task;
 
   if (!emu_check_key (emulator, msg, request))
     return;
@@ -383,11 +362,6 @@ emu_handle_image_edit (PollenEmulator * emulator, SoupServerMessage * msg,
   emu_edit_size (emu_form_get (form, "size"), edit.model, &edit.width,
       &edit.height);
   edit.prompt = g_strdup (prompt);
-
-  job = g_memdup2 (&edit, sizeof (edit));
-  job->held = emu_hold (emulator, msg);
-  task = g_task_new (NULL, NULL, emu_edit_done, job);
-  g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, emu_edit_run);
-  g_object_unref (task);
+  emu_answer_later (emulator, msg, emu_edit_make, emu_edit_answer,
+      g_memdup2 (&edit, sizeof (edit)), (GDestroyNotify) emu_edit_free);
 }

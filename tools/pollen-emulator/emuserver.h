@@ -28,6 +28,13 @@ void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
 typedef struct _EmuHeld EmuHeld;
 EmuHeld *emu_hold (PollenEmulator * emulator, SoupServerMessage * msg);
 SoupServerMessage *emu_release (EmuHeld * held);
+/* An answer made in a worker thread, sent from the emulator's. */
+typedef GBytes *(*EmuMakeFunc) (gpointer data, GError ** error);
+typedef void (*EmuAnswerFunc) (gpointer data, SoupServerMessage * msg,
+    GBytes * body, const GError * error);
+void emu_answer_later (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuMakeFunc make, EmuAnswerFunc answer, gpointer data,
+    GDestroyNotify free);
 void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
