@@ -59,8 +59,11 @@
  * something; while frames are due it keeps pushing them (into a
  * synchronised sink that is real time), and it stops when the next edit
  * is done, so that the base takes it out of the job queue. Serialized
- * events still travel through the job queue, so each frame carries how
- * many events came before it and waits for the src task to pass them.
+ * events still travel through the job queue, behind the edits: a SEGMENT
+ * or EOS is a barrier (each frame carries how many came before it and
+ * waits for the src task to pass them), the others (TAG, GAP …) may be
+ * overtaken by live frames, which would otherwise wait for an edit to
+ * finish behind a bitrate tag.
  *
  * Lock order: GST_OBJECT_LOCK (properties) and self->lock (the waiting
  * frames and the results) are leaves, never held together nor while
@@ -149,7 +152,7 @@ typedef struct
   GstCaps *caps;
   guint64 follows;              /* the edit it shows: the last one submitted
                                  * before it, or 0 */
-  guint64 epoch;                /* serialized events before it */
+  guint64 epoch;                /* barrier events before it */
 } Frame;
 
 /* A frame sent to the server, and the picture that comes back. */
@@ -194,12 +197,12 @@ struct _GstPollenEdit
   gboolean live;                /* never wait in chain */
   gboolean saw_segment;
   guint64 submitted;            /* edits */
-  guint64 in_epoch;             /* serialized events queued */
+  guint64 in_epoch;             /* barrier events queued */
 
   /* source pad task */
   GstCaps *out_caps;
   guint64 handled;              /* the last edit the base handed over */
-  guint64 out_epoch;            /* serialized events passed */
+  guint64 out_epoch;            /* barrier events passed */
 
   /* under self->lock */
   GMutex lock;
@@ -419,7 +422,7 @@ gst_pollen_edit_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstFlowReturn ret = GST_FLOW_OK;
 
   /* input without a segment got a default one from the base: it counts
-   * among the events before this frame */
+   * among the barriers before this frame */
   if (!self->saw_segment) {
     self->saw_segment = TRUE;
     self->in_epoch++;
@@ -442,18 +445,26 @@ gst_pollen_edit_set_caps (GstPollenFilter * filter, GstCaps * caps)
       caps);
 }
 
-/* GstPollenFilter::sink_event: every event but STREAM_START goes through
- * the job queue, behind the frames before it; a segment says whether
- * upstream is live, that is whether chain may wait. */
+/* A serialized event that no frame may overtake: what the frames' times
+ * mean, and their end. */
+static gboolean
+is_barrier (GstEvent * event)
+{
+  return GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT ||
+      GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+}
+
+/* GstPollenFilter::sink_event: a barrier counts for the frames after it;
+ * a segment says whether upstream is live, that is whether chain may
+ * wait. */
 static GstFlowReturn
 gst_pollen_edit_sink_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenEdit *self = GST_POLLEN_EDIT (filter);
   GstClockTime min;
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
-    return GST_FLOW_OK;
-  self->in_epoch++;
+  if (is_barrier (event))
+    self->in_epoch++;
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
     self->saw_segment = TRUE;
     gst_pollen_filter_query_upstream (filter, &self->live, &min);
@@ -899,14 +910,17 @@ gst_pollen_edit_fill (GstPollenFilter * filter, gpointer data)
   return gst_pollen_edit_settle (GST_POLLEN_EDIT (filter), data);
 }
 
-/* GstPollenFilter::src_event: the frames before it go first. */
+/* GstPollenFilter::src_event: the frames before a barrier go first. */
 static GstFlowReturn
 gst_pollen_edit_src_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenEdit *self = GST_POLLEN_EDIT (filter);
-  GstFlowReturn ret = gst_pollen_edit_push_waiting (self, TRUE);
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  self->out_epoch++;
+  if (is_barrier (event)) {
+    ret = gst_pollen_edit_push_waiting (self, TRUE);
+    self->out_epoch++;
+  }
   if (ret != GST_FLOW_OK) {
     gst_event_unref (event);
     return ret;

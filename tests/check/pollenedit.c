@@ -742,6 +742,61 @@ GST_START_TEST (test_live_latency_waits_for_the_edit)
 
 GST_END_TEST;
 
+/* Pushes a TAG event (a bitrate, as parsers send them) before the 10th
+ * buffer. */
+static GstPadProbeReturn
+tag_midstream (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gint *count = user_data;
+
+  if (++*count == 10)
+    gst_pad_push_event (pad, gst_event_new_tag (gst_tag_list_new
+            (GST_TAG_BITRATE, 800000, NULL)));
+  return GST_PAD_PROBE_OK;
+}
+
+/* A tag mid-stream, while an edit that takes 3 s runs: the frames after
+ * it go on at their time (a synchronised sink drops none), the tag after
+ * the frames it came before if need be, never the frames after the edit. */
+GST_START_TEST (test_live_tag_does_not_hold_frames)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GstElement) pipeline = pollen_test_launch (emulator,
+      "videotestsrc is-live=true num-buffers=50 pattern=red "
+      "! video/x-raw,width=160,height=120,framerate=25/1 ! identity name=i "
+      "! pollenedit interval=10 ! fakesink name=es sync=true qos=true "
+      "max-lateness=20000000");
+  g_autoptr (GstElement) identity = gst_bin_get_by_name (GST_BIN (pipeline),
+      "i");
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      "es");
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (identity, "src");
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) end = NULL;
+  GstStructure *stats = NULL;
+  guint64 rendered = 0, dropped = 0;
+  gint count = 0;
+
+  pollen_emulator_set_generation_time (emulator, POLLEN_TEST_MS (3000));
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, tag_midstream, &count,
+      NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  end = gst_bus_timed_pop_filtered (bus, 3 * POLLEN_TEST_WAIT,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  /* the sink's counts, before NULL resets them */
+  g_object_get (sink, "stats", &stats, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (end != NULL && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS);
+  gst_structure_get_uint64 (stats, "rendered", &rendered);
+  gst_structure_get_uint64 (stats, "dropped", &dropped);
+  gst_structure_free (stats);
+  fail_unless_equals_uint64 (dropped, 0);
+  fail_unless_equals_uint64 (rendered, 50);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* latency=300 and a server that takes 1 s: the edit comes after its
  * frame's deadline, and a warning says to raise latency. */
 GST_START_TEST (test_live_late_edit_warns)
@@ -1145,6 +1200,7 @@ pollenedit_suite (void)
   tcase_add_test (tc, test_every_raw_format);
   tcase_add_test (tc, test_live_slow_server_never_holds_video);
   tcase_add_test (tc, test_live_latency_waits_for_the_edit);
+  tcase_add_test (tc, test_live_tag_does_not_hold_frames);
   tcase_add_test (tc, test_live_late_edit_warns);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_stop_during_hung_request);
