@@ -176,6 +176,8 @@ typedef struct
   GstCaps *caps;
 } Result;
 
+#define RESULT(link) ((Result *) (link)->data)
+
 struct _GstPollenEdit
 {
   GstPollenFilter parent;
@@ -265,8 +267,7 @@ gst_pollen_edit_quality_get_type (void)
 /* ---- jobs ---- */
 
 static Frame *
-frame_new (GstBuffer * buffer, GstCaps * caps, guint64 follows,
-    guint64 epoch)
+frame_new (GstBuffer * buffer, GstCaps * caps, guint64 follows, guint64 epoch)
 {
   Frame *frame = g_new0 (Frame, 1);
 
@@ -441,8 +442,7 @@ gst_pollen_edit_chain (GstPollenFilter * filter, GstBuffer * buffer)
 static gboolean
 gst_pollen_edit_set_caps (GstPollenFilter * filter, GstCaps * caps)
 {
-  return pollen_frame_picker_set_caps (GST_POLLEN_EDIT (filter)->picker,
-      caps);
+  return pollen_frame_picker_set_caps (GST_POLLEN_EDIT (filter)->picker, caps);
 }
 
 /* A serialized event that no frame may overtake: what the frames' times
@@ -540,6 +540,20 @@ is_base64 (const gchar * text)
       (digits + padding) % 4 == 0;
 }
 
+/* data[0].b64_json of an answer, or NULL. */
+static const gchar *
+answer_b64 (JsonNode * root)
+{
+  JsonArray *items = JSON_NODE_HOLDS_OBJECT (root) ? pollen_json_get_array
+      (json_node_get_object (root), "data") : NULL;
+
+  if (!items || json_array_get_length (items) == 0 ||
+      !JSON_NODE_HOLDS_OBJECT (json_array_get_element (items, 0)))
+    return NULL;
+  return pollen_json_get_string (json_array_get_object_element (items, 0),
+      "b64_json");
+}
+
 /* The picture in an answer {data: [{b64_json}]}, or NULL with @problem
  * saying what the answer is instead. */
 static GBytes *
@@ -549,19 +563,13 @@ picture_from_answer (GBytes * body, GError ** problem)
   const gchar *data = g_bytes_get_data (body, &size);
   g_autoptr (JsonNode) root = pollen_json_parse (data, size, problem);
   g_autofree gchar *start = NULL;
-  JsonArray *items;
-  const gchar *b64 = NULL;
+  const gchar *b64;
   guchar *bytes;
   gsize length;
 
   if (!root)
     return NULL;
-  items = JSON_NODE_HOLDS_OBJECT (root) ? pollen_json_get_array
-      (json_node_get_object (root), "data") : NULL;
-  if (items && json_array_get_length (items) > 0 &&
-      JSON_NODE_HOLDS_OBJECT (json_array_get_element (items, 0)))
-    b64 = pollen_json_get_string (json_array_get_object_element (items, 0),
-        "b64_json");
+  b64 = answer_b64 (root);
   start = pollen_body_quote (data, size, 80);
   if (!b64 || !is_base64 (b64)) {
     g_set_error (problem, POLLEN_CLIENT_ERROR,
@@ -577,8 +585,7 @@ picture_from_answer (GBytes * body, GError ** problem)
 /* The picture's size from its header: JPEG's as typefinding reads it,
  * PNG's IHDR. */
 static gboolean
-picture_size (GstCaps * caps, GBytes * picture, guint * width,
-    guint * height)
+picture_size (GstCaps * caps, GBytes * picture, guint * width, guint * height)
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
   gsize size;
@@ -638,8 +645,7 @@ gst_pollen_edit_take_picture (GstPollenEdit * self,
     PollenResponse * response, GstCaps * frame_caps, GError ** error)
 {
   g_autoptr (GError) problem = NULL;
-  g_autoptr (GBytes) picture = picture_from_answer (response->body,
-      &problem);
+  g_autoptr (GBytes) picture = picture_from_answer (response->body, &problem);
   GstBuffer *frame = NULL;
 
   if (picture && picture_is_usable (self, picture, &problem)) {
@@ -701,7 +707,7 @@ gst_pollen_edit_publish (GstPollenEdit * self, const Edit * edit,
   }
   self->running--;
   for (after = self->results.tail; after &&
-      ((Result *) after->data)->number > result->number; after = after->prev);
+      RESULT (after)->number > result->number; after = after->prev);
   if (after)
     g_queue_insert_after (&self->results, after, result);
   else
@@ -727,8 +733,6 @@ gst_pollen_edit_run_job (GstPollenFilter * filter, PollenJob * job,
 }
 
 /* ---- the src side: video ---- */
-
-#define RESULT(link) ((Result *) (link)->data)
 
 /* Whether edit @number is done. */
 static gboolean
@@ -950,8 +954,7 @@ gst_pollen_edit_describe (GstPollenFilter * filter, gpointer data)
   if (JOB_KIND (data) == JOB_FRAME)
     return g_strdup ("Passing a frame on");
   return g_strdup_printf ("Editing the frame at %" GST_TIME_FORMAT "%s",
-      GST_TIME_ARGS (edit_pts (edit)), edit->scene ? " (a scene change)" :
-      "");
+      GST_TIME_ARGS (edit_pts (edit)), edit->scene ? " (a scene change)" : "");
 }
 
 /* ---- states ---- */

@@ -155,8 +155,7 @@ pollen_frame_settings_set_property (GObject * object,
   if (index == POLLEN_FRAME_PROP_MAX_SIZE)
     settings->max_size = g_value_get_uint (value);
   else
-    *(gdouble *) settings_field (settings, index) =
-        g_value_get_double (value);
+    *(gdouble *) settings_field (settings, index) = g_value_get_double (value);
   GST_OBJECT_UNLOCK (object);
   return TRUE;
 }
@@ -175,8 +174,7 @@ pollen_frame_settings_get_property (GObject * object,
   if (index == POLLEN_FRAME_PROP_MAX_SIZE)
     g_value_set_uint (value, settings->max_size);
   else
-    g_value_set_double (value, *(gdouble *) settings_field (settings,
-            index));
+    g_value_set_double (value, *(gdouble *) settings_field (settings, index));
   GST_OBJECT_UNLOCK (object);
   return TRUE;
 }
@@ -210,8 +208,7 @@ pollen_frame_picker_configure (PollenFramePicker * picker,
 {
   picker->interval = pollen_frame_seconds_to_time (settings->interval);
   picker->scene_threshold = settings->scene_threshold;
-  picker->min_interval = pollen_frame_seconds_to_time
-      (settings->min_interval);
+  picker->min_interval = pollen_frame_seconds_to_time (settings->min_interval);
 }
 
 /* New caps: the next frame is taken at once. */
@@ -256,8 +253,7 @@ pollen_frame_picker_forget (PollenFramePicker * picker)
  * unpack function: AYUV or ARGB, 8 or 16 bits a component (the unpack
  * format of formats deeper than 8 bits). */
 static guint8
-unpacked_luma (const GstVideoFormatInfo * finfo, const guint8 * line,
-    guint x)
+unpacked_luma (const GstVideoFormatInfo * finfo, const guint8 * line, guint x)
 {
   GstVideoFormat unpacked = finfo->unpack_format;
   gboolean wide = unpacked == GST_VIDEO_FORMAT_AYUV64 ||
@@ -464,8 +460,7 @@ play_to_end (GstElement * pipeline, GBytes * picture, GError ** error)
 {
   g_autoptr (GInputStream) stream =
       g_memory_input_stream_new_from_bytes (picture);
-  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
-      "src");
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GstMessage) end = NULL;
 

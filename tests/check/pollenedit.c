@@ -52,8 +52,7 @@ harness_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenedit", CAPS, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenedit", CAPS, first_property, args);
   va_end (args);
   /* recorded input: every frame waits for its edit */
   pollen_test_harness_set_recorded (&t);
@@ -167,8 +166,7 @@ assert_colour (GstSample * frame, const Colour * colour, const gchar * what)
 /* Output frames [@from, @to) have the times of 40 ms input frames and
  * the colour @colour. */
 static void
-assert_frames (GPtrArray * frames, guint from, guint to,
-    const Colour * colour)
+assert_frames (GPtrArray * frames, guint from, guint to, const Colour * colour)
 {
   guint i;
 
@@ -280,8 +278,7 @@ decode_picture (GBytes * picture)
   g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=src ! "
       "decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink",
       NULL);
-  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
-      "src");
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
       "sink");
   GstSample *sample;
@@ -290,8 +287,7 @@ decode_picture (GBytes * picture)
   gst_app_src_push_buffer (GST_APP_SRC (src),
       gst_buffer_new_wrapped_bytes (picture));
   gst_app_src_end_of_stream (GST_APP_SRC (src));
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-      POLLEN_TEST_WAIT);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), POLLEN_TEST_WAIT);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   fail_unless (sample != NULL, "the picture does not decode");
   return sample;
@@ -419,8 +415,7 @@ GST_START_TEST (test_scene_cut)
 
   push_colour (&t, &RED, 0, 2 * GST_SECOND);
   push_colour (&t, &BLUE, 2 * GST_SECOND, 2 * GST_SECOND + 200 * GST_MSECOND);
-  push_colour (&t, &GREEN, 2 * GST_SECOND + 200 * GST_MSECOND,
-      4 * GST_SECOND);
+  push_colour (&t, &GREEN, 2 * GST_SECOND + 200 * GST_MSECOND, 4 * GST_SECOND);
   pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 3);
@@ -511,8 +506,7 @@ edit_in_format (PollenEmulator * emulator, const gchar * format)
   Seen seen = { NULL, NULL, 0 };
   GstVideoInfo info;
 
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, see_buffer, &seen,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, see_buffer, &seen, NULL);
   end = pollen_test_run (pipeline, 60 * GST_SECOND);
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
   fail_unless_equals_int (seen.count, 5);
@@ -768,8 +762,7 @@ GST_START_TEST (test_live_tag_does_not_hold_frames)
       "max-lateness=20000000");
   g_autoptr (GstElement) identity = gst_bin_get_by_name (GST_BIN (pipeline),
       "i");
-  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
-      "es");
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline), "es");
   g_autoptr (GstPad) pad = gst_element_get_static_pad (identity, "src");
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GstMessage) end = NULL;
@@ -837,8 +830,7 @@ GST_START_TEST (test_latency)
   fail_unless_equals_uint64 (pollen_test_query_live_latency (&t,
           30 * GST_MSECOND), 1730 * GST_MSECOND);
   pollen_test_harness_free (&t);
-  pollen_test_assert_latency_before_data ("pollenedit", 0,
-      200 * GST_MSECOND);
+  pollen_test_assert_latency_before_data ("pollenedit", 0, 200 * GST_MSECOND);
 }
 
 GST_END_TEST;
@@ -992,11 +984,9 @@ GST_START_TEST (test_answer_shapes)
   g_autofree gchar *large = g_strnfill (8000, ' ');
 
   assert_answer_refused (pollen_emulator_response_new (200,
-          "application/json", "", 0), GST_RESOURCE_ERROR_FAILED,
-      "empty body");
+          "application/json", "", 0), GST_RESOURCE_ERROR_FAILED, "empty body");
   assert_answer_refused (pollen_emulator_response_new (200, "text/html",
-          "<html>busy</html>", -1), GST_RESOURCE_ERROR_FAILED,
-      "is not JSON");
+          "<html>busy</html>", -1), GST_RESOURCE_ERROR_FAILED, "is not JSON");
   assert_answer_refused (pollen_emulator_response_new_json (200,
           "{\"data\":[]}"), GST_RESOURCE_ERROR_FAILED,
       "no picture (no data[0].b64_json): {\"data\":[]}");
@@ -1048,7 +1038,7 @@ post_edit (PollenEmulator * emulator, GBytes * picture, GError ** error,
 
   va_start (args, first_name);
   for (name = first_name; name; name = va_arg (args, const gchar *))
-    pollen_request_add_form_field (request, name, va_arg (args,
+      pollen_request_add_form_field (request, name, va_arg (args,
             const gchar *));
   va_end (args);
   if (picture)

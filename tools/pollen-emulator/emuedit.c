@@ -94,8 +94,7 @@ emu_edit_find_model (const gchar * name)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (emu_image_models); i++) {
-    g_auto (GStrv) aliases = g_strsplit (emu_image_models[i].aliases, " ",
-        -1);
+    g_auto (GStrv) aliases = g_strsplit (emu_image_models[i].aliases, " ", -1);
 
     if (g_str_equal (base, emu_image_models[i].name) ||
         g_strv_contains ((const gchar * const *) aliases, base))
