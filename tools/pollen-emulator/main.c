@@ -35,6 +35,8 @@
   "  POST /v1/audio/transcriptions  a placeholder transcript timed on the\n" \
   "                       upload's sound\n" \
   "  POST /v1/chat/completions, GET /text/{prompt}  a placeholder reply\n" \
+  "  POST /v1/images/edits  the picture sent at the asked size, its colours\n" \
+  "                       inverted, the prompt written on it\n" \
   "  model lists, /account/*, and the server's error envelopes and limits\n" \
   "Any sk_... or pk_... key is accepted. The first line printed is the URL."
 
