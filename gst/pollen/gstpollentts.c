@@ -83,6 +83,7 @@
 #include "pollenformat.h"
 #include "pollenmedia.h"
 #include "pollenspeech.h"
+#include "pollenvoices.h"
 #include "pollentext.h"
 
 #include <gst/audio/audio.h>
@@ -127,12 +128,13 @@ typedef enum
   ENTRY_SILENCE,
 } EntryKind;
 
-/* One job's data. The sink thread fills it; workers read request, model
+/* One job's data. The sink thread fills it; workers read request, voice
  * and pcm_rate; the src task reads the rest. */
 typedef struct
 {
   EntryKind kind;
   PollenRequest *request;
+  gchar *voice;                 /* sent in @request */
   guint pcm_rate;
   gchar *preview;               /* the text's start, for messages */
   GstClockTime pts;
@@ -274,6 +276,7 @@ static void
 tts_entry_free (TtsEntry * entry)
 {
   pollen_request_free (entry->request);
+  g_free (entry->voice);
   g_free (entry->preview);
   g_free (entry);
 }
@@ -311,10 +314,11 @@ time_max (GstClockTime a, GstClockTime b)
 
 /* ---- text in: the sink side ---- */
 
-/* The request that speaks @input, with the properties as they are now. */
+/* The request that speaks @input, with the properties as they are now;
+ * the voice it has in *@voice. */
 static PollenRequest *
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
-    guint * pcm_rate)
+    gchar ** voice, guint * pcm_rate)
 {
   const PollenSettings *settings =
       gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
@@ -324,8 +328,8 @@ gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
   GST_OBJECT_LOCK (self);
   json_object_set_string_member (body, "model", settings->model);
   json_object_set_string_member (body, "input", input);
-  json_object_set_string_member (body, "voice", self->voice ? self->voice :
-      DEFAULT_VOICE);
+  *voice = g_strdup (self->voice ? self->voice : DEFAULT_VOICE);
+  json_object_set_string_member (body, "voice", *voice);
   json_object_set_string_member (body, "response_format",
       pollen_audio_format_request_nick (self->response_format));
   if (self->instructions && *self->instructions)
@@ -359,7 +363,7 @@ gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
     entry->continues = i > 0;
     entry->preview = pollen_text_preview (piece);
     entry->request = gst_pollen_tts_build_request (self, piece,
-        &entry->pcm_rate);
+        &entry->voice, &entry->pcm_rate);
     GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
         GST_TIME_ARGS (pts), entry->preview);
     ret = gst_pollen_filter_submit (GST_POLLEN_FILTER (self), entry);
@@ -423,6 +427,8 @@ static gboolean
 gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     TtsEntry * entry, GCancellable * cancellable, GError ** error)
 {
+  PollenClient *client =
+      gst_pollen_filter_get_client (GST_POLLEN_FILTER (self));
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (PollenSpeech) speech = NULL;
   g_autoptr (GByteArray) encoded = g_byte_array_new ();
@@ -431,10 +437,12 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   gint64 started = g_get_monotonic_time ();
 
   entry->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
-  response = pollen_client_send (gst_pollen_filter_get_client
-      (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
-  if (!response)
+  response = pollen_client_send (client, entry->request, cancellable, error);
+  if (!response) {
+    pollen_voices_explain (client, gst_pollen_filter_get_settings
+        (GST_POLLEN_FILTER (self))->model, entry->voice, cancellable, error);
     return FALSE;
+  }
   entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
       "(request id %s, model %s)", entry->preview, response->content_type,
@@ -1376,13 +1384,16 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
 {
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Voice (JSON 'voice'), default alloy. Documented: alloy, echo, "
-          "fable, onyx, nova, shimmer, ash, ballad, coral, sage, verse "
-          "(OpenAI models); rachel, domi, bella, elli, charlotte, dorothy, "
-          "sarah, emily, lily, matilda, adam, antoni, arnold, josh, sam, "
-          "daniel, charlie, james, fin, callum, liam, george, brian, bill "
-          "(ElevenLabs models). May change while PLAYING: used from the "
-          "next text on", DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
+          "Voice (JSON 'voice'), default alloy, one of the model's own: "
+          "tts-1 (the default, OpenAI TTS) has alloy, echo, fable, onyx, "
+          "nova, shimmer; elevenlabs (ElevenLabs v3, paid-only) those and "
+          "ash, ballad, coral, sage, verse, rachel, domi, bella, elli, "
+          "charlotte, dorothy, sarah, emily, lily, matilda, adam, antoni, "
+          "arnold, josh, sam, daniel, charlie, james, fin, callum, liam, "
+          "george, brian, bill, or a custom voice id; `pollen-info models "
+          "audio` lists them. A voice the model lacks is an error naming "
+          "its voices. May change while PLAYING: used from the next text on",
+          DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
@@ -1433,8 +1444,9 @@ gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
 {
   filter_class->default_model = DEFAULT_MODEL;
   filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1 "
-      "(an alias whose rate depends on the server: raw audio takes the rate "
-      "from the WAV header)";
+      "(OpenAI TTS, not paid-only, 24 kHz); elevenlabs is ElevenLabs v3 "
+      "(paid-only, 44.1 kHz); raw audio takes the rate from the WAV "
+      "header, whatever the model";
   filter_class->default_timeout = DEFAULT_TIMEOUT;
   filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   filter_class->default_latency_ms = DEFAULT_LATENCY_MS;

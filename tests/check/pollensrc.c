@@ -238,6 +238,95 @@ GST_START_TEST (test_video_properties_on_the_wire)
 
 GST_END_TEST;
 
+/* Today's video parameters, from a pollen:// URI by the API's names:
+ * resolution (an enum, unset sends none) and the reference media, each a
+ * |-separated list sent as it is. */
+GST_START_TEST (test_resolution_and_references_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstElement *src = gst_element_make_from_uri (GST_URI_SRC,
+      "pollen://video/waves?model=seedance-2.0&duration=5&resolution=1080p"
+      "&reference_images=https://a.example/1.jpg%7Chttps://a.example/2,x.jpg"
+      "&reference_videos=https://v.example/m.mp4"
+      "&reference_audios=https://s.example/a.mp3%7Chttps://s.example/b.mp3",
+      NULL, &error);
+  g_autoptr (GBytes) body = g_bytes_new_static ("not really a video", 18);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (PollenEmulatorRequest) picture = NULL;
+  g_autofree gchar *references = NULL;
+  Pipeline image = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) image_end = NULL;
+
+  fail_unless (src != NULL, "%s", error ? error->message : "");
+  g_object_get (src, "reference-images", &references, NULL);
+  fail_unless_equals_string (references,
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  push_body (emulator, "/image/", "video/mp4", body);
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  assert_query (request, "model", "seedance-2.0");
+  assert_query (request, "resolution", "1080p");
+  assert_query (request, "reference_images",
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  assert_query (request, "reference_videos", "https://v.example/m.mp4");
+  assert_query (request, "reference_audios",
+      "https://s.example/a.mp3|https://s.example/b.mp3");
+  gst_object_unref (pipeline);
+
+  /* a picture at default sends no resolution and no references */
+  g_object_set (image.src, "prompt", "x", "width", 64, "height", 64, NULL);
+  image_end = run_to_end (&image);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (image_end), GST_MESSAGE_EOS);
+  picture = pollen_emulator_wait_request (emulator, 1, 1000);
+  fail_if (pollen_emulator_request_get_query (picture, "resolution"));
+  fail_if (pollen_emulator_request_get_query (picture, "reference_images"));
+  pipeline_free (&image);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A wrong model name or duration fails as it fails for users: the
+ * server's 400, as a settings error naming what it refused. */
+GST_START_TEST (test_wrong_model_or_duration_is_an_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline unknown = pipeline_new_to_end (emulator);
+  Pipeline duration = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) unknown_end = NULL;
+  g_autoptr (GstMessage) duration_end = NULL;
+
+  g_object_set (unknown.src, "prompt", "waves", "model", "seedance", NULL);
+  gst_util_set_object_arg (G_OBJECT (unknown.src), "media", "video");
+  unknown_end = run_to_end (&unknown);
+  pollen_test_assert_error (unknown_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid model: seedance");
+
+  g_object_set (duration.src, "prompt", "waves", "duration", 5, NULL);
+  gst_util_set_object_arg (G_OBJECT (duration.src), "media", "video");
+  duration_end = run_to_end (&duration);
+  pollen_test_assert_error (duration_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "duration: google/veo-3.1-fast takes 4, 6 or 8 "
+      "seconds, not 5");
+  /* neither is tried again */
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  pipeline_free (&unknown);
+  pipeline_free (&duration);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_speech_and_music_on_the_wire)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -836,6 +925,77 @@ GST_START_TEST (test_client_errors_become_element_errors)
         i + 1);
     pipeline_free (&p);
   }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Speech with a voice the model lacks: the error names the model's
+ * voices, as the server's 400 does not. */
+GST_START_TEST (test_speech_voice_the_model_lacks)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (p.src, "prompt", "Hello", "voice", "bella", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid voice: bella; tts-1 has no voice \"bella\": "
+      "its voices are alloy, echo, fable, onyx, nova, shimmer");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A publishable key can no longer spend its owner's pollen: its 402 says
+ * to use a secret key, not to top up. */
+GST_START_TEST (test_publishable_key_payment_required)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_error (402, "PAYMENT_REQUIRED",
+          "Insufficient pollen balance to use this model"));
+  g_object_set (p.src, "prompt", "x", "api-key", "pk_site_key", NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_NOT_AUTHORIZED, 402,
+      "PAYMENT_REQUIRED", "publishable (pk_...) key can no longer spend "
+      "its owner's pollen: set api-key to a secret (sk_...) key");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A provider's 401 passed on as 502: the error says the provider failed,
+ * and does not send the user to their key. */
+GST_START_TEST (test_provider_failure_is_not_about_the_key)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *debug = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_upstream_error (502, "BAD_GATEWAY",
+          "Unauthorized", 401, "api.provider.example", NULL));
+  g_object_set (p.src, "prompt", "x", "retries", 0, NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_READ, 502,
+      "BAD_GATEWAY", "the model's provider (api.provider.example) answered "
+      "401, a failure between the server and its provider, not of this "
+      "request's key");
+  gst_message_parse_error (end, &error, &debug);
+  fail_if (strstr (error->message, "api-key"), "%s", error->message);
+  fail_unless (strstr (error->message, "pick another model"), "%s",
+      error->message);
+  pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
 
@@ -1629,11 +1789,11 @@ run_for_raw_speech (Pipeline * p, const gchar * text, gsize * size)
 }
 
 /* response-format=pcm is asked as wav and comes out raw at the rate of its
- * header, 44.1 kHz (tts-1 on this server) or 24 kHz: right pitch and
- * length, nothing to warn of. */
+ * header, 44.1 kHz (elevenlabs) or 24 kHz (tts-1): right pitch and length,
+ * nothing to warn of. */
 GST_START_TEST (test_pcm_speech_at_the_right_rate)
 {
-  const gchar *models[] = { "tts-1", "openai-audio" };
+  const gchar *models[] = { "elevenlabs", "tts-1" };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (models); i++) {
@@ -1760,6 +1920,72 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
   fail_unless (count_lines_with (warnings, "Nothing new") >= b - 1);
   fail_unless_equals_int (count_lines_with (warnings, ""),
       count_lines_with (warnings, "Nothing new"));
+
+  pollen_test_recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Whether items @a and @b are buffers with the same bytes. */
+static gboolean
+items_equal (PollenTestRecorder * recorder, guint a, guint b)
+{
+  GstMiniObject *first = pollen_test_recorder_get_output (recorder, a);
+  GstMapInfo map;
+  gboolean equal;
+
+  if (!GST_IS_BUFFER (first) ||
+      !gst_buffer_map (GST_BUFFER_CAST (first), &map, GST_MAP_READ))
+    return FALSE;
+  {
+    g_autoptr (GBytes) body = g_bytes_new (map.data, map.size);
+
+    equal = item_is (recorder, b, body);
+  }
+  gst_buffer_unmap (GST_BUFFER_CAST (first), &map);
+  return equal;
+}
+
+/* The model's per-user limit met in interval mode, for real: the next
+ * generation waits it out without spending a retry, the slots it misses
+ * show the last picture again with a warning, and what the wait was for
+ * is said on the bus. */
+GST_START_TEST (test_model_rate_limit_ridden_out_in_interval_mode)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
+  g_autofree gchar *warnings = NULL;
+  PollenTestRecorder *recorder = recorder_on (p.src);
+  guint i, repeats;
+
+  /* one picture per 3 s: the next, asked a slot ahead, is refused however
+   * fast the machine is */
+  pollen_emulator_set_model_rate_limit (emulator, "flux", 1, 3000);
+  g_object_set (p.src, "prompt", "x", "model", "flux", "width", 64, "height",
+      64, "retries", 0, "interval", (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 1; i < 24; i++) {
+    pollen_test_recorder_wait_outputs (recorder, i + 1);
+    fail_unless_equals_uint64 (item_time (recorder, i),
+        item_time (recorder, i - 1) + interval);
+    if (!items_equal (recorder, 0, i))
+      break;
+  }
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  fail_unless (i < 24, "no second picture in 24 slots");
+  repeats = i - 1;
+  fail_unless (count_lines_with (warnings, "429 Too Many Requests: Per-user "
+          "limit of 1 RPM exceeded for model "
+          "black-forest-labs/flux.1-schnell") >= 1, "%s", warnings);
+  fail_unless (count_lines_with (warnings, "(attempt 1 of 1)") >= 1, "%s",
+      warnings);
+  fail_unless (count_lines_with (warnings, "Nothing new") >= repeats, "%s",
+      warnings);
 
   pollen_test_recorder_free (recorder);
   pipeline_free (&p);
@@ -2525,6 +2751,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_image_properties_on_the_wire);
   tcase_add_test (tc, test_image_defaults_on_the_wire);
   tcase_add_test (tc, test_video_properties_on_the_wire);
+  tcase_add_test (tc, test_resolution_and_references_on_the_wire);
+  tcase_add_test (tc, test_wrong_model_or_duration_is_an_error);
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_text_on_the_wire);
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
@@ -2539,6 +2767,9 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
+  tcase_add_test (tc, test_publishable_key_payment_required);
+  tcase_add_test (tc, test_speech_voice_the_model_lacks);
+  tcase_add_test (tc, test_provider_failure_is_not_about_the_key);
   tcase_add_test (tc, test_transient_errors_retried);
   tcase_add_test (tc, test_rate_limit_without_retries_is_an_error);
   tcase_add_test (tc, test_transport_errors);
@@ -2559,6 +2790,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);
   tcase_add_test (tc, test_failed_slot_is_an_error);
   tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out_in_interval_mode);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);

@@ -32,19 +32,29 @@ typedef struct
 } Fixture;
 
 static Fixture
-fixture_new (const gchar * first_property, ...)
+fixture_from (PollenTestHarness t)
 {
   Fixture f;
-  va_list args;
 
-  va_start (args, first_property);
-  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K,
-      first_property, args);
-  va_end (args);
+  f.t = t;
   f.said = g_string_new (NULL);
   f.pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   f.ends = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   return f;
+}
+
+/* pollenstt taking 16 kHz audio, with these properties. */
+static Fixture
+fixture_new (const gchar * first_property, ...)
+{
+  PollenTestHarness t;
+  va_list args;
+
+  va_start (args, first_property);
+  t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, first_property,
+      args);
+  va_end (args);
+  return fixture_from (t);
 }
 
 static void
@@ -274,6 +284,42 @@ GST_START_TEST (test_live_words_stay_with_the_audio)
 
 GST_END_TEST;
 
+/* Live, the server sends a word some time after it was said; the words
+ * are timed where they were said, not where the audio had got to when
+ * they came. The server here sends each word (a 300 ms of tone) once it
+ * heard the next word's audio too: 300 ms late. At 24 kHz, the session's
+ * rate, every piece goes out as it is pushed. */
+GST_START_TEST (test_live_words_timed_where_said)
+{
+  Fixture f = fixture_from (pollen_test_harness_new ("pollenstt",
+          "audio/x-raw, format=S16LE, layout=interleaved, channels=1, "
+          "rate=24000", "model", "scribe-realtime", NULL));
+  PollenTestPart tone = { 300, TRUE };
+  g_autoptr (GBytes) word = pollen_test_audio_new (24000, &tone, 1);
+  GstClockTime pushed = 0;
+  guint k;
+
+  pollen_emulator_set_realtime_lag (f.t.emulator, 300);
+  pushed = pollen_test_push_audio (f.t.h, word, 24000, pushed);
+  for (k = 1; k <= 6; k++) {
+    pushed = pollen_test_push_audio (f.t.h, word, 24000, pushed);
+    wait_words (&f, k);
+  }
+  for (k = 2; k <= 6; k++) {
+    GstClockTime pts = g_array_index (f.pts, GstClockTime, k - 1);
+    GstClockTime said = (k - 1) * 300 * GST_MSECOND;
+
+    fail_unless (pts + 100 * GST_MSECOND >= said &&
+        pts <= said + 100 * GST_MSECOND, "word %u said at %" GST_TIME_FORMAT
+        " is timed at %" GST_TIME_FORMAT, k, GST_TIME_ARGS (said),
+        GST_TIME_ARGS (pts));
+  }
+  finish (&f);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* Speech with no pause after it: EOS commits the last utterance, and its
  * words are out before EOS. */
 GST_START_TEST (test_eos_commits_the_last_words)
@@ -458,6 +504,7 @@ pollensttrealtime_suite (void)
   tcase_add_test (tc, test_words_as_they_are_heard);
   tcase_add_test (tc, test_eos_commits_the_last_words);
   tcase_add_test (tc, test_live_words_stay_with_the_audio);
+  tcase_add_test (tc, test_live_words_timed_where_said);
   tcase_add_test (tc, test_latency_of_the_streaming_path);
   tcase_add_test (tc, test_conversation_model_refused);
   tcase_add_test (tc, test_refused_session_is_an_error);

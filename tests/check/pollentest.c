@@ -671,6 +671,21 @@ pollen_test_assert_untimed_refused (PollenTestHarness * t,
   gst_buffer_unref (buffer);
 }
 
+/* How many of the requests @emulator received so far went to @path. */
+guint
+pollen_test_count_requests (PollenEmulator * emulator, const gchar * path)
+{
+  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
+
+  for (i = 0; i < total; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    n += g_str_equal (request->path, path);
+  }
+  return n;
+}
+
 /* A URL on 127.0.0.1 where nothing listens. */
 gchar *
 pollen_test_unused_url (void)

@@ -57,6 +57,8 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * api_code,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
+guint            pollen_test_count_requests (PollenEmulator * emulator,
+                                             const gchar * path);
 
 /* Test audio: S16LE mono, a 440 Hz tone at -12 dBFS or silence per part,
  * pushed in 100 ms buffers. */
