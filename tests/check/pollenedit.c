@@ -1011,6 +1011,23 @@ GST_START_TEST (test_answer_shapes)
 
 GST_END_TEST;
 
+/* A video model on the route makes a clip, base64 like a picture: an
+ * error that says what came instead. */
+GST_START_TEST (test_video_model_is_no_picture)
+{
+  PollenTestHarness t = harness_new ("model", "veo", "max-size", 64, NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  push_doomed_frame (&t);
+  error = pollen_test_pop_message (t.bus, GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_FAILED, 200, NULL,
+      "bytes of video/quicktime in data[0].b64_json, not a picture");
+  pollen_test_recorder_wait_eos (t.rec);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_untimed_video_one_error)
 {
   PollenTestHarness t = harness_new (NULL);
@@ -1107,11 +1124,12 @@ GST_START_TEST (test_emulator_edits)
   g_autofree gchar *gpt_revised = NULL;
 
   fail_unless (klein != NULL && gpt != NULL);
-  fail_unless_equals_string (klein->model_used, "klein");
+  fail_unless_equals_string (klein->model_used,
+      "black-forest-labs/flux.2-klein-4b");
   picture = answer_picture (klein, &revised);
   fail_unless_equals_string (revised, "as an oil painting");
   assert_picture (picture, 200, 100, &CYAN);
-  fail_unless_equals_string (gpt->model_used, "gptimage");
+  fail_unless_equals_string (gpt->model_used, "openai/gpt-image-1-mini");
   gpt_picture = answer_picture (gpt, &gpt_revised);
   assert_picture (gpt_picture, 1536, 1024, &CYAN);
   pollen_emulator_free (emulator);
@@ -1132,7 +1150,8 @@ GST_START_TEST (test_emulator_text_only_model_ignores_the_picture)
   guint rgb[3];
 
   fail_unless (response != NULL);
-  fail_unless_equals_string (response->model_used, "flux");
+  fail_unless_equals_string (response->model_used,
+      "black-forest-labs/flux.1-schnell");
   picture = answer_picture (response, &revised);
   assert_picture (picture, 1024, 1024, NULL);
   corner_colour (picture, rgb);
@@ -1198,6 +1217,7 @@ pollenedit_suite (void)
   tcase_add_test (tc, test_error_stops);
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_answer_shapes);
+  tcase_add_test (tc, test_video_model_is_no_picture);
   tcase_add_test (tc, test_untimed_video_one_error);
   tcase_add_test (tc, test_emulator_edits);
   tcase_add_test (tc, test_emulator_text_only_model_ignores_the_picture);

@@ -16,10 +16,13 @@
  * with which prompt: the picture sent, scaled to the size the model makes,
  * its colours inverted (red becomes cyan), the prompt written at its top
  * left when textoverlay is installed; a JPEG (quality 90), a PNG from the
- * GPT Image models. A model that takes no picture (flux, zimage …) makes
- * a picture of the prompt alone, as the real ones do: the upload is
- * ignored. Only multipart bodies are taken (the server also takes JSON
- * with picture URLs), and a URL in `image` is not fetched. */
+ * GPT Image models. The model is resolved in the emulator's model lists
+ * (emumodels.c), as every generation's is. A model that takes no picture
+ * (flux, zimage …) makes a picture of the prompt alone, as the real ones
+ * do: the upload is ignored; a video model makes a one-second clip, which
+ * the route answers base64 like a picture. Only multipart bodies are
+ * taken (the server also takes JSON with picture URLs), and a URL in
+ * `image` is not fetched. */
 
 #include "emuserver.h"
 #include "emumedia.h"
@@ -33,75 +36,25 @@
 #define EMU_EDIT_MAX_SIDE 4096
 #define EMU_EDIT_OVERLAY_PT 12
 
-/* The picture models of the server's registry (shared/registry/image.ts):
- * name, aliases (space-separated), and whether it takes a picture. */
-typedef struct
+/* What a model makes of an edit. */
+typedef enum
 {
-  const gchar *name;
-  const gchar *aliases;
-  gboolean takes_image;
-} EmuImageModel;
-
-static const EmuImageModel emu_image_models[] = {
-  {"dreamshaper", "sana", FALSE},
-  {"kontext", "", TRUE},
-  {"nanobanana", "", TRUE},
-  {"nanobanana-2", "nanobanana2", TRUE},
-  {"nanobanana-2-lite", "nanobanana2lite nanobanana-lite", TRUE},
-  {"nanobanana-pro", "", TRUE},
-  {"seedream5", "", TRUE},
-  {"seedream5-pro", "seedream-5-pro seedream-pro-5", TRUE},
-  {"seedream", "", TRUE},
-  {"seedream-pro", "", TRUE},
-  {"ideogram-v4-turbo", "", FALSE},
-  {"ideogram-v4-balanced", "", FALSE},
-  {"ideogram-v4-quality", "", FALSE},
-  {"gptimage", "gpt-image gpt-image-1-mini", TRUE},
-  {"gptimage-large", "gpt-image-1.5 gpt-image-large", TRUE},
-  {"gpt-image-2", "", TRUE},
-  {"flux", "", FALSE},
-  {"zimage", "z-image z-image-turbo", FALSE},
-  {"wan-image", "wan2.7-image wan-img", TRUE},
-  {"wan-image-pro", "wan2.7-image-pro wan-img-pro", TRUE},
-  {"qwen-image", "qwen-image-plus qwen-image-2512 qwen-image-edit "
-        "qwen-image-edit-plus", TRUE},
-  {"grok-imagine", "grok-imagine-image", TRUE},
-  {"grok-imagine-pro", "grok-aurora aurora grok-imagine-image-quality "
-        "grok-imagine-image-pro", TRUE},
-  {"klein", "flux-klein", TRUE},
-  {"p-image", "pruna-image pruna", FALSE},
-  {"p-image-edit", "pruna-edit pruna-image-edit", TRUE},
-  {"nova-canvas", "amazon-nova-canvas", TRUE},
-};
+  EMU_EDIT_PICTURE,             /* the picture sent, edited */
+  EMU_EDIT_PROMPT_ONLY,         /* a picture of the prompt: no picture in */
+  EMU_EDIT_CLIP,                /* a video model's clip */
+} EmuEditKind;
 
 /* An edit being made. */
 typedef struct
 {
   PollenEmulator *emulator;
-  const EmuImageModel *model;
+  gchar *model;                 /* the canonical id */
+  EmuEditKind kind;
   gchar *prompt;
   GBytes *image;                /* the picture sent */
   guint width;
   guint height;
 } EmuEdit;
-
-/* The model @name (or its alias; a publisher prefix ignored), or NULL. */
-static const EmuImageModel *
-emu_edit_find_model (const gchar * name)
-{
-  const gchar *slash = strrchr (name, '/');
-  const gchar *base = slash ? slash + 1 : name;
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (emu_image_models); i++) {
-    g_auto (GStrv) aliases = g_strsplit (emu_image_models[i].aliases, " ", -1);
-
-    if (g_str_equal (base, emu_image_models[i].name) ||
-        g_strv_contains ((const gchar * const *) aliases, base))
-      return &emu_image_models[i];
-  }
-  return NULL;
-}
 
 /* One side of `size`: parseInt's number, the model's default when there
  * is none, kept within what the emulator's GET /image/ takes. */
@@ -120,32 +73,55 @@ emu_edit_side (const gchar * text)
 }
 
 /* The size the server reads from `size` ("WxH"), and what the model makes
- * of it (GPT Image picks its nearest size). */
+ * of it (GPT Image picks its nearest size; a clip's sides are even). */
 static void
-emu_edit_size (const gchar * size, const EmuImageModel * model,
-    guint * width, guint * height)
+emu_edit_size (const gchar * size, EmuEdit * edit)
 {
   g_auto (GStrv) sides = g_strsplit (size ? size : "", "x", 2);
 
-  *width = emu_edit_side (sides[0]);
-  *height = sides[0] ? emu_edit_side (sides[1]) : EMU_EDIT_DEFAULT_SIDE;
-  emu_picture_frame (model->name, width, height);
+  edit->width = emu_edit_side (sides[0]);
+  edit->height = sides[0] ? emu_edit_side (sides[1]) : EMU_EDIT_DEFAULT_SIDE;
+  emu_picture_frame (edit->model, &edit->width, &edit->height);
+  if (edit->kind == EMU_EDIT_CLIP) {
+    edit->width &= ~1u;
+    edit->height &= ~1u;
+  }
 }
 
+/* Whether @entry's @member (a list of modalities) holds @modality. */
 static gboolean
-emu_edit_is_gpt_image (const EmuImageModel * model)
+emu_edit_has_modality (JsonObject * entry, const gchar * member,
+    const gchar * modality)
 {
-  return g_str_has_prefix (model->name, "gptimage") ||
-      g_str_has_prefix (model->name, "gpt-image");
+  JsonArray *list = emu_json_get_array (entry, member);
+  guint i;
+
+  for (i = 0; list && i < json_array_get_length (list); i++)
+    if (g_strcmp0 (json_array_get_string_element (list, i), modality) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static EmuEditKind
+emu_edit_kind (JsonObject * entry)
+{
+  if (emu_model_is_video (entry))
+    return EMU_EDIT_CLIP;
+  if (emu_edit_has_modality (entry, "input_modalities", "image"))
+    return EMU_EDIT_PICTURE;
+  return EMU_EDIT_PROMPT_ONLY;
 }
 
 static void
 emu_edit_free (EmuEdit * edit)
 {
+  g_free (edit->model);
   g_free (edit->prompt);
   g_clear_pointer (&edit->image, g_bytes_unref);
   g_free (edit);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuEdit, emu_edit_free);
 
 /* ---- the picture, made in a worker thread ---- */
 
@@ -180,7 +156,7 @@ emu_edit_description (const EmuEdit * edit)
       "videoscale add-borders=false ! video/x-raw,format=RGBx,width=%u,"
       "height=%u,pixel-aspect-ratio=1/1 ! identity name=invert ! "
       "%svideoconvert ! %s ! appsink name=sink", edit->width, edit->height,
-      overlay, emu_edit_is_gpt_image (edit->model) ? "pngenc" :
+      overlay, emu_model_is_gpt_image (edit->model) ? "pngenc" :
       "jpegenc quality=90");
 }
 
@@ -218,10 +194,16 @@ emu_edit_make (gpointer data, GError ** error)
 {
   EmuEdit *edit = data;
 
-  if (edit->model->takes_image)
-    return emu_edit_render (edit, error);
-  return emu_media_image (edit->prompt, 0, edit->width, edit->height,
-      "jpeg", error);
+  switch (edit->kind) {
+    case EMU_EDIT_PICTURE:
+      return emu_edit_render (edit, error);
+    case EMU_EDIT_PROMPT_ONLY:
+      return emu_media_image (edit->prompt, 0, edit->width, edit->height,
+          "jpeg", error);
+    default:
+      return emu_media_video (edit->prompt, 0, edit->width, edit->height, 1,
+          error);
+  }
 }
 
 /* ---- the answer ---- */
@@ -275,8 +257,7 @@ emu_edit_answer (gpointer data, SoupServerMessage * msg, GBytes * picture,
   }
   json = emu_edit_answer_json (edit, picture);
   response = pollen_emulator_response_new_json (200, json);
-  pollen_emulator_response_add_header (response, "x-model-used",
-      edit->model->name);
+  pollen_emulator_response_add_header (response, "x-model-used", edit->model);
   pollen_emulator_response_add_header (response,
       "x-usage-completion-image-tokens", "1");
   emu_send (edit->emulator, msg, response);
@@ -309,25 +290,23 @@ emu_edit_take_image (PollenEmulator * emulator, SoupServerMessage * msg,
   return NULL;
 }
 
-/* The model asked for, or NULL with the 400 of the server's resolveModel
- * sent. */
-static const EmuImageModel *
+/* The model asked for, resolved as every generation's, and let through
+ * the per-user limit; else FALSE with the answer sent. */
+static gboolean
 emu_edit_take_model (PollenEmulator * emulator, SoupServerMessage * msg,
-    EmuForm * form)
+    PollenEmulatorRequest * request, EmuForm * form, EmuEdit * edit)
 {
   const gchar *name = emu_form_get (form, "model");
-  const EmuImageModel *model;
-  g_autofree gchar *message = NULL;
+  g_autoptr (JsonObject) entry = NULL;
 
   if (!name || !*name)
     name = EMU_EDIT_DEFAULT_MODEL;
-  model = emu_edit_find_model (name);
-  if (model)
-    return model;
-  message = g_strdup_printf ("Invalid model or alias: \"%s\". Must be a "
-      "valid model name or alias.", name);
-  emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
-  return NULL;
+  if (!emu_models_check (emulator, msg, EMU_MODELS_IMAGE, name, &entry) ||
+      !emu_admit_model (emulator, msg, request, entry))
+    return FALSE;
+  edit->model = g_strdup (json_object_get_string_member (entry, "name"));
+  edit->kind = emu_edit_kind (entry);
+  return TRUE;
 }
 
 /* Checks the form in the server's order, then makes the edit off the
@@ -337,7 +316,7 @@ emu_handle_image_edit (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)
 {
   g_autoptr (EmuForm) form = NULL;
-  EmuEdit edit = { emulator };
+  g_autoptr (EmuEdit) edit = g_new0 (EmuEdit, 1);
   const gchar *prompt;
 
   if (!emu_check_key (emulator, msg, request))
@@ -348,7 +327,7 @@ emu_handle_image_edit (PollenEmulator * emulator, SoupServerMessage * msg,
         "Invalid multipart form data");
     return;
   }
-  if (!(edit.model = emu_edit_take_model (emulator, msg, form)))
+  if (!emu_edit_take_model (emulator, msg, request, form, edit))
     return;
   prompt = emu_form_get (form, "prompt");
   if (!prompt || !*prompt) {
@@ -356,11 +335,11 @@ emu_handle_image_edit (PollenEmulator * emulator, SoupServerMessage * msg,
         "Missing required field: prompt");
     return;
   }
-  if (!(edit.image = emu_edit_take_image (emulator, msg, form)))
+  if (!(edit->image = emu_edit_take_image (emulator, msg, form)))
     return;
-  emu_edit_size (emu_form_get (form, "size"), edit.model, &edit.width,
-      &edit.height);
-  edit.prompt = g_strdup (prompt);
+  emu_edit_size (emu_form_get (form, "size"), edit);
+  edit->emulator = emulator;
+  edit->prompt = g_strdup (prompt);
   emu_answer_later (emulator, msg, emu_edit_make, emu_edit_answer,
-      g_memdup2 (&edit, sizeof (edit)), (GDestroyNotify) emu_edit_free);
+      g_steal_pointer (&edit), (GDestroyNotify) emu_edit_free);
 }

@@ -28,7 +28,7 @@ emu_model_base (const gchar * model)
 }
 
 /* Whether the model of @entry makes video. */
-static gboolean
+gboolean
 emu_model_is_video (JsonObject * entry)
 {
   return g_strcmp0 (json_object_get_string_member (entry, "category"),
@@ -37,7 +37,7 @@ emu_model_is_video (JsonObject * entry)
 
 /* The GPT Image models, the only ones that make a transparent
  * background. */
-static gboolean
+gboolean
 emu_model_is_gpt_image (const gchar * model)
 {
   const gchar *base = emu_model_base (model);

@@ -127,9 +127,11 @@ void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
-/* The size a picture model makes when asked for @width x @height
- * (emugenerate.c). */
+/* The size a picture model makes when asked for @width x @height; what
+ * kind of model an entry of the image list is (emugenerate.c). */
 void emu_picture_frame (const gchar * model, guint * width, guint * height);
+gboolean emu_model_is_video (JsonObject * entry);
+gboolean emu_model_is_gpt_image (const gchar * model);
 /* emuedit.c */
 void emu_handle_image_edit (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request);
