@@ -338,7 +338,8 @@ gst_pollen_filter_flush_start (GstPollenFilter * self, GstEvent * event)
 
   gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
   pollen_jobs_set_flushing (priv->jobs, TRUE);
-  ret = gst_pad_push_event (priv->srcpad, event);
+  /* to every src pad: a subclass's request pads are fed by the task too */
+  ret = gst_pad_event_default (priv->sinkpad, GST_OBJECT (self), event);
   gst_pad_pause_task (priv->srcpad);
   GST_DEBUG_OBJECT (self, "flushed: jobs in flight cancelled");
   return ret;
@@ -366,7 +367,8 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
 static gboolean
 gst_pollen_filter_flush_stop (GstPollenFilter * self, GstEvent * event)
 {
-  gboolean ret = gst_pad_push_event (PRIV (self)->srcpad, event);
+  gboolean ret = gst_pad_event_default (PRIV (self)->sinkpad,
+      GST_OBJECT (self), event);
 
   return gst_pollen_filter_start_task (self) && ret;
 }
@@ -1125,6 +1127,29 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
   if (!GST_CLOCK_TIME_IS_VALID (running))
     return GST_CLOCK_TIME_NONE;
   return running + gst_pollen_filter_get_budget (filter);
+}
+
+/**
+ * gst_pollen_filter_get_horizon:
+ *
+ * Src task: the deadline read backwards, the stream time whose output
+ * must be out by now, or NONE when upstream is not live (or the pipeline
+ * is younger than the budget). While waiting for an answer, a subclass
+ * tells downstream that nothing more comes before it (a GAP).
+ */
+GstClockTime
+gst_pollen_filter_get_horizon (GstPollenFilter * filter)
+{
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime budget;
+
+  if (!gst_pollen_filter_is_live (filter) || !GST_CLOCK_TIME_IS_VALID (now))
+    return GST_CLOCK_TIME_NONE;
+  budget = gst_pollen_filter_get_budget (filter);
+  if (now <= budget)
+    return GST_CLOCK_TIME_NONE;
+  return gst_segment_position_from_running_time (&PRIV (filter)->segment,
+      GST_FORMAT_TIME, now - budget);
 }
 
 static void

@@ -98,7 +98,8 @@ typedef enum
  *   back (no shift, raising latency does not help), warns at once for the
  *   first late result and sums up the others in one warning per 10 s.
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
- *   until a FLUSH_STOP.
+ *   until a FLUSH_STOP. FLUSH_START and FLUSH_STOP go to every src pad,
+ *   a subclass's request pads too (the src task feeds them).
  * - Progress: the src task waiting 2 s for the oldest job posts a
  *   GstProgress START (code "request"), CONTINUE every 2 s, and when the
  *   wait ends COMPLETE, ERROR or CANCELED, in every path (flush, stop, the
@@ -271,6 +272,7 @@ GstClockTime       gst_pollen_filter_now (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_budget (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_deadline (GstPollenFilter * filter,
                                                    GstClockTime pts);
+GstClockTime       gst_pollen_filter_get_horizon (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,

@@ -52,10 +52,10 @@ harness_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenedit", CAPS, first_property, args);
-  va_end (args);
   /* recorded input: every frame waits for its edit */
-  pollen_test_harness_set_recorded (&t);
+  t = pollen_test_harness_new_valist ("pollenedit", CAPS, FALSE,
+      first_property, args);
+  va_end (args);
   return t;
 }
 

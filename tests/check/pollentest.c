@@ -406,6 +406,35 @@ pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
   return object;
 }
 
+/* The buffers that came out, in order (borrowed: they stay alive until
+ * the recorder is cleared or freed). */
+GPtrArray *
+pollen_test_recorder_get_buffers (PollenTestRecorder * rec)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++)
+    if (GST_IS_BUFFER (rec->items->pdata[i]))
+      g_ptr_array_add (found, rec->items->pdata[i]);
+  g_mutex_unlock (&rec->lock);
+  return found;
+}
+
+/* A text buffer's bytes as a string. */
+gchar *
+pollen_test_buffer_text (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  gchar *text;
+
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return text;
+}
+
 /* ---- test video ---- */
 
 /* A @width x @height RGB frame of @colour. */
@@ -484,14 +513,16 @@ pollen_test_count_probe (GstPad * pad, GstPadProbeInfo * info,
 /**
  * pollen_test_harness_new_valist:
  * @src_caps: the caps the harness feeds
+ * @live: how the harness answers LATENCY queries, from before the first
+ *   segment (an element asks at each segment)
  *
  * @factory pointed at a fresh emulator, with @first_property … set before
- * it starts. The harness answers LATENCY queries as live until told
- * otherwise (gst_harness_set_live()).
+ * it starts.
  */
 PollenTestHarness
 pollen_test_harness_new_valist (const gchar * factory,
-    const gchar * src_caps, const gchar * first_property, va_list args)
+    const gchar * src_caps, gboolean live, const gchar * first_property,
+    va_list args)
 {
   PollenTestHarness t;
 
@@ -505,6 +536,8 @@ pollen_test_harness_new_valist (const gchar * factory,
 
   t.h = gst_harness_new_with_element (t.element, "sink", "src");
   t.rec = pollen_test_recorder_new (t.h->sinkpad);
+  /* before the caps, which send the segment at which the element asks */
+  gst_harness_set_live (t.h, live);
   gst_harness_set_src_caps_str (t.h, src_caps);
   return t;
 }
@@ -517,23 +550,10 @@ pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist (factory, src_caps, first_property,
-      args);
+  t = pollen_test_harness_new_valist (factory, src_caps, TRUE,
+      first_property, args);
   va_end (args);
   return t;
-}
-
-/* Upstream not live (a file), told by a new segment: an element that
- * asks at each segment waits for its results instead of skipping input. */
-void
-pollen_test_harness_set_recorded (PollenTestHarness * t)
-{
-  GstSegment segment;
-
-  gst_harness_set_live (t->h, FALSE);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (t->h,
-          gst_event_new_segment (&segment)));
 }
 
 /* EOS in, and out within POLLEN_TEST_WAIT. */

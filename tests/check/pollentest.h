@@ -96,6 +96,8 @@ void                 pollen_test_recorder_wait_outputs (PollenTestRecorder * rec
 GstMiniObject *      pollen_test_recorder_get_output (PollenTestRecorder * rec,
                                                       guint index);
 guint                pollen_test_recorder_count_outputs (PollenTestRecorder * rec);
+GPtrArray *          pollen_test_recorder_get_buffers (PollenTestRecorder * rec);
+gchar *              pollen_test_buffer_text (GstBuffer * buffer);
 
 /* Test video: RGB frames of one colour. */
 typedef struct
@@ -151,10 +153,10 @@ PollenTestHarness pollen_test_harness_new (const gchar * factory,
                                            const gchar * first_property, ...);
 PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
                                                   const gchar * src_caps,
+                                                  gboolean live,
                                                   const gchar * first_property,
                                                   va_list args);
 void              pollen_test_harness_free (PollenTestHarness * t);
-void              pollen_test_harness_set_recorded (PollenTestHarness * t);
 void              pollen_test_harness_finish (PollenTestHarness * t);
 GstMessage *      pollen_test_pop_message (GstBus * bus, GstMessageType type);
 guint             pollen_test_count_messages (GstBus * bus,

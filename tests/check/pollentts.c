@@ -207,10 +207,9 @@ tts_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollentts", "text/x-raw, format=utf8",
-      first_property, args);
+  t = pollen_test_harness_new_valist ("pollentts",
+      "text/x-raw, format=utf8", FALSE, first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
 

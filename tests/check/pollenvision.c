@@ -40,11 +40,9 @@ harness_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenvision", CAPS, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenvision", CAPS,
+      FALSE, first_property, args);
   va_end (args);
-  /* recorded input: every interval is described */
-  pollen_test_harness_set_recorded (&t);
   return t;
 }
 
@@ -72,23 +70,11 @@ texts (PollenTestHarness * t)
   return out;
 }
 
-static gchar *
-text_of (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  gchar *text;
-
-  gst_buffer_map (buffer, &map, GST_MAP_READ);
-  text = g_strndup ((const gchar *) map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return text;
-}
-
 static void
 assert_text (GstBuffer * buffer, GstClockTime pts, GstClockTime duration,
     const gchar * part)
 {
-  g_autofree gchar *text = text_of (buffer);
+  g_autofree gchar *text = pollen_test_buffer_text (buffer);
 
   fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), pts);
   fail_unless_equals_uint64 (GST_BUFFER_DURATION (buffer), duration);
@@ -295,7 +281,7 @@ GST_START_TEST (test_sentence_output)
     fail_unless_equals_uint64 (GST_BUFFER_DURATION (out->pdata[i]),
         2 * GST_SECOND);
   }
-  last = text_of (out->pdata[out->len - 1]);
+  last = pollen_test_buffer_text (out->pdata[out->len - 1]);
   fail_unless_equals_string (last, "That is all.");
   pollen_test_harness_free (&t);
 }
@@ -573,7 +559,7 @@ GST_END_TEST;
 static GstPadProbeReturn
 collect_text (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  g_ptr_array_add (user_data, text_of (GST_PAD_PROBE_INFO_BUFFER (info)));
+  g_ptr_array_add (user_data, pollen_test_buffer_text (GST_PAD_PROBE_INFO_BUFFER (info)));
   return GST_PAD_PROBE_OK;
 }
 
