@@ -94,11 +94,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_realtime_debug);
 #define SILENCE_BYTES (RATE / 10 * SAMPLE_BYTES)
 #define MIN_COMMIT_SAMPLES (RATE / 10)  /* the service commits 100 ms or more */
 #define FILL_INTERVAL (100 * GST_MSECOND)       /* GAPs this often when idle */
+#define MIN_FILL (20 * GST_MSECOND)     /* no fill is shorter */
 #define INPUT_HOLE (40 * GST_MSECOND)   /* less is jitter, more is filled */
 #define MAX_INPUT_FILL (10 * GST_SECOND)
 
 #define SAMPLES_TO_TIME(n) gst_util_uint64_scale_int ((n), GST_SECOND, RATE)
-#define TIME_TO_SAMPLES(t) gst_util_uint64_scale_int ((t), RATE, GST_SECOND)
+/* rounded: a time made of whole samples gives them back */
+#define TIME_TO_SAMPLES(t) gst_util_uint64_scale_int_round ((t), RATE, GST_SECOND)
 
 enum
 {
@@ -772,7 +774,10 @@ lane_idle_limit (Lane * lane, GstClockTime now)
   return now > delay ? now - delay : 0;
 }
 
-/* With the lock: nothing is due: fill up to the idle limit, then wait. */
+/* With the lock: nothing is due: fill up to the idle limit, then wait.
+ * Fills are whole samples of at least MIN_FILL: a sink that does not wait
+ * for the clock would otherwise spin the task on slivers, each rounded
+ * away. */
 static void
 lane_choose_idle (Lane * lane, GstClockTime now, GstClockTime next_due,
     Step * step)
@@ -786,10 +791,12 @@ lane_choose_idle (Lane * lane, GstClockTime now, GstClockTime next_due,
   target = MIN (lane_idle_limit (lane, now), lane_fill_bound (lane));
   if (!GST_CLOCK_TIME_IS_VALID (lane->position))
     lane->position = target;
-  if (target > lane->position) {
+  if (target >= lane->position + MIN_FILL) {
     step->kind = STEP_FILL;
     step->fill_from = lane->position;
-    step->fill_to = lane->position = target;
+    lane->position += SAMPLES_TO_TIME (TIME_TO_SAMPLES (target -
+            lane->position));
+    step->fill_to = lane->position;
   } else if (!lane->woken) {
     lane_wait_until (lane, MIN (now + FILL_INTERVAL, next_due), step);
   }

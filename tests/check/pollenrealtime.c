@@ -797,6 +797,50 @@ GST_START_TEST (test_continuous_fills_with_silence)
 
 GST_END_TEST;
 
+/* continuous=true in a pipeline whose sink does not wait for the clock
+ * (as filesink and wavenc do not): the silence is every sample of the
+ * time it fills, so a WAV keeps the replies where they were said. */
+GST_START_TEST (test_continuous_silence_at_any_pace)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  GstElement *pipeline = pollen_test_launch (emulator,
+      "audiotestsrc is-live=true wave=silence samplesperbuffer=2400 "
+      "num-buffers=10 ! pollenrealtime continuous=true ! "
+      "fakesink name=sink sync=false");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  PollenTestRecorder *rec = pollen_test_recorder_new (pad);
+  g_autoptr (GPtrArray) audio = NULL;
+  GstMessage *end = pollen_test_run_like_launch (pipeline, 10 * GST_SECOND);
+  GstBuffer *head, *last;
+  GstClockTime span;
+
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+  audio = pollen_test_recorder_get_buffers (rec);
+  fail_unless (audio->len > 0);
+  assert_contiguous (audio);
+  head = audio->pdata[0];
+  last = audio->pdata[audio->len - 1];
+  span = GST_BUFFER_PTS (last) + GST_BUFFER_DURATION (last) -
+      GST_BUFFER_PTS (head);
+  fail_unless (span >= 400 * GST_MSECOND, "%" GST_TIME_FORMAT " filled",
+      GST_TIME_ARGS (span));
+  /* the bytes are the time they are stamped with, to within a sample */
+  fail_unless (ABS ((gint64) total_size (audio) / 2 -
+          (gint64) gst_util_uint64_scale (span, 24000, GST_SECOND)) <= 1,
+      "%zu bytes for %" GST_TIME_FORMAT, total_size (audio),
+      GST_TIME_ARGS (span));
+  gst_message_unref (end);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  pollen_test_recorder_free (rec);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* ---- failures ---- */
 
 /* A refused key: an error naming the status and the server's message,
@@ -1009,6 +1053,7 @@ pollenrealtime_suite (void)
   tcase_add_test (tc, test_barge_in_truncates_what_was_heard);
   tcase_add_test (tc, test_no_interruption_plays_on);
   tcase_add_test (tc, test_continuous_fills_with_silence);
+  tcase_add_test (tc, test_continuous_silence_at_any_pace);
   tcase_add_test (tc, test_refused_key_is_an_error);
   tcase_add_test (tc, test_policy_close_is_an_error);
   tcase_add_test (tc, test_error_event_is_a_warning);
