@@ -8,8 +8,9 @@
  */
 
 /* bench-pollen: every benchmark of issue 13 (and issue 18's live
- * captions and mouth-to-ear) against the in-process emulator, printed as one table of ratios against an alternative measured
- * in the same run (runs interleaved, medians), with the machine it ran on.
+ * captions and mouth-to-ear) against the in-process emulator, printed as
+ * one table of ratios against an alternative measured in the same run
+ * (runs interleaved, medians), with the machine it ran on.
  * tests/bench/run.sh builds it, runs it and plots what it writes.
  *
  *   bench-pollen [--quick] [--only LETTERS] [--out DIR]
@@ -1570,9 +1571,9 @@ bench_mouth_to_ear (Config * config)
   require (emulator != NULL, "cannot start the emulator");
   require (speech != NULL, "cannot make the speech with espeak-ng");
   pollen_emulator_set_generation_time (emulator, TALK_SERVER_MS);
-  g_print ("(j) mouth-to-ear: %u sentences (%.1f s, espeak-ng) spoken live into "
-      "pollenrealtime and into pollenstt ! pollenchat ! pollentts, %u ms a "
-      "server answer (%u rounds)\n", config->sentences_spoken,
+  g_print ("(j) mouth-to-ear: %u sentences (%.1f s, espeak-ng) spoken live "
+      "into pollenrealtime and into pollenstt ! pollenchat ! pollentts, %u "
+      "ms a server answer (%u rounds)\n", config->sentences_spoken,
       g_bytes_get_size (speech) / 48000.0, TALK_SERVER_MS,
       config->talk_rounds);
   for (i = 0; i < G_N_ELEMENTS (talk_modes); i++)

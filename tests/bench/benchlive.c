@@ -123,14 +123,6 @@ bench_live_scores_clear (BenchLiveScores * scores)
   g_array_unref (scores->pts_late);
 }
 
-static void
-add_ms (GArray * values, GstClockTimeDiff diff)
-{
-  gdouble ms = diff / 1e6;
-
-  g_array_append_val (values, ms);
-}
-
 /* Word @k of @utterance, carried by text @n. */
 static void
 score_word (BenchLiveScores * scores, const Live * live, guint n,
@@ -140,9 +132,9 @@ score_word (BenchLiveScores * scores, const Live * live, guint n,
       GST_MSECOND;
   const Caption *caption = &g_array_index (live->out, Caption, n);
 
-  add_ms (scores->behind_out, GST_CLOCK_DIFF (end, caption->left));
+  bench_add_ms (scores->behind_out, GST_CLOCK_DIFF (end, caption->left));
 
-  add_ms (scores->behind_shown, GST_CLOCK_DIFF (end,
+  bench_add_ms (scores->behind_shown, GST_CLOCK_DIFF (end,
           g_array_index (live->shown, GstClockTime, n)));
   if (k == 0 && caption->left < bench_utterance_end (utterance))
     scores->early++;
@@ -188,9 +180,9 @@ score_realtime (BenchLiveScores * scores, const Live * live,
         return FALSE;
       }
       score_word (scores, live, n, utterance, k);
-      add_ms (scores->server_to_out, (g_array_index (live->out, Caption,
+      bench_add_ms (scores->server_to_out, (g_array_index (live->out, Caption,
                   n).left_us - sent_us) * GST_USECOND);
-      add_ms (scores->pts_late, GST_CLOCK_DIFF (utterance->onset + k *
+      bench_add_ms (scores->pts_late, GST_CLOCK_DIFF (utterance->onset + k *
               BENCH_WORD_MS * GST_MSECOND, g_array_index (live->out, Caption,
                   n).pts));
     }

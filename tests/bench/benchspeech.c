@@ -341,3 +341,12 @@ bench_speak (GstElement * pipeline, GBytes * speech)
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   return bus_ok (bus, 60 * GST_SECOND, &eos) && eos;
 }
+
+/* Appends @diff to @values in ms: a score of the live steps. */
+void
+bench_add_ms (GArray * values, GstClockTimeDiff diff)
+{
+  gdouble ms = diff / 1e6;
+
+  g_array_append_val (values, ms);
+}

@@ -57,5 +57,6 @@ GstElement * bench_speech_pipeline (PollenEmulator * emulator,
                                     const gchar * rest);
 GstClockTime bench_running_time (GstElement * pipeline);
 gboolean     bench_speak (GstElement * pipeline, GBytes * speech);
+void         bench_add_ms (GArray * values, GstClockTimeDiff diff);
 
 G_END_DECLS

@@ -32,7 +32,8 @@
 #include <string.h>
 
 #define HOLE (200 * GST_MSECOND)        /* less is inside one reply */
-#define SLACK (100 * GST_MSECOND)       /* a transcript's start against the sound's */
+/* how early a transcript may start against the sound */
+#define SLACK (100 * GST_MSECOND)
 #define AUDIO_DELTA "response.output_audio.delta"
 
 /* what a station announcer says: sentences of 1.5–3 s without commas (a
@@ -198,14 +199,6 @@ bench_talk_scores_clear (BenchTalkScores * scores)
   g_array_unref (scores->server_to_ear);
 }
 
-static void
-add_ms (GArray * values, GstClockTimeDiff diff)
-{
-  gdouble ms = diff / 1e6;
-
-  g_array_append_val (values, ms);
-}
-
 /* The start of the answer to sentence @u of @schedule: the first at or
  * after it began, before the next one began; NULL when none. */
 static const Start *
@@ -244,7 +237,7 @@ score_mouth_to_ear (BenchTalkScores * scores, const Talk * talk,
           "runs on from the one before (an answer longer than the pause)");
       return FALSE;
     }
-    add_ms (scores->mouth_to_ear, GST_CLOCK_DIFF (bench_utterance_end
+    bench_add_ms (scores->mouth_to_ear, GST_CLOCK_DIFF (bench_utterance_end
             (sentence), start->running));
   }
   return TRUE;
@@ -295,10 +288,10 @@ score_realtime (BenchTalkScores * scores, const Talk * talk,
   for (k = 0; k < sent->len; k++) {
     gint64 sent_us = g_array_index (sent, gint64, k);
 
-    add_ms (scores->server_to_out, (g_array_index (talk->out.starts, Start,
-                k).seen_us - sent_us) * GST_USECOND);
-    add_ms (scores->server_to_ear, (g_array_index (talk->ear.starts, Start,
-                k).seen_us - sent_us) * GST_USECOND);
+    bench_add_ms (scores->server_to_out, (g_array_index (talk->out.starts,
+                Start, k).seen_us - sent_us) * GST_USECOND);
+    bench_add_ms (scores->server_to_ear, (g_array_index (talk->ear.starts,
+                Start, k).seen_us - sent_us) * GST_USECOND);
   }
   return TRUE;
 }
