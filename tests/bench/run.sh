@@ -6,7 +6,8 @@
 #
 #   tests/bench/run.sh [--quick] [--out DIR] [--only LETTERS]
 #
-# --quick: a smoke run of about a minute (fewer and smaller of everything).
+# --quick: a smoke run of about two minutes (fewer and smaller of
+#   everything).
 # --only LETTERS: only these of the benchmarks (a)…(j), e.g. --only bf.
 # --out DIR: where table.md, max-in-flight.dat and max-in-flight.png go
 #   (default build/bench-results).
