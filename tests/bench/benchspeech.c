@@ -77,15 +77,19 @@ decode_wav (const gchar * path)
   g_autofree gchar *description = g_strdup_printf ("filesrc location=\"%s\" "
       "! wavparse ! audioconvert ! audioresample ! " SPEECH_CAPS " ! appsink "
       "name=out sync=false", path);
-  g_autoptr (GstElement) pipeline = gst_parse_launch (description, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
   g_autoptr (GstElement) out = pipeline ? gst_bin_get_by_name (GST_BIN
       (pipeline), "out") : NULL;
   g_autoptr (GByteArray) pcm = g_byte_array_new ();
   GstSample *sample;
   gboolean whole;
 
-  if (!out)
+  if (!out) {
+    g_printerr ("bench-pollen: %s: %s\n", description, error ?
+        error->message : "no appsink");
     return NULL;
+  }
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   /* an error stops the stream without EOS: the wait ends it */
   while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (out),
