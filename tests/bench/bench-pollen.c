@@ -8,8 +8,9 @@
  */
 
 /* bench-pollen: every benchmark of issue 13 (and issue 18's live
- * captions) against the in-process emulator, printed as one table of ratios against an alternative measured
- * in the same run (runs interleaved, medians), with the machine it ran on.
+ * captions and mouth-to-ear) against the in-process emulator, printed as
+ * one table of ratios against an alternative measured in the same run
+ * (runs interleaved, medians), with the machine it ran on.
  * tests/bench/run.sh builds it, runs it and plots what it writes.
  *
  *   bench-pollen [--quick] [--only LETTERS] [--out DIR]
@@ -39,6 +40,7 @@
 
 #include "benchlive.h"
 #include "benchread.h"
+#include "benchtalk.h"
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
@@ -48,6 +50,7 @@
 #define MAX_RUNS 9
 #define MB (1024.0 * 1024.0)
 #define LIVE_SERVER_MS 300      /* (i) both servers' time to answer */
+#define TALK_SERVER_MS 500      /* (j) every server's time to answer */
 
 typedef struct
 {
@@ -69,6 +72,8 @@ typedef struct
   guint vision_ms;              /* (h2) the server's time an answer */
   guint utterances;             /* (i) spoken live in each run */
   guint live_rounds;            /* (i) runs of each pollenstt */
+  guint sentences_spoken;       /* (j) spoken live in each run */
+  guint talk_rounds;            /* (j) runs of each talker */
   gchar *out_dir;
 } Config;
 
@@ -110,7 +115,7 @@ require (gboolean ok, const gchar * what)
   exit (1);
 }
 
-/* Whether @step ("(a)" … "(i)") is among @only; it becomes the current
+/* Whether @step ("(a)" … "(j)") is among @only; it becomes the current
  * step when it is. */
 static gboolean
 step_selected (const gchar * only, const gchar * step)
@@ -1476,6 +1481,113 @@ bench_live_captions (Config * config)
     bench_live_scores_clear (&scores[i]);
 }
 
+/* ---- (j) mouth-to-ear: pollenrealtime against stt ! chat ! tts ---- */
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *talker;          /* its last element named "talker" */
+} TalkMode;
+
+/* the live interpreter of docs/recipes.md after pollenstt */
+#define TRANSLATE_AND_SPEAK "pollenchat system=\"Translate into French. " \
+  "Reply with the translation only.\" output=sentence ! pollentts " \
+  "name=talker voice=nova"
+
+static const TalkMode talk_modes[] = {
+  {"pollenrealtime", "pollenrealtime name=talker interrupt=false "
+        "instructions=\"Translate everything you hear into French\""},
+  {"stt ! chat ! tts", "pollenstt language-code=en ! " TRANSLATE_AND_SPEAK},
+  {"quick captions", "pollenstt language-code=en chunk-duration=3000 "
+        "latency=2000 ! " TRANSLATE_AND_SPEAK},
+};
+
+/* "median 12.3 ms, p90 …, max …" of @values in ms */
+static gchar *
+spread_ms (GArray * values)
+{
+  return g_strdup_printf ("median %.1f ms, p90 %.1f ms, max %.1f ms",
+      quantile (values, 0.5), quantile (values, 0.9), quantile (values,
+          1.0));
+}
+
+static gdouble
+latency_ms (const BenchTalkScores * scores)
+{
+  return GST_CLOCK_TIME_IS_VALID (scores->latency) ?
+      scores->latency / 1e6 : NAN;
+}
+
+static void
+add_talk_rows (BenchTalkScores * scores)
+{
+  BenchTalkScores *realtime = &scores[0];
+  gdouble ear_p90 = quantile (realtime->mouth_to_ear, 0.9) / 1000;
+  gdouble out_p90 = quantile (realtime->server_to_out, 0.9);
+  gdouble heard_p90 = quantile (realtime->server_to_ear, 0.9);
+  gdouble latency = latency_ms (realtime);
+  guint mode;
+
+  for (mode = 1; mode < G_N_ELEMENTS (talk_modes); mode++)
+    add_row (mode == 1 ? "(j) mouth-to-ear: a sentence's end - its "
+        "answer's first audio on a synchronised sink, median" :
+        "(j) same, against pollenstt chunk-duration=3000 latency=2000",
+        spread_s (talk_modes[0].name, realtime->mouth_to_ear),
+        spread_s (talk_modes[mode].name, scores[mode].mouth_to_ear),
+        quantile (realtime->mouth_to_ear, 0.5) /
+        quantile (scores[mode].mouth_to_ear, 0.5), mode == 1 ?
+        "<= 1.5 s (p90)" : "-", mode == 1 ? verdict_at_most (ear_p90, 1.5,
+            "s") : g_strdup ("(information)"));
+  add_row ("(j) pollenrealtime: server sends a reply's first audio - it "
+      "leaves the element", spread_ms (realtime->server_to_out),
+      g_strdup_printf ("%u replies", realtime->server_to_out->len), NAN,
+      "< 100 ms (p90)", verdict_at_most (out_p90, 99.999, "ms"));
+  add_row ("(j) same - the sink renders it", spread_ms
+      (realtime->server_to_ear), g_strdup_printf ("pipeline latency %.0f ms",
+          latency), NAN, "< 100 ms + latency (p90)",
+      verdict_at_most (heard_p90, 99.999 + latency, "ms"));
+  add_row ("(j) the pipelines' latency", g_strdup_printf ("%s %.0f ms",
+          talk_modes[0].name, latency), g_strdup_printf ("%s %.2f s, %s "
+          "%.2f s", talk_modes[1].name, latency_ms (&scores[1]) / 1000,
+          talk_modes[2].name, latency_ms (&scores[2]) / 1000), NAN, "-",
+      g_strdup ("(information)"));
+}
+
+/* The same live sentences answered by pollenrealtime and by the chain in
+ * turn, every server taking TALK_SERVER_MS to answer: a transcription, a
+ * chat reply's first bytes, a speech's first bytes, a realtime reply's
+ * first audio after the turn ended. */
+static void
+bench_mouth_to_ear (Config * config)
+{
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  g_autoptr (GArray) schedule = g_array_new (FALSE, FALSE,
+      sizeof (BenchUtterance));
+  g_autoptr (GBytes) speech = bench_talk_speech (config->sentences_spoken,
+      schedule);
+  BenchTalkScores scores[G_N_ELEMENTS (talk_modes)];
+  guint round, i;
+
+  require (emulator != NULL, "cannot start the emulator");
+  require (speech != NULL, "cannot make the speech with espeak-ng");
+  pollen_emulator_set_generation_time (emulator, TALK_SERVER_MS);
+  g_print ("(j) mouth-to-ear: %u sentences (%.1f s, espeak-ng) spoken live "
+      "into pollenrealtime and into pollenstt ! pollenchat ! pollentts, %u "
+      "ms a server answer (%u rounds)\n", config->sentences_spoken,
+      g_bytes_get_size (speech) / 48000.0, TALK_SERVER_MS,
+      config->talk_rounds);
+  for (i = 0; i < G_N_ELEMENTS (talk_modes); i++)
+    bench_talk_scores_init (&scores[i]);
+  for (round = 0; round < config->talk_rounds; round++)
+    for (i = 0; i < G_N_ELEMENTS (talk_modes); i++)
+      require (bench_talk_run (emulator, talk_modes[i].talker, speech,
+              schedule, &scores[i]), "a mouth-to-ear pipeline failed");
+  pollen_emulator_free (emulator);
+  add_talk_rows (scores);
+  for (i = 0; i < G_N_ELEMENTS (talk_modes); i++)
+    bench_talk_scores_clear (&scores[i]);
+}
+
 /* ---- child modes ---- */
 
 /* bench-pollen child COUNT PIPELINE: runs PIPELINE to EOS COUNT times
@@ -1627,6 +1739,8 @@ config_init (Config * config, gboolean quick, const gchar * out_dir)
   config->vision_ms = 1500;
   config->utterances = quick ? 2 : 14;
   config->live_rounds = quick ? 1 : 3;
+  config->sentences_spoken = quick ? 2 : 8;
+  config->talk_rounds = quick ? 1 : 3;
   config->out_dir = g_strdup (out_dir ? out_dir : ".");
 }
 
@@ -1642,7 +1756,7 @@ main (int argc, char **argv)
     {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
         "Write max-in-flight.dat for the plot here (default: .)", "DIR"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
-        "Run only these benchmarks, e.g. \"bf\" (default: abcdefghi)",
+        "Run only these benchmarks, e.g. \"bf\" (default: abcdefghij)",
         "LETTERS"},
     {NULL}
   };
@@ -1673,7 +1787,7 @@ main (int argc, char **argv)
   emulator = pollen_emulator_new (0, NULL);
   require (emulator != NULL, "cannot start the emulator");
   if (!only)
-    only = g_strdup ("abcdefghi");
+    only = g_strdup ("abcdefghij");
   if (step_selected (only, "(a)"))
     bench_fetch (&config, emulator);
   if (step_selected (only, "(b)"))
@@ -1693,6 +1807,8 @@ main (int argc, char **argv)
   }
   if (step_selected (only, "(i)"))
     bench_live_captions (&config);
+  if (step_selected (only, "(j)"))
+    bench_mouth_to_ear (&config);
   if (step_selected (only, "(f)"))
     bench_rss (&config, emulator);
   pollen_emulator_free (emulator);

@@ -11,24 +11,9 @@
 
 #include <gst/gst.h>
 
-#include "pollenemulator.h"
+#include "benchspeech.h"
 
 G_BEGIN_DECLS
-
-/* A word of the live "speech": this much sound, as the emulator's realtime
- * transcription says one word per 300 ms of sound it hears. */
-#define BENCH_WORD_MS 300
-
-/**
- * BenchUtterance:
- * @onset: the stream (and running) time its first word begins
- * @words: how many words it has, BENCH_WORD_MS each, without pauses
- */
-typedef struct
-{
-  GstClockTime onset;
-  guint words;
-} BenchUtterance;
 
 /**
  * BenchLiveScores:

@@ -6,20 +6,22 @@
 #
 #   tests/bench/run.sh [--quick] [--out DIR] [--only LETTERS]
 #
-# --quick: a smoke run of about a minute (fewer and smaller of everything).
-# --only LETTERS: only these of the benchmarks (a)…(i), e.g. --only bf.
+# --quick: a smoke run of about two minutes (fewer and smaller of
+#   everything).
+# --only LETTERS: only these of the benchmarks (a)…(j), e.g. --only bf.
 # --out DIR: where table.md, max-in-flight.dat and max-in-flight.png go
 #   (default build/bench-results).
 # A step that fails (a pipeline error, a child that dies) fails the run:
 # exit status 1 and a message naming the step. The verdicts in the table
 # (met, missed by …) are measurements and never fail it.
-# Installs gnuplot-nox from Debian's packages when it is missing, the way
+# Installs gnuplot-nox and espeak-ng ((j)'s speaker) from Debian's packages
+# when missing, the way
 # tools/setup.sh installs the build dependencies.
 set -eu
 cd "$(dirname "$0")/../.."
 
 quick=""
-only=abcdefghi
+only=abcdefghij
 out=build/bench-results
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-PACKAGES="gnuplot-nox curl gstreamer1.0-plugins-good"
+PACKAGES="gnuplot-nox curl gstreamer1.0-plugins-good espeak-ng"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
