@@ -433,6 +433,36 @@ GST_START_TEST (test_usage_odd_rows)
 
 GST_END_TEST;
 
+/* A list of a hundred models in the server's shape (today's lists are
+ * that long): read whole, not refused as nested too deep. */
+GST_START_TEST (test_models_long_list)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GString) json = g_string_new ("[");
+  g_auto (InfoRun) run = { 0, };
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    g_string_append_printf (json, "%s{\"name\":\"model-%u\",\"aliases\":"
+        "[\"m%u\",\"vendor/m%u\"],\"title\":\"Model %u\",\"category\":"
+        "\"text\",\"capabilities\":[\"tool_calling\"],"
+        "\"input_modalities\":[\"text\",\"image\"],\"output_modalities\":"
+        "[\"text\"],\"paid_only\":false,\"pricing\":{\"promptTextTokens\":"
+        "\"0.0000001\",\"completionTextTokens\":\"0.0000004\",\"currency\":"
+        "\"pollen\"}}", i ? "," : "", i, i, i, i);
+  g_string_append (json, "]");
+  push_json (emulator, "/text/models", json->str);
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), NULL, "models", "text");
+
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "model-0");
+  assert_contains (run.out, "model-99");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Durations that are no numbers, fields null: no GLib warning. */
 GST_START_TEST (test_models_odd_fields)
 {
@@ -521,6 +551,7 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_bad_command_line);
   tcase_add_test (tc, test_usage_odd_rows);
   tcase_add_test (tc, test_models_odd_fields);
+  tcase_add_test (tc, test_models_long_list);
   tcase_add_test (tc, test_account_odd_balance);
   tcase_add_test (tc, test_account_key_not_an_object);
   return s;
