@@ -511,6 +511,15 @@ gst_pollen_vision_request_new (GstPollenVision * self, GBytes * jpeg)
           detail->value_nick));
 }
 
+static gchar *
+gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
+{
+  Frame *frame = data;
+
+  return g_strdup_printf ("Describing the frame at %" GST_TIME_FORMAT "%s",
+      GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
+}
+
 /* Worker, output=sentence: each complete sentence goes out at once. */
 static void
 gst_pollen_vision_on_delta (const gchar * text, gpointer user_data)
@@ -540,6 +549,12 @@ gst_pollen_vision_ask (GstPollenVision * self, PollenJob * job, Frame * frame,
 
   if (!result)
     return FALSE;
+  if (result->warning) {
+    g_autofree gchar *what = gst_pollen_vision_describe (GST_POLLEN_FILTER
+        (self), frame);
+
+    pollen_chat_result_post_warning (result, GST_ELEMENT (self), what);
+  }
   if (!by_sentence) {
     frame->text = g_strstrip (g_strdup (result->text));
     return TRUE;
@@ -745,15 +760,6 @@ gst_pollen_vision_idle (GstPollenFilter * filter)
       gst_segment_position_from_running_time (gst_pollen_filter_get_segment
           (filter), GST_FORMAT_TIME, now - deadline));
   return GST_FLOW_OK;
-}
-
-static gchar *
-gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
-{
-  Frame *frame = data;
-
-  return g_strdup_printf ("Describing the frame at %" GST_TIME_FORMAT "%s",
-      GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
 }
 
 /* ---- states ---- */

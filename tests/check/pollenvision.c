@@ -738,6 +738,42 @@ GST_START_TEST (test_deep_formats_described)
 
 GST_END_TEST;
 
+/* Chat streams end for pollenvision as for pollenchat: a whole reply
+ * followed by usage_missing is a description and one warning; a provider
+ * failing mid-reply (finish_reason "error") is an error quoting it. */
+GST_START_TEST (test_stream_endings)
+{
+  PollenTestHarness t = harness_new ("model", "emu-usage-missing", NULL);
+  g_autoptr (GPtrArray) out = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GstMessage) error = NULL;
+  g_autoptr (GError) gerror = NULL;
+
+  push_colour (&t, &RED, 0, 200 * GST_MSECOND);
+  finish (&t);
+  out = texts (&t);
+  fail_unless_equals_int (out->len, 1);
+  assert_text (out->pdata[0], 0, 5 * GST_SECOND, "mostly red");
+  warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &gerror, NULL);
+  fail_unless (strstr (gerror->message, "usage_missing") != NULL, "%s",
+      gerror->message);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+  pollen_test_harness_free (&t);
+
+  t = harness_new ("model", "emu-finish-error", NULL);
+  push_colour (&t, &RED, 0, 200 * GST_MSECOND);
+  error = gst_bus_timed_pop_filtered (t.bus, POLLEN_TEST_WAIT,
+      GST_MESSAGE_ERROR);
+  fail_unless (error != NULL);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502, NULL,
+      "stopped answering in the middle of the reply");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenvision_suite (void)
 {
@@ -760,6 +796,7 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_untimed_video_one_error);
   tcase_add_test (tc, test_captions_recipe);
+  tcase_add_test (tc, test_stream_endings);
   return s;
 }
 
