@@ -787,6 +787,15 @@ pollen_client_send_once (PollenClient * self, const PollenRequest * request,
   }
 }
 
+/* A header's text as it may be shown: valid UTF-8, without the key. */
+static gchar *
+pollen_client_header_text (PollenClient * self, const gchar * value)
+{
+  g_autofree gchar *valid = pollen_text_make_valid (value);
+
+  return valid ? pollen_redact (valid, self->config.api_key) : NULL;
+}
+
 /* The response holds the account's slot taken for it until it is freed:
  * the server counts a generation as running until its body has gone. */
 static PollenResponse *
@@ -802,9 +811,10 @@ pollen_response_new (PollenClient * self, SoupMessage * msg,
   response->content_length = soup_message_headers_get_content_length (headers);
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
     response->content_length = -1;
-  response->request_id = g_strdup (response_request_id (msg));
-  response->model_used =
-      g_strdup (soup_message_headers_get_one (headers, "x-model-used"));
+  response->request_id = pollen_client_header_text (self,
+      response_request_id (msg));
+  response->model_used = pollen_client_header_text (self,
+      soup_message_headers_get_one (headers, "x-model-used"));
   response->stream = stream;
   response->message = msg;
   response->limiter = pollen_limiter_ref (self->limiter);
@@ -960,6 +970,9 @@ pollen_client_retry_or_fail (PollenClient * self,
 {
   guint delay_ms;
 
+  /* the one place every failure passes: the key goes before anything
+   * (a retry warning, a log line, the caller) sees it */
+  pollen_client_redact_error (self, failure->error);
   if (!failure->retryable || attempt >= self->config.retries ||
       g_cancellable_is_cancelled (cancellable)) {
     g_propagate_error (error, failure->error);
@@ -1327,10 +1340,13 @@ pollen_client_fetch_json (PollenClient * client,
     return NULL;
   data = g_bytes_get_data (response->body, &size);
   root = pollen_json_parse (data, size, &parse_error);
-  if (!root)
+  if (!root) {
+    g_autofree gchar *text = pollen_client_redact (client,
+        parse_error->message);
+
     g_propagate_error (error,
         pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-            response->status, NULL, NULL, response->request_id,
-            parse_error->message));
+            response->status, NULL, NULL, response->request_id, text));
+  }
   return root;
 }

@@ -53,6 +53,7 @@ GstResourceError pollen_client_error_resource_code (const GError * error);
 const gchar *    pollen_client_error_hint (const GError * error);
 
 gchar *       pollen_redact (const gchar * text, const gchar * key);
+gchar *       pollen_text_make_valid (const gchar * text);
 void          pollen_client_error_redact (GError * error, const gchar * key);
 
 /**

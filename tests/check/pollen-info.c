@@ -463,6 +463,47 @@ GST_START_TEST (test_models_long_list)
 
 GST_END_TEST;
 
+/* The key stays out of what pollen-info prints, however a server echoes
+ * it: in a body that is no JSON, \u-escaped in a retried error (and in
+ * the client's log line at level 2, the warning of each retry). */
+GST_START_TEST (test_key_never_printed)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) not_json = { 0, };
+  g_auto (InfoRun) retried = { 0, };
+  g_autoptr (GString) escaped = g_string_new (NULL);
+  g_autofree gchar *body = NULL;
+  const gchar *c;
+
+  push_json (emulator, "/account/key", "<html>key " POLLEN_TEST_KEY
+      " is not welcome here</html>");
+  INFO_RUN (&not_json, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (not_json.status, 1);
+  assert_contains (not_json.err, "is not welcome");
+  assert_no_key (&not_json, POLLEN_TEST_KEY);
+
+  for (c = POLLEN_TEST_KEY; *c; c++)
+    g_string_append_printf (escaped, "\\u%04x", *c);
+  body = g_strdup_printf ("{\"error\":{\"code\":\"SERVICE_UNAVAILABLE\","
+      "\"message\":\"busy for %s\"}}", escaped->str);
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new_json (503, body));
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new_json (503, body));
+  g_setenv ("GST_DEBUG", "pollenclient:2", TRUE);
+  INFO_RUN (&retried, url, POLLEN_TEST_KEY, "account");
+  g_unsetenv ("GST_DEBUG");
+  fail_unless_equals_int (retried.status, 1);
+  assert_contains (retried.err, "attempt 1 of 2");       /* the log line */
+  assert_contains (retried.err, "busy for [REDACTED]");
+  assert_no_key (&retried, POLLEN_TEST_KEY);
+  assert_no_key (&retried, escaped->str);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Durations that are no numbers, fields null: no GLib warning. */
 GST_START_TEST (test_models_odd_fields)
 {
@@ -552,6 +593,7 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_usage_odd_rows);
   tcase_add_test (tc, test_models_odd_fields);
   tcase_add_test (tc, test_models_long_list);
+  tcase_add_test (tc, test_key_never_printed);
   tcase_add_test (tc, test_account_odd_balance);
   tcase_add_test (tc, test_account_key_not_an_object);
   return s;
