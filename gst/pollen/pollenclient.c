@@ -787,6 +787,17 @@ pollen_client_send_once (PollenClient * self, const PollenRequest * request,
   }
 }
 
+/* libsoup asks for gzip and decodes it: then Content-Length counts the
+ * compressed bytes, and says nothing of how many the body holds. */
+static gboolean
+is_content_encoded (SoupMessageHeaders * headers)
+{
+  const gchar *coding = soup_message_headers_get_one (headers,
+      "Content-Encoding");
+
+  return coding && g_ascii_strcasecmp (coding, "identity") != 0;
+}
+
 /* A header's text as it may be shown: valid UTF-8, without the key. */
 static gchar *
 pollen_client_header_text (PollenClient * self, const gchar * value)
@@ -809,7 +820,8 @@ pollen_response_new (PollenClient * self, SoupMessage * msg,
   response->content_type =
       g_strdup (soup_message_headers_get_content_type (headers, NULL));
   response->content_length = soup_message_headers_get_content_length (headers);
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH
+      || is_content_encoded (headers))
     response->content_length = -1;
   response->request_id = pollen_client_header_text (self,
       response_request_id (msg));

@@ -34,7 +34,9 @@ G_DECLARE_FINAL_TYPE (PollenClient, pollen_client, POLLEN, CLIENT, GObject)
  * PollenResponse:
  * @status: HTTP status (always 2xx for a returned response)
  * @content_type: media type without parameters, or %NULL
- * @content_length: body size announced by the server, or -1
+ * @content_length: body size announced by the server, or -1 (also for a
+ *   compressed body: the Content-Length of gzip counts the compressed bytes,
+ *   and the body is read decoded)
  * @request_id: the X-Request-Id of the answer, or %NULL
  * @model_used: the x-model-used header, or %NULL
  * @body: the whole body (pollen_client_fetch()), or %NULL

@@ -463,6 +463,25 @@ GST_START_TEST (test_models_long_list)
 
 GST_END_TEST;
 
+/* A gzip answer smaller than its compressed form (libsoup asks for gzip
+ * and decodes it): read whole, not refused as cut short. */
+GST_START_TEST (test_models_gzip)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) list = g_bytes_new_static ("[{\"name\":\"tiny\"}]", 17);
+  g_auto (InfoRun) run = { 0, };
+
+  pollen_emulator_push (emulator, "/text/models",
+      pollen_test_gzip_answer ("application/json", list));
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), NULL, "models", "text");
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "tiny");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* The key stays out of what pollen-info prints, however a server echoes
  * it: in a body that is no JSON, \u-escaped in a retried error (and in
  * the client's log line at level 2, the warning of each retry). */
@@ -594,6 +613,7 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_models_odd_fields);
   tcase_add_test (tc, test_models_long_list);
   tcase_add_test (tc, test_key_never_printed);
+  tcase_add_test (tc, test_models_gzip);
   tcase_add_test (tc, test_account_odd_balance);
   tcase_add_test (tc, test_account_key_not_an_object);
   return s;

@@ -53,6 +53,8 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * api_code,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
+PollenEmulatorResponse * pollen_test_gzip_answer (const gchar * content_type,
+                                                  GBytes * body);
 
 /* Test audio: S16LE mono, a 440 Hz tone at -12 dBFS or silence per part,
  * pushed in 100 ms buffers. */
