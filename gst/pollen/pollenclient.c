@@ -353,14 +353,126 @@ pollen_client_redact_body (PollenClient * self, GBytes * body)
   return g_bytes_new_take (redacted, strlen (redacted));
 }
 
-/* ---- one attempt ---- */
-
+/* An attempt that failed, and whether and when it may be tried again. */
 typedef struct
 {
   GError *error;
   gboolean retryable;
   guint delay_ms;               /* from Retry-After, 0 = use back-off */
 } Failure;
+
+/* ---- the deadline of a request ---- */
+
+#define DEADLINE_TEXT "did not arrive within the deadline: raise the " \
+  "deadline property (seconds, 0 = none)"
+
+/* A thread that runs nothing but deadline timers: a blocking send cannot
+ * look at the clock while headers or an error body drip in, so a timer
+ * cancels it. It lives as long as the process. */
+static gpointer
+deadline_thread (gpointer context)
+{
+  for (;;)
+    g_main_context_iteration (context, TRUE);
+  return NULL;
+}
+
+static GMainContext *
+deadline_context (void)
+{
+  static gsize context = 0;
+
+  if (g_once_init_enter (&context)) {
+    GMainContext *made = g_main_context_new ();
+
+    g_thread_unref (g_thread_new ("pollen-deadline", deadline_thread, made));
+    g_once_init_leave (&context, (gsize) made);
+  }
+  return (GMainContext *) context;
+}
+
+/* What one attempt waits on: the caller's cancellable, and a timer at the
+ * deadline. */
+typedef struct
+{
+  GCancellable *cancellable;    /* NULL: no deadline, the caller's is used */
+  GCancellable *parent;
+  gulong handler;
+  GSource *timer;
+} DeadlineWatch;
+
+static void
+cancel_child (GCancellable * parent, GCancellable * child)
+{
+  g_cancellable_cancel (child);
+}
+
+static gboolean
+deadline_passed (gpointer child)
+{
+  g_cancellable_cancel (child);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns: (transfer none): what the attempt is to be cancelled by. */
+static GCancellable *
+deadline_watch_start (DeadlineWatch * watch, GCancellable * parent,
+    gint64 deadline_us)
+{
+  gint64 left_ms = (deadline_us - g_get_monotonic_time ()) / 1000;
+
+  memset (watch, 0, sizeof (*watch));
+  if (!deadline_us)
+    return parent;
+  watch->cancellable = g_cancellable_new ();
+  watch->parent = parent;
+  if (parent)
+    watch->handler = g_cancellable_connect (parent, G_CALLBACK (cancel_child),
+        g_object_ref (watch->cancellable), g_object_unref);
+  watch->timer = g_timeout_source_new (CLAMP (left_ms, 0, G_MAXUINT));
+  g_source_set_callback (watch->timer, deadline_passed,
+      g_object_ref (watch->cancellable), g_object_unref);
+  g_source_attach (watch->timer, deadline_context ());
+  return watch->cancellable;
+}
+
+/* Returns: whether the deadline cut the attempt short. */
+static gboolean
+deadline_watch_stop (DeadlineWatch * watch)
+{
+  gboolean cut;
+
+  if (!watch->cancellable)
+    return FALSE;
+  g_source_destroy (watch->timer);
+  g_source_unref (watch->timer);
+  if (watch->parent)
+    g_cancellable_disconnect (watch->parent, watch->handler);
+  cut = g_cancellable_is_cancelled (watch->cancellable) &&
+      !g_cancellable_is_cancelled (watch->parent);
+  g_object_unref (watch->cancellable);
+  return cut;
+}
+
+/* An attempt the deadline cut: headers that never ended, an error body
+ * still coming (its status and what came of it are kept in the text). */
+static void
+deadline_failure (Failure * failure)
+{
+  GError *cut = failure->error;
+  guint status = pollen_client_error_get_http_status (cut);
+  g_autofree gchar *text = status ?
+      g_strdup_printf ("%s…: the error body " DEADLINE_TEXT, cut->message) :
+      g_strdup ("the answer " DEADLINE_TEXT);
+
+  failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT, status,
+      pollen_client_error_get_api_code (cut), NULL,
+      pollen_client_error_get_request_id (cut), text);
+  failure->retryable = FALSE;
+  g_error_free (cut);
+}
+
+/* ---- one attempt ---- */
 
 static gint64
 parse_retry_after (SoupMessage * msg, gint64 from_body)
@@ -868,8 +980,7 @@ pollen_response_check_limits (PollenResponse * response, GError ** error)
         response->max_body_size);
   else if (response->deadline_us &&
       g_get_monotonic_time () > response->deadline_us)
-    text = g_strdup ("the answer did not arrive within the deadline: raise "
-        "the deadline property (seconds, 0 = none)");
+    text = g_strdup ("the answer " DEADLINE_TEXT);
   if (!text)
     return TRUE;
   g_propagate_error (error, pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT,
@@ -1087,9 +1198,13 @@ pollen_client_send_counted (PollenClient * self,
     Failure failure = { NULL, FALSE, 0 };
     SoupMessage *msg = NULL;
     GInputStream *stream;
+    DeadlineWatch watch;
 
     stream = pollen_client_send_limited (self, request, &msg, end_time,
-        cancellable, &failure, error);
+        deadline_watch_start (&watch, cancellable, deadline_us), &failure,
+        error);
+    if (deadline_watch_stop (&watch) && failure.error)
+      deadline_failure (&failure);
     if (stream)
       return pollen_response_new (self, msg, stream, deadline_us);
     if (!failure.error)
