@@ -359,7 +359,10 @@ typedef struct
   GError *error;
   gboolean retryable;
   guint delay_ms;               /* from Retry-After, 0 = use back-off */
+  gint64 asked_s;               /* the Retry-After the server asked, or -1 */
 } Failure;
+
+#define FAILURE_INIT { NULL, FALSE, 0, -1 }
 
 /* ---- the deadline of a request ---- */
 
@@ -597,6 +600,7 @@ pollen_client_http_failure (PollenClient * self,
   retry_after = parse_retry_after (msg, api.retry_after_s);
   if (retry_after >= 0)
     failure->delay_ms = MIN (retry_after, RETRY_AFTER_MAX_S) * 1000;
+  failure->asked_s = retry_after;
   pollen_api_error_clear (&api);
 }
 
@@ -1070,18 +1074,55 @@ pollen_response_read_into (PollenResponse * response, gpointer buffer,
 }
 
 
+/* Said with a retry whose Retry-After was longer than one retry waits:
+ * without it, a wait of days would look like one of minutes. */
+static gchar *
+retry_after_note (PollenClient * self, const Failure * failure)
+{
+  if (failure->asked_s <= RETRY_AFTER_MAX_S)
+    return NULL;
+  return g_strdup_printf ("The server asked to wait %" G_GINT64_FORMAT
+      " s (Retry-After); a retry waits at most %u s%s.", failure->asked_s,
+      RETRY_AFTER_MAX_S, self->config.deadline ? ", and all of them end at "
+      "the deadline" : ": set the deadline property to bound the whole "
+      "wait");
+}
+
 static void
 pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
     const Failure * failure, guint attempt, guint delay_ms)
 {
   g_autofree gchar *what = pollen_request_describe (request);
+  g_autofree gchar *note = retry_after_note (self, failure);
 
   GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
-      "%s failed (attempt %u of %u): %s; retrying in %u ms", what,
-      attempt + 1, self->config.retries + 1, failure->error->message, delay_ms);
+      "%s failed (attempt %u of %u): %s; retrying in %u ms%s%s", what,
+      attempt + 1, self->config.retries + 1, failure->error->message,
+      delay_ms, note ? ". " : "", note ? note : "");
   if (self->retry_func)
     self->retry_func (failure->error, attempt + 2, self->config.retries + 1,
-        delay_ms, self->retry_data);
+        delay_ms, note, self->retry_data);
+}
+
+/* The next attempt would start past the deadline: @failure is final, and
+ * says why it was not tried again. */
+static void
+failure_past_deadline (Failure * failure)
+{
+  gchar *text;
+
+  if (!failure->retryable)
+    return;
+  failure->retryable = FALSE;
+  if (failure->asked_s >= 0)
+    text = g_strdup_printf ("%s (not tried again: the server asked to wait %"
+        G_GINT64_FORMAT " s, past the deadline)", failure->error->message,
+        failure->asked_s);
+  else
+    text = g_strdup_printf ("%s (not tried again: the next attempt would "
+        "start past the deadline)", failure->error->message);
+  g_free (failure->error->message);
+  failure->error->message = text;
 }
 
 /* After a failed attempt: either the failure is final (FALSE, @error set)
@@ -1195,7 +1236,7 @@ pollen_client_send_counted (PollenClient * self,
       g_get_monotonic_time () + self->config.timeout * G_TIME_SPAN_SECOND : 0;
 
   for (;;) {
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
     SoupMessage *msg = NULL;
     GInputStream *stream;
     DeadlineWatch watch;
@@ -1213,7 +1254,7 @@ pollen_client_send_counted (PollenClient * self,
       continue;
     if (deadline_us && g_get_monotonic_time () + failure.delay_ms * 1000 >
         deadline_us)
-      failure.retryable = FALSE;
+      failure_past_deadline (&failure);
     if (!pollen_client_retry_or_fail (self, request, &failure, *attempt,
             cancellable, error))
       return NULL;
@@ -1340,7 +1381,7 @@ pollen_client_connect_websocket (PollenClient * self,
   guint attempt;
 
   for (attempt = 0;; attempt++) {
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
     SoupWebsocketConnection *connection =
         pollen_client_websocket_once (self, request, cancellable, &failure,
         error);
@@ -1421,7 +1462,7 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
 
   for (attempt = 0;; attempt++) {
     g_autoptr (PollenResponse) response = NULL;
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
 
     response = pollen_client_send_counted (client, request, &attempt,
         deadline_us, cancellable, error);

@@ -133,11 +133,13 @@ guint            pollen_client_get_concurrency_limit (PollenClient * client);
  * @attempt: the attempt that comes next (2 for the first retry)
  * @attempts: how many attempts there may be in all
  * @delay_ms: how long the client sleeps before it
+ * @note: (nullable): why the sleep is not what the server asked, one
+ *   sentence (a Retry-After longer than one retry waits)
  *
  * Told of every retry, from the thread that makes the request.
  */
 typedef void (*PollenClientRetryFunc) (const GError * error, guint attempt,
-    guint attempts, guint delay_ms, gpointer user_data);
+    guint attempts, guint delay_ms, const gchar * note, gpointer user_data);
 
 void             pollen_client_set_retry_func (PollenClient * client,
                                                PollenClientRetryFunc func,

@@ -1666,6 +1666,56 @@ GST_START_TEST (test_retry_posts_a_warning)
 
 GST_END_TEST;
 
+/* A Retry-After of days: one retry waits at most 300 s, and the warning
+ * says what the server asked; with a deadline, the request ends at once
+ * and its error says why it was not tried again. */
+GST_START_TEST (test_retry_after_beyond_the_cap_is_said)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  guint deadline;
+
+  for (deadline = 0; deadline <= 30; deadline += 30) {
+    Pipeline p = pipeline_new (emulator);
+    PollenEmulatorResponse *down =
+        pollen_emulator_response_new_error (503, "UPSTREAM", "overloaded");
+    g_autoptr (GstBus) bus = gst_element_get_bus (p.pipeline);
+    g_autoptr (GstMessage) message = NULL;
+    g_autoptr (GError) error = NULL;
+    gint64 before = g_get_monotonic_time ();
+
+    pollen_emulator_response_add_header (down, "Retry-After", "999999");
+    pollen_emulator_push (emulator, "/image/", down);
+    g_object_set (p.src, "prompt", "x", "retries", 1, "deadline", deadline,
+        NULL);
+    gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+    message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+        deadline ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING);
+    fail_unless (message != NULL);
+    if (deadline) {
+      gst_message_parse_error (message, &error, NULL);
+      fail_unless (strstr (error->message, "overloaded"), "%s",
+          error->message);
+      fail_unless (strstr (error->message, "not tried again: the server "
+              "asked to wait 999999 s, past the deadline"), "%s",
+          error->message);
+      fail_unless ((g_get_monotonic_time () - before) / 1000 <
+          POLLEN_TEST_MS (5000));
+    } else {
+      gst_message_parse_warning (message, &error, NULL);
+      fail_unless (strstr (error->message, "Retrying in 300.0 s"), "%s",
+          error->message);
+      fail_unless (strstr (error->message, "asked to wait 999999 s "
+              "(Retry-After)"), "%s", error->message);
+      fail_unless (strstr (error->message, "set the deadline property"),
+          "%s", error->message);
+    }
+    pipeline_free (&p);
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_skip_failed_gaps_for_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -2655,6 +2705,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);
   tcase_add_test (tc, test_retry_posts_a_warning);
+  tcase_add_test (tc, test_retry_after_beyond_the_cap_is_said);
   tcase_add_test (tc, test_extra_headers_on_the_wire);
   tcase_add_test (tc, test_proxy_is_used);
   tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);
