@@ -701,6 +701,16 @@ pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
   failure->retryable = pollen_client_error_is_transient (failure->error);
 }
 
+/* From https:// to plain http:// on the same host: not another host, but
+ * the key would go unencrypted. */
+static gboolean
+is_downgrade (GUri * from, GUri * to)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (from), "https") == 0 &&
+      g_ascii_strcasecmp (g_uri_get_scheme (to), "http") == 0 &&
+      g_ascii_strcasecmp (g_uri_get_host (from), g_uri_get_host (to)) == 0;
+}
+
 static gboolean
 same_origin (GUri * a, GUri * b)
 {
@@ -712,7 +722,8 @@ same_origin (GUri * a, GUri * b)
 /* Where a 3xx answer sends the request, or %NULL with @failure set. Only a
  * GET is followed (a redirected POST would lose its body or be sent where
  * nobody meant it), only to the same scheme, host and port (the key must
- * not go to another host), and at most MAX_REDIRECTS times. */
+ * not go to another host, nor in plain http), and at most MAX_REDIRECTS
+ * times. */
 static gchar *
 pollen_client_redirect_target (SoupMessage * msg, guint hops,
     Failure * failure)
@@ -733,6 +744,10 @@ pollen_client_redirect_target (SoupMessage * msg, guint hops,
     text = g_strdup_printf ("a %s request is not redirected (to %s): set "
         "base-url to the final address", soup_message_get_method (msg),
         location);
+  else if (is_downgrade (from, to))
+    text = g_strdup_printf ("the server redirected from https:// to plain "
+        "http:// (%s); the key is not sent unencrypted: set base-url to it if "
+        "you trust the network", location);
   else if (!same_origin (from, to))
     text = g_strdup_printf ("the server redirected to another host (%s); "
         "the key is not sent there: set base-url to it if you trust it",
