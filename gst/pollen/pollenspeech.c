@@ -69,9 +69,6 @@ struct _PollenSpeech
   gsize emitted;
 };
 
-/* Sizes a streaming server writes in a WAV header for "as long as it
- * takes" (0x7FFFFFFF and its kin): not a promise of that many bytes. */
-#define WAV_PLACEHOLDER_SIZE G_GUINT64_CONSTANT (0x7FFF0000)
 
 static DecodeStep
 speech_fail (PollenSpeech * dec, GError ** error,
@@ -436,7 +433,7 @@ static gboolean
 speech_cut_short (PollenSpeech * dec)
 {
   return dec->stage == STAGE_WAV_DATA && dec->data_left > 0 &&
-      dec->data_left < WAV_PLACEHOLDER_SIZE;
+      dec->data_left < POLLEN_WAV_PLACEHOLDER_SIZE;
 }
 
 /* The answer ended: what is still pending goes out, or is an error. */

@@ -231,7 +231,7 @@ GST_START_TEST (test_video_properties_on_the_wire)
   Pipeline p = pipeline_new_to_end (emulator);
   g_autoptr (GstMessage) end = NULL;
   g_autoptr (PollenEmulatorRequest) request = NULL;
-  g_autoptr (GBytes) body = g_bytes_new_static ("not really a video", 18);
+  g_autoptr (GBytes) body = emu_media_video ("x", 1, 64, 48, 1, NULL);
 
   push_body (emulator, "/image/", "video/mp4", body);
   g_object_set (p.src, "prompt", "waves on a beach", "duration", 6,
@@ -701,6 +701,68 @@ GST_START_TEST (test_unrecognised_body_is_an_error)
       error->message);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Runs a one-shot @properties generation against @body (of
+ * @content_type) and returns the error text. */
+static gchar *
+error_for_body (const gchar * prefix, const gchar * content_type,
+    GBytes * body, const gchar * properties)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *line = g_strdup_printf ("pollensrc name=src %s "
+      "! fakesink", properties);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (line, NULL);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
+      "src");
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, "retries", 0, NULL);
+  push_body (emulator, prefix, content_type, body);
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_ERROR);
+  gst_message_parse_error (end, &error, NULL);
+  pollen_emulator_free (emulator);
+  return g_strdup (error->message);
+}
+
+/* A WAV that ends short of the samples its header announces, with a
+ * Content-Length that matches what came: the end of the speech is lost,
+ * and the error says so. */
+GST_START_TEST (test_speech_wav_short_of_its_header)
+{
+  g_autoptr (GBytes) pcm = g_bytes_new_take (g_malloc0 (48000), 48000);
+  g_autoptr (GBytes) whole = emu_wav_new (pcm, 24000, 1);
+  g_autoptr (GBytes) cut = g_bytes_new_from_bytes (whole, 0, 44 + 4800);
+  g_autofree gchar *text = error_for_body ("/audio/", "audio/wav", cut,
+      "media=speech prompt=hello");
+
+  fail_unless (strstr (text, "WAV the server sent is cut short: 4844 bytes "
+          "arrived, 43200 fewer than its header announces"), "%s", text);
+}
+
+GST_END_TEST;
+
+/* Bytes that are no picture, labelled image/jpeg: not passed on as one. */
+GST_START_TEST (test_random_bytes_not_a_picture)
+{
+  GRand *rand = g_rand_new_with_seed (22);
+  guint8 *junk = g_malloc (4096);
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *text = NULL;
+  guint i;
+
+  for (i = 0; i < 4096; i++)
+    junk[i] = g_rand_int_range (rand, 0, 256);
+  g_rand_free (rand);
+  body = g_bytes_new_take (junk, 4096);
+  text = error_for_body ("/image/", "image/jpeg", body, "prompt=x");
+  fail_unless (strstr (text, "4096 bytes of unrecognised media "
+          "(Content-Type image/jpeg), not image"), "%s", text);
 }
 
 GST_END_TEST;
@@ -2687,6 +2749,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_pcm_speech_at_the_right_rate);
   tcase_add_test (tc, test_headerless_pcm_speech_warns);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
+  tcase_add_test (tc, test_speech_wav_short_of_its_header);
+  tcase_add_test (tc, test_random_bytes_not_a_picture);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
