@@ -80,6 +80,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_vision_debug);
 #define DEFAULT_MAX_IN_FLIGHT 2
 
 #define THUMB_SIDE 16           /* scene detection: a 16x16 luma thumbnail */
+/* the widest (or tallest) picture a model is asked to see: far past any
+ * screen, short of a frame whose pixel-aspect-ratio makes it a line */
+#define MAX_ASPECT 32
 #define ENCODE_TIMEOUT (10 * GST_SECOND)
 
 
@@ -149,6 +152,8 @@ struct _GstPollenVision
   GstCaps *caps;                /* NULL until set_caps */
   guint8 *line;                 /* one line unpacked, for thumbnails */
   gboolean live;                /* never wait in submit */
+  gboolean warned_untimed;      /* a frame without a PTS was said */
+  gboolean warned_short;        /* a frame too small for its caps was said */
   GstClockTime next_due;        /* the next interval sample, or NONE */
   GstClockTime last_sample;     /* the latest frame taken, or NONE */
   guint8 thumb[THUMB_SIDE * THUMB_SIDE];        /* of last_sample */
@@ -364,6 +369,38 @@ gst_pollen_vision_take (GstPollenVision * self, GstBuffer * buffer,
 /* GstPollenFilter::chain: keeps a reference to a due frame and drops the
  * others. Live, it never waits: while max-in-flight descriptions are
  * pending a due frame is skipped, and the next one is taken instead. */
+/* Sink thread: whether @buffer can be described at all, saying once
+ * (a warning) why the frames that cannot are not. */
+static gboolean
+gst_pollen_vision_frame_usable (GstPollenVision * self, GstBuffer * buffer)
+{
+  gsize size = gst_buffer_get_size (buffer);
+
+  if (!GST_BUFFER_PTS_IS_VALID (buffer)) {
+    if (!self->warned_untimed)
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("A frame has no "
+              "timestamp: a description is placed at the time of its "
+              "frame, so frames without one are not described. Put a "
+              "parser or decoder that timestamps the video in front."),
+          (NULL));
+    self->warned_untimed = TRUE;
+    return FALSE;
+  }
+  if (size >= GST_VIDEO_INFO_SIZE (&self->info))
+    return TRUE;
+  if (!self->warned_short)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The frame at %"
+            GST_TIME_FORMAT " holds %" G_GSIZE_FORMAT " bytes where a %dx%d "
+            "%s frame takes %" G_GSIZE_FORMAT ": such frames are not "
+            "described.", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), size,
+            GST_VIDEO_INFO_WIDTH (&self->info),
+            GST_VIDEO_INFO_HEIGHT (&self->info),
+            GST_VIDEO_INFO_NAME (&self->info),
+            GST_VIDEO_INFO_SIZE (&self->info)), (NULL));
+  self->warned_short = TRUE;
+  return FALSE;
+}
+
 static GstFlowReturn
 gst_pollen_vision_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
@@ -371,7 +408,7 @@ gst_pollen_vision_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   gboolean scene;
 
-  if (!GST_CLOCK_TIME_IS_VALID (pts) || !self->caps ||
+  if (!self->caps || !gst_pollen_vision_frame_usable (self, buffer) ||
       !gst_pollen_vision_is_due (self, buffer, pts, &scene)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
@@ -401,15 +438,47 @@ gst_pollen_vision_store_src_caps (GstPollenVision * self)
   gst_event_unref (event);
 }
 
+/* The picture a frame of @info makes on display is one a model can see:
+ * not a line, however the pixel-aspect-ratio stretches it. */
+static gboolean
+gst_pollen_vision_check_aspect (GstPollenVision * self,
+    const GstVideoInfo * info)
+{
+  gdouble width = (gdouble) GST_VIDEO_INFO_WIDTH (info) *
+      MAX (GST_VIDEO_INFO_PAR_N (info), 1) / MAX (GST_VIDEO_INFO_PAR_D (info),
+      1);
+  gdouble height = GST_VIDEO_INFO_HEIGHT (info);
+
+  if (width <= height * MAX_ASPECT && height <= width * MAX_ASPECT)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The video's pixel-aspect-ratio "
+          "%d/%d makes its %dx%d frames %.0fx%.0f on display, more than %d "
+          "times wider than high or higher than wide: no picture a model can "
+          "describe. Fix the pixel-aspect-ratio in the caps.",
+          GST_VIDEO_INFO_PAR_N (info), GST_VIDEO_INFO_PAR_D (info),
+          GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info), width,
+          height, MAX_ASPECT), (NULL));
+  return FALSE;
+}
+
 static gboolean
 gst_pollen_vision_set_caps (GstPollenFilter * filter, GstCaps * caps)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstVideoInfo info;
 
-  if (!gst_video_info_from_caps (&self->info, caps)) {
-    GST_WARNING_OBJECT (self, "unusable caps %" GST_PTR_FORMAT, caps);
+  if (!gst_video_info_from_caps (&info, caps)) {
+    g_autofree gchar *text = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The video caps %s describe "
+            "no frame pollenvision can read (a raw format, a width and a "
+            "height above 0).", text), (NULL));
     return FALSE;
   }
+  if (!gst_pollen_vision_check_aspect (self, &info))
+    return FALSE;
+  self->info = info;
+  self->warned_short = FALSE;
   gst_caps_replace (&self->caps, caps);
   /* the widest unpacked pixel: 4 components of 16 bits */
   g_free (self->line);
@@ -787,6 +856,7 @@ gst_pollen_vision_start (GstPollenFilter * filter)
   gst_pollen_vision_snapshot_config (self);
   gst_pollen_vision_flush (filter);
   self->live = FALSE;
+  self->warned_untimed = FALSE;
   return TRUE;
 }
 

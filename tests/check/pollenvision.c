@@ -774,6 +774,79 @@ GST_START_TEST (test_stream_endings)
 
 GST_END_TEST;
 
+/* What pollenvision says about a frame of @caps (each buffer @size bytes,
+ * timed or not): the text of its first ERROR or WARNING, NULL for none
+ * (after EOS). */
+static gchar *
+message_for_input (const gchar * caps, gsize size, gboolean timed)
+{
+  PollenTestHarness t = pollen_test_harness_new ("pollenvision", caps, NULL);
+  GstSegment segment;
+  GstClockTime ts;
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  gst_harness_set_live (t.h, FALSE);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  for (ts = 0; ts < 10 * FRAME; ts += FRAME) {
+    GstBuffer *buffer = gst_buffer_new_allocate (NULL, size, NULL);
+
+    gst_buffer_memset (buffer, 0, 0x80, size);
+    GST_BUFFER_PTS (buffer) = timed ? ts : GST_CLOCK_TIME_NONE;
+    if (gst_harness_push (t.h, buffer) != GST_FLOW_OK)
+      break;
+  }
+  gst_harness_push_event (t.h, gst_event_new_eos ());
+  message = gst_bus_timed_pop_filtered (t.bus, POLLEN_TEST_WAIT,
+      GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_EOS);
+  if (!message)
+    message = gst_bus_timed_pop_filtered (t.bus, 0, GST_MESSAGE_ERROR |
+        GST_MESSAGE_WARNING);
+  pollen_test_harness_free (&t);
+  if (message && GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (message, &error, NULL);
+  else if (message && GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
+    gst_message_parse_warning (message, &error, NULL);
+  return error ? g_strdup (error->message) : NULL;
+}
+
+/* Frames without timestamps cannot be placed in time: a warning says
+ * they were not described, not a silent end without text. */
+GST_START_TEST (test_untimed_frames_said)
+{
+  g_autofree gchar *text = message_for_input (CAPS, WIDTH * HEIGHT * 3,
+      FALSE);
+
+  fail_unless (text != NULL, "nothing said");
+  fail_unless (strstr (text, "no timestamp") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* Input no picture can be made of: an error that says what is wrong with
+ * it. */
+GST_START_TEST (test_unusable_frames_said)
+{
+  g_autofree gchar *empty = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1", 0, TRUE);
+  g_autofree gchar *wide = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1, "
+      "pixel-aspect-ratio=100000/1", 320 * 240 * 3, TRUE);
+  g_autofree gchar *tall = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1, "
+      "pixel-aspect-ratio=1/100000", 320 * 240 * 3, TRUE);
+
+  fail_unless (empty && strstr (empty, "holds 0 bytes where a 320x240 RGB "
+          "frame takes 230400") != NULL, "%s", empty);
+  fail_unless (wide && strstr (wide, "pixel-aspect-ratio 100000/1 makes "
+          "its 320x240 frames 32000000x240 on display") != NULL, "%s", wide);
+  fail_unless (tall && strstr (tall, "pixel-aspect-ratio 1/100000 makes "
+          "its 320x240 frames 0x240 on display") != NULL, "%s", tall);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenvision_suite (void)
 {
@@ -797,6 +870,8 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_untimed_video_one_error);
   tcase_add_test (tc, test_captions_recipe);
   tcase_add_test (tc, test_stream_endings);
+  tcase_add_test (tc, test_untimed_frames_said);
+  tcase_add_test (tc, test_unusable_frames_said);
   return s;
 }
 
