@@ -93,6 +93,9 @@ typedef struct
   GstFlowReturn srcresult;
   GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
   GstClockTime downstream_latency;      /* downstream's share of it */
+  GstSegment shared_segment;    /* the input's latest segment, whether */
+  gboolean shared_live;         /* upstream is live, and its latency: for */
+  GstClockTime shared_upstream_min;     /* the threads but the src task */
 } GstPollenFilterPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstPollenFilter, gst_pollen_filter,
@@ -216,6 +219,25 @@ gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
           NULL));
 }
 
+/* Sink thread: the timeline of the input as it comes, for the threads
+ * that ask how late it is now (gst_pollen_filter_get_horizon()): a worker
+ * may look before the src task reached the segment. */
+static void
+gst_pollen_filter_share_timeline (GstPollenFilter * self,
+    const GstSegment * segment)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  gboolean live;
+  GstClockTime min;
+
+  gst_pollen_filter_query_upstream (self, &live, &min);
+  g_mutex_lock (&priv->lock);
+  gst_segment_copy_into (segment, &priv->shared_segment);
+  priv->shared_live = live;
+  priv->shared_upstream_min = min;
+  g_mutex_unlock (&priv->lock);
+}
+
 static GstFlowReturn
 gst_pollen_filter_queue_event (GstPollenFilter * self, GstEvent * event)
 {
@@ -236,6 +258,7 @@ gst_pollen_filter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     GST_DEBUG_OBJECT (self, "data before a segment: assuming TIME");
     gst_segment_init (&segment, GST_FORMAT_TIME);
     priv->have_segment = TRUE;
+    gst_pollen_filter_share_timeline (self, &segment);
     ret = gst_pollen_filter_queue_event (self,
         gst_event_new_segment (&segment));
   }
@@ -284,6 +307,7 @@ gst_pollen_filter_sink_serialized (GstPollenFilter * self, GstEvent * event)
       return gst_pollen_filter_refuse_untimed (self, segment);
     }
     PRIV (self)->have_segment = TRUE;
+    gst_pollen_filter_share_timeline (self, segment);
   }
   if (klass->sink_event)
     ret = klass->sink_event (self, event);
@@ -1045,6 +1069,23 @@ gst_pollen_filter_own_latency (GstPollenFilter * self)
   return own + (klass->get_latency ? klass->get_latency (self) : 0);
 }
 
+/* The budget (see gst_pollen_filter_get_budget()), with priv->lock held:
+ * what is reported is upstream's @upstream_min and the element's @own. */
+static GstClockTime
+gst_pollen_filter_budget_locked (GstPollenFilter * self,
+    GstClockTime upstream_min, GstClockTime own)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstClockTime reported = upstream_min + own;
+  GstClockTime latency = priv->pipeline_latency;
+  GstClockTime downstream = priv->downstream_latency;
+
+  /* a pipeline without a synchronised sink configures 0 */
+  if (!GST_CLOCK_TIME_IS_VALID (latency) || latency < reported + downstream)
+    return reported;
+  return latency - downstream;
+}
+
 /**
  * gst_pollen_filter_get_budget:
  *
@@ -1056,18 +1097,42 @@ GstClockTime
 gst_pollen_filter_get_budget (GstPollenFilter * self)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
-  GstClockTime reported = priv->upstream_min +
-      gst_pollen_filter_own_latency (self);
-  GstClockTime latency, downstream;
+  GstClockTime own = gst_pollen_filter_own_latency (self);
+  GstClockTime budget;
 
   g_mutex_lock (&priv->lock);
-  latency = priv->pipeline_latency;
-  downstream = priv->downstream_latency;
+  budget = gst_pollen_filter_budget_locked (self, priv->upstream_min, own);
   g_mutex_unlock (&priv->lock);
-  /* a pipeline without a synchronised sink configures 0 */
-  if (!GST_CLOCK_TIME_IS_VALID (latency) || latency < reported + downstream)
-    return reported;
-  return latency - downstream;
+  return budget;
+}
+
+/**
+ * gst_pollen_filter_get_horizon:
+ *
+ * Any thread: the deadline read backwards, the stream time whose output
+ * must leave the element now to play on time. Output before it is late
+ * already; a worker may skip a request whose output could only come after
+ * it.
+ *
+ * Returns: that stream time, or NONE when upstream is not live (or the
+ * pipeline has not run for a budget yet).
+ */
+GstClockTime
+gst_pollen_filter_get_horizon (GstPollenFilter * filter)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime own = gst_pollen_filter_own_latency (filter);
+  GstClockTime budget, horizon = GST_CLOCK_TIME_NONE;
+
+  g_mutex_lock (&priv->lock);
+  budget = gst_pollen_filter_budget_locked (filter,
+      priv->shared_upstream_min, own);
+  if (priv->shared_live && GST_CLOCK_TIME_IS_VALID (now) && now > budget)
+    horizon = gst_segment_position_from_running_time (&priv->shared_segment,
+        GST_FORMAT_TIME, now - budget);
+  g_mutex_unlock (&priv->lock);
+  return horizon;
 }
 
 /**
@@ -1097,19 +1162,61 @@ gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
   g_autofree gchar *what =
       GST_POLLEN_FILTER_GET_CLASS (self)->describe (self, data);
   guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
+  guint64 ms = late / GST_MSECOND;
 
-  if (cause == POLLEN_LATE_SERVER)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
-            G_GUINT64_FORMAT " ms after the deadline, so the output was "
-            "shifted that much later. Raise the latency property (now %u "
-            "ms).", what, late / GST_MSECOND, latency_ms), (NULL));
-  else
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
-            "within latency, but downstream held the element back: the "
-            "output went out %" G_GUINT64_FORMAT " ms after it was due. "
-            "Raising latency does not help: downstream does not keep up "
-            "with real time (a busy machine, or a slow element after %s).",
-            what, late / GST_MSECOND, GST_OBJECT_NAME (self)), (NULL));
+  switch (cause) {
+    case POLLEN_LATE_SERVER:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
+              G_GUINT64_FORMAT " ms after the deadline, so the output was "
+              "shifted that much later. Raise the latency property (now %u "
+              "ms).", what, ms, latency_ms), (NULL));
+      break;
+    case POLLEN_LATE_DOWNSTREAM:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
+              "within latency, but downstream held the element back: the "
+              "output went out %" G_GUINT64_FORMAT " ms after it was due. "
+              "Raising latency does not help: downstream does not keep up "
+              "with real time (a busy machine, or a slow element after %s).",
+              what, ms, GST_OBJECT_NAME (self)), (NULL));
+      break;
+    case POLLEN_LATE_SKIPPED:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: skipped without a "
+              "request: its output could not play in time any more (it would "
+              "come %" G_GUINT64_FORMAT " ms after its last moment, the "
+              "server being as quick as lately), as the requests before it "
+              "took too long. Raise latency (now %u ms) or max-in-flight.",
+              what, ms, latency_ms), (NULL));
+      break;
+    case POLLEN_LATE_DROPPED:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
+              G_GUINT64_FORMAT " ms after the last moment its output could "
+              "play, so none of it was played. Raise the latency property "
+              "(now %u ms).", what, ms, latency_ms), (NULL));
+      break;
+    default:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the output ran past "
+              "its time and max-lag, so its last %" G_GUINT64_FORMAT " ms "
+              "were cut to keep what follows in time. Raise max-lag, or give "
+              "the input more time.", what, ms), (NULL));
+      break;
+  }
+}
+
+/* ", 2 skipped without a request (too late to play)" for the causes
+ * that cost output, those that happened. */
+static void
+append_losses (GString * text, const guint * count)
+{
+  static const gchar *const losses[POLLEN_LATE_N] = {
+    [POLLEN_LATE_SKIPPED] = "skipped without a request (too late to play)",
+    [POLLEN_LATE_DROPPED] = "answered too late to play any of it",
+    [POLLEN_LATE_CUT] = "cut to keep what follows in time",
+  };
+  guint cause;
+
+  for (cause = POLLEN_LATE_SKIPPED; cause < POLLEN_LATE_N; cause++)
+    if (count[cause] > 0)
+      g_string_append_printf (text, ", %u %s", count[cause], losses[cause]);
 }
 
 /* Src task: one warning per late result at most every interval; the rest
@@ -1119,44 +1226,60 @@ gst_pollen_filter_flush_late (GstPollenFilter * self, gboolean force)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
   guint *count = priv->late_count;
+  guint total = 0, cause;
+  GString *text;
 
   if (!priv->late_window || (!force &&
           g_get_monotonic_time () - priv->late_window < LATE_INTERVAL_US))
     return;
-  if (count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM] > 0)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%u more late results in "
-            "the last %u s: %u because the server was slow (up to %"
-            G_GUINT64_FORMAT " ms late: raise latency), %u because "
-            "downstream held the element back (up to %" G_GUINT64_FORMAT
-            " ms: raising latency does not help).",
-            count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM],
-            (guint) (LATE_INTERVAL_US / G_TIME_SPAN_SECOND),
-            count[POLLEN_LATE_SERVER],
-            priv->late_max[POLLEN_LATE_SERVER] / GST_MSECOND,
-            count[POLLEN_LATE_DOWNSTREAM],
-            priv->late_max[POLLEN_LATE_DOWNSTREAM] / GST_MSECOND), (NULL));
+  for (cause = 0; cause < POLLEN_LATE_N; cause++)
+    total += count[cause];
+  if (total > 0) {
+    text = g_string_new (NULL);
+    g_string_append_printf (text, "%u more late results in the last %u s: "
+        "%u because the server was slow (up to %" G_GUINT64_FORMAT " ms "
+        "late: raise latency), %u because downstream held the element back "
+        "(up to %" G_GUINT64_FORMAT " ms: raising latency does not help)",
+        total, (guint) (LATE_INTERVAL_US / G_TIME_SPAN_SECOND),
+        count[POLLEN_LATE_SERVER],
+        priv->late_max[POLLEN_LATE_SERVER] / GST_MSECOND,
+        count[POLLEN_LATE_DOWNSTREAM],
+        priv->late_max[POLLEN_LATE_DOWNSTREAM] / GST_MSECOND);
+    append_losses (text, count);
+    g_string_append_c (text, '.');
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s", text->str), (NULL));
+    g_string_free (text, TRUE);
+  }
   priv->late_window = 0;
   memset (priv->late_count, 0, sizeof (priv->late_count));
   memset (priv->late_max, 0, sizeof (priv->late_max));
 }
 
-static void
-gst_pollen_filter_note_late (GstPollenFilter * self, gpointer data,
-    PollenLateCause cause, GstClockTime late)
+/**
+ * gst_pollen_filter_report_late:
+ * @data: the job's data, for the message
+ * @amount: how late, or how much was cut
+ *
+ * Src task: tells of a late result, or of what lateness cost it, by the
+ * class's policy: the first of an interval at once, the others summed up
+ * in one warning when it ends (and at EOS).
+ */
+void
+gst_pollen_filter_report_late (GstPollenFilter * self, gpointer data,
+    PollenLateCause cause, GstClockTime amount)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
 
-  GST_INFO_OBJECT (self, "late by %" GST_TIME_FORMAT " (%s)",
-      GST_TIME_ARGS (late), cause == POLLEN_LATE_SERVER ? "server" :
-      "downstream");
+  GST_INFO_OBJECT (self, "late (%d) by %" GST_TIME_FORMAT, cause,
+      GST_TIME_ARGS (amount));
   gst_pollen_filter_flush_late (self, FALSE);
   if (!priv->late_window) {
     priv->late_window = g_get_monotonic_time ();
-    gst_pollen_filter_warn_late (self, data, cause, late);
+    gst_pollen_filter_warn_late (self, data, cause, amount);
     return;
   }
   priv->late_count[cause]++;
-  priv->late_max[cause] = MAX (priv->late_max[cause], late);
+  priv->late_max[cause] = MAX (priv->late_max[cause], amount);
 }
 
 /* The server was slow when its answer came after the deadline and it took
@@ -1212,7 +1335,7 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
   if (gst_pollen_filter_server_was_slow (filter, deadline, sent, answered)) {
     if (cause)
       *cause = POLLEN_LATE_SERVER;
-    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_SERVER,
+    gst_pollen_filter_report_late (filter, data, POLLEN_LATE_SERVER,
         now - deadline);
     return now - deadline;
   }
@@ -1224,7 +1347,7 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
     due = gst_segment_to_running_time (&PRIV (filter)->segment,
         GST_FORMAT_TIME, pts) + latency;
   if (now > due + HELD_TOLERANCE)
-    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_DOWNSTREAM,
+    gst_pollen_filter_report_late (filter, data, POLLEN_LATE_DOWNSTREAM,
         now - due);
   return answer_late ? now - deadline : 0;
 }
@@ -1255,6 +1378,7 @@ gst_pollen_filter_start (GstPollenFilter * self)
   g_mutex_lock (&priv->lock);
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
   priv->downstream_latency = 0;
+  priv->shared_live = FALSE;
   g_mutex_unlock (&priv->lock);
   return klass->start ? klass->start (self) : TRUE;
 }
@@ -1510,6 +1634,7 @@ gst_pollen_filter_init (GstPollenFilter * self)
   priv->srcresult = GST_FLOW_FLUSHING;
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
   gst_segment_init (&priv->segment, GST_FORMAT_TIME);
+  gst_segment_init (&priv->shared_segment, GST_FORMAT_TIME);
 }
 
 static void

@@ -1299,25 +1299,6 @@ gst_pollen_stt_detected_language (GstPollenStt * self, const gchar * language)
 
 /* ---- output (source pad task) ---- */
 
-/* In live mode, the stream time whose text must be out by now, or NONE:
- * the base's deadline read backwards. */
-static GstClockTime
-gst_pollen_stt_live_horizon (GstPollenStt * self)
-{
-  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
-  const GstSegment *segment = gst_pollen_filter_get_segment (filter);
-  GstClockTime now = gst_pollen_filter_now (filter);
-  GstClockTime budget;
-
-  if (!gst_pollen_filter_is_live (filter) || !GST_CLOCK_TIME_IS_VALID (now))
-    return GST_CLOCK_TIME_NONE;
-  budget = gst_pollen_filter_get_budget (filter);
-  if (now <= budget)
-    return GST_CLOCK_TIME_NONE;
-  return gst_segment_position_from_running_time (segment, GST_FORMAT_TIME,
-      now - budget);
-}
-
 /* Tells downstream that nothing comes before @until. */
 static void
 gst_pollen_stt_push_gap_until (GstPollenStt * self, GstClockTime until)
@@ -1475,7 +1456,7 @@ static GstFlowReturn
 gst_pollen_stt_idle (GstPollenFilter * filter)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
-  GstClockTime horizon = gst_pollen_stt_live_horizon (self);
+  GstClockTime horizon = gst_pollen_filter_get_horizon (filter);
 
   if (GST_CLOCK_TIME_IS_VALID (horizon) &&
       GST_CLOCK_TIME_IS_VALID (self->out_position))
