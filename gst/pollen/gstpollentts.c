@@ -197,6 +197,8 @@ struct _GstPollenTts
   /* under GST_OBJECT_LOCK: written by the workers */
   GstClockTime answer_times[ANSWER_TIMES];      /* 0: none yet */
   guint answer_next;
+  /* under GST_OBJECT_LOCK: written by the src task, read by the workers */
+  GstClockTime output_end;      /* where what went out ends, or NONE */
 
   /* sink streaming thread */
   gboolean input_is_markup;
@@ -596,15 +598,38 @@ gst_pollen_tts_least_answer_time (GstPollenTts * self)
   return GST_CLOCK_TIME_IS_VALID (least) ? least : 0;
 }
 
+/* Any thread: where what went out ends (a speech that shifts starts there
+ * at the earliest), or NONE. */
+static GstClockTime
+gst_pollen_tts_output_end (GstPollenTts * self)
+{
+  GstClockTime end;
+
+  GST_OBJECT_LOCK (self);
+  end = self->output_end;
+  GST_OBJECT_UNLOCK (self);
+  return end;
+}
+
+/* Src task: tells the workers where the output got to. */
+static void
+gst_pollen_tts_share_position (GstPollenTts * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->output_end = self->position;
+  GST_OBJECT_UNLOCK (self);
+}
+
 /* Worker: by how much @entry's speech would miss the last moment it could
  * start (its text's end, plus max-lag where speech may run on), were it
  * asked for now and answered as quickly as the quickest recent answer; 0
  * while it may still play. Live only: a request queued behind slow ones,
- * or a text that came late, would be paid for and then dropped. A server
- * slower than latency is latency's to cover (max-latency): the answer is
- * assumed no slower than that, so a fresh text, which has latency to
- * spare, is always asked for, and a server that turned quick again shows
- * it. */
+ * or a text that came late, would be paid for and then dropped; so would
+ * a speech that, shifted after the speech out before it, could only start
+ * past its last moment. A server slower than latency is latency's to
+ * cover (max-latency): the answer is assumed no slower than that, so a
+ * fresh text, which has latency to spare, is always asked for, and a
+ * server that turned quick again shows it. */
 static GstClockTime
 gst_pollen_tts_too_late_by (GstPollenTts * self, TtsEntry * entry)
 {
@@ -616,7 +641,8 @@ gst_pollen_tts_too_late_by (GstPollenTts * self, TtsEntry * entry)
       !GST_CLOCK_TIME_IS_VALID (entry->pts) ||
       !GST_CLOCK_TIME_IS_VALID (entry->duration))
     return 0;
-  gst_pollen_tts_read_overflow (self, &max_lag);
+  if (overflow_shifts (gst_pollen_tts_read_overflow (self, &max_lag)))
+    horizon = time_max (horizon, gst_pollen_tts_output_end (self));
   last = entry->pts + entry->duration + max_lag;
   answered = horizon + MIN (gst_pollen_tts_least_answer_time (self),
       gst_pollen_filter_get_latency (filter));
@@ -659,6 +685,7 @@ gst_pollen_tts_reset_output (GstPollenTts * self)
   self->speech_has_audio = FALSE;
   self->speech_open = FALSE;
   self->silence_end = GST_CLOCK_TIME_NONE;
+  gst_pollen_tts_share_position (self);
 }
 
 static gboolean
@@ -1334,19 +1361,30 @@ gst_pollen_tts_skipped (GstPollenTts * self, TtsEntry * entry,
 }
 
 static GstFlowReturn
+gst_pollen_tts_take_item (GstPollenTts * self, TtsEntry * entry,
+    TtsItem * item)
+{
+  switch (item->kind) {
+    case ITEM_BEGIN:
+      return gst_pollen_tts_begin_speech (self, entry);
+    case ITEM_SKIPPED:
+      return gst_pollen_tts_skipped (self, entry, item->length);
+    case ITEM_LENGTH:
+      return gst_pollen_tts_end_encoded (self, item->length);
+    default:
+      return gst_pollen_tts_push_audio (self, entry, item);
+  }
+}
+
+static GstFlowReturn
 gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
-    gpointer item_ptr)
+    gpointer item)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
-  TtsItem *item = item_ptr;
+  GstFlowReturn ret = gst_pollen_tts_take_item (self, data, item);
 
-  if (item->kind == ITEM_BEGIN)
-    return gst_pollen_tts_begin_speech (self, data);
-  if (item->kind == ITEM_SKIPPED)
-    return gst_pollen_tts_skipped (self, data, item->length);
-  if (item->kind == ITEM_LENGTH)
-    return gst_pollen_tts_end_encoded (self, item->length);
-  return gst_pollen_tts_push_audio (self, data, item);
+  gst_pollen_tts_share_position (self);
+  return ret;
 }
 
 /* A text with nothing to say: its time is filled. */
@@ -1417,6 +1455,7 @@ gst_pollen_tts_idle (GstPollenFilter * filter)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
   GstClockTime horizon = gst_pollen_filter_get_horizon (filter);
+  GstFlowReturn ret;
 
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (horizon) ||
       (self->speech_open && self->speech_has_audio))
@@ -1424,7 +1463,9 @@ gst_pollen_tts_idle (GstPollenFilter * filter)
   /* the timeline starts where filling does (see fill_origin) */
   if (!GST_CLOCK_TIME_IS_VALID (self->position))
     self->position = gst_pollen_tts_fill_origin (self);
-  return gst_pollen_tts_fill (self, horizon, TRUE);
+  ret = gst_pollen_tts_fill (self, horizon, TRUE);
+  gst_pollen_tts_share_position (self);
+  return ret;
 }
 
 /* GstPollenFilter::fill: a failed text's time. */
@@ -1454,7 +1495,6 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
   TtsEntry *entry = data;
-
   GstFlowReturn ret;
 
   if (entry->kind == ENTRY_SILENCE)
@@ -1470,6 +1510,7 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
   /* encoded speech that could not be timed: assume it fit its text */
   if (self->caps && !self->raw && !self->speech_length_known)
     self->position = time_max (self->position, self->group_end);
+  gst_pollen_tts_share_position (self);
   return GST_FLOW_OK;
 }
 

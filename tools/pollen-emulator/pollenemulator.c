@@ -39,6 +39,7 @@ struct _PollenEmulator
   GQueue script;                /* ScriptEntry, under lock */
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
+  gdouble audio_seconds;        /* audio answered; under lock */
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
   guint jobs;                   /* answers made in other threads; under lock */
@@ -1163,6 +1164,32 @@ emu_generation_ms (PollenEmulator * emulator)
   ms = emulator->generation_ms;
   g_mutex_unlock (&emulator->lock);
   return ms;
+}
+
+/* Emulator thread: @seconds more of audio answered. */
+void
+emu_count_audio (PollenEmulator * emulator, gdouble seconds)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->audio_seconds += seconds;
+  g_mutex_unlock (&emulator->lock);
+}
+
+/**
+ * pollen_emulator_get_audio_seconds:
+ *
+ * Returns: how many seconds of speech and music the default handlers
+ * answered so far (what a soak compares the audio that came out with).
+ */
+gdouble
+pollen_emulator_get_audio_seconds (PollenEmulator * emulator)
+{
+  gdouble seconds;
+
+  g_mutex_lock (&emulator->lock);
+  seconds = emulator->audio_seconds;
+  g_mutex_unlock (&emulator->lock);
+  return seconds;
 }
 
 /* How many realtime sessions were opened (upgraded) so far. */

@@ -158,6 +158,7 @@ void  pollen_emulator_set_chunked (PollenEmulator * emulator,
 void  pollen_emulator_set_pace (PollenEmulator * emulator,
                                 gdouble megabytes_per_second);
 guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
+gdouble pollen_emulator_get_audio_seconds (PollenEmulator * emulator);
 
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
 void                    pollen_emulator_clear_requests (PollenEmulator * emulator);
