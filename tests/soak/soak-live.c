@@ -8,13 +8,15 @@
  */
 
 /* soak-live: a live chain held in real time for a long while against the
- * in-process emulator, with faults injected at a chosen rate. Not a test:
- * it prints a line of numbers every --every seconds (requests, faults,
- * warnings, errors, how far the output lags real time, RSS, threads, fds)
- * so that leaks and drift show as trends. See docs/reliability.md, "Soak".
+ * in-process emulator, with faults injected at a chosen rate or share of
+ * the requests. Not a test: it prints a line of numbers every --every
+ * seconds (requests, faults, warnings, errors, how far the output lags
+ * real time, speech out against speech the server made, RSS, threads,
+ * fds) so that leaks and drift show as trends. See docs/reliability.md,
+ * "Soak".
  *
  *   GST_PLUGIN_PATH_1_0=build/gst/pollen build/tests/soak/soak-live \
- *     --minutes 30 --fault-rate 0.1 */
+ *     --minutes 10 --chain interpreter --fault-share 0.15 */
 
 #include <gst/gst.h>
 #include <stdio.h>
@@ -28,20 +30,28 @@ typedef struct
   GstElement *sink;
   GRand *rand;
   gdouble fault_rate;           /* faults per second */
+  gdouble fault_share;          /* or: faults per request */
+  gboolean interpreter;         /* stt ! chat ! tts, else stt ! tts */
+  gint reply_words;             /* the chat's max-tokens, 0: none */
   guint faults;
+  GstClockTime speech_out;      /* audio (not silence) the sink got */
   guint warnings;
   guint errors;
   gint64 started;
   GMainLoop *loop;
 } Soak;
 
-/* One fault, scripted for the next request to either endpoint. */
+static const gchar *const soak_paths[] = {
+  "/v1/audio/transcriptions", "/v1/audio/speech", "/v1/chat/completions"
+};
+
+/* One fault, scripted for the next request to one of the endpoints. */
 static void
 soak_inject (Soak * soak)
 {
   PollenEmulatorResponse *response;
-  const gchar *path = g_rand_boolean (soak->rand) ?
-      "/v1/audio/speech" : "/v1/audio/transcriptions";
+  const gchar *path = soak_paths[g_rand_int_range (soak->rand, 0,
+          soak->interpreter ? 3 : 2)];
 
   switch (g_rand_int_range (soak->rand, 0, 5)) {
     case 0:
@@ -77,6 +87,10 @@ soak_fault_tick (gpointer user_data)
 
   /* ticks of 100 ms: a fault with probability rate / 10 */
   if (g_rand_double (soak->rand) < soak->fault_rate / 10)
+    soak_inject (soak);
+  /* or as many as make the share of the requests so far */
+  while (soak->faults < soak->fault_share *
+      pollen_emulator_get_request_count (soak->emulator))
     soak_inject (soak);
   return G_SOURCE_CONTINUE;
 }
@@ -148,10 +162,14 @@ soak_report (gpointer user_data)
   Soak *soak = user_data;
 
   printf ("%7.0f s  requests %5u  faults %4u  warnings %4u  errors %u  "
-      "lag %+6.2f s  rss %6ld KiB  threads %3u  fds %3u\n",
+      "lag %+6.2f s  latency %5.2f s  speech out %7.1f of %7.1f s  "
+      "rss %6ld KiB  threads %3u  fds %3u\n",
       (g_get_monotonic_time () - soak->started) / 1e6,
       pollen_emulator_get_request_count (soak->emulator), soak->faults,
-      soak->warnings, soak->errors, soak_lag_s (soak), rss_kib (),
+      soak->warnings, soak->errors, soak_lag_s (soak),
+      (gdouble) soak_latency (soak) / GST_SECOND,
+      (gdouble) soak->speech_out / GST_SECOND,
+      pollen_emulator_get_audio_seconds (soak->emulator), rss_kib (),
       count_dir ("/proc/self/task"), count_dir ("/proc/self/fd"));
   fflush (stdout);
   return G_SOURCE_CONTINUE;
@@ -180,6 +198,10 @@ soak_on_message (GstBus * bus, GstMessage * message, gpointer user_data)
     case GST_MESSAGE_EOS:
       g_main_loop_quit (soak->loop);
       break;
+    case GST_MESSAGE_LATENCY:
+      /* as gst-launch-1.0 does: pollentts raised its latency */
+      gst_bin_recalculate_latency (GST_BIN (soak->pipeline));
+      break;
     default:
       break;
   }
@@ -193,17 +215,34 @@ soak_quit (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Speech (not the GAP-flagged silence between) reaching the sink. */
+static GstPadProbeReturn
+soak_count_speech (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Soak *soak = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) &&
+      GST_BUFFER_DURATION_IS_VALID (buffer))
+    soak->speech_out += GST_BUFFER_DURATION (buffer);
+  return GST_PAD_PROBE_OK;
+}
+
 static GstElement *
 soak_pipeline (Soak * soak)
 {
+  g_autofree gchar *common = g_strdup_printf ("base-url=%s api-key=sk_soak "
+      "timeout=5 retries=2 skip-failed=true latency=3000",
+      pollen_emulator_get_url (soak->emulator));
+  g_autofree gchar *chat = soak->interpreter ?
+      g_strdup_printf ("pollenchat output=sentence system=\"Translate into "
+      "French.\" max-tokens=%d %s !", soak->reply_words, common) :
+      g_strdup ("");
   g_autofree gchar *desc = g_strdup_printf ("audiotestsrc is-live=true "
       "wave=sine volume=0.5 samplesperbuffer=1600 ! audio/x-raw,rate=16000,"
-      "channels=1,format=S16LE ! pollenstt base-url=%s api-key=sk_soak "
-      "chunk-duration=3000 latency=3000 timeout=5 retries=2 skip-failed=true "
-      "! pollentts base-url=%s api-key=sk_soak latency=3000 timeout=5 "
-      "retries=2 skip-failed=true ! audioconvert ! fakesink name=sink "
-      "sync=true", pollen_emulator_get_url (soak->emulator),
-      pollen_emulator_get_url (soak->emulator));
+      "channels=1,format=S16LE ! pollenstt chunk-duration=3000 %s ! %s "
+      "pollentts %s ! audioconvert ! fakesink name=sink sync=true", common,
+      chat, common);
   g_autoptr (GError) error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &error);
 
@@ -216,24 +255,35 @@ int
 main (int argc, char **argv)
 {
   gdouble minutes = 10, every = 30;
+  g_autofree gchar *chain = NULL;
   Soak soak = { 0 };
   GOptionEntry entries[] = {
     {"minutes", 'm', 0, G_OPTION_ARG_DOUBLE, &minutes,
         "How long to run (default 10)", "M"},
     {"fault-rate", 'f', 0, G_OPTION_ARG_DOUBLE, &soak.fault_rate,
         "Faults injected per second (default 0)", "R"},
+    {"fault-share", 's', 0, G_OPTION_ARG_DOUBLE, &soak.fault_share,
+        "Faults injected per request, e.g. 0.15 (default 0)", "F"},
+    {"chain", 'c', 0, G_OPTION_ARG_STRING, &chain,
+        "interpreter (stt ! chat ! tts, the default) or stt-tts", "C"},
+    {"reply-words", 'w', 0, G_OPTION_ARG_INT, &soak.reply_words,
+        "Interpreter: the chat's max-tokens, words to the emulator (default "
+        "0: its whole reply, five sentences, some 15 s of speech for each "
+        "3 s of audio; 8 is about a translation of 3 s)", "N"},
     {"every", 'e', 0, G_OPTION_ARG_DOUBLE, &every,
         "Seconds between report lines (default 30)", "S"},
     {NULL}
   };
   g_autoptr (GOptionContext) options = g_option_context_new ("- soak test");
   g_autoptr (GError) error = NULL;
+  GstPad *sinkpad;
   GstBus *bus;
 
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
     g_error ("%s", error->message);
+  soak.interpreter = g_strcmp0 (chain, "stt-tts") != 0;
 
   soak.emulator = pollen_emulator_new (0, &error);
   if (!soak.emulator)
@@ -242,6 +292,10 @@ main (int argc, char **argv)
   soak.loop = g_main_loop_new (NULL, FALSE);
   soak.pipeline = soak_pipeline (&soak);
   soak.sink = gst_bin_get_by_name (GST_BIN (soak.pipeline), "sink");
+  sinkpad = gst_element_get_static_pad (soak.sink, "sink");
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, soak_count_speech,
+      &soak, NULL);
+  gst_object_unref (sinkpad);
   bus = gst_element_get_bus (soak.pipeline);
   gst_bus_add_watch (bus, soak_on_message, &soak);
   g_timeout_add (100, soak_fault_tick, &soak);
@@ -254,9 +308,11 @@ main (int argc, char **argv)
   soak_report (&soak);
   gst_element_set_state (soak.pipeline, GST_STATE_NULL);
 
-  printf ("done: %u requests, %u faults, %u warnings, %u errors\n",
+  printf ("done: %u requests, %u faults, %u warnings, %u errors, %.1f s of "
+      "speech out of %.1f s made\n",
       pollen_emulator_get_request_count (soak.emulator), soak.faults,
-      soak.warnings, soak.errors);
+      soak.warnings, soak.errors, (gdouble) soak.speech_out / GST_SECOND,
+      pollen_emulator_get_audio_seconds (soak.emulator));
   gst_bus_remove_watch (bus);
   gst_object_unref (bus);
   gst_object_unref (soak.sink);
