@@ -1155,51 +1155,50 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
   return running + gst_pollen_filter_get_budget (filter);
 }
 
+/* What a late result of @cause, @ms late, means and what to do. */
+static gchar *
+late_text (GstPollenFilter * self, PollenLateCause cause, guint64 ms)
+{
+  guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
+
+  switch (cause) {
+    case POLLEN_LATE_SERVER:
+      return g_strdup_printf ("the server answered %" G_GUINT64_FORMAT " ms "
+          "after the deadline, so the output was shifted that much later. "
+          "Raise the latency property (now %u ms).", ms, latency_ms);
+    case POLLEN_LATE_DOWNSTREAM:
+      return g_strdup_printf ("the server answered within latency, but "
+          "downstream held the element back: the output went out %"
+          G_GUINT64_FORMAT " ms after it was due. Raising latency does not "
+          "help: downstream does not keep up with real time (a busy "
+          "machine, or a slow element after %s).", ms,
+          GST_OBJECT_NAME (self));
+    case POLLEN_LATE_SKIPPED:
+      return g_strdup_printf ("skipped without a request: its output could "
+          "not play in time any more (it would come %" G_GUINT64_FORMAT " ms "
+          "after its last moment, the server being as quick as lately), as "
+          "the requests before it took too long. Raise latency (now %u ms) "
+          "or max-in-flight.", ms, latency_ms);
+    case POLLEN_LATE_DROPPED:
+      return g_strdup_printf ("the server answered %" G_GUINT64_FORMAT " ms "
+          "after the last moment its output could play, so none of it was "
+          "played. Raise the latency property (now %u ms).", ms, latency_ms);
+    default:
+      return g_strdup_printf ("the output ran past its time and max-lag, so "
+          "its last %" G_GUINT64_FORMAT " ms were cut to keep what follows "
+          "in time. Raise max-lag, or give the input more time.", ms);
+  }
+}
+
 static void
 gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
     PollenLateCause cause, GstClockTime late)
 {
   g_autofree gchar *what =
       GST_POLLEN_FILTER_GET_CLASS (self)->describe (self, data);
-  guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
-  guint64 ms = late / GST_MSECOND;
+  g_autofree gchar *text = late_text (self, cause, late / GST_MSECOND);
 
-  switch (cause) {
-    case POLLEN_LATE_SERVER:
-      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
-              G_GUINT64_FORMAT " ms after the deadline, so the output was "
-              "shifted that much later. Raise the latency property (now %u "
-              "ms).", what, ms, latency_ms), (NULL));
-      break;
-    case POLLEN_LATE_DOWNSTREAM:
-      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
-              "within latency, but downstream held the element back: the "
-              "output went out %" G_GUINT64_FORMAT " ms after it was due. "
-              "Raising latency does not help: downstream does not keep up "
-              "with real time (a busy machine, or a slow element after %s).",
-              what, ms, GST_OBJECT_NAME (self)), (NULL));
-      break;
-    case POLLEN_LATE_SKIPPED:
-      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: skipped without a "
-              "request: its output could not play in time any more (it would "
-              "come %" G_GUINT64_FORMAT " ms after its last moment, the "
-              "server being as quick as lately), as the requests before it "
-              "took too long. Raise latency (now %u ms) or max-in-flight.",
-              what, ms, latency_ms), (NULL));
-      break;
-    case POLLEN_LATE_DROPPED:
-      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
-              G_GUINT64_FORMAT " ms after the last moment its output could "
-              "play, so none of it was played. Raise the latency property "
-              "(now %u ms).", what, ms, latency_ms), (NULL));
-      break;
-    default:
-      GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the output ran past "
-              "its time and max-lag, so its last %" G_GUINT64_FORMAT " ms "
-              "were cut to keep what follows in time. Raise max-lag, or give "
-              "the input more time.", what, ms), (NULL));
-      break;
-  }
+  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: %s", what, text), (NULL));
 }
 
 /* ", 2 skipped without a request (too late to play)" for the causes
