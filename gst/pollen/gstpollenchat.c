@@ -88,7 +88,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_chat_debug);
 /* A sentence's estimated speaking time, per character (about 15
  * characters a second). */
 #define TIME_PER_CHAR (65 * GST_MSECOND)
-#define PREVIEW_CHARS 40
 
 enum
 {
@@ -158,15 +157,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 /* ---- entries ---- */
 
-static gchar *
-text_preview (const gchar * text)
-{
-  if (g_utf8_strlen (text, -1) <= PREVIEW_CHARS)
-    return g_strdup (text);
-  return g_strdup_printf ("%.*s…", (gint) (g_utf8_offset_to_pointer (text,
-              PREVIEW_CHARS) - text), text);
-}
-
 /* @text: (transfer full) (nullable) */
 static ChatEntry *
 chat_entry_new (gchar * text, GstClockTime pts, GstClockTime duration,
@@ -175,7 +165,7 @@ chat_entry_new (gchar * text, GstClockTime pts, GstClockTime duration,
   ChatEntry *entry = g_new0 (ChatEntry, 1);
 
   entry->text = text;
-  entry->preview = text_preview (text ? text : "");
+  entry->preview = pollen_text_preview (text ? text : "");
   entry->pts = entry->next = pts;
   entry->duration = duration;
   entry->epoch = epoch;
@@ -192,32 +182,6 @@ chat_entry_free (ChatEntry * entry)
 }
 
 /* ---- text in: the sink side ---- */
-
-/* The words of @buffer, ready to send; "" when there are none. */
-static gchar *
-gst_pollen_chat_text_from_buffer (GstPollenChat * self, GstBuffer * buffer)
-{
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *plain = NULL;
-  gboolean repaired = FALSE;
-  GstMapInfo map;
-
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) ||
-      !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return g_strdup ("");
-  text = pollen_text_from_bytes (map.data, map.size, &repaired);
-  gst_buffer_unmap (buffer, &map);
-
-  if (repaired)
-    GST_ELEMENT_WARNING (self, STREAM, DECODE,
-        ("The text at %" GST_TIME_FORMAT " is not valid UTF-8; the invalid "
-            "bytes were replaced by U+FFFD. Convert the text to UTF-8.",
-            GST_TIME_ARGS (GST_BUFFER_PTS (buffer))), (NULL));
-
-  if (self->input_is_markup)
-    plain = pollen_text_strip_markup (text);
-  return pollen_text_normalize_space (plain ? plain : text);
-}
 
 static guint
 gst_pollen_chat_current_epoch (GstPollenChat * self)
@@ -236,7 +200,8 @@ gst_pollen_chat_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstPollenChat *self = GST_POLLEN_CHAT (filter);
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
-  gchar *text = gst_pollen_chat_text_from_buffer (self, buffer);
+  gchar *text = pollen_text_from_buffer (GST_ELEMENT (self), buffer,
+      self->input_is_markup);
 
   gst_buffer_unref (buffer);
   if (!*text) {

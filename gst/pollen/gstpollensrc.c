@@ -75,6 +75,7 @@
 #include "pollenspeech.h"
 #include "pollentext.h"
 #include "pollenuri.h"
+#include "pollenvoices.h"
 
 #include <string.h>
 
@@ -113,6 +114,10 @@ enum
   PROP_SAFE,
   PROP_QUALITY,
   PROP_IMAGE,
+  PROP_REFERENCE_IMAGES,
+  PROP_REFERENCE_VIDEOS,
+  PROP_REFERENCE_AUDIOS,
+  PROP_RESOLUTION,
   PROP_TRANSPARENT,
   PROP_DURATION,
   PROP_ASPECT_RATIO,
@@ -173,6 +178,10 @@ struct _GstPollenSrc
   gchar *safe;
   GstPollenSrcQuality quality;
   gchar *image;
+  gchar *reference_images;
+  gchar *reference_videos;
+  gchar *reference_audios;
+  GstPollenSrcResolution resolution;
   gboolean transparent;
   guint duration;
   gchar *aspect_ratio;
@@ -274,6 +283,31 @@ gst_pollen_src_quality_get_type (void)
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstPollenSrcQuality",
             values));
+  return type;
+}
+
+#define GST_TYPE_POLLEN_SRC_RESOLUTION (gst_pollen_src_resolution_get_type ())
+static GType
+gst_pollen_src_resolution_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_POLLEN_SRC_RESOLUTION_DEFAULT, "The model's default, its first "
+          "advertised resolution (not sent)", "default"},
+    {GST_POLLEN_SRC_RESOLUTION_1K, "1K", "1k"},
+    {GST_POLLEN_SRC_RESOLUTION_2K, "2K", "2k"},
+    {GST_POLLEN_SRC_RESOLUTION_360P, "360p", "360p"},
+    {GST_POLLEN_SRC_RESOLUTION_480P, "480p", "480p"},
+    {GST_POLLEN_SRC_RESOLUTION_720P, "720p", "720p"},
+    {GST_POLLEN_SRC_RESOLUTION_768P, "768p", "768p"},
+    {GST_POLLEN_SRC_RESOLUTION_1080P, "1080p", "1080p"},
+    {GST_POLLEN_SRC_RESOLUTION_4K, "4K", "4k"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static
+        ("GstPollenSrcResolution", values));
   return type;
 }
 
@@ -387,9 +421,14 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
 {
   add_query_uint (request, "width", self->width);
   add_query_uint (request, "height", self->height);
+  /* gone from today's schema, so ignored; kept for older servers */
   add_query_bool (request, "enhance", self->enhance);
   add_query_if_set (request, "negative_prompt", self->negative_prompt);
   add_query_if_set (request, "image", self->image);
+  if (self->resolution != GST_POLLEN_SRC_RESOLUTION_DEFAULT)
+    pollen_request_add_query (request, "resolution",
+        pollen_enum_get_nick (GST_TYPE_POLLEN_SRC_RESOLUTION,
+            self->resolution));
 
   if (self->media == GST_POLLEN_SRC_MEDIA_IMAGE) {
     pollen_request_add_query (request, "quality",
@@ -401,6 +440,9 @@ gst_pollen_src_add_image_query (GstPollenSrc * self, PollenRequest * request)
 
   if (self->duration > 0)
     add_query_uint (request, "duration", self->duration);
+  add_query_if_set (request, "reference_images", self->reference_images);
+  add_query_if_set (request, "reference_videos", self->reference_videos);
+  add_query_if_set (request, "reference_audios", self->reference_audios);
   /* the reference says aspect_ratio, the server reads aspectRatio */
   add_query_if_set (request, "aspect_ratio", self->aspect_ratio);
   add_query_if_set (request, "aspectRatio", self->aspect_ratio);
@@ -744,16 +786,38 @@ gst_pollen_src_generate (GstPollenSrc * self, PollenClient * client,
   return generation;
 }
 
+/* @error as it is posted: for speech, with the model's voices named when
+ * the voice may be what the server refused. */
+static GError *
+gst_pollen_src_explain (GstPollenSrc * self, const GError * error)
+{
+  GError *explained = g_error_copy (error);
+  g_autofree gchar *model = NULL;
+  g_autofree gchar *voice = NULL;
+  gboolean speech;
+
+  GST_OBJECT_LOCK (self);
+  speech = self->media == GST_POLLEN_SRC_MEDIA_SPEECH;
+  model = g_strdup (self->run.model);
+  voice = g_strdup (self->voice);
+  GST_OBJECT_UNLOCK (self);
+  if (speech)
+    pollen_voices_explain (self->client, model, voice, self->cancellable,
+        &explained);
+  return explained;
+}
+
 static void
 gst_pollen_src_post_failure (GstPollenSrc * self, const GError * error)
 {
+  g_autoptr (GError) explained = gst_pollen_src_explain (self, error);
   GstPollenSrcMedia media;
 
   GST_OBJECT_LOCK (self);
   media = self->media;
   GST_OBJECT_UNLOCK (self);
   pollen_element_post_error (GST_ELEMENT (self), self->client,
-      GST_MESSAGE_ERROR, media_action (media), error);
+      GST_MESSAGE_ERROR, media_action (media), explained);
 }
 
 static void
@@ -967,14 +1031,16 @@ gst_pollen_src_download_notify (PollenDownload * download,
 static GstFlowReturn
 gst_pollen_src_download_failed (GstPollenSrc * self, GError * error)
 {
-  g_autoptr (GError) owned = error;
+  GstFlowReturn ret = GST_FLOW_FLUSHING;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return GST_FLOW_FLUSHING;
-  if (!self->download->failed)
-    gst_pollen_src_post_failure (self, error);
-  self->download->failed = TRUE;
-  return GST_FLOW_ERROR;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    if (!self->download->failed)
+      gst_pollen_src_post_failure (self, error);
+    self->download->failed = TRUE;
+    ret = GST_FLOW_ERROR;
+  }
+  g_error_free (error);
+  return ret;
 }
 
 /* Caps from the first block, which holds what typefinding needs. */
@@ -1271,6 +1337,7 @@ gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
     const GError * error)
 {
   g_autofree gchar *action = NULL;
+  g_autoptr (GError) explained = NULL;
   GstPollenSrcMedia media;
   gboolean skip;
 
@@ -1287,8 +1354,9 @@ gst_pollen_src_missed_slot (GstPollenSrc * self, GstClockTime start,
   GST_OBJECT_UNLOCK (self);
   action = g_strdup_printf ("%s for the slot at %" GST_TIME_FORMAT,
       media_action (media), GST_TIME_ARGS (start));
+  explained = gst_pollen_src_explain (self, error);
   pollen_element_post_error (GST_ELEMENT (self), self->client,
-      skip ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, action, error);
+      skip ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, action, explained);
   return skip;
 }
 
@@ -1921,6 +1989,15 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
     case PROP_IMAGE:
       replace_string (object, &self->image, value);
       break;
+    case PROP_REFERENCE_IMAGES:
+      replace_string (object, &self->reference_images, value);
+      break;
+    case PROP_REFERENCE_VIDEOS:
+      replace_string (object, &self->reference_videos, value);
+      break;
+    case PROP_REFERENCE_AUDIOS:
+      replace_string (object, &self->reference_audios, value);
+      break;
     case PROP_SAFE:
       replace_string (object, &self->safe, value);
       break;
@@ -1962,6 +2039,9 @@ gst_pollen_src_set_property (GObject * object, guint prop_id,
           break;
         case PROP_QUALITY:
           self->quality = g_value_get_enum (value);
+          break;
+        case PROP_RESOLUTION:
+          self->resolution = g_value_get_enum (value);
           break;
         case PROP_RESPONSE_FORMAT:
           self->response_format = g_value_get_enum (value);
@@ -2040,6 +2120,18 @@ gst_pollen_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_IMAGE:
       g_value_set_string (value, self->image);
+      break;
+    case PROP_REFERENCE_IMAGES:
+      g_value_set_string (value, self->reference_images);
+      break;
+    case PROP_REFERENCE_VIDEOS:
+      g_value_set_string (value, self->reference_videos);
+      break;
+    case PROP_REFERENCE_AUDIOS:
+      g_value_set_string (value, self->reference_audios);
+      break;
+    case PROP_RESOLUTION:
+      g_value_set_enum (value, self->resolution);
       break;
     case PROP_TRANSPARENT:
       g_value_set_boolean (value, self->transparent);
@@ -2171,6 +2263,9 @@ gst_pollen_src_finalize (GObject * object)
   g_free (self->prompt);
   g_free (self->negative_prompt);
   g_free (self->image);
+  g_free (self->reference_images);
+  g_free (self->reference_videos);
+  g_free (self->reference_audios);
   g_free (self->safe);
   g_free (self->system);
   g_free (self->aspect_ratio);
@@ -2219,12 +2314,24 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           GST_TYPE_POLLEN_SRC_MEDIA, DEFAULT_MEDIA, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_WIDTH,
       g_param_spec_uint ("width", "Width",
-          "Picture width in pixels (query 'width')", 1, 8192, DEFAULT_WIDTH,
+          "Picture width in pixels (query 'width'); for video models width "
+          "and height only choose the aspect ratio: the size is the "
+          "resolution tier (see resolution)", 1, 8192, DEFAULT_WIDTH,
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_HEIGHT,
       g_param_spec_uint ("height", "Height",
-          "Picture height in pixels (query 'height')", 1, 8192,
-          DEFAULT_HEIGHT, PARAM_FLAGS));
+          "Picture height in pixels (query 'height'); for video models width "
+          "and height only choose the aspect ratio: the size is the "
+          "resolution tier (see resolution)", 1, 8192, DEFAULT_HEIGHT,
+          PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_RESOLUTION,
+      g_param_spec_enum ("resolution", "Resolution",
+          "Resolution tier of the models that offer some (query "
+          "'resolution'; `pollen-info models video` lists them): for video "
+          "it is the size, so without it a 1920x1080 veo request comes back "
+          "at 720p; default sends none and the model's first is used",
+          GST_TYPE_POLLEN_SRC_RESOLUTION, GST_POLLEN_SRC_RESOLUTION_DEFAULT,
+          PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_SEED,
       g_param_spec_int ("seed", "Seed",
           "Seed for reproducible results (query 'seed'); -1 sends none in "
@@ -2232,12 +2339,14 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           -1, G_MAXINT32, DEFAULT_SEED, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_ENHANCE,
       g_param_spec_boolean ("enhance", "Enhance",
-          "Let the AI improve the prompt (query 'enhance')", FALSE,
+          "Let the AI improve the prompt (query 'enhance'); today's server "
+          "ignores it (gone from its schema), kept for old pipelines", FALSE,
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_NEGATIVE_PROMPT,
       g_param_spec_string ("negative-prompt", "Negative Prompt",
-          "What to avoid in the picture, flux and zimage only (query "
-          "'negative_prompt'); unset sends none", NULL, PARAM_FLAGS));
+          "What to avoid in the picture (query 'negative_prompt'); today's "
+          "server ignores it (gone from its schema), kept for old "
+          "pipelines; unset sends none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_SAFE,
       g_param_spec_string ("safe", "Safety Filters",
           "Safety filters run over the prompt, a comma-separated list of "
@@ -2251,17 +2360,34 @@ gst_pollen_src_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_IMAGE,
       g_param_spec_string ("image", "Reference Image",
           "Reference image URL(s), comma or pipe separated (query 'image'); "
-          "for veo the first and last frame", NULL, PARAM_FLAGS));
+          "for video models the first and last frame", NULL, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_REFERENCE_IMAGES,
+      g_param_spec_string ("reference-images", "Reference Images",
+          "Video models that take them (seedance-2.0, wan-2.7, ...): public "
+          "image URLs that guide the look, separated by | (query "
+          "'reference_images'); unset sends none", NULL, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_REFERENCE_VIDEOS,
+      g_param_spec_string ("reference-videos", "Reference Videos",
+          "Video models that take them: public video URLs that guide motion "
+          "or style, separated by | (query 'reference_videos'); unset sends "
+          "none", NULL, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_REFERENCE_AUDIOS,
+      g_param_spec_string ("reference-audios", "Reference Audios",
+          "Video models that take them: public audio URLs that drive the "
+          "clip, separated by | (query 'reference_audios'); unset sends "
+          "none", NULL, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_TRANSPARENT,
       g_param_spec_boolean ("transparent", "Transparent",
           "Transparent background, gptimage only (query 'transparent')",
           FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_DURATION,
       g_param_spec_uint ("duration", "Duration",
-          "Seconds of video (veo: 4, 6 or 8; seedance-pro: 2-10) or music "
-          "(3-300) (query 'duration'); 0 uses the model's default. For "
-          "text, how long it is shown (not sent); 0 is its reading time, "
-          "15 characters a second, at least 2 s", 0, 300, 0,
+          "Seconds of video, as the model takes them (veo: 4, 6 or 8; "
+          "seedance-pro: 2-10; seedance-2.0: 4-15; over 30 only nova-reel; "
+          "`pollen-info models video` lists each), or of music (3-300) "
+          "(query 'duration'); 0 uses the model's default. For text, how "
+          "long it is shown (not sent); 0 is its reading time, 15 "
+          "characters a second, at least 2 s", 0, 300, 0,
           PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_ASPECT_RATIO,
       g_param_spec_string ("aspect-ratio", "Aspect Ratio",
@@ -2274,8 +2400,12 @@ gst_pollen_src_install_properties (GObjectClass * klass)
           "always sent)", FALSE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Speech voice (query 'voice'); `pollen-info models audio` lists "
-          "the voices each model has",
+          "Speech voice (query 'voice'), one of the model's own: tts-1 (the "
+          "default, OpenAI TTS) has alloy, echo, fable, onyx, nova, "
+          "shimmer; elevenlabs (ElevenLabs v3, paid-only) those and ash, "
+          "ballad, coral, sage, verse, rachel, domi, bella, ... or a custom "
+          "voice id; `pollen-info models audio` lists them. A voice the "
+          "model lacks is an error naming its voices",
           DEFAULT_VOICE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
@@ -2333,8 +2463,9 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
 
   pollen_settings_install_properties (gobject_class, NULL,
       "Model (sent as 'model'); unset uses the media's default: flux "
-      "(image), veo (video), tts-1 (speech), elevenmusic (music), openai "
-      "(text)",
+      "(image), veo (video), tts-1 (speech: OpenAI TTS, not paid-only; "
+      "elevenlabs is ElevenLabs v3, paid-only), elevenmusic (music), "
+      "openai (text)",
       DEFAULT_TIMEOUT);
   gst_pollen_src_install_properties (gobject_class);
 
@@ -2358,5 +2489,6 @@ gst_pollen_src_class_init (GstPollenSrcClass * klass)
   gst_pollen_src_register_tags ();
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_MEDIA, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_QUALITY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_POLLEN_SRC_RESOLUTION, 0);
   gst_type_mark_as_plugin_api (POLLEN_TYPE_AUDIO_FORMAT, 0);
 }

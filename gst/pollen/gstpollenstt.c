@@ -216,6 +216,8 @@ struct _GstPollenStt
   PollenConvert *convert;       /* realtime: to the session's 24 kHz */
   GByteArray *stream_piece;     /* realtime: converted, not sent yet */
   GstClockTime stream_start;    /* realtime: where the converted audio began */
+  gboolean stream_live;         /* realtime: upstream is live (asked on the
+                                 * sink thread, before the audio goes) */
   guint64 stream_samples;       /* realtime: converted so far */
   gboolean stream_submitted;    /* realtime: its job is running */
   Chunker chunker;
@@ -323,6 +325,37 @@ static gboolean
 is_transcription_model (const gchar * model)
 {
   return strstr (model, "scribe") != NULL;
+}
+
+/* The model whose provider takes one request a minute (gpt-transcribe,
+ * by any of its names). */
+static gboolean
+is_one_a_minute_model (const gchar * model)
+{
+  static const gchar *const names[] = { "gpt-transcribe",
+    "gpt-4o-transcribe", "openai/gpt-transcribe", NULL
+  };
+
+  return g_strv_contains (names, model);
+}
+
+/* More than one request in flight to a model that takes one a minute:
+ * every one past the first would come back refused. */
+static void
+gst_pollen_stt_check_rate (GstPollenStt * self)
+{
+  guint max_in_flight;
+
+  g_object_get (self, "max-in-flight", &max_in_flight, NULL);
+  if (self->config.realtime || max_in_flight < 2 ||
+      !is_one_a_minute_model (self->config.model))
+    return;
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Model '%s' takes one "
+          "request a minute at its provider, and max-in-flight is %u: the "
+          "requests past the first will be refused (the provider's 429, as "
+          "502 Bad Gateway). Set max-in-flight=1 and a chunk-duration of a "
+          "minute, or use whisper.", self->config.model, max_in_flight),
+      (NULL));
 }
 
 static void
@@ -704,8 +737,7 @@ gst_pollen_stt_send_piece (GstPollenStt * self)
   bytes = g_bytes_new (pcm->data, samples * 2);
   pollen_transcriber_append (self->transcriber, bytes, self->stream_start +
       gst_util_uint64_scale_int (self->stream_samples, GST_SECOND,
-          POLLEN_TRANSCRIBER_RATE),
-      gst_pollen_filter_is_live (GST_POLLEN_FILTER (self)));
+          POLLEN_TRANSCRIBER_RATE), self->stream_live);
   self->stream_samples += samples;
   g_byte_array_remove_range (pcm, 0, samples * 2);
 }
@@ -729,9 +761,12 @@ static void
 gst_pollen_stt_restart_stream_time (GstPollenStt * self, GstClockTime pts)
 {
   g_autoptr (GBytes) tail = pollen_convert_finish (self->convert);
+  GstClockTime upstream_min;
 
   gst_pollen_stt_stream_pcm (self, tail);
   gst_pollen_stt_send_piece (self);
+  gst_pollen_filter_query_upstream (GST_POLLEN_FILTER (self),
+      &self->stream_live, &upstream_min);
   self->stream_start = GST_CLOCK_TIME_IS_VALID (pts) ? pts : 0;
   self->stream_samples = 0;
 }
@@ -1537,6 +1572,7 @@ gst_pollen_stt_start (GstPollenFilter * filter)
             "conversation.", self->config.model), (NULL));
     return FALSE;
   }
+  gst_pollen_stt_check_rate (self);
   gst_pollen_filter_set_default_latency (filter, self->config.realtime ?
       DEFAULT_REALTIME_LATENCY : DEFAULT_LATENCY);
   if (self->config.realtime) {

@@ -83,6 +83,7 @@
 #include "pollenformat.h"
 #include "pollenmedia.h"
 #include "pollenspeech.h"
+#include "pollenvoices.h"
 #include "pollentext.h"
 
 #include <gst/audio/audio.h>
@@ -108,14 +109,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define SPEECH_PATH "/v1/audio/speech"
 #define READ_SIZE (16 * 1024)
 #define SILENCE_CHUNK (GST_SECOND / 10)
-#define PREVIEW_CHARS 40
 /* Live: answers this many times running slower than latency make it
  * rise (max-latency), to what they took and this margin more. */
 #define SLOW_RUN 3
+#define LATENCY_MARGIN (500 * GST_MSECOND)
 /* the server's recent answer times kept: the quickest of them is what a
  * request will take at least */
 #define ANSWER_TIMES 4
-#define LATENCY_MARGIN (500 * GST_MSECOND)
 
 enum
 {
@@ -137,12 +137,13 @@ typedef enum
   ENTRY_SILENCE,
 } EntryKind;
 
-/* One job's data. The sink thread fills it; workers read request, model
+/* One job's data. The sink thread fills it; workers read request, voice
  * and pcm_rate; the src task reads the rest. */
 typedef struct
 {
   EntryKind kind;
   PollenRequest *request;
+  gchar *voice;                 /* sent in @request */
   guint pcm_rate;
   gchar *preview;               /* the text's start, for messages */
   GstClockTime pts;
@@ -298,6 +299,7 @@ static void
 tts_entry_free (TtsEntry * entry)
 {
   pollen_request_free (entry->request);
+  g_free (entry->voice);
   g_free (entry->preview);
   g_free (entry);
 }
@@ -333,27 +335,6 @@ time_max (GstClockTime a, GstClockTime b)
   return MAX (a, b);
 }
 
-/* The first words of @text, for messages. */
-static gchar *
-text_preview (const gchar * text)
-{
-  if (g_utf8_strlen (text, -1) <= PREVIEW_CHARS)
-    return g_strdup (text);
-  return g_strdup_printf ("%.*s…", (gint) (g_utf8_offset_to_pointer (text,
-              PREVIEW_CHARS) - text), text);
-}
-
-/* The model of this run. */
-static const gchar *
-gst_pollen_tts_model (GstPollenTts * self)
-{
-  const PollenSettings *settings =
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
-
-  return settings->model && *settings->model ? settings->model :
-      DEFAULT_MODEL;
-}
-
 /* shift, and compress for what does not fit at max-speed: a speech never
  * starts before the one before has ended. */
 static gboolean
@@ -385,53 +366,28 @@ gst_pollen_tts_read_overflow (GstPollenTts * self, GstClockTime * max_lag)
 
 /* ---- text in: the sink side ---- */
 
-/* The words of @buffer, ready to send; "" when there are none. */
-static gchar *
-gst_pollen_tts_text_from_buffer (GstPollenTts * self, GstBuffer * buffer)
-{
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *plain = NULL;
-  gboolean repaired = FALSE;
-  GstMapInfo map;
-
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) ||
-      !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return g_strdup ("");
-  text = pollen_text_from_bytes (map.data, map.size, &repaired);
-  gst_buffer_unmap (buffer, &map);
-
-  if (repaired)
-    GST_ELEMENT_WARNING (self, STREAM, DECODE,
-        ("The text at %" GST_TIME_FORMAT " is not valid UTF-8; the invalid "
-            "bytes were replaced by U+FFFD. Convert the text to UTF-8 (for "
-            "subtitles, set subparse's subtitle-encoding).",
-            GST_TIME_ARGS (GST_BUFFER_PTS (buffer))), (NULL));
-
-  if (self->input_is_markup)
-    plain = pollen_text_strip_markup (text);
-  return pollen_text_normalize_space (plain ? plain : text);
-}
-
-/* The request that speaks @input, with the properties as they are now. */
+/* The request that speaks @input, with the properties as they are now;
+ * the voice it has in *@voice. */
 static PollenRequest *
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
-    guint * pcm_rate)
+    gchar ** voice, guint * pcm_rate)
 {
+  const PollenSettings *settings =
+      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
   PollenRequest *request = pollen_request_new ("POST", SPEECH_PATH);
   g_autoptr (JsonObject) body = json_object_new ();
 
   GST_OBJECT_LOCK (self);
-  json_object_set_string_member (body, "model", gst_pollen_tts_model (self));
+  json_object_set_string_member (body, "model", settings->model);
   json_object_set_string_member (body, "input", input);
-  json_object_set_string_member (body, "voice", self->voice ? self->voice :
-      DEFAULT_VOICE);
+  *voice = g_strdup (self->voice ? self->voice : DEFAULT_VOICE);
+  json_object_set_string_member (body, "voice", *voice);
   json_object_set_string_member (body, "response_format",
       pollen_audio_format_request_nick (self->response_format));
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
-  pollen_request_add_extra_params (request,
-      gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self))->extra_params);
+  pollen_request_add_extra_params (request, settings->extra_params);
   *pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
   return request;
@@ -457,9 +413,9 @@ gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
     TtsEntry *entry = tts_entry_new (ENTRY_SPEECH, pts, duration);
 
     entry->continues = i > 0;
-    entry->preview = text_preview (piece);
+    entry->preview = pollen_text_preview (piece);
     entry->request = gst_pollen_tts_build_request (self, piece,
-        &entry->pcm_rate);
+        &entry->voice, &entry->pcm_rate);
     GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
         GST_TIME_ARGS (pts), entry->preview);
     ret = gst_pollen_filter_submit (GST_POLLEN_FILTER (self), entry);
@@ -475,7 +431,8 @@ gst_pollen_tts_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   g_autofree gchar *text = NULL;
 
-  text = gst_pollen_tts_text_from_buffer (self, buffer);
+  text = pollen_text_from_buffer (GST_ELEMENT (self), buffer,
+      self->input_is_markup);
   gst_buffer_unref (buffer);
 
   if (*text)
@@ -537,6 +494,8 @@ static gboolean
 gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     TtsEntry * entry, GCancellable * cancellable, GError ** error)
 {
+  PollenClient *client =
+      gst_pollen_filter_get_client (GST_POLLEN_FILTER (self));
   g_autoptr (PollenResponse) response = NULL;
   g_autoptr (PollenSpeech) speech = NULL;
   g_autoptr (GByteArray) encoded = g_byte_array_new ();
@@ -545,10 +504,12 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   gint64 started = g_get_monotonic_time ();
 
   entry->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
-  response = pollen_client_send (gst_pollen_filter_get_client
-      (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
-  if (!response)
+  response = pollen_client_send (client, entry->request, cancellable, error);
+  if (!response) {
+    pollen_voices_explain (client, gst_pollen_filter_get_settings
+        (GST_POLLEN_FILTER (self))->model, entry->voice, cancellable, error);
     return FALSE;
+  }
   entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
   gst_pollen_tts_note_answer_time (self, entry);
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
@@ -1678,13 +1639,16 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
 {
   g_object_class_install_property (klass, PROP_VOICE,
       g_param_spec_string ("voice", "Voice",
-          "Voice (JSON 'voice'), default alloy. Documented: alloy, echo, "
-          "fable, onyx, nova, shimmer, ash, ballad, coral, sage, verse "
-          "(OpenAI models); rachel, domi, bella, elli, charlotte, dorothy, "
-          "sarah, emily, lily, matilda, adam, antoni, arnold, josh, sam, "
-          "daniel, charlie, james, fin, callum, liam, george, brian, bill "
-          "(ElevenLabs models). May change while PLAYING: used from the "
-          "next text on", DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
+          "Voice (JSON 'voice'), default alloy, one of the model's own: "
+          "tts-1 (the default, OpenAI TTS) has alloy, echo, fable, onyx, "
+          "nova, shimmer; elevenlabs (ElevenLabs v3, paid-only) those and "
+          "ash, ballad, coral, sage, verse, rachel, domi, bella, elli, "
+          "charlotte, dorothy, sarah, emily, lily, matilda, adam, antoni, "
+          "arnold, josh, sam, daniel, charlie, james, fin, callum, liam, "
+          "george, brian, bill, or a custom voice id; `pollen-info models "
+          "audio` lists them. A voice the model lacks is an error naming "
+          "its voices. May change while PLAYING: used from the next text on",
+          DEFAULT_VOICE, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_RESPONSE_FORMAT,
       g_param_spec_enum ("response-format", "Response Format",
           "Audio format to ask for (JSON 'response_format'), default wav: "
@@ -1744,8 +1708,9 @@ gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
 {
   filter_class->default_model = DEFAULT_MODEL;
   filter_class->model_blurb = "Speech model (JSON 'model'), default tts-1 "
-      "(an alias whose rate depends on the server: raw audio takes the rate "
-      "from the WAV header)";
+      "(OpenAI TTS, not paid-only, 24 kHz); elevenlabs is ElevenLabs v3 "
+      "(paid-only, 44.1 kHz); raw audio takes the rate from the WAV "
+      "header, whatever the model";
   filter_class->default_timeout = DEFAULT_TIMEOUT;
   filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   filter_class->default_latency_ms = DEFAULT_LATENCY_MS;

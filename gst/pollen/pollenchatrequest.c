@@ -278,8 +278,10 @@ pollen_chat_result_free (PollenChatResult * result)
 }
 
 static PollenChatResult *
-pollen_chat_result_new (PollenChatStream * stream, PollenResponse * response)
+pollen_chat_result_new (PollenClient * client, PollenChatStream * stream,
+    PollenResponse * response)
 {
+  g_autofree gchar *warning = pollen_chat_stream_dup_warning (stream);
   PollenChatResult *result = g_new0 (PollenChatResult, 1);
 
   result->text = g_strdup (pollen_chat_stream_get_text (stream));
@@ -290,7 +292,8 @@ pollen_chat_result_new (PollenChatStream * stream, PollenResponse * response)
     result->model = g_strdup (response->model_used);
   pollen_chat_stream_get_usage (stream, &result->usage);
   result->request_id = g_strdup (response->request_id);
-  result->warning = pollen_chat_stream_dup_warning (stream);
+  /* it may quote what the server sent */
+  result->warning = warning ? pollen_client_redact (client, warning) : NULL;
   return result;
 }
 
@@ -312,12 +315,14 @@ idle_watch_expired (IdleWatch * watch, PollenChatStream * stream,
   gint64 now = g_get_monotonic_time ();
   g_autofree gchar *text = NULL;
 
-  if (pollen_chat_stream_get_events (stream) != watch->events || !watch->since) {
+  if (pollen_chat_stream_get_events (stream) != watch->events ||
+      !watch->since) {
     watch->events = pollen_chat_stream_get_events (stream);
     watch->since = now;
     return FALSE;
   }
-  if (!watch->timeout || now - watch->since <= watch->timeout * G_TIME_SPAN_SECOND)
+  if (!watch->timeout ||
+      now - watch->since <= watch->timeout * G_TIME_SPAN_SECOND)
     return FALSE;
   text = g_strdup_printf ("timed out: the server sent nothing but "
       "keep-alives for %u s", watch->timeout);
@@ -407,7 +412,7 @@ pollen_chat_complete (PollenClient * client, const PollenRequest * request,
   if (!read_stream (response, stream,
           pollen_client_get_config (client)->timeout, cancellable, error))
     return NULL;
-  return pollen_chat_result_new (stream, response);
+  return pollen_chat_result_new (client, stream, response);
 }
 
 /**

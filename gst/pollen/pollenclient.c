@@ -1212,21 +1212,64 @@ pollen_client_send_limited (PollenClient * self,
   return stream;
 }
 
-/* A refusal for running too much at once is not a failure of this
- * request: it waits its turn (the limiter has learned the limit) and does
- * not spend a retry. */
+/* The server's per-user, per-model limit counts requests a minute: with no
+ * Retry-After, a whole window. */
+#define MODEL_RATE_WINDOW_MS 60000
+
+static gboolean
+is_model_rate_refusal (const GError * error)
+{
+  return error && pollen_client_error_get_http_status (error) == 429 &&
+      g_strcmp0 (pollen_client_error_get_api_code (error),
+      MODEL_RATE_LIMIT_CODE) == 0;
+}
+
+/* How long a limit that said "not yet" wants to be left alone. */
+static guint
+turn_delay_ms (const Failure * failure)
+{
+  if (is_model_rate_refusal (failure->error))
+    return failure->delay_ms ? failure->delay_ms : MODEL_RATE_WINDOW_MS;
+  return MAX (failure->delay_ms, BACKOFF_BASE_MS);
+}
+
+/* Says why a request waits: quietly for the account's turn (the limiter
+ * has learned the limit); on the bus for the model's per-user limit, by
+ * the retry func as the attempt that comes next, so that a slot that comes
+ * late says why. */
+static void
+pollen_client_tell_wait (PollenClient * self, const Failure * failure,
+    guint attempt, guint delay_ms)
+{
+  pollen_client_redact_error (self, failure->error);
+  if (!is_model_rate_refusal (failure->error)) {
+    GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
+        "the account runs %u request(s) at a time: waiting for a turn",
+        pollen_limiter_get_limit (self->limiter));
+    return;
+  }
+  GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
+      "%s; waiting %u ms for the model's per-user limit",
+      failure->error->message, delay_ms);
+  if (self->retry_func)
+    self->retry_func (failure->error, attempt + 1, self->config.retries + 1,
+        delay_ms, NULL, self->retry_data);
+}
+
+/* A refusal by a limit that only says "not yet" (the account's
+ * concurrency, the model's per-user rate) is not a failure of this
+ * request: it waits its turn within the timeout and spends no retry. */
 static gboolean
 pollen_client_wait_turn (PollenClient * self, Failure * failure,
-    gint64 end_time, GCancellable * cancellable)
+    guint attempt, gint64 end_time, GCancellable * cancellable)
 {
-  guint delay_ms = MAX (failure->delay_ms, BACKOFF_BASE_MS);
+  guint delay_ms = turn_delay_ms (failure);
 
-  if (!is_concurrency_refusal (failure->error) ||
+  if ((!is_concurrency_refusal (failure->error) &&
+          !is_model_rate_refusal (failure->error)) ||
       (end_time && g_get_monotonic_time () + delay_ms * 1000 > end_time))
     return FALSE;
-  GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
-      "the account runs %u request(s) at a time: waiting for a turn",
-      pollen_limiter_get_limit (self->limiter));
+  pollen_client_tell_wait (self, failure, attempt, delay_ms);
   g_clear_error (&failure->error);
   return pollen_client_sleep (delay_ms, cancellable, &failure->error);
 }
@@ -1265,7 +1308,8 @@ pollen_client_send_counted (PollenClient * self,
       return pollen_response_new (self, msg, stream, deadline_us);
     if (!failure.error)
       return NULL;
-    if (pollen_client_wait_turn (self, &failure, end_time, cancellable))
+    if (pollen_client_wait_turn (self, &failure, *attempt, end_time,
+            cancellable))
       continue;
     if (deadline_us && g_get_monotonic_time () + failure.delay_ms * 1000 >
         deadline_us)

@@ -130,7 +130,9 @@ guint            pollen_client_get_concurrency_limit (PollenClient * client);
 /**
  * PollenClientRetryFunc:
  * @error: why the attempt failed
- * @attempt: the attempt that comes next (2 for the first retry)
+ * @attempt: the attempt that comes next (2 for the first retry; the same
+ *   number again after a wait for the model's per-user limit, which is no
+ *   retry)
  * @attempts: how many attempts there may be in all
  * @delay_ms: how long the client sleeps before it
  * @note: (nullable): why the sleep is not what the server asked, one

@@ -288,28 +288,88 @@ object_get_count (JsonObject * object, const gchar * name)
   return (gint64) CLAMP (number, -1, G_MAXINT);
 }
 
-/* Appends the validation details ("width: Expected number") the gateway
- * puts in error.details.fieldErrors. */
-static void
-append_field_errors (GString * out, JsonObject * details)
+/* The @index-th member of @array when it is a string, else NULL. */
+static const gchar *
+array_get_string (JsonArray * array, guint index)
 {
+  JsonNode *node = array && index < json_array_get_length (array) ?
+      json_array_get_element (array, index) : NULL;
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Appends the validation details the gateway puts in error.details (zod's
+ * flattened issues): each problem of the request as a whole (formErrors,
+ * "Invalid input: expected object, received array"), and the first of
+ * each field (fieldErrors, "width: Expected number"). */
+static void
+append_validation_errors (GString * out, JsonObject * details)
+{
+  JsonArray *form = pollen_json_get_array (details, "formErrors");
   JsonObject *fields = pollen_json_get_object (details, "fieldErrors");
   GList *members, *l;
+  const gchar *problem;
+  guint i;
 
+  for (i = 0; form && i < json_array_get_length (form); i++) {
+    if ((problem = array_get_string (form, i)))
+      g_string_append_printf (out, "; %s", problem);
+  }
   if (!fields)
     return;
   members = json_object_get_members (fields);
   for (l = members; l; l = l->next) {
-    JsonArray *array = pollen_json_get_array (fields, l->data);
-    JsonNode *first = array && json_array_get_length (array) > 0 ?
-        json_array_get_element (array, 0) : NULL;
-
-    if (first && JSON_NODE_HOLDS_VALUE (first) &&
-        json_node_get_value_type (first) == G_TYPE_STRING)
-      g_string_append_printf (out, "; %s: %s", (gchar *) l->data,
-          json_node_get_string (first));
+    problem = array_get_string (pollen_json_get_array (fields, l->data), 0);
+    if (problem)
+      g_string_append_printf (out, "; %s: %s", (gchar *) l->data, problem);
   }
   g_list_free (members);
+}
+
+/* What the gateway passes on from a provider that refused it for its own
+ * reasons (remapUpstreamStatus in the server's shared/error.ts): the
+ * provider's key, quota or routing, not the request's. */
+static gboolean
+upstream_status_is_operational (gint status)
+{
+  return status != 400 && status != 413 && status != 415 && status != 422;
+}
+
+/* A provider failure (details.upstreamStatus, upstreamHost, upstreamBody).
+ * The gateway's message is then the provider's own words, which may well
+ * be "invalid API key" about the gateway's key with that provider: they
+ * are said to be the provider's, with the start of its body when that
+ * adds to them. */
+static void
+append_upstream (GString * out, JsonObject * details)
+{
+  const gchar *host = pollen_json_get_string (details, "upstreamHost");
+  const gchar *body = pollen_json_get_string (details, "upstreamBody");
+  g_autoptr (GString) said = g_string_new ("the model's provider");
+  gdouble number;
+  gint status;
+
+  if (!pollen_json_get_number (details, "upstreamStatus", &number))
+    return;
+  status = (gint) number;
+  if (host)
+    g_string_append_printf (said, " (%s)", host);
+  g_string_append_printf (said, " answered %d", status);
+  if (upstream_status_is_operational (status))
+    g_string_append (said, ", a failure between the server and its "
+        "provider, not of this request's key");
+  if (body && *body && !strstr (out->str, body)) {
+    g_autofree gchar *quote = pollen_body_quote (body, strlen (body), 200);
+
+    g_string_append_printf (said, ": %s", quote);
+  }
+  if (out->len)
+    g_string_append_printf (out, " (%s)", said->str);
+  else
+    g_string_append (out, said->str);
 }
 
 void
@@ -321,7 +381,8 @@ pollen_api_error_clear (PollenApiError * api)
 }
 
 /* Reads the three error shapes of today's server (docs/api-notes.md): the
- * envelope {error:{code,message,requestId,details}}, and the two 429 bodies
+ * envelope {error:{code,message,requestId,details}}, its details being
+ * validation problems or a provider's failure, and the two 429 bodies
  * {error:"…",message:"…",retryAfterSeconds:N}. Anything else: the body's
  * first line as text. */
 void
@@ -345,8 +406,10 @@ pollen_api_error_parse (PollenApiError * api, GBytes * body)
   if (inner) {
     GString *message = g_string_new (pollen_json_get_string (inner,
             "message"));
+    JsonObject *details = pollen_json_get_object (inner, "details");
 
-    append_field_errors (message, pollen_json_get_object (inner, "details"));
+    append_upstream (message, details);
+    append_validation_errors (message, details);
     api->code = g_strdup (pollen_json_get_string (inner, "code"));
     api->request_id = g_strdup (pollen_json_get_string (inner, "requestId"));
     api->message = g_string_free (message, message->len == 0);
@@ -411,6 +474,23 @@ pollen_client_error_resource_code (const GError * error)
   }
 }
 
+/* Which limit a 429 was, and what lifts it. */
+static const gchar *
+rate_limit_hint (const GError * error)
+{
+  const gchar *code = pollen_client_error_get_api_code (error);
+
+  if (g_strcmp0 (code, CONCURRENCY_LIMIT_CODE) == 0)
+    return "The account runs one generation at a time: raise timeout, "
+        "lower max-in-flight, or buy pollen to lift the limit.";
+  if (g_strcmp0 (code, MODEL_RATE_LIMIT_CODE) == 0)
+    return "That is the model's per-user limit of requests a minute: "
+        "requests wait for it within timeout; ask less often (a longer "
+        "interval, a lower max-in-flight), raise timeout, or pick another "
+        "model.";
+  return "Rate limited: send fewer requests or raise retries.";
+}
+
 /**
  * pollen_client_error_hint:
  *
@@ -447,13 +527,11 @@ pollen_client_error_hint (const GError * error)
           return "The request was refused by the content policy: change the "
               "prompt.";
         case 429:
-          if (g_strcmp0 (pollen_client_error_get_api_code (error),
-                  CONCURRENCY_LIMIT_CODE) == 0)
-            return "Raise timeout, lower max-in-flight, or buy pollen to "
-                "lift the limit.";
-          return "Rate limited: send fewer requests or raise retries.";
+          return rate_limit_hint (error);
         default:
-          return "The service failed; try again later or raise retries.";
+          return "The server or the model's provider failed, not the key "
+              "or the settings: try again later, raise retries, or pick "
+              "another model.";
       }
     case POLLEN_CLIENT_ERROR_CONNECT:
       return "Check the network connection, base-url and proxy.";
@@ -470,6 +548,27 @@ pollen_client_error_hint (const GError * error)
     default:
       return NULL;
   }
+}
+
+/**
+ * pollen_client_error_hint_for_key:
+ * @api_key: (nullable): the key the request was sent with
+ *
+ * Like pollen_client_error_hint(), knowing the kind of key: a publishable
+ * (pk_…) key no longer spends its owner's pollen, so its 402 is not about
+ * the balance.
+ *
+ * Returns: (nullable): what a person can do about @error, one sentence.
+ */
+const gchar *
+pollen_client_error_hint_for_key (const GError * error, const gchar * api_key)
+{
+  if (pollen_client_error_get_http_status (error) == 402 && api_key &&
+      g_str_has_prefix (api_key, "pk_"))
+    return "A publishable (pk_...) key can no longer spend its owner's "
+        "pollen: set api-key to a secret (sk_...) key from "
+        "https://enter.pollinations.ai/keys.";
+  return pollen_client_error_hint (error);
 }
 
 /* ---- the key out of every text ---- */

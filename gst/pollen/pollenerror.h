@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 
 /* The server's code for "the account runs too much at once" */
 #define CONCURRENCY_LIMIT_CODE "concurrency_limit_exceeded"
+/* The server's code for "this user asked this model too often this
+ * minute" (its per-user, per-model limit) */
+#define MODEL_RATE_LIMIT_CODE "community_model_rate_limit"
 
 typedef enum
 {
@@ -51,6 +54,8 @@ GError *      pollen_client_error_from_transport (const GError * cause,
 
 GstResourceError pollen_client_error_resource_code (const GError * error);
 const gchar *    pollen_client_error_hint (const GError * error);
+const gchar *    pollen_client_error_hint_for_key (const GError * error,
+                                                   const gchar * api_key);
 
 gchar *       pollen_redact (const gchar * text, const gchar * key);
 gchar *       pollen_text_make_valid (const gchar * text);
@@ -60,9 +65,11 @@ void          pollen_client_error_redact (GError * error, const gchar * key);
  * PollenApiError:
  *
  * What an error body says: the envelope's error.code/message/requestId
- * (message with the validation fieldErrors appended), or the two 429
- * shapes' error/message/retryAfterSeconds, or a non-JSON body's first
- * line as the message.
+ * (message with what error.details adds: the validation formErrors and
+ * fieldErrors, or a provider failure's upstreamStatus, upstreamHost and
+ * the start of upstreamBody), or the two 429 shapes'
+ * error/message/retryAfterSeconds, or a non-JSON body's first line as the
+ * message.
  */
 typedef struct
 {

@@ -492,9 +492,11 @@ pollen_element_post_error (GstElement * element, PollenClient * client,
     GstMessageType type, const gchar * action, const GError * error)
 {
   g_autoptr (GError) shown = g_error_copy (error);
+  const gchar *key = client ? pollen_client_get_config (client)->api_key :
+      NULL;
 
   if (client)
     pollen_client_redact_error (client, shown);
   post_error_with_hint (element, type, pollen_client_error_resource_code (shown), action,
-      shown, pollen_client_error_hint (shown));
+      shown, pollen_client_error_hint_for_key (shown, key));
 }

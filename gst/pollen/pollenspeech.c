@@ -69,13 +69,12 @@ struct _PollenSpeech
   gsize emitted;
 };
 
-
 static DecodeStep
-speech_fail (PollenSpeech * dec, GError ** error,
+speech_fail (PollenSpeech * speech, GError ** error,
     const gchar * format, ...) G_GNUC_PRINTF (3, 4);
 
 static DecodeStep
-speech_fail (PollenSpeech * dec, GError ** error,
+speech_fail (PollenSpeech * speech, GError ** error,
     const gchar * format, ...)
 {
   g_autofree gchar *what = NULL;
@@ -86,56 +85,56 @@ speech_fail (PollenSpeech * dec, GError ** error,
   va_end (args);
   g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
       "the server's answer (Content-Type %s, request id %s) %s",
-      dec->content_type ? dec->content_type : "none",
-      dec->request_id ? dec->request_id : "none", what);
+      speech->content_type ? speech->content_type : "none",
+      speech->request_id ? speech->request_id : "none", what);
   return STEP_FAILED;
 }
 
 static void
-speech_drop (PollenSpeech * dec, gsize size)
+speech_drop (PollenSpeech * speech, gsize size)
 {
-  g_byte_array_remove_range (dec->pending, 0, size);
+  g_byte_array_remove_range (speech->pending, 0, size);
 }
 
 /* Hands the first @size pending bytes on, raw audio piece by piece, and
  * drops them in one go (a whole body may be pending). */
 static void
-speech_emit (PollenSpeech * dec, gsize size)
+speech_emit (PollenSpeech * speech, gsize size)
 {
-  gsize piece = dec->piece > 0 ? dec->piece : size;
+  gsize piece = speech->piece > 0 ? speech->piece : size;
   gsize done;
 
   for (done = 0; done < size; done += piece)
-    dec->func (dec->caps, g_bytes_new (dec->pending->data + done,
-            MIN (piece, size - done)), dec->user_data);
-  speech_drop (dec, size);
-  dec->emitted += size;
+    speech->func (speech->caps, g_bytes_new (speech->pending->data + done,
+            MIN (piece, size - done)), speech->user_data);
+  speech_drop (speech, size);
+  speech->emitted += size;
 }
 
 static void
-speech_set_frames (PollenSpeech * dec, const GstAudioInfo * info)
+speech_set_frames (PollenSpeech * speech, const GstAudioInfo * info)
 {
-  dec->bpf = GST_AUDIO_INFO_BPF (info);
-  dec->piece = (gsize) dec->bpf * MAX (1, gst_util_uint64_scale
+  speech->bpf = GST_AUDIO_INFO_BPF (info);
+  speech->piece = (gsize) speech->bpf * MAX (1, gst_util_uint64_scale
       (GST_AUDIO_INFO_RATE (info), RAW_PIECE_MS, 1000));
 }
 
 static void
-speech_set_raw_caps (PollenSpeech * dec, const GstAudioInfo * info)
+speech_set_raw_caps (PollenSpeech * speech, const GstAudioInfo * info)
 {
-  gst_clear_caps (&dec->caps);
-  dec->caps = gst_audio_info_to_caps (info);
-  speech_set_frames (dec, info);
+  gst_clear_caps (&speech->caps);
+  speech->caps = gst_audio_info_to_caps (info);
+  speech_set_frames (speech, info);
 }
 
 /* How much of @avail bytes of raw audio to hand on now: whole pieces, or
  * when no more is coming (@last) all whole frames. */
 static gsize
-speech_raw_size (PollenSpeech * dec, gsize avail, gboolean last)
+speech_raw_size (PollenSpeech * speech, gsize avail, gboolean last)
 {
   if (last)
-    return avail - avail % dec->bpf;
-  return avail - avail % dec->piece;
+    return avail - avail % speech->bpf;
+  return avail - avail % speech->piece;
 }
 
 static GstAudioFormat
@@ -167,22 +166,22 @@ wav_audio_format (const PollenWavInfo * wav)
 }
 
 static DecodeStep
-speech_wav_header (PollenSpeech * dec, GError ** error)
+speech_wav_header (PollenSpeech * speech, GError ** error)
 {
   g_autoptr (GError) cause = NULL;
   PollenWavInfo wav = { 0, };
   GstAudioFormat format;
   GstAudioInfo info;
 
-  switch (pollen_wav_parse_header (dec->pending->data, dec->pending->len,
+  switch (pollen_wav_parse_header (speech->pending->data, speech->pending->len,
           &wav, &cause)) {
     case POLLEN_WAV_NEED_MORE:
-      if (dec->at_end)
-        return speech_fail (dec, error, "ended inside its WAV "
-            "header (%u bytes)", dec->pending->len);
+      if (speech->at_end)
+        return speech_fail (speech, error, "ended inside its WAV "
+            "header (%u bytes)", speech->pending->len);
       return STEP_NEED_MORE;
     case POLLEN_WAV_INVALID:
-      return speech_fail (dec, error, "is %s", cause->message);
+      return speech_fail (speech, error, "is %s", cause->message);
     case POLLEN_WAV_OK:
       break;
   }
@@ -190,49 +189,49 @@ speech_wav_header (PollenSpeech * dec, GError ** error)
   format = wav_audio_format (&wav);
   if (format == GST_AUDIO_FORMAT_UNKNOWN || wav.channels > 64 ||
       wav.rate > 768000)
-    return speech_fail (dec, error, "is a WAV of format 0x%04x, %u "
+    return speech_fail (speech, error, "is a WAV of format 0x%04x, %u "
         "bits, %u channels at %u Hz, which is not PCM this element outputs; "
         "pick another response-format", wav.format, wav.bits, wav.channels,
         wav.rate);
 
   gst_audio_info_set_format (&info, format, wav.rate, wav.channels, NULL);
-  speech_set_raw_caps (dec, &info);
-  GST_DEBUG_OBJECT (dec->log_object, "WAV: %" GST_PTR_FORMAT ", %s bytes of "
-      "samples", dec->caps, wav.data_size == POLLEN_WAV_SIZE_UNKNOWN ?
+  speech_set_raw_caps (speech, &info);
+  GST_DEBUG_OBJECT (speech->log_object, "WAV: %" GST_PTR_FORMAT ", %s bytes of "
+      "samples", speech->caps, wav.data_size == POLLEN_WAV_SIZE_UNKNOWN ?
       "unknown" : "known");
-  speech_drop (dec, wav.data_offset);
-  dec->data_left = wav.data_size;
-  dec->stage = STAGE_WAV_DATA;
+  speech_drop (speech, wav.data_offset);
+  speech->data_left = wav.data_size;
+  speech->stage = STAGE_WAV_DATA;
   return STEP_AGAIN;
 }
 
 static DecodeStep
-speech_wav_data (PollenSpeech * dec)
+speech_wav_data (PollenSpeech * speech)
 {
-  guint64 avail = dec->pending->len;
-  gboolean last = dec->at_end;
+  guint64 avail = speech->pending->len;
+  gboolean last = speech->at_end;
   gsize size;
 
-  if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
-      avail >= dec->data_left) {
-    avail = dec->data_left;
+  if (speech->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
+      avail >= speech->data_left) {
+    avail = speech->data_left;
     last = TRUE;
   }
-  size = speech_raw_size (dec, avail, last);
+  size = speech_raw_size (speech, avail, last);
 
   if (size > 0) {
-    speech_emit (dec, size);
-    if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN)
-      dec->data_left -= size;
-  } else if (dec->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
-      dec->data_left < dec->bpf && avail == dec->data_left) {
+    speech_emit (speech, size);
+    if (speech->data_left != POLLEN_WAV_SIZE_UNKNOWN)
+      speech->data_left -= size;
+  } else if (speech->data_left != POLLEN_WAV_SIZE_UNKNOWN &&
+      speech->data_left < speech->bpf && avail == speech->data_left) {
     /* a data size that is not a whole number of frames */
-    speech_drop (dec, avail);
-    dec->data_left = 0;
+    speech_drop (speech, avail);
+    speech->data_left = 0;
   }
 
-  if (dec->data_left == 0) {
-    dec->stage = STAGE_WAV_TAIL;
+  if (speech->data_left == 0) {
+    speech->stage = STAGE_WAV_TAIL;
     return STEP_AGAIN;
   }
   return size > 0 ? STEP_AGAIN : STEP_NEED_MORE;
@@ -241,28 +240,29 @@ speech_wav_data (PollenSpeech * dec)
 /* After a WAV's samples: skip the chunks that follow (LIST …), and start
  * over when another whole WAV follows, maybe at another rate. */
 static DecodeStep
-speech_wav_tail (PollenSpeech * dec)
+speech_wav_tail (PollenSpeech * speech)
 {
   guint32 chunk_size;
 
-  if (dec->skip_left > 0) {
-    gsize size = MIN (dec->skip_left, dec->pending->len);
+  if (speech->skip_left > 0) {
+    gsize size = MIN (speech->skip_left, speech->pending->len);
 
     if (size == 0)
       return STEP_NEED_MORE;
-    speech_drop (dec, size);
-    dec->skip_left -= size;
+    speech_drop (speech, size);
+    speech->skip_left -= size;
     return STEP_AGAIN;
   }
-  if (dec->pending->len < 8)
+  if (speech->pending->len < 8)
     return STEP_NEED_MORE;
-  if (memcmp (dec->pending->data, "RIFF", 4) == 0) {
-    GST_DEBUG_OBJECT (dec->log_object, "another WAV follows in the same answer");
-    dec->stage = STAGE_WAV_HEADER;
+  if (memcmp (speech->pending->data, "RIFF", 4) == 0) {
+    GST_DEBUG_OBJECT (speech->log_object,
+        "another WAV follows in the same answer");
+    speech->stage = STAGE_WAV_HEADER;
     return STEP_AGAIN;
   }
-  chunk_size = GST_READ_UINT32_LE (dec->pending->data + 4);
-  dec->skip_left = 8 + (guint64) chunk_size + (chunk_size & 1);
+  chunk_size = GST_READ_UINT32_LE (speech->pending->data + 4);
+  speech->skip_left = 8 + (guint64) chunk_size + (chunk_size & 1);
   return STEP_AGAIN;
 }
 
@@ -278,89 +278,89 @@ caps_are_audio (GstCaps * caps)
 }
 
 static DecodeStep
-speech_detect (PollenSpeech * dec, GError ** error)
+speech_detect (PollenSpeech * speech, GError ** error)
 {
-  const guint8 *data = dec->pending->data;
-  gsize size = dec->pending->len;
+  const guint8 *data = speech->pending->data;
+  gsize size = speech->pending->len;
   g_autoptr (GBytes) head = NULL;
   GstCaps *caps;
   GstAudioInfo info;
 
-  if (size < 12 && !dec->at_end)
+  if (size < 12 && !speech->at_end)
     return STEP_NEED_MORE;
   if (size >= 12 && memcmp (data, "RIFF", 4) == 0 &&
       memcmp (data + 8, "WAVE", 4) == 0) {
-    dec->stage = STAGE_WAV_HEADER;
+    speech->stage = STAGE_WAV_HEADER;
     return STEP_AGAIN;
   }
-  if (size < DETECT_SIZE && !dec->at_end)
+  if (size < DETECT_SIZE && !speech->at_end)
     return STEP_NEED_MORE;
   if (size == 0)
-    return speech_fail (dec, error, "is empty");
+    return speech_fail (speech, error, "is empty");
 
   head = g_bytes_new (data, size);
-  caps = pollen_media_detect_caps (dec->log_object, head,
-      dec->content_type, dec->pcm_rate);
+  caps = pollen_media_detect_caps (speech->log_object, head,
+      speech->content_type, speech->pcm_rate);
   if (!caps || !caps_are_audio (caps)) {
     g_autofree gchar *start = g_strndup ((const gchar *) data, MIN (size,
             120));
     g_autofree gchar *printable = g_utf8_make_valid (start, -1);
 
     gst_clear_caps (&caps);
-    return speech_fail (dec, error, "is not audio (%" G_GSIZE_FORMAT
+    return speech_fail (speech, error, "is not audio (%" G_GSIZE_FORMAT
         " bytes starting \"%s\")", size, g_strdelimit (printable, "\r\n",
             ' '));
   }
 
-  dec->caps = caps;
-  dec->bpf = 0;
-  dec->piece = 0;
+  speech->caps = caps;
+  speech->bpf = 0;
+  speech->piece = 0;
   if (gst_structure_has_name (gst_caps_get_structure (caps, 0), "audio/x-raw")
       && gst_audio_info_from_caps (&info, caps))
-    speech_set_frames (dec, &info);
-  GST_DEBUG_OBJECT (dec->log_object, "answer is %" GST_PTR_FORMAT, caps);
-  dec->stage = STAGE_PASS;
+    speech_set_frames (speech, &info);
+  GST_DEBUG_OBJECT (speech->log_object, "answer is %" GST_PTR_FORMAT, caps);
+  speech->stage = STAGE_PASS;
   return STEP_AGAIN;
 }
 
 static DecodeStep
-speech_pass (PollenSpeech * dec)
+speech_pass (PollenSpeech * speech)
 {
-  gsize size = dec->pending->len;
+  gsize size = speech->pending->len;
 
-  if (dec->bpf > 0)
-    size = speech_raw_size (dec, size, dec->at_end);
+  if (speech->bpf > 0)
+    size = speech_raw_size (speech, size, speech->at_end);
   if (size == 0)
     return STEP_NEED_MORE;
-  speech_emit (dec, size);
+  speech_emit (speech, size);
   return STEP_AGAIN;
 }
 
 static DecodeStep
-speech_step (PollenSpeech * dec, GError ** error)
+speech_step (PollenSpeech * speech, GError ** error)
 {
-  switch (dec->stage) {
+  switch (speech->stage) {
     case STAGE_DETECT:
-      return speech_detect (dec, error);
+      return speech_detect (speech, error);
     case STAGE_WAV_HEADER:
-      return speech_wav_header (dec, error);
+      return speech_wav_header (speech, error);
     case STAGE_WAV_DATA:
-      return speech_wav_data (dec);
+      return speech_wav_data (speech);
     case STAGE_WAV_TAIL:
-      return speech_wav_tail (dec);
+      return speech_wav_tail (speech);
     case STAGE_PASS:
-      return speech_pass (dec);
+      return speech_pass (speech);
   }
   g_assert_not_reached ();
   return STEP_FAILED;
 }
 
 static gboolean
-speech_run (PollenSpeech * dec, GError ** error)
+speech_run (PollenSpeech * speech, GError ** error)
 {
   DecodeStep step;
 
-  while ((step = speech_step (dec, error)) == STEP_AGAIN);
+  while ((step = speech_step (speech, error)) == STEP_AGAIN);
   return step != STEP_FAILED;
 }
 
@@ -390,76 +390,77 @@ pollen_speech_new (GstObject * log_object, const gchar * content_type,
     const gchar * request_id, guint pcm_rate, PollenSpeechFunc func,
     gpointer user_data)
 {
-  PollenSpeech *dec = g_new0 (PollenSpeech, 1);
+  PollenSpeech *speech = g_new0 (PollenSpeech, 1);
 
   speech_init_debug ();
-  dec->log_object = log_object ? gst_object_ref (log_object) : NULL;
-  dec->content_type = g_strdup (content_type);
-  dec->request_id = g_strdup (request_id);
-  dec->pcm_rate = pcm_rate;
-  dec->func = func;
-  dec->user_data = user_data;
-  dec->stage = STAGE_DETECT;
-  dec->pending = g_byte_array_new ();
-  return dec;
+  speech->log_object = log_object ? gst_object_ref (log_object) : NULL;
+  speech->content_type = g_strdup (content_type);
+  speech->request_id = g_strdup (request_id);
+  speech->pcm_rate = pcm_rate;
+  speech->func = func;
+  speech->user_data = user_data;
+  speech->stage = STAGE_DETECT;
+  speech->pending = g_byte_array_new ();
+  return speech;
 }
 
 void
-pollen_speech_free (PollenSpeech * dec)
+pollen_speech_free (PollenSpeech * speech)
 {
-  if (!dec)
+  if (!speech)
     return;
-  g_byte_array_unref (dec->pending);
-  gst_clear_caps (&dec->caps);
-  gst_clear_object (&dec->log_object);
-  g_free (dec->content_type);
-  g_free (dec->request_id);
-  g_free (dec);
+  g_byte_array_unref (speech->pending);
+  gst_clear_caps (&speech->caps);
+  gst_clear_object (&speech->log_object);
+  g_free (speech->content_type);
+  g_free (speech->request_id);
+  g_free (speech);
 }
 
 /* Feeds the next bytes of the answer; FALSE when they cannot be audio. */
 gboolean
-pollen_speech_push (PollenSpeech * dec, const guint8 * data, gsize size,
+pollen_speech_push (PollenSpeech * speech, const guint8 * data, gsize size,
     GError ** error)
 {
-  g_byte_array_append (dec->pending, data, size);
-  return speech_run (dec, error);
+  g_byte_array_append (speech->pending, data, size);
+  return speech_run (speech, error);
 }
 
 /* A WAV header that announces its samples' size, and the answer ended
  * before they all came: cut short, where it can be told (a streaming
  * server writes an unknown or placeholder size, which says nothing). */
 static gboolean
-speech_cut_short (PollenSpeech * dec)
+speech_cut_short (PollenSpeech * speech)
 {
-  return dec->stage == STAGE_WAV_DATA && dec->data_left > 0 &&
-      dec->data_left < POLLEN_WAV_PLACEHOLDER_SIZE;
+  return speech->stage == STAGE_WAV_DATA && speech->data_left > 0 &&
+      speech->data_left < POLLEN_WAV_PLACEHOLDER_SIZE;
 }
 
 /* The answer ended: what is still pending goes out, or is an error. */
 gboolean
-pollen_speech_finish (PollenSpeech * dec, GError ** error)
+pollen_speech_finish (PollenSpeech * speech, GError ** error)
 {
-  dec->at_end = TRUE;
-  if (!speech_run (dec, error))
+  speech->at_end = TRUE;
+  if (!speech_run (speech, error))
     return FALSE;
-  if (speech_cut_short (dec)) {
+  if (speech_cut_short (speech)) {
     /* like a connection lost mid-body: the answer itself was fine */
     g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
         "the server's answer (request id %s) ended %" G_GUINT64_FORMAT
         " bytes short of the samples its WAV header announces: it was cut "
-        "short", dec->request_id ? dec->request_id : "none", dec->data_left);
+        "short", speech->request_id ? speech->request_id : "none",
+        speech->data_left);
     return FALSE;
   }
-  if (dec->pending->len > 0 && dec->stage != STAGE_WAV_TAIL)
-    GST_DEBUG_OBJECT (dec->log_object, "dropping %u bytes at the end of the "
-        "answer (not a whole frame)", dec->pending->len);
+  if (speech->pending->len > 0 && speech->stage != STAGE_WAV_TAIL)
+    GST_DEBUG_OBJECT (speech->log_object, "dropping %u bytes at the end of the "
+        "answer (not a whole frame)", speech->pending->len);
   return TRUE;
 }
 
 /* Bytes of audio handed to the callback so far. */
 gsize
-pollen_speech_get_emitted (PollenSpeech * dec)
+pollen_speech_get_emitted (PollenSpeech * speech)
 {
-  return dec->emitted;
+  return speech->emitted;
 }

@@ -168,6 +168,58 @@ pollen_text_normalize_space (const gchar * text)
   return g_string_free (out, FALSE);
 }
 
+/* How much of a text the messages and the debug log quote. */
+#define PREVIEW_CHARS 40
+
+/**
+ * pollen_text_from_buffer:
+ * @element: warned when the text is not valid UTF-8
+ * @is_markup: the buffer holds pango markup, whose tags are not words
+ *
+ * Returns: (transfer full): the words of a text/x-raw @buffer, ready to
+ * send: UTF-8, without markup, spaces normalized; "" for a gap.
+ */
+gchar *
+pollen_text_from_buffer (GstElement * element, GstBuffer * buffer,
+    gboolean is_markup)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *plain = NULL;
+  gboolean repaired = FALSE;
+  GstMapInfo map;
+
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) ||
+      !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return g_strdup ("");
+  text = pollen_text_from_bytes (map.data, map.size, &repaired);
+  gst_buffer_unmap (buffer, &map);
+
+  if (repaired)
+    GST_ELEMENT_WARNING (element, STREAM, DECODE,
+        ("The text at %" GST_TIME_FORMAT " is not valid UTF-8; the invalid "
+            "bytes were replaced by U+FFFD. Convert the text to UTF-8 (for "
+            "subtitles, set subparse's subtitle-encoding).",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer))), (NULL));
+
+  if (is_markup)
+    plain = pollen_text_strip_markup (text);
+  return pollen_text_normalize_space (plain ? plain : text);
+}
+
+/**
+ * pollen_text_preview:
+ *
+ * Returns: (transfer full): the first words of @text, for messages.
+ */
+gchar *
+pollen_text_preview (const gchar * text)
+{
+  if (g_utf8_strlen (text, -1) <= PREVIEW_CHARS)
+    return g_strdup (text);
+  return g_strdup_printf ("%.*s…", (gint) (g_utf8_offset_to_pointer (text,
+              PREVIEW_CHARS) - text), text);
+}
+
 static guint
 utf16_units (gunichar ch)
 {

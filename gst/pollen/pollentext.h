@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +19,9 @@ gchar *     pollen_text_strip_markup (const gchar * markup);
 gchar *     pollen_text_normalize_space (const gchar * text);
 gsize       pollen_text_utf16_length (const gchar * text);
 GPtrArray * pollen_text_split (const gchar * text, gsize max_units);
+gchar *     pollen_text_from_buffer (GstElement * element, GstBuffer * buffer,
+                                     gboolean is_markup);
+gchar *     pollen_text_preview (const gchar * text);
 
 /* Cuts a text that arrives in pieces (a streamed reply) into sentences as
  * soon as each is complete. */

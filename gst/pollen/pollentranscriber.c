@@ -79,6 +79,8 @@ struct _PollenTranscriber
   gboolean voiced;
 
   /* the worker */
+  GstClockTime delay;           /* live: how long the server takes to send a
+                                 * word once it was said, NONE until known */
   GstClockTime last_end;
   gchar *item_id;               /* the utterance the deltas are of */
   GString *said;                /* its deltas so far */
@@ -118,6 +120,7 @@ pollen_transcriber_new (const PollenTranscriberConfig * config)
     g_once_init_leave (&debug, 1);
   }
   self->config = *config;
+  self->delay = GST_CLOCK_TIME_NONE;
   self->language = g_strdup (config->language);
   self->prompt = g_strdup (config->prompt);
   self->config.language = self->language;
@@ -343,27 +346,78 @@ pollen_transcriber_begin_item (PollenTranscriber * self,
   self->item_start = pollen_transcriber_take_onset (self);
 }
 
+/* How long a speaker takes to say @delta. */
+static GstClockTime
+paced_span (const gchar * delta)
+{
+  return MAX (MIN_SPAN, g_utf8_strlen (delta, -1) * GST_SECOND /
+      CHARACTERS_PER_SECOND);
+}
+
+/* Live, the first words of an utterance tell how long the server takes:
+ * they came when the audio sent had reached @heard_until, and were said
+ * from @pts (the utterance's onset) at a speaker's pace. A running
+ * average, so that one odd utterance does not move every word after it. */
+static void
+pollen_transcriber_learn_delay (PollenTranscriber * self, GstClockTime pts,
+    const gchar * delta, GstClockTime heard_until)
+{
+  GstClockTime said_end = pts + paced_span (delta);
+  GstClockTime delay = heard_until > said_end ? heard_until - said_end : 0;
+
+  delay = MIN (delay, MAX_SPAN);
+  self->delay = GST_CLOCK_TIME_IS_VALID (self->delay) ?
+      (3 * self->delay + delay) / 4 : delay;
+  GST_LOG ("the server sends a word %" GST_TIME_FORMAT " after it is said",
+      GST_TIME_ARGS (self->delay));
+}
+
+/* Where live words end: at the audio sent when they came less the
+ * server's delay (@said_until), for they were said in it (words that came
+ * with no new audio get MIN_SPAN); only when that reaches further than
+ * MAX_SPAN past their start do they keep a speaker's pace. Recorded audio
+ * is sent faster than it plays: there the speaker's pace alone times
+ * them. */
+static GstClockTime
+delta_end (GstClockTime pts, const gchar * delta, GstClockTime said_until)
+{
+  GstClockTime paced = pts + paced_span (delta);
+
+  if (!GST_CLOCK_TIME_IS_VALID (said_until))
+    return paced;
+  if (said_until <= pts)
+    return pts + MIN_SPAN;
+  if (said_until - pts <= MAX_SPAN)
+    return said_until;
+  return MIN (paced, said_until);
+}
+
 /* Words heard: from where the words before them end (or the utterance
- * began) for as long as a speaker takes to say them, and live up to the
- * audio sent when they came. */
+ * began), to delta_end(). */
 static void
 pollen_transcriber_delta (PollenTranscriber * self, const Arrival * arrival,
     PollenTranscriptionFunc emit, gpointer user_data)
 {
   const gchar *item_id = pollen_json_get_string (arrival->event, "item_id");
   const gchar *delta = pollen_json_get_string (arrival->event, "delta");
-  GstClockTime pts, end;
+  GstClockTime pts, end, said_until;
 
   if (!delta || !*delta)
     return;
   if (g_strcmp0 (item_id, self->item_id) != 0 || !self->said->len)
     pollen_transcriber_begin_item (self, item_id);
   pts = self->said->len ? self->last_end : self->item_start;
-  end = pts + MAX (MIN_SPAN, g_utf8_strlen (delta, -1) * GST_SECOND /
-      CHARACTERS_PER_SECOND);
-  if (GST_CLOCK_TIME_IS_VALID (arrival->heard_until) &&
-      arrival->heard_until > end && arrival->heard_until - pts <= MAX_SPAN)
-    end = arrival->heard_until;
+  said_until = arrival->heard_until;
+  if (GST_CLOCK_TIME_IS_VALID (said_until)) {
+    if (!self->said->len || !GST_CLOCK_TIME_IS_VALID (self->delay))
+      pollen_transcriber_learn_delay (self, pts, delta, said_until);
+    said_until -= MIN (said_until, self->delay);
+  }
+  end = delta_end (pts, delta, said_until);
+  GST_LOG ("\"%s\" came with the audio sent to %" GST_TIME_FORMAT
+      ": %" GST_TIME_FORMAT " to %" GST_TIME_FORMAT, delta,
+      GST_TIME_ARGS (arrival->heard_until), GST_TIME_ARGS (pts),
+      GST_TIME_ARGS (end));
   g_string_append (self->said, delta);
   self->last_end = end;
   pollen_transcriber_emit (self, POLLEN_TRANSCRIPTION_DELTA,

@@ -27,6 +27,9 @@ static const struct
   const gchar *property;
 } uri_aliases[] = {
   {"negative_prompt", "negative-prompt"},
+  {"reference_images", "reference-images"},
+  {"reference_videos", "reference-videos"},
+  {"reference_audios", "reference-audios"},
   {"aspect_ratio", "aspect-ratio"}, {"aspectRatio", "aspect-ratio"},
   {"response_format", "response-format"}, {"json", "json-mode"},
   {"skip_failed", "skip-failed"}, {"frame_rate", "frame-rate"},

@@ -7,8 +7,8 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* bench-pollen: every benchmark of issue 13 against the in-process
- * emulator, printed as one table of ratios against an alternative measured
+/* bench-pollen: every benchmark of issue 13 (and issue 18's live
+ * captions) against the in-process emulator, printed as one table of ratios against an alternative measured
  * in the same run (runs interleaved, medians), with the machine it ran on.
  * tests/bench/run.sh builds it, runs it and plots what it writes.
  *
@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchlive.h"
 #include "benchread.h"
 #include "pollenclient.h"
 #include "pollenemulator.h"
@@ -46,6 +47,7 @@
 #define STT_RATE 16000
 #define MAX_RUNS 9
 #define MB (1024.0 * 1024.0)
+#define LIVE_SERVER_MS 300      /* (i) both servers' time to answer */
 
 typedef struct
 {
@@ -65,6 +67,8 @@ typedef struct
   guint sentence_ms;            /* (h1) between two of them */
   guint frames;                 /* (h2) video frames at 30 fps */
   guint vision_ms;              /* (h2) the server's time an answer */
+  guint utterances;             /* (i) spoken live in each run */
+  guint live_rounds;            /* (i) runs of each pollenstt */
   gchar *out_dir;
 } Config;
 
@@ -106,7 +110,7 @@ require (gboolean ok, const gchar * what)
   exit (1);
 }
 
-/* Whether @step ("(a)" … "(h)") is among @only; it becomes the current
+/* Whether @step ("(a)" … "(i)") is among @only; it becomes the current
  * step when it is. */
 static gboolean
 step_selected (const gchar * only, const gchar * step)
@@ -1278,6 +1282,120 @@ bench_vision (Config * config)
     g_free (shown[i]);
 }
 
+/* ---- (i) live captions: realtime pollenstt against chunked ---- */
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *settings;        /* pollenstt's */
+} LiveMode;
+
+static const LiveMode live_modes[] = {
+  {"realtime", "model=scribe-realtime"},
+  {"chunked", ""},              /* chunk-duration=5000 latency=3000 */
+  {"quick captions", "chunk-duration=3000 latency=2000"},
+};
+
+/* The @p quantile (nearest rank) of @values. */
+static gdouble
+quantile (GArray * values, gdouble p)
+{
+  g_autoptr (GArray) sorted = g_array_copy (values);
+  guint rank;
+
+  g_array_sort (sorted, compare_doubles);
+  rank = (guint) ceil (p * sorted->len);
+  return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
+}
+
+/* "@label 0.62 s (p90 0.80 s)" of @values in ms */
+static gchar *
+spread_s (const gchar * label, GArray * values)
+{
+  return g_strdup_printf ("%s %.2f s (p90 %.2f s)", label,
+      quantile (values, 0.5) / 1000, quantile (values, 0.9) / 1000);
+}
+
+/* A row of words behind speech, realtime against the chunked @mode. */
+static void
+add_behind_row (const gchar * figure, BenchLiveScores * scores, guint mode,
+    gboolean shown, const gchar * target, gchar * verdict)
+{
+  GArray *realtime = shown ? scores[0].behind_shown : scores[0].behind_out;
+  GArray *chunked = shown ? scores[mode].behind_shown :
+      scores[mode].behind_out;
+
+  add_row (figure, spread_s ("realtime", realtime),
+      spread_s (live_modes[mode].name, chunked), quantile (realtime, 0.5) /
+      quantile (chunked, 0.5), target, verdict);
+}
+
+static void
+add_live_rows (BenchLiveScores * scores)
+{
+  BenchLiveScores *realtime = &scores[0];
+  gdouble shown_p90 = quantile (realtime->behind_shown, 0.9) / 1000;
+  gdouble server_p90 = quantile (realtime->server_to_out, 0.9);
+  guint missed = realtime->utterances - realtime->early;
+
+  add_behind_row ("(i) words behind speech leaving pollenstt, median",
+      scores, 1, FALSE, "-", g_strdup ("(information)"));
+  add_behind_row ("(i) same, against chunk-duration=3000 latency=2000",
+      scores, 2, FALSE, "-", g_strdup ("(information)"));
+  add_behind_row ("(i) words behind speech on a synchronised sink, median",
+      scores, 1, TRUE, "< 1 s (p90)", verdict_at_most (shown_p90, 0.99999,
+          "s"));
+  add_behind_row ("(i) same, against chunk-duration=3000 latency=2000",
+      scores, 2, TRUE, "-", g_strdup ("(information)"));
+  add_row ("(i) realtime: server sends a word - it leaves pollenstt",
+      g_strdup_printf ("median %.1f ms, p90 %.1f ms, max %.1f ms",
+          quantile (realtime->server_to_out, 0.5), server_p90,
+          quantile (realtime->server_to_out, 1.0)),
+      g_strdup_printf ("%u words", realtime->server_to_out->len), NAN,
+      "< 50 ms (p90)", verdict_at_most (server_p90, 49.999, "ms"));
+  add_row ("(i) realtime: a word's PTS - the start of its sound",
+      spread_s ("realtime", realtime->pts_late), g_strdup ("-"), NAN, "-",
+      g_strdup ("(information)"));
+  add_row ("(i) first word out while its utterance is spoken",
+      g_strdup_printf ("realtime %u of %u", realtime->early,
+          realtime->utterances), g_strdup_printf ("chunked %u, quick "
+          "captions %u of %u", scores[1].early, scores[2].early,
+          scores[1].utterances), NAN, "all", missed ? g_strdup_printf
+      ("missed by %u utterances", missed) : g_strdup ("met"));
+}
+
+/* The same live speech through each pollenstt in turn, the server taking
+ * LIVE_SERVER_MS to answer a chunk or to say a word it heard. */
+static void
+bench_live_captions (Config * config)
+{
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  g_autoptr (GArray) schedule = g_array_new (FALSE, FALSE,
+      sizeof (BenchUtterance));
+  g_autoptr (GBytes) speech = bench_live_speech (config->utterances,
+      schedule);
+  BenchLiveScores scores[G_N_ELEMENTS (live_modes)];
+  guint round, i;
+
+  require (emulator != NULL, "cannot start the emulator");
+  pollen_emulator_set_generation_time (emulator, LIVE_SERVER_MS);
+  g_print ("(i) live captions: speech of %u utterances (%.1f s) spoken "
+      "live through realtime and chunked pollenstt, %u ms a server answer "
+      "(%u rounds)\n",
+      config->utterances, g_bytes_get_size (speech) / 48000.0,
+      LIVE_SERVER_MS, config->live_rounds);
+  for (i = 0; i < G_N_ELEMENTS (live_modes); i++)
+    bench_live_scores_init (&scores[i]);
+  for (round = 0; round < config->live_rounds; round++)
+    for (i = 0; i < G_N_ELEMENTS (live_modes); i++)
+      require (bench_live_run (emulator, live_modes[i].settings, speech,
+              schedule, &scores[i]), "a live captions pipeline failed");
+  pollen_emulator_free (emulator);
+  add_live_rows (scores);
+  for (i = 0; i < G_N_ELEMENTS (live_modes); i++)
+    bench_live_scores_clear (&scores[i]);
+}
+
 /* ---- child modes ---- */
 
 /* bench-pollen child COUNT PIPELINE: runs PIPELINE to EOS COUNT times
@@ -1427,6 +1545,8 @@ config_init (Config * config, gboolean quick, const gchar * out_dir)
   config->sentence_ms = 100;
   config->frames = quick ? 60 : 300;
   config->vision_ms = 1500;
+  config->utterances = quick ? 2 : 14;
+  config->live_rounds = quick ? 1 : 3;
   config->out_dir = g_strdup (out_dir ? out_dir : ".");
 }
 
@@ -1438,11 +1558,11 @@ main (int argc, char **argv)
   g_autofree gchar *only = NULL;
   GOptionEntry entries[] = {
     {"quick", 0, 0, G_OPTION_ARG_NONE, &quick,
-        "Smoke run: fewer and smaller of everything (under a minute)", NULL},
+        "Smoke run: fewer and smaller of everything (about a minute)", NULL},
     {"out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
         "Write max-in-flight.dat for the plot here (default: .)", "DIR"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
-        "Run only these benchmarks, e.g. \"bf\" (default: abcdefgh)",
+        "Run only these benchmarks, e.g. \"bf\" (default: abcdefghi)",
         "LETTERS"},
     {NULL}
   };
@@ -1473,7 +1593,7 @@ main (int argc, char **argv)
   emulator = pollen_emulator_new (0, NULL);
   require (emulator != NULL, "cannot start the emulator");
   if (!only)
-    only = g_strdup ("abcdefgh");
+    only = g_strdup ("abcdefghi");
   if (step_selected (only, "(a)"))
     bench_fetch (&config, emulator);
   if (step_selected (only, "(b)"))
@@ -1490,6 +1610,8 @@ main (int argc, char **argv)
     bench_first_sentence (&config, emulator);
     bench_vision (&config);
   }
+  if (step_selected (only, "(i)"))
+    bench_live_captions (&config);
   if (step_selected (only, "(f)"))
     bench_rss (&config, emulator);
   pollen_emulator_free (emulator);

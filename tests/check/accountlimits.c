@@ -38,20 +38,6 @@ chain_new (PollenEmulator * emulator)
   return pipeline;
 }
 
-static guint
-count_requests (PollenEmulator * emulator, const gchar * path)
-{
-  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
-
-  for (i = 0; i < total; i++) {
-    g_autoptr (PollenEmulatorRequest) request =
-        pollen_emulator_wait_request (emulator, i, 0);
-
-    n += g_str_equal (request->path, path);
-  }
-  return n;
-}
-
 GST_START_TEST (test_chain_on_a_free_account)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -65,8 +51,8 @@ GST_START_TEST (test_chain_on_a_free_account)
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
 
   refused = pollen_emulator_get_refusal_count (emulator);
-  transcriptions = count_requests (emulator, "/v1/audio/transcriptions");
-  speeches = count_requests (emulator, "/v1/audio/speech");
+  transcriptions = pollen_test_count_requests (emulator, "/v1/audio/transcriptions");
+  speeches = pollen_test_count_requests (emulator, "/v1/audio/speech");
   GST_INFO ("%u transcriptions, %u speeches, %u refused", transcriptions,
       speeches, refused);
   fail_unless (transcriptions - refused >= 5, "%u transcriptions",
@@ -120,6 +106,60 @@ GST_START_TEST (test_publishable_key_rate_limit)
 
 GST_END_TEST;
 
+typedef struct
+{
+  guint calls;
+  guint attempt;
+  gchar *message;
+} Waits;
+
+static void
+count_wait (const GError * error, guint attempt, guint attempts,
+    guint delay_ms, const gchar * note, gpointer user_data)
+{
+  Waits *waits = user_data;
+
+  waits->calls++;
+  waits->attempt = attempt;
+  g_free (waits->message);
+  waits->message = g_strdup (error->message);
+}
+
+/* The model's per-user limit: each refusal waits its Retry-After and does
+ * not spend a retry, so with none every picture still comes; each wait is
+ * told, naming the limit. One picture per 3 s: the second, asked at once,
+ * is refused however fast the machine is. */
+GST_START_TEST (test_model_rate_limit_ridden_out)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = pollen_test_client_new
+      (pollen_emulator_get_url (emulator), POLLEN_TEST_KEY, 0, 10);
+  Waits waits = { 0, };
+  gint64 start = g_get_monotonic_time ();
+  guint i;
+
+  pollen_client_set_retry_func (client, count_wait, &waits, NULL);
+  pollen_emulator_set_model_rate_limit (emulator, NULL, 1, 3000);
+  for (i = 0; i < 3; i++) {
+    g_autoptr (GError) error = fetch_picture (client);
+
+    fail_unless (error == NULL, "%s", error->message);
+  }
+  /* the refusals were waited out: three pictures take two windows */
+  fail_unless (g_get_monotonic_time () - start >= 6 * G_TIME_SPAN_SECOND);
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator),
+      3 + waits.calls);
+  fail_unless (waits.calls >= 1, "%u waits", waits.calls);
+  fail_unless_equals_int (waits.attempt, 1);
+  fail_unless (strstr (waits.message, "429 Too Many Requests: Per-user limit "
+          "of 1 RPM exceeded for model tongyi-mai/z-image-turbo"), "%s",
+      waits.message);
+  g_free (waits.message);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* The per-IP limit has no Retry-After: without retries it is an error that
  * says so. */
 GST_START_TEST (test_per_ip_rate_limit)
@@ -158,6 +198,7 @@ accountlimits_suite (void)
   tcase_add_test (tc, test_chain_on_a_free_account);
   tcase_add_test (tc, test_publishable_key_rate_limit);
   tcase_add_test (tc, test_per_ip_rate_limit);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out);
   return s;
 }
 

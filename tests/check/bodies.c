@@ -115,14 +115,10 @@ push_answer (PollenEmulator * emulator, const gchar * prefix,
 static GstElement *
 launch (PollenEmulator * emulator, const gchar * description)
 {
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  g_autoptr (GstElement) src = NULL;
+  GstElement *pipeline = pollen_test_launch (emulator, description);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
 
-  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, "blocksize", BLOCK, NULL);
+  g_object_set (src, "blocksize", BLOCK, NULL);
   return pipeline;
 }
 

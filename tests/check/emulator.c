@@ -24,6 +24,7 @@ typedef struct
   GBytes *body;
   gchar *content_type;
   gchar *content_length;        /* the header, or NULL */
+  gchar *retry_after;           /* the header, or NULL */
   SoupEncoding encoding;
   GError *error;
   gint64 elapsed_us;
@@ -35,14 +36,15 @@ answer_clear (Answer * answer)
   g_clear_pointer (&answer->body, g_bytes_unref);
   g_clear_pointer (&answer->content_type, g_free);
   g_clear_pointer (&answer->content_length, g_free);
+  g_clear_pointer (&answer->retry_after, g_free);
   g_clear_error (&answer->error);
 }
 
-/* GETs @path_and_query (escaped) with the test key, giving up after
+/* GETs @path_and_query (escaped) with @key, if any, giving up after
  * @timeout_s seconds without I/O. */
 static Answer
-fetch (PollenEmulator * emulator, const gchar * path_and_query,
-    guint timeout_s)
+fetch_with_key (PollenEmulator * emulator, const gchar * path_and_query,
+    guint timeout_s, const gchar * key)
 {
   g_autoptr (SoupSession) session = soup_session_new_with_options ("timeout",
       timeout_s, NULL);
@@ -53,8 +55,9 @@ fetch (PollenEmulator * emulator, const gchar * path_and_query,
   Answer answer = { 0 };
   gint64 start = g_get_monotonic_time ();
 
-  soup_message_headers_append (soup_message_get_request_headers (msg),
-      "Authorization", "Bearer " POLLEN_TEST_KEY);
+  if (key)
+    soup_message_headers_append (soup_message_get_request_headers (msg),
+        "Authorization", key);
   answer.body = soup_session_send_and_read (session, msg, NULL,
       &answer.error);
   answer.elapsed_us = g_get_monotonic_time () - start;
@@ -64,8 +67,19 @@ fetch (PollenEmulator * emulator, const gchar * path_and_query,
       (headers, NULL));
   answer.content_length = g_strdup (soup_message_headers_get_one (headers,
           "Content-Length"));
+  answer.retry_after = g_strdup (soup_message_headers_get_one (headers,
+          "Retry-After"));
   answer.encoding = soup_message_headers_get_encoding (headers);
   return answer;
+}
+
+/* GETs @path_and_query with the test key. */
+static Answer
+fetch (PollenEmulator * emulator, const gchar * path_and_query,
+    guint timeout_s)
+{
+  return fetch_with_key (emulator, path_and_query, timeout_s,
+      "Bearer " POLLEN_TEST_KEY);
 }
 
 static void
@@ -234,19 +248,19 @@ GST_END_TEST;
 
 /* The frame the server picks (calculateVideoResolution): width and height,
  * when both come, win over aspectRatio, and a square is portrait; the
- * 1080p models answer 1080p. */
+ * 1080p names answer 1080p. */
 GST_START_TEST (test_video_frame_as_the_server_picks_it)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Answer square = fetch (emulator, "/image/waves?model=seedance-pro"
-      "&duration=1&width=1024&height=1024&aspectRatio=16:9", 60);
+      "&duration=2&width=1024&height=1024&aspectRatio=16:9", 60);
   Answer full_hd = fetch (emulator, "/image/waves?model=veo-1080p"
-      "&duration=1", 60);
+      "&duration=4", 60);
 
   assert_answer (&square, "video/mp4");
-  assert_faststart_h264 (square.body, 720, 1280, 1.0);
+  assert_faststart_h264 (square.body, 720, 1280, 2.0);
   assert_answer (&full_hd, "video/mp4");
-  assert_faststart_h264 (full_hd.body, 1920, 1080, 1.0);
+  assert_faststart_h264 (full_hd.body, 1920, 1080, 4.0);
   answer_clear (&square);
   answer_clear (&full_hd);
   pollen_emulator_free (emulator);
@@ -468,6 +482,287 @@ GST_START_TEST (test_scripted_answers_when_chunked_and_paced)
 
 GST_END_TEST;
 
+/* ---- what the server refuses ---- */
+
+/* The answer's JSON body. */
+static JsonObject *
+answer_json (Answer * answer, JsonParser * parser)
+{
+  fail_unless (json_parser_load_from_data (parser,
+          g_bytes_get_data (answer->body, NULL),
+          g_bytes_get_size (answer->body), NULL));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* @answer is the server's error envelope with @status, @code and a message
+ * containing @text; returns its details, if any. */
+static JsonObject *
+assert_refused (Answer * answer, JsonParser * parser, guint status,
+    const gchar * code, const gchar * text)
+{
+  JsonObject *error;
+
+  fail_unless_equals_int (answer->status, status);
+  error = json_object_get_object_member (answer_json (answer, parser),
+      "error");
+  fail_unless_equals_string (json_object_get_string_member (error, "code"),
+      code);
+  fail_unless (strstr (json_object_get_string_member (error, "message"),
+          text), "%s", json_object_get_string_member (error, "message"));
+  return json_object_has_member (error, "details") ?
+      json_object_get_object_member (error, "details") : NULL;
+}
+
+/* The first problem the validation details name for @field. */
+static const gchar *
+field_error (JsonObject * details, const gchar * field)
+{
+  JsonObject *fields = json_object_get_object_member (details,
+      "fieldErrors");
+
+  fail_unless_equals_string (json_object_get_string_member (details, "name"),
+      "ValidationError");
+  return json_array_get_string_element (json_object_get_array_member (fields,
+          field), 0);
+}
+
+/* A model name the server does not know is its 400, as it is for a user:
+ * there is no "seedance"; a model of another kind is named as such. */
+GST_START_TEST (test_unknown_model_refused)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer unknown = fetch (emulator, "/image/waves?model=seedance", 60);
+  Answer speech = fetch (emulator, "/image/waves?model=tts-1", 60);
+  Answer openai_audio = fetch (emulator, "/audio/hi?model=openai-audio", 60);
+
+  fail_unless (assert_refused (&unknown, parser, 400, "BAD_REQUEST",
+          "Invalid model: seedance") == NULL);
+  assert_refused (&speech, parser, 400, "BAD_REQUEST", "Model \"tts-1\" is a "
+      "audio model and cannot be used on the image endpoint. Use the audio "
+      "endpoint instead.");
+  assert_refused (&openai_audio, parser, 400, "BAD_REQUEST",
+      "Model \"openai-audio\" is a text model");
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 3);
+  answer_clear (&unknown);
+  answer_clear (&speech);
+  answer_clear (&openai_audio);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A duration the model does not take is refused before anything is made,
+ * as a validation error of the field: veo takes 4, 6 or 8 s; over 30 s
+ * only nova-reel. */
+GST_START_TEST (test_video_duration_refused)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer veo = fetch (emulator, "/image/waves?model=veo&duration=5", 60);
+  Answer seedance = fetch (emulator, "/image/waves?model=seedance-pro"
+      "&duration=40", 60);
+  Answer too_long = fetch (emulator, "/image/waves?model=veo&duration=121",
+      60);
+  JsonObject *details;
+
+  details = assert_refused (&veo, parser, 400, "BAD_REQUEST",
+      "Query parameter validation failed");
+  fail_unless_equals_string (field_error (details, "duration"),
+      "google/veo-3.1-fast takes 4, 6 or 8 seconds, not 5");
+  details = assert_refused (&seedance, parser, 400, "BAD_REQUEST",
+      "Query parameter validation failed");
+  fail_unless_equals_string (field_error (details, "duration"),
+      "Duration above 30 seconds is only supported by nova-reel.");
+  details = assert_refused (&too_long, parser, 400, "BAD_REQUEST",
+      "Query parameter validation failed");
+  fail_unless_equals_string (field_error (details, "duration"),
+      "Too big: expected number to be <=120");
+  answer_clear (&veo);
+  answer_clear (&seedance);
+  answer_clear (&too_long);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The resolution tier: the model's first unless one is asked. */
+GST_START_TEST (test_video_resolution)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Answer asked = fetch (emulator, "/image/waves?model=seedance-pro"
+      "&duration=2&resolution=480p&width=1920&height=1080", 60);
+  Answer default_tier = fetch (emulator, "/image/waves?model=seedance-2.0"
+      "&duration=4&width=1920&height=1080", 60);
+
+  assert_answer (&asked, "video/mp4");
+  assert_faststart_h264 (asked.body, 854, 480, 2.0);
+  assert_answer (&default_tier, "video/mp4");
+  assert_faststart_h264 (default_tier.body, 1280, 720, 4.0);
+  answer_clear (&asked);
+  answer_clear (&default_tier);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Each speech model has its own voices: tts-1 the six of OpenAI, so a
+ * voice of ElevenLabs is a 400 that does not list them; ElevenLabs takes
+ * its presets and custom voice ids. */
+GST_START_TEST (test_speech_voices_per_model)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer wrong = fetch (emulator, "/audio/hi?model=tts-1&voice=rachel", 60);
+  Answer short_name = fetch (emulator, "/audio/hi?model=elevenlabs"
+      "&voice=bob", 60);
+  Answer rachel = fetch (emulator, "/audio/hi?model=elevenlabs&voice=rachel",
+      60);
+  Answer custom = fetch (emulator, "/audio/hi?model=elevenlabs"
+      "&voice=21m00Tcm4TlvDq8ikWAM", 60);
+  Answer nova = fetch (emulator, "/audio/hi?model=tts-1&voice=nova", 60);
+  JsonObject *details;
+
+  details = assert_refused (&wrong, parser, 400, "BAD_REQUEST",
+      "Invalid voice: rachel");
+  fail_unless_equals_string (json_object_get_string_member (details, "name"),
+      "UpstreamError");
+  assert_refused (&short_name, parser, 400, "BAD_REQUEST", "Invalid voice: "
+      "bob. Use a preset name or valid ElevenLabs voice ID.");
+  assert_answer (&rachel, "audio/mpeg");
+  assert_answer (&custom, "audio/mpeg");
+  assert_answer (&nova, "audio/mpeg");
+  answer_clear (&wrong);
+  answer_clear (&short_name);
+  answer_clear (&rachel);
+  answer_clear (&custom);
+  answer_clear (&nova);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The entry of @name in the list at @path, or NULL. */
+static JsonObject *
+list_entry (Answer * list, JsonParser * parser, const gchar * name)
+{
+  JsonArray *models;
+  guint i;
+
+  fail_unless_equals_int (list->status, 200);
+  fail_unless (json_parser_load_from_data (parser,
+          g_bytes_get_data (list->body, NULL), g_bytes_get_size (list->body),
+          NULL));
+  models = json_node_get_array (json_parser_get_root (parser));
+  for (i = 0; i < json_array_get_length (models); i++) {
+    JsonObject *model = json_array_get_object_element (models, i);
+
+    if (g_str_equal (json_object_get_string_member (model, "name"), name))
+      return model;
+  }
+  return NULL;
+}
+
+/* Today's speech models: tts-1 is OpenAI's (not paid-only, six voices),
+ * ElevenLabs is elevenlabs/eleven-v3 by its aliases, and openai-audio is
+ * no speech model. */
+GST_START_TEST (test_speech_model_list)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer list = fetch_with_key (emulator, "/audio/models", 60, NULL);
+  JsonObject *tts, *eleven;
+  JsonArray *voices;
+
+  tts = list_entry (&list, parser, "openai/tts-1");
+  fail_unless (tts != NULL);
+  fail_if (json_object_get_boolean_member (tts, "paid_only"));
+  voices = json_object_get_array_member (tts, "voices");
+  fail_unless_equals_int (json_array_get_length (voices), 6);
+  fail_unless_equals_string (json_array_get_string_element (voices, 5),
+      "shimmer");
+  eleven = list_entry (&list, parser, "elevenlabs/eleven-v3");
+  fail_unless (eleven != NULL);
+  fail_unless (json_object_get_boolean_member (eleven, "paid_only"));
+  fail_unless_equals_string (json_array_get_string_element
+      (json_object_get_array_member (eleven, "aliases"), 3), "elevenlabs");
+  fail_unless (list_entry (&list, parser, "openai-audio") == NULL);
+  answer_clear (&list);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* An account that never bought pollen does not see the paid-only models
+ * in a list asked with its key. */
+GST_START_TEST (test_free_account_lists_hide_paid_only)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer keyless, keyed, images;
+
+  pollen_emulator_set_free_account (emulator, TRUE);
+  keyless = fetch_with_key (emulator, "/audio/models", 60, NULL);
+  keyed = fetch (emulator, "/audio/models", 60);
+  images = fetch (emulator, "/image/models", 60);
+  fail_unless (list_entry (&keyless, parser, "elevenlabs/eleven-v3"));
+  fail_unless (list_entry (&keyed, parser, "openai/tts-1"));
+  fail_if (list_entry (&keyed, parser, "elevenlabs/eleven-v3"));
+  fail_if (list_entry (&images, parser, "google/veo-3.1-fast"));
+  fail_unless (list_entry (&images, parser, "black-forest-labs/flux.1-schnell"));
+  answer_clear (&keyless);
+  answer_clear (&keyed);
+  answer_clear (&images);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The per-user, per-model limit: past it, the server's 429 with its code
+ * and a Retry-After; other models and other keys are not held back. */
+GST_START_TEST (test_model_rate_limit)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  Answer one, two, refused, other_model, other_key;
+  JsonObject *details;
+  gint64 start = g_get_monotonic_time (), waited_s;
+  guint64 retry_after;
+
+  pollen_emulator_set_model_rate_limit (emulator, NULL, 2, 60000);
+  one = fetch (emulator, "/image/a?model=flux&width=64&height=64", 60);
+  two = fetch (emulator, "/image/b?model=flux&width=64&height=64", 60);
+  refused = fetch (emulator, "/image/c?model=flux&width=64&height=64", 60);
+  other_model = fetch (emulator, "/image/c?model=gptimage&width=64"
+      "&height=64", 60);
+  other_key = fetch_with_key (emulator, "/image/c?model=flux&width=64"
+      "&height=64", 60, "Bearer sk_another_key");
+  assert_answer (&one, "image/jpeg");
+  assert_answer (&two, "image/jpeg");
+  details = assert_refused (&refused, parser, 429,
+      "community_model_rate_limit", "Per-user limit of 2 RPM exceeded for "
+      "model black-forest-labs/flux.1-schnell");
+  fail_unless_equals_string (json_object_get_string_member (details, "name"),
+      "UpstreamError");
+  /* half a minute until the bucket holds a token again, less what the
+   * three requests took */
+  waited_s = (g_get_monotonic_time () - start) / G_TIME_SPAN_SECOND;
+  fail_unless (g_ascii_string_to_unsigned (refused.retry_after, 10, 1, 30,
+          &retry_after, NULL), "%s", refused.retry_after);
+  fail_unless (retry_after >= (guint64) MAX (1, 29 - waited_s), "%s",
+      refused.retry_after);
+  assert_answer (&other_model, "image/jpeg");
+  assert_answer (&other_key, "image/jpeg");
+  answer_clear (&one);
+  answer_clear (&two);
+  answer_clear (&refused);
+  answer_clear (&other_model);
+  answer_clear (&other_key);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_suite (void)
 {
@@ -486,6 +781,16 @@ emulator_suite (void)
   tcase_add_test (tc, test_chunked_bodies_have_no_content_length);
   tcase_add_test (tc, test_paced_body_takes_size_over_rate);
   tcase_add_test (tc, test_scripted_answers_when_chunked_and_paced);
+
+  tc = tcase_create ("server");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_unknown_model_refused);
+  tcase_add_test (tc, test_video_duration_refused);
+  tcase_add_test (tc, test_video_resolution);
+  tcase_add_test (tc, test_speech_voices_per_model);
+  tcase_add_test (tc, test_speech_model_list);
+  tcase_add_test (tc, test_free_account_lists_hide_paid_only);
+  tcase_add_test (tc, test_model_rate_limit);
   return s;
 }
 

@@ -138,8 +138,42 @@ GST_START_TEST (test_models_video_durations)
   fail_unless_equals_int (run.status, 0);
   assert_contains (run.out, "veo");
   assert_contains (run.out, "4 to 8 s; only 4, 6, 8 s; default 4 s");
+  assert_contains (run.out, "resolutions: 720p, 1080p (the first is the "
+      "default)");
   fail_if (strstr (run.out, "flux") != NULL, "an image model in:\n%s",
       run.out);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Lists asked with a key are the account's: on a free account the
+ * paid-only models are missing, and pollen-info says the list may lack
+ * them. Without a key it says nothing of the kind. */
+GST_START_TEST (test_models_say_when_filtered)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) keyed = { 0, };
+  g_auto (InfoRun) keyless = { 0, };
+  g_auto (InfoRun) json = { 0, };
+
+  pollen_emulator_set_free_account (emulator, TRUE);
+  INFO_RUN (&keyed, url, POLLEN_TEST_KEY, "models", "audio");
+  INFO_RUN (&keyless, url, NULL, "models", "audio");
+  INFO_RUN (&json, url, POLLEN_TEST_KEY, "--json", "models", "audio");
+
+  fail_unless_equals_int (keyed.status, 0);
+  assert_contains (keyed.out, "openai/tts-1");
+  fail_if (strstr (keyed.out, "elevenlabs/eleven-v3"), "%s", keyed.out);
+  assert_contains (keyed.out, "leaves the paid-only models out of the lists "
+      "of an account that never bought pollen");
+  assert_contains (keyless.out, "elevenlabs/eleven-v3");
+  fail_if (strstr (keyless.out, "paid-only models out"), "%s", keyless.out);
+  /* --json stays JSON; the note goes to stderr */
+  json_node_unref (parse_json (json.out));
+  assert_contains (json.err, "pollen-info: note: asked with the key");
+  assert_no_key (&keyed, POLLEN_TEST_KEY);
   pollen_emulator_free (emulator);
 }
 
@@ -597,6 +631,7 @@ pollen_info_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_models_audio_lists_voices);
+  tcase_add_test (tc, test_models_say_when_filtered);
   tcase_add_test (tc, test_models_video_durations);
   tcase_add_test (tc, test_models_json_is_the_servers);
   tcase_add_test (tc, test_models_text_falls_back_to_v1);

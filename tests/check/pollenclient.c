@@ -263,6 +263,84 @@ GST_START_TEST (test_error_envelope)
 
 GST_END_TEST;
 
+/* A problem of the request as a whole (zod's formErrors) is said like a
+ * field's. */
+GST_START_TEST (test_error_form_errors)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 3);
+  g_autoptr (GError) error = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_json (400, "{\"status\":400,"
+          "\"success\":false,\"error\":{\"code\":\"BAD_REQUEST\","
+          "\"message\":\"JSON body validation failed\",\"details\":{"
+          "\"name\":\"ValidationError\",\"formErrors\":[\"Invalid input: "
+          "expected object, received array\"],\"fieldErrors\":{\"voice\":"
+          "[\"Too small\",\"Invalid\"]}}}}"));
+  error = fetch_error (client, "cat");
+  fail_unless_equals_string (error->message, "400 Bad Request: JSON body "
+      "validation failed; Invalid input: expected object, received array; "
+      "voice: Too small");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A provider's 401 reaches us as the gateway's 502 with the provider's
+ * words ("Invalid API key"): the message says whose they are. */
+GST_START_TEST (test_error_provider_failure)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client = client_for (emulator, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) refused = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_upstream_error (502, "BAD_GATEWAY",
+          "Invalid API key", 401, "api.provider.example",
+          "{\"detail\":{\"status\":\"invalid_api_key\"}}"));
+  error = fetch_error (client, "cat");
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 502);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "BAD_GATEWAY");
+  fail_unless_equals_string (error->message, "502 Bad Gateway: Invalid API "
+      "key (the model's provider (api.provider.example) answered 401, a "
+      "failure between the server and its provider, not of this request's "
+      "key: {\"detail\":{\"status\":\"invalid_api_key\"}})");
+  fail_if (strstr (pollen_client_error_hint (error), "api-key"));
+
+  /* a provider refusing the input (kept as 400) is the request's */
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_upstream_error (400, "BAD_REQUEST",
+          "Invalid voice: bob", 400, NULL, "Invalid voice: bob"));
+  refused = fetch_error (client, "cat");
+  fail_unless_equals_string (refused->message, "400 Bad Request: Invalid "
+      "voice: bob (the model's provider answered 400)");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Which 429 it was shows in the hint. */
+GST_START_TEST (test_rate_limit_hints)
+{
+  g_autoptr (GError) concurrency = pollen_client_error_new
+      (POLLEN_CLIENT_ERROR_HTTP, 429, CONCURRENCY_LIMIT_CODE, "x", NULL, "x");
+  g_autoptr (GError) model = pollen_client_error_new
+      (POLLEN_CLIENT_ERROR_HTTP, 429, MODEL_RATE_LIMIT_CODE, "x", NULL, "x");
+  g_autoptr (GError) ip = pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP,
+      429, "RATE_LIMITED", "x", NULL, "x");
+
+  fail_unless (strstr (pollen_client_error_hint (concurrency),
+          "one generation at a time"));
+  fail_unless (strstr (pollen_client_error_hint (model),
+          "per-user limit of requests a minute"));
+  fail_unless (strstr (pollen_client_error_hint (ip), "Rate limited"));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_client_errors_not_retried)
 {
   static const guint statuses[] = { 400, 401, 402, 403, 404, 422 };
@@ -1090,6 +1168,9 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_key_only_in_bearer_header);
   tcase_add_test (tc, test_json_and_form_bodies);
   tcase_add_test (tc, test_error_envelope);
+  tcase_add_test (tc, test_error_form_errors);
+  tcase_add_test (tc, test_error_provider_failure);
+  tcase_add_test (tc, test_rate_limit_hints);
   tcase_add_test (tc, test_client_errors_not_retried);
   tcase_add_test (tc, test_server_errors_retried);
   tcase_add_test (tc, test_rate_limit_shapes);

@@ -10,7 +10,8 @@
 /* PollenSession, the realtime transport, against the emulator's
  * /v1/realtime: what goes over the wire, every refusal of the handshake
  * with the server's own message, a connection that drops and comes back
- * with what was queued, and the server's closes. */
+ * with what was queued, and the server's closes; and the emulator's
+ * transcription, late by its generation time. */
 
 #include "pollentest.h"
 #include "pollensession.h"
@@ -438,6 +439,53 @@ GST_START_TEST (test_cancel_while_opening)
 
 GST_END_TEST;
 
+/* A transcription session says a word the generation time after it heard
+ * it (a model's latency), and the emulator keeps what it sent with the
+ * time it went. Times are only bounded from below. */
+GST_START_TEST (test_words_come_after_generation_time)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  g_autofree gchar *sent = NULL;
+  gint16 pcm[24000 * 300 / 1000];       /* 300 ms of loud sound: a word */
+  gint64 appended, received, sent_us = 0;
+  PollenSession *session;
+  JsonObject *delta;
+  Seen seen;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (pcm); i++)
+    pcm[i] = GINT16_TO_LE (8000);
+  seen_init (&seen);
+  pollen_emulator_set_generation_time (emulator, 300);
+  session = open_session (client, "scribe-realtime", &seen, NULL);
+  fail_unless (session != NULL);
+  seen_wait_event (&seen, "session.created");
+  appended = g_get_monotonic_time ();
+  pollen_session_append_audio (session, (const guint8 *) pcm, sizeof pcm);
+  delta = seen_wait_event (&seen,
+      "conversation.item.input_audio_transcription.delta");
+  received = g_get_monotonic_time ();
+  fail_unless_equals_string (json_object_get_string_member (delta, "delta"),
+      "alpha");
+
+  sent = pollen_emulator_realtime_wait_sent (emulator,
+      "conversation.item.input_audio_transcription.delta", 0, &sent_us);
+  fail_unless (sent != NULL && strstr (sent, "\"delta\":\"alpha\""), "%s",
+      sent);
+  fail_unless (sent_us >= appended + 300 * G_TIME_SPAN_MILLISECOND,
+      "the word went %" G_GINT64_FORMAT " ms after its audio",
+      (sent_us - appended) / 1000);
+  fail_unless (sent_us <= received);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollensession_suite (void)
 {
@@ -453,6 +501,7 @@ pollensession_suite (void)
   tcase_add_test (tc, test_policy_close_is_an_error);
   tcase_add_test (tc, test_error_event_reaches_the_owner);
   tcase_add_test (tc, test_cancel_while_opening);
+  tcase_add_test (tc, test_words_come_after_generation_time);
   return s;
 }
 

@@ -75,23 +75,6 @@ pipeline_free (Pipeline * p)
   gst_object_unref (p->pipeline);
 }
 
-/* A gst-launch description whose pollensrc is named src, pointed at
- * @emulator. */
-static GstElement *
-launch_pipeline (PollenEmulator * emulator, const gchar * description)
-{
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  GstElement *src;
-
-  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
-  gst_object_unref (src);
-  return pipeline;
-}
-
 /* Runs to EOS and returns the caps of what came out. */
 static GstCaps *
 run_for_caps (Pipeline * p)
@@ -250,6 +233,95 @@ GST_START_TEST (test_video_properties_on_the_wire)
   fail_if (pollen_emulator_request_get_query (request, "quality"));
 
   pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Today's video parameters, from a pollen:// URI by the API's names:
+ * resolution (an enum, unset sends none) and the reference media, each a
+ * |-separated list sent as it is. */
+GST_START_TEST (test_resolution_and_references_on_the_wire)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstElement *src = gst_element_make_from_uri (GST_URI_SRC,
+      "pollen://video/waves?model=seedance-2.0&duration=5&resolution=1080p"
+      "&reference_images=https://a.example/1.jpg%7Chttps://a.example/2,x.jpg"
+      "&reference_videos=https://v.example/m.mp4"
+      "&reference_audios=https://s.example/a.mp3%7Chttps://s.example/b.mp3",
+      NULL, &error);
+  g_autoptr (GBytes) body = emu_media_video ("x", 1, 64, 48, 1, NULL);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (PollenEmulatorRequest) request = NULL;
+  g_autoptr (PollenEmulatorRequest) picture = NULL;
+  g_autofree gchar *references = NULL;
+  Pipeline image = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) image_end = NULL;
+
+  fail_unless (src != NULL, "%s", error ? error->message : "");
+  g_object_get (src, "reference-images", &references, NULL);
+  fail_unless_equals_string (references,
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
+  fail_unless (gst_element_link (src, sink));
+  push_body (emulator, "/image/", "video/mp4", body);
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
+
+  request = pollen_emulator_wait_request (emulator, 0, 1000);
+  assert_query (request, "model", "seedance-2.0");
+  assert_query (request, "resolution", "1080p");
+  assert_query (request, "reference_images",
+      "https://a.example/1.jpg|https://a.example/2,x.jpg");
+  assert_query (request, "reference_videos", "https://v.example/m.mp4");
+  assert_query (request, "reference_audios",
+      "https://s.example/a.mp3|https://s.example/b.mp3");
+  gst_object_unref (pipeline);
+
+  /* a picture at default sends no resolution and no references */
+  g_object_set (image.src, "prompt", "x", "width", 64, "height", 64, NULL);
+  image_end = run_to_end (&image);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (image_end), GST_MESSAGE_EOS);
+  picture = pollen_emulator_wait_request (emulator, 1, 1000);
+  fail_if (pollen_emulator_request_get_query (picture, "resolution"));
+  fail_if (pollen_emulator_request_get_query (picture, "reference_images"));
+  pipeline_free (&image);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A wrong model name or duration fails as it fails for users: the
+ * server's 400, as a settings error naming what it refused. */
+GST_START_TEST (test_wrong_model_or_duration_is_an_error)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline unknown = pipeline_new_to_end (emulator);
+  Pipeline duration = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) unknown_end = NULL;
+  g_autoptr (GstMessage) duration_end = NULL;
+
+  g_object_set (unknown.src, "prompt", "waves", "model", "seedance", NULL);
+  gst_util_set_object_arg (G_OBJECT (unknown.src), "media", "video");
+  unknown_end = run_to_end (&unknown);
+  pollen_test_assert_error (unknown_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid model: seedance");
+
+  g_object_set (duration.src, "prompt", "waves", "duration", 5, NULL);
+  gst_util_set_object_arg (G_OBJECT (duration.src), "media", "video");
+  duration_end = run_to_end (&duration);
+  pollen_test_assert_error (duration_end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "duration: google/veo-3.1-fast takes 4, 6 or 8 "
+      "seconds, not 5");
+  /* neither is tried again */
+  fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  pipeline_free (&unknown);
+  pipeline_free (&duration);
   pollen_emulator_free (emulator);
 }
 
@@ -545,7 +617,7 @@ GST_END_TEST;
 GST_START_TEST (test_tags_pull_mode)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  GstElement *pipeline = launch_pipeline (emulator,
+  GstElement *pipeline = pollen_test_launch (emulator,
       "pollensrc name=src prompt=kite seed=9 ! typefind ! fakesink");
   GstBus *bus = gst_element_get_bus (pipeline);
   GstTagList *tags = NULL;
@@ -915,6 +987,77 @@ GST_START_TEST (test_client_errors_become_element_errors)
         i + 1);
     pipeline_free (&p);
   }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Speech with a voice the model lacks: the error names the model's
+ * voices, as the server's 400 does not. */
+GST_START_TEST (test_speech_voice_the_model_lacks)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  g_object_set (p.src, "prompt", "Hello", "voice", "bella", NULL);
+  gst_util_set_object_arg (G_OBJECT (p.src), "media", "speech");
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "Invalid voice: bella; tts-1 has no voice \"bella\": "
+      "its voices are alloy, echo, fable, onyx, nova, shimmer");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A publishable key can no longer spend its owner's pollen: its 402 says
+ * to use a secret key, not to top up. */
+GST_START_TEST (test_publishable_key_payment_required)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_error (402, "PAYMENT_REQUIRED",
+          "Insufficient pollen balance to use this model"));
+  g_object_set (p.src, "prompt", "x", "api-key", "pk_site_key", NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_NOT_AUTHORIZED, 402,
+      "PAYMENT_REQUIRED", "publishable (pk_...) key can no longer spend "
+      "its owner's pollen: set api-key to a secret (sk_...) key");
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A provider's 401 passed on as 502: the error says the provider failed,
+ * and does not send the user to their key. */
+GST_START_TEST (test_provider_failure_is_not_about_the_key)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *debug = NULL;
+
+  pollen_emulator_push (emulator, "/image/",
+      pollen_emulator_response_new_upstream_error (502, "BAD_GATEWAY",
+          "Unauthorized", 401, "api.provider.example", NULL));
+  g_object_set (p.src, "prompt", "x", "retries", 0, NULL);
+  end = run_to_end (&p);
+  pollen_test_assert_error (end, GST_RESOURCE_ERROR_READ, 502,
+      "BAD_GATEWAY", "the model's provider (api.provider.example) answered "
+      "401, a failure between the server and its provider, not of this "
+      "request's key");
+  gst_message_parse_error (end, &error, &debug);
+  fail_if (strstr (error->message, "api-key"), "%s", error->message);
+  fail_unless (strstr (error->message, "pick another model"), "%s",
+      error->message);
+  pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
 
@@ -1453,101 +1596,19 @@ GST_END_TEST;
 
 /* ---- interval mode through an outage ---- */
 
-/* Wall-clock bounds stretch with check's CK_TIMEOUT_MULTIPLIER (as in
- * pollentts.c), so that the same tests hold under valgrind. */
-static guint
-time_scale (void)
+/* What @src pushes: buffers, GAP events and the rest. */
+static PollenTestRecorder *
+recorder_on (GstElement * src)
 {
-  const gchar *multiplier = g_getenv ("CK_TIMEOUT_MULTIPLIER");
-  guint64 scale = 1;
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (src, "src");
 
-  if (multiplier)
-    g_ascii_string_to_unsigned (multiplier, 10, 1, 100, &scale, NULL);
-  return scale;
-}
-
-/* What pollensrc pushes, in order: buffers and GAP events. */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  GPtrArray *items;
-} Recorder;
-
-static GstPadProbeReturn
-recorder_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Recorder *recorder = user_data;
-  GstMiniObject *object = GST_PAD_PROBE_INFO_DATA (info);
-
-  if (GST_IS_EVENT (object) && GST_EVENT_TYPE (object) != GST_EVENT_GAP)
-    return GST_PAD_PROBE_OK;
-  g_mutex_lock (&recorder->lock);
-  g_ptr_array_add (recorder->items, gst_mini_object_ref (object));
-  g_cond_broadcast (&recorder->cond);
-  g_mutex_unlock (&recorder->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static Recorder *
-recorder_new (GstElement * src)
-{
-  Recorder *recorder = g_new0 (Recorder, 1);
-  GstPad *pad = gst_element_get_static_pad (src, "src");
-
-  g_mutex_init (&recorder->lock);
-  g_cond_init (&recorder->cond);
-  recorder->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_mini_object_unref);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, recorder, NULL);
-  gst_object_unref (pad);
-  return recorder;
-}
-
-/* Waits until @count items went out. */
-static void
-recorder_wait (Recorder * recorder, guint count)
-{
-  gint64 end = g_get_monotonic_time () + 10 * time_scale () *
-      G_TIME_SPAN_SECOND;
-  gboolean in_time = TRUE;
-  guint len;
-
-  g_mutex_lock (&recorder->lock);
-  while (in_time && recorder->items->len < count)
-    in_time = g_cond_wait_until (&recorder->cond, &recorder->lock, end);
-  len = recorder->items->len;
-  g_mutex_unlock (&recorder->lock);
-  fail_unless (len >= count, "%u of %u slots came out", len, count);
-}
-
-/* After the pipeline stopped. */
-static void
-recorder_free (Recorder * recorder)
-{
-  g_ptr_array_unref (recorder->items);
-  g_mutex_clear (&recorder->lock);
-  g_cond_clear (&recorder->cond);
-  g_free (recorder);
-}
-
-/* Item @index, which stays alive until recorder_free(). */
-static GstMiniObject *
-recorder_get (Recorder * recorder, guint index)
-{
-  GstMiniObject *object;
-
-  g_mutex_lock (&recorder->lock);
-  object = g_ptr_array_index (recorder->items, index);
-  g_mutex_unlock (&recorder->lock);
-  return object;
+  return pollen_test_recorder_new (pad);
 }
 
 static gboolean
-item_is (Recorder * recorder, guint index, GBytes * body)
+item_is (PollenTestRecorder * recorder, guint index, GBytes * body)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   gsize size;
   gconstpointer data = g_bytes_get_data (body, &size);
 
@@ -1557,9 +1618,9 @@ item_is (Recorder * recorder, guint index, GBytes * body)
 }
 
 static gboolean
-item_is_gap (Recorder * recorder, guint index, GstClockTime duration)
+item_is_gap (PollenTestRecorder * recorder, guint index, GstClockTime duration)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   GstClockTime timestamp, gap_duration;
 
   if (!GST_IS_EVENT (object))
@@ -1569,9 +1630,9 @@ item_is_gap (Recorder * recorder, guint index, GstClockTime duration)
 }
 
 static GstClockTime
-item_time (Recorder * recorder, guint index)
+item_time (PollenTestRecorder * recorder, guint index)
 {
-  GstMiniObject *object = recorder_get (recorder, index);
+  GstMiniObject *object = pollen_test_recorder_get_output (recorder, index);
   GstClockTime timestamp, duration;
 
   if (GST_IS_BUFFER (object))
@@ -1585,13 +1646,13 @@ item_time (Recorder * recorder, guint index)
  * stream never skips a slot. How many slots a generation needs depends on
  * the machine's load, which is why the tests do not say. */
 static guint
-recorder_wait_for (Recorder * recorder, GBytes * body, guint from, guint max,
-    GstClockTime interval)
+recorder_wait_for (PollenTestRecorder * recorder, GBytes * body, guint from,
+    guint max, GstClockTime interval)
 {
   guint i;
 
   for (i = from; i <= from + max; i++) {
-    recorder_wait (recorder, i + 1);
+    pollen_test_recorder_wait_outputs (recorder, i + 1);
     if (i > 0)
       fail_unless_equals_uint64 (item_time (recorder, i),
           item_time (recorder, i - 1) + interval);
@@ -1645,11 +1706,11 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, b;
 
   push_body (emulator, "/image/", "image/jpeg", jpeg_a);
@@ -1671,7 +1732,7 @@ GST_START_TEST (test_skip_failed_repeats_the_last_picture)
   fail_unless_equals_int (count_lines_with (warnings, "503"), 2);
   fail_unless_equals_int (count_lines_with (warnings, "failed"), 2);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1782,11 +1843,11 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) pcm = emu_media_speech_pcm ("hello", 24000);
   g_autoptr (GBytes) wav = emu_wav_new (pcm, 24000, 1);
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, next_clip;
 
   push_body (emulator, "/audio/", "audio/wav", wav);
@@ -1809,7 +1870,7 @@ GST_START_TEST (test_skip_failed_gaps_for_audio)
     fail_unless (item_is_gap (recorder, i, interval), "item %u is no gap", i);
   fail_unless_equals_int (count_lines_with (warnings, "503"), 1);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1840,11 +1901,11 @@ run_for_raw_speech (Pipeline * p, const gchar * text, gsize * size)
 }
 
 /* response-format=pcm is asked as wav and comes out raw at the rate of its
- * header, 44.1 kHz (tts-1 on this server) or 24 kHz: right pitch and
- * length, nothing to warn of. */
+ * header, 44.1 kHz (elevenlabs) or 24 kHz (tts-1): right pitch and length,
+ * nothing to warn of. */
 GST_START_TEST (test_pcm_speech_at_the_right_rate)
 {
-  const gchar *models[] = { "tts-1", "openai-audio" };
+  const gchar *models[] = { "elevenlabs", "tts-1" };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (models); i++) {
@@ -1917,7 +1978,7 @@ GST_START_TEST (test_failed_slot_is_an_error)
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     PollenEmulator *emulator = pollen_test_emulator_new ();
     Pipeline p = pipeline_new_to_end (emulator);
-    Recorder *recorder = recorder_new (p.src);
+    PollenTestRecorder *recorder = recorder_on (p.src);
     g_autoptr (GstMessage) end = NULL;
 
     push_body (emulator, "/image/", "image/jpeg", jpeg);
@@ -1927,11 +1988,11 @@ GST_START_TEST (test_failed_slot_is_an_error)
     end = run_to_end (&p);
     pollen_test_assert_error (end, cases[i].code, cases[i].status,
         "SCRIPTED", "for the slot at 0:00:00.2");
-    fail_unless_equals_int (recorder->items->len, 1);
+    fail_unless_equals_int (pollen_test_recorder_count_outputs (recorder), 1);
     /* two slots later, still no third request */
     g_usleep (400 * G_TIME_SPAN_MILLISECOND);
     fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
-    recorder_free (recorder);
+    pollen_test_recorder_free (recorder);
     pipeline_free (&p);
     pollen_emulator_free (emulator);
   }
@@ -1943,13 +2004,13 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   PollenEmulatorResponse *slow = pollen_emulator_response_new (200,
       "image/jpeg", NULL, 0);
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   guint i, b;
 
   /* takes longer than two slots */
@@ -1972,7 +2033,73 @@ GST_START_TEST (test_late_generation_repeats_the_last_picture)
   fail_unless_equals_int (count_lines_with (warnings, ""),
       count_lines_with (warnings, "Nothing new"));
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
+  pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Whether items @a and @b are buffers with the same bytes. */
+static gboolean
+items_equal (PollenTestRecorder * recorder, guint a, guint b)
+{
+  GstMiniObject *first = pollen_test_recorder_get_output (recorder, a);
+  GstMapInfo map;
+  gboolean equal;
+
+  if (!GST_IS_BUFFER (first) ||
+      !gst_buffer_map (GST_BUFFER_CAST (first), &map, GST_MAP_READ))
+    return FALSE;
+  {
+    g_autoptr (GBytes) body = g_bytes_new (map.data, map.size);
+
+    equal = item_is (recorder, b, body);
+  }
+  gst_buffer_unmap (GST_BUFFER_CAST (first), &map);
+  return equal;
+}
+
+/* The model's per-user limit met in interval mode, for real: the next
+ * generation waits it out without spending a retry, the slots it misses
+ * show the last picture again with a warning, and what the wait was for
+ * is said on the bus. */
+GST_START_TEST (test_model_rate_limit_ridden_out_in_interval_mode)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  Pipeline p = pipeline_new_to_end (emulator);
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
+  g_autofree gchar *warnings = NULL;
+  PollenTestRecorder *recorder = recorder_on (p.src);
+  guint i, repeats;
+
+  /* one picture per 3 s: the next, asked a slot ahead, is refused however
+   * fast the machine is */
+  pollen_emulator_set_model_rate_limit (emulator, "flux", 1, 3000);
+  g_object_set (p.src, "prompt", "x", "model", "flux", "width", 64, "height",
+      64, "retries", 0, "interval", (gdouble) interval / GST_SECOND, NULL);
+  gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+  for (i = 1; i < 24; i++) {
+    pollen_test_recorder_wait_outputs (recorder, i + 1);
+    fail_unless_equals_uint64 (item_time (recorder, i),
+        item_time (recorder, i - 1) + interval);
+    if (!items_equal (recorder, 0, i))
+      break;
+  }
+  warnings = pop_warnings (p.pipeline);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+
+  fail_unless (i < 24, "no second picture in 24 slots");
+  repeats = i - 1;
+  fail_unless (count_lines_with (warnings, "429 Too Many Requests: Per-user "
+          "limit of 1 RPM exceeded for model "
+          "black-forest-labs/flux.1-schnell") >= 1, "%s", warnings);
+  fail_unless (count_lines_with (warnings, "(attempt 1 of 1)") >= 1, "%s",
+      warnings);
+  fail_unless (count_lines_with (warnings, "Nothing new") >= repeats, "%s",
+      warnings);
+
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -1985,13 +2112,13 @@ GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   Pipeline p = pipeline_new_to_end (emulator);
-  GstClockTime interval = 300 * GST_MSECOND * time_scale ();
+  GstClockTime interval = 300 * GST_MSECOND * pollen_test_time_scale ();
   g_autoptr (GBytes) jpeg_a = make_jpeg ("A");
   g_autoptr (GBytes) jpeg_b = make_jpeg ("B");
   PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
       NULL, 0);
   g_autoptr (PollenEmulatorRequest) hung = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
 
   hang->hang = TRUE;
   push_jpegs (emulator, "A", 1, jpeg_a);
@@ -2002,13 +2129,13 @@ GST_START_TEST (test_prompt_change_flushes_a_hung_generation)
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
   fail_unless_equals_int (recorder_wait_for (recorder, jpeg_a, 0, 0,
           interval), 0);
-  hung = pollen_emulator_wait_request (emulator, 1, 5000 * time_scale ());
+  hung = pollen_emulator_wait_request (emulator, 1, POLLEN_TEST_MS (5000));
   fail_unless (hung != NULL);
   g_object_set (p.src, "prompt", "B", NULL);
   recorder_wait_for (recorder, jpeg_b, 1, 4, interval);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -2024,7 +2151,7 @@ GST_START_TEST (test_interval_latency)
   g_autoptr (GBytes) jpeg = make_jpeg ("A");
   g_autoptr (GstQuery) latency = gst_query_new_latency ();
   g_autofree gchar *warnings = NULL;
-  Recorder *recorder = recorder_new (p.src);
+  PollenTestRecorder *recorder = recorder_on (p.src);
   GstClockTime min_latency, max_latency;
   gboolean live;
 
@@ -2032,7 +2159,7 @@ GST_START_TEST (test_interval_latency)
   g_object_set (p.src, "prompt", "A", "interval", 1.0, NULL);
   g_object_set (p.sink, "sync", TRUE, NULL);
   gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
-  recorder_wait (recorder, 3);
+  pollen_test_recorder_wait_outputs (recorder, 3);
   warnings = pop_warnings (p.pipeline);
   fail_unless_equals_string (warnings, "");
 
@@ -2044,7 +2171,7 @@ GST_START_TEST (test_interval_latency)
   fail_unless_equals_uint64 (max_latency, 2 * GST_SECOND);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
 
-  recorder_free (recorder);
+  pollen_test_recorder_free (recorder);
   pipeline_free (&p);
   pollen_emulator_free (emulator);
 }
@@ -2071,8 +2198,7 @@ GST_START_TEST (test_text_per_slot)
       "%20the%20day?interval=0.3&system=One%20line.&skip-failed=true",
       NULL, &error);
   fail_unless (src != NULL, "%s", error ? error->message : "");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
+  pollen_test_point_at (src, emulator);
   gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
   fail_unless (gst_element_link (src, sink));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
@@ -2151,7 +2277,7 @@ assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
   while (appsink && (sample = gst_app_sink_try_pull_sample (GST_APP_SINK
               (appsink), 5 * GST_SECOND)))
     gst_sample_unref (sample);
-  end = gst_bus_timed_pop_filtered (bus, 10 * time_scale () * GST_SECOND,
+  end = gst_bus_timed_pop_filtered (bus, POLLEN_TEST_WAIT,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (end != NULL, "no EOS");
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
@@ -2166,7 +2292,7 @@ assert_stops_on_eos (GstElement * pipeline, GstElement * appsink)
 GST_START_TEST (test_frame_rate_switches_on_slot)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
-  GstElement *pipeline = launch_pipeline (emulator,
+  GstElement *pipeline = pollen_test_launch (emulator,
       "pollensrc name=src prompt=city width=64 height=48 interval=0.4 "
       "frame-rate=10/1 skip-failed=true ! jpegdec ! videoconvert "
       "! video/x-raw,format=I420 ! appsink name=sink sync=true");
@@ -2273,7 +2399,7 @@ GST_START_TEST (test_frame_rate_into_hls)
       "height=48 interval=0.5 frame-rate=10/1 skip-failed=true ! jpegdec "
       "! videoconvert ! %s ! h264parse ! hlssink2 target-duration=1 "
       "location=%s/seg%%05d.ts playlist-location=%s", encoder, dir, playlist);
-  pipeline = launch_pipeline (emulator, description);
+  pipeline = pollen_test_launch (emulator, description);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   g_usleep (2 * G_USEC_PER_SEC);
   assert_stops_on_eos (pipeline, NULL);
@@ -2307,8 +2433,7 @@ GST_START_TEST (test_uri_handler)
       "pollen://image/a%20cat%2Fdog%3F?width=320&height=200&seed=7"
       "&negative_prompt=x+y&enhance=true", NULL, &error);
   fail_unless (src != NULL, "%s", error ? error->message : "");
-  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, NULL);
+  pollen_test_point_at (src, emulator);
   gst_bin_add_many (GST_BIN (pipeline), src, sink, NULL);
   fail_unless (gst_element_link (src, sink));
   end = pollen_test_run (pipeline, 20 * GST_SECOND);
@@ -2738,6 +2863,8 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_image_properties_on_the_wire);
   tcase_add_test (tc, test_image_defaults_on_the_wire);
   tcase_add_test (tc, test_video_properties_on_the_wire);
+  tcase_add_test (tc, test_resolution_and_references_on_the_wire);
+  tcase_add_test (tc, test_wrong_model_or_duration_is_an_error);
   tcase_add_test (tc, test_speech_and_music_on_the_wire);
   tcase_add_test (tc, test_text_on_the_wire);
   tcase_add_test (tc, test_text_not_utf8_is_repaired);
@@ -2754,6 +2881,9 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
+  tcase_add_test (tc, test_publishable_key_payment_required);
+  tcase_add_test (tc, test_speech_voice_the_model_lacks);
+  tcase_add_test (tc, test_provider_failure_is_not_about_the_key);
   tcase_add_test (tc, test_transient_errors_retried);
   tcase_add_test (tc, test_rate_limit_without_retries_is_an_error);
   tcase_add_test (tc, test_transport_errors);
@@ -2775,6 +2905,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);
   tcase_add_test (tc, test_failed_slot_is_an_error);
   tcase_add_test (tc, test_late_generation_repeats_the_last_picture);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out_in_interval_mode);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
   tcase_add_test (tc, test_uri_handler);

@@ -1277,6 +1277,42 @@ GST_START_TEST (test_fallback_to_json)
 
 GST_END_TEST;
 
+/* gpt-transcribe takes one request a minute at its provider: chosen with
+ * more than one in flight, it is a warning that says so; with one, none. */
+GST_START_TEST (test_one_a_minute_model_warns_of_parallel_requests)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, "max-in-flight", 2,
+      "model", "gpt-transcribe", NULL);
+  Fixture g = fixture_new ("chunk-duration", 1000, "max-in-flight", 1,
+      "model", "gpt-transcribe", NULL);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  GstMessage *message;
+
+  push_tone (f.h, 0, 1000);
+  finish (&f);
+  warning = pop_message (&f, GST_MESSAGE_WARNING);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "Model 'gpt-transcribe' takes one "
+          "request a minute at its provider, and max-in-flight is 2"), "%s",
+      error->message);
+
+  push_tone (g.h, 0, 1000);
+  finish (&g);
+  while ((message = gst_bus_pop_filtered (g.bus, GST_MESSAGE_WARNING))) {
+    g_autoptr (GError) other = NULL;
+
+    gst_message_parse_warning (message, &other, NULL);
+    fail_if (strstr (other->message, "one request a minute"), "%s",
+        other->message);
+    gst_message_unref (message);
+  }
+  fixture_free (&f);
+  fixture_free (&g);
+}
+
+GST_END_TEST;
+
 /* A server that answers plain json to a verbose_json request. */
 GST_START_TEST (test_plain_json_answer_spans_the_chunk)
 {
@@ -1730,6 +1766,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_text_tagged_with_language_code);
   tcase_add_test (tc, test_unknown_language_not_tagged);
   tcase_add_test (tc, test_fallback_to_json);
+  tcase_add_test (tc, test_one_a_minute_model_warns_of_parallel_requests);
   tcase_add_test (tc, test_plain_json_answer_spans_the_chunk);
   tcase_add_test (tc, test_prompt_carries_previous_text);
   tcase_add_test (tc, test_no_context_when_disabled);

@@ -32,19 +32,29 @@ typedef struct
 } Fixture;
 
 static Fixture
-fixture_new (const gchar * first_property, ...)
+fixture_from (PollenTestHarness t)
 {
   Fixture f;
-  va_list args;
 
-  va_start (args, first_property);
-  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K,
-      first_property, args);
-  va_end (args);
+  f.t = t;
   f.said = g_string_new (NULL);
   f.pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   f.ends = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   return f;
+}
+
+/* pollenstt taking 16 kHz audio, with these properties. */
+static Fixture
+fixture_new (const gchar * first_property, ...)
+{
+  PollenTestHarness t;
+  va_list args;
+
+  va_start (args, first_property);
+  t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, first_property,
+      args);
+  va_end (args);
+  return fixture_from (t);
 }
 
 static void
@@ -239,6 +249,77 @@ GST_START_TEST (test_words_as_they_are_heard)
 
 GST_END_TEST;
 
+/* Live, a word cannot end after the audio that had gone out when it came:
+ * audio pushed 100 ms at a time, each piece taken by the server before the
+ * next, and no word reaches past what was pushed (a word a 300 ms of
+ * speech is faster than a speaker's pace, which must not carry the words
+ * ahead of the audio). */
+GST_START_TEST (test_live_words_stay_with_the_audio)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", NULL);
+  PollenTestPart tone = { 100, TRUE };
+  g_autoptr (GBytes) piece = pollen_test_audio_new (RATE, &tone, 1);
+  GstClockTime pushed = 0;
+  guint i, seen = 0;
+
+  for (i = 0; i < 30; i++) {
+    g_free (pollen_emulator_realtime_wait_event (f.t.emulator,
+            "input_audio_buffer.append", POLLEN_TEST_MS (200)));
+    pushed = pollen_test_push_audio (f.t.h, piece, RATE, pushed);
+    take_words (&f);
+    for (; seen < f.ends->len; seen++)
+      fail_unless (g_array_index (f.ends, GstClockTime, seen) <= pushed +
+          100 * GST_MSECOND, "word %u ends at %" GST_TIME_FORMAT " with "
+          "%" GST_TIME_FORMAT " of audio pushed", seen,
+          GST_TIME_ARGS (g_array_index (f.ends, GstClockTime, seen)),
+          GST_TIME_ARGS (pushed));
+  }
+  finish (&f);
+  fail_unless (f.ends->len >= 8, "'%s'", f.said->str);
+  fail_unless (g_array_index (f.ends, GstClockTime, f.ends->len - 1) <=
+      pushed + 100 * GST_MSECOND, "the last word ends at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (g_array_index (f.ends, GstClockTime, f.ends->len - 1)));
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* Live, the server sends a word some time after it was said; the words
+ * are timed where they were said, not where the audio had got to when
+ * they came. The server here sends each word (a 300 ms of tone) once it
+ * heard the next word's audio too: 300 ms late. At 24 kHz, the session's
+ * rate, every piece goes out as it is pushed. */
+GST_START_TEST (test_live_words_timed_where_said)
+{
+  Fixture f = fixture_from (pollen_test_harness_new ("pollenstt",
+          "audio/x-raw, format=S16LE, layout=interleaved, channels=1, "
+          "rate=24000", "model", "scribe-realtime", NULL));
+  PollenTestPart tone = { 300, TRUE };
+  g_autoptr (GBytes) word = pollen_test_audio_new (24000, &tone, 1);
+  GstClockTime pushed = 0;
+  guint k;
+
+  pollen_emulator_set_realtime_lag (f.t.emulator, 300);
+  pushed = pollen_test_push_audio (f.t.h, word, 24000, pushed);
+  for (k = 1; k <= 6; k++) {
+    pushed = pollen_test_push_audio (f.t.h, word, 24000, pushed);
+    wait_words (&f, k);
+  }
+  for (k = 2; k <= 6; k++) {
+    GstClockTime pts = g_array_index (f.pts, GstClockTime, k - 1);
+    GstClockTime said = (k - 1) * 300 * GST_MSECOND;
+
+    fail_unless (pts + 100 * GST_MSECOND >= said &&
+        pts <= said + 100 * GST_MSECOND, "word %u said at %" GST_TIME_FORMAT
+        " is timed at %" GST_TIME_FORMAT, k, GST_TIME_ARGS (said),
+        GST_TIME_ARGS (pts));
+  }
+  finish (&f);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* Speech with no pause after it: EOS commits the last utterance, and its
  * words are out before EOS. */
 GST_START_TEST (test_eos_commits_the_last_words)
@@ -356,6 +437,61 @@ GST_START_TEST (test_dropped_session_goes_on)
 
 GST_END_TEST;
 
+/* A session the server ends with a reason (a provider failure) is an
+ * error that quotes the reason; it is not opened again. */
+GST_START_TEST (test_closed_session_is_an_error)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", "retries", 2, NULL);
+  PollenTestPart speech = { 700, TRUE };
+  g_autoptr (GstMessage) error = NULL;
+  g_autoptr (GError) gerror = NULL;
+
+  push_parts (&f, &speech, 1);
+  wait_words (&f, 1);
+  pollen_emulator_realtime_close (f.t.emulator, 1011,
+      "provider_error: the transcriber is down");
+  error = pollen_test_pop_message (f.t.bus, GST_MESSAGE_ERROR);
+  fail_unless (error != NULL, "no error for the closed session");
+  gst_message_parse_error (error, &gerror, NULL);
+  fail_unless (strstr (gerror->message, "the transcriber is down"), "%s",
+      gerror->message);
+  fail_unless (strstr (gerror->message, "1011"), "%s", gerror->message);
+  fail_if (strstr (gerror->message, POLLEN_TEST_KEY));
+  fail_unless_equals_int (pollen_emulator_get_realtime_session_count
+      (f.t.emulator), 1);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* A flush ends the session: the next audio opens a new one, whose words
+ * come out. */
+GST_START_TEST (test_flush_ends_the_session)
+{
+  Fixture f = fixture_new ("model", "scribe-realtime", NULL);
+  PollenTestPart speech = { 700, TRUE };
+
+  push_parts (&f, &speech, 1);
+  wait_words (&f, 1);
+  fail_unless (gst_harness_push_event (f.t.h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (f.t.h,
+          gst_event_new_flush_stop (TRUE)));
+  gst_harness_push_event (f.t.h, gst_event_new_segment (&(GstSegment) {
+        .format = GST_FORMAT_TIME, .rate = 1.0, .applied_rate = 1.0,
+        .stop = GST_CLOCK_TIME_NONE, .duration = GST_CLOCK_TIME_NONE}));
+  g_array_set_size (f.pts, 0);
+  g_string_truncate (f.said, 0);
+  take_words (&f);
+  push_parts (&f, &speech, 1);
+  finish (&f);
+  fail_unless (f.pts->len >= 1, "no words after the flush");
+  fail_unless_equals_int (pollen_emulator_get_realtime_session_count
+      (f.t.emulator), 2);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollensttrealtime_suite (void)
 {
@@ -367,10 +503,14 @@ pollensttrealtime_suite (void)
   tcase_add_test (tc, test_audio_sent_at_24k);
   tcase_add_test (tc, test_words_as_they_are_heard);
   tcase_add_test (tc, test_eos_commits_the_last_words);
+  tcase_add_test (tc, test_live_words_stay_with_the_audio);
+  tcase_add_test (tc, test_live_words_timed_where_said);
   tcase_add_test (tc, test_latency_of_the_streaming_path);
   tcase_add_test (tc, test_conversation_model_refused);
   tcase_add_test (tc, test_refused_session_is_an_error);
   tcase_add_test (tc, test_dropped_session_goes_on);
+  tcase_add_test (tc, test_closed_session_is_an_error);
+  tcase_add_test (tc, test_flush_ends_the_session);
   return s;
 }
 

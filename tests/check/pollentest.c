@@ -24,6 +24,15 @@ pollen_test_emulator_new (void)
   return emulator;
 }
 
+/* @element (made from a URI or a launch line) pointed at @emulator with
+ * the test key. */
+void
+pollen_test_point_at (GstElement * element, PollenEmulator * emulator)
+{
+  g_object_set (element, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, NULL);
+}
+
 /* @factory pointed at @emulator with a test key and no retries (tests that
  * want retries set them). */
 GstElement *
@@ -32,9 +41,35 @@ pollen_test_element_new (const gchar * factory, PollenEmulator * emulator)
   GstElement *element = gst_element_factory_make (factory, NULL);
 
   fail_unless (element != NULL, "no element %s", factory);
-  g_object_set (element, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", POLLEN_TEST_KEY, "retries", 0, NULL);
+  pollen_test_point_at (element, emulator);
+  g_object_set (element, "retries", 0, NULL);
   return element;
+}
+
+static void
+point_if_pollen (const GValue * item, gpointer emulator)
+{
+  GstElement *element = g_value_get_object (item);
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && g_str_has_prefix (GST_OBJECT_NAME (factory), "pollen"))
+    pollen_test_point_at (element, emulator);
+}
+
+/* A gst-launch-1.0 @description whose pollen elements all talk to
+ * @emulator with the test key. */
+GstElement *
+pollen_test_launch (PollenEmulator * emulator, const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstIterator *elements;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  elements = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  gst_iterator_foreach (elements, point_if_pollen, emulator);
+  gst_iterator_free (elements);
+  return pipeline;
 }
 
 /**
@@ -309,6 +344,68 @@ pollen_test_recorder_count_events (PollenTestRecorder * rec,
   return n;
 }
 
+static gboolean
+is_output (GstMiniObject * object)
+{
+  return GST_IS_BUFFER (object) ||
+      GST_EVENT_TYPE (GST_EVENT_CAST (object)) == GST_EVENT_GAP;
+}
+
+/* The index in rec->items of output @index, or -1. Called locked. */
+static gint
+output_position (PollenTestRecorder * rec, guint index)
+{
+  guint i;
+
+  for (i = 0; i < rec->items->len; i++)
+    if (is_output (rec->items->pdata[i]) && index-- == 0)
+      return i;
+  return -1;
+}
+
+/* Fails the test when fewer than @count outputs came within
+ * POLLEN_TEST_WAIT. */
+void
+pollen_test_recorder_wait_outputs (PollenTestRecorder * rec, guint count)
+{
+  gint64 deadline = g_get_monotonic_time () + POLLEN_TEST_WAIT / GST_USECOND;
+  gboolean in_time = TRUE;
+  gboolean there;
+
+  g_mutex_lock (&rec->lock);
+  while (!(there = count == 0 || output_position (rec, count - 1) >= 0) &&
+      in_time)
+    in_time = g_cond_wait_until (&rec->cond, &rec->lock, deadline);
+  g_mutex_unlock (&rec->lock);
+  fail_unless (there, "fewer than %u outputs came", count);
+}
+
+guint
+pollen_test_recorder_count_outputs (PollenTestRecorder * rec)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++)
+    n += is_output (rec->items->pdata[i]);
+  g_mutex_unlock (&rec->lock);
+  return n;
+}
+
+GstMiniObject *
+pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
+{
+  GstMiniObject *object;
+  gint position;
+
+  g_mutex_lock (&rec->lock);
+  position = output_position (rec, index);
+  object = position >= 0 ? rec->items->pdata[position] : NULL;
+  g_mutex_unlock (&rec->lock);
+  fail_unless (object != NULL, "no output %u", index);
+  return object;
+}
+
 /* ---- an element in a harness ---- */
 
 /**
@@ -500,6 +597,21 @@ pollen_test_gzip_answer (const gchar * content_type, GBytes * body)
       (G_MEMORY_OUTPUT_STREAM (out));
   pollen_emulator_response_add_header (response, "Content-Encoding", "gzip");
   return response;
+}
+
+/* How many of the requests @emulator received so far went to @path. */
+guint
+pollen_test_count_requests (PollenEmulator * emulator, const gchar * path)
+{
+  guint i, n = 0, total = pollen_emulator_get_request_count (emulator);
+
+  for (i = 0; i < total; i++) {
+    g_autoptr (PollenEmulatorRequest) request =
+        pollen_emulator_wait_request (emulator, i, 0);
+
+    n += g_str_equal (request->path, path);
+  }
+  return n;
 }
 
 /* A URL on 127.0.0.1 where nothing listens. */

@@ -43,6 +43,10 @@ PollenClient *   pollen_test_client_new (const gchar * base_url,
                                          guint timeout);
 GstElement *     pollen_test_element_new (const gchar * factory,
                                           PollenEmulator * emulator);
+void             pollen_test_point_at (GstElement * element,
+                                       PollenEmulator * emulator);
+GstElement *     pollen_test_launch (PollenEmulator * emulator,
+                                     const gchar * description);
 GstMessage *     pollen_test_run (GstElement * pipeline,
                                   GstClockTime timeout);
 GstMessage *     pollen_test_run_like_launch (GstElement * pipeline,
@@ -55,6 +59,8 @@ void             pollen_test_assert_error (GstMessage * message,
 gchar *          pollen_test_unused_url (void);
 PollenEmulatorResponse * pollen_test_gzip_answer (const gchar * content_type,
                                                   GBytes * body);
+guint            pollen_test_count_requests (PollenEmulator * emulator,
+                                             const gchar * path);
 
 /* Test audio: S16LE mono, a 440 Hz tone at -12 dBFS or silence per part,
  * pushed in 100 ms buffers. */
@@ -85,6 +91,13 @@ void                 pollen_test_recorder_clear (PollenTestRecorder * rec);
 void                 pollen_test_recorder_wait_eos (PollenTestRecorder * rec);
 guint                pollen_test_recorder_count_events (PollenTestRecorder * rec,
                                                         GstEventType type);
+/* The outputs are the buffers and GAP events, what a stream's slots are
+ * made of; an output stays alive until the recorder is cleared or freed. */
+void                 pollen_test_recorder_wait_outputs (PollenTestRecorder * rec,
+                                                        guint count);
+GstMiniObject *      pollen_test_recorder_get_output (PollenTestRecorder * rec,
+                                                      guint index);
+guint                pollen_test_recorder_count_outputs (PollenTestRecorder * rec);
 
 /* An element made by pollen_test_element_new() in a harness, with its own
  * bus and a recorder on the harness's sink pad. */

@@ -336,7 +336,7 @@ GST_START_TEST (test_request_on_the_wire)
   g_autoptr (GstStructure) extra =
       gst_structure_from_string ("params, speed=(double)1.25, seed=(int)7",
       NULL);
-  Tts t = tts_new ("voice", "nova", "model", "gpt-4o-mini-tts",
+  Tts t = tts_new ("voice", "nova", "model", "tts-1-hd",
       "instructions", "calm, slow", "extra-params", extra, NULL);
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -355,7 +355,7 @@ GST_START_TEST (test_request_on_the_wire)
   body = request_json (request, parser);
   fail_unless_equals_int (json_object_get_size (body), 7);
   fail_unless_equals_string (json_object_get_string_member (body, "model"),
-      "gpt-4o-mini-tts");
+      "tts-1-hd");
   fail_unless_equals_string (json_object_get_string_member (body, "input"),
       "Hello world.");
   fail_unless_equals_string (json_object_get_string_member (body, "voice"),
@@ -462,7 +462,7 @@ check_text_at_five_seconds (const gchar * model, guint rate)
 
 GST_START_TEST (test_caps_and_first_pts)
 {
-  check_text_at_five_seconds ("openai-audio", 24000);
+  check_text_at_five_seconds ("tts-1", 24000);
   check_text_at_five_seconds ("elevenlabs", 44100);
 }
 
@@ -1608,11 +1608,54 @@ GST_START_TEST (test_headerless_pcm_warns)
 
 GST_END_TEST;
 
+/* The model's per-user limit met by several requests in flight, for real:
+ * each refused one waits it out without spending a retry, every text is
+ * spoken in order, and the waits are said on the bus, naming the limit. */
+GST_START_TEST (test_model_rate_limit_ridden_out)
+{
+  const gchar *texts[] = { "One.", "Two.", "Three." };
+  Tts t = tts_new ("model", "tts-1", "max-in-flight", 3, "retries", 0,
+      "response-format", 1 /* pcm */ , NULL);
+  g_autoptr (GArray) speeches = NULL;
+  g_autoptr (GString) warnings = g_string_new (NULL);
+  GstMessage *message;
+  guint i;
+
+  /* one speech per 3 s: the second, asked at once, is refused however
+   * fast the machine is */
+  pollen_emulator_set_model_rate_limit (t.emulator, "tts-1", 1, 3000);
+  for (i = 0; i < G_N_ELEMENTS (texts); i++)
+    push_text (&t, texts[i], i * 2 * GST_SECOND, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, G_N_ELEMENTS (texts));
+  for (i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autoptr (GBytes) pcm = expected_pcm (texts[i], 24000);
+
+    assert_speech_is (speech_at (speeches, i), pcm);
+  }
+  while ((message = tts_pop_message (&t, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR))) {
+    g_autoptr (GError) error = NULL;
+
+    fail_unless (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING);
+    gst_message_parse_warning (message, &error, NULL);
+    g_string_append_printf (warnings, "%s\n", error->message);
+    gst_message_unref (message);
+  }
+  fail_unless (strstr (warnings->str, "Per-user limit of 1 RPM exceeded for "
+          "model openai/tts-1"), "%s", warnings->str);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* response-format=pcm is asked as WAV, so the rate comes from its header
- * whatever the model's: 44.1 kHz (tts-1 on this server) and 24 kHz. */
+ * whatever the model's: 44.1 kHz (elevenlabs) and 24 kHz (tts-1). */
 GST_START_TEST (test_pcm_asked_as_wav)
 {
-  const gchar *models[] = { "tts-1", "openai-audio" };
+  const gchar *models[] = { "elevenlabs", "tts-1" };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (models); i++) {
@@ -1643,7 +1686,8 @@ GST_START_TEST (test_pcm_asked_as_wav)
     fail_unless (warning == NULL);
     tts_free (&t);
   }
-  fail_unless_equals_int (emu_speech_rate_for_model ("openai-audio"), 24000);
+  fail_unless_equals_int (emu_speech_rate_for_model ("tts-1"), 24000);
+  fail_unless_equals_int (emu_speech_rate_for_model ("elevenlabs"), 44100);
 }
 
 GST_END_TEST;
@@ -1761,9 +1805,48 @@ GST_START_TEST (test_instructions_refused_is_an_error)
   error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
   /* 4xx is an error even with skip-failed */
   pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
-      "BAD_REQUEST", "instructions: not supported by model 'elevenlabs'");
+      "BAD_REQUEST",
+      "instructions: not supported by model 'elevenlabs/eleven-v3'");
   fail_unless_equals_int (gst_harness_push (t.h, gst_buffer_new ()),
       GST_FLOW_ERROR);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* A voice the model does not have: the server's 400 says only that it is
+ * invalid; the error also names the model's voices, read from the model
+ * list once the request failed. */
+GST_START_TEST (test_voice_the_model_lacks_names_its_voices)
+{
+  Tts t = tts_new ("model", "tts-1", "voice", "rachel", NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_SETTINGS, 400,
+      "BAD_REQUEST", "400 Bad Request: Invalid voice: rachel; tts-1 has no "
+      "voice \"rachel\": its voices are alloy, echo, fable, onyx, nova, "
+      "shimmer");
+  fail_unless_equals_int (pollen_test_count_requests (t.emulator, "/audio/models"), 1);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The voice is the server's to judge: a custom ElevenLabs voice id that
+ * no list names is sent and spoken, and the model list is never asked
+ * for while nothing fails. */
+GST_START_TEST (test_voice_not_checked_before_sending)
+{
+  Tts t = tts_new ("model", "elevenlabs", "voice", "21m00Tcm4TlvDq8ikWAM",
+      NULL);
+  g_autoptr (GArray) speeches = NULL;
+
+  push_text (&t, "Hello.", 0, 2 * GST_SECOND);
+  push_eos_and_wait (&t);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  fail_unless_equals_int (pollen_test_count_requests (t.emulator, "/audio/models"), 0);
   tts_free (&t);
 }
 
@@ -2747,8 +2830,8 @@ GST_START_TEST (test_emulator_speech_audio)
   const gchar *formats[] = { "mp3", "opus", "aac", "flac", "pcm" };
   guint i;
 
-  check_emulator_wav (emulator, "tts-1", RATE, TRUE);
-  check_emulator_wav (emulator, "openai-audio", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1", 24000, TRUE);
+  check_emulator_wav (emulator, "tts-1-hd", 24000, TRUE);
   check_emulator_wav (emulator, "elevenlabs", 44100, FALSE);
   for (i = 0; i < G_N_ELEMENTS (formats); i++) {
     g_autofree gchar *json = g_strdup_printf ("{\"input\":\"Hi.\","
@@ -2917,9 +3000,12 @@ pollentts_suite (void)
   tcase_add_test (tc, test_pcm_at_pcm_rate);
   tcase_add_test (tc, test_headerless_pcm_warns);
   tcase_add_test (tc, test_pcm_asked_as_wav);
+  tcase_add_test (tc, test_model_rate_limit_ridden_out);
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
+  tcase_add_test (tc, test_voice_the_model_lacks_names_its_voices);
+  tcase_add_test (tc, test_voice_not_checked_before_sending);
   tcase_add_test (tc, test_missing_key_is_an_error);
   tcase_add_test (tc, test_server_error_is_an_error);
   tcase_add_test (tc, test_skip_failed_fills_the_text);

@@ -27,25 +27,12 @@ emu_model_base (const gchar * model)
   return slash ? slash + 1 : model;
 }
 
-/* The video models of the server's registry (shared/registry/image.ts) and
- * their aliases. */
+/* Whether the model of @entry makes video. */
 static gboolean
-emu_model_is_video (const gchar * model)
+emu_model_is_video (JsonObject * entry)
 {
-  static const gchar *const prefixes[] = { "veo", "seedance", "wan",
-    "grok-video", "grok-imagine-video", "happyhorse", "p-video",
-    "pruna-video", "nova-reel", "amazon-nova-reel", "video", NULL
-  };
-  const gchar *base = emu_model_base (model);
-  guint i;
-
-  if (strstr (base, "image") || strstr (base, "img"))
-    return FALSE;
-  for (i = 0; prefixes[i]; i++) {
-    if (g_str_has_prefix (base, prefixes[i]))
-      return TRUE;
-  }
-  return FALSE;
+  return g_strcmp0 (json_object_get_string_member (entry, "category"),
+      "video") == 0;
 }
 
 /* The GPT Image models, the only ones that make a transparent
@@ -200,38 +187,70 @@ emu_generate (EmuGeneration * job, SoupServerMessage * msg)
 
 /* ---- what the server makes ---- */
 
+/* The lines of a video resolution tier, or 0. */
+static guint
+emu_resolution_lines (const gchar * resolution)
+{
+  static const struct
+  {
+    const gchar *name;
+    guint lines;
+  } tiers[] = {
+    {"360p", 360}, {"480p", 480}, {"720p", 720}, {"768p", 768},
+    {"1080p", 1080}, {"2k", 1440}, {"4k", 2160},
+  };
+  guint i;
+
+  for (i = 0; resolution && i < G_N_ELEMENTS (tiers); i++) {
+    if (g_str_equal (resolution, tiers[i].name))
+      return tiers[i].lines;
+  }
+  return 0;
+}
+
+/* The clip's lines: the resolution asked for, else the model's first
+ * (its default), else 720p; 1080p for the 1080p aliases and 480p for the
+ * 480p models, which name it. */
+static guint
+emu_video_lines (PollenEmulatorRequest * request, JsonObject * entry,
+    const gchar * asked)
+{
+  guint lines = emu_resolution_lines (pollen_emulator_request_get_query
+      (request, "resolution"));
+  JsonArray *offered = json_object_has_member (entry, "resolutions") ?
+      json_object_get_array_member (entry, "resolutions") : NULL;
+  const gchar *base = emu_model_base (json_object_get_string_member (entry,
+          "name"));
+
+  if (lines)
+    return lines;
+  if (strstr (asked, "1080"))
+    return 1080;
+  if (offered && json_array_get_length (offered) > 0)
+    return emu_resolution_lines (json_array_get_string_element (offered, 0));
+  return strstr (base, "2.2") ? 480 : 720;
+}
+
 /* The clip's frame, as the server's calculateVideoResolution() picks it:
- * width and height, when both are given, choose landscape (wider than
- * square) or portrait; else aspectRatio 9:16 is portrait and anything
- * else landscape; 16:9 at the model's resolution (720p; 1080p for the
- * 1080p models or resolution=1080p; 480p for wan-fast or
- * resolution=480p). */
+ * width and height only choose landscape (wider than square) or portrait;
+ * without them aspectRatio 9:16 is portrait and anything else landscape;
+ * 16:9 at the resolution tier (emu_video_lines()). */
 static void
-emu_video_frame (PollenEmulatorRequest * request, const gchar * model,
-    guint * width, guint * height)
+emu_video_frame (PollenEmulatorRequest * request, JsonObject * entry,
+    const gchar * asked, guint * width, guint * height)
 {
   const gchar *w = pollen_emulator_request_get_query (request, "width");
   const gchar *h = pollen_emulator_request_get_query (request, "height");
   const gchar *ratio = pollen_emulator_request_get_query (request,
       "aspectRatio");
-  const gchar *resolution = pollen_emulator_request_get_query (request,
-      "resolution");
-  const gchar *base = emu_model_base (model);
+  guint lines = emu_video_lines (request, entry, asked);
   gboolean portrait;
-  guint lines = 720;
 
-  if (!ratio)
-    ratio = pollen_emulator_request_get_query (request, "aspect_ratio");
   if (w && h)
     portrait = g_ascii_strtoull (w, NULL, 10) <= g_ascii_strtoull (h, NULL,
         10);
   else
     portrait = g_strcmp0 (ratio, "9:16") == 0;
-  if (strstr (base, "1080") || g_strcmp0 (resolution, "1080p") == 0)
-    lines = 1080;
-  else if (g_str_has_prefix (base, "wan-fast") || strstr (base, "2.2") ||
-      g_strcmp0 (resolution, "480p") == 0)
-    lines = 480;
   /* the long side, rounded to even for 4:2:0 */
   *width = (lines * 16 / 9 + 1) & ~1u;
   *height = lines;
@@ -276,44 +295,152 @@ emu_picture_format (PollenEmulatorRequest * request, const gchar * model)
   return transparent && emu_model_is_gpt_image (model) ? "png-alpha" : "jpeg";
 }
 
+/* The route's check of duration (schemas/image.ts): an integer 1-120, and
+ * above 30 only for nova-reel (by any of its names). */
+static gboolean
+emu_is_nova_reel (const gchar * asked)
+{
+  g_autoptr (JsonObject) model = emu_models_find (EMU_MODELS_IMAGE, asked);
+
+  return model && strstr (json_object_get_string_member (model, "name"),
+      "nova-reel");
+}
+
+static gboolean
+emu_check_route_duration (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * asked, guint * duration)
+{
+  if (!emu_query_uint (emulator, msg, request, "duration", 1, 120, 0,
+          duration))
+    return FALSE;
+  if (*duration <= 30 || emu_is_nova_reel (asked))
+    return TRUE;
+  emu_send (emulator, msg, emu_validation_error_new ("duration",
+          "Duration above 30 seconds is only supported by nova-reel."));
+  return FALSE;
+}
+
+/* What durations @entry lists, in words: "4, 6 or 8 seconds", "2 to 10
+ * seconds", "6 to 120 seconds in steps of 6". */
+static gchar *
+emu_durations_text (JsonObject * entry)
+{
+  JsonArray *allowed = json_object_has_member (entry, "allowed_durations") ?
+      json_object_get_array_member (entry, "allowed_durations") : NULL;
+  gint64 min = emu_models_get_int (entry, "min_duration", 1);
+  gint64 max = emu_models_get_int (entry, "max_duration", 120);
+  gint64 step = emu_models_get_int (entry, "duration_step", 1);
+  GString *text = g_string_new (NULL);
+  guint i, n = allowed ? json_array_get_length (allowed) : 0;
+
+  for (i = 0; i < n; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i == 0 ? "" :
+        i + 1 == n ? " or " : ", ", json_array_get_int_element (allowed, i));
+  if (!n)
+    g_string_append_printf (text, "%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+        min, max);
+  g_string_append (text, " seconds");
+  if (!n && step > 1)
+    g_string_append_printf (text, " in steps of %" G_GINT64_FORMAT, step);
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+emu_model_takes_duration (JsonObject * entry, gint64 duration)
+{
+  JsonArray *allowed = json_object_has_member (entry, "allowed_durations") ?
+      json_object_get_array_member (entry, "allowed_durations") : NULL;
+  gint64 min = emu_models_get_int (entry, "min_duration", 1);
+  gint64 step = emu_models_get_int (entry, "duration_step", 1);
+  guint i;
+
+  for (i = 0; allowed && i < json_array_get_length (allowed); i++) {
+    if (json_array_get_int_element (allowed, i) == duration)
+      return TRUE;
+  }
+  return !allowed && duration >= min && (duration - min) % step == 0 &&
+      duration <= emu_models_get_int (entry, "max_duration", 120);
+}
+
+/* A video model's own durations (min/max/allowed in its registry entry):
+ * another is refused as a validation error of duration, before anything
+ * is made or billed. The wording is the emulator's. 0 (none asked) is the
+ * model's default. */
+static gboolean
+emu_video_duration (PollenEmulator * emulator, SoupServerMessage * msg,
+    JsonObject * entry, guint * duration)
+{
+  g_autofree gchar *takes = NULL;
+  g_autofree gchar *problem = NULL;
+
+  if (*duration == 0)
+    *duration = emu_models_get_int (entry, "default_duration", 4);
+  if (emu_model_takes_duration (entry, *duration))
+    return TRUE;
+  takes = emu_durations_text (entry);
+  problem = g_strdup_printf ("%s takes %s, not %u",
+      json_object_get_string_member (entry, "name"), takes, *duration);
+  emu_send (emulator, msg, emu_validation_error_new ("duration", problem));
+  return FALSE;
+}
+
+/* The checks of a picture or clip request in the server's order: the key,
+ * the route's validators, the model's resolution, then the model's own
+ * limits. */
+static gboolean
+emu_check_image (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * asked, guint * width,
+    guint * height, guint * duration, JsonObject ** entry)
+{
+  const gchar *prompt = request->path + strlen ("/image/");
+
+  if (!emu_check_key (emulator, msg, request))
+    return FALSE;
+  if (!*prompt) {
+    emu_send_error (emulator, msg, 400, "BAD_REQUEST",
+        "prompt: String must contain at least 1 character(s)");
+    return FALSE;
+  }
+  return emu_query_uint (emulator, msg, request, "width", 16, 4096, 1024,
+      width) &&
+      emu_query_uint (emulator, msg, request, "height", 16, 4096, 1024,
+      height) &&
+      emu_check_route_duration (emulator, msg, request, asked, duration) &&
+      emu_models_check (emulator, msg, EMU_MODELS_IMAGE, asked, entry);
+}
+
 void
 emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)
 {
-  const gchar *prompt = request->path + strlen ("/image/");
-  const gchar *model = pollen_emulator_request_get_query (request, "model");
+  const gchar *asked = pollen_emulator_request_get_query (request, "model");
+  g_autoptr (JsonObject) entry = NULL;
   EmuGeneration *job;
-  guint width, height, duration;
+  guint width, height, duration = 0;
 
-  if (!emu_check_key (emulator, msg, request))
-    return;
-  if (!*prompt) {
-    emu_send_error (emulator, msg, 400, "BAD_REQUEST",
-        "prompt: String must contain at least 1 character(s)");
-    return;
-  }
-  if (!model)
-    model = "zimage";
-  if (!emu_query_uint (emulator, msg, request, "width", 16, 4096, 1024,
-          &width) ||
-      !emu_query_uint (emulator, msg, request, "height", 16, 4096, 1024,
-          &height) ||
-      !emu_query_uint (emulator, msg, request, "duration", 1, 10, 4,
-          &duration))
+  if (!asked)
+    asked = "zimage";
+  if (!emu_check_image (emulator, msg, request, asked, &width, &height,
+          &duration, &entry) ||
+      (emu_model_is_video (entry) &&
+          !emu_video_duration (emulator, msg, entry, &duration)) ||
+      !emu_admit_model (emulator, msg, request, entry))
     return;
 
+  if (!emu_model_is_video (entry))
+    duration = 0;
   job = g_new0 (EmuGeneration, 1);
   job->emulator = emulator;
   job->request = pollen_emulator_request_ref (request);
-  job->model = g_strdup (model);
-  job->prompt = g_strdup (prompt);
+  job->model = g_strdup (json_object_get_string_member (entry, "name"));
+  job->prompt = g_strdup (request->path + strlen ("/image/"));
   job->seed = emu_query_seed (request);
-  if (emu_model_is_video (model)) {
-    job->duration_s = duration;
-    emu_video_frame (request, model, &width, &height);
+  job->duration_s = duration;
+  if (duration) {
+    emu_video_frame (request, entry, asked, &width, &height);
   } else {
-    job->format = emu_picture_format (request, model);
-    emu_picture_frame (model, &width, &height);
+    job->format = emu_picture_format (request, job->model);
+    emu_picture_frame (job->model, &width, &height);
   }
   job->width = width;
   job->height = height;
@@ -348,6 +475,8 @@ emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
   const gchar *model = pollen_emulator_request_get_query (request, "model");
   const gchar *format = pollen_emulator_request_get_query (request,
       "response_format");
+  const gchar *voice = pollen_emulator_request_get_query (request, "voice");
+  g_autoptr (JsonObject) entry = NULL;
   guint duration;
 
   if (!emu_check_key (emulator, msg, request))
@@ -358,7 +487,7 @@ emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     return;
   }
   if (!model)
-    model = "elevenlabs";
+    model = EMU_SPEECH_DEFAULT_MODEL;
   if (!format)
     format = "mp3";
   if (!g_strv_contains (audio_formats, format)) {
@@ -370,9 +499,12 @@ emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     return;
   }
   if (!emu_query_uint (emulator, msg, request, "duration", 3, 300, 10,
-          &duration))
+          &duration) ||
+      !emu_check_speech_model (emulator, msg, request, model,
+          voice ? voice : "alloy", &entry))
     return;
 
-  emu_send_audio (emulator, msg, request, text, model, format, duration,
+  emu_send_audio (emulator, msg, request, text,
+      json_object_get_string_member (entry, "name"), format, duration,
       emu_query_seed (request));
 }

@@ -11,21 +11,45 @@
  * scripts: a free account (never bought pollen) runs one generation at a
  * time and is refused more with 429 concurrency_limit_exceeded and
  * Retry-After: 1; every client is limited to so many requests per window
- * per IP, refused with an enveloped 429 that has no Retry-After; and a
+ * per IP, refused with an enveloped 429 that has no Retry-After; a
  * publishable key (pk_…) gets one request per PK_INTERVAL_MS, refused
- * with the third shape, {error, message, retryAfterSeconds}.
+ * with the third shape, {error, message, retryAfterSeconds}; and a model
+ * may take only so many requests a minute from one user (perUserRpm in
+ * the server's registry: 60 on flux, zimage and klein), refused with an
+ * enveloped 429 community_model_rate_limit and a Retry-After
+ * (utils/model-rate-limit.ts, durable-objects/CommunityModelRateLimiter.ts).
  *
  * The settings are written by any thread under limits->lock; everything
  * else runs in the emulator's thread. */
 
 #include "emuserver.h"
 
+#include <math.h>
+
 #define PK_INTERVAL_MS 1250
+
+/* One user's token bucket for one model, as the server keeps it: it
+ * holds up to the limit, refills the limit every window, and a request
+ * takes a token. */
+typedef struct
+{
+  gdouble tokens;
+  gint64 updated;               /* monotonic µs */
+} ModelBucket;
+
+/* A model's per-user limit: @requests every @window_ms. */
+typedef struct
+{
+  guint requests;
+  guint window_ms;
+} ModelRate;
 
 struct _EmuLimits
 {
   GMutex lock;
+  gboolean free_account;        /* under lock */
   guint concurrency;            /* under lock; 0 = unlimited */
+  GHashTable *model_rates;      /* canonical model → ModelRate, under lock */
   guint rate_requests;          /* under lock; 0 = unlimited */
   guint rate_window_ms;         /* under lock */
   guint refusals;               /* under lock */
@@ -33,6 +57,7 @@ struct _EmuLimits
   guint running;                /* generations being answered */
   gint64 last_pk_request;       /* monotonic µs */
   GQueue recent;                /* monotonic µs of recent requests */
+  GHashTable *buckets;          /* "key model" → ModelBucket */
 };
 
 EmuLimits *
@@ -42,6 +67,10 @@ emu_limits_new (void)
 
   g_mutex_init (&limits->lock);
   g_queue_init (&limits->recent);
+  limits->model_rates = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, g_free);
+  limits->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   return limits;
 }
 
@@ -49,15 +78,51 @@ void
 emu_limits_free (EmuLimits * limits)
 {
   g_queue_clear_full (&limits->recent, g_free);
+  g_hash_table_unref (limits->model_rates);
+  g_hash_table_unref (limits->buckets);
   g_mutex_clear (&limits->lock);
   g_free (limits);
 }
 
+/* An account that never bought pollen: one generation at a time, and
+ * model lists without the paid-only models. */
 void
-emu_limits_set_concurrency (EmuLimits * limits, guint concurrency)
+emu_limits_set_free_account (EmuLimits * limits, gboolean free_account)
 {
   g_mutex_lock (&limits->lock);
-  limits->concurrency = concurrency;
+  limits->free_account = free_account;
+  limits->concurrency = free_account ? 1 : 0;
+  g_mutex_unlock (&limits->lock);
+}
+
+gboolean
+emu_limits_get_free_account (EmuLimits * limits)
+{
+  gboolean free_account;
+
+  g_mutex_lock (&limits->lock);
+  free_account = limits->free_account;
+  g_mutex_unlock (&limits->lock);
+  return free_account;
+}
+
+/* @requests every @window_ms for each user of @model (a canonical name);
+ * 0 requests lifts the limit. */
+void
+emu_limits_set_model_rate (EmuLimits * limits, const gchar * model,
+    guint requests, guint window_ms)
+{
+  ModelRate *rate = g_new0 (ModelRate, 1);
+
+  rate->requests = requests;
+  rate->window_ms = MAX (window_ms, 1);
+  g_mutex_lock (&limits->lock);
+  if (requests)
+    g_hash_table_replace (limits->model_rates, g_strdup (model), rate);
+  else {
+    g_hash_table_remove (limits->model_rates, model);
+    g_free (rate);
+  }
   g_mutex_unlock (&limits->lock);
 }
 
@@ -79,6 +144,89 @@ emu_limits_get_refusals (EmuLimits * limits)
   refusals = limits->refusals;
   g_mutex_unlock (&limits->lock);
   return refusals;
+}
+
+/* Takes a token from @bucket, refilled at @rate since it was last used;
+ * returns 0, or when it has none the seconds until it has one (at least
+ * 1, as the server's Retry-After). */
+static guint
+model_bucket_take (ModelBucket * bucket, const ModelRate * rate)
+{
+  gint64 now = g_get_monotonic_time ();
+  gdouble per_us = (gdouble) rate->requests / (rate->window_ms * 1000.0);
+
+  bucket->tokens = MIN (rate->requests, bucket->tokens +
+      (now - bucket->updated) * per_us);
+  bucket->updated = now;
+  if (bucket->tokens >= 1) {
+    bucket->tokens -= 1;
+    return 0;
+  }
+  return MAX (1, (guint) ceil ((1 - bucket->tokens) / per_us / 1e6));
+}
+
+/* Seconds until @key may ask @model again, 0 when it may now (and the
+ * request is counted). Runs in the emulator thread. */
+static guint
+model_rate_wait (EmuLimits * limits, const gchar * key, const gchar * model,
+    ModelRate * rate)
+{
+  g_autofree gchar *id = g_strdup_printf ("%s %s", key ? key : "", model);
+  ModelBucket *bucket = g_hash_table_lookup (limits->buckets, id);
+
+  if (!bucket) {
+    bucket = g_new0 (ModelBucket, 1);
+    bucket->tokens = rate->requests;
+    bucket->updated = g_get_monotonic_time ();
+    g_hash_table_insert (limits->buckets, g_steal_pointer (&id), bucket);
+  }
+  return model_bucket_take (bucket, rate);
+}
+
+/* The server's refusal: an UpstreamError with its own code, and the
+ * seconds until the next token as Retry-After. */
+static void
+refuse_model_rate (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * model, guint requests, guint wait_s)
+{
+  g_autofree gchar *message = g_strdup_printf ("Per-user limit of %u RPM "
+      "exceeded for model %s", requests, model);
+  g_autofree gchar *seconds = g_strdup_printf ("%u", wait_s);
+  PollenEmulatorResponse *answer = emu_upstream_error_new (429,
+      "community_model_rate_limit", message);
+
+  pollen_emulator_response_add_header (answer, "Retry-After", seconds);
+  emu_send (emulator, msg, answer);
+}
+
+/**
+ * emu_limits_admit_model:
+ * @model: the canonical name of the model asked for
+ *
+ * The per-user, per-model limit, checked once the request is otherwise
+ * good, as the server checks it just before the provider is called.
+ *
+ * Returns: %TRUE when @request may be answered; otherwise it has been
+ * refused with the server's 429 (community_model_rate_limit).
+ */
+gboolean
+emu_limits_admit_model (EmuLimits * limits, PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request,
+    const gchar * model)
+{
+  ModelRate rate = { 0, };
+  ModelRate *limited;
+  guint wait_s;
+
+  g_mutex_lock (&limits->lock);
+  if ((limited = g_hash_table_lookup (limits->model_rates, model)))
+    rate = *limited;
+  g_mutex_unlock (&limits->lock);
+  if (!rate.requests || !(wait_s = model_rate_wait (limits,
+              emu_request_key (request), model, &rate)))
+    return TRUE;
+  refuse_model_rate (emulator, msg, model, rate.requests, wait_s);
+  return FALSE;
 }
 
 /* Model lists and account pages are not generations. */

@@ -14,8 +14,12 @@
  * talks, the whole transcript at the end of an utterance) or a
  * conversation (every other model: each turn answered with a tone "reply"
  * and its transcript). Speech is found by energy in 20 ms frames; the
- * words are made up, deterministically, one per WORD_MS of speech. Runs in
- * the emulator thread. */
+ * words are made up, deterministically, one per WORD_MS of speech; with a
+ * generation time a transcription's words (and its commits and
+ * transcripts, in order) come that long after the audio that made them,
+ * as a model's latency. Every event a session sends is recorded with its
+ * time (pollen_emulator_realtime_wait_sent()). Runs in the emulator
+ * thread. */
 
 #include "emuserver.h"
 
@@ -63,6 +67,8 @@ typedef struct
   guint utterance;
   gchar *item_id;
   GString *transcript;
+  GQueue heard;                 /* Heard: what the model still thinks over */
+  GSource *heard_timer;         /* for the first of them */
   /* a conversation's reply */
   GSource *reply;
   gchar *response_id;
@@ -71,6 +77,15 @@ typedef struct
   guint reply_words_sent;
   guint reply_words;
 } Session;
+
+/* An event the session made of what it heard, sent at @due once the
+ * input reached @due_sample. */
+typedef struct
+{
+  gint64 due;                   /* monotonic µs */
+  guint64 due_sample;
+  JsonObject *event;
+} Heard;
 
 /* ---- sending ---- */
 
@@ -91,9 +106,94 @@ session_send (Session * s, JsonObject * event)
   json_object_set_string_member (event, "event_id", event_id);
   json_node_take_object (root, event);
   text = json_to_string (root, FALSE);
-  if (soup_websocket_connection_get_state (s->connection) ==
+  if (soup_websocket_connection_get_state (s->connection) !=
       SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (s->connection, text);
+    return;
+  emu_realtime_record_sent (s->emulator, json_object_get_string_member
+      (event, "type"), text);
+  soup_websocket_connection_send_text (s->connection, text);
+}
+
+static void heard_arm (Session * s);
+
+/* What is due of what the session heard goes, in order. */
+static gboolean
+heard_tick (gpointer data)
+{
+  Session *s = data;
+  Heard *heard;
+
+  while ((heard = g_queue_peek_head (&s->heard)) &&
+      heard->due <= g_get_monotonic_time () &&
+      heard->due_sample <= s->samples) {
+    g_queue_pop_head (&s->heard);
+    session_send (s, heard->event);
+    g_free (heard);
+  }
+  g_clear_pointer (&s->heard_timer, g_source_unref);
+  heard_arm (s);
+  return G_SOURCE_REMOVE;
+}
+
+/* What waits for more input waits for the input, not for a timer. */
+static void
+heard_arm (Session * s)
+{
+  Heard *heard = g_queue_peek_head (&s->heard);
+
+  if (!heard || s->heard_timer || heard->due_sample > s->samples)
+    return;
+  s->heard_timer = g_timeout_source_new (MAX (0, (heard->due -
+              g_get_monotonic_time ()) / 1000));
+  g_source_set_callback (s->heard_timer, heard_tick, s, NULL);
+  g_source_attach (s->heard_timer, g_main_context_get_thread_default ());
+}
+
+/* The end of the input: nothing waits for more of it. */
+static void
+heard_end_of_input (Session * s)
+{
+  GList *l;
+
+  for (l = s->heard.head; l; l = l->next)
+    ((Heard *) l->data)->due_sample = 0;
+  heard_arm (s);
+}
+
+static void
+heard_clear (Session * s)
+{
+  Heard *heard;
+
+  if (s->heard_timer)
+    g_source_destroy (s->heard_timer);
+  g_clear_pointer (&s->heard_timer, g_source_unref);
+  while ((heard = g_queue_pop_head (&s->heard))) {
+    json_object_unref (heard->event);
+    g_free (heard);
+  }
+}
+
+/* Sends @event (taken), made of what the session heard: a transcription's
+ * after the generation time and once the lag's audio came too, behind the
+ * others. */
+static void
+session_send_heard (Session * s, JsonObject * event)
+{
+  guint delay_ms = s->transcription ? emu_generation_ms (s->emulator) : 0;
+  guint lag_ms = s->transcription ? emu_realtime_lag_ms (s->emulator) : 0;
+  Heard *heard;
+
+  if (!delay_ms && !lag_ms && g_queue_is_empty (&s->heard)) {
+    session_send (s, event);
+    return;
+  }
+  heard = g_new (Heard, 1);
+  heard->due = g_get_monotonic_time () + delay_ms * G_TIME_SPAN_MILLISECOND;
+  heard->due_sample = s->samples + (guint64) lag_ms * RATE / 1000;
+  heard->event = event;
+  g_queue_push_tail (&s->heard, heard);
+  heard_arm (s);
 }
 
 static JsonObject *
@@ -192,7 +292,7 @@ transcription_word (Session * s)
   json_object_set_string_member (event, "item_id", s->item_id);
   json_object_set_int_member (event, "content_index", 0);
   json_object_set_string_member (event, "delta", delta);
-  session_send (s, event);
+  session_send_heard (s, event);
 }
 
 /* The utterance's whole transcript, then a new item for the next one. */
@@ -208,7 +308,7 @@ transcription_complete (Session * s)
   json_object_set_string_member (event, "item_id", s->item_id);
   json_object_set_int_member (event, "content_index", 0);
   json_object_set_string_member (event, "transcript", s->transcript->str);
-  session_send (s, event);
+  session_send_heard (s, event);
   g_string_truncate (s->transcript, 0);
   s->utterance++;
   g_free (s->item_id);
@@ -395,7 +495,7 @@ turn_committed (Session * s, gboolean by_client)
   if (by_client || !s->transcription) {
     event = event_new ("input_audio_buffer.committed");
     json_object_set_string_member (event, "item_id", s->item_id);
-    session_send (s, event);
+    session_send_heard (s, event);
   }
   if (s->transcription) {
     transcription_complete (s);
@@ -527,6 +627,7 @@ on_append (Session * s, JsonObject * event)
   }
   s->audio_came = TRUE;
   gate_feed (s, pcm, size);
+  heard_arm (s);
 }
 
 static void
@@ -538,6 +639,7 @@ on_commit (Session * s)
         s->samples);
   }
   turn_committed (s, TRUE);
+  heard_end_of_input (s);
 }
 
 /* A conversation refuses input transcription by closing: 1008. */
@@ -713,6 +815,7 @@ static void
 session_free (Session * s)
 {
   reply_stop (s);
+  heard_clear (s);
   emu_realtime_forget (s->emulator, s);
   g_object_unref (s->connection);
   g_free (s->id);
@@ -810,6 +913,7 @@ emu_realtime_end_all (PollenEmulator * emulator, gushort code,
     Session *s = g_ptr_array_index (sessions, i);
 
     reply_stop (s);
+    heard_clear (s);
     if (code) {
       /* freed when the close is done (on_closed) */
       soup_websocket_connection_close (s->connection, code, reason);

@@ -32,6 +32,10 @@ void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * code, const gchar * message);
+PollenEmulatorResponse *emu_upstream_error_new (guint status,
+    const gchar * code, const gchar * message);
+PollenEmulatorResponse *emu_validation_error_new (const gchar * field,
+    const gchar * problem);
 gboolean emu_check_key (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 const gchar *emu_request_key (PollenEmulatorRequest * request);
@@ -59,11 +63,31 @@ GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
 /* Counts audio the emulator answered (pollen_emulator_get_audio_seconds). */
 void emu_count_audio (PollenEmulator * emulator, gdouble seconds);
 guint emu_speech_rate_for_model (const gchar * model);
+
+/* The model lists (emumodels.c) */
+typedef enum
+{
+  EMU_MODELS_IMAGE,             /* pictures and video: /image/models */
+  EMU_MODELS_AUDIO,             /* speech, music, transcription */
+  EMU_MODELS_TEXT,
+} EmuModelList;
+
+JsonObject *emu_models_find (EmuModelList list, const gchar * name);
+gboolean emu_models_check (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuModelList list, const gchar * name, JsonObject ** model);
+gboolean emu_models_has_voice (JsonObject * model, const gchar * voice);
+gint64 emu_models_get_int (JsonObject * model, const gchar * name,
+    gint64 fallback);
 gchar *emu_models_resolve_audio (const gchar * name);
 gboolean emu_model_is_music (const gchar * model);
 void emu_add_media_headers (PollenEmulatorResponse * response,
     PollenEmulatorRequest * request, const gchar * model,
     const gchar * extension);
+/* The server's default speech model (DEFAULT_AUDIO_MODEL): not paid-only */
+#define EMU_SPEECH_DEFAULT_MODEL "openai/tts-1"
+gboolean emu_check_speech_model (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request,
+    const gchar * asked, const gchar * voice, JsonObject ** entry);
 /* Speech (or music) of @text answered as the real server streams it. */
 void emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * text, const gchar * model,
@@ -74,7 +98,16 @@ typedef struct _EmuLimits EmuLimits;
 
 EmuLimits *emu_limits_new (void);
 void emu_limits_free (EmuLimits * limits);
-void emu_limits_set_concurrency (EmuLimits * limits, guint concurrency);
+void emu_limits_set_free_account (EmuLimits * limits, gboolean free_account);
+gboolean emu_limits_get_free_account (EmuLimits * limits);
+void emu_limits_set_model_rate (EmuLimits * limits, const gchar * model,
+    guint requests, guint window_ms);
+gboolean emu_limits_admit_model (EmuLimits * limits,
+    PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * model);
+gboolean emu_free_account (PollenEmulator * emulator);
+gboolean emu_admit_model (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, JsonObject * model);
 void emu_limits_set_rate (EmuLimits * limits, guint requests,
     guint window_ms);
 guint emu_limits_get_refusals (EmuLimits * limits);
@@ -138,6 +171,9 @@ void emu_realtime_forget (PollenEmulator * emulator, gpointer session);
 GPtrArray *emu_realtime_sessions (PollenEmulator * emulator);
 void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
     const gchar * text, gsize size);
+void emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
+    const gchar * text);
 guint emu_generation_ms (PollenEmulator * emulator);
+guint emu_realtime_lag_ms (PollenEmulator * emulator);
 
 G_END_DECLS

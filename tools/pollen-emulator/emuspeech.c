@@ -19,7 +19,6 @@
 #include <gst/gst.h>
 #include <string.h>
 
-#define EMU_SPEECH_DEFAULT_MODEL "tts-1"
 #define EMU_SPEECH_DEFAULT_FORMAT "mp3"
 #define EMU_SPEECH_MAX_INPUT 10000
 #define EMU_MUSIC_DEFAULT_S 10
@@ -38,6 +37,54 @@ static gboolean
 emu_model_takes_instructions (const gchar * model)
 {
   return !g_str_has_prefix (model, "eleven");
+}
+
+/* The voices of ElevenLabs are presets by name or custom voice ids, which
+ * are long (the server refuses only a name shorter than 8 characters that
+ * is not a preset). */
+static gboolean
+emu_is_custom_voice (JsonObject * model, const gchar * voice)
+{
+  return g_str_has_prefix (json_object_get_string_member (model, "name"),
+      "elevenlabs/") && strlen (voice) >= 8;
+}
+
+/**
+ * emu_check_speech_model:
+ * @asked: the model asked for
+ * @entry: (out) (transfer full): its entry in the audio list
+ *
+ * The checks a speech or music request meets once its body or query is
+ * valid, in the server's order: the model's name, its per-user limit, and
+ * the voice, which must be one of the model's own (ElevenLabs also takes a
+ * custom voice id). A voice another model has fails with a 400 that does
+ * not list the voices: ElevenLabs' own words; for the others the wording
+ * is the emulator's (the stored source does not show it).
+ *
+ * Returns: %TRUE, else %FALSE with @msg answered.
+ */
+gboolean
+emu_check_speech_model (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, const gchar * asked, const gchar * voice,
+    JsonObject ** entry)
+{
+  g_autofree gchar *message = NULL;
+
+  if (!emu_models_check (emulator, msg, EMU_MODELS_AUDIO, asked, entry) ||
+      !emu_admit_model (emulator, msg, request, *entry))
+    return FALSE;
+  if (emu_models_has_voice (*entry, voice) ||
+      emu_is_custom_voice (*entry, voice))
+    return TRUE;
+  if (g_str_has_prefix (json_object_get_string_member (*entry, "name"),
+          "elevenlabs/"))
+    message = g_strdup_printf ("Invalid voice: %s. Use a preset name or "
+        "valid ElevenLabs voice ID.", voice);
+  else
+    message = g_strdup_printf ("Invalid voice: %s", voice);
+  emu_send (emulator, msg, emu_upstream_error_new (400, "BAD_REQUEST",
+          message));
+  return FALSE;
 }
 
 /* The length the server's validation sees: UTF-16 code units. */
@@ -196,6 +243,7 @@ emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
   const gchar *input = NULL, *model = EMU_SPEECH_DEFAULT_MODEL;
   const gchar *voice = "alloy", *format = EMU_SPEECH_DEFAULT_FORMAT;
   const gchar *instructions = NULL;
+  g_autoptr (JsonObject) entry = NULL;
   guint duration_s = 0;
   JsonObject *body;
 
@@ -215,6 +263,10 @@ emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
       !emu_check_input (emulator, msg, input) ||
       !emu_check_format (emulator, msg, format))
     return;
+  if (!emu_check_speech_model (emulator, msg, request, model, voice,
+          &entry))
+    return;
+  model = json_object_get_string_member (entry, "name");
   if (instructions && !emu_model_takes_instructions (model)) {
     emu_bad_request (emulator, msg, "instructions: not supported by model "
         "'%s'", model);

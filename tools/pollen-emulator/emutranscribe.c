@@ -42,6 +42,8 @@ static const gchar *const whisper_formats[] = {
 
 static const gchar *const plain_formats[] = { "json", "text", NULL };
 
+static const gchar *const json_formats[] = { "json", NULL };
+
 static const EmuSttModel stt_models[] = {
   {"whisper-large-v3", "openai/whisper-large-v3", whisper_formats, FALSE},
   {"whisper-1", "openai/whisper-1", whisper_formats, FALSE},
@@ -49,6 +51,8 @@ static const EmuSttModel stt_models[] = {
   /* like OpenAI's gpt-4o transcribers: no times at all */
   {"gpt-4o-mini-transcribe", "openai/gpt-4o-mini-transcribe", plain_formats,
       FALSE},
+  /* json only (routes/transcription-response.ts) */
+  {"gpt-transcribe", "openai/gpt-transcribe", json_formats, TRUE},
 };
 
 /* ---- the form ---- */
@@ -437,7 +441,7 @@ emu_check_fields (PollenEmulator * emulator, SoupServerMessage * msg,
   } else if (!*model) {
     message = g_strdup_printf ("Model '%s' is not a transcription model. "
         "Available: whisper-large-v3, whisper-1, scribe, "
-        "gpt-4o-mini-transcribe", model_name);
+        "gpt-4o-mini-transcribe, gpt-transcribe", model_name);
   } else if (!g_strv_contains ((*model)->formats, *format)) {
     g_autofree gchar *supported = g_strjoinv (", ",
         (gchar **) (*model)->formats);

@@ -25,17 +25,22 @@
   "                       1024x1024, 3-5 MB at 4096x4096; GPT Image models\n" \
   "                       at 1024x1024, 1536x1024 or 1024x1536, and with\n" \
   "                       transparent=true a PNG with alpha (2-4 MB);\n" \
-  "                       video models (veo, seedance-pro, wan, ...): H.264\n" \
-  "                       in MP4 with the index (moov) first, 24 fps, about\n" \
-  "                       5 Mbit/s at 720p (2.4 MB for 4 s; 1080p, 480p for\n" \
-  "                       those models), landscape or portrait as the\n" \
-  "                       server picks it\n" \
+  "                       video models (veo, seedance-pro, seedance-2.0,\n" \
+  "                       wan, nova-reel, ...): H.264 in MP4 with the index\n" \
+  "                       (moov) first, 24 fps, about 5 Mbit/s at 720p (2.4\n" \
+  "                       MB for 4 s), at the model's first resolution or\n" \
+  "                       the resolution asked, landscape or portrait as\n" \
+  "                       the server picks it; a duration the model does\n" \
+  "                       not take is refused\n" \
   "  GET /audio/{text}, POST /v1/audio/speech  tone \"speech\" and music in\n" \
-  "                       mp3, opus, aac, flac, wav, pcm\n" \
+  "                       mp3, opus, aac, flac, wav, pcm; tts-1 (24 kHz)\n" \
+  "                       with its six voices, elevenlabs (44.1 kHz)\n" \
+  "                       with its own\n" \
   "  POST /v1/audio/transcriptions  a placeholder transcript timed on the\n" \
   "                       upload's sound\n" \
   "  POST /v1/chat/completions, GET /text/{prompt}  a placeholder reply\n" \
-  "  model lists, /account/*, and the server's error envelopes and limits\n" \
+  "  model lists, /account/*, and the server's error envelopes and limits;\n" \
+  "  a model name the server does not know is refused with its 400\n" \
   "Any sk_... or pk_... key is accepted. The first line printed is the URL."
 
 static gboolean
@@ -50,19 +55,25 @@ main (int argc, char **argv)
 {
   gint port = 0, generation_ms = 0, rate_limit = 0;
   gdouble pace = 0;
-  gboolean free_account = FALSE, chunked = FALSE;
+  gboolean free_account = FALSE, chunked = FALSE, model_rate_limit = FALSE;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port,
         "TCP port on 127.0.0.1 to listen on (default: any free port)", "PORT"},
     {"free-account", 0, 0, G_OPTION_ARG_NONE, &free_account,
           "Behave as for an account that never bought pollen: one "
           "generation at a time, more refused with 429 "
-          "concurrency_limit_exceeded", NULL},
+          "concurrency_limit_exceeded, and model lists asked with a key "
+          "without the paid-only models", NULL},
     {"generation-ms", 0, 0, G_OPTION_ARG_INT, &generation_ms,
-        "Take this long to answer each generation (default: 0)", "MS"},
+        "Take this long to answer each generation, and to say each word "
+          "a realtime transcription hears (default: 0)", "MS"},
     {"rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
           "Refuse more than N requests per 10 s with the per-IP 429 "
           "(default: no limit)", "N"},
+    {"model-rate-limit", 0, 0, G_OPTION_ARG_NONE, &model_rate_limit,
+          "Limit each key to 60 requests a minute on flux, zimage and klein "
+          "as the server does, refused with 429 community_model_rate_limit "
+          "and Retry-After", NULL},
     {"chunked", 0, 0, G_OPTION_ARG_NONE, &chunked,
         "Send every body chunked, without Content-Length", NULL},
     {"pace", 0, 0, G_OPTION_ARG_DOUBLE, &pace,
@@ -101,6 +112,8 @@ main (int argc, char **argv)
   pollen_emulator_set_free_account (emulator, free_account);
   pollen_emulator_set_generation_time (emulator, MAX (0, generation_ms));
   pollen_emulator_set_rate_limit (emulator, MAX (0, rate_limit), 10000);
+  if (model_rate_limit)
+    pollen_emulator_set_model_rate_limit (emulator, NULL, 60, 60000);
   pollen_emulator_set_chunked (emulator, chunked);
   pollen_emulator_set_pace (emulator, pace);
   g_print ("%s\n", pollen_emulator_get_url (emulator));

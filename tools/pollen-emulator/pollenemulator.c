@@ -40,22 +40,26 @@ struct _PollenEmulator
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
   gdouble audio_seconds;        /* audio answered; under lock */
+  guint realtime_lag_ms;        /* under lock */
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
   guint jobs;                   /* answers made in other threads; under lock */
   GPtrArray *sessions;          /* realtime sessions, emulator thread */
   guint sessions_opened;        /* under lock */
-  GQueue client_events;         /* ClientEvent, under lock */
+  GQueue client_events;         /* RealtimeEvent, under lock */
+  GQueue sent_events;           /* RealtimeEvent, under lock */
 
   EmuLimits *limits;
 };
 
-/* A realtime client event, kept for tests. */
+/* A realtime event a client sent, or one a session sent it, kept for
+ * tests. */
 typedef struct
 {
   gchar *type;
   gchar *text;
-} ClientEvent;
+  gint64 time;                  /* monotonic µs it came or went */
+} RealtimeEvent;
 
 typedef struct
 {
@@ -170,9 +174,69 @@ pollen_emulator_response_new_error (guint status, const gchar * code,
   return pollen_emulator_response_new_json (status, json);
 }
 
+/* The details of an UpstreamError: its name, and what the provider
+ * answered when there was one (@upstream_status 0: none). */
+static JsonNode *
+emu_upstream_details (guint upstream_status, const gchar * upstream_host,
+    const gchar * upstream_body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "UpstreamError");
+  if (upstream_status) {
+    json_builder_set_member_name (builder, "upstreamStatus");
+    json_builder_add_int_value (builder, upstream_status);
+  }
+  if (upstream_host) {
+    json_builder_set_member_name (builder, "upstreamHost");
+    json_builder_add_string_value (builder, upstream_host);
+  }
+  if (upstream_body) {
+    json_builder_set_member_name (builder, "upstreamBody");
+    json_builder_add_string_value (builder, upstream_body);
+  }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * pollen_emulator_response_new_upstream_error:
+ * @upstream_status: what the provider answered
+ * @upstream_host: (nullable): the provider's host
+ * @upstream_body: (nullable): the provider's body
+ *
+ * A provider failure as the gateway passes it on (UpstreamError in the
+ * server's shared/error.ts): @status is the gateway's (a provider's 401,
+ * 402, 403, 404, 409, 429 or 524 becomes 502), @message usually the
+ * provider's own words, and details {name, upstreamStatus, upstreamHost,
+ * upstreamBody}.
+ */
+PollenEmulatorResponse *
+pollen_emulator_response_new_upstream_error (guint status,
+    const gchar * code, const gchar * message, guint upstream_status,
+    const gchar * upstream_host, const gchar * upstream_body)
+{
+  g_autofree gchar *json = emu_error_envelope (status, code, message,
+      emu_upstream_details (upstream_status, upstream_host, upstream_body));
+
+  return pollen_emulator_response_new_json (status, json);
+}
+
+/* A handler's own refusal as the server's UpstreamError makes it, with no
+ * provider behind it: details {name} only. */
+PollenEmulatorResponse *
+emu_upstream_error_new (guint status, const gchar * code,
+    const gchar * message)
+{
+  return pollen_emulator_response_new_upstream_error (status, code, message,
+      0, NULL, NULL);
+}
+
 /* A validation failure as the server's validator reports it: one
  * message for the request, the problem per field in details. */
-static PollenEmulatorResponse *
+PollenEmulatorResponse *
 emu_validation_error_new (const gchar * field, const gchar * problem)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -1018,13 +1082,79 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
  *
  * Behaves like today's server for an account that never bought pollen:
  * one generation at a time, more refused with 429
- * concurrency_limit_exceeded and Retry-After: 1.
+ * concurrency_limit_exceeded and Retry-After: 1; and model lists asked
+ * with a key leave out the paid-only models.
  */
 void
 pollen_emulator_set_free_account (PollenEmulator * emulator,
     gboolean free_account)
 {
-  emu_limits_set_concurrency (emulator->limits, free_account ? 1 : 0);
+  emu_limits_set_free_account (emulator->limits, free_account);
+}
+
+gboolean
+emu_free_account (PollenEmulator * emulator)
+{
+  return emu_limits_get_free_account (emulator->limits);
+}
+
+/* The models the server's registry limits per user (perUserRpm). */
+static const gchar *const per_user_limited_models[] = {
+  "flux", "zimage", "klein"
+};
+
+static void
+emu_set_model_rate (PollenEmulator * emulator, const gchar * name,
+    guint requests, guint window_ms)
+{
+  guint list;
+
+  for (list = EMU_MODELS_IMAGE; list <= EMU_MODELS_TEXT; list++) {
+    g_autoptr (JsonObject) model = emu_models_find (list, name);
+
+    if (model) {
+      emu_limits_set_model_rate (emulator->limits,
+          json_object_get_string_member (model, "name"), requests,
+          window_ms);
+      return;
+    }
+  }
+  g_critical ("the emulator knows no model %s", name);
+}
+
+/**
+ * pollen_emulator_set_model_rate_limit:
+ * @model: (nullable): a model name or alias; %NULL for the models the
+ *   server limits (flux, zimage, klein)
+ * @requests: how many requests one key may send the model per window (the
+ *   server: 60 a minute); 0 lifts the limit
+ *
+ * The server's per-user, per-model limit: past it, 429
+ * community_model_rate_limit with a Retry-After of the seconds until the
+ * next request is allowed.
+ */
+void
+pollen_emulator_set_model_rate_limit (PollenEmulator * emulator,
+    const gchar * model, guint requests, guint window_ms)
+{
+  guint i;
+
+  if (model) {
+    emu_set_model_rate (emulator, model, requests, window_ms);
+    return;
+  }
+  for (i = 0; i < G_N_ELEMENTS (per_user_limited_models); i++)
+    emu_set_model_rate (emulator, per_user_limited_models[i], requests,
+        window_ms);
+}
+
+/* The per-user, per-model limit for @model (its entry in a model list). */
+gboolean
+emu_admit_model (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, JsonObject * model)
+{
+  return emu_limits_admit_model (emulator->limits, emulator, msg, request,
+      json_object_get_string_member (model, "name"));
 }
 
 /**
@@ -1053,6 +1183,17 @@ pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 {
   g_mutex_lock (&emulator->lock);
   emulator->generation_ms = ms;
+  g_mutex_unlock (&emulator->lock);
+}
+
+/* A transcription session sends what it heard only once @ms more audio
+ * came after it (or a commit), as a recognizer that needs what follows a
+ * word to be sure of it: its words come that much audio late. */
+void
+pollen_emulator_set_realtime_lag (PollenEmulator * emulator, guint ms)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->realtime_lag_ms = ms;
   g_mutex_unlock (&emulator->lock);
 }
 
@@ -1092,7 +1233,7 @@ pollen_emulator_set_pace (PollenEmulator * emulator,
 /* ---- realtime sessions ---- */
 
 static void
-client_event_free (ClientEvent * event)
+realtime_event_free (RealtimeEvent * event)
 {
   g_free (event->type);
   g_free (event->text);
@@ -1141,18 +1282,35 @@ emu_realtime_sessions (PollenEmulator * emulator)
   return emulator->sessions;
 }
 
+static void
+emu_realtime_keep (PollenEmulator * emulator, GQueue * events,
+    const gchar * type, const gchar * text, gsize size)
+{
+  RealtimeEvent *event = g_new (RealtimeEvent, 1);
+
+  event->type = g_strdup (type);
+  event->text = g_strndup (text, size);
+  event->time = g_get_monotonic_time ();
+  g_mutex_lock (&emulator->lock);
+  g_queue_push_tail (events, event);
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
+}
+
 void
 emu_realtime_record (PollenEmulator * emulator, const gchar * type,
     const gchar * text, gsize size)
 {
-  ClientEvent *event = g_new (ClientEvent, 1);
+  emu_realtime_keep (emulator, &emulator->client_events, type, text, size);
+}
 
-  event->type = g_strdup (type);
-  event->text = g_strndup (text, size);
-  g_mutex_lock (&emulator->lock);
-  g_queue_push_tail (&emulator->client_events, event);
-  g_cond_broadcast (&emulator->cond);
-  g_mutex_unlock (&emulator->lock);
+/* An event a session sends, as it goes. */
+void
+emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
+    const gchar * text)
+{
+  emu_realtime_keep (emulator, &emulator->sent_events, type, text,
+      strlen (text));
 }
 
 guint
@@ -1192,6 +1350,17 @@ pollen_emulator_get_audio_seconds (PollenEmulator * emulator)
   return seconds;
 }
 
+guint
+emu_realtime_lag_ms (PollenEmulator * emulator)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = emulator->realtime_lag_ms;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
 /* How many realtime sessions were opened (upgraded) so far. */
 guint
 pollen_emulator_get_realtime_session_count (PollenEmulator * emulator)
@@ -1204,24 +1373,43 @@ pollen_emulator_get_realtime_session_count (PollenEmulator * emulator)
   return count;
 }
 
-/* With the lock: the first event of @type not taken yet, taken. */
+/* With the lock: the first event of @type in @events not taken yet,
+ * taken; its time in *@time. */
 static gchar *
-emu_take_client_event (PollenEmulator * emulator, const gchar * type)
+emu_take_event (GQueue * events, const gchar * type, gint64 * time)
 {
   GList *l;
 
-  for (l = emulator->client_events.head; l; l = l->next) {
-    ClientEvent *event = l->data;
+  for (l = events->head; l; l = l->next) {
+    RealtimeEvent *event = l->data;
     gchar *text;
 
     if (!g_str_equal (event->type, type))
       continue;
     text = g_steal_pointer (&event->text);
-    g_queue_delete_link (&emulator->client_events, l);
-    client_event_free (event);
+    if (time)
+      *time = event->time;
+    g_queue_delete_link (events, l);
+    realtime_event_free (event);
     return text;
   }
   return NULL;
+}
+
+static gchar *
+emu_wait_event (PollenEmulator * emulator, GQueue * events,
+    const gchar * type, guint timeout_ms, gint64 * time)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gchar *text;
+
+  g_mutex_lock (&emulator->lock);
+  while (!(text = emu_take_event (events, type, time)) &&
+      g_cond_wait_until (&emulator->cond, &emulator->lock, end));
+  if (!text)
+    text = emu_take_event (events, type, time);
+  g_mutex_unlock (&emulator->lock);
+  return text;
 }
 
 /**
@@ -1237,16 +1425,26 @@ gchar *
 pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
     const gchar * type, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gchar *text;
+  return emu_wait_event (emulator, &emulator->client_events, type,
+      timeout_ms, NULL);
+}
 
-  g_mutex_lock (&emulator->lock);
-  while (!(text = emu_take_client_event (emulator, type)) &&
-      g_cond_wait_until (&emulator->cond, &emulator->lock, end));
-  if (!text)
-    text = emu_take_client_event (emulator, type);
-  g_mutex_unlock (&emulator->lock);
-  return text;
+/**
+ * pollen_emulator_realtime_wait_sent:
+ * @type: a server event type
+ *   ("conversation.item.input_audio_transcription.delta" …)
+ * @sent_us: (out) (optional): g_get_monotonic_time() when it was sent
+ *
+ * Returns: (transfer full) (nullable): the JSON text of the first event of
+ * @type a session sent that no earlier call took, waiting up to
+ * @timeout_ms; for timing what goes out against what a client makes of it.
+ */
+gchar *
+pollen_emulator_realtime_wait_sent (PollenEmulator * emulator,
+    const gchar * type, guint timeout_ms, gint64 * sent_us)
+{
+  return emu_wait_event (emulator, &emulator->sent_events, type, timeout_ms,
+      sent_us);
 }
 
 typedef struct
@@ -1372,6 +1570,7 @@ pollen_emulator_new (guint port, GError ** error)
   emulator->limits = emu_limits_new ();
   emulator->sessions = g_ptr_array_new ();
   g_queue_init (&emulator->client_events);
+  g_queue_init (&emulator->sent_events);
   emulator->context = g_main_context_new ();
   emulator->loop = g_main_loop_new (emulator->context, FALSE);
   emulator->port = port;
@@ -1415,7 +1614,9 @@ pollen_emulator_free (PollenEmulator * emulator)
   g_ptr_array_unref (emulator->requests);
   g_ptr_array_unref (emulator->sessions);
   g_queue_clear_full (&emulator->client_events, (GDestroyNotify)
-      client_event_free);
+      realtime_event_free);
+  g_queue_clear_full (&emulator->sent_events, (GDestroyNotify)
+      realtime_event_free);
   emu_limits_free (emulator->limits);
   g_clear_error (&emulator->start_error);
   g_mutex_clear (&emulator->lock);

@@ -137,6 +137,12 @@ PollenEmulatorResponse * pollen_emulator_response_new_raw (gconstpointer bytes,
 PollenEmulatorResponse * pollen_emulator_response_new_error (guint status,
                                                              const gchar * code,
                                                              const gchar * message);
+PollenEmulatorResponse * pollen_emulator_response_new_upstream_error (guint status,
+                                                                      const gchar * code,
+                                                                      const gchar * message,
+                                                                      guint upstream_status,
+                                                                      const gchar * upstream_host,
+                                                                      const gchar * upstream_body);
 void pollen_emulator_response_add_header (PollenEmulatorResponse * response,
                                           const gchar * name,
                                           const gchar * value);
@@ -151,8 +157,13 @@ void  pollen_emulator_set_free_account (PollenEmulator * emulator,
                                        gboolean free_account);
 void  pollen_emulator_set_rate_limit (PollenEmulator * emulator,
                                      guint requests, guint window_ms);
+void  pollen_emulator_set_model_rate_limit (PollenEmulator * emulator,
+                                           const gchar * model,
+                                           guint requests, guint window_ms);
 void  pollen_emulator_set_generation_time (PollenEmulator * emulator,
                                           guint ms);
+void  pollen_emulator_set_realtime_lag (PollenEmulator * emulator,
+                                        guint ms);
 void  pollen_emulator_set_chunked (PollenEmulator * emulator,
                                    gboolean chunked);
 void  pollen_emulator_set_pace (PollenEmulator * emulator,
@@ -180,6 +191,10 @@ guint    pollen_emulator_get_realtime_session_count (PollenEmulator * emulator);
 gchar *  pollen_emulator_realtime_wait_event (PollenEmulator * emulator,
                                               const gchar * type,
                                               guint timeout_ms);
+gchar *  pollen_emulator_realtime_wait_sent (PollenEmulator * emulator,
+                                             const gchar * type,
+                                             guint timeout_ms,
+                                             gint64 * sent_us);
 void     pollen_emulator_realtime_drop (PollenEmulator * emulator);
 void     pollen_emulator_realtime_close (PollenEmulator * emulator,
                                          gushort code, const gchar * reason);

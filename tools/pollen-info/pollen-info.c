@@ -411,6 +411,8 @@ print_model (JsonObject * model)
   g_autofree gchar *out =
       array_join (member_array (model, "output_modalities"), " + ");
   g_autofree gchar *voices = array_join (member_array (model, "voices"), ", ");
+  g_autofree gchar *resolutions = array_join (member_array (model,
+          "resolutions"), ", ");
   g_autofree gchar *can = array_join (member_array (model, "capabilities"),
       ", ");
   g_autofree gchar *context = member_text (model, "context_length");
@@ -427,6 +429,8 @@ print_model (JsonObject * model)
     g_print ("  in/out:   %s -> %s\n", in ? in : "?", out ? out : "?");
   if (voices)
     print_wrapped ("  voices:   ", voices);
+  if (resolutions)
+    g_print ("  resolutions: %s (the first is the default)\n", resolutions);
   if (can)
     g_print ("  can:      %s\n", can);
   if (context)
@@ -533,6 +537,21 @@ parse_kind (const gchar * text, ModelKind * kind)
   return FALSE;
 }
 
+/* The server filters the lists by the account of the key they are asked
+ * with: said after them (on stderr with --json, which stays pure JSON). */
+static void
+print_filtered_note (Info * info)
+{
+  const gchar *note = "asked with the key in POLLINATIONS_API_KEY: the "
+      "server leaves the paid-only models out of the lists of an account "
+      "that never bought pollen, so these may lack some";
+
+  if (info->json)
+    g_printerr ("pollen-info: note: %s\n", note);
+  else
+    print_wrapped ("\nNote: ", note);
+}
+
 static gint
 command_models (Info * info, ModelKind only)
 {
@@ -568,6 +587,8 @@ command_models (Info * info, ModelKind only)
 
     info_print_json (root);
   }
+  if (info->have_key && info->status == EXIT_OK)
+    print_filtered_note (info);
   return info->status;
 }
 
