@@ -281,7 +281,6 @@ static PollenChatResult *
 pollen_chat_result_new (PollenClient * client, PollenChatStream * stream,
     PollenResponse * response)
 {
-  g_autofree gchar *warning = pollen_chat_stream_dup_warning (stream);
   PollenChatResult *result = g_new0 (PollenChatResult, 1);
 
   result->text = g_strdup (pollen_chat_stream_get_text (stream));
@@ -292,8 +291,8 @@ pollen_chat_result_new (PollenClient * client, PollenChatStream * stream,
     result->model = g_strdup (response->model_used);
   pollen_chat_stream_get_usage (stream, &result->usage);
   result->request_id = g_strdup (response->request_id);
-  /* it may quote what the server sent */
-  result->warning = warning ? pollen_client_redact (client, warning) : NULL;
+  result->warning = pollen_chat_stream_dup_warning (stream,
+      pollen_client_get_config (client)->api_key);
   return result;
 }
 

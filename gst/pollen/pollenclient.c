@@ -1544,6 +1544,25 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
   }
 }
 
+/* A body that is not JSON, quoted without the key: the key goes before
+ * the quote is cut (a cut key would not be found), so the quote is made
+ * again from the body without it. */
+static void
+pollen_client_not_json_error (PollenClient * self, PollenResponse * response,
+    const GError * parse_error, GError ** error)
+{
+  g_autoptr (GBytes) clean = pollen_client_redact_body (self, response->body);
+  g_autoptr (GError) quoted = NULL;
+  g_autoptr (JsonNode) root = pollen_json_parse (g_bytes_get_data (clean,
+          NULL), g_bytes_get_size (clean), &quoted);
+  g_autofree gchar *text = pollen_client_redact (self,
+      quoted ? quoted->message : parse_error->message);
+
+  g_propagate_error (error,
+      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+          response->status, NULL, NULL, response->request_id, text));
+}
+
 /**
  * pollen_client_fetch_json:
  *
@@ -1567,13 +1586,7 @@ pollen_client_fetch_json (PollenClient * client,
     return NULL;
   data = g_bytes_get_data (response->body, &size);
   root = pollen_json_parse (data, size, &parse_error);
-  if (!root) {
-    g_autofree gchar *text = pollen_client_redact (client,
-        parse_error->message);
-
-    g_propagate_error (error,
-        pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-            response->status, NULL, NULL, response->request_id, text));
-  }
+  if (!root)
+    pollen_client_not_json_error (client, response, parse_error, error);
   return root;
 }

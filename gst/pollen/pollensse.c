@@ -270,8 +270,10 @@ typedef enum
 /* The server appends this error to a stream whose provider gave no token
  * counts, after a reply that may be whole (text/chat/usage.ts). */
 #define USAGE_MISSING_CODE "usage_missing"
-/* how many bytes of an event that could not be read a warning quotes */
+/* how much of an event that could not be read a warning quotes, from how
+ * much of it kept (the key is taken out before it is cut) */
 #define LOST_QUOTE_CHARS 60
+#define LOST_KEPT_BYTES 4096
 
 struct _PollenChatStream
 {
@@ -293,7 +295,8 @@ struct _PollenChatStream
   guint64 events;               /* events that were not keep-alives */
   guint repaired;               /* characters replaced by U+FFFD */
   guint lost;                   /* events that could not be read */
-  gchar *first_lost;            /* the start of the first of them */
+  gchar *first_lost;            /* the start of the first of them, valid
+                                 * UTF-8 */
   GPtrArray *warnings;          /* what a person should hear, in order */
   GError *error;                /* the first failure, kept */
 };
@@ -591,8 +594,8 @@ pollen_chat_stream_unreadable (PollenChatStream * stream,
     return;
   stream->events++;
   if (stream->lost++ == 0)
-    stream->first_lost = pollen_body_quote (event->data, event->data_size,
-        LOST_QUOTE_CHARS);
+    stream->first_lost = g_utf8_make_valid (event->data,
+        MIN (event->data_size, LOST_KEPT_BYTES));
 }
 
 /* One SSE event. */
@@ -791,7 +794,8 @@ pollen_chat_stream_cut_error (PollenChatStream * stream)
       stream->request_id, text);
 }
 
-/* What the reader mended or could not read, said once at the end. */
+/* What the reader mended, said once at the end (what it could not read
+ * is said by pollen_chat_stream_dup_warning(), which knows the key). */
 static void
 pollen_chat_stream_warn_losses (PollenChatStream * stream)
 {
@@ -799,11 +803,6 @@ pollen_chat_stream_warn_losses (PollenChatStream * stream)
     pollen_chat_stream_warn (stream, g_strdup_printf ("The reply held %u "
             "piece(s) of text that were not valid UTF-8 (or NUL characters): "
             "each was replaced by U+FFFD.", stream->repaired));
-  if (stream->lost > 0)
-    pollen_chat_stream_warn (stream, g_strdup_printf ("%u event(s) of the "
-            "stream could not be read as JSON, so their text is missing "
-            "from the reply (the first: %s).", stream->lost,
-            stream->first_lost));
 }
 
 /* Once the whole answer is read: the checks of its end. */
@@ -929,20 +928,44 @@ pollen_chat_stream_get_usage (PollenChatStream * stream,
   return stream->has_usage;
 }
 
-/* Returns: (transfer full) (nullable): after a successful finish, what a
- * person should hear although the reply is there (the reply ended
- * oddly, or pieces of it were mended or lost), one sentence each. */
-gchar *
-pollen_chat_stream_dup_warning (PollenChatStream * stream)
+/* The events that could not be read, quoting the start of the first
+ * without @key: the key goes before the quote is cut, or a cut key would
+ * not be found. */
+static gchar *
+pollen_chat_stream_lost_text (PollenChatStream * stream, const gchar * key)
 {
-  GString *warning;
+  g_autofree gchar *clean = pollen_redact (stream->first_lost, key);
+  g_autofree gchar *quote = pollen_body_quote (clean, strlen (clean),
+      LOST_QUOTE_CHARS);
+
+  return g_strdup_printf ("%u event(s) of the stream could not be read as "
+      "JSON, so their text is missing from the reply (the first: %s).",
+      stream->lost, quote);
+}
+
+/**
+ * pollen_chat_stream_dup_warning:
+ * @key: (nullable): the API key, taken out of everything the warning
+ *   quotes
+ *
+ * Returns: (transfer full) (nullable): after a successful finish, what a
+ * person should hear although the reply is there (the reply ended
+ * oddly, or pieces of it were mended or lost), one sentence each.
+ */
+gchar *
+pollen_chat_stream_dup_warning (PollenChatStream * stream, const gchar * key)
+{
+  g_autoptr (GString) warning = g_string_new (NULL);
   guint i;
 
-  if (stream->warnings->len == 0)
-    return NULL;
-  warning = g_string_new (stream->warnings->pdata[0]);
-  for (i = 1; i < stream->warnings->len; i++)
-    g_string_append_printf (warning, " %s",
+  for (i = 0; i < stream->warnings->len; i++)
+    g_string_append_printf (warning, "%s%s", i ? " " : "",
         (gchar *) stream->warnings->pdata[i]);
-  return g_string_free (warning, FALSE);
+  if (stream->lost > 0) {
+    g_autofree gchar *lost = pollen_chat_stream_lost_text (stream, key);
+
+    g_string_append_printf (warning, "%s%s", warning->len ? " " : "", lost);
+  }
+  /* the server's own words may echo the key too */
+  return warning->len ? pollen_redact (warning->str, key) : NULL;
 }

@@ -99,7 +99,8 @@ const gchar *      pollen_chat_stream_get_finish_reason (PollenChatStream * stre
 const gchar *      pollen_chat_stream_get_model (PollenChatStream * stream);
 gboolean           pollen_chat_stream_get_usage (PollenChatStream * stream,
                                                  PollenChatUsage * usage);
-gchar *            pollen_chat_stream_dup_warning (PollenChatStream * stream);
+gchar *            pollen_chat_stream_dup_warning (PollenChatStream * stream,
+                                                   const gchar * key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChatStream, pollen_chat_stream_free)
 

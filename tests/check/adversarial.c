@@ -318,7 +318,7 @@ GST_START_TEST (test_chat_sse_wrong_content_type)
 GST_END_TEST;
 
 /* A chunk that is no JSON among good ones: the reply goes out, and a
- * warning says what is missing from it. */
+ * warning says what is missing from it (quoting it, without the key). */
 GST_START_TEST (test_chat_sse_broken_chunk_is_said)
 {
   PollenTestHarness t = chat_new (NULL);
@@ -328,7 +328,8 @@ GST_START_TEST (test_chat_sse_broken_chunk_is_said)
 
   pollen_emulator_push (t.emulator, CHAT_PATH,
       sse ("data: {\"choices\":[{\"delta\":{\"content\":\"Kept \"}}]}\n\n"
-          "data: {\"choices\":[{\"delta\":{\"content\":\"lost\"}]}\n\n"
+          "data: {\"choices\":[{\"delta\":{\"content\":\"lost "
+          POLLEN_TEST_KEY "\"}]}\n\n"
           "data: {\"choices\":[{\"delta\":{\"content\":\"end.\"},"
           "\"finish_reason\":\"stop\"}]}\n\n" "data: [DONE]\n\n"));
   push_text (&t, "Hi.");
@@ -341,7 +342,7 @@ GST_START_TEST (test_chat_sse_broken_chunk_is_said)
   gst_message_parse_warning (warning, &error, NULL);
   fail_unless (strstr (error->message, "could not be read") != NULL, "%s",
       error->message);
-  fail_unless (strstr (error->message, "lost") != NULL, "%s",
+  fail_unless (strstr (error->message, "lost [REDACTED]") != NULL, "%s",
       error->message);
   pollen_test_harness_free (&t);
 }

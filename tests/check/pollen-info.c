@@ -529,12 +529,13 @@ GST_START_TEST (test_key_never_printed)
   g_autofree gchar *body = NULL;
   const gchar *c;
 
-  push_json (emulator, "/account/key", "<html>key " POLLEN_TEST_KEY
-      " is not welcome here</html>");
+  /* the quote is cut at 80 characters: here inside the key */
+  push_json (emulator, "/account/key", "<html><body>The key you sent, "
+      "which we do not like at all, is " POLLEN_TEST_KEY "</body></html>");
   INFO_RUN (&not_json, url, POLLEN_TEST_KEY, "account");
   fail_unless_equals_int (not_json.status, 1);
-  assert_contains (not_json.err, "is not welcome");
-  assert_no_key (&not_json, POLLEN_TEST_KEY);
+  assert_contains (not_json.err, "we do not like at all, is [REDACTED]");
+  assert_no_key (&not_json, "sk_test_");
 
   for (c = POLLEN_TEST_KEY; *c; c++)
     g_string_append_printf (escaped, "\\u%04x", *c);

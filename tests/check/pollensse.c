@@ -328,7 +328,7 @@ chat_warning (const gchar * text, const gchar * expected_text)
       error ? error->message : "");
   fail_unless_equals_string (pollen_chat_stream_get_text (stream),
       expected_text);
-  warning = pollen_chat_stream_dup_warning (stream);
+  warning = pollen_chat_stream_dup_warning (stream, NULL);
   return warning ? warning : g_strdup ("");
 }
 
