@@ -605,14 +605,36 @@ key_forms (const gchar * key)
   return forms;
 }
 
+/* A quote cut short ends in "…" (pollen_body_quote()), and may cut the
+ * key: the start of @form right before a "…" (4 bytes or more) becomes
+ * "****", in place. */
+static void
+redact_cut_key (gchar * text, const gchar * form)
+{
+  static const gchar cut[] = "…";
+  gsize form_size = strlen (form);
+  gchar *at;
+
+  for (at = strstr (text, cut); at; at = strstr (at + 1, cut)) {
+    gsize n;
+
+    for (n = MIN (form_size - 1, (gsize) (at - text)); n >= 4; n--) {
+      if (strncmp (at - n, form, n) == 0) {
+        memset (at - n, '*', n);
+        break;
+      }
+    }
+  }
+}
+
 /**
  * pollen_redact:
  * @key: (nullable): the API key
  *
  * The key must never show in a message or a log line, even where a server
  * or a proxy echoes it: as it is, JSON-escaped, or URL-encoded (see
- * key_forms()). Only the key goes: the text around it ("Bearer token")
- * stays as it was.
+ * key_forms()), nor its start where a quote was cut inside it. Only the
+ * key goes: the text around it ("Bearer token") stays as it was.
  *
  * Returns: (transfer full): @text with every form of @key replaced by
  * "[REDACTED]".
@@ -630,6 +652,7 @@ pollen_redact (const gchar * text, const gchar * key)
   for (i = 0; i < forms->len; i++) {
     g_auto (GStrv) parts = NULL;
 
+    redact_cut_key (redacted, forms->pdata[i]);
     if (!strstr (redacted, forms->pdata[i]))
       continue;
     parts = g_strsplit (redacted, forms->pdata[i], -1);

@@ -878,6 +878,23 @@ GST_START_TEST (test_answer_of_the_wrong_kind_is_an_error)
 
 GST_END_TEST;
 
+/* The quote of such a body is cut at 120 characters: where the cut falls
+ * inside an echoed key, its start goes too. */
+GST_START_TEST (test_quote_cut_inside_the_key)
+{
+  g_autoptr (GString) page = g_string_new ("<!DOCTYPE html><html><body>");
+  g_autofree gchar *text = NULL;
+
+  while (page->len < 100)
+    g_string_append (page, "padding ");
+  g_string_append (page, "key " POLLEN_TEST_KEY " refused</body></html>");
+  text = error_for_answer ("image/png", page->str);
+  fail_if (strstr (text, "sk_test_") != NULL, "%s", text);
+  fail_unless (strstr (text, "key ****") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
 static void
 link_demuxed (GstElement * demux, GstPad * pad, GstElement * sink)
 {
@@ -2879,6 +2896,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_speech_wav_short_of_its_header);
   tcase_add_test (tc, test_random_bytes_not_a_picture);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
+  tcase_add_test (tc, test_quote_cut_inside_the_key);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
   tcase_add_test (tc, test_publishable_key_payment_required);
