@@ -19,9 +19,23 @@
  *     --minutes 10 --chain interpreter --fault-share 0.15 */
 
 #include <gst/gst.h>
+#include <gst/app/gstappsrc.h>
 #include <stdio.h>
 #include <string.h>
 #include "pollenemulator.h"
+
+/* What runs against the emulator. */
+typedef enum
+{
+  CHAIN_INTERPRETER,            /* stt ! chat ! tts */
+  CHAIN_STT_TTS,                /* stt ! tts */
+  CHAIN_TTS,                    /* a text every TEXT_EVERY ! tts */
+} Chain;
+
+static const gchar *const chain_names[] = { "interpreter", "stt-tts", "tts" };
+
+/* the tts chain: a text this often, lasting as long */
+#define TEXT_EVERY (1500 * GST_MSECOND)
 
 typedef struct
 {
@@ -31,7 +45,7 @@ typedef struct
   GRand *rand;
   gdouble fault_rate;           /* faults per second */
   gdouble fault_share;          /* or: faults per request */
-  gboolean interpreter;         /* stt ! chat ! tts, else stt ! tts */
+  Chain chain;
   gint reply_words;             /* the chat's max-tokens, 0: none */
   guint faults;
   GstClockTime speech_out;      /* audio (not silence) the sink got */
@@ -50,8 +64,9 @@ static void
 soak_inject (Soak * soak)
 {
   PollenEmulatorResponse *response;
-  const gchar *path = soak_paths[g_rand_int_range (soak->rand, 0,
-          soak->interpreter ? 3 : 2)];
+  const gchar *path = soak->chain == CHAIN_TTS ? "/v1/audio/speech" :
+      soak_paths[g_rand_int_range (soak->rand, 0,
+          soak->chain == CHAIN_INTERPRETER ? 3 : 2)];
 
   switch (g_rand_int_range (soak->rand, 0, 5)) {
     case 0:
@@ -228,21 +243,55 @@ soak_count_speech (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static GstElement *
-soak_pipeline (Soak * soak)
+/* The tts chain's text: one every TEXT_EVERY of running time, timed as
+ * it comes, as a live transcriber would send it. */
+static gboolean
+soak_push_text (gpointer user_data)
+{
+  Soak *soak = user_data;
+  g_autoptr (GstElement) texts = gst_bin_get_by_name (GST_BIN
+      (soak->pipeline), "texts");
+  GstClockTime now = gst_element_get_current_running_time (soak->pipeline);
+  static const gchar text[] = "A short sentence to say.";
+  GstBuffer *buffer;
+
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return G_SOURCE_CONTINUE;
+  buffer = gst_buffer_new_memdup (text, sizeof (text) - 1);
+  GST_BUFFER_PTS (buffer) = now;
+  GST_BUFFER_DURATION (buffer) = TEXT_EVERY;
+  gst_app_src_push_buffer (GST_APP_SRC (texts), buffer);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The stt ! chat ! tts and stt ! tts chains: the settings of the live
+ * interpreter recipe, with faults covered by skip-failed. */
+static gchar *
+soak_transcribing_chain (Soak * soak, const gchar * url)
 {
   g_autofree gchar *common = g_strdup_printf ("base-url=%s api-key=sk_soak "
-      "timeout=5 retries=2 skip-failed=true latency=3000",
-      pollen_emulator_get_url (soak->emulator));
-  g_autofree gchar *chat = soak->interpreter ?
+      "timeout=5 retries=2 skip-failed=true latency=3000", url);
+  g_autofree gchar *chat = soak->chain == CHAIN_INTERPRETER ?
       g_strdup_printf ("pollenchat output=sentence system=\"Translate into "
       "French.\" max-tokens=%d %s !", soak->reply_words, common) :
       g_strdup ("");
-  g_autofree gchar *desc = g_strdup_printf ("audiotestsrc is-live=true "
-      "wave=sine volume=0.5 samplesperbuffer=1600 ! audio/x-raw,rate=16000,"
-      "channels=1,format=S16LE ! pollenstt chunk-duration=3000 %s ! %s "
-      "pollentts %s ! audioconvert ! fakesink name=sink sync=true", common,
-      chat, common);
+
+  return g_strdup_printf ("audiotestsrc is-live=true wave=sine volume=0.5 "
+      "samplesperbuffer=1600 ! audio/x-raw,rate=16000,channels=1,"
+      "format=S16LE ! pollenstt chunk-duration=3000 %s ! %s pollentts %s "
+      "! audioconvert ! fakesink name=sink sync=true", common, chat, common);
+}
+
+static GstElement *
+soak_pipeline (Soak * soak)
+{
+  const gchar *url = pollen_emulator_get_url (soak->emulator);
+  /* the tts chain: pollentts's defaults, a text at a time */
+  g_autofree gchar *desc = soak->chain == CHAIN_TTS ?
+      g_strdup_printf ("appsrc name=texts is-live=true format=time "
+      "max-latency=60000000000 caps=text/x-raw,format=utf8 ! pollentts "
+      "base-url=%s api-key=sk_soak ! audioconvert ! fakesink name=sink "
+      "sync=true", url) : soak_transcribing_chain (soak, url);
   g_autoptr (GError) error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &error);
 
@@ -251,11 +300,25 @@ soak_pipeline (Soak * soak)
   return pipeline;
 }
 
+static Chain
+chain_from_name (const gchar * name)
+{
+  guint i;
+
+  for (i = 0; name && i < G_N_ELEMENTS (chain_names); i++)
+    if (g_str_equal (name, chain_names[i]))
+      return i;
+  if (name)
+    g_error ("--chain: interpreter, stt-tts or tts, not %s", name);
+  return CHAIN_INTERPRETER;
+}
+
 int
 main (int argc, char **argv)
 {
   gdouble minutes = 10, every = 30;
   g_autofree gchar *chain = NULL;
+  gint generation_ms = 0;
   Soak soak = { 0 };
   GOptionEntry entries[] = {
     {"minutes", 'm', 0, G_OPTION_ARG_DOUBLE, &minutes,
@@ -265,7 +328,10 @@ main (int argc, char **argv)
     {"fault-share", 's', 0, G_OPTION_ARG_DOUBLE, &soak.fault_share,
         "Faults injected per request, e.g. 0.15 (default 0)", "F"},
     {"chain", 'c', 0, G_OPTION_ARG_STRING, &chain,
-        "interpreter (stt ! chat ! tts, the default) or stt-tts", "C"},
+        "interpreter (stt ! chat ! tts, the default), stt-tts, or tts (a "
+        "text every 1.5 s into pollentts with its defaults)", "C"},
+    {"generation-ms", 'g', 0, G_OPTION_ARG_INT, &generation_ms,
+        "How long the emulator takes for each answer (default 0)", "MS"},
     {"reply-words", 'w', 0, G_OPTION_ARG_INT, &soak.reply_words,
         "Interpreter: the chat's max-tokens, words to the emulator (default "
         "0: its whole reply, five sentences, some 15 s of speech for each "
@@ -283,11 +349,12 @@ main (int argc, char **argv)
   g_option_context_add_group (options, gst_init_get_option_group ());
   if (!g_option_context_parse (options, &argc, &argv, &error))
     g_error ("%s", error->message);
-  soak.interpreter = g_strcmp0 (chain, "stt-tts") != 0;
+  soak.chain = chain_from_name (chain);
 
   soak.emulator = pollen_emulator_new (0, &error);
   if (!soak.emulator)
     g_error ("emulator: %s", error->message);
+  pollen_emulator_set_generation_time (soak.emulator, MAX (generation_ms, 0));
   soak.rand = g_rand_new ();
   soak.loop = g_main_loop_new (NULL, FALSE);
   soak.pipeline = soak_pipeline (&soak);
@@ -299,6 +366,8 @@ main (int argc, char **argv)
   bus = gst_element_get_bus (soak.pipeline);
   gst_bus_add_watch (bus, soak_on_message, &soak);
   g_timeout_add (100, soak_fault_tick, &soak);
+  if (soak.chain == CHAIN_TTS)
+    g_timeout_add (TEXT_EVERY / GST_MSECOND, soak_push_text, &soak);
   g_timeout_add ((guint) (every * 1000), soak_report, &soak);
   g_timeout_add ((guint) (minutes * 60000), soak_quit, soak.loop);
 
