@@ -23,6 +23,9 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollenstt, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenchat, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenvoice, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenrealtime, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenedit, plugin);
 
   return ret;
 }

@@ -157,6 +157,19 @@ gst_pollen_filter_get_srcresult (GstPollenFilter * self)
   return ret;
 }
 
+/**
+ * gst_pollen_filter_get_flow:
+ *
+ * Any thread: %GST_FLOW_OK while output goes on, else why it stopped
+ * (%GST_FLOW_ERROR, %GST_FLOW_EOS, %GST_FLOW_FLUSHING …): what chain
+ * returns for input that a subclass keeps instead of submitting it.
+ */
+GstFlowReturn
+gst_pollen_filter_get_flow (GstPollenFilter * filter)
+{
+  return gst_pollen_filter_get_srcresult (filter);
+}
+
 /* An error stays until a flush or a new activation says otherwise. */
 static void
 gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
@@ -172,9 +185,10 @@ gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
 
 /* ---- the sink side ---- */
 
-/* Takes @fjob. */
+/* Takes @fjob; @wait while max-in-flight jobs are pending. */
 static GstFlowReturn
-gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
+gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
+    gboolean wait)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
   GstFlowReturn ret = gst_pollen_filter_get_srcresult (self);
@@ -183,11 +197,18 @@ gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
     filter_job_free (fjob);
     return ret;
   }
-  if (pollen_jobs_submit_full (priv->jobs, fjob, !fjob->event ||
-          !GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking))
+  if (pollen_jobs_submit_full (priv->jobs, fjob, wait))
     return GST_FLOW_OK;
   ret = gst_pollen_filter_get_srcresult (self);
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
+}
+
+/* Takes @fjob. */
+static GstFlowReturn
+gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
+{
+  return gst_pollen_filter_queue_full (self, fjob, !fjob->event ||
+      !GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking);
 }
 
 /**
@@ -236,6 +257,22 @@ gst_pollen_filter_share_timeline (GstPollenFilter * self,
   priv->shared_live = live;
   priv->shared_upstream_min = min;
   g_mutex_unlock (&priv->lock);
+}
+
+/**
+ * gst_pollen_filter_submit_now:
+ * @data: (transfer full): a job for run_job
+ *
+ * Sink thread: like gst_pollen_filter_submit(), but queued at once, past
+ * max-in-flight, for a subclass that must not block and counts its jobs
+ * in flight itself (pollenedit, live: frames and events pending do not
+ * count).
+ */
+GstFlowReturn
+gst_pollen_filter_submit_now (GstPollenFilter * filter, gpointer data)
+{
+  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
+          NULL), FALSE);
 }
 
 static GstFlowReturn
@@ -325,7 +362,8 @@ gst_pollen_filter_flush_start (GstPollenFilter * self, GstEvent * event)
 
   gst_pollen_filter_set_srcresult (self, GST_FLOW_FLUSHING);
   pollen_jobs_set_flushing (priv->jobs, TRUE);
-  ret = gst_pad_push_event (priv->srcpad, event);
+  /* to every src pad: a subclass's request pads are fed by the task too */
+  ret = gst_pad_event_default (priv->sinkpad, GST_OBJECT (self), event);
   gst_pad_pause_task (priv->srcpad);
   GST_DEBUG_OBJECT (self, "flushed: jobs in flight cancelled");
   return ret;
@@ -353,7 +391,8 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
 static gboolean
 gst_pollen_filter_flush_stop (GstPollenFilter * self, GstEvent * event)
 {
-  gboolean ret = gst_pad_push_event (PRIV (self)->srcpad, event);
+  gboolean ret = gst_pad_event_default (PRIV (self)->sinkpad,
+      GST_OBJECT (self), event);
 
   return gst_pollen_filter_start_task (self) && ret;
 }

@@ -106,7 +106,8 @@ typedef enum
  *   what lateness cost (a result skipped without a request, dropped, or
  *   cut) is told the same way (gst_pollen_filter_report_late()).
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
- *   until a FLUSH_STOP.
+ *   until a FLUSH_STOP. FLUSH_START and FLUSH_STOP go to every src pad,
+ *   a subclass's request pads too (the src task feeds them).
  * - Progress: the src task waiting 2 s for the oldest job posts a
  *   GstProgress START (code "request"), CONTINUE every 2 s, and when the
  *   wait ends COMPLETE, ERROR or CANCELED, in every path (flush, stop, the
@@ -252,7 +253,10 @@ void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_now (GstPollenFilter * filter,
+                                                 gpointer data);
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
+GstFlowReturn      gst_pollen_filter_get_flow (GstPollenFilter * filter);
 
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
 GstTagList *       gst_pollen_filter_output_tags (const GstTagList * input);

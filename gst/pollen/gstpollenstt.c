@@ -77,13 +77,13 @@
 
 #include "gstpollenstt.h"
 #include "gstpollenelements.h"
+#include "pollenchunker.h"
 #include "pollenconvert.h"
 #include "pollentranscriber.h"
 #include "pollentranscript.h"
 #include "pollenwav.h"
 
 #include <gst/audio/audio.h>
-#include <math.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
@@ -104,12 +104,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define DEFAULT_MAX_IN_FLIGHT 4
 
 #define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
-#define FRAMES_PER_SECOND 100   /* energy gate: 10 ms frames */
 #define MIN_UPLOAD_MS 100       /* whisper refuses shorter audio */
 #define MAX_UPLOAD_BYTES (25 * 1000 * 1000)     /* whisper's file limit */
 #define WAV_HEADER_BYTES 44
 #define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
-#define DISCONT_TOLERANCE (40 * GST_MSECOND)
 
 enum
 {
@@ -142,24 +140,6 @@ typedef struct
   gboolean trim_silence;
 } Config;
 
-/* The chunk being filled, with its energy gate. Sink streaming thread only. */
-typedef struct
-{
-  guint rate;
-  GByteArray *pcm;              /* S16LE mono */
-  GstClockTime start;           /* time of its first sample */
-  gsize max_samples;
-  gsize min_silence_samples;
-  gdouble silent_energy;        /* mean square below which a frame is silent */
-  guint frame_len;
-  guint frame_fill;
-  gdouble frame_energy;
-  gboolean in_silence;
-  gsize silence_start;
-  gssize cut;                   /* middle of the latest long pause, or -1 */
-  gssize first_voiced;          /* start of the first voiced frame, or -1 */
-  gboolean trim;                /* upload long pauses shortened to pads */
-} Chunker;
 
 /* Where a stretch of the upload starts in the chunk, in samples. */
 typedef struct
@@ -220,7 +200,8 @@ struct _GstPollenStt
                                  * sink thread, before the audio goes) */
   guint64 stream_samples;       /* realtime: converted so far */
   gboolean stream_submitted;    /* realtime: its job is running */
-  Chunker chunker;
+  PollenChunker *chunker;       /* the chunk being filled */
+  gsize max_frames;             /* the longest chunk */
   GstClockTime next_ts;         /* where the next input sample belongs */
   guint64 chunk_count;
 
@@ -411,89 +392,17 @@ gst_pollen_stt_get_latency (GstPollenFilter * filter)
 /* ---- the chunker (sink streaming thread) ---- */
 
 static void
-chunker_reset (Chunker * c)
+gst_pollen_stt_configure_chunker (GstPollenStt * self, guint rate)
 {
-  if (c->pcm)
-    g_byte_array_set_size (c->pcm, 0);
-  c->start = GST_CLOCK_TIME_NONE;
-  c->frame_fill = 0;
-  c->frame_energy = 0;
-  c->in_silence = FALSE;
-  c->silence_start = 0;
-  c->cut = -1;
-  c->first_voiced = -1;
-}
+  const Config *config = &self->config;
 
-static void
-chunker_configure (Chunker * c, const Config * config, guint rate)
-{
-  gdouble amplitude = 32768.0 * pow (10.0, config->silence_threshold / 20.0);
-
-  c->rate = rate;
-  c->max_samples = MAX ((guint64) rate * config->chunk_ms / 1000, 1);
+  pollen_chunker_configure (self->chunker, rate, 1,
+      config->silence_threshold, config->min_silence_ms);
+  self->max_frames = MAX (pollen_chunker_frames_for (self->chunker,
+          config->chunk_ms), 1);
   /* long chunks at high rates would pass the upload limit */
-  c->max_samples = MIN (c->max_samples, (MAX_UPLOAD_BYTES - WAV_HEADER_BYTES)
-      / sizeof (gint16));
-  c->min_silence_samples = (guint64) rate * config->min_silence_ms / 1000;
-  c->frame_len = MAX (rate / FRAMES_PER_SECOND, 1);
-  c->silent_energy = amplitude * amplitude;
-  c->trim = config->trim_silence;
-  if (!c->pcm)
-    c->pcm = g_byte_array_new ();
-  chunker_reset (c);
-}
-
-static gsize
-chunker_samples (const Chunker * c)
-{
-  return c->pcm ? c->pcm->len / sizeof (gint16) : 0;
-}
-
-/* One 10 ms frame has ended at sample @end: remember where speech starts
- * and where the latest pause of at least min-silence has its middle. */
-static void
-chunker_end_frame (Chunker * c, gsize end)
-{
-  gsize frame_start = end - c->frame_len;
-  gboolean silent = c->frame_energy / c->frame_len < c->silent_energy;
-
-  if (!silent) {
-    c->in_silence = FALSE;
-    if (c->first_voiced < 0)
-      c->first_voiced = frame_start;
-    return;
-  }
-  if (!c->in_silence) {
-    c->in_silence = TRUE;
-    c->silence_start = frame_start;
-  }
-  if (end - c->silence_start >= c->min_silence_samples)
-    c->cut = c->silence_start + (end - c->silence_start) / 2;
-}
-
-static void
-chunker_append (Chunker * c, const gint16 * samples, gsize n)
-{
-  gsize first = chunker_samples (c);
-  gsize i;
-
-  g_byte_array_append (c->pcm, (const guint8 *) samples, n * sizeof (gint16));
-  for (i = 0; i < n; i++) {
-    gdouble s = GINT16_FROM_LE (samples[i]);
-
-    c->frame_energy += s * s;
-    if (++c->frame_fill == c->frame_len) {
-      chunker_end_frame (c, first + i + 1);
-      c->frame_fill = 0;
-      c->frame_energy = 0;
-    }
-  }
-}
-
-static GstClockTime
-chunker_time_of (const Chunker * c, gsize samples)
-{
-  return gst_util_uint64_scale_int (samples, GST_SECOND, c->rate);
+  self->max_frames = MIN (self->max_frames,
+      (MAX_UPLOAD_BYTES - WAV_HEADER_BYTES) / sizeof (gint16));
 }
 
 /* ---- trimming pauses: transcription is billed per second uploaded ---- */
@@ -508,20 +417,6 @@ typedef struct
   GByteArray *out;
   GArray *joints;
 } Trim;
-
-static gboolean
-frame_is_silent (const Chunker * c, const gint16 * frame)
-{
-  gdouble energy = 0;
-  guint i;
-
-  for (i = 0; i < c->frame_len; i++) {
-    gdouble s = GINT16_FROM_LE (frame[i]);
-
-    energy += s * s;
-  }
-  return energy / c->frame_len < c->silent_energy;
-}
 
 /* Uploads samples [@from, @to) of the chunk next. */
 static void
@@ -553,17 +448,18 @@ trim_pause (Trim * t, gsize a, gsize b)
 /* Replaces @piece's audio by the audio without its long pauses, keeping
  * joints to map the server's times back onto the chunk. */
 static void
-chunker_trim (const Chunker * c, Piece * piece)
+chunk_trim (const PollenChunker * c, Piece * piece)
 {
-  Trim t = { NULL, 0, c->min_silence_samples, 0, g_byte_array_new (),
-    g_array_new (FALSE, FALSE, sizeof (Joint))
+  Trim t = { NULL, 0, pollen_chunker_get_min_silence (c), 0,
+    g_byte_array_new (), g_array_new (FALSE, FALSE, sizeof (Joint))
   };
+  guint window = pollen_chunker_get_window (c);
   gsize f, run = G_MAXSIZE;
 
   t.pcm = g_bytes_get_data (piece->pcm, &t.total);
   t.total /= sizeof (gint16);
-  for (f = 0; f + c->frame_len <= t.total; f += c->frame_len) {
-    gboolean silent = frame_is_silent (c, t.pcm + f);
+  for (f = 0; f + window <= t.total; f += window) {
+    gboolean silent = pollen_chunker_window_is_silent (c, t.pcm + f);
 
     if (silent && run == G_MAXSIZE)
       run = f;
@@ -587,39 +483,26 @@ chunker_trim (const Chunker * c, Piece * piece)
  * latest pause (or all of it when there is no pause or no speech). What is
  * after the cut stays as the start of the next chunk. */
 static Piece *
-chunker_take (Chunker * c, gboolean whole)
+gst_pollen_stt_take_chunk (GstPollenStt * self, gboolean whole)
 {
-  gsize total = chunker_samples (c);
-  gsize cut = total;
+  PollenChunker *c = self->chunker;
+  gsize cut = pollen_chunker_get_frames (c);
+  gssize first_voiced = pollen_chunker_get_first_voiced (c);
   Piece *piece;
-  g_autoptr (GByteArray) rest = NULL;
-  GstClockTime rest_start;
 
-  if (total == 0)
+  if (cut == 0)
     return NULL;
-  if (!whole && c->first_voiced >= 0 && c->cut > 0)
-    cut = c->cut;
+  if (!whole && first_voiced >= 0 && pollen_chunker_get_pause (c) > 0)
+    cut = pollen_chunker_get_pause (c);
 
   piece = piece_new ();
-  piece->start = c->start;
-  piece->duration = chunker_time_of (c, cut);
-  piece->rate = c->rate;
-  piece->has_speech = c->first_voiced >= 0 && (gsize) c->first_voiced < cut;
-  piece->pcm = g_bytes_new (c->pcm->data, cut * sizeof (gint16));
-  if (c->trim && piece->has_speech)
-    chunker_trim (c, piece);
-
-  if (cut < total) {
-    rest = g_byte_array_new ();
-    g_byte_array_append (rest, c->pcm->data + cut * sizeof (gint16),
-        (total - cut) * sizeof (gint16));
-  }
-  rest_start = c->start + piece->duration;
-  chunker_reset (c);
-  c->start = rest_start;
-  if (rest)
-    chunker_append (c, (const gint16 *) rest->data,
-        rest->len / sizeof (gint16));
+  piece->start = pollen_chunker_get_start (c);
+  piece->duration = pollen_chunker_time_of (c, cut);
+  piece->rate = pollen_chunker_get_rate (c);
+  piece->has_speech = first_voiced >= 0 && (gsize) first_voiced < cut;
+  piece->pcm = pollen_chunker_take (c, cut);
+  if (self->config.trim_silence && piece->has_speech)
+    chunk_trim (c, piece);
   return piece;
 }
 
@@ -642,7 +525,7 @@ gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
 static GstFlowReturn
 gst_pollen_stt_finish_chunk (GstPollenStt * self)
 {
-  Piece *piece = chunker_take (&self->chunker, TRUE);
+  Piece *piece = gst_pollen_stt_take_chunk (self, TRUE);
 
   return piece ? gst_pollen_stt_submit (self, piece) : GST_FLOW_OK;
 }
@@ -650,17 +533,17 @@ gst_pollen_stt_finish_chunk (GstPollenStt * self)
 static GstFlowReturn
 gst_pollen_stt_feed (GstPollenStt * self, const gint16 * samples, gsize n)
 {
-  Chunker *c = &self->chunker;
+  PollenChunker *c = self->chunker;
 
   while (n > 0) {
-    gsize take = MIN (n, c->max_samples - chunker_samples (c));
+    gsize take = MIN (n, self->max_frames - pollen_chunker_get_frames (c));
 
-    chunker_append (c, samples, take);
+    pollen_chunker_append (c, samples, take);
     samples += take;
     n -= take;
-    if (chunker_samples (c) >= c->max_samples) {
-      GstFlowReturn ret = gst_pollen_stt_submit (self, chunker_take (c,
-              FALSE));
+    if (pollen_chunker_get_frames (c) >= self->max_frames) {
+      GstFlowReturn ret = gst_pollen_stt_submit (self,
+          gst_pollen_stt_take_chunk (self, FALSE));
 
       if (ret != GST_FLOW_OK)
         return ret;
@@ -675,13 +558,9 @@ static GstFlowReturn
 gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
 {
   GstClockTime pts = GST_BUFFER_PTS (buffer);
-  Chunker *c = &self->chunker;
-  gboolean jump = FALSE;
+  gboolean jump = pollen_chunker_is_jump (pts, self->next_ts);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->next_ts))
-    jump = pts > self->next_ts + DISCONT_TOLERANCE ||
-        pts + DISCONT_TOLERANCE < self->next_ts;
   if (jump || GST_BUFFER_IS_DISCONT (buffer)) {
     if (jump)
       GST_DEBUG_OBJECT (self, "timestamp jump %" GST_TIME_FORMAT " → %"
@@ -689,14 +568,7 @@ gst_pollen_stt_place_buffer (GstPollenStt * self, GstBuffer * buffer)
           GST_TIME_ARGS (pts));
     ret = gst_pollen_stt_finish_chunk (self);
   }
-  if (chunker_samples (c) == 0) {
-    if (GST_CLOCK_TIME_IS_VALID (pts))
-      c->start = pts;
-    else if (GST_CLOCK_TIME_IS_VALID (self->next_ts))
-      c->start = self->next_ts;
-    else
-      c->start = 0;
-  }
+  pollen_chunker_start_at (self->chunker, pts, self->next_ts);
   return ret;
 }
 
@@ -779,9 +651,7 @@ gst_pollen_stt_chain_stream (GstPollenStt * self, GstBuffer * buffer)
   g_autoptr (GBytes) out = NULL;
   GstMapInfo map;
   gboolean jump = !GST_CLOCK_TIME_IS_VALID (self->next_ts) ||
-      (GST_CLOCK_TIME_IS_VALID (pts) &&
-      (pts > self->next_ts + DISCONT_TOLERANCE ||
-          pts + DISCONT_TOLERANCE < self->next_ts));
+      pollen_chunker_is_jump (pts, self->next_ts);
 
   if (jump)
     gst_pollen_stt_restart_stream_time (self, pts);
@@ -792,7 +662,7 @@ gst_pollen_stt_chain_stream (GstPollenStt * self, GstBuffer * buffer)
   gst_pollen_stt_stream_pcm (self, out);
   self->next_ts = (jump ? self->stream_start : self->next_ts) +
       gst_util_uint64_scale_int (g_bytes_get_size (in) / 2, GST_SECOND,
-      self->chunker.rate);
+      pollen_chunker_get_rate (self->chunker));
   gst_buffer_unref (buffer);
   return gst_pollen_stt_start_stream (self);
 }
@@ -861,7 +731,7 @@ gst_pollen_stt_chain (GstPollenFilter * filter, GstBuffer * buffer)
   GstMapInfo map;
   gsize n;
 
-  if (self->chunker.rate == 0) {
+  if (pollen_chunker_get_rate (self->chunker) == 0) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("audio arrived before caps"));
     ret = GST_FLOW_NOT_NEGOTIATED;
@@ -881,8 +751,7 @@ gst_pollen_stt_chain (GstPollenFilter * filter, GstBuffer * buffer)
   ret = gst_pollen_stt_feed (self, (const gint16 *) map.data, n);
   gst_buffer_unmap (buffer, &map);
 
-  self->next_ts = self->chunker.start +
-      chunker_time_of (&self->chunker, chunker_samples (&self->chunker));
+  self->next_ts = pollen_chunker_get_end (self->chunker);
 out:
   gst_buffer_unref (buffer);
   return ret;
@@ -922,12 +791,12 @@ gst_pollen_stt_set_caps (GstPollenFilter * filter, GstCaps * caps)
         ("cannot convert %" GST_PTR_FORMAT " to 24 kHz", caps));
     return FALSE;
   }
-  if (GST_AUDIO_INFO_RATE (&info) != (gint) self->chunker.rate) {
+  if (GST_AUDIO_INFO_RATE (&info) !=
+      (gint) pollen_chunker_get_rate (self->chunker)) {
     /* a chunk is sent at one rate */
     if (gst_pollen_stt_finish_chunk (self) != GST_FLOW_OK)
       return FALSE;
-    chunker_configure (&self->chunker, &self->config,
-        GST_AUDIO_INFO_RATE (&info));
+    gst_pollen_stt_configure_chunker (self, GST_AUDIO_INFO_RATE (&info));
     self->next_ts = GST_CLOCK_TIME_NONE;
   }
   gst_pollen_stt_store_src_caps (self);
@@ -940,28 +809,14 @@ static GstFlowReturn
 gst_pollen_stt_sink_event (GstPollenFilter * filter, GstEvent * event)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
-  GstClockTime timestamp, duration;
 
   if (self->config.realtime) {
     if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
       gst_pollen_stt_finish_stream (self);
     return GST_FLOW_OK;
   }
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEGMENT:
-      self->next_ts = GST_CLOCK_TIME_NONE;
-      break;
-    case GST_EVENT_GAP:
-      gst_event_parse_gap (event, &timestamp, &duration);
-      if (GST_CLOCK_TIME_IS_VALID (timestamp) &&
-          GST_CLOCK_TIME_IS_VALID (duration))
-        self->next_ts = timestamp + duration;
-      break;
-    case GST_EVENT_EOS:
-      break;
-    default:
-      return GST_FLOW_OK;
-  }
+  if (!pollen_chunker_event_ends_piece (event, &self->next_ts))
+    return GST_FLOW_OK;
   return gst_pollen_stt_finish_chunk (self);
 }
 
@@ -971,7 +826,8 @@ gst_pollen_stt_flush (GstPollenFilter * filter)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
 
-  chunker_reset (&self->chunker);
+  if (self->chunker)
+    pollen_chunker_reset (self->chunker);
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->out_position = GST_CLOCK_TIME_NONE;
   if (self->config.realtime)
@@ -1582,7 +1438,9 @@ gst_pollen_stt_start (GstPollenFilter * filter)
   g_free (self->language);
   self->language = g_strdup (self->config.tag_language);
   self->tags_sent = FALSE;
-  self->chunker.rate = 0;
+  /* not configured (rate 0) until caps come */
+  pollen_chunker_free (self->chunker);
+  self->chunker = pollen_chunker_new ();
   self->next_ts = GST_CLOCK_TIME_NONE;
   self->chunk_count = 0;
   g_mutex_lock (&self->lock);
@@ -1598,8 +1456,7 @@ gst_pollen_stt_stop (GstPollenFilter * filter)
 {
   GstPollenStt *self = GST_POLLEN_STT (filter);
 
-  g_clear_pointer (&self->chunker.pcm, g_byte_array_unref);
-  self->chunker.rate = 0;
+  g_clear_pointer (&self->chunker, pollen_chunker_free);
   g_clear_pointer (&self->transcriber, pollen_transcriber_unref);
   g_clear_pointer (&self->convert, pollen_convert_free);
   g_clear_pointer (&self->stream_piece, g_byte_array_unref);
@@ -1719,6 +1576,7 @@ gst_pollen_stt_finalize (GObject * object)
   gst_clear_tag_list (&self->stream_tags);
   g_free (self->language);
   g_free (self->context);
+  pollen_chunker_free (self->chunker);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);

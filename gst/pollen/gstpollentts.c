@@ -52,6 +52,16 @@
  * text over the server's limit of 10000 characters is split at sentence
  * ends into several requests whose audio is joined in order.
  *
+ * Word timings: with #GstPollenTts:word-timings the element asks
+ * `POST /v1/audio/speech/with-timestamps` (ElevenLabs models only), whose
+ * answer times every character, and pushes each word of the text on the
+ * `text_src` request pad (text/x-raw, utf8) at the moment it is spoken:
+ * PTS = where its speech starts + the word's start, duration its length,
+ * following the speech where it is shifted, sped up or cut, with GAP
+ * events between words. The speech on `src` is the same as without.
+ * Karaoke subtitles, cues aligned with the spoken word. Put a `queue` on
+ * each branch: both pads are fed by one thread.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! pollentts voice=nova \
@@ -61,6 +71,10 @@
  * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! pollenstt \
  *     ! pollenchat system="Translate into French." \
  *     ! pollentts voice=nova latency=3000 ! audioconvert ! autoaudiosink
+ * gst-launch-1.0 filesrc location=talk.srt ! subparse \
+ *     ! pollentts name=tts model=elevenlabs word-timings=true \
+ *     ! queue ! audioconvert ! autoaudiosink \
+ *     tts.text_src ! queue ! fakesink dump=true
  * ]|
  */
 
@@ -80,11 +94,14 @@
 #include "pollenconvert.h"
 #include "pollenstretch.h"
 #include "gstpollenelements.h"
+#include "pollenalignment.h"
 #include "pollenformat.h"
 #include "pollenmedia.h"
+#include "pollenpcm.h"
 #include "pollenspeech.h"
 #include "pollenvoices.h"
 #include "pollentext.h"
+#include "pollentextpad.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -103,12 +120,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
+#define DEFAULT_WORD_TIMINGS FALSE
 
 /* The server's limit on "input", in UTF-16 code units. */
 #define MAX_INPUT_UNITS 10000
 #define SPEECH_PATH "/v1/audio/speech"
+#define TIMED_SPEECH_PATH "/v1/audio/speech/with-timestamps"
 #define READ_SIZE (16 * 1024)
-#define SILENCE_CHUNK (GST_SECOND / 10)
 /* Live: answers this many times running slower than latency make it
  * rise (max-latency), to what they took and this margin more. */
 #define SLOW_RUN 3
@@ -127,6 +145,7 @@ enum
   PROP_MAX_LAG,
   PROP_MAX_SPEED,
   PROP_MAX_LATENCY,
+  PROP_WORD_TIMINGS,
 };
 
 /* What a job is for: a text to speak, or a text with nothing to say (its
@@ -150,6 +169,7 @@ typedef struct
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
   gboolean skipped;             /* too late to play: not requested */
+  gboolean timed;               /* asked with its words' timing */
   GstClockTime sent;            /* running times the request went out and */
   GstClockTime answered;        /* the answer came: the worker writes them
                                  * before emitting audio */
@@ -161,6 +181,7 @@ typedef enum
   ITEM_AUDIO,
   ITEM_LENGTH,                  /* how long the encoded answer plays */
   ITEM_SKIPPED,                 /* too late to play: no request was made */
+  ITEM_WORDS,                   /* when each word is spoken */
 } ItemKind;
 
 /* One piece of a job's output. */
@@ -170,6 +191,7 @@ typedef struct
   GstCaps *caps;                /* ITEM_AUDIO: what @data is */
   GBytes *data;
   GstClockTime length;          /* ITEM_LENGTH; ITEM_SKIPPED: how late */
+  GPtrArray *words;             /* ITEM_WORDS, of PollenTimedWord */
 } TtsItem;
 
 /* A worker's answer being read: the encoded bytes are kept to be timed
@@ -200,6 +222,8 @@ struct _GstPollenTts
   guint answer_next;
   /* under GST_OBJECT_LOCK: written by the src task, read by the workers */
   GstClockTime output_end;      /* where what went out ends, or NONE */
+  gboolean word_timings;
+  GstPad *text_pad;             /* the words' request pad, or NULL */
 
   /* sink streaming thread */
   gboolean input_is_markup;
@@ -230,6 +254,9 @@ struct _GstPollenTts
   gboolean speech_has_audio;
   gboolean speech_discont;
   gboolean speech_length_known; /* encoded: the position is its end */
+  GPtrArray *speech_words;      /* the current speech's, or NULL */
+  gdouble speech_speed;         /* compress played it this much faster */
+  GstClockTime text_position;   /* the words' pad was told up to here */
   gboolean upstream_live;
   GstClockTime upstream_min;
 };
@@ -253,6 +280,11 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS (RAW_CAPS "; audio/mpeg; audio/ogg; application/ogg; "
         "audio/x-opus; audio/x-flac; audio/x-m4a; "
         "video/quicktime; audio/webm"));
+
+/* each word at the moment it is spoken, with word-timings */
+static GstStaticPadTemplate text_src_template =
+GST_STATIC_PAD_TEMPLATE ("text_src", GST_PAD_SRC, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) utf8"));
 
 /* ---- enums ---- */
 
@@ -320,6 +352,7 @@ tts_item_free (TtsItem * item)
 {
   gst_clear_caps (&item->caps);
   g_clear_pointer (&item->data, g_bytes_unref);
+  g_clear_pointer (&item->words, g_ptr_array_unref);
   g_free (item);
 }
 
@@ -366,31 +399,34 @@ gst_pollen_tts_read_overflow (GstPollenTts * self, GstClockTime * max_lag)
 
 /* ---- text in: the sink side ---- */
 
-/* The request that speaks @input, with the properties as they are now;
- * the voice it has in *@voice. */
-static PollenRequest *
+/* @entry's request, which speaks @input with the properties as they are
+ * now, and what reading its answer needs (voice, PCM rate, timings). */
+static void
 gst_pollen_tts_build_request (GstPollenTts * self, const gchar * input,
-    gchar ** voice, guint * pcm_rate)
+    TtsEntry * entry)
 {
   const PollenSettings *settings =
       gst_pollen_filter_get_settings (GST_POLLEN_FILTER (self));
-  PollenRequest *request = pollen_request_new ("POST", SPEECH_PATH);
+  PollenRequest *request;
   g_autoptr (JsonObject) body = json_object_new ();
 
   GST_OBJECT_LOCK (self);
+  entry->timed = self->word_timings;
+  request = pollen_request_new ("POST", entry->timed ? TIMED_SPEECH_PATH :
+      SPEECH_PATH);
   json_object_set_string_member (body, "model", settings->model);
   json_object_set_string_member (body, "input", input);
-  *voice = g_strdup (self->voice ? self->voice : DEFAULT_VOICE);
-  json_object_set_string_member (body, "voice", *voice);
+  entry->voice = g_strdup (self->voice ? self->voice : DEFAULT_VOICE);
+  json_object_set_string_member (body, "voice", entry->voice);
   json_object_set_string_member (body, "response_format",
       pollen_audio_format_request_nick (self->response_format));
   if (self->instructions && *self->instructions)
     json_object_set_string_member (body, "instructions", self->instructions);
   pollen_request_set_json (request, body);
   pollen_request_add_extra_params (request, settings->extra_params);
-  *pcm_rate = self->pcm_rate;
+  entry->pcm_rate = self->pcm_rate;
   GST_OBJECT_UNLOCK (self);
-  return request;
+  entry->request = request;
 }
 
 /* One job per piece the server accepts; the pieces after the first carry
@@ -414,8 +450,7 @@ gst_pollen_tts_submit_text (GstPollenTts * self, const gchar * text,
 
     entry->continues = i > 0;
     entry->preview = pollen_text_preview (piece);
-    entry->request = gst_pollen_tts_build_request (self, piece,
-        &entry->voice, &entry->pcm_rate);
+    gst_pollen_tts_build_request (self, piece, entry);
     GST_DEBUG_OBJECT (self, "speaking at %" GST_TIME_FORMAT ": \"%s\"",
         GST_TIME_ARGS (pts), entry->preview);
     ret = gst_pollen_filter_submit (GST_POLLEN_FILTER (self), entry);
@@ -610,6 +645,46 @@ gst_pollen_tts_too_late_by (GstPollenTts * self, TtsEntry * entry)
   return answered > last ? answered - last : 0;
 }
 
+/* Word timings: the answer is JSON with the speech in base64; its words
+ * go out first, then its audio as from any answer. */
+static gboolean
+gst_pollen_tts_fetch_timed_speech (GstPollenTts * self, PollenJob * job,
+    TtsEntry * entry, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (PollenResponse) response = NULL;
+  g_autoptr (PollenTimedSpeech) timed = NULL;
+  g_autoptr (PollenSpeech) speech = NULL;
+  g_autoptr (GByteArray) encoded = g_byte_array_new ();
+  TtsFetch fetch = { job, encoded };
+  TtsItem *words;
+  gsize size;
+  const gchar *body;
+
+  entry->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
+  response = pollen_client_fetch (gst_pollen_filter_get_client
+      (GST_POLLEN_FILTER (self)), entry->request, cancellable, error);
+  if (!response)
+    return FALSE;
+  entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
+  gst_pollen_tts_note_answer_time (self, entry);
+  body = g_bytes_get_data (response->body, &size);
+  timed = pollen_timed_speech_parse (body ? body : "", size,
+      response->request_id, error);
+  if (!timed)
+    return FALSE;
+  words = tts_item_new (ITEM_WORDS, NULL, NULL);
+  words->words = g_ptr_array_ref (timed->words);
+  pollen_job_emit (job, words);
+  speech = pollen_speech_new (GST_OBJECT (self), NULL, response->request_id,
+      entry->pcm_rate, gst_pollen_tts_emit_audio, &fetch);
+  if (!pollen_speech_push (speech, g_bytes_get_data (timed->audio, NULL),
+          g_bytes_get_size (timed->audio), error) ||
+      !pollen_speech_finish (speech, error))
+    return FALSE;
+  gst_pollen_tts_emit_length (self, &fetch);
+  return TRUE;
+}
+
 static gboolean
 gst_pollen_tts_run_job (GstPollenFilter * filter, PollenJob * job,
     gpointer data, GCancellable * cancellable, GError ** error)
@@ -629,6 +704,9 @@ gst_pollen_tts_run_job (GstPollenFilter * filter, PollenJob * job,
   }
   /* lets the src task fill the time up to this speech while it waits */
   pollen_job_emit (job, tts_item_new (ITEM_BEGIN, NULL, NULL));
+  if (entry->timed)
+    return gst_pollen_tts_fetch_timed_speech (GST_POLLEN_TTS (filter), job,
+        entry, cancellable, error);
   return gst_pollen_tts_fetch_speech (GST_POLLEN_TTS (filter), job, entry,
       cancellable, error);
 }
@@ -639,6 +717,7 @@ static void
 gst_pollen_tts_reset_output (GstPollenTts * self)
 {
   self->position = GST_CLOCK_TIME_NONE;
+  self->text_position = GST_CLOCK_TIME_NONE;
   self->text_end = GST_CLOCK_TIME_NONE;
   self->group_end = GST_CLOCK_TIME_NONE;
   self->speech_start = GST_CLOCK_TIME_NONE;
@@ -810,39 +889,42 @@ gst_pollen_tts_guess_caps (GstPollenTts * self)
   return gst_audio_info_to_caps (&info);
 }
 
-static GstFlowReturn
-gst_pollen_tts_push_silence (GstPollenTts * self, GstClockTime from,
-    GstClockTime until)
+/* ---- words out: the text_src pad (src task) ---- */
+
+/* The words' pad, when one was asked for (a ref). */
+static GstPad *
+gst_pollen_tts_get_text_pad (GstPollenTts * self)
 {
-  guint rate = GST_AUDIO_INFO_RATE (&self->info);
-  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
-  guint64 total = gst_util_uint64_scale_round (until - from, rate, GST_SECOND);
-  guint64 chunk = MAX (1, gst_util_uint64_scale (SILENCE_CHUNK, rate,
-          GST_SECOND));
-  guint64 done = 0;
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstPad *pad;
 
-  while (done < total && ret == GST_FLOW_OK) {
-    guint64 n = MIN (chunk, total - done);
-    GstBuffer *buffer = gst_buffer_new_allocate (NULL, n * bpf, NULL);
-    GstMapInfo map;
+  GST_OBJECT_LOCK (self);
+  pad = self->text_pad ? gst_object_ref (self->text_pad) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return pad;
+}
 
-    gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-    gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
-    gst_buffer_unmap (buffer, &map);
-    GST_BUFFER_PTS (buffer) = from + gst_util_uint64_scale (done, GST_SECOND,
-        rate);
-    /* the last one ends where what follows starts, not a rounding off */
-    GST_BUFFER_DURATION (buffer) = (done + n == total ? until :
-        from + gst_util_uint64_scale (done + n, GST_SECOND, rate)) -
-        GST_BUFFER_PTS (buffer);
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
-    done += n;
-    self->silence_end = until;
-    ret = gst_pad_push (gst_pollen_filter_get_srcpad (GST_POLLEN_FILTER
-            (self)), buffer);
-  }
-  return ret;
+/* The words' pad learns that no word comes before @until. */
+static GstFlowReturn
+gst_pollen_tts_words_gap (GstPollenTts * self, GstClockTime until)
+{
+  g_autoptr (GstPad) pad = gst_pollen_tts_get_text_pad (self);
+
+  if (!pad)
+    return GST_FLOW_OK;
+  return pollen_text_pad_gap (pad, gst_pollen_filter_get_segment
+      (GST_POLLEN_FILTER (self)), &self->text_position, until);
+}
+
+/* A SEGMENT or EOS goes to the words' pad too. */
+static GstFlowReturn
+gst_pollen_tts_words_event (GstPollenTts * self, GstEvent * event)
+{
+  g_autoptr (GstPad) pad = gst_pollen_tts_get_text_pad (self);
+
+  if (!pad)
+    return GST_FLOW_OK;
+  return pollen_text_pad_push_event (pad, gst_pollen_filter_get_segment
+      (GST_POLLEN_FILTER (self)), gst_event_ref (event));
 }
 
 /* Fills the time from what went out last up to @until, so downstream keeps
@@ -891,13 +973,17 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
 
   GST_LOG_OBJECT (self, "filling %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
       GST_TIME_ARGS (from), GST_TIME_ARGS (until));
-  if (self->raw)
-    ret = gst_pollen_tts_push_silence (self, from, until);
-  else
+  if (self->raw) {
+    self->silence_end = until;
+    ret = pollen_pcm_push_silence (gst_pollen_filter_get_srcpad
+        (GST_POLLEN_FILTER (self)), &self->info, from, until);
+  } else
     ret = gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
         gst_event_new_gap (from, until - from));
-  if (ret == GST_FLOW_OK)
+  if (ret == GST_FLOW_OK) {
     self->position = until;
+    ret = gst_pollen_tts_words_gap (self, until);
+  }
   return ret;
 }
 
@@ -959,6 +1045,7 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   self->speech_open = TRUE;
   self->speech_dropped = FALSE;
   self->speech_cut = 0;
+  self->speech_speed = 1.0;
   gst_pollen_tts_query_upstream (self);
   GST_DEBUG_OBJECT (self, "\"%s\" to start at %" GST_TIME_FORMAT,
       entry->preview, GST_TIME_ARGS (start));
@@ -1186,7 +1273,8 @@ gst_pollen_tts_push_gathered (GstPollenTts * self)
               speed, &error)))
     GST_ELEMENT_WARNING (self, CORE, MISSING_PLUGIN, ("%s; the speech is "
             "played as it is.", error->message), (NULL));
-  GST_DEBUG_OBJECT (self, "compressed %.3f times", faster ? speed : 1.0);
+  self->speech_speed = faster ? speed : 1.0;
+  GST_DEBUG_OBJECT (self, "compressed %.3f times", self->speech_speed);
   return gst_pollen_tts_push_raw (self, faster ? faster : pcm);
 }
 
@@ -1321,6 +1409,15 @@ gst_pollen_tts_skipped (GstPollenTts * self, TtsEntry * entry,
   return GST_FLOW_OK;
 }
 
+/* The current speech's words, pushed when it is done. */
+static GstFlowReturn
+gst_pollen_tts_keep_words (GstPollenTts * self, GPtrArray * words)
+{
+  g_clear_pointer (&self->speech_words, g_ptr_array_unref);
+  self->speech_words = g_ptr_array_ref (words);
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_pollen_tts_take_item (GstPollenTts * self, TtsEntry * entry,
     TtsItem * item)
@@ -1332,6 +1429,8 @@ gst_pollen_tts_take_item (GstPollenTts * self, TtsEntry * entry,
       return gst_pollen_tts_skipped (self, entry, item->length);
     case ITEM_LENGTH:
       return gst_pollen_tts_end_encoded (self, item->length);
+    case ITEM_WORDS:
+      return gst_pollen_tts_keep_words (self, item->words);
     default:
       return gst_pollen_tts_push_audio (self, entry, item);
   }
@@ -1390,12 +1489,15 @@ gst_pollen_tts_src_event (GstPollenFilter * filter, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEGMENT:
       gst_pollen_tts_reset_output (self);
+      ret = gst_pollen_tts_words_event (self, event);
       break;
     case GST_EVENT_GAP:
       ret = gst_pollen_tts_handle_gap (self, event);
       break;
     case GST_EVENT_EOS:
       ret = gst_pollen_tts_fill (self, self->text_end, TRUE);
+      if (ret == GST_FLOW_OK)
+        ret = gst_pollen_tts_words_event (self, event);
       break;
     default:
       break;
@@ -1451,6 +1553,43 @@ gst_pollen_tts_describe (GstPollenFilter * filter, gpointer data)
       " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
 }
 
+/* Each word of the speech that went out, at the moment it is spoken: from
+ * where the speech started, as fast as it played (compress), none past
+ * where raw speech was cut. */
+static GstFlowReturn
+gst_pollen_tts_push_words (GstPollenTts * self)
+{
+  g_autoptr (GstPad) pad = gst_pollen_tts_get_text_pad (self);
+  g_autoptr (GPtrArray) words = g_steal_pointer (&self->speech_words);
+  GstClockTime limit = self->raw ? gst_pollen_tts_speech_limit (self) :
+      GST_CLOCK_TIME_NONE;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  if (!pad || !words || self->speech_dropped ||
+      !GST_CLOCK_TIME_IS_VALID (self->speech_start))
+    return GST_FLOW_OK;
+  for (i = 0; i < words->len && ret == GST_FLOW_OK; i++) {
+    PollenTimedWord *word = words->pdata[i];
+    GstClockTime start = self->speech_start + word->start /
+        self->speech_speed;
+    GstClockTime end = self->speech_start + word->end / self->speech_speed;
+
+    if (GST_CLOCK_TIME_IS_VALID (limit) && start >= limit)
+      break;
+    if (GST_CLOCK_TIME_IS_VALID (limit))
+      end = MIN (end, limit);
+    /* in time order, whatever the server's times say */
+    if (GST_CLOCK_TIME_IS_VALID (self->text_position))
+      start = MAX (start, self->text_position);
+    end = MAX (end, start);
+    ret = pollen_text_pad_push (pad, gst_pollen_filter_get_segment
+        (GST_POLLEN_FILTER (self)), &self->text_position, word->text, start,
+        end - start);
+  }
+  return ret;
+}
+
 static GstFlowReturn
 gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 {
@@ -1463,7 +1602,8 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
   if (entry->skipped)
     return GST_FLOW_OK;
   self->speech_open = FALSE;
-  if ((ret = gst_pollen_tts_end_audio (self)) != GST_FLOW_OK)
+  if ((ret = gst_pollen_tts_end_audio (self)) != GST_FLOW_OK ||
+      (ret = gst_pollen_tts_push_words (self)) != GST_FLOW_OK)
     return ret;
   if (self->speech_cut)
     gst_pollen_filter_report_late (filter, entry, POLLEN_LATE_CUT,
@@ -1488,6 +1628,7 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
   self->slow_run = 0;
   self->slow_max = 0;
   g_clear_pointer (&self->gathered, g_byte_array_unref);
+  g_clear_pointer (&self->speech_words, g_ptr_array_unref);
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1509,8 +1650,56 @@ gst_pollen_tts_set_input_caps (GstPollenFilter * filter, GstCaps * caps)
 static gboolean
 gst_pollen_tts_start (GstPollenFilter * filter)
 {
-  GST_POLLEN_TTS (filter)->input_is_markup = FALSE;
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+  gboolean idle_pad;
+
+  self->input_is_markup = FALSE;
+  GST_OBJECT_LOCK (self);
+  idle_pad = self->text_pad && !self->word_timings;
+  GST_OBJECT_UNLOCK (self);
+  if (idle_pad)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("text_src is linked but "
+            "word-timings is false, so no word will come on it: set "
+            "word-timings=true (with an ElevenLabs model, e.g. "
+            "model=elevenlabs)."), (NULL));
   return TRUE;
+}
+
+/* ---- the words' request pad ---- */
+
+static GstPad *
+gst_pollen_tts_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (element);
+  gboolean taken;
+  GstPad *pad;
+
+  GST_OBJECT_LOCK (self);
+  taken = self->text_pad != NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (taken) {
+    GST_WARNING_OBJECT (self, "there is one text_src pad, asked for already");
+    return NULL;
+  }
+  pad = pollen_text_pad_new (element, templ);
+  GST_OBJECT_LOCK (self);
+  self->text_pad = gst_object_ref (pad);
+  GST_OBJECT_UNLOCK (self);
+  return pad;
+}
+
+static void
+gst_pollen_tts_release_pad (GstElement * element, GstPad * pad)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (element);
+
+  GST_OBJECT_LOCK (self);
+  if (self->text_pad == pad)
+    gst_object_unref (g_steal_pointer (&self->text_pad));
+  GST_OBJECT_UNLOCK (self);
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
 }
 
 /* ---- properties ---- */
@@ -1534,6 +1723,7 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_MAX_LAG:
     case PROP_MAX_SPEED:
     case PROP_MAX_LATENCY:
+    case PROP_WORD_TIMINGS:
       break;
     default:
       G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value,
@@ -1552,6 +1742,8 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->max_speed = g_value_get_double (value);
   else if (prop_id == PROP_MAX_LATENCY)
     self->max_latency_ms = g_value_get_uint (value);
+  else if (prop_id == PROP_WORD_TIMINGS)
+    self->word_timings = g_value_get_boolean (value);
   else
     self->overflow = g_value_get_enum (value);
   GST_OBJECT_UNLOCK (self);
@@ -1595,6 +1787,9 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_MAX_LATENCY:
       g_value_set_uint (value, self->max_latency_ms);
       break;
+    case PROP_WORD_TIMINGS:
+      g_value_set_boolean (value, self->word_timings);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1614,6 +1809,8 @@ gst_pollen_tts_finalize (GObject * object)
   gst_clear_caps (&self->caps);
   gst_clear_caps (&self->speech_caps);
   pollen_convert_free (self->convert);
+  g_clear_pointer (&self->speech_words, g_ptr_array_unref);
+  gst_clear_object (&self->text_pad);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1628,6 +1825,8 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->max_lag_ms = DEFAULT_MAX_LAG;
   self->max_speed = DEFAULT_MAX_SPEED;
   self->max_latency_ms = DEFAULT_MAX_LATENCY_MS;
+  self->word_timings = DEFAULT_WORD_TIMINGS;
+  self->speech_speed = 1.0;
   gst_pollen_tts_reset_output (self);
 }
 
@@ -1701,6 +1900,14 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           "does not fit is shifted. May change while PLAYING: used from the "
           "next speech on", 1.0, 4.0, DEFAULT_MAX_SPEED,
           PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_WORD_TIMINGS,
+      g_param_spec_boolean ("word-timings", "Word Timings",
+          "Ask for the timing of each word (/v1/audio/speech/with-timestamps, "
+          "ElevenLabs models only: elevenlabs, elevenflash, "
+          "eleven-multilingual-v2) and push each word on the text_src "
+          "request pad at the moment it is spoken; the speech on src is the "
+          "same. Default false. May change while PLAYING: used from the next "
+          "text on", DEFAULT_WORD_TIMINGS, PARAM_FLAGS_PLAYING));
 }
 
 static void
@@ -1749,6 +1956,11 @@ gst_pollen_tts_class_init (GstPollenTtsClass * klass)
   gst_pollen_tts_install_properties (gobject_class);
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &text_src_template);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_pollen_tts_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_pollen_tts_release_pad);
   gst_element_class_set_static_metadata (element_class,
       "Pollinations text to speech", "Audio/Text/Filter",
       "Speaks timed text with the Pollinations API, in sync with the text's "

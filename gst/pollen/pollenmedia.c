@@ -338,6 +338,10 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
   return NULL;
 }
 
+/* a decode that takes longer is stuck (minutes of audio decode in a
+ * second) */
+#define DECODE_TIMEOUT (60 * GST_SECOND)
+
 static GstPadProbeReturn
 add_buffer_duration (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -349,30 +353,53 @@ add_buffer_duration (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Decodes @data to the end and sums what comes out: how long it plays,
- * with a decoder's trimming of encoder delay and padding. */
-static gboolean
-decode_duration (GstElement * pipeline, GBytes * data, GstClockTime * total)
+/* Why the pipeline ended without EOS, as an error about the answer. */
+static void
+decode_failed (GstMessage * end, GError ** error)
 {
+  g_autoptr (GError) cause = NULL;
+
+  if (end)
+    gst_message_parse_error (end, &cause, NULL);
+  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      "could not be decoded: %s", cause ? cause->message :
+      "the decoder did not finish in time");
+}
+
+/* Plays @data through "giostreamsrc ! @chain ! fakesink", with @probe on
+ * the fakesink's pad for what comes out. */
+static gboolean
+decode_run (const gchar * chain, GBytes * data, GstPadProbeCallback probe,
+    gpointer user_data, GError ** error)
+{
+  g_autofree gchar *desc = g_strdup_printf ("giostreamsrc name=src ! %s ! "
+      "fakesink name=sink sync=false", chain);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, error);
   g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes
       (data);
-  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
-      "src");
-  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
-      "sink");
-  g_autoptr (GstPad) pad = gst_element_get_static_pad (sink, "sink");
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstElement) src = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstMessage) end = NULL;
 
+  if (!pipeline)
+    return FALSE;
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  bus = gst_element_get_bus (pipeline);
   /* a seekable stream, so that an MP4 with its index at the end works */
   g_object_set (src, "stream", stream, NULL);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_buffer_duration,
-      total, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, user_data, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  end = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_EOS |
+  end = gst_bus_timed_pop_filtered (bus, DECODE_TIMEOUT, GST_MESSAGE_EOS |
       GST_MESSAGE_ERROR);
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  return end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS;
+  if (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS)
+    return TRUE;
+  decode_failed (end, error);
+  return FALSE;
 }
 
 /**
@@ -381,7 +408,8 @@ decode_duration (GstElement * pipeline, GBytes * data, GstClockTime * total)
  * @data: a whole encoded answer (mp3, aac, opus, flac …)
  *
  * Encoded audio does not say how long it plays until it is parsed to the
- * end; the timeline after it depends on that.
+ * end; the timeline after it depends on that. The decoder's trimming of
+ * encoder delay and padding counts.
  *
  * Returns: how long @data plays, or %GST_CLOCK_TIME_NONE when it cannot be
  * decoded here.
@@ -390,23 +418,74 @@ GstClockTime
 pollen_media_audio_duration (GstObject * object, GBytes * data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GstElement) pipeline = NULL;
   GstClockTime total = 0;
 
   pollen_media_init_debug ();
-  pipeline = gst_parse_launch ("giostreamsrc name=src ! decodebin ! "
-      "fakesink name=sink sync=false", &error);
-  if (!pipeline) {
-    GST_INFO_OBJECT (object, "cannot decode to time speech: %s",
-        error->message);
-    return GST_CLOCK_TIME_NONE;
-  }
-  if (!decode_duration (pipeline, data, &total) || total == 0) {
+  if (!decode_run ("decodebin", data, add_buffer_duration, &total, &error) ||
+      total == 0) {
     GST_INFO_OBJECT (object, "could not decode %" G_GSIZE_FORMAT " bytes to "
-        "time them", g_bytes_get_size (data));
+        "time them: %s", g_bytes_get_size (data), error ? error->message :
+        "no audio in them");
     return GST_CLOCK_TIME_NONE;
   }
   GST_DEBUG_OBJECT (object, "%" G_GSIZE_FORMAT " bytes play %"
       GST_TIME_FORMAT, g_bytes_get_size (data), GST_TIME_ARGS (total));
   return total;
+}
+
+/* What a decode gives: the samples, and their format once known. */
+typedef struct
+{
+  GByteArray *pcm;
+  GstCaps *caps;
+} Decoded;
+
+static GstPadProbeReturn
+add_buffer_samples (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Decoded *decoded = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+
+  if (!decoded->caps)
+    decoded->caps = gst_pad_get_current_caps (pad);
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  g_byte_array_append (decoded->pcm, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return GST_PAD_PROBE_OK;
+}
+
+/**
+ * pollen_media_decode_audio:
+ * @data: a whole answer (mp3, wav, aac, opus, flac …)
+ * @info: (out): the format of what is returned: S16LE, interleaved, at
+ *   the answer's own rate and channels
+ *
+ * Decodes a whole audio answer with the installed decoders (decodebin).
+ *
+ * Returns: (transfer full): the samples, or %NULL with @error set
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when @data could not be decoded or
+ * holds no audio.
+ */
+GBytes *
+pollen_media_decode_audio (GBytes * data, GstAudioInfo * info,
+    GError ** error)
+{
+  Decoded decoded = { g_byte_array_new (), NULL };
+  gboolean ok;
+
+  ok = decode_run ("decodebin ! audioconvert ! audio/x-raw,format=S16LE,"
+      "layout=interleaved", data, add_buffer_samples, &decoded, error);
+  if (ok && (!decoded.caps || !gst_audio_info_from_caps (info, decoded.caps)
+          || decoded.pcm->len == 0)) {
+    g_set_error_literal (error, POLLEN_CLIENT_ERROR,
+        POLLEN_CLIENT_ERROR_BAD_RESPONSE, "decoded to no audio");
+    ok = FALSE;
+  }
+  gst_clear_caps (&decoded.caps);
+  if (!ok) {
+    g_byte_array_unref (decoded.pcm);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (decoded.pcm);
 }

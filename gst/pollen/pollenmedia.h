@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/audio/audio.h>
 
 G_BEGIN_DECLS
 
@@ -28,6 +28,8 @@ GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     guint pcm_rate);
 
 GstClockTime pollen_media_audio_duration (GstObject * object, GBytes * data);
+GBytes *     pollen_media_decode_audio (GBytes * data, GstAudioInfo * info,
+                                        GError ** error);
 
 /* The rate headerless PCM is taken to have when nobody said (a guess,
  * with a warning). */

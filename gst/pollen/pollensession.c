@@ -36,6 +36,8 @@ typedef struct
   gchar *text;
   gsize size;
   gboolean audio;               /* may be dropped when too much waits */
+  gboolean setup;               /* the setup: a new connection sends it
+                                 * first, so it needs no copy of this */
 } Outgoing;
 
 struct _PollenSession
@@ -49,6 +51,8 @@ struct _PollenSession
   GThread *thread;
   GCancellable *open_cancellable;       /* the opener's, while it waits */
   GCancellable *cancellable;    /* a reconnection's; cancelled by close */
+  gboolean started;             /* pollen_session_start(): nobody waits for
+                                 * the opening, its failure ends the session */
 
   GMutex lock;
   GCond opened;
@@ -225,6 +229,26 @@ pollen_session_flush (PollenSession * self)
   }
 }
 
+/* With the lock: the setups queued for the connection that went, which
+ * the new one sends first anyway. */
+static void
+pollen_session_unqueue_setups (PollenSession * self)
+{
+  GList *l = self->outbox.head;
+
+  while (l) {
+    GList *next = l->next;
+    Outgoing *outgoing = l->data;
+
+    if (outgoing->setup) {
+      self->queued_bytes -= outgoing->size;
+      g_queue_delete_link (&self->outbox, l);
+      outgoing_free (outgoing);
+    }
+    l = next;
+  }
+}
+
 static void
 pollen_session_send_setup (PollenSession * self)
 {
@@ -232,6 +256,7 @@ pollen_session_send_setup (PollenSession * self)
 
   g_mutex_lock (&self->lock);
   setup = g_strdup (self->setup);
+  pollen_session_unqueue_setups (self);
   g_mutex_unlock (&self->lock);
   if (setup)
     pollen_session_write (self, setup, strlen (setup), FALSE);
@@ -424,6 +449,8 @@ pollen_session_run (gpointer data)
   pollen_session_opened (self, error);
   if (connected)
     pollen_session_serve (self);
+  else if (self->started)
+    pollen_session_end (self, pollen_session_is_closing (self) ? NULL : error);
   pollen_session_detach (self);
   g_main_context_pop_thread_default (self->context);
   return NULL;
@@ -460,10 +487,9 @@ pollen_session_clear (PollenSession * self)
  * could not be opened: the status and the server's message for a refused
  * handshake (401, 402, 403, 426, …), or the transport failure.
  */
-PollenSession *
-pollen_session_open (PollenClient * client, PollenRequest * request,
-    const PollenSessionCallbacks * callbacks, gpointer user_data,
-    GCancellable * cancellable, GError ** error)
+static PollenSession *
+pollen_session_new (PollenClient * client, PollenRequest * request,
+    const PollenSessionCallbacks * callbacks, gpointer user_data)
 {
   PollenSession *self = g_new0 (PollenSession, 1);
 
@@ -473,10 +499,21 @@ pollen_session_open (PollenClient * client, PollenRequest * request,
   self->user_data = user_data;
   self->context = g_main_context_new ();
   self->cancellable = g_cancellable_new ();
-  self->open_cancellable = cancellable;
   g_mutex_init (&self->lock);
   g_cond_init (&self->opened);
   g_queue_init (&self->outbox);
+  return self;
+}
+
+PollenSession *
+pollen_session_open (PollenClient * client, PollenRequest * request,
+    const PollenSessionCallbacks * callbacks, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
+{
+  PollenSession *self = pollen_session_new (client, request, callbacks,
+      user_data);
+
+  self->open_cancellable = cancellable;
   self->thread = g_thread_new ("pollensession", pollen_session_run, self);
 
   g_mutex_lock (&self->lock);
@@ -489,6 +526,32 @@ pollen_session_open (PollenClient * client, PollenRequest * request,
   g_propagate_error (error, g_steal_pointer (&self->open_error));
   pollen_session_clear (self);
   return NULL;
+}
+
+/**
+ * pollen_session_start:
+ * @request: (transfer full): as for pollen_session_open()
+ * @callbacks: copied; @callbacks->event is required
+ *
+ * Opens a session without waiting: what is sent meanwhile is queued, and
+ * an opening that fails ends the session (@callbacks->ended with the
+ * error pollen_session_open() would have returned). For an owner whose
+ * threads must not wait on the network, such as an element's state
+ * change.
+ *
+ * Returns: (transfer full): the session
+ */
+PollenSession *
+pollen_session_start (PollenClient * client, PollenRequest * request,
+    const PollenSessionCallbacks * callbacks, gpointer user_data)
+{
+  PollenSession *self = pollen_session_new (client, request, callbacks,
+      user_data);
+
+  self->started = TRUE;
+  self->open_cancellable = self->cancellable;
+  self->thread = g_thread_new ("pollensession", pollen_session_run, self);
+  return self;
 }
 
 /* With the lock: past the bound, the oldest audio goes (counted), never
@@ -513,13 +576,15 @@ pollen_session_bound_queue (PollenSession * self)
 }
 
 static void
-pollen_session_queue (PollenSession * self, gchar * text, gboolean audio)
+pollen_session_queue (PollenSession * self, gchar * text, gboolean audio,
+    gboolean setup)
 {
   Outgoing *outgoing = g_new (Outgoing, 1);
 
   outgoing->text = text;
   outgoing->size = strlen (text);
   outgoing->audio = audio;
+  outgoing->setup = setup;
   g_mutex_lock (&self->lock);
   g_queue_push_tail (&self->outbox, outgoing);
   self->queued_bytes += outgoing->size;
@@ -553,14 +618,14 @@ pollen_session_set_setup (PollenSession * self, JsonObject * event)
   g_free (self->setup);
   self->setup = g_strdup (text);
   g_mutex_unlock (&self->lock);
-  pollen_session_queue (self, text, FALSE);
+  pollen_session_queue (self, text, FALSE, TRUE);
 }
 
 /* Queues @event (not taken) to go out from the session's thread. */
 void
 pollen_session_send (PollenSession * self, JsonObject * event)
 {
-  pollen_session_queue (self, event_to_text (event), FALSE);
+  pollen_session_queue (self, event_to_text (event), FALSE, FALSE);
 }
 
 /**
@@ -577,7 +642,8 @@ pollen_session_append_audio (PollenSession * self, const guint8 * pcm,
   g_autofree gchar *audio = g_base64_encode (pcm, size);
 
   pollen_session_queue (self, g_strdup_printf ("{\"type\":"
-          "\"input_audio_buffer.append\",\"audio\":\"%s\"}", audio), TRUE);
+          "\"input_audio_buffer.append\",\"audio\":\"%s\"}", audio), TRUE,
+      FALSE);
 }
 
 /**

@@ -62,6 +62,10 @@ PollenSession * pollen_session_open (PollenClient * client,
                                      gpointer user_data,
                                      GCancellable * cancellable,
                                      GError ** error);
+PollenSession * pollen_session_start (PollenClient * client,
+                                      PollenRequest * request,
+                                      const PollenSessionCallbacks * callbacks,
+                                      gpointer user_data);
 void            pollen_session_set_setup (PollenSession * session,
                                           JsonObject * event);
 void            pollen_session_send (PollenSession * session,

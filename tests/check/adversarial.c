@@ -33,9 +33,8 @@ chat_new (const gchar * first_property, ...)
 
   va_start (args, first_property);
   t = pollen_test_harness_new_valist ("pollenchat",
-      "text/x-raw, format=utf8", first_property, args);
+      "text/x-raw, format=utf8", FALSE, first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
 
@@ -100,9 +99,8 @@ chat_error (PollenEmulatorResponse * response, const gchar * first_property,
 
   va_start (args, first_property);
   t = pollen_test_harness_new_valist ("pollenchat",
-      "text/x-raw, format=utf8", first_property, args);
+      "text/x-raw, format=utf8", FALSE, first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   pollen_emulator_push (t.emulator, CHAT_PATH, response);
   push_text (&t, "Hi.");
   message = gst_bus_timed_pop_filtered (t.bus, WAIT, GST_MESSAGE_ERROR);
@@ -566,10 +564,9 @@ vision_run (PollenEmulatorResponse * response, const gchar * first_property,
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenvision", VISION_CAPS,
+  t = pollen_test_harness_new_valist ("pollenvision", VISION_CAPS, FALSE,
       first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
   pollen_emulator_push (t.emulator, CHAT_PATH, response);

@@ -41,6 +41,8 @@ static const Subject subjects[] = {
   {"pollentts", "/v1/audio/speech", "text/x-raw, format=utf8", ""},
   {"pollenstt", "/v1/audio/transcriptions", "audio/x-raw, format=S16LE, "
         "layout=interleaved, rate=16000, channels=1", "chunk-duration=1000"},
+  {"pollenvoice", "/v1/audio/voice-isolator", "audio/x-raw, format=S16LE, "
+        "layout=interleaved, rate=16000, channels=1", ""},
 };
 
 typedef struct
@@ -91,8 +93,8 @@ rig_free (Rig * r)
 }
 
 /* What makes the element send a request: text for pollentts, a second of
- * tone then EOS for pollenstt (so the chunk goes at once); pollensrc asks
- * by itself. */
+ * tone then EOS for pollenstt and pollenvoice (so the chunk goes at once);
+ * pollensrc asks by itself. */
 static void
 rig_feed (Rig * r)
 {
@@ -114,7 +116,7 @@ rig_feed (Rig * r)
   GST_BUFFER_DURATION (buffer) = GST_SECOND;
   fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (r->appsrc),
           buffer), GST_FLOW_OK);
-  if (g_str_equal (r->subject->factory, "pollenstt"))
+  if (!g_str_equal (r->subject->factory, "pollentts"))
     gst_app_src_end_of_stream (GST_APP_SRC (r->appsrc));
 }
 

@@ -41,10 +41,9 @@ chat_new_with_caps (const gchar * caps, const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenchat", caps, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenchat", caps,
+      FALSE, first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
 
@@ -80,25 +79,10 @@ push_segment (Chat * t)
   fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&segment)));
 }
 
-/* The outs that came out, in order (borrowed from the recorder). */
-static GPtrArray *
-recorder_buffers (PollenTestRecorder * rec)
-{
-  GPtrArray *outs = g_ptr_array_new ();
-  guint i;
-
-  g_mutex_lock (&rec->lock);
-  for (i = 0; i < rec->items->len; i++)
-    if (GST_IS_BUFFER (rec->items->pdata[i]))
-      g_ptr_array_add (outs, rec->items->pdata[i]);
-  g_mutex_unlock (&rec->lock);
-  return outs;
-}
-
 static guint
 recorder_count_buffers (PollenTestRecorder * rec)
 {
-  g_autoptr (GPtrArray) outs = recorder_buffers (rec);
+  g_autoptr (GPtrArray) outs = pollen_test_recorder_get_buffers (rec);
 
   return outs->len;
 }
@@ -123,18 +107,6 @@ recorder_wait_buffers (PollenTestRecorder * rec, guint count)
   }
   g_mutex_unlock (&rec->lock);
   return found;
-}
-
-static gchar *
-buffer_text (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  gchar *text;
-
-  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
-  text = g_strndup ((const gchar *) map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return text;
 }
 
 /* The GAP events that came out, in order (borrowed). */
@@ -247,9 +219,9 @@ GST_START_TEST (test_request_on_the_wire)
       "tester");
 
   /* json-mode: the reply is a JSON object */
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
-  reply = buffer_text (outs->pdata[0]);
+  reply = pollen_test_buffer_text (outs->pdata[0]);
   fail_unless (json_parser_load_from_data (reply_parser, reply, -1, NULL),
       "%s", reply);
   chat_free (&t);
@@ -295,10 +267,10 @@ GST_START_TEST (test_history_turns)
   for (i = 0; i < 4; i++)
     push_text (&t, texts[i], i * GST_SECOND, GST_SECOND);
   push_eos_and_wait (&t);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 4);
   for (i = 0; i < 4; i++)
-    replies[i] = buffer_text (outs->pdata[i]);
+    replies[i] = pollen_test_buffer_text (outs->pdata[i]);
 
   for (i = 0; i < 4; i++) {
     g_autoptr (JsonParser) parser = json_parser_new ();
@@ -390,13 +362,13 @@ GST_START_TEST (test_reply_carries_input_time)
   push_text (&t, "Hello there.", 3 * GST_SECOND, 2 * GST_SECOND);
   push_eos_and_wait (&t);
 
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[0]),
       3 * GST_SECOND);
   fail_unless_equals_uint64 (GST_BUFFER_DURATION (outs->pdata[0]),
       2 * GST_SECOND);
-  reply = buffer_text (outs->pdata[0]);
+  reply = pollen_test_buffer_text (outs->pdata[0]);
   fail_unless (g_str_has_prefix (reply, start), "%s", reply);
   fail_unless (g_str_has_suffix (reply, "That is all."), "%s", reply);
 
@@ -464,10 +436,10 @@ GST_START_TEST (test_first_sentence_before_stream_ends)
 
   push_eos_and_wait (&t);
   fail_unless (ELAPSED_MS (before) >= 3000);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 2);
-  first_text = buffer_text (outs->pdata[0]);
-  second_text = buffer_text (outs->pdata[1]);
+  first_text = pollen_test_buffer_text (outs->pdata[0]);
+  second_text = pollen_test_buffer_text (outs->pdata[1]);
   fail_unless_equals_string (first_text, "First sentence.");
   fail_unless_equals_string (second_text, "Second sentence.");
   chat_free (&t);
@@ -489,7 +461,7 @@ assert_sentences_in_span (GPtrArray * outs, guint from, guint to,
   fail_unless (to - from >= 4, "only %u sentences", to - from);
   for (i = from; i < to; i++) {
     GstBuffer *buffer = outs->pdata[i];
-    g_autofree gchar *text = buffer_text (buffer);
+    g_autofree gchar *text = pollen_test_buffer_text (buffer);
 
     if (i == from)
       fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), pts);
@@ -515,7 +487,7 @@ GST_START_TEST (test_sentence_timing_inside_span)
   push_text (&t, "A short one.", 40 * GST_SECOND, 500 * GST_MSECOND);
   push_eos_and_wait (&t);
 
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   for (i = 0; i < outs->len; i++)
     if (GST_BUFFER_PTS (outs->pdata[i]) >= 40 * GST_SECOND && !split)
       split = i;
@@ -549,10 +521,10 @@ GST_START_TEST (test_order_with_several_in_flight)
   fail_unless_equals_int (recorder_count_buffers (t.rec), 0);
   push_eos_and_wait (&t);
 
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 3);
   for (i = 0; i < 3; i++) {
-    g_autofree gchar *reply = buffer_text (outs->pdata[i]);
+    g_autofree gchar *reply = pollen_test_buffer_text (outs->pdata[i]);
     g_autofree gchar *start = expected_reply_start (texts[i]);
 
     fail_unless (g_str_has_prefix (reply, start), "%s", reply);
@@ -596,7 +568,7 @@ GST_START_TEST (test_empty_text_makes_no_request)
   push_eos_and_wait (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 1);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[0]),
       2 * GST_SECOND);
@@ -728,7 +700,7 @@ GST_START_TEST (test_skip_failed_gap)
   gaps = recorder_gaps (t.rec);
   fail_unless_equals_int (gaps->len, 1);
   assert_gap (gaps->pdata[0], GST_SECOND, 2 * GST_SECOND);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[0]),
       4 * GST_SECOND);
@@ -760,9 +732,9 @@ GST_START_TEST (test_skip_failed_stream_error)
   push_eos_and_wait (&t);
 
   fail_unless (gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING) != NULL);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
-  text = buffer_text (outs->pdata[0]);
+  text = pollen_test_buffer_text (outs->pdata[0]);
   fail_unless_equals_string (text, "Made it.");
   gaps = recorder_gaps (t.rec);
   fail_unless_equals_int (gaps->len, 1);
@@ -788,9 +760,9 @@ GST_START_TEST (test_usage_missing_after_whole_reply)
 
   push_text (&t, "Hello.", 0, GST_SECOND);
   push_eos_and_wait (&t);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
-  text = buffer_text (outs->pdata[0]);
+  text = pollen_test_buffer_text (outs->pdata[0]);
   fail_unless (g_str_has_prefix (text, start), "%s", text);
   fail_unless (g_str_has_suffix (text, "That is all."), "%s", text);
   warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
@@ -842,9 +814,9 @@ GST_START_TEST (test_finish_reason_error_is_an_error)
   pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502, NULL,
       "stopped answering in the middle of the reply");
   pollen_test_recorder_wait_eos (t.rec);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 1);
-  text = buffer_text (outs->pdata[0]);
+  text = pollen_test_buffer_text (outs->pdata[0]);
   fail_unless_equals_string (text, "There is no system prompt.");
   chat_free (&t);
 }
@@ -866,9 +838,9 @@ GST_START_TEST (test_reasoning_and_tool_calls_not_in_reply)
 
     push_text (&t, "Hello.", 0, GST_SECOND);
     push_eos_and_wait (&t);
-    outs = recorder_buffers (t.rec);
+    outs = pollen_test_recorder_get_buffers (t.rec);
     fail_unless_equals_int (outs->len, 1);
-    text = buffer_text (outs->pdata[0]);
+    text = pollen_test_buffer_text (outs->pdata[0]);
     fail_unless (g_str_has_prefix (text, start), "%s: %s", models[i], text);
     fail_unless (g_str_has_suffix (text, "That is all."), "%s", text);
     fail_if (strstr (text, "The user wants") != NULL, "%s", text);
@@ -910,7 +882,7 @@ GST_START_TEST (test_json_answer_to_stream_request)
 
   push_text (&t, "Whole.", 2 * GST_SECOND, 20 * GST_SECOND);
   push_eos_and_wait (&t);
-  outs = recorder_buffers (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless (outs->len >= 4);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[0]), 2 * GST_SECOND);
   chat_free (&t);

@@ -240,10 +240,9 @@ filter_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("testfilter", "text/x-raw",
+  t = pollen_test_harness_new_valist ("testfilter", "text/x-raw", FALSE,
       first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
 

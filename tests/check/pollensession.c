@@ -16,6 +16,7 @@
 #include "pollentest.h"
 #include "pollensession.h"
 
+#include <math.h>
 #include <string.h>
 
 /* What the callbacks saw, for the test thread to wait on. */
@@ -114,6 +115,64 @@ seen_wait_event (Seen * seen, const gchar * type)
   g_mutex_unlock (&seen->lock);
   fail_unless (found != NULL, "no %s event came", type);
   return found;
+}
+
+/* With the lock: how many events of @type came. */
+static guint
+seen_count_locked (Seen * seen, const gchar * type)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < seen->types->len; i++)
+    n += g_str_equal (g_ptr_array_index (seen->types, i), type);
+  return n;
+}
+
+/* Waits until @n events of @type came; returns the @n-th (owned by
+ * @seen). */
+static JsonObject *
+seen_wait_nth (Seen * seen, const gchar * type, guint n)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (10) *
+      G_TIME_SPAN_SECOND;
+  JsonObject *found = NULL;
+  guint i, k = 0;
+
+  g_mutex_lock (&seen->lock);
+  while (seen_count_locked (seen, type) < n &&
+      g_cond_wait_until (&seen->cond, &seen->lock, end));
+  for (i = 0; i < seen->types->len && !found; i++)
+    if (g_str_equal (g_ptr_array_index (seen->types, i), type) && ++k == n)
+      found = g_ptr_array_index (seen->events, i);
+  g_mutex_unlock (&seen->lock);
+  fail_unless (found != NULL, "no event %u of %s came", n, type);
+  return found;
+}
+
+static guint
+seen_count (Seen * seen, const gchar * type)
+{
+  guint n;
+
+  g_mutex_lock (&seen->lock);
+  n = seen_count_locked (seen, type);
+  g_mutex_unlock (&seen->lock);
+  return n;
+}
+
+/* Waits until the session said it reconnected: it says so after the
+ * setup went out on the new connection, so the emulator may have that
+ * first. */
+static void
+seen_wait_reconnected (Seen * seen)
+{
+  gint64 end = g_get_monotonic_time () + POLLEN_TEST_MS (10) *
+      G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&seen->lock);
+  while (!seen->reconnections && g_cond_wait_until (&seen->cond, &seen->lock,
+          end));
+  g_mutex_unlock (&seen->lock);
 }
 
 static void
@@ -322,6 +381,7 @@ GST_START_TEST (test_dropped_connection_comes_back)
       "\"audio\":\"AAA=\"}");
   fail_unless_equals_int (pollen_emulator_get_realtime_session_count
       (emulator), 2);
+  seen_wait_reconnected (&seen);
   g_mutex_lock (&seen.lock);
   fail_unless_equals_int (seen.reconnections, 1);
   fail_unless (!seen.ended);
@@ -398,6 +458,276 @@ GST_START_TEST (test_error_event_reaches_the_owner)
   pollen_session_free (session);
   seen_clear (&seen);
   pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* Started without waiting: what the owner sends before the connection is
+ * open goes out once it is, the setup first and only once. */
+GST_START_TEST (test_started_session_sends_what_was_queued)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) client =
+      pollen_test_client_new (pollen_emulator_get_url (emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  g_autoptr (JsonObject) update = json_object_new ();
+  g_autofree gchar *setup = NULL;
+  g_autofree gchar *audio = NULL;
+  g_autofree gchar *again = NULL;
+  guint8 pcm[] = { 0, 0 };
+  PollenSession *session;
+  Seen seen;
+
+  seen_init (&seen);
+  session = pollen_session_start (client, realtime_request ("scribe-realtime"),
+      &callbacks, &seen);
+  json_object_set_string_member (update, "type", "session.update");
+  pollen_session_set_setup (session, update);
+  pollen_session_append_audio (session, pcm, sizeof pcm);
+  setup = pollen_emulator_realtime_wait_event (emulator, "session.update",
+      POLLEN_TEST_MS (5000));
+  fail_unless_equals_string (setup, "{\"type\":\"session.update\"}");
+  audio = pollen_emulator_realtime_wait_event (emulator,
+      "input_audio_buffer.append", POLLEN_TEST_MS (5000));
+  fail_unless (audio != NULL);
+  /* the append came after the setup; no second setup before or after it */
+  again = pollen_emulator_realtime_wait_event (emulator, "session.update", 0);
+  fail_unless (again == NULL, "the setup went twice: %s", again);
+  pollen_session_close (session);
+  fail_unless (seen.ended && seen.end_error == NULL);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A started session whose opening is refused ends with the error
+ * pollen_session_open() would have returned. */
+GST_START_TEST (test_started_session_refused_ends_it)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (PollenClient) keyless =
+      pollen_test_client_new (pollen_emulator_get_url (emulator), NULL, 0,
+      10);
+  PollenSession *session;
+  Seen seen;
+
+  seen_init (&seen);
+  session = pollen_session_start (keyless,
+      realtime_request ("gpt-realtime-2.1"), &callbacks, &seen);
+  seen_wait_ended (&seen);
+  fail_unless_equals_int (pollen_client_error_get_http_status
+      (seen.end_error), 401);
+  fail_unless (strstr (seen.end_error->message, "Authentication required"),
+      "%s", seen.end_error->message);
+  pollen_session_free (session);
+  seen_clear (&seen);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* ---- conversations as the service holds them ---- */
+
+static void
+send_text (PollenSession * session, const gchar * json)
+{
+  g_autoptr (JsonNode) root = json_from_string (json, NULL);
+
+  fail_unless (root != NULL, "%s", json);
+  pollen_session_send (session, json_node_get_object (root));
+}
+
+/* @ms of a 440 Hz tone at -6 dBFS (speech to the emulator), or silence */
+static void
+append_audio (PollenSession * session, guint ms, gboolean loud)
+{
+  gsize n = ms * 24, i;
+  g_autofree gint16 *pcm = g_new0 (gint16, n);
+
+  for (i = 0; loud && i < n; i++)
+    pcm[i] = GINT16_TO_LE ((gint16) (16000 * sin (2 * G_PI * 440 * i /
+                24000.0)));
+  pollen_session_append_audio (session, (const guint8 *) pcm, n * 2);
+}
+
+static const gchar *
+error_code (JsonObject * event)
+{
+  return json_object_get_string_member (json_object_get_object_member
+      (event, "error"), "code");
+}
+
+/* A conversation against an emulator of its own, whose replies stop
+ * after @hold_ms of audio (0: they do not). */
+typedef struct
+{
+  PollenEmulator *emulator;
+  PollenClient *client;
+  PollenSession *session;
+  Seen seen;
+} Talk;
+
+static void
+talk_open (Talk * t, guint hold_ms)
+{
+  t->emulator = pollen_test_emulator_new ();
+  pollen_emulator_realtime_hold_replies (t->emulator, hold_ms);
+  t->client = pollen_test_client_new (pollen_emulator_get_url (t->emulator),
+      POLLEN_TEST_KEY, 0, 10);
+  seen_init (&t->seen);
+  t->session = open_session (t->client, "gpt-realtime-2.1", &t->seen, NULL);
+  fail_unless (t->session != NULL);
+}
+
+static void
+talk_close (Talk * t)
+{
+  pollen_session_free (t->session);
+  seen_clear (&t->seen);
+  g_object_unref (t->client);
+  pollen_emulator_free (t->emulator);
+}
+
+static const gchar *
+response_status (JsonObject * done)
+{
+  return json_object_get_string_member (json_object_get_object_member (done,
+          "response"), "status");
+}
+
+/* Without turn detection there are no speech events, and a commit only
+ * commits: response.create asks for the answer. */
+GST_START_TEST (test_conversation_manual_turn)
+{
+  Talk t;
+
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":null}}}}");
+  seen_wait_event (&t.seen, "session.updated");
+  append_audio (t.session, 500, TRUE);
+  append_audio (t.session, 800, FALSE);
+  send_text (t.session, "{\"type\":\"input_audio_buffer.commit\"}");
+  seen_wait_event (&t.seen, "conversation.item.created");
+  send_text (t.session, "{\"type\":\"response.create\"}");
+  fail_unless_equals_string (response_status (seen_wait_event (&t.seen,
+              "response.done")), "completed");
+  fail_unless_equals_int (seen_count (&t.seen, "response.created"), 1);
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 15);
+  fail_unless_equals_int (seen_count (&t.seen,
+          "input_audio_buffer.speech_started"), 0);
+  fail_unless_equals_int (seen_count (&t.seen, "error"), 0);
+  talk_close (&t);
+}
+
+GST_END_TEST;
+
+/* What the service refuses, with its codes: an unknown voice, a commit of
+ * less than 100 ms, a cancel with no response, a truncation of an item it
+ * never sent. */
+GST_START_TEST (test_conversation_refusals)
+{
+  JsonObject *error;
+  Talk t;
+
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"output\":{\"voice\":\"bob\"}}}}");
+  error = json_object_get_object_member (seen_wait_nth (&t.seen, "error", 1),
+      "error");
+  fail_unless_equals_string (json_object_get_string_member (error, "param"),
+      "session.audio.output.voice");
+  fail_unless (g_str_has_prefix (json_object_get_string_member (error,
+              "message"), "Invalid value: 'bob'. Supported values are: "
+          "'alloy'"));
+  append_audio (t.session, 40, FALSE);
+  send_text (t.session, "{\"type\":\"input_audio_buffer.commit\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 2)),
+      "input_audio_buffer_commit_empty");
+  send_text (t.session, "{\"type\":\"response.cancel\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 3)),
+      "response_cancel_not_active");
+  send_text (t.session, "{\"type\":\"conversation.item.truncate\","
+      "\"item_id\":\"item_x\",\"content_index\":0,\"audio_end_ms\":0}");
+  error = json_object_get_object_member (seen_wait_nth (&t.seen, "error", 4),
+      "error");
+  fail_unless_equals_string (json_object_get_string_member (error,
+          "message"), "Item 'item_x' not found.");
+  fail_unless_equals_int (seen_count (&t.seen, "session.updated"), 0);
+  talk_close (&t);
+}
+
+GST_END_TEST;
+
+static void
+send_truncate (PollenSession * session, const gchar * item, guint end_ms)
+{
+  g_autofree gchar *truncate = g_strdup_printf ("{\"type\":"
+      "\"conversation.item.truncate\",\"item_id\":\"%s\","
+      "\"content_index\":0,\"audio_end_ms\":%u}", item, end_ms);
+
+  send_text (session, truncate);
+}
+
+/* A held reply is in progress until speech cancels it; its item is
+ * truncated within the audio sent, not past it; a second response.create
+ * is refused while it runs. */
+GST_START_TEST (test_conversation_held_reply_cancelled_by_speech)
+{
+  const gchar *item;
+  Talk t;
+
+  talk_open (&t, 300);
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  seen_wait_event (&t.seen, "input_audio_buffer.speech_stopped");
+  item = json_object_get_string_member (seen_wait_nth (&t.seen,
+          "response.output_audio.delta", 3), "item_id");
+  send_text (t.session, "{\"type\":\"response.create\"}");
+  fail_unless_equals_string (error_code (seen_wait_nth (&t.seen, "error", 1)),
+      "conversation_already_has_active_response");
+  send_truncate (t.session, item, 200);
+  seen_wait_event (&t.seen, "conversation.item.truncated");
+  send_truncate (t.session, item, 400);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_object_get_object_member (seen_wait_nth (&t.seen, "error", 2),
+              "error"), "param"), "audio_end_ms");
+  append_audio (t.session, 200, TRUE);
+  fail_unless_equals_string (response_status (seen_wait_event (&t.seen,
+              "response.done")), "cancelled");
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 3);
+  talk_close (&t);
+}
+
+GST_END_TEST;
+
+/* With interrupt_response false, speech lets the reply finish, and the
+ * turn it made is answered after it. */
+GST_START_TEST (test_conversation_without_interruption)
+{
+  Talk t;
+
+  talk_open (&t, 0);
+  send_text (t.session, "{\"type\":\"session.update\",\"session\":{\"type\":"
+      "\"realtime\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":"
+      "\"server_vad\",\"interrupt_response\":false}}}}}");
+  seen_wait_event (&t.seen, "session.updated");
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  seen_wait_event (&t.seen, "response.output_audio.delta");
+  append_audio (t.session, 400, TRUE);
+  append_audio (t.session, 700, FALSE);
+  fail_unless_equals_string (response_status (seen_wait_nth (&t.seen,
+              "response.done", 1)), "completed");
+  fail_unless_equals_string (response_status (seen_wait_nth (&t.seen,
+              "response.done", 2)), "completed");
+  fail_unless_equals_int (seen_count (&t.seen,
+          "response.output_audio.delta"), 30);
+  talk_close (&t);
 }
 
 GST_END_TEST;
@@ -501,6 +831,12 @@ pollensession_suite (void)
   tcase_add_test (tc, test_policy_close_is_an_error);
   tcase_add_test (tc, test_error_event_reaches_the_owner);
   tcase_add_test (tc, test_cancel_while_opening);
+  tcase_add_test (tc, test_started_session_sends_what_was_queued);
+  tcase_add_test (tc, test_started_session_refused_ends_it);
+  tcase_add_test (tc, test_conversation_manual_turn);
+  tcase_add_test (tc, test_conversation_refusals);
+  tcase_add_test (tc, test_conversation_held_reply_cancelled_by_speech);
+  tcase_add_test (tc, test_conversation_without_interruption);
   tcase_add_test (tc, test_words_come_after_generation_time);
   return s;
 }

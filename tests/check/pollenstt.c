@@ -69,7 +69,7 @@ fixture_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K,
+  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, TRUE,
       first_property, args);
   va_end (args);
   f.emulator = f.t.emulator;

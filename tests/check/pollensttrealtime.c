@@ -51,8 +51,8 @@ fixture_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, first_property,
-      args);
+  t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K,
+      TRUE, first_property, args);
   va_end (args);
   return fixture_from (t);
 }

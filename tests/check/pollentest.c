@@ -406,19 +406,123 @@ pollen_test_recorder_get_output (PollenTestRecorder * rec, guint index)
   return object;
 }
 
+/* The buffers that came out, in order (borrowed: they stay alive until
+ * the recorder is cleared or freed). */
+GPtrArray *
+pollen_test_recorder_get_buffers (PollenTestRecorder * rec)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++)
+    if (GST_IS_BUFFER (rec->items->pdata[i]))
+      g_ptr_array_add (found, rec->items->pdata[i]);
+  g_mutex_unlock (&rec->lock);
+  return found;
+}
+
+/* A text buffer's bytes as a string. */
+gchar *
+pollen_test_buffer_text (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  gchar *text;
+
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  text = g_strndup ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return text;
+}
+
+/* ---- test video ---- */
+
+/* A @width x @height RGB frame of @colour. */
+GstBuffer *
+pollen_test_colour_frame (const PollenTestColour * colour, guint width,
+    guint height, GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, width * height * 3,
+      NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (i = 0; i < width * height; i++)
+    memcpy (map.data + 3 * i, colour->rgb, 3);
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = duration;
+  return buffer;
+}
+
+/* Pushes frames of @colour every @period from @start until @end. */
+void
+pollen_test_push_colour (GstHarness * h, const PollenTestColour * colour,
+    guint width, guint height, GstClockTime start, GstClockTime end,
+    GstClockTime period)
+{
+  GstClockTime ts;
+
+  for (ts = start; ts < end; ts += period)
+    fail_unless_equals_int (gst_harness_push (h, pollen_test_colour_frame
+            (colour, width, height, ts, period)), GST_FLOW_OK);
+}
+
+/* ---- a live source's pace ---- */
+
+void
+pollen_test_pace_init (PollenTestPace * pace)
+{
+  memset (pace, 0, sizeof (*pace));
+  g_mutex_init (&pace->lock);
+}
+
+void
+pollen_test_pace_clear (PollenTestPace * pace)
+{
+  g_mutex_clear (&pace->lock);
+}
+
+GstPadProbeReturn
+pollen_test_pace_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  PollenTestPace *pace = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&pace->lock);
+  if (pace->last)
+    pace->max_gap = MAX (pace->max_gap, now - pace->last);
+  pace->last = now;
+  pace->frames++;
+  g_mutex_unlock (&pace->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn
+pollen_test_count_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer count)
+{
+  g_atomic_int_inc ((gint *) count);
+  return GST_PAD_PROBE_OK;
+}
+
 /* ---- an element in a harness ---- */
 
 /**
  * pollen_test_harness_new_valist:
  * @src_caps: the caps the harness feeds
+ * @live: how the harness answers LATENCY queries, from before the first
+ *   segment (an element asks at each segment)
  *
  * @factory pointed at a fresh emulator, with @first_property … set before
- * it starts. The harness answers LATENCY queries as live until told
- * otherwise (gst_harness_set_live()).
+ * it starts.
  */
 PollenTestHarness
 pollen_test_harness_new_valist (const gchar * factory,
-    const gchar * src_caps, const gchar * first_property, va_list args)
+    const gchar * src_caps, gboolean live, const gchar * first_property,
+    va_list args)
 {
   PollenTestHarness t;
 
@@ -432,6 +536,8 @@ pollen_test_harness_new_valist (const gchar * factory,
 
   t.h = gst_harness_new_with_element (t.element, "sink", "src");
   t.rec = pollen_test_recorder_new (t.h->sinkpad);
+  /* before the caps, which send the segment at which the element asks */
+  gst_harness_set_live (t.h, live);
   gst_harness_set_src_caps_str (t.h, src_caps);
   return t;
 }
@@ -444,10 +550,18 @@ pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist (factory, src_caps, first_property,
-      args);
+  t = pollen_test_harness_new_valist (factory, src_caps, TRUE,
+      first_property, args);
   va_end (args);
   return t;
+}
+
+/* EOS in, and out within POLLEN_TEST_WAIT. */
+void
+pollen_test_harness_finish (PollenTestHarness * t)
+{
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t->rec);
 }
 
 void

@@ -198,6 +198,8 @@ recorder_silence (Recorder * rec)
 
 typedef PollenTestHarness Tts;
 
+#define TEXT_CAPS "text/x-raw, format=utf8"
+
 /* pollentts (pointed at a fresh emulator, no retries) with @first_property
  * … set, in a harness fed non-live plain text. */
 static Tts
@@ -207,12 +209,16 @@ tts_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollentts", "text/x-raw, format=utf8",
+  t = pollen_test_harness_new_valist ("pollentts", TEXT_CAPS, FALSE,
       first_property, args);
   va_end (args);
-  gst_harness_set_live (t.h, FALSE);
   return t;
 }
+
+/* The same behind a live source (live from the first segment, when the
+ * element asks). */
+#define tts_new_live(...) \
+  pollen_test_harness_new ("pollentts", TEXT_CAPS, __VA_ARGS__)
 
 #define tts_free pollen_test_harness_free
 
@@ -611,9 +617,8 @@ run_lagging (Tts * t, const gchar * overflow, gint max_lag_ms)
 {
   guint i;
 
-  *t = tts_new ("max-lag", max_lag_ms, NULL);
+  *t = tts_new_live ("max-lag", max_lag_ms, NULL);
   gst_util_set_object_arg (G_OBJECT (t->element), "overflow", overflow);
-  gst_harness_set_live (t->h, TRUE);
   for (i = 0; i < LAG_TEXTS; i++)
     pollen_emulator_push (t->emulator, SPEECH_PATH, tone_response (440,
             LAG_SPEECH));
@@ -718,9 +723,8 @@ GST_START_TEST (test_live_compress_beyond_max_speed)
   Tts t;
   guint i;
 
-  t = tts_new ("max-lag", 100, "max-speed", 1.1, NULL);
+  t = tts_new_live ("max-lag", 100, "max-speed", 1.1, NULL);
   gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "compress");
-  gst_harness_set_live (t.h, TRUE);
   for (i = 0; i < 10; i++)
     pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
             LAG_SPEECH));
@@ -1004,11 +1008,10 @@ GST_END_TEST;
  * comes, so live sinks and mixers keep running. */
 GST_START_TEST (test_live_gap_filled_while_waiting)
 {
-  Tts t = tts_new (NULL);
+  Tts t = tts_new_live (NULL);
   PollenEmulatorResponse *response = wav_response ("Later.", RATE);
   gint64 before;
 
-  gst_harness_set_live (t.h, TRUE);
   response->delay_ms = MS (1500);
   pollen_emulator_push (t.emulator, SPEECH_PATH, response);
   before = g_get_monotonic_time ();
@@ -1045,12 +1048,11 @@ GST_END_TEST;
  * less the latency (2 s by default). */
 GST_START_TEST (test_live_fill_starts_now)
 {
-  Tts t = tts_new (NULL);
+  Tts t = tts_new_live (NULL);
   g_autoptr (GBytes) pcm = expected_pcm ("Now.", RATE);
   g_autoptr (GArray) speeches = NULL;
   GstClock *clock;
 
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
   gst_object_unref (clock);
@@ -2029,12 +2031,11 @@ GST_END_TEST;
 
 GST_START_TEST (test_latency_query)
 {
-  Tts t = tts_new ("latency", 500, NULL);
+  Tts t = tts_new_live ("latency", 500, NULL);
   GstQuery *query = gst_query_new_latency ();
   GstClockTime min, max;
   gboolean live;
 
-  gst_harness_set_live (t.h, TRUE);
   gst_harness_set_upstream_latency (t.h, 100 * GST_MSECOND);
   fail_unless (gst_pad_peer_query (t.h->sinkpad, query));
   gst_query_parse_latency (query, &live, &min, &max);
@@ -2058,13 +2059,12 @@ GST_END_TEST;
  * latency + latency) is shifted to now, with a warning. */
 GST_START_TEST (test_late_speech_shifted)
 {
-  Tts t = tts_new ("latency", 200, NULL);
+  Tts t = tts_new_live ("latency", 200, NULL);
   GstClock *clock;
   g_autoptr (GstMessage) warning = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) speeches = NULL;
 
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   fail_unless (GST_IS_TEST_CLOCK (clock));
   /* the answer is here when the clock already says 1 s */
@@ -2098,7 +2098,7 @@ GST_START_TEST (test_late_warnings_summed_up)
   /* clip: each speech keeps its text's place, so each is late; latency
    * is ample for the emulator even on a loaded machine, so the lateness is
    * never the server's */
-  Tts t = tts_new ("latency", 2000, NULL);
+  Tts t = tts_new_live ("latency", 2000, NULL);
   g_autoptr (GstMessage) first = NULL;
   g_autoptr (GstMessage) summary = NULL;
   g_autoptr (GstMessage) more = NULL;
@@ -2107,7 +2107,6 @@ GST_START_TEST (test_late_warnings_summed_up)
   guint i;
 
   gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "clip");
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
   gst_object_unref (clock);
@@ -2127,18 +2126,6 @@ GST_START_TEST (test_late_warnings_summed_up)
 }
 
 GST_END_TEST;
-
-/* Upstream turns live: a segment after it, so that the element asks
- * (it asks at each segment, and the harness sent one before). */
-static void
-go_live (Tts * t)
-{
-  GstSegment segment;
-
-  gst_harness_set_live (t->h, TRUE);
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (t->h, gst_event_new_segment (&segment)));
-}
 
 static void
 set_clock (Tts * t, GstClockTime time)
@@ -2178,11 +2165,10 @@ pop_warnings (Tts * t, guint * latency_messages)
  * warning says so; a text still in time is. */
 GST_START_TEST (test_live_stale_text_not_requested)
 {
-  Tts t = tts_new ("latency", 1000, "max-lag", 1000, NULL);
+  Tts t = tts_new_live ("latency", 1000, "max-lag", 1000, NULL);
   g_autofree gchar *input = NULL;
   g_autofree gchar *warnings = NULL;
 
-  go_live (&t);
   /* what must play now is at 19 s: a text that ended at 11 s is gone */
   set_clock (&t, 20 * GST_SECOND);
   push_text (&t, "Long gone.", 10 * GST_SECOND, GST_SECOND);
@@ -2205,12 +2191,11 @@ GST_END_TEST;
  * max-lag is dropped, and said to be: not "shifted". */
 GST_START_TEST (test_live_too_late_answer_dropped)
 {
-  Tts t = tts_new ("latency", 200, "max-lag", 500, NULL);
+  Tts t = tts_new_live ("latency", 200, "max-lag", 500, NULL);
   PollenEmulatorResponse *slow = wav_response ("Too late.", RATE);
   g_autoptr (GArray) speeches = NULL;
   g_autofree gchar *warnings = NULL;
 
-  go_live (&t);
   slow->delay_ms = MS (2000);
   pollen_emulator_push (t.emulator, SPEECH_PATH, slow);
   push_text (&t, "Too late.", 0, GST_SECOND);
@@ -2271,14 +2256,13 @@ recorder_wait_end (Recorder * rec, GstClockTime end)
  * started the silence follows it, with no speech. */
 GST_START_TEST (test_live_silence_while_awaiting)
 {
-  Tts t = tts_new ("latency", 2000, NULL);
+  Tts t = tts_new_live ("latency", 2000, NULL);
   PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
       NULL, 0);
   GstClockTime now, start = GST_CLOCK_TIME_NONE;
   guint caught_up = 0;
 
   hang->hang = TRUE;
-  go_live (&t);
   pollen_emulator_push (t.emulator, SPEECH_PATH, hang);
   push_text (&t, "Never answered.", 0, GST_SECOND);
   for (now = 3 * GST_SECOND; caught_up < 3; now += GST_SECOND) {
@@ -2320,13 +2304,12 @@ push_slow_texts (gpointer user_data)
  * each answer comes when the clock was moved on for it. */
 GST_START_TEST (test_live_latency_follows_a_slow_server)
 {
-  Tts t = tts_new ("latency", 500, "max-latency", 5000, "max-in-flight", 1,
-      NULL);
+  Tts t = tts_new_live ("latency", 500, "max-latency", 5000,
+      "max-in-flight", 1, NULL);
   g_autofree gchar *warnings = NULL;
   GThread *pusher;
   guint latency, latency_messages = 0, i;
 
-  go_live (&t);
   for (i = 0; i < 3; i++) {
     PollenEmulatorResponse *slow = wav_response ("Slow.", RATE);
 

@@ -785,6 +785,13 @@ def check_file(path):
         start, problem = text_starts[extension]
         with open(path, errors="replace") as f:
             return None if f.read().startswith(start) else problem
+    if extension == "txt":  # a transcript: any UTF-8 text
+        with open(path, "rb") as f:
+            try:
+                f.read().decode("utf-8")
+            except UnicodeDecodeError:
+                return "no UTF-8 text"
+        return None
     expected = FILE_TYPES.get(extension)
     if not expected:
         return f"no known type for .{extension}: add it to FILE_TYPES"

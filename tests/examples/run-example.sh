@@ -197,6 +197,30 @@ case "$name" in
     [ "$(grep -c -- '-->' out.srt)" -ge 3 ] || fail "out.srt: $(cat out.srt)"
     is_wav tts.wav || fail "no tts.wav"
     ;;
+  realtime)
+    # the one-element interpreter from its own espeak-ng input (a second of
+    # silence, then two sentences), fed at the speed it was spoken: nothing
+    # is answered before the speaker spoke, the WAV holds whole replies
+    # (1.5 s of tone each from the emulator, interrupt=false) and the
+    # transcript their words
+    "$root/examples/realtime-interpreter/run.sh" > out.txt ||
+      fail "realtime: $(cat out.txt)"
+    is_wav interpreted.wav || fail "no interpreted.wav"
+    /usr/bin/python3 - interpreted.wav interpreted.txt <<'PY' ||
+import array, sys, wave
+with wave.open(sys.argv[1]) as w:
+    rate = w.getframerate()
+    samples = array.array('h', w.readframes(w.getnframes()))
+step = rate // 100
+loud = [i for i in range(0, len(samples), step)
+        if max(abs(s) for s in samples[i:i + step]) > 500]
+seconds = len(loud) / 100
+assert loud and loud[0] / rate >= 1.0, "answered before the speech"
+assert seconds >= 1.5 and abs(seconds / 1.5 - round(seconds / 1.5)) < 0.07, \
+    f"{seconds:.2f} s of replies: not whole 1.5 s replies"
+assert len(open(sys.argv[2]).read().split()) >= 3, "no transcript"
+PY
+      fail "interpreted.wav or its transcript: $(cat interpreted.txt)" ;;
   ges)
     /usr/bin/python3 "$root/examples/python/ges-slideshow.py" out.mkv \
       "a red fox" "a blue whale" > out.txt

@@ -76,3 +76,17 @@ emu_json_get_number (JsonObject * object, const gchar * name,
   *number = json_node_get_double (node);
   return TRUE;
 }
+
+/* Returns: whether member @name is a boolean. */
+gboolean
+emu_json_get_boolean (JsonObject * object, const gchar * name,
+    gboolean * value)
+{
+  JsonNode *node = emu_json_member (object, name);
+
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}

@@ -187,16 +187,63 @@ emu_word_letters (const gchar * word, gboolean * sentence_end)
   return letters;
 }
 
-static void
-emu_append_word (GArray * samples, const gchar * word, guint letters,
-    guint rate)
+/* How long the burst of a word of @letters letters is. */
+static gsize
+emu_word_samples (guint letters, guint rate)
 {
   guint ms = MIN (letters, EMU_WORD_MAX_LETTERS) * EMU_LETTER_MS;
-  gdouble freq = 200 + emu_hash (word, 0) % 601;
 
-  ms = MAX (ms, EMU_WORD_MIN_MS);
-  emu_append_tone (samples, freq, rate, emu_ms_to_samples (ms, rate),
-      emu_ms_to_samples (EMU_SPEECH_FADE_MS, rate));
+  return emu_ms_to_samples (MAX (ms, EMU_WORD_MIN_MS), rate);
+}
+
+/* The next run of non-blanks of @text from *@pos on, moving *@pos past
+ * it; FALSE at the end. */
+static gboolean
+emu_next_token (const gchar * text, gsize * pos, gsize * start, gsize * end)
+{
+  static const gchar blanks[] = " \t\n\r\f\v";
+
+  *pos += strspn (text + *pos, blanks);
+  if (!text[*pos])
+    return FALSE;
+  *start = *pos;
+  *pos += strcspn (text + *pos, blanks);
+  *end = *pos;
+  return TRUE;
+}
+
+GArray *
+emu_media_speech_words (const gchar * text, guint rate, gsize * total)
+{
+  GArray *words = g_array_new (FALSE, FALSE, sizeof (EmuMediaWord));
+  gsize pos = 0, at = 0, start, end;
+  guint gap_ms = 0;
+
+  while (emu_next_token (text, &pos, &start, &end)) {
+    gchar *token = g_strndup (text + start, end - start);
+    gboolean sentence_end;
+    guint letters = emu_word_letters (token, &sentence_end);
+
+    if (letters > 0) {
+      EmuMediaWord word = { start, end, at + emu_ms_to_samples (gap_ms,
+            rate), 0
+      };
+
+      word.end = word.start + emu_word_samples (letters, rate);
+      g_array_append_val (words, word);
+      at = word.end;
+      gap_ms = EMU_WORD_GAP_MS;
+    }
+    if (sentence_end && words->len)
+      gap_ms = EMU_SENTENCE_GAP_MS;
+    g_free (token);
+  }
+  if (!words->len)
+    at = emu_ms_to_samples (EMU_EMPTY_SPEECH_MS, rate);
+  else if (gap_ms == EMU_SENTENCE_GAP_MS)
+    at += emu_ms_to_samples (gap_ms, rate);
+  *total = at;
+  return words;
 }
 
 GBytes *
@@ -204,37 +251,53 @@ emu_media_speech_pcm (const gchar * text, guint rate)
 {
   GArray *samples;
   gchar *valid;
-  gchar **words;
-  guint i, gap_ms = 0;
-  gboolean spoke = FALSE;
+  GArray *words;
+  gsize total;
+  guint i;
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (rate > 0, NULL);
 
   samples = emu_samples_new ();
   valid = g_utf8_make_valid (text, -1);
-  words = g_strsplit_set (valid, " \t\n\r\f\v", -1);
-  for (i = 0; words[i]; i++) {
-    gboolean sentence_end;
-    guint letters = emu_word_letters (words[i], &sentence_end);
+  words = emu_media_speech_words (valid, rate, &total);
+  for (i = 0; i < words->len; i++) {
+    EmuMediaWord *word = &g_array_index (words, EmuMediaWord, i);
+    gchar *token = g_strndup (valid + word->text_start,
+        word->text_end - word->text_start);
 
-    if (letters > 0) {
-      emu_append_silence (samples, emu_ms_to_samples (gap_ms, rate));
-      emu_append_word (samples, words[i], letters, rate);
-      gap_ms = EMU_WORD_GAP_MS;
-      spoke = TRUE;
-    }
-    if (sentence_end && spoke)
-      gap_ms = EMU_SENTENCE_GAP_MS;
-  }
-  g_strfreev (words);
-  g_free (valid);
-
-  if (!spoke)
-    emu_append_silence (samples, emu_ms_to_samples (EMU_EMPTY_SPEECH_MS,
+    emu_append_silence (samples, word->start - samples->len);
+    emu_append_tone (samples, 200 + emu_hash (token, 0) % 601, rate,
+        word->end - word->start, emu_ms_to_samples (EMU_SPEECH_FADE_MS,
             rate));
-  else if (gap_ms == EMU_SENTENCE_GAP_MS)
-    emu_append_silence (samples, emu_ms_to_samples (gap_ms, rate));
+    g_free (token);
+  }
+  emu_append_silence (samples, total - samples->len);
+  g_array_unref (words);
+  g_free (valid);
+  return emu_samples_free_to_bytes (samples);
+}
+
+GBytes *
+emu_media_tones_pcm (const EmuMediaSpan * spans, guint n_spans, gdouble freq,
+    gsize total, guint rate)
+{
+  GArray *samples;
+  guint i;
+
+  g_return_val_if_fail (rate > 0, NULL);
+
+  samples = emu_samples_new ();
+  for (i = 0; i < n_spans && spans[i].start < total; i++) {
+    gsize end = MIN (spans[i].end, total);
+
+    if (spans[i].start < samples->len || end <= spans[i].start)
+      continue;
+    emu_append_silence (samples, spans[i].start - samples->len);
+    emu_append_tone (samples, freq, rate, end - spans[i].start,
+        emu_ms_to_samples (EMU_SPEECH_FADE_MS, rate));
+  }
+  emu_append_silence (samples, total - samples->len);
   return emu_samples_free_to_bytes (samples);
 }
 
@@ -293,7 +356,7 @@ typedef struct
   gchar *path;
 } EmuOutput;
 
-static gboolean
+gboolean
 emu_have_element (const gchar * name)
 {
   GstElementFactory *factory = gst_element_factory_find (name);
@@ -425,7 +488,7 @@ emu_pipeline_play (GstElement * pipeline, GstElement * src,
   return emu_pipeline_wait (pipeline, EMU_PIPELINE_TIMEOUT, error);
 }
 
-static GstElement *
+GstElement *
 emu_pipeline_new (const gchar * desc, GError ** error)
 {
   GST_DEBUG ("emumedia pipeline: %s", desc);
@@ -436,7 +499,7 @@ emu_pipeline_new (const gchar * desc, GError ** error)
 /* Runs @pipeline (transfer full) to its end and returns what its element
  * "sink" (an appsink or a filesink) received. An appsrc named "src", if
  * any, gets @input (transfer full, may be %NULL) and then end-of-stream. */
-static GBytes *
+GBytes *
 emu_pipeline_run (GstElement * pipeline, GstBuffer * input, GError ** error)
 {
   EmuOutput out = { NULL, NULL };
@@ -704,7 +767,7 @@ emu_check_size (guint width, guint height, GError ** error)
 }
 
 /* The prompt as textoverlay markup, cut to a length that fits a picture. */
-static gchar *
+gchar *
 emu_overlay_text (const gchar * prompt)
 {
   gchar *valid = g_utf8_make_valid (prompt, -1);

@@ -44,6 +44,35 @@ GBytes *emu_media_video (const gchar * prompt, gint64 seed, guint width,
  * gives 200 ms of silence. */
 GBytes *emu_media_speech_pcm (const gchar * text, guint rate);
 
+/* A word of emu_media_speech_pcm(): the bytes of @text it was made from
+ * ([text_start, text_end)) and its tone's samples ([start, end)). */
+typedef struct
+{
+  gsize text_start;
+  gsize text_end;
+  gsize start;
+  gsize end;
+} EmuMediaWord;
+
+/* Where emu_media_speech_pcm() puts each word of @text (valid UTF-8), as
+ * an array of EmuMediaWord, and in *@total how long the speech is, in
+ * samples at @rate. */
+GArray *emu_media_speech_words (const gchar * text, guint rate,
+    gsize * total);
+
+/* Samples [start, end). */
+typedef struct
+{
+  gsize start;
+  gsize end;
+} EmuMediaSpan;
+
+/* A tone of @freq over each of @spans (in order) and silence elsewhere,
+ * @total samples of S16LE mono at @rate, like a word of speech: -12 dBFS,
+ * 20 ms fades. */
+GBytes *emu_media_tones_pcm (const EmuMediaSpan * spans, guint n_spans,
+    gdouble freq, gsize total, guint rate);
+
 /* A melody of 250 ms notes chosen from a hash of @prompt and @seed, as
  * S16LE mono PCM at @rate, exactly @duration_s seconds long. */
 GBytes *emu_media_music_pcm (const gchar * prompt, gint64 seed,
@@ -62,5 +91,16 @@ GBytes *emu_media_encode_audio (GBytes * pcm, guint rate,
  * black, white, grey, red, green, blue, yellow, cyan, magenta to its
  * average colour. */
 gchar *emu_media_describe_image (GBytes * jpeg, GError ** error);
+
+/* The helpers the pictures above are made with, for other made media
+ * (emuedit.c): whether an element is installed; a pipeline parsed from
+ * @desc; run to its end, an appsrc named "src" fed @input (transfer full,
+ * may be NULL), what its element "sink" (an appsink or a filesink) got;
+ * @prompt as textoverlay markup cut to what fits a picture. */
+gboolean emu_have_element (const gchar * name);
+GstElement *emu_pipeline_new (const gchar * desc, GError ** error);
+GBytes *emu_pipeline_run (GstElement * pipeline, GstBuffer * input,
+    GError ** error);
+gchar *emu_overlay_text (const gchar * prompt);
 
 G_END_DECLS

@@ -19,7 +19,17 @@
  * transcripts, in order) come that long after the audio that made them,
  * as a model's latency. Every event a session sends is recorded with its
  * time (pollen_emulator_realtime_wait_sent()). Runs in the emulator
- * thread. */
+ * thread.
+ *
+ * A conversation is the OpenAI Realtime GA service, which the server
+ * proxies unchanged: with turn detection the service says when speech
+ * starts and stops, commits the turn and answers it (create_response),
+ * and speech during a reply cancels it (interrupt_response); without it
+ * (turn_detection null) there are no speech events, and a commit only
+ * commits: response.create asks for the answer. It refuses what the
+ * service refuses: a commit of less than 100 ms, a second response while
+ * one is in progress, a cancel with none, an unknown voice, a truncation
+ * of an item it did not send or past its audio. */
 
 #include "emuserver.h"
 
@@ -32,9 +42,17 @@
 #define REPLY_WORD_MS 500       /* of a reply's audio, a word */
 #define REPLY_CHUNK_MS 100      /* a reply goes out in deltas of this, */
 #define REPLY_PACE_MS 50        /* one this often: twice as fast as it plays */
+#define MIN_COMMIT_MS 100
 #define SCRIBE "scribe-realtime"
 #define TRANSCRIPTION_REFUSED "Realtime input transcription is not " \
   "supported yet."
+#define VOICES_REFUSED "Supported values are: 'alloy', 'ash', 'ballad', " \
+  "'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', and 'cedar'."
+
+static const gchar *const voices[] = {
+  "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse",
+  "marin", "cedar", NULL
+};
 
 static const gchar *const vocabulary[] = {
   "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -50,8 +68,11 @@ typedef struct
   guint counter;                /* for ids */
   /* settings (session.update) */
   gboolean vad;
+  gboolean semantic;            /* semantic_vad, else server_vad */
   gdouble threshold;            /* 0–1 */
   guint silence_ms;
+  gboolean create_response;     /* a turn the VAD ends is answered */
+  gboolean interrupt_response;  /* speech cancels a reply */
   gboolean pcmu;
   gboolean audio_came;          /* format, languages, turn detection fixed */
   gchar *voice;
@@ -63,19 +84,23 @@ typedef struct
   guint64 speech_start;         /* sample */
   guint silent_frames;
   guint voiced_frames;          /* of this utterance */
+  guint64 uncommitted;          /* samples since the last commit */
   /* the utterance */
   guint utterance;
   gchar *item_id;
   GString *transcript;
   GQueue heard;                 /* Heard: what the model still thinks over */
   GSource *heard_timer;         /* for the first of them */
-  /* a conversation's reply */
-  GSource *reply;
+  /* a conversation's reply: in progress while response_id is set */
+  GSource *reply;               /* its next step; NULL while held */
   gchar *response_id;
   gchar *reply_item_id;
   guint reply_chunks_left;
   guint reply_words_sent;
   guint reply_words;
+  guint reply_hold_chunks;      /* held after this many chunks (0: never) */
+  gboolean turn_waiting;        /* a turn ended during the reply */
+  GHashTable *items;            /* reply item id → ms of audio sent */
 } Session;
 
 /* An event the session made of what it heard, sent at @due once the
@@ -225,6 +250,47 @@ session_send_error (Session * s, const gchar * code, const gchar * message,
   session_send (s, event);
 }
 
+/* The session's turn detection, as session.created and .updated say it */
+static JsonNode *
+turn_detection (Session * s)
+{
+  JsonObject *vad;
+  JsonNode *node;
+
+  if (!s->vad)
+    return json_node_new (JSON_NODE_NULL);
+  vad = json_object_new ();
+  json_object_set_string_member (vad, "type", s->semantic ? "semantic_vad" :
+      "server_vad");
+  if (!s->semantic) {
+    json_object_set_double_member (vad, "threshold", s->threshold);
+    json_object_set_int_member (vad, "silence_duration_ms", s->silence_ms);
+  }
+  if (!s->transcription) {
+    json_object_set_boolean_member (vad, "create_response",
+        s->create_response);
+    json_object_set_boolean_member (vad, "interrupt_response",
+        s->interrupt_response);
+  }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, vad);
+  return node;
+}
+
+static JsonObject *
+output_description (Session * s)
+{
+  JsonObject *output = json_object_new ();
+  JsonObject *format = json_object_new ();
+
+  json_object_set_string_member (format, "type", "audio/pcm");
+  json_object_set_int_member (format, "rate", RATE);
+  json_object_set_object_member (output, "format", format);
+  json_object_set_string_member (output, "voice", s->voice ? s->voice :
+      "alloy");
+  return output;
+}
+
 static JsonObject *
 session_description (Session * s)
 {
@@ -242,7 +308,10 @@ session_description (Session * s)
   if (!s->pcmu)
     json_object_set_int_member (format, "rate", RATE);
   json_object_set_object_member (input, "format", format);
+  json_object_set_member (input, "turn_detection", turn_detection (s));
   json_object_set_object_member (audio, "input", input);
+  if (!s->transcription)
+    json_object_set_object_member (audio, "output", output_description (s));
   json_object_set_object_member (session, "audio", audio);
   return session;
 }
@@ -384,6 +453,9 @@ reply_usage (Session * s)
   return usage;
 }
 
+static void reply_start (Session * s);
+
+/* The reply ends; a turn that ended meanwhile is answered now. */
 static void
 reply_done (Session * s, const gchar * status)
 {
@@ -397,6 +469,10 @@ reply_done (Session * s, const gchar * status)
   json_object_set_object_member (event, "response", response);
   session_send (s, event);
   reply_stop (s);
+  if (s->turn_waiting) {
+    s->turn_waiting = FALSE;
+    reply_start (s);
+  }
 }
 
 /* Every REPLY_PACE_MS a chunk of the reply's audio, its words as the audio
@@ -416,11 +492,20 @@ reply_tick (gpointer data)
   event = reply_event (s, "response.output_audio.delta");
   json_object_set_string_member (event, "delta", audio);
   session_send (s, event);
-  if (--s->reply_chunks_left > 0)
+  g_hash_table_insert (s->items, g_strdup (s->reply_item_id),
+      GUINT_TO_POINTER ((done + 1) * REPLY_CHUNK_MS));
+  if (--s->reply_chunks_left > 0 && done + 1 != s->reply_hold_chunks)
     return G_SOURCE_CONTINUE;
+  g_clear_pointer (&s->reply, g_source_unref);
+  if (s->reply_chunks_left > 0) {
+    /* held: in progress until cancelled; its transcript, as the
+     * service's, runs ahead of its audio */
+    if ((done + 1) % chunks_per_word == 0)
+      reply_send_word (s);
+    return G_SOURCE_REMOVE;
+  }
   session_send (s, reply_event (s, "response.output_audio.done"));
   session_send (s, reply_event (s, "response.output_audio_transcript.done"));
-  s->reply = NULL;
   reply_done (s, "completed");
   return G_SOURCE_REMOVE;
 }
@@ -447,12 +532,13 @@ reply_start (Session * s)
   JsonObject *response = json_object_new ();
   guint generation_ms = emu_generation_ms (s->emulator);
 
-  reply_stop (s);
   s->response_id = session_new_id (s, "resp");
   s->reply_item_id = session_new_id (s, "item");
   s->reply_words = 3;
   s->reply_words_sent = 0;
   s->reply_chunks_left = s->reply_words * REPLY_WORD_MS / REPLY_CHUNK_MS;
+  s->reply_hold_chunks = emu_realtime_hold_ms (s->emulator) /
+      REPLY_CHUNK_MS;
   json_object_set_string_member (response, "id", s->response_id);
   json_object_set_string_member (response, "status", "in_progress");
   json_object_set_object_member (event, "response", response);
@@ -474,11 +560,46 @@ reply_stop (Session * s)
   g_clear_pointer (&s->reply_item_id, g_free);
 }
 
-/* Speech during a reply cancels it, as the service does. */
+static gboolean
+reply_in_progress (Session * s)
+{
+  return s->response_id != NULL;
+}
+
+/* response.create: refused while a reply is in progress. */
+static void
+reply_create (Session * s)
+{
+  g_autofree gchar *message = NULL;
+
+  if (!reply_in_progress (s)) {
+    reply_start (s);
+    return;
+  }
+  message = g_strdup_printf ("Conversation already has an active response "
+      "in progress: %s. Wait until the response is finished before "
+      "creating a new one.", s->response_id);
+  session_send_error (s, "conversation_already_has_active_response",
+      message, NULL);
+}
+
+/* response.cancel */
+static void
+reply_cancel (Session * s)
+{
+  if (reply_in_progress (s))
+    reply_done (s, "cancelled");
+  else
+    session_send_error (s, "response_cancel_not_active",
+        "Cancellation failed: no active response found", NULL);
+}
+
+/* Speech during a reply cancels it, as the service does unless told
+ * otherwise (interrupt_response). */
 static void
 reply_interrupt (Session * s)
 {
-  if (s->reply)
+  if (reply_in_progress (s) && s->interrupt_response)
     reply_done (s, "cancelled");
 }
 
@@ -486,7 +607,10 @@ reply_interrupt (Session * s)
 
 /* The end of a turn: by the client's commit, or by the voice detection.
  * A transcription session says committed only to a client's commit (the
- * server's proxy of Scribe sends the transcript alone otherwise). */
+ * server's proxy of Scribe sends the transcript alone otherwise). In a
+ * conversation the input so far becomes a user item; a turn the voice
+ * detection ended is answered (create_response), after the reply in
+ * progress when there is one. */
 static void
 turn_committed (Session * s, gboolean by_client)
 {
@@ -497,6 +621,7 @@ turn_committed (Session * s, gboolean by_client)
     json_object_set_string_member (event, "item_id", s->item_id);
     session_send_heard (s, event);
   }
+  s->uncommitted = 0;
   if (s->transcription) {
     transcription_complete (s);
     return;
@@ -507,7 +632,12 @@ turn_committed (Session * s, gboolean by_client)
   s->utterance++;
   g_free (s->item_id);
   s->item_id = session_new_id (s, "item");
-  reply_start (s);
+  if (by_client || !s->create_response)
+    return;
+  if (reply_in_progress (s))
+    s->turn_waiting = TRUE;
+  else
+    reply_start (s);
 }
 
 static void
@@ -516,7 +646,8 @@ speech_event (Session * s, const gchar * type, const gchar * member,
 {
   JsonObject *event;
 
-  if (s->transcription)
+  /* no turn detection, no speech events */
+  if (s->transcription || !s->vad)
     return;
   event = event_new (type);
   json_object_set_int_member (event, member, sample * 1000 / RATE);
@@ -534,7 +665,8 @@ gate_voiced (Session * s)
     s->voiced_frames = 0;
     speech_event (s, "input_audio_buffer.speech_started", "audio_start_ms",
         s->samples);
-    reply_interrupt (s);
+    if (s->vad)
+      reply_interrupt (s);
   }
   if (++s->voiced_frames % (WORD_MS / 20) == 0 && s->transcription)
     transcription_word (s);
@@ -577,6 +709,7 @@ gate_feed (Session * s, const guint8 * data, gsize size)
 
     s->frame_energy += (gdouble) sample * sample;
     s->samples++;
+    s->uncommitted++;
     if (++s->frame_fill == FRAME)
       gate_frame (s);
   }
@@ -633,6 +766,15 @@ on_append (Session * s, JsonObject * event)
 static void
 on_commit (Session * s)
 {
+  g_autofree gchar *message = NULL;
+
+  if (!s->transcription && s->uncommitted * 1000 < MIN_COMMIT_MS * RATE) {
+    message = g_strdup_printf ("Error committing input audio buffer: buffer "
+        "too small. Expected at least %ums of audio, but buffer only has "
+        "%.2fms of audio.", MIN_COMMIT_MS, s->uncommitted * 1000.0 / RATE);
+    session_send_error (s, "input_audio_buffer_commit_empty", message, NULL);
+    return;
+  }
   if (s->speaking) {
     s->speaking = FALSE;
     speech_event (s, "input_audio_buffer.speech_stopped", "audio_end_ms",
@@ -640,6 +782,17 @@ on_commit (Session * s)
   }
   turn_committed (s, TRUE);
   heard_end_of_input (s);
+}
+
+/* input_audio_buffer.clear: what was not committed is forgotten. */
+static void
+on_clear (Session * s)
+{
+  s->uncommitted = 0;
+  s->speaking = FALSE;
+  s->frame_energy = 0;
+  s->frame_fill = 0;
+  session_send (s, event_new ("input_audio_buffer.cleared"));
 }
 
 /* A conversation refuses input transcription by closing: 1008. */
@@ -682,6 +835,11 @@ read_turn_detection (Session * s, JsonObject * input)
           emu_json_get_string (vad, "type") ? emu_json_get_string (vad,
               "type") : ""))
     return "turn_detection.type is not supported.";
+  s->semantic = g_str_equal (emu_json_get_string (vad, "type"),
+      "semantic_vad");
+  s->create_response = s->interrupt_response = TRUE;
+  emu_json_get_boolean (vad, "create_response", &s->create_response);
+  emu_json_get_boolean (vad, "interrupt_response", &s->interrupt_response);
   if (emu_json_get_number (vad, "threshold", &threshold)) {
     if (threshold < 0 || threshold > 1)
       return "turn_detection.threshold must be between 0 and 1.";
@@ -716,6 +874,28 @@ read_format (Session * s, JsonObject * input)
   return NULL;
 }
 
+/* A conversation's voice: one of the service's. */
+static gboolean
+read_voice (Session * s, JsonObject * audio)
+{
+  const gchar *voice = emu_json_get_string (emu_json_get_object (audio,
+          "output"), "voice");
+  g_autofree gchar *message = NULL;
+
+  if (!voice)
+    return TRUE;
+  if (!g_strv_contains (voices, voice)) {
+    message = g_strdup_printf ("Invalid value: '%s'. " VOICES_REFUSED,
+        voice);
+    session_send_error (s, "invalid_value", message,
+        "session.audio.output.voice");
+    return FALSE;
+  }
+  g_free (s->voice);
+  s->voice = g_strdup (voice);
+  return TRUE;
+}
+
 static void
 on_session_update (Session * s, JsonObject * event)
 {
@@ -732,6 +912,8 @@ on_session_update (Session * s, JsonObject * event)
         "session.audio.input");
     return;
   }
+  if (!s->transcription && !read_voice (s, audio))
+    return;
   problem = read_format (s, input);
   if (!problem)
     problem = read_turn_detection (s, input);
@@ -739,21 +921,43 @@ on_session_update (Session * s, JsonObject * event)
     session_send_error (s, "invalid_value", problem, "session.audio.input");
     return;
   }
-  g_free (s->voice);
-  s->voice = g_strdup (emu_json_get_string (emu_json_get_object (audio,
-              "output"), "voice"));
   session_send_described (s, "session.updated");
+}
+
+/* What a truncation asks is wrong, or NULL: an item of a reply this
+ * session sent, cut within the audio it got. */
+static gchar *
+truncate_problem (Session * s, const gchar * item_id, gboolean has_end,
+    gdouble end_ms)
+{
+  gpointer sent_ms;
+
+  if (!item_id || !g_hash_table_lookup_extended (s->items, item_id, NULL,
+          &sent_ms))
+    return g_strdup_printf ("Item '%s' not found.", item_id ? item_id : "");
+  if (!has_end || end_ms < 0)
+    return g_strdup ("audio_end_ms must be a non-negative integer.");
+  if (end_ms > GPOINTER_TO_UINT (sent_ms))
+    return g_strdup_printf ("audio_end_ms %.0f is longer than the item's "
+        "%u ms of audio.", end_ms, GPOINTER_TO_UINT (sent_ms));
+  return NULL;
 }
 
 static void
 on_truncate (Session * s, JsonObject * event)
 {
-  JsonObject *truncated = event_new ("conversation.item.truncated");
+  const gchar *item_id = emu_json_get_string (event, "item_id");
   gdouble end_ms = 0;
+  gboolean has_end = emu_json_get_number (event, "audio_end_ms", &end_ms);
+  g_autofree gchar *problem = truncate_problem (s, item_id, has_end, end_ms);
+  JsonObject *truncated;
 
-  emu_json_get_number (event, "audio_end_ms", &end_ms);
-  json_object_set_string_member (truncated, "item_id",
-      emu_json_get_string (event, "item_id"));
+  if (problem) {
+    session_send_error (s, "invalid_value", problem, "audio_end_ms");
+    return;
+  }
+  truncated = event_new ("conversation.item.truncated");
+  json_object_set_string_member (truncated, "item_id", item_id);
   json_object_set_int_member (truncated, "content_index", 0);
   json_object_set_int_member (truncated, "audio_end_ms", end_ms);
   session_send (s, truncated);
@@ -768,10 +972,13 @@ session_handle (Session * s, const gchar * type, JsonObject * event)
     on_append (s, event);
   else if (g_str_equal (type, "input_audio_buffer.commit"))
     on_commit (s);
+  else if (!s->transcription &&
+      g_str_equal (type, "input_audio_buffer.clear"))
+    on_clear (s);
   else if (!s->transcription && g_str_equal (type, "response.create"))
-    reply_start (s);
+    reply_create (s);
   else if (!s->transcription && g_str_equal (type, "response.cancel"))
-    reply_interrupt (s);
+    reply_cancel (s);
   else if (!s->transcription &&
       g_str_equal (type, "conversation.item.truncate"))
     on_truncate (s, event);
@@ -822,6 +1029,7 @@ session_free (Session * s)
   g_free (s->voice);
   g_free (s->item_id);
   g_string_free (s->transcript, TRUE);
+  g_hash_table_unref (s->items);
   g_free (s);
 }
 
@@ -862,6 +1070,8 @@ emu_realtime_session (SoupServer * server, SoupServerMessage * msg,
   s->vad = !s->transcription;   /* scribe commits by hand by default */
   s->threshold = 0.5;
   s->silence_ms = 500;
+  s->create_response = s->interrupt_response = TRUE;
+  s->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->transcript = g_string_new (NULL);
   s->item_id = session_new_id (s, "item");
   soup_websocket_connection_set_max_incoming_payload_size (connection,

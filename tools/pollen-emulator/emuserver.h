@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include "pollenemulator.h"
+#include "emuwav.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,13 @@ void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
 typedef struct _EmuHeld EmuHeld;
 EmuHeld *emu_hold (PollenEmulator * emulator, SoupServerMessage * msg);
 SoupServerMessage *emu_release (EmuHeld * held);
+/* An answer made in a worker thread, sent from the emulator's. */
+typedef GBytes *(*EmuMakeFunc) (gpointer data, GError ** error);
+typedef void (*EmuAnswerFunc) (gpointer data, SoupServerMessage * msg,
+    GBytes * body, const GError * error);
+void emu_answer_later (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuMakeFunc make, EmuAnswerFunc answer, gpointer data,
+    GDestroyNotify free);
 void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -54,6 +62,8 @@ JsonObject *emu_json_get_object (JsonObject * object, const gchar * name);
 JsonArray *emu_json_get_array (JsonObject * object, const gchar * name);
 gboolean emu_json_get_number (JsonObject * object, const gchar * name,
     gdouble * number);
+gboolean emu_json_get_boolean (JsonObject * object, const gchar * name,
+    gboolean * value);
 
 /* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
  * the rate the real server uses for @model; *@seconds: how long it plays. */
@@ -88,6 +98,23 @@ void emu_add_media_headers (PollenEmulatorResponse * response,
 gboolean emu_check_speech_model (PollenEmulator * emulator,
     SoupServerMessage * msg, PollenEmulatorRequest * request,
     const gchar * asked, const gchar * voice, JsonObject ** entry);
+/* The JSON body of a speech request, read and checked (emuspeech.c): the
+ * strings point into @root. */
+typedef struct
+{
+  JsonNode *root;
+  const gchar *input;
+  const gchar *model;
+  const gchar *voice;
+  const gchar *format;
+  const gchar *instructions;
+} EmuSpeechBody;
+
+gboolean emu_speech_body_read (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request,
+    EmuSpeechBody * body);
+void emu_speech_body_clear (EmuSpeechBody * body);
+
 /* Speech (or music) of @text answered as the real server streams it. */
 void emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request, const gchar * text, const gchar * model,
@@ -122,6 +149,14 @@ void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
+/* The size a picture model makes when asked for @width x @height; what
+ * kind of model an entry of the image list is (emugenerate.c). */
+void emu_picture_frame (const gchar * model, guint * width, guint * height);
+gboolean emu_model_is_video (JsonObject * entry);
+gboolean emu_model_is_gpt_image (const gchar * model);
+/* emuedit.c */
+void emu_handle_image_edit (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
 void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,
@@ -158,6 +193,32 @@ const gchar *emu_form_get (EmuForm * form, const gchar * name);
 void emu_form_free (EmuForm * form);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuForm, emu_form_free)
 
+/* The energy of uploaded audio (emutranscribe.c): whether each 10 ms
+ * frame of a WAV's first channel has sound in it, runs of sound in it, and
+ * the check that an upload is a WAV the emulator reads. */
+typedef struct
+{
+  gsize start;                  /* in frames */
+  gsize end;
+} EmuRun;
+
+GArray *emu_voiced_frames (const guint8 * data, const EmuWavInfo * info,
+    gsize frames_total, guint frame_len);
+GArray *emu_find_runs (GArray * voiced, gsize from, gsize to, gsize gap);
+gboolean emu_check_wav (PollenEmulator * emulator, SoupServerMessage * msg,
+    const gchar * field, GBytes * file, EmuWavInfo * info);
+
+/* Voices cleaned and changed, speech with its timing (emuvoice.c) */
+void emu_handle_voice_isolator (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_voice_changer (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_handle_speech_timestamps (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
+void emu_send_error_details (PollenEmulator * emulator,
+    SoupServerMessage * msg, guint status, const gchar * code,
+    const gchar * message, JsonNode * details);
+
 /* Realtime sessions: emurealtime.c, and their registry in the core */
 void emu_handle_realtime (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
@@ -174,6 +235,7 @@ void emu_realtime_record (PollenEmulator * emulator, const gchar * type,
 void emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
     const gchar * text);
 guint emu_generation_ms (PollenEmulator * emulator);
+guint emu_realtime_hold_ms (PollenEmulator * emulator);
 guint emu_realtime_lag_ms (PollenEmulator * emulator);
 
 G_END_DECLS

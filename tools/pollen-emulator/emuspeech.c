@@ -235,47 +235,72 @@ emu_music_duration (PollenEmulator * emulator, SoupServerMessage * msg,
   return TRUE;
 }
 
+/**
+ * emu_speech_body_read:
+ *
+ * Reads and checks the JSON body of a speech request as the server's
+ * schema does (input 1–10000 characters, the strings, response_format),
+ * with the server's defaults; answers 400 and returns FALSE when it does
+ * not pass. @body->root holds the parsed body; clear it with
+ * emu_speech_body_clear().
+ */
+gboolean
+emu_speech_body_read (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorRequest * request, EmuSpeechBody * body)
+{
+  JsonObject *object;
+
+  memset (body, 0, sizeof (EmuSpeechBody));
+  body->model = EMU_SPEECH_DEFAULT_MODEL;
+  body->voice = "alloy";
+  body->format = EMU_SPEECH_DEFAULT_FORMAT;
+  if (!(body->root = emu_json_parse_body (request)))
+    return emu_bad_request (emulator, msg, "Invalid JSON body: expected an "
+        "object with input, model, voice, response_format");
+  object = json_node_get_object (body->root);
+  return emu_json_string (emulator, msg, object, "input", &body->input) &&
+      emu_json_string (emulator, msg, object, "model", &body->model) &&
+      emu_json_string (emulator, msg, object, "voice", &body->voice) &&
+      emu_json_string (emulator, msg, object, "response_format",
+      &body->format) &&
+      emu_json_string (emulator, msg, object, "instructions",
+      &body->instructions) && emu_check_input (emulator, msg, body->input) &&
+      emu_check_format (emulator, msg, body->format);
+}
+
+void
+emu_speech_body_clear (EmuSpeechBody * body)
+{
+  g_clear_pointer (&body->root, json_node_unref);
+}
+
 void
 emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request)
 {
-  g_autoptr (JsonNode) root = NULL;
-  const gchar *input = NULL, *model = EMU_SPEECH_DEFAULT_MODEL;
-  const gchar *voice = "alloy", *format = EMU_SPEECH_DEFAULT_FORMAT;
-  const gchar *instructions = NULL;
+  EmuSpeechBody body;
   g_autoptr (JsonObject) entry = NULL;
   guint duration_s = 0;
-  JsonObject *body;
 
   if (!emu_check_key (emulator, msg, request))
     return;
-  if (!(root = emu_json_parse_body (request))) {
-    emu_bad_request (emulator, msg, "Invalid JSON body: expected an object "
-        "with input, model, voice, response_format");
-    return;
-  }
-  body = json_node_get_object (root);
-  if (!emu_json_string (emulator, msg, body, "input", &input) ||
-      !emu_json_string (emulator, msg, body, "model", &model) ||
-      !emu_json_string (emulator, msg, body, "voice", &voice) ||
-      !emu_json_string (emulator, msg, body, "response_format", &format) ||
-      !emu_json_string (emulator, msg, body, "instructions", &instructions) ||
-      !emu_check_input (emulator, msg, input) ||
-      !emu_check_format (emulator, msg, format))
-    return;
-  if (!emu_check_speech_model (emulator, msg, request, model, voice,
-          &entry))
-    return;
-  model = json_object_get_string_member (entry, "name");
-  if (instructions && !emu_model_takes_instructions (model)) {
+  if (!emu_speech_body_read (emulator, msg, request, &body))
+    goto out;
+  if (!emu_check_speech_model (emulator, msg, request, body.model,
+          body.voice, &entry))
+    goto out;
+  body.model = json_object_get_string_member (entry, "name");
+  if (body.instructions && !emu_model_takes_instructions (body.model)) {
     emu_bad_request (emulator, msg, "instructions: not supported by model "
-        "'%s'", model);
-    return;
+        "'%s'", body.model);
+    goto out;
   }
-  if (emu_model_is_music (model) &&
-      !emu_music_duration (emulator, msg, body, &duration_s))
-    return;
+  if (emu_model_is_music (body.model) && !emu_music_duration (emulator, msg,
+          json_node_get_object (body.root), &duration_s))
+    goto out;
 
-  emu_send_audio (emulator, msg, request, input, model, format, duration_s,
-      0);
+  emu_send_audio (emulator, msg, request, body.input, body.model,
+      body.format, duration_s, 0);
+out:
+  emu_speech_body_clear (&body);
 }

@@ -162,14 +162,8 @@ emu_form_get (EmuForm * form, const gchar * name)
 
 /* ---- the audio ---- */
 
-typedef struct
-{
-  gsize start;                  /* in frames */
-  gsize end;
-} EmuRun;
-
 /* Whether each 10 ms frame of the first channel has sound in it. */
-static GArray *
+GArray *
 emu_voiced_frames (const guint8 * data, const EmuWavInfo * info,
     gsize frames_total, guint frame_len)
 {
@@ -197,7 +191,7 @@ emu_voiced_frames (const guint8 * data, const EmuWavInfo * info,
 
 /* Runs of sound in @voiced[@from, @to) that are separated by at least
  * @gap silent frames; runs shorter than EMU_MIN_RUN_MS are dropped. */
-static GArray *
+GArray *
 emu_find_runs (GArray * voiced, gsize from, gsize to, gsize gap)
 {
   GArray *runs = g_array_new (FALSE, FALSE, sizeof (EmuRun));
@@ -464,11 +458,11 @@ emu_check_fields (PollenEmulator * emulator, SoupServerMessage * msg,
   return TRUE;
 }
 
-/* Checks that the file is a WAV with 16-bit PCM that holds all the data
- * its header announces. */
-static gboolean
+/* Checks that the file of the form field @field is a WAV with 16-bit PCM
+ * that holds all the data its header announces; answers 400 when not. */
+gboolean
 emu_check_wav (PollenEmulator * emulator, SoupServerMessage * msg,
-    GBytes * file, EmuWavInfo * info)
+    const gchar * field, GBytes * file, EmuWavInfo * info)
 {
   gsize size = g_bytes_get_size (file);
   g_autoptr (GError) error = NULL;
@@ -476,15 +470,15 @@ emu_check_wav (PollenEmulator * emulator, SoupServerMessage * msg,
 
   if (!emu_wav_read (file, info, &error))
     message = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ?
-        g_strdup_printf ("file: %s", error->message) :
-        g_strdup_printf ("file: could not decode the audio: %s (the "
-        "emulator reads 16-bit PCM WAV only)", error->message);
+        g_strdup_printf ("%s: %s", field, error->message) :
+        g_strdup_printf ("%s: could not decode the audio: %s (the "
+        "emulator reads 16-bit PCM WAV only)", field, error->message);
   else if (info->format != EMU_WAV_FORMAT_PCM || info->bits != 16)
-    message = g_strdup_printf ("file: the emulator reads 16-bit PCM WAV "
-        "only, got format %u with %u bits", info->format, info->bits);
+    message = g_strdup_printf ("%s: the emulator reads 16-bit PCM WAV "
+        "only, got format %u with %u bits", field, info->format, info->bits);
   else if (info->data_offset + info->data_size > size)
-    message = g_strdup_printf ("file: the WAV data chunk announces %"
-        G_GUINT64_FORMAT " bytes but %" G_GSIZE_FORMAT " are present",
+    message = g_strdup_printf ("%s: the WAV data chunk announces %"
+        G_GUINT64_FORMAT " bytes but %" G_GSIZE_FORMAT " are present", field,
         info->data_size, size - info->data_offset);
   if (message) {
     emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
@@ -528,7 +522,7 @@ emu_handle_transcriptions (PollenEmulator * emulator, SoupServerMessage * msg,
     return;
   }
   if (!emu_check_fields (emulator, msg, form, &model, &format) ||
-      !emu_check_wav (emulator, msg, form->file, &info)) {
+      !emu_check_wav (emulator, msg, "file", form->file, &info)) {
     emu_form_free (form);
     return;
   }

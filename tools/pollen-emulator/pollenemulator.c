@@ -48,6 +48,7 @@ struct _PollenEmulator
   guint sessions_opened;        /* under lock */
   GQueue client_events;         /* RealtimeEvent, under lock */
   GQueue sent_events;           /* RealtimeEvent, under lock */
+  guint reply_hold_ms;          /* under lock */
 
   EmuLimits *limits;
 };
@@ -78,6 +79,11 @@ static const Route routes[] = {
   {"GET", "/audio/", FALSE, emu_handle_audio},
   {"POST", "/v1/audio/speech", TRUE, emu_handle_speech},
   {"POST", "/v1/audio/transcriptions", TRUE, emu_handle_transcriptions},
+  {"POST", "/v1/audio/speech/with-timestamps", TRUE,
+      emu_handle_speech_timestamps},
+  {"POST", "/v1/audio/voice-isolator", TRUE, emu_handle_voice_isolator},
+  {"POST", "/v1/audio/voice-changer", TRUE, emu_handle_voice_changer},
+  {"POST", "/v1/images/edits", TRUE, emu_handle_image_edit},
   {"GET", "/account/key", TRUE, emu_handle_account_key},
   {"GET", "/account/profile", TRUE, emu_handle_account_profile},
   {"GET", "/account/balance", TRUE, emu_handle_account_balance},
@@ -818,6 +824,19 @@ emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
       pollen_emulator_response_new_error (status, code, message));
 }
 
+/* An error with @details (taken) in its envelope, as the server sends a
+ * provider's failure: {name, upstreamStatus, upstreamHost, upstreamBody}. */
+void
+emu_send_error_details (PollenEmulator * emulator, SoupServerMessage * msg,
+    guint status, const gchar * code, const gchar * message,
+    JsonNode * details)
+{
+  g_autofree gchar *json = emu_error_envelope (status, code, message,
+      details);
+
+  emu_send (emulator, msg, pollen_emulator_response_new_json (status, json));
+}
+
 /* ---- helpers for the default handlers ---- */
 
 /* The key of @request as the gateway reads it: a Bearer token, X-API-Key
@@ -1013,6 +1032,74 @@ emu_release (EmuHeld * held)
   return msg;
 }
 
+/* An answer made off the emulator thread (emu_answer_later()). */
+typedef struct
+{
+  EmuHeld *held;
+  EmuMakeFunc make;
+  EmuAnswerFunc answer;
+  gpointer data;
+  GDestroyNotify free;
+} Later;
+
+static void
+emu_later_run (GTask * task, gpointer source, gpointer data,
+    GCancellable * cancellable)
+{
+  Later *later = data;
+  GError *error = NULL;
+  GBytes *body = later->make (later->data, &error);
+
+  if (body)
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Back in the emulator thread: answers, unless the client went away. */
+static void
+emu_later_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  Later *later = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = g_task_propagate_pointer (G_TASK (result),
+      &error);
+  g_autoptr (SoupServerMessage) msg = emu_release (later->held);
+
+  if (msg)
+    later->answer (later->data, msg, body, error);
+  later->free (later->data);
+  g_free (later);
+}
+
+/**
+ * emu_answer_later:
+ * @make: runs in a worker thread: the body, or %NULL with an error
+ * @answer: runs back in the emulator thread, unless the client went away
+ *   meanwhile: sends the answer (the body, or %NULL and the error)
+ * @data: (transfer full): for both, freed with @free
+ *
+ * For an answer that takes time to make (a picture, a clip): @msg waits,
+ * and the emulator goes on answering others.
+ */
+void
+emu_answer_later (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuMakeFunc make, EmuAnswerFunc answer, gpointer data,
+    GDestroyNotify free)
+{
+  Later *later = g_new0 (Later, 1);
+  GTask *task = g_task_new (NULL, NULL, emu_later_done, later);
+
+  later->held = emu_hold (emulator, msg);
+  later->make = make;
+  later->answer = answer;
+  later->data = data;
+  later->free = free;
+  g_task_set_task_data (task, later, NULL);
+  g_task_run_in_thread (task, emu_later_run);
+  g_object_unref (task);
+}
+
 typedef struct
 {
   PollenEmulator *emulator;
@@ -1061,9 +1148,7 @@ emu_handle (SoupServer * server, SoupServerMessage * msg, const char *path,
   guint generation_ms;
 
   emu_record (emulator, request);
-  g_mutex_lock (&emulator->lock);
-  generation_ms = emulator->generation_ms;
-  g_mutex_unlock (&emulator->lock);
+  generation_ms = emu_generation_ms (emulator);
 
   if (emu_limits_admit (emulator->limits, emulator, msg, request)) {
     /* a realtime handshake is answered at once: libsoup upgrades it when
@@ -1177,13 +1262,31 @@ pollen_emulator_get_refusal_count (PollenEmulator * emulator)
   return emu_limits_get_refusals (emulator->limits);
 }
 
+/* A timing setting (under the lock), set or read. */
+static void
+emu_set_ms (PollenEmulator * emulator, guint * setting, guint ms)
+{
+  g_mutex_lock (&emulator->lock);
+  *setting = ms;
+  g_mutex_unlock (&emulator->lock);
+}
+
+static guint
+emu_get_ms (PollenEmulator * emulator, const guint * setting)
+{
+  guint ms;
+
+  g_mutex_lock (&emulator->lock);
+  ms = *setting;
+  g_mutex_unlock (&emulator->lock);
+  return ms;
+}
+
 /* Every generation (not model lists) takes @ms before it is answered. */
 void
 pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 {
-  g_mutex_lock (&emulator->lock);
-  emulator->generation_ms = ms;
-  g_mutex_unlock (&emulator->lock);
+  emu_set_ms (emulator, &emulator->generation_ms, ms);
 }
 
 /* A transcription session sends what it heard only once @ms more audio
@@ -1192,9 +1295,7 @@ pollen_emulator_set_generation_time (PollenEmulator * emulator, guint ms)
 void
 pollen_emulator_set_realtime_lag (PollenEmulator * emulator, guint ms)
 {
-  g_mutex_lock (&emulator->lock);
-  emulator->realtime_lag_ms = ms;
-  g_mutex_unlock (&emulator->lock);
+  emu_set_ms (emulator, &emulator->realtime_lag_ms, ms);
 }
 
 /**
@@ -1316,12 +1417,7 @@ emu_realtime_record_sent (PollenEmulator * emulator, const gchar * type,
 guint
 emu_generation_ms (PollenEmulator * emulator)
 {
-  guint ms;
-
-  g_mutex_lock (&emulator->lock);
-  ms = emulator->generation_ms;
-  g_mutex_unlock (&emulator->lock);
-  return ms;
+  return emu_get_ms (emulator, &emulator->generation_ms);
 }
 
 /* Emulator thread: @seconds more of audio answered. */
@@ -1353,12 +1449,31 @@ pollen_emulator_get_audio_seconds (PollenEmulator * emulator)
 guint
 emu_realtime_lag_ms (PollenEmulator * emulator)
 {
-  guint ms;
+  return emu_get_ms (emulator, &emulator->realtime_lag_ms);
+}
 
-  g_mutex_lock (&emulator->lock);
-  ms = emulator->realtime_lag_ms;
-  g_mutex_unlock (&emulator->lock);
-  return ms;
+guint
+emu_realtime_hold_ms (PollenEmulator * emulator)
+{
+  return emu_get_ms (emulator, &emulator->reply_hold_ms);
+}
+
+/**
+ * pollen_emulator_realtime_hold_replies:
+ * @after_ms: 0: replies stream to their end
+ *
+ * Every conversation reply started from now on stops after @after_ms of
+ * its audio, as a model that generates slower than it speaks, until it is
+ * cancelled (speech, response.cancel) or its session ends: a reply that
+ * is still in progress whatever the machine's speed. When @after_ms ends
+ * a word, the next word's transcript delta still comes: a client that
+ * has it has all the audio before it.
+ */
+void
+pollen_emulator_realtime_hold_replies (PollenEmulator * emulator,
+    guint after_ms)
+{
+  emu_set_ms (emulator, &emulator->reply_hold_ms, after_ms);
 }
 
 /* How many realtime sessions were opened (upgraded) so far. */

@@ -198,5 +198,7 @@ gchar *  pollen_emulator_realtime_wait_sent (PollenEmulator * emulator,
 void     pollen_emulator_realtime_drop (PollenEmulator * emulator);
 void     pollen_emulator_realtime_close (PollenEmulator * emulator,
                                          gushort code, const gchar * reason);
+void     pollen_emulator_realtime_hold_replies (PollenEmulator * emulator,
+                                                guint after_ms);
 
 G_END_DECLS
