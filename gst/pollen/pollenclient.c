@@ -1553,11 +1553,14 @@ pollen_client_not_json_error (PollenClient * self, PollenResponse * response,
 {
   g_autoptr (GBytes) clean = pollen_client_redact_body (self, response->body);
   g_autoptr (GError) quoted = NULL;
-  g_autoptr (JsonNode) root = pollen_json_parse (g_bytes_get_data (clean,
-          NULL), g_bytes_get_size (clean), &quoted);
-  g_autofree gchar *text = pollen_client_redact (self,
-      quoted ? quoted->message : parse_error->message);
+  JsonNode *root = pollen_json_parse (g_bytes_get_data (clean, NULL),
+      g_bytes_get_size (clean), &quoted);
+  g_autofree gchar *text = NULL;
 
+  /* parsed again only for the parser's message on the clean body */
+  g_clear_pointer (&root, json_node_unref);
+  text = pollen_client_redact (self, quoted ? quoted->message :
+      parse_error->message);
   g_propagate_error (error,
       pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
           response->status, NULL, NULL, response->request_id, text));
