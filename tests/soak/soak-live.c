@@ -286,12 +286,14 @@ static GstElement *
 soak_pipeline (Soak * soak)
 {
   const gchar *url = pollen_emulator_get_url (soak->emulator);
-  /* the tts chain: pollentts's defaults, a text at a time */
+  /* the tts chain: pollentts's defaults, a text at a time; appsrc
+   * answers with its max-latency only when min-latency is set */
   g_autofree gchar *desc = soak->chain == CHAIN_TTS ?
       g_strdup_printf ("appsrc name=texts is-live=true format=time "
-      "max-latency=60000000000 caps=text/x-raw,format=utf8 ! pollentts "
-      "base-url=%s api-key=sk_soak ! audioconvert ! fakesink name=sink "
-      "sync=true", url) : soak_transcribing_chain (soak, url);
+      "min-latency=0 max-latency=60000000000 "
+      "caps=text/x-raw,format=utf8 ! pollentts base-url=%s "
+      "api-key=sk_soak ! audioconvert ! fakesink name=sink sync=true", url) :
+      soak_transcribing_chain (soak, url);
   g_autoptr (GError) error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &error);
 
