@@ -50,6 +50,8 @@ typedef struct
   gpointer data;
   GDestroyNotify data_free;
   GstEvent *event;
+  GstClockTime submitted;       /* running times it came, before any wait */
+  GstClockTime started;         /* for room, and a worker took it */
 } FilterJob;
 
 typedef struct
@@ -84,6 +86,7 @@ typedef struct
   GstClockTime late_max[POLLEN_LATE_N];
   gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
   gint64 progress_due;          /* when the next START or CONTINUE is due */
+  GstClockTime job_waited;      /* the job handled waited that long */
 
   gboolean progress_open;       /* a START went out, its end not yet */
   GstBus *progress_bus;         /* where it went */
@@ -118,7 +121,20 @@ filter_job_new (GstPollenFilter * self, gpointer data, GstEvent * event)
   job->data = data;
   job->data_free = GST_POLLEN_FILTER_GET_CLASS (self)->data_free;
   job->event = event;
+  job->submitted = gst_pollen_filter_now (self);
+  job->started = GST_CLOCK_TIME_NONE;
   return job;
+}
+
+/* How long @job waited in the element before a worker took it: for room
+ * (max-in-flight) in chain, then for a worker. */
+static GstClockTime
+fjob_waited (FilterJob * job)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (job->submitted) ||
+      !GST_CLOCK_TIME_IS_VALID (job->started) || job->started < job->submitted)
+    return 0;
+  return job->started - job->submitted;
 }
 
 static void
@@ -139,6 +155,7 @@ gst_pollen_filter_run_job (PollenJob * job, gpointer data,
 
   if (fjob->event)
     return TRUE;
+  fjob->started = gst_pollen_filter_now (self);
   return GST_POLLEN_FILTER_GET_CLASS (self)->run_job (self, job, fjob->data,
       cancellable, error);
 }
@@ -841,6 +858,8 @@ gst_pollen_filter_handle_next (GstPollenFilter * self, PollenJobsNext next,
   GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
   GstFlowReturn ret = GST_FLOW_OK;
 
+  if (fjob)
+    PRIV (self)->job_waited = fjob_waited (fjob);
   switch (next) {
     case POLLEN_JOBS_ITEM:
       ret = klass->handle_item (self, fjob->data, item);
@@ -1212,6 +1231,11 @@ late_text (GstPollenFilter * self, PollenLateCause cause, guint64 ms)
           "help: downstream does not keep up with real time (a busy "
           "machine, or a slow element after %s).", ms,
           GST_OBJECT_NAME (self));
+    case POLLEN_LATE_QUEUED:
+      return g_strdup_printf ("the server answered within latency, but the "
+          "request went out late, behind the ones before it, so the result "
+          "came %" G_GUINT64_FORMAT " ms after its deadline. The input comes "
+          "faster than the server answers it: raise max-in-flight.", ms);
     case POLLEN_LATE_SKIPPED:
       return g_strdup_printf ("skipped without a request: its output could "
           "not play in time any more (it would come %" G_GUINT64_FORMAT " ms "
@@ -1241,18 +1265,20 @@ gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
 }
 
 /* ", 2 skipped without a request (too late to play)" for the causes
- * that cost output, those that happened. */
+ * after the server's and downstream's, those that happened. */
 static void
 append_losses (GString * text, const guint * count)
 {
   static const gchar *const losses[POLLEN_LATE_N] = {
+    [POLLEN_LATE_QUEUED] = "because their requests went out late, behind "
+        "the ones before (raise max-in-flight)",
     [POLLEN_LATE_SKIPPED] = "skipped without a request (too late to play)",
     [POLLEN_LATE_DROPPED] = "answered too late to play any of it",
     [POLLEN_LATE_CUT] = "cut to keep what follows in time",
   };
   guint cause;
 
-  for (cause = POLLEN_LATE_SKIPPED; cause < POLLEN_LATE_N; cause++)
+  for (cause = POLLEN_LATE_QUEUED; cause < POLLEN_LATE_N; cause++)
     if (count[cause] > 0)
       g_string_append_printf (text, ", %u %s", count[cause], losses[cause]);
 }
@@ -1334,6 +1360,24 @@ gst_pollen_filter_server_was_slow (GstPollenFilter * self,
       answered - sent > gst_pollen_filter_get_latency (self);
 }
 
+/* Why output due at @deadline goes out late: the server was slow; or its
+ * answer came after the deadline, in time for its request, which waited
+ * in the element for room and a worker (the ones before it holding every
+ * slot of max-in-flight, the input coming faster than the server answers
+ * it); else the element was held back (the input came late, or downstream
+ * held the src task). */
+static PollenLateCause
+gst_pollen_filter_late_cause (GstPollenFilter * self, GstClockTime deadline,
+    GstClockTime sent, GstClockTime answered)
+{
+  if (gst_pollen_filter_server_was_slow (self, deadline, sent, answered))
+    return POLLEN_LATE_SERVER;
+  if (GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline &&
+      PRIV (self)->job_waited > HELD_TOLERANCE)
+    return POLLEN_LATE_QUEUED;
+  return POLLEN_LATE_DOWNSTREAM;
+}
+
 /**
  * gst_pollen_filter_check_late:
  * @data: the job's data, for the message
@@ -1345,9 +1389,12 @@ gst_pollen_filter_server_was_slow (GstPollenFilter * self,
  *
  * Src task, live only, before pushing a result: whether it is late, and
  * why. An answer after the deadline that took the server longer than the
- * latency property is the server's lateness; otherwise output pushed only
- * after its own render moment (running time + pipeline latency) was held
- * back by downstream. Warns (see the class's policy).
+ * latency property is the server's lateness; one that took it less but
+ * came after the deadline all the same, pushed as it came, is its
+ * request's, which went out late behind the ones before it
+ * (%POLLEN_LATE_QUEUED); otherwise output pushed only after its own render
+ * moment (running time + pipeline latency) was held back by downstream.
+ * Warns (see the class's policy).
  *
  * Returns: how far past its deadline the answer is now when it came after
  * the deadline (the output cannot play at its time: shift it, or keep the
@@ -1364,21 +1411,18 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
   GstClockTime now = gst_pollen_filter_now (filter);
   GstClockTime latency = gst_pollen_filter_get_pipeline_latency (filter);
   GstClockTime due = deadline;
-  gboolean answer_late;
+  PollenLateCause why;
 
   if (!GST_CLOCK_TIME_IS_VALID (deadline) || !GST_CLOCK_TIME_IS_VALID (now)
       || now <= deadline)
     return 0;
-  answer_late = GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline;
-  if (gst_pollen_filter_server_was_slow (filter, deadline, sent, answered)) {
-    if (cause)
-      *cause = POLLEN_LATE_SERVER;
-    gst_pollen_filter_report_late (filter, data, POLLEN_LATE_SERVER,
-        now - deadline);
+  why = gst_pollen_filter_late_cause (filter, deadline, sent, answered);
+  if (cause)
+    *cause = why;
+  if (why != POLLEN_LATE_DOWNSTREAM) {
+    gst_pollen_filter_report_late (filter, data, why, now - deadline);
     return now - deadline;
   }
-  if (cause)
-    *cause = POLLEN_LATE_DOWNSTREAM;
   /* a synchronised sink returns from a push no later than the render
    * moment of what was pushed when it keeps up */
   if (GST_CLOCK_TIME_IS_VALID (latency))
@@ -1387,7 +1431,8 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
   if (now > due + HELD_TOLERANCE)
     gst_pollen_filter_report_late (filter, data, POLLEN_LATE_DOWNSTREAM,
         now - due);
-  return answer_late ? now - deadline : 0;
+  return GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline ?
+      now - deadline : 0;
 }
 
 /* ---- states ---- */

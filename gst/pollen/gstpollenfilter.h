@@ -37,6 +37,9 @@ typedef enum
   POLLEN_LATE_SERVER,           /* the answer came after the deadline and
                                  * took the server longer than latency */
   POLLEN_LATE_DOWNSTREAM,       /* downstream held the element back */
+  POLLEN_LATE_QUEUED,           /* the answer came after the deadline, in
+                                 * time for a request that went out late,
+                                 * behind the ones before it */
   POLLEN_LATE_SKIPPED,          /* not requested: its output could no
                                  * longer play in time */
   POLLEN_LATE_DROPPED,          /* answered too late to play any of it */
@@ -100,8 +103,11 @@ typedef enum
  *   latency and its sink's processing deadline, asked downstream when the
  *   LATENCY event comes). gst_pollen_filter_check_late() tells a slow
  *   server (the answer came after the deadline and took longer than
- *   latency: shift, raise latency) from downstream holding the element
- *   back (no shift, raising latency does not help), warns at once for the
+ *   latency: shift, raise latency) from a request that went out late
+ *   behind the ones before it (the answer came late although the server
+ *   took less than latency: raise max-in-flight) and from downstream
+ *   holding the element back (no shift, raising latency does not help),
+ *   warns at once for the
  *   first late result and sums up the others in one warning per 10 s;
  *   what lateness cost (a result skipped without a request, dropped, or
  *   cut) is told the same way (gst_pollen_filter_report_late()).

@@ -2338,6 +2338,57 @@ GST_START_TEST (test_live_latency_follows_a_slow_server)
 
 GST_END_TEST;
 
+static gpointer
+push_two_texts (gpointer user_data)
+{
+  Tts *t = user_data;
+
+  push_text (t, "First.", 0, GST_SECOND);
+  push_text (t, "Second.", GST_SECOND, GST_SECOND);
+  return NULL;
+}
+
+/* Live, one request at a time: the second text's request goes out only
+ * when the first is answered (at 1.5 s), and its answer, 1.9 s later,
+ * quicker than latency, comes 400 ms after its deadline (3 s). The warning
+ * says the request went out late behind the one before it, not that
+ * downstream held the element back (it never did). */
+GST_START_TEST (test_live_request_late_behind_the_one_before)
+{
+  Tts t = tts_new_live ("latency", 2000, "max-lag", 10000, "max-in-flight",
+      1, NULL);
+  const GstClockTime answer_at[] = { 1500 * GST_MSECOND, 3400 * GST_MSECOND };
+  g_autofree gchar *warnings = NULL;
+  GThread *pusher;
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    PollenEmulatorResponse *response = wav_response (i ? "Second." :
+        "First.", RATE);
+
+    response->delay_ms = MS (300);
+    pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  }
+  pusher = g_thread_new ("push", push_two_texts, &t);
+  for (i = 0; i < 2; i++) {
+    pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
+            i, MS (5000)));
+    set_clock (&t, answer_at[i]);
+  }
+  g_thread_join (pusher);
+  push_eos_and_wait (&t);
+
+  warnings = pop_warnings (&t, NULL);
+  fail_unless (strstr (warnings, "(\"Second.\"): the server answered within "
+          "latency, but the request went out late, behind the ones before "
+          "it, so the result came 400 ms after its deadline") != NULL, "%s",
+      warnings);
+  fail_if (strstr (warnings, "downstream") != NULL, "%s", warnings);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* A live chain with a synchronised sink: texts every 2 s, answered at
  * once, latency=2000. The src task is held by the sink until each silence
  * buffer's render moment, which is not lateness: no warning, and every
@@ -3003,6 +3054,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_live_too_late_answer_dropped);
   tcase_add_test (tc, test_live_silence_while_awaiting);
   tcase_add_test (tc, test_live_latency_follows_a_slow_server);
+  tcase_add_test (tc, test_live_request_late_behind_the_one_before);
   tcase_add_test (tc, test_live_shift_lag_bounded);
   tcase_add_test (tc, test_shift_not_live_unbounded);
   tcase_add_test (tc, test_live_compress_fits);
