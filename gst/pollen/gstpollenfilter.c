@@ -52,6 +52,8 @@ typedef struct
   GstEvent *event;
   GstClockTime submitted;       /* running times it came, before any wait */
   GstClockTime started;         /* for room, and a worker took it */
+  gboolean held_upstream;       /* it came as the chain before it ended a
+                                 * wait for room: it waited upstream */
 } FilterJob;
 
 typedef struct
@@ -75,6 +77,9 @@ typedef struct
   /* sink thread */
   gboolean have_segment;
   gboolean refused_untimed;
+  GstClockTime room_came;       /* the last submit waited for room (or
+                                 * came in a burst after one) until then,
+                                 * or NONE */
 
   /* src task (or with the task stopped) */
   GstSegment segment;
@@ -86,7 +91,8 @@ typedef struct
   GstClockTime late_max[POLLEN_LATE_N];
   gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
   gint64 progress_due;          /* when the next START or CONTINUE is due */
-  GstClockTime job_waited;      /* the job handled waited that long */
+  gboolean job_waited;          /* the job handled went out late, behind
+                                 * the ones before it (fjob_queued()) */
 
   gboolean progress_open;       /* a START went out, its end not yet */
   GstBus *progress_bus;         /* where it went */
@@ -126,15 +132,15 @@ filter_job_new (GstPollenFilter * self, gpointer data, GstEvent * event)
   return job;
 }
 
-/* How long @job waited in the element before a worker took it: for room
- * (max-in-flight) in chain, then for a worker. */
-static GstClockTime
-fjob_waited (FilterJob * job)
+/* Whether @job's request went out late behind the ones before it: it
+ * waited in the element (for room in chain, max-in-flight, then for a
+ * worker), or upstream while the chain before it waited for room. */
+static gboolean
+fjob_queued (FilterJob * job)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (job->submitted) ||
-      !GST_CLOCK_TIME_IS_VALID (job->started) || job->started < job->submitted)
-    return 0;
-  return job->started - job->submitted;
+  return job->held_upstream || (GST_CLOCK_TIME_IS_VALID (job->submitted) &&
+      GST_CLOCK_TIME_IS_VALID (job->started) &&
+      job->started > job->submitted + HELD_TOLERANCE);
 }
 
 static void
@@ -253,8 +259,23 @@ gst_pollen_filter_get_pending (GstPollenFilter * filter)
 GstFlowReturn
 gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
 {
-  return gst_pollen_filter_queue (filter, filter_job_new (filter, data,
-          NULL));
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  FilterJob *fjob = filter_job_new (filter, data, NULL);
+  GstClockTime submitted = fjob->submitted, now;
+  GstFlowReturn ret;
+  gboolean held;
+
+  fjob->held_upstream = GST_CLOCK_TIME_IS_VALID (priv->room_came) &&
+      GST_CLOCK_TIME_IS_VALID (submitted) &&
+      submitted <= priv->room_came + HELD_TOLERANCE;
+  held = fjob->held_upstream;
+  ret = gst_pollen_filter_queue (filter, fjob);
+  now = gst_pollen_filter_now (filter);
+  /* what upstream held comes in a burst: all of it was held */
+  priv->room_came = GST_CLOCK_TIME_IS_VALID (submitted) &&
+      GST_CLOCK_TIME_IS_VALID (now) && (held ||
+      now > submitted + HELD_TOLERANCE) ? now : GST_CLOCK_TIME_NONE;
+  return ret;
 }
 
 /* Sink thread: the timeline of the input as it comes, for the threads
@@ -858,8 +879,13 @@ gst_pollen_filter_handle_next (GstPollenFilter * self, PollenJobsNext next,
   GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (fjob)
-    PRIV (self)->job_waited = fjob_waited (fjob);
+  if (fjob) {
+    PRIV (self)->job_waited = fjob_queued (fjob);
+    GST_LOG_OBJECT (self, "job came at %" GST_TIME_FORMAT ", started at %"
+        GST_TIME_FORMAT "%s", GST_TIME_ARGS (fjob->submitted),
+        GST_TIME_ARGS (fjob->started), fjob->held_upstream ?
+        ", held upstream" : "");
+  }
   switch (next) {
     case POLLEN_JOBS_ITEM:
       ret = klass->handle_item (self, fjob->data, item);
@@ -1373,7 +1399,7 @@ gst_pollen_filter_late_cause (GstPollenFilter * self, GstClockTime deadline,
   if (gst_pollen_filter_server_was_slow (self, deadline, sent, answered))
     return POLLEN_LATE_SERVER;
   if (GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline &&
-      PRIV (self)->job_waited > HELD_TOLERANCE)
+      PRIV (self)->job_waited)
     return POLLEN_LATE_QUEUED;
   return POLLEN_LATE_DOWNSTREAM;
 }
@@ -1458,6 +1484,7 @@ gst_pollen_filter_start (GstPollenFilter * self)
       self, (GDestroyNotify) filter_job_free, klass->item_free);
   priv->have_segment = FALSE;
   priv->refused_untimed = FALSE;
+  priv->room_came = GST_CLOCK_TIME_NONE;
   g_mutex_lock (&priv->lock);
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
   priv->downstream_latency = 0;
