@@ -973,9 +973,10 @@ nested_arrays (guint depth)
   return g_string_free (json, FALSE);
 }
 
-/* Depth means depth: a model list of a hundred entries, each with arrays
- * and objects inside, is three levels deep however long it is; 64 levels
- * are read and 65 refused. */
+#ifndef POLLEN_TEST_UNDER_ASAN
+/* gcc 12's LeakSanitizer crashes in its exit check ("Tracer caught signal
+ * 11") after the TLS server's thread: the normal run covers this test. */
+
 /* A certificate for 127.0.0.1 (valid until 2126) and its key, for a
  * local https:// server trusted through ssl-ca-file. */
 static const gchar localhost_pem[] =
@@ -1112,7 +1113,11 @@ GST_START_TEST (test_redirect_to_plain_http_named)
 }
 
 GST_END_TEST;
+#endif
 
+/* Depth means depth: a model list of a hundred entries, each with arrays
+ * and objects inside, is three levels deep however long it is; 64 levels
+ * are read and 65 refused. */
 GST_START_TEST (test_long_answer_is_not_deep)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -1192,7 +1197,9 @@ pollenclient_suite (void)
   tcase_add_test (tc, test_hostile_error_bodies);
   tcase_add_test (tc, test_empty_or_nested_success_is_an_error);
   tcase_add_test (tc, test_long_answer_is_not_deep);
+#ifndef POLLEN_TEST_UNDER_ASAN
   tcase_add_test (tc, test_redirect_to_plain_http_named);
+#endif
   return s;
 }
 
