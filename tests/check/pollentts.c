@@ -2287,15 +2287,48 @@ GST_START_TEST (test_live_silence_while_awaiting)
 
 GST_END_TEST;
 
-static gpointer
-push_slow_texts (gpointer user_data)
+/* Live texts, one request at a time, answered by the clock: text i at
+ * @pts[i] for 1 s; its answer is given when the clock says @answer_at[i]
+ * (the emulator holds it @delay_ms, the test sets the clock meanwhile). */
+typedef struct
 {
-  Tts *t = user_data;
+  Tts *t;
+  const gchar *const *texts;
+  const GstClockTime *pts;
+  const GstClockTime *answer_at;
+  guint n;
+} ClockedTexts;
+
+static gpointer
+push_clocked_texts (gpointer user_data)
+{
+  ClockedTexts *c = user_data;
   guint i;
 
-  for (i = 0; i < 3; i++)
-    push_text (t, "Slow.", i * 3 * GST_SECOND, GST_SECOND);
+  for (i = 0; i < c->n; i++)
+    push_text (c->t, c->texts[i], c->pts[i], GST_SECOND);
   return NULL;
+}
+
+static void
+answer_by_the_clock (ClockedTexts * c, guint delay_ms)
+{
+  GThread *pusher;
+  guint i;
+
+  for (i = 0; i < c->n; i++) {
+    PollenEmulatorResponse *response = wav_response (c->texts[i], RATE);
+
+    response->delay_ms = MS (delay_ms);
+    pollen_emulator_push (c->t->emulator, SPEECH_PATH, response);
+  }
+  pusher = g_thread_new ("push", push_clocked_texts, c);
+  for (i = 0; i < c->n; i++) {
+    pollen_emulator_request_unref (pollen_emulator_wait_request
+        (c->t->emulator, i, MS (5000)));
+    set_clock (c->t, c->answer_at[i]);
+  }
+  g_thread_join (pusher);
 }
 
 /* Live, a server that answers three speeches running slower than latency
@@ -2306,24 +2339,17 @@ GST_START_TEST (test_live_latency_follows_a_slow_server)
 {
   Tts t = tts_new_live ("latency", 500, "max-latency", 5000,
       "max-in-flight", 1, NULL);
+  const gchar *const texts[] = { "Slow.", "Slow.", "Slow." };
+  const GstClockTime pts[] = { 0, 3 * GST_SECOND, 6 * GST_SECOND };
+  /* each answer comes 3 s after its request, by the clock */
+  const GstClockTime answer_at[] = { 3 * GST_SECOND, 6 * GST_SECOND,
+    9 * GST_SECOND
+  };
+  ClockedTexts clocked = { &t, texts, pts, answer_at, 3 };
   g_autofree gchar *warnings = NULL;
-  GThread *pusher;
-  guint latency, latency_messages = 0, i;
+  guint latency, latency_messages = 0;
 
-  for (i = 0; i < 3; i++) {
-    PollenEmulatorResponse *slow = wav_response ("Slow.", RATE);
-
-    slow->delay_ms = MS (1000);
-    pollen_emulator_push (t.emulator, SPEECH_PATH, slow);
-  }
-  pusher = g_thread_new ("push", push_slow_texts, &t);
-  for (i = 0; i < 3; i++) {
-    pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
-            i, MS (5000)));
-    /* each answer comes 3 s after its request, by the clock */
-    set_clock (&t, (i + 1) * 3 * GST_SECOND);
-  }
-  g_thread_join (pusher);
+  answer_by_the_clock (&clocked, 1000);
   push_eos_and_wait (&t);
 
   g_object_get (t.element, "latency", &latency, NULL);
@@ -2338,16 +2364,6 @@ GST_START_TEST (test_live_latency_follows_a_slow_server)
 
 GST_END_TEST;
 
-static gpointer
-push_two_texts (gpointer user_data)
-{
-  Tts *t = user_data;
-
-  push_text (t, "First.", 0, GST_SECOND);
-  push_text (t, "Second.", GST_SECOND, GST_SECOND);
-  return NULL;
-}
-
 /* Live, one request at a time: the second text's request goes out only
  * when the first is answered (at 1.5 s), and its answer, 1.9 s later,
  * quicker than latency, comes 400 ms after its deadline (3 s). The warning
@@ -2357,25 +2373,13 @@ GST_START_TEST (test_live_request_late_behind_the_one_before)
 {
   Tts t = tts_new_live ("latency", 2000, "max-lag", 10000, "max-in-flight",
       1, NULL);
+  const gchar *const texts[] = { "First.", "Second." };
+  const GstClockTime pts[] = { 0, GST_SECOND };
   const GstClockTime answer_at[] = { 1500 * GST_MSECOND, 3400 * GST_MSECOND };
+  ClockedTexts clocked = { &t, texts, pts, answer_at, 2 };
   g_autofree gchar *warnings = NULL;
-  GThread *pusher;
-  guint i;
 
-  for (i = 0; i < 2; i++) {
-    PollenEmulatorResponse *response = wav_response (i ? "Second." :
-        "First.", RATE);
-
-    response->delay_ms = MS (300);
-    pollen_emulator_push (t.emulator, SPEECH_PATH, response);
-  }
-  pusher = g_thread_new ("push", push_two_texts, &t);
-  for (i = 0; i < 2; i++) {
-    pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
-            i, MS (5000)));
-    set_clock (&t, answer_at[i]);
-  }
-  g_thread_join (pusher);
+  answer_by_the_clock (&clocked, 300);
   push_eos_and_wait (&t);
 
   warnings = pop_warnings (&t, NULL);
