@@ -773,10 +773,10 @@ GST_END_TEST;
 GST_START_TEST (test_usage_missing_after_whole_reply)
 {
   Chat t = chat_new ("model", "emu-usage-missing", NULL);
-  g_autofree gchar *text = assert_whole_reply (&t, "emu-usage-missing");
   g_autoptr (GstMessage) warning = NULL;
   g_autoptr (GError) error = NULL;
 
+  g_free (assert_whole_reply (&t, "emu-usage-missing"));
   warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
   fail_unless (warning != NULL);
   gst_message_parse_warning (warning, &error, NULL);
