@@ -208,10 +208,10 @@ gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
 
 /* ---- the sink side ---- */
 
-/* Takes @fjob; @wait while max-in-flight jobs are pending. */
+/* Takes @fjob, queued as @how says (waiting for a slot or not). */
 static GstFlowReturn
 gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
-    gboolean wait)
+    PollenJobsSlot how)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
   GstFlowReturn ret = gst_pollen_filter_get_srcresult (self);
@@ -220,18 +220,21 @@ gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
     filter_job_free (fjob);
     return ret;
   }
-  if (pollen_jobs_submit_full (priv->jobs, fjob, wait))
+  if (pollen_jobs_submit_full (priv->jobs, fjob, how))
     return GST_FLOW_OK;
   ret = gst_pollen_filter_get_srcresult (self);
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
 }
 
-/* Takes @fjob. */
+/* Takes @fjob: a request waits for a slot, an event takes none. */
 static GstFlowReturn
 gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
 {
-  return gst_pollen_filter_queue_full (self, fjob, !fjob->event ||
-      !GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking);
+  if (!fjob->event)
+    return gst_pollen_filter_queue_full (self, fjob, POLLEN_JOBS_SLOT);
+  return gst_pollen_filter_queue_full (self, fjob,
+      GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ? POLLEN_JOBS_AT_ONCE :
+      POLLEN_JOBS_NO_SLOT);
 }
 
 /**
@@ -310,7 +313,22 @@ GstFlowReturn
 gst_pollen_filter_submit_now (GstPollenFilter * filter, gpointer data)
 {
   return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
-          NULL), FALSE);
+          NULL), POLLEN_JOBS_AT_ONCE);
+}
+
+/**
+ * gst_pollen_filter_submit_no_request:
+ * @data: (transfer full): a job for run_job that makes no request (a chunk
+ *   of silence)
+ *
+ * Sink thread: like gst_pollen_filter_submit(), but the job takes none of
+ * the max-in-flight slots, which stay for the requests.
+ */
+GstFlowReturn
+gst_pollen_filter_submit_no_request (GstPollenFilter * filter, gpointer data)
+{
+  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
+          NULL), POLLEN_JOBS_NO_SLOT);
 }
 
 static GstFlowReturn

@@ -261,6 +261,8 @@ GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
 GstFlowReturn      gst_pollen_filter_submit_now (GstPollenFilter * filter,
                                                  gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_no_request (GstPollenFilter * filter,
+                                                        gpointer data);
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 GstFlowReturn      gst_pollen_filter_get_flow (GstPollenFilter * filter);
 
