@@ -238,6 +238,15 @@ gst_pollen_chat_sink_event (GstPollenFilter * filter, GstEvent * event)
   return GST_FLOW_OK;
 }
 
+static gchar *
+gst_pollen_chat_describe (GstPollenFilter * filter, gpointer data)
+{
+  ChatEntry *entry = data;
+
+  return g_strdup_printf ("Answering the text at %" GST_TIME_FORMAT
+      " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
+}
+
 /* ---- the completion: the workers ---- */
 
 /* The request for @entry, with the history of its epoch. */
@@ -319,6 +328,11 @@ gst_pollen_chat_run_job (GstPollenFilter * filter, PollenJob * job,
       cancellable, error);
   if (!result)
     return FALSE;
+  if (result->warning) {
+    g_autofree gchar *what = gst_pollen_chat_describe (filter, entry);
+
+    pollen_chat_result_post_warning (result, GST_ELEMENT (self), what);
+  }
   GST_INFO_OBJECT (self, "\"%s\": reply of %u characters (%s)",
       entry->preview, (guint) g_utf8_strlen (result->text, -1),
       GST_STR_NULL (result->finish_reason));
@@ -417,15 +431,6 @@ static GstFlowReturn
 gst_pollen_chat_fill (GstPollenFilter * filter, gpointer data)
 {
   return gst_pollen_chat_gap (GST_POLLEN_CHAT (filter), data);
-}
-
-static gchar *
-gst_pollen_chat_describe (GstPollenFilter * filter, gpointer data)
-{
-  ChatEntry *entry = data;
-
-  return g_strdup_printf ("Answering the text at %" GST_TIME_FORMAT
-      " (\"%s\")", GST_TIME_ARGS (entry->pts), entry->preview);
 }
 
 /* GstPollenFilter::flush: a flushed conversation starts over. */

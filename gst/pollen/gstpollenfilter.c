@@ -50,6 +50,10 @@ typedef struct
   gpointer data;
   GDestroyNotify data_free;
   GstEvent *event;
+  GstClockTime submitted;       /* running times it came, before any wait */
+  GstClockTime started;         /* for room, and a worker took it */
+  gboolean held_upstream;       /* it came as the chain before it ended a
+                                 * wait for room: it waited upstream */
 } FilterJob;
 
 typedef struct
@@ -73,6 +77,9 @@ typedef struct
   /* sink thread */
   gboolean have_segment;
   gboolean refused_untimed;
+  GstClockTime room_came;       /* the last submit waited for room (or
+                                 * came in a burst after one) until then,
+                                 * or NONE */
 
   /* src task (or with the task stopped) */
   GstSegment segment;
@@ -84,6 +91,8 @@ typedef struct
   GstClockTime late_max[POLLEN_LATE_N];
   gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
   gint64 progress_due;          /* when the next START or CONTINUE is due */
+  gboolean job_waited;          /* the job handled went out late, behind
+                                 * the ones before it (fjob_queued()) */
 
   gboolean progress_open;       /* a START went out, its end not yet */
   GstBus *progress_bus;         /* where it went */
@@ -93,6 +102,9 @@ typedef struct
   GstFlowReturn srcresult;
   GstClockTime pipeline_latency;        /* from the LATENCY event, or NONE */
   GstClockTime downstream_latency;      /* downstream's share of it */
+  GstSegment shared_segment;    /* the input's latest segment, whether */
+  gboolean shared_live;         /* upstream is live, and its latency: for */
+  GstClockTime shared_upstream_min;     /* the threads but the src task */
 } GstPollenFilterPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstPollenFilter, gst_pollen_filter,
@@ -115,7 +127,20 @@ filter_job_new (GstPollenFilter * self, gpointer data, GstEvent * event)
   job->data = data;
   job->data_free = GST_POLLEN_FILTER_GET_CLASS (self)->data_free;
   job->event = event;
+  job->submitted = gst_pollen_filter_now (self);
+  job->started = GST_CLOCK_TIME_NONE;
   return job;
+}
+
+/* Whether @job's request went out late behind the ones before it: it
+ * waited in the element (for room in chain, max-in-flight, then for a
+ * worker), or upstream while the chain before it waited for room. */
+static gboolean
+fjob_queued (FilterJob * job)
+{
+  return job->held_upstream || (GST_CLOCK_TIME_IS_VALID (job->submitted) &&
+      GST_CLOCK_TIME_IS_VALID (job->started) &&
+      job->started > job->submitted + HELD_TOLERANCE);
 }
 
 static void
@@ -136,6 +161,7 @@ gst_pollen_filter_run_job (PollenJob * job, gpointer data,
 
   if (fjob->event)
     return TRUE;
+  fjob->started = gst_pollen_filter_now (self);
   return GST_POLLEN_FILTER_GET_CLASS (self)->run_job (self, job, fjob->data,
       cancellable, error);
 }
@@ -236,8 +262,42 @@ gst_pollen_filter_get_pending (GstPollenFilter * filter)
 GstFlowReturn
 gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
 {
-  return gst_pollen_filter_queue (filter, filter_job_new (filter, data,
-          NULL));
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  FilterJob *fjob = filter_job_new (filter, data, NULL);
+  GstClockTime submitted = fjob->submitted, now;
+  GstFlowReturn ret;
+  gboolean held;
+
+  fjob->held_upstream = GST_CLOCK_TIME_IS_VALID (priv->room_came) &&
+      GST_CLOCK_TIME_IS_VALID (submitted) &&
+      submitted <= priv->room_came + HELD_TOLERANCE;
+  held = fjob->held_upstream;
+  ret = gst_pollen_filter_queue (filter, fjob);
+  now = gst_pollen_filter_now (filter);
+  /* what upstream held comes in a burst: all of it was held */
+  priv->room_came = GST_CLOCK_TIME_IS_VALID (submitted) &&
+      GST_CLOCK_TIME_IS_VALID (now) && (held ||
+      now > submitted + HELD_TOLERANCE) ? now : GST_CLOCK_TIME_NONE;
+  return ret;
+}
+
+/* Sink thread: the timeline of the input as it comes, for the threads
+ * that ask how late it is now (gst_pollen_filter_get_horizon()): a worker
+ * may look before the src task reached the segment. */
+static void
+gst_pollen_filter_share_timeline (GstPollenFilter * self,
+    const GstSegment * segment)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  gboolean live;
+  GstClockTime min;
+
+  gst_pollen_filter_query_upstream (self, &live, &min);
+  g_mutex_lock (&priv->lock);
+  gst_segment_copy_into (segment, &priv->shared_segment);
+  priv->shared_live = live;
+  priv->shared_upstream_min = min;
+  g_mutex_unlock (&priv->lock);
 }
 
 /**
@@ -291,6 +351,7 @@ gst_pollen_filter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     GST_DEBUG_OBJECT (self, "data before a segment: assuming TIME");
     gst_segment_init (&segment, GST_FORMAT_TIME);
     priv->have_segment = TRUE;
+    gst_pollen_filter_share_timeline (self, &segment);
     ret = gst_pollen_filter_queue_event (self,
         gst_event_new_segment (&segment));
   }
@@ -339,6 +400,7 @@ gst_pollen_filter_sink_serialized (GstPollenFilter * self, GstEvent * event)
       return gst_pollen_filter_refuse_untimed (self, segment);
     }
     PRIV (self)->have_segment = TRUE;
+    gst_pollen_filter_share_timeline (self, segment);
   }
   if (klass->sink_event)
     ret = klass->sink_event (self, event);
@@ -835,6 +897,13 @@ gst_pollen_filter_handle_next (GstPollenFilter * self, PollenJobsNext next,
   GstPollenFilterClass *klass = GST_POLLEN_FILTER_GET_CLASS (self);
   GstFlowReturn ret = GST_FLOW_OK;
 
+  if (fjob) {
+    PRIV (self)->job_waited = fjob_queued (fjob);
+    GST_LOG_OBJECT (self, "job came at %" GST_TIME_FORMAT ", started at %"
+        GST_TIME_FORMAT "%s", GST_TIME_ARGS (fjob->submitted),
+        GST_TIME_ARGS (fjob->started), fjob->held_upstream ?
+        ", held upstream" : "");
+  }
   switch (next) {
     case POLLEN_JOBS_ITEM:
       ret = klass->handle_item (self, fjob->data, item);
@@ -1102,6 +1171,23 @@ gst_pollen_filter_own_latency (GstPollenFilter * self)
   return own + (klass->get_latency ? klass->get_latency (self) : 0);
 }
 
+/* The budget (see gst_pollen_filter_get_budget()), with priv->lock held:
+ * what is reported is upstream's @upstream_min and the element's @own. */
+static GstClockTime
+gst_pollen_filter_budget_locked (GstPollenFilter * self,
+    GstClockTime upstream_min, GstClockTime own)
+{
+  GstPollenFilterPrivate *priv = PRIV (self);
+  GstClockTime reported = upstream_min + own;
+  GstClockTime latency = priv->pipeline_latency;
+  GstClockTime downstream = priv->downstream_latency;
+
+  /* a pipeline without a synchronised sink configures 0 */
+  if (!GST_CLOCK_TIME_IS_VALID (latency) || latency < reported + downstream)
+    return reported;
+  return latency - downstream;
+}
+
 /**
  * gst_pollen_filter_get_budget:
  *
@@ -1113,18 +1199,42 @@ GstClockTime
 gst_pollen_filter_get_budget (GstPollenFilter * self)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
-  GstClockTime reported = priv->upstream_min +
-      gst_pollen_filter_own_latency (self);
-  GstClockTime latency, downstream;
+  GstClockTime own = gst_pollen_filter_own_latency (self);
+  GstClockTime budget;
 
   g_mutex_lock (&priv->lock);
-  latency = priv->pipeline_latency;
-  downstream = priv->downstream_latency;
+  budget = gst_pollen_filter_budget_locked (self, priv->upstream_min, own);
   g_mutex_unlock (&priv->lock);
-  /* a pipeline without a synchronised sink configures 0 */
-  if (!GST_CLOCK_TIME_IS_VALID (latency) || latency < reported + downstream)
-    return reported;
-  return latency - downstream;
+  return budget;
+}
+
+/**
+ * gst_pollen_filter_get_horizon:
+ *
+ * Any thread: the deadline read backwards, the stream time whose output
+ * must leave the element now to play on time. Output before it is late
+ * already; a worker may skip a request whose output could only come after
+ * it.
+ *
+ * Returns: that stream time, or NONE when upstream is not live (or the
+ * pipeline has not run for a budget yet).
+ */
+GstClockTime
+gst_pollen_filter_get_horizon (GstPollenFilter * filter)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  GstClockTime now = gst_pollen_filter_now (filter);
+  GstClockTime own = gst_pollen_filter_own_latency (filter);
+  GstClockTime budget, horizon = GST_CLOCK_TIME_NONE;
+
+  g_mutex_lock (&priv->lock);
+  budget = gst_pollen_filter_budget_locked (filter,
+      priv->shared_upstream_min, own);
+  if (priv->shared_live && GST_CLOCK_TIME_IS_VALID (now) && now > budget)
+    horizon = gst_segment_position_from_running_time (&priv->shared_segment,
+        GST_FORMAT_TIME, now - budget);
+  g_mutex_unlock (&priv->lock);
+  return horizon;
 }
 
 /**
@@ -1147,27 +1257,44 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
   return running + gst_pollen_filter_get_budget (filter);
 }
 
-/**
- * gst_pollen_filter_get_horizon:
- *
- * Src task: the deadline read backwards, the stream time whose output
- * must be out by now, or NONE when upstream is not live (or the pipeline
- * is younger than the budget). While waiting for an answer, a subclass
- * tells downstream that nothing more comes before it (a GAP).
- */
-GstClockTime
-gst_pollen_filter_get_horizon (GstPollenFilter * filter)
+/* What a late result of @cause, @ms late, means and what to do. */
+static gchar *
+late_text (GstPollenFilter * self, PollenLateCause cause, guint64 ms)
 {
-  GstClockTime now = gst_pollen_filter_now (filter);
-  GstClockTime budget;
+  guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
 
-  if (!gst_pollen_filter_is_live (filter) || !GST_CLOCK_TIME_IS_VALID (now))
-    return GST_CLOCK_TIME_NONE;
-  budget = gst_pollen_filter_get_budget (filter);
-  if (now <= budget)
-    return GST_CLOCK_TIME_NONE;
-  return gst_segment_position_from_running_time (&PRIV (filter)->segment,
-      GST_FORMAT_TIME, now - budget);
+  switch (cause) {
+    case POLLEN_LATE_SERVER:
+      return g_strdup_printf ("the server answered %" G_GUINT64_FORMAT " ms "
+          "after the deadline, so the output was shifted that much later. "
+          "Raise the latency property (now %u ms).", ms, latency_ms);
+    case POLLEN_LATE_DOWNSTREAM:
+      return g_strdup_printf ("the server answered within latency, but "
+          "downstream held the element back: the output went out %"
+          G_GUINT64_FORMAT " ms after it was due. Raising latency does not "
+          "help: downstream does not keep up with real time (a busy "
+          "machine, or a slow element after %s).", ms,
+          GST_OBJECT_NAME (self));
+    case POLLEN_LATE_QUEUED:
+      return g_strdup_printf ("the server answered within latency, but the "
+          "request went out late, behind the ones before it, so the result "
+          "came %" G_GUINT64_FORMAT " ms after its deadline. The input comes "
+          "faster than the server answers it: raise max-in-flight.", ms);
+    case POLLEN_LATE_SKIPPED:
+      return g_strdup_printf ("skipped without a request: its output could "
+          "not play in time any more (it would come %" G_GUINT64_FORMAT " ms "
+          "after its last moment, the server being as quick as lately), as "
+          "the requests before it took too long. Raise latency (now %u ms) "
+          "or max-in-flight.", ms, latency_ms);
+    case POLLEN_LATE_DROPPED:
+      return g_strdup_printf ("the server answered %" G_GUINT64_FORMAT " ms "
+          "after the last moment its output could play, so none of it was "
+          "played. Raise the latency property (now %u ms).", ms, latency_ms);
+    default:
+      return g_strdup_printf ("the output ran past its time and max-lag, so "
+          "its last %" G_GUINT64_FORMAT " ms were cut to keep what follows "
+          "in time. Raise max-lag, or give the input more time.", ms);
+  }
 }
 
 static void
@@ -1176,20 +1303,28 @@ gst_pollen_filter_warn_late (GstPollenFilter * self, gpointer data,
 {
   g_autofree gchar *what =
       GST_POLLEN_FILTER_GET_CLASS (self)->describe (self, data);
-  guint latency_ms = gst_pollen_filter_get_latency (self) / GST_MSECOND;
+  g_autofree gchar *text = late_text (self, cause, late / GST_MSECOND);
 
-  if (cause == POLLEN_LATE_SERVER)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered %"
-            G_GUINT64_FORMAT " ms after the deadline, so the output was "
-            "shifted that much later. Raise the latency property (now %u "
-            "ms).", what, late / GST_MSECOND, latency_ms), (NULL));
-  else
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: the server answered "
-            "within latency, but downstream held the element back: the "
-            "output went out %" G_GUINT64_FORMAT " ms after it was due. "
-            "Raising latency does not help: downstream does not keep up "
-            "with real time (a busy machine, or a slow element after %s).",
-            what, late / GST_MSECOND, GST_OBJECT_NAME (self)), (NULL));
+  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s: %s", what, text), (NULL));
+}
+
+/* ", 2 skipped without a request (too late to play)" for the causes
+ * after the server's and downstream's, those that happened. */
+static void
+append_losses (GString * text, const guint * count)
+{
+  static const gchar *const losses[POLLEN_LATE_N] = {
+    [POLLEN_LATE_QUEUED] = "because their requests went out late, behind "
+        "the ones before (raise max-in-flight)",
+    [POLLEN_LATE_SKIPPED] = "skipped without a request (too late to play)",
+    [POLLEN_LATE_DROPPED] = "answered too late to play any of it",
+    [POLLEN_LATE_CUT] = "cut to keep what follows in time",
+  };
+  guint cause;
+
+  for (cause = POLLEN_LATE_QUEUED; cause < POLLEN_LATE_N; cause++)
+    if (count[cause] > 0)
+      g_string_append_printf (text, ", %u %s", count[cause], losses[cause]);
 }
 
 /* Src task: one warning per late result at most every interval; the rest
@@ -1199,44 +1334,60 @@ gst_pollen_filter_flush_late (GstPollenFilter * self, gboolean force)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
   guint *count = priv->late_count;
+  guint total = 0, cause;
+  GString *text;
 
   if (!priv->late_window || (!force &&
           g_get_monotonic_time () - priv->late_window < LATE_INTERVAL_US))
     return;
-  if (count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM] > 0)
-    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%u more late results in "
-            "the last %u s: %u because the server was slow (up to %"
-            G_GUINT64_FORMAT " ms late: raise latency), %u because "
-            "downstream held the element back (up to %" G_GUINT64_FORMAT
-            " ms: raising latency does not help).",
-            count[POLLEN_LATE_SERVER] + count[POLLEN_LATE_DOWNSTREAM],
-            (guint) (LATE_INTERVAL_US / G_TIME_SPAN_SECOND),
-            count[POLLEN_LATE_SERVER],
-            priv->late_max[POLLEN_LATE_SERVER] / GST_MSECOND,
-            count[POLLEN_LATE_DOWNSTREAM],
-            priv->late_max[POLLEN_LATE_DOWNSTREAM] / GST_MSECOND), (NULL));
+  for (cause = 0; cause < POLLEN_LATE_N; cause++)
+    total += count[cause];
+  if (total > 0) {
+    text = g_string_new (NULL);
+    g_string_append_printf (text, "%u more late results in the last %u s: "
+        "%u because the server was slow (up to %" G_GUINT64_FORMAT " ms "
+        "late: raise latency), %u because downstream held the element back "
+        "(up to %" G_GUINT64_FORMAT " ms: raising latency does not help)",
+        total, (guint) (LATE_INTERVAL_US / G_TIME_SPAN_SECOND),
+        count[POLLEN_LATE_SERVER],
+        priv->late_max[POLLEN_LATE_SERVER] / GST_MSECOND,
+        count[POLLEN_LATE_DOWNSTREAM],
+        priv->late_max[POLLEN_LATE_DOWNSTREAM] / GST_MSECOND);
+    append_losses (text, count);
+    g_string_append_c (text, '.');
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s", text->str), (NULL));
+    g_string_free (text, TRUE);
+  }
   priv->late_window = 0;
   memset (priv->late_count, 0, sizeof (priv->late_count));
   memset (priv->late_max, 0, sizeof (priv->late_max));
 }
 
-static void
-gst_pollen_filter_note_late (GstPollenFilter * self, gpointer data,
-    PollenLateCause cause, GstClockTime late)
+/**
+ * gst_pollen_filter_report_late:
+ * @data: the job's data, for the message
+ * @amount: how late, or how much was cut
+ *
+ * Src task: tells of a late result, or of what lateness cost it, by the
+ * class's policy: the first of an interval at once, the others summed up
+ * in one warning when it ends (and at EOS).
+ */
+void
+gst_pollen_filter_report_late (GstPollenFilter * self, gpointer data,
+    PollenLateCause cause, GstClockTime amount)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
 
-  GST_INFO_OBJECT (self, "late by %" GST_TIME_FORMAT " (%s)",
-      GST_TIME_ARGS (late), cause == POLLEN_LATE_SERVER ? "server" :
-      "downstream");
+  GST_INFO_OBJECT (self, "late (%d) by %" GST_TIME_FORMAT, cause,
+      GST_TIME_ARGS (amount));
   gst_pollen_filter_flush_late (self, FALSE);
   if (!priv->late_window) {
     priv->late_window = g_get_monotonic_time ();
-    gst_pollen_filter_warn_late (self, data, cause, late);
+    gst_pollen_filter_warn_late (self, data, cause, amount);
     return;
   }
   priv->late_count[cause]++;
-  priv->late_max[cause] = MAX (priv->late_max[cause], late);
+  priv->late_max[cause] = MAX (priv->late_max[cause], amount);
 }
 
 /* The server was slow when its answer came after the deadline and it took
@@ -1253,6 +1404,24 @@ gst_pollen_filter_server_was_slow (GstPollenFilter * self,
       answered - sent > gst_pollen_filter_get_latency (self);
 }
 
+/* Why output due at @deadline goes out late: the server was slow; or its
+ * answer came after the deadline, in time for its request, which waited
+ * in the element for room and a worker (the ones before it holding every
+ * slot of max-in-flight, the input coming faster than the server answers
+ * it); else the element was held back (the input came late, or downstream
+ * held the src task). */
+static PollenLateCause
+gst_pollen_filter_late_cause (GstPollenFilter * self, GstClockTime deadline,
+    GstClockTime sent, GstClockTime answered)
+{
+  if (gst_pollen_filter_server_was_slow (self, deadline, sent, answered))
+    return POLLEN_LATE_SERVER;
+  if (GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline &&
+      PRIV (self)->job_waited)
+    return POLLEN_LATE_QUEUED;
+  return POLLEN_LATE_DOWNSTREAM;
+}
+
 /**
  * gst_pollen_filter_check_late:
  * @data: the job's data, for the message
@@ -1264,9 +1433,12 @@ gst_pollen_filter_server_was_slow (GstPollenFilter * self,
  *
  * Src task, live only, before pushing a result: whether it is late, and
  * why. An answer after the deadline that took the server longer than the
- * latency property is the server's lateness; otherwise output pushed only
- * after its own render moment (running time + pipeline latency) was held
- * back by downstream. Warns (see the class's policy).
+ * latency property is the server's lateness; one that took it less but
+ * came after the deadline all the same, pushed as it came, is its
+ * request's, which went out late behind the ones before it
+ * (%POLLEN_LATE_QUEUED); otherwise output pushed only after its own render
+ * moment (running time + pipeline latency) was held back by downstream.
+ * Warns (see the class's policy).
  *
  * Returns: how far past its deadline the answer is now when it came after
  * the deadline (the output cannot play at its time: shift it, or keep the
@@ -1283,30 +1455,28 @@ gst_pollen_filter_check_late (GstPollenFilter * filter, gpointer data,
   GstClockTime now = gst_pollen_filter_now (filter);
   GstClockTime latency = gst_pollen_filter_get_pipeline_latency (filter);
   GstClockTime due = deadline;
-  gboolean answer_late;
+  PollenLateCause why;
 
   if (!GST_CLOCK_TIME_IS_VALID (deadline) || !GST_CLOCK_TIME_IS_VALID (now)
       || now <= deadline)
     return 0;
-  answer_late = GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline;
-  if (gst_pollen_filter_server_was_slow (filter, deadline, sent, answered)) {
-    if (cause)
-      *cause = POLLEN_LATE_SERVER;
-    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_SERVER,
-        now - deadline);
+  why = gst_pollen_filter_late_cause (filter, deadline, sent, answered);
+  if (cause)
+    *cause = why;
+  if (why != POLLEN_LATE_DOWNSTREAM) {
+    gst_pollen_filter_report_late (filter, data, why, now - deadline);
     return now - deadline;
   }
-  if (cause)
-    *cause = POLLEN_LATE_DOWNSTREAM;
   /* a synchronised sink returns from a push no later than the render
    * moment of what was pushed when it keeps up */
   if (GST_CLOCK_TIME_IS_VALID (latency))
     due = gst_segment_to_running_time (&PRIV (filter)->segment,
         GST_FORMAT_TIME, pts) + latency;
   if (now > due + HELD_TOLERANCE)
-    gst_pollen_filter_note_late (filter, data, POLLEN_LATE_DOWNSTREAM,
+    gst_pollen_filter_report_late (filter, data, POLLEN_LATE_DOWNSTREAM,
         now - due);
-  return answer_late ? now - deadline : 0;
+  return GST_CLOCK_TIME_IS_VALID (answered) && answered > deadline ?
+      now - deadline : 0;
 }
 
 /* ---- states ---- */
@@ -1332,9 +1502,11 @@ gst_pollen_filter_start (GstPollenFilter * self)
       self, (GDestroyNotify) filter_job_free, klass->item_free);
   priv->have_segment = FALSE;
   priv->refused_untimed = FALSE;
+  priv->room_came = GST_CLOCK_TIME_NONE;
   g_mutex_lock (&priv->lock);
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
   priv->downstream_latency = 0;
+  priv->shared_live = FALSE;
   g_mutex_unlock (&priv->lock);
   return klass->start ? klass->start (self) : TRUE;
 }
@@ -1590,6 +1762,7 @@ gst_pollen_filter_init (GstPollenFilter * self)
   priv->srcresult = GST_FLOW_FLUSHING;
   priv->pipeline_latency = GST_CLOCK_TIME_NONE;
   gst_segment_init (&priv->segment, GST_FORMAT_TIME);
+  gst_segment_init (&priv->shared_segment, GST_FORMAT_TIME);
 }
 
 static void

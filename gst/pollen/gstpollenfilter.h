@@ -30,12 +30,21 @@ enum
   POLLEN_FILTER_PROP_LAST
 };
 
-/* Why a result is late (see gst_pollen_filter_check_late()). */
+/* Why a result is late (see gst_pollen_filter_check_late()), or what
+ * lateness cost it (gst_pollen_filter_report_late()). */
 typedef enum
 {
   POLLEN_LATE_SERVER,           /* the answer came after the deadline and
                                  * took the server longer than latency */
   POLLEN_LATE_DOWNSTREAM,       /* downstream held the element back */
+  POLLEN_LATE_QUEUED,           /* the answer came after the deadline, in
+                                 * time for a request that went out late,
+                                 * behind the ones before it */
+  POLLEN_LATE_SKIPPED,          /* not requested: its output could no
+                                 * longer play in time */
+  POLLEN_LATE_DROPPED,          /* answered too late to play any of it */
+  POLLEN_LATE_CUT,              /* its end was cut to keep what follows in
+                                 * time */
   POLLEN_LATE_N
 } PollenLateCause;
 
@@ -94,9 +103,14 @@ typedef enum
  *   latency and its sink's processing deadline, asked downstream when the
  *   LATENCY event comes). gst_pollen_filter_check_late() tells a slow
  *   server (the answer came after the deadline and took longer than
- *   latency: shift, raise latency) from downstream holding the element
- *   back (no shift, raising latency does not help), warns at once for the
- *   first late result and sums up the others in one warning per 10 s.
+ *   latency: shift, raise latency) from a request that went out late
+ *   behind the ones before it (the answer came late although the server
+ *   took less than latency: raise max-in-flight) and from downstream
+ *   holding the element back (no shift, raising latency does not help),
+ *   warns at once for the
+ *   first late result and sums up the others in one warning per 10 s;
+ *   what lateness cost (a result skipped without a request, dropped, or
+ *   cut) is told the same way (gst_pollen_filter_report_late()).
  * - After EOS went out the task pauses and chain returns %GST_FLOW_EOS
  *   until a FLUSH_STOP. FLUSH_START and FLUSH_STOP go to every src pad,
  *   a subclass's request pads too (the src task feeds them).
@@ -272,9 +286,13 @@ GstClockTime       gst_pollen_filter_get_upstream_min (GstPollenFilter * filter)
 GstClockTime       gst_pollen_filter_get_pipeline_latency (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_now (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_budget (GstPollenFilter * filter);
+GstClockTime       gst_pollen_filter_get_horizon (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_deadline (GstPollenFilter * filter,
                                                    GstClockTime pts);
-GstClockTime       gst_pollen_filter_get_horizon (GstPollenFilter * filter);
+void               gst_pollen_filter_report_late (GstPollenFilter * filter,
+                                                  gpointer data,
+                                                  PollenLateCause cause,
+                                                  GstClockTime amount);
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,

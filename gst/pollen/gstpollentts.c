@@ -116,6 +116,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_MAX_LAG -1      /* the latency property */
 #define DEFAULT_MAX_SPEED 1.5
+#define DEFAULT_MAX_LATENCY_MS 10000
 #define DEFAULT_LATENCY_MS 2000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
@@ -126,6 +127,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define SPEECH_PATH "/v1/audio/speech"
 #define TIMED_SPEECH_PATH "/v1/audio/speech/with-timestamps"
 #define READ_SIZE (16 * 1024)
+/* Live: answers this many times running slower than latency make it
+ * rise (max-latency), to what they took and this margin more. */
+#define SLOW_RUN 3
+#define LATENCY_MARGIN (500 * GST_MSECOND)
+/* the server's recent answer times kept: the quickest of them is what a
+ * request will take at least */
+#define ANSWER_TIMES 4
 
 enum
 {
@@ -136,6 +144,7 @@ enum
   PROP_OVERFLOW,
   PROP_MAX_LAG,
   PROP_MAX_SPEED,
+  PROP_MAX_LATENCY,
   PROP_WORD_TIMINGS,
 };
 
@@ -159,6 +168,7 @@ typedef struct
   GstClockTime pts;
   GstClockTime duration;
   gboolean continues;           /* a later piece of a split text */
+  gboolean skipped;             /* too late to play: not requested */
   gboolean timed;               /* asked with its words' timing */
   GstClockTime sent;            /* running times the request went out and */
   GstClockTime answered;        /* the answer came: the worker writes them
@@ -170,6 +180,7 @@ typedef enum
   ITEM_BEGIN,                   /* the request is on its way */
   ITEM_AUDIO,
   ITEM_LENGTH,                  /* how long the encoded answer plays */
+  ITEM_SKIPPED,                 /* too late to play: no request was made */
   ITEM_WORDS,                   /* when each word is spoken */
 } ItemKind;
 
@@ -179,7 +190,7 @@ typedef struct
   ItemKind kind;
   GstCaps *caps;                /* ITEM_AUDIO: what @data is */
   GBytes *data;
-  GstClockTime length;          /* ITEM_LENGTH */
+  GstClockTime length;          /* ITEM_LENGTH; ITEM_SKIPPED: how late */
   GPtrArray *words;             /* ITEM_WORDS, of PollenTimedWord */
 } TtsItem;
 
@@ -204,6 +215,13 @@ struct _GstPollenTts
   GstPollenTtsOverflow overflow;
   gint max_lag_ms;
   gdouble max_speed;
+  guint max_latency_ms;
+
+  /* under GST_OBJECT_LOCK: written by the workers */
+  GstClockTime answer_times[ANSWER_TIMES];      /* 0: none yet */
+  guint answer_next;
+  /* under GST_OBJECT_LOCK: written by the src task, read by the workers */
+  GstClockTime output_end;      /* where what went out ends, or NONE */
   gboolean word_timings;
   GstPad *text_pad;             /* the words' request pad, or NULL */
 
@@ -223,7 +241,12 @@ struct _GstPollenTts
   GstPollenTtsOverflow speech_overflow;
   GstClockTime speech_max_lag;  /* live shift: how far past its text's end
                                  * a speech may run */
-  gboolean lag_warned;          /* the first cut was told */
+  gboolean speech_open;         /* from its request until it is done */
+  gboolean speech_dropped;      /* answered too late to play any of it */
+  GstClockTime speech_cut;      /* how much of it max-lag cut */
+  GstClockTime silence_end;     /* end of the silence that went out */
+  guint slow_run;               /* answers running slower than latency */
+  GstClockTime slow_max;        /* the slowest of them */
   gdouble speech_max_speed;
   GByteArray *gathered;         /* compress: the speech until it is whole */
   GstClockTime speech_start;    /* where the current rate's samples start */
@@ -345,6 +368,35 @@ time_max (GstClockTime a, GstClockTime b)
   return MAX (a, b);
 }
 
+/* shift, and compress for what does not fit at max-speed: a speech never
+ * starts before the one before has ended. */
+static gboolean
+overflow_shifts (GstPollenTtsOverflow overflow)
+{
+  return overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT ||
+      overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS;
+}
+
+/* Any thread: the overflow policy now, and how far live speech may run
+ * past its text's end: max-lag (-1: the latency property, what the element
+ * adds to the pipeline's latency) where speech shifts, else nothing. */
+static GstPollenTtsOverflow
+gst_pollen_tts_read_overflow (GstPollenTts * self, GstClockTime * max_lag)
+{
+  GstPollenTtsOverflow overflow;
+  gint max_lag_ms;
+
+  GST_OBJECT_LOCK (self);
+  overflow = self->overflow;
+  max_lag_ms = self->max_lag_ms;
+  GST_OBJECT_UNLOCK (self);
+  *max_lag = max_lag_ms >= 0 ? (GstClockTime) max_lag_ms * GST_MSECOND :
+      gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
+  if (!overflow_shifts (overflow))
+    *max_lag = 0;
+  return overflow;
+}
+
 /* ---- text in: the sink side ---- */
 
 /* @entry's request, which speaks @input with the properties as they are
@@ -457,6 +509,21 @@ gst_pollen_tts_emit_length (GstPollenTts * self, TtsFetch * fetch)
   pollen_job_emit (fetch->job, item);
 }
 
+/* Worker: how long a request took until its answer came. */
+static void
+gst_pollen_tts_note_answer_time (GstPollenTts * self, TtsEntry * entry)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (entry->sent) ||
+      !GST_CLOCK_TIME_IS_VALID (entry->answered) ||
+      entry->answered < entry->sent)
+    return;
+  GST_OBJECT_LOCK (self);
+  self->answer_times[self->answer_next] = MAX (entry->answered - entry->sent,
+      1);
+  self->answer_next = (self->answer_next + 1) % ANSWER_TIMES;
+  GST_OBJECT_UNLOCK (self);
+}
+
 /* Makes the request of @entry and emits its audio as it streams in. */
 static gboolean
 gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
@@ -479,6 +546,7 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
     return FALSE;
   }
   entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
+  gst_pollen_tts_note_answer_time (self, entry);
   GST_INFO_OBJECT (self, "\"%s\": %s answer after %" G_GINT64_FORMAT " ms "
       "(request id %s, model %s)", entry->preview, response->content_type,
       (g_get_monotonic_time () - started) / 1000, response->request_id,
@@ -510,6 +578,73 @@ gst_pollen_tts_fetch_speech (GstPollenTts * self, PollenJob * job,
   return ok;
 }
 
+/* Any thread: the least a request takes, by the quickest of the recent
+ * answers (0 before any). */
+static GstClockTime
+gst_pollen_tts_least_answer_time (GstPollenTts * self)
+{
+  GstClockTime least = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  for (i = 0; i < ANSWER_TIMES; i++)
+    if (self->answer_times[i])
+      least = MIN (least, self->answer_times[i]);
+  GST_OBJECT_UNLOCK (self);
+  return GST_CLOCK_TIME_IS_VALID (least) ? least : 0;
+}
+
+/* Any thread: where what went out ends (a speech that shifts starts there
+ * at the earliest), or NONE. */
+static GstClockTime
+gst_pollen_tts_output_end (GstPollenTts * self)
+{
+  GstClockTime end;
+
+  GST_OBJECT_LOCK (self);
+  end = self->output_end;
+  GST_OBJECT_UNLOCK (self);
+  return end;
+}
+
+/* Src task: tells the workers where the output got to. */
+static void
+gst_pollen_tts_share_position (GstPollenTts * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->output_end = self->position;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Worker: by how much @entry's speech would miss the last moment it could
+ * start (its text's end, plus max-lag where speech may run on), were it
+ * asked for now and answered as quickly as the quickest recent answer; 0
+ * while it may still play. Live only: a request queued behind slow ones,
+ * or a text that came late, would be paid for and then dropped; so would
+ * a speech that, shifted after the speech out before it, could only start
+ * past its last moment. A server slower than latency is latency's to
+ * cover (max-latency): the answer is assumed no slower than that, so a
+ * fresh text, which has latency to spare, is always asked for, and a
+ * server that turned quick again shows it. */
+static GstClockTime
+gst_pollen_tts_too_late_by (GstPollenTts * self, TtsEntry * entry)
+{
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  GstClockTime horizon = gst_pollen_filter_get_horizon (filter);
+  GstClockTime max_lag, last, answered;
+
+  if (!GST_CLOCK_TIME_IS_VALID (horizon) ||
+      !GST_CLOCK_TIME_IS_VALID (entry->pts) ||
+      !GST_CLOCK_TIME_IS_VALID (entry->duration))
+    return 0;
+  if (overflow_shifts (gst_pollen_tts_read_overflow (self, &max_lag)))
+    horizon = time_max (horizon, gst_pollen_tts_output_end (self));
+  last = entry->pts + entry->duration + max_lag;
+  answered = horizon + MIN (gst_pollen_tts_least_answer_time (self),
+      gst_pollen_filter_get_latency (filter));
+  return answered > last ? answered - last : 0;
+}
+
 /* Word timings: the answer is JSON with the speech in base64; its words
  * go out first, then its audio as from any answer. */
 static gboolean
@@ -531,6 +666,7 @@ gst_pollen_tts_fetch_timed_speech (GstPollenTts * self, PollenJob * job,
   if (!response)
     return FALSE;
   entry->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
+  gst_pollen_tts_note_answer_time (self, entry);
   body = g_bytes_get_data (response->body, &size);
   timed = pollen_timed_speech_parse (body ? body : "", size,
       response->request_id, error);
@@ -554,9 +690,18 @@ gst_pollen_tts_run_job (GstPollenFilter * filter, PollenJob * job,
     gpointer data, GCancellable * cancellable, GError ** error)
 {
   TtsEntry *entry = data;
+  GstClockTime late;
+  TtsItem *skipped;
 
   if (entry->kind != ENTRY_SPEECH)
     return TRUE;
+  if ((late = gst_pollen_tts_too_late_by (GST_POLLEN_TTS (filter), entry))) {
+    entry->skipped = TRUE;
+    skipped = tts_item_new (ITEM_SKIPPED, NULL, NULL);
+    skipped->length = late;
+    pollen_job_emit (job, skipped);
+    return TRUE;
+  }
   /* lets the src task fill the time up to this speech while it waits */
   pollen_job_emit (job, tts_item_new (ITEM_BEGIN, NULL, NULL));
   if (entry->timed)
@@ -578,6 +723,9 @@ gst_pollen_tts_reset_output (GstPollenTts * self)
   self->speech_start = GST_CLOCK_TIME_NONE;
   self->speech_samples = 0;
   self->speech_has_audio = FALSE;
+  self->speech_open = FALSE;
+  self->silence_end = GST_CLOCK_TIME_NONE;
+  gst_pollen_tts_share_position (self);
 }
 
 static gboolean
@@ -785,21 +933,16 @@ gst_pollen_tts_words_event (GstPollenTts * self, GstEvent * event)
  * guessed, so that is done only when @now_or_never (live pipelines, EOS);
  * otherwise the fill waits for the first speech's real caps. */
 /* Where filling starts when nothing went out yet: the segment start, or in
- * a live pipeline the stream time of now, since the past is late anyway. */
+ * a live pipeline what must play now (the past is late anyway). */
 static GstClockTime
 gst_pollen_tts_fill_origin (GstPollenTts * self)
 {
-  const GstSegment *segment =
-      gst_pollen_filter_get_segment (GST_POLLEN_FILTER (self));
-  GstClockTime now, stream_now;
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  const GstSegment *segment = gst_pollen_filter_get_segment (filter);
 
   if (!self->upstream_live)
     return segment->start;
-  now = gst_element_get_current_running_time (GST_ELEMENT (self));
-  stream_now = GST_CLOCK_TIME_IS_VALID (now) ?
-      gst_segment_position_from_running_time (segment, GST_FORMAT_TIME, now) :
-      GST_CLOCK_TIME_NONE;
-  return time_max (segment->start, stream_now);
+  return time_max (segment->start, gst_pollen_filter_get_horizon (filter));
 }
 
 static GstFlowReturn
@@ -830,10 +973,11 @@ gst_pollen_tts_fill (GstPollenTts * self, GstClockTime until,
 
   GST_LOG_OBJECT (self, "filling %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT,
       GST_TIME_ARGS (from), GST_TIME_ARGS (until));
-  if (self->raw)
+  if (self->raw) {
+    self->silence_end = until;
     ret = pollen_pcm_push_silence (gst_pollen_filter_get_srcpad
         (GST_POLLEN_FILTER (self)), &self->info, from, until);
-  else
+  } else
     ret = gst_pollen_filter_push_event (GST_POLLEN_FILTER (self),
         gst_event_new_gap (from, until - from));
   if (ret == GST_FLOW_OK) {
@@ -852,30 +996,21 @@ gst_pollen_tts_query_upstream (GstPollenTts * self)
       &self->upstream_live, &self->upstream_min);
 }
 
-/* The overflow policy and its bound for the next speech; max-lag -1 is
- * the latency property, what the element adds to the pipeline's latency. */
+/* The overflow policy and its bound for the next speech. */
 static void
 gst_pollen_tts_snapshot_overflow (GstPollenTts * self)
 {
-  gint max_lag_ms;
-
+  self->speech_overflow = gst_pollen_tts_read_overflow (self,
+      &self->speech_max_lag);
   GST_OBJECT_LOCK (self);
-  self->speech_overflow = self->overflow;
   self->speech_max_speed = self->max_speed;
-  max_lag_ms = self->max_lag_ms;
   GST_OBJECT_UNLOCK (self);
-  self->speech_max_lag = max_lag_ms >= 0 ?
-      (GstClockTime) max_lag_ms * GST_MSECOND :
-      gst_pollen_filter_get_latency (GST_POLLEN_FILTER (self));
 }
 
-/* shift, and compress for what does not fit at max-speed: a speech never
- * starts before the one before has ended. */
 static gboolean
 gst_pollen_tts_shifts (GstPollenTts * self)
 {
-  return self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_SHIFT ||
-      self->speech_overflow == GST_POLLEN_TTS_OVERFLOW_COMPRESS;
+  return overflow_shifts (self->speech_overflow);
 }
 
 /* A speech's request went out: work out where it starts and fill the time
@@ -907,25 +1042,14 @@ gst_pollen_tts_begin_speech (GstPollenTts * self, TtsEntry * entry)
   self->speech_samples = 0;
   self->speech_has_audio = FALSE;
   self->speech_length_known = FALSE;
+  self->speech_open = TRUE;
+  self->speech_dropped = FALSE;
+  self->speech_cut = 0;
   self->speech_speed = 1.0;
   gst_pollen_tts_query_upstream (self);
   GST_DEBUG_OBJECT (self, "\"%s\" to start at %" GST_TIME_FORMAT,
       entry->preview, GST_TIME_ARGS (start));
   return gst_pollen_tts_fill (self, start, self->upstream_live);
-}
-
-/* In a live pipeline, speech whose answer came after its deadline would
- * be dropped by the sink: it goes that much later (the base warns), the
- * lag bounded by max-lag. Speech that came in time keeps its place even
- * when downstream held us back: moving it would not make downstream
- * faster. */
-static void
-gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry)
-{
-  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
-    return;
-  self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
-      (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
 }
 
 /* Where the current speech must end, or NONE: in clip mode at its text's
@@ -943,26 +1067,91 @@ gst_pollen_tts_speech_limit (GstPollenTts * self)
   return GST_CLOCK_TIME_NONE;
 }
 
-/* shift or compress cut a live speech at max-lag: said once per run, with
- * what would avoid it. */
+/* Live, at the first answer of a speech: answers that keep taking longer
+ * than latency raise it (up to max-latency), once for a run of SLOW_RUN,
+ * to the slowest of them and a margin: a server that is always that slow
+ * then plays whole and in time, later, instead of late and cut. */
 static void
-gst_pollen_tts_warn_lag (GstPollenTts * self, GstClockTime pts)
+gst_pollen_tts_adapt_latency (GstPollenTts * self, TtsEntry * entry)
 {
-  const gchar *also = self->speech_overflow ==
-      GST_POLLEN_TTS_OVERFLOW_COMPRESS ? " or raise max-speed" :
-      ", or use overflow=compress";
+  GstClockTime latency = gst_pollen_filter_get_latency (GST_POLLEN_FILTER
+      (self)), took, raised;
+  guint max_ms;
 
-  if (!gst_pollen_tts_shifts (self) || self->lag_warned)
+  if (!GST_CLOCK_TIME_IS_VALID (entry->sent) ||
+      !GST_CLOCK_TIME_IS_VALID (entry->answered) ||
+      entry->answered < entry->sent)
     return;
-  self->lag_warned = TRUE;
-  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Speech ran more than "
-          "max-lag (%" G_GUINT64_FORMAT " ms) past its text's end at %"
-          GST_TIME_FORMAT ", so its end was cut to keep the next text's "
-          "speech in time (later cuts are not warned about again). Raise "
-          "max-lag to let speech lag further behind, give the texts more "
-          "time%s.", self->speech_max_lag / GST_MSECOND,
-          GST_TIME_ARGS (self->group_end), also), ("cut at %"
-          GST_TIME_FORMAT, GST_TIME_ARGS (pts)));
+  took = entry->answered - entry->sent;
+  self->slow_run = took > latency ? self->slow_run + 1 : 0;
+  self->slow_max = self->slow_run ? MAX (self->slow_max, took) : 0;
+  GST_OBJECT_LOCK (self);
+  max_ms = self->max_latency_ms;
+  GST_OBJECT_UNLOCK (self);
+  raised = MIN (gst_util_uint64_scale_ceil (self->slow_max + LATENCY_MARGIN,
+          1, 100 * GST_MSECOND) * 100 * GST_MSECOND,
+      (GstClockTime) max_ms * GST_MSECOND);
+  if (self->slow_run < SLOW_RUN || raised <= latency)
+    return;
+  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The server took up to %"
+          G_GUINT64_FORMAT " ms for each of the last %u speeches, longer "
+          "than latency (%" G_GUINT64_FORMAT " ms): latency raised to %"
+          G_GUINT64_FORMAT " ms (max-latency %u ms), so that speech plays "
+          "whole and in time, later. Set latency that high from the start, "
+          "or max-latency=0 to keep it.", self->slow_max / GST_MSECOND,
+          self->slow_run, latency / GST_MSECOND, raised / GST_MSECOND,
+          max_ms), (NULL));
+  self->slow_run = 0;
+  self->slow_max = 0;
+  /* posts the LATENCY message: the pipeline takes the new latency */
+  g_object_set (self, "latency", (guint) (raised / GST_MSECOND), NULL);
+}
+
+/* Live: how long after the deadline of the speech's start its answer
+ * came (0 when in time). */
+static GstClockTime
+gst_pollen_tts_answer_late_by (GstPollenTts * self, TtsEntry * entry)
+{
+  GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  GstClockTime deadline = gst_pollen_filter_get_deadline (filter,
+      self->speech_start);
+  GstClockTime now = gst_pollen_filter_now (filter);
+
+  if (!GST_CLOCK_TIME_IS_VALID (deadline) || !GST_CLOCK_TIME_IS_VALID (now)
+      || !GST_CLOCK_TIME_IS_VALID (entry->answered) ||
+      entry->answered <= deadline || now <= deadline)
+    return 0;
+  return now - deadline;
+}
+
+/* In a live pipeline, speech whose answer came after its deadline would
+ * be dropped by the sink: it goes that much later (the base warns), the
+ * lag bounded by max-lag; an answer so late that none of it can play
+ * within max-lag is dropped, and said as such (raw output; encoded output
+ * cannot be cut). Speech that came in time keeps its place even when
+ * downstream held us back: moving it would not make downstream faster. It
+ * never starts inside the silence that went out while it was awaited. */
+static void
+gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
+    gboolean raw)
+{
+  GstClockTime limit, late;
+
+  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
+    return;
+  gst_pollen_tts_adapt_latency (self, entry);
+  limit = gst_pollen_tts_speech_limit (self);
+  late = gst_pollen_tts_answer_late_by (self, entry);
+  if (raw && late && GST_CLOCK_TIME_IS_VALID (limit) &&
+      self->speech_start + late >= limit) {
+    self->speech_dropped = TRUE;
+    gst_pollen_filter_report_late (GST_POLLEN_FILTER (self), entry,
+        POLLEN_LATE_DROPPED, self->speech_start + late - limit);
+    return;
+  }
+  self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
+      (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
+  self->speech_start = time_max (self->speech_start, self->silence_end);
 }
 
 /* The part of @size bytes of samples at @pts that lies before the speech's
@@ -981,7 +1170,10 @@ gst_pollen_tts_clip (GstPollenTts * self, GstClockTime pts, gsize size)
       gst_util_uint64_scale (limit - pts, rate, GST_SECOND);
   if (room * bpf >= size)
     return size;
-  gst_pollen_tts_warn_lag (self, MAX (pts, limit));
+  /* clip mode cuts by design; shift only to keep max-lag */
+  if (gst_pollen_tts_shifts (self))
+    self->speech_cut += gst_util_uint64_scale (size / bpf - room, GST_SECOND,
+        rate);
   return room * bpf;
 }
 
@@ -1157,7 +1349,7 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
   if (!self->speech_has_audio) {
     self->speech_has_audio = TRUE;
     self->speech_discont = TRUE;
-    gst_pollen_tts_check_deadline (self, entry);
+    gst_pollen_tts_check_deadline (self, entry, caps_are_raw (item->caps));
     /* with the real caps now known, a fill that waited for them */
     if ((ret = gst_pollen_tts_set_caps (self, item->caps)) != GST_FLOW_OK)
       return ret;
@@ -1165,6 +1357,8 @@ gst_pollen_tts_push_audio (GstPollenTts * self, TtsEntry * entry,
         GST_FLOW_OK)
       return ret;
   }
+  if (self->speech_dropped)
+    return GST_FLOW_OK;
 
   if (!gst_caps_is_equal (self->speech_caps, item->caps)) {
     /* what came at the old rate goes first */
@@ -1203,23 +1397,54 @@ gst_pollen_tts_end_encoded (GstPollenTts * self, GstClockTime length)
   return GST_FLOW_OK;
 }
 
+/* A text too late to play: no request was made; its time is filled by
+ * the idle ticks. */
+static GstFlowReturn
+gst_pollen_tts_skipped (GstPollenTts * self, TtsEntry * entry,
+    GstClockTime late)
+{
+  self->text_end = time_max (self->text_end, entry->pts + entry->duration);
+  gst_pollen_filter_report_late (GST_POLLEN_FILTER (self), entry,
+      POLLEN_LATE_SKIPPED, late);
+  return GST_FLOW_OK;
+}
+
+/* The current speech's words, pushed when it is done. */
+static GstFlowReturn
+gst_pollen_tts_keep_words (GstPollenTts * self, GPtrArray * words)
+{
+  g_clear_pointer (&self->speech_words, g_ptr_array_unref);
+  self->speech_words = g_ptr_array_ref (words);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_pollen_tts_take_item (GstPollenTts * self, TtsEntry * entry,
+    TtsItem * item)
+{
+  switch (item->kind) {
+    case ITEM_BEGIN:
+      return gst_pollen_tts_begin_speech (self, entry);
+    case ITEM_SKIPPED:
+      return gst_pollen_tts_skipped (self, entry, item->length);
+    case ITEM_LENGTH:
+      return gst_pollen_tts_end_encoded (self, item->length);
+    case ITEM_WORDS:
+      return gst_pollen_tts_keep_words (self, item->words);
+    default:
+      return gst_pollen_tts_push_audio (self, entry, item);
+  }
+}
+
 static GstFlowReturn
 gst_pollen_tts_handle_item (GstPollenFilter * filter, gpointer data,
-    gpointer item_ptr)
+    gpointer item)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
-  TtsItem *item = item_ptr;
+  GstFlowReturn ret = gst_pollen_tts_take_item (self, data, item);
 
-  if (item->kind == ITEM_BEGIN)
-    return gst_pollen_tts_begin_speech (self, data);
-  if (item->kind == ITEM_LENGTH)
-    return gst_pollen_tts_end_encoded (self, item->length);
-  if (item->kind == ITEM_WORDS) {
-    g_clear_pointer (&self->speech_words, g_ptr_array_unref);
-    self->speech_words = g_ptr_array_ref (item->words);
-    return GST_FLOW_OK;
-  }
-  return gst_pollen_tts_push_audio (self, data, item);
+  gst_pollen_tts_share_position (self);
+  return ret;
 }
 
 /* A text with nothing to say: its time is filled. */
@@ -1284,6 +1509,28 @@ gst_pollen_tts_src_event (GstPollenFilter * filter, GstEvent * event)
   return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }
 
+/* GstPollenFilter::idle: live, while nothing can be played (an answer is
+ * awaited, or no text came), the time up to what must play now is filled
+ * with silence, so that a live sink keeps going; speech that comes later
+ * starts after it. Not inside a speech that is streaming in. */
+static GstFlowReturn
+gst_pollen_tts_idle (GstPollenFilter * filter)
+{
+  GstPollenTts *self = GST_POLLEN_TTS (filter);
+  GstClockTime horizon = gst_pollen_filter_get_horizon (filter);
+  GstFlowReturn ret;
+
+  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (horizon) ||
+      (self->speech_open && self->speech_has_audio))
+    return GST_FLOW_OK;
+  /* the timeline starts where filling does (see fill_origin) */
+  if (!GST_CLOCK_TIME_IS_VALID (self->position))
+    self->position = gst_pollen_tts_fill_origin (self);
+  ret = gst_pollen_tts_fill (self, horizon, TRUE);
+  gst_pollen_tts_share_position (self);
+  return ret;
+}
+
 /* GstPollenFilter::fill: a failed text's time. */
 static GstFlowReturn
 gst_pollen_tts_fill_failed (GstPollenFilter * filter, gpointer data)
@@ -1293,6 +1540,7 @@ gst_pollen_tts_fill_failed (GstPollenFilter * filter, gpointer data)
   /* what the resampler holds of the failed speech is not played */
   if (self->convert)
     pollen_convert_reset (self->convert);
+  self->speech_open = FALSE;
   return gst_pollen_tts_fill (self, self->group_end, TRUE);
 }
 
@@ -1318,7 +1566,8 @@ gst_pollen_tts_push_words (GstPollenTts * self)
   GstFlowReturn ret = GST_FLOW_OK;
   guint i;
 
-  if (!pad || !words || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
+  if (!pad || !words || self->speech_dropped ||
+      !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return GST_FLOW_OK;
   for (i = 0; i < words->len && ret == GST_FLOW_OK; i++) {
     PollenTimedWord *word = words->pdata[i];
@@ -1346,17 +1595,23 @@ gst_pollen_tts_handle_done (GstPollenFilter * filter, gpointer data)
 {
   GstPollenTts *self = GST_POLLEN_TTS (filter);
   TtsEntry *entry = data;
-
   GstFlowReturn ret;
 
   if (entry->kind == ENTRY_SILENCE)
     return gst_pollen_tts_handle_silence (self, entry);
+  if (entry->skipped)
+    return GST_FLOW_OK;
+  self->speech_open = FALSE;
   if ((ret = gst_pollen_tts_end_audio (self)) != GST_FLOW_OK ||
       (ret = gst_pollen_tts_push_words (self)) != GST_FLOW_OK)
     return ret;
+  if (self->speech_cut)
+    gst_pollen_filter_report_late (filter, entry, POLLEN_LATE_CUT,
+        self->speech_cut);
   /* encoded speech that could not be timed: assume it fit its text */
   if (self->caps && !self->raw && !self->speech_length_known)
     self->position = time_max (self->position, self->group_end);
+  gst_pollen_tts_share_position (self);
   return GST_FLOW_OK;
 }
 
@@ -1370,7 +1625,8 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
   gst_clear_caps (&self->speech_caps);
   g_clear_pointer (&self->convert, pollen_convert_free);
   self->sent_audio = FALSE;
-  self->lag_warned = FALSE;
+  self->slow_run = 0;
+  self->slow_max = 0;
   g_clear_pointer (&self->gathered, g_byte_array_unref);
   g_clear_pointer (&self->speech_words, g_ptr_array_unref);
   gst_pollen_tts_reset_output (self);
@@ -1466,6 +1722,7 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_OVERFLOW:
     case PROP_MAX_LAG:
     case PROP_MAX_SPEED:
+    case PROP_MAX_LATENCY:
     case PROP_WORD_TIMINGS:
       break;
     default:
@@ -1483,6 +1740,8 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->max_lag_ms = g_value_get_int (value);
   else if (prop_id == PROP_MAX_SPEED)
     self->max_speed = g_value_get_double (value);
+  else if (prop_id == PROP_MAX_LATENCY)
+    self->max_latency_ms = g_value_get_uint (value);
   else if (prop_id == PROP_WORD_TIMINGS)
     self->word_timings = g_value_get_boolean (value);
   else
@@ -1525,6 +1784,9 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_MAX_SPEED:
       g_value_set_double (value, self->max_speed);
       break;
+    case PROP_MAX_LATENCY:
+      g_value_set_uint (value, self->max_latency_ms);
+      break;
     case PROP_WORD_TIMINGS:
       g_value_set_boolean (value, self->word_timings);
       break;
@@ -1562,6 +1824,7 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->overflow = DEFAULT_OVERFLOW;
   self->max_lag_ms = DEFAULT_MAX_LAG;
   self->max_speed = DEFAULT_MAX_SPEED;
+  self->max_latency_ms = DEFAULT_MAX_LATENCY_MS;
   self->word_timings = DEFAULT_WORD_TIMINGS;
   self->speech_speed = 1.0;
   gst_pollen_tts_reset_output (self);
@@ -1615,12 +1878,21 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           DEFAULT_OVERFLOW, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_MAX_LAG,
       g_param_spec_int ("max-lag", "Max Lag",
-          "Live, with overflow=shift or compress and raw output: milliseconds speech may "
-          "run past its text's end (so the next speech starts at most that "
-          "late); what would run further is cut, with one warning. -1 "
-          "(default): the latency property. May change while PLAYING: used "
-          "from the next speech on", -1, 600000, DEFAULT_MAX_LAG,
-          PARAM_FLAGS_PLAYING));
+          "Live, with overflow=shift or compress and raw output: "
+          "milliseconds speech may run past its text's end (so the next "
+          "speech starts at most that late); what would run further is cut, "
+          "a speech that cannot start by then is dropped, and a text whose "
+          "speech could no longer start by then is not requested, each told "
+          "in the late warnings. -1 (default): the latency property. May "
+          "change while PLAYING: used from the next speech on", -1, 600000,
+          DEFAULT_MAX_LAG, PARAM_FLAGS_PLAYING));
+  g_object_class_install_property (klass, PROP_MAX_LATENCY,
+      g_param_spec_uint ("max-latency", "Max Latency",
+          "Live: when the server answers 3 speeches running slower than "
+          "latency, latency is raised (with a warning and a LATENCY message) "
+          "to the slowest of them and 500 ms more, up to this many "
+          "milliseconds (default 10000); 0 never raises it. May change while "
+          "PLAYING", 0, 600000, DEFAULT_MAX_LATENCY_MS, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_MAX_SPEED,
       g_param_spec_double ("max-speed", "Max Speed",
           "With overflow=compress: how much faster than spoken speech may "
@@ -1665,6 +1937,7 @@ gst_pollen_tts_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_tts_handle_done);
   filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_tts_src_event);
   filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_tts_fill_failed);
+  filter_class->idle = GST_DEBUG_FUNCPTR (gst_pollen_tts_idle);
   filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_tts_describe);
   gst_pollen_filter_class_setup (filter_class);
 }

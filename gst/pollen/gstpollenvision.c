@@ -76,6 +76,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_vision_debug);
 #define DEFAULT_LATENCY 5000
 #define DEFAULT_MAX_IN_FLIGHT 2
 
+/* the widest (or tallest) picture a model is asked to see: far past any
+ * screen, short of a frame whose pixel-aspect-ratio makes it a line */
+#define MAX_ASPECT 32
+
 static const PollenFrameSettings default_frames = {
   .interval = 5.0,
   .scene_threshold = 0.0,
@@ -139,6 +143,8 @@ struct _GstPollenVision
   /* sink pad streaming thread */
   PollenFramePicker *picker;
   gboolean live;                /* never wait in submit */
+  gboolean warned_untimed;      /* a frame without a PTS was said */
+  gboolean warned_short;        /* a frame too small for its caps was said */
 
   /* source pad task */
   GstClockTime out_position;    /* downstream was told everything before */
@@ -257,12 +263,46 @@ gst_pollen_vision_take (GstPollenVision * self, GstBuffer * buffer,
 /* GstPollenFilter::chain: keeps a reference to a due frame and drops the
  * others. Live, it never waits: while max-in-flight descriptions are
  * pending a due frame is skipped, and the next one is taken instead. */
+/* Sink thread: whether @buffer can be described at all, saying once
+ * (a warning) why the frames that cannot are not. */
+static gboolean
+gst_pollen_vision_frame_usable (GstPollenVision * self, GstBuffer * buffer)
+{
+  const GstVideoInfo *info = pollen_frame_picker_get_info (self->picker);
+  gsize size = gst_buffer_get_size (buffer);
+
+  if (!GST_BUFFER_PTS_IS_VALID (buffer)) {
+    if (!self->warned_untimed)
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("A frame has no "
+              "timestamp: a description is placed at the time of its "
+              "frame, so frames without one are not described. Put a "
+              "parser or decoder that timestamps the video in front."),
+          (NULL));
+    self->warned_untimed = TRUE;
+    return FALSE;
+  }
+  if (size >= GST_VIDEO_INFO_SIZE (info))
+    return TRUE;
+  if (!self->warned_short)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The frame at %"
+            GST_TIME_FORMAT " holds %" G_GSIZE_FORMAT " bytes where a %dx%d "
+            "%s frame takes %" G_GSIZE_FORMAT ": such frames are not "
+            "described.", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), size,
+            GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info),
+            GST_VIDEO_INFO_NAME (info), GST_VIDEO_INFO_SIZE (info)), (NULL));
+  self->warned_short = TRUE;
+  return FALSE;
+}
+
 static GstFlowReturn
 gst_pollen_vision_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
-  PollenFramePick pick = pollen_frame_picker_pick (self->picker, buffer);
+  PollenFramePick pick = POLLEN_FRAME_SKIP;
 
+  if (pollen_frame_picker_get_caps (self->picker) &&
+      gst_pollen_vision_frame_usable (self, buffer))
+    pick = pollen_frame_picker_pick (self->picker, buffer);
   if (pick == POLLEN_FRAME_SKIP) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
@@ -292,11 +332,46 @@ gst_pollen_vision_store_src_caps (GstPollenVision * self)
   gst_event_unref (event);
 }
 
+/* The picture a frame of @info makes on display is one a model can see:
+ * not a line, however the pixel-aspect-ratio stretches it. */
+static gboolean
+gst_pollen_vision_check_aspect (GstPollenVision * self,
+    const GstVideoInfo * info)
+{
+  gdouble width = (gdouble) GST_VIDEO_INFO_WIDTH (info) *
+      MAX (GST_VIDEO_INFO_PAR_N (info), 1) / MAX (GST_VIDEO_INFO_PAR_D (info),
+      1);
+  gdouble height = GST_VIDEO_INFO_HEIGHT (info);
+
+  if (width <= height * MAX_ASPECT && height <= width * MAX_ASPECT)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The video's pixel-aspect-ratio "
+          "%d/%d makes its %dx%d frames %.0fx%.0f on display, more than %d "
+          "times wider than high or higher than wide: no picture a model can "
+          "describe. Fix the pixel-aspect-ratio in the caps.",
+          GST_VIDEO_INFO_PAR_N (info), GST_VIDEO_INFO_PAR_D (info),
+          GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info), width,
+          height, MAX_ASPECT), (NULL));
+  return FALSE;
+}
+
 static gboolean
 gst_pollen_vision_set_caps (GstPollenFilter * filter, GstCaps * caps)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
+  GstVideoInfo info;
 
+  if (!gst_video_info_from_caps (&info, caps)) {
+    g_autofree gchar *text = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The video caps %s describe "
+            "no frame pollenvision can read (a raw format, a width and a "
+            "height above 0).", text), (NULL));
+    return FALSE;
+  }
+  if (!gst_pollen_vision_check_aspect (self, &info))
+    return FALSE;
+  self->warned_short = FALSE;
   /* new caps: the next frame is described at once */
   if (!pollen_frame_picker_set_caps (self->picker, caps))
     return FALSE;
@@ -341,6 +416,15 @@ gst_pollen_vision_request_new (GstPollenVision * self, GBytes * jpeg)
           detail->value_nick));
 }
 
+static gchar *
+gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
+{
+  Frame *frame = data;
+
+  return g_strdup_printf ("Describing the frame at %" GST_TIME_FORMAT "%s",
+      GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
+}
+
 /* Worker, output=sentence: each complete sentence goes out at once. */
 static void
 gst_pollen_vision_on_delta (const gchar * text, gpointer user_data)
@@ -370,6 +454,12 @@ gst_pollen_vision_ask (GstPollenVision * self, PollenJob * job, Frame * frame,
 
   if (!result)
     return FALSE;
+  if (result->warning) {
+    g_autofree gchar *what = gst_pollen_vision_describe (GST_POLLEN_FILTER
+        (self), frame);
+
+    pollen_chat_result_post_warning (result, GST_ELEMENT (self), what);
+  }
   if (!by_sentence) {
     frame->text = g_strstrip (g_strdup (result->text));
     return TRUE;
@@ -580,15 +670,6 @@ gst_pollen_vision_idle (GstPollenFilter * filter)
   return GST_FLOW_OK;
 }
 
-static gchar *
-gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
-{
-  Frame *frame = data;
-
-  return g_strdup_printf ("Describing the frame at %" GST_TIME_FORMAT "%s",
-      GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
-}
-
 /* ---- states ---- */
 
 /* GstPollenFilter::flush, and the state a run starts from. */
@@ -613,6 +694,7 @@ gst_pollen_vision_start (GstPollenFilter * filter)
   gst_pollen_vision_snapshot_config (self);
   gst_pollen_vision_flush (filter);
   self->live = FALSE;
+  self->warned_untimed = FALSE;
   return TRUE;
 }
 

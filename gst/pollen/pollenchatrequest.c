@@ -273,11 +273,13 @@ pollen_chat_result_free (PollenChatResult * result)
   g_free (result->finish_reason);
   g_free (result->model);
   g_free (result->request_id);
+  g_free (result->warning);
   g_free (result);
 }
 
 static PollenChatResult *
-pollen_chat_result_new (PollenChatStream * stream, PollenResponse * response)
+pollen_chat_result_new (PollenClient * client, PollenChatStream * stream,
+    PollenResponse * response)
 {
   PollenChatResult *result = g_new0 (PollenChatResult, 1);
 
@@ -289,36 +291,93 @@ pollen_chat_result_new (PollenChatStream * stream, PollenResponse * response)
     result->model = g_strdup (response->model_used);
   pollen_chat_stream_get_usage (stream, &result->usage);
   result->request_id = g_strdup (response->request_id);
+  result->warning = pollen_chat_stream_dup_warning (stream,
+      pollen_client_get_config (client)->api_key);
   return result;
 }
 
-/* Reads @response to its end through @stream. A body without a byte
- * (204, or a 200 with nothing) is told as the status it came with. */
+/* Keep-alives (comments, non-JSON data) keep a connection busy without
+ * a word of the reply: they do not count as the server answering, so a
+ * stream of nothing else times out after @timeout seconds as silence
+ * would (0: never). */
+typedef struct
+{
+  guint timeout;
+  guint64 events;
+  gint64 since;                 /* monotonic time of the last real event */
+} IdleWatch;
+
+static gboolean
+idle_watch_expired (IdleWatch * watch, PollenChatStream * stream,
+    PollenResponse * response, GError ** error)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree gchar *text = NULL;
+
+  if (pollen_chat_stream_get_events (stream) != watch->events ||
+      !watch->since) {
+    watch->events = pollen_chat_stream_get_events (stream);
+    watch->since = now;
+    return FALSE;
+  }
+  if (!watch->timeout ||
+      now - watch->since <= watch->timeout * G_TIME_SPAN_SECOND)
+    return FALSE;
+  text = g_strdup_printf ("timed out: the server sent nothing but "
+      "keep-alives for %u s", watch->timeout);
+  g_propagate_error (error, pollen_client_error_new
+      (POLLEN_CLIENT_ERROR_TIMEOUT, response->status, NULL, NULL,
+          response->request_id, text));
+  return TRUE;
+}
+
+/* Reading stopped at @cause before the body's end: a reply that had
+ * finished is kept, unless the caller cancelled. */
+static gboolean
+read_stopped (PollenChatStream * stream, GError * cause, GError ** error)
+{
+  gboolean kept = FALSE;
+
+  if (!g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    kept = pollen_chat_stream_finish_after (stream, cause, error);
+  else
+    g_propagate_error (error, g_error_copy (cause));
+  g_error_free (cause);
+  return kept;
+}
+
+/* Reads @response through @stream until the reply ends: the end of the
+ * body, or [DONE] (a server may keep the connection open after it). A
+ * body without a byte (204, or a 200 with nothing) is told as the status
+ * it came with. A failure to read on is no failure of a reply that had
+ * finished. */
 static gboolean
 read_stream (PollenResponse * response, PollenChatStream * stream,
-    GCancellable * cancellable, GError ** error)
+    guint timeout, GCancellable * cancellable, GError ** error)
 {
+  IdleWatch idle = { timeout, 0, 0 };
   gboolean any = FALSE;
 
-  for (;;) {
+  while (!pollen_chat_stream_is_done (stream)) {
+    g_autoptr (GError) cause = NULL;
     g_autoptr (GBytes) chunk = pollen_response_read (response, READ_SIZE,
-        cancellable, error);
-    gsize size;
-    const gchar *data;
+        cancellable, &cause);
+    gsize size = 0;
+    const gchar *data = chunk ? g_bytes_get_data (chunk, &size) : NULL;
 
-    if (!chunk)
-      return FALSE;
-    data = g_bytes_get_data (chunk, &size);
+    if (!chunk || idle_watch_expired (&idle, stream, response, &cause))
+      return read_stopped (stream, g_steal_pointer (&cause), error);
     if (size == 0 && !any) {
       g_propagate_error (error, pollen_response_empty_body_error (response));
       return FALSE;
     }
     if (size == 0)
-      return pollen_chat_stream_finish (stream, error);
+      break;
     any = TRUE;
     if (!pollen_chat_stream_feed (stream, data, size, error))
       return FALSE;
   }
+  return pollen_chat_stream_finish (stream, error);
 }
 
 /**
@@ -349,9 +408,32 @@ pollen_chat_complete (PollenClient * client, const PollenRequest * request,
     return NULL;
   stream = pollen_chat_stream_new (response->content_type,
       response->request_id, func, user_data);
-  if (!read_stream (response, stream, cancellable, error))
+  if (!read_stream (response, stream,
+          pollen_client_get_config (client)->timeout, cancellable, error))
     return NULL;
-  return pollen_chat_result_new (stream, response);
+  return pollen_chat_result_new (client, stream, response);
+}
+
+/**
+ * pollen_chat_result_post_warning:
+ * @what: what was asked, for the message ("Answering the text at …")
+ *
+ * Posts @result's warning, if it has one, as a WARNING message of
+ * @element with the answer's request id.
+ */
+void
+pollen_chat_result_post_warning (PollenChatResult * result,
+    GstElement * element, const gchar * what)
+{
+  gchar *text, *debug;
+
+  if (!result->warning)
+    return;
+  text = g_strdup_printf ("%s: %s", what, result->warning);
+  debug = g_strdup_printf ("request-id: %s",
+      result->request_id ? result->request_id : "(none)");
+  gst_element_message_full (element, GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_READ, text, debug, __FILE__, GST_FUNCTION, __LINE__);
 }
 
 GType

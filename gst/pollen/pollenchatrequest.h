@@ -104,6 +104,8 @@ PollenRequest * pollen_chat_request_new (const PollenChatSettings * settings,
  * @model: (nullable): the model the answer names
  * @usage: token counts (-1 where not given)
  * @request_id: (nullable): the answer's X-Request-Id
+ * @warning: (nullable): what a person should hear although the reply is
+ *   there: an odd end of the stream, text mended or lost
  */
 typedef struct
 {
@@ -112,6 +114,7 @@ typedef struct
   gchar *model;
   PollenChatUsage usage;
   gchar *request_id;
+  gchar *warning;
 } PollenChatResult;
 
 void               pollen_chat_result_free (PollenChatResult * result);
@@ -121,6 +124,10 @@ PollenChatResult * pollen_chat_complete (PollenClient * client,
                                          gpointer user_data,
                                          GCancellable * cancellable,
                                          GError ** error);
+
+void               pollen_chat_result_post_warning (PollenChatResult * result,
+                                                    GstElement * element,
+                                                    const gchar * what);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChatResult, pollen_chat_result_free)
 

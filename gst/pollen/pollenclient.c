@@ -353,14 +353,129 @@ pollen_client_redact_body (PollenClient * self, GBytes * body)
   return g_bytes_new_take (redacted, strlen (redacted));
 }
 
-/* ---- one attempt ---- */
-
+/* An attempt that failed, and whether and when it may be tried again. */
 typedef struct
 {
   GError *error;
   gboolean retryable;
   guint delay_ms;               /* from Retry-After, 0 = use back-off */
+  gint64 asked_s;               /* the Retry-After the server asked, or -1 */
 } Failure;
+
+#define FAILURE_INIT { NULL, FALSE, 0, -1 }
+
+/* ---- the deadline of a request ---- */
+
+#define DEADLINE_TEXT "did not arrive within the deadline: raise the " \
+  "deadline property (seconds, 0 = none)"
+
+/* A thread that runs nothing but deadline timers: a blocking send cannot
+ * look at the clock while headers or an error body drip in, so a timer
+ * cancels it. It lives as long as the process. */
+static gpointer
+deadline_thread (gpointer context)
+{
+  for (;;)
+    g_main_context_iteration (context, TRUE);
+  return NULL;
+}
+
+static GMainContext *
+deadline_context (void)
+{
+  static gsize context = 0;
+
+  if (g_once_init_enter (&context)) {
+    GMainContext *made = g_main_context_new ();
+
+    g_thread_unref (g_thread_new ("pollen-deadline", deadline_thread, made));
+    g_once_init_leave (&context, (gsize) made);
+  }
+  return (GMainContext *) context;
+}
+
+/* What one attempt waits on: the caller's cancellable, and a timer at the
+ * deadline. */
+typedef struct
+{
+  GCancellable *cancellable;    /* NULL: no deadline, the caller's is used */
+  GCancellable *parent;
+  gulong handler;
+  GSource *timer;
+} DeadlineWatch;
+
+static void
+cancel_child (GCancellable * parent, GCancellable * child)
+{
+  g_cancellable_cancel (child);
+}
+
+static gboolean
+deadline_passed (gpointer child)
+{
+  g_cancellable_cancel (child);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns: (transfer none): what the attempt is to be cancelled by. */
+static GCancellable *
+deadline_watch_start (DeadlineWatch * watch, GCancellable * parent,
+    gint64 deadline_us)
+{
+  gint64 left_ms = (deadline_us - g_get_monotonic_time ()) / 1000;
+
+  memset (watch, 0, sizeof (*watch));
+  if (!deadline_us)
+    return parent;
+  watch->cancellable = g_cancellable_new ();
+  watch->parent = parent;
+  if (parent)
+    watch->handler = g_cancellable_connect (parent, G_CALLBACK (cancel_child),
+        g_object_ref (watch->cancellable), g_object_unref);
+  watch->timer = g_timeout_source_new (CLAMP (left_ms, 0, G_MAXUINT));
+  g_source_set_callback (watch->timer, deadline_passed,
+      g_object_ref (watch->cancellable), g_object_unref);
+  g_source_attach (watch->timer, deadline_context ());
+  return watch->cancellable;
+}
+
+/* Returns: whether the deadline cut the attempt short. */
+static gboolean
+deadline_watch_stop (DeadlineWatch * watch)
+{
+  gboolean cut;
+
+  if (!watch->cancellable)
+    return FALSE;
+  g_source_destroy (watch->timer);
+  g_source_unref (watch->timer);
+  if (watch->parent)
+    g_cancellable_disconnect (watch->parent, watch->handler);
+  cut = g_cancellable_is_cancelled (watch->cancellable) &&
+      !g_cancellable_is_cancelled (watch->parent);
+  g_object_unref (watch->cancellable);
+  return cut;
+}
+
+/* An attempt the deadline cut: headers that never ended, an error body
+ * still coming (its status and what came of it are kept in the text). */
+static void
+deadline_failure (Failure * failure)
+{
+  GError *cut = failure->error;
+  guint status = pollen_client_error_get_http_status (cut);
+  g_autofree gchar *text = status ?
+      g_strdup_printf ("%s…: the error body " DEADLINE_TEXT, cut->message) :
+      g_strdup ("the answer " DEADLINE_TEXT);
+
+  failure->error = pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT, status,
+      pollen_client_error_get_api_code (cut), NULL,
+      pollen_client_error_get_request_id (cut), text);
+  failure->retryable = FALSE;
+  g_error_free (cut);
+}
+
+/* ---- one attempt ---- */
 
 static gint64
 parse_retry_after (SoupMessage * msg, gint64 from_body)
@@ -485,6 +600,7 @@ pollen_client_http_failure (PollenClient * self,
   retry_after = parse_retry_after (msg, api.retry_after_s);
   if (retry_after >= 0)
     failure->delay_ms = MIN (retry_after, RETRY_AFTER_MAX_S) * 1000;
+  failure->asked_s = retry_after;
   pollen_api_error_clear (&api);
 }
 
@@ -585,6 +701,16 @@ pollen_client_send_failure (SoupMessage * msg, const PollenRequest * request,
   failure->retryable = pollen_client_error_is_transient (failure->error);
 }
 
+/* From https:// to plain http:// on the same host: not another host, but
+ * the key would go unencrypted. */
+static gboolean
+is_downgrade (GUri * from, GUri * to)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (from), "https") == 0 &&
+      g_ascii_strcasecmp (g_uri_get_scheme (to), "http") == 0 &&
+      g_ascii_strcasecmp (g_uri_get_host (from), g_uri_get_host (to)) == 0;
+}
+
 static gboolean
 same_origin (GUri * a, GUri * b)
 {
@@ -596,7 +722,8 @@ same_origin (GUri * a, GUri * b)
 /* Where a 3xx answer sends the request, or %NULL with @failure set. Only a
  * GET is followed (a redirected POST would lose its body or be sent where
  * nobody meant it), only to the same scheme, host and port (the key must
- * not go to another host), and at most MAX_REDIRECTS times. */
+ * not go to another host, nor in plain http), and at most MAX_REDIRECTS
+ * times. */
 static gchar *
 pollen_client_redirect_target (SoupMessage * msg, guint hops,
     Failure * failure)
@@ -617,6 +744,10 @@ pollen_client_redirect_target (SoupMessage * msg, guint hops,
     text = g_strdup_printf ("a %s request is not redirected (to %s): set "
         "base-url to the final address", soup_message_get_method (msg),
         location);
+  else if (is_downgrade (from, to))
+    text = g_strdup_printf ("the server redirected from https:// to plain "
+        "http:// (%s); the key is not sent unencrypted: set base-url to it if "
+        "you trust the network", location);
   else if (!same_origin (from, to))
     text = g_strdup_printf ("the server redirected to another host (%s); "
         "the key is not sent there: set base-url to it if you trust it",
@@ -787,6 +918,26 @@ pollen_client_send_once (PollenClient * self, const PollenRequest * request,
   }
 }
 
+/* libsoup asks for gzip and decodes it: then Content-Length counts the
+ * compressed bytes, and says nothing of how many the body holds. */
+static gboolean
+is_content_encoded (SoupMessageHeaders * headers)
+{
+  const gchar *coding = soup_message_headers_get_one (headers,
+      "Content-Encoding");
+
+  return coding && g_ascii_strcasecmp (coding, "identity") != 0;
+}
+
+/* A header's text as it may be shown: valid UTF-8, without the key. */
+static gchar *
+pollen_client_header_text (PollenClient * self, const gchar * value)
+{
+  g_autofree gchar *valid = pollen_text_make_valid (value);
+
+  return valid ? pollen_redact (valid, self->config.api_key) : NULL;
+}
+
 /* The response holds the account's slot taken for it until it is freed:
  * the server counts a generation as running until its body has gone. */
 static PollenResponse *
@@ -800,11 +951,13 @@ pollen_response_new (PollenClient * self, SoupMessage * msg,
   response->content_type =
       g_strdup (soup_message_headers_get_content_type (headers, NULL));
   response->content_length = soup_message_headers_get_content_length (headers);
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH
+      || is_content_encoded (headers))
     response->content_length = -1;
-  response->request_id = g_strdup (response_request_id (msg));
-  response->model_used =
-      g_strdup (soup_message_headers_get_one (headers, "x-model-used"));
+  response->request_id = pollen_client_header_text (self,
+      response_request_id (msg));
+  response->model_used = pollen_client_header_text (self,
+      soup_message_headers_get_one (headers, "x-model-used"));
   response->stream = stream;
   response->message = msg;
   response->limiter = pollen_limiter_ref (self->limiter);
@@ -846,8 +999,7 @@ pollen_response_check_limits (PollenResponse * response, GError ** error)
         response->max_body_size);
   else if (response->deadline_us &&
       g_get_monotonic_time () > response->deadline_us)
-    text = g_strdup ("the answer did not arrive within the deadline: raise "
-        "the deadline property (seconds, 0 = none)");
+    text = g_strdup ("the answer " DEADLINE_TEXT);
   if (!text)
     return TRUE;
   g_propagate_error (error, pollen_client_error_new (POLLEN_CLIENT_ERROR_LIMIT,
@@ -937,18 +1089,55 @@ pollen_response_read_into (PollenResponse * response, gpointer buffer,
 }
 
 
+/* Said with a retry whose Retry-After was longer than one retry waits:
+ * without it, a wait of days would look like one of minutes. */
+static gchar *
+retry_after_note (PollenClient * self, const Failure * failure)
+{
+  if (failure->asked_s <= RETRY_AFTER_MAX_S)
+    return NULL;
+  return g_strdup_printf ("The server asked to wait %" G_GINT64_FORMAT
+      " s (Retry-After); a retry waits at most %u s%s.", failure->asked_s,
+      RETRY_AFTER_MAX_S, self->config.deadline ? ", and all of them end at "
+      "the deadline" : ": set the deadline property to bound the whole "
+      "wait");
+}
+
 static void
 pollen_client_log_failure (PollenClient * self, const PollenRequest * request,
     const Failure * failure, guint attempt, guint delay_ms)
 {
   g_autofree gchar *what = pollen_request_describe (request);
+  g_autofree gchar *note = retry_after_note (self, failure);
 
   GST_CAT_WARNING_OBJECT (pollen_client_debug, self->log_object,
-      "%s failed (attempt %u of %u): %s; retrying in %u ms", what,
-      attempt + 1, self->config.retries + 1, failure->error->message, delay_ms);
+      "%s failed (attempt %u of %u): %s; retrying in %u ms%s%s", what,
+      attempt + 1, self->config.retries + 1, failure->error->message,
+      delay_ms, note ? ". " : "", note ? note : "");
   if (self->retry_func)
     self->retry_func (failure->error, attempt + 2, self->config.retries + 1,
-        delay_ms, self->retry_data);
+        delay_ms, note, self->retry_data);
+}
+
+/* The next attempt would start past the deadline: @failure is final, and
+ * says why it was not tried again. */
+static void
+failure_past_deadline (Failure * failure)
+{
+  gchar *text;
+
+  if (!failure->retryable)
+    return;
+  failure->retryable = FALSE;
+  if (failure->asked_s >= 0)
+    text = g_strdup_printf ("%s (not tried again: the server asked to wait %"
+        G_GINT64_FORMAT " s, past the deadline)", failure->error->message,
+        failure->asked_s);
+  else
+    text = g_strdup_printf ("%s (not tried again: the next attempt would "
+        "start past the deadline)", failure->error->message);
+  g_free (failure->error->message);
+  failure->error->message = text;
 }
 
 /* After a failed attempt: either the failure is final (FALSE, @error set)
@@ -960,6 +1149,9 @@ pollen_client_retry_or_fail (PollenClient * self,
 {
   guint delay_ms;
 
+  /* the one place every failure passes: the key goes before anything
+   * (a retry warning, a log line, the caller) sees it */
+  pollen_client_redact_error (self, failure->error);
   if (!failure->retryable || attempt >= self->config.retries ||
       g_cancellable_is_cancelled (cancellable)) {
     g_propagate_error (error, failure->error);
@@ -1049,6 +1241,7 @@ static void
 pollen_client_tell_wait (PollenClient * self, const Failure * failure,
     guint attempt, guint delay_ms)
 {
+  pollen_client_redact_error (self, failure->error);
   if (!is_model_rate_refusal (failure->error)) {
     GST_CAT_DEBUG_OBJECT (pollen_client_debug, self->log_object,
         "the account runs %u request(s) at a time: waiting for a turn",
@@ -1060,7 +1253,7 @@ pollen_client_tell_wait (PollenClient * self, const Failure * failure,
       failure->error->message, delay_ms);
   if (self->retry_func)
     self->retry_func (failure->error, attempt + 1, self->config.retries + 1,
-        delay_ms, self->retry_data);
+        delay_ms, NULL, self->retry_data);
 }
 
 /* A refusal by a limit that only says "not yet" (the account's
@@ -1101,12 +1294,16 @@ pollen_client_send_counted (PollenClient * self,
       g_get_monotonic_time () + self->config.timeout * G_TIME_SPAN_SECOND : 0;
 
   for (;;) {
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
     SoupMessage *msg = NULL;
     GInputStream *stream;
+    DeadlineWatch watch;
 
     stream = pollen_client_send_limited (self, request, &msg, end_time,
-        cancellable, &failure, error);
+        deadline_watch_start (&watch, cancellable, deadline_us), &failure,
+        error);
+    if (deadline_watch_stop (&watch) && failure.error)
+      deadline_failure (&failure);
     if (stream)
       return pollen_response_new (self, msg, stream, deadline_us);
     if (!failure.error)
@@ -1116,7 +1313,7 @@ pollen_client_send_counted (PollenClient * self,
       continue;
     if (deadline_us && g_get_monotonic_time () + failure.delay_ms * 1000 >
         deadline_us)
-      failure.retryable = FALSE;
+      failure_past_deadline (&failure);
     if (!pollen_client_retry_or_fail (self, request, &failure, *attempt,
             cancellable, error))
       return NULL;
@@ -1243,7 +1440,7 @@ pollen_client_connect_websocket (PollenClient * self,
   guint attempt;
 
   for (attempt = 0;; attempt++) {
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
     SoupWebsocketConnection *connection =
         pollen_client_websocket_once (self, request, cancellable, &failure,
         error);
@@ -1324,7 +1521,7 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
 
   for (attempt = 0;; attempt++) {
     g_autoptr (PollenResponse) response = NULL;
-    Failure failure = { NULL, FALSE, 0 };
+    Failure failure = FAILURE_INIT;
 
     response = pollen_client_send_counted (client, request, &attempt,
         deadline_us, cancellable, error);
@@ -1345,6 +1542,28 @@ pollen_client_fetch (PollenClient * client, const PollenRequest * request,
             cancellable, error))
       return NULL;
   }
+}
+
+/* A body that is not JSON, quoted without the key: the key goes before
+ * the quote is cut (a cut key would not be found), so the quote is made
+ * again from the body without it. */
+static void
+pollen_client_not_json_error (PollenClient * self, PollenResponse * response,
+    const GError * parse_error, GError ** error)
+{
+  g_autoptr (GBytes) clean = pollen_client_redact_body (self, response->body);
+  g_autoptr (GError) quoted = NULL;
+  JsonNode *root = pollen_json_parse (g_bytes_get_data (clean, NULL),
+      g_bytes_get_size (clean), &quoted);
+  g_autofree gchar *text = NULL;
+
+  /* parsed again only for the parser's message on the clean body */
+  g_clear_pointer (&root, json_node_unref);
+  text = pollen_client_redact (self, quoted ? quoted->message :
+      parse_error->message);
+  g_propagate_error (error,
+      pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+          response->status, NULL, NULL, response->request_id, text));
 }
 
 /**
@@ -1371,9 +1590,6 @@ pollen_client_fetch_json (PollenClient * client,
   data = g_bytes_get_data (response->body, &size);
   root = pollen_json_parse (data, size, &parse_error);
   if (!root)
-    g_propagate_error (error,
-        pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-            response->status, NULL, NULL, response->request_id,
-            parse_error->message));
+    pollen_client_not_json_error (client, response, parse_error, error);
   return root;
 }

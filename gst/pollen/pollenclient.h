@@ -34,7 +34,9 @@ G_DECLARE_FINAL_TYPE (PollenClient, pollen_client, POLLEN, CLIENT, GObject)
  * PollenResponse:
  * @status: HTTP status (always 2xx for a returned response)
  * @content_type: media type without parameters, or %NULL
- * @content_length: body size announced by the server, or -1
+ * @content_length: body size announced by the server, or -1 (also for a
+ *   compressed body: the Content-Length of gzip counts the compressed bytes,
+ *   and the body is read decoded)
  * @request_id: the X-Request-Id of the answer, or %NULL
  * @model_used: the x-model-used header, or %NULL
  * @body: the whole body (pollen_client_fetch()), or %NULL
@@ -133,11 +135,13 @@ guint            pollen_client_get_concurrency_limit (PollenClient * client);
  *   retry)
  * @attempts: how many attempts there may be in all
  * @delay_ms: how long the client sleeps before it
+ * @note: (nullable): why the sleep is not what the server asked, one
+ *   sentence (a Retry-After longer than one retry waits)
  *
  * Told of every retry, from the thread that makes the request.
  */
 typedef void (*PollenClientRetryFunc) (const GError * error, guint attempt,
-    guint attempts, guint delay_ms, gpointer user_data);
+    guint attempts, guint delay_ms, const gchar * note, gpointer user_data);
 
 void             pollen_client_set_retry_func (PollenClient * client,
                                                PollenClientRetryFunc func,

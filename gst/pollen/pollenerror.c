@@ -27,6 +27,23 @@
 
 /* ---- the domain ---- */
 
+/**
+ * pollen_text_make_valid:
+ * @text: (nullable): text from the server: a reason phrase, a header, a
+ *   message, in whatever bytes it came
+ *
+ * Every text that goes into a message, an error or a buffer must be UTF-8
+ * (GStreamer drops a message string that is not, and gst-launch-1.0 then
+ * crashes on it): bytes that are not become U+FFFD, the rest stays.
+ *
+ * Returns: (transfer full) (nullable): @text as valid UTF-8
+ */
+gchar *
+pollen_text_make_valid (const gchar * text)
+{
+  return text ? g_utf8_make_valid (text, -1) : NULL;
+}
+
 typedef struct
 {
   guint http_status;
@@ -116,13 +133,14 @@ pollen_client_error_new (PollenClientError code, guint http_status,
     const gchar * api_code, const gchar * api_message,
     const gchar * request_id, const gchar * message)
 {
-  GError *error = g_error_new_literal (POLLEN_CLIENT_ERROR, code, message);
+  g_autofree gchar *text = pollen_text_make_valid (message);
+  GError *error = g_error_new_literal (POLLEN_CLIENT_ERROR, code, text);
   PollenClientErrorPrivate *priv = pollen_client_error_get_private (error);
 
   priv->http_status = http_status;
-  priv->api_code = g_strdup (api_code);
-  priv->api_message = g_strdup (api_message);
-  priv->request_id = g_strdup (request_id);
+  priv->api_code = pollen_text_make_valid (api_code);
+  priv->api_message = pollen_text_make_valid (api_message);
+  priv->request_id = pollen_text_make_valid (request_id);
   return error;
 }
 
@@ -555,12 +573,67 @@ pollen_client_error_hint_for_key (const GError * error, const gchar * api_key)
 
 /* ---- the key out of every text ---- */
 
+/* @key with every byte written as @format ("\\u%04x", "%%%02X" …). */
+static gchar *
+escape_every_byte (const gchar * key, const gchar * format)
+{
+  GString *out = g_string_new (NULL);
+  const guchar *c;
+
+  for (c = (const guchar *) key; *c; c++)
+    g_string_append_printf (out, format, *c);
+  return g_string_free (out, FALSE);
+}
+
+/* The forms @key takes where a server or a proxy echoes it: as it is,
+ * JSON-escaped (only what must be, or every character as \uXXXX), and
+ * URL-encoded (only what must be, or every byte), in either case of hex. */
+static GPtrArray *
+key_forms (const gchar * key)
+{
+  static const gchar *const every_byte[] = { "\\u%04x", "\\u%04X",
+    "%%%02X", "%%%02x"
+  };
+  GPtrArray *forms = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  g_ptr_array_add (forms, g_strdup (key));
+  g_ptr_array_add (forms, g_strescape (key, NULL));
+  g_ptr_array_add (forms, g_uri_escape_string (key, NULL, FALSE));
+  for (i = 0; i < G_N_ELEMENTS (every_byte); i++)
+    g_ptr_array_add (forms, escape_every_byte (key, every_byte[i]));
+  return forms;
+}
+
+/* A quote cut short ends in "…" (pollen_body_quote()), and may cut the
+ * key: the start of @form right before a "…" (4 bytes or more) becomes
+ * "****", in place. */
+static void
+redact_cut_key (gchar * text, const gchar * form)
+{
+  static const gchar cut[] = "…";
+  gsize form_size = strlen (form);
+  gchar *at;
+
+  for (at = strstr (text, cut); at; at = strstr (at + 1, cut)) {
+    gsize n;
+
+    for (n = MIN (form_size - 1, (gsize) (at - text)); n >= 4; n--) {
+      if (strncmp (at - n, form, n) == 0) {
+        memset (at - n, '*', n);
+        break;
+      }
+    }
+  }
+}
+
 /**
  * pollen_redact:
  * @key: (nullable): the API key
  *
  * The key must never show in a message or a log line, even where a server
- * or a proxy echoes it: as it is, JSON-escaped, or URL-escaped. Only the
+ * or a proxy echoes it: as it is, JSON-escaped, or URL-encoded (see
+ * key_forms()), nor its start where a quote was cut inside it. Only the
  * key goes: the text around it ("Bearer token") stays as it was.
  *
  * Returns: (transfer full): @text with every form of @key replaced by
@@ -569,25 +642,20 @@ pollen_client_error_hint_for_key (const GError * error, const gchar * api_key)
 gchar *
 pollen_redact (const gchar * text, const gchar * key)
 {
-  g_autofree gchar *json = NULL;
-  g_autofree gchar *url = NULL;
-  const gchar *forms[3];
+  g_autoptr (GPtrArray) forms = NULL;
   gchar *redacted = g_strdup (text);
   guint i;
 
-  if (!key || !*key)
+  if (!key || !*key || !text)
     return redacted;
-  json = g_strescape (key, NULL);
-  url = g_uri_escape_string (key, NULL, FALSE);
-  forms[0] = key;
-  forms[1] = json;
-  forms[2] = url;
-  for (i = 0; i < G_N_ELEMENTS (forms); i++) {
+  forms = key_forms (key);
+  for (i = 0; i < forms->len; i++) {
     g_auto (GStrv) parts = NULL;
 
-    if (!strstr (redacted, forms[i]))
+    redact_cut_key (redacted, forms->pdata[i]);
+    if (!strstr (redacted, forms->pdata[i]))
       continue;
-    parts = g_strsplit (redacted, forms[i], -1);
+    parts = g_strsplit (redacted, forms->pdata[i], -1);
     g_free (redacted);
     redacted = g_strjoinv ("[REDACTED]", parts);
   }

@@ -58,6 +58,7 @@ const gchar *    pollen_client_error_hint_for_key (const GError * error,
                                                    const gchar * api_key);
 
 gchar *       pollen_redact (const gchar * text, const gchar * key);
+gchar *       pollen_text_make_valid (const gchar * text);
 void          pollen_client_error_redact (GError * error, const gchar * key);
 
 /**

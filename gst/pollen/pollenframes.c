@@ -234,6 +234,13 @@ pollen_frame_picker_get_caps (PollenFramePicker * picker)
   return picker->caps;
 }
 
+/* What the caps say of the frames; valid after set_caps. */
+const GstVideoInfo *
+pollen_frame_picker_get_info (PollenFramePicker * picker)
+{
+  return &picker->info;
+}
+
 /* The next frame is taken at once (a new segment). */
 void
 pollen_frame_picker_restart (PollenFramePicker * picker)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 G_BEGIN_DECLS
 
@@ -87,6 +88,7 @@ void                pollen_frame_picker_configure (PollenFramePicker * picker,
 gboolean            pollen_frame_picker_set_caps (PollenFramePicker * picker,
                                                   GstCaps * caps);
 GstCaps *           pollen_frame_picker_get_caps (PollenFramePicker * picker);
+const GstVideoInfo * pollen_frame_picker_get_info (PollenFramePicker * picker);
 void                pollen_frame_picker_restart (PollenFramePicker * picker);
 void                pollen_frame_picker_forget (PollenFramePicker * picker);
 PollenFramePick     pollen_frame_picker_pick (PollenFramePicker * picker,

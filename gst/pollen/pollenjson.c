@@ -14,6 +14,8 @@
 #include "pollenjson.h"
 #include "pollenerror.h"
 
+#include <string.h>
+
 /* The deepest nesting of arrays and objects in @data, stopping early once
  * it passes @limit. Brackets inside strings do not count. */
 static guint
@@ -56,18 +58,83 @@ set_bad_response (GError ** error, const gchar * what, const gchar * data,
       "the server's answer %s%s%s", what, *start ? ": " : "", start);
 }
 
-/**
- * pollen_json_parse:
- * @data: (array length=size) (nullable): the body
- *
- * Parses a body as JSON. A body nested deeper than %POLLEN_JSON_MAX_DEPTH
- * is refused before json-glib, which recurses once per level, sees it.
- *
- * Returns: (transfer full): the root, or %NULL with @error set
- * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, quoting the start of the body).
- */
-JsonNode *
-pollen_json_parse (const gchar * data, gsize size, GError ** error)
+/* The value of the four hex digits at @hex, or -1. */
+static gint
+hex4 (const gchar * hex, gsize left)
+{
+  gint value = 0;
+  guint i;
+
+  if (left < 4)
+    return -1;
+  for (i = 0; i < 4; i++) {
+    gint digit = g_ascii_xdigit_value (hex[i]);
+
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/* Whether the \u escape at @data (*@length bytes: "\uXXXX", a surrogate
+ * pair "\uXXXX\uXXXX", or a "\u" without four hex digits) decodes to
+ * whole, valid UTF-8. json-glib ends a string at \u0000 (losing its rest),
+ * makes UTF-16 surrogates that are not a pair into invalid UTF-8, and
+ * reads a \u without its digits into garbage instead of refusing it. */
+static gboolean
+json_escape_ok (const gchar * data, gsize left, gsize * length)
+{
+  gint unit = hex4 (data + 2, left - 2), low;
+
+  *length = unit < 0 ? 2 : 6;
+  if (unit <= 0 || (unit >= 0xdc00 && unit <= 0xdfff))
+    return FALSE;
+  if (unit < 0xd800 || unit > 0xdbff)
+    return TRUE;
+  low = left >= 12 && data[6] == '\\' && data[7] == 'u' ?
+      hex4 (data + 8, left - 8) : -1;
+  if (low < 0xdc00 || low > 0xdfff)
+    return FALSE;
+  *length = 12;
+  return TRUE;
+}
+
+/* @data with each \u escape json_escape_ok() refuses replaced by \ufffd,
+ * or %NULL when none is; *@repaired counts the replacements. */
+static GString *
+json_repair_escapes (const gchar * data, gsize size, guint * repaired)
+{
+  GString *out = NULL;
+  gboolean in_string = FALSE;
+  gsize i = 0, copied = 0;
+
+  while (i < size) {
+    gsize length = 2;
+
+    if (data[i] == '"')
+      in_string = !in_string;
+    if (!in_string || data[i] != '\\' || i + 1 >= size) {
+      i++;
+      continue;
+    }
+    if (data[i + 1] == 'u' && !json_escape_ok (data + i, size - i, &length)) {
+      if (!out)
+        out = g_string_sized_new (size);
+      g_string_append_len (out, data + copied, i - copied);
+      g_string_append (out, "\\ufffd");
+      copied = i + length;
+      (*repaired)++;
+    }
+    i += length;
+  }
+  if (out)
+    g_string_append_len (out, data + copied, size - copied);
+  return out;
+}
+
+static JsonNode *
+json_parse_checked (const gchar * data, gsize size, GError ** error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
@@ -93,6 +160,54 @@ pollen_json_parse (const gchar * data, gsize size, GError ** error)
     return NULL;
   }
   return json_parser_steal_root (parser);
+}
+
+/**
+ * pollen_json_parse_repairing:
+ * @data: (array length=size) (nullable): the body
+ * @repaired: (out) (optional): how many characters were replaced
+ *
+ * Parses a body as JSON, so that every string in it is whole, valid UTF-8:
+ * \u0000 and lone UTF-16 surrogates become U+FFFD, as do bytes that are
+ * not UTF-8 (json-glib refuses those) when @repaired is given. A body
+ * nested deeper than %POLLEN_JSON_MAX_DEPTH is refused before json-glib,
+ * which recurses once per level, sees it.
+ *
+ * Returns: (transfer full): the root, or %NULL with @error set
+ * (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, quoting the start of the body).
+ */
+JsonNode *
+pollen_json_parse_repairing (const gchar * data, gsize size,
+    guint * repaired, GError ** error)
+{
+  g_autofree gchar *valid = NULL;
+  g_autoptr (GString) escaped = NULL;
+  guint count = 0;
+
+  if (repaired && size > 0 && !g_utf8_validate (data, size, NULL)) {
+    valid = g_utf8_make_valid (data, size);
+    count++;
+    data = valid;
+    size = strlen (valid);
+  }
+  escaped = json_repair_escapes (data ? data : "", size, &count);
+  if (repaired)
+    *repaired = count;
+  if (escaped)
+    return json_parse_checked (escaped->str, escaped->len, error);
+  return json_parse_checked (data, size, error);
+}
+
+/**
+ * pollen_json_parse:
+ *
+ * pollen_json_parse_repairing() without the repair of bytes that are not
+ * UTF-8: such a body is refused.
+ */
+JsonNode *
+pollen_json_parse (const gchar * data, gsize size, GError ** error)
+{
+  return pollen_json_parse_repairing (data, size, NULL, error);
 }
 
 static JsonNode *

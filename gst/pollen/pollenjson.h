@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 
 JsonNode *    pollen_json_parse (const gchar * data, gsize size,
                                  GError ** error);
+JsonNode *    pollen_json_parse_repairing (const gchar * data, gsize size,
+                                           guint * repaired, GError ** error);
 
 const gchar * pollen_json_get_string (JsonObject * object, const gchar * name);
 JsonObject *  pollen_json_get_object (JsonObject * object, const gchar * name);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "pollenclient.h"
 #include "pollenjson.h"
+#include "pollenwav.h"
 
 #include <gst/base/gsttypefindhelper.h>
 
@@ -127,6 +128,19 @@ warn_guessed_rate (GstObject * object, const gchar * content_type)
           POLLEN_MEDIA_GUESSED_PCM_RATE), (NULL));
 }
 
+/* The caps of @data by its bytes alone, when typefinding is sure enough. */
+static GstCaps *
+typefind_bytes (GstObject * object, const guint8 * bytes, gsize size)
+{
+  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
+  g_autoptr (GstCaps) found = NULL;
+
+  if (size > 0)
+    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
+  return probability >= GST_TYPE_FIND_LIKELY ? g_steal_pointer (&found) :
+      NULL;
+}
+
 /**
  * pollen_media_detect_caps:
  * @object: (nullable): for log lines
@@ -142,7 +156,6 @@ GstCaps *
 pollen_media_detect_caps (GstObject * object, GBytes * data,
     const gchar * content_type, guint pcm_rate)
 {
-  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
   g_autoptr (GstCaps) hinted = NULL;
   g_autoptr (GstCaps) found = NULL;
   gsize size;
@@ -151,10 +164,8 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
   pollen_media_init_debug ();
   hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
       pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
-  if (size > 0)
-    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
-
-  if (found && probability >= GST_TYPE_FIND_LIKELY) {
+  found = typefind_bytes (object, bytes, size);
+  if (found) {
     if (hinted && !gst_caps_can_intersect (found, hinted))
       GST_INFO_OBJECT (object, "server said %s but the bytes are %"
           GST_PTR_FORMAT ": trusting the bytes", content_type, found);
@@ -165,7 +176,7 @@ pollen_media_detect_caps (GstObject * object, GBytes * data,
       warn_guessed_rate (object, content_type);
     return g_steal_pointer (&hinted);
   }
-  return g_steal_pointer (&found);
+  return NULL;
 }
 
 static gboolean
@@ -174,6 +185,37 @@ is_media (const gchar * caps_name)
   return g_str_has_prefix (caps_name, "image/") ||
       g_str_has_prefix (caps_name, "video/") ||
       g_str_has_prefix (caps_name, "audio/");
+}
+
+/* A picture or a clip is known by its bytes (every format the server
+ * sends is typefound): one known by its Content-Type alone is not one. */
+static gboolean
+is_unrecognised_picture (GstObject * object, const gchar * name,
+    const gchar * bytes, gsize size)
+{
+  g_autoptr (GstCaps) found = NULL;
+
+  if (!g_str_has_prefix (name, "image/") && !g_str_has_prefix (name,
+          "video/"))
+    return FALSE;
+  found = typefind_bytes (object, (const guint8 *) bytes, size);
+  return found == NULL;
+}
+
+/* An answer that is not the media asked for (@name: what it was found
+ * to be, if anything), quoting the start of it, @head. */
+static void
+set_not_media_error (GError ** error, const gchar * head, gsize head_size,
+    guint64 size, const gchar * name, const gchar * content_type,
+    const gchar * kind)
+{
+  g_autofree gchar *start = pollen_body_quote (head, head_size, 120);
+
+  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+      "the server answered %" G_GUINT64_FORMAT " bytes of %s (Content-Type "
+      "%s), not %s: %s", size, name && !is_media (name) ? name :
+      "unrecognised media", content_type ? content_type : "none", kind,
+      start);
 }
 
 /* Whether a picture ends the way a whole one does. */
@@ -194,6 +236,24 @@ ends_whole (const gchar * caps_name, const guint8 * tail, gsize size)
   return FALSE;
 }
 
+/* How many bytes of the samples a WAV's header announces are missing from
+ * a body of @size bytes whose start is @head; 0 when none are, or when
+ * the header promises nothing (a streaming server's placeholder). */
+static guint64
+wav_missing (GBytes * head, guint64 size)
+{
+  PollenWavInfo info;
+  gsize head_size;
+  const guint8 *bytes = g_bytes_get_data (head, &head_size);
+  guint64 announced;
+
+  if (pollen_wav_parse_header (bytes, head_size, &info, NULL) !=
+      POLLEN_WAV_OK || info.data_size >= POLLEN_WAV_PLACEHOLDER_SIZE)
+    return 0;
+  announced = info.data_offset + info.data_size;
+  return size < announced ? announced - size : 0;
+}
+
 /**
  * pollen_media_check_whole:
  * @head: the first bytes of a whole body (what typefinding needs)
@@ -201,10 +261,13 @@ ends_whole (const gchar * caps_name, const guint8 * tail, gsize size)
  *
  * A body cut short by bad chunked framing, or by a Content-Length smaller
  * than the data, reaches us as an ordinary end of body, and only the
- * format can tell: a PNG ends with IEND, a JPEG with its end marker.
+ * format can tell: a PNG ends with IEND, a JPEG with its end marker, a
+ * WAV holds the samples its header announces.
  *
  * Returns: FALSE with @error set (%POLLEN_CLIENT_ERROR_NETWORK) when the
- * body is a picture that does not end as a whole one does.
+ * body is a picture that does not end as a whole one does, or a WAV
+ * shorter than its header says; (%POLLEN_CLIENT_ERROR_BAD_RESPONSE) when
+ * only its Content-Type says it is a picture or a clip.
  */
 gboolean
 pollen_media_check_whole (GstObject * object, GBytes * head, GBytes * tail,
@@ -214,9 +277,24 @@ pollen_media_check_whole (GstObject * object, GBytes * head, GBytes * tail,
       content_type, POLLEN_MEDIA_GUESSED_PCM_RATE);
   const gchar *name = caps ?
       gst_structure_get_name (gst_caps_get_structure (caps, 0)) : NULL;
-  gsize tail_size;
+  gsize tail_size, head_size;
   const guint8 *tail_bytes = g_bytes_get_data (tail, &tail_size);
+  const gchar *head_bytes = g_bytes_get_data (head, &head_size);
+  guint64 missing = name && g_str_equal (name, "audio/x-wav") ?
+      wav_missing (head, size) : 0;
 
+  if (name && is_unrecognised_picture (object, name, head_bytes, head_size)) {
+    set_not_media_error (error, head_bytes, head_size, size, NULL,
+        content_type, g_str_has_prefix (name, "image/") ? "image" : "video");
+    return FALSE;
+  }
+  if (missing) {
+    g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
+        "the WAV the server sent is cut short: %" G_GUINT64_FORMAT " bytes "
+        "arrived, %" G_GUINT64_FORMAT " fewer than its header announces "
+        "(the end of the audio is missing)", size, missing);
+    return FALSE;
+  }
   if (!name || ends_whole (name, tail_bytes, tail_size))
     return TRUE;
   g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_NETWORK,
@@ -249,18 +327,14 @@ pollen_media_expect_caps (GstObject * object, GBytes * data,
       content_type, pcm_rate);
   const gchar *name = caps ?
       gst_structure_get_name (gst_caps_get_structure (caps, 0)) : NULL;
-  g_autofree gchar *start = NULL;
   gsize size;
   const gchar *bytes = g_bytes_get_data (data, &size);
 
-  if (name && is_media (name))
+  if (name && is_media (name) && !is_unrecognised_picture (object, name,
+          bytes, size))
     return g_steal_pointer (&caps);
 
-  start = pollen_body_quote (bytes, size, 120);
-  g_set_error (error, POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-      "the server answered %" G_GSIZE_FORMAT " bytes of %s (Content-Type "
-      "%s), not %s: %s", size, name ? name : "unrecognised media",
-      content_type ? content_type : "none", kind, start);
+  set_not_media_error (error, bytes, size, size, name, content_type, kind);
   return NULL;
 }
 

@@ -334,15 +334,15 @@ weak_ref_free (gpointer weak)
  * server failed must not look like one still generating. */
 static void
 post_retry (const GError * error, guint attempt, guint attempts,
-    guint delay_ms, gpointer user_data)
+    guint delay_ms, const gchar * note, gpointer user_data)
 {
   g_autoptr (GstElement) element = g_weak_ref_get (user_data);
   g_autofree gchar *hint = NULL;
 
   if (!element)
     return;
-  hint = g_strdup_printf ("Retrying in %.1f s (attempt %u of %u).",
-      delay_ms / 1000.0, attempt, attempts);
+  hint = g_strdup_printf ("Retrying in %.1f s (attempt %u of %u).%s%s",
+      delay_ms / 1000.0, attempt, attempts, note ? " " : "", note ? note : "");
   post_error_with_hint (element, GST_MESSAGE_WARNING,
       pollen_client_error_resource_code (error), "A request", error, hint);
 }

@@ -69,10 +69,6 @@ struct _PollenSpeech
   gsize emitted;
 };
 
-/* Sizes a streaming server writes in a WAV header for "as long as it
- * takes" (0x7FFFFFFF and its kin): not a promise of that many bytes. */
-#define WAV_PLACEHOLDER_SIZE G_GUINT64_CONSTANT (0x7FFF0000)
-
 static DecodeStep
 speech_fail (PollenSpeech * speech, GError ** error,
     const gchar * format, ...) G_GNUC_PRINTF (3, 4);
@@ -437,7 +433,7 @@ static gboolean
 speech_cut_short (PollenSpeech * speech)
 {
   return speech->stage == STAGE_WAV_DATA && speech->data_left > 0 &&
-      speech->data_left < WAV_PLACEHOLDER_SIZE;
+      speech->data_left < POLLEN_WAV_PLACEHOLDER_SIZE;
 }
 
 /* The answer ended: what is still pending goes out, or is an error. */

@@ -260,11 +260,28 @@ pollen_sse_parser_pop (PollenSseParser * parser)
 
 /* ---- the chat completion reader ---- */
 
+typedef enum
+{
+  FORMAT_UNKNOWN,               /* no byte that tells yet */
+  FORMAT_SSE,
+  FORMAT_JSON,
+} ChatFormat;
+
+/* The server appends this error to a stream whose provider gave no token
+ * counts, after a reply that may be whole (text/chat/usage.ts). */
+#define USAGE_MISSING_CODE "usage_missing"
+/* how much of an event that could not be read a warning quotes, from how
+ * much of it kept (the key is taken out before it is cut) */
+#define LOST_QUOTE_CHARS 60
+#define LOST_KEPT_BYTES 4096
+
 struct _PollenChatStream
 {
-  gboolean is_sse;
+  gboolean declared_sse;        /* the Content-Type said text/event-stream */
+  ChatFormat format;
   PollenSseParser *parser;
-  GByteArray *body;             /* a JSON answer, whole */
+  GByteArray *body;             /* a JSON answer, or bytes before the format
+                                 * is known */
   gchar *request_id;
   PollenChatDeltaFunc func;
   gpointer user_data;
@@ -274,14 +291,21 @@ struct _PollenChatStream
   gchar *model;
   PollenChatUsage usage;
   gboolean has_usage;
-  gboolean done;                /* [DONE] seen */
+  gboolean done;                /* [DONE], or the end the server appended */
+  guint64 events;               /* events that were not keep-alives */
+  guint repaired;               /* characters replaced by U+FFFD */
+  guint lost;                   /* events that could not be read */
+  gchar *first_lost;            /* the start of the first of them, valid
+                                 * UTF-8 */
+  GPtrArray *warnings;          /* what a person should hear, in order */
   GError *error;                /* the first failure, kept */
 };
 
 /**
  * pollen_chat_stream_new:
- * @content_type: (nullable): the answer's media type; text/event-stream is
- *   read as SSE, anything else as one JSON body
+ * @content_type: (nullable): the answer's media type; the answer's first
+ *   bytes decide (an event stream, or one JSON body), this only when they
+ *   do not
  * @request_id: (nullable): the X-Request-Id, put into errors
  * @func: (nullable): called with each text delta as it arrives
  */
@@ -291,16 +315,14 @@ pollen_chat_stream_new (const gchar * content_type, const gchar * request_id,
 {
   PollenChatStream *stream = g_new0 (PollenChatStream, 1);
 
-  stream->is_sse = content_type &&
+  stream->declared_sse = content_type &&
       g_ascii_strcasecmp (content_type, "text/event-stream") == 0;
-  if (stream->is_sse)
-    stream->parser = pollen_sse_parser_new (POLLEN_SSE_MAX_EVENT);
-  else
-    stream->body = g_byte_array_new ();
+  stream->body = g_byte_array_new ();
   stream->request_id = g_strdup (request_id);
   stream->func = func;
   stream->user_data = user_data;
   stream->text = g_string_new (NULL);
+  stream->warnings = g_ptr_array_new_with_free_func (g_free);
   stream->usage.prompt_tokens = stream->usage.completion_tokens =
       stream->usage.total_tokens = -1;
   return stream;
@@ -312,12 +334,13 @@ pollen_chat_stream_free (PollenChatStream * stream)
   if (!stream)
     return;
   pollen_sse_parser_free (stream->parser);
-  if (stream->body)
-    g_byte_array_unref (stream->body);
+  g_byte_array_unref (stream->body);
   g_free (stream->request_id);
   g_string_free (stream->text, TRUE);
   g_free (stream->finish_reason);
   g_free (stream->model);
+  g_free (stream->first_lost);
+  g_ptr_array_unref (stream->warnings);
   g_clear_error (&stream->error);
   g_free (stream);
 }
@@ -340,6 +363,12 @@ pollen_chat_stream_failed (PollenChatStream * stream, GError ** error)
   return TRUE;
 }
 
+static void
+pollen_chat_stream_warn (PollenChatStream * stream, gchar * warning)
+{
+  g_ptr_array_add (stream->warnings, warning);
+}
+
 /* The HTTP status an error object stands for: its own "status" or a
  * numeric "code", else the 502 the gateway maps provider failures to. */
 static guint
@@ -356,18 +385,39 @@ error_object_status (JsonObject * root, JsonObject * inner)
   return 502;
 }
 
+/* How far the reply got, for a failure after text came: in sentence mode
+ * what went out stays out, so a person should know how much it was. */
+static gchar *
+pollen_chat_stream_progress_note (PollenChatStream * stream)
+{
+  if (stream->text->len == 0)
+    return g_strdup ("");
+  return g_strdup_printf (" after %ld characters of the reply",
+      g_utf8_strlen (stream->text->str, stream->text->len));
+}
+
 static GError *
 pollen_chat_stream_error (PollenChatStream * stream, guint status,
     const gchar * code, const gchar * message)
 {
   g_autofree gchar *text = NULL;
+  g_autofree gchar *note = pollen_chat_stream_progress_note (stream);
 
   if (!message || !*message)
     message = code ? code : "no message";
-  text = g_strdup_printf ("the server failed during the reply (%u%s%s): %s",
-      status, code ? " " : "", code ? code : "", message);
+  text = g_strdup_printf ("the server failed during the reply%s (%u%s%s): %s",
+      note, status, code ? " " : "", code ? code : "", message);
   return pollen_client_error_new (POLLEN_CLIENT_ERROR_HTTP, status, code,
       message, stream->request_id, text);
+}
+
+/* The code of an error object: "code" (a string), else "type". */
+static const gchar *
+error_object_code (JsonObject * inner)
+{
+  const gchar *code = pollen_json_get_string (inner, "code");
+
+  return code ? code : pollen_json_get_string (inner, "type");
 }
 
 /* {"error":{"message","code"|"type","status"}} (OpenAI and the gateway's
@@ -380,9 +430,7 @@ pollen_chat_stream_error_object (PollenChatStream * stream, JsonObject * root)
   guint status = error_object_status (root, inner);
 
   if (inner) {
-    code = pollen_json_get_string (inner, "code");
-    if (!code)
-      code = pollen_json_get_string (inner, "type");
+    code = error_object_code (inner);
     message = pollen_json_get_string (inner, "message");
   } else {
     code = pollen_json_get_string (root, "error");
@@ -434,7 +482,9 @@ pollen_chat_stream_read_usage (PollenChatStream * stream, JsonObject * usage)
 }
 
 /* A message's content: a string, or an array of parts whose "text" parts
- * are read in order (what some providers answer, streamed or not). */
+ * are read in order (what some providers answer, streamed or not). Only
+ * "content" is the reply: "reasoning_content" (a reasoning model's
+ * thoughts) and "tool_calls" never are. */
 static void
 pollen_chat_stream_add_content (PollenChatStream * stream, JsonObject * message)
 {
@@ -459,6 +509,20 @@ pollen_chat_stream_add_content (PollenChatStream * stream, JsonObject * message)
   }
 }
 
+/* finish_reason "error": the provider failed in the middle of the reply,
+ * and the choice says why in its "error" (text/streamStart.ts). */
+static void
+pollen_chat_stream_choice_failed (PollenChatStream * stream,
+    JsonObject * choice)
+{
+  JsonObject *inner = pollen_json_get_object (choice, "error");
+
+  pollen_chat_stream_set_error (stream, pollen_chat_stream_error (stream,
+          error_object_status (choice, inner), error_object_code (inner),
+          inner ? pollen_json_get_string (inner, "message") :
+          "the choice ended with finish_reason \"error\""));
+}
+
 /* What every answer object carries, streamed chunk or whole completion:
  * the model, the usage, and the first choice's text (in "delta" or
  * "message") and finish reason. Only choice 0 is read: we never ask for
@@ -469,6 +533,7 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
 {
   JsonArray *choices = pollen_json_get_array (root, "choices");
   JsonNode *first;
+  JsonObject *choice;
   const gchar *model = pollen_json_get_string (root, "model");
   const gchar *reason;
 
@@ -481,24 +546,66 @@ pollen_chat_stream_read_object (PollenChatStream * stream, JsonObject * root,
   first = json_array_get_element (choices, 0);
   if (!JSON_NODE_HOLDS_OBJECT (first))
     return;
-  pollen_chat_stream_add_content (stream,
-      pollen_json_get_object (json_node_get_object (first), part));
-  reason = pollen_json_get_string (json_node_get_object (first),
-      "finish_reason");
-  if (reason) {
+  choice = json_node_get_object (first);
+  pollen_chat_stream_add_content (stream, pollen_json_get_object (choice,
+          part));
+  reason = pollen_json_get_string (choice, "finish_reason");
+  if (g_strcmp0 (reason, "error") == 0)
+    pollen_chat_stream_choice_failed (stream, choice);
+  else if (reason) {
     g_free (stream->finish_reason);
     stream->finish_reason = g_strdup (reason);
   }
 }
 
-/* One SSE event. Data that is not a JSON object is a keep-alive, unless
- * the event's type is "error": then it is the server's message. */
+/* The server's "usage_missing" after a whole reply (one that said how it
+ * finished) ends it well: the text is all there, only the token counts
+ * are not. Before that it is the end of a reply that broke off. */
+static gboolean
+pollen_chat_stream_usage_missing (PollenChatStream * stream,
+    JsonObject * root)
+{
+  JsonObject *inner = pollen_json_get_object (root, "error");
+  const gchar *message = pollen_json_get_string (inner, "message");
+
+  if (g_strcmp0 (error_object_code (inner), USAGE_MISSING_CODE) != 0 ||
+      !stream->finish_reason || stream->text->len == 0)
+    return FALSE;
+  pollen_chat_stream_warn (stream, g_strdup_printf ("The server ended the "
+          "stream with an error after the whole reply (%s: %s); the reply "
+          "is complete, only its token counts are missing.",
+          USAGE_MISSING_CODE, message ? message : "no message"));
+  stream->done = TRUE;
+  return TRUE;
+}
+
+/* Data that is not JSON is a keep-alive, unless it looks like a chunk
+ * ("{" or "[" first): then a piece of the reply could not be read. */
+static void
+pollen_chat_stream_unreadable (PollenChatStream * stream,
+    const PollenSseEvent * event, const gchar * trimmed)
+{
+  if (g_str_equal (event->event, "error")) {
+    pollen_chat_stream_set_error (stream,
+        pollen_chat_stream_error (stream, 502, NULL, trimmed));
+    return;
+  }
+  if (trimmed[0] != '{' && trimmed[0] != '[')
+    return;
+  stream->events++;
+  if (stream->lost++ == 0)
+    stream->first_lost = g_utf8_make_valid (event->data,
+        MIN (event->data_size, LOST_KEPT_BYTES));
+}
+
+/* One SSE event. */
 static void
 pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
 {
   g_autoptr (JsonNode) root = NULL;
   g_autofree gchar *trimmed = g_strstrip (g_strdup (event->data));
   JsonObject *object;
+  guint repaired = 0;
 
   if (stream->done || stream->error)
     return;
@@ -506,19 +613,22 @@ pollen_chat_stream_event (PollenChatStream * stream, PollenSseEvent * event)
     stream->done = TRUE;
     return;
   }
-  root = pollen_json_parse (event->data, event->data_size, NULL);
+  root = pollen_json_parse_repairing (event->data, event->data_size,
+      &repaired, NULL);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
-    if (g_str_equal (event->event, "error"))
-      pollen_chat_stream_set_error (stream,
-          pollen_chat_stream_error (stream, 502, NULL, trimmed));
+    pollen_chat_stream_unreadable (stream, event, trimmed);
     return;
   }
+  stream->events++;
+  stream->repaired += repaired;
   object = json_node_get_object (root);
-  if (has_error (object) || g_str_equal (event->event, "error"))
-    pollen_chat_stream_set_error (stream,
-        pollen_chat_stream_error_object (stream, object));
-  else
+  if (has_error (object) || g_str_equal (event->event, "error")) {
+    if (!pollen_chat_stream_usage_missing (stream, object))
+      pollen_chat_stream_set_error (stream,
+          pollen_chat_stream_error_object (stream, object));
+  } else {
     pollen_chat_stream_read_object (stream, object, "delta");
+  }
 }
 
 static void
@@ -530,6 +640,74 @@ pollen_chat_stream_drain (PollenChatStream * stream)
     pollen_chat_stream_event (stream, event);
     pollen_sse_event_free (event);
   }
+}
+
+/* The format the bytes at the start of @data show, past a byte order
+ * mark and blanks: "{" or "[" is JSON, an SSE field or comment an event
+ * stream. FORMAT_UNKNOWN when they show neither, with *@enough set once
+ * enough bytes came that more would not tell either. */
+static ChatFormat
+sniff_format (const gchar * data, gsize size, gboolean * enough)
+{
+  static const gchar *const fields[] = { "data:", "event:", "id:", "retry:",
+    ":"
+  };
+  gsize i = 0;
+  guint f;
+
+  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  if (i < size && (data[i] == '{' || data[i] == '['))
+    return FORMAT_JSON;
+  for (f = 0; f < G_N_ELEMENTS (fields); f++) {
+    gsize length = strlen (fields[f]);
+
+    if (size - i >= length && memcmp (data + i, fields[f], length) == 0)
+      return FORMAT_SSE;
+  }
+  *enough = size - i >= strlen ("retry:");
+  return FORMAT_UNKNOWN;
+}
+
+/* The body so far decides how it is read (a server's Content-Type is not
+ * always right; docs/reliability.md), the Content-Type only when the
+ * bytes do not; once decided, the bytes held until then are read so. */
+static void
+pollen_chat_stream_choose_format (PollenChatStream * stream, gboolean ended)
+{
+  GError *parse_error = NULL;
+  gboolean enough = FALSE;
+  ChatFormat format = sniff_format ((const gchar *) stream->body->data,
+      stream->body->len, &enough);
+
+  if (format == FORMAT_UNKNOWN && !enough && !ended)
+    return;
+  if (format == FORMAT_UNKNOWN)
+    format = stream->declared_sse ? FORMAT_SSE : FORMAT_JSON;
+  stream->format = format;
+  if (format != FORMAT_SSE)
+    return;
+  stream->parser = pollen_sse_parser_new (POLLEN_SSE_MAX_EVENT);
+  if (!pollen_sse_parser_feed (stream->parser, (const gchar *)
+          stream->body->data, stream->body->len, &parse_error))
+    pollen_chat_stream_set_error (stream, parse_error);
+  g_byte_array_set_size (stream->body, 0);
+}
+
+/* Bytes held whole: a JSON answer, or the start that does not yet tell. */
+static void
+pollen_chat_stream_hold (PollenChatStream * stream, const gchar * data,
+    gsize size)
+{
+  if (stream->body->len + size > POLLEN_SSE_MAX_EVENT)
+    pollen_chat_stream_set_error (stream,
+        g_error_new (POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
+            "the server's answer is larger than %d bytes",
+            POLLEN_SSE_MAX_EVENT));
+  else
+    g_byte_array_append (stream->body, (const guint8 *) data, size);
 }
 
 /**
@@ -550,19 +728,15 @@ pollen_chat_stream_feed (PollenChatStream * stream, const gchar * data,
 
   if (pollen_chat_stream_failed (stream, error))
     return FALSE;
-  if (!stream->is_sse) {
-    if (stream->body->len + size > POLLEN_SSE_MAX_EVENT)
-      pollen_chat_stream_set_error (stream,
-          g_error_new (POLLEN_CLIENT_ERROR, POLLEN_CLIENT_ERROR_BAD_RESPONSE,
-              "the server's answer is larger than %d bytes",
-              POLLEN_SSE_MAX_EVENT));
-    else
-      g_byte_array_append (stream->body, (const guint8 *) data, size);
+  if (stream->format != FORMAT_SSE) {
+    pollen_chat_stream_hold (stream, data, size);
+    if (stream->format == FORMAT_UNKNOWN)
+      pollen_chat_stream_choose_format (stream, FALSE);
   } else if (!pollen_sse_parser_feed (stream->parser, data, size,
           &parse_error)) {
     pollen_chat_stream_set_error (stream, parse_error);
   }
-  if (stream->is_sse)
+  if (stream->format == FORMAT_SSE)
     pollen_chat_stream_drain (stream);
   return !pollen_chat_stream_failed (stream, error);
 }
@@ -572,14 +746,17 @@ static void
 pollen_chat_stream_read_body (PollenChatStream * stream)
 {
   GError *parse_error = NULL;
-  g_autoptr (JsonNode) root = pollen_json_parse ((const gchar *)
-      stream->body->data, stream->body->len, &parse_error);
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
+  guint repaired = 0;
 
+  root = pollen_json_parse_repairing ((const gchar *) stream->body->data,
+      stream->body->len, &repaired, &parse_error);
   if (!root) {
     pollen_chat_stream_set_error (stream, parse_error);
     return;
   }
+  stream->repaired += repaired;
   object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   if (object && has_error (object))
     pollen_chat_stream_set_error (stream,
@@ -597,36 +774,128 @@ pollen_chat_stream_empty_error (PollenChatStream * stream)
         "content_filter", "content_filter", stream->request_id,
         "the server's content filter withheld the reply");
   return pollen_client_error_new (POLLEN_CLIENT_ERROR_BAD_RESPONSE, 0, NULL,
-      NULL, stream->request_id, stream->is_sse && !stream->done ?
-      "the chat stream ended before any text arrived" :
+      NULL, stream->request_id, stream->format == FORMAT_SSE &&
+      !stream->done ? "the chat stream ended before any text arrived" :
       "the server's reply holds no text");
+}
+
+/* A stream that ends with neither [DONE] nor a finish reason was cut
+ * off: the rest of the reply is lost. Like a connection lost mid-body,
+ * it may not happen again. */
+static GError *
+pollen_chat_stream_cut_error (PollenChatStream * stream)
+{
+  g_autofree gchar *note = pollen_chat_stream_progress_note (stream);
+  g_autofree gchar *text = g_strdup_printf ("the chat stream ended%s "
+      "without a finish_reason or [DONE]: the rest of the reply is lost",
+      note);
+
+  return pollen_client_error_new (POLLEN_CLIENT_ERROR_NETWORK, 0, NULL, NULL,
+      stream->request_id, text);
+}
+
+/* What the reader mended, said once at the end (what it could not read
+ * is said by pollen_chat_stream_dup_warning(), which knows the key). */
+static void
+pollen_chat_stream_warn_losses (PollenChatStream * stream)
+{
+  if (stream->repaired > 0)
+    pollen_chat_stream_warn (stream, g_strdup_printf ("The reply held %u "
+            "piece(s) of text that were not valid UTF-8 (or NUL characters): "
+            "each was replaced by U+FFFD.", stream->repaired));
+}
+
+/* Once the whole answer is read: the checks of its end. */
+static void
+pollen_chat_stream_check_end (PollenChatStream * stream)
+{
+  if (stream->error)
+    return;
+  if (stream->text->len == 0)
+    pollen_chat_stream_set_error (stream,
+        pollen_chat_stream_empty_error (stream));
+  else if (stream->format == FORMAT_SSE && !stream->done &&
+      !stream->finish_reason)
+    pollen_chat_stream_set_error (stream,
+        pollen_chat_stream_cut_error (stream));
+  else
+    pollen_chat_stream_warn_losses (stream);
 }
 
 /**
  * pollen_chat_stream_finish:
  *
- * Ends the answer: the body has been read to its end. A stream without
- * [DONE] that did bring text is accepted (the text is all there is).
+ * Ends the answer: the body has been read to its end (or the reader stops
+ * once pollen_chat_stream_is_done() says there is nothing more to read).
+ * A stream without [DONE] is whole when the reply said how it finished
+ * (a finish_reason).
  *
- * Returns: %FALSE with @error set when the answer failed or brought no
+ * Returns: %FALSE with @error set when the answer failed, brought no
  * text (%POLLEN_CLIENT_ERROR_BAD_RESPONSE, or HTTP 422 for a reply the
- * content filter withheld).
+ * content filter withheld), or ended before the reply did
+ * (%POLLEN_CLIENT_ERROR_NETWORK).
  */
 gboolean
 pollen_chat_stream_finish (PollenChatStream * stream, GError ** error)
 {
   if (pollen_chat_stream_failed (stream, error))
     return FALSE;
-  if (stream->is_sse) {
+  if (stream->format == FORMAT_UNKNOWN)
+    pollen_chat_stream_choose_format (stream, TRUE);
+  if (stream->format == FORMAT_SSE) {
     pollen_sse_parser_finish (stream->parser);
     pollen_chat_stream_drain (stream);
   } else {
     pollen_chat_stream_read_body (stream);
   }
-  if (!stream->error && stream->text->len == 0)
-    pollen_chat_stream_set_error (stream,
-        pollen_chat_stream_empty_error (stream));
+  pollen_chat_stream_check_end (stream);
   return !pollen_chat_stream_failed (stream, error);
+}
+
+/**
+ * pollen_chat_stream_finish_after:
+ * @cause: why reading stopped before the end of the body (a timeout, the
+ *   deadline, a lost connection)
+ *
+ * Ends an answer whose body could not be read to its end. A reply that
+ * had finished (a finish_reason came) is kept, with a warning that names
+ * @cause: a whole reply is never thrown away for what came after it.
+ *
+ * Returns: %FALSE with @error set (@cause) when the reply had not
+ * finished.
+ */
+gboolean
+pollen_chat_stream_finish_after (PollenChatStream * stream,
+    const GError * cause, GError ** error)
+{
+  if (!stream->error && stream->finish_reason && stream->text->len > 0) {
+    pollen_chat_stream_warn (stream, g_strdup_printf ("The stream did not "
+            "end after the whole reply (%s); the reply is complete.",
+            cause->message));
+    stream->done = TRUE;
+    return pollen_chat_stream_finish (stream, error);
+  }
+  if (!pollen_chat_stream_failed (stream, error))
+    g_propagate_error (error, g_error_copy (cause));
+  return FALSE;
+}
+
+/* Whether the answer has ended although its body may go on: [DONE], or
+ * the end the server appends after a whole reply. Nothing after it is
+ * part of the reply, so the reader stops there: a server may keep the
+ * connection open with keep-alives. */
+gboolean
+pollen_chat_stream_is_done (PollenChatStream * stream)
+{
+  return stream->done || stream->error;
+}
+
+/* How many events were more than keep-alives: while it grows, the server
+ * is answering. */
+guint64
+pollen_chat_stream_get_events (PollenChatStream * stream)
+{
+  return stream->events;
 }
 
 /* The text so far (all of it after a successful finish). */
@@ -657,4 +926,46 @@ pollen_chat_stream_get_usage (PollenChatStream * stream,
 {
   *usage = stream->usage;
   return stream->has_usage;
+}
+
+/* The events that could not be read, quoting the start of the first
+ * without @key: the key goes before the quote is cut, or a cut key would
+ * not be found. */
+static gchar *
+pollen_chat_stream_lost_text (PollenChatStream * stream, const gchar * key)
+{
+  g_autofree gchar *clean = pollen_redact (stream->first_lost, key);
+  g_autofree gchar *quote = pollen_body_quote (clean, strlen (clean),
+      LOST_QUOTE_CHARS);
+
+  return g_strdup_printf ("%u event(s) of the stream could not be read as "
+      "JSON, so their text is missing from the reply (the first: %s).",
+      stream->lost, quote);
+}
+
+/**
+ * pollen_chat_stream_dup_warning:
+ * @key: (nullable): the API key, taken out of everything the warning
+ *   quotes
+ *
+ * Returns: (transfer full) (nullable): after a successful finish, what a
+ * person should hear although the reply is there (the reply ended
+ * oddly, or pieces of it were mended or lost), one sentence each.
+ */
+gchar *
+pollen_chat_stream_dup_warning (PollenChatStream * stream, const gchar * key)
+{
+  g_autoptr (GString) warning = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < stream->warnings->len; i++)
+    g_string_append_printf (warning, "%s%s", i ? " " : "",
+        (gchar *) stream->warnings->pdata[i]);
+  if (stream->lost > 0) {
+    g_autofree gchar *lost = pollen_chat_stream_lost_text (stream, key);
+
+    g_string_append_printf (warning, "%s%s", warning->len ? " " : "", lost);
+  }
+  /* the server's own words may echo the key too */
+  return warning->len ? pollen_redact (warning->str, key) : NULL;
 }

@@ -73,9 +73,9 @@ typedef void (*PollenChatDeltaFunc) (const gchar * delta, gpointer user_data);
  * PollenChatStream:
  *
  * Reads the answer of POST /v1/chat/completions: an SSE stream of
- * chat.completion.chunk events, or (for a content type other than
- * text/event-stream) one JSON chat.completion or error body. Errors are in
- * the %POLLEN_CLIENT_ERROR domain.
+ * chat.completion.chunk events, or one JSON chat.completion or error body
+ * (told apart by the first bytes, the Content-Type only where they do
+ * not tell). Errors are in the %POLLEN_CLIENT_ERROR domain.
  */
 typedef struct _PollenChatStream PollenChatStream;
 
@@ -89,11 +89,18 @@ gboolean           pollen_chat_stream_feed (PollenChatStream * stream,
                                             GError ** error);
 gboolean           pollen_chat_stream_finish (PollenChatStream * stream,
                                               GError ** error);
+gboolean           pollen_chat_stream_finish_after (PollenChatStream * stream,
+                                                    const GError * cause,
+                                                    GError ** error);
+gboolean           pollen_chat_stream_is_done (PollenChatStream * stream);
+guint64            pollen_chat_stream_get_events (PollenChatStream * stream);
 const gchar *      pollen_chat_stream_get_text (PollenChatStream * stream);
 const gchar *      pollen_chat_stream_get_finish_reason (PollenChatStream * stream);
 const gchar *      pollen_chat_stream_get_model (PollenChatStream * stream);
 gboolean           pollen_chat_stream_get_usage (PollenChatStream * stream,
                                                  PollenChatUsage * usage);
+gchar *            pollen_chat_stream_dup_warning (PollenChatStream * stream,
+                                                   const gchar * key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PollenChatStream, pollen_chat_stream_free)
 

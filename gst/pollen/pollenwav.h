@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 #define POLLEN_WAV_FORMAT_FLOAT 0x0003
 #define POLLEN_WAV_FORMAT_EXTENSIBLE 0xFFFE
 #define POLLEN_WAV_SIZE_UNKNOWN G_MAXUINT64
+/* Sizes a streaming server writes in a WAV header for "as long as it
+ * takes" (0x7FFFFFFF and its kin): not a promise of that many bytes. */
+#define POLLEN_WAV_PLACEHOLDER_SIZE G_GUINT64_CONSTANT (0x7FFF0000)
 
 /**
  * PollenWavInfo:

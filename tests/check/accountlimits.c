@@ -115,7 +115,7 @@ typedef struct
 
 static void
 count_wait (const GError * error, guint attempt, guint attempts,
-    guint delay_ms, gpointer user_data)
+    guint delay_ms, const gchar * note, gpointer user_data)
 {
   Waits *waits = user_data;
 

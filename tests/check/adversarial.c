@@ -16,6 +16,7 @@
 #include "pollentest.h"
 #include "pollensse.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define CHAT_PATH "/v1/chat/completions"
@@ -169,14 +170,179 @@ GST_START_TEST (test_chat_sse_one_byte_chunks)
 
 GST_END_TEST;
 
-/* A stream with text that ends without [DONE] nor finish_reason. */
+/* A stream with text that ends without [DONE] nor finish_reason was cut
+ * off: an error that says so, not a reply that passes for whole. */
 GST_START_TEST (test_chat_sse_no_done)
 {
-  g_autofree gchar *text =
-      chat_reply (sse ("data: {\"choices\":[{\"delta\":"
-          "{\"content\":\"Cut here.\"}}]}\n\n"));
+  g_autoptr (GstMessage) message =
+      chat_error (sse ("data: {\"choices\":[{\"delta\":"
+          "{\"content\":\"Cut here\"}}]}\n\n"), NULL);
+  g_autofree gchar *text = error_text (message);
 
-  fail_unless_equals_string (text, "Cut here.");
+  fail_unless (strstr (text, "rest of the reply is lost") != NULL, "%s",
+      text);
+  fail_unless (strstr (text, "after 8 characters") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+#define REPLY_CHUNKS \
+  "data: {\"choices\":[{\"delta\":{\"content\":\"Whole \"}}]}\n\n" \
+  "data: {\"choices\":[{\"delta\":{\"content\":\"reply.\"}," \
+  "\"finish_reason\":\"stop\"}]}\n\n"
+
+/* The reply, [DONE], then only keep-alives on a connection that stays
+ * open: the reply ends at [DONE], at once, deadline or not. */
+GST_START_TEST (test_chat_sse_done_then_keep_alives)
+{
+  const gchar *deadlines[] = { "0", "3" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (deadlines); i++) {
+    PollenTestHarness t = chat_new ("deadline", atoi (deadlines[i]),
+        "timeout", 30, NULL);
+    PollenEmulatorResponse *r = sse (REPLY_CHUNKS "data: [DONE]\n\n");
+    g_autofree gchar *text = NULL;
+    gint64 before = g_get_monotonic_time ();
+
+    r->keep_alive_ms = 100;
+    pollen_emulator_push (t.emulator, CHAT_PATH, r);
+    push_text (&t, "Hi.");
+    fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+    pollen_test_recorder_wait_eos (t.rec);
+    fail_unless (ELAPSED_MS (before) < POLLEN_TEST_MS (2500),
+        "deadline %s: %" G_GINT64_FORMAT " ms", deadlines[i],
+        ELAPSED_MS (before));
+    fail_unless_equals_int (pollen_test_count_messages (t.bus,
+            GST_MESSAGE_ERROR), 0);
+    text = recorded_text (t.rec);
+    fail_unless_equals_string (text, "Whole reply.");
+    pollen_test_harness_free (&t);
+  }
+}
+
+GST_END_TEST;
+
+/* An open stream holds the account's one generation slot: once [DONE]
+ * came, the reply is over and the slot free for the next request. */
+GST_START_TEST (test_chat_sse_done_frees_the_slot)
+{
+  PollenTestHarness t = chat_new ("max-in-flight", 2, "timeout", 4, NULL);
+  PollenEmulatorResponse *r = sse (REPLY_CHUNKS "data: [DONE]\n\n");
+  g_autofree gchar *text = NULL;
+
+  pollen_emulator_set_free_account (t.emulator, TRUE);
+  r->keep_alive_ms = 100;
+  pollen_emulator_push (t.emulator, CHAT_PATH, r);
+  push_text (&t, "First.");
+  pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator, 0,
+          POLLEN_TEST_MS (5000)));
+  push_text (&t, "Second.");
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  fail_unless_equals_int (pollen_test_count_messages (t.bus,
+          GST_MESSAGE_ERROR), 0);
+  text = recorded_text (t.rec);
+  fail_unless (g_str_has_prefix (text, "Whole reply.|"), "%s", text);
+  fail_unless (strstr (text, "You said: \"Second.\"") != NULL, "%s", text);
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* Keep-alives are no answer: a stream of nothing else times out. */
+GST_START_TEST (test_chat_sse_keep_alives_only_time_out)
+{
+  PollenEmulatorResponse *r = sse ("data: {\"choices\":[{\"delta\":"
+      "{\"role\":\"assistant\"}}]}\n\n");
+  g_autoptr (GstMessage) message = NULL;
+  g_autofree gchar *text = NULL;
+  gint64 before = g_get_monotonic_time ();
+
+  r->keep_alive_ms = 200;
+  message = chat_error (r, "timeout", 1, NULL);
+  text = error_text (message);
+  fail_unless (ELAPSED_MS (before) < POLLEN_TEST_MS (6000));
+  fail_unless (strstr (text, "keep-alives") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* A whole reply (it said how it finished) whose stream then stalls in
+ * keep-alives without [DONE]: kept, with a warning, when the timeout and
+ * the deadline end the wait. */
+GST_START_TEST (test_chat_sse_whole_reply_then_stall_kept)
+{
+  const gchar *limits[] = { "timeout", "deadline" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (limits); i++) {
+    PollenTestHarness t = chat_new (limits[i], 2, NULL);
+    PollenEmulatorResponse *r = sse (REPLY_CHUNKS);
+    g_autoptr (GstMessage) warning = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *text = NULL;
+
+    r->keep_alive_ms = 100;
+    pollen_emulator_push (t.emulator, CHAT_PATH, r);
+    push_text (&t, "Hi.");
+    fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+    pollen_test_recorder_wait_eos (t.rec);
+    text = recorded_text (t.rec);
+    fail_unless_equals_string (text, "Whole reply.");
+    warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
+    fail_unless (warning != NULL, "%s: no warning", limits[i]);
+    gst_message_parse_warning (warning, &error, NULL);
+    fail_unless (strstr (error->message, "reply is complete") != NULL, "%s",
+        error->message);
+    fail_unless_equals_int (pollen_test_count_messages (t.bus,
+            GST_MESSAGE_ERROR), 0);
+    pollen_test_harness_free (&t);
+  }
+}
+
+GST_END_TEST;
+
+/* An event stream sent with another Content-Type: the bytes tell. */
+GST_START_TEST (test_chat_sse_wrong_content_type)
+{
+  g_autofree gchar *text =
+      chat_reply (pollen_emulator_response_new (200, "application/json",
+          REPLY_CHUNKS "data: [DONE]\n\n", -1));
+
+  fail_unless_equals_string (text, "Whole reply.");
+}
+
+GST_END_TEST;
+
+/* A chunk that is no JSON among good ones: the reply goes out, and a
+ * warning says what is missing from it (quoting it, without the key). */
+GST_START_TEST (test_chat_sse_broken_chunk_is_said)
+{
+  PollenTestHarness t = chat_new (NULL);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = NULL;
+
+  pollen_emulator_push (t.emulator, CHAT_PATH,
+      sse ("data: {\"choices\":[{\"delta\":{\"content\":\"Kept \"}}]}\n\n"
+          "data: {\"choices\":[{\"delta\":{\"content\":\"lost "
+          POLLEN_TEST_KEY "\"}]}\n\n"
+          "data: {\"choices\":[{\"delta\":{\"content\":\"end.\"},"
+          "\"finish_reason\":\"stop\"}]}\n\n" "data: [DONE]\n\n"));
+  push_text (&t, "Hi.");
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t.rec);
+  text = recorded_text (t.rec);
+  fail_unless_equals_string (text, "Kept end.");
+  warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "could not be read") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "lost [REDACTED]") != NULL, "%s",
+      error->message);
+  pollen_test_harness_free (&t);
 }
 
 GST_END_TEST;
@@ -370,7 +536,7 @@ GST_START_TEST (test_chat_concurrency_429_waits)
   pollen_emulator_push (t.emulator, CHAT_PATH, busy);
   pollen_emulator_push (t.emulator, CHAT_PATH,
       sse ("data: {\"choices\":[{\"delta\":{\"content\":\"Served.\"}}]}"
-          "\n\n"));
+          "\n\ndata: [DONE]\n\n"));
   push_text (&t, "Hi.");
   fail_unless (gst_harness_push_event (t.h, gst_event_new_eos ()));
   pollen_test_recorder_wait_eos (t.rec);
@@ -657,6 +823,12 @@ adversarial_suite (void)
   tcase_add_test (tc, test_chat_sse_one_byte_chunks);
   tcase_add_test (tc, test_chat_sse_leading_bom);
   tcase_add_test (tc, test_chat_sse_no_done);
+  tcase_add_test (tc, test_chat_sse_done_then_keep_alives);
+  tcase_add_test (tc, test_chat_sse_done_frees_the_slot);
+  tcase_add_test (tc, test_chat_sse_keep_alives_only_time_out);
+  tcase_add_test (tc, test_chat_sse_whole_reply_then_stall_kept);
+  tcase_add_test (tc, test_chat_sse_wrong_content_type);
+  tcase_add_test (tc, test_chat_sse_broken_chunk_is_said);
   tcase_add_test (tc, test_chat_sse_null_and_empty_choices);
   tcase_add_test (tc, test_chat_json_content_parts);
   tcase_add_test (tc, test_chat_sse_content_parts);

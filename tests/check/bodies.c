@@ -278,6 +278,47 @@ GST_START_TEST (test_playbin_video_uri)
 
 GST_END_TEST;
 
+/* libsoup asks for gzip and decodes it: the body is checked as the
+ * decoded bytes (a Content-Length counts the compressed ones). A small
+ * picture and a short text grow when compressed, a WAV of silence
+ * shrinks to almost nothing: each comes out whole. */
+GST_START_TEST (test_gzip_bodies_whole)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) png = encode ("videotestsrc num-buffers=1 "
+      "! video/x-raw,width=8,height=8 ! pngenc");
+  g_autoptr (GBytes) wav = encode ("audiotestsrc wave=silence "
+      "num-buffers=100 ! audio/x-raw,rate=24000,channels=1 ! wavenc");
+  g_autoptr (GBytes) text = g_bytes_new_static ("A cat.", 6);
+  struct
+  {
+    const gchar *path, *type, *properties;
+    GBytes *body;
+  } cases[] = {
+    {"/image/", "image/png", "retries=0 prompt=a\\ fox", png},
+    {"/audio/", "audio/wav", "retries=0 media=speech prompt=hush", wav},
+    {"/text/", "text/plain", "retries=0 media=text prompt=cat", text},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    PollenEmulatorResponse *answer = pollen_test_gzip_answer (cases[i].type,
+        cases[i].body);
+    g_autoptr (GBytes) out = NULL;
+
+    fail_unless ((g_bytes_get_size (answer->body) > g_bytes_get_size
+            (cases[i].body)) == (cases[i].body != wav));
+    pollen_emulator_push (emulator, cases[i].path, answer);
+    out = run_to_file (emulator, cases[i].properties, "identity");
+    fail_unless (g_bytes_equal (out, cases[i].body), "%s: %" G_GSIZE_FORMAT
+        " of %" G_GSIZE_FORMAT " bytes came out", cases[i].type,
+        g_bytes_get_size (out), g_bytes_get_size (cases[i].body));
+  }
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* fakesink's handoff: the first subtitle that reached it. */
 static void
 keep_first_buffer (GstElement * sink, GstBuffer * buffer, GstPad * pad,
@@ -345,6 +386,7 @@ bodies_suite (void)
   tcase_add_test (tc, test_picture_of_several_mb_decoded);
   tcase_add_test (tc, test_mp4_index_first_and_last);
   tcase_add_test (tc, test_long_music_into_a_file);
+  tcase_add_test (tc, test_gzip_bodies_whole);
   tcase_add_test (tc, test_playbin_video_uri);
   tcase_add_test (tc, test_text_uri_as_subtitle);
   return s;

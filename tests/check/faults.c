@@ -212,6 +212,35 @@ script_drip (Run * run)
   pollen_emulator_push (run->emulator, paths[run->target], response);
 }
 
+/* A head that never ends: a header line every 200 ms. */
+static void
+script_drip_headers (Run * run)
+{
+  g_autoptr (GString) head = g_string_new ("HTTP/1.1 200 OK\r\n");
+  PollenEmulatorResponse *response;
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    g_string_append (head, "X-Pad: dripped\r\n");
+  response = pollen_emulator_response_new_raw (head->str, head->len);
+  response->chunk_size = strlen ("X-Pad: dripped\r\n");
+  response->chunk_interval_ms = 200;
+  pollen_emulator_push (run->emulator, paths[run->target], response);
+}
+
+/* A 500 whose error body comes a byte every 200 ms. */
+static void
+script_drip_error_body (Run * run)
+{
+  PollenEmulatorResponse *response =
+      pollen_emulator_response_new_error (500, "INTERNAL_ERROR",
+      "the server is dripping this message very slowly");
+
+  response->chunk_size = 1;
+  response->chunk_interval_ms = 200;
+  pollen_emulator_push (run->emulator, paths[run->target], response);
+}
+
 static void
 script_reset_mid_body (Run * run)
 {
@@ -494,6 +523,14 @@ static const Fault faults[] = {
   {"drip-past-deadline", script_drip, .deadline = 1, .timeout = 5,
    .client = POLLEN_CLIENT_ERROR_LIMIT,
    .client_text = "raise the deadline property",
+   .element = ALL (GST_RESOURCE_ERROR_SETTINGS)},
+  {"headers-dripped-past-deadline", script_drip_headers, .deadline = 1,
+   .timeout = 5, .client = POLLEN_CLIENT_ERROR_LIMIT,
+   .client_text = "the answer did not arrive within the deadline",
+   .element = ALL (GST_RESOURCE_ERROR_SETTINGS)},
+  {"error-body-dripped-past-deadline", script_drip_error_body, 500,
+   .deadline = 1, .timeout = 5, .client = POLLEN_CLIENT_ERROR_LIMIT,
+   .client_text = "500 Internal Server Error",
    .element = ALL (GST_RESOURCE_ERROR_SETTINGS)},
   {"body-over-max-body-size", script_good, .max_body_size = 16,
    .client = POLLEN_CLIENT_ERROR_LIMIT,

@@ -467,6 +467,97 @@ GST_START_TEST (test_usage_odd_rows)
 
 GST_END_TEST;
 
+/* A list of a hundred models in the server's shape (today's lists are
+ * that long): read whole, not refused as nested too deep. */
+GST_START_TEST (test_models_long_list)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GString) json = g_string_new ("[");
+  g_auto (InfoRun) run = { 0, };
+  guint i;
+
+  for (i = 0; i < 100; i++)
+    g_string_append_printf (json, "%s{\"name\":\"model-%u\",\"aliases\":"
+        "[\"m%u\",\"vendor/m%u\"],\"title\":\"Model %u\",\"category\":"
+        "\"text\",\"capabilities\":[\"tool_calling\"],"
+        "\"input_modalities\":[\"text\",\"image\"],\"output_modalities\":"
+        "[\"text\"],\"paid_only\":false,\"pricing\":{\"promptTextTokens\":"
+        "\"0.0000001\",\"completionTextTokens\":\"0.0000004\",\"currency\":"
+        "\"pollen\"}}", i ? "," : "", i, i, i, i);
+  g_string_append (json, "]");
+  push_json (emulator, "/text/models", json->str);
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), NULL, "models", "text");
+
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "model-0");
+  assert_contains (run.out, "model-99");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A gzip answer smaller than its compressed form (libsoup asks for gzip
+ * and decodes it): read whole, not refused as cut short. */
+GST_START_TEST (test_models_gzip)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GBytes) list = g_bytes_new_static ("[{\"name\":\"tiny\"}]", 17);
+  g_auto (InfoRun) run = { 0, };
+
+  pollen_emulator_push (emulator, "/text/models",
+      pollen_test_gzip_answer ("application/json", list));
+  INFO_RUN (&run, pollen_emulator_get_url (emulator), NULL, "models", "text");
+  fail_unless_equals_int (run.status, 0);
+  fail_unless_equals_string (run.err, "");
+  assert_contains (run.out, "tiny");
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* The key stays out of what pollen-info prints, however a server echoes
+ * it: in a body that is no JSON, \u-escaped in a retried error (and in
+ * the client's log line at level 2, the warning of each retry). */
+GST_START_TEST (test_key_never_printed)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  const gchar *url = pollen_emulator_get_url (emulator);
+  g_auto (InfoRun) not_json = { 0, };
+  g_auto (InfoRun) retried = { 0, };
+  g_autoptr (GString) escaped = g_string_new (NULL);
+  g_autofree gchar *body = NULL;
+  const gchar *c;
+
+  /* the quote is cut at 80 characters: here inside the key */
+  push_json (emulator, "/account/key", "<html><body>The key you sent, "
+      "which we do not like at all, is " POLLEN_TEST_KEY "</body></html>");
+  INFO_RUN (&not_json, url, POLLEN_TEST_KEY, "account");
+  fail_unless_equals_int (not_json.status, 1);
+  assert_contains (not_json.err, "we do not like at all, is [REDACTED]");
+  assert_no_key (&not_json, "sk_test_");
+
+  for (c = POLLEN_TEST_KEY; *c; c++)
+    g_string_append_printf (escaped, "\\u%04x", *c);
+  body = g_strdup_printf ("{\"error\":{\"code\":\"SERVICE_UNAVAILABLE\","
+      "\"message\":\"busy for %s\"}}", escaped->str);
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new_json (503, body));
+  pollen_emulator_push (emulator, "/account/key",
+      pollen_emulator_response_new_json (503, body));
+  g_setenv ("GST_DEBUG", "pollenclient:2", TRUE);
+  INFO_RUN (&retried, url, POLLEN_TEST_KEY, "account");
+  g_unsetenv ("GST_DEBUG");
+  fail_unless_equals_int (retried.status, 1);
+  assert_contains (retried.err, "attempt 1 of 2");       /* the log line */
+  assert_contains (retried.err, "busy for [REDACTED]");
+  assert_no_key (&retried, POLLEN_TEST_KEY);
+  assert_no_key (&retried, escaped->str);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
 /* Durations that are no numbers, fields null: no GLib warning. */
 GST_START_TEST (test_models_odd_fields)
 {
@@ -556,6 +647,9 @@ pollen_info_suite (void)
   tcase_add_test (tc, test_bad_command_line);
   tcase_add_test (tc, test_usage_odd_rows);
   tcase_add_test (tc, test_models_odd_fields);
+  tcase_add_test (tc, test_models_long_list);
+  tcase_add_test (tc, test_key_never_printed);
+  tcase_add_test (tc, test_models_gzip);
   tcase_add_test (tc, test_account_odd_balance);
   tcase_add_test (tc, test_account_key_not_an_object);
   return s;

@@ -183,6 +183,27 @@ expected_reply_start (const gchar * input)
       "This is the start of our conversation. ", input);
 }
 
+/* "Hello." in, EOS, and the emulator's whole reply out as one buffer,
+ * whatever else the stream held (@what names the case in a failure);
+ * returns the reply. */
+static gchar *
+assert_whole_reply (Chat * t, const gchar * what)
+{
+  g_autofree gchar *start = expected_reply_start ("Hello.");
+  g_autoptr (GPtrArray) outs = NULL;
+  gchar *text;
+
+  push_text (t, "Hello.", 0, GST_SECOND);
+  push_eos_and_wait (t);
+  outs = pollen_test_recorder_get_buffers (t->rec);
+  fail_unless_equals_int (outs->len, 1);
+  text = pollen_test_buffer_text (outs->pdata[0]);
+  fail_unless (g_str_has_prefix (text, start), "%s: %s", what, text);
+  fail_unless (g_str_has_suffix (text, "That is all."), "%s: %s", what,
+      text);
+  return text;
+}
+
 /* ---- the request ---- */
 
 GST_START_TEST (test_request_on_the_wire)
@@ -747,6 +768,95 @@ GST_START_TEST (test_skip_failed_stream_error)
 
 GST_END_TEST;
 
+/* The server's usage_missing after a whole reply (emu-usage-missing
+ * ends the stream as text/chat/usage.ts does): the reply, one warning. */
+GST_START_TEST (test_usage_missing_after_whole_reply)
+{
+  Chat t = chat_new ("model", "emu-usage-missing", NULL);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_free (assert_whole_reply (&t, "emu-usage-missing"));
+  warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "usage_missing") != NULL, "%s",
+      error->message);
+  fail_unless (strstr (error->message, "Hello.") != NULL, "%s",
+      error->message);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING));
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
+/* The same event before any text: an error with the server's words. */
+GST_START_TEST (test_usage_missing_before_text_is_an_error)
+{
+  Chat t = chat_new (NULL);
+  g_autoptr (GstMessage) error = NULL;
+
+  pollen_emulator_push (t.emulator, CHAT_PATH,
+      pollen_emulator_response_new (200, "text/event-stream",
+          "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\n"
+          "data: {\"error\":{\"message\":\"Chat Completions provider "
+          "returned invalid or omitted terminal usage\",\"type\":"
+          "\"upstream_error\",\"code\":\"usage_missing\"}}\n\n", -1));
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502,
+      "usage_missing", "omitted terminal usage");
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
+/* A provider failing mid-reply (emu-finish-error: finish_reason "error"
+ * and choices[].error after the first sentence): an error quoting the
+ * server, and in sentence mode the sentence already out stays out. */
+GST_START_TEST (test_finish_reason_error_is_an_error)
+{
+  Chat t = chat_new ("model", "emu-finish-error", "output",
+      POLLEN_CHAT_OUTPUT_SENTENCE, NULL);
+  g_autoptr (GstMessage) error = NULL;
+  g_autoptr (GPtrArray) outs = NULL;
+  g_autofree gchar *text = NULL;
+
+  error = run_until_message (&t, "Hello.", GST_MESSAGE_ERROR);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502, NULL,
+      "stopped answering in the middle of the reply");
+  pollen_test_recorder_wait_eos (t.rec);
+  outs = pollen_test_recorder_get_buffers (t.rec);
+  fail_unless_equals_int (outs->len, 1);
+  text = pollen_test_buffer_text (outs->pdata[0]);
+  fail_unless_equals_string (text, "There is no system prompt.");
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
+/* Reasoning and tool-call deltas (emu-reasoning, emu-tool-calls) are no
+ * part of the reply and no error. */
+GST_START_TEST (test_reasoning_and_tool_calls_not_in_reply)
+{
+  const gchar *models[] = { "emu-reasoning", "emu-tool-calls" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (models); i++) {
+    Chat t = chat_new ("model", models[i], NULL);
+    g_autofree gchar *text = assert_whole_reply (&t, models[i]);
+
+    fail_if (strstr (text, "The user wants") != NULL, "%s", text);
+    fail_if (strstr (text, "Keep it short") != NULL, "%s", text);
+    fail_if (strstr (text, "lookup") != NULL, "%s", text);
+    fail_unless_equals_int (pollen_test_count_messages (t.bus,
+            GST_MESSAGE_WARNING | GST_MESSAGE_ERROR), 0);
+    chat_free (&t);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_empty_stream_is_an_error)
 {
   Chat t = chat_new ("model", "emu-empty-stream", NULL);
@@ -850,6 +960,10 @@ pollenchat_suite (void)
   tcase_add_test (tc, test_skip_failed_gap);
   tcase_add_test (tc, test_skip_failed_stream_error);
   tcase_add_test (tc, test_empty_stream_is_an_error);
+  tcase_add_test (tc, test_usage_missing_after_whole_reply);
+  tcase_add_test (tc, test_usage_missing_before_text_is_an_error);
+  tcase_add_test (tc, test_finish_reason_error_is_an_error);
+  tcase_add_test (tc, test_reasoning_and_tool_calls_not_in_reply);
   tcase_add_test (tc, test_json_answer_to_stream_request);
   tcase_add_test (tc, test_state_change_during_hung_request);
   tcase_add_test (tc, test_untimed_text_one_error);

@@ -214,7 +214,7 @@ GST_START_TEST (test_video_properties_on_the_wire)
   Pipeline p = pipeline_new_to_end (emulator);
   g_autoptr (GstMessage) end = NULL;
   g_autoptr (PollenEmulatorRequest) request = NULL;
-  g_autoptr (GBytes) body = g_bytes_new_static ("not really a video", 18);
+  g_autoptr (GBytes) body = emu_media_video ("x", 1, 64, 48, 1, NULL);
 
   push_body (emulator, "/image/", "video/mp4", body);
   g_object_set (p.src, "prompt", "waves on a beach", "duration", 6,
@@ -253,7 +253,7 @@ GST_START_TEST (test_resolution_and_references_on_the_wire)
       "&reference_videos=https://v.example/m.mp4"
       "&reference_audios=https://s.example/a.mp3%7Chttps://s.example/b.mp3",
       NULL, &error);
-  g_autoptr (GBytes) body = g_bytes_new_static ("not really a video", 18);
+  g_autoptr (GBytes) body = emu_media_video ("x", 1, 64, 48, 1, NULL);
   g_autoptr (GstMessage) end = NULL;
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (PollenEmulatorRequest) picture = NULL;
@@ -777,6 +777,68 @@ GST_START_TEST (test_unrecognised_body_is_an_error)
 
 GST_END_TEST;
 
+/* Runs a one-shot @properties generation against @body (of
+ * @content_type) and returns the error text. */
+static gchar *
+error_for_body (const gchar * prefix, const gchar * content_type,
+    GBytes * body, const gchar * properties)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autofree gchar *line = g_strdup_printf ("pollensrc name=src %s "
+      "! fakesink", properties);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (line, NULL);
+  g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
+      "src");
+  g_autoptr (GstMessage) end = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (src, "base-url", pollen_emulator_get_url (emulator),
+      "api-key", POLLEN_TEST_KEY, "retries", 0, NULL);
+  push_body (emulator, prefix, content_type, body);
+  end = pollen_test_run (pipeline, 20 * GST_SECOND);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_ERROR);
+  gst_message_parse_error (end, &error, NULL);
+  pollen_emulator_free (emulator);
+  return g_strdup (error->message);
+}
+
+/* A WAV that ends short of the samples its header announces, with a
+ * Content-Length that matches what came: the end of the speech is lost,
+ * and the error says so. */
+GST_START_TEST (test_speech_wav_short_of_its_header)
+{
+  g_autoptr (GBytes) pcm = g_bytes_new_take (g_malloc0 (48000), 48000);
+  g_autoptr (GBytes) whole = emu_wav_new (pcm, 24000, 1);
+  g_autoptr (GBytes) cut = g_bytes_new_from_bytes (whole, 0, 44 + 4800);
+  g_autofree gchar *text = error_for_body ("/audio/", "audio/wav", cut,
+      "media=speech prompt=hello");
+
+  fail_unless (strstr (text, "WAV the server sent is cut short: 4844 bytes "
+          "arrived, 43200 fewer than its header announces"), "%s", text);
+}
+
+GST_END_TEST;
+
+/* Bytes that are no picture, labelled image/jpeg: not passed on as one. */
+GST_START_TEST (test_random_bytes_not_a_picture)
+{
+  GRand *rand = g_rand_new_with_seed (22);
+  guint8 *junk = g_malloc (4096);
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *text = NULL;
+  guint i;
+
+  for (i = 0; i < 4096; i++)
+    junk[i] = g_rand_int_range (rand, 0, 256);
+  g_rand_free (rand);
+  body = g_bytes_new_take (junk, 4096);
+  text = error_for_body ("/image/", "image/jpeg", body, "prompt=x");
+  fail_unless (strstr (text, "4096 bytes of unrecognised media "
+          "(Content-Type image/jpeg), not image"), "%s", text);
+}
+
+GST_END_TEST;
+
 /* Runs a one-shot picture against @answer and returns the error text. */
 static gchar *
 error_for_answer (const gchar * content_type, const gchar * body)
@@ -812,6 +874,23 @@ GST_START_TEST (test_answer_of_the_wrong_kind_is_an_error)
   fail_unless (strstr (json, "unrecognised media (Content-Type image/png), "
           "not image: {\"error\":{\"code\":\"X\""), "%s", json);
   fail_unless (strstr (empty, "200 OK with an empty body"), "%s", empty);
+}
+
+GST_END_TEST;
+
+/* The quote of such a body is cut at 120 characters: where the cut falls
+ * inside an echoed key, its start goes too. */
+GST_START_TEST (test_quote_cut_inside_the_key)
+{
+  g_autoptr (GString) page = g_string_new ("<!DOCTYPE html><html><body>");
+  g_autofree gchar *text = NULL;
+
+  while (page->len < 100)
+    g_string_append (page, "padding ");
+  g_string_append (page, "key " POLLEN_TEST_KEY " refused</body></html>");
+  text = error_for_answer ("image/png", page->str);
+  fail_if (strstr (text, "sk_test_") != NULL, "%s", text);
+  fail_unless (strstr (text, "key ****") != NULL, "%s", text);
 }
 
 GST_END_TEST;
@@ -1722,6 +1801,56 @@ GST_START_TEST (test_retry_posts_a_warning)
           "api-error-code"), "UPSTREAM");
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
   pipeline_free (&p);
+  pollen_emulator_free (emulator);
+}
+
+GST_END_TEST;
+
+/* A Retry-After of days: one retry waits at most 300 s, and the warning
+ * says what the server asked; with a deadline, the request ends at once
+ * and its error says why it was not tried again. */
+GST_START_TEST (test_retry_after_beyond_the_cap_is_said)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  guint deadline;
+
+  for (deadline = 0; deadline <= 30; deadline += 30) {
+    Pipeline p = pipeline_new (emulator);
+    PollenEmulatorResponse *down =
+        pollen_emulator_response_new_error (503, "UPSTREAM", "overloaded");
+    g_autoptr (GstBus) bus = gst_element_get_bus (p.pipeline);
+    g_autoptr (GstMessage) message = NULL;
+    g_autoptr (GError) error = NULL;
+    gint64 before = g_get_monotonic_time ();
+
+    pollen_emulator_response_add_header (down, "Retry-After", "999999");
+    pollen_emulator_push (emulator, "/image/", down);
+    g_object_set (p.src, "prompt", "x", "retries", 1, "deadline", deadline,
+        NULL);
+    gst_element_set_state (p.pipeline, GST_STATE_PLAYING);
+    message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+        deadline ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING);
+    fail_unless (message != NULL);
+    if (deadline) {
+      gst_message_parse_error (message, &error, NULL);
+      fail_unless (strstr (error->message, "overloaded"), "%s",
+          error->message);
+      fail_unless (strstr (error->message, "not tried again: the server "
+              "asked to wait 999999 s, past the deadline"), "%s",
+          error->message);
+      fail_unless ((g_get_monotonic_time () - before) / 1000 <
+          POLLEN_TEST_MS (5000));
+    } else {
+      gst_message_parse_warning (message, &error, NULL);
+      fail_unless (strstr (error->message, "Retrying in 300.0 s"), "%s",
+          error->message);
+      fail_unless (strstr (error->message, "asked to wait 999999 s "
+              "(Retry-After)"), "%s", error->message);
+      fail_unless (strstr (error->message, "set the deadline property"),
+          "%s", error->message);
+    }
+    pipeline_free (&p);
+  }
   pollen_emulator_free (emulator);
 }
 
@@ -2764,7 +2893,10 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_pcm_speech_at_the_right_rate);
   tcase_add_test (tc, test_headerless_pcm_speech_warns);
   tcase_add_test (tc, test_unrecognised_body_is_an_error);
+  tcase_add_test (tc, test_speech_wav_short_of_its_header);
+  tcase_add_test (tc, test_random_bytes_not_a_picture);
   tcase_add_test (tc, test_answer_of_the_wrong_kind_is_an_error);
+  tcase_add_test (tc, test_quote_cut_inside_the_key);
   tcase_add_test (tc, test_qtdemux_pull_mode_and_seek);
   tcase_add_test (tc, test_client_errors_become_element_errors);
   tcase_add_test (tc, test_publishable_key_payment_required);
@@ -2785,6 +2917,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_skip_failed_repeats_the_last_picture);
   tcase_add_test (tc, test_skip_failed_gaps_for_audio);
   tcase_add_test (tc, test_retry_posts_a_warning);
+  tcase_add_test (tc, test_retry_after_beyond_the_cap_is_said);
   tcase_add_test (tc, test_extra_headers_on_the_wire);
   tcase_add_test (tc, test_proxy_is_used);
   tcase_add_test (tc, test_ssl_ca_file_missing_fails_at_start);

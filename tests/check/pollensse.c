@@ -306,17 +306,51 @@ GST_START_TEST (test_chat_stream_split_anywhere)
 
 GST_END_TEST;
 
-GST_START_TEST (test_chat_stream_without_done)
+#define FINISH(reason) \
+  "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"" \
+  reason "\"}]}\n\n"
+
+#define USAGE_MISSING \
+  "data: {\"error\":{\"message\":\"Chat Completions provider returned " \
+  "invalid or omitted terminal usage\",\"type\":\"upstream_error\"," \
+  "\"code\":\"usage_missing\"}}\n\n"
+
+/* The warning of a successful read of @text, "" for none. */
+static gchar *
+chat_warning (const gchar * text, const gchar * expected_text)
 {
   g_autoptr (PollenChatStream) stream =
       pollen_chat_stream_new ("text/event-stream", NULL, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  gchar *warning;
+
+  fail_unless (chat_read (stream, text, 7, &error), "%s",
+      error ? error->message : "");
+  fail_unless_equals_string (pollen_chat_stream_get_text (stream),
+      expected_text);
+  warning = pollen_chat_stream_dup_warning (stream, NULL);
+  return warning ? warning : g_strdup ("");
+}
+
+GST_START_TEST (test_chat_stream_without_done)
+{
+  g_autofree gchar *warning = NULL;
   GError *error;
 
-  /* text but no [DONE]: the text is what there is */
-  fail_unless (chat_read (stream, CHUNK ("partial") CHUNK (" reply"), 5,
-          NULL));
-  fail_unless_equals_string (pollen_chat_stream_get_text (stream),
-      "partial reply");
+  /* a finish_reason ends the reply: [DONE] may not come */
+  warning = chat_warning (CHUNK ("whole") CHUNK (" reply") FINISH ("stop"),
+      "whole reply");
+  fail_unless_equals_string (warning, "");
+
+  /* text, then neither: the rest of the reply was cut off */
+  error = chat_error ("text/event-stream", CHUNK ("partial")
+      CHUNK (" reply"));
+  fail_unless_equals_int (error->code, POLLEN_CLIENT_ERROR_NETWORK);
+  fail_unless (strstr (error->message, "after 13 characters of the reply"),
+      "%s", error->message);
+  fail_unless (strstr (error->message, "rest of the reply is lost"));
+  fail_unless (pollen_client_error_is_transient (error));
+  g_error_free (error);
 
   /* no text at all: an error, with or without [DONE] */
   error = chat_error ("text/event-stream", ": ping\n\ndata: {\"choices\":"
@@ -331,6 +365,129 @@ GST_START_TEST (test_chat_stream_without_done)
   g_error_free (error);
   error = chat_error ("text/event-stream", "");
   g_error_free (error);
+}
+
+GST_END_TEST;
+
+/* The server appends usage_missing where [DONE] would be when the
+ * provider gave no token counts (text/chat/usage.ts): after a whole reply
+ * a success with one warning; after a reply that broke off, or before any
+ * text, an error with the server's words. */
+GST_START_TEST (test_chat_stream_usage_missing)
+{
+  g_autofree gchar *warning =
+      chat_warning (CHUNK ("Fine.") FINISH ("stop") USAGE_MISSING
+      ": keep-alive\n\n" CHUNK ("never read"), "Fine.");
+  GError *error;
+
+  fail_unless (strstr (warning, "usage_missing") != NULL, "%s", warning);
+  fail_unless (strstr (warning, "reply is complete") != NULL, "%s", warning);
+
+  error = chat_error ("text/event-stream", CHUNK ("Half") USAGE_MISSING);
+  fail_unless_equals_int (error->code, POLLEN_CLIENT_ERROR_HTTP);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "usage_missing");
+  fail_unless (strstr (error->message, "after 4 characters"), "%s",
+      error->message);
+  fail_unless (strstr (error->message, "omitted terminal usage"));
+  g_error_free (error);
+
+  error = chat_error ("text/event-stream", FINISH ("stop") USAGE_MISSING);
+  fail_unless_equals_string (pollen_client_error_get_api_code (error),
+      "usage_missing");
+  fail_unless (strstr (error->message, "omitted terminal usage"));
+  g_error_free (error);
+}
+
+GST_END_TEST;
+
+/* A provider failing mid-reply ends the choice with finish_reason
+ * "error" and says why in choices[].error (text/streamStart.ts). */
+GST_START_TEST (test_chat_stream_finish_reason_error)
+{
+  g_autoptr (GPtrArray) deltas = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (PollenChatStream) stream =
+      pollen_chat_stream_new ("text/event-stream", "req-2", collect_delta,
+      deltas);
+  g_autoptr (GError) error = NULL;
+
+  fail_if (chat_read (stream, CHUNK ("One. ") CHUNK ("Two") "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+          "\"error\",\"error\":{\"message\":\"Upstream overloaded\","
+          "\"code\":503}}]}\n\n" "data: [DONE]\n\n", 0, &error));
+  fail_unless_equals_int (error->code, POLLEN_CLIENT_ERROR_HTTP);
+  fail_unless_equals_int (pollen_client_error_get_http_status (error), 503);
+  fail_unless_equals_string (pollen_client_error_get_api_message (error),
+      "Upstream overloaded");
+  fail_unless (strstr (error->message, "Upstream overloaded"));
+  fail_unless (strstr (error->message, "after 8 characters"), "%s",
+      error->message);
+  /* what came before stays delivered */
+  fail_unless_equals_int (deltas->len, 2);
+}
+
+GST_END_TEST;
+
+/* Reasoning and tool-call deltas, before and between the text, are no
+ * part of the reply and no error. */
+GST_START_TEST (test_chat_stream_reasoning_and_tools)
+{
+  g_autofree gchar *warning = chat_warning ("data: {\"choices\":[{\"delta\":"
+      "{\"role\":\"assistant\",\"reasoning_content\":\"Let me think.\"}}]}\n\n"
+      CHUNK ("Paris") "data: {\"choices\":[{\"delta\":{\"reasoning_content\":"
+      "\"Done thinking.\",\"content\":null}}]}\n\n" "data: {\"choices\":[{"
+      "\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":"
+      "\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}"
+      "\n\n" CHUNK (".") FINISH ("stop") "data: [DONE]\n\n", "Paris.");
+
+  fail_unless_equals_string (warning, "");
+}
+
+GST_END_TEST;
+
+/* Nothing of a reply goes without a word: an event that is no JSON (but
+ * looks like a chunk) is counted and quoted, bytes that are not UTF-8 and
+ * escapes that would cut or spoil the text become U+FFFD. */
+GST_START_TEST (test_chat_stream_losses_are_said)
+{
+  g_autofree gchar *warning = NULL;
+
+  warning = chat_warning (CHUNK ("A") "data: {\"choices\":[{\"delta\":"
+      "{\"content\":\"lost words\"}}\n\n" CHUNK ("B") FINISH ("stop")
+      "data: [DONE]\n\n", "AB");
+  fail_unless (strstr (warning, "1 event(s)") != NULL, "%s", warning);
+  fail_unless (strstr (warning, "lost words") != NULL, "%s", warning);
+  g_clear_pointer (&warning, g_free);
+
+  warning = chat_warning (CHUNK ("caf\xe9 ") CHUNK ("x\\u0000y ")
+      CHUNK ("\\ud800z") FINISH ("stop") "data: [DONE]\n\n",
+      "caf\xef\xbf\xbd x\xef\xbf\xbdy \xef\xbf\xbdz");
+  fail_unless (strstr (warning, "3 piece(s)") != NULL, "%s", warning);
+
+  /* a keep-alive in data is no loss */
+  warning = (g_free (warning), chat_warning ("data: ping\n\n" CHUNK ("C")
+          FINISH ("stop") "data: [DONE]\n\n", "C"));
+  fail_unless_equals_string (warning, "");
+}
+
+GST_END_TEST;
+
+/* Told by the bytes, not the Content-Type: an event stream sent as
+ * application/json or text/plain is read as one. */
+GST_START_TEST (test_chat_stream_format_from_bytes)
+{
+  const gchar *types[] = { "application/json", "text/plain", NULL };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    g_autoptr (PollenChatStream) stream =
+        pollen_chat_stream_new (types[i], NULL, NULL, NULL);
+
+    fail_unless (chat_read (stream, "\n" CHUNK ("Sniffed.") FINISH ("stop")
+            "data: [DONE]\n\n", 1, NULL), "%s", types[i]);
+    fail_unless_equals_string (pollen_chat_stream_get_text (stream),
+        "Sniffed.");
+  }
 }
 
 GST_END_TEST;
@@ -793,6 +950,11 @@ pollensse_suite (void)
   tcase_add_test (tc, test_chat_stream_split_anywhere);
   tcase_add_test (tc, test_chat_stream_without_done);
   tcase_add_test (tc, test_chat_stream_error_event);
+  tcase_add_test (tc, test_chat_stream_usage_missing);
+  tcase_add_test (tc, test_chat_stream_finish_reason_error);
+  tcase_add_test (tc, test_chat_stream_reasoning_and_tools);
+  tcase_add_test (tc, test_chat_stream_losses_are_said);
+  tcase_add_test (tc, test_chat_stream_format_from_bytes);
   tcase_add_test (tc, test_chat_stream_json_answers);
   tcase_add_test (tc, test_request_defaults);
   tcase_add_test (tc, test_request_system_history_parameters);

@@ -691,6 +691,28 @@ pollen_test_assert_untimed_refused (PollenTestHarness * t,
   gst_buffer_unref (buffer);
 }
 
+/* @body as a 200 with Content-Encoding: gzip, compressed: its
+ * Content-Length counts the compressed bytes, as a real server's does. */
+PollenEmulatorResponse *
+pollen_test_gzip_answer (const gchar * content_type, GBytes * body)
+{
+  g_autoptr (GZlibCompressor) gzip =
+      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr (GInputStream) plain = g_memory_input_stream_new_from_bytes (body);
+  g_autoptr (GInputStream) packed = g_converter_input_stream_new (plain,
+      G_CONVERTER (gzip));
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  PollenEmulatorResponse *response =
+      pollen_emulator_response_new (200, content_type, NULL, 0);
+
+  fail_unless (g_output_stream_splice (out, packed,
+          G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL) >= 0);
+  response->body = g_memory_output_stream_steal_as_bytes
+      (G_MEMORY_OUTPUT_STREAM (out));
+  pollen_emulator_response_add_header (response, "Content-Encoding", "gzip");
+  return response;
+}
+
 /* How many of the requests @emulator received so far went to @path. */
 guint
 pollen_test_count_requests (PollenEmulator * emulator, const gchar * path)

@@ -57,6 +57,8 @@ void             pollen_test_assert_error (GstMessage * message,
                                            const gchar * api_code,
                                            const gchar * text_part);
 gchar *          pollen_test_unused_url (void);
+PollenEmulatorResponse * pollen_test_gzip_answer (const gchar * content_type,
+                                                  GBytes * body);
 guint            pollen_test_count_requests (PollenEmulator * emulator,
                                              const gchar * path);
 

@@ -198,6 +198,8 @@ recorder_silence (Recorder * rec)
 
 typedef PollenTestHarness Tts;
 
+#define TEXT_CAPS "text/x-raw, format=utf8"
+
 /* pollentts (pointed at a fresh emulator, no retries) with @first_property
  * … set, in a harness fed non-live plain text. */
 static Tts
@@ -207,11 +209,16 @@ tts_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  t = pollen_test_harness_new_valist ("pollentts",
-      "text/x-raw, format=utf8", FALSE, first_property, args);
+  t = pollen_test_harness_new_valist ("pollentts", TEXT_CAPS, FALSE,
+      first_property, args);
   va_end (args);
   return t;
 }
+
+/* The same behind a live source (live from the first segment, when the
+ * element asks). */
+#define tts_new_live(...) \
+  pollen_test_harness_new ("pollentts", TEXT_CAPS, __VA_ARGS__)
 
 #define tts_free pollen_test_harness_free
 
@@ -610,9 +617,8 @@ run_lagging (Tts * t, const gchar * overflow, gint max_lag_ms)
 {
   guint i;
 
-  *t = tts_new ("max-lag", max_lag_ms, NULL);
+  *t = tts_new_live ("max-lag", max_lag_ms, NULL);
   gst_util_set_object_arg (G_OBJECT (t->element), "overflow", overflow);
-  gst_harness_set_live (t->h, TRUE);
   for (i = 0; i < LAG_TEXTS; i++)
     pollen_emulator_push (t->emulator, SPEECH_PATH, tone_response (440,
             LAG_SPEECH));
@@ -623,7 +629,8 @@ run_lagging (Tts * t, const gchar * overflow, gint max_lag_ms)
 }
 
 /* shift under max-lag: the lag grows by 100 ms a text up to the bound and
- * stays there; speech past it is cut, with one warning. */
+ * stays there; speech past it is cut, said for the first cut and summed
+ * up for the others (at EOS here, the run being faster than 10 s). */
 GST_START_TEST (test_live_shift_lag_bounded)
 {
   g_autoptr (GArray) speeches = NULL;
@@ -646,11 +653,20 @@ GST_START_TEST (test_live_shift_lag_bounded)
   warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
   fail_unless (warning != NULL);
   gst_message_parse_warning (warning, &error, NULL);
-  fail_unless (strstr (error->message, "max-lag (250 ms)"), "%s",
-      error->message);
+  fail_unless (strstr (error->message, "its last 50 ms were cut to keep "
+          "what follows in time. Raise max-lag"), "%s", error->message);
+  g_clear_error (&error);
   gst_clear_message (&warning);
   warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
-  fail_if (warning != NULL, "more than one warning");
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "27 more late results in the last "
+          "10 s: 0 because the server was slow"), "%s", error->message);
+  fail_unless (strstr (error->message, "27 cut to keep what follows in "
+          "time"), "%s", error->message);
+  gst_clear_message (&warning);
+  warning = tts_pop_message (&t, GST_MESSAGE_WARNING);
+  fail_if (warning != NULL, "more than two warnings");
   tts_free (&t);
 }
 
@@ -707,9 +723,8 @@ GST_START_TEST (test_live_compress_beyond_max_speed)
   Tts t;
   guint i;
 
-  t = tts_new ("max-lag", 100, "max-speed", 1.1, NULL);
+  t = tts_new_live ("max-lag", 100, "max-speed", 1.1, NULL);
   gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "compress");
-  gst_harness_set_live (t.h, TRUE);
   for (i = 0; i < 10; i++)
     pollen_emulator_push (t.emulator, SPEECH_PATH, tone_response (440,
             LAG_SPEECH));
@@ -993,11 +1008,10 @@ GST_END_TEST;
  * comes, so live sinks and mixers keep running. */
 GST_START_TEST (test_live_gap_filled_while_waiting)
 {
-  Tts t = tts_new (NULL);
+  Tts t = tts_new_live (NULL);
   PollenEmulatorResponse *response = wav_response ("Later.", RATE);
   gint64 before;
 
-  gst_harness_set_live (t.h, TRUE);
   response->delay_ms = MS (1500);
   pollen_emulator_push (t.emulator, SPEECH_PATH, response);
   before = g_get_monotonic_time ();
@@ -1030,15 +1044,15 @@ GST_START_TEST (test_live_gap_filled_while_waiting)
 GST_END_TEST;
 
 /* A live pipeline does not get the past filled: that silence would only be
- * late. Filling starts at the running time of now. */
+ * late. Filling starts at what must play now: the running time of now
+ * less the latency (2 s by default). */
 GST_START_TEST (test_live_fill_starts_now)
 {
-  Tts t = tts_new (NULL);
+  Tts t = tts_new_live (NULL);
   g_autoptr (GBytes) pcm = expected_pcm ("Now.", RATE);
   g_autoptr (GArray) speeches = NULL;
   GstClock *clock;
 
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
   gst_object_unref (clock);
@@ -1048,10 +1062,10 @@ GST_START_TEST (test_live_fill_starts_now)
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 1);
   fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 12 * GST_SECOND);
-  /* silence from 10 s, not from 0 s, up to the end of the text */
+  /* silence from 8 s, not from 0 s, up to the end of the text */
   fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec,
-          10 * GST_SECOND), 13 * GST_SECOND);
-  fail_unless_equals_uint64 (recorder_silence (t.rec), 3 * GST_SECOND -
+          8 * GST_SECOND), 13 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec), 5 * GST_SECOND -
       pcm_duration (pcm, RATE));
   tts_free (&t);
 }
@@ -2017,12 +2031,11 @@ GST_END_TEST;
 
 GST_START_TEST (test_latency_query)
 {
-  Tts t = tts_new ("latency", 500, NULL);
+  Tts t = tts_new_live ("latency", 500, NULL);
   GstQuery *query = gst_query_new_latency ();
   GstClockTime min, max;
   gboolean live;
 
-  gst_harness_set_live (t.h, TRUE);
   gst_harness_set_upstream_latency (t.h, 100 * GST_MSECOND);
   fail_unless (gst_pad_peer_query (t.h->sinkpad, query));
   gst_query_parse_latency (query, &live, &min, &max);
@@ -2046,13 +2059,12 @@ GST_END_TEST;
  * latency + latency) is shifted to now, with a warning. */
 GST_START_TEST (test_late_speech_shifted)
 {
-  Tts t = tts_new ("latency", 200, NULL);
+  Tts t = tts_new_live ("latency", 200, NULL);
   GstClock *clock;
   g_autoptr (GstMessage) warning = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) speeches = NULL;
 
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   fail_unless (GST_IS_TEST_CLOCK (clock));
   /* the answer is here when the clock already says 1 s */
@@ -2086,7 +2098,7 @@ GST_START_TEST (test_late_warnings_summed_up)
   /* clip: each speech keeps its text's place, so each is late; latency
    * is ample for the emulator even on a loaded machine, so the lateness is
    * never the server's */
-  Tts t = tts_new ("latency", 2000, NULL);
+  Tts t = tts_new_live ("latency", 2000, NULL);
   g_autoptr (GstMessage) first = NULL;
   g_autoptr (GstMessage) summary = NULL;
   g_autoptr (GstMessage) more = NULL;
@@ -2095,7 +2107,6 @@ GST_START_TEST (test_late_warnings_summed_up)
   guint i;
 
   gst_util_set_object_arg (G_OBJECT (t.element), "overflow", "clip");
-  gst_harness_set_live (t.h, TRUE);
   clock = gst_element_get_clock (t.element);
   gst_test_clock_set_time (GST_TEST_CLOCK (clock), 10 * GST_SECOND);
   gst_object_unref (clock);
@@ -2111,6 +2122,272 @@ GST_START_TEST (test_late_warnings_summed_up)
   gst_message_parse_warning (summary, &error, NULL);
   fail_unless (strstr (error->message, "2 more late results in the last "
           "10 s: 0 because the server was slow"), "%s", error->message);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+static void
+set_clock (Tts * t, GstClockTime time)
+{
+  GstClock *clock = gst_element_get_clock (t->element);
+
+  fail_unless (GST_IS_TEST_CLOCK (clock));
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), time);
+  gst_object_unref (clock);
+}
+
+/* The warnings on the element's bus so far, one a line (and how many
+ * LATENCY messages came, when @latency_messages is given). */
+static gchar *
+pop_warnings (Tts * t, guint * latency_messages)
+{
+  GString *texts = g_string_new (NULL);
+  GstMessage *message;
+
+  while ((message = gst_bus_pop (t->bus))) {
+    g_autoptr (GError) error = NULL;
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (message, &error, NULL);
+      g_string_append_printf (texts, "%s\n", error->message);
+    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY &&
+        latency_messages) {
+      (*latency_messages)++;
+    }
+    gst_message_unref (message);
+  }
+  return g_string_free (texts, FALSE);
+}
+
+/* Live, a text whose speech could no longer start within max-lag of its
+ * end when a worker gets to it is not requested (never paid for), and the
+ * warning says so; a text still in time is. */
+GST_START_TEST (test_live_stale_text_not_requested)
+{
+  Tts t = tts_new_live ("latency", 1000, "max-lag", 1000, NULL);
+  g_autofree gchar *input = NULL;
+  g_autofree gchar *warnings = NULL;
+
+  /* what must play now is at 19 s: a text that ended at 11 s is gone */
+  set_clock (&t, 20 * GST_SECOND);
+  push_text (&t, "Long gone.", 10 * GST_SECOND, GST_SECOND);
+  push_text (&t, "Still in time.", 19500 * GST_MSECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 1);
+  input = request_input (t.emulator, 0);
+  fail_unless_equals_string (input, "Still in time.");
+  warnings = pop_warnings (&t, NULL);
+  fail_unless (strstr (warnings, "(\"Long gone.\"): skipped without a "
+          "request: its output could not play in time any more (it would "
+          "come 7000 ms after its last moment") != NULL, "%s", warnings);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Live, an answer so late that none of its speech can start within
+ * max-lag is dropped, and said to be: not "shifted". */
+GST_START_TEST (test_live_too_late_answer_dropped)
+{
+  Tts t = tts_new_live ("latency", 200, "max-lag", 500, NULL);
+  PollenEmulatorResponse *slow = wav_response ("Too late.", RATE);
+  g_autoptr (GArray) speeches = NULL;
+  g_autofree gchar *warnings = NULL;
+
+  slow->delay_ms = MS (2000);
+  pollen_emulator_push (t.emulator, SPEECH_PATH, slow);
+  push_text (&t, "Too late.", 0, GST_SECOND);
+  pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator, 0,
+          MS (5000)));
+  /* the answer comes when the clock says 5 s */
+  set_clock (&t, 5 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 0);
+  warnings = pop_warnings (&t, NULL);
+  fail_unless (strstr (warnings, "the server answered 3300 ms after the "
+          "last moment its output could play, so none of it was played")
+      != NULL, "%s", warnings);
+  fail_if (strstr (warnings, "shifted") != NULL, "%s", warnings);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* The end of the latest buffer that came out, or NONE. */
+static GstClockTime
+recorder_end (Recorder * rec)
+{
+  GstClockTime end = GST_CLOCK_TIME_NONE;
+  guint i;
+
+  g_mutex_lock (&rec->lock);
+  for (i = 0; i < rec->items->len; i++) {
+    GstMiniObject *item = rec->items->pdata[i];
+
+    if (GST_IS_BUFFER (item))
+      end = GST_BUFFER_PTS (item) + GST_BUFFER_DURATION (item);
+  }
+  g_mutex_unlock (&rec->lock);
+  return end;
+}
+
+/* Waits until the output reached @end; FALSE when it did not within a
+ * few idle ticks. */
+static gboolean
+recorder_wait_end (Recorder * rec, GstClockTime end)
+{
+  gint64 until = g_get_monotonic_time () + MS (1000) * 1000;
+
+  while (recorder_end (rec) != end)
+    if (g_get_monotonic_time () > until)
+      return FALSE;
+    else
+      g_usleep (10000);
+  return TRUE;
+}
+
+/* Live, while an answer is awaited the time up to what must play now
+ * (the clock less latency) goes out as silence, so a live sink keeps
+ * going: the clock is moved on a second at a time, and once the timeline
+ * started the silence follows it, with no speech. */
+GST_START_TEST (test_live_silence_while_awaiting)
+{
+  Tts t = tts_new_live ("latency", 2000, NULL);
+  PollenEmulatorResponse *hang = pollen_emulator_response_new (200, NULL,
+      NULL, 0);
+  GstClockTime now, start = GST_CLOCK_TIME_NONE;
+  guint caught_up = 0;
+
+  hang->hang = TRUE;
+  pollen_emulator_push (t.emulator, SPEECH_PATH, hang);
+  push_text (&t, "Never answered.", 0, GST_SECOND);
+  for (now = 3 * GST_SECOND; caught_up < 3; now += GST_SECOND) {
+    fail_unless (now < 20 * GST_SECOND, "the silence never started");
+    set_clock (&t, now);
+    if (!recorder_wait_end (t.rec, now - 2 * GST_SECOND)) {
+      /* the first idle tick only starts the timeline */
+      fail_if (GST_CLOCK_TIME_IS_VALID (start), "the silence stopped");
+      continue;
+    }
+    if (!GST_CLOCK_TIME_IS_VALID (start))
+      start = now - 3 * GST_SECOND;
+    caught_up++;
+  }
+  now -= GST_SECOND;
+  fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec, start),
+      now - 2 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec), now - 2 * GST_SECOND -
+      start);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Live texts, one request at a time, answered by the clock: text i at
+ * @pts[i] for 1 s; its answer is given when the clock says @answer_at[i]
+ * (the emulator holds it @delay_ms, the test sets the clock meanwhile). */
+typedef struct
+{
+  Tts *t;
+  const gchar *const *texts;
+  const GstClockTime *pts;
+  const GstClockTime *answer_at;
+  guint n;
+} ClockedTexts;
+
+static gpointer
+push_clocked_texts (gpointer user_data)
+{
+  ClockedTexts *c = user_data;
+  guint i;
+
+  for (i = 0; i < c->n; i++)
+    push_text (c->t, c->texts[i], c->pts[i], GST_SECOND);
+  return NULL;
+}
+
+static void
+answer_by_the_clock (ClockedTexts * c, guint delay_ms)
+{
+  GThread *pusher;
+  guint i;
+
+  for (i = 0; i < c->n; i++) {
+    PollenEmulatorResponse *response = wav_response (c->texts[i], RATE);
+
+    response->delay_ms = MS (delay_ms);
+    pollen_emulator_push (c->t->emulator, SPEECH_PATH, response);
+  }
+  pusher = g_thread_new ("push", push_clocked_texts, c);
+  for (i = 0; i < c->n; i++) {
+    pollen_emulator_request_unref (pollen_emulator_wait_request
+        (c->t->emulator, i, MS (5000)));
+    set_clock (c->t, c->answer_at[i]);
+  }
+  g_thread_join (pusher);
+}
+
+/* Live, a server that answers three speeches running slower than latency
+ * has latency raised to the slowest and 500 ms more, within max-latency,
+ * with a warning and a LATENCY message. One request at a time, so that
+ * each answer comes when the clock was moved on for it. */
+GST_START_TEST (test_live_latency_follows_a_slow_server)
+{
+  Tts t = tts_new_live ("latency", 500, "max-latency", 5000,
+      "max-in-flight", 1, NULL);
+  const gchar *const texts[] = { "Slow.", "Slow.", "Slow." };
+  const GstClockTime pts[] = { 0, 3 * GST_SECOND, 6 * GST_SECOND };
+  /* each answer comes 3 s after its request, by the clock */
+  const GstClockTime answer_at[] = { 3 * GST_SECOND, 6 * GST_SECOND,
+    9 * GST_SECOND
+  };
+  ClockedTexts clocked = { &t, texts, pts, answer_at, 3 };
+  g_autofree gchar *warnings = NULL;
+  guint latency, latency_messages = 0;
+
+  answer_by_the_clock (&clocked, 1000);
+  push_eos_and_wait (&t);
+
+  g_object_get (t.element, "latency", &latency, NULL);
+  fail_unless_equals_int (latency, 3500);
+  warnings = pop_warnings (&t, &latency_messages);
+  fail_unless_equals_int (latency_messages, 1);
+  fail_unless (strstr (warnings, "The server took up to 3000 ms for each of "
+          "the last 3 speeches, longer than latency (500 ms): latency raised "
+          "to 3500 ms (max-latency 5000 ms)") != NULL, "%s", warnings);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
+/* Live, one request at a time: the second text's request goes out only
+ * when the first is answered (at 1.5 s), and its answer, 1.9 s later,
+ * quicker than latency, comes 400 ms after its deadline (3 s). The warning
+ * says the request went out late behind the one before it, not that
+ * downstream held the element back (it never did). */
+GST_START_TEST (test_live_request_late_behind_the_one_before)
+{
+  Tts t = tts_new_live ("latency", 2000, "max-lag", 10000, "max-in-flight",
+      1, NULL);
+  const gchar *const texts[] = { "First.", "Second." };
+  const GstClockTime pts[] = { 0, GST_SECOND };
+  const GstClockTime answer_at[] = { 1500 * GST_MSECOND, 3400 * GST_MSECOND };
+  ClockedTexts clocked = { &t, texts, pts, answer_at, 2 };
+  g_autofree gchar *warnings = NULL;
+
+  answer_by_the_clock (&clocked, 300);
+  push_eos_and_wait (&t);
+
+  warnings = pop_warnings (&t, NULL);
+  fail_unless (strstr (warnings, "(\"Second.\"): the server answered within "
+          "latency, but the request went out late, behind the ones before "
+          "it, so the result came 400 ms after its deadline") != NULL, "%s",
+      warnings);
+  fail_if (strstr (warnings, "downstream") != NULL, "%s", warnings);
   tts_free (&t);
 }
 
@@ -2777,6 +3054,11 @@ pollentts_suite (void)
   tcase_add_test (tc, test_late_speech_shifted);
   tcase_add_test (tc, test_live_sync_sink_in_time);
   tcase_add_test (tc, test_late_warnings_summed_up);
+  tcase_add_test (tc, test_live_stale_text_not_requested);
+  tcase_add_test (tc, test_live_too_late_answer_dropped);
+  tcase_add_test (tc, test_live_silence_while_awaiting);
+  tcase_add_test (tc, test_live_latency_follows_a_slow_server);
+  tcase_add_test (tc, test_live_request_late_behind_the_one_before);
   tcase_add_test (tc, test_live_shift_lag_bounded);
   tcase_add_test (tc, test_shift_not_live_unbounded);
   tcase_add_test (tc, test_live_compress_fits);

@@ -37,17 +37,17 @@ typedef struct
   GstHarness *words;            /* on text_src */
 } Fixture;
 
-/* pollentts with @first_property … set, fed plain text (not live), and a
- * harness on its text_src request pad. */
+/* pollentts with @first_property … set, fed plain text (@live or not),
+ * and a harness on its text_src request pad. */
 static Fixture
-fixture_new (const gchar * first_property, ...)
+fixture_new (gboolean live, const gchar * first_property, ...)
 {
   Fixture f;
   va_list args;
 
   va_start (args, first_property);
   f.t = pollen_test_harness_new_valist ("pollentts",
-      "text/x-raw, format=utf8", FALSE, first_property, args);
+      "text/x-raw, format=utf8", live, first_property, args);
   va_end (args);
   f.words = gst_harness_new_with_element (f.t.element, NULL, "text_src");
   return f;
@@ -169,7 +169,7 @@ request_json (PollenEmulatorRequest * request, JsonParser * parser)
 
 GST_START_TEST (test_word_timings_on_the_wire)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", "voice", "adam",
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", "voice", "adam",
       "word-timings", TRUE, NULL);
   g_autoptr (PollenEmulatorRequest) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -202,8 +202,8 @@ GST_END_TEST;
  * without word timings. */
 GST_START_TEST (test_words_when_spoken)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", "word-timings", TRUE,
-      NULL);
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", "word-timings",
+      TRUE, NULL);
   const Word expected[] = {
     {"Hello", 2000 * GST_MSECOND, 300 * GST_MSECOND},
     {"big", 2380 * GST_MSECOND, 180 * GST_MSECOND},
@@ -234,8 +234,8 @@ GST_END_TEST;
  * (1 s): its words come as fast. */
 GST_START_TEST (test_words_follow_compress)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", "word-timings", TRUE,
-      NULL);
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", "word-timings",
+      TRUE, NULL);
   gdouble speed = 1.34;
   const Word expected[] = {
     {"Hello", GST_SECOND, 300 * GST_MSECOND / speed},
@@ -259,7 +259,7 @@ GST_END_TEST;
  * set, and no words; the speech goes on. */
 GST_START_TEST (test_text_src_without_word_timings)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", NULL);
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", NULL);
   g_autoptr (GstMessage) warning = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (PollenEmulatorRequest) request = NULL;
@@ -286,8 +286,8 @@ GST_END_TEST;
 /* A model without timings: the server's 400 with its message. */
 GST_START_TEST (test_model_without_timings)
 {
-  Fixture f = fixture_new ("model", "openai-audio", "word-timings", TRUE,
-      NULL);
+  Fixture f = fixture_new (FALSE, "model", "openai-audio", "word-timings",
+      TRUE, NULL);
   g_autoptr (GstMessage) error = NULL;
 
   push_text (&f, TEXT, 0, 2 * GST_SECOND);
@@ -302,8 +302,8 @@ GST_END_TEST;
 /* A 200 that is not speech with timings: an error that says so. */
 GST_START_TEST (test_answer_without_alignment)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", "word-timings", TRUE,
-      NULL);
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", "word-timings",
+      TRUE, NULL);
   g_autoptr (GstMessage) message = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -323,8 +323,8 @@ GST_END_TEST;
  * and starts again). */
 GST_START_TEST (test_flush_reaches_text_src)
 {
-  Fixture f = fixture_new ("model", "elevenlabs", "word-timings", TRUE,
-      NULL);
+  Fixture f = fixture_new (FALSE, "model", "elevenlabs", "word-timings",
+      TRUE, NULL);
   GstEvent *event;
   gboolean start = FALSE, stop = FALSE;
 
@@ -337,6 +337,39 @@ GST_START_TEST (test_flush_reaches_text_src)
     gst_event_unref (event);
   }
   fail_unless (start && stop);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* Live, a speech answered too late for any of it to play within max-lag
+ * is dropped: none of its words come either (they would be words of
+ * speech never heard, at times long past). */
+GST_START_TEST (test_dropped_speech_has_no_words)
+{
+  Fixture f = fixture_new (TRUE, "model", "elevenlabs", "word-timings",
+      TRUE, "latency", 200, "max-lag", 500, NULL);
+  GstClock *clock = gst_element_get_clock (f.t.element);
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GError) error = NULL;
+  GstBuffer *word;
+
+  pollen_emulator_set_generation_time (f.t.emulator, 2000);
+  push_text (&f, TEXT, 0, GST_SECOND);
+  pollen_emulator_request_unref (pollen_emulator_wait_request
+      (f.t.emulator, 0, 5000));
+  /* the answer comes when the clock says 5 s */
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 5 * GST_SECOND);
+  gst_object_unref (clock);
+  finish (&f);
+
+  warning = pollen_test_pop_message (f.t.bus, GST_MESSAGE_WARNING);
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "so none of it was played") != NULL,
+      "%s", error->message);
+  word = gst_harness_try_pull (f.words);
+  fail_unless (word == NULL, "a word came at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (word ? GST_BUFFER_PTS (word) : 0));
   fixture_free (&f);
 }
 
@@ -439,6 +472,7 @@ pollenttswords_suite (void)
   tcase_add_test (tc, test_model_without_timings);
   tcase_add_test (tc, test_answer_without_alignment);
   tcase_add_test (tc, test_flush_reaches_text_src);
+  tcase_add_test (tc, test_dropped_speech_has_no_words);
   tcase_add_test (tc, test_emulator_timed_speech);
   tcase_add_test (tc, test_emulator_timed_speech_refusals);
   return s;

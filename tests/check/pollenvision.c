@@ -662,6 +662,115 @@ GST_START_TEST (test_deep_formats_described)
 
 GST_END_TEST;
 
+/* Chat streams end for pollenvision as for pollenchat: a whole reply
+ * followed by usage_missing is a description and one warning; a provider
+ * failing mid-reply (finish_reason "error") is an error quoting it. */
+GST_START_TEST (test_stream_endings)
+{
+  PollenTestHarness t = harness_new ("model", "emu-usage-missing", NULL);
+  g_autoptr (GPtrArray) out = NULL;
+  g_autoptr (GstMessage) warning = NULL;
+  g_autoptr (GstMessage) error = NULL;
+  g_autoptr (GError) gerror = NULL;
+
+  push_colour (&t, &RED, 0, 200 * GST_MSECOND);
+  pollen_test_harness_finish (&t);
+  out = texts (&t);
+  fail_unless_equals_int (out->len, 1);
+  assert_text (out->pdata[0], 0, 5 * GST_SECOND, "mostly red");
+  warning = gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL);
+  gst_message_parse_warning (warning, &gerror, NULL);
+  fail_unless (strstr (gerror->message, "usage_missing") != NULL, "%s",
+      gerror->message);
+  fail_if (gst_bus_pop_filtered (t.bus, GST_MESSAGE_ERROR));
+  pollen_test_harness_free (&t);
+
+  t = harness_new ("model", "emu-finish-error", NULL);
+  push_colour (&t, &RED, 0, 200 * GST_MSECOND);
+  error = gst_bus_timed_pop_filtered (t.bus, POLLEN_TEST_WAIT,
+      GST_MESSAGE_ERROR);
+  fail_unless (error != NULL);
+  pollen_test_assert_error (error, GST_RESOURCE_ERROR_READ, 502, NULL,
+      "stopped answering in the middle of the reply");
+  pollen_test_harness_free (&t);
+}
+
+GST_END_TEST;
+
+/* What pollenvision says about a frame of @caps (each buffer @size bytes,
+ * timed or not): the text of its first ERROR or WARNING, NULL for none
+ * (after EOS). */
+static gchar *
+message_for_input (const gchar * caps, gsize size, gboolean timed)
+{
+  PollenTestHarness t = pollen_test_harness_new ("pollenvision", caps, NULL);
+  GstSegment segment;
+  GstClockTime ts;
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  gst_harness_set_live (t.h, FALSE);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
+  for (ts = 0; ts < 10 * FRAME; ts += FRAME) {
+    GstBuffer *buffer = gst_buffer_new_allocate (NULL, size, NULL);
+
+    gst_buffer_memset (buffer, 0, 0x80, size);
+    GST_BUFFER_PTS (buffer) = timed ? ts : GST_CLOCK_TIME_NONE;
+    if (gst_harness_push (t.h, buffer) != GST_FLOW_OK)
+      break;
+  }
+  gst_harness_push_event (t.h, gst_event_new_eos ());
+  message = gst_bus_timed_pop_filtered (t.bus, POLLEN_TEST_WAIT,
+      GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_EOS);
+  if (!message)
+    message = gst_bus_timed_pop_filtered (t.bus, 0, GST_MESSAGE_ERROR |
+        GST_MESSAGE_WARNING);
+  pollen_test_harness_free (&t);
+  if (message && GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (message, &error, NULL);
+  else if (message && GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
+    gst_message_parse_warning (message, &error, NULL);
+  return error ? g_strdup (error->message) : NULL;
+}
+
+/* Frames without timestamps cannot be placed in time: a warning says
+ * they were not described, not a silent end without text. */
+GST_START_TEST (test_untimed_frames_said)
+{
+  g_autofree gchar *text = message_for_input (CAPS, WIDTH * HEIGHT * 3,
+      FALSE);
+
+  fail_unless (text != NULL, "nothing said");
+  fail_unless (strstr (text, "no timestamp") != NULL, "%s", text);
+}
+
+GST_END_TEST;
+
+/* Input no picture can be made of: an error that says what is wrong with
+ * it. */
+GST_START_TEST (test_unusable_frames_said)
+{
+  g_autofree gchar *empty = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1", 0, TRUE);
+  g_autofree gchar *wide = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1, "
+      "pixel-aspect-ratio=100000/1", 320 * 240 * 3, TRUE);
+  g_autofree gchar *tall = message_for_input ("video/x-raw, format=RGB, "
+      "width=320, height=240, framerate=25/1, "
+      "pixel-aspect-ratio=1/100000", 320 * 240 * 3, TRUE);
+
+  fail_unless (empty && strstr (empty, "holds 0 bytes where a 320x240 RGB "
+          "frame takes 230400") != NULL, "%s", empty);
+  fail_unless (wide && strstr (wide, "pixel-aspect-ratio 100000/1 makes "
+          "its 320x240 frames 32000000x240 on display") != NULL, "%s", wide);
+  fail_unless (tall && strstr (tall, "pixel-aspect-ratio 1/100000 makes "
+          "its 320x240 frames 0x240 on display") != NULL, "%s", tall);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenvision_suite (void)
 {
@@ -684,6 +793,9 @@ pollenvision_suite (void)
   tcase_add_test (tc, test_skip_failed);
   tcase_add_test (tc, test_untimed_video_one_error);
   tcase_add_test (tc, test_captions_recipe);
+  tcase_add_test (tc, test_stream_endings);
+  tcase_add_test (tc, test_untimed_frames_said);
+  tcase_add_test (tc, test_unusable_frames_said);
   return s;
 }
 

@@ -21,7 +21,18 @@
  *   emu-json-only     answers one JSON chat.completion even to stream: true
  *   emu-stream-error  streams two words, then an error event, no [DONE]
  *   emu-empty-stream  streams a role chunk, a finish chunk and [DONE]:
- *                     no text at all */
+ *                     no text at all
+ *   emu-usage-missing the whole reply and its finish chunk, then the error
+ *                     the server puts where [DONE] was when the provider
+ *                     gave no usage (text/chat/usage.ts): code
+ *                     usage_missing, no usage chunk, no [DONE]
+ *   emu-finish-error  the first sentence, then a chunk whose choice ends with
+ *                     finish_reason "error" and says why in its "error"
+ *                     (a provider failing mid-reply, text/streamStart.ts),
+ *                     then usage_missing as above
+ *   emu-reasoning     reasoning_content deltas before the reply and one
+ *                     between its words, as reasoning models stream them
+ *   emu-tool-calls    a tool_calls delta before the reply */
 
 #include "emuserver.h"
 #include "emumedia.h"
@@ -32,6 +43,31 @@
 #define EMU_CHAT_JSON_ONLY_MODEL "emu-json-only"
 #define EMU_CHAT_STREAM_ERROR_MODEL "emu-stream-error"
 #define EMU_CHAT_EMPTY_STREAM_MODEL "emu-empty-stream"
+
+/* How a streamed reply goes, by model name. */
+typedef enum
+{
+  EMU_STREAM_WHOLE,
+  EMU_STREAM_ERROR,
+  EMU_STREAM_EMPTY,
+  EMU_STREAM_USAGE_MISSING,
+  EMU_STREAM_FINISH_ERROR,
+  EMU_STREAM_REASONING,
+  EMU_STREAM_TOOL_CALLS,
+} EmuStreamShape;
+
+static const struct
+{
+  const gchar *model;
+  EmuStreamShape shape;
+} emu_stream_models[] = {
+  {EMU_CHAT_STREAM_ERROR_MODEL, EMU_STREAM_ERROR},
+  {EMU_CHAT_EMPTY_STREAM_MODEL, EMU_STREAM_EMPTY},
+  {"emu-usage-missing", EMU_STREAM_USAGE_MISSING},
+  {"emu-finish-error", EMU_STREAM_FINISH_ERROR},
+  {"emu-reasoning", EMU_STREAM_REASONING},
+  {"emu-tool-calls", EMU_STREAM_TOOL_CALLS},
+};
 /* about 12 words a chunk of 64 bytes … a reply of 60 words streams over
  * some 400 ms */
 #define EMU_CHAT_DRIP_BYTES 64
@@ -357,19 +393,27 @@ emu_chat_object (const EmuChat * chat, const gchar * type)
   return object;
 }
 
-/* {index, delta|message: {role?, content?}, finish_reason} */
-static JsonArray *
-emu_chat_choices (const gchar * member, const gchar * role,
-    const gchar * content, const gchar * finish_reason)
+/* {role?, content?} */
+static JsonObject *
+emu_chat_delta (const gchar * role, const gchar * content)
 {
-  JsonObject *choice = json_object_new ();
   JsonObject *delta = json_object_new ();
-  JsonArray *choices = json_array_new ();
 
   if (role)
     json_object_set_string_member (delta, "role", role);
   if (content)
     json_object_set_string_member (delta, "content", content);
+  return delta;
+}
+
+/* [{index, delta|message: @delta (taken), finish_reason}] */
+static JsonArray *
+emu_chat_choices (const gchar * member, JsonObject * delta,
+    const gchar * finish_reason)
+{
+  JsonObject *choice = json_object_new ();
+  JsonArray *choices = json_array_new ();
+
   json_object_set_int_member (choice, "index", 0);
   json_object_set_object_member (choice, member, delta);
   if (finish_reason)
@@ -404,16 +448,31 @@ emu_sse_append (GString * out, JsonObject * object)
   g_string_append_printf (out, "data: %s\n\n", json);
 }
 
-static void
-emu_sse_chunk (GString * out, const EmuChat * chat, const gchar * role,
-    const gchar * content, const gchar * finish_reason)
+/* A chunk of @delta (taken), not yet written. */
+static JsonObject *
+emu_sse_chunk_new (const EmuChat * chat, JsonObject * delta,
+    const gchar * finish_reason)
 {
   JsonObject *chunk = emu_chat_object (chat, "chat.completion.chunk");
 
   json_object_set_array_member (chunk, "choices",
-      emu_chat_choices ("delta", role, content, finish_reason));
+      emu_chat_choices ("delta", delta, finish_reason));
   json_object_set_null_member (chunk, "usage");
-  emu_sse_append (out, chunk);
+  return chunk;
+}
+
+static void
+emu_sse_delta (GString * out, const EmuChat * chat, JsonObject * delta)
+{
+  emu_sse_append (out, emu_sse_chunk_new (chat, delta, NULL));
+}
+
+static void
+emu_sse_chunk (GString * out, const EmuChat * chat, const gchar * role,
+    const gchar * content, const gchar * finish_reason)
+{
+  emu_sse_append (out, emu_sse_chunk_new (chat, emu_chat_delta (role,
+              content), finish_reason));
 }
 
 /* The error event a provider sends when it fails after the stream began
@@ -426,30 +485,129 @@ emu_sse_error (GString * out)
       "\"code\":502}}\n\n");
 }
 
+/* What the gateway puts where [DONE] was when the provider sent no usage
+ * (chatUsageErrorEvent, text/chat/usage.ts); the stream ends there. */
+static void
+emu_sse_usage_missing (GString * out)
+{
+  g_string_append (out, "data: {\"error\":{\"message\":\"Chat Completions "
+      "provider returned invalid or omitted terminal usage\",\"type\":"
+      "\"upstream_error\",\"code\":\"usage_missing\"}}\n\n");
+}
+
+/* A choice that ends with finish_reason "error" and says why. */
+static void
+emu_sse_finish_error (GString * out, const EmuChat * chat)
+{
+  JsonObject *chunk = emu_sse_chunk_new (chat, emu_chat_delta (NULL, ""),
+      "error");
+  JsonObject *choice =
+      json_array_get_object_element (json_object_get_array_member (chunk,
+          "choices"), 0);
+  JsonObject *error = json_object_new ();
+
+  json_object_set_string_member (error, "message", "The model's provider "
+      "stopped answering in the middle of the reply");
+  json_object_set_int_member (error, "code", 502);
+  json_object_set_object_member (choice, "error", error);
+  emu_sse_append (out, chunk);
+}
+
+static void
+emu_sse_reasoning (GString * out, const EmuChat * chat, const gchar * text)
+{
+  JsonObject *delta = json_object_new ();
+
+  json_object_set_string_member (delta, "reasoning_content", text);
+  emu_sse_delta (out, chat, delta);
+}
+
+static void
+emu_sse_tool_call (GString * out, const EmuChat * chat)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *delta = json_object_new ();
+
+  json_parser_load_from_data (parser, "[{\"index\":0,\"id\":\"call_emu\","
+      "\"type\":\"function\",\"function\":{\"name\":\"lookup\","
+      "\"arguments\":\"{}\"}}]", -1, NULL);
+  json_object_set_member (delta, "tool_calls",
+      json_node_copy (json_parser_get_root (parser)));
+  emu_sse_delta (out, chat, delta);
+}
+
+static EmuStreamShape
+emu_stream_shape (const gchar * model)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (emu_stream_models); i++)
+    if (g_str_equal (model, emu_stream_models[i].model))
+      return emu_stream_models[i].shape;
+  return EMU_STREAM_WHOLE;
+}
+
+/* The words of the reply, and what the shape puts before and between
+ * them. Returns FALSE where the stream ends early. */
+static gboolean
+emu_sse_words (GString * out, const EmuChat * chat, GPtrArray * words,
+    EmuStreamShape shape)
+{
+  guint i;
+
+  if (shape == EMU_STREAM_REASONING)
+    emu_sse_reasoning (out, chat, "The user wants a reply. ");
+  if (shape == EMU_STREAM_TOOL_CALLS)
+    emu_sse_tool_call (out, chat);
+  for (i = 0; i < words->len && shape != EMU_STREAM_EMPTY; i++) {
+    if (i == 2 && shape == EMU_STREAM_ERROR) {
+      emu_sse_error (out);
+      return FALSE;
+    }
+    if (i > 0 && shape == EMU_STREAM_FINISH_ERROR &&
+        g_str_has_suffix (words->pdata[i - 1], ". ")) {
+      emu_sse_finish_error (out, chat);
+      emu_sse_usage_missing (out);
+      return FALSE;
+    }
+    if (i == 1 && shape == EMU_STREAM_REASONING)
+      emu_sse_reasoning (out, chat, "Keep it short.");
+    emu_sse_chunk (out, chat, NULL, words->pdata[i], NULL);
+  }
+  return TRUE;
+}
+
+/* The usage chunk (empty choices) and [DONE], or what the gateway puts
+ * there when the provider gave no usage. */
+static void
+emu_sse_end (GString * out, const EmuChat * chat, guint reply_words,
+    EmuStreamShape shape)
+{
+  JsonObject *last;
+
+  if (shape == EMU_STREAM_USAGE_MISSING) {
+    emu_sse_usage_missing (out);
+    return;
+  }
+  last = emu_chat_object (chat, "chat.completion.chunk");
+  json_object_set_array_member (last, "choices", json_array_new ());
+  json_object_set_object_member (last, "usage", emu_chat_usage (chat,
+          reply_words));
+  emu_sse_append (out, last);
+  g_string_append (out, "data: [DONE]\n\n");
+}
+
 static GBytes *
 emu_chat_sse_body (const EmuChat * chat, GPtrArray * words, gboolean cut)
 {
   GString *out = g_string_new (": keep-alive\n\n");
-  gboolean fail = g_str_equal (chat->model, EMU_CHAT_STREAM_ERROR_MODEL);
-  gboolean empty = g_str_equal (chat->model, EMU_CHAT_EMPTY_STREAM_MODEL);
-  JsonObject *last;
-  guint i;
+  EmuStreamShape shape = emu_stream_shape (chat->model);
 
   emu_sse_chunk (out, chat, "assistant", "", NULL);
-  for (i = 0; i < words->len && !empty; i++) {
-    if (fail && i == 2) {
-      emu_sse_error (out);
-      return g_string_free_to_bytes (out);
-    }
-    emu_sse_chunk (out, chat, NULL, words->pdata[i], NULL);
-  }
+  if (!emu_sse_words (out, chat, words, shape))
+    return g_string_free_to_bytes (out);
   emu_sse_chunk (out, chat, NULL, NULL, cut ? "length" : "stop");
-  last = emu_chat_object (chat, "chat.completion.chunk");
-  json_object_set_array_member (last, "choices", json_array_new ());
-  json_object_set_object_member (last, "usage", emu_chat_usage (chat,
-          empty ? 0 : words->len));
-  emu_sse_append (out, last);
-  g_string_append (out, "data: [DONE]\n\n");
+  emu_sse_end (out, chat, shape == EMU_STREAM_EMPTY ? 0 : words->len, shape);
   return g_string_free_to_bytes (out);
 }
 
@@ -473,8 +631,8 @@ emu_chat_json_body (const EmuChat * chat, GPtrArray * words, gboolean cut)
   gchar *json;
 
   json_object_set_array_member (completion, "choices",
-      emu_chat_choices ("message", "assistant", text, cut ? "length" :
-          "stop"));
+      emu_chat_choices ("message", emu_chat_delta ("assistant", text),
+          cut ? "length" : "stop"));
   json_object_set_object_member (completion, "usage", emu_chat_usage (chat,
           words->len));
   json_node_take_object (node, completion);

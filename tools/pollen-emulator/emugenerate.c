@@ -426,7 +426,7 @@ emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
 GBytes *
 emu_audio_for_text (const gchar * text, const gchar * model, gint64 seed,
     guint duration_s, const gchar * format, const gchar ** content_type,
-    GError ** error)
+    gdouble * seconds, GError ** error)
 {
   g_autoptr (GBytes) pcm = NULL;
   guint rate = emu_speech_rate_for_model (model);
@@ -435,6 +435,7 @@ emu_audio_for_text (const gchar * text, const gchar * model, gint64 seed,
     pcm = emu_media_music_pcm (text, seed, duration_s, rate);
   else
     pcm = emu_media_speech_pcm (text, rate);
+  *seconds = g_bytes_get_size (pcm) / 2.0 / rate;
   return emu_media_encode_audio (pcm, rate, format, content_type, error);
 }
 

@@ -66,10 +66,12 @@ gboolean emu_json_get_boolean (JsonObject * object, const gchar * name,
     gboolean * value);
 
 /* Placeholder speech or music for @text in @format ("mp3", "wav" …), at
- * the rate the real server uses for @model. */
+ * the rate the real server uses for @model; *@seconds: how long it plays. */
 GBytes *emu_audio_for_text (const gchar * text, const gchar * model,
     gint64 seed, guint duration_s, const gchar * format,
-    const gchar ** content_type, GError ** error);
+    const gchar ** content_type, gdouble * seconds, GError ** error);
+/* Counts audio the emulator answered (pollen_emulator_get_audio_seconds). */
+void emu_count_audio (PollenEmulator * emulator, gdouble seconds);
 guint emu_speech_rate_for_model (const gchar * model);
 
 /* The model lists (emumodels.c) */

@@ -130,14 +130,16 @@ emu_send_audio (PollenEmulator * emulator, SoupServerMessage * msg,
   g_autoptr (GError) error = NULL;
   PollenEmulatorResponse *response;
   gboolean wav = g_str_equal (format, "wav");
+  gdouble seconds = 0;
   GBytes *body;
 
   body = emu_audio_for_text (text, model, seed, duration_s, format,
-      &content_type, &error);
+      &content_type, &seconds, &error);
   if (!body) {
     emu_send_error (emulator, msg, 500, "INTERNAL_ERROR", error->message);
     return;
   }
+  emu_count_audio (emulator, seconds);
 
   response = pollen_emulator_response_new (200, content_type, NULL, 0);
   emu_add_media_headers (response, request, model, format);

@@ -474,14 +474,16 @@ emu_alignment_new (const gchar * text)
   return node;
 }
 
-/* {audio_base64, alignment, normalized_alignment} for @input. */
+/* {audio_base64, alignment, normalized_alignment} for @input; its audio
+ * counted. */
 static GBytes *
-emu_timed_speech (const gchar * input, const gchar * model,
-    const gchar * format, GError ** error)
+emu_timed_speech (PollenEmulator * emulator, const gchar * input,
+    const gchar * model, const gchar * format, GError ** error)
 {
   const gchar *content_type;
+  gdouble seconds = 0;
   g_autoptr (GBytes) audio = emu_audio_for_text (input, model, 0, 0, format,
-      &content_type, error);
+      &content_type, &seconds, error);
   g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   JsonObject *object;
@@ -491,6 +493,7 @@ emu_timed_speech (const gchar * input, const gchar * model,
 
   if (!audio)
     return NULL;
+  emu_count_audio (emulator, seconds);
   object = json_object_new ();
   base64 = g_base64_encode (g_bytes_get_data (audio, NULL),
       g_bytes_get_size (audio));
@@ -531,8 +534,8 @@ emu_handle_speech_timestamps (PollenEmulator * emulator,
   } else if (g_str_equal (body.format, "flac")) {
     emu_send_error (emulator, msg, 400, "BAD_REQUEST", "Timestamped speech "
         "supports mp3, opus, aac, wav, and pcm output.");
-  } else if (!(json = emu_timed_speech (body.input, model, body.format,
-              &error))) {
+  } else if (!(json = emu_timed_speech (emulator, body.input, model,
+              body.format, &error))) {
     emu_send_error (emulator, msg, 500, "INTERNAL_ERROR", error->message);
   } else {
     response = pollen_emulator_response_new (200, "application/json", NULL,

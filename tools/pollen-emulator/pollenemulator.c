@@ -39,6 +39,7 @@ struct _PollenEmulator
   GQueue script;                /* ScriptEntry, under lock */
   GPtrArray *requests;          /* PollenEmulatorRequest, under lock */
   guint generation_ms;          /* under lock */
+  gdouble audio_seconds;        /* audio answered; under lock */
   guint realtime_lag_ms;        /* under lock */
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
@@ -481,6 +482,7 @@ typedef struct
   guint64 pace;
   gint64 start_us;
   gsize sent;
+  gint64 next_keep_alive_us;
   gboolean finished;
 } Reply;
 
@@ -546,18 +548,61 @@ emu_send_truncated (SoupServerMessage * msg, PollenEmulatorResponse * response)
   g_io_stream_close (io, NULL, NULL);
 }
 
-/* Writes response->raw as it is on the stolen connection and closes it. */
-static void
-emu_send_raw (SoupServerMessage * msg, PollenEmulatorResponse * response)
+/* Raw bytes dripped on a stolen connection, then closed. */
+typedef struct
 {
-  g_autoptr (GIOStream) io = soup_server_message_steal_connection (msg);
-  gsize size;
-  gconstpointer data = g_bytes_get_data (response->raw, &size);
+  GIOStream *io;
+  GBytes *raw;
+  gsize chunk_size;
+  gsize sent;
+} RawDrip;
 
-  if (size > 0)
-    g_output_stream_write_all (g_io_stream_get_output_stream (io), data, size,
-        NULL, NULL, NULL);
-  g_io_stream_close (io, NULL, NULL);
+static void
+raw_drip_free (RawDrip * drip)
+{
+  g_io_stream_close (drip->io, NULL, NULL);
+  g_object_unref (drip->io);
+  g_bytes_unref (drip->raw);
+  g_free (drip);
+}
+
+static gboolean
+raw_drip_next (gpointer user_data)
+{
+  RawDrip *drip = user_data;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (drip->raw, &size);
+  gsize n = MIN (drip->chunk_size, size - drip->sent);
+
+  if (n > 0 && !g_output_stream_write_all (g_io_stream_get_output_stream
+          (drip->io), data + drip->sent, n, NULL, NULL, NULL))
+    return G_SOURCE_REMOVE;
+  drip->sent += n;
+  return drip->sent < size ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Writes response->raw as it is on the stolen connection and closes it:
+ * at once, or dripped in chunk_size pieces. */
+static void
+emu_send_raw (PollenEmulator * emulator, SoupServerMessage * msg,
+    PollenEmulatorResponse * response)
+{
+  RawDrip *drip = g_new0 (RawDrip, 1);
+  GSource *source;
+
+  drip->io = soup_server_message_steal_connection (msg);
+  drip->raw = g_bytes_ref (response->raw);
+  drip->chunk_size = response->chunk_size > 0 ? response->chunk_size :
+      G_MAXSIZE;
+  if (raw_drip_next (drip) == G_SOURCE_REMOVE) {
+    raw_drip_free (drip);
+    return;
+  }
+  source = g_timeout_source_new (response->chunk_interval_ms);
+  g_source_set_callback (source, raw_drip_next, drip,
+      (GDestroyNotify) raw_drip_free);
+  g_source_attach (source, emulator->context);
+  g_source_unref (source);
 }
 
 /* The body's framing: the script's Content-Length when it set one, else
@@ -588,9 +633,31 @@ reply_next_size (Reply * reply, gsize left)
 
   if (reply->response->chunk_size > 0)
     return MIN (reply->response->chunk_size, left);
+  if (reply->pace == 0)
+    return left;
   due = (guint64) (g_get_monotonic_time () - reply->start_us) * reply->pace /
       G_USEC_PER_SEC;
   return due > reply->sent ? MIN (due - reply->sent, left) : 0;
+}
+
+/* After the whole body of a reply that keeps the stream open: a comment
+ * every keep_alive_ms. Returns whether there is more to send. */
+static gboolean
+reply_keep_alive (Reply * reply, SoupMessageBody * body)
+{
+  static const gchar comment[] = ": keep-alive\n\n";
+  gint64 now = g_get_monotonic_time ();
+
+  if (!reply->next_keep_alive_us)
+    reply->next_keep_alive_us = now;
+  if (now >= reply->next_keep_alive_us) {
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, comment,
+        sizeof (comment) - 1);
+    soup_server_message_unpause (reply->msg);
+    reply->next_keep_alive_us = now +
+        reply->response->keep_alive_ms * G_TIME_SPAN_MILLISECOND;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -604,8 +671,10 @@ reply_send_next_chunk (gpointer user_data)
   if (reply->finished)
     return G_SOURCE_REMOVE;
 
-  n = reply_next_size (reply, size - reply->sent);
   body = soup_server_message_get_response_body (reply->msg);
+  if (reply->sent >= size && reply->response->keep_alive_ms)
+    return reply_keep_alive (reply, body);
+  n = reply_next_size (reply, size - reply->sent);
   if (n > 0) {
     GBytes *chunk = g_bytes_new_from_bytes (reply->response->body,
         reply->sent, n);
@@ -614,11 +683,12 @@ reply_send_next_chunk (gpointer user_data)
     g_bytes_unref (chunk);
     reply->sent += n;
   }
-  if (reply->sent >= size)
+  if (reply->sent >= size && !reply->response->keep_alive_ms)
     soup_message_body_complete (body);
   if (n > 0 || reply->sent >= size)
     soup_server_message_unpause (reply->msg);
-  return reply->sent < size ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return reply->sent < size || reply->response->keep_alive_ms ?
+      G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /* Starts an answer whose body goes out piece by piece: the script's chunks
@@ -632,7 +702,8 @@ emu_send_dripped (Reply * reply)
   PollenEmulatorResponse *response = reply->response;
   GSource *source;
 
-  reply_set_framing (reply, response->chunk_size > 0 || reply->chunked);
+  reply_set_framing (reply, response->chunk_size > 0 || reply->chunked ||
+      response->keep_alive_ms);
   soup_server_message_set_status (msg, response->status, NULL);
 
   reply->start_us = g_get_monotonic_time ();
@@ -664,7 +735,7 @@ reply_send_now (Reply * reply)
 
   if (response->raw || response->drop_after >= 0) {
     if (response->raw)
-      emu_send_raw (msg, response);
+      emu_send_raw (reply->emulator, msg, response);
     else
       emu_send_truncated (msg, response);
     reply_free (reply);
@@ -672,7 +743,7 @@ reply_send_now (Reply * reply)
   }
 
   emu_set_headers (msg, response);
-  if (response->chunk_size > 0 || reply->pace > 0) {
+  if (response->chunk_size > 0 || reply->pace > 0 || response->keep_alive_ms) {
     if (!emu_send_dripped (reply))
       reply_free (reply);
     return;
@@ -1347,6 +1418,32 @@ guint
 emu_generation_ms (PollenEmulator * emulator)
 {
   return emu_get_ms (emulator, &emulator->generation_ms);
+}
+
+/* Emulator thread: @seconds more of audio answered. */
+void
+emu_count_audio (PollenEmulator * emulator, gdouble seconds)
+{
+  g_mutex_lock (&emulator->lock);
+  emulator->audio_seconds += seconds;
+  g_mutex_unlock (&emulator->lock);
+}
+
+/**
+ * pollen_emulator_get_audio_seconds:
+ *
+ * Returns: how many seconds of speech and music the default handlers
+ * answered so far (what a soak compares the audio that came out with).
+ */
+gdouble
+pollen_emulator_get_audio_seconds (PollenEmulator * emulator)
+{
+  gdouble seconds;
+
+  g_mutex_lock (&emulator->lock);
+  seconds = emulator->audio_seconds;
+  g_mutex_unlock (&emulator->lock);
+  return seconds;
 }
 
 guint

@@ -43,6 +43,14 @@ G_BEGIN_DECLS
  * - "emu-stream-error": two words, then an in-stream error event
  *   ({"error":{"message","type":"server_error","code":502}}), no [DONE]
  * - "emu-empty-stream": a stream with no text at all, then [DONE]
+ * - "emu-usage-missing": the whole reply and its finish chunk, then the
+ *   gateway's {"error":{"code":"usage_missing",…}} where the usage chunk
+ *   and [DONE] would be (text/chat/usage.ts)
+ * - "emu-finish-error": the first sentence, then a choice ending with
+ *   finish_reason "error" and its "error" (text/streamStart.ts), then
+ *   usage_missing
+ * - "emu-reasoning", "emu-tool-calls": reasoning_content deltas before and
+ *   between the words, or a tool_calls delta before them
  */
 typedef struct _PollenEmulator PollenEmulator;
 
@@ -60,7 +68,12 @@ typedef struct _PollenEmulator PollenEmulator;
  * @hang: never answer (the connection stays open until the emulator stops)
  * @raw: when set, write exactly these bytes on the connection and close it
  *   (status line and headers included): oversized headers, broken chunk
- *   framing, anything a correct server would not send
+ *   framing, anything a correct server would not send; with @chunk_size,
+ *   dripped that many bytes every @chunk_interval_ms (headers a line a
+ *   second)
+ * @keep_alive_ms: when > 0, the body does not end: after it an SSE comment
+ *   (": keep-alive") goes every this many milliseconds until the client
+ *   goes away, as a proxy keeping an idle event stream open does
  *
  * A scripted answer, queued with pollen_emulator_push().
  */
@@ -74,6 +87,7 @@ typedef struct
   gssize drop_after;
   gboolean hang;
   GBytes *raw;
+  guint keep_alive_ms;
 
   /*< private >*/
   GPtrArray *headers;           /* name, value, name, value … */
@@ -155,6 +169,7 @@ void  pollen_emulator_set_chunked (PollenEmulator * emulator,
 void  pollen_emulator_set_pace (PollenEmulator * emulator,
                                 gdouble megabytes_per_second);
 guint pollen_emulator_get_refusal_count (PollenEmulator * emulator);
+gdouble pollen_emulator_get_audio_seconds (PollenEmulator * emulator);
 
 guint                   pollen_emulator_get_request_count (PollenEmulator * emulator);
 void                    pollen_emulator_clear_requests (PollenEmulator * emulator);

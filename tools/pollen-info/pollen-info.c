@@ -89,13 +89,16 @@ info_error_hint (Info * info, const GError * error)
 
 /* Prints "pollen-info: <path>: <error>" and a hint, and remembers the exit
  * status. The client's messages name the HTTP status and the server's own
- * message, and never contain the key. */
+ * message; what is printed never contains the key (a body quoted by a
+ * parser may echo it). */
 static void
 info_report (Info * info, const gchar * path, const GError * error)
 {
   g_autofree gchar *hint = info_error_hint (info, error);
+  g_autofree gchar *message = pollen_client_redact (info->client,
+      error->message);
 
-  g_printerr ("pollen-info: %s: %s\n", path, error->message);
+  g_printerr ("pollen-info: %s: %s\n", path, message);
   if (hint)
     g_printerr ("pollen-info: %s\n", hint);
   info->status = MAX (info->status, info_exit_status (error));
