@@ -68,13 +68,24 @@ client_ms (PollenEmulator * emulator, gdouble * first_bytes, gdouble * whole)
   bench_read_timed (client, request, first_bytes, whole);
 }
 
+/* appsrc ! pollentts ! appsink; the run fails when it cannot be built. */
+static GstElement *
+tts_pipeline (void)
+{
+  GstElement *pipeline = bench_pipeline_new ("appsrc name=text "
+      "format=time caps=text/x-raw,format=utf8 ! pollentts name=tts "
+      "! appsink name=out sync=false");
+
+  if (!pipeline)
+    exit (1);
+  return pipeline;
+}
+
 /* Subject: from pushing the text to the first audio out of pollentts. */
 static gdouble
 first_audio_ms (PollenEmulator * emulator)
 {
-  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=text "
-      "format=time caps=text/x-raw,format=utf8 ! pollentts name=tts "
-      "! appsink name=out sync=false", NULL);
+  g_autoptr (GstElement) pipeline = tts_pipeline ();
   g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
       "text");
   g_autoptr (GstElement) tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");

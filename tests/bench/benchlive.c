@@ -24,6 +24,7 @@
  * handoff each fill their own array; they are read after EOS. */
 
 #include "benchlive.h"
+#include "benchread.h"
 
 #include <gst/app/gstappsrc.h>
 #include <json-glib/json-glib.h>
@@ -212,7 +213,7 @@ live_pipeline (PollenEmulator * emulator, const gchar * settings)
       "name=screen sync=true signal-handoffs=true", BUFFER_MS * GST_MSECOND,
       RATE, pollen_emulator_get_url (emulator), settings);
 
-  return gst_parse_launch (description, NULL);
+  return bench_pipeline_new (description);
 }
 
 /* ---- scores ---- */
@@ -331,23 +332,12 @@ score_chunked (BenchLiveScores * scores, const Live * live,
   return TRUE;
 }
 
-/**
- * bench_live_run:
- * @settings: pollenstt's properties, "model=scribe-realtime" or
- *   "chunk-duration=3000 latency=2000" …
- * @speech: from bench_live_speech(), with its @schedule
- *
- * Runs @speech live through pollenstt against @emulator and adds each
- * word's figures to @scores (realtime when pollenstt opened a session).
- *
- * Returns: FALSE, with why printed, when the pipeline failed or what came
- * out does not match what was said.
- */
-gboolean
-bench_live_run (PollenEmulator * emulator, const gchar * settings,
-    GBytes * speech, GArray * schedule, BenchLiveScores * scores)
+/* Runs @speech through @pipeline (taken) and scores what came out. */
+static gboolean
+live_run (GstElement * pipeline, PollenEmulator * emulator, GBytes * speech,
+    GArray * schedule, BenchLiveScores * scores)
 {
-  Live live = { live_pipeline (emulator, settings),
+  Live live = { pipeline,
     g_array_new (FALSE, FALSE, sizeof (Caption)),
     g_array_new (FALSE, FALSE, sizeof (GstClockTime))
   };
@@ -385,4 +375,25 @@ bench_live_run (PollenEmulator * emulator, const gchar * settings,
   g_array_unref (live.out);
   g_array_unref (live.shown);
   return ok;
+}
+
+/**
+ * bench_live_run:
+ * @settings: pollenstt's properties, "model=scribe-realtime" or
+ *   "chunk-duration=3000 latency=2000" …
+ * @speech: from bench_live_speech(), with its @schedule
+ *
+ * Runs @speech live through pollenstt against @emulator and adds each
+ * word's figures to @scores (realtime when pollenstt opened a session).
+ *
+ * Returns: FALSE, with why printed, when the pipeline failed or what came
+ * out does not match what was said.
+ */
+gboolean
+bench_live_run (PollenEmulator * emulator, const gchar * settings,
+    GBytes * speech, GArray * schedule, BenchLiveScores * scores)
+{
+  GstElement *pipeline = live_pipeline (emulator, settings);
+
+  return pipeline && live_run (pipeline, emulator, speech, schedule, scores);
 }
