@@ -2066,6 +2066,44 @@ GST_START_TEST (test_interval_latency)
 
 GST_END_TEST;
 
+/* With num-buffers, interval mode generates what the stream shows and no
+ * more: the generation made a slot ahead is not asked for after the last
+ * slot (it would be billed and never shown). Pictures one per slot,
+ * frames repeating a picture (slots 0, 0, 1, 1, 2), captions after their
+ * empty first buffer. */
+GST_START_TEST (test_interval_generates_no_more_than_shown)
+{
+  const struct
+  {
+    const gchar *settings;
+    guint generations;
+  } runs[] = {
+    {"interval=0.2 num-buffers=3", 3},
+    {"interval=0.2 frame-rate=10/1 num-buffers=5", 3},
+    {"media=text interval=0.2 num-buffers=3", 2},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (runs); i++) {
+    PollenEmulator *emulator = pollen_test_emulator_new ();
+    g_autofree gchar *desc = g_strdup_printf ("pollensrc name=src "
+        "prompt=A base-url=%s api-key=" POLLEN_TEST_KEY " %s ! fakesink",
+        pollen_emulator_get_url (emulator), runs[i].settings);
+    GstElement *pipeline = gst_parse_launch (desc, NULL);
+    g_autoptr (GstMessage) end = pollen_test_run (pipeline, 20 * GST_SECOND);
+
+    fail_unless (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS,
+        "%s: no EOS", runs[i].settings);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    fail_unless_equals_int (pollen_emulator_get_request_count (emulator),
+        runs[i].generations);
+    gst_object_unref (pipeline);
+    pollen_emulator_free (emulator);
+  }
+}
+
+GST_END_TEST;
+
 /* A ticker: pollen://text/ with interval, a new text per slot, each a
  * caption shown from when it comes to the end of its slot, after an empty
  * first buffer that puts the segment downstream; latency 0, so the video
@@ -2793,6 +2831,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_model_rate_limit_ridden_out_in_interval_mode);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
+  tcase_add_test (tc, test_interval_generates_no_more_than_shown);
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_uri_applied_whole_or_not_at_all);
   tcase_add_test (tc, test_text_per_slot);
