@@ -895,7 +895,7 @@ bench_slots (Config * config)
   g_autoptr (GstElement) sink = NULL;
   PollenEmulator *emulator = pollen_emulator_new (0, NULL);
   Slots slots = { GST_SECOND, 0, 0, 0, 0, 0 };
-  guint warnings = 0, missed;
+  guint warnings = 0, missed, generated;
 
   require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, 800);
@@ -923,6 +923,13 @@ bench_slots (Config * config)
   add_row ("(e) same, WARNING messages", g_strdup_printf ("%u", warnings),
       g_strdup ("fakesink sync=true"), NAN, "0", warnings == 0 ?
       g_strdup ("met") : g_strdup_printf ("missed by %u", warnings));
+  /* a picture made past the last slot is billed and never shown */
+  generated = pollen_emulator_get_request_count (emulator);
+  add_row ("(e) same, pictures generated", g_strdup_printf ("%u",
+          generated), g_strdup_printf ("%u slots", config->slots), NAN,
+      "= slots", generated == config->slots ? g_strdup ("met") :
+      g_strdup_printf ("missed by %d", (gint) generated -
+          (gint) config->slots));
   pollen_emulator_free (emulator);
 }
 
