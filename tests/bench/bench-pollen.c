@@ -1189,15 +1189,18 @@ typedef struct
   guint warnings;
 } VideoRun;
 
-/* A live 30 fps source through a tee, one branch to a synchronised video
- * sink (20 ms max-lateness, as video sinks have), the other to @branch. */
+/* A live 30 fps source through a tee, one branch through @video_queue to
+ * a synchronised video sink (20 ms max-lateness, as video sinks have), the
+ * other to @branch. */
 static VideoRun
-tee_video_run (Config * config, const gchar * branch)
+tee_video_run (Config * config, const gchar * video_queue,
+    const gchar * branch)
 {
   g_autofree gchar *description = g_strdup_printf ("videotestsrc "
       "is-live=true num-buffers=%u ! video/x-raw,width=320,height=240,"
-      "framerate=30/1 ! tee name=t ! queue ! fakesink name=video sync=true "
-      "qos=true max-lateness=20000000 t. ! %s", config->frames, branch);
+      "framerate=30/1 ! tee name=t ! %s ! fakesink name=video sync=true "
+      "qos=true max-lateness=20000000 t. ! %s", config->frames, video_queue,
+      branch);
   g_autoptr (GstElement) pipeline = pipeline_new (description);
   g_autoptr (GstElement) tee = pipeline_get (pipeline, "t");
   g_autoptr (GstElement) video = pipeline_get (pipeline, "video");
@@ -1280,7 +1283,7 @@ bench_vision (Config * config)
       config->runs);
   for (run = 0; run < config->runs; run++) {
     for (i = 0; i < 3; i++) {
-      runs[i][run] = tee_video_run (config, branches[i]);
+      runs[i][run] = tee_video_run (config, "queue", branches[i]);
       gaps[i][run] = runs[i][run].max_gap_ms;
     }
   }
@@ -1315,6 +1318,54 @@ bench_vision (Config * config)
           worst[2].latency_ms), NAN, "-", g_strdup ("(information)"));
   for (i = 0; i < 3; i++)
     g_free (shown[i]);
+}
+
+/* The audio-description recipes of docs/pollenvision.md, each run once
+ * (longer than (h2): the video waits for the speech): the one it had
+ * (the default queue on the video), in sync (a queue that holds the
+ * pipeline's latency; a leaky one before pollenvision) and for a live
+ * monitor (the speech not synchronised); both servers take vision_ms. */
+static void
+bench_audio_description (Config * config)
+{
+  static const struct
+  {
+    const gchar *name;
+    const gchar *video_queue;
+    const gchar *description_queue;
+    const gchar *audio_sync;
+  } recipes[] = {
+    {"before", "queue", "", "true"},
+    {"in sync", "queue max-size-buffers=0 max-size-bytes=0 "
+          "max-size-time=10000000000", "queue leaky=downstream "
+          "max-size-buffers=1 !", "true"},
+    {"live monitor", "queue", "queue leaky=downstream max-size-buffers=1 !",
+        "false"},
+  };
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  guint i;
+
+  require (emulator != NULL, "cannot start the emulator");
+  pollen_emulator_set_generation_time (emulator, config->vision_ms);
+  g_print ("(h3) the audio-description recipe, pollenvision interval=4 ! "
+      "pollentts, live 30 fps, %u frames, %u ms an answer\n",
+      config->frames, config->vision_ms);
+  for (i = 0; i < G_N_ELEMENTS (recipes); i++) {
+    g_autofree gchar *branch = g_strdup_printf ("%s pollenvision base-url=%s "
+        "api-key=" BENCH_KEY " interval=4 ! pollentts base-url=%s api-key="
+        BENCH_KEY " ! audioconvert ! fakesink sync=%s",
+        recipes[i].description_queue, pollen_emulator_get_url (emulator),
+        pollen_emulator_get_url (emulator), recipes[i].audio_sync);
+    VideoRun run = tee_video_run (config, recipes[i].video_queue, branch);
+    g_autofree gchar *figure = g_strdup_printf ("(h3) audio description, "
+        "%s: video delay", recipes[i].name);
+    g_autofree gchar *shown = frames_shown (&run, config->frames);
+
+    add_row (figure, g_strdup_printf ("%.2f s", run.latency_ms / 1000),
+        g_strdup_printf ("source waited %.0f ms at most; %s", run.max_gap_ms,
+            shown), NAN, "-", g_strdup ("(information)"));
+  }
+  pollen_emulator_free (emulator);
 }
 
 /* ---- (i) live captions: realtime pollenstt against chunked ---- */
@@ -1641,6 +1692,7 @@ main (int argc, char **argv)
   if (step_selected (only, "(h)")) {
     bench_first_sentence (&config, emulator);
     bench_vision (&config);
+    bench_audio_description (&config);
   }
   if (step_selected (only, "(i)"))
     bench_live_captions (&config);
