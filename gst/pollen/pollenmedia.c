@@ -149,41 +149,6 @@ detect_decide (GstObject * object, const guint8 * bytes, gsize size,
   return found ? gst_caps_ref (found) : NULL;
 }
 
-static GstCaps *
-detect_hinted (const gchar * content_type, guint pcm_rate)
-{
-  pollen_media_init_debug ();
-  return pollen_media_caps_from_content_type (content_type, pcm_rate ?
-      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
-}
-
-/**
- * pollen_media_detect_caps:
- * @object: (nullable): for log lines
- * @data: the body, or its first bytes
- * @content_type: (nullable): the server's Content-Type
- * @pcm_rate: the rate of headerless PCM, 0 when unknown: then
- *   %POLLEN_MEDIA_GUESSED_PCM_RATE with a warning on @object
- *
- * Returns: (transfer full) (nullable): the caps of @data, or %NULL when
- * neither the bytes nor the Content-Type say what it is.
- */
-GstCaps *
-pollen_media_detect_caps (GstObject * object, GBytes * data,
-    const gchar * content_type, guint pcm_rate)
-{
-  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
-  g_autoptr (GstCaps) hinted = detect_hinted (content_type, pcm_rate);
-  g_autoptr (GstCaps) found = NULL;
-  gsize size;
-  const guint8 *bytes = g_bytes_get_data (data, &size);
-
-  if (size > 0)
-    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
-  return detect_decide (object, bytes, size, content_type, pcm_rate, found,
-      probability, hinted);
-}
-
 /* An MPEG audio frame header (MP3 and its kin): the 11-bit sync, then no
  * reserved version, layer, bitrate or sample rate. */
 static gboolean
@@ -220,6 +185,49 @@ starts_as (GstCaps * hinted, const guint8 * bytes, gsize size)
       is_adts_frame (bytes, size);
 }
 
+/* The caps of @data; with @early, NULL unless these first bytes of a body
+ * still coming settle it: typefinding is sure of them, or they start as
+ * the format the Content-Type names starts. */
+static GstCaps *
+detect (GstObject * object, GBytes * data, const gchar * content_type,
+    guint pcm_rate, gboolean early)
+{
+  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
+  g_autoptr (GstCaps) hinted = NULL;
+  g_autoptr (GstCaps) found = NULL;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (data, &size);
+
+  pollen_media_init_debug ();
+  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
+      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
+  if (size > 0)
+    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
+  if (early && !(found && probability >= GST_TYPE_FIND_LIKELY) &&
+      !(hinted && starts_as (hinted, bytes, size)))
+    return NULL;
+  return detect_decide (object, bytes, size, content_type, pcm_rate, found,
+      probability, hinted);
+}
+
+/**
+ * pollen_media_detect_caps:
+ * @object: (nullable): for log lines
+ * @data: the body, or its first bytes
+ * @content_type: (nullable): the server's Content-Type
+ * @pcm_rate: the rate of headerless PCM, 0 when unknown: then
+ *   %POLLEN_MEDIA_GUESSED_PCM_RATE with a warning on @object
+ *
+ * Returns: (transfer full) (nullable): the caps of @data, or %NULL when
+ * neither the bytes nor the Content-Type say what it is.
+ */
+GstCaps *
+pollen_media_detect_caps (GstObject * object, GBytes * data,
+    const gchar * content_type, guint pcm_rate)
+{
+  return detect (object, data, content_type, pcm_rate, FALSE);
+}
+
 /**
  * pollen_media_detect_caps_early:
  * @data: the first bytes of a body still coming
@@ -236,19 +244,7 @@ GstCaps *
 pollen_media_detect_caps_early (GstObject * object, GBytes * data,
     const gchar * content_type, guint pcm_rate)
 {
-  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
-  g_autoptr (GstCaps) hinted = detect_hinted (content_type, pcm_rate);
-  g_autoptr (GstCaps) found = NULL;
-  gsize size;
-  const guint8 *bytes = g_bytes_get_data (data, &size);
-
-  if (size > 0)
-    found = gst_type_find_helper_for_data (object, bytes, size, &probability);
-  if (!(found && probability >= GST_TYPE_FIND_LIKELY) &&
-      !(hinted && starts_as (hinted, bytes, size)))
-    return NULL;
-  return detect_decide (object, bytes, size, content_type, pcm_rate, found,
-      probability, hinted);
+  return detect (object, data, content_type, pcm_rate, TRUE);
 }
 
 static gboolean
