@@ -25,6 +25,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (pollenvision, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenvoice, plugin);
   ret |= GST_ELEMENT_REGISTER (pollenrealtime, plugin);
+  ret |= GST_ELEMENT_REGISTER (pollenedit, plugin);
 
   return ret;
 }

@@ -154,6 +154,19 @@ gst_pollen_filter_get_srcresult (GstPollenFilter * self)
   return ret;
 }
 
+/**
+ * gst_pollen_filter_get_flow:
+ *
+ * Any thread: %GST_FLOW_OK while output goes on, else why it stopped
+ * (%GST_FLOW_ERROR, %GST_FLOW_EOS, %GST_FLOW_FLUSHING …): what chain
+ * returns for input that a subclass keeps instead of submitting it.
+ */
+GstFlowReturn
+gst_pollen_filter_get_flow (GstPollenFilter * filter)
+{
+  return gst_pollen_filter_get_srcresult (filter);
+}
+
 /* An error stays until a flush or a new activation says otherwise. */
 static void
 gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
@@ -169,9 +182,10 @@ gst_pollen_filter_set_srcresult (GstPollenFilter * self, GstFlowReturn ret)
 
 /* ---- the sink side ---- */
 
-/* Takes @fjob. */
+/* Takes @fjob, queued as @how says (waiting for a slot or not). */
 static GstFlowReturn
-gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
+gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
+    PollenJobsSlot how)
 {
   GstPollenFilterPrivate *priv = PRIV (self);
   GstFlowReturn ret = gst_pollen_filter_get_srcresult (self);
@@ -180,11 +194,21 @@ gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
     filter_job_free (fjob);
     return ret;
   }
-  if (pollen_jobs_submit_full (priv->jobs, fjob, !fjob->event ||
-          !GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking))
+  if (pollen_jobs_submit_full (priv->jobs, fjob, how))
     return GST_FLOW_OK;
   ret = gst_pollen_filter_get_srcresult (self);
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
+}
+
+/* Takes @fjob: a request waits for a slot, an event takes none. */
+static GstFlowReturn
+gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
+{
+  if (!fjob->event)
+    return gst_pollen_filter_queue_full (self, fjob, POLLEN_JOBS_SLOT);
+  return gst_pollen_filter_queue_full (self, fjob,
+      GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ? POLLEN_JOBS_AT_ONCE :
+      POLLEN_JOBS_NO_SLOT);
 }
 
 /**
@@ -214,6 +238,37 @@ gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
 {
   return gst_pollen_filter_queue (filter, filter_job_new (filter, data,
           NULL));
+}
+
+/**
+ * gst_pollen_filter_submit_now:
+ * @data: (transfer full): a job for run_job
+ *
+ * Sink thread: like gst_pollen_filter_submit(), but queued at once, past
+ * max-in-flight, for a subclass that must not block and counts its jobs
+ * in flight itself (pollenedit, live: frames and events pending do not
+ * count).
+ */
+GstFlowReturn
+gst_pollen_filter_submit_now (GstPollenFilter * filter, gpointer data)
+{
+  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
+          NULL), POLLEN_JOBS_AT_ONCE);
+}
+
+/**
+ * gst_pollen_filter_submit_no_request:
+ * @data: (transfer full): a job for run_job that makes no request (a chunk
+ *   of silence)
+ *
+ * Sink thread: like gst_pollen_filter_submit(), but the job takes none of
+ * the max-in-flight slots, which stay for the requests.
+ */
+GstFlowReturn
+gst_pollen_filter_submit_no_request (GstPollenFilter * filter, gpointer data)
+{
+  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
+          NULL), POLLEN_JOBS_NO_SLOT);
 }
 
 static GstFlowReturn

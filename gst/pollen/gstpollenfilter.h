@@ -245,7 +245,12 @@ void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_now (GstPollenFilter * filter,
+                                                 gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_no_request (GstPollenFilter * filter,
+                                                        gpointer data);
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
+GstFlowReturn      gst_pollen_filter_get_flow (GstPollenFilter * filter);
 
 const GstSegment * gst_pollen_filter_get_segment (GstPollenFilter * filter);
 GstTagList *       gst_pollen_filter_output_tags (const GstTagList * input);

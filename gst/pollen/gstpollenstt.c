@@ -508,8 +508,9 @@ gst_pollen_stt_take_chunk (GstPollenStt * self, gboolean whole)
 
 /* ---- submitting (sink streaming thread) ---- */
 
-/* Queues @piece (taking it) behind everything before it; blocks while
- * max-in-flight chunks are pending. */
+/* Queues @piece (taking it) behind everything before it; a chunk with
+ * speech blocks while max-in-flight requests are pending, silence (no
+ * request) takes no slot from them. */
 static GstFlowReturn
 gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
 {
@@ -518,6 +519,9 @@ gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
       ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
       GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
       " (silence)");
+  if (!piece->has_speech)
+    return gst_pollen_filter_submit_no_request (GST_POLLEN_FILTER (self),
+        piece);
   return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), piece);
 }
 

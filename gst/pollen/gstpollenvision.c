@@ -58,6 +58,7 @@
 #include "gstpollenvision.h"
 #include "gstpollenelements.h"
 #include "pollenchatrequest.h"
+#include "pollenframes.h"
 #include "pollentext.h"
 
 #include <gst/video/video.h>
@@ -70,29 +71,25 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_vision_debug);
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_PROMPT "Describe what is in this picture in one or two " \
   "short sentences."
-#define DEFAULT_INTERVAL 5.0
-#define DEFAULT_MAX_SIZE 512
 #define DEFAULT_DETAIL GST_POLLEN_VISION_DETAIL_AUTO
 #define DEFAULT_OUTPUT POLLEN_CHAT_OUTPUT_REPLY
-#define DEFAULT_SCENE_THRESHOLD 0.0
-#define DEFAULT_MIN_INTERVAL 1.0
 #define DEFAULT_LATENCY 5000
 #define DEFAULT_MAX_IN_FLIGHT 2
 
-#define THUMB_SIDE 16           /* scene detection: a 16x16 luma thumbnail */
-#define ENCODE_TIMEOUT (10 * GST_SECOND)
-
+static const PollenFrameSettings default_frames = {
+  .interval = 5.0,
+  .scene_threshold = 0.0,
+  .min_interval = 1.0,
+  .max_size = 512,
+};
 
 enum
 {
   PROP_PROMPT = POLLEN_FILTER_PROP_LAST,
   PROP_SYSTEM,
-  PROP_INTERVAL,
-  PROP_MAX_SIZE,
   PROP_DETAIL,
   PROP_OUTPUT,
-  PROP_SCENE_THRESHOLD,
-  PROP_MIN_INTERVAL,
+  PROP_FRAMES,                  /* POLLEN_FRAME_N_PROPS from here */
 };
 
 /* The settings a run uses, copied from the properties in READY→PAUSED and
@@ -102,12 +99,10 @@ typedef struct
   const gchar *model;           /* in the base's snapshot */
   gchar *prompt;
   gchar *system;
+  PollenFrameSettings frames;
   GstClockTime interval;
-  guint max_size;
   GstPollenVisionDetail detail;
   PollenChatOutput output;
-  gdouble scene_threshold;      /* 0: off */
-  GstClockTime min_interval;
   guint max_in_flight;
 } Config;
 
@@ -134,24 +129,16 @@ struct _GstPollenVision
   /* properties, under GST_OBJECT_LOCK; copied into config at READY→PAUSED */
   gchar *prompt;
   gchar *system;
-  gdouble interval;
-  guint max_size;
+  PollenFrameSettings frames;
   GstPollenVisionDetail detail;
   PollenChatOutput output;
-  gdouble scene_threshold;
-  gdouble min_interval;
 
   /* READY→PAUSED until PAUSED→READY, read-only in between */
   Config config;
 
   /* sink pad streaming thread */
-  GstVideoInfo info;
-  GstCaps *caps;                /* NULL until set_caps */
-  guint8 *line;                 /* one line unpacked, for thumbnails */
+  PollenFramePicker *picker;
   gboolean live;                /* never wait in submit */
-  GstClockTime next_due;        /* the next interval sample, or NONE */
-  GstClockTime last_sample;     /* the latest frame taken, or NONE */
-  guint8 thumb[THUMB_SIDE * THUMB_SIDE];        /* of last_sample */
 
   /* source pad task */
   GstClockTime out_position;    /* downstream was told everything before */
@@ -224,12 +211,6 @@ config_clear (Config * config)
   g_clear_pointer (&config->system, g_free);
 }
 
-static GstClockTime
-seconds_to_time (gdouble seconds)
-{
-  return (GstClockTime) (seconds * GST_SECOND + 0.5);
-}
-
 static void
 gst_pollen_vision_snapshot_config (GstPollenVision * self)
 {
@@ -242,101 +223,15 @@ gst_pollen_vision_snapshot_config (GstPollenVision * self)
   GST_OBJECT_LOCK (self);
   config->prompt = g_strdup (self->prompt);
   config->system = g_strdup (self->system);
-  config->interval = seconds_to_time (self->interval);
-  config->max_size = self->max_size;
+  config->frames = self->frames;
   config->detail = self->detail;
   config->output = self->output;
-  config->scene_threshold = self->scene_threshold;
-  config->min_interval = seconds_to_time (self->min_interval);
   GST_OBJECT_UNLOCK (self);
+  config->interval = pollen_frame_seconds_to_time (config->frames.interval);
+  pollen_frame_picker_configure (self->picker, &config->frames);
 }
 
 /* ---- the sink side: which frames to describe ---- */
-
-/* The luma, in 8 bits, of pixel @x of a line unpacked by the format's
- * unpack function: AYUV or ARGB, 8 or 16 bits a component (the unpack
- * format of formats deeper than 8 bits). */
-static guint8
-unpacked_luma (const GstVideoFormatInfo * finfo, const guint8 * line,
-    guint x)
-{
-  GstVideoFormat unpacked = finfo->unpack_format;
-  gboolean wide = unpacked == GST_VIDEO_FORMAT_AYUV64 ||
-      unpacked == GST_VIDEO_FORMAT_ARGB64;
-  guint c[3], i;
-
-  for (i = 0; i < 3; i++)
-    c[i] = wide ? ((const guint16 *) line)[4 * x + 1 + i] >> 8 :
-        line[4 * x + 1 + i];
-  if (!GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
-    return c[0];
-  return (77 * c[0] + 150 * c[1] + 29 * c[2]) >> 8;
-}
-
-/* A THUMB_SIDE² luma thumbnail of @buffer by point sampling: THUMB_SIDE
- * lines unpacked by the video library (any raw format, any depth), cheap
- * enough for every frame in the streaming thread. */
-static gboolean
-gst_pollen_vision_thumbnail (GstPollenVision * self, GstBuffer * buffer,
-    guint8 * thumb)
-{
-  const GstVideoFormatInfo *finfo = self->info.finfo;
-  GstVideoFrame vf;
-  guint w = GST_VIDEO_INFO_WIDTH (&self->info);
-  guint h = GST_VIDEO_INFO_HEIGHT (&self->info);
-  guint i, j;
-
-  if (!gst_video_frame_map (&vf, &self->info, buffer, GST_MAP_READ))
-    return FALSE;
-  for (j = 0; j < THUMB_SIDE; j++) {
-    finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_NONE, self->line,
-        vf.data, vf.info.stride, 0, (2 * j + 1) * h / (2 * THUMB_SIDE), w);
-    for (i = 0; i < THUMB_SIDE; i++)
-      thumb[j * THUMB_SIDE + i] = unpacked_luma (finfo, self->line,
-          (2 * i + 1) * w / (2 * THUMB_SIDE));
-  }
-  gst_video_frame_unmap (&vf);
-  return TRUE;
-}
-
-/* The mean absolute luma difference of @buffer to the last frame taken,
- * 0 (the same) to 1 (black to white). */
-static gdouble
-gst_pollen_vision_scene_change (GstPollenVision * self, GstBuffer * buffer)
-{
-  guint8 thumb[THUMB_SIDE * THUMB_SIDE];
-  guint64 sum = 0;
-  guint i;
-
-  if (!gst_pollen_vision_thumbnail (self, buffer, thumb))
-    return 0.0;
-  for (i = 0; i < G_N_ELEMENTS (thumb); i++)
-    sum += ABS ((gint) thumb[i] - (gint) self->thumb[i]);
-  return sum / (255.0 * G_N_ELEMENTS (thumb));
-}
-
-/* Whether the frame at @pts is to be described: the interval is up, or the
- * picture changed by more than scene-threshold (then *@scene). */
-static gboolean
-gst_pollen_vision_is_due (GstPollenVision * self, GstBuffer * buffer,
-    GstClockTime pts, gboolean * scene)
-{
-  const Config *config = &self->config;
-  gdouble change;
-
-  *scene = FALSE;
-  if (!GST_CLOCK_TIME_IS_VALID (self->next_due) || pts >= self->next_due)
-    return TRUE;
-  if (config->scene_threshold <= 0.0 ||
-      pts < self->last_sample + config->min_interval)
-    return FALSE;
-  change = gst_pollen_vision_scene_change (self, buffer);
-  *scene = change > config->scene_threshold;
-  if (*scene)
-    GST_DEBUG_OBJECT (self, "scene change %.3f at %" GST_TIME_FORMAT, change,
-        GST_TIME_ARGS (pts));
-  return *scene;
-}
 
 /* Takes @buffer: submits its frame and starts the next interval. */
 static GstFlowReturn
@@ -346,11 +241,9 @@ gst_pollen_vision_take (GstPollenVision * self, GstBuffer * buffer,
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   Frame *frame;
 
-  if (self->config.scene_threshold > 0.0)
-    gst_pollen_vision_thumbnail (self, buffer, self->thumb);
-  self->last_sample = pts;
-  self->next_due = pts + self->config.interval;
-  frame = frame_new (buffer, self->caps, scene);
+  pollen_frame_picker_take (self->picker, buffer);
+  frame = frame_new (buffer, pollen_frame_picker_get_caps (self->picker),
+      scene);
   gst_buffer_unref (buffer);
 
   GST_DEBUG_OBJECT (self, "describing the frame at %" GST_TIME_FORMAT "%s",
@@ -368,22 +261,20 @@ static GstFlowReturn
 gst_pollen_vision_chain (GstPollenFilter * filter, GstBuffer * buffer)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
-  GstClockTime pts = GST_BUFFER_PTS (buffer);
-  gboolean scene;
+  PollenFramePick pick = pollen_frame_picker_pick (self->picker, buffer);
 
-  if (!GST_CLOCK_TIME_IS_VALID (pts) || !self->caps ||
-      !gst_pollen_vision_is_due (self, buffer, pts, &scene)) {
+  if (pick == POLLEN_FRAME_SKIP) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
   if (self->live &&
       gst_pollen_filter_get_pending (filter) >= self->config.max_in_flight) {
     GST_LOG_OBJECT (self, "busy: skipping the frame at %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (pts));
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
-  return gst_pollen_vision_take (self, buffer, scene);
+  return gst_pollen_vision_take (self, buffer, pick == POLLEN_FRAME_SCENE);
 }
 
 static void
@@ -406,16 +297,9 @@ gst_pollen_vision_set_caps (GstPollenFilter * filter, GstCaps * caps)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
 
-  if (!gst_video_info_from_caps (&self->info, caps)) {
-    GST_WARNING_OBJECT (self, "unusable caps %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-  gst_caps_replace (&self->caps, caps);
-  /* the widest unpacked pixel: 4 components of 16 bits */
-  g_free (self->line);
-  self->line = g_malloc (GST_VIDEO_INFO_WIDTH (&self->info) * 8);
   /* new caps: the next frame is described at once */
-  self->next_due = GST_CLOCK_TIME_NONE;
+  if (!pollen_frame_picker_set_caps (self->picker, caps))
+    return FALSE;
   gst_pollen_vision_store_src_caps (self);
   return TRUE;
 }
@@ -430,67 +314,13 @@ gst_pollen_vision_sink_event (GstPollenFilter * filter, GstEvent * event)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
     gst_pollen_filter_query_upstream (filter, &self->live, &min);
-    self->next_due = GST_CLOCK_TIME_NONE;
+    pollen_frame_picker_restart (self->picker);
     GST_DEBUG_OBJECT (self, "upstream is %slive", self->live ? "" : "not ");
   }
   return GST_FLOW_OK;
 }
 
 /* ---- the worker: encode and ask ---- */
-
-/* The size to send: the display size, its long side at most @max_size. */
-static void
-scaled_size (const GstVideoInfo * info, guint max_size, gint * width,
-    gint * height)
-{
-  gint par_n = MAX (GST_VIDEO_INFO_PAR_N (info), 1);
-  gint par_d = MAX (GST_VIDEO_INFO_PAR_D (info), 1);
-  gint w = gst_util_uint64_scale_int_round (GST_VIDEO_INFO_WIDTH (info),
-      par_n, par_d);
-  gint h = GST_VIDEO_INFO_HEIGHT (info);
-  gint longest = MAX (w, h);
-
-  *width = w;
-  *height = h;
-  if (longest <= (gint) max_size)
-    return;
-  *width = MAX (1, gst_util_uint64_scale_int_round (w, max_size, longest));
-  *height = MAX (1, gst_util_uint64_scale_int_round (h, max_size, longest));
-}
-
-/* Worker: the frame scaled and encoded as JPEG by GStreamer's own
- * converter (videoconvert, videoscale, jpegenc). */
-static GBytes *
-gst_pollen_vision_encode (GstPollenVision * self, const Frame * frame,
-    GError ** error)
-{
-  GstVideoInfo info;
-  GstMapInfo map;
-  GBytes *bytes;
-  g_autoptr (GstCaps) caps = NULL;
-  g_autoptr (GstSample) jpeg = NULL;
-  gint width, height;
-
-  gst_video_info_from_caps (&info, gst_sample_get_caps (frame->sample));
-  scaled_size (&info, self->config.max_size, &width, &height);
-  caps = gst_caps_new_simple ("image/jpeg", "width", G_TYPE_INT, width,
-      "height", G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION,
-      1, 1, NULL);
-  jpeg = gst_video_convert_sample (frame->sample, caps, ENCODE_TIMEOUT, error);
-  if (!jpeg || !gst_buffer_map (gst_sample_get_buffer (jpeg), &map,
-          GST_MAP_READ)) {
-    if (error && !*error)
-      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
-          "Could not encode the frame as JPEG (is jpegenc installed?)");
-    return NULL;
-  }
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (gst_sample_get_buffer (jpeg), &map);
-  GST_LOG_OBJECT (self, "frame at %" GST_TIME_FORMAT ": %dx%d JPEG, %"
-      G_GSIZE_FORMAT " bytes", GST_TIME_ARGS (frame->pts), width, height,
-      g_bytes_get_size (bytes));
-  return bytes;
-}
 
 static PollenRequest *
 gst_pollen_vision_request_new (GstPollenVision * self, GBytes * jpeg)
@@ -558,7 +388,10 @@ gst_pollen_vision_run_job (GstPollenFilter * filter, PollenJob * job,
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
   Frame *frame = data;
-  g_autoptr (GBytes) jpeg = gst_pollen_vision_encode (self, frame, error);
+  gint width, height;
+  g_autoptr (GBytes) jpeg = pollen_frame_encode (GST_OBJECT (self),
+      frame->sample, self->config.frames.max_size, "image/jpeg", &width,
+      &height, error);
   PollenRequest *request;
   gboolean ok;
 
@@ -764,8 +597,7 @@ gst_pollen_vision_flush (GstPollenFilter * filter)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
 
-  self->next_due = GST_CLOCK_TIME_NONE;
-  self->last_sample = GST_CLOCK_TIME_NONE;
+  pollen_frame_picker_forget (self->picker);
   self->out_position = GST_CLOCK_TIME_NONE;
   self->span_frame = NULL;
   g_mutex_lock (&self->lock);
@@ -789,8 +621,6 @@ gst_pollen_vision_stop (GstPollenFilter * filter)
 {
   GstPollenVision *self = GST_POLLEN_VISION (filter);
 
-  gst_caps_replace (&self->caps, NULL);
-  g_clear_pointer (&self->line, g_free);
   config_clear (&self->config);
 }
 
@@ -811,25 +641,16 @@ gst_pollen_vision_set_property (GObject * object, guint prop_id,
       break;
   }
 
+  if (pollen_frame_settings_set_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
+    return;
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_INTERVAL:
-      self->interval = g_value_get_double (value);
-      break;
-    case PROP_MAX_SIZE:
-      self->max_size = g_value_get_uint (value);
-      break;
     case PROP_DETAIL:
       self->detail = g_value_get_enum (value);
       break;
     case PROP_OUTPUT:
       self->output = g_value_get_enum (value);
-      break;
-    case PROP_SCENE_THRESHOLD:
-      self->scene_threshold = g_value_get_double (value);
-      break;
-    case PROP_MIN_INTERVAL:
-      self->min_interval = g_value_get_double (value);
       break;
     default:
       /* the base's, or not a property at all: the base says which */
@@ -847,6 +668,9 @@ gst_pollen_vision_get_property (GObject * object, guint prop_id,
 {
   GstPollenVision *self = GST_POLLEN_VISION (object);
 
+  if (pollen_frame_settings_get_property (object, &self->frames,
+          PROP_FRAMES, prop_id, value))
+    return;
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_PROMPT:
@@ -855,23 +679,11 @@ gst_pollen_vision_get_property (GObject * object, guint prop_id,
     case PROP_SYSTEM:
       g_value_set_string (value, self->system);
       break;
-    case PROP_INTERVAL:
-      g_value_set_double (value, self->interval);
-      break;
-    case PROP_MAX_SIZE:
-      g_value_set_uint (value, self->max_size);
-      break;
     case PROP_DETAIL:
       g_value_set_enum (value, self->detail);
       break;
     case PROP_OUTPUT:
       g_value_set_enum (value, self->output);
-      break;
-    case PROP_SCENE_THRESHOLD:
-      g_value_set_double (value, self->scene_threshold);
-      break;
-    case PROP_MIN_INTERVAL:
-      g_value_set_double (value, self->min_interval);
       break;
     default:
       GST_OBJECT_UNLOCK (self);
@@ -890,8 +702,7 @@ gst_pollen_vision_finalize (GObject * object)
   g_free (self->prompt);
   g_free (self->system);
   config_clear (&self->config);
-  gst_caps_replace (&self->caps, NULL);
-  g_free (self->line);
+  pollen_frame_picker_free (self->picker);
   g_array_unref (self->sampled);
   g_mutex_clear (&self->lock);
 
@@ -924,31 +735,6 @@ gst_pollen_vision_install_text_properties (GObjectClass * gobject_class)
           "One buffer per description, or each sentence as soon as it is "
           "complete (default reply)", POLLEN_TYPE_CHAT_OUTPUT,
           DEFAULT_OUTPUT, PARAM_FLAGS));
-}
-
-static void
-gst_pollen_vision_install_frame_properties (GObjectClass * gobject_class)
-{
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_double ("interval", "Interval",
-          "Seconds of stream time between two described frames (default 5)",
-          0.1, 3600.0, DEFAULT_INTERVAL, PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_SIZE,
-      g_param_spec_uint ("max-size", "Maximum Size",
-          "Longest side in pixels of the picture sent, scaled down with its "
-          "aspect kept, never up (default 512)", 16, 4096, DEFAULT_MAX_SIZE,
-          PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_SCENE_THRESHOLD,
-      g_param_spec_double ("scene-threshold", "Scene Threshold",
-          "Also describe a frame whose picture differs from the last one "
-          "described by more than this mean luma difference, 0 (same) to 1 "
-          "(black to white); 0 (default) turns scene detection off",
-          0.0, 1.0, DEFAULT_SCENE_THRESHOLD, PARAM_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_MIN_INTERVAL,
-      g_param_spec_double ("min-interval", "Minimum Interval",
-          "Seconds of stream time a scene change waits after the last "
-          "described frame (default 1)", 0.0, 3600.0, DEFAULT_MIN_INTERVAL,
-          PARAM_FLAGS));
 }
 
 static void
@@ -998,7 +784,8 @@ gst_pollen_vision_class_init (GstPollenVisionClass * klass)
 
   gst_pollen_vision_class_init_filter (GST_POLLEN_FILTER_CLASS (klass));
   gst_pollen_vision_install_text_properties (gobject_class);
-  gst_pollen_vision_install_frame_properties (gobject_class);
+  pollen_frame_settings_install_properties (gobject_class, PROP_FRAMES,
+      &default_frames, "described");
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -1016,14 +803,10 @@ static void
 gst_pollen_vision_init (GstPollenVision * self)
 {
   self->prompt = g_strdup (DEFAULT_PROMPT);
-  self->interval = DEFAULT_INTERVAL;
-  self->max_size = DEFAULT_MAX_SIZE;
+  self->frames = default_frames;
   self->detail = DEFAULT_DETAIL;
   self->output = DEFAULT_OUTPUT;
-  self->scene_threshold = DEFAULT_SCENE_THRESHOLD;
-  self->min_interval = DEFAULT_MIN_INTERVAL;
-  self->next_due = GST_CLOCK_TIME_NONE;
-  self->last_sample = GST_CLOCK_TIME_NONE;
+  self->picker = pollen_frame_picker_new (GST_OBJECT (self));
   self->out_position = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->lock);
   self->sampled = g_array_new (FALSE, FALSE, sizeof (GstClockTime));

@@ -16,6 +16,8 @@
 
 #include "pollenjobs.h"
 
+#define MAX_SLOTLESS 32         /* jobs without a slot queued at most */
+
 struct _PollenJob
 {
   gint refcount;
@@ -26,6 +28,7 @@ struct _PollenJob
   /* under jobs->lock */
   GQueue items;
   gboolean finished;
+  gboolean holds_slot;
   GError *error;                /* set when it failed */
 };
 
@@ -41,6 +44,7 @@ struct _PollenJobs
   GMutex lock;
   GCond cond;
   GQueue queue;                 /* PollenJob, in submission order */
+  guint held;                   /* jobs in the queue holding a slot */
   PollenJob *lent;              /* the job last reported done or failed */
   gboolean flushing;
 };
@@ -87,7 +91,8 @@ pollen_jobs_run (gpointer job_ptr, gpointer jobs_ptr)
 
 /**
  * pollen_jobs_new:
- * @max_in_flight: how many jobs may run or wait for the consumer at once
+ * @max_in_flight: how many jobs that make a request may run or wait for
+ *   the consumer at once
  * @func: runs one job in a worker thread
  * @data_free: (nullable): frees a job's data
  * @item_free: (nullable): frees an emitted item nobody consumed
@@ -137,23 +142,42 @@ pollen_jobs_free (PollenJobs * jobs)
 gboolean
 pollen_jobs_submit (PollenJobs * jobs, gpointer data)
 {
-  return pollen_jobs_submit_full (jobs, data, TRUE);
+  return pollen_jobs_submit_full (jobs, data, POLLEN_JOBS_SLOT);
+}
+
+/* With jobs->lock: whether a job submitted @how must wait. A job without a
+ * slot waits only behind a long queue, so memory stays bounded when the
+ * consumer is held up. */
+static gboolean
+pollen_jobs_is_full (PollenJobs * jobs, PollenJobsSlot how)
+{
+  switch (how) {
+    case POLLEN_JOBS_SLOT:
+      return jobs->held >= jobs->max_in_flight;
+    case POLLEN_JOBS_NO_SLOT:
+      return jobs->queue.length >= jobs->max_in_flight + MAX_SLOTLESS;
+    default:
+      return FALSE;
+  }
 }
 
 /**
  * pollen_jobs_submit_full:
- * @wait: block while max-in-flight jobs are pending (pollen_jobs_submit());
- *   %FALSE queues at once, past the limit (an event, or a caller that
- *   checked pollen_jobs_get_pending() itself)
+ * @how: %POLLEN_JOBS_SLOT (pollen_jobs_submit()): the job makes a request
+ *   and waits for one of the max-in-flight slots; %POLLEN_JOBS_NO_SLOT:
+ *   it makes none (an event, silence) and takes no slot;
+ *   %POLLEN_JOBS_AT_ONCE: queued at once, without a slot (a caller that
+ *   counts its requests with pollen_jobs_get_pending() itself, or one that
+ *   must not block)
  */
 gboolean
-pollen_jobs_submit_full (PollenJobs * jobs, gpointer data, gboolean wait)
+pollen_jobs_submit_full (PollenJobs * jobs, gpointer data,
+    PollenJobsSlot how)
 {
   PollenJob *job;
 
   g_mutex_lock (&jobs->lock);
-  while (wait && !jobs->flushing &&
-      jobs->queue.length >= jobs->max_in_flight)
+  while (!jobs->flushing && pollen_jobs_is_full (jobs, how))
     g_cond_wait (&jobs->cond, &jobs->lock);
   if (jobs->flushing) {
     g_mutex_unlock (&jobs->lock);
@@ -167,6 +191,8 @@ pollen_jobs_submit_full (PollenJobs * jobs, gpointer data, gboolean wait)
   job->jobs = jobs;
   job->data = data;
   job->cancellable = g_cancellable_new ();
+  job->holds_slot = how == POLLEN_JOBS_SLOT;
+  jobs->held += job->holds_slot;
   g_queue_init (&job->items);
   g_queue_push_tail (&jobs->queue, job);
   g_cond_broadcast (&jobs->cond);
@@ -219,6 +245,7 @@ pollen_jobs_next_locked (PollenJobs * jobs, gint64 end_time, gpointer * data,
     }
     if (head && head->finished) {
       jobs->lent = g_queue_pop_head (&jobs->queue);
+      jobs->held -= head->holds_slot;
       *data = head->data;
       if (head->error)
         g_propagate_error (error, g_error_copy (head->error));
@@ -278,6 +305,7 @@ pollen_jobs_set_flushing (PollenJobs * jobs, gboolean flushing)
   if (flushing) {
     dropped = jobs->queue;
     g_queue_init (&jobs->queue);
+    jobs->held = 0;
   }
   g_cond_broadcast (&jobs->cond);
   g_mutex_unlock (&jobs->lock);

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 /**
  * PollenJobs:
  *
- * Jobs (requests) run in worker threads, up to max-in-flight at once, with
+ * Jobs (requests) run in worker threads, up to max-in-flight at once (a
+ * job that makes no request does not count), with
  * their output handed to one consumer strictly in submission order. A job
  * emits output pieces while it runs, so the consumer gets the head job's
  * output as it is produced and a later job's output as soon as it becomes
@@ -39,13 +40,20 @@ typedef enum
   POLLEN_JOBS_TIMEOUT,
 } PollenJobsNext;
 
+typedef enum
+{
+  POLLEN_JOBS_SLOT,
+  POLLEN_JOBS_NO_SLOT,
+  POLLEN_JOBS_AT_ONCE,
+} PollenJobsSlot;
+
 PollenJobs *   pollen_jobs_new (guint max_in_flight, PollenJobFunc func,
                                 gpointer user_data, GDestroyNotify data_free,
                                 GDestroyNotify item_free);
 void           pollen_jobs_free (PollenJobs * jobs);
 gboolean       pollen_jobs_submit (PollenJobs * jobs, gpointer data);
 gboolean       pollen_jobs_submit_full (PollenJobs * jobs, gpointer data,
-                                        gboolean wait);
+                                        PollenJobsSlot how);
 guint          pollen_jobs_get_pending (PollenJobs * jobs);
 PollenJobsNext pollen_jobs_next (PollenJobs * jobs, gint64 end_time,
                                  gpointer * data, gpointer * item,

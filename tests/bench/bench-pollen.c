@@ -1188,7 +1188,26 @@ typedef struct
   gdouble max_gap_ms;           /* the source's longest wait */
   gdouble latency_ms;           /* the video sink's: the video's delay */
   guint warnings;
+  guint64 branch_rendered;      /* a video sink "branch" on the other */
+  guint64 branch_dropped;       /* branch, when there is one */
 } VideoRun;
+
+/* What the video sink @name of @pipeline rendered and dropped late. */
+static void
+sink_stats (GstElement * pipeline, const gchar * name, guint64 * rendered,
+    guint64 * dropped)
+{
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      name);
+  GstStructure *stats = NULL;
+
+  if (!sink)
+    return;
+  g_object_get (sink, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "rendered", rendered);
+  gst_structure_get_uint64 (stats, "dropped", dropped);
+  gst_structure_free (stats);
+}
 
 /* A live 30 fps source through a tee, one branch through @video_queue to
  * a synchronised video sink (20 ms max-lateness, as video sinks have), the
@@ -1206,20 +1225,18 @@ tee_video_run (Config * config, const gchar * video_queue,
   g_autoptr (GstElement) tee = pipeline_get (pipeline, "t");
   g_autoptr (GstElement) video = pipeline_get (pipeline, "video");
   g_autoptr (GstPad) pad = gst_element_get_static_pad (tee, "sink");
-  GstStructure *stats = NULL;
   VideoRun result = { 0 };
   Pace pace = { 0 };
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, pace_probe, &pace,
       NULL);
   require (run_to_eos (pipeline, GST_STATE_PLAYING, &result.warnings),
-      "the live pollenvision pipeline did not reach EOS");
+      "the live tee pipeline did not reach EOS");
   result.latency_ms = gst_base_sink_get_latency (GST_BASE_SINK (video)) /
       1e6;
-  g_object_get (video, "stats", &stats, NULL);
-  gst_structure_get_uint64 (stats, "rendered", &result.rendered);
-  gst_structure_get_uint64 (stats, "dropped", &result.dropped);
-  gst_structure_free (stats);
+  sink_stats (pipeline, "video", &result.rendered, &result.dropped);
+  sink_stats (pipeline, "branch", &result.branch_rendered,
+      &result.branch_dropped);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   result.max_gap_ms = pace.max_gap / 1000.0;
   return result;
@@ -1247,14 +1264,14 @@ frames_shown (const VideoRun * run, guint frames)
       run->warnings);
 }
 
-/* "met", or how many of @frames @run did not show. */
+/* "met", or how many of @frames did not show. */
 static gchar *
-verdict_all_shown (const VideoRun * run, guint frames)
+verdict_all_shown (guint64 rendered, guint frames)
 {
-  if (run->rendered == frames)
+  if (rendered == frames)
     return g_strdup ("met");
   return g_strdup_printf ("missed by %" G_GUINT64_FORMAT " frames",
-      frames - run->rendered);
+      frames - rendered);
 }
 
 /* The recipe of docs/pollenvision.md (pollenvision straight on a tee
@@ -1303,7 +1320,7 @@ bench_vision (Config * config)
   add_row (figure, g_strdup_printf ("%s; %u requests in all", shown[0],
           requests), g_strdup_printf ("without: %s", shown[2]),
       (gdouble) worst[0].rendered / worst[2].rendered, "all",
-      verdict_all_shown (&worst[0], config->frames));
+      verdict_all_shown (worst[0].rendered, config->frames));
   add_row ("(h2) same, longest wait of the source (median)",
       g_strdup_printf ("%.0f ms", m_gap[0]), g_strdup_printf ("without %.0f "
           "ms", m_gap[2]), m_gap[0] / m_gap[2], "< 100 ms",
@@ -1312,13 +1329,76 @@ bench_vision (Config * config)
       g_strdup_printf ("%s; source waited %.0f ms", shown[1], m_gap[1]),
       g_strdup_printf ("without: %s", shown[2]),
       (gdouble) worst[1].rendered / worst[2].rendered, "all",
-      verdict_all_shown (&worst[1], config->frames));
+      verdict_all_shown (worst[1].rendered, config->frames));
   add_row ("(h2) same, video sink latency",
       g_strdup_printf ("%.0f ms (async=false %.0f ms)", worst[0].latency_ms,
           worst[1].latency_ms), g_strdup_printf ("without %.0f ms",
           worst[2].latency_ms), NAN, "-", g_strdup ("(information)"));
   for (i = 0; i < 3; i++)
     g_free (shown[i]);
+}
+
+/* The recipe of docs/recipes.md in the bench's shape: pollenedit straight
+ * on a tee branch into a second synchronised video sink ("branch"), the
+ * camera's video behind a queue, and the pipeline without pollenedit, in
+ * turn; the server takes vision_ms an edit. */
+static void
+bench_edit (Config * config)
+{
+  PollenEmulator *emulator = pollen_emulator_new (0, NULL);
+  gchar *branches[2];
+  VideoRun runs[2][MAX_RUNS], worst[2];
+  gdouble gaps[2][MAX_RUNS], m_gap[2];
+  g_autofree gchar *shown = NULL;
+  g_autofree gchar *without = NULL;
+  guint64 edited = G_MAXUINT64, edited_late = 0;
+  guint run, i, requests;
+
+  require (emulator != NULL, "cannot start the emulator");
+  pollen_emulator_set_generation_time (emulator, config->vision_ms);
+  branches[0] = g_strdup_printf ("pollenedit base-url=%s api-key=" BENCH_KEY
+      " interval=1 ! fakesink name=branch sync=true qos=true "
+      "max-lateness=20000000", pollen_emulator_get_url (emulator));
+  branches[1] = g_strdup ("fakesink");
+  g_print ("(h3) pollenedit interval=1 on a tee, live 30 fps, %u frames, "
+      "%u ms an edit (%u runs)\n", config->frames, config->vision_ms,
+      config->runs);
+  for (run = 0; run < config->runs; run++) {
+    for (i = 0; i < 2; i++) {
+      runs[i][run] = tee_video_run (config, "queue", branches[i]);
+      gaps[i][run] = runs[i][run].max_gap_ms;
+    }
+    edited = MIN (edited, runs[0][run].branch_rendered);
+    edited_late = MAX (edited_late, runs[0][run].branch_dropped);
+  }
+  requests = pollen_emulator_get_request_count (emulator);
+  pollen_emulator_free (emulator);
+  for (i = 0; i < 2; i++) {
+    worst[i] = worst_run (runs[i], config->runs);
+    m_gap[i] = median (gaps[i], config->runs);
+    g_free (branches[i]);
+  }
+
+  shown = frames_shown (&worst[0], config->frames);
+  without = frames_shown (&worst[1], config->frames);
+  add_row ("(h3) pollenedit on a tee, camera frames shown (worst)",
+      g_strdup_printf ("%s; %u requests in all", shown, requests),
+      g_strdup_printf ("without: %s", without),
+      (gdouble) worst[0].rendered / worst[1].rendered, "all",
+      verdict_all_shown (worst[0].rendered, config->frames));
+  add_row ("(h3) same, edited frames shown (worst)",
+      g_strdup_printf ("%" G_GUINT64_FORMAT " of %u, up to %" G_GUINT64_FORMAT
+          " dropped late", edited, config->frames, edited_late),
+      g_strdup ("-"), (gdouble) edited / config->frames, "all",
+      verdict_all_shown (edited, config->frames));
+  add_row ("(h3) same, longest wait of the source (median)",
+      g_strdup_printf ("%.0f ms", m_gap[0]), g_strdup_printf ("without %.0f "
+          "ms", m_gap[1]), m_gap[0] / m_gap[1], "< 100 ms",
+      verdict_at_most (m_gap[0], 99.999, "ms"));
+  add_row ("(h3) same, video sink latency",
+      g_strdup_printf ("%.0f ms", worst[0].latency_ms),
+      g_strdup_printf ("without %.0f ms", worst[1].latency_ms), NAN, "-",
+      g_strdup ("(information)"));
 }
 
 /* The audio-description recipes of docs/pollenvision.md, each run once
@@ -1348,7 +1428,7 @@ bench_audio_description (Config * config)
 
   require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, config->vision_ms);
-  g_print ("(h3) the audio-description recipe, pollenvision interval=4 ! "
+  g_print ("(h4) the audio-description recipe, pollenvision interval=4 ! "
       "pollentts, live 30 fps, %u frames, %u ms an answer\n",
       config->frames, config->vision_ms);
   for (i = 0; i < G_N_ELEMENTS (recipes); i++) {
@@ -1358,7 +1438,7 @@ bench_audio_description (Config * config)
         recipes[i].description_queue, pollen_emulator_get_url (emulator),
         pollen_emulator_get_url (emulator), recipes[i].audio_sync);
     VideoRun run = tee_video_run (config, recipes[i].video_queue, branch);
-    g_autofree gchar *figure = g_strdup_printf ("(h3) audio description, "
+    g_autofree gchar *figure = g_strdup_printf ("(h4) audio description, "
         "%s: video delay", recipes[i].name);
     g_autofree gchar *shown = frames_shown (&run, config->frames);
 
@@ -1693,6 +1773,7 @@ main (int argc, char **argv)
   if (step_selected (only, "(h)")) {
     bench_first_sentence (&config, emulator);
     bench_vision (&config);
+    bench_edit (&config);
     bench_audio_description (&config);
   }
   if (step_selected (only, "(i)"))

@@ -537,7 +537,8 @@ GST_START_TEST (test_unknown_model_refused)
   Answer openai_audio = fetch (emulator, "/audio/hi?model=openai-audio", 60);
 
   fail_unless (assert_refused (&unknown, parser, 400, "BAD_REQUEST",
-          "Invalid model: seedance") == NULL);
+          "Invalid model or alias: \"seedance\". Must be a valid model "
+          "name or alias.") == NULL);
   assert_refused (&speech, parser, 400, "BAD_REQUEST", "Model \"tts-1\" is a "
       "audio model and cannot be used on the image endpoint. Use the audio "
       "endpoint instead.");

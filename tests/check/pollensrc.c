@@ -310,7 +310,7 @@ GST_START_TEST (test_wrong_model_or_duration_is_an_error)
   gst_util_set_object_arg (G_OBJECT (unknown.src), "media", "video");
   unknown_end = run_to_end (&unknown);
   pollen_test_assert_error (unknown_end, GST_RESOURCE_ERROR_SETTINGS, 400,
-      "BAD_REQUEST", "Invalid model: seedance");
+      "BAD_REQUEST", "Invalid model or alias: \"seedance\"");
 
   g_object_set (duration.src, "prompt", "waves", "duration", 5, NULL);
   gst_util_set_object_arg (G_OBJECT (duration.src), "media", "video");

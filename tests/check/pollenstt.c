@@ -648,6 +648,44 @@ GST_START_TEST (test_later_chunk_finishing_first)
 
 GST_END_TEST;
 
+/* A chunk of silence sends no request and takes no max-in-flight slot:
+ * with two allowed, the speech after it goes out while the first answer
+ * is still awaited (it waited for that answer when the silence held the
+ * second slot). */
+GST_START_TEST (test_silent_chunk_takes_no_slot)
+{
+  Fixture f = fixture_new ("chunk-duration", 1000, "max-in-flight", 2,
+      "carry-context", FALSE, NULL);
+  const PollenTestPart parts[] = { {1000, FALSE}, {1000, TRUE}, {200, FALSE} };
+  g_autoptr (PollenEmulatorRequest) request0 = NULL;
+  g_autoptr (PollenEmulatorRequest) request1 = NULL;
+  g_autoptr (GArray) texts = NULL;
+  gint64 started = g_get_monotonic_time ();
+  GstClockTime ts;
+
+  pollen_emulator_push (f.emulator, PATH, verbose_answer ("first", 0.1, 0.6,
+          12000));
+  pollen_emulator_push (f.emulator, PATH, verbose_answer ("second", 0.2, 0.7,
+          0));
+  /* the first answer's request is in before the second is made */
+  ts = push_tone (f.h, 0, 1000);
+  request0 = pollen_emulator_wait_request (f.emulator, 0, WAIT_MS);
+  fail_unless (request0 != NULL);
+  push_parts (f.h, ts, parts, G_N_ELEMENTS (parts));
+  request1 = pollen_emulator_wait_request (f.emulator, 1, WAIT_MS);
+  fail_unless (request1 != NULL);
+  fail_unless (g_get_monotonic_time () - started < 10 * G_USEC_PER_SEC,
+      "the second request waited for the first answer");
+  finish (&f);
+  texts = pull_texts (&f);
+  fail_unless_equals_int (texts->len, 2);
+  fail_unless_equals_string (TEXT (texts, 1)->text, "second");
+  fail_unless_equals_uint64 (TEXT (texts, 1)->pts, 2200 * GST_MSECOND);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* EOS sends the last partial chunk and goes out only after every slow
  * result. */
 GST_START_TEST (test_eos_drains_every_result)
@@ -1754,6 +1792,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_silence_threshold);
   tcase_add_test (tc, test_word_granularity);
   tcase_add_test (tc, test_later_chunk_finishing_first);
+  tcase_add_test (tc, test_silent_chunk_takes_no_slot);
   tcase_add_test (tc, test_eos_drains_every_result);
   tcase_add_test (tc, test_flush_cancels_in_flight_requests);
   tcase_add_test (tc, test_stop_during_hung_request);

@@ -435,6 +435,79 @@ pollen_test_buffer_text (GstBuffer * buffer)
   return text;
 }
 
+/* ---- test video ---- */
+
+/* A @width x @height RGB frame of @colour. */
+GstBuffer *
+pollen_test_colour_frame (const PollenTestColour * colour, guint width,
+    guint height, GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, width * height * 3,
+      NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (i = 0; i < width * height; i++)
+    memcpy (map.data + 3 * i, colour->rgb, 3);
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = duration;
+  return buffer;
+}
+
+/* Pushes frames of @colour every @period from @start until @end. */
+void
+pollen_test_push_colour (GstHarness * h, const PollenTestColour * colour,
+    guint width, guint height, GstClockTime start, GstClockTime end,
+    GstClockTime period)
+{
+  GstClockTime ts;
+
+  for (ts = start; ts < end; ts += period)
+    fail_unless_equals_int (gst_harness_push (h, pollen_test_colour_frame
+            (colour, width, height, ts, period)), GST_FLOW_OK);
+}
+
+/* ---- a live source's pace ---- */
+
+void
+pollen_test_pace_init (PollenTestPace * pace)
+{
+  memset (pace, 0, sizeof (*pace));
+  g_mutex_init (&pace->lock);
+}
+
+void
+pollen_test_pace_clear (PollenTestPace * pace)
+{
+  g_mutex_clear (&pace->lock);
+}
+
+GstPadProbeReturn
+pollen_test_pace_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  PollenTestPace *pace = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&pace->lock);
+  if (pace->last)
+    pace->max_gap = MAX (pace->max_gap, now - pace->last);
+  pace->last = now;
+  pace->frames++;
+  g_mutex_unlock (&pace->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn
+pollen_test_count_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer count)
+{
+  g_atomic_int_inc ((gint *) count);
+  return GST_PAD_PROBE_OK;
+}
+
 /* ---- an element in a harness ---- */
 
 /**
@@ -481,6 +554,14 @@ pollen_test_harness_new (const gchar * factory, const gchar * src_caps,
       first_property, args);
   va_end (args);
   return t;
+}
+
+/* EOS in, and out within POLLEN_TEST_WAIT. */
+void
+pollen_test_harness_finish (PollenTestHarness * t)
+{
+  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
+  pollen_test_recorder_wait_eos (t->rec);
 }
 
 void

@@ -99,6 +99,44 @@ guint                pollen_test_recorder_count_outputs (PollenTestRecorder * re
 GPtrArray *          pollen_test_recorder_get_buffers (PollenTestRecorder * rec);
 gchar *              pollen_test_buffer_text (GstBuffer * buffer);
 
+/* Test video: RGB frames of one colour. */
+typedef struct
+{
+  const gchar *name;
+  guint8 rgb[3];
+} PollenTestColour;
+
+GstBuffer *      pollen_test_colour_frame (const PollenTestColour * colour,
+                                           guint width, guint height,
+                                           GstClockTime pts,
+                                           GstClockTime duration);
+void             pollen_test_push_colour (GstHarness * h,
+                                          const PollenTestColour * colour,
+                                          guint width, guint height,
+                                          GstClockTime start,
+                                          GstClockTime end,
+                                          GstClockTime period);
+
+/* How a live source keeps its pace: pollen_test_pace_probe() on the pad
+ * its frames leave by counts them and keeps the longest time between two;
+ * pollen_test_count_probe() counts the buffers of a pad into a gint. */
+typedef struct
+{
+  GMutex lock;
+  gint64 last;
+  gint64 max_gap;               /* µs */
+  guint frames;
+} PollenTestPace;
+
+void              pollen_test_pace_init (PollenTestPace * pace);
+void              pollen_test_pace_clear (PollenTestPace * pace);
+GstPadProbeReturn pollen_test_pace_probe (GstPad * pad,
+                                          GstPadProbeInfo * info,
+                                          gpointer pace);
+GstPadProbeReturn pollen_test_count_probe (GstPad * pad,
+                                           GstPadProbeInfo * info,
+                                           gpointer count);
+
 /* An element made by pollen_test_element_new() in a harness, with its own
  * bus and a recorder on the harness's sink pad. */
 typedef struct
@@ -119,6 +157,7 @@ PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
                                                   const gchar * first_property,
                                                   va_list args);
 void              pollen_test_harness_free (PollenTestHarness * t);
+void              pollen_test_harness_finish (PollenTestHarness * t);
 GstMessage *      pollen_test_pop_message (GstBus * bus, GstMessageType type);
 guint             pollen_test_count_messages (GstBus * bus,
                                               GstMessageType type);

@@ -27,15 +27,9 @@
 #define FRAME (40 * GST_MSECOND)
 #define PATH "/v1/chat/completions"
 
-typedef struct
-{
-  const gchar *name;
-  guint8 rgb[3];
-} Colour;
-
-static const Colour RED = { "red", {255, 0, 0} };
-static const Colour GREEN = { "green", {0, 255, 0} };
-static const Colour BLUE = { "blue", {0, 0, 255} };
+static const PollenTestColour RED = { "red", {255, 0, 0} };
+static const PollenTestColour GREEN = { "green", {0, 255, 0} };
+static const PollenTestColour BLUE = { "blue", {0, 0, 255} };
 
 /* ---- input and output ---- */
 
@@ -54,32 +48,10 @@ harness_new (const gchar * first_property, ...)
 
 /* Pushes frames of @colour every 40 ms from @start until @end. */
 static void
-push_colour (PollenTestHarness * t, const Colour * colour,
+push_colour (PollenTestHarness * t, const PollenTestColour * colour,
     GstClockTime start, GstClockTime end)
 {
-  GstClockTime ts;
-
-  for (ts = start; ts < end; ts += FRAME) {
-    GstBuffer *buffer = gst_buffer_new_allocate (NULL, WIDTH * HEIGHT * 3,
-        NULL);
-    GstMapInfo map;
-    guint i;
-
-    gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-    for (i = 0; i < WIDTH * HEIGHT; i++)
-      memcpy (map.data + 3 * i, colour->rgb, 3);
-    gst_buffer_unmap (buffer, &map);
-    GST_BUFFER_PTS (buffer) = ts;
-    GST_BUFFER_DURATION (buffer) = FRAME;
-    fail_unless_equals_int (gst_harness_push (t->h, buffer), GST_FLOW_OK);
-  }
-}
-
-static void
-finish (PollenTestHarness * t)
-{
-  fail_unless (gst_harness_push_event (t->h, gst_event_new_eos ()));
-  pollen_test_recorder_wait_eos (t->rec);
+  pollen_test_push_colour (t->h, colour, WIDTH, HEIGHT, start, end, FRAME);
 }
 
 /* The text buffers that came out, in order (refs). */
@@ -185,7 +157,7 @@ GST_START_TEST (test_request_on_the_wire)
   JsonArray *messages, *content;
 
   push_colour (&t, &RED, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   body = request_body (t.emulator, 0);
   fail_unless_equals_string (json_object_get_string_member (body, "model"),
       "openai");
@@ -223,7 +195,7 @@ GST_START_TEST (test_defaults_on_the_wire)
   JsonArray *messages, *content;
 
   push_colour (&t, &BLUE, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   body = request_body (t.emulator, 0);
   messages = json_object_get_array_member (body, "messages");
   fail_unless_equals_int (json_array_get_length (messages), 1);
@@ -251,7 +223,7 @@ GST_START_TEST (test_interval_picks_frame_at_that_time)
   push_colour (&t, &RED, 0, GST_SECOND);
   push_colour (&t, &GREEN, GST_SECOND, 2 * GST_SECOND);
   push_colour (&t, &BLUE, 2 * GST_SECOND, 2 * GST_SECOND + 500 * GST_MSECOND);
-  finish (&t);
+  pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 3);
   out = texts (&t);
@@ -277,7 +249,7 @@ GST_START_TEST (test_scene_change)
   push_colour (&t, &BLUE, 2 * GST_SECOND, 2 * GST_SECOND + 200 * GST_MSECOND);
   push_colour (&t, &GREEN, 2 * GST_SECOND + 200 * GST_MSECOND,
       4 * GST_SECOND);
-  finish (&t);
+  pollen_test_harness_finish (&t);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 3);
   out = texts (&t);
@@ -301,7 +273,7 @@ GST_START_TEST (test_sentence_output)
   guint i;
 
   push_colour (&t, &GREEN, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   out = texts (&t);
   fail_unless (out->len >= 3, "%u sentences", out->len);
   for (i = 0; i < out->len; i++) {
@@ -317,36 +289,6 @@ GST_START_TEST (test_sentence_output)
 GST_END_TEST;
 
 /* ---- never delaying the video ---- */
-
-typedef struct
-{
-  GMutex lock;
-  gint64 last;
-  gint64 max_gap;               /* µs between two frames at the tee */
-  guint frames;
-} Pace;
-
-static GstPadProbeReturn
-pace_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  Pace *pace = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&pace->lock);
-  if (pace->last)
-    pace->max_gap = MAX (pace->max_gap, now - pace->last);
-  pace->last = now;
-  pace->frames++;
-  g_mutex_unlock (&pace->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  g_atomic_int_inc ((gint *) user_data);
-  return GST_PAD_PROBE_OK;
-}
 
 /* Scripts a whole (not streamed) reply that comes after @delay_ms. */
 static void
@@ -377,7 +319,7 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
   GstElement *vs = gst_bin_get_by_name (GST_BIN (pipeline), "vs");
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
   GstPad *vs_sink = gst_element_get_static_pad (vs, "sink");
-  Pace pace = { 0 };
+  PollenTestPace pace;
   gint shown = 0;
   guint i;
   g_autoptr (GstMessage) end = NULL;
@@ -386,11 +328,11 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
     push_slow_reply (emulator, 1500);
   g_object_set (vision, "base-url", pollen_emulator_get_url (emulator),
       "api-key", POLLEN_TEST_KEY, NULL);
-  g_mutex_init (&pace.lock);
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER, pace_probe, &pace,
-      NULL);
-  gst_pad_add_probe (vs_sink, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &shown,
-      NULL);
+  pollen_test_pace_init (&pace);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      pollen_test_pace_probe, &pace, NULL);
+  gst_pad_add_probe (vs_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      pollen_test_count_probe, &shown, NULL);
 
   end = pollen_test_run (pipeline, 20 * GST_SECOND);
   fail_unless_equals_int (GST_MESSAGE_TYPE (end), GST_MESSAGE_EOS);
@@ -404,7 +346,7 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
   i = pollen_emulator_get_request_count (emulator);
   fail_unless (i >= 1 && i <= 3, "%u requests", i);
 
-  g_mutex_clear (&pace.lock);
+  pollen_test_pace_clear (&pace);
   gst_object_unref (tee_sink);
   gst_object_unref (vs_sink);
   gst_object_unref (tee);
@@ -547,7 +489,7 @@ GST_START_TEST (test_flush_cancels_and_starts_over)
   gst_segment_init (&segment, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (t.h, gst_event_new_segment (&segment)));
   push_colour (&t, &BLUE, 0, FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   out = texts (&t);
   fail_unless_equals_int (out->len, 1);
   assert_text (out->pdata[0], 0, GST_SECOND, "mostly blue");
@@ -590,7 +532,7 @@ GST_START_TEST (test_skip_failed)
           "Vision is overloaded"));
   push_colour (&t, &RED, 0, GST_SECOND);
   push_colour (&t, &BLUE, GST_SECOND, GST_SECOND + FRAME);
-  finish (&t);
+  pollen_test_harness_finish (&t);
   warning = pollen_test_pop_message (t.bus, GST_MESSAGE_WARNING);
   fail_unless (pollen_test_recorder_count_events (t.rec, GST_EVENT_GAP) >= 1);
   out = texts (&t);

@@ -28,7 +28,7 @@ emu_model_base (const gchar * model)
 }
 
 /* Whether the model of @entry makes video. */
-static gboolean
+gboolean
 emu_model_is_video (JsonObject * entry)
 {
   return g_strcmp0 (json_object_get_string_member (entry, "category"),
@@ -37,7 +37,7 @@ emu_model_is_video (JsonObject * entry)
 
 /* The GPT Image models, the only ones that make a transparent
  * background. */
-static gboolean
+gboolean
 emu_model_is_gpt_image (const gchar * model)
 {
   const gchar *base = emu_model_base (model);
@@ -82,7 +82,6 @@ emu_add_media_headers (PollenEmulatorResponse * response,
 typedef struct
 {
   PollenEmulator *emulator;
-  EmuHeld *held;
   PollenEmulatorRequest *request;
   gchar *model;
   gchar *prompt;
@@ -102,22 +101,17 @@ emu_generation_free (EmuGeneration * generation)
   g_free (generation);
 }
 
-static void
-emu_generation_run (GTask * task, gpointer source, gpointer data,
-    GCancellable * cancellable)
+/* In a worker thread. */
+static GBytes *
+emu_generation_make (gpointer data, GError ** error)
 {
   EmuGeneration *job = data;
-  GError *error = NULL;
-  GBytes *body = job->duration_s ?
-      emu_media_video (job->prompt, job->seed, job->width, job->height,
-      job->duration_s, &error) :
-      emu_media_image (job->prompt, job->seed, job->width, job->height,
-      job->format, &error);
 
-  if (body)
-    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
-  else
-    g_task_return_error (task, error);
+  if (job->duration_s)
+    return emu_media_video (job->prompt, job->seed, job->width, job->height,
+        job->duration_s, error);
+  return emu_media_image (job->prompt, job->seed, job->width, job->height,
+      job->format, error);
 }
 
 /* The MIME type and file extension of what @job makes. */
@@ -139,9 +133,10 @@ emu_generation_type (EmuGeneration * job, const gchar ** content_type,
 
 /* The answer, as the server's mediaHeaders() dresses it. */
 static void
-emu_generation_answer (EmuGeneration * job, SoupServerMessage * msg,
-    GBytes * body, GError * error)
+emu_generation_answer (gpointer data, SoupServerMessage * msg, GBytes * body,
+    const GError * error)
 {
+  EmuGeneration *job = data;
   const gchar *content_type, *extension;
   PollenEmulatorResponse *response;
 
@@ -157,32 +152,13 @@ emu_generation_answer (EmuGeneration * job, SoupServerMessage * msg,
   emu_send (job->emulator, msg, response);
 }
 
-/* Back in the emulator thread: answers, unless the client went away. */
-static void
-emu_generation_done (GObject * source, GAsyncResult * result, gpointer data)
-{
-  EmuGeneration *job = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = g_task_propagate_pointer (G_TASK (result),
-      &error);
-  g_autoptr (SoupServerMessage) msg = emu_release (job->held);
-
-  if (msg)
-    emu_generation_answer (job, msg, body, error);
-  emu_generation_free (job);
-}
-
 /* Makes the picture or clip @job describes off the emulator thread (a clip
  * takes seconds to encode), then answers @msg. Takes @job. */
 static void
 emu_generate (EmuGeneration * job, SoupServerMessage * msg)
 {
-  GTask *task = g_task_new (NULL, NULL, emu_generation_done, job);
-
-  job->held = emu_hold (job->emulator, msg);
-  g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, emu_generation_run);
-  g_object_unref (task);
+  emu_answer_later (job->emulator, msg, emu_generation_make,
+      emu_generation_answer, job, (GDestroyNotify) emu_generation_free);
 }
 
 /* ---- what the server makes ---- */
@@ -262,7 +238,7 @@ emu_video_frame (PollenEmulatorRequest * request, JsonObject * entry,
 
 /* GPT Image makes 1024x1024, 1536x1024 or 1024x1536, the nearest to the
  * asked aspect (a tie goes to the first); the others make what is asked. */
-static void
+void
 emu_picture_frame (const gchar * model, guint * width, guint * height)
 {
   static const guint sizes[][2] = { {1536, 1024}, {1024, 1536}, {1024, 1024} };

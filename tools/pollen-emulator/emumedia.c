@@ -356,7 +356,7 @@ typedef struct
   gchar *path;
 } EmuOutput;
 
-static gboolean
+gboolean
 emu_have_element (const gchar * name)
 {
   GstElementFactory *factory = gst_element_factory_find (name);
@@ -488,7 +488,7 @@ emu_pipeline_play (GstElement * pipeline, GstElement * src,
   return emu_pipeline_wait (pipeline, EMU_PIPELINE_TIMEOUT, error);
 }
 
-static GstElement *
+GstElement *
 emu_pipeline_new (const gchar * desc, GError ** error)
 {
   GST_DEBUG ("emumedia pipeline: %s", desc);
@@ -499,7 +499,7 @@ emu_pipeline_new (const gchar * desc, GError ** error)
 /* Runs @pipeline (transfer full) to its end and returns what its element
  * "sink" (an appsink or a filesink) received. An appsrc named "src", if
  * any, gets @input (transfer full, may be %NULL) and then end-of-stream. */
-static GBytes *
+GBytes *
 emu_pipeline_run (GstElement * pipeline, GstBuffer * input, GError ** error)
 {
   EmuOutput out = { NULL, NULL };
@@ -767,7 +767,7 @@ emu_check_size (guint width, guint height, GError ** error)
 }
 
 /* The prompt as textoverlay markup, cut to a length that fits a picture. */
-static gchar *
+gchar *
 emu_overlay_text (const gchar * prompt)
 {
   gchar *valid = g_utf8_make_valid (prompt, -1);

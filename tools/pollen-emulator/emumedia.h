@@ -92,4 +92,15 @@ GBytes *emu_media_encode_audio (GBytes * pcm, guint rate,
  * average colour. */
 gchar *emu_media_describe_image (GBytes * jpeg, GError ** error);
 
+/* The helpers the pictures above are made with, for other made media
+ * (emuedit.c): whether an element is installed; a pipeline parsed from
+ * @desc; run to its end, an appsrc named "src" fed @input (transfer full,
+ * may be NULL), what its element "sink" (an appsink or a filesink) got;
+ * @prompt as textoverlay markup cut to what fits a picture. */
+gboolean emu_have_element (const gchar * name);
+GstElement *emu_pipeline_new (const gchar * desc, GError ** error);
+GBytes *emu_pipeline_run (GstElement * pipeline, GstBuffer * input,
+    GError ** error);
+gchar *emu_overlay_text (const gchar * prompt);
+
 G_END_DECLS

@@ -289,9 +289,9 @@ emu_models_resolve_audio (const gchar * name)
  * @model: (out) (transfer full): the model's entry
  *
  * Resolves @name in @list as the server's resolveModel() does, or answers
- * its 400: for a model of another list, the server's own words; for a name
- * no list knows, its fallback words (what the registry itself says is not
- * in the stored source).
+ * its 400 in the server's own words: for a model of another list,
+ * resolveModel()'s; for a name no list knows, the registry's
+ * resolveModelName() (shared/registry/registry.ts @0047731e).
  *
  * Returns: %TRUE with *@model set, else %FALSE with @msg answered.
  */
@@ -315,7 +315,8 @@ emu_models_check (PollenEmulator * emulator, SoupServerMessage * msg,
     }
   }
   if (!message)
-    message = g_strdup_printf ("Invalid model: %s", name);
+    message = g_strdup_printf ("Invalid model or alias: \"%s\". Must be a "
+        "valid model name or alias.", name);
   emu_send_error (emulator, msg, 400, "BAD_REQUEST", message);
   return FALSE;
 }

@@ -29,6 +29,13 @@ void emu_send (PollenEmulator * emulator, SoupServerMessage * msg,
 typedef struct _EmuHeld EmuHeld;
 EmuHeld *emu_hold (PollenEmulator * emulator, SoupServerMessage * msg);
 SoupServerMessage *emu_release (EmuHeld * held);
+/* An answer made in a worker thread, sent from the emulator's. */
+typedef GBytes *(*EmuMakeFunc) (gpointer data, GError ** error);
+typedef void (*EmuAnswerFunc) (gpointer data, SoupServerMessage * msg,
+    GBytes * body, const GError * error);
+void emu_answer_later (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuMakeFunc make, EmuAnswerFunc answer, gpointer data,
+    GDestroyNotify free);
 void emu_send_bytes (PollenEmulator * emulator, SoupServerMessage * msg,
     guint status, const gchar * content_type, GBytes * body);
 void emu_send_error (PollenEmulator * emulator, SoupServerMessage * msg,
@@ -140,6 +147,14 @@ void emu_handle_image (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_audio (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
+/* The size a picture model makes when asked for @width x @height; what
+ * kind of model an entry of the image list is (emugenerate.c). */
+void emu_picture_frame (const gchar * model, guint * width, guint * height);
+gboolean emu_model_is_video (JsonObject * entry);
+gboolean emu_model_is_gpt_image (const gchar * model);
+/* emuedit.c */
+void emu_handle_image_edit (PollenEmulator * emulator,
+    SoupServerMessage * msg, PollenEmulatorRequest * request);
 void emu_handle_speech (PollenEmulator * emulator, SoupServerMessage * msg,
     PollenEmulatorRequest * request);
 void emu_handle_transcriptions (PollenEmulator * emulator,

@@ -43,6 +43,8 @@
   "                       transcribes placeholder words; other models hold a\n" \
   "                       conversation, each turn answered with 1.5 s of a\n" \
   "                       440 Hz tone and a three-word transcript\n" \
+  "  POST /v1/images/edits  the picture sent at the asked size, its colours\n" \
+  "                       inverted, the prompt written on it\n" \
   "  model lists, /account/*, and the server's error envelopes and limits;\n" \
   "  a model name the server does not know is refused with its 400\n" \
   "Any sk_... or pk_... key is accepted. The first line printed is the URL."

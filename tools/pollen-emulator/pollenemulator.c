@@ -82,6 +82,7 @@ static const Route routes[] = {
       emu_handle_speech_timestamps},
   {"POST", "/v1/audio/voice-isolator", TRUE, emu_handle_voice_isolator},
   {"POST", "/v1/audio/voice-changer", TRUE, emu_handle_voice_changer},
+  {"POST", "/v1/images/edits", TRUE, emu_handle_image_edit},
   {"GET", "/account/key", TRUE, emu_handle_account_key},
   {"GET", "/account/profile", TRUE, emu_handle_account_profile},
   {"GET", "/account/balance", TRUE, emu_handle_account_balance},
@@ -958,6 +959,74 @@ emu_release (EmuHeld * held)
   g_cond_broadcast (&emulator->cond);
   g_mutex_unlock (&emulator->lock);
   return msg;
+}
+
+/* An answer made off the emulator thread (emu_answer_later()). */
+typedef struct
+{
+  EmuHeld *held;
+  EmuMakeFunc make;
+  EmuAnswerFunc answer;
+  gpointer data;
+  GDestroyNotify free;
+} Later;
+
+static void
+emu_later_run (GTask * task, gpointer source, gpointer data,
+    GCancellable * cancellable)
+{
+  Later *later = data;
+  GError *error = NULL;
+  GBytes *body = later->make (later->data, &error);
+
+  if (body)
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Back in the emulator thread: answers, unless the client went away. */
+static void
+emu_later_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  Later *later = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = g_task_propagate_pointer (G_TASK (result),
+      &error);
+  g_autoptr (SoupServerMessage) msg = emu_release (later->held);
+
+  if (msg)
+    later->answer (later->data, msg, body, error);
+  later->free (later->data);
+  g_free (later);
+}
+
+/**
+ * emu_answer_later:
+ * @make: runs in a worker thread: the body, or %NULL with an error
+ * @answer: runs back in the emulator thread, unless the client went away
+ *   meanwhile: sends the answer (the body, or %NULL and the error)
+ * @data: (transfer full): for both, freed with @free
+ *
+ * For an answer that takes time to make (a picture, a clip): @msg waits,
+ * and the emulator goes on answering others.
+ */
+void
+emu_answer_later (PollenEmulator * emulator, SoupServerMessage * msg,
+    EmuMakeFunc make, EmuAnswerFunc answer, gpointer data,
+    GDestroyNotify free)
+{
+  Later *later = g_new0 (Later, 1);
+  GTask *task = g_task_new (NULL, NULL, emu_later_done, later);
+
+  later->held = emu_hold (emulator, msg);
+  later->make = make;
+  later->answer = answer;
+  later->data = data;
+  later->free = free;
+  g_task_set_task_data (task, later, NULL);
+  g_task_run_in_thread (task, emu_later_run);
+  g_object_unref (task);
 }
 
 typedef struct
