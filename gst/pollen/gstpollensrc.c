@@ -210,6 +210,7 @@ struct _GstPollenSrc
   GstCaps *last_caps;
   Generation *last;             /* interval mode: the last one that went out */
   guint64 next_slot;
+  guint64 buffers_made;         /* interval mode: create()'s buffers so far */
   /* frame-rate mode, snapshot in start() */
   gint frame_n, frame_d;
   guint64 next_frame;
@@ -1233,9 +1234,46 @@ gst_pollen_src_restart_jobs (GstPollenSrc * self)
   return !flushing;
 }
 
+/* When frame @frame starts, with frame-rate set. */
+static GstClockTime
+gst_pollen_src_frame_time (GstPollenSrc * self, guint64 frame)
+{
+  return gst_util_uint64_scale (frame, self->frame_d * GST_SECOND,
+      self->frame_n);
+}
+
+/* Whether a buffer after the one being made can show a new generation.
+ * With num-buffers the stream ends at its last buffer, and a generation
+ * made for a slot after it would be billed and never shown. With
+ * frame-rate, the buffers left may all be frames of the current slot. */
+static gboolean
+gst_pollen_src_more_to_show (GstPollenSrc * self)
+{
+  gint num_buffers;
+  guint64 after;
+  GstClockTime interval;
+
+  GST_OBJECT_LOCK (self);
+  num_buffers = GST_BASE_SRC (self)->num_buffers;
+  interval = self->interval * GST_SECOND;
+  GST_OBJECT_UNLOCK (self);
+  if (num_buffers < 0)
+    return TRUE;
+  if (self->buffers_made + 1 >= (guint64) num_buffers)
+    return FALSE;
+  after = num_buffers - self->buffers_made - 1;
+  return self->frame_n == 0 ||
+      gst_pollen_src_frame_time (self, self->next_frame + after) / interval >
+      gst_pollen_src_frame_time (self, self->next_frame) / interval;
+}
+
+/* The generation for after the one just taken (or skipped), if the stream
+ * goes on to show it. */
 static void
 gst_pollen_src_submit_next (GstPollenSrc * self)
 {
+  if (!gst_pollen_src_more_to_show (self))
+    return;
   g_mutex_lock (&self->lock);
   gst_pollen_src_submit (self);
   g_mutex_unlock (&self->lock);
@@ -1467,13 +1505,6 @@ gst_pollen_src_get_interval (GstPollenSrc * self)
  * (videorate would switch half an interval early, at the nearest
  * timestamp). Each buffer is the whole encoded picture, shared, not
  * copied. */
-
-static GstClockTime
-gst_pollen_src_frame_time (GstPollenSrc * self, guint64 frame)
-{
-  return gst_util_uint64_scale (frame, self->frame_d * GST_SECOND,
-      self->frame_n);
-}
 
 /* Makes sure the slot of the next frame has its picture: its first frame
  * waits for the slot's generation (or the last picture again). A slot with
@@ -1795,6 +1826,7 @@ gst_pollen_src_start (GstBaseSrc * basesrc)
     return FALSE;
   self->cancellable = g_cancellable_new ();
   self->next_slot = 0;
+  self->buffers_made = 0;
   self->caption_started = FALSE;
   self->caption_pos = 0;
   if (gst_pollen_src_is_live_mode (self))
@@ -1912,9 +1944,14 @@ gst_pollen_src_create (GstBaseSrc * basesrc, guint64 offset, guint length,
     GstBuffer ** buf)
 {
   GstPollenSrc *self = GST_POLLEN_SRC (basesrc);
+  GstFlowReturn ret;
 
-  if (gst_base_src_is_live (basesrc))
-    return gst_pollen_src_create_live (self, buf);
+  if (gst_base_src_is_live (basesrc)) {
+    ret = gst_pollen_src_create_live (self, buf);
+    if (ret == GST_FLOW_OK)
+      self->buffers_made++;
+    return ret;
+  }
   if (gst_pollen_src_is_whole_answer (self))
     return gst_pollen_src_create_whole (self, offset, buf);
   return gst_pollen_src_create_streamed (self, offset, length, buf);

@@ -141,6 +141,86 @@ typefind_bytes (GstObject * object, const guint8 * bytes, gsize size)
       NULL;
 }
 
+/* Caps from what the bytes surely are (@found) and what the Content-Type
+ * says (@hinted): the bytes when typefinding is sure, else the
+ * Content-Type, else none. */
+static GstCaps *
+detect_decide (GstObject * object, const guint8 * bytes, gsize size,
+    const gchar * content_type, guint pcm_rate, GstCaps * found,
+    GstCaps * hinted)
+{
+  if (found) {
+    if (hinted && !gst_caps_can_intersect (found, hinted))
+      GST_INFO_OBJECT (object, "server said %s but the bytes are %"
+          GST_PTR_FORMAT ": trusting the bytes", content_type, found);
+    return gst_caps_ref (found);
+  }
+  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted))) {
+    if (is_raw_audio (hinted) && pcm_rate == 0)
+      warn_guessed_rate (object, content_type);
+    return gst_caps_ref (hinted);
+  }
+  return NULL;
+}
+
+/* An MPEG audio frame header (MP3 and its kin): the 11-bit sync, then no
+ * reserved version, layer, bitrate or sample rate. */
+static gboolean
+is_mpeg_audio_frame (const guint8 * b, gsize size)
+{
+  return size >= 4 && b[0] == 0xff && (b[1] & 0xe0) == 0xe0 &&
+      ((b[1] >> 3) & 3) != 1 && ((b[1] >> 1) & 3) != 0 &&
+      (b[2] >> 4) != 0xf && ((b[2] >> 2) & 3) != 3;
+}
+
+/* An ADTS (AAC) frame header: the 12-bit sync, layer 0, a sample rate. */
+static gboolean
+is_adts_frame (const guint8 * b, gsize size)
+{
+  return size >= 7 && b[0] == 0xff && (b[1] & 0xf6) == 0xf0 &&
+      ((b[2] >> 2) & 0xf) < 13;
+}
+
+/* Whether @bytes start as the format the Content-Type names starts. Only
+ * the formats with no magic number of their own are here (frames of MPEG
+ * audio, raw PCM): the others typefind at once. */
+static gboolean
+starts_as (GstCaps * hinted, const guint8 * bytes, gsize size)
+{
+  GstStructure *s = gst_caps_get_structure (hinted, 0);
+  gint version = 0;
+
+  if (gst_structure_has_name (s, "audio/x-raw"))
+    return !looks_like_json (bytes, size);
+  if (!gst_structure_has_name (s, "audio/mpeg") ||
+      !gst_structure_get_int (s, "mpegversion", &version))
+    return FALSE;
+  return version == 1 ? is_mpeg_audio_frame (bytes, size) :
+      is_adts_frame (bytes, size);
+}
+
+/* The caps of @data; with @early, NULL unless these first bytes of a body
+ * still coming settle it: typefinding is sure of them, or they start as
+ * the format the Content-Type names starts. */
+static GstCaps *
+detect (GstObject * object, GBytes * data, const gchar * content_type,
+    guint pcm_rate, gboolean early)
+{
+  g_autoptr (GstCaps) hinted = NULL;
+  g_autoptr (GstCaps) found = NULL;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (data, &size);
+
+  pollen_media_init_debug ();
+  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
+      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
+  found = typefind_bytes (object, bytes, size);
+  if (early && !found && !(hinted && starts_as (hinted, bytes, size)))
+    return NULL;
+  return detect_decide (object, bytes, size, content_type, pcm_rate, found,
+      hinted);
+}
+
 /**
  * pollen_media_detect_caps:
  * @object: (nullable): for log lines
@@ -156,27 +236,26 @@ GstCaps *
 pollen_media_detect_caps (GstObject * object, GBytes * data,
     const gchar * content_type, guint pcm_rate)
 {
-  g_autoptr (GstCaps) hinted = NULL;
-  g_autoptr (GstCaps) found = NULL;
-  gsize size;
-  const guint8 *bytes = g_bytes_get_data (data, &size);
+  return detect (object, data, content_type, pcm_rate, FALSE);
+}
 
-  pollen_media_init_debug ();
-  hinted = pollen_media_caps_from_content_type (content_type, pcm_rate ?
-      pcm_rate : POLLEN_MEDIA_GUESSED_PCM_RATE);
-  found = typefind_bytes (object, bytes, size);
-  if (found) {
-    if (hinted && !gst_caps_can_intersect (found, hinted))
-      GST_INFO_OBJECT (object, "server said %s but the bytes are %"
-          GST_PTR_FORMAT ": trusting the bytes", content_type, found);
-    return g_steal_pointer (&found);
-  }
-  if (hinted && !(looks_like_json (bytes, size) && !is_raw_audio (hinted))) {
-    if (is_raw_audio (hinted) && pcm_rate == 0)
-      warn_guessed_rate (object, content_type);
-    return g_steal_pointer (&hinted);
-  }
-  return NULL;
+/**
+ * pollen_media_detect_caps_early:
+ * @data: the first bytes of a body still coming
+ *
+ * Like pollen_media_detect_caps(), as soon as these bytes settle what the
+ * body is: typefinding is sure of them, or they start as the format the
+ * Content-Type names starts (an MP3 from its first frame header, where
+ * typefinding wants several frames: half a second of speech).
+ *
+ * Returns: (transfer full) (nullable): the caps, or %NULL while more bytes
+ * are needed to tell.
+ */
+GstCaps *
+pollen_media_detect_caps_early (GstObject * object, GBytes * data,
+    const gchar * content_type, guint pcm_rate)
+{
+  return detect (object, data, content_type, pcm_rate, TRUE);
 }
 
 static gboolean

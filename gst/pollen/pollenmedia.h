@@ -26,6 +26,9 @@ gboolean  pollen_media_check_whole (GstObject * object, GBytes * head,
 GstCaps * pollen_media_detect_caps (GstObject * object, GBytes * data,
                                     const gchar * content_type,
                                     guint pcm_rate);
+GstCaps * pollen_media_detect_caps_early (GstObject * object, GBytes * data,
+                                          const gchar * content_type,
+                                          guint pcm_rate);
 
 GstClockTime pollen_media_audio_duration (GstObject * object, GBytes * data);
 GBytes *     pollen_media_decode_audio (GBytes * data, GstAudioInfo * info,

@@ -26,7 +26,8 @@
 GST_DEBUG_CATEGORY_STATIC (pollen_speech_debug);
 #define GST_CAT_DEFAULT pollen_speech_debug
 
-/* Bytes to see before typefinding an answer that is not WAV. */
+/* Bytes to see before deciding what an answer that is not WAV is, when
+ * its first bytes did not settle it (pollen_media_detect_caps_early()). */
 #define DETECT_SIZE 4096
 /* Raw audio goes out in pieces of this length whatever the edges of the
  * HTTP chunks, so downstream gets buffers of a steady size rather than
@@ -277,6 +278,20 @@ caps_are_audio (GstCaps * caps)
       g_str_equal (name, "video/quicktime");
 }
 
+/* Audio caps when the first bytes already say what the answer is, so that
+ * the first of it goes out at once; NULL while more are needed (what is
+ * not audio is judged on DETECT_SIZE bytes, for the error's sake). */
+static GstCaps *
+speech_detect_early (PollenSpeech * speech, GBytes * head)
+{
+  GstCaps *caps = pollen_media_detect_caps_early (speech->log_object, head,
+      speech->content_type, speech->pcm_rate);
+
+  if (caps && !caps_are_audio (caps))
+    gst_clear_caps (&caps);
+  return caps;
+}
+
 static DecodeStep
 speech_detect (PollenSpeech * speech, GError ** error)
 {
@@ -293,14 +308,15 @@ speech_detect (PollenSpeech * speech, GError ** error)
     speech->stage = STAGE_WAV_HEADER;
     return STEP_AGAIN;
   }
-  if (size < DETECT_SIZE && !speech->at_end)
-    return STEP_NEED_MORE;
   if (size == 0)
     return speech_fail (speech, error, "is empty");
 
   head = g_bytes_new (data, size);
-  caps = pollen_media_detect_caps (speech->log_object, head,
-      speech->content_type, speech->pcm_rate);
+  if (size >= DETECT_SIZE || speech->at_end)
+    caps = pollen_media_detect_caps (speech->log_object, head,
+        speech->content_type, speech->pcm_rate);
+  else if (!(caps = speech_detect_early (speech, head)))
+    return STEP_NEED_MORE;
   if (!caps || !caps_are_audio (caps)) {
     g_autofree gchar *start = g_strndup ((const gchar *) data, MIN (size,
             120));

@@ -10,16 +10,17 @@
 /* Time to first audio of pollentts, as ratios against two references
  * measured in the same run on the same answer: the time its first bytes
  * take to arrive, and the time it takes to arrive whole (pollenclient
- * alone). The emulator "thinks" for 300 ms, then drips a WAV answer of
- * about 3 s in 100 ms pieces. First audio / first bytes near 1 and first
- * audio / whole answer well below 1 mean the element speaks as the first
- * bytes arrive instead of waiting for the body.
+ * alone). The emulator "thinks" for 300 ms, then drips an answer of about
+ * 3 s in pieces of 100 ms of audio every 100 ms. First audio / first bytes
+ * near 1 and first audio / whole answer well below 1 mean the element
+ * speaks as the first bytes arrive instead of waiting for the body.
  *
  *   meson compile -C build bench-first-audio
- *   build/tests/bench/bench-first-audio [RUNS]
+ *   build/tests/bench/bench-first-audio [RUNS [FORMAT]]
  *
  * RUNS (1 … 9, default 5): how many times each is measured; bench-pollen
- * (tests/bench/run.sh) passes 1 in its quick mode.
+ * (tests/bench/run.sh) passes 1 in its quick mode. FORMAT: the answer's
+ * response-format, wav (default), mp3, opus, aac, flac or pcm.
  */
 
 #include <gst/gst.h>
@@ -30,24 +31,32 @@
 #include "pollenclient.h"
 #include "pollenemulator.h"
 #include "emumedia.h"
-#include "emuwav.h"
 
 #define MAX_RUNS 9
 #define RATE 24000
 #define TEXT "one two three four five six seven eight."
 
 static guint runs = 5;
+static const gchar *format = "wav";
 
 static PollenEmulatorResponse *
 dripped_answer (void)
 {
   g_autoptr (GBytes) pcm = emu_media_speech_pcm (TEXT, RATE);
-  PollenEmulatorResponse *answer =
-      pollen_emulator_response_new (200, "audio/wav", NULL, 0);
+  g_autoptr (GError) error = NULL;
+  const gchar *content_type = NULL;
+  GBytes *body = emu_media_encode_audio (pcm, RATE, format, &content_type,
+      &error);
+  guint64 audio_ms = g_bytes_get_size (pcm) * 1000 / (RATE * 2);
+  PollenEmulatorResponse *answer;
 
-  answer->body = emu_wav_new (pcm, RATE, 1);
-  answer->chunk_size = RATE / 10 * 2;   /* 100 ms of audio … */
-  answer->chunk_interval_ms = 100;      /* … every 100 ms */
+  if (!body)
+    g_error ("bench-first-audio: %s", error->message);
+  answer = pollen_emulator_response_new (200, content_type, NULL, 0);
+  answer->body = body;
+  /* 100 ms of audio every 100 ms */
+  answer->chunk_size = MAX (1, g_bytes_get_size (body) * 100 / audio_ms);
+  answer->chunk_interval_ms = 100;
   answer->delay_ms = 300;
   return answer;
 }
@@ -68,13 +77,24 @@ client_ms (PollenEmulator * emulator, gdouble * first_bytes, gdouble * whole)
   bench_read_timed (client, request, first_bytes, whole);
 }
 
+/* appsrc ! pollentts ! appsink; the run fails when it cannot be built. */
+static GstElement *
+tts_pipeline (void)
+{
+  GstElement *pipeline = bench_pipeline_new ("appsrc name=text "
+      "format=time caps=text/x-raw,format=utf8 ! pollentts name=tts "
+      "! appsink name=out sync=false");
+
+  if (!pipeline)
+    exit (1);
+  return pipeline;
+}
+
 /* Subject: from pushing the text to the first audio out of pollentts. */
 static gdouble
 first_audio_ms (PollenEmulator * emulator)
 {
-  g_autoptr (GstElement) pipeline = gst_parse_launch ("appsrc name=text "
-      "format=time caps=text/x-raw,format=utf8 ! pollentts name=tts "
-      "! appsink name=out sync=false", NULL);
+  g_autoptr (GstElement) pipeline = tts_pipeline ();
   g_autoptr (GstElement) src = gst_bin_get_by_name (GST_BIN (pipeline),
       "text");
   g_autoptr (GstElement) tts = gst_bin_get_by_name (GST_BIN (pipeline), "tts");
@@ -86,7 +106,8 @@ first_audio_ms (PollenEmulator * emulator)
   gdouble ms;
 
   g_object_set (tts, "base-url", pollen_emulator_get_url (emulator),
-      "api-key", BENCH_KEY, NULL);
+      "api-key", BENCH_KEY, "pcm-rate", RATE, NULL);
+  gst_util_set_object_arg (G_OBJECT (tts), "response-format", format);
   pollen_emulator_push (emulator, "/v1/audio/speech", dripped_answer ());
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   GST_BUFFER_PTS (text) = 0;
@@ -132,6 +153,8 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   if (argc > 1)
     runs = CLAMP (g_ascii_strtoull (argv[1], NULL, 10), 1, MAX_RUNS);
+  if (argc > 2)
+    format = argv[2];
   emulator = pollen_emulator_new (0, NULL);
   g_assert (emulator != NULL);
   for (i = 0; i < runs; i++) {

@@ -81,7 +81,6 @@ compare_times (gconstpointer a, gconstpointer b)
 static GstElement *
 voice_pipeline (PollenEmulator * emulator, const Config * config)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree gchar *desc = g_strdup_printf ("audiotestsrc is-live=true "
       "wave=%s samplesperbuffer=480 "
       "! audio/x-raw,format=S16LE,rate=48000,channels=1 "
@@ -89,10 +88,11 @@ voice_pipeline (PollenEmulator * emulator, const Config * config)
       "api-key=" BENCH_KEY " ! fakesink sync=false", config->wave,
       config->chunk_ms,
       config->latency_ms, pollen_emulator_get_url (emulator));
-  GstElement *pipeline = gst_parse_launch (desc, &error);
+  GstElement *pipeline = bench_pipeline_new (desc);
 
   if (!pipeline)
-    g_error ("bench-voice: %s", error->message);
+    g_error ("bench-voice: %s: the pipeline could not be built",
+        config->name);
   return pipeline;
 }
 

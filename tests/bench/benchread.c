@@ -7,8 +7,9 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* The reference several benchmarks compare an element with: an answer
- * read by pollenclient alone. */
+/* What every benchmark shares: the reference several of them compare an
+ * element with (an answer read by pollenclient alone), and how they build
+ * their pipelines. */
 
 #include "benchread.h"
 
@@ -46,4 +47,20 @@ bench_read_timed (PollenClient * client, const PollenRequest * request,
       break;
   }
   *whole_ms = (g_get_monotonic_time () - start) / 1000.0;
+}
+
+/* @description as a pipeline, or NULL with why printed: an element that is
+ * missing (no plugin) or a property it does not have fails it, where
+ * gst_parse_launch() alone would build what it could of the rest. */
+GstElement *
+bench_pipeline_new (const gchar * description)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch_full (description, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &error);
+
+  if (!pipeline)
+    g_printerr ("bench: cannot build \"%s\": %s\n", description,
+        error->message);
+  return pipeline;
 }

@@ -9,6 +9,8 @@
 
 #pragma once
 
+#include <gst/gst.h>
+
 #include "pollenclient.h"
 #include "pollenemulator.h"
 
@@ -20,5 +22,6 @@ G_BEGIN_DECLS
 PollenClient * bench_client_new (PollenEmulator * emulator);
 void bench_read_timed (PollenClient * client, const PollenRequest * request,
                        gdouble * first_bytes_ms, gdouble * whole_ms);
+GstElement * bench_pipeline_new (const gchar * description);
 
 G_END_DECLS

@@ -77,19 +77,15 @@ decode_wav (const gchar * path)
   g_autofree gchar *description = g_strdup_printf ("filesrc location=\"%s\" "
       "! wavparse ! audioconvert ! audioresample ! " SPEECH_CAPS " ! appsink "
       "name=out sync=false", path);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
+  g_autoptr (GstElement) pipeline = bench_pipeline_new (description);
   g_autoptr (GstElement) out = pipeline ? gst_bin_get_by_name (GST_BIN
       (pipeline), "out") : NULL;
   g_autoptr (GByteArray) pcm = g_byte_array_new ();
   GstSample *sample;
   gboolean whole;
 
-  if (!out) {
-    g_printerr ("bench-pollen: %s: %s\n", description, error ?
-        error->message : "no appsink");
+  if (!out)
     return NULL;
-  }
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   /* an error stops the stream without EOS: the wait ends it */
   while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (out),
@@ -267,13 +263,10 @@ bench_speech_pipeline (PollenEmulator * emulator, const gchar * rest)
   g_autofree gchar *description = g_strdup_printf ("appsrc name=mic "
       "is-live=true format=time min-latency=%" G_GUINT64_FORMAT " caps="
       SPEECH_CAPS " ! %s", BUFFER_MS * GST_MSECOND, rest);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstElement *pipeline = bench_pipeline_new (description);
 
-  if (!pipeline) {
-    g_printerr ("bench-pollen: %s: %s\n", description, error->message);
+  if (!pipeline)
     return NULL;
-  }
   point_at (pipeline, emulator);
   return pipeline;
 }

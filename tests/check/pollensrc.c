@@ -2195,6 +2195,54 @@ GST_START_TEST (test_interval_latency)
 
 GST_END_TEST;
 
+/* With num-buffers, interval mode generates no more than the stream can
+ * show: the generation made a slot ahead is not asked for after the last
+ * buffer (it would be billed and never shown). Pictures one per slot,
+ * frames repeating a picture (slots 0, 0, 1, 1, 2), captions after their
+ * empty first buffer. The answers come at once; a slow machine that makes
+ * one late can only ask for fewer. */
+GST_START_TEST (test_interval_generates_no_more_than_shown)
+{
+  const struct
+  {
+    const gchar *settings;
+    guint most;
+  } runs[] = {
+    {"interval=0.3 num-buffers=3", 3},
+    {"interval=0.3 frame-rate=10/1 num-buffers=7", 3},
+    {"media=text interval=0.3 num-buffers=3", 2},
+  };
+  g_autoptr (GBytes) jpeg = make_jpeg ("A");
+  g_autoptr (GBytes) text = g_bytes_new_static ("A caption.", 10);
+  guint i, k;
+
+  for (i = 0; i < G_N_ELEMENTS (runs); i++) {
+    PollenEmulator *emulator = pollen_test_emulator_new ();
+    g_autofree gchar *desc = g_strdup_printf ("pollensrc prompt=A "
+        "base-url=%s api-key=" POLLEN_TEST_KEY " %s ! fakesink",
+        pollen_emulator_get_url (emulator), runs[i].settings);
+    GstElement *pipeline = gst_parse_launch (desc, NULL);
+    g_autoptr (GstMessage) end = NULL;
+
+    for (k = 0; k < 8; k++) {
+      push_body (emulator, "/image/A", "image/jpeg", jpeg);
+      push_body (emulator, "/text/A", "text/plain", text);
+    }
+    end = pollen_test_run (pipeline, 20 * GST_SECOND);
+    fail_unless (end && GST_MESSAGE_TYPE (end) == GST_MESSAGE_EOS,
+        "%s: no EOS", runs[i].settings);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    fail_unless (pollen_emulator_get_request_count (emulator) <= runs[i].most,
+        "%s: %u generations for %u to show", runs[i].settings,
+        pollen_emulator_get_request_count (emulator), runs[i].most);
+    fail_unless (pollen_emulator_get_request_count (emulator) > 0);
+    gst_object_unref (pipeline);
+    pollen_emulator_free (emulator);
+  }
+}
+
+GST_END_TEST;
+
 /* A ticker: pollen://text/ with interval, a new text per slot, each a
  * caption shown from when it comes to the end of its slot, after an empty
  * first buffer that puts the segment downstream; latency 0, so the video
@@ -2926,6 +2974,7 @@ pollensrc_suite (void)
   tcase_add_test (tc, test_model_rate_limit_ridden_out_in_interval_mode);
   tcase_add_test (tc, test_prompt_change_flushes_a_hung_generation);
   tcase_add_test (tc, test_interval_latency);
+  tcase_add_test (tc, test_interval_generates_no_more_than_shown);
   tcase_add_test (tc, test_uri_handler);
   tcase_add_test (tc, test_uri_applied_whole_or_not_at_all);
   tcase_add_test (tc, test_text_per_slot);

@@ -836,6 +836,57 @@ GST_START_TEST (test_first_audio_before_body_complete)
 
 GST_END_TEST;
 
+/* Every format's first audio goes out once its first bytes are in, while
+ * the rest of the answer is held: an MP3 from its first frame (typefinding
+ * wants several, and deciding after 4 KiB kept half a second of speech
+ * back), headerless PCM from its first 40 ms piece. */
+GST_START_TEST (test_first_audio_from_first_bytes)
+{
+  const struct
+  {
+    const gchar *format;
+    gsize first;                /* bytes in before the answer is held */
+  } formats[] = {
+    {"mp3", 256},               /* one frame at 64 kbit/s and a little */
+    {"opus", 256},
+    {"aac", 256},
+    {"flac", 256},
+    {"pcm", RATE / 25 * BPF},   /* one 40 ms piece */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    Tts t = tts_new ("pcm-rate", RATE, NULL);
+    const gchar *content_type;
+    g_autoptr (GBytes) body = expected_encoded ("Encoded speech, held.",
+        formats[i].format, &content_type);
+    g_autoptr (GArray) speeches = NULL;
+    PollenEmulatorResponse *held = pollen_emulator_response_new (200,
+        content_type, NULL, 0);
+
+    held->body = g_bytes_ref (body);
+    held->chunk_size = formats[i].first;
+    held->chunk_interval_ms = 10 * WAIT / GST_MSECOND;
+    pollen_emulator_push (t.emulator, SPEECH_PATH, held);
+    push_text (&t, "Encoded speech, held.", 0, 10 * GST_SECOND);
+
+    fail_unless (recorder_wait_speech (t.rec, 1), "%s: no audio out of "
+        "the first %" G_GSIZE_FORMAT " bytes", formats[i].format,
+        formats[i].first);
+    /* the start of the answer, and no more than came (the client may
+     * read what came in more than one piece) */
+    speeches = recorder_speeches (t.rec);
+    fail_unless (speech_at (speeches, 0)->data->len <= formats[i].first);
+    fail_unless (memcmp (speech_at (speeches, 0)->data->data,
+            g_bytes_get_data (body, NULL),
+            speech_at (speeches, 0)->data->len) == 0, "%s: not the start of "
+        "the answer", formats[i].format);
+    tts_free (&t);
+  }
+}
+
+GST_END_TEST;
+
 /* Raw audio goes out in buffers of a steady 40 ms whatever the edges of
  * the HTTP chunks (here 1234 bytes: not even whole frames), the last of a
  * speech shorter. */
@@ -3016,6 +3067,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_overflow_clip);
   tcase_add_test (tc, test_order_with_later_finishing_first);
   tcase_add_test (tc, test_first_audio_before_body_complete);
+  tcase_add_test (tc, test_first_audio_from_first_bytes);
   tcase_add_test (tc, test_steady_raw_buffers);
   tcase_add_test (tc, test_flush_cancels_requests);
   tcase_add_test (tc, test_eos_drains);

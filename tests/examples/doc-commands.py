@@ -466,7 +466,8 @@ class Preparer:
         for i, token in enumerate(argv):
             element, owner = starts.get(i), owners.get(i)
             if element and element[1] in DISPLAY_SINKS:
-                out += self.fake_sink(run, live, prop(argv, element, "name"))
+                out += self.fake_sink(run, live, prop(argv, element, "name"),
+                                      prop(argv, element, "sync"))
             elif not (owner and owner[1] in DISPLAY_SINKS):
                 out.append(self.located(run, owner, token))
                 if element:
@@ -502,13 +503,14 @@ class Preparer:
             run.dump = True
         return []
 
-    def fake_sink(self, run, live, name):
+    def fake_sink(self, run, live, name, sync=None):
         """A display or sound sink swapped for a fakesink, synchronised
-        where the pipeline is live, as the sink it stands for would be."""
+        where the pipeline is live, as the sink it stands for would be,
+        unless the command says its sync."""
         name = name or f"docsink{len(run.sinks)}"
         run.sinks.append(name)
-        return ["fakesink", f"name={name}", f"sync={str(live).lower()}",
-                "silent=false"]
+        sync = sync or str(live).lower()
+        return ["fakesink", f"name={name}", f"sync={sync}", "silent=false"]
 
     def watched(self, run, element, argv):
         """A documented plain fakesink: watched for buffers too."""
