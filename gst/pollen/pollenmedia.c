@@ -258,12 +258,15 @@ pollen_media_detect_caps_early (GstObject * object, GBytes * data,
   return detect (object, data, content_type, pcm_rate, TRUE);
 }
 
+/* application/x-id3: audio after an ID3v2 tag (MP3 as ffmpeg writes it),
+ * which decodebin opens with id3demux */
 static gboolean
 is_media (const gchar * caps_name)
 {
   return g_str_has_prefix (caps_name, "image/") ||
       g_str_has_prefix (caps_name, "video/") ||
-      g_str_has_prefix (caps_name, "audio/");
+      g_str_has_prefix (caps_name, "audio/") ||
+      g_str_equal (caps_name, "application/x-id3");
 }
 
 /* A picture or a clip is known by its bytes (every format the server

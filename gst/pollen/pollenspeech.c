@@ -21,6 +21,7 @@
 #include "pollenwav.h"
 
 #include <gst/audio/audio.h>
+#include <gst/tag/tag.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (pollen_speech_debug);
@@ -292,6 +293,28 @@ speech_detect_early (PollenSpeech * speech, GBytes * head)
   return caps;
 }
 
+/* An ID3v2 tag before the first MP3 frame (the encoder's name, as ffmpeg
+ * writes it) is dropped: what follows is judged, and goes out as MP3 any
+ * decoder takes. */
+static DecodeStep
+speech_skip_id3 (PollenSpeech * speech, GError ** error)
+{
+  g_autoptr (GstBuffer) header = gst_buffer_new_memdup (speech->pending->data,
+      GST_TAG_ID3V2_HEADER_SIZE);
+  guint size = gst_tag_get_id3v2_tag_size (header);
+
+  if (speech->pending->len < size) {
+    if (speech->at_end)
+      return speech_fail (speech, error, "ended inside its ID3 tag (%u of "
+          "%u bytes)", speech->pending->len, size);
+    return STEP_NEED_MORE;
+  }
+  GST_DEBUG_OBJECT (speech->log_object, "dropping an ID3v2 tag of %u bytes",
+      size);
+  g_byte_array_remove_range (speech->pending, 0, size);
+  return STEP_AGAIN;
+}
+
 static DecodeStep
 speech_detect (PollenSpeech * speech, GError ** error)
 {
@@ -303,6 +326,8 @@ speech_detect (PollenSpeech * speech, GError ** error)
 
   if (size < 12 && !speech->at_end)
     return STEP_NEED_MORE;
+  if (size >= GST_TAG_ID3V2_HEADER_SIZE && memcmp (data, "ID3", 3) == 0)
+    return speech_skip_id3 (speech, error);
   if (size >= 12 && memcmp (data, "RIFF", 4) == 0 &&
       memcmp (data + 8, "WAVE", 4) == 0) {
     speech->stage = STAGE_WAV_HEADER;

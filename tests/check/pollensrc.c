@@ -734,6 +734,7 @@ GST_START_TEST (test_caps_for_each_media_type)
   g_autoptr (GBytes) flac = make_audio ("flac");
   g_autoptr (GBytes) aac = make_audio ("aac");
   g_autoptr (GBytes) pcm = make_audio ("pcm");
+  g_autoptr (GBytes) tagged_mp3 = pollen_test_id3_tagged (mp3);
 
   check_caps_for (emulator, jpeg, "image/jpeg", "image/jpeg");
   check_caps_for (emulator, png, "image/png", "image/png");
@@ -741,6 +742,8 @@ GST_START_TEST (test_caps_for_each_media_type)
   check_caps_for (emulator, svg, "image/svg+xml", "image/svg+xml");
   check_caps_for (emulator, mp4, "video/mp4", "video/quicktime");
   check_caps_for (emulator, mp3, "audio/mpeg", "audio/mpeg, mpegversion=1");
+  /* an ID3 tag before the frames: what decodebin takes (id3demux) */
+  check_caps_for (emulator, tagged_mp3, "audio/mpeg", "application/x-id3");
   check_caps_for (emulator, wav, "audio/wav", "audio/x-wav");
   check_caps_for (emulator, opus, "audio/opus", "audio/ogg");
   check_caps_for (emulator, flac, "audio/flac", "audio/x-flac");

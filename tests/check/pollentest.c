@@ -116,6 +116,27 @@ pollen_test_client_new (const gchar * base_url, const gchar * key,
 
 /* ---- test audio ---- */
 
+/**
+ * pollen_test_id3_tagged:
+ *
+ * Returns: @audio after an ID3v2.4 tag as ffmpeg writes one before an MP3's
+ * first frame (a TSSE frame with the encoder's name, 33 bytes in all).
+ */
+GBytes *
+pollen_test_id3_tagged (GBytes * audio)
+{
+  static const guint8 tag[] = { 'I', 'D', '3', 4, 0, 0, 0, 0, 0, 23,
+    'T', 'S', 'S', 'E', 0, 0, 0, 13, 0, 0, 3,
+    'L', 'a', 'v', 'f', '6', '0', '.', '3', '.', '1', '0', '0'
+  };
+  GByteArray *tagged = g_byte_array_new ();
+
+  g_byte_array_append (tagged, tag, sizeof (tag));
+  g_byte_array_append (tagged, g_bytes_get_data (audio, NULL),
+      g_bytes_get_size (audio));
+  return g_byte_array_free_to_bytes (tagged);
+}
+
 #define TEST_BUFFER_MS 100
 
 /* S16LE mono at @rate: a 440 Hz tone at -12 dBFS or silence per part. */

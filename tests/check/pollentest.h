@@ -72,6 +72,7 @@ typedef struct
 
 GBytes *         pollen_test_audio_new (guint rate, const PollenTestPart * parts,
                                         guint n_parts);
+GBytes *         pollen_test_id3_tagged (GBytes * audio);
 GstClockTime     pollen_test_push_audio (GstHarness * h, GBytes * audio,
                                          guint rate, GstClockTime start);
 

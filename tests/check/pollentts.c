@@ -887,6 +887,39 @@ GST_START_TEST (test_first_audio_from_first_bytes)
 
 GST_END_TEST;
 
+/* An MP3 answer that starts with an ID3v2 tag (the encoder's name, as
+ * ffmpeg writes it before the first frame) is MP3: the tag is dropped and
+ * the frames go out as audio/mpeg, decodable by any MP3 decoder. */
+GST_START_TEST (test_mp3_after_id3_tag)
+{
+  Tts t = tts_new ("response-format", 2 /* mp3 */ , NULL);
+  const gchar *content_type;
+  g_autoptr (GBytes) mp3 = expected_encoded ("Tagged speech.", "mp3",
+      &content_type);
+  g_autoptr (GBytes) body = pollen_test_id3_tagged (mp3);
+  g_autoptr (GArray) speeches = NULL;
+  PollenEmulatorResponse *response = pollen_emulator_response_new (200,
+      content_type, NULL, 0);
+  GstStructure *s;
+
+  response->body = g_bytes_ref (body);
+  response->chunk_size = 7;     /* the tag split across reads */
+  pollen_emulator_push (t.emulator, SPEECH_PATH, response);
+  push_text (&t, "Tagged speech.", 0, 5 * GST_SECOND);
+  push_eos_and_wait (&t);
+
+  fail_if (tts_pop_message (&t, GST_MESSAGE_ERROR) != NULL);
+  speeches = recorder_speeches (t.rec);
+  fail_unless_equals_int (speeches->len, 1);
+  s = gst_caps_get_structure (speech_at (speeches, 0)->caps, 0);
+  fail_unless (gst_structure_has_name (s, "audio/mpeg"), "%" GST_PTR_FORMAT,
+      speech_at (speeches, 0)->caps);
+  assert_speech_is (speech_at (speeches, 0), mp3);
+  tts_free (&t);
+}
+
+GST_END_TEST;
+
 /* Raw audio goes out in buffers of a steady 40 ms whatever the edges of
  * the HTTP chunks (here 1234 bytes: not even whole frames), the last of a
  * speech shorter. */
@@ -3093,6 +3126,7 @@ pollentts_suite (void)
   tcase_add_test (tc, test_model_rate_limit_ridden_out);
   tcase_add_test (tc, test_encoded_formats_pass_through);
   tcase_add_test (tc, test_mp3_through_decodebin);
+  tcase_add_test (tc, test_mp3_after_id3_tag);
   tcase_add_test (tc, test_instructions_refused_is_an_error);
   tcase_add_test (tc, test_voice_the_model_lacks_names_its_voices);
   tcase_add_test (tc, test_voice_not_checked_before_sending);
