@@ -554,15 +554,18 @@ fit_frames (GBytes * pcm, gsize bpf, gsize skip, gsize frames)
 
 /* Frames of the decoded answer to drop at its start: an MP3 decoder that
  * did not find the encoder delay in the stream left it in, along with its
- * own, and the answer is then that much longer than what was sent. */
+ * own, and the answer is then that much longer than what was sent. (An
+ * answer after an ID3 tag is taken for MP3: the server's only tagged
+ * format.) */
 static gsize
 mp3_priming (GstCaps * caps, gsize decoded, gsize expected)
 {
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   gint layer = 0;
 
-  if (!gst_structure_has_name (s, "audio/mpeg") ||
-      !gst_structure_get_int (s, "layer", &layer) || layer != 3)
+  if (!gst_structure_has_name (s, "application/x-id3") &&
+      (!gst_structure_has_name (s, "audio/mpeg") ||
+          !gst_structure_get_int (s, "layer", &layer) || layer != 3))
     return 0;
   return decoded >= expected + MP3_PRIMING_FRAMES ? MP3_PRIMING_FRAMES : 0;
 }

@@ -701,6 +701,38 @@ tone_answer (gdouble seconds, guint delay_ms)
   return response;
 }
 
+/* An isolated voice after an ID3 tag (MP3 as ffmpeg writes it) is
+ * decoded like an untagged one: in place, its encoder delay taken off. */
+GST_START_TEST (test_answer_after_id3_tag)
+{
+  Fixture f = fixture_new (CAPS_16K, NULL);
+  Part piece[] = { {5000, TONE}, {1000, SILENCE} };
+  PollenEmulatorResponse *response = tone_answer (5.15, 0);
+  GBytes *tagged = pollen_test_id3_tagged (response->body);
+  const gdouble edges[] = { 0.0, 5.15 };
+  g_autoptr (GArray) found = NULL;
+  Output out;
+
+  g_bytes_unref (response->body);
+  response->body = tagged;
+  pollen_emulator_push (f.emulator, ISOLATOR, response);
+  push_parts (f.h, 0, piece, G_N_ELEMENTS (piece));
+  finish (&f);
+
+  fail_if (gst_bus_pop_filtered (f.t.bus, GST_MESSAGE_WARNING |
+          GST_MESSAGE_ERROR));
+  out = pull_output (&f, RATE, 1, 0);
+  fail_unless_equals_uint64 (output_frames (&out), 6 * RATE);
+  fail_unless (fabs (output_frequency (&out, 0, RATE, 0, 4 * RATE) -
+          1000) < 20);
+  found = output_edges (&out, 0, RATE);
+  assert_edges (found, edges, G_N_ELEMENTS (edges), RATE, 0.015);
+  output_clear (&out);
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
 /* The first piece's answer comes a second late: the second piece is
  * sent meanwhile, and the output is still in input order. */
 GST_START_TEST (test_later_piece_finishing_first)
@@ -1144,6 +1176,7 @@ pollenvoice_suite (void)
   tcase_add_test (tc, test_isolated_voice_in_place);
   tcase_add_test (tc, test_changed_voice_keeps_rate_and_channels);
   tcase_add_test (tc, test_later_piece_finishing_first);
+  tcase_add_test (tc, test_answer_after_id3_tag);
   tcase_add_test (tc, test_two_in_flight);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_live_late_piece_shifted);
