@@ -12,7 +12,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include "pollenclient.h"
-#include "pollensse.h"
+#include "pollenchatstream.h"
 
 G_BEGIN_DECLS
 

@@ -16,7 +16,7 @@
 #include "pollentest.h"
 #include "pollenchatrequest.h"
 #include "pollenjson.h"
-#include "pollensse.h"
+#include "pollenchatstream.h"
 #include "pollentext.h"
 
 #include <gst/app/gstappsink.h>

@@ -14,7 +14,7 @@
 
 #include "fuzztarget.h"
 #include "pollenclient.h"
-#include "pollensse.h"
+#include "pollenchatstream.h"
 
 #include <string.h>
 
