@@ -336,6 +336,8 @@ GST_START_TEST (test_transient_refusal_retried)
   session = open_session (client, "gpt-realtime-2.1", &seen, &error);
   fail_unless (session != NULL, "%s", error ? error->message : "");
   fail_unless_equals_int (pollen_emulator_get_request_count (emulator), 2);
+  /* the server counted the session before it said it was created */
+  seen_wait_event (&seen, "session.created");
   fail_unless_equals_int (pollen_emulator_get_realtime_session_count
       (emulator), 1);
   pollen_session_free (session);
