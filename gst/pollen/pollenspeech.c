@@ -301,7 +301,9 @@ speech_skip_id3 (PollenSpeech * speech, GError ** error)
 {
   g_autoptr (GstBuffer) header = gst_buffer_new_memdup (speech->pending->data,
       GST_TAG_ID3V2_HEADER_SIZE);
-  guint size = gst_tag_get_id3v2_tag_size (header);
+  /* never less than the header: a tag that says 0 still goes */
+  guint size = MAX (gst_tag_get_id3v2_tag_size (header),
+      GST_TAG_ID3V2_HEADER_SIZE);
 
   if (speech->pending->len < size) {
     if (speech->at_end)
