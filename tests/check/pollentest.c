@@ -314,14 +314,19 @@ pollen_test_recorder_new (GstPad * pad)
   g_cond_init (&rec->cond);
   rec->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_mini_object_unref);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+  rec->pad = gst_object_ref (pad);
+  rec->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, recorder_probe, rec, NULL);
   return rec;
 }
 
+/* The probe goes first: a pad that outlives its recorder (a pipeline
+ * freed after it) must not call back into freed memory. */
 void
 pollen_test_recorder_free (PollenTestRecorder * rec)
 {
+  gst_pad_remove_probe (rec->pad, rec->probe);
+  gst_object_unref (rec->pad);
   g_ptr_array_unref (rec->items);
   g_mutex_clear (&rec->lock);
   g_cond_clear (&rec->cond);

@@ -84,6 +84,8 @@ typedef struct
   GCond cond;
   GPtrArray *items;             /* GstBuffer and GstEvent, in order */
   gboolean eos;
+  GstPad *pad;                  /* its probe goes with the recorder */
+  gulong probe;
 } PollenTestRecorder;
 
 PollenTestRecorder * pollen_test_recorder_new (GstPad * pad);
