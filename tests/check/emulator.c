@@ -764,6 +764,84 @@ GST_START_TEST (test_model_rate_limit)
 
 GST_END_TEST;
 
+/* ---- closing ---- */
+
+/* Sends "GET @path" on @connection, keeping it open. */
+static void
+send_get (GSocketConnection * connection, const gchar * path)
+{
+  g_autofree gchar *request = g_strdup_printf ("GET %s HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\nAuthorization: Bearer sk_test_1\r\n\r\n", path);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM
+      (connection));
+
+  fail_unless (g_output_stream_write_all (out, request, strlen (request),
+          NULL, NULL, NULL));
+}
+
+/* Reads one answer with a Content-Length from @in: its status line. */
+static gchar *
+read_answer (GDataInputStream * in)
+{
+  gchar *status = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  gsize length = 0;
+  gchar *line;
+
+  fail_unless (status != NULL);
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL)) &&
+      !g_str_equal (g_strchomp (line), "")) {
+    if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
+      length = g_ascii_strtoull (line + 15, NULL, 10);
+    g_free (line);
+  }
+  g_free (line);
+  fail_unless (g_input_stream_skip (G_INPUT_STREAM (in), length, NULL,
+          NULL) == (gssize) length);
+  return status;
+}
+
+static void
+count_message (const gchar * domain, GLogLevelFlags level,
+    const gchar * message, gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  g_printerr ("%s: %s\n", domain, message);
+}
+
+/* A picture asked for on a kept-alive connection just as the emulator is
+ * freed (the request is read before the emulator stops) is finished
+ * before pollen_emulator_free() returns, and its message, whose
+ * connection is gone, is not answered. Before, the picture went on being
+ * made in a worker thread after the emulator was freed, racing the test
+ * process's exit, and libsoup warned about unpausing the message. */
+GST_START_TEST (test_free_waits_for_a_picture_asked_for_while_closing)
+{
+  PollenEmulator *emulator = pollen_test_emulator_new ();
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection =
+      g_socket_client_connect_to_host (client, "127.0.0.1",
+      pollen_emulator_get_port (emulator), NULL, NULL);
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autofree gchar *status = NULL;
+  gint soup_warnings = 0;
+  guint handler = g_log_set_handler ("libsoup", G_LOG_LEVEL_CRITICAL |
+      G_LOG_LEVEL_WARNING, count_message, &soup_warnings);
+
+  fail_unless (connection != NULL);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
+          (connection)));
+  send_get (connection, "/image/models");
+  status = read_answer (in);
+  fail_unless (g_str_has_prefix (status, "HTTP/1.1 200"), "%s", status);
+
+  send_get (connection, "/image/x?width=1920&height=1080");
+  pollen_emulator_free (emulator);
+  g_log_remove_handler ("libsoup", handler);
+  fail_unless_equals_int (soup_warnings, 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 emulator_suite (void)
 {
@@ -792,6 +870,10 @@ emulator_suite (void)
   tcase_add_test (tc, test_speech_model_list);
   tcase_add_test (tc, test_free_account_lists_hide_paid_only);
   tcase_add_test (tc, test_model_rate_limit);
+
+  tc = tcase_create ("closing");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_free_waits_for_a_picture_asked_for_while_closing);
   return s;
 }
 

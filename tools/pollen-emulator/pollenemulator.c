@@ -43,7 +43,7 @@ struct _PollenEmulator
   guint realtime_lag_ms;        /* under lock */
   gboolean chunked;             /* under lock */
   guint64 pace;                 /* bytes a second (0: at once), under lock */
-  guint jobs;                   /* answers made in other threads; under lock */
+  guint jobs;                   /* held messages (emu_hold()); emulator thread */
   GPtrArray *sessions;          /* realtime sessions, emulator thread */
   guint sessions_opened;        /* under lock */
   GQueue client_events;         /* RealtimeEvent, under lock */
@@ -977,7 +977,7 @@ struct _EmuHeld
 };
 
 static void
-held_on_finished (SoupServerMessage * msg, EmuHeld * held)
+held_on_gone (SoupServerMessage * msg, EmuHeld * held)
 {
   held->gone = TRUE;
 }
@@ -996,11 +996,11 @@ emu_hold (PollenEmulator * emulator, SoupServerMessage * msg)
 
   held->emulator = emulator;
   held->msg = g_object_ref (msg);
-  g_signal_connect (msg, "finished", G_CALLBACK (held_on_finished), held);
+  g_signal_connect (msg, "finished", G_CALLBACK (held_on_gone), held);
+  /* a paused message is not finished when its connection closes */
+  g_signal_connect (msg, "disconnected", G_CALLBACK (held_on_gone), held);
   soup_server_message_pause (msg);
-  g_mutex_lock (&emulator->lock);
   emulator->jobs++;
-  g_mutex_unlock (&emulator->lock);
   return held;
 }
 
@@ -1024,11 +1024,7 @@ emu_release (EmuHeld * held)
   else
     soup_server_message_unpause (msg);
   g_free (held);
-
-  g_mutex_lock (&emulator->lock);
   emulator->jobs--;
-  g_cond_broadcast (&emulator->cond);
-  g_mutex_unlock (&emulator->lock);
   return msg;
 }
 
@@ -1639,6 +1635,17 @@ emu_listen (PollenEmulator * emulator, guint port)
   return TRUE;
 }
 
+/* Lets the answers still being made come back (emu_release()). Only once
+ * the server is disconnected, when no request can start another one: a
+ * request read just before the quit used to start a picture in a worker
+ * thread that was still running after pollen_emulator_free() returned. */
+static void
+emu_wait_for_jobs (PollenEmulator * emulator)
+{
+  while (emulator->jobs > 0)
+    g_main_context_iteration (emulator->context, TRUE);
+}
+
 static gpointer
 emu_thread (gpointer user_data)
 {
@@ -1659,6 +1666,7 @@ emu_thread (gpointer user_data)
   emu_realtime_end_all (emulator, 0, NULL);
   if (emulator->server)
     soup_server_disconnect (emulator->server);
+  emu_wait_for_jobs (emulator);
   g_clear_object (&emulator->server);
   /* let libsoup finish closing connections */
   while (g_main_context_iteration (emulator->context, FALSE));
@@ -1716,11 +1724,6 @@ pollen_emulator_free (PollenEmulator * emulator)
 {
   if (!emulator)
     return;
-  /* answers still being made finish in the emulator thread */
-  g_mutex_lock (&emulator->lock);
-  while (emulator->jobs > 0)
-    g_cond_wait (&emulator->cond, &emulator->lock);
-  g_mutex_unlock (&emulator->lock);
   g_main_context_invoke (emulator->context, emu_quit, emulator->loop);
   g_thread_join (emulator->thread);
   g_main_loop_unref (emulator->loop);
