@@ -24,8 +24,14 @@ GST_REGISTRY_1_0=$PWD/build-asan/tests/check/registry.bin \
 GST_REGISTRY_FORK=no ASAN_OPTIONS=detect_leaks=0 \
 LD_PRELOAD=$(cc -print-file-name=libasan.so) \
   gst-inspect-1.0 pollensrc > /dev/null
+# intercept_tls_get_addr=0: GCC 12's sanitizer runtime takes a dynamic TLS
+# block that happens to start 16 bytes into a page for a pre-2.25 glibc
+# header and reads the two words before it; LeakSanitizer's tracer then
+# dies with "Tracer caught signal 11" at exit, now and then, without a
+# leak (pollenvision in CI). Later runtimes fix it. The plugin keeps no
+# pointers in thread-local storage, so the leak check loses nothing.
 CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-3} \
-ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes 1 \
