@@ -387,9 +387,8 @@ gst_pollen_edit_submit_edit (GstPollenEdit * self, GstBuffer * buffer,
   GST_DEBUG_OBJECT (self, "editing the frame at %" GST_TIME_FORMAT "%s",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), scene ? " (scene change)" : "");
   /* live, it was counted: frames and events pending do not hold it */
-  if (self->live)
-    return gst_pollen_filter_submit_now (GST_POLLEN_FILTER (self), edit);
-  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), edit);
+  return gst_pollen_filter_submit_full (GST_POLLEN_FILTER (self), edit,
+      self->live ? POLLEN_JOBS_AT_ONCE : POLLEN_JOBS_SLOT);
 }
 
 /* Takes @buffer: on to the output, recorded as a job behind the edit it

@@ -226,17 +226,6 @@ gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
 }
 
-/* Takes @fjob: a request waits for a slot, an event takes none. */
-static GstFlowReturn
-gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
-{
-  if (!fjob->event)
-    return gst_pollen_filter_queue_full (self, fjob, POLLEN_JOBS_SLOT);
-  return gst_pollen_filter_queue_full (self, fjob,
-      GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ? POLLEN_JOBS_AT_ONCE :
-      POLLEN_JOBS_NO_SLOT);
-}
-
 /**
  * gst_pollen_filter_get_pending:
  *
@@ -262,6 +251,27 @@ gst_pollen_filter_get_pending (GstPollenFilter * filter)
 GstFlowReturn
 gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
 {
+  return gst_pollen_filter_submit_full (filter, data, POLLEN_JOBS_SLOT);
+}
+
+/**
+ * gst_pollen_filter_submit_full:
+ * @data: (transfer full): a job for run_job
+ * @how: whether it waits for one of the max-in-flight slots
+ *   (%POLLEN_JOBS_SLOT, as gst_pollen_filter_submit()), takes none
+ *   (%POLLEN_JOBS_NO_SLOT: a job that makes no request, such as a chunk of
+ *   silence) or is queued at once, past max-in-flight
+ *   (%POLLEN_JOBS_AT_ONCE: for a subclass that must not block and counts
+ *   its requests in flight itself, such as pollenedit when live)
+ *
+ * Sink thread: queues a job behind everything submitted before.
+ *
+ * Returns: %GST_FLOW_OK, or why output stopped (then @data is freed).
+ */
+GstFlowReturn
+gst_pollen_filter_submit_full (GstPollenFilter * filter, gpointer data,
+    PollenJobsSlot how)
+{
   GstPollenFilterPrivate *priv = PRIV (filter);
   FilterJob *fjob = filter_job_new (filter, data, NULL);
   GstClockTime submitted = fjob->submitted, now;
@@ -272,7 +282,7 @@ gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
       GST_CLOCK_TIME_IS_VALID (submitted) &&
       submitted <= priv->room_came + HELD_TOLERANCE;
   held = fjob->held_upstream;
-  ret = gst_pollen_filter_queue (filter, fjob);
+  ret = gst_pollen_filter_queue_full (filter, fjob, how);
   now = gst_pollen_filter_now (filter);
   /* what upstream held comes in a burst: all of it was held */
   priv->room_came = GST_CLOCK_TIME_IS_VALID (submitted) &&
@@ -300,41 +310,13 @@ gst_pollen_filter_share_timeline (GstPollenFilter * self,
   g_mutex_unlock (&priv->lock);
 }
 
-/**
- * gst_pollen_filter_submit_now:
- * @data: (transfer full): a job for run_job
- *
- * Sink thread: like gst_pollen_filter_submit(), but queued at once, past
- * max-in-flight, for a subclass that must not block and counts its jobs
- * in flight itself (pollenedit, live: frames and events pending do not
- * count).
- */
-GstFlowReturn
-gst_pollen_filter_submit_now (GstPollenFilter * filter, gpointer data)
-{
-  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
-          NULL), POLLEN_JOBS_AT_ONCE);
-}
-
-/**
- * gst_pollen_filter_submit_no_request:
- * @data: (transfer full): a job for run_job that makes no request (a chunk
- *   of silence)
- *
- * Sink thread: like gst_pollen_filter_submit(), but the job takes none of
- * the max-in-flight slots, which stay for the requests.
- */
-GstFlowReturn
-gst_pollen_filter_submit_no_request (GstPollenFilter * filter, gpointer data)
-{
-  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
-          NULL), POLLEN_JOBS_NO_SLOT);
-}
-
 static GstFlowReturn
 gst_pollen_filter_queue_event (GstPollenFilter * self, GstEvent * event)
 {
-  return gst_pollen_filter_queue (self, filter_job_new (self, NULL, event));
+  /* an event takes no slot */
+  return gst_pollen_filter_queue_full (self, filter_job_new (self, NULL,
+          event), GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ?
+      POLLEN_JOBS_AT_ONCE : POLLEN_JOBS_NO_SLOT);
 }
 
 static GstFlowReturn

@@ -259,10 +259,9 @@ void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
-GstFlowReturn      gst_pollen_filter_submit_now (GstPollenFilter * filter,
-                                                 gpointer data);
-GstFlowReturn      gst_pollen_filter_submit_no_request (GstPollenFilter * filter,
-                                                        gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_full (GstPollenFilter * filter,
+                                                  gpointer data,
+                                                  PollenJobsSlot how);
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 GstFlowReturn      gst_pollen_filter_get_flow (GstPollenFilter * filter);
 

@@ -519,10 +519,9 @@ gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
       ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
       GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
       " (silence)");
-  if (!piece->has_speech)
-    return gst_pollen_filter_submit_no_request (GST_POLLEN_FILTER (self),
-        piece);
-  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), piece);
+  /* silence makes no request: it leaves the slots to the speech */
+  return gst_pollen_filter_submit_full (GST_POLLEN_FILTER (self), piece,
+      piece->has_speech ? POLLEN_JOBS_SLOT : POLLEN_JOBS_NO_SLOT);
 }
 
 /* Ends the chunk being filled (DISCONT, caps change, segment, gap, EOS). */
