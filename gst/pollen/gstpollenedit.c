@@ -880,6 +880,7 @@ gst_pollen_edit_check_late (GstPollenEdit * self, Edit * edit)
   if (!gst_pollen_filter_is_live (filter) ||
       gst_pollen_filter_get_latency (filter) == 0)
     return;
+  gst_pollen_filter_follow_server (filter, edit->sent, edit->answered);
   gst_pollen_filter_check_late (filter, edit, edit_pts (edit), edit->sent,
       edit->answered, NULL);
 }
