@@ -623,6 +623,25 @@ gst_pollen_filter_query_upstream (GstPollenFilter * filter, gboolean * live,
   gst_query_unref (query);
 }
 
+/**
+ * gst_pollen_filter_input_is_live:
+ *
+ * Any thread: whether upstream was live at the latest segment that came
+ * in (the sink thread's view; the src task's is
+ * gst_pollen_filter_is_live()).
+ */
+gboolean
+gst_pollen_filter_input_is_live (GstPollenFilter * filter)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  gboolean live;
+
+  g_mutex_lock (&priv->lock);
+  live = priv->shared_live;
+  g_mutex_unlock (&priv->lock);
+  return live;
+}
+
 /* Meta tags about the sound or the picture: what the output of a filter,
  * which makes other media from them, is not. */
 static const gchar *const signal_tags[] = {

@@ -276,6 +276,7 @@ gboolean           gst_pollen_filter_follow_upstream (GstPollenFilter * filter,
                                                       GstEvent * event);
 GstFlowReturn      gst_pollen_filter_set_src_caps (GstPollenFilter * filter,
                                                    GstCaps * caps);
+gboolean           gst_pollen_filter_input_is_live (GstPollenFilter * filter);
 void               gst_pollen_filter_query_upstream (GstPollenFilter * filter,
                                                      gboolean * live,
                                                      GstClockTime * min);

@@ -532,6 +532,19 @@ gst_pollen_stt_finish_chunk (GstPollenStt * self)
   return piece ? gst_pollen_stt_submit (self, piece) : GST_FLOW_OK;
 }
 
+/* Live, a chunk goes as soon as a pause ends what was said in it, not when
+ * it is full: its text comes that much sooner, which leaves the elements
+ * after this one more of the pipeline's latency. */
+static gboolean
+gst_pollen_stt_speaker_paused (GstPollenStt * self)
+{
+  gssize first_voiced = pollen_chunker_get_first_voiced (self->chunker);
+
+  return first_voiced >= 0 &&
+      pollen_chunker_get_pause (self->chunker) > first_voiced &&
+      gst_pollen_filter_input_is_live (GST_POLLEN_FILTER (self));
+}
+
 static GstFlowReturn
 gst_pollen_stt_feed (GstPollenStt * self, const gint16 * samples, gsize n)
 {
@@ -543,7 +556,8 @@ gst_pollen_stt_feed (GstPollenStt * self, const gint16 * samples, gsize n)
     pollen_chunker_append (c, samples, take);
     samples += take;
     n -= take;
-    if (pollen_chunker_get_frames (c) >= self->max_frames) {
+    if (pollen_chunker_get_frames (c) >= self->max_frames ||
+        gst_pollen_stt_speaker_paused (self)) {
       GstFlowReturn ret = gst_pollen_stt_submit (self,
           gst_pollen_stt_take_chunk (self, FALSE));
 

@@ -60,8 +60,22 @@ typedef struct
   GArray *gaps;                 /* [start, end) of each GAP that came out */
 } Fixture;
 
+static Fixture
+fixture_new_valist (gboolean live, const gchar * first_property, va_list args)
+{
+  Fixture f;
+
+  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, live,
+      first_property, args);
+  f.emulator = f.t.emulator;
+  f.h = f.t.h;
+  f.bus = f.t.bus;
+  f.gaps = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  return f;
+}
+
 /* pollenstt with @first_property … set before it starts, in a harness fed
- * 16 kHz mono. */
+ * 16 kHz mono, live. */
 static Fixture
 fixture_new (const gchar * first_property, ...)
 {
@@ -69,13 +83,21 @@ fixture_new (const gchar * first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  f.t = pollen_test_harness_new_valist ("pollenstt", CAPS_16K, TRUE,
-      first_property, args);
+  f = fixture_new_valist (TRUE, first_property, args);
   va_end (args);
-  f.emulator = f.t.emulator;
-  f.h = f.t.h;
-  f.bus = f.t.bus;
-  f.gaps = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  return f;
+}
+
+/* The same, fed a recording (not live): chunks are cut when full. */
+static Fixture
+fixture_new_recorded (const gchar * first_property, ...)
+{
+  Fixture f;
+  va_list args;
+
+  va_start (args, first_property);
+  f = fixture_new_valist (FALSE, first_property, args);
+  va_end (args);
   return f;
 }
 
@@ -369,8 +391,8 @@ GST_END_TEST;
 GST_START_TEST (test_cuts_at_pauses)
 {
   /* one at a time, so that requests come in chunk order */
-  Fixture f = fixture_new ("chunk-duration", 2000, "min-silence", 300,
-      "max-in-flight", 1, NULL);
+  Fixture f = fixture_new_recorded ("chunk-duration", 2000, "min-silence",
+      300, "max-in-flight", 1, NULL);
   PollenTestPart parts[] = { {800, TRUE}, {400, FALSE}, {800, TRUE}, {400, FALSE},
   {800, TRUE}, {400, FALSE}, {800, TRUE}
   };
@@ -408,6 +430,41 @@ GST_START_TEST (test_cuts_at_pauses)
     fail_unless_equals_uint64 (TEXT (texts, i)->duration, 800 * GST_MSECOND);
     fail_unless_equals_string (TEXT (texts, i)->text,
         placeholder_text (1));
+  }
+  fixture_free (&f);
+}
+
+GST_END_TEST;
+
+/* Live, a chunk goes at the first pause after speech, not when full: two
+ * bursts of 800 ms, 1 s apart, with 10 s chunks make two requests, the
+ * first out before the second burst began; each cut falls in the pause,
+ * half of min-silence after the burst. */
+GST_START_TEST (test_live_chunk_goes_at_first_pause)
+{
+  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
+      "max-in-flight", 1, NULL);
+  PollenTestPart burst_and_pause[] = { {800, TRUE}, {1000, FALSE} };
+  PollenTestPart burst = { 800, TRUE };
+  /* 800 + 150 ms; then min-silence (trim-silence) + 800 ms */
+  const gsize expected_samples[] = { 15200, 17600 };
+  GstClockTime end;
+  guint i;
+
+  end = push_parts (f.h, 0, burst_and_pause, G_N_ELEMENTS (burst_and_pause));
+  /* the first request went out on its own, before any more audio came */
+  pollen_emulator_request_unref (pollen_emulator_wait_request (f.emulator, 0,
+          WAIT_MS));
+  push_parts (f.h, end, &burst, 1);
+  finish (&f);
+
+  fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator), 2);
+  for (i = 0; i < 2; i++) {
+    g_autoptr (EmuForm) form = upload_form (f.emulator, i);
+    gsize n;
+
+    upload_samples (form, RATE, &n);
+    fail_unless_equals_uint64 (n, expected_samples[i]);
   }
   fixture_free (&f);
 }
@@ -500,8 +557,8 @@ GST_END_TEST;
  * goes up as min-silence on each side, and the texts stay at the bursts. */
 GST_START_TEST (test_trims_long_pauses)
 {
-  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
-      NULL);
+  Fixture f = fixture_new_recorded ("chunk-duration", 10000, "min-silence",
+      300, NULL);
   PollenTestPart parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
   const GstClockTime start = 3 * GST_SECOND;
   const GstClockTime burst_ms[] = { 0, 7000 };
@@ -583,8 +640,8 @@ verbose_answer (const gchar * text, gdouble start, gdouble end, guint delay)
  * its own side, so it spans the pause as said. */
 GST_START_TEST (test_text_over_a_trimmed_pause)
 {
-  Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
-      NULL);
+  Fixture f = fixture_new_recorded ("chunk-duration", 10000, "min-silence",
+      300, NULL);
   PollenTestPart parts[] = { {1000, TRUE}, {6000, FALSE}, {1000, TRUE} };
   g_autoptr (GArray) texts = NULL;
 
@@ -1786,6 +1843,7 @@ pollenstt_suite (void)
   tcase_add_test (tc, test_extra_params_on_the_wire);
   tcase_add_test (tc, test_cuts_at_pauses);
   tcase_add_test (tc, test_cut_at_chunk_duration_without_pause);
+  tcase_add_test (tc, test_live_chunk_goes_at_first_pause);
   tcase_add_test (tc, test_trims_long_pauses);
   tcase_add_test (tc, test_text_over_a_trimmed_pause);
   tcase_add_test (tc, test_silent_chunks_make_no_request);
