@@ -30,14 +30,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RATE 24000
+#define RATE BENCH_SPEECH_RATE
 #define BUFFER_MS 20            /* a microphone's buffers */
 #define LEAD_MS 1000            /* silence before the first word */
 #define TAIL_MS 1000            /* and after the last */
 #define AMPLITUDE 8000          /* -12 dBFS: speech to every energy gate */
 #define SOUND_LEVEL 328         /* -40 dBFS: where sound begins */
 #define SPEECH_CAPS "audio/x-raw,format=S16LE,layout=interleaved," \
-  "channels=1,rate=24000"
+  "channels=1,rate=" G_STRINGIFY (BENCH_SPEECH_RATE)
 
 /* ---- an utterance's sound ---- */
 
