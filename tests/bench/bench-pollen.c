@@ -727,7 +727,7 @@ tts_ideal_ms (guint texts, guint max_in_flight, gdouble request_ms)
 
 /* ---- (d) pollenstt on recorded speech ---- */
 
-/* a talk read aloud: sentences of 1–6 s, some with commas (espeak-ng
+/* a talk read aloud: sentences of 1.4–6.4 s, some with commas (espeak-ng
  * pauses there), and the pauses of a reader between them */
 static const gchar *const reading[] = {
   "The river starts high in the mountains, where the snow melts in spring",
@@ -800,8 +800,8 @@ stt_pipeline (const gchar * url, guint rate, guint max_in_flight,
   return pipeline;
 }
 
-/* Pushes second @second of @pcm (mono at @rate, looped: its last part
- * second is left out) into @src. */
+/* Pushes second @second of @pcm (mono at @rate, looped, its last partial
+ * second left out) into @src. */
 static GstFlowReturn
 push_second (GstElement * src, GBytes * pcm, guint rate, guint64 second)
 {

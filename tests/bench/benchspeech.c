@@ -8,14 +8,15 @@
  */
 
 /* Live speech, spoken into a pipeline as a microphone gives it: what
- * bench-pollen's live steps share ((i) live captions, (j) mouth-to-ear).
+ * bench-pollen's live steps share ((i) live captions, (j) mouth-to-ear);
+ * (d) takes the speech alone, as a recording.
  *
  * The speech is utterances between silent pauses: for (i) a 440 Hz tone
  * at the level every emulator endpoint finds speech by, a word being
  * BENCH_WORD_MS of it, so its words are the realtime emulator's words; for
- * (j) sentences spoken by espeak-ng, cut to their sound (the first to the
- * last sample above -40 dBFS, the level both emulator transcribers find
- * sound by). It goes into `appsrc name=mic is-live=true` in BUFFER_MS
+ * (d) and (j) sentences spoken by espeak-ng, cut to their sound (the first
+ * to the last sample above -40 dBFS, the level both emulator transcribers
+ * find sound by). It goes into `appsrc name=mic is-live=true` in BUFFER_MS
  * buffers, each pushed once the pipeline's clock has passed its last
  * sample, stamped with the running time it was spoken (the source starts
  * at 0 when the pipeline does), so stream time is running time. */
