@@ -80,7 +80,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_chat_debug);
 #define DEFAULT_SEED -1
 #define DEFAULT_MAX_TOKENS 0
 #define DEFAULT_JSON_MODE FALSE
-#define DEFAULT_LATENCY_MS 3000
+#define DEFAULT_LATENCY_MS 1000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
 #define MAX_HISTORY_SIZE 100
@@ -101,7 +101,8 @@ enum
 };
 
 /* One job's data. The sink thread fills it; the worker reads text and
- * epoch and writes reply; the src task reads the times and moves next. */
+ * epoch and writes reply, sent and answered; the src task reads the times
+ * and moves them when the reply is late. */
 typedef struct
 {
   gchar *text;                  /* the user message; NULL: nothing to ask */
@@ -110,7 +111,10 @@ typedef struct
   GstClockTime duration;
   guint epoch;                  /* the history it belongs to */
   gchar *reply;                 /* output=reply: the whole reply */
+  GstClockTime sent;            /* running times the request went out */
+  GstClockTime answered;        /* and its first sentence or reply came */
   GstClockTime next;            /* src task: where the next sentence starts */
+  gboolean checked;             /* src task: its lateness was looked at */
 } ChatEntry;
 
 struct _GstPollenChat
@@ -168,6 +172,7 @@ chat_entry_new (gchar * text, GstClockTime pts, GstClockTime duration,
   entry->preview = pollen_text_preview (text ? text : "");
   entry->pts = entry->next = pts;
   entry->duration = duration;
+  entry->sent = entry->answered = GST_CLOCK_TIME_NONE;
   entry->epoch = epoch;
   return entry;
 }
@@ -283,17 +288,20 @@ gst_pollen_chat_remember (GstPollenChat * self, ChatEntry * entry,
 
 typedef struct
 {
+  GstPollenFilter *filter;
+  ChatEntry *entry;
   PollenJob *job;
   PollenSentences *sentences;
 } ChatStream;
 
+/* Takes @sentence: out to the src task; the first says when the answer
+ * came. */
 static void
-gst_pollen_chat_emit_all (PollenJob * job, GPtrArray * sentences)
+chat_stream_emit (ChatStream * stream, gchar * sentence)
 {
-  guint i;
-
-  for (i = 0; i < sentences->len; i++)
-    pollen_job_emit (job, g_strdup (sentences->pdata[i]));
+  if (!GST_CLOCK_TIME_IS_VALID (stream->entry->answered))
+    stream->entry->answered = gst_pollen_filter_now (stream->filter);
+  pollen_job_emit (stream->job, sentence);
 }
 
 /* PollenChatDeltaFunc: each sentence the delta completes goes out. */
@@ -303,8 +311,10 @@ gst_pollen_chat_on_delta (const gchar * delta, gpointer user_data)
   ChatStream *stream = user_data;
   g_autoptr (GPtrArray) done = pollen_sentences_feed (stream->sentences,
       delta);
+  guint i;
 
-  gst_pollen_chat_emit_all (stream->job, done);
+  for (i = 0; i < done->len; i++)
+    chat_stream_emit (stream, g_strdup (done->pdata[i]));
 }
 
 static gboolean
@@ -316,13 +326,14 @@ gst_pollen_chat_run_job (GstPollenFilter * filter, PollenJob * job,
   g_autoptr (PollenRequest) request = NULL;
   g_autoptr (PollenChatResult) result = NULL;
   g_autoptr (PollenSentences) sentences = pollen_sentences_new ();
-  ChatStream stream = { job, sentences };
+  ChatStream stream = { filter, entry, job, sentences };
   gboolean by_sentence = self->run_output == POLLEN_CHAT_OUTPUT_SENTENCE;
   gchar *rest;
 
   if (!entry->text)
     return TRUE;
   request = gst_pollen_chat_build_request (self, entry);
+  entry->sent = gst_pollen_filter_now (filter);
   result = pollen_chat_complete (gst_pollen_filter_get_client (filter),
       request, by_sentence ? gst_pollen_chat_on_delta : NULL, &stream,
       cancellable, error);
@@ -337,10 +348,12 @@ gst_pollen_chat_run_job (GstPollenFilter * filter, PollenJob * job,
       entry->preview, (guint) g_utf8_strlen (result->text, -1),
       GST_STR_NULL (result->finish_reason));
   if (by_sentence && (rest = pollen_sentences_finish (sentences)))
-    pollen_job_emit (job, rest);
+    chat_stream_emit (&stream, rest);
   gst_pollen_chat_remember (self, entry, result->text);
-  if (!by_sentence)
+  if (!by_sentence) {
+    entry->answered = gst_pollen_filter_now (filter);
     entry->reply = g_steal_pointer (&result->text);
+  }
   return TRUE;
 }
 
@@ -385,12 +398,34 @@ gst_pollen_chat_sentence_span (ChatEntry * entry, const gchar * sentence,
   return start;
 }
 
+/* Before @entry's first output, live: a reply that came after its
+ * deadline goes that much later, with a warning; a server that keeps
+ * being slow raises the latency (see max-latency). */
+static void
+gst_pollen_chat_check_late (GstPollenChat * self, ChatEntry * entry)
+{
+  GstClockTime late;
+
+  if (entry->checked)
+    return;
+  entry->checked = TRUE;
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
+      entry->answered);
+  late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), entry,
+      entry->pts, entry->sent, entry->answered, NULL);
+  if (late > 0 && GST_CLOCK_TIME_IS_VALID (entry->pts)) {
+    entry->pts += late;
+    entry->next += late;
+  }
+}
+
 static GstFlowReturn
 gst_pollen_chat_handle_item (GstPollenFilter * filter, gpointer data,
     gpointer item)
 {
   GstClockTime pts, duration;
 
+  gst_pollen_chat_check_late (GST_POLLEN_CHAT (filter), data);
   pts = gst_pollen_chat_sentence_span (data, item, &duration);
   return gst_pollen_chat_push_text (GST_POLLEN_CHAT (filter), item, pts,
       duration);
@@ -422,6 +457,7 @@ gst_pollen_chat_handle_done (GstPollenFilter * filter, gpointer data)
     return gst_pollen_chat_gap (self, entry);
   if (!entry->reply)
     return GST_FLOW_OK;
+  gst_pollen_chat_check_late (self, entry);
   return gst_pollen_chat_push_text (self, entry->reply, entry->pts,
       entry->duration);
 }
@@ -685,7 +721,8 @@ gst_pollen_chat_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->default_timeout = DEFAULT_TIMEOUT;
   filter_class->default_max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   filter_class->default_latency_ms = DEFAULT_LATENCY_MS;
-  filter_class->latency_blurb = "the time a reply may take";
+  filter_class->latency_blurb = "live, a reply that comes later is "
+      "shifted with a warning";
   filter_class->untimed_hint = "Put subparse (for subtitle files), "
       "pollenstt or another source of timed text in front of pollenchat.";
   filter_class->data_free = (GDestroyNotify) chat_entry_free;

@@ -387,9 +387,8 @@ gst_pollen_edit_submit_edit (GstPollenEdit * self, GstBuffer * buffer,
   GST_DEBUG_OBJECT (self, "editing the frame at %" GST_TIME_FORMAT "%s",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), scene ? " (scene change)" : "");
   /* live, it was counted: frames and events pending do not hold it */
-  if (self->live)
-    return gst_pollen_filter_submit_now (GST_POLLEN_FILTER (self), edit);
-  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), edit);
+  return gst_pollen_filter_submit_full (GST_POLLEN_FILTER (self), edit,
+      self->live ? POLLEN_JOBS_AT_ONCE : POLLEN_JOBS_SLOT);
 }
 
 /* Takes @buffer: on to the output, recorded as a job behind the edit it
@@ -881,6 +880,7 @@ gst_pollen_edit_check_late (GstPollenEdit * self, Edit * edit)
   if (!gst_pollen_filter_is_live (filter) ||
       gst_pollen_filter_get_latency (filter) == 0)
     return;
+  gst_pollen_filter_follow_server (filter, edit->sent, edit->answered);
   gst_pollen_filter_check_late (filter, edit, edit_pts (edit), edit->sent,
       edit->answered, NULL);
 }

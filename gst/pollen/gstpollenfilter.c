@@ -41,6 +41,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
 /* the output waiting this long for the server posts GstProgress START,
  * then CONTINUE as often, as pollensrc does while it generates */
 #define PROGRESS_DELAY_US (2 * G_TIME_SPAN_SECOND)
+/* Live: answers this many times running slower than latency make it rise
+ * (max-latency), to the slowest of them and this margin more. */
+#define SLOW_RUN 3
+#define LATENCY_MARGIN (500 * GST_MSECOND)
+#define DEFAULT_MAX_LATENCY_MS 10000
 #define PROGRESS_CODE "request"
 
 /* What goes through the job queue: the subclass's data, or a serialized
@@ -64,8 +69,9 @@ typedef struct
   /* properties, under GST_OBJECT_LOCK */
   PollenSettings settings;
   guint max_in_flight;
-  guint latency_ms;
-  gboolean latency_set;         /* by the application */
+  guint latency_ms;             /* as raised by max-latency */
+  guint chosen_latency_ms;      /* as set, or the default: each run's start */
+  guint max_latency_ms;
   gboolean skip_failed;
   gboolean serial;              /* gst_pollen_filter_set_serial() */
 
@@ -91,6 +97,8 @@ typedef struct
   GstClockTime late_max[POLLEN_LATE_N];
   gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
   gint64 progress_due;          /* when the next START or CONTINUE is due */
+  guint slow_run;               /* answers running slower than latency */
+  GstClockTime slow_max;        /* the slowest of them */
   gboolean job_waited;          /* the job handled went out late, behind
                                  * the ones before it (fjob_queued()) */
 
@@ -226,17 +234,6 @@ gst_pollen_filter_queue_full (GstPollenFilter * self, FilterJob * fjob,
   return ret == GST_FLOW_OK ? GST_FLOW_FLUSHING : ret;
 }
 
-/* Takes @fjob: a request waits for a slot, an event takes none. */
-static GstFlowReturn
-gst_pollen_filter_queue (GstPollenFilter * self, FilterJob * fjob)
-{
-  if (!fjob->event)
-    return gst_pollen_filter_queue_full (self, fjob, POLLEN_JOBS_SLOT);
-  return gst_pollen_filter_queue_full (self, fjob,
-      GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ? POLLEN_JOBS_AT_ONCE :
-      POLLEN_JOBS_NO_SLOT);
-}
-
 /**
  * gst_pollen_filter_get_pending:
  *
@@ -262,6 +259,27 @@ gst_pollen_filter_get_pending (GstPollenFilter * filter)
 GstFlowReturn
 gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
 {
+  return gst_pollen_filter_submit_full (filter, data, POLLEN_JOBS_SLOT);
+}
+
+/**
+ * gst_pollen_filter_submit_full:
+ * @data: (transfer full): a job for run_job
+ * @how: whether it waits for one of the max-in-flight slots
+ *   (%POLLEN_JOBS_SLOT, as gst_pollen_filter_submit()), takes none
+ *   (%POLLEN_JOBS_NO_SLOT: a job that makes no request, such as a chunk of
+ *   silence) or is queued at once, past max-in-flight
+ *   (%POLLEN_JOBS_AT_ONCE: for a subclass that must not block and counts
+ *   its requests in flight itself, such as pollenedit when live)
+ *
+ * Sink thread: queues a job behind everything submitted before.
+ *
+ * Returns: %GST_FLOW_OK, or why output stopped (then @data is freed).
+ */
+GstFlowReturn
+gst_pollen_filter_submit_full (GstPollenFilter * filter, gpointer data,
+    PollenJobsSlot how)
+{
   GstPollenFilterPrivate *priv = PRIV (filter);
   FilterJob *fjob = filter_job_new (filter, data, NULL);
   GstClockTime submitted = fjob->submitted, now;
@@ -272,7 +290,7 @@ gst_pollen_filter_submit (GstPollenFilter * filter, gpointer data)
       GST_CLOCK_TIME_IS_VALID (submitted) &&
       submitted <= priv->room_came + HELD_TOLERANCE;
   held = fjob->held_upstream;
-  ret = gst_pollen_filter_queue (filter, fjob);
+  ret = gst_pollen_filter_queue_full (filter, fjob, how);
   now = gst_pollen_filter_now (filter);
   /* what upstream held comes in a burst: all of it was held */
   priv->room_came = GST_CLOCK_TIME_IS_VALID (submitted) &&
@@ -300,41 +318,13 @@ gst_pollen_filter_share_timeline (GstPollenFilter * self,
   g_mutex_unlock (&priv->lock);
 }
 
-/**
- * gst_pollen_filter_submit_now:
- * @data: (transfer full): a job for run_job
- *
- * Sink thread: like gst_pollen_filter_submit(), but queued at once, past
- * max-in-flight, for a subclass that must not block and counts its jobs
- * in flight itself (pollenedit, live: frames and events pending do not
- * count).
- */
-GstFlowReturn
-gst_pollen_filter_submit_now (GstPollenFilter * filter, gpointer data)
-{
-  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
-          NULL), POLLEN_JOBS_AT_ONCE);
-}
-
-/**
- * gst_pollen_filter_submit_no_request:
- * @data: (transfer full): a job for run_job that makes no request (a chunk
- *   of silence)
- *
- * Sink thread: like gst_pollen_filter_submit(), but the job takes none of
- * the max-in-flight slots, which stay for the requests.
- */
-GstFlowReturn
-gst_pollen_filter_submit_no_request (GstPollenFilter * filter, gpointer data)
-{
-  return gst_pollen_filter_queue_full (filter, filter_job_new (filter, data,
-          NULL), POLLEN_JOBS_NO_SLOT);
-}
-
 static GstFlowReturn
 gst_pollen_filter_queue_event (GstPollenFilter * self, GstEvent * event)
 {
-  return gst_pollen_filter_queue (self, filter_job_new (self, NULL, event));
+  /* an event takes no slot */
+  return gst_pollen_filter_queue_full (self, filter_job_new (self, NULL,
+          event), GST_POLLEN_FILTER_GET_CLASS (self)->nonblocking ?
+      POLLEN_JOBS_AT_ONCE : POLLEN_JOBS_NO_SLOT);
 }
 
 static GstFlowReturn
@@ -436,6 +426,8 @@ gst_pollen_filter_start_task (GstPollenFilter * self)
   priv->upstream_min = 0;
   priv->late_window = 0;
   priv->waiting_since = 0;
+  priv->slow_run = 0;
+  priv->slow_max = 0;
   if (klass->flush)
     klass->flush (self);
   gst_pollen_filter_set_srcresult (self, GST_FLOW_OK);
@@ -1087,22 +1079,17 @@ gst_pollen_filter_set_serial (GstPollenFilter * filter, gboolean serial)
   GST_OBJECT_UNLOCK (filter);
 }
 
-/**
- * gst_pollen_filter_set_default_latency:
- *
- * For a subclass whose latency default depends on how it runs (pollenstt
- * with a realtime model): the latency property becomes @ms unless the
- * application set it. Application thread, in start.
- */
-void
-gst_pollen_filter_set_default_latency (GstPollenFilter * filter, guint ms)
+/* Src task: the latency becomes @latency for the rest of the run, and
+ * the pipeline is asked to take it. */
+static void
+gst_pollen_filter_raise_latency (GstPollenFilter * self, GstClockTime latency)
 {
-  GstPollenFilterPrivate *priv = PRIV (filter);
-
-  GST_OBJECT_LOCK (filter);
-  if (!priv->latency_set)
-    priv->latency_ms = ms;
-  GST_OBJECT_UNLOCK (filter);
+  GST_OBJECT_LOCK (self);
+  PRIV (self)->latency_ms = latency / GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "latency");
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_latency (GST_OBJECT (self)));
 }
 
 /* The latency property, read now (it may change while PLAYING). */
@@ -1255,6 +1242,54 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
   if (!GST_CLOCK_TIME_IS_VALID (running))
     return GST_CLOCK_TIME_NONE;
   return running + gst_pollen_filter_get_budget (filter);
+}
+
+/**
+ * gst_pollen_filter_follow_server:
+ * @sent: the running time a request went out
+ * @answered: the running time its answer came (its first part)
+ *
+ * Src task, live, at each answer, before its lateness is looked at:
+ * answers that keep taking longer than latency raise it (up to
+ * max-latency), once for a run of SLOW_RUN, to the slowest of them and a
+ * margin, and the pipeline is told (gst-launch-1.0 redistributes the
+ * latency; an application does on GST_MESSAGE_LATENCY, with
+ * gst_bin_recalculate_latency()): a server that is always that slow then
+ * gets its output played whole and in time, later, instead of late.
+ */
+void
+gst_pollen_filter_follow_server (GstPollenFilter * filter, GstClockTime sent,
+    GstClockTime answered)
+{
+  GstPollenFilterPrivate *priv = PRIV (filter);
+  GstClockTime latency = gst_pollen_filter_get_latency (filter), took, raised;
+  guint max_ms;
+
+  if (!priv->live || !GST_CLOCK_TIME_IS_VALID (sent) ||
+      !GST_CLOCK_TIME_IS_VALID (answered) || answered < sent)
+    return;
+  took = answered - sent;
+  priv->slow_run = took > latency ? priv->slow_run + 1 : 0;
+  priv->slow_max = priv->slow_run ? MAX (priv->slow_max, took) : 0;
+  GST_OBJECT_LOCK (filter);
+  max_ms = priv->max_latency_ms;
+  GST_OBJECT_UNLOCK (filter);
+  raised = MIN (gst_util_uint64_scale_ceil (priv->slow_max + LATENCY_MARGIN,
+          1, 100 * GST_MSECOND) * 100 * GST_MSECOND,
+      (GstClockTime) max_ms * GST_MSECOND);
+  if (priv->slow_run < SLOW_RUN || raised <= latency)
+    return;
+  GST_ELEMENT_WARNING (filter, STREAM, FAILED, ("The server took up to %"
+          G_GUINT64_FORMAT " ms for each of the last %u requests, longer "
+          "than latency (%" G_GUINT64_FORMAT " ms): latency raised to %"
+          G_GUINT64_FORMAT " ms (max-latency %u ms), so that the output "
+          "plays whole and in time, later. Set latency that high from the "
+          "start, or max-latency=0 to keep it.", priv->slow_max / GST_MSECOND,
+          priv->slow_run, latency / GST_MSECOND, raised / GST_MSECOND,
+          max_ms), (NULL));
+  priv->slow_run = 0;
+  priv->slow_max = 0;
+  gst_pollen_filter_raise_latency (filter, raised);
 }
 
 /* What a late result of @cause, @ms late, means and what to do. */
@@ -1431,8 +1466,8 @@ gst_pollen_filter_late_cause (GstPollenFilter * self, GstClockTime deadline,
  * @answered: the running time the server's answer came, or NONE
  * @cause: (out) (optional): why it is late, when it is
  *
- * Src task, live only, before pushing a result: whether it is late, and
- * why. An answer after the deadline that took the server longer than the
+ * Src task, live only, before pushing a result (and after
+ * gst_pollen_filter_follow_server()): whether it is late, and why. An answer after the deadline that took the server longer than the
  * latency property is the server's lateness; one that took it less but
  * came after the deadline all the same, pushed as it came, is its
  * request's, which went out late behind the ones before it
@@ -1492,6 +1527,8 @@ gst_pollen_filter_start (GstPollenFilter * self)
       klass->default_model, &priv->run_settings);
   GST_OBJECT_LOCK (self);
   max_in_flight = klass->serial || priv->serial ? 1 : priv->max_in_flight;
+  /* a latency raised by a slow server starts afresh */
+  priv->latency_ms = priv->chosen_latency_ms;
   GST_OBJECT_UNLOCK (self);
 
   priv->client = pollen_settings_ensure_client (GST_ELEMENT (self),
@@ -1573,8 +1610,10 @@ gst_pollen_filter_set_property (GObject * object, guint prop_id,
       priv->max_in_flight = g_value_get_uint (value);
       break;
     case POLLEN_FILTER_PROP_LATENCY:
-      priv->latency_ms = g_value_get_uint (value);
-      priv->latency_set = TRUE;
+      priv->latency_ms = priv->chosen_latency_ms = g_value_get_uint (value);
+      break;
+    case POLLEN_FILTER_PROP_MAX_LATENCY:
+      priv->max_latency_ms = g_value_get_uint (value);
       break;
     case POLLEN_FILTER_PROP_SKIP_FAILED:
       priv->skip_failed = g_value_get_boolean (value);
@@ -1607,6 +1646,9 @@ gst_pollen_filter_get_property (GObject * object, guint prop_id,
       break;
     case POLLEN_FILTER_PROP_LATENCY:
       g_value_set_uint (value, priv->latency_ms);
+      break;
+    case POLLEN_FILTER_PROP_MAX_LATENCY:
+      g_value_set_uint (value, priv->max_latency_ms);
       break;
     case POLLEN_FILTER_PROP_SKIP_FAILED:
       g_value_set_boolean (value, priv->skip_failed);
@@ -1655,9 +1697,21 @@ gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
       g_param_spec_uint ("latency", "Latency",
           intern_printf ("Milliseconds a request may take, "
                   "added to the pipeline latency when upstream is live "
-                  "(default %u): %s. May change while PLAYING",
+                  "(default %u): %s. A server slower than it raises it, "
+                  "see max-latency. May change while PLAYING",
                   klass->default_latency_ms, klass->latency_blurb),
           0, 600000, klass->default_latency_ms, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class,
+      POLLEN_FILTER_PROP_MAX_LATENCY,
+      g_param_spec_uint ("max-latency", "Max Latency",
+          "Live: when the server answers " G_STRINGIFY (SLOW_RUN) " requests "
+          "running slower than latency, latency is raised (with a warning "
+          "and a LATENCY message) to the slowest of them and 500 ms more, "
+          "up to this many milliseconds (default "
+          G_STRINGIFY (DEFAULT_MAX_LATENCY_MS) "); 0 never raises it. Each "
+          "run starts again from the latency set. May change while PLAYING",
+          0, 600000, DEFAULT_MAX_LATENCY_MS, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class,
       POLLEN_FILTER_PROP_SKIP_FAILED,
@@ -1737,7 +1791,8 @@ gst_pollen_filter_constructed (GObject * object)
   pollen_settings_init (&priv->settings, klass->default_model,
       klass->default_timeout);
   priv->max_in_flight = klass->default_max_in_flight;
-  priv->latency_ms = klass->default_latency_ms;
+  priv->latency_ms = priv->chosen_latency_ms = klass->default_latency_ms;
+  priv->max_latency_ms = DEFAULT_MAX_LATENCY_MS;
 }
 
 static void

@@ -26,6 +26,7 @@ enum
 {
   POLLEN_FILTER_PROP_MAX_IN_FLIGHT = POLLEN_PROP_LAST,
   POLLEN_FILTER_PROP_LATENCY,
+  POLLEN_FILTER_PROP_MAX_LATENCY,
   POLLEN_FILTER_PROP_SKIP_FAILED,
   POLLEN_FILTER_PROP_LAST
 };
@@ -251,18 +252,15 @@ GstPad *           gst_pollen_filter_get_srcpad (GstPollenFilter * filter);
 const PollenSettings * gst_pollen_filter_get_settings (GstPollenFilter * filter);
 PollenClient *     gst_pollen_filter_get_client (GstPollenFilter * filter);
 GstClockTime       gst_pollen_filter_get_latency (GstPollenFilter * filter);
-void               gst_pollen_filter_set_default_latency (GstPollenFilter * filter,
-                                                          guint ms);
 
 void               gst_pollen_filter_set_serial (GstPollenFilter * filter,
                                                  gboolean serial);
 
 GstFlowReturn      gst_pollen_filter_submit (GstPollenFilter * filter,
                                              gpointer data);
-GstFlowReturn      gst_pollen_filter_submit_now (GstPollenFilter * filter,
-                                                 gpointer data);
-GstFlowReturn      gst_pollen_filter_submit_no_request (GstPollenFilter * filter,
-                                                        gpointer data);
+GstFlowReturn      gst_pollen_filter_submit_full (GstPollenFilter * filter,
+                                                  gpointer data,
+                                                  PollenJobsSlot how);
 guint              gst_pollen_filter_get_pending (GstPollenFilter * filter);
 GstFlowReturn      gst_pollen_filter_get_flow (GstPollenFilter * filter);
 
@@ -293,6 +291,9 @@ void               gst_pollen_filter_report_late (GstPollenFilter * filter,
                                                   gpointer data,
                                                   PollenLateCause cause,
                                                   GstClockTime amount);
+void               gst_pollen_filter_follow_server (GstPollenFilter * filter,
+                                                    GstClockTime sent,
+                                                    GstClockTime answered);
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,

@@ -92,14 +92,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 #define DEFAULT_MODEL "whisper-large-v3"
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_TEMPERATURE -1.0
-#define DEFAULT_CHUNK_DURATION 5000
+#define DEFAULT_CHUNK_DURATION 3000
 #define DEFAULT_SILENCE_THRESHOLD -40.0
 #define DEFAULT_MIN_SILENCE 300
 #define DEFAULT_GRANULARITY GST_POLLEN_STT_GRANULARITY_SEGMENT
 #define DEFAULT_CARRY_CONTEXT TRUE
 #define DEFAULT_TRIM_SILENCE TRUE
-#define DEFAULT_LATENCY 3000
-#define DEFAULT_REALTIME_LATENCY 1000   /* words come as they are heard */
+#define DEFAULT_LATENCY 1000
 #define REALTIME_PIECE_MS 100   /* audio goes to a session in pieces this long */
 #define DEFAULT_MAX_IN_FLIGHT 4
 
@@ -519,10 +518,9 @@ gst_pollen_stt_submit (GstPollenStt * self, Piece * piece)
       ", %" GST_TIME_FORMAT "%s", piece->index, GST_TIME_ARGS (piece->start),
       GST_TIME_ARGS (piece->duration), piece->has_speech ? "" :
       " (silence)");
-  if (!piece->has_speech)
-    return gst_pollen_filter_submit_no_request (GST_POLLEN_FILTER (self),
-        piece);
-  return gst_pollen_filter_submit (GST_POLLEN_FILTER (self), piece);
+  /* silence makes no request: it leaves the slots to the speech */
+  return gst_pollen_filter_submit_full (GST_POLLEN_FILTER (self), piece,
+      piece->has_speech ? POLLEN_JOBS_SLOT : POLLEN_JOBS_NO_SLOT);
 }
 
 /* Ends the chunk being filled (DISCONT, caps change, segment, gap, EOS). */
@@ -1244,6 +1242,8 @@ gst_pollen_stt_lateness (GstPollenStt * self, Piece * piece)
   PollenTranscriptCue *first;
   GstClockTime late;
 
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
+      piece->answered);
   if (!piece->transcript || piece->transcript->cues->len == 0)
     return 0;
   first = piece->transcript->cues->pdata[0];
@@ -1433,8 +1433,6 @@ gst_pollen_stt_start (GstPollenFilter * filter)
     return FALSE;
   }
   gst_pollen_stt_check_rate (self);
-  gst_pollen_filter_set_default_latency (filter, self->config.realtime ?
-      DEFAULT_REALTIME_LATENCY : DEFAULT_LATENCY);
   if (self->config.realtime) {
     self->stream_piece = g_byte_array_new ();
     gst_pollen_stt_reset_stream (self);
@@ -1612,7 +1610,7 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
       g_param_spec_uint ("chunk-duration", "Chunk Duration",
           "Longest audio chunk sent in one request, in milliseconds (and at "
           "most 25 MB of WAV); chunks are cut earlier at a pause when there "
-          "is one (default 5000)",
+          "is one (default 3000)",
           500, 600000, DEFAULT_CHUNK_DURATION, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_SILENCE_THRESHOLD,
       g_param_spec_double ("silence-threshold", "Silence Threshold",

@@ -116,8 +116,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define DEFAULT_OVERFLOW GST_POLLEN_TTS_OVERFLOW_SHIFT
 #define DEFAULT_MAX_LAG -1      /* the latency property */
 #define DEFAULT_MAX_SPEED 1.5
-#define DEFAULT_MAX_LATENCY_MS 10000
-#define DEFAULT_LATENCY_MS 2000
+#define DEFAULT_LATENCY_MS 1000
 #define DEFAULT_MAX_IN_FLIGHT 3
 #define DEFAULT_TIMEOUT 120
 #define DEFAULT_WORD_TIMINGS FALSE
@@ -127,10 +126,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_tts_debug);
 #define SPEECH_PATH "/v1/audio/speech"
 #define TIMED_SPEECH_PATH "/v1/audio/speech/with-timestamps"
 #define READ_SIZE (16 * 1024)
-/* Live: answers this many times running slower than latency make it
- * rise (max-latency), to what they took and this margin more. */
-#define SLOW_RUN 3
-#define LATENCY_MARGIN (500 * GST_MSECOND)
 /* the server's recent answer times kept: the quickest of them is what a
  * request will take at least */
 #define ANSWER_TIMES 4
@@ -144,7 +139,6 @@ enum
   PROP_OVERFLOW,
   PROP_MAX_LAG,
   PROP_MAX_SPEED,
-  PROP_MAX_LATENCY,
   PROP_WORD_TIMINGS,
 };
 
@@ -215,7 +209,6 @@ struct _GstPollenTts
   GstPollenTtsOverflow overflow;
   gint max_lag_ms;
   gdouble max_speed;
-  guint max_latency_ms;
 
   /* under GST_OBJECT_LOCK: written by the workers */
   GstClockTime answer_times[ANSWER_TIMES];      /* 0: none yet */
@@ -245,8 +238,6 @@ struct _GstPollenTts
   gboolean speech_dropped;      /* answered too late to play any of it */
   GstClockTime speech_cut;      /* how much of it max-lag cut */
   GstClockTime silence_end;     /* end of the silence that went out */
-  guint slow_run;               /* answers running slower than latency */
-  GstClockTime slow_max;        /* the slowest of them */
   gdouble speech_max_speed;
   GByteArray *gathered;         /* compress: the speech until it is whole */
   GstClockTime speech_start;    /* where the current rate's samples start */
@@ -1067,46 +1058,6 @@ gst_pollen_tts_speech_limit (GstPollenTts * self)
   return GST_CLOCK_TIME_NONE;
 }
 
-/* Live, at the first answer of a speech: answers that keep taking longer
- * than latency raise it (up to max-latency), once for a run of SLOW_RUN,
- * to the slowest of them and a margin: a server that is always that slow
- * then plays whole and in time, later, instead of late and cut. */
-static void
-gst_pollen_tts_adapt_latency (GstPollenTts * self, TtsEntry * entry)
-{
-  GstClockTime latency = gst_pollen_filter_get_latency (GST_POLLEN_FILTER
-      (self)), took, raised;
-  guint max_ms;
-
-  if (!GST_CLOCK_TIME_IS_VALID (entry->sent) ||
-      !GST_CLOCK_TIME_IS_VALID (entry->answered) ||
-      entry->answered < entry->sent)
-    return;
-  took = entry->answered - entry->sent;
-  self->slow_run = took > latency ? self->slow_run + 1 : 0;
-  self->slow_max = self->slow_run ? MAX (self->slow_max, took) : 0;
-  GST_OBJECT_LOCK (self);
-  max_ms = self->max_latency_ms;
-  GST_OBJECT_UNLOCK (self);
-  raised = MIN (gst_util_uint64_scale_ceil (self->slow_max + LATENCY_MARGIN,
-          1, 100 * GST_MSECOND) * 100 * GST_MSECOND,
-      (GstClockTime) max_ms * GST_MSECOND);
-  if (self->slow_run < SLOW_RUN || raised <= latency)
-    return;
-  GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The server took up to %"
-          G_GUINT64_FORMAT " ms for each of the last %u speeches, longer "
-          "than latency (%" G_GUINT64_FORMAT " ms): latency raised to %"
-          G_GUINT64_FORMAT " ms (max-latency %u ms), so that speech plays "
-          "whole and in time, later. Set latency that high from the start, "
-          "or max-latency=0 to keep it.", self->slow_max / GST_MSECOND,
-          self->slow_run, latency / GST_MSECOND, raised / GST_MSECOND,
-          max_ms), (NULL));
-  self->slow_run = 0;
-  self->slow_max = 0;
-  /* posts the LATENCY message: the pipeline takes the new latency */
-  g_object_set (self, "latency", (guint) (raised / GST_MSECOND), NULL);
-}
-
 /* Live: how long after the deadline of the speech's start its answer
  * came (0 when in time). */
 static GstClockTime
@@ -1139,7 +1090,8 @@ gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
 
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
-  gst_pollen_tts_adapt_latency (self, entry);
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
+      entry->answered);
   limit = gst_pollen_tts_speech_limit (self);
   late = gst_pollen_tts_answer_late_by (self, entry);
   if (raw && late && GST_CLOCK_TIME_IS_VALID (limit) &&
@@ -1625,8 +1577,6 @@ gst_pollen_tts_flush (GstPollenFilter * filter)
   gst_clear_caps (&self->speech_caps);
   g_clear_pointer (&self->convert, pollen_convert_free);
   self->sent_audio = FALSE;
-  self->slow_run = 0;
-  self->slow_max = 0;
   g_clear_pointer (&self->gathered, g_byte_array_unref);
   g_clear_pointer (&self->speech_words, g_ptr_array_unref);
   gst_pollen_tts_reset_output (self);
@@ -1722,7 +1672,6 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     case PROP_OVERFLOW:
     case PROP_MAX_LAG:
     case PROP_MAX_SPEED:
-    case PROP_MAX_LATENCY:
     case PROP_WORD_TIMINGS:
       break;
     default:
@@ -1740,8 +1689,6 @@ gst_pollen_tts_set_property (GObject * object, guint prop_id,
     self->max_lag_ms = g_value_get_int (value);
   else if (prop_id == PROP_MAX_SPEED)
     self->max_speed = g_value_get_double (value);
-  else if (prop_id == PROP_MAX_LATENCY)
-    self->max_latency_ms = g_value_get_uint (value);
   else if (prop_id == PROP_WORD_TIMINGS)
     self->word_timings = g_value_get_boolean (value);
   else
@@ -1784,9 +1731,6 @@ gst_pollen_tts_get_property (GObject * object, guint prop_id,
     case PROP_MAX_SPEED:
       g_value_set_double (value, self->max_speed);
       break;
-    case PROP_MAX_LATENCY:
-      g_value_set_uint (value, self->max_latency_ms);
-      break;
     case PROP_WORD_TIMINGS:
       g_value_set_boolean (value, self->word_timings);
       break;
@@ -1824,7 +1768,6 @@ gst_pollen_tts_init (GstPollenTts * self)
   self->overflow = DEFAULT_OVERFLOW;
   self->max_lag_ms = DEFAULT_MAX_LAG;
   self->max_speed = DEFAULT_MAX_SPEED;
-  self->max_latency_ms = DEFAULT_MAX_LATENCY_MS;
   self->word_timings = DEFAULT_WORD_TIMINGS;
   self->speech_speed = 1.0;
   gst_pollen_tts_reset_output (self);
@@ -1886,13 +1829,6 @@ gst_pollen_tts_install_properties (GObjectClass * klass)
           "in the late warnings. -1 (default): the latency property. May "
           "change while PLAYING: used from the next speech on", -1, 600000,
           DEFAULT_MAX_LAG, PARAM_FLAGS_PLAYING));
-  g_object_class_install_property (klass, PROP_MAX_LATENCY,
-      g_param_spec_uint ("max-latency", "Max Latency",
-          "Live: when the server answers 3 speeches running slower than "
-          "latency, latency is raised (with a warning and a LATENCY message) "
-          "to the slowest of them and 500 ms more, up to this many "
-          "milliseconds (default 10000); 0 never raises it. May change while "
-          "PLAYING", 0, 600000, DEFAULT_MAX_LATENCY_MS, PARAM_FLAGS_PLAYING));
   g_object_class_install_property (klass, PROP_MAX_SPEED,
       g_param_spec_double ("max-speed", "Max Speed",
           "With overflow=compress: how much faster than spoken speech may "

@@ -117,11 +117,15 @@ typedef struct
   GstClockTime pts;
   gboolean scene;               /* taken for a scene change */
   gchar *text;                  /* the reply (output=reply), by the worker */
+  GstClockTime sent;            /* running times the request went out, */
+  GstClockTime answered;        /* and its first sentence or reply came */
 } Frame;
 
 /* What the worker's delta callback needs (output=sentence). */
 typedef struct
 {
+  GstPollenFilter *filter;
+  Frame *frame;
   PollenJob *job;
   PollenSentences *sentences;
 } Delta;
@@ -199,6 +203,7 @@ frame_new (GstBuffer * buffer, GstCaps * caps, gboolean scene)
   frame->sample = gst_sample_new (buffer, caps, NULL, NULL);
   frame->pts = GST_BUFFER_PTS (buffer);
   frame->scene = scene;
+  frame->sent = frame->answered = GST_CLOCK_TIME_NONE;
   return frame;
 }
 
@@ -425,6 +430,16 @@ gst_pollen_vision_describe (GstPollenFilter * filter, gpointer data)
       GST_TIME_ARGS (frame->pts), frame->scene ? " (a scene change)" : "");
 }
 
+/* Worker: takes @sentence, out to the src task; the first says when the
+ * answer came. */
+static void
+delta_emit (Delta * delta, gchar * sentence)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (delta->frame->answered))
+    delta->frame->answered = gst_pollen_filter_now (delta->filter);
+  pollen_job_emit (delta->job, sentence);
+}
+
 /* Worker, output=sentence: each complete sentence goes out at once. */
 static void
 gst_pollen_vision_on_delta (const gchar * text, gpointer user_data)
@@ -434,7 +449,7 @@ gst_pollen_vision_on_delta (const gchar * text, gpointer user_data)
   guint i;
 
   for (i = 0; i < done->len; i++)
-    pollen_job_emit (delta->job, g_strdup (done->pdata[i]));
+    delta_emit (delta, g_strdup (done->pdata[i]));
   g_ptr_array_unref (done);
 }
 
@@ -445,13 +460,14 @@ gst_pollen_vision_ask (GstPollenVision * self, PollenJob * job, Frame * frame,
   PollenClient *client = gst_pollen_filter_get_client (GST_POLLEN_FILTER
       (self));
   g_autoptr (PollenSentences) sentences = pollen_sentences_new ();
-  Delta delta = { job, sentences };
+  Delta delta = { GST_POLLEN_FILTER (self), frame, job, sentences };
   gboolean by_sentence = self->config.output == POLLEN_CHAT_OUTPUT_SENTENCE;
-  g_autoptr (PollenChatResult) result = pollen_chat_complete (client, request,
-      by_sentence ? gst_pollen_vision_on_delta : NULL, &delta, cancellable,
-      error);
+  g_autoptr (PollenChatResult) result = NULL;
   gchar *rest;
 
+  frame->sent = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
+  result = pollen_chat_complete (client, request, by_sentence ?
+      gst_pollen_vision_on_delta : NULL, &delta, cancellable, error);
   if (!result)
     return FALSE;
   if (result->warning) {
@@ -461,12 +477,13 @@ gst_pollen_vision_ask (GstPollenVision * self, PollenJob * job, Frame * frame,
     pollen_chat_result_post_warning (result, GST_ELEMENT (self), what);
   }
   if (!by_sentence) {
+    frame->answered = gst_pollen_filter_now (GST_POLLEN_FILTER (self));
     frame->text = g_strstrip (g_strdup (result->text));
     return TRUE;
   }
   rest = pollen_sentences_finish (sentences);
   if (rest && *rest)
-    pollen_job_emit (job, rest);
+    delta_emit (&delta, rest);
   else
     g_free (rest);
   return TRUE;
@@ -553,6 +570,8 @@ gst_pollen_vision_open_span (GstPollenVision * self, const Frame * frame)
 
   if (self->span_frame == frame)
     return;
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), frame->sent,
+      frame->answered);
   self->span_frame = frame;
   self->span_has_text = FALSE;
   self->span_start = frame->pts;

@@ -299,8 +299,10 @@ speech_detect_early (PollenSpeech * speech, GBytes * head)
 static DecodeStep
 speech_skip_id3 (PollenSpeech * speech, GError ** error)
 {
-  g_autoptr (GstBuffer) header = gst_buffer_new_memdup (speech->pending->data,
-      GST_TAG_ID3V2_HEADER_SIZE);
+  /* a view of the pending bytes, for as long as this call */
+  g_autoptr (GstBuffer) header = gst_buffer_new_wrapped_full (0,
+      speech->pending->data, GST_TAG_ID3V2_HEADER_SIZE, 0,
+      GST_TAG_ID3V2_HEADER_SIZE, NULL, NULL);
   /* never less than the header: a tag that says 0 still goes */
   guint size = MAX (gst_tag_get_id3v2_tag_size (header),
       GST_TAG_ID3V2_HEADER_SIZE);

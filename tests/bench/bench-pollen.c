@@ -52,6 +52,7 @@
 #define MB (1024.0 * 1024.0)
 #define LIVE_SERVER_MS 300      /* (i) both servers' time to answer */
 #define TALK_SERVER_MS 500      /* (j) every server's time to answer */
+#define TALK_PAUSE_MS 300       /* (j) a sentence's end: min-silence */
 
 typedef struct
 {
@@ -1506,8 +1507,8 @@ typedef struct
 
 static const LiveMode live_modes[] = {
   {"realtime", "model=scribe-realtime"},
-  {"chunked", ""},              /* chunk-duration=5000 latency=3000 */
-  {"quick captions", "chunk-duration=3000 latency=2000"},
+  {"chunked", ""},              /* chunk-duration=3000 latency=1000 */
+  {"former defaults", "chunk-duration=5000 latency=3000"},
 };
 
 /* The @p quantile (nearest rank) of @values. */
@@ -1554,12 +1555,12 @@ add_live_rows (BenchLiveScores * scores)
 
   add_behind_row ("(i) words behind speech leaving pollenstt, median",
       scores, 1, FALSE, "-", g_strdup ("(information)"));
-  add_behind_row ("(i) same, against chunk-duration=3000 latency=2000",
+  add_behind_row ("(i) same, against chunk-duration=5000 latency=3000",
       scores, 2, FALSE, "-", g_strdup ("(information)"));
   add_behind_row ("(i) words behind speech on a synchronised sink, median",
       scores, 1, TRUE, "< 1 s (p90)", verdict_at_most (shown_p90, 0.99999,
           "s"));
-  add_behind_row ("(i) same, against chunk-duration=3000 latency=2000",
+  add_behind_row ("(i) same, against chunk-duration=5000 latency=3000",
       scores, 2, TRUE, "-", g_strdup ("(information)"));
   add_row ("(i) realtime: server sends a word - it leaves pollenstt",
       g_strdup_printf ("median %.1f ms, p90 %.1f ms, max %.1f ms",
@@ -1619,16 +1620,19 @@ typedef struct
 } TalkMode;
 
 /* the live interpreter of docs/recipes.md after pollenstt */
-#define TRANSLATE_AND_SPEAK "pollenchat system=\"Translate into French. " \
-  "Reply with the translation only.\" output=sentence ! pollentts " \
-  "name=talker voice=nova"
+#define TRANSLATE_AND_SPEAK_AFTER(chat, tts) "pollenchat " chat " " \
+  "system=\"Translate into French. Reply with the translation only.\" " \
+  "output=sentence ! pollentts name=talker voice=nova " tts
+#define TRANSLATE_AND_SPEAK TRANSLATE_AND_SPEAK_AFTER ("", "")
 
 static const TalkMode talk_modes[] = {
   {"pollenrealtime", "pollenrealtime name=talker interrupt=false "
         "instructions=\"Translate everything you hear into French\""},
   {"stt ! chat ! tts", "pollenstt language-code=en ! " TRANSLATE_AND_SPEAK},
-  {"quick captions", "pollenstt language-code=en chunk-duration=3000 "
-        "latency=2000 ! " TRANSLATE_AND_SPEAK},
+  /* the defaults before issue 24: a chain latency of 13.04 s */
+  {"former defaults", "pollenstt language-code=en chunk-duration=5000 "
+        "latency=3000 ! " TRANSLATE_AND_SPEAK_AFTER ("latency=3000",
+            "latency=2000")},
 };
 
 /* "median 12.3 ms, p90 …, max …" of @values in ms */
@@ -1638,6 +1642,46 @@ spread_ms (GArray * values)
   return g_strdup_printf ("median %.1f ms, p90 %.1f ms, max %.1f ms",
       quantile (values, 0.5), quantile (values, 0.9), quantile (values,
           1.0));
+}
+
+/* The chain's time from each sentence's start to its answer's first audio
+ * over the ideal: the sentence, the pause that ends it (pollenstt's
+ * min-silence) and the three servers' time. */
+static GArray *
+over_ideal (const BenchTalkScores * scores)
+{
+  GArray *ratios = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  guint i;
+
+  for (i = 0; i < scores->mouth_to_ear->len; i++) {
+    gdouble said = g_array_index (scores->utterance, gdouble, i);
+    gdouble heard = said + g_array_index (scores->mouth_to_ear, gdouble, i);
+    gdouble ratio = heard / (said + TALK_PAUSE_MS + 3 * TALK_SERVER_MS);
+
+    g_array_append_val (ratios, ratio);
+  }
+  return ratios;
+}
+
+/* "@label 1.41 (p90 1.62)" of @ratios */
+static gchar *
+spread_ratio (const gchar * label, GArray * ratios)
+{
+  return g_strdup_printf ("%s %.2f (p90 %.2f)", label, quantile (ratios,
+          0.5), quantile (ratios, 0.9));
+}
+
+static void
+add_ideal_row (BenchTalkScores * scores)
+{
+  g_autoptr (GArray) now = over_ideal (&scores[1]);
+  g_autoptr (GArray) before = over_ideal (&scores[2]);
+
+  add_row ("(j) stt ! chat ! tts, a sentence's start - its answer's first "
+      "audio, over the ideal (the sentence + " G_STRINGIFY (TALK_PAUSE_MS)
+      " ms pause + 3 servers), median", spread_ratio ("defaults", now),
+      spread_ratio ("former defaults", before), NAN, "<= 1.5",
+      verdict_at_most (quantile (now, 0.5), 1.5, NULL));
 }
 
 static gdouble
@@ -1660,13 +1704,16 @@ add_talk_rows (BenchTalkScores * scores)
   for (mode = 1; mode < G_N_ELEMENTS (talk_modes); mode++)
     add_row (mode == 1 ? "(j) mouth-to-ear: a sentence's end - its "
         "answer's first audio on a synchronised sink, median" :
-        "(j) same, against pollenstt chunk-duration=3000 latency=2000",
+        "(j) same, against the former defaults (pollenstt "
+        "chunk-duration=5000 latency=3000, pollenchat latency=3000, "
+        "pollentts latency=2000)",
         spread_s (talk_modes[0].name, realtime->mouth_to_ear),
         spread_s (talk_modes[mode].name, scores[mode].mouth_to_ear),
         quantile (realtime->mouth_to_ear, 0.5) /
         quantile (scores[mode].mouth_to_ear, 0.5), mode == 1 ?
         "<= 1.5 s (p90)" : "-", mode == 1 ? verdict_at_most (ear_p90, 1.5,
             "s") : g_strdup ("(information)"));
+  add_ideal_row (scores);
   add_row ("(j) pollenrealtime: server sends a reply's first audio - it "
       "leaves the element", spread_ms (realtime->server_to_out),
       g_strdup_printf ("%u replies", realtime->server_to_out->len), NAN,

@@ -38,8 +38,8 @@
 
 /* what a station announcer says: sentences of 1.5–3 s without commas (a
  * pause inside would end a turn), pauses longer than what pollentts may
- * run past its text (max-lag, 2 s by default), so that each answer starts
- * after silence */
+ * run past its text (max-lag: its latency, 2 s at most in the chains
+ * here), so that each answer starts after silence */
 static const gchar *const sentences[] = {
   "Good morning and welcome to the central station",
   "The next train to the airport leaves at half past nine",
@@ -186,6 +186,7 @@ bench_talk_scores_init (BenchTalkScores * scores)
 {
   memset (scores, 0, sizeof *scores);
   scores->mouth_to_ear = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  scores->utterance = g_array_new (FALSE, FALSE, sizeof (gdouble));
   scores->server_to_out = g_array_new (FALSE, FALSE, sizeof (gdouble));
   scores->server_to_ear = g_array_new (FALSE, FALSE, sizeof (gdouble));
   scores->latency = GST_CLOCK_TIME_NONE;
@@ -195,6 +196,7 @@ void
 bench_talk_scores_clear (BenchTalkScores * scores)
 {
   g_array_unref (scores->mouth_to_ear);
+  g_array_unref (scores->utterance);
   g_array_unref (scores->server_to_out);
   g_array_unref (scores->server_to_ear);
 }
@@ -239,6 +241,7 @@ score_mouth_to_ear (BenchTalkScores * scores, const Talk * talk,
     }
     bench_add_ms (scores->mouth_to_ear, GST_CLOCK_DIFF (bench_utterance_end
             (sentence), start->running));
+    bench_add_ms (scores->utterance, sentence->duration);
   }
   return TRUE;
 }

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
  * BenchTalkScores:
  * @mouth_to_ear: ms, per utterance: when a synchronised sink rendered the
  *   first audio of its answer less when its sound ended
+ * @utterance: ms, per utterance scored: how long its sound lasted
  * @server_to_out: ms, per reply (pollenrealtime only): from the server
  *   sending its first audio to that audio leaving pollenrealtime
  * @server_to_ear: ms, the same to the sink rendering it
@@ -30,6 +31,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   GArray *mouth_to_ear;         /* gdouble */
+  GArray *utterance;            /* gdouble */
   GArray *server_to_out;        /* gdouble */
   GArray *server_to_ear;        /* gdouble */
   GstClockTime latency;

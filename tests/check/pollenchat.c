@@ -935,6 +935,114 @@ GST_START_TEST (test_latency_before_data)
 
 GST_END_TEST;
 
+/* ---- live: late replies ---- */
+
+/* A whole reply of @text, held @delay_ms before it is sent. */
+static PollenEmulatorResponse *
+held_reply (const gchar * text, guint delay_ms)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  PollenEmulatorResponse *response;
+
+  sse_append_delta (body, text);
+  g_string_append (body, "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+      "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+  response = pollen_emulator_response_new (200, "text/event-stream",
+      body->str, body->len);
+  response->delay_ms = delay_ms;
+  return response;
+}
+
+static gpointer
+push_three_texts (gpointer user_data)
+{
+  Chat *t = user_data;
+  guint i;
+
+  for (i = 0; i < 3; i++)
+    push_text (t, "Slow.", i * 3 * GST_SECOND, GST_SECOND);
+  return NULL;
+}
+
+/* The warnings on the element's bus so far, one a line, and how many
+ * LATENCY messages came. */
+static gchar *
+pop_warnings (Chat * t, guint * latency_messages)
+{
+  GString *texts = g_string_new (NULL);
+  GstMessage *message;
+
+  while ((message = gst_bus_pop (t->bus))) {
+    g_autoptr (GError) error = NULL;
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (message, &error, NULL);
+      g_string_append_printf (texts, "%s\n", error->message);
+    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY) {
+      (*latency_messages)++;
+    }
+    gst_message_unref (message);
+  }
+  return g_string_free (texts, FALSE);
+}
+
+/* Live, latency=500, one request at a time: texts at 0, 3 and 6 s, each
+ * answered 3 s after its request by the clock. The first two replies come
+ * 2.5 s after their deadline and go out that much later, with a warning;
+ * the third slow answer in a row raises latency to 3500 ms (the slowest
+ * and 500 ms more), with a warning and a LATENCY message, and the third
+ * reply, in time now, keeps its place. The next run starts from 500 ms
+ * again. */
+GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
+{
+  Chat t = pollen_test_harness_new ("pollenchat", "text/x-raw, format=utf8",
+      "latency", 500, "max-in-flight", 1, NULL);
+  GstClock *clock = gst_element_get_clock (t.element);
+  const GstClockTime shifted[] = { 2500 * GST_MSECOND, 5500 * GST_MSECOND,
+    6 * GST_SECOND
+  };
+  g_autoptr (GPtrArray) outs = NULL;
+  g_autofree gchar *warnings = NULL;
+  guint i, latency, latency_messages = 0;
+  GThread *pusher;
+
+  for (i = 0; i < 3; i++)
+    pollen_emulator_push (t.emulator, CHAT_PATH, held_reply ("Late.",
+            MS (300)));
+  pusher = g_thread_new ("push", push_three_texts, &t);
+  for (i = 0; i < 3; i++) {
+    pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
+            i, MS (5000)));
+    gst_test_clock_set_time (GST_TEST_CLOCK (clock), (i + 1) * 3 * GST_SECOND);
+  }
+  g_thread_join (pusher);
+  push_eos_and_wait (&t);
+
+  outs = pollen_test_recorder_get_buffers (t.rec);
+  fail_unless_equals_int (outs->len, 3);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[i]), shifted[i]);
+  g_object_get (t.element, "latency", &latency, NULL);
+  fail_unless_equals_int (latency, 3500);
+  warnings = pop_warnings (&t, &latency_messages);
+  fail_unless_equals_int (latency_messages, 1);
+  fail_unless (strstr (warnings, "the server answered 2500 ms after the "
+          "deadline, so the output was shifted that much later") != NULL,
+      "%s", warnings);
+  fail_unless (strstr (warnings, "The server took up to 3000 ms for each of "
+          "the last 3 requests, longer than latency (500 ms): latency raised "
+          "to 3500 ms (max-latency 10000 ms)") != NULL, "%s", warnings);
+  /* the next run starts from the latency set */
+  gst_element_set_state (t.element, GST_STATE_NULL);
+  gst_element_set_state (t.element, GST_STATE_PAUSED);
+  g_object_get (t.element, "latency", &latency, NULL);
+  fail_unless_equals_int (latency, 500);
+  gst_object_unref (clock);
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenchat_suite (void)
 {
@@ -968,6 +1076,7 @@ pollenchat_suite (void)
   tcase_add_test (tc, test_state_change_during_hung_request);
   tcase_add_test (tc, test_untimed_text_one_error);
   tcase_add_test (tc, test_latency_before_data);
+  tcase_add_test (tc, test_live_late_reply_shifted_and_latency_follows);
   return s;
 }
 

@@ -421,7 +421,7 @@ GST_START_TEST (test_properties)
       &skip_failed, "overflow", &overflow, "response-format", &format, NULL);
   fail_unless_equals_string (voice, "alloy");
   fail_unless_equals_string (model, "tts-1");
-  fail_unless_equals_int (latency, 2000);
+  fail_unless_equals_int (latency, 1000);
   fail_unless_equals_int (max_in_flight, 3);
   fail_unless_equals_int (pcm_rate, 0);
   fail_unless (!skip_failed);
@@ -1129,7 +1129,7 @@ GST_END_TEST;
 
 /* A live pipeline does not get the past filled: that silence would only be
  * late. Filling starts at what must play now: the running time of now
- * less the latency (2 s by default). */
+ * less the latency (1 s by default). */
 GST_START_TEST (test_live_fill_starts_now)
 {
   Tts t = tts_new_live (NULL);
@@ -1146,10 +1146,10 @@ GST_START_TEST (test_live_fill_starts_now)
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 1);
   fail_unless_equals_uint64 (speech_at (speeches, 0)->pts, 12 * GST_SECOND);
-  /* silence from 8 s, not from 0 s, up to the end of the text */
+  /* silence from 9 s, not from 0 s, up to the end of the text */
   fail_unless_equals_uint64 (recorder_assert_contiguous (t.rec,
-          8 * GST_SECOND), 13 * GST_SECOND);
-  fail_unless_equals_uint64 (recorder_silence (t.rec), 5 * GST_SECOND -
+          9 * GST_SECOND), 13 * GST_SECOND);
+  fail_unless_equals_uint64 (recorder_silence (t.rec), 4 * GST_SECOND -
       pcm_duration (pcm, RATE));
   tts_free (&t);
 }
@@ -2441,7 +2441,7 @@ GST_START_TEST (test_live_latency_follows_a_slow_server)
   warnings = pop_warnings (&t, &latency_messages);
   fail_unless_equals_int (latency_messages, 1);
   fail_unless (strstr (warnings, "The server took up to 3000 ms for each of "
-          "the last 3 speeches, longer than latency (500 ms): latency raised "
+          "the last 3 requests, longer than latency (500 ms): latency raised "
           "to 3500 ms (max-latency 5000 ms)") != NULL, "%s", warnings);
   tts_free (&t);
 }

@@ -358,15 +358,16 @@ GST_START_TEST (test_live_slow_server_never_delays_video)
 
 GST_END_TEST;
 
-/* Live with latency=0: each description comes after its deadline, so it
- * is shifted and a warning says to raise latency. */
+/* Live with latency=0 (kept there: max-latency=0): each description comes
+ * after its deadline, so it is shifted and a warning says to raise
+ * latency. */
 GST_START_TEST (test_live_late_description_warns)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
   GstElement *pipeline = gst_parse_launch ("videotestsrc is-live=true "
       "num-buffers=25 ! video/x-raw,width=160,height=120,framerate=25/1 "
       "! tee name=t ! queue ! fakesink sync=true t. ! pollenvision name=v "
-      "interval=0.4 latency=0 ! fakesink sync=true", NULL);
+      "interval=0.4 latency=0 max-latency=0 ! fakesink sync=true", NULL);
   GstElement *vision = gst_bin_get_by_name (GST_BIN (pipeline), "v");
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *message;
