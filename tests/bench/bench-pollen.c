@@ -40,6 +40,7 @@
 
 #include "benchlive.h"
 #include "benchread.h"
+#include "benchspeech.h"
 #include "benchtalk.h"
 #include "pollenclient.h"
 #include "pollenemulator.h"
@@ -643,13 +644,13 @@ speech_request_ms (PollenEmulator * emulator, guint runs)
 
 static gdouble
 transcription_request_ms (PollenEmulator * emulator, GBytes * pcm,
-    guint runs)
+    guint rate, guint runs)
 {
   g_autoptr (PollenRequest) request =
       pollen_request_new ("POST", "/v1/audio/transcriptions");
   g_autoptr (GBytes) chunk = g_bytes_new_from_bytes (pcm, 0,
-      MIN (g_bytes_get_size (pcm), 10 * STT_RATE * 2));
-  g_autoptr (GBytes) wav = emu_wav_new (chunk, STT_RATE, 1);
+      MIN (g_bytes_get_size (pcm), 10 * rate * 2));
+  g_autoptr (GBytes) wav = emu_wav_new (chunk, rate, 1);
 
   pollen_request_add_form_file (request, "file", "chunk.wav", "audio/wav",
       wav);
@@ -727,7 +728,43 @@ tts_ideal_ms (guint texts, guint max_in_flight, gdouble request_ms)
 
 /* ---- (d) pollenstt on recorded speech ---- */
 
-/* About @seconds of "speech" at STT_RATE, sentences with pauses. */
+/* a talk read aloud: sentences of 1.4–6.4 s, some with commas (espeak-ng
+ * pauses there), and the pauses of a reader between them */
+static const gchar *const reading[] = {
+  "The river starts high in the mountains, where the snow melts in spring",
+  "It runs fast through narrow valleys",
+  "Further down, the water slows, the valley opens, and the first villages "
+      "appear on its banks",
+  "Farmers have used it for centuries",
+  "In dry summers the level drops so low that the old stone bridges show "
+      "their foundations",
+  "Boats carry wood, grain and salt to the towns downstream",
+  "Where two rivers meet, a city grew",
+  "Its market was once the largest in the region, and traders came from "
+      "far away to sell cloth, spices and tools",
+  "Today the harbour is quiet",
+  "The river reaches the sea through a wide delta full of birds",
+  NULL
+};
+static const guint reading_pause_ms[] = { 700, 450, 1100, 600, 900, 0 };
+static const BenchRhythm reading_rhythm = { NULL, reading_pause_ms, reading };
+
+/* The talk read once by espeak-ng (BENCH_SPEECH_RATE), looped by whoever
+ * pushes it. */
+static GBytes *
+reading_pcm (void)
+{
+  g_autoptr (GArray) schedule = g_array_new (FALSE, FALSE,
+      sizeof (BenchUtterance));
+  GBytes *pcm = bench_speech_new (&reading_rhythm,
+      g_strv_length ((GStrv) reading), schedule);
+
+  require (pcm != NULL, "cannot make the speech with espeak-ng");
+  return pcm;
+}
+
+/* About @seconds of emulator "speech" (tone bursts) at STT_RATE,
+ * sentences with pauses: (f)'s hours of audio. */
 static GBytes *
 speech_pcm (guint seconds)
 {
@@ -749,13 +786,13 @@ speech_pcm (guint seconds)
 }
 
 static GstElement *
-stt_pipeline (const gchar * url, guint max_in_flight,
+stt_pipeline (const gchar * url, guint rate, guint max_in_flight,
     const gchar * chunk_duration)
 {
   g_autofree gchar *description = g_strdup_printf ("appsrc name=audio "
       "format=time block=true max-bytes=%u caps=audio/x-raw,format=S16LE,"
       "layout=interleaved,channels=1,rate=%u ! pollenstt name=stt "
-      "%s ! fakesink", STT_RATE * 4, STT_RATE, chunk_duration);
+      "%s ! fakesink", rate * 4, rate, chunk_duration);
   GstElement *pipeline = pipeline_new (description);
   g_autoptr (GstElement) stt = pipeline_get (pipeline, "stt");
 
@@ -764,13 +801,14 @@ stt_pipeline (const gchar * url, guint max_in_flight,
   return pipeline;
 }
 
-/* Pushes second @second of @pcm (looped) into @src. */
+/* Pushes second @second of @pcm (mono at @rate, looped, its last partial
+ * second left out) into @src. */
 static GstFlowReturn
-push_second (GstElement * src, GBytes * pcm, guint64 second)
+push_second (GstElement * src, GBytes * pcm, guint rate, guint64 second)
 {
-  gsize seconds = g_bytes_get_size (pcm) / (STT_RATE * 2);
+  gsize seconds = g_bytes_get_size (pcm) / (rate * 2);
   GBytes *slice = g_bytes_new_from_bytes (pcm,
-      (second % seconds) * STT_RATE * 2, STT_RATE * 2);
+      (second % seconds) * rate * 2, rate * 2);
   GstBuffer *buffer = gst_buffer_new_wrapped_bytes (slice);
 
   g_bytes_unref (slice);
@@ -779,15 +817,17 @@ push_second (GstElement * src, GBytes * pcm, guint64 second)
   return gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
 }
 
+/* The wall time of @seconds of @pcm (BENCH_SPEECH_RATE, looped) through
+ * pollenstt, and the *@requests it made. */
 static gdouble
-stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint max_in_flight,
-    guint * requests)
+stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint seconds,
+    guint max_in_flight, guint * requests)
 {
   g_autoptr (GstElement) pipeline = stt_pipeline (pollen_emulator_get_url
-      (emulator), max_in_flight, "chunk-duration=10000");
+      (emulator), BENCH_SPEECH_RATE, max_in_flight, "chunk-duration=10000");
   g_autoptr (GstElement) src = pipeline_get (pipeline, "audio");
   guint before = pollen_emulator_get_request_count (emulator);
-  guint64 second, seconds = g_bytes_get_size (pcm) / (STT_RATE * 2);
+  guint64 second;
   gint64 start;
   gboolean ok;
 
@@ -797,7 +837,7 @@ stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint max_in_flight,
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   /* a pipeline that failed takes no more: its error is on the bus */
   for (second = 0; second < seconds; second++)
-    if (push_second (src, pcm, second) != GST_FLOW_OK)
+    if (push_second (src, pcm, BENCH_SPEECH_RATE, second) != GST_FLOW_OK)
       break;
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   ok = run_to_eos (pipeline, GST_STATE_NULL, NULL);
@@ -811,7 +851,7 @@ stt_wall_ms (PollenEmulator * emulator, GBytes * pcm, guint max_in_flight,
 static void
 bench_in_flight (Config * config)
 {
-  g_autoptr (GBytes) pcm = speech_pcm (config->speech_s);
+  g_autoptr (GBytes) pcm = reading_pcm ();
   g_autofree gchar *path = g_build_filename (config->out_dir,
       "max-in-flight.dat", NULL);
   GString *curve = g_string_new ("# max-in-flight, pollentts mean first "
@@ -823,18 +863,20 @@ bench_in_flight (Config * config)
   require (emulator != NULL, "cannot start the emulator");
   pollen_emulator_set_generation_time (emulator, config->generation_ms);
   tts_ref = speech_request_ms (emulator, runs);
-  stt_ref = transcription_request_ms (emulator, pcm, runs);
-  g_print ("(d) pollenstt, %u s of speech, %u ms a request (one request "
-      "alone: %.0f ms); pollentts, %u texts at once (one alone: %.0f ms)\n",
-      config->speech_s, config->generation_ms, stt_ref,
-      config->tts_texts, tts_ref);
+  stt_ref = transcription_request_ms (emulator, pcm, BENCH_SPEECH_RATE,
+      runs);
+  g_print ("(d) pollenstt, %u s of speech (a %.0f s talk read by espeak-ng, "
+      "looped), %u ms a request (one request of 10 s alone: %.0f ms); "
+      "pollentts, %u texts at once (one alone: %.0f ms)\n", config->speech_s,
+      g_bytes_get_size (pcm) / (BENCH_SPEECH_RATE * 2.0),
+      config->generation_ms, stt_ref, config->tts_texts, tts_ref);
 
   for (i = 0; i < G_N_ELEMENTS (in_flight); i++) {
     guint m = in_flight[i];
     gdouble stt_ideal, tts_ideal;
     g_autofree gchar *figure = NULL;
 
-    stt_ms = stt_wall_ms (emulator, pcm, m, &requests);
+    stt_ms = stt_wall_ms (emulator, pcm, config->speech_s, m, &requests);
     stt_ideal = (gdouble) requests / m * stt_ref;
     tts_ms = tts_mean_first_audio_ms (emulator, config->tts_texts, m);
     tts_ideal = tts_ideal_ms (config->tts_texts, m,
@@ -1773,7 +1815,7 @@ drain_bus (GstBus * bus)
 static int
 child_stt_rss (const gchar * url, guint minutes, guint every)
 {
-  g_autoptr (GstElement) pipeline = stt_pipeline (url, 4, "");
+  g_autoptr (GstElement) pipeline = stt_pipeline (url, STT_RATE, 4, "");
   g_autoptr (GstElement) src = pipeline_get (pipeline, "audio");
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GBytes) pcm = speech_pcm (60);
@@ -1781,7 +1823,8 @@ child_stt_rss (const gchar * url, guint minutes, guint every)
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (second = 0; second < minutes * 60; second++) {
-    if (push_second (src, pcm, second) != GST_FLOW_OK || !drain_bus (bus))
+    if (push_second (src, pcm, STT_RATE, second) != GST_FLOW_OK ||
+        !drain_bus (bus))
       return 1;
     if ((second + 1) % (every * 60) == 0)
       g_print ("%" G_GUINT64_FORMAT " %.1f\n", (second + 1) / 60,

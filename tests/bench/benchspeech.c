@@ -8,14 +8,15 @@
  */
 
 /* Live speech, spoken into a pipeline as a microphone gives it: what
- * bench-pollen's live steps share ((i) live captions, (j) mouth-to-ear).
+ * bench-pollen's live steps share ((i) live captions, (j) mouth-to-ear);
+ * (d) takes the speech alone, as a recording.
  *
  * The speech is utterances between silent pauses: for (i) a 440 Hz tone
  * at the level every emulator endpoint finds speech by, a word being
  * BENCH_WORD_MS of it, so its words are the realtime emulator's words; for
- * (j) sentences spoken by espeak-ng, cut to their sound (the first to the
- * last sample above -40 dBFS, the level both emulator transcribers find
- * sound by). It goes into `appsrc name=mic is-live=true` in BUFFER_MS
+ * (d) and (j) sentences spoken by espeak-ng, cut to their sound (the first
+ * to the last sample above -40 dBFS, the level both emulator transcribers
+ * find sound by). It goes into `appsrc name=mic is-live=true` in BUFFER_MS
  * buffers, each pushed once the pipeline's clock has passed its last
  * sample, stamped with the running time it was spoken (the source starts
  * at 0 when the pipeline does), so stream time is running time. */
@@ -30,14 +31,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RATE 24000
+#define RATE BENCH_SPEECH_RATE
 #define BUFFER_MS 20            /* a microphone's buffers */
 #define LEAD_MS 1000            /* silence before the first word */
 #define TAIL_MS 1000            /* and after the last */
 #define AMPLITUDE 8000          /* -12 dBFS: speech to every energy gate */
 #define SOUND_LEVEL 328         /* -40 dBFS: where sound begins */
 #define SPEECH_CAPS "audio/x-raw,format=S16LE,layout=interleaved," \
-  "channels=1,rate=24000"
+  "channels=1,rate=" G_STRINGIFY (BENCH_SPEECH_RATE)
 
 /* ---- an utterance's sound ---- */
 

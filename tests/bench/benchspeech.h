@@ -15,6 +15,9 @@
 
 G_BEGIN_DECLS
 
+/* The speech's rate: PCM16 mono at this many Hz. */
+#define BENCH_SPEECH_RATE 24000
+
 /* A word of the live "speech": this much sound, as the emulator's realtime
  * transcription says one word per 300 ms of sound it hears. */
 #define BENCH_WORD_MS 300

@@ -14,9 +14,9 @@
 # A step that fails (a pipeline error, a child that dies) fails the run:
 # exit status 1 and a message naming the step. The verdicts in the table
 # (met, missed by …) are measurements and never fail it.
-# Installs gnuplot-nox and espeak-ng ((j)'s speaker) from Debian's packages
-# when missing, the way
-# tools/setup.sh installs the build dependencies.
+# Installs gnuplot-nox and espeak-ng ((d)'s and (j)'s speaker) from Debian's
+# packages when missing, the way tools/setup.sh installs the build
+# dependencies.
 set -eu
 cd "$(dirname "$0")/../.."
 
