@@ -17,7 +17,8 @@
  * The audio is cut into chunks of at most #GstPollenStt:chunk-duration,
  * preferably in the middle of a pause found by a simple energy gate
  * (#GstPollenStt:silence-threshold, #GstPollenStt:min-silence) so that words
- * are not cut in half. Each chunk with speech in it is uploaded as an
+ * are not cut in half; live, a chunk goes at the first pause after speech
+ * without waiting to be full. Each chunk with speech in it is uploaded as an
  * in-memory WAV in a multipart form, less its long pauses
  * (#GstPollenStt:trim-silence: transcription is billed per second); chunks
  * that are all silence make no request and become a GAP event.
@@ -1624,7 +1625,7 @@ gst_pollen_stt_install_properties (GObjectClass * gobject_class)
       g_param_spec_uint ("chunk-duration", "Chunk Duration",
           "Longest audio chunk sent in one request, in milliseconds (and at "
           "most 25 MB of WAV); chunks are cut earlier at a pause when there "
-          "is one (default 3000)",
+          "is one, and live at the first pause after speech (default 3000)",
           500, 600000, DEFAULT_CHUNK_DURATION, PARAM_FLAGS));
   g_object_class_install_property (gobject_class, PROP_SILENCE_THRESHOLD,
       g_param_spec_double ("silence-threshold", "Silence Threshold",
