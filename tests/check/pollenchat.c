@@ -964,28 +964,6 @@ push_three_texts (gpointer user_data)
   return NULL;
 }
 
-/* The warnings on the element's bus so far, one a line, and how many
- * LATENCY messages came. */
-static gchar *
-pop_warnings (Chat * t, guint * latency_messages)
-{
-  GString *texts = g_string_new (NULL);
-  GstMessage *message;
-
-  while ((message = gst_bus_pop (t->bus))) {
-    g_autoptr (GError) error = NULL;
-
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
-      gst_message_parse_warning (message, &error, NULL);
-      g_string_append_printf (texts, "%s\n", error->message);
-    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY) {
-      (*latency_messages)++;
-    }
-    gst_message_unref (message);
-  }
-  return g_string_free (texts, FALSE);
-}
-
 /* Live, latency=500, one request at a time: texts at 0, 3 and 6 s, each
  * answered 3 s after its request by the clock. The first two replies come
  * 2.5 s after their deadline and go out that much later, with a warning;
@@ -1024,7 +1002,7 @@ GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
     fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[i]), shifted[i]);
   g_object_get (t.element, "latency", &latency, NULL);
   fail_unless_equals_int (latency, 3500);
-  warnings = pop_warnings (&t, &latency_messages);
+  warnings = pollen_test_pop_warnings (t.bus, &latency_messages);
   fail_unless_equals_int (latency_messages, 1);
   fail_unless (strstr (warnings, "the server answered 2500 ms after the "
           "deadline, so the output was shifted that much later") != NULL,

@@ -629,6 +629,35 @@ pollen_test_count_messages (GstBus * bus, GstMessageType type)
   return n;
 }
 
+/**
+ * pollen_test_pop_warnings:
+ * @latency_messages: (out) (optional): incremented for each LATENCY
+ *   message
+ *
+ * Returns: (transfer full): the warnings on @bus so far, one a line; the
+ * other messages are dropped.
+ */
+gchar *
+pollen_test_pop_warnings (GstBus * bus, guint * latency_messages)
+{
+  GString *texts = g_string_new (NULL);
+  GstMessage *message;
+
+  while ((message = gst_bus_pop (bus))) {
+    g_autoptr (GError) error = NULL;
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (message, &error, NULL);
+      g_string_append_printf (texts, "%s\n", error->message);
+    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY &&
+        latency_messages) {
+      (*latency_messages)++;
+    }
+    gst_message_unref (message);
+  }
+  return g_string_free (texts, FALSE);
+}
+
 /* ---- the policies of GstPollenFilter ---- */
 
 /**

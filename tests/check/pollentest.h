@@ -164,6 +164,8 @@ PollenTestHarness pollen_test_harness_new_valist (const gchar * factory,
 void              pollen_test_harness_free (PollenTestHarness * t);
 void              pollen_test_harness_finish (PollenTestHarness * t);
 GstMessage *      pollen_test_pop_message (GstBus * bus, GstMessageType type);
+gchar *           pollen_test_pop_warnings (GstBus * bus,
+                                            guint * latency_messages);
 guint             pollen_test_count_messages (GstBus * bus,
                                               GstMessageType type);
 

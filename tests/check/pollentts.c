@@ -2221,29 +2221,6 @@ set_clock (Tts * t, GstClockTime time)
   gst_object_unref (clock);
 }
 
-/* The warnings on the element's bus so far, one a line (and how many
- * LATENCY messages came, when @latency_messages is given). */
-static gchar *
-pop_warnings (Tts * t, guint * latency_messages)
-{
-  GString *texts = g_string_new (NULL);
-  GstMessage *message;
-
-  while ((message = gst_bus_pop (t->bus))) {
-    g_autoptr (GError) error = NULL;
-
-    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
-      gst_message_parse_warning (message, &error, NULL);
-      g_string_append_printf (texts, "%s\n", error->message);
-    } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_LATENCY &&
-        latency_messages) {
-      (*latency_messages)++;
-    }
-    gst_message_unref (message);
-  }
-  return g_string_free (texts, FALSE);
-}
-
 /* Live, a text whose speech could no longer start within max-lag of its
  * end when a worker gets to it is not requested (never paid for), and the
  * warning says so; a text still in time is. */
@@ -2262,7 +2239,7 @@ GST_START_TEST (test_live_stale_text_not_requested)
   fail_unless_equals_int (pollen_emulator_get_request_count (t.emulator), 1);
   input = request_input (t.emulator, 0);
   fail_unless_equals_string (input, "Still in time.");
-  warnings = pop_warnings (&t, NULL);
+  warnings = pollen_test_pop_warnings (t.bus, NULL);
   fail_unless (strstr (warnings, "(\"Long gone.\"): skipped without a "
           "request: its output could not play in time any more (it would "
           "come 7000 ms after its last moment") != NULL, "%s", warnings);
@@ -2291,7 +2268,7 @@ GST_START_TEST (test_live_too_late_answer_dropped)
 
   speeches = recorder_speeches (t.rec);
   fail_unless_equals_int (speeches->len, 0);
-  warnings = pop_warnings (&t, NULL);
+  warnings = pollen_test_pop_warnings (t.bus, NULL);
   fail_unless (strstr (warnings, "the server answered 3300 ms after the "
           "last moment its output could play, so none of it was played")
       != NULL, "%s", warnings);
@@ -2438,7 +2415,7 @@ GST_START_TEST (test_live_latency_follows_a_slow_server)
 
   g_object_get (t.element, "latency", &latency, NULL);
   fail_unless_equals_int (latency, 3500);
-  warnings = pop_warnings (&t, &latency_messages);
+  warnings = pollen_test_pop_warnings (t.bus, &latency_messages);
   fail_unless_equals_int (latency_messages, 1);
   fail_unless (strstr (warnings, "The server took up to 3000 ms for each of "
           "the last 3 requests, longer than latency (500 ms): latency raised "
@@ -2466,7 +2443,7 @@ GST_START_TEST (test_live_request_late_behind_the_one_before)
   answer_by_the_clock (&clocked, 300);
   push_eos_and_wait (&t);
 
-  warnings = pop_warnings (&t, NULL);
+  warnings = pollen_test_pop_warnings (t.bus, NULL);
   fail_unless (strstr (warnings, "(\"Second.\"): the server answered within "
           "latency, but the request went out late, behind the ones before "
           "it, so the result came 400 ms after its deadline") != NULL, "%s",
