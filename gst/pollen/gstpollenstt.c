@@ -17,8 +17,8 @@
  * The audio is cut into chunks of at most #GstPollenStt:chunk-duration,
  * preferably in the middle of a pause found by a simple energy gate
  * (#GstPollenStt:silence-threshold, #GstPollenStt:min-silence) so that words
- * are not cut in half; live, a chunk goes at the first pause after speech
- * without waiting to be full. Each chunk with speech in it is uploaded as an
+ * are not cut in half; live, a chunk goes at the first pause after a
+ * second or more of speech, without waiting to be full. Each chunk with speech in it is uploaded as an
  * in-memory WAV in a multipart form, less its long pauses
  * (#GstPollenStt:trim-silence: transcription is billed per second); chunks
  * that are all silence make no request and become a GAP event.
@@ -105,6 +105,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_stt_debug);
 
 #define TRANSCRIPTIONS_PATH "/v1/audio/transcriptions"
 #define MIN_UPLOAD_MS 100       /* whisper refuses shorter audio */
+/* live, what a pause must follow to send a chunk before it is full: a
+ * second from the first sound, so that clicks and coughs do not make a
+ * request each */
+#define MIN_UTTERANCE_MS 1000
 #define MAX_UPLOAD_BYTES (25 * 1000 * 1000)     /* whisper's file limit */
 #define WAV_HEADER_BYTES 44
 #define CONTEXT_MAX_CHARS 200   /* whisper reads ~224 prompt tokens */
@@ -539,10 +543,11 @@ gst_pollen_stt_finish_chunk (GstPollenStt * self)
 static gboolean
 gst_pollen_stt_speaker_paused (GstPollenStt * self)
 {
-  gssize first_voiced = pollen_chunker_get_first_voiced (self->chunker);
+  PollenChunker *c = self->chunker;
+  gssize first_voiced = pollen_chunker_get_first_voiced (c);
 
-  return first_voiced >= 0 &&
-      pollen_chunker_get_pause (self->chunker) > first_voiced &&
+  return first_voiced >= 0 && pollen_chunker_get_pause (c) >= first_voiced +
+      (gssize) pollen_chunker_frames_for (c, MIN_UTTERANCE_MS) &&
       gst_pollen_filter_input_is_live (GST_POLLEN_FILTER (self));
 }
 

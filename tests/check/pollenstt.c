@@ -436,26 +436,26 @@ GST_START_TEST (test_cuts_at_pauses)
 
 GST_END_TEST;
 
-/* Live, a chunk goes at the first pause after speech, not when full: two
- * bursts of 800 ms, 1 s apart, with 10 s chunks make two requests, the
- * first out before the second burst began; each cut falls in the pause,
- * half of min-silence after the burst. */
+/* Live, a chunk goes at the first pause after a second of speech, not when
+ * full: a burst of 1.2 s and a pause go out before any more audio comes,
+ * cut in the pause, half of min-silence after the burst; a click of
+ * 200 ms and a pause do not (they go at EOS, with min-silence of the
+ * pause after them). */
 GST_START_TEST (test_live_chunk_goes_at_first_pause)
 {
   Fixture f = fixture_new ("chunk-duration", 10000, "min-silence", 300,
       "max-in-flight", 1, NULL);
-  PollenTestPart burst_and_pause[] = { {800, TRUE}, {1000, FALSE} };
-  PollenTestPart burst = { 800, TRUE };
-  /* 800 + 150 ms; then min-silence (trim-silence) + 800 ms */
-  const gsize expected_samples[] = { 15200, 17600 };
+  PollenTestPart sentence[] = { {1200, TRUE}, {1000, FALSE} };
+  PollenTestPart click[] = { {200, TRUE}, {1000, FALSE} };
+  /* 1200 + 150 ms; then min-silence (trim-silence) + 200 + 300 ms */
+  const gsize expected_samples[] = { 21600, 12800 };
   GstClockTime end;
   guint i;
 
-  end = push_parts (f.h, 0, burst_and_pause, G_N_ELEMENTS (burst_and_pause));
-  /* the first request went out on its own, before any more audio came */
+  end = push_parts (f.h, 0, sentence, G_N_ELEMENTS (sentence));
   pollen_emulator_request_unref (pollen_emulator_wait_request (f.emulator, 0,
           WAIT_MS));
-  push_parts (f.h, end, &burst, 1);
+  push_parts (f.h, end, click, G_N_ELEMENTS (click));
   finish (&f);
 
   fail_unless_equals_int (pollen_emulator_get_request_count (f.emulator), 2);
