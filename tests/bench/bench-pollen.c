@@ -48,7 +48,7 @@
 
 #define STT_RATE 16000
 #define MAX_RUNS 9
-#define MAX_PAIRS 31            /* (b)'s pairs, the most of any figure */
+#define MAX_PAIRS 51            /* (b)'s pairs, the most of any figure */
 #define MB (1024.0 * 1024.0)
 #define LIVE_SERVER_MS 300      /* (i) both servers' time to answer */
 #define TALK_SERVER_MS 500      /* (j) every server's time to answer */
@@ -1914,9 +1914,9 @@ config_init (Config * config, gboolean quick, const gchar * out_dir)
   config->runs = quick ? 1 : 5;
   config->fetches = quick ? 20 : 100;
   config->fetch_runs = quick ? 1 : MAX_RUNS;
-  config->big_pairs[0] = quick ? 21 : 31;
-  config->big_pairs[1] = quick ? 21 : 31;
-  config->big_pairs[2] = quick ? 9 : 21;
+  config->big_pairs[0] = quick ? 21 : 51;
+  config->big_pairs[1] = quick ? 21 : 51;
+  config->big_pairs[2] = quick ? 15 : 41;
   config->generation_ms = quick ? 300 : 1000;
   config->speech_s = quick ? 120 : 600;
   config->tts_texts = 8;
