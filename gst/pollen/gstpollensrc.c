@@ -982,16 +982,16 @@ download_free (Download * download)
   g_free (download);
 }
 
-/* A PollenDownloadCheck: a picture cut short is an error. */
+/* A PollenDownloadCheck: a picture cut short is an error. (Not through
+ * download->download, which a small body can end before it is set.) */
 static gboolean
-gst_pollen_src_check_whole (GBytes * head, GBytes * tail,
+gst_pollen_src_check_whole (GBytes * head, GBytes * tail, guint64 size,
     const gchar * content_type, gpointer user_data, GError ** error)
 {
   Download *download = user_data;
 
   return pollen_media_check_whole (GST_OBJECT (download->element), head,
-      tail, content_type, pollen_download_get_received (download->download),
-      error);
+      tail, content_type, size, error);
 }
 
 /* A PollenDownloadNotify, from the download's thread: the progress, and the

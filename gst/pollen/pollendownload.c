@@ -230,7 +230,7 @@ pollen_download_check_end (PollenDownload * self, PollenResponse * response,
       size - MIN (size, TAIL_SIZE), MIN (size, TAIL_SIZE), error) : NULL;
   if (!tail_bytes)
     return FALSE;
-  return self->check (head_bytes, tail_bytes, response->content_type,
+  return self->check (head_bytes, tail_bytes, size, response->content_type,
       self->user_data, error);
 }
 

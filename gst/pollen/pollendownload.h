@@ -55,15 +55,19 @@ typedef void (*PollenDownloadNotify) (PollenDownload * download,
  * PollenDownloadCheck:
  * @head: the first bytes of the whole body (up to 64 KiB)
  * @tail: its last bytes (up to 64 bytes)
+ * @size: the whole body's
  *
  * Asked, from the download's thread, whether a body whose transfer ended
  * normally is whole: a body cut short by bad framing ends like a whole
- * one on the wire, and only its format can tell.
+ * one on the wire, and only its format can tell. It may be asked before
+ * pollen_download_start() has returned (a small body on a fast
+ * connection).
  *
  * Returns: FALSE with @error set when it is not.
  */
 typedef gboolean (*PollenDownloadCheck) (GBytes * head, GBytes * tail,
-    const gchar * content_type, gpointer user_data, GError ** error);
+    guint64 size, const gchar * content_type, gpointer user_data,
+    GError ** error);
 
 PollenDownload * pollen_download_start (PollenClient * client,
                                         PollenRequest * request,

@@ -49,6 +49,7 @@
 
 #define STT_RATE 16000
 #define MAX_RUNS 9
+#define MAX_PAIRS 51            /* (b)'s pairs, the most of any figure */
 #define MB (1024.0 * 1024.0)
 #define LIVE_SERVER_MS 300      /* (i) both servers' time to answer */
 #define TALK_SERVER_MS 500      /* (j) every server's time to answer */
@@ -60,7 +61,7 @@ typedef struct
   guint runs;                   /* repetitions of the short measurements */
   guint fetches;                /* (a) pictures per run */
   guint fetch_runs;             /* (a) runs: its wall time is the noisiest */
-  gsize big_size;               /* (b) bytes of the big answer */
+  guint big_pairs[3];           /* (b) pairs at 2, 20 and 200 MB */
   guint generation_ms;          /* (d) and the pollentts curve */
   guint speech_s;               /* (d) seconds of speech */
   guint tts_texts;              /* pollentts curve: texts queued at once */
@@ -184,11 +185,23 @@ compare_doubles (gconstpointer a, gconstpointer b)
 static gdouble
 median (gdouble * values, guint n)
 {
-  gdouble sorted[MAX_RUNS];
+  gdouble sorted[MAX_PAIRS];
 
   memcpy (sorted, values, n * sizeof (gdouble));
   qsort (sorted, n, sizeof (gdouble), compare_doubles);
   return sorted[n / 2];
+}
+
+/* The run by run ratios of @a to @b (measured in turn), sorted. */
+static void
+sorted_ratios (const gdouble * a, const gdouble * b, guint n,
+    gdouble * ratios)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    ratios[i] = a[i] / b[i];
+  qsort (ratios, n, sizeof (gdouble), compare_doubles);
 }
 
 /* Run by run ratios of @a to @b (measured in turn): returns the median,
@@ -197,15 +210,31 @@ static gdouble
 pair_ratio (const gdouble * a, const gdouble * b, guint n, gdouble * lo,
     gdouble * hi)
 {
-  gdouble ratios[MAX_RUNS];
-  guint i;
+  gdouble ratios[MAX_PAIRS];
 
-  for (i = 0; i < n; i++)
-    ratios[i] = a[i] / b[i];
-  qsort (ratios, n, sizeof (gdouble), compare_doubles);
+  sorted_ratios (a, b, n, ratios);
   *lo = ratios[0];
   *hi = ratios[n - 1];
   return ratios[n / 2];
+}
+
+/* The rank k (from 1) of the k-th smallest and k-th largest of @n values
+ * that bound a 95 % confidence interval for their median, whatever their
+ * distribution (how many fall below the median is binomial, n and 1/2);
+ * 0 when @n is too few for one (under 6). */
+static guint
+median_interval_rank (guint n)
+{
+  gdouble p = pow (0.5, n), below = 0;
+  guint k;
+
+  for (k = 0; k < n; k++) {
+    below += p;                 /* P(fewer than k + 1 below) */
+    if (below > 0.025)
+      return k;
+    p = p * (n - k) / (k + 1);
+  }
+  return 0;
 }
 
 /* Adds a row whose ratio is the median of the run by run ratios of @a to
@@ -491,14 +520,86 @@ bench_fetch (Config * config, PollenEmulator * emulator)
       cpu[2], config->fetch_runs, "-", NAN);
 }
 
-/* ---- (b) a 200 MB answer ---- */
+/* ---- (b) big answers: 2, 20 and 200 MB ---- */
 
+/* Whether the median ratio is within @limit, settled by its 95 %
+ * confidence interval [@lo, @hi]: met when all of it is, missed when the
+ * median is not, else unsettled (more pairs, or a quieter machine). */
+static gchar *
+verdict_interval (gdouble ratio, gdouble lo, gdouble hi, gdouble limit)
+{
+  if (hi <= limit)
+    return g_strdup ("met");
+  if (ratio > limit)
+    return verdict_at_most (ratio, limit, NULL);
+  return g_strdup_printf ("unsettled: its 95%% interval %.2f-%.2f spans "
+      "%.2f", lo, hi, limit);
+}
+
+/* A row for the median of the pair by pair ratios of @a to @b, with its
+ * 95 % confidence interval (when @n allows one) and their whole range;
+ * the verdict is taken on the interval. */
 static void
-bench_big (Config * config, PollenEmulator * emulator)
+add_interval_row (const gchar * figure, gchar * subject, gchar * reference,
+    const gdouble * a, const gdouble * b, guint n, gdouble limit)
+{
+  gdouble ratios[MAX_PAIRS];
+  guint k = median_interval_rank (n);
+  gdouble ratio, lo, hi;
+  g_autofree gchar *target = g_strdup_printf ("<= %.2f", limit);
+  Row *row;
+
+  sorted_ratios (a, b, n, ratios);
+  ratio = ratios[n / 2];
+  lo = k ? ratios[k - 1] : ratios[0];
+  hi = k ? ratios[n - k] : ratios[n - 1];
+  add_row (figure, subject, reference, ratio, target,
+      k ? verdict_interval (ratio, lo, hi, limit) :
+      verdict_at_most (ratio, limit, NULL));
+  row = rows->pdata[rows->len - 1];
+  g_free (row->ratio);
+  row->ratio = k ? g_strdup_printf ("%.2f (95%% %.2f-%.2f; all %.2f-%.2f)",
+      ratio, lo, hi, ratios[0], ratios[n - 1]) :
+      g_strdup_printf ("%.2f (%.2f-%.2f)", ratio, ratios[0], ratios[n - 1]);
+}
+
+typedef struct
+{
+  gdouble wall[2][MAX_PAIRS];
+  gdouble cpu[2][MAX_PAIRS];
+  gdouble rss[2][MAX_PAIRS];
+} BigRuns;
+
+/* Runs @pollen and @soup in turn, @pairs times, each on its own copy of
+ * @wav: the order alternates, so that what the machine does meanwhile
+ * falls on both. */
+static void
+big_pairs (PollenEmulator * emulator, GBytes * wav, const gchar * pollen,
+    const gchar * soup, guint pairs, BigRuns * runs)
+{
+  const gchar *pipelines[2] = { pollen, soup };
+  Process process;
+  guint pair, k;
+
+  for (pair = 0; pair < pairs; pair++)
+    for (k = 0; k < 2; k++) {
+      guint i = (pair + k) % 2;
+
+      script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
+      require (child_pipeline (1, pipelines[i], &process, &runs->cpu[i][pair],
+              &runs->wall[i][pair], &runs->rss[i][pair]),
+          i == 0 ? "the pollensrc pipeline failed" :
+          "the souphttpsrc pipeline failed");
+    }
+}
+
+/* One size: its wall and CPU rows, and its peak RSS row when @rss_row. */
+static void
+bench_big_size (PollenEmulator * emulator, gsize size, guint pairs,
+    gboolean rss_row)
 {
   const gchar *url = pollen_emulator_get_url (emulator);
-  g_autoptr (GBytes) silence = g_bytes_new_take (g_malloc0 (config->big_size),
-      config->big_size);
+  g_autoptr (GBytes) silence = g_bytes_new_take (g_malloc0 (size), size);
   g_autoptr (GBytes) wav = emu_wav_new (silence, 24000, 1);
   g_autofree gchar *pollen = g_strdup_printf ("pollensrc base-url=%s "
       "api-key=" BENCH_KEY " media=music response-format=wav prompt=bench "
@@ -506,43 +607,47 @@ bench_big (Config * config, PollenEmulator * emulator)
   g_autofree gchar *soup = g_strdup_printf ("souphttpsrc "
       "location=%s/audio/bench ! fakesink", url);
   g_autofree gchar *figure = NULL;
-  gdouble wall[2][MAX_RUNS], rss[2][MAX_RUNS], cpu[2][MAX_RUNS];
-  gdouble m_wall[2], m_rss[2], m_cpu[2], run_cpu, run_wall, peak;
-  Process process;
-  guint run, i;
+  gdouble m_wall[2], m_rss[2], m_cpu[2];
+  gdouble mb = g_bytes_get_size (wav) / MB;
+  BigRuns runs;
+  guint i;
 
-  g_print ("(b) a %.0f MB answer: pollensrc, souphttpsrc (%u runs)\n",
-      g_bytes_get_size (wav) / MB, config->runs);
-  for (run = 0; run < config->runs; run++) {
-    script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
-    require (child_pipeline (1, pollen, &process, &run_cpu, &run_wall,
-            &peak), "the pollensrc pipeline failed");
-    wall[0][run] = run_wall;
-    cpu[0][run] = run_cpu;
-    rss[0][run] = peak;
-    script_answers (emulator, "/audio/", "audio/wav", wav, 1, 0);
-    require (child_pipeline (1, soup, &process, &run_cpu, &run_wall,
-            &peak), "the souphttpsrc pipeline failed");
-    wall[1][run] = run_wall;
-    cpu[1][run] = run_cpu;
-    rss[1][run] = peak;
-  }
+  g_print ("(b) a %.0f MB answer: pollensrc, souphttpsrc (%u pairs)\n", mb,
+      pairs);
+  big_pairs (emulator, wav, pollen, soup, pairs, &runs);
   for (i = 0; i < 2; i++) {
-    m_wall[i] = median (wall[i], config->runs);
-    m_rss[i] = median (rss[i], config->runs);
-    m_cpu[i] = median (cpu[i], config->runs);
+    m_wall[i] = median (runs.wall[i], pairs);
+    m_rss[i] = median (runs.rss[i], pairs);
+    m_cpu[i] = median (runs.cpu[i], pairs);
   }
-  figure = g_strdup_printf ("(b) %.0f MB answer, peak RSS",
-      g_bytes_get_size (wav) / MB);
-  add_row (figure, g_strdup_printf ("%.0f MB", m_rss[0]),
-      g_strdup_printf ("souphttpsrc %.0f MB", m_rss[1]), m_rss[0] / m_rss[1],
-      "<= ref + 32 MB", verdict_at_most (m_rss[0], m_rss[1] + 32, "MB"));
-  add_pair_row ("(b) same, wall", g_strdup_printf ("%.0f ms", m_wall[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_wall[1]), wall[0], wall[1],
-      config->runs, "<= 1.20", 1.2);
-  add_pair_row ("(b) same, CPU", g_strdup_printf ("%.0f ms", m_cpu[0]),
-      g_strdup_printf ("souphttpsrc %.0f ms", m_cpu[1]), cpu[0], cpu[1],
-      config->runs, "-", NAN);
+  if (rss_row) {
+    figure = g_strdup_printf ("(b) %.0f MB answer, peak RSS", mb);
+    add_row (figure, g_strdup_printf ("%.0f MB", m_rss[0]),
+        g_strdup_printf ("souphttpsrc %.0f MB", m_rss[1]),
+        m_rss[0] / m_rss[1], "<= ref + 32 MB",
+        verdict_at_most (m_rss[0], m_rss[1] + 32, "MB"));
+    g_free (figure);
+  }
+  figure = g_strdup_printf ("(b) %.0f MB answer, wall (%u pairs)", mb, pairs);
+  add_interval_row (figure, g_strdup_printf ("%.1f ms", m_wall[0]),
+      g_strdup_printf ("souphttpsrc %.1f ms", m_wall[1]), runs.wall[0],
+      runs.wall[1], pairs, 1.1);
+  g_free (figure);
+  figure = g_strdup_printf ("(b) %.0f MB answer, CPU", mb);
+  add_pair_row (figure, g_strdup_printf ("%.1f ms", m_cpu[0]),
+      g_strdup_printf ("souphttpsrc %.1f ms", m_cpu[1]), runs.cpu[0],
+      runs.cpu[1], pairs, "-", NAN);
+}
+
+static void
+bench_big (Config * config, PollenEmulator * emulator)
+{
+  static const guint sizes_mb[] = { 2, 20, 200 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (sizes_mb); i++)
+    bench_big_size (emulator, sizes_mb[i] * 1024 * 1024,
+        config->big_pairs[i], i == G_N_ELEMENTS (sizes_mb) - 1);
 }
 
 /* ---- (c) pollentts first audio: bench-first-audio ---- */
@@ -1899,7 +2004,9 @@ config_init (Config * config, gboolean quick, const gchar * out_dir)
   config->runs = quick ? 1 : 5;
   config->fetches = quick ? 20 : 100;
   config->fetch_runs = quick ? 1 : MAX_RUNS;
-  config->big_size = (quick ? 20 : 200) * 1024 * 1024;
+  config->big_pairs[0] = quick ? 21 : 51;
+  config->big_pairs[1] = quick ? 21 : 51;
+  config->big_pairs[2] = quick ? 15 : 41;
   config->generation_ms = quick ? 300 : 1000;
   config->speech_s = quick ? 120 : 600;
   config->tts_texts = 8;

@@ -169,6 +169,48 @@ GST_START_TEST (test_pieces_come_back)
 
 GST_END_TEST;
 
+/* Fills @n memories of @pieces, each with its own byte, and checks them
+ * all afterwards: none shares bytes with another. */
+static void
+assert_pieces_apart (gsize size, guint n)
+{
+  PollenPieces *pieces = pollen_pieces_new (size, 2);
+  GstMemory *memories[8];
+  GstMapInfo map;
+  guint i;
+  gsize j;
+
+  for (i = 0; i < n; i++) {
+    memories[i] = pollen_pieces_take (pieces);
+    gst_memory_map (memories[i], &map, GST_MAP_WRITE);
+    fail_unless_equals_uint64 (map.size, size);
+    memset (map.data, 'a' + i, size);
+    gst_memory_unmap (memories[i], &map);
+  }
+  for (i = 0; i < n; i++) {
+    gst_memory_map (memories[i], &map, GST_MAP_READ);
+    for (j = 0; j < size && map.data[j] == 'a' + i; j++);
+    fail_unless (j == size, "memory %u of %" G_GSIZE_FORMAT " bytes was "
+        "written over at byte %" G_GSIZE_FORMAT, i, size, j);
+    gst_memory_unmap (memories[i], &map);
+  }
+  for (i = 0; i < n; i++)
+    gst_memory_unref (memories[i]);
+  pollen_pieces_unref (pieces);
+}
+
+/* Memories are cut several from one block of 2 MiB, or one each when
+ * bigger or when 2 MiB is not a whole number of them: never overlapping. */
+GST_START_TEST (test_pieces_never_overlap)
+{
+  assert_pieces_apart (PIECE, 8);
+  assert_pieces_apart (1024 * 1024, 5);
+  assert_pieces_apart (1536 * 1024, 3);
+  assert_pieces_apart (3 * 1024 * 1024, 3);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenchunks_suite (void)
 {
@@ -180,6 +222,7 @@ pollenchunks_suite (void)
   tcase_add_test (tc, test_reader_in_order_lets_go);
   tcase_add_test (tc, test_slow_reader_reads_from_the_file);
   tcase_add_test (tc, test_pieces_come_back);
+  tcase_add_test (tc, test_pieces_never_overlap);
   return s;
 }
 
