@@ -1678,8 +1678,8 @@ add_live_rows (BenchLiveScores * scores)
       g_strdup ("(information)"));
   add_row ("(i) first word out while its utterance is spoken",
       g_strdup_printf ("realtime %u of %u", realtime->early,
-          realtime->utterances), g_strdup_printf ("chunked %u, quick "
-          "captions %u of %u", scores[1].early, scores[2].early,
+          realtime->utterances), g_strdup_printf ("chunked %u, %s %u of %u",
+          scores[1].early, live_modes[2].name, scores[2].early,
           scores[1].utterances), NAN, "all", missed ? g_strdup_printf
       ("missed by %u utterances", missed) : g_strdup ("met"));
 }
