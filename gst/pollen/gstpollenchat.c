@@ -435,10 +435,10 @@ gst_pollen_chat_check_late (GstPollenChat * self, ChatEntry * entry,
     return;
   entry->checked = TRUE;
   if (answered) {
-    gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
-        entry->answered);
     late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), entry,
         entry->pts, entry->sent, entry->answered, NULL);
+    gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
+        entry->answered);
   }
   gst_pollen_chat_shift (self, entry, late);
 }
