@@ -139,6 +139,10 @@ struct _GstPollenChat
   /* sink thread */
   gboolean input_is_markup;
 
+  /* src task, live: where the span of the latest reply shifted later ends;
+   * what follows does not start before it */
+  GstClockTime shifted_end;
+
   /* under self->lock */
   GMutex lock;
   guint epoch;                  /* +1 at each FLUSH and STREAM_START */
@@ -398,25 +402,45 @@ gst_pollen_chat_sentence_span (ChatEntry * entry, const gchar * sentence,
   return start;
 }
 
-/* Before @entry's first output, live: a reply that came after its
- * deadline goes that much later, with a warning; a server that keeps
- * being slow raises the latency (see max-latency). */
+/* @entry's output goes @late later, and no earlier than the end of a
+ * reply shifted before it: the text stays in time order. */
 static void
-gst_pollen_chat_check_late (GstPollenChat * self, ChatEntry * entry)
+gst_pollen_chat_shift (GstPollenChat * self, ChatEntry * entry,
+    GstClockTime late)
 {
-  GstClockTime late;
+  GstClockTime end = self->shifted_end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (entry->pts))
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (end) && entry->pts + late < end)
+    late = end - entry->pts;
+  if (late == 0)
+    return;
+  entry->pts += late;
+  entry->next += late;
+  self->shifted_end = entry->pts + (GST_CLOCK_TIME_IS_VALID (entry->duration)
+      ? entry->duration : 0);
+}
+
+/* Before @entry's first output (its reply's when @answered), live: a reply
+ * that came after its deadline goes that much later, with a warning; a
+ * server that keeps being slow raises the latency (see max-latency). */
+static void
+gst_pollen_chat_check_late (GstPollenChat * self, ChatEntry * entry,
+    gboolean answered)
+{
+  GstClockTime late = 0;
 
   if (entry->checked)
     return;
   entry->checked = TRUE;
-  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
-      entry->answered);
-  late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), entry,
-      entry->pts, entry->sent, entry->answered, NULL);
-  if (late > 0 && GST_CLOCK_TIME_IS_VALID (entry->pts)) {
-    entry->pts += late;
-    entry->next += late;
+  if (answered) {
+    late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), entry,
+        entry->pts, entry->sent, entry->answered, NULL);
+    gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
+        entry->answered);
   }
+  gst_pollen_chat_shift (self, entry, late);
 }
 
 static GstFlowReturn
@@ -425,7 +449,7 @@ gst_pollen_chat_handle_item (GstPollenFilter * filter, gpointer data,
 {
   GstClockTime pts, duration;
 
-  gst_pollen_chat_check_late (GST_POLLEN_CHAT (filter), data);
+  gst_pollen_chat_check_late (GST_POLLEN_CHAT (filter), data, TRUE);
   pts = gst_pollen_chat_sentence_span (data, item, &duration);
   return gst_pollen_chat_push_text (GST_POLLEN_CHAT (filter), item, pts,
       duration);
@@ -437,6 +461,7 @@ gst_pollen_chat_gap (GstPollenChat * self, ChatEntry * entry)
 {
   GstClockTime duration = GST_CLOCK_TIME_NONE;
 
+  gst_pollen_chat_check_late (self, entry, FALSE);
   if (!GST_CLOCK_TIME_IS_VALID (entry->next))
     return GST_FLOW_OK;
   if (GST_CLOCK_TIME_IS_VALID (entry->duration))
@@ -457,7 +482,7 @@ gst_pollen_chat_handle_done (GstPollenFilter * filter, gpointer data)
     return gst_pollen_chat_gap (self, entry);
   if (!entry->reply)
     return GST_FLOW_OK;
-  gst_pollen_chat_check_late (self, entry);
+  gst_pollen_chat_check_late (self, entry, TRUE);
   return gst_pollen_chat_push_text (self, entry->reply, entry->pts,
       entry->duration);
 }
@@ -475,6 +500,16 @@ gst_pollen_chat_flush (GstPollenFilter * filter)
 {
   GST_DEBUG_OBJECT (filter, "flushed: history forgotten");
   gst_pollen_chat_forget (GST_POLLEN_CHAT (filter));
+  GST_POLLEN_CHAT (filter)->shifted_end = GST_CLOCK_TIME_NONE;
+}
+
+/* GstPollenFilter::src_event: a segment starts a new timeline. */
+static GstFlowReturn
+gst_pollen_chat_src_event (GstPollenFilter * filter, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+    GST_POLLEN_CHAT (filter)->shifted_end = GST_CLOCK_TIME_NONE;
+  return GST_POLLEN_FILTER_CLASS (parent_class)->src_event (filter, event);
 }
 
 /* ---- caps and states ---- */
@@ -661,6 +696,7 @@ gst_pollen_chat_init (GstPollenChat * self)
   self->seed = DEFAULT_SEED;
   self->max_tokens = DEFAULT_MAX_TOKENS;
   self->json_mode = DEFAULT_JSON_MODE;
+  self->shifted_end = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->lock);
 }
 
@@ -738,6 +774,7 @@ gst_pollen_chat_class_init_filter (GstPollenFilterClass * filter_class)
   filter_class->handle_item = GST_DEBUG_FUNCPTR (gst_pollen_chat_handle_item);
   filter_class->handle_done = GST_DEBUG_FUNCPTR (gst_pollen_chat_handle_done);
   filter_class->fill = GST_DEBUG_FUNCPTR (gst_pollen_chat_fill);
+  filter_class->src_event = GST_DEBUG_FUNCPTR (gst_pollen_chat_src_event);
   filter_class->describe = GST_DEBUG_FUNCPTR (gst_pollen_chat_describe);
   gst_pollen_filter_class_setup (filter_class);
 }

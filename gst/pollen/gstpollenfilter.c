@@ -1268,8 +1268,11 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
  * @sent: the running time a request went out
  * @answered: the running time its answer came (its first part)
  *
- * Src task, live, at each answer, before its lateness is looked at:
- * answers that keep taking longer than latency raise it (up to
+ * Src task, live, at each answer, after its lateness was looked at
+ * (gst_pollen_filter_check_late()): the answer that makes the latency rise
+ * is judged by the latency the pipeline still runs with, as its sink
+ * renders it before the application handles the LATENCY message. Answers
+ * that keep taking longer than latency raise it (up to
  * max-latency), once for a run of SLOW_RUN, to the slowest of them and a
  * margin, and the pipeline is told (gst-launch-1.0 redistributes the
  * latency; an application does on GST_MESSAGE_LATENCY, with
@@ -1485,7 +1488,7 @@ gst_pollen_filter_late_cause (GstPollenFilter * self, GstClockTime deadline,
  * @answered: the running time the server's answer came, or NONE
  * @cause: (out) (optional): why it is late, when it is
  *
- * Src task, live only, before pushing a result (and after
+ * Src task, live only, before pushing a result (and before
  * gst_pollen_filter_follow_server()): whether it is late, and why. An answer after the deadline that took the server longer than the
  * latency property is the server's lateness; one that took it less but
  * came after the deadline all the same, pushed as it came, is its

@@ -1260,15 +1260,15 @@ gst_pollen_stt_lateness (GstPollenStt * self, Piece * piece)
 {
   PollenLateCause cause = POLLEN_LATE_SERVER;
   PollenTranscriptCue *first;
-  GstClockTime late;
+  GstClockTime late = 0;
 
+  if (piece->transcript && piece->transcript->cues->len > 0) {
+    first = piece->transcript->cues->pdata[0];
+    late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
+        piece->start + first->start, piece->sent, piece->answered, &cause);
+  }
   gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
       piece->answered);
-  if (!piece->transcript || piece->transcript->cues->len == 0)
-    return 0;
-  first = piece->transcript->cues->pdata[0];
-  late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
-      piece->start + first->start, piece->sent, piece->answered, &cause);
   return cause == POLLEN_LATE_SERVER ? late : 0;
 }
 

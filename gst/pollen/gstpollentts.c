@@ -1083,15 +1083,11 @@ gst_pollen_tts_answer_late_by (GstPollenTts * self, TtsEntry * entry)
  * downstream held us back: moving it would not make downstream faster. It
  * never starts inside the silence that went out while it was awaited. */
 static void
-gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
+gst_pollen_tts_place_speech (GstPollenTts * self, TtsEntry * entry,
     gboolean raw)
 {
   GstClockTime limit, late;
 
-  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
-    return;
-  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
-      entry->answered);
   limit = gst_pollen_tts_speech_limit (self);
   late = gst_pollen_tts_answer_late_by (self, entry);
   if (raw && late && GST_CLOCK_TIME_IS_VALID (limit) &&
@@ -1104,6 +1100,19 @@ gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
   self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
       (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
   self->speech_start = time_max (self->speech_start, self->silence_end);
+}
+
+/* Live: the speech placed by the latency the pipeline runs with; then a
+ * server that keeps being slow raises it, for the speeches to come. */
+static void
+gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
+    gboolean raw)
+{
+  if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
+    return;
+  gst_pollen_tts_place_speech (self, entry, raw);
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
+      entry->answered);
 }
 
 /* The part of @size bytes of samples at @pts that lies before the speech's

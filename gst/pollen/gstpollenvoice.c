@@ -754,10 +754,10 @@ gst_pollen_voice_lateness (GstPollenVoice * self, VoicePiece * piece)
   PollenLateCause cause = POLLEN_LATE_SERVER;
   GstClockTime late;
 
-  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
-      piece->answered);
   late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
       piece->start, piece->sent, piece->answered, &cause);
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
+      piece->answered);
   return cause == POLLEN_LATE_SERVER ? late : 0;
 }
 

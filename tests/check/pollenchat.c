@@ -967,17 +967,18 @@ push_three_texts (gpointer user_data)
 /* Live, latency=500, one request at a time: texts at 0, 3 and 6 s, each
  * answered 3 s after its request by the clock. The first two replies come
  * 2.5 s after their deadline and go out that much later, with a warning;
- * the third slow answer in a row raises latency to 3500 ms (the slowest
- * and 500 ms more), with a warning and a LATENCY message, and the third
- * reply, in time now, keeps its place. The next run starts from 500 ms
- * again. */
+ * so does the third, judged by the latency the pipeline still runs with
+ * (its sink renders it before the application takes the new one), and
+ * its slow answer, the third in a row, then raises latency to 3500 ms (the
+ * slowest and 500 ms more), with a warning and a LATENCY message. The
+ * next run starts from 500 ms again. */
 GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
 {
   Chat t = pollen_test_harness_new ("pollenchat", "text/x-raw, format=utf8",
       "latency", 500, "max-in-flight", 1, NULL);
   GstClock *clock = gst_element_get_clock (t.element);
   const GstClockTime shifted[] = { 2500 * GST_MSECOND, 5500 * GST_MSECOND,
-    6 * GST_SECOND
+    8500 * GST_MSECOND
   };
   g_autoptr (GPtrArray) outs = NULL;
   g_autofree gchar *warnings = NULL;
@@ -1021,6 +1022,47 @@ GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
 
 GST_END_TEST;
 
+/* Live, latency=500, one request at a time: a text at 0 s for 2 s whose
+ * reply comes when the clock is at 2 s, 1.5 s after its deadline, goes
+ * out at 1.5 s for its 2 s; the text after it, at 2 s, answered at once
+ * (in time for its own deadline), must not start inside that shifted
+ * reply: it starts where that one ends. */
+GST_START_TEST (test_live_late_reply_does_not_overlap_the_next)
+{
+  Chat t = pollen_test_harness_new ("pollenchat", "text/x-raw, format=utf8",
+      "latency", 500, "max-in-flight", 1, NULL);
+  GstClock *clock = gst_element_get_clock (t.element);
+  g_autoptr (GPtrArray) outs = NULL;
+  GstBuffer *earlier, *later;
+
+  pollen_emulator_push (t.emulator, CHAT_PATH, held_reply ("Late.",
+          MS (300)));
+  pollen_emulator_push (t.emulator, CHAT_PATH, held_reply ("On time.", 0));
+  push_text (&t, "Slow.", 0, 2 * GST_SECOND);
+  pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
+          0, MS (5000)));
+  gst_test_clock_set_time (GST_TEST_CLOCK (clock), 2 * GST_SECOND);
+  push_text (&t, "Quick.", 2 * GST_SECOND, GST_SECOND);
+  push_eos_and_wait (&t);
+
+  outs = pollen_test_recorder_get_buffers (t.rec);
+  fail_unless_equals_int (outs->len, 2);
+  earlier = outs->pdata[0];
+  later = outs->pdata[1];
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (earlier), 1500 * GST_MSECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (earlier), 2 * GST_SECOND);
+  fail_unless (GST_BUFFER_PTS (later) >= GST_BUFFER_PTS (earlier) +
+      GST_BUFFER_DURATION (earlier), "the reply at %" GST_TIME_FORMAT
+      " starts inside the one before, at %" GST_TIME_FORMAT " for %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (later)),
+      GST_TIME_ARGS (GST_BUFFER_PTS (earlier)),
+      GST_TIME_ARGS (GST_BUFFER_DURATION (earlier)));
+  gst_object_unref (clock);
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenchat_suite (void)
 {
@@ -1055,6 +1097,7 @@ pollenchat_suite (void)
   tcase_add_test (tc, test_untimed_text_one_error);
   tcase_add_test (tc, test_latency_before_data);
   tcase_add_test (tc, test_live_late_reply_shifted_and_latency_follows);
+  tcase_add_test (tc, test_live_late_reply_does_not_overlap_the_next);
   return s;
 }
 
