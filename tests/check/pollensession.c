@@ -348,7 +348,10 @@ GST_START_TEST (test_transient_refusal_retried)
 GST_END_TEST;
 
 /* A connection that drops is opened again: the setup first, then what was
- * queued meanwhile; the owner hears of the gap. */
+ * queued meanwhile; the owner hears of the gap. The first connection again
+ * is refused (503), so that the audio is appended while the client knows
+ * the connection is gone: appended before that, it would go into the dead
+ * connection, as it would on a real network. */
 GST_START_TEST (test_dropped_connection_comes_back)
 {
   PollenEmulator *emulator = pollen_test_emulator_new ();
@@ -372,7 +375,12 @@ GST_START_TEST (test_dropped_connection_comes_back)
       POLLEN_TEST_MS (5000));
   fail_unless (setup != NULL);
 
+  pollen_emulator_push (emulator, "/v1/realtime",
+      pollen_emulator_response_new_error (503, "SERVICE_UNAVAILABLE",
+          "busy"));
   pollen_emulator_realtime_drop (emulator);
+  pollen_emulator_request_unref (pollen_emulator_wait_request (emulator, 1,
+          POLLEN_TEST_MS (5000)));
   pollen_session_append_audio (session, pcm, sizeof pcm);
   again = pollen_emulator_realtime_wait_event (emulator, "session.update",
       POLLEN_TEST_MS (5000));

@@ -1562,47 +1562,55 @@ typedef struct
 {
   PollenEmulator *emulator;
   gushort code;
-  gchar *reason;
+  const gchar *reason;
+  gboolean done;                /* under the emulator's lock */
 } EndAll;
 
 static gboolean
 emu_end_all_now (gpointer data)
 {
   EndAll *end = data;
+  PollenEmulator *emulator = end->emulator;
 
-  emu_realtime_end_all (end->emulator, end->code, end->reason);
-  g_free (end->reason);
-  g_free (end);
+  emu_realtime_end_all (emulator, end->code, end->reason);
+  g_mutex_lock (&emulator->lock);
+  end->done = TRUE;
+  g_cond_broadcast (&emulator->cond);
+  g_mutex_unlock (&emulator->lock);
   return G_SOURCE_REMOVE;
 }
 
+/* Ends every session in the emulator thread, and returns once it did: a
+ * test's next step (audio appended) then goes to the next connection, not
+ * to the one about to go. */
 static void
-emu_end_all_later (PollenEmulator * emulator, gushort code,
-    const gchar * reason)
+emu_end_all (PollenEmulator * emulator, gushort code, const gchar * reason)
 {
-  EndAll *end = g_new (EndAll, 1);
+  EndAll end = { emulator, code, reason, FALSE };
 
-  end->emulator = emulator;
-  end->code = code;
-  end->reason = g_strdup (reason);
-  g_main_context_invoke (emulator->context, emu_end_all_now, end);
+  g_main_context_invoke (emulator->context, emu_end_all_now, &end);
+  g_mutex_lock (&emulator->lock);
+  while (!end.done)
+    g_cond_wait (&emulator->cond, &emulator->lock);
+  g_mutex_unlock (&emulator->lock);
 }
 
 /* Every open realtime session loses its connection, with no close frame,
- * as when a network or a server goes away. */
+ * as when a network or a server goes away; when this returns, they have. */
 void
 pollen_emulator_realtime_drop (PollenEmulator * emulator)
 {
-  emu_end_all_later (emulator, 0, NULL);
+  emu_end_all (emulator, 0, NULL);
 }
 
 /* Every open realtime session is closed by the server with @code and
- * @reason, as the real one closes with 1008 or 1011. */
+ * @reason, as the real one closes with 1008 or 1011; when this returns,
+ * they are. */
 void
 pollen_emulator_realtime_close (PollenEmulator * emulator, gushort code,
     const gchar * reason)
 {
-  emu_end_all_later (emulator, code, reason);
+  emu_end_all (emulator, code, reason);
 }
 
 /* ---- lifecycle ---- */
