@@ -438,7 +438,7 @@ gst_pollen_chat_check_late (GstPollenChat * self, ChatEntry * entry,
     late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), entry,
         entry->pts, entry->sent, entry->answered, NULL);
     gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
-        entry->answered);
+        entry->answered, late > 0);
   }
   gst_pollen_chat_shift (self, entry, late);
 }

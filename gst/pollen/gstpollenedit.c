@@ -876,13 +876,15 @@ static void
 gst_pollen_edit_check_late (GstPollenEdit * self, Edit * edit)
 {
   GstPollenFilter *filter = GST_POLLEN_FILTER (self);
+  GstClockTime late;
 
   if (!gst_pollen_filter_is_live (filter) ||
       gst_pollen_filter_get_latency (filter) == 0)
     return;
-  gst_pollen_filter_check_late (filter, edit, edit_pts (edit), edit->sent,
-      edit->answered, NULL);
-  gst_pollen_filter_follow_server (filter, edit->sent, edit->answered);
+  late = gst_pollen_filter_check_late (filter, edit, edit_pts (edit),
+      edit->sent, edit->answered, NULL);
+  gst_pollen_filter_follow_server (filter, edit->sent, edit->answered,
+      late > 0);
 }
 
 /* The base hands over an edit done (with its picture) or skipped

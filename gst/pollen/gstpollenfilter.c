@@ -41,8 +41,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pollen_filter_debug);
 /* the output waiting this long for the server posts GstProgress START,
  * then CONTINUE as often, as pollensrc does while it generates */
 #define PROGRESS_DELAY_US (2 * G_TIME_SPAN_SECOND)
-/* Live: answers this many times running slower than latency make it rise
- * (max-latency), to the slowest of them and this margin more. */
+/* Live: answers this many times running slower than latency, and late,
+ * make it rise (max-latency), to the slowest of them and this margin
+ * more. */
 #define SLOW_RUN 3
 #define LATENCY_MARGIN (500 * GST_MSECOND)
 #define DEFAULT_MAX_LATENCY_MS 10000
@@ -97,7 +98,7 @@ typedef struct
   GstClockTime late_max[POLLEN_LATE_N];
   gint64 waiting_since;         /* monotonic, the output waits since; or 0 */
   gint64 progress_due;          /* when the next START or CONTINUE is due */
-  guint slow_run;               /* answers running slower than latency */
+  guint slow_run;               /* late answers running slower than latency */
   GstClockTime slow_max;        /* the slowest of them */
   gboolean job_waited;          /* the job handled went out late, behind
                                  * the ones before it (fjob_queued()) */
@@ -1267,12 +1268,15 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
  * gst_pollen_filter_follow_server:
  * @sent: the running time a request went out
  * @answered: the running time its answer came (its first part)
+ * @late: whether its output missed its deadline
  *
  * Src task, live, at each answer, after its lateness was looked at
  * (gst_pollen_filter_check_late()): the answer that makes the latency rise
  * is judged by the latency the pipeline still runs with, as its sink
  * renders it before the application handles the LATENCY message. Answers
- * that keep taking longer than latency raise it (up to
+ * that keep taking longer than latency and coming too late raise it (an
+ * answer slower than latency but in time, on what the elements before
+ * left of the pipeline's latency, costs nothing) (up to
  * max-latency), once for a run of SLOW_RUN, to the slowest of them and a
  * margin, and the pipeline is told (gst-launch-1.0 redistributes the
  * latency; an application does on GST_MESSAGE_LATENCY, with
@@ -1281,7 +1285,7 @@ gst_pollen_filter_get_deadline (GstPollenFilter * filter, GstClockTime pts)
  */
 void
 gst_pollen_filter_follow_server (GstPollenFilter * filter, GstClockTime sent,
-    GstClockTime answered)
+    GstClockTime answered, gboolean late)
 {
   GstPollenFilterPrivate *priv = PRIV (filter);
   GstClockTime latency = gst_pollen_filter_get_latency (filter), took, raised;
@@ -1291,7 +1295,7 @@ gst_pollen_filter_follow_server (GstPollenFilter * filter, GstClockTime sent,
       !GST_CLOCK_TIME_IS_VALID (answered) || answered < sent)
     return;
   took = answered - sent;
-  priv->slow_run = took > latency ? priv->slow_run + 1 : 0;
+  priv->slow_run = took > latency && late ? priv->slow_run + 1 : 0;
   priv->slow_max = priv->slow_run ? MAX (priv->slow_max, took) : 0;
   GST_OBJECT_LOCK (filter);
   max_ms = priv->max_latency_ms;
@@ -1728,8 +1732,8 @@ gst_pollen_filter_class_install_properties (GstPollenFilterClass * klass)
       POLLEN_FILTER_PROP_MAX_LATENCY,
       g_param_spec_uint ("max-latency", "Max Latency",
           "Live: when the server answers " G_STRINGIFY (SLOW_RUN) " requests "
-          "running slower than latency, latency is raised (with a warning "
-          "and a LATENCY message) to the slowest of them and 500 ms more, "
+          "running slower than latency and too late for their deadline, "
+          "latency is raised (with a warning and a LATENCY message) to the slowest of them and 500 ms more, "
           "up to this many milliseconds (default "
           G_STRINGIFY (DEFAULT_MAX_LATENCY_MS) "); 0 never raises it. Each "
           "run starts again from the latency set. May change while PLAYING",

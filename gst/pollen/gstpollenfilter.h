@@ -294,7 +294,8 @@ void               gst_pollen_filter_report_late (GstPollenFilter * filter,
                                                   GstClockTime amount);
 void               gst_pollen_filter_follow_server (GstPollenFilter * filter,
                                                     GstClockTime sent,
-                                                    GstClockTime answered);
+                                                    GstClockTime answered,
+                                                    gboolean late);
 GstClockTime       gst_pollen_filter_check_late (GstPollenFilter * filter,
                                                  gpointer data,
                                                  GstClockTime pts,

@@ -1268,7 +1268,7 @@ gst_pollen_stt_lateness (GstPollenStt * self, Piece * piece)
         piece->start + first->start, piece->sent, piece->answered, &cause);
   }
   gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
-      piece->answered);
+      piece->answered, late > 0);
   return cause == POLLEN_LATE_SERVER ? late : 0;
 }
 

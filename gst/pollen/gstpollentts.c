@@ -1081,8 +1081,9 @@ gst_pollen_tts_answer_late_by (GstPollenTts * self, TtsEntry * entry)
  * within max-lag is dropped, and said as such (raw output; encoded output
  * cannot be cut). Speech that came in time keeps its place even when
  * downstream held us back: moving it would not make downstream faster. It
- * never starts inside the silence that went out while it was awaited. */
-static void
+ * never starts inside the silence that went out while it was awaited.
+ * Returns how long after its deadline the answer came (0 in time). */
+static GstClockTime
 gst_pollen_tts_place_speech (GstPollenTts * self, TtsEntry * entry,
     gboolean raw)
 {
@@ -1095,11 +1096,12 @@ gst_pollen_tts_place_speech (GstPollenTts * self, TtsEntry * entry,
     self->speech_dropped = TRUE;
     gst_pollen_filter_report_late (GST_POLLEN_FILTER (self), entry,
         POLLEN_LATE_DROPPED, self->speech_start + late - limit);
-    return;
+    return late;
   }
   self->speech_start += gst_pollen_filter_check_late (GST_POLLEN_FILTER
       (self), entry, self->speech_start, entry->sent, entry->answered, NULL);
   self->speech_start = time_max (self->speech_start, self->silence_end);
+  return late;
 }
 
 /* Live: the speech placed by the latency the pipeline runs with; then a
@@ -1108,11 +1110,13 @@ static void
 gst_pollen_tts_check_deadline (GstPollenTts * self, TtsEntry * entry,
     gboolean raw)
 {
+  GstClockTime late;
+
   if (!self->upstream_live || !GST_CLOCK_TIME_IS_VALID (self->speech_start))
     return;
-  gst_pollen_tts_place_speech (self, entry, raw);
+  late = gst_pollen_tts_place_speech (self, entry, raw);
   gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), entry->sent,
-      entry->answered);
+      entry->answered, late > 0);
 }
 
 /* The part of @size bytes of samples at @pts that lies before the speech's

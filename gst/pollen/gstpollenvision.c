@@ -567,20 +567,22 @@ static void
 gst_pollen_vision_open_span (GstPollenVision * self, const Frame * frame)
 {
   GstClockTime next = gst_pollen_vision_next_sample (self, frame->pts);
+  gboolean late;
 
   if (self->span_frame == frame)
     return;
-  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), frame->sent,
-      frame->answered);
   self->span_frame = frame;
   self->span_has_text = FALSE;
   self->span_start = frame->pts;
   self->span_end = frame->pts + self->config.interval;
   if (GST_CLOCK_TIME_IS_VALID (next))
     self->span_end = MIN (self->span_end, next);
-  if (GST_CLOCK_TIME_IS_VALID (self->out_position) &&
-      self->span_start < self->out_position)
+  late = GST_CLOCK_TIME_IS_VALID (self->out_position) &&
+      self->span_start < self->out_position;
+  if (late)
     gst_pollen_vision_shift_span (self, frame);
+  gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), frame->sent,
+      frame->answered, late);
   gst_pollen_vision_push_gap_until (self, self->span_start);
 }
 

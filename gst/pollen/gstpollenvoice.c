@@ -757,7 +757,7 @@ gst_pollen_voice_lateness (GstPollenVoice * self, VoicePiece * piece)
   late = gst_pollen_filter_check_late (GST_POLLEN_FILTER (self), piece,
       piece->start, piece->sent, piece->answered, &cause);
   gst_pollen_filter_follow_server (GST_POLLEN_FILTER (self), piece->sent,
-      piece->answered);
+      piece->answered, late > 0);
   return cause == POLLEN_LATE_SERVER ? late : 0;
 }
 

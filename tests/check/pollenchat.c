@@ -964,6 +964,30 @@ push_three_texts (gpointer user_data)
   return NULL;
 }
 
+/* Texts at 0, 3 and 6 s, each for 1 s, pushed one at a time; request i
+ * answered when the clock says @answer_at[i]: the emulator holds each
+ * answer 300 ms while the test moves the clock on. */
+static void
+answer_three_by_the_clock (Chat * t, const GstClockTime * answer_at)
+{
+  GstClock *clock = gst_element_get_clock (t->element);
+  GThread *pusher;
+  guint i;
+
+  for (i = 0; i < 3; i++)
+    pollen_emulator_push (t->emulator, CHAT_PATH, held_reply ("Slow.",
+            MS (300)));
+  pusher = g_thread_new ("push", push_three_texts, t);
+  for (i = 0; i < 3; i++) {
+    pollen_emulator_request_unref (pollen_emulator_wait_request (t->emulator,
+            i, MS (5000)));
+    gst_test_clock_set_time (GST_TEST_CLOCK (clock), answer_at[i]);
+  }
+  g_thread_join (pusher);
+  push_eos_and_wait (t);
+  gst_object_unref (clock);
+}
+
 /* Live, latency=500, one request at a time: texts at 0, 3 and 6 s, each
  * answered 3 s after its request by the clock. The first two replies come
  * 2.5 s after their deadline and go out that much later, with a warning;
@@ -976,26 +1000,17 @@ GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
 {
   Chat t = pollen_test_harness_new ("pollenchat", "text/x-raw, format=utf8",
       "latency", 500, "max-in-flight", 1, NULL);
-  GstClock *clock = gst_element_get_clock (t.element);
+  const GstClockTime answer_at[] = { 3 * GST_SECOND, 6 * GST_SECOND,
+    9 * GST_SECOND
+  };
   const GstClockTime shifted[] = { 2500 * GST_MSECOND, 5500 * GST_MSECOND,
     8500 * GST_MSECOND
   };
   g_autoptr (GPtrArray) outs = NULL;
   g_autofree gchar *warnings = NULL;
   guint i, latency, latency_messages = 0;
-  GThread *pusher;
 
-  for (i = 0; i < 3; i++)
-    pollen_emulator_push (t.emulator, CHAT_PATH, held_reply ("Late.",
-            MS (300)));
-  pusher = g_thread_new ("push", push_three_texts, &t);
-  for (i = 0; i < 3; i++) {
-    pollen_emulator_request_unref (pollen_emulator_wait_request (t.emulator,
-            i, MS (5000)));
-    gst_test_clock_set_time (GST_TEST_CLOCK (clock), (i + 1) * 3 * GST_SECOND);
-  }
-  g_thread_join (pusher);
-  push_eos_and_wait (&t);
+  answer_three_by_the_clock (&t, answer_at);
 
   outs = pollen_test_recorder_get_buffers (t.rec);
   fail_unless_equals_int (outs->len, 3);
@@ -1016,7 +1031,6 @@ GST_START_TEST (test_live_late_reply_shifted_and_latency_follows)
   gst_element_set_state (t.element, GST_STATE_PAUSED);
   g_object_get (t.element, "latency", &latency, NULL);
   fail_unless_equals_int (latency, 500);
-  gst_object_unref (clock);
   chat_free (&t);
 }
 
@@ -1063,6 +1077,40 @@ GST_START_TEST (test_live_late_reply_does_not_overlap_the_next)
 
 GST_END_TEST;
 
+/* The same slow server (each answer 3 s after its request), but in a
+ * pipeline whose latency is 3 s (what the elements before left): every
+ * reply is in time, keeps its place, and latency stays 500, with no
+ * warning. */
+GST_START_TEST (test_live_slow_answers_in_time_keep_the_latency)
+{
+  Chat t = pollen_test_harness_new ("pollenchat", "text/x-raw, format=utf8",
+      "latency", 500, "max-in-flight", 1, NULL);
+  const GstClockTime answer_at[] = { 2 * GST_SECOND, 5 * GST_SECOND,
+    8 * GST_SECOND
+  };
+  g_autoptr (GPtrArray) outs = NULL;
+  g_autofree gchar *warnings = NULL;
+  guint i, latency, latency_messages = 0;
+
+  fail_unless (gst_harness_push_upstream_event (t.h,
+          gst_event_new_latency (3 * GST_SECOND)));
+  answer_three_by_the_clock (&t, answer_at);
+
+  outs = pollen_test_recorder_get_buffers (t.rec);
+  fail_unless_equals_int (outs->len, 3);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (outs->pdata[i]),
+        i * 3 * GST_SECOND);
+  g_object_get (t.element, "latency", &latency, NULL);
+  fail_unless_equals_int (latency, 500);
+  warnings = pollen_test_pop_warnings (t.bus, &latency_messages);
+  fail_unless_equals_int (latency_messages, 0);
+  fail_unless_equals_string (warnings, "");
+  chat_free (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 pollenchat_suite (void)
 {
@@ -1098,6 +1146,7 @@ pollenchat_suite (void)
   tcase_add_test (tc, test_latency_before_data);
   tcase_add_test (tc, test_live_late_reply_shifted_and_latency_follows);
   tcase_add_test (tc, test_live_late_reply_does_not_overlap_the_next);
+  tcase_add_test (tc, test_live_slow_answers_in_time_keep_the_latency);
   return s;
 }
 
